@@ -1,0 +1,276 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  SortedSet,
+  lexRangeEmpty,
+  scoreRangeEmpty,
+  type LexBound,
+  type LexRange,
+  type ScoreRange,
+} from '../../src/types/zset.js';
+
+/** Small deterministic PRNG so a failing seed can be replayed. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Pair = { member: string; score: number };
+
+function sortNaive(pairs: Pair[]): Pair[] {
+  return [...pairs].sort((a, b) =>
+    a.score !== b.score ? (a.score < b.score ? -1 : 1) : a.member < b.member ? -1 : a.member > b.member ? 1 : 0,
+  );
+}
+
+function contents(z: SortedSet): Pair[] {
+  return [...z].map((n) => ({ member: n.member, score: n.score }));
+}
+
+function inScore(score: number, r: ScoreRange): boolean {
+  return (r.minExclusive ? score > r.min : score >= r.min) && (r.maxExclusive ? score < r.max : score <= r.max);
+}
+
+function inLex(member: string, r: LexRange): boolean {
+  const aboveMin = r.min.kind === 'min' || (r.min.kind === 'value' && (r.min.exclusive ? member > r.min.value : member >= r.min.value));
+  const belowMax = r.max.kind === 'max' || (r.max.kind === 'value' && (r.max.exclusive ? member < r.max.value : member <= r.max.value));
+  return aboveMin && belowMax;
+}
+
+/** Compare every rank-based and range-based query against the naive sorted array. */
+function checkAgainst(z: SortedSet, naive: Map<string, number>, rand: () => number, scorePool: number[], memberPool: string[]) {
+  const sorted = sortNaive([...naive].map(([member, score]) => ({ member, score })));
+  assert.equal(z.size, sorted.length);
+  assert.deepEqual(contents(z), sorted);
+  // Backward links mirror forward links.
+  const backwards: string[] = [];
+  for (let n = z.last; n !== null; n = n.predecessor) backwards.push(n.member);
+  assert.deepEqual(backwards, sorted.map((p) => p.member).reverse());
+  for (let i = 0; i < sorted.length; i++) {
+    assert.equal(z.at(i)?.member, sorted[i].member, `at(${i})`);
+    assert.equal(z.rank(sorted[i].member), i, `rank(${sorted[i].member})`);
+    assert.equal(z.score(sorted[i].member), sorted[i].score);
+  }
+  assert.equal(z.at(sorted.length), null);
+  assert.equal(z.at(-1), null);
+  assert.equal(z.rank('absent-member'), undefined);
+  for (let q = 0; q < 5; q++) {
+    const a = scorePool[Math.floor(rand() * scorePool.length)];
+    const b = scorePool[Math.floor(rand() * scorePool.length)];
+    const range: ScoreRange = { min: Math.min(a, b), max: Math.max(a, b), minExclusive: rand() < 0.5, maxExclusive: rand() < 0.5 };
+    const ranks = sorted.flatMap((p, i) => (inScore(p.score, range) ? [i] : []));
+    assert.equal(z.firstInScoreRange(range), ranks.length ? ranks[0] : -1, JSON.stringify(range));
+    assert.equal(z.lastInScoreRange(range), ranks.length ? ranks[ranks.length - 1] : -1);
+    assert.equal(z.countInScoreRange(range), ranks.length);
+  }
+  // Lex queries are compared only when all scores are equal (the case Redis defines).
+  if (sorted.length > 0 && sorted.every((p) => p.score === sorted[0].score)) {
+    for (let q = 0; q < 5; q++) {
+      const bound = (side: 'min' | 'max'): LexBound => {
+        const r = rand();
+        if (r < 0.1) return { kind: side };
+        if (r < 0.15) return { kind: side === 'min' ? 'max' : 'min' };
+        return { kind: 'value', value: memberPool[Math.floor(rand() * memberPool.length)], exclusive: rand() < 0.5 };
+      };
+      const range: LexRange = { min: bound('min'), max: bound('max') };
+      const ranks = sorted.flatMap((p, i) => (inLex(p.member, range) ? [i] : []));
+      assert.equal(z.firstInLexRange(range), ranks.length ? ranks[0] : -1, JSON.stringify(range));
+      assert.equal(z.lastInLexRange(range), ranks.length ? ranks[ranks.length - 1] : -1);
+      assert.equal(z.countInLexRange(range), ranks.length);
+    }
+  }
+}
+
+test('empty set', () => {
+  const z = new SortedSet();
+  assert.equal(z.size, 0);
+  assert.equal(z.first, null);
+  assert.equal(z.last, null);
+  assert.equal(z.at(0), null);
+  assert.equal(z.rank('a'), undefined);
+  assert.equal(z.score('a'), undefined);
+  assert.equal(z.delete('a'), false);
+  assert.equal(z.firstInScoreRange({ min: -Infinity, max: Infinity, minExclusive: false, maxExclusive: false }), -1);
+  assert.equal(z.countInLexRange({ min: { kind: 'min' }, max: { kind: 'max' } }), 0);
+  assert.deepEqual(z.deleteRankRange(0, 10), []);
+});
+
+test('orders by score, then by member bytes, with infinities', () => {
+  const z = new SortedSet();
+  assert.equal(z.set('b', 1), true);
+  assert.equal(z.set('a', 1), true);
+  assert.equal(z.set('\xff', -Infinity), true);
+  assert.equal(z.set('\x00', Infinity), true);
+  assert.equal(z.set('ab', 1), true);
+  assert.equal(z.set('a\x00', 1), true);
+  assert.deepEqual(
+    contents(z).map((p) => p.member),
+    ['\xff', 'a', 'a\x00', 'ab', 'b', '\x00'],
+  );
+  assert.equal(z.first?.score, -Infinity);
+  assert.equal(z.last?.score, Infinity);
+});
+
+test('updating a score moves the member and reports not-new', () => {
+  const z = new SortedSet();
+  z.set('a', 1);
+  z.set('b', 2);
+  z.set('c', 3);
+  assert.equal(z.set('a', 10), false);
+  assert.deepEqual(contents(z).map((p) => p.member), ['b', 'c', 'a']);
+  assert.equal(z.set('a', 2.5), false);
+  assert.deepEqual(contents(z).map((p) => p.member), ['b', 'a', 'c']);
+  assert.equal(z.rank('a'), 1);
+  // Updating in place (neighbours still bracket it) keeps ranks right.
+  assert.equal(z.set('a', 2.75), false);
+  assert.equal(z.rank('a'), 1);
+  assert.equal(z.score('a'), 2.75);
+});
+
+test('0 and -0 are the same score and the stored one is kept', () => {
+  const z = new SortedSet();
+  z.set('a', 0);
+  assert.equal(z.set('a', -0), false);
+  assert.ok(Object.is(z.score('a'), 0));
+});
+
+test('deleteRankRange removes a contiguous block', () => {
+  const z = new SortedSet();
+  for (let i = 0; i < 20; i++) z.set(`m${String(i).padStart(2, '0')}`, i);
+  const removed = z.deleteRankRange(5, 9).map((n) => n.member);
+  assert.deepEqual(removed, ['m05', 'm06', 'm07', 'm08', 'm09']);
+  assert.equal(z.size, 15);
+  assert.equal(z.at(5)?.member, 'm10');
+  assert.equal(z.rank('m19'), 14);
+  assert.deepEqual(z.deleteRankRange(14, 100).map((n) => n.member), ['m19']);
+  assert.equal(z.last?.member, 'm18');
+});
+
+test('empty-range detection', () => {
+  const sr = (min: number, max: number, minExclusive = false, maxExclusive = false) => ({ min, max, minExclusive, maxExclusive });
+  assert.equal(scoreRangeEmpty(sr(1, 1)), false);
+  assert.equal(scoreRangeEmpty(sr(1, 1, true)), true);
+  assert.equal(scoreRangeEmpty(sr(2, 1)), true);
+  assert.equal(scoreRangeEmpty(sr(-Infinity, Infinity)), false);
+  const v = (value: string, exclusive = false): LexBound => ({ kind: 'value', value, exclusive });
+  assert.equal(lexRangeEmpty({ min: { kind: 'min' }, max: { kind: 'max' } }), false);
+  assert.equal(lexRangeEmpty({ min: { kind: 'min' }, max: { kind: 'min' } }), true);
+  assert.equal(lexRangeEmpty({ min: { kind: 'max' }, max: { kind: 'max' } }), true);
+  assert.equal(lexRangeEmpty({ min: { kind: 'max' }, max: { kind: 'min' } }), true);
+  assert.equal(lexRangeEmpty({ min: v('a'), max: { kind: 'max' } }), false);
+  assert.equal(lexRangeEmpty({ min: { kind: 'max' }, max: v('a') }), true);
+  assert.equal(lexRangeEmpty({ min: v('a'), max: v('a') }), false);
+  assert.equal(lexRangeEmpty({ min: v('a', true), max: v('a') }), true);
+  assert.equal(lexRangeEmpty({ min: v('b'), max: v('a') }), true);
+});
+
+test('lex ranges with mixed scores follow the listpack scan', () => {
+  // Order by score: c(1) a(2) b(3). Redis's small-set scan (checked on redis-server 7.0) gives up
+  // when the first member is above max or the last below min, starts at the first member >= min
+  // and continues while members are <= max.
+  const z = new SortedSet();
+  z.set('c', 1);
+  z.set('a', 2);
+  z.set('b', 3);
+  const v = (value: string): LexBound => ({ kind: 'value', value, exclusive: false });
+  const aToB: LexRange = { min: v('a'), max: v('b') };
+  assert.equal(z.firstInLexRange(aToB), -1);
+  assert.equal(z.lastInLexRange(aToB), -1);
+  assert.equal(z.countInLexRange(aToB), 0);
+  const fromB: LexRange = { min: v('b'), max: { kind: 'max' } };
+  // 'c' (rank 0) is >= 'b', so the scan starts there and runs to the end.
+  assert.equal(z.firstInLexRange(fromB), 0);
+  assert.equal(z.countInLexRange(fromB), 3);
+  // Backwards from the tail: 'b' is the last member <= max and it is >= min.
+  assert.equal(z.lastInLexRange(fromB), 2);
+});
+
+test('encoding converts once and never back', () => {
+  const z = new SortedSet();
+  z.set('a', 1);
+  z.noteEncoding(3, 5, 1);
+  assert.equal(z.encoding, 'listpack');
+  z.set('bbbbbb', 2);
+  z.noteEncoding(3, 5, 6);
+  assert.equal(z.encoding, 'skiplist');
+  z.delete('bbbbbb');
+  z.noteEncoding(3, 5, 0);
+  assert.equal(z.encoding, 'skiplist');
+  const y = new SortedSet();
+  for (let i = 0; i < 4; i++) {
+    y.set(String(i), i);
+    y.noteEncoding(3, 64, 1);
+  }
+  assert.equal(y.encoding, 'skiplist');
+  assert.equal(y.clone().encoding, 'skiplist');
+});
+
+test('clone is independent', () => {
+  const z = new SortedSet();
+  z.set('a', 1);
+  z.set('b', 2);
+  const c = z.clone();
+  c.set('a', 3);
+  c.delete('b');
+  assert.deepEqual(contents(z), [
+    { member: 'a', score: 1 },
+    { member: 'b', score: 2 },
+  ]);
+  assert.deepEqual(contents(c), [{ member: 'a', score: 3 }]);
+});
+
+for (const seed of [1, 2, 3, 42, 1234]) {
+  test(`randomized operations match a naive sorted array (seed ${seed})`, () => {
+    const rand = mulberry32(seed);
+    const z = new SortedSet();
+    const naive = new Map<string, number>();
+    const memberPool = Array.from({ length: 60 }, (_, i) => String.fromCharCode(97 + (i % 26)) + (i >= 26 ? String.fromCharCode(i * 5) : ''));
+    // Few distinct scores so ties (member ordering) are common; all-equal phases exercise lex search.
+    const scorePool = [-Infinity, -3, -1.5, 0, 0.1, 1, 2, 7, Infinity];
+    const uniform = seed % 2 === 0;
+    for (let step = 0; step < 1500; step++) {
+      const r = rand();
+      const member = memberPool[Math.floor(rand() * memberPool.length)];
+      const score = uniform ? 5 : scorePool[Math.floor(rand() * scorePool.length)];
+      if (r < 0.55) {
+        assert.equal(z.set(member, score), !naive.has(member));
+        naive.set(member, score);
+      } else if (r < 0.85) {
+        assert.equal(z.delete(member), naive.delete(member));
+      } else if (r < 0.9 && naive.size > 0) {
+        const sorted = sortNaive([...naive].map(([m, s]) => ({ member: m, score: s })));
+        const a = Math.floor(rand() * sorted.length);
+        const b = Math.min(sorted.length - 1, a + Math.floor(rand() * 5));
+        const removed = z.deleteRankRange(a, b).map((n) => n.member);
+        assert.deepEqual(removed, sorted.slice(a, b + 1).map((p) => p.member));
+        for (const m of removed) naive.delete(m);
+      }
+      if (step % 25 === 0) checkAgainst(z, naive, rand, scorePool, memberPool);
+    }
+    checkAgainst(z, naive, rand, scorePool, memberPool);
+  });
+}
+
+test('large set: rank and at stay consistent', () => {
+  const rand = mulberry32(99);
+  const z = new SortedSet();
+  const n = 20000;
+  for (let i = 0; i < n; i++) z.set(`k${i}`, Math.floor(rand() * 1000));
+  for (let i = 0; i < n; i += 2) z.delete(`k${i}`);
+  assert.equal(z.size, n / 2);
+  let rank = 0;
+  for (const node of z) {
+    if (rank % 97 === 0) {
+      assert.equal(z.rank(node.member), rank);
+      assert.equal(z.at(rank), node);
+    }
+    rank++;
+  }
+  assert.equal(rank, n / 2);
+});
