@@ -1,0 +1,680 @@
+// ScriptEngine: one Lua VM per server. Scripts are compiled once and kept by the SHA1 of their
+// body; running a script is synchronous, and every redis.call goes back to the server through the
+// ScriptHost the caller passes in. Values cross the boundary as bytes, never as decoded text.
+import { createHash } from 'node:crypto';
+import {
+  BoolReply,
+  Double,
+  MapReply,
+  NULL_ARRAY,
+  PushReply,
+  RawReply,
+  ReplyError,
+  SetReply,
+  Status,
+  Verbatim,
+  type Reply,
+} from '../protocol/reply.js';
+import { Errors } from '../protocol/errors.js';
+import { formatDouble } from '../protocol/numbers.js';
+import {
+  lua as m,
+  LUA_ERRMEM,
+  LUA_MASKCOUNT,
+  LUA_OK,
+  LUA_REGISTRYINDEX,
+  LuaType,
+} from './lua.js';
+import { PRELUDE } from './prelude.js';
+import { parseRespValue } from './resp.js';
+
+export const LOG_DEBUG = 0;
+export const LOG_VERBOSE = 1;
+export const LOG_NOTICE = 2;
+export const LOG_WARNING = 3;
+
+export interface ScriptHost {
+  /** Run one Redis command for the script; errors come back as ReplyError values. */
+  call(argv: Buffer[]): Reply;
+  /** redis.log(level, ...) with the arguments already joined by spaces. */
+  log(level: number, message: string): void;
+}
+
+export interface RunOptions {
+  /** The calling client's protocol: decides how Lua booleans and RESP3 tables are returned. */
+  protocol?: 2 | 3;
+  /** Override the engine's time limit for this run (milliseconds; 0 = none). */
+  timeLimitMs?: number;
+}
+
+export interface ScriptEngineOptions {
+  /** Bytes the Lua heap may use before allocations fail with "not enough memory". */
+  memoryLimit?: number;
+  /** A script running longer than this (ms) is aborted; 0 disables. Redis's busy-reply-threshold. */
+  timeLimitMs?: number;
+}
+
+interface CompiledScript {
+  ref: number;
+  body: Buffer;
+}
+
+export function sha1hex(data: Buffer | string): string {
+  return createHash('sha1').update(data).digest('hex');
+}
+
+const CHUNK_NAME = cstring('@user_script');
+const MODE_TEXT = cstring('t');
+const PRELUDE_NAME = cstring('=tidings');
+const K = {
+  err: Buffer.from('err'),
+  ok: Buffer.from('ok'),
+  double: Buffer.from('double'),
+  map: Buffer.from('map'),
+  set: Buffer.from('set'),
+  KEYS: Buffer.from('KEYS'),
+  ARGV: Buffer.from('ARGV'),
+};
+const INT64_MIN = -9223372036854775808n;
+const MAX_NESTING = 1000;
+const HOOK_INSTRUCTIONS = 100_000;
+
+function cstring(text: string): number {
+  return m.stringToNewUTF8(text);
+}
+
+/** Scratch space in the WebAssembly heap for moving bytes into Lua. */
+let scratch = 0;
+let scratchSize = 0;
+const lengthSlot = m._malloc(8);
+
+function pushBytes(L: number, bytes: Uint8Array): void {
+  if (bytes.length > scratchSize) {
+    if (scratch) m._free(scratch);
+    scratchSize = Math.max(bytes.length, 4096);
+    scratch = m._malloc(scratchSize);
+    if (!scratch) {
+      scratchSize = 0;
+      throw new ReplyError('ERR not enough memory for a Lua string');
+    }
+  }
+  m.HEAPU8.set(bytes, scratch);
+  m._lua_pushlstring(L, scratch, bytes.length);
+  if (scratchSize > 1 << 20) {
+    m._free(scratch);
+    scratch = 0;
+    scratchSize = 0;
+  }
+}
+
+function pushText(L: number, text: string): void {
+  pushBytes(L, Buffer.from(text));
+}
+
+/** The bytes of the string at idx (copied out of the heap). The value must be a string. */
+function readBytes(L: number, idx: number): Buffer {
+  const ptr = m._lua_tolstring(L, idx, lengthSlot);
+  const len = m.HEAPU32[lengthSlot >> 2]!;
+  return Buffer.from(m.HEAPU8.subarray(ptr, ptr + len));
+}
+
+/** Lua 5.1 turned numbers into command arguments as integers or with 17 significant digits. */
+function numberArgument(L: number, idx: number): Buffer {
+  if (m._lua_isinteger(L, idx)) return Buffer.from(String(m._lua_tointegerx(L, idx, 0)));
+  return Buffer.from(formatDouble(m._lua_tonumberx(L, idx, 0)));
+}
+
+function pushInteger(L: number, n: number | bigint): void {
+  m._lua_pushinteger(L, typeof n === 'bigint' ? n : BigInt(n));
+}
+
+function setField(L: number, tableIdx: number, key: Buffer): void {
+  // Stack: ... table ... value  →  table[key] = value
+  pushBytes(L, key);
+  m._lua_pushvalue(L, -2);
+  m._lua_rawset(L, tableIdx < 0 ? tableIdx - 2 : tableIdx);
+  m._lua_settop(L, -2);
+}
+
+/** Push t[key] (raw) for the table at idx. */
+function rawGetField(L: number, idx: number, key: Buffer): number {
+  const abs = idx < 0 ? m._lua_gettop(L) + idx + 1 : idx;
+  pushBytes(L, key);
+  return m._lua_rawget(L, abs);
+}
+
+export class ScriptEngine {
+  private readonly L: number;
+  private readonly scripts = new Map<string, CompiledScript>();
+  private readonly envRef: number;
+  private readonly handlerRef: number;
+  private readonly globalsRef: number;
+  private readonly functionRefs: number[] = [];
+  private readonly memory = { used: 0, limit: 0 };
+  private host: ScriptHost | undefined;
+  private protocol: 2 | 3 = 2;
+  /** RESP version redis.setresp() selected for the replies of redis.call in the current run. */
+  private callProtocol: 2 | 3 = 2;
+  private raised: string | undefined;
+  private deadline = 0;
+  private timeLimitMs: number;
+  private killRequested = false;
+  private closed = false;
+  /** The text of the last redis.call error raised into Lua (recognised when it escapes the script). */
+  private running = false;
+
+  constructor(options: ScriptEngineOptions = {}) {
+    this.memory.limit = options.memoryLimit ?? 512 * 1024 * 1024;
+    this.timeLimitMs = options.timeLimitMs ?? 5000;
+    const memory = this.memory;
+    const alloc = m.addFunction((_ud: number, ptr: number, oldSize: number, newSize: number) => {
+      if (newSize === 0) {
+        if (ptr) {
+          m._free(ptr);
+          memory.used -= oldSize;
+        }
+        return 0;
+      }
+      const delta = ptr ? newSize - oldSize : newSize;
+      if (delta > 0 && memory.limit > 0 && memory.used + delta > memory.limit) return 0;
+      const next = m._realloc(ptr, newSize);
+      if (next) memory.used += delta;
+      return next;
+    }, 'iiiii');
+    this.functionRefs.push(alloc);
+    const L = m._lua_newstate(alloc, 0);
+    if (!L) throw new Error('cannot create a Lua state');
+    this.L = L;
+    m._luaL_openlibs(L);
+
+    const fn = (f: (L: number) => number) => {
+      const ptr = m.addFunction(f, 'ii');
+      this.functionRefs.push(ptr);
+      return ptr;
+    };
+    const hook = m.addFunction((Lh: number) => this.onHook(Lh), 'vii');
+    this.functionRefs.push(hook);
+    m._lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
+
+    const prelude = Buffer.from(PRELUDE);
+    const buf = m._malloc(prelude.length);
+    m.HEAPU8.set(prelude, buf);
+    let status = m._luaL_loadbufferx(L, buf, prelude.length, PRELUDE_NAME, MODE_TEXT);
+    m._free(buf);
+    if (status !== LUA_OK) throw new Error(`Lua prelude: ${readBytes(L, -1).toString()}`);
+    m._lua_pushcclosure(L, fn((Lc) => this.redisCall(Lc, true)), 0);
+    m._lua_pushcclosure(L, fn((Lc) => this.redisCall(Lc, false)), 0);
+    m._lua_pushcclosure(L, fn((Lc) => this.redisLog(Lc)), 0);
+    m._lua_pushcclosure(L, fn((Lc) => this.redisSetResp(Lc)), 0);
+    m._lua_pushcclosure(L, fn((Lc) => this.redisSha1(Lc)), 0);
+    m._lua_pushlightuserdata(L, 0);
+    m._lua_pushcclosure(L, fn(() => 0), 0);
+    status = m._lua_pcallk(L, 7, 4, 0, 0, 0);
+    if (status !== LUA_OK) throw new Error(`Lua prelude: ${readBytes(L, -1).toString()}`);
+    m._luaL_ref(L, LUA_REGISTRYINDEX); // protect(): kept alive for FUNCTION libraries
+    this.globalsRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
+    this.handlerRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
+    this.envRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
+    m._lua_settop(L, 0);
+  }
+
+  /** Bytes currently used by the Lua heap. */
+  get memoryUsed(): number {
+    return this.memory.used;
+  }
+
+  get scriptCount(): number {
+    return this.scripts.size;
+  }
+
+  setTimeLimit(ms: number): void {
+    this.timeLimitMs = ms;
+  }
+
+  setMemoryLimit(bytes: number): void {
+    this.memory.limit = bytes;
+  }
+
+  /** True while a script runs (redis.call re-enters the server during that time). */
+  get busy(): boolean {
+    return this.running;
+  }
+
+  /** Ask the running script (if any) to stop at its next hook check. */
+  kill(): void {
+    if (this.running) this.killRequested = true;
+  }
+
+  has(sha: string): boolean {
+    return this.scripts.has(sha.toLowerCase());
+  }
+
+  /**
+   * Compile a script body and cache it by SHA1. Throws a ReplyError with Redis's compile error text.
+   */
+  load(body: Buffer): string {
+    const sha = sha1hex(body);
+    if (this.scripts.has(sha)) return sha;
+    const ref = this.compile(body, '@user_script');
+    this.scripts.set(sha, { ref, body: Buffer.from(body) });
+    return sha;
+  }
+
+  /** Forget every cached script (SCRIPT FLUSH). */
+  flush(): void {
+    for (const script of this.scripts.values()) m._luaL_unref(this.L, LUA_REGISTRYINDEX, script.ref);
+    this.scripts.clear();
+  }
+
+  /** Run a cached script. Throws NOSCRIPT when the sha is unknown. */
+  run(sha: string, keys: Buffer[], args: Buffer[], host: ScriptHost, options: RunOptions = {}): Reply {
+    const script = this.scripts.get(sha.length === 40 ? sha.toLowerCase() : sha);
+    if (!script) throw Errors.noScript();
+    return this.runRef(script.ref, sha, keys, args, host, options);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    m._lua_close(this.L);
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  private compile(body: Buffer, chunkName: string): number {
+    const L = this.L;
+    const text = stripShebang(body);
+    const buf = m._malloc(Math.max(text.length, 1));
+    if (!buf) throw new ReplyError('ERR Error compiling script (new function): not enough memory');
+    m.HEAPU8.set(text, buf);
+    const name = chunkName === '@user_script' ? CHUNK_NAME : cstring(chunkName);
+    const status = m._luaL_loadbufferx(L, buf, text.length, name, MODE_TEXT);
+    m._free(buf);
+    if (name !== CHUNK_NAME) m._free(name);
+    if (status !== LUA_OK) {
+      // Lua 5.4 writes `near <eof>` where the Lua 5.1 inside Redis writes `near '<eof>'`.
+      const message = (m._lua_type(L, -1) === LuaType.String ? readBytes(L, -1).toString() : 'not enough memory').replace(
+        / near <eof>$/,
+        " near '<eof>'",
+      );
+      m._lua_settop(L, 0);
+      throw new ReplyError(`ERR Error compiling script (new function): ${message}`);
+    }
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.envRef));
+    m._lua_setupvalue(L, -2, 1);
+    const ref = m._luaL_ref(L, LUA_REGISTRYINDEX);
+    m._lua_settop(L, 0);
+    return ref;
+  }
+
+  private runRef(ref: number, sha: string, keys: Buffer[], args: Buffer[], host: ScriptHost, options: RunOptions): Reply {
+    if (this.running) throw new ReplyError('ERR a script is already running');
+    const L = this.L;
+    m._lua_settop(L, 0);
+    if (!m._lua_checkstack(L, keys.length + args.length + 20)) throw new ReplyError('ERR too many arguments for a script');
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.globalsRef));
+    this.pushArray(L, keys);
+    setField(L, 1, K.KEYS);
+    this.pushArray(L, args);
+    setField(L, 1, K.ARGV);
+    m._lua_settop(L, 0);
+
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.handlerRef));
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
+    this.host = host;
+    this.protocol = options.protocol ?? 2;
+    this.callProtocol = 2;
+    this.raised = undefined;
+    this.killRequested = false;
+    const limit = options.timeLimitMs ?? this.timeLimitMs;
+    this.deadline = limit > 0 ? Date.now() + limit : 0;
+    this.running = true;
+    let status: number;
+    try {
+      status = m._lua_pcallk(L, 0, 1, 1, 0, 0);
+    } finally {
+      this.running = false;
+      this.host = undefined;
+    }
+    try {
+      if (status === LUA_OK) return this.toReply(L, m._lua_gettop(L), 0);
+      return this.scriptError(L, status, sha);
+    } finally {
+      m._lua_settop(L, 0);
+    }
+  }
+
+  private scriptError(L: number, status: number, sha: string): ReplyError {
+    let text: string;
+    let line = 0;
+    if (status === LUA_ERRMEM) {
+      text = 'ERR user_script: not enough memory (Lua heap limit reached)';
+    } else if (m._lua_type(L, -1) !== LuaType.Table) {
+      text = `ERR ${m._lua_type(L, -1) === LuaType.String ? readBytes(L, -1).toString() : 'unknown error'}`;
+    } else {
+      m._lua_rawgeti(L, -1, 2n);
+      line = Number(m._lua_tonumberx(L, -1, 0)) || 0;
+      m._lua_settop(L, -2);
+      m._lua_rawgeti(L, -1, 1n);
+      const type = m._lua_type(L, -1);
+      if (type === LuaType.String) {
+        const message = readBytes(L, -1).toString();
+        if (this.raised !== undefined && message === this.raised) {
+          text = message;
+        } else {
+          text = `ERR ${message}`;
+        }
+      } else if (type === LuaType.Table && rawGetField(L, -1, K.err) === LuaType.String) {
+        text = readBytes(L, -1).toString();
+      } else {
+        text = 'ERR unknown error';
+      }
+    }
+    return new ReplyError(`${text.replace(/[\r\n]+/g, ' ')} script: ${sha}, on @user_script:${line}.`);
+  }
+
+  private onHook(L: number): void {
+    if (!this.running) return;
+    if (this.killRequested) {
+      this.raiseRedisError(L, 'ERR Script killed by user with SCRIPT KILL...');
+    }
+    if (this.deadline !== 0 && Date.now() > this.deadline) {
+      this.raiseRedisError(
+        L,
+        'ERR Script killed by Tidings: it ran longer than busy-reply-threshold (lua-time-limit)',
+      );
+    }
+  }
+
+  private raiseRedisError(L: number, message: string): number {
+    this.raised = message;
+    pushText(L, message);
+    return m._lua_error(L);
+  }
+
+  private pushArray(L: number, items: Buffer[]): void {
+    m._lua_createtable(L, items.length, 0);
+    for (let i = 0; i < items.length; i++) {
+      pushBytes(L, items[i]!);
+      m._lua_rawseti(L, -2, BigInt(i + 1));
+    }
+  }
+
+  // redis.call / redis.pcall ------------------------------------------------------------------
+
+  private redisCall(L: number, raise: boolean): number {
+    const n = m._lua_gettop(L);
+    if (n === 0) return this.callFailed(L, raise, 'ERR Please specify at least one argument for this redis lib call');
+    const argv: Buffer[] = new Array(n);
+    for (let i = 1; i <= n; i++) {
+      const type = m._lua_type(L, i);
+      if (type === LuaType.String) argv[i - 1] = readBytes(L, i);
+      else if (type === LuaType.Number) argv[i - 1] = numberArgument(L, i);
+      else return this.callFailed(L, raise, 'ERR Lua redis lib command arguments must be strings or integers');
+    }
+    let reply: Reply;
+    try {
+      const host = this.host;
+      if (!host) throw new ReplyError('ERR redis.call is only available while a script runs');
+      reply = host.call(argv);
+      if (reply instanceof RawReply) reply = parseRespValue(reply.bytes);
+    } catch (error) {
+      reply = error instanceof ReplyError ? error : new ReplyError(`ERR ${String(error)}`);
+    }
+    if (reply instanceof ReplyError) return this.callFailed(L, raise, reply.message);
+    m._lua_settop(L, 0);
+    this.pushReply(L, reply, 0);
+    return 1;
+  }
+
+  private callFailed(L: number, raise: boolean, message: string): number {
+    m._lua_settop(L, 0);
+    if (raise) return this.raiseRedisError(L, message);
+    this.pushErrorTable(L, message);
+    return 1;
+  }
+
+  private pushErrorTable(L: number, message: string): void {
+    m._lua_createtable(L, 0, 1);
+    pushText(L, message);
+    setField(L, -2, K.err);
+  }
+
+  private redisLog(L: number): number {
+    const level = Number(m._lua_tonumberx(L, 1, 0));
+    const message = m._lua_type(L, 2) === LuaType.String ? readBytes(L, 2).toString() : '';
+    this.host?.log(level, message);
+    return 0;
+  }
+
+  private redisSetResp(L: number): number {
+    this.callProtocol = Number(m._lua_tonumberx(L, 1, 0)) === 3 ? 3 : 2;
+    return 0;
+  }
+
+  private redisSha1(L: number): number {
+    if (m._lua_gettop(L) !== 1) {
+      pushText(L, 'wrong number of arguments');
+      return m._lua_error(L);
+    }
+    const type = m._lua_type(L, 1);
+    const data = type === LuaType.String ? readBytes(L, 1) : type === LuaType.Number ? numberArgument(L, 1) : Buffer.alloc(0);
+    pushText(L, sha1hex(data));
+    return 1;
+  }
+
+  // Reply → Lua -------------------------------------------------------------------------------
+
+  private pushReply(L: number, reply: Reply, depth: number): void {
+    if (depth > MAX_NESTING || !m._lua_checkstack(L, 4)) {
+      pushText(L, 'reached lua stack limit');
+      m._lua_error(L);
+      return;
+    }
+    const resp3 = this.callProtocol === 3;
+    if (reply === null || reply === NULL_ARRAY) {
+      if (resp3) m._lua_pushnil(L);
+      else m._lua_pushboolean(L, 0);
+      return;
+    }
+    switch (typeof reply) {
+      case 'number':
+        if (Number.isInteger(reply)) pushInteger(L, reply);
+        else m._lua_pushnumber(L, reply);
+        return;
+      case 'bigint':
+        pushInteger(L, reply);
+        return;
+      case 'string':
+        pushText(L, reply);
+        return;
+    }
+    if (Buffer.isBuffer(reply)) {
+      pushBytes(L, reply);
+      return;
+    }
+    if (Array.isArray(reply)) {
+      this.pushList(L, reply, depth);
+      return;
+    }
+    if (reply instanceof Status) {
+      m._lua_createtable(L, 0, 1);
+      pushText(L, reply.value);
+      setField(L, -2, K.ok);
+      return;
+    }
+    if (reply instanceof ReplyError) {
+      this.pushErrorTable(L, reply.message);
+      return;
+    }
+    if (reply instanceof Double) {
+      if (resp3) {
+        m._lua_createtable(L, 0, 1);
+        m._lua_pushnumber(L, reply.value);
+        setField(L, -2, K.double);
+      } else {
+        pushText(L, formatDouble(reply.value));
+      }
+      return;
+    }
+    if (reply instanceof MapReply) {
+      if (!resp3) {
+        this.pushList(L, reply.entries, depth);
+        return;
+      }
+      m._lua_createtable(L, 0, 1);
+      m._lua_createtable(L, 0, reply.entries.length / 2);
+      for (let i = 0; i + 1 < reply.entries.length; i += 2) {
+        this.pushReply(L, reply.entries[i]!, depth + 1);
+        this.pushReply(L, reply.entries[i + 1]!, depth + 1);
+        m._lua_rawset(L, -3);
+      }
+      setField(L, -2, K.map);
+      return;
+    }
+    if (reply instanceof SetReply) {
+      if (!resp3) {
+        this.pushList(L, reply.items, depth);
+        return;
+      }
+      m._lua_createtable(L, 0, 1);
+      m._lua_createtable(L, 0, reply.items.length);
+      for (const item of reply.items) {
+        this.pushReply(L, item, depth + 1);
+        m._lua_pushboolean(L, 1);
+        m._lua_rawset(L, -3);
+      }
+      setField(L, -2, K.set);
+      return;
+    }
+    if (reply instanceof PushReply) {
+      this.pushList(L, reply.items, depth);
+      return;
+    }
+    if (reply instanceof BoolReply) {
+      if (resp3) m._lua_pushboolean(L, reply.value ? 1 : 0);
+      else pushInteger(L, reply.value ? 1 : 0);
+      return;
+    }
+    if (reply instanceof Verbatim) {
+      pushText(L, reply.text);
+      return;
+    }
+    if (reply instanceof RawReply) {
+      this.pushReply(L, parseRespValue(reply.bytes), depth);
+      return;
+    }
+    m._lua_pushnil(L);
+  }
+
+  private pushList(L: number, items: Reply[], depth: number): void {
+    m._lua_createtable(L, items.length, 0);
+    for (let i = 0; i < items.length; i++) {
+      this.pushReply(L, items[i]!, depth + 1);
+      m._lua_rawseti(L, -2, BigInt(i + 1));
+    }
+  }
+
+  // Lua → Reply -------------------------------------------------------------------------------
+
+  private toReply(L: number, idx: number, depth: number): Reply {
+    switch (m._lua_type(L, idx)) {
+      case LuaType.Number: {
+        if (m._lua_isinteger(L, idx)) {
+          const n = m._lua_tointegerx(L, idx, 0);
+          return n >= -9007199254740991n && n <= 9007199254740991n ? Number(n) : n;
+        }
+        const value = Math.trunc(m._lua_tonumberx(L, idx, 0));
+        if (Number.isSafeInteger(value)) return value;
+        if (!Number.isFinite(value) || Math.abs(value) >= 9223372036854775808) return INT64_MIN;
+        return BigInt(value);
+      }
+      case LuaType.String:
+        return readBytes(L, idx);
+      case LuaType.Boolean: {
+        const value = m._lua_toboolean(L, idx) !== 0;
+        if (this.protocol === 3) return new BoolReply(value);
+        return value ? 1 : null;
+      }
+      case LuaType.Table:
+        return this.tableToReply(L, idx, depth);
+      default:
+        return null;
+    }
+  }
+
+  private tableToReply(L: number, idx: number, depth: number): Reply {
+    if (depth > MAX_NESTING || !m._lua_checkstack(L, 6)) {
+      return new ReplyError('ERR reached lua stack limit');
+    }
+    const top = m._lua_gettop(L);
+    try {
+      if (rawGetField(L, idx, K.err) === LuaType.String) {
+        return new ReplyError(readBytes(L, -1).toString().replace(/[\r\n]+/g, ' '));
+      }
+      m._lua_settop(L, top);
+      if (rawGetField(L, idx, K.ok) === LuaType.String) return new Status(readBytes(L, -1).toString().replace(/[\r\n]+/g, ' '));
+      m._lua_settop(L, top);
+      if (rawGetField(L, idx, K.double) === LuaType.Number) return new Double(m._lua_tonumberx(L, -1, 0));
+      m._lua_settop(L, top);
+      if (rawGetField(L, idx, K.map) === LuaType.Table) {
+        const map = m._lua_gettop(L);
+        const entries: Reply[] = [];
+        m._lua_pushnil(L);
+        while (m._lua_next(L, map)) {
+          // Convert a copy of the key: converting the key itself could change its type for lua_next.
+          m._lua_pushvalue(L, -2);
+          entries.push(this.toReply(L, m._lua_gettop(L), depth + 1));
+          m._lua_settop(L, -2);
+          entries.push(this.toReply(L, m._lua_gettop(L), depth + 1));
+          m._lua_settop(L, -2);
+        }
+        return new MapReply(entries);
+      }
+      m._lua_settop(L, top);
+      if (rawGetField(L, idx, K.set) === LuaType.Table) {
+        const set = m._lua_gettop(L);
+        const items: Reply[] = [];
+        m._lua_pushnil(L);
+        while (m._lua_next(L, set)) {
+          m._lua_pushvalue(L, -2);
+          items.push(this.toReply(L, m._lua_gettop(L), depth + 1));
+          m._lua_settop(L, -3);
+        }
+        return new SetReply(items);
+      }
+      m._lua_settop(L, top);
+      const items: Reply[] = [];
+      for (let i = 1; ; i++) {
+        if (m._lua_rawgeti(L, idx, BigInt(i)) === LuaType.Nil) break;
+        items.push(this.toReply(L, m._lua_gettop(L), depth + 1));
+        m._lua_settop(L, top);
+      }
+      return items;
+    } finally {
+      m._lua_settop(L, top);
+    }
+  }
+}
+
+/** A `#!lua flags=...` first line is not Lua: blank it (keeping line numbers). */
+function stripShebang(body: Buffer): Buffer {
+  if (body.length < 2 || body[0] !== 0x23 || body[1] !== 0x21) return body;
+  const end = body.indexOf(0x0a);
+  return end === -1 ? Buffer.alloc(0) : body.subarray(end);
+}
+
+/** Flags from a `#!lua flags=a,b` first line, or undefined when the script has no shebang. */
+export function scriptShebangFlags(body: Buffer): string[] | undefined {
+  if (body.length < 2 || body[0] !== 0x23 || body[1] !== 0x21) return undefined;
+  const end = body.indexOf(0x0a);
+  const line = body.toString('latin1', 2, end === -1 ? body.length : end).trim();
+  const parts = line.split(/\s+/);
+  if (parts[0] !== 'lua') throw new ReplyError(`ERR Could not find engine '${parts[0] ?? ''}'`);
+  const flags: string[] = [];
+  for (const part of parts.slice(1)) {
+    if (part.startsWith('flags=')) flags.push(...part.slice(6).split(',').filter((f) => f.length > 0));
+    else throw new ReplyError(`ERR Unknown lua shebang option: ${part}`);
+  }
+  return flags;
+}

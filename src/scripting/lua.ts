@@ -1,0 +1,74 @@
+// The Lua 5.4 VM (wasmoon's WebAssembly build of the reference C implementation) and the few
+// byte-level helpers the engine needs. wasmoon's own high-level API converts Lua strings through
+// UTF-8, which would corrupt binary values, so the engine talks to the raw C API exports and copies
+// bytes in and out of the WebAssembly heap itself.
+import { LuaWasm } from 'wasmoon';
+
+export const LUA_REGISTRYINDEX = -1001000;
+export const LUA_OK = 0;
+export const LUA_ERRRUN = 2;
+export const LUA_ERRSYNTAX = 3;
+export const LUA_ERRMEM = 4;
+export const LUA_MASKCOUNT = 8;
+
+export const enum LuaType {
+  None = -1,
+  Nil = 0,
+  Boolean = 1,
+  LightUserdata = 2,
+  Number = 3,
+  String = 4,
+  Table = 5,
+  Function = 6,
+  Userdata = 7,
+  Thread = 8,
+}
+
+/** The raw C exports we use (pointers and lua_State are plain numbers, lua_Integer is bigint). */
+export interface LuaExports {
+  HEAPU8: Uint8Array;
+  HEAPU32: Uint32Array;
+  _malloc(size: number): number;
+  _free(ptr: number): void;
+  _realloc(ptr: number, size: number): number;
+  addFunction(fn: (...args: number[]) => number | void, signature: string): number;
+  stringToNewUTF8(text: string): number;
+  _lua_newstate(alloc: number, ud: number): number;
+  _lua_close(L: number): void;
+  _luaL_openlibs(L: number): void;
+  _luaL_loadbufferx(L: number, buf: number, size: number, name: number, mode: number): number;
+  _lua_pcallk(L: number, nargs: number, nresults: number, msgh: number, ctx: number, k: number): number;
+  _lua_error(L: number): number;
+  _lua_gettop(L: number): number;
+  _lua_settop(L: number, idx: number): void;
+  _lua_type(L: number, idx: number): number;
+  _lua_isinteger(L: number, idx: number): number;
+  _lua_tointegerx(L: number, idx: number, isnum: number): bigint;
+  _lua_tonumberx(L: number, idx: number, isnum: number): number;
+  _lua_toboolean(L: number, idx: number): number;
+  _lua_tolstring(L: number, idx: number, len: number): number;
+  _lua_pushnil(L: number): void;
+  _lua_pushinteger(L: number, n: bigint): void;
+  _lua_pushnumber(L: number, n: number): void;
+  _lua_pushboolean(L: number, b: number): void;
+  _lua_pushlstring(L: number, s: number, len: number): number;
+  _lua_pushlightuserdata(L: number, p: number): void;
+  _lua_pushcclosure(L: number, fn: number, n: number): void;
+  _lua_pushvalue(L: number, idx: number): void;
+  _lua_createtable(L: number, narr: number, nrec: number): void;
+  _lua_rawget(L: number, idx: number): number;
+  _lua_rawset(L: number, idx: number): void;
+  _lua_rawgeti(L: number, idx: number, n: bigint): number;
+  _lua_rawseti(L: number, idx: number, n: bigint): void;
+  _lua_next(L: number, idx: number): number;
+  _lua_setupvalue(L: number, funcindex: number, n: number): number;
+  _lua_checkstack(L: number, n: number): number;
+  _lua_sethook(L: number, fn: number, mask: number, count: number): void;
+  _luaL_ref(L: number, t: number): number;
+  _luaL_unref(L: number, t: number, ref: number): void;
+}
+
+const wasm = await LuaWasm.initialize();
+
+/** The WebAssembly module shared by every ScriptEngine in this process (each has its own lua_State). */
+export const lua = wasm.module as unknown as LuaExports;

@@ -1,0 +1,662 @@
+// Lua source run once per VM before any script. It builds the environment Redis gives scripts on
+// top of Lua 5.4: Lua 5.1 compatibility shims, the redis.* table, cjson, cmsgpack, bit and struct,
+// and the read-only sandbox. Host functions (implemented in JS) arrive as the chunk's arguments.
+//
+// Everything here is written against Lua 5.4's own facilities (string.pack, 64-bit integers), so
+// the libraries are small; they follow the observable behaviour of the C libraries Redis bundles.
+
+export const PRELUDE = String.raw`
+local host_call, host_pcall, host_log, host_setresp, host_sha1, host_null, host_setrepl = ...
+
+local type, pairs, ipairs, next, select, error, tostring, tonumber, setmetatable, getmetatable =
+      type, pairs, ipairs, next, select, error, tostring, tonumber, setmetatable, getmetatable
+local rawget, rawset, rawequal, pcall = rawget, rawset, rawequal, pcall
+local sfmt, schar, sbyte, ssub, sfind, srep, spack, sunpack, sgsub =
+      string.format, string.char, string.byte, string.sub, string.find, string.rep, string.pack, string.unpack, string.gsub
+local tconcat, tinsert, tunpack = table.concat, table.insert, table.unpack
+local floor, huge, mtype, tointeger, fmod = math.floor, math.huge, math.type, math.tointeger, math.fmod
+local getinfo = debug.getinfo
+
+-- Errors raised inside the bundled libraries carry the position of the script line that called
+-- them, as errors from Redis's C libraries do (a tail call hides that line: fall back to 1).
+local function script_line()
+  for level = 3, 200 do
+    local info = getinfo(level, 'Sl')
+    if info == nil then break end
+    if info.short_src == 'user_script' and info.currentline > 0 then return info.currentline end
+  end
+  return 1
+end
+local function lib_error(msg)
+  error('user_script:' .. script_line() .. ': ' .. msg, 0)
+end
+
+-- Lua 5.1 prints every number with "%.14g"; 5.4 would print 3.0 as "3.0".
+local raw_tostring = tostring
+_G.tostring = function(v)
+  if mtype(v) == 'float' then return sfmt('%.14g', v) end
+  return raw_tostring(v)
+end
+local tostring = _G.tostring
+
+-- error(42) carries a position in Lua 5.1 because numbers count as strings there.
+local raw_error = error
+_G.error = function(msg, level)
+  if type(msg) == 'number' then msg = tostring(msg) end
+  level = level or 1
+  if level > 0 then level = level + 1 end
+  return raw_error(msg, level)
+end
+
+-- Lua 5.1 compatibility.
+unpack = tunpack
+table.getn = function(t) return #t end
+table.setn = function() raw_error('setn is obsolete', 2) end
+table.maxn = function(t)
+  local max = 0
+  for k in pairs(t) do
+    if type(k) == 'number' and k > max then max = k end
+  end
+  return max
+end
+table.foreach = function(t, f)
+  for k, v in pairs(t) do local r = f(k, v); if r ~= nil then return r end end
+end
+table.foreachi = function(t, f)
+  for i = 1, #t do local r = f(i, t[i]); if r ~= nil then return r end end
+end
+math.pow = function(a, b) return a ^ b end
+math.mod = math.fmod
+math.log10 = function(x) return math.log(x, 10) end
+math.ldexp = function(m, e) return m * 2.0 ^ e end
+math.frexp = function(x)
+  if x == 0 or x ~= x or x == huge or x == -huge then return x, 0 end
+  local e = floor(math.log(math.abs(x), 2)) + 1
+  local m = x / 2.0 ^ e
+  if math.abs(m) >= 1 then m = m / 2; e = e + 1 elseif math.abs(m) < 0.5 then m = m * 2; e = e - 1 end
+  return m, e
+end
+math.cosh = function(x) return (math.exp(x) + math.exp(-x)) / 2 end
+math.sinh = function(x) return (math.exp(x) - math.exp(-x)) / 2 end
+math.tanh = function(x) local a, b = math.exp(x), math.exp(-x); return (a - b) / (a + b) end
+string.gfind = string.gmatch
+
+-- math.random: the POSIX rand48 generator Redis uses, seeded with 0 when the VM starts.
+local rand_state = 0x330E
+local function lrand48()
+  rand_state = (rand_state * 0x5DEECE66D + 0xB) & 0xFFFFFFFFFFFF
+  return rand_state >> 17
+end
+math.random = function(m, n)
+  local r = (lrand48() % 2147483647) / 2147483647
+  if m == nil then return r end
+  if n == nil then
+    if m < 1 then raw_error("bad argument #1 to 'random' (interval is empty)", 2) end
+    return floor(r * m) + 1
+  end
+  if m > n then raw_error("bad argument #2 to 'random' (interval is empty)", 2) end
+  return floor(r * (n - m + 1)) + m
+end
+math.randomseed = function(seed)
+  rand_state = ((floor(tonumber(seed) or 0) & 0xFFFFFFFF) << 16) | 0x330E
+end
+
+-- redis.* -------------------------------------------------------------------------------------
+
+local redis = {}
+redis.call = host_call
+redis.pcall = host_pcall
+redis.sha1hex = host_sha1
+redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
+redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
+redis.REDIS_VERSION = '7.0.15'
+redis.REDIS_VERSION_NUM = 0x07000f
+
+redis.error_reply = function(msg)
+  if type(msg) ~= 'string' and type(msg) ~= 'number' then
+    raw_error('wrong number or type of arguments', 2)
+  end
+  msg = tostring(msg)
+  if ssub(msg, 1, 1) == '-' then msg = ssub(msg, 2) end
+  if not sfind(msg, ' ', 1, true) then msg = 'ERR ' .. msg end
+  return { err = msg }
+end
+redis.status_reply = function(msg)
+  if type(msg) ~= 'string' and type(msg) ~= 'number' then
+    raw_error('wrong number or type of arguments', 2)
+  end
+  return { ok = tostring(msg) }
+end
+redis.log = function(level, ...)
+  local n = select('#', ...)
+  if n < 1 then raw_error('redis.log() requires two arguments or more.', 2) end
+  if type(level) ~= 'number' then raw_error('First argument must be a number (log level).', 2) end
+  if level < 0 or level > 3 then raw_error('Invalid debug level.', 2) end
+  local parts = {}
+  for i = 1, n do
+    local v = select(i, ...)
+    if type(v) == 'number' then v = tostring(v) end
+    if type(v) == 'string' then parts[#parts + 1] = v end
+  end
+  host_log(level, tconcat(parts, ' '))
+end
+redis.setresp = function(v)
+  if v ~= 2 and v ~= 3 then raw_error('RESP version must be 2 or 3.', 2) end
+  host_setresp(v)
+end
+redis.set_repl = function(flags)
+  if type(flags) ~= 'number' or flags < 0 or flags > 3 then
+    raw_error('Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.', 2)
+  end
+  host_setrepl(flags)
+end
+redis.replicate_commands = function() return true end
+redis.breakpoint = function() return false end
+redis.debug = function() end
+
+-- bit (LuaBitOp): 32-bit operations, results are signed 32-bit numbers ------------------------
+
+local function tobit(x)
+  if mtype(x) ~= 'integer' then
+    x = tonumber(x)
+    if x == nil then raw_error('bad argument (number expected)', 3) end
+    x = fmod(x, 4294967296.0)
+    x = tointeger(floor(x + 0.5)) or 0
+  end
+  x = x & 0xFFFFFFFF
+  if x >= 0x80000000 then x = x - 0x100000000 end
+  return x
+end
+local bit = {}
+bit.tobit = function(x) return tobit(x) end
+bit.bnot = function(x) return tobit(~tobit(x)) end
+bit.band = function(x, ...) local r = tobit(x); for i = 1, select('#', ...) do r = r & tobit(select(i, ...)) end; return tobit(r) end
+bit.bor = function(x, ...) local r = tobit(x); for i = 1, select('#', ...) do r = r | tobit(select(i, ...)) end; return tobit(r) end
+bit.bxor = function(x, ...) local r = tobit(x); for i = 1, select('#', ...) do r = r ~ tobit(select(i, ...)) end; return tobit(r) end
+bit.lshift = function(x, n) return tobit((tobit(x) & 0xFFFFFFFF) << (tobit(n) & 31)) end
+bit.rshift = function(x, n) return tobit((tobit(x) & 0xFFFFFFFF) >> (tobit(n) & 31)) end
+bit.arshift = function(x, n) return tobit(tobit(x) >> (tobit(n) & 31) | ((tobit(x) < 0 and (tobit(n) & 31) > 0) and ~(0xFFFFFFFF >> (tobit(n) & 31)) or 0)) end
+bit.rol = function(x, n) local u = tobit(x) & 0xFFFFFFFF; n = tobit(n) & 31; return tobit((u << n) | (u >> (32 - n))) end
+bit.ror = function(x, n) local u = tobit(x) & 0xFFFFFFFF; n = tobit(n) & 31; return tobit((u >> n) | (u << (32 - n))) end
+bit.bswap = function(x)
+  local u = tobit(x) & 0xFFFFFFFF
+  return tobit(((u & 0xFF) << 24) | ((u & 0xFF00) << 8) | ((u >> 8) & 0xFF00) | (u >> 24))
+end
+bit.tohex = function(x, n)
+  n = n == nil and 8 or tobit(n)
+  local upper = false
+  if n < 0 then upper = true; n = -n end
+  if n > 8 then n = 8 end
+  local u = tobit(x) & 0xFFFFFFFF
+  local s = sfmt(upper and '%08X' or '%08x', u)
+  return ssub(s, 9 - n)
+end
+
+-- struct: translated onto string.pack, with Redis's 64-bit sizes for long and size_t ------------
+
+local function struct_format(fmt)
+  fmt = sgsub(fmt, 'l', 'i8')
+  fmt = sgsub(fmt, 'L', 'I8')
+  fmt = sgsub(fmt, 'T', 'I8')
+  fmt = sgsub(fmt, 's', 'z')
+  return fmt
+end
+local struct = {}
+struct.pack = function(fmt, ...)
+  local args = { ... }
+  for i = 1, select('#', ...) do
+    local v = args[i]
+    if mtype(v) == 'float' and v == floor(v) then args[i] = tointeger(v) or v end
+  end
+  return spack(struct_format(fmt), tunpack(args, 1, select('#', ...)))
+end
+struct.unpack = function(fmt, s, pos) return sunpack(struct_format(fmt), s, pos) end
+struct.size = function(fmt) return string.packsize(struct_format(fmt)) end
+
+-- cjson ----------------------------------------------------------------------------------------
+
+local cjson = {}
+cjson.null = host_null
+local json_escapes = {
+  ['"'] = '\\"', ['\\'] = '\\\\', ['/'] = '\\/',
+  ['\b'] = '\\b', ['\f'] = '\\f', ['\n'] = '\\n', ['\r'] = '\\r', ['\t'] = '\\t',
+}
+for i = 0, 31 do
+  local c = schar(i)
+  if not json_escapes[c] then json_escapes[c] = sfmt('\\u%04x', i) end
+end
+json_escapes['\127'] = '\\u007f'
+local function json_string(s)
+  return '"' .. sgsub(s, '[%c\127"\\/]', json_escapes) .. '"'
+end
+local function json_number(n)
+  if n ~= n or n == huge or n == -huge then
+    lib_error('Cannot serialise number: must not be NaN or Inf')
+  end
+  if mtype(n) == 'integer' then return sfmt('%d', n) end
+  return sfmt('%.14g', n)
+end
+local json_encode_value
+local function json_encode_table(t, depth, out)
+  if depth > 1000 then lib_error('Cannot serialise, excessive nesting (' .. depth .. ')') end
+  local max, count, is_array = 0, 0, true
+  for k in pairs(t) do
+    if type(k) == 'number' and k > 0 and k == floor(k) then
+      if k > max then max = k end
+      count = count + 1
+    else
+      is_array = false
+      break
+    end
+  end
+  if is_array and count > 0 then
+    if max > count * 2 and max > 10 then
+      lib_error('Cannot serialise table: excessively sparse array')
+    end
+    out[#out + 1] = '['
+    for i = 1, max do
+      if i > 1 then out[#out + 1] = ',' end
+      json_encode_value(t[i], depth + 1, out)
+    end
+    out[#out + 1] = ']'
+    return
+  end
+  out[#out + 1] = '{'
+  local first = true
+  for k, v in pairs(t) do
+    local key
+    if type(k) == 'string' then key = k
+    elseif type(k) == 'number' then key = json_number(k)
+    else lib_error('Cannot serialise table: table key must be a number or string') end
+    if not first then out[#out + 1] = ',' end
+    first = false
+    out[#out + 1] = json_string(key)
+    out[#out + 1] = ':'
+    json_encode_value(v, depth + 1, out)
+  end
+  out[#out + 1] = '}'
+end
+json_encode_value = function(v, depth, out)
+  local tv = type(v)
+  if tv == 'string' then out[#out + 1] = json_string(v)
+  elseif tv == 'number' then out[#out + 1] = json_number(v)
+  elseif tv == 'boolean' then out[#out + 1] = v and 'true' or 'false'
+  elseif tv == 'nil' then out[#out + 1] = 'null'
+  elseif rawequal(v, host_null) then out[#out + 1] = 'null'
+  elseif tv == 'table' then json_encode_table(v, depth, out)
+  else lib_error('Cannot serialise ' .. tv .. ': type not supported') end
+end
+cjson.encode = function(v)
+  local out = {}
+  json_encode_value(v, 1, out)
+  return tconcat(out)
+end
+
+local function utf8_char(cp)
+  if cp < 0x80 then return schar(cp) end
+  if cp < 0x800 then return schar(0xC0 | (cp >> 6), 0x80 | (cp & 0x3F)) end
+  if cp < 0x10000 then return schar(0xE0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3F), 0x80 | (cp & 0x3F)) end
+  return schar(0xF0 | (cp >> 18), 0x80 | ((cp >> 12) & 0x3F), 0x80 | ((cp >> 6) & 0x3F), 0x80 | (cp & 0x3F))
+end
+local json_unescape = { ['"'] = '"', ['\\'] = '\\', ['/'] = '/', b = '\b', f = '\f', n = '\n', r = '\r', t = '\t' }
+
+local json_tokens = { ['{'] = 'T_OBJ_BEGIN', ['}'] = 'T_OBJ_END', ['['] = 'T_ARR_BEGIN', [']'] = 'T_ARR_END',
+  [','] = 'T_COMMA', [':'] = 'T_COLON', ['"'] = 'T_STRING' }
+local function json_fail(what, s, pos)
+  local found
+  local c = ssub(s, pos, pos)
+  if pos > #s then found = 'T_END'
+  elseif json_tokens[c] then found = json_tokens[c]
+  elseif sfind(c, '^[-%d]') then found = 'T_NUMBER'
+  elseif ssub(s, pos, pos + 3) == 'true' or ssub(s, pos, pos + 4) == 'false' then found = 'T_BOOLEAN'
+  elseif ssub(s, pos, pos + 3) == 'null' then found = 'T_NULL'
+  else found = 'invalid token' end
+  lib_error('Expected ' .. what .. ' but found ' .. found .. ' at character ' .. pos)
+end
+local json_decode_value
+local function skip_ws(s, pos)
+  local _, e = sfind(s, '^[ \t\r\n]*', pos)
+  return e + 1
+end
+local function json_decode_string(s, pos)
+  -- pos is at the opening quote
+  local parts, i = {}, pos + 1
+  while true do
+    local a, b = sfind(s, '^[^"\\%c]+', i)
+    if a then parts[#parts + 1] = ssub(s, a, b); i = b + 1 end
+    local c = ssub(s, i, i)
+    if c == '"' then return tconcat(parts), i + 1 end
+    if c == '\\' then
+      local e = ssub(s, i + 1, i + 1)
+      if e == 'u' then
+        local hex = ssub(s, i + 2, i + 5)
+        if not sfind(hex, '^%x%x%x%x$') then lib_error('Expected value but found invalid unicode escape code at character ' .. i) end
+        local cp = tonumber(hex, 16)
+        i = i + 6
+        if cp >= 0xD800 and cp <= 0xDBFF and ssub(s, i, i + 1) == '\\u' then
+          local lo = tonumber(ssub(s, i + 2, i + 5), 16)
+          if lo and lo >= 0xDC00 and lo <= 0xDFFF then
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
+            i = i + 6
+          end
+        end
+        parts[#parts + 1] = utf8_char(cp)
+      elseif json_unescape[e] then
+        parts[#parts + 1] = json_unescape[e]
+        i = i + 2
+      else
+        lib_error('Expected value but found invalid escape code at character ' .. i)
+      end
+    elseif c == '' then
+      lib_error('Expected value but found unexpected end of string at character ' .. i)
+    else
+      -- a raw control character
+      lib_error('Expected value but found invalid token at character ' .. pos)
+    end
+  end
+end
+json_decode_value = function(s, pos, depth)
+  if depth > 1000 then lib_error('Found too many nested data structures (' .. depth .. ') at character ' .. pos) end
+  pos = skip_ws(s, pos)
+  local c = ssub(s, pos, pos)
+  if c == '"' then return json_decode_string(s, pos) end
+  if c == '{' then
+    local obj = {}
+    pos = skip_ws(s, pos + 1)
+    if ssub(s, pos, pos) == '}' then return obj, pos + 1 end
+    while true do
+      pos = skip_ws(s, pos)
+      if ssub(s, pos, pos) ~= '"' then json_fail('object key string', s, pos) end
+      local key
+      key, pos = json_decode_string(s, pos)
+      pos = skip_ws(s, pos)
+      if ssub(s, pos, pos) ~= ':' then json_fail('colon', s, pos) end
+      local v
+      v, pos = json_decode_value(s, pos + 1, depth + 1)
+      obj[key] = v
+      pos = skip_ws(s, pos)
+      local d = ssub(s, pos, pos)
+      if d == '}' then return obj, pos + 1 end
+      if d ~= ',' then json_fail('comma or object end', s, pos) end
+      pos = pos + 1
+    end
+  end
+  if c == '[' then
+    local arr, n = {}, 0
+    pos = skip_ws(s, pos + 1)
+    if ssub(s, pos, pos) == ']' then return arr, pos + 1 end
+    while true do
+      local v
+      v, pos = json_decode_value(s, pos, depth + 1)
+      n = n + 1
+      arr[n] = v
+      pos = skip_ws(s, pos)
+      local d = ssub(s, pos, pos)
+      if d == ']' then return arr, pos + 1 end
+      if d ~= ',' then json_fail('comma or array end', s, pos) end
+      pos = pos + 1
+    end
+  end
+  if ssub(s, pos, pos + 3) == 'true' then return true, pos + 4 end
+  if ssub(s, pos, pos + 4) == 'false' then return false, pos + 5 end
+  if ssub(s, pos, pos + 3) == 'null' then return host_null, pos + 4 end
+  local a, b = sfind(s, '^-?%d+%.?%d*[eE]?[-+]?%d*', pos)
+  if a then
+    local text = ssub(s, a, b)
+    local num
+    if sfind(text, '^-?%d+$') then num = tointeger(tonumber(text)) or tonumber(text) else num = tonumber(text) end
+    if num == nil then json_fail('value', s, pos) end
+    if mtype(num) == 'integer' and #text > 15 then num = num + 0.0 end
+    return num, b + 1
+  end
+  json_fail('value', s, pos)
+end
+cjson.decode = function(s)
+  if type(s) ~= 'string' then
+    if type(s) == 'number' then s = tostring(s) else raw_error("bad argument #1 to 'decode' (string expected, got " .. type(s) .. ')', 2) end
+  end
+  local v, pos = json_decode_value(s, 1, 1)
+  pos = skip_ws(s, pos)
+  if pos <= #s then lib_error('Expected the end but found invalid token at character ' .. pos) end
+  return v
+end
+cjson.encode_keep_buffer = function() end
+cjson.encode_max_depth = function() return 1000 end
+cjson.decode_max_depth = function() return 1000 end
+cjson.encode_number_precision = function() return 14 end
+cjson.encode_invalid_numbers = function() return false end
+cjson.decode_invalid_numbers = function() return true end
+cjson.encode_sparse_array = function() return false, 2, 10 end
+
+-- cmsgpack -------------------------------------------------------------------------------------
+
+local cmsgpack = {}
+local mp_encode
+local function mp_is_array(t)
+  local count, max = 0, 0
+  for k in pairs(t) do
+    if mtype(k) == 'integer' and k > 0 then
+      count = count + 1
+      if k > max then max = k end
+    elseif type(k) == 'number' and k > 0 and k == floor(k) then
+      count = count + 1
+      if k > max then max = floor(k) end
+    else
+      return false
+    end
+  end
+  return max == count, max
+end
+mp_encode = function(v, out, depth)
+  local tv = type(v)
+  if tv == 'nil' then out[#out + 1] = '\xC0'
+  elseif tv == 'boolean' then out[#out + 1] = v and '\xC3' or '\xC2'
+  elseif tv == 'string' then
+    local n = #v
+    if n < 32 then out[#out + 1] = schar(0xA0 | n)
+    elseif n < 0x100 then out[#out + 1] = spack('>BB', 0xD9, n)
+    elseif n < 0x10000 then out[#out + 1] = spack('>BI2', 0xDA, n)
+    else out[#out + 1] = spack('>BI4', 0xDB, n) end
+    out[#out + 1] = v
+  elseif tv == 'number' then
+    local i = tointeger(v)
+    if i and (mtype(v) == 'integer' or (v >= -9.2233720368547758e18 and v < 9.2233720368547758e18)) then
+      if i >= 0 then
+        if i < 128 then out[#out + 1] = schar(i)
+        elseif i < 0x100 then out[#out + 1] = spack('>BB', 0xCC, i)
+        elseif i < 0x10000 then out[#out + 1] = spack('>BI2', 0xCD, i)
+        elseif i < 0x100000000 then out[#out + 1] = spack('>BI4', 0xCE, i)
+        else out[#out + 1] = spack('>Bi8', 0xCF, i) end
+      else
+        if i >= -32 then out[#out + 1] = schar(i & 0xFF)
+        elseif i >= -128 then out[#out + 1] = spack('>Bi1', 0xD0, i)
+        elseif i >= -32768 then out[#out + 1] = spack('>Bi2', 0xD1, i)
+        elseif i >= -2147483648 then out[#out + 1] = spack('>Bi4', 0xD2, i)
+        else out[#out + 1] = spack('>Bi8', 0xD3, i) end
+      end
+    else
+      local f = spack('>f', v)
+      if sunpack('>f', f) == v then out[#out + 1] = '\xCA' .. f
+      else out[#out + 1] = spack('>Bd', 0xCB, v) end
+    end
+  elseif tv == 'table' and depth < 16 then
+    local is_array, n = mp_is_array(v)
+    if is_array then
+      if n < 16 then out[#out + 1] = schar(0x90 | n)
+      elseif n < 0x10000 then out[#out + 1] = spack('>BI2', 0xDC, n)
+      else out[#out + 1] = spack('>BI4', 0xDD, n) end
+      for i = 1, n do mp_encode(v[i], out, depth + 1) end
+    else
+      local n = 0
+      for _ in pairs(v) do n = n + 1 end
+      if n < 16 then out[#out + 1] = schar(0x80 | n)
+      elseif n < 0x10000 then out[#out + 1] = spack('>BI2', 0xDE, n)
+      else out[#out + 1] = spack('>BI4', 0xDF, n) end
+      for k, val in pairs(v) do
+        mp_encode(k, out, depth + 1)
+        mp_encode(val, out, depth + 1)
+      end
+    end
+  else
+    out[#out + 1] = '\xC0'
+  end
+end
+cmsgpack.pack = function(...)
+  local n = select('#', ...)
+  if n == 0 then raw_error('MessagePack pack needs input.', 2) end
+  local out = {}
+  for i = 1, n do mp_encode((select(i, ...)), out, 0) end
+  return tconcat(out)
+end
+
+local function mp_need(s, pos, n)
+  if pos + n - 1 > #s then lib_error('Missing bytes in input.') end
+end
+local mp_decode
+local function mp_decode_array(s, pos, n)
+  local t = {}
+  for i = 1, n do t[i], pos = mp_decode(s, pos) end
+  return t, pos
+end
+local function mp_decode_map(s, pos, n)
+  local t = {}
+  for _ = 1, n do
+    local k, v
+    k, pos = mp_decode(s, pos)
+    v, pos = mp_decode(s, pos)
+    if k ~= nil then t[k] = v end
+  end
+  return t, pos
+end
+local function mp_str(s, pos, n)
+  mp_need(s, pos, n)
+  return ssub(s, pos, pos + n - 1), pos + n
+end
+mp_decode = function(s, pos)
+  mp_need(s, pos, 1)
+  local b = sbyte(s, pos)
+  pos = pos + 1
+  if b < 0x80 then return b, pos end
+  if b >= 0xE0 then return b - 0x100, pos end
+  if b < 0x90 then return mp_decode_map(s, pos, b & 0x0F) end
+  if b < 0xA0 then return mp_decode_array(s, pos, b & 0x0F) end
+  if b < 0xC0 then return mp_str(s, pos, b & 0x1F) end
+  if b == 0xC0 then return nil, pos end
+  if b == 0xC2 then return false, pos end
+  if b == 0xC3 then return true, pos end
+  if b == 0xC4 or b == 0xD9 then mp_need(s, pos, 1); return mp_str(s, pos + 1, sbyte(s, pos)) end
+  if b == 0xC5 or b == 0xDA then mp_need(s, pos, 2); return mp_str(s, pos + 2, sunpack('>I2', s, pos)) end
+  if b == 0xC6 or b == 0xDB then mp_need(s, pos, 4); return mp_str(s, pos + 4, sunpack('>I4', s, pos)) end
+  if b == 0xCA then mp_need(s, pos, 4); return sunpack('>f', s, pos) end
+  if b == 0xCB then mp_need(s, pos, 8); return sunpack('>d', s, pos) end
+  if b == 0xCC then mp_need(s, pos, 1); return sunpack('>B', s, pos) end
+  if b == 0xCD then mp_need(s, pos, 2); return sunpack('>I2', s, pos) end
+  if b == 0xCE then mp_need(s, pos, 4); return sunpack('>I4', s, pos) end
+  if b == 0xCF then
+    mp_need(s, pos, 8)
+    local v, p = sunpack('>i8', s, pos)
+    if v < 0 then v = v + 18446744073709551616.0 end
+    return v, p
+  end
+  if b == 0xD0 then mp_need(s, pos, 1); return sunpack('>i1', s, pos) end
+  if b == 0xD1 then mp_need(s, pos, 2); return sunpack('>i2', s, pos) end
+  if b == 0xD2 then mp_need(s, pos, 4); return sunpack('>i4', s, pos) end
+  if b == 0xD3 then mp_need(s, pos, 8); return sunpack('>i8', s, pos) end
+  if b == 0xDC then mp_need(s, pos, 2); return mp_decode_array(s, pos + 2, (sunpack('>I2', s, pos))) end
+  if b == 0xDD then mp_need(s, pos, 4); return mp_decode_array(s, pos + 4, (sunpack('>I4', s, pos))) end
+  if b == 0xDE then mp_need(s, pos, 2); return mp_decode_map(s, pos + 2, (sunpack('>I2', s, pos))) end
+  if b == 0xDF then mp_need(s, pos, 4); return mp_decode_map(s, pos + 4, (sunpack('>I4', s, pos))) end
+  lib_error('Bad data format in input.')
+end
+local function mp_unpack(s, limit, offset)
+  if type(s) ~= 'string' then raw_error("bad argument #1 to 'unpack' (string expected, got " .. type(s) .. ')', 3) end
+  local results, n, pos = {}, 0, (offset or 0) + 1
+  while pos <= #s and (limit == 0 or n < limit) do
+    local v
+    v, pos = mp_decode(s, pos)
+    n = n + 1
+    results[n] = v
+  end
+  return results, n, pos
+end
+cmsgpack.unpack = function(s)
+  local results, n = mp_unpack(s, 0, 0)
+  return tunpack(results, 1, n)
+end
+cmsgpack.unpack_limit = function(s, limit, offset)
+  local results, n, pos = mp_unpack(s, limit or 0, offset or 0)
+  local next_offset = pos - 1
+  if next_offset >= #s then next_offset = -1 end
+  return next_offset, tunpack(results, 1, n)
+end
+cmsgpack.unpack_one = function(s, offset)
+  return cmsgpack.unpack_limit(s, 1, offset)
+end
+
+-- sandbox --------------------------------------------------------------------------------------
+
+local readonly_tables = setmetatable({}, { __mode = 'k' })
+local function readonly_error() raw_error('Attempt to modify a readonly table', 2) end
+local function protect(t)
+  local proxy = setmetatable({}, {
+    __index = t,
+    __newindex = readonly_error,
+    __pairs = function() return next, t, nil end,
+    __len = function() return #t end,
+    __metatable = false,
+  })
+  readonly_tables[proxy] = true
+  return proxy
+end
+
+_G.rawset = function(t, k, v)
+  if readonly_tables[t] then raw_error('Attempt to modify a readonly table', 0) end
+  return rawset(t, k, v)
+end
+_G.setmetatable = function(t, mt)
+  if readonly_tables[t] then raw_error('Attempt to modify a readonly table', 2) end
+  return setmetatable(t, mt)
+end
+
+local G = _G
+G.redis = protect(redis)
+G.cjson = protect(cjson)
+G.cmsgpack = protect(cmsgpack)
+G.bit = protect(bit)
+G.struct = protect(struct)
+G.string = protect(string)
+G.table = protect(table)
+G.math = protect(math)
+
+-- What Redis leaves out of the script environment.
+for _, name in ipairs({ 'io', 'os', 'require', 'dofile', 'loadfile', 'load', 'loadstring', 'package',
+  'debug', 'print', 'collectgarbage', 'utf8', 'warn', 'module', 'setfenv', 'getfenv' }) do
+  G[name] = nil
+end
+-- Lua 5.1 still has coroutine and gcinfo; keep coroutine, add gcinfo.
+G.gcinfo = function() return 0 end
+
+local env = protect(G)
+G._G = env
+setmetatable(G, {
+  __index = function(_, k)
+    raw_error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+  end,
+})
+
+-- The message handler run for an uncaught error: the error value and the script line it came from.
+local function message_handler(err)
+  local line = 1
+  for level = 2, 200 do
+    local info = getinfo(level, 'Sl')
+    if info == nil then break end
+    if info.short_src == 'user_script' and info.currentline > 0 then
+      line = info.currentline
+      break
+    end
+  end
+  return { err, line }
+end
+
+return env, message_handler, G, protect
+`;
