@@ -1,0 +1,460 @@
+// Connection commands: PING, ECHO, QUIT, RESET, HELLO, AUTH, SELECT, CLIENT *.
+import { Errors } from '../protocol/errors.js';
+import { parseInteger, tryParseInteger } from '../protocol/numbers.js';
+import { MapReply, NO_REPLY, OK, PONG, ReplyError, Status, Verbatim, type Reply } from '../protocol/reply.js';
+import type { Client } from '../net/client.js';
+import type { Server } from '../server/server.js';
+import { REDIS_VERSION } from '../server/server.js';
+import type { CommandContext, CommandSpec } from './types.js';
+
+const arg = (argv: Buffer[], i: number) => argv[i]!.toString('latin1');
+const lower = (argv: Buffer[], i: number) => argv[i]!.toString('latin1').toLowerCase();
+
+/** Check a password for `user` against requirepass (the only user Tidings has is `default`). */
+function checkPassword(server: Server, user: string, password: Buffer): boolean {
+  const required = server.config.string('requirepass');
+  if (user !== 'default') return false;
+  if (required === '') return true; // the default user has `nopass`
+  return password.toString('latin1') === required;
+}
+
+function authenticate(ctx: CommandContext, user: string, password: Buffer): ReplyError | undefined {
+  if (!checkPassword(ctx.server, user, password)) {
+    ctx.server.log('verbose', `AUTH failed for user '${user}' from ${ctx.client.addr}`);
+    return Errors.wrongPass();
+  }
+  ctx.client.authenticated = true;
+  ctx.client.parser.unauthenticated = false;
+  ctx.client.user = user;
+  return undefined;
+}
+
+function helloReply(ctx: CommandContext): Reply {
+  return new MapReply([
+    'server',
+    'redis',
+    'version',
+    REDIS_VERSION,
+    'proto',
+    ctx.client.proto,
+    'id',
+    ctx.client.id,
+    'mode',
+    'standalone',
+    'role',
+    'master',
+    'modules',
+    [],
+  ]);
+}
+
+function validName(name: Buffer): boolean {
+  for (const c of name) if (c < 0x21 || c > 0x7e) return false;
+  return true;
+}
+
+export function clientFlags(client: Client): string {
+  let flags = '';
+  if (client.subscriptionCount > 0) flags += 'P';
+  if (client.multi !== undefined) flags += 'x';
+  if (client.blocked) flags += 'b';
+  if (client.watchDirty) flags += 'd';
+  if (client.monitor) flags += 'O';
+  if (client.kind === 'unix') flags += 'U';
+  return flags === '' ? 'N' : flags;
+}
+
+export function clientInfoLine(client: Client): string {
+  const now = Date.now();
+  const qbuf = client.parser.buffered;
+  const omem = client.outputBytes;
+  return [
+    `id=${client.id}`,
+    `addr=${client.addr}`,
+    `laddr=${client.laddr}`,
+    `fd=${client.socket ? 8 : -1}`,
+    `name=${client.name}`,
+    `age=${Math.floor((now - client.createdAt) / 1000)}`,
+    `idle=${Math.floor((now - client.lastInteraction) / 1000)}`,
+    `flags=${clientFlags(client)}`,
+    `db=${client.dbIndex}`,
+    `sub=${client.channels.size}`,
+    `psub=${client.patterns.size}`,
+    `ssub=${client.shardChannels.size}`,
+    `multi=${client.multi === undefined ? -1 : client.multi.length}`,
+    `qbuf=${qbuf}`,
+    `qbuf-free=0`,
+    `argv-mem=0`,
+    `multi-mem=0`,
+    `rbs=16384`,
+    `rbp=0`,
+    `obl=0`,
+    `oll=0`,
+    `omem=${omem}`,
+    `tot-mem=${omem + qbuf}`,
+    `events=r${omem > 0 ? 'w' : ''}`,
+    `cmd=${client.lastCommand}`,
+    `user=${client.user}`,
+    `redir=-1`,
+    `resp=${client.proto}`,
+    `lib-name=${client.libName}`,
+    `lib-ver=${client.libVer}`,
+  ].join(' ');
+}
+
+/** Forget everything per-connection (RESET, and AUTH-less re-login). */
+function resetClient(ctx: CommandContext): void {
+  const { server, client } = ctx;
+  client.multi = undefined;
+  client.multiDirty = false;
+  server.unwatchAll(client);
+  server.hub.removeClient(client);
+  server.monitor.remove(client);
+  client.monitor = false;
+  client.dbIndex = 0;
+  client.proto = 2;
+  client.replyMode = 'on';
+  client.name = '';
+  if (server.config.string('requirepass') !== '') {
+    client.authenticated = false;
+    client.parser.unauthenticated = true;
+  }
+  client.user = 'default';
+}
+
+type Kill = (client: Client) => boolean;
+
+function clientKill(ctx: CommandContext, argv: Buffer[]): Reply {
+  const { server, client: self } = ctx;
+  if (argv.length === 3) {
+    // Old form: CLIENT KILL addr:port
+    const addr = arg(argv, 2);
+    for (const c of server.clients.values()) {
+      if (c.addr === addr) {
+        server.closeClient(c);
+        return OK;
+      }
+    }
+    return new ReplyError('ERR No such client');
+  }
+  if ((argv.length - 2) % 2 !== 0) throw Errors.syntax();
+  const filters: Kill[] = [];
+  let skipMe = true;
+  for (let i = 2; i < argv.length; i += 2) {
+    const option = lower(argv, i);
+    const value = arg(argv, i + 1);
+    switch (option) {
+      case 'id': {
+        const id = tryParseInteger(value);
+        if (id === undefined || id <= 0) throw new ReplyError('ERR client-id should be greater than 0');
+        filters.push((c) => c.id === id);
+        break;
+      }
+      case 'addr':
+        filters.push((c) => c.addr === value);
+        break;
+      case 'laddr':
+        filters.push((c) => c.laddr === value);
+        break;
+      case 'user':
+        filters.push((c) => c.user === value);
+        break;
+      case 'type': {
+        const type = value.toLowerCase();
+        if (type === 'normal') filters.push((c) => c.subscriptionCount === 0 && !c.monitor);
+        else if (type === 'pubsub') filters.push((c) => c.subscriptionCount > 0);
+        else if (type === 'master' || type === 'slave' || type === 'replica') filters.push(() => false);
+        else throw new ReplyError(`ERR Unknown client type '${value}'`);
+        break;
+      }
+      case 'skipme': {
+        const v = value.toLowerCase();
+        if (v === 'yes') skipMe = true;
+        else if (v === 'no') skipMe = false;
+        else throw Errors.syntax();
+        break;
+      }
+      default:
+        throw Errors.syntax();
+    }
+  }
+  let killed = 0;
+  for (const c of [...server.clients.values()]) {
+    if (skipMe && c === self) continue;
+    if (!filters.every((f) => f(c))) continue;
+    killed++;
+    if (c === self) server.closeAfterReply(c);
+    else server.closeClient(c);
+  }
+  return killed;
+}
+
+const CLIENT_HELP = [
+  'CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'CACHING (YES|NO)',
+  'GETNAME',
+  'GETREDIR',
+  'ID',
+  'INFO',
+  'KILL <ip:port>',
+  'KILL <option> <value> [<option> <value> [...]]',
+  'LIST [options ...]',
+  'UNPAUSE',
+  'PAUSE <timeout> [WRITE|ALL]',
+  'REPLY (ON|OFF|SKIP)',
+  'SETINFO <LIB-NAME|LIB-VER> <value>',
+  'SETNAME <name>',
+  'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]] [OPTIN] [OPTOUT] [NOLOOP]',
+  'UNBLOCK <clientid> [TIMEOUT|ERROR]',
+  'NO-EVICT (ON|OFF)',
+  'HELP',
+];
+
+function sub(
+  name: string,
+  arity: number,
+  handler: CommandSpec['handler'],
+  flags: CommandSpec['flags'] = ['noscript', 'loading', 'stale'],
+  categories: readonly string[] = ['@slow', '@connection'],
+): CommandSpec {
+  return { name: `client|${name}`, arity, flags, firstKey: 0, lastKey: 0, step: 0, categories, handler };
+}
+
+const clientSubcommands: CommandSpec[] = [
+  sub('id', 2, (ctx) => ctx.client.id),
+  sub('getname', 2, (ctx) => (ctx.client.name === '' ? null : ctx.client.name)),
+  sub('setname', 3, (ctx, argv) => {
+    if (!validName(argv[2]!)) throw new ReplyError('ERR Client names cannot contain spaces, newlines or special characters.');
+    ctx.client.name = arg(argv, 2);
+    return OK;
+  }),
+  sub('setinfo', 4, (ctx, argv) => {
+    const attr = lower(argv, 2);
+    const value = arg(argv, 3);
+    if (!validName(argv[3]!) && argv[3]!.length > 0) {
+      throw new ReplyError(`ERR ${attr.toUpperCase()} cannot contain spaces, newlines or special characters.`);
+    }
+    if (attr === 'lib-name') ctx.client.libName = value;
+    else if (attr === 'lib-ver') ctx.client.libVer = value;
+    else throw new ReplyError(`ERR Unrecognized option '${arg(argv, 2)}'`);
+    return OK;
+  }),
+  sub('info', 2, (ctx) => new Verbatim('txt', clientInfoLine(ctx.client) + '\n')),
+  sub('list', -2, (ctx, argv) => {
+    let clients = [...ctx.server.clients.values()];
+    for (let i = 2; i < argv.length; ) {
+      const option = lower(argv, i);
+      if (option === 'type' && i + 1 < argv.length) {
+        const type = lower(argv, i + 1);
+        if (type === 'normal') clients = clients.filter((c) => c.subscriptionCount === 0);
+        else if (type === 'pubsub') clients = clients.filter((c) => c.subscriptionCount > 0);
+        else if (type === 'master' || type === 'replica' || type === 'slave') clients = [];
+        else throw new ReplyError(`ERR Unknown client type '${arg(argv, i + 1)}'`);
+        i += 2;
+      } else if (option === 'id' && i + 1 < argv.length) {
+        const ids = new Set<number>();
+        for (i++; i < argv.length; i++) {
+          const id = tryParseInteger(argv[i]!);
+          if (id === undefined || id <= 0) throw new ReplyError('ERR Invalid client ID');
+          ids.add(id);
+        }
+        clients = clients.filter((c) => ids.has(c.id));
+      } else {
+        throw Errors.syntax();
+      }
+    }
+    return new Verbatim('txt', clients.map((c) => clientInfoLine(c) + '\n').join(''));
+  }),
+  sub('kill', -3, clientKill, ['admin', 'noscript', 'loading', 'stale'], ['@admin', '@slow', '@dangerous', '@connection']),
+  sub('reply', 3, (ctx, argv) => {
+    const mode = lower(argv, 2);
+    if (mode === 'on') {
+      ctx.client.replyMode = 'on';
+      return OK;
+    }
+    if (mode === 'off') ctx.client.replyMode = 'off';
+    else if (mode === 'skip') ctx.client.replyMode = 'skip';
+    else throw Errors.syntax();
+    // The CLIENT REPLY OFF/SKIP command itself gets no reply.
+    return NO_REPLY;
+  }),
+  sub(
+    'unblock',
+    -3,
+    (ctx, argv) => {
+      const id = parseInteger(argv[2]!);
+      let mode = 'timeout';
+      if (argv.length === 4) {
+        mode = lower(argv, 3);
+        if (mode !== 'timeout' && mode !== 'error') {
+          throw new ReplyError('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
+        }
+      } else if (argv.length > 4) throw Errors.syntax();
+      const target = ctx.server.clients.get(id);
+      if (!target || !ctx.server.blocking.isBlocked(target)) return 0;
+      const reply =
+        mode === 'error'
+          ? new ReplyError('UNBLOCKED client unblocked via CLIENT UNBLOCK')
+          : ctx.server.blocking.timeoutReplyOf(target);
+      ctx.server.blocking.unblock(target, reply ?? null);
+      return 1;
+    },
+    ['admin', 'noscript', 'loading', 'stale'],
+    ['@admin', '@slow', '@dangerous', '@connection'],
+  ),
+  sub('no-evict', 3, (_ctx, argv) => {
+    const v = lower(argv, 2);
+    if (v !== 'on' && v !== 'off') throw Errors.syntax();
+    return OK;
+  }),
+  sub('no-touch', 3, (_ctx, argv) => {
+    const v = lower(argv, 2);
+    if (v !== 'on' && v !== 'off') throw Errors.syntax();
+    return OK;
+  }),
+  sub('pause', -3, (_ctx, argv) => {
+    parseInteger(argv[2]!);
+    return OK;
+  }),
+  sub('unpause', 2, () => OK),
+  sub('getredir', 2, () => -1),
+  sub('tracking', -3, () => new ReplyError('ERR CLIENT TRACKING is not supported by Tidings')),
+  sub('caching', 3, () => new ReplyError('ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled')),
+  sub('trackinginfo', 2, () => new MapReply(['flags', ['off'], 'redirect', -1, 'prefixes', []])),
+  sub('help', 2, () => CLIENT_HELP.map((l) => new Status(l))),
+];
+
+export const specs: CommandSpec[] = [
+  {
+    name: 'ping',
+    arity: -1,
+    flags: ['fast'],
+    firstKey: 0,
+    lastKey: 0,
+    step: 0,
+    categories: ['@fast', '@connection'],
+    handler: (ctx, argv) => {
+      if (argv.length > 2) throw Errors.wrongArity('ping');
+      if (ctx.client.inSubscribedMode) return ['pong', argv.length === 2 ? argv[1]! : ''];
+      return argv.length === 2 ? argv[1]! : PONG;
+    },
+  },
+  {
+    name: 'echo',
+    arity: 2,
+    flags: ['fast'],
+    firstKey: 0,
+    lastKey: 0,
+    step: 0,
+    categories: ['@fast', '@connection'],
+    handler: (_ctx, argv) => argv[1]!,
+  },
+  {
+    name: 'quit',
+    arity: -1,
+    flags: ['allow_busy', 'noscript', 'loading', 'stale', 'fast', 'no_auth'],
+    firstKey: 0,
+    lastKey: 0,
+    step: 0,
+    categories: ['@fast', '@connection'],
+    handler: (ctx) => {
+      ctx.client.write(OK);
+      ctx.server.closeAfterReply(ctx.client);
+      return NO_REPLY;
+    },
+  },
+  {
+    name: 'reset',
+    arity: 1,
+    flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'],
+    firstKey: 0,
+    lastKey: 0,
+    step: 0,
+    categories: ['@fast', '@connection'],
+    handler: (ctx) => {
+      resetClient(ctx);
+      return new Status('RESET');
+    },
+  },
+  {
+    name: 'hello',
+    arity: -1,
+    flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'],
+    firstKey: 0,
+    lastKey: 0,
+    step: 0,
+    categories: ['@fast', '@connection'],
+    handler: (ctx, argv) => {
+      let proto: 2 | 3 | undefined;
+      if (argv.length >= 2) {
+        const ver = tryParseInteger(argv[1]!);
+        if (ver === undefined) throw new ReplyError('ERR Protocol version is not an integer or out of range');
+        if (ver !== 2 && ver !== 3) throw new ReplyError('NOPROTO unsupported protocol version');
+        proto = ver;
+      }
+      let setName: Buffer | undefined;
+      for (let i = 2; i < argv.length; i++) {
+        const option = lower(argv, i);
+        if (option === 'auth' && i + 2 < argv.length) {
+          const err = authenticate(ctx, arg(argv, i + 1), argv[i + 2]!);
+          if (err) return err;
+          i += 2;
+        } else if (option === 'setname' && i + 1 < argv.length) {
+          setName = argv[i + 1]!;
+          if (!validName(setName)) {
+            throw new ReplyError('ERR Client names cannot contain spaces, newlines or special characters.');
+          }
+          i += 1;
+        } else {
+          throw new ReplyError(`ERR Syntax error in HELLO option '${arg(argv, i)}'`);
+        }
+      }
+      if (!ctx.client.authenticated) throw Errors.noAuth();
+      if (setName !== undefined) ctx.client.name = setName.toString('latin1');
+      if (proto !== undefined) ctx.client.proto = proto;
+      return helloReply(ctx);
+    },
+  },
+  {
+    name: 'auth',
+    arity: -2,
+    flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'],
+    firstKey: 0,
+    lastKey: 0,
+    step: 0,
+    categories: ['@fast', '@connection'],
+    handler: (ctx, argv) => {
+      if (argv.length > 3) throw Errors.syntax();
+      if (argv.length === 2 && ctx.server.config.string('requirepass') === '') throw Errors.authNotConfigured();
+      const user = argv.length === 3 ? arg(argv, 1) : 'default';
+      const err = authenticate(ctx, user, argv[argv.length - 1]!);
+      return err ?? OK;
+    },
+  },
+  {
+    name: 'select',
+    arity: 2,
+    flags: ['loading', 'stale', 'fast'],
+    firstKey: 0,
+    lastKey: 0,
+    step: 0,
+    categories: ['@fast', '@connection'],
+    handler: (ctx, argv) => {
+      const index = parseInteger(argv[1]!);
+      if (index < 0 || index >= ctx.server.dbs.length) throw Errors.dbIndexOutOfRange();
+      ctx.client.dbIndex = index;
+      return OK;
+    },
+  },
+  {
+    name: 'client',
+    arity: -2,
+    flags: [],
+    firstKey: 0,
+    lastKey: 0,
+    step: 0,
+    categories: ['@slow'],
+    handler: () => OK,
+    subcommands: clientSubcommands,
+  },
+];

@@ -1,0 +1,4 @@
+// hashes command group. (Stub: filled in by the hashes work.)
+import type { CommandSpec } from './types.js';
+
+export const specs: CommandSpec[] = [];

@@ -1,0 +1,697 @@
+// Server commands: INFO, CONFIG, COMMAND, DBSIZE, FLUSHDB, FLUSHALL, TIME, SWAPDB, DEBUG, SLOWLOG,
+// LATENCY, MONITOR, LASTSAVE, ROLE, WAIT, SHUTDOWN.
+import os from 'node:os';
+import { Errors } from '../protocol/errors.js';
+import { parseInteger, tryParseInteger } from '../protocol/numbers.js';
+import { MapReply, NO_REPLY, OK, ReplyError, SetReply, Status, Verbatim, type Reply } from '../protocol/reply.js';
+import { REDIS_VERSION, TIDINGS_VERSION, type Server } from '../server/server.js';
+import { globMatch } from '../pubsub/glob.js';
+import { usedMemory } from '../store/eviction.js';
+import type { CommandContext, CommandSpec } from './types.js';
+
+const lower = (b: Buffer) => b.toString('latin1').toLowerCase();
+
+const noKeys = { firstKey: 0, lastKey: 0, step: 0 } as const;
+
+// ------------------------------------------------------------------ INFO
+
+const DEFAULT_SECTIONS = [
+  'server',
+  'clients',
+  'memory',
+  'persistence',
+  'stats',
+  'replication',
+  'cpu',
+  'modules',
+  'errorstats',
+  'cluster',
+  'keyspace',
+];
+const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 8), 'commandstats', 'errorstats', 'cluster', 'keyspace'];
+
+function infoSection(server: Server, name: string): string | undefined {
+  const now = Date.now();
+  const uptime = Math.floor((now - server.startedAt) / 1000);
+  const lines = (title: string, fields: [string, string | number][]) =>
+    `# ${title}\r\n${fields.map(([k, v]) => `${k}:${v}\r\n`).join('')}`;
+  switch (name) {
+    case 'server':
+      return lines('Server', [
+        ['redis_version', REDIS_VERSION],
+        ['tidings_version', TIDINGS_VERSION],
+        ['redis_git_sha1', '00000000'],
+        ['redis_git_dirty', 0],
+        ['redis_build_id', '0'],
+        ['redis_mode', 'standalone'],
+        ['os', `${os.type()} ${os.release()} ${os.arch()}`],
+        ['arch_bits', 64],
+        ['monotonic_clock', 'POSIX clock_gettime'],
+        ['multiplexing_api', 'node'],
+        ['gcc_version', '0.0.0'],
+        ['node_version', process.version.slice(1)],
+        ['process_id', process.pid],
+        ['process_supervised', 'no'],
+        ['run_id', server.runId],
+        ['tcp_port', server.port],
+        ['server_time_usec', now * 1000],
+        ['uptime_in_seconds', uptime],
+        ['uptime_in_days', Math.floor(uptime / 86400)],
+        ['hz', server.config.number('hz')],
+        ['configured_hz', server.config.number('hz')],
+        ['lru_clock', Math.floor(now / 1000) % 16777216],
+        ['executable', process.argv[1] ?? ''],
+        ['config_file', ''],
+        ['io_threads_active', 0],
+      ]);
+    case 'clients': {
+      let pubsub = 0;
+      for (const c of server.clients.values()) if (c.subscriptionCount > 0) pubsub++;
+      return lines('Clients', [
+        ['connected_clients', server.clients.size],
+        ['cluster_connections', 0],
+        ['maxclients', server.config.number('maxclients')],
+        ['client_recent_max_input_buffer', 0],
+        ['client_recent_max_output_buffer', 0],
+        ['blocked_clients', server.blocking.count],
+        ['tracking_clients', 0],
+        ['pubsub_clients', pubsub],
+        ['clients_in_timeout_table', server.blocking.count],
+      ]);
+    }
+    case 'memory': {
+      const m = process.memoryUsage();
+      const used = usedMemory();
+      return lines('Memory', [
+        ['used_memory', used],
+        ['used_memory_human', human(used)],
+        ['used_memory_rss', m.rss],
+        ['used_memory_rss_human', human(m.rss)],
+        ['used_memory_peak', Math.max(used, m.heapTotal)],
+        ['used_memory_peak_human', human(Math.max(used, m.heapTotal))],
+        ['used_memory_lua', 0],
+        ['used_memory_scripts', 0],
+        ['total_system_memory', os.totalmem()],
+        ['total_system_memory_human', human(os.totalmem())],
+        ['maxmemory', server.config.number('maxmemory')],
+        ['maxmemory_human', human(server.config.number('maxmemory'))],
+        ['maxmemory_policy', server.config.string('maxmemory-policy')],
+        ['mem_fragmentation_ratio', (m.rss / Math.max(1, used)).toFixed(2)],
+        ['mem_allocator', 'v8'],
+        ['node_heap_used', m.heapUsed],
+        ['node_heap_total', m.heapTotal],
+        ['node_external', m.external],
+      ]);
+    }
+    case 'persistence':
+      return lines('Persistence', [
+        ['loading', 0],
+        ['async_loading', 0],
+        ['rdb_changes_since_last_save', 0],
+        ['rdb_bgsave_in_progress', 0],
+        ['rdb_last_save_time', Math.floor(server.startedAt / 1000)],
+        ['rdb_last_bgsave_status', 'ok'],
+        ['aof_enabled', 0],
+        ['aof_rewrite_in_progress', 0],
+        ['aof_last_write_status', 'ok'],
+      ]);
+    case 'stats': {
+      const s = server.stats;
+      return lines('Stats', [
+        ['total_connections_received', s.totalConnections],
+        ['total_commands_processed', s.totalCommands],
+        ['instantaneous_ops_per_sec', 0],
+        ['total_net_input_bytes', s.netInputBytes],
+        ['total_net_output_bytes', s.netOutputBytes],
+        ['rejected_connections', s.rejectedConnections],
+        ['expired_keys', s.expiredKeys],
+        ['evicted_keys', s.evictedKeys],
+        ['evicted_clients', 0],
+        ['keyspace_hits', s.keyspaceHits],
+        ['keyspace_misses', s.keyspaceMisses],
+        ['pubsub_channels', server.hub.channelCount],
+        ['pubsub_patterns', server.hub.patternCount],
+        ['pubsubshard_channels', server.hub.shardChannelCount],
+        ['total_error_replies', s.totalErrorReplies],
+        ['client_query_buffer_limit_disconnections', s.queryBufferLimitDisconnections],
+        ['client_output_buffer_limit_disconnections', s.outputLimitDisconnections],
+        ['blocked_keys', server.blocking.keyCount],
+      ]);
+    }
+    case 'replication':
+      return lines('Replication', [
+        ['role', 'master'],
+        ['connected_slaves', 0],
+        ['master_failover_state', 'no-failover'],
+        ['master_replid', server.runId],
+        ['master_repl_offset', 0],
+      ]);
+    case 'cpu': {
+      const u = process.cpuUsage();
+      return lines('CPU', [
+        ['used_cpu_sys', (u.system / 1e6).toFixed(6)],
+        ['used_cpu_user', (u.user / 1e6).toFixed(6)],
+      ]);
+    }
+    case 'modules':
+      return '# Modules\r\n';
+    case 'cluster':
+      return lines('Cluster', [['cluster_enabled', 0]]);
+    case 'keyspace': {
+      const fields: [string, string][] = [];
+      for (const db of server.dbs) {
+        if (db.size === 0) continue;
+        fields.push([`db${db.index}`, `keys=${db.size},expires=${db.expiresCount},avg_ttl=0`]);
+      }
+      return lines('Keyspace', fields);
+    }
+    case 'commandstats': {
+      const fields: [string, string][] = [];
+      for (const [name, st] of server.stats.commands) {
+        const per = st.calls === 0 ? 0 : st.usec / st.calls;
+        fields.push([
+          `cmdstat_${name}`,
+          `calls=${st.calls},usec=${st.usec},usec_per_call=${per.toFixed(2)},rejected_calls=${st.rejectedCalls},failed_calls=${st.failedCalls}`,
+        ]);
+      }
+      return lines('Commandstats', fields);
+    }
+    case 'errorstats': {
+      const fields: [string, string][] = [];
+      for (const [code, count] of server.stats.errors) fields.push([`errorstat_${code}`, `count=${count}`]);
+      return lines('Errorstats', fields);
+    }
+    default:
+      return undefined;
+  }
+}
+
+function human(bytes: number): string {
+  if (bytes < 1024) return `${bytes}B`;
+  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(2)}K`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(2)}M`;
+  return `${(bytes / 1024 ** 3).toFixed(2)}G`;
+}
+
+export function infoText(server: Server, requested: string[]): string {
+  let sections: string[];
+  if (requested.length === 0 || requested.includes('default')) sections = DEFAULT_SECTIONS;
+  else if (requested.includes('all') || requested.includes('everything')) sections = ALL_SECTIONS;
+  else sections = requested;
+  const parts: string[] = [];
+  const seen = new Set<string>();
+  for (const name of sections) {
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const text = infoSection(server, name);
+    if (text !== undefined) parts.push(text);
+  }
+  return parts.join('\r\n');
+}
+
+// ------------------------------------------------------------------ CONFIG
+
+function configSub(name: string, arity: number, handler: CommandSpec['handler'], flags: CommandSpec['flags'] = ['admin', 'noscript', 'loading', 'stale']): CommandSpec {
+  return { name: `config|${name}`, arity, flags, ...noKeys, categories: ['@admin', '@slow', '@dangerous'], handler };
+}
+
+const configSubcommands: CommandSpec[] = [
+  configSub('get', -3, (ctx, argv) => {
+    const out: Reply[] = [];
+    const seen = new Set<string>();
+    for (let i = 2; i < argv.length; i++) {
+      for (const [name, value] of ctx.server.config.matching(argv[i]!.toString('latin1'))) {
+        if (seen.has(name)) continue;
+        seen.add(name);
+        out.push(name, value);
+      }
+    }
+    return new MapReply(out);
+  }),
+  configSub('set', -4, (ctx, argv) => {
+    if (argv.length % 2 !== 0) throw Errors.wrongArity('config|set');
+    const pairs: [string, string][] = [];
+    const seen = new Set<string>();
+    for (let i = 2; i < argv.length; i += 2) {
+      const name = lower(argv[i]!);
+      if (seen.has(name)) throw Errors.syntax();
+      seen.add(name);
+      pairs.push([name, argv[i + 1]!.toString('latin1')]);
+    }
+    // Validate everything before applying anything, as Redis does.
+    const config = ctx.server.config;
+    const previous: [string, string][] = [];
+    for (const [name, value] of pairs) {
+      try {
+        const old = config.matching(name)[0]?.[1];
+        config.set(name, value);
+        if (old !== undefined) previous.push([name, old]);
+      } catch (err) {
+        for (const [n, v] of previous.reverse()) config.set(n, v, true);
+        const reason = (err as Error).message;
+        if (reason.startsWith('Unknown option')) throw new ReplyError(`ERR ${reason}`);
+        throw new ReplyError(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`);
+      }
+    }
+    return OK;
+  }),
+  configSub('resetstat', 2, (ctx) => {
+    ctx.server.stats.reset();
+    ctx.server.slowlog.reset();
+    return OK;
+  }),
+  configSub('rewrite', 2, () => new ReplyError('ERR The server is running without a config file')),
+  configSub(
+    'help',
+    2,
+    () =>
+      [
+        'CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+        'GET <pattern>',
+        '    Return parameters matching the glob-like <pattern> and their values.',
+        'SET <directive> <value>',
+        '    Set the configuration <directive> to <value>.',
+        'RESETSTAT',
+        '    Reset statistics reported by the INFO command.',
+        'REWRITE',
+        '    Rewrite the configuration file.',
+        'HELP',
+        '    Prints this help.',
+      ].map((l) => new Status(l)),
+    ['loading', 'stale'],
+  ),
+];
+
+// ------------------------------------------------------------------ COMMAND
+
+function flagReplies(spec: CommandSpec): Reply {
+  return new SetReply(spec.flags.map((f) => new Status(f)));
+}
+
+function commandInfo(spec: CommandSpec): Reply {
+  return [
+    spec.name,
+    spec.arity,
+    flagReplies(spec),
+    spec.firstKey,
+    spec.lastKey,
+    spec.step,
+    new SetReply(spec.categories.map((c) => new Status(c))),
+    [],
+    [],
+    (spec.subcommands ?? []).map(commandInfo),
+  ];
+}
+
+function commandDocs(spec: CommandSpec): Reply {
+  const group = spec.categories.find((c) => !['@read', '@write', '@fast', '@slow', '@admin', '@dangerous', '@keyspace', '@blocking'].includes(c));
+  const fields: Reply[] = ['summary', `The ${spec.name.toUpperCase()} command`, 'since', '1.0.0', 'group', (group ?? '@generic').slice(1)];
+  if (spec.subcommands?.length) {
+    const subs: Reply[] = [];
+    for (const s of spec.subcommands) subs.push(s.name, commandDocs(s));
+    fields.push('subcommands', new MapReply(subs));
+  }
+  return new MapReply(fields);
+}
+
+function keysOf(spec: CommandSpec, argv: Buffer[]): Buffer[] {
+  if (spec.firstKey === 0) return [];
+  const last = spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey;
+  const keys: Buffer[] = [];
+  for (let i = spec.firstKey; i <= last && i < argv.length; i += spec.step) keys.push(argv[i]!);
+  return keys;
+}
+
+function commandSub(name: string, arity: number, handler: CommandSpec['handler']): CommandSpec {
+  return { name: `command|${name}`, arity, flags: ['loading', 'stale'], ...noKeys, categories: ['@slow', '@connection'], handler };
+}
+
+const commandSubcommands: CommandSpec[] = [
+  commandSub('count', 2, (ctx) => ctx.server.table.size),
+  commandSub('info', -2, (ctx, argv) => {
+    if (argv.length === 2) return [...ctx.server.table.all()].map(commandInfo);
+    const out: Reply[] = [];
+    for (let i = 2; i < argv.length; i++) {
+      const spec = ctx.server.table.get(argv[i]!.toString('latin1'));
+      out.push(spec ? commandInfo(spec) : null);
+    }
+    return out;
+  }),
+  commandSub('docs', -2, (ctx, argv) => {
+    const out: Reply[] = [];
+    const specs = argv.length === 2 ? [...ctx.server.table.all()] : argv.slice(2).map((a) => ctx.server.table.get(a.toString('latin1')));
+    for (const spec of specs) if (spec) out.push(spec.name, commandDocs(spec));
+    return new MapReply(out);
+  }),
+  commandSub('list', -2, (ctx, argv) => {
+    let specs = [...ctx.server.table.all()];
+    if (argv.length > 2) {
+      if (argv.length !== 5 || lower(argv[2]!) !== 'filterby') throw Errors.syntax();
+      const kind = lower(argv[3]!);
+      const value = argv[4]!.toString('latin1');
+      if (kind === 'pattern') specs = specs.filter((s) => globMatch(value, s.name, true));
+      else if (kind === 'aclcat') specs = specs.filter((s) => s.categories.includes(`@${value.toLowerCase()}`));
+      else if (kind === 'module') specs = [];
+      else throw Errors.syntax();
+    }
+    return specs.map((s) => s.name);
+  }),
+  commandSub('getkeys', -3, (ctx, argv) => {
+    const spec = ctx.server.table.get(argv[2]!.toString('latin1'));
+    if (!spec) throw new ReplyError('ERR Invalid command specified');
+    const sub = argv.slice(2);
+    if ((spec.arity > 0 && sub.length !== spec.arity) || sub.length < -spec.arity) {
+      throw new ReplyError('ERR Invalid number of arguments specified for command');
+    }
+    const keys = keysOf(spec, sub);
+    if (keys.length === 0) throw new ReplyError('ERR The command has no key arguments');
+    return keys;
+  }),
+  commandSub('help', 2, () =>
+    [
+      'COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+      '(no subcommand)',
+      '    Return details about all Redis commands.',
+      'COUNT',
+      'GETKEYS <full-command>',
+      'INFO [<command-name> ...]',
+      'DOCS [<command-name> ...]',
+      'LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]',
+      'HELP',
+    ].map((l) => new Status(l)),
+  ),
+];
+
+// ------------------------------------------------------------------ helpers for flush
+
+function parseFlushMode(argv: Buffer[], from: number): void {
+  if (argv.length > from + 1) throw Errors.syntax();
+  if (argv.length === from + 1) {
+    const mode = lower(argv[from]!);
+    if (mode !== 'sync' && mode !== 'async') throw Errors.syntax();
+  }
+}
+
+function flushDb(ctx: CommandContext, all: boolean): Reply {
+  const dbs = all ? ctx.server.dbs : [ctx.db];
+  for (const db of dbs) db.flush();
+  ctx.server.touchAllWatched(all ? undefined : ctx.db);
+  return OK;
+}
+
+// ------------------------------------------------------------------ DEBUG
+
+function requireDebug(ctx: CommandContext): void {
+  const setting = ctx.server.config.string('enable-debug-command');
+  const local = ctx.client.addr.startsWith('127.') || ctx.client.addr.startsWith('::1') || ctx.client.kind !== 'tcp';
+  if (setting === 'yes' || (setting === 'local' && local)) return;
+  throw new ReplyError(
+    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
+  );
+}
+
+function debug(ctx: CommandContext, argv: Buffer[]): Reply {
+  requireDebug(ctx);
+  const sub = lower(argv[1]!);
+  switch (sub) {
+    case 'sleep': {
+      if (argv.length !== 3) throw Errors.syntax();
+      const seconds = Number(argv[2]!.toString('latin1'));
+      if (!Number.isFinite(seconds)) throw Errors.notFloat();
+      // Deliberately blocks the event loop, like Redis's DEBUG SLEEP (used to test timeouts).
+      const until = Date.now() + seconds * 1000;
+      while (Date.now() < until) {
+        /* busy wait */
+      }
+      return OK;
+    }
+    case 'set-active-expire': {
+      if (argv.length !== 3) throw Errors.syntax();
+      ctx.server.activeExpireEnabled = argv[2]!.toString('latin1') !== '0';
+      return OK;
+    }
+    case 'log': {
+      if (argv.length !== 3) throw Errors.syntax();
+      ctx.server.log('warning', `DEBUG LOG: ${argv[2]!.toString('latin1')}`);
+      return OK;
+    }
+    case 'object': {
+      if (argv.length !== 3) throw Errors.syntax();
+      const key = argv[2]!.toString('latin1');
+      const entry = ctx.db.peek(key);
+      if (!entry) throw Errors.noSuchKey();
+      const idle = Math.floor((Date.now() - entry.lru) / 1000);
+      return new Status(`Value at:0x0 refcount:1 encoding:${entry.type === 'string' ? 'raw' : entry.type} serializedlength:0 lru:0 lru_seconds_idle:${idle}`);
+    }
+    case 'jmap':
+    case 'quicklist-packed-threshold':
+    case 'change-repl-id':
+    case 'stringmatch-len':
+      return OK;
+    case 'help':
+      return ['DEBUG <subcommand>', 'SLEEP <seconds>', 'SET-ACTIVE-EXPIRE <0|1>', 'LOG <message>', 'OBJECT <key>'].map((l) => new Status(l));
+    default:
+      throw new ReplyError(`ERR unknown subcommand '${argv[1]!.toString('latin1')}'. Try DEBUG HELP.`);
+  }
+}
+
+// ------------------------------------------------------------------ SLOWLOG / LATENCY
+
+function slowlogSub(name: string, arity: number, handler: CommandSpec['handler']): CommandSpec {
+  return { name: `slowlog|${name}`, arity, flags: ['admin', 'loading', 'stale'], ...noKeys, categories: ['@admin', '@slow', '@dangerous'], handler };
+}
+
+function latencySub(name: string, arity: number, handler: CommandSpec['handler']): CommandSpec {
+  return { name: `latency|${name}`, arity, flags: ['admin', 'noscript', 'loading', 'stale'], ...noKeys, categories: ['@admin', '@slow', '@dangerous'], handler };
+}
+
+export const specs: CommandSpec[] = [
+  {
+    name: 'info',
+    arity: -1,
+    flags: ['loading', 'stale'],
+    ...noKeys,
+    categories: ['@slow', '@dangerous'],
+    handler: (ctx, argv) => new Verbatim('txt', infoText(ctx.server, argv.slice(1).map(lower))),
+  },
+  {
+    name: 'config',
+    arity: -2,
+    flags: [],
+    ...noKeys,
+    categories: ['@slow'],
+    handler: () => null,
+    subcommands: configSubcommands,
+  },
+  {
+    name: 'command',
+    arity: -1,
+    flags: ['loading', 'stale'],
+    ...noKeys,
+    categories: ['@slow', '@connection'],
+    handler: (ctx) => [...ctx.server.table.all()].map(commandInfo),
+    subcommands: commandSubcommands,
+  },
+  {
+    name: 'dbsize',
+    arity: 1,
+    flags: ['readonly', 'fast'],
+    ...noKeys,
+    categories: ['@keyspace', '@read', '@fast'],
+    handler: (ctx) => {
+      let n = 0;
+      // Count only keys that have not expired.
+      const now = Date.now();
+      for (const key of ctx.db.keys()) {
+        const at = ctx.db.getExpire(key);
+        if (at === undefined || at > now) n++;
+      }
+      return n;
+    },
+  },
+  {
+    name: 'flushdb',
+    arity: -1,
+    flags: ['write'],
+    ...noKeys,
+    categories: ['@keyspace', '@write', '@slow', '@dangerous'],
+    handler: (ctx, argv) => {
+      parseFlushMode(argv, 1);
+      return flushDb(ctx, false);
+    },
+  },
+  {
+    name: 'flushall',
+    arity: -1,
+    flags: ['write'],
+    ...noKeys,
+    categories: ['@keyspace', '@write', '@slow', '@dangerous'],
+    handler: (ctx, argv) => {
+      parseFlushMode(argv, 1);
+      return flushDb(ctx, true);
+    },
+  },
+  {
+    name: 'swapdb',
+    arity: 3,
+    flags: ['write', 'fast'],
+    ...noKeys,
+    categories: ['@keyspace', '@write', '@fast', '@dangerous'],
+    handler: (ctx, argv) => {
+      const a = tryParseInteger(argv[1]!);
+      if (a === undefined) throw new ReplyError('ERR invalid first DB index');
+      const b = tryParseInteger(argv[2]!);
+      if (b === undefined) throw new ReplyError('ERR invalid second DB index');
+      const dbs = ctx.server.dbs;
+      if (a < 0 || a >= dbs.length || b < 0 || b >= dbs.length) throw Errors.dbIndexOutOfRange();
+      if (a !== b) {
+        dbs[a]!.swapWith(dbs[b]!);
+        ctx.server.touchAllWatched(dbs[a]);
+        ctx.server.touchAllWatched(dbs[b]);
+        // Clients blocked on keys of either db may now find data.
+        for (const db of [dbs[a]!, dbs[b]!]) for (const key of db.keys()) db.signalReady(key);
+      }
+      return OK;
+    },
+  },
+  {
+    name: 'time',
+    arity: 1,
+    flags: ['loading', 'stale', 'fast'],
+    ...noKeys,
+    categories: ['@fast'],
+    handler: () => {
+      const us = BigInt(Date.now()) * 1000n + (process.hrtime.bigint() / 1000n) % 1000n;
+      return [String(us / 1000000n), String(us % 1000000n)];
+    },
+  },
+  {
+    name: 'lastsave',
+    arity: 1,
+    flags: ['loading', 'stale', 'fast'],
+    ...noKeys,
+    categories: ['@admin', '@fast', '@dangerous'],
+    handler: (ctx) => Math.floor(ctx.server.startedAt / 1000),
+  },
+  {
+    name: 'role',
+    arity: 1,
+    flags: ['noscript', 'loading', 'stale', 'fast'],
+    ...noKeys,
+    categories: ['@admin', '@fast', '@dangerous'],
+    handler: () => ['master', 0, []],
+  },
+  {
+    name: 'wait',
+    arity: 3,
+    flags: ['noscript'],
+    ...noKeys,
+    categories: ['@slow', '@connection'],
+    handler: (_ctx, argv) => {
+      parseInteger(argv[1]!);
+      parseInteger(argv[2]!);
+      return 0;
+    },
+  },
+  {
+    name: 'readonly',
+    arity: 1,
+    flags: ['loading', 'stale', 'fast'],
+    ...noKeys,
+    categories: ['@fast', '@connection'],
+    handler: () => new ReplyError('ERR This instance has cluster support disabled'),
+  },
+  {
+    name: 'monitor',
+    arity: 1,
+    flags: ['admin', 'noscript', 'loading', 'stale'],
+    ...noKeys,
+    categories: ['@admin', '@slow', '@dangerous'],
+    handler: (ctx) => {
+      ctx.client.write(OK);
+      ctx.server.monitor.onWrite = (c) => ctx.server.scheduleFlush(c);
+      ctx.server.monitor.add(ctx.client);
+      return NO_REPLY;
+    },
+  },
+  {
+    name: 'debug',
+    arity: -2,
+    flags: ['admin', 'noscript', 'loading', 'stale'],
+    ...noKeys,
+    categories: ['@admin', '@slow', '@dangerous'],
+    handler: debug,
+  },
+  {
+    name: 'slowlog',
+    arity: -2,
+    flags: [],
+    ...noKeys,
+    categories: ['@slow'],
+    handler: () => null,
+    subcommands: [
+      slowlogSub('get', -2, (ctx, argv) => {
+        let count = 10;
+        if (argv.length > 2) {
+          count = parseInteger(argv[2]!);
+          if (count < -1) throw new ReplyError('ERR count should be greater than or equal to -1');
+          if (count === -1) count = Infinity;
+        }
+        return ctx.server.slowlog.entries.slice(0, count).map((e) => [e.id, e.time, e.durationUs, e.argv, e.addr, e.name]);
+      }),
+      slowlogSub('len', 2, (ctx) => ctx.server.slowlog.entries.length),
+      slowlogSub('reset', 2, (ctx) => {
+        ctx.server.slowlog.reset();
+        return OK;
+      }),
+      slowlogSub('help', 2, () =>
+        ['SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'GET [<count>]', 'LEN', 'RESET', 'HELP'].map((l) => new Status(l)),
+      ),
+    ],
+  },
+  {
+    name: 'latency',
+    arity: -2,
+    flags: [],
+    ...noKeys,
+    categories: ['@slow'],
+    handler: () => null,
+    subcommands: [
+      latencySub('latest', 2, () => []),
+      latencySub('history', 3, () => []),
+      latencySub('reset', -2, () => 0),
+      latencySub('doctor', 2, () => new Verbatim('txt', 'Dave, no latency spike was observed during the lifetime of this Tidings instance, not in the slightest bit.\n')),
+      latencySub('graph', 3, () => new ReplyError('ERR No samples available for event')),
+      latencySub('histogram', -2, () => new MapReply([])),
+      latencySub('help', 2, () => ['LATENCY <subcommand>', 'LATEST', 'HISTORY <event>', 'RESET [<event> ...]', 'DOCTOR', 'HELP'].map((l) => new Status(l))),
+    ],
+  },
+  {
+    name: 'shutdown',
+    arity: -1,
+    flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'],
+    ...noKeys,
+    categories: ['@admin', '@slow', '@dangerous'],
+    handler: (ctx) => {
+      ctx.server.log('warning', 'User requested shutdown...');
+      setImmediate(() => void ctx.server.close().then(() => ctx.server.emitShutdown()));
+      return NO_REPLY;
+    },
+  },
+  {
+    name: 'save',
+    arity: 1,
+    flags: ['admin', 'noscript', 'no_multi'],
+    ...noKeys,
+    categories: ['@admin', '@slow', '@dangerous'],
+    handler: () => new ReplyError('ERR Tidings does not persist data yet (no RDB/AOF)'),
+  },
+  {
+    name: 'bgsave',
+    arity: -1,
+    flags: ['admin', 'noscript', 'no_multi'],
+    ...noKeys,
+    categories: ['@admin', '@slow', '@dangerous'],
+    handler: () => new ReplyError('ERR Tidings does not persist data yet (no RDB/AOF)'),
+  },
+];

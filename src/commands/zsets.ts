@@ -1,0 +1,4 @@
+// zsets command group. (Stub: filled in by the zsets work.)
+import type { CommandSpec } from './types.js';
+
+export const specs: CommandSpec[] = [];

@@ -1,0 +1,41 @@
+// Public embedding API: start a Tidings server inside a Node process (apps, test suites).
+import { Server, type ServerOptions } from './server/server.js';
+
+export { Server, REDIS_VERSION, TIDINGS_VERSION } from './server/server.js';
+export type { ServerOptions } from './server/server.js';
+
+export interface StartOptions extends ServerOptions {
+  /** TCP port; 0 picks a free one. Default 6379. */
+  port?: number;
+  /** Address(es) to bind, space separated. Default 127.0.0.1. */
+  bind?: string;
+  /** Shorthand for config.requirepass. */
+  password?: string;
+}
+
+export interface RunningServer {
+  host: string;
+  port: number;
+  /** redis://host:port */
+  url: string;
+  /** The server object, for in-process inspection. */
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const config: Record<string, string | number | boolean> = { ...(options.config ?? {}) };
+  if (options.port !== undefined) config.port = options.port;
+  if (options.bind !== undefined) config.bind = options.bind;
+  if (options.password !== undefined) config.requirepass = options.password;
+  const server = new Server({ ...options, config, log: options.log ?? false });
+  await server.listen();
+  const host = server.host;
+  return {
+    host,
+    port: server.port,
+    url: `redis://${host.includes(':') ? `[${host}]` : host}:${server.port}`,
+    server,
+    close: () => server.close(),
+  };
+}

@@ -1,0 +1,103 @@
+// One connected client: its socket, parser, output buffer and per-connection state
+// (protocol version, selected db, MULTI queue, subscriptions, blocking).
+// A client without a socket is used for scripts (the Lua "fake client").
+import type { Socket } from 'node:net';
+import { RequestParser } from '../protocol/parser.js';
+import { OutputBuffer, writeReply, type Protocol } from '../protocol/writer.js';
+import type { Reply } from '../protocol/reply.js';
+
+export type ReplyMode = 'on' | 'off' | 'skip';
+
+export interface WatchedKey {
+  dbIndex: number;
+  key: string;
+  /** Expiry time at WATCH (ms), so a key that expires before EXEC aborts it. */
+  expireAt: number | undefined;
+}
+
+export class Client {
+  readonly createdAt = Date.now();
+  lastInteraction = Date.now();
+  proto: Protocol = 2;
+  dbIndex = 0;
+  name = '';
+  libName = '';
+  libVer = '';
+  user = 'default';
+  authenticated = true;
+  replyMode: ReplyMode = 'on';
+  lastCommand = 'NULL';
+
+  /** Pub/sub subscriptions (latin1 names). */
+  readonly channels = new Set<string>();
+  readonly patterns = new Set<string>();
+  readonly shardChannels = new Set<string>();
+
+  /** Queued commands while in MULTI; undefined otherwise. */
+  multi: Buffer[][] | undefined;
+  /** A queued command failed to queue: EXEC must abort. */
+  multiDirty = false;
+  readonly watched: WatchedKey[] = [];
+  /** A watched key was modified: EXEC must fail. */
+  watchDirty = false;
+
+  /** Set while the client waits in a blocking command. */
+  blocked = false;
+  /** MONITOR client. */
+  monitor = false;
+  /** Closing: ignore further input, drop the socket once the output is flushed. */
+  closing = false;
+  /** Flush is scheduled for this client. */
+  flushScheduled = false;
+  /** When the pub/sub or normal soft output limit was first exceeded (ms), or 0. */
+  softLimitSince = 0;
+  /** Number of commands executed (for CLIENT LIST's `cmd`/stats). */
+  commandsProcessed = 0;
+
+  readonly out = new OutputBuffer();
+  readonly parser: RequestParser;
+
+  constructor(
+    readonly id: number,
+    readonly socket: Socket | null,
+    limits: { maxBulkLen: number; maxQueryBuffer: number },
+    readonly addr = '',
+    readonly laddr = '',
+    readonly kind: 'tcp' | 'unix' | 'script' = 'tcp',
+  ) {
+    this.parser = new RequestParser(limits);
+  }
+
+  get subscriptionCount(): number {
+    return this.channels.size + this.patterns.size + this.shardChannels.size;
+  }
+
+  /** In RESP2, a client with subscriptions is restricted to the subscribe-family commands. */
+  get inSubscribedMode(): boolean {
+    return this.proto === 2 && this.subscriptionCount > 0;
+  }
+
+  /** Queue a command reply (honours CLIENT REPLY OFF/SKIP). Returns bytes queued. */
+  write(reply: Reply): void {
+    if (this.replyMode !== 'on') {
+      if (this.replyMode === 'skip') this.replyMode = 'on';
+      return;
+    }
+    writeReply(this.out, reply, this.proto);
+  }
+
+  /** Queue an out-of-band message (pub/sub delivery, MONITOR line): ignores CLIENT REPLY. */
+  push(reply: Reply): void {
+    writeReply(this.out, reply, this.proto);
+  }
+
+  /** Queue pre-encoded bytes (a shared pub/sub frame). */
+  pushRaw(bytes: Buffer): void {
+    this.out.bytes(bytes);
+  }
+
+  /** Bytes waiting: our queue plus what the socket has not handed to the kernel yet. */
+  get outputBytes(): number {
+    return this.out.size + (this.socket ? this.socket.writableLength : 0);
+  }
+}

@@ -1,0 +1,51 @@
+// MONITOR: every command executed is echoed to monitoring clients in Redis's line format.
+import type { Client } from '../net/client.js';
+import { Status } from '../protocol/reply.js';
+
+export class Monitor {
+  private readonly clients = new Set<Client>();
+  /** Set by the server so monitor lines get flushed. */
+  onWrite: ((client: Client) => void) | undefined;
+
+  get active(): boolean {
+    return this.clients.size !== 0;
+  }
+
+  add(client: Client): void {
+    client.monitor = true;
+    this.clients.add(client);
+  }
+
+  remove(client: Client): void {
+    this.clients.delete(client);
+  }
+
+  feed(source: Client, dbIndex: number, argv: Buffer[]): void {
+    const now = Date.now();
+    const time = `${Math.floor(now / 1000)}.${String((now % 1000) * 1000).padStart(6, '0')}`;
+    const where = source.kind === 'script' ? 'lua' : source.kind === 'unix' ? `unix:${source.addr}` : source.addr;
+    const args = argv.map((a) => `"${escapeArg(a)}"`).join(' ');
+    const line = new Status(`${time} [${dbIndex} ${where}] ${args}`);
+    for (const client of this.clients) {
+      if (client === source) continue;
+      client.push(line);
+      this.onWrite?.(client);
+    }
+  }
+}
+
+function escapeArg(arg: Buffer): string {
+  let s = '';
+  for (const byte of arg) {
+    if (byte === 0x5c) s += '\\\\';
+    else if (byte === 0x22) s += '\\"';
+    else if (byte === 0x0a) s += '\\n';
+    else if (byte === 0x0d) s += '\\r';
+    else if (byte === 0x09) s += '\\t';
+    else if (byte === 0x07) s += '\\a';
+    else if (byte === 0x08) s += '\\b';
+    else if (byte < 0x20 || byte > 0x7e) s += `\\x${byte.toString(16).padStart(2, '0')}`;
+    else s += String.fromCharCode(byte);
+  }
+  return s;
+}

@@ -1,0 +1,33 @@
+// SLOWLOG: commands slower than slowlog-log-slower-than microseconds, newest first.
+import type { Config } from '../config/config.js';
+
+export interface SlowLogEntry {
+  id: number;
+  time: number;
+  durationUs: number;
+  argv: Buffer[];
+  addr: string;
+  name: string;
+}
+
+export class SlowLog {
+  entries: SlowLogEntry[] = [];
+  private nextId = 0;
+
+  constructor(private readonly config: Config) {}
+
+  record(durationUs: number, argv: Buffer[], addr: string, name: string): void {
+    const threshold = this.config.number('slowlog-log-slower-than');
+    if (threshold < 0 || durationUs < threshold) return;
+    // Redis keeps at most 32 arguments and 128 bytes per argument.
+    const kept = argv.slice(0, 32).map((a) => (a.length > 128 ? Buffer.concat([a.subarray(0, 128), Buffer.from(`... (${a.length - 128} more bytes)`)]) : Buffer.from(a)));
+    if (argv.length > 32) kept[31] = Buffer.from(`... (${argv.length - 31} more arguments)`);
+    this.entries.unshift({ id: this.nextId++, time: Math.floor(Date.now() / 1000), durationUs, argv: kept, addr, name });
+    const max = this.config.number('slowlog-max-len');
+    if (this.entries.length > max) this.entries.length = max;
+  }
+
+  reset(): void {
+    this.entries = [];
+  }
+}

@@ -1,0 +1,254 @@
+// Incremental RESP request parser: multibulk (`*N\r\n$L\r\n...`) and inline commands, any
+// pipelining depth, input split at any byte. Pull-style so the connection can stop reading
+// commands while its client is blocked (BLPOP) and resume later with the rest of the buffer.
+//
+// Arguments are subarray views into the received bytes (no copy on the hot path); a handler that
+// stores an argument must copy it.
+
+const CR = 13;
+const LF = 10;
+const INLINE_MAX = 64 * 1024;
+const MAX_MULTIBULK = 2 ** 31 - 1;
+const UNAUTH_MAX_MULTIBULK = 10;
+const UNAUTH_MAX_BULK = 16384;
+/** Above this size a bulk argument is collected in its own buffer instead of re-concatenating. */
+const BIG_BULK = 32 * 1024;
+
+export class ProtocolError extends Error {}
+
+export interface ParserLimits {
+  maxBulkLen: number;
+  maxQueryBuffer: number;
+}
+
+export class RequestParser {
+  private buf: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  /** Arguments still expected in the current multibulk; 0 when between commands. */
+  private remaining = 0;
+  private argv: Buffer[] = [];
+  /** Length of the bulk argument whose header was read; -1 when expecting a header. */
+  private bulkLen = -1;
+  /** A large bulk being collected in its own buffer. */
+  private big: Buffer | undefined;
+  private bigFilled = 0;
+
+  /** Set by the connection: whether the client still needs to authenticate (tighter limits). */
+  unauthenticated = false;
+
+  constructor(readonly limits: ParserLimits) {}
+
+  /** Bytes received and not yet consumed. */
+  get buffered(): number {
+    return this.buf.length - this.pos + this.bigFilled;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.big !== undefined) {
+      // Fill the large bulk directly; whatever follows it goes to the normal buffer.
+      const need = this.big.length - this.bigFilled;
+      const take = Math.min(need, chunk.length);
+      chunk.copy(this.big, this.bigFilled, 0, take);
+      this.bigFilled += take;
+      if (take === chunk.length) return;
+      chunk = chunk.subarray(take);
+    }
+    if (this.pos >= this.buf.length) {
+      this.buf = chunk;
+    } else {
+      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
+    }
+    this.pos = 0;
+    if (this.buf.length > this.limits.maxQueryBuffer) {
+      throw new ProtocolError('query buffer limit');
+    }
+  }
+
+  /** The next complete command, or undefined if more bytes are needed. Throws ProtocolError. */
+  next(): Buffer[] | undefined {
+    for (;;) {
+      if (this.remaining === 0) {
+        if (this.pos >= this.buf.length) return undefined;
+        if (this.buf[this.pos] !== 42 /* * */) {
+          const inline = this.parseInline();
+          if (inline === undefined) return undefined;
+          if (inline.length === 0) continue;
+          return inline;
+        }
+        const count = this.readHeaderNumber(INLINE_MAX, 'too big mbulk count string');
+        if (count === undefined) return undefined;
+        if (count > MAX_MULTIBULK) throw new ProtocolError('Protocol error: invalid multibulk length');
+        if (count > UNAUTH_MAX_MULTIBULK && this.unauthenticated) {
+          throw new ProtocolError('Protocol error: unauthenticated multibulk length');
+        }
+        if (count <= 0) continue; // `*0` and `*-1` are empty commands, ignored as Redis does
+        this.remaining = count;
+        this.argv = [];
+      }
+      while (this.remaining > 0) {
+        if (this.big !== undefined) {
+          if (this.bigFilled < this.big.length) return undefined;
+          this.argv.push(this.big.subarray(0, this.big.length - 2));
+          this.big = undefined;
+          this.bigFilled = 0;
+          this.remaining--;
+          continue;
+        }
+        if (this.bulkLen === -1) {
+          if (this.pos >= this.buf.length) return undefined;
+          const c = this.buf[this.pos]!;
+          if (c !== 36 /* $ */) {
+            throw new ProtocolError(`Protocol error: expected '$', got '${String.fromCharCode(c)}'`);
+          }
+          const len = this.readHeaderNumber(INLINE_MAX, 'too big bulk count string');
+          if (len === undefined) return undefined;
+          if (len < 0 || len > this.limits.maxBulkLen) throw new ProtocolError('Protocol error: invalid bulk length');
+          if (len > UNAUTH_MAX_BULK && this.unauthenticated) {
+            throw new ProtocolError('Protocol error: unauthenticated bulk length');
+          }
+          this.bulkLen = len;
+          const available = this.buf.length - this.pos;
+          if (len >= BIG_BULK && available < len + 2) {
+            // Collect it in one buffer of the right size: no repeated concatenation.
+            this.big = Buffer.allocUnsafe(len + 2);
+            this.buf.copy(this.big, 0, this.pos);
+            this.bigFilled = available;
+            this.buf = Buffer.alloc(0);
+            this.pos = 0;
+            this.bulkLen = -1;
+            continue;
+          }
+        }
+        const end = this.pos + this.bulkLen;
+        if (end + 2 > this.buf.length) return undefined;
+        this.argv.push(this.buf.subarray(this.pos, end));
+        this.pos = end + 2;
+        this.bulkLen = -1;
+        this.remaining--;
+      }
+      const argv = this.argv;
+      this.argv = [];
+      return argv;
+    }
+  }
+
+  /** Read `<prefix><integer>\r\n` at pos; undefined if the line is incomplete. */
+  private readHeaderNumber(maxLine: number, tooBig: string): number | undefined {
+    const buf = this.buf;
+    const lf = buf.indexOf(LF, this.pos);
+    if (lf === -1) {
+      if (buf.length - this.pos > maxLine) throw new ProtocolError(`Protocol error: ${tooBig}`);
+      return undefined;
+    }
+    const lineEnd = lf > this.pos && buf[lf - 1] === CR ? lf - 1 : lf;
+    const isBulk = buf[this.pos] === 36;
+    let i = this.pos + 1;
+    let negative = false;
+    if (buf[i] === 45 /* - */) {
+      negative = true;
+      i++;
+    }
+    let value = 0;
+    let digits = 0;
+    for (; i < lineEnd; i++) {
+      const c = buf[i]!;
+      if (c < 48 || c > 57 || digits > 18) {
+        digits = -1;
+        break;
+      }
+      value = value * 10 + (c - 48);
+      digits++;
+    }
+    if (digits <= 0 || lf !== lineEnd + 1) {
+      throw new ProtocolError(isBulk ? 'Protocol error: invalid bulk length' : 'Protocol error: invalid multibulk length');
+    }
+    this.pos = lf + 1;
+    return negative ? -value : value;
+  }
+
+  /** Parse one inline command line (telnet, redis-cli's inline mode). */
+  private parseInline(): Buffer[] | undefined {
+    const lf = this.buf.indexOf(LF, this.pos);
+    if (lf === -1) {
+      if (this.buf.length - this.pos > INLINE_MAX) throw new ProtocolError('Protocol error: too big inline request');
+      return undefined;
+    }
+    let end = lf;
+    if (end > this.pos && this.buf[end - 1] === CR) end--;
+    const line = this.buf.subarray(this.pos, end);
+    this.pos = lf + 1;
+    const args = splitInlineArgs(line);
+    if (args === undefined) throw new ProtocolError('Protocol error: unbalanced quotes in request');
+    return args;
+  }
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12;
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/**
+ * Split an inline command into arguments like redis-cli: spaces separate, "double quotes" allow
+ * escapes (\n \r \t \b \a \\ \" \xHH), 'single quotes' allow only \'. A closing quote must be
+ * followed by a space or the end. Returns undefined on unbalanced quotes.
+ */
+export function splitInlineArgs(line: Buffer): Buffer[] | undefined {
+  const args: Buffer[] = [];
+  let i = 0;
+  const n = line.length;
+  while (true) {
+    while (i < n && isSpace(line[i]!)) i++;
+    if (i >= n) return args;
+    const bytes: number[] = [];
+    let inDouble = false;
+    let inSingle = false;
+    let done = false;
+    while (!done) {
+      const c = line[i];
+      if (inDouble) {
+        if (c === undefined) return undefined;
+        if (c === 92 /* \ */ && line[i + 1] === 120 /* x */ && hexValue(line[i + 2] ?? 0) >= 0 && hexValue(line[i + 3] ?? 0) >= 0) {
+          bytes.push(hexValue(line[i + 2]!) * 16 + hexValue(line[i + 3]!));
+          i += 3;
+        } else if (c === 92 && i + 1 < n) {
+          i++;
+          const e = line[i]!;
+          bytes.push(e === 110 ? 10 : e === 114 ? 13 : e === 116 ? 9 : e === 98 ? 8 : e === 97 ? 7 : e);
+        } else if (c === 34 /* " */) {
+          if (i + 1 < n && !isSpace(line[i + 1]!)) return undefined;
+          done = true;
+        } else {
+          bytes.push(c);
+        }
+      } else if (inSingle) {
+        if (c === undefined) return undefined;
+        if (c === 92 && line[i + 1] === 39) {
+          i++;
+          bytes.push(39);
+        } else if (c === 39 /* ' */) {
+          if (i + 1 < n && !isSpace(line[i + 1]!)) return undefined;
+          done = true;
+        } else {
+          bytes.push(c);
+        }
+      } else if (c === undefined || isSpace(c)) {
+        done = true;
+      } else if (c === 34) {
+        inDouble = true;
+      } else if (c === 39) {
+        inSingle = true;
+      } else {
+        bytes.push(c);
+      }
+      if (i < n) i++;
+    }
+    args.push(Buffer.from(bytes));
+  }
+}

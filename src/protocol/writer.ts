@@ -1,0 +1,191 @@
+// Reply encoding into a per-connection output buffer, RESP2 or RESP3.
+//
+// OutputBuffer is a bump allocator over a scratch Buffer: small replies are encoded straight into
+// it; large payloads (and pre-encoded shared pub/sub frames) are queued by reference, not copied.
+// Bytes already handed to the socket are never overwritten: a full scratch is replaced, not reused.
+import {
+  BoolReply,
+  Double,
+  MapReply,
+  PushReply,
+  RawReply,
+  ReplyError,
+  SetReply,
+  Status,
+  Verbatim,
+  type Reply,
+} from './reply.js';
+import { formatDouble } from './numbers.js';
+
+const SCRATCH_SIZE = 64 * 1024;
+/** Payloads at least this big are queued by reference instead of copied into the scratch. */
+const COPY_LIMIT = 2048;
+
+export class OutputBuffer {
+  private chunks: Buffer[] = [];
+  private chunkBytes = 0;
+  private scratch = Buffer.allocUnsafe(SCRATCH_SIZE);
+  private start = 0;
+  private pos = 0;
+
+  /** Bytes queued and not yet taken. */
+  get size(): number {
+    return this.chunkBytes + (this.pos - this.start);
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.scratch.length) return;
+    this.sealScratch();
+    this.scratch = Buffer.allocUnsafe(Math.max(SCRATCH_SIZE, n));
+    this.start = 0;
+    this.pos = 0;
+  }
+
+  private sealScratch(): void {
+    if (this.pos > this.start) {
+      this.chunks.push(this.scratch.subarray(this.start, this.pos));
+      this.chunkBytes += this.pos - this.start;
+      this.start = this.pos;
+    }
+  }
+
+  /** ASCII text (protocol framing, numbers, status strings). */
+  ascii(text: string): void {
+    this.ensure(text.length);
+    this.pos += this.scratch.write(text, this.pos, 'latin1');
+  }
+
+  utf8(text: string): void {
+    const len = Buffer.byteLength(text);
+    this.ensure(len);
+    this.pos += this.scratch.write(text, this.pos, 'utf8');
+  }
+
+  bytes(data: Buffer): void {
+    if (data.length >= COPY_LIMIT) {
+      this.sealScratch();
+      this.chunks.push(data);
+      this.chunkBytes += data.length;
+      return;
+    }
+    this.ensure(data.length);
+    data.copy(this.scratch, this.pos);
+    this.pos += data.length;
+  }
+
+  /** Everything queued, as a list of buffers; the buffer is empty afterwards. */
+  take(): Buffer[] {
+    this.sealScratch();
+    const chunks = this.chunks;
+    this.chunks = [];
+    this.chunkBytes = 0;
+    if (this.scratch.length - this.pos < 1024) {
+      this.scratch = Buffer.allocUnsafe(SCRATCH_SIZE);
+      this.start = 0;
+      this.pos = 0;
+    }
+    return chunks;
+  }
+
+  clear(): void {
+    this.take();
+  }
+}
+
+export type Protocol = 2 | 3;
+
+/** Encode a bulk string header + payload + CRLF. */
+function writeBulk(out: OutputBuffer, data: Buffer): void {
+  out.ascii(`$${data.length}\r\n`);
+  out.bytes(data);
+  out.ascii('\r\n');
+}
+
+export function writeReply(out: OutputBuffer, reply: Reply, proto: Protocol): void {
+  if (reply === null) {
+    out.ascii(proto === 3 ? '_\r\n' : '$-1\r\n');
+    return;
+  }
+  switch (typeof reply) {
+    case 'number':
+      out.ascii(`:${reply}\r\n`);
+      return;
+    case 'bigint':
+      out.ascii(`:${reply}\r\n`);
+      return;
+    case 'string': {
+      out.ascii(`$${Buffer.byteLength(reply)}\r\n`);
+      out.utf8(reply);
+      out.ascii('\r\n');
+      return;
+    }
+  }
+  if (Buffer.isBuffer(reply)) {
+    writeBulk(out, reply);
+    return;
+  }
+  if (Array.isArray(reply)) {
+    out.ascii(`*${reply.length}\r\n`);
+    for (const item of reply) writeReply(out, item, proto);
+    return;
+  }
+  if (reply instanceof Status) {
+    out.ascii(`+${reply.value}\r\n`);
+    return;
+  }
+  if (reply instanceof ReplyError) {
+    // Error texts never contain newlines in RESP; Redis replaces them with spaces.
+    out.utf8(`-${reply.message.replace(/[\r\n]+/g, ' ')}\r\n`);
+    return;
+  }
+  if (reply instanceof Double) {
+    const text = formatDouble(reply.value);
+    out.ascii(proto === 3 ? `,${text}\r\n` : `$${text.length}\r\n${text}\r\n`);
+    return;
+  }
+  if (reply instanceof MapReply) {
+    const n = reply.entries.length;
+    out.ascii(proto === 3 ? `%${n / 2}\r\n` : `*${n}\r\n`);
+    for (const item of reply.entries) writeReply(out, item, proto);
+    return;
+  }
+  if (reply instanceof SetReply) {
+    out.ascii(`${proto === 3 ? '~' : '*'}${reply.items.length}\r\n`);
+    for (const item of reply.items) writeReply(out, item, proto);
+    return;
+  }
+  if (reply instanceof PushReply) {
+    out.ascii(`${proto === 3 ? '>' : '*'}${reply.items.length}\r\n`);
+    for (const item of reply.items) writeReply(out, item, proto);
+    return;
+  }
+  if (reply instanceof RawReply) {
+    out.bytes(reply.bytes);
+    return;
+  }
+  if (reply instanceof BoolReply) {
+    out.ascii(proto === 3 ? (reply.value ? '#t\r\n' : '#f\r\n') : reply.value ? ':1\r\n' : ':0\r\n');
+    return;
+  }
+  if (reply instanceof Verbatim) {
+    if (proto === 3) {
+      const body = Buffer.from(`${reply.format}:${reply.text}`);
+      out.ascii(`=${body.length}\r\n`);
+      out.bytes(body);
+      out.ascii('\r\n');
+    } else {
+      writeBulk(out, Buffer.from(reply.text));
+    }
+    return;
+  }
+  // NULL_ARRAY
+  out.ascii(proto === 3 ? '_\r\n' : '*-1\r\n');
+}
+
+/** Encode a reply to a standalone Buffer (tests, pre-encoded frames). */
+export function encodeReply(reply: Reply, proto: Protocol): Buffer {
+  const out = new OutputBuffer();
+  writeReply(out, reply, proto);
+  const chunks = out.take();
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}

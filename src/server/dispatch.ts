@@ -1,0 +1,156 @@
+// The one place that knows about lookup, arity, auth, MULTI queueing, subscribed mode, memory
+// limits and statistics. Handlers only see a context and argv.
+import type { Client } from '../net/client.js';
+import { Errors } from '../protocol/errors.js';
+import { BLOCKED, NO_REPLY, QUEUED, ReplyError, type HandlerResult } from '../protocol/reply.js';
+import type { BlockOptions, CommandContext, CommandSpec } from '../commands/types.js';
+import type { Database } from '../store/database.js';
+import type { Server } from './server.js';
+import { findSubcommand } from './table.js';
+
+export interface ExecuteOptions {
+  /** Called from a Lua script (redis.call). */
+  fromScript?: boolean;
+  /** Running a queued command inside EXEC. */
+  inExec?: boolean;
+}
+
+/** Commands a RESP2 client in subscribed mode may run. */
+const SUBSCRIBED_ALLOWED = new Set([
+  'subscribe',
+  'unsubscribe',
+  'psubscribe',
+  'punsubscribe',
+  'ssubscribe',
+  'sunsubscribe',
+  'ping',
+  'quit',
+  'reset',
+]);
+
+/** Commands that run immediately even inside MULTI. */
+const MULTI_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+export class Context implements CommandContext {
+  constructor(
+    readonly server: Server,
+    readonly client: Client,
+    readonly db: Database,
+    readonly noBlock: boolean,
+    readonly fromScript: boolean,
+    private readonly command = '',
+  ) {}
+
+  block(options: BlockOptions): HandlerResult {
+    if (this.noBlock) return options.timeoutReply;
+    this.server.blocking.block(
+      {
+        client: this.client,
+        db: this.db,
+        keys: options.keys,
+        timeoutReply: options.timeoutReply,
+        retry: options.retry,
+        timer: undefined,
+        command: this.command,
+      },
+      options.timeoutMs,
+    );
+    return BLOCKED;
+  }
+
+  notify(flag: string, event: string, key: string): void {
+    this.server.notifyKeyspaceEvent(flag, event, key, this.db.index);
+  }
+}
+
+/** Resolve argv to a spec, or an error reply. Subcommands of container commands included. */
+export function resolveCommand(server: Server, argv: Buffer[]): CommandSpec | ReplyError {
+  const sent = argv[0]!.toString('latin1');
+  let spec = server.table.get(sent);
+  if (spec === undefined) return Errors.unknownCommand(sent, argv.slice(1));
+  if (spec.subcommands !== undefined && argv.length >= 2) {
+    const sub = findSubcommand(spec, argv[1]!.toString('latin1'));
+    if (sub === undefined) return Errors.unknownSubcommand(argv[1]!.toString('latin1'), spec.name);
+    spec = sub;
+  }
+  const arity = spec.arity;
+  if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return Errors.wrongArity(spec.name);
+  return spec;
+}
+
+export function execute(server: Server, client: Client, argv: Buffer[], options: ExecuteOptions = {}): HandlerResult {
+  const resolved = resolveCommand(server, argv);
+  if (resolved instanceof ReplyError) {
+    if (client.multi !== undefined) client.multiDirty = true;
+    server.stats.errorReply(resolved.code);
+    const known = server.table.get(argv[0]!.toString('latin1'));
+    if (known) server.stats.command(known.name).rejectedCalls++;
+    return resolved;
+  }
+  const spec = resolved;
+  const name = spec.name;
+
+  const reject = (error: ReplyError): ReplyError => {
+    server.stats.command(name).rejectedCalls++;
+    server.stats.errorReply(error.code);
+    return error;
+  };
+
+  if (!client.authenticated && !spec.flags.includes('no_auth')) {
+    if (client.multi !== undefined) client.multiDirty = true;
+    return reject(Errors.noAuth());
+  }
+
+  if (options.fromScript && spec.flags.includes('noscript')) {
+    return reject(new ReplyError('ERR This Redis command is not allowed from script'));
+  }
+
+  if (client.multi !== undefined && !MULTI_CONTROL.has(name) && !MULTI_CONTROL.has(name.split('|')[0]!)) {
+    if (spec.flags.includes('no_multi')) {
+      client.multiDirty = true;
+      return reject(new ReplyError('ERR Command not allowed inside a transaction'));
+    }
+    client.multi.push(argv);
+    return QUEUED;
+  }
+
+  if (client.inSubscribedMode && !SUBSCRIBED_ALLOWED.has(name)) {
+    return reject(Errors.subscribedContext(name));
+  }
+
+  if (spec.flags.includes('denyoom') && server.config.number('maxmemory') > 0 && !server.makeRoomForWrite()) {
+    if (client.multi !== undefined) client.multiDirty = true;
+    return reject(Errors.outOfMemory());
+  }
+
+  const db = server.dbs[client.dbIndex]!;
+  const ctx = new Context(server, client, db, options.inExec === true || options.fromScript === true, options.fromScript === true, name);
+  if (server.monitor.active && !spec.flags.includes('skip_monitor')) server.monitor.feed(client, client.dbIndex, argv);
+
+  client.lastCommand = name;
+  const start = performance.now();
+  let result: HandlerResult;
+  try {
+    result = spec.handler(ctx, argv);
+  } catch (err) {
+    if (err instanceof ReplyError) result = err;
+    else {
+      // A bug in a handler must not take the server down: report it as an error reply.
+      const message = err instanceof Error ? err.message : String(err);
+      server.log('warning', `Internal error in '${name}': ${err instanceof Error ? err.stack : message}`);
+      result = new ReplyError(`ERR internal error: ${message}`);
+    }
+  }
+  const usec = Math.round((performance.now() - start) * 1000);
+  const stat = server.stats.command(name);
+  stat.calls++;
+  stat.usec += usec;
+  server.stats.totalCommands++;
+  client.commandsProcessed++;
+  if (result instanceof ReplyError) {
+    stat.failedCalls++;
+    server.stats.errorReply(result.code);
+  }
+  if (!spec.flags.includes('skip_slowlog')) server.slowlog.record(usec, argv, client.addr, client.name);
+  return result === undefined ? NO_REPLY : result;
+}

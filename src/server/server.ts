@@ -1,0 +1,524 @@
+// The server: listeners, clients, databases, pub/sub hub, blocked clients, statistics, and the
+// event-loop plumbing (read → dispatch → queue replies → one write per client per loop turn).
+import net from 'node:net';
+import fs from 'node:fs';
+import { Config, type ConfigValue } from '../config/config.js';
+import { Client } from '../net/client.js';
+import { ProtocolError } from '../protocol/parser.js';
+import { ReplyError, type Reply, BLOCKED, NO_REPLY, type HandlerResult } from '../protocol/reply.js';
+import { Database, type StoreHooks } from '../store/database.js';
+import { BlockedClients, type BlockingHost } from '../store/blocking.js';
+import { PubSubHub, type Delivery } from '../pubsub/hub.js';
+import { CommandTable } from './table.js';
+import { execute, Context, type ExecuteOptions } from './dispatch.js';
+import type { CommandContext } from '../commands/types.js';
+import { Stats } from './stats.js';
+import { Monitor } from '../observe/monitor.js';
+import { SlowLog } from '../observe/slowlog.js';
+import { makeRoom } from '../store/eviction.js';
+
+export const TIDINGS_VERSION = '0.1.0';
+/** The Redis release whose behaviour Tidings matches (clients pick commands by it). */
+export const REDIS_VERSION = '7.0.15';
+
+export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
+const LEVELS: Record<LogLevel, number> = { debug: 0, verbose: 1, notice: 2, warning: 3 };
+
+export interface ServerOptions {
+  /** Parameters as in redis.conf / CONFIG SET (`port`, `bind`, `requirepass`, ...). */
+  config?: Record<string, string | number | boolean>;
+  /** Where log lines go. Default: the `logfile` parameter, else stdout for the CLI, nowhere embedded. */
+  log?: ((line: string) => void) | false;
+}
+
+interface OutputLimit {
+  hard: number;
+  soft: number;
+  softSeconds: number;
+}
+
+export class Server implements StoreHooks, Delivery, BlockingHost {
+  readonly config: Config;
+  readonly table = new CommandTable();
+  readonly dbs: Database[] = [];
+  readonly hub: PubSubHub;
+  readonly blocking: BlockedClients;
+  readonly clients = new Map<number, Client>();
+  readonly stats = new Stats();
+  readonly monitor = new Monitor();
+  readonly slowlog: SlowLog;
+  readonly startedAt = Date.now();
+  readonly runId = randomHex(40);
+  /** Extension point for the scripting group: per-server state (script cache, VM). */
+  readonly extensions = new Map<string, unknown>();
+
+  private nextClientId = 1;
+  private listeners: net.Server[] = [];
+  private readonly pendingFlush: Client[] = [];
+  private flushScheduled = false;
+  private cron: NodeJS.Timeout | undefined;
+  private readonly watchers = new Map<string, Set<Client>>();
+  private outputLimits: { normal: OutputLimit; pubsub: OutputLimit } = {
+    normal: { hard: 0, soft: 0, softSeconds: 0 },
+    pubsub: { hard: 0, soft: 0, softSeconds: 0 },
+  };
+  private logSink: ((line: string) => void) | undefined;
+  private notifyFlags = '';
+  private closed = false;
+  /** Address actually bound (after listen). */
+  host = '127.0.0.1';
+  port = 0;
+  activeExpireEnabled = true;
+
+  constructor(options: ServerOptions = {}) {
+    this.config = new Config(options.config ?? {});
+    this.slowlog = new SlowLog(this.config);
+    const logfile = this.config.string('logfile');
+    if (options.log === false) this.logSink = undefined;
+    else if (options.log) this.logSink = options.log;
+    else if (logfile) this.logSink = (line) => fs.appendFileSync(logfile, line + '\n');
+    for (let i = 0; i < this.config.number('databases'); i++) this.dbs.push(new Database(i, this));
+    this.hub = new PubSubHub(this);
+    this.blocking = new BlockedClients(this);
+    this.applyConfig();
+    this.config.onChange(() => this.applyConfig());
+  }
+
+  private applyConfig(): void {
+    this.notifyFlags = this.config.string('notify-keyspace-events');
+    const parts = this.config.string('client-output-buffer-limit').split(' ');
+    for (let i = 0; i < parts.length; i += 4) {
+      const limit = { hard: Number(parts[i + 1]), soft: Number(parts[i + 2]), softSeconds: Number(parts[i + 3]) };
+      if (parts[i] === 'normal') this.outputLimits.normal = limit;
+      if (parts[i] === 'pubsub') this.outputLimits.pubsub = limit;
+    }
+    const maxBulkLen = this.config.number('proto-max-bulk-len');
+    const maxQueryBuffer = this.config.number('client-query-buffer-limit');
+    for (const client of this.clients.values()) {
+      client.parser.limits.maxBulkLen = maxBulkLen;
+      client.parser.limits.maxQueryBuffer = maxQueryBuffer;
+    }
+  }
+
+  log(level: LogLevel, message: string): void {
+    if (!this.logSink) return;
+    const configured = this.config.string('loglevel') as LogLevel;
+    if (LEVELS[level] < LEVELS[configured]) return;
+    const mark = level === 'warning' ? '#' : level === 'notice' ? '*' : level === 'verbose' ? '-' : '.';
+    const time = new Date().toISOString().replace('T', ' ').replace('Z', '');
+    this.logSink(`${process.pid}:M ${time} ${mark} ${message}`);
+  }
+
+  // ---------------------------------------------------------------- listening
+
+  async listen(): Promise<void> {
+    const binds = this.config.string('bind').split(/\s+/).filter(Boolean);
+    const port = this.config.number('port');
+    const unixsocket = this.config.string('unixsocket');
+    let boundPort = port;
+    for (const address of binds) {
+      const host = address.replace(/^-/, '');
+      const srv = this.createListener();
+      boundPort = await new Promise<number>((resolve, reject) => {
+        srv.once('error', reject);
+        srv.listen({ host: host === '*' ? '0.0.0.0' : host, port: boundPort, exclusive: true }, () => {
+          srv.off('error', reject);
+          resolve((srv.address() as net.AddressInfo).port);
+        });
+      });
+      this.listeners.push(srv);
+      if (this.listeners.length === 1) this.host = host === '*' ? '0.0.0.0' : host;
+    }
+    this.port = boundPort;
+    if (unixsocket) {
+      try {
+        fs.unlinkSync(unixsocket);
+      } catch {
+        // no stale socket file
+      }
+      const srv = this.createListener();
+      await new Promise<void>((resolve, reject) => {
+        srv.once('error', reject);
+        srv.listen(unixsocket, () => resolve());
+      });
+      const perm = this.config.number('unixsocketperm');
+      if (perm) fs.chmodSync(unixsocket, perm);
+      this.listeners.push(srv);
+    }
+    const period = Math.max(2, Math.floor(1000 / this.config.number('hz')));
+    this.cron = setInterval(() => this.serverCron(), period);
+    this.cron.unref();
+  }
+
+  private createListener(): net.Server {
+    return net.createServer({ noDelay: true, keepAlive: true }, (socket) => this.onConnection(socket));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.cron) clearInterval(this.cron);
+    const closing = this.listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve())));
+    for (const client of [...this.clients.values()]) this.closeClient(client);
+    await Promise.all(closing);
+    for (const ext of this.extensions.values()) {
+      const closable = ext as { close?: () => void };
+      if (typeof closable.close === 'function') closable.close();
+    }
+  }
+
+  // ---------------------------------------------------------------- connections
+
+  private onConnection(socket: net.Socket): void {
+    socket.setNoDelay(true);
+    const unix = socket.remoteAddress === undefined;
+    const addr = unix ? `${this.config.string('unixsocket')}:0` : `${socket.remoteAddress}:${socket.remotePort}`;
+    const laddr = unix ? `${this.config.string('unixsocket')}:0` : `${socket.localAddress}:${socket.localPort}`;
+    const client = new Client(
+      this.nextClientId++,
+      socket,
+      {
+        maxBulkLen: this.config.number('proto-max-bulk-len'),
+        maxQueryBuffer: this.config.number('client-query-buffer-limit'),
+      },
+      normaliseAddr(addr),
+      normaliseAddr(laddr),
+      unix ? 'unix' : 'tcp',
+    );
+    this.stats.totalConnections++;
+    if (this.clients.size >= this.config.number('maxclients')) {
+      this.stats.rejectedConnections++;
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    if (this.config.string('requirepass') !== '') {
+      client.authenticated = false;
+      client.parser.unauthenticated = true;
+    } else if (this.config.bool('protected-mode') && !unix && !isLoopback(socket.remoteAddress ?? '') && this.isPublicBind()) {
+      socket.end(
+        '-DENIED Tidings is running in protected mode because protected mode is enabled and no password is set for the default user. ' +
+          'Set a password with requirepass, or disable protected mode, or bind to 127.0.0.1 only.\r\n',
+      );
+      return;
+    }
+    this.clients.set(client.id, client);
+    socket.on('data', (chunk) => this.onData(client, chunk));
+    socket.on('error', () => this.closeClient(client));
+    socket.on('close', () => this.closeClient(client));
+    socket.on('drain', () => this.checkOutputLimit(client));
+  }
+
+  private isPublicBind(): boolean {
+    return this.config
+      .string('bind')
+      .split(/\s+/)
+      .some((b) => !isLoopback(b.replace(/^-/, '')));
+  }
+
+  private onData(client: Client, chunk: Buffer): void {
+    if (client.closing) return;
+    client.lastInteraction = Date.now();
+    this.stats.netInputBytes += chunk.length;
+    try {
+      client.parser.push(chunk);
+    } catch {
+      this.log('warning', `Closing client that reached max query buffer length: id=${client.id} addr=${client.addr}`);
+      this.stats.queryBufferLimitDisconnections++;
+      this.closeClient(client);
+      return;
+    }
+    this.processInput(client);
+  }
+
+  /** Run every complete command buffered for this client, unless it is blocked. */
+  processInput(client: Client): void {
+    const parser = client.parser;
+    try {
+      while (!client.blocked && !client.closing) {
+        const argv = parser.next();
+        if (argv === undefined) break;
+        this.runFromNetwork(client, argv);
+      }
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      if (err.message === 'query buffer limit') {
+        this.closeClient(client);
+        return;
+      }
+      this.log('verbose', `Protocol error (${err.message}) from client: id=${client.id} addr=${client.addr}`);
+      client.push(new ReplyError(`ERR ${err.message}`));
+      this.stats.errorReply('ERR');
+      this.closeAfterReply(client);
+    }
+  }
+
+  private runFromNetwork(client: Client, argv: Buffer[]): void {
+    const result = execute(this, client, argv);
+    if (result !== NO_REPLY && result !== BLOCKED) client.write(result);
+    if (this.blocking.hasReady) this.blocking.serveReady();
+    this.scheduleFlush(client);
+  }
+
+  /** Run a command for an in-process caller (tests, scripts) and return its reply. */
+  call(client: Client, argv: Buffer[], options: ExecuteOptions = {}): HandlerResult {
+    return execute(this, client, argv, options);
+  }
+
+  /** A client with no socket, for scripts and in-process calls. */
+  createFakeClient(): Client {
+    const client = new Client(0, null, { maxBulkLen: Infinity, maxQueryBuffer: Infinity }, '', '', 'script');
+    return client;
+  }
+
+  scheduleFlush(client: Client): void {
+    if (client.flushScheduled || client.socket === null) return;
+    client.flushScheduled = true;
+    this.pendingFlush.push(client);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Write every client's queued output: one socket write per client per event-loop turn. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const clients = this.pendingFlush.splice(0);
+    for (const client of clients) {
+      client.flushScheduled = false;
+      this.flushClient(client);
+    }
+  }
+
+  private flushClient(client: Client): void {
+    const socket = client.socket;
+    if (socket === null || socket.destroyed) {
+      client.out.clear();
+      return;
+    }
+    const chunks = client.out.take();
+    if (chunks.length !== 0) {
+      let total = 0;
+      for (const c of chunks) total += c.length;
+      this.stats.netOutputBytes += total;
+      if (chunks.length === 1) socket.write(chunks[0]!);
+      else if (total <= 256 * 1024) socket.write(Buffer.concat(chunks, total));
+      else {
+        socket.cork();
+        for (const c of chunks) socket.write(c);
+        socket.uncork();
+      }
+    }
+    if (client.closing) {
+      socket.end();
+      return;
+    }
+    this.checkOutputLimit(client);
+  }
+
+  /** Disconnect a client whose pending output passed its class's hard limit, or soft limit too long. */
+  private checkOutputLimit(client: Client): void {
+    if (client.closing) return;
+    const limit = client.subscriptionCount > 0 ? this.outputLimits.pubsub : this.outputLimits.normal;
+    if (limit.hard === 0 && limit.soft === 0) return;
+    const bytes = client.outputBytes;
+    let over = limit.hard > 0 && bytes >= limit.hard;
+    if (!over && limit.soft > 0) {
+      if (bytes >= limit.soft) {
+        const now = Date.now();
+        if (client.softLimitSince === 0) client.softLimitSince = now;
+        else if (now - client.softLimitSince >= limit.softSeconds * 1000) over = true;
+      } else {
+        client.softLimitSince = 0;
+      }
+    }
+    if (over) {
+      this.stats.outputLimitDisconnections++;
+      const cls = client.subscriptionCount > 0 ? 'pubsub' : 'normal';
+      this.log(
+        'warning',
+        `Client id=${client.id} addr=${client.addr} name=${client.name} scheduled to be closed ASAP for overcoming of output buffer limits (class ${cls}, ${bytes} bytes pending).`,
+      );
+      this.closeClient(client);
+    }
+  }
+
+  /** Mark the client to be closed once its queued replies are written (QUIT, protocol errors). */
+  closeAfterReply(client: Client): void {
+    this.detach(client);
+    client.closing = true;
+    this.scheduleFlush(client);
+  }
+
+  closeClient(client: Client): void {
+    this.detach(client);
+    client.closing = true;
+    client.out.clear();
+    client.socket?.destroy();
+  }
+
+  /** Remove a client from every registry (idempotent). */
+  private detach(client: Client): void {
+    if (!this.clients.delete(client.id)) return;
+    this.hub.removeClient(client);
+    this.blocking.unblock(client);
+    this.unwatchAll(client);
+    this.monitor.remove(client);
+  }
+
+  // ---------------------------------------------------------------- delivery (pub/sub)
+
+  deliver(client: Client, frame: Buffer): void {
+    if (client.closing) return;
+    client.pushRaw(frame);
+    this.scheduleFlush(client);
+  }
+
+  /** Keyspace notification (notify-keyspace-events). `flag` is the event class letter. */
+  notifyKeyspaceEvent(flag: string, event: string, key: string, dbIndex: number): void {
+    const flags = this.notifyFlags;
+    if (flags === '') return;
+    const inAll = 'g$lshzxet'.includes(flag);
+    if (!flags.includes(flag) && !(inAll && flags.includes('A'))) return;
+    if (flags.includes('K')) {
+      this.hub.publish(Buffer.from(`__keyspace@${dbIndex}__:${key}`, 'latin1'), Buffer.from(event));
+    }
+    if (flags.includes('E')) {
+      this.hub.publish(Buffer.from(`__keyevent@${dbIndex}__:${event}`), Buffer.from(key, 'latin1'));
+    }
+  }
+
+  // ---------------------------------------------------------------- store hooks
+
+  keyModified(db: Database, key: string): void {
+    if (this.watchers.size === 0) return;
+    const set = this.watchers.get(`${db.index}\u0000${key}`);
+    if (set !== undefined) for (const client of set) client.watchDirty = true;
+  }
+
+  /** FLUSHALL/FLUSHDB/SWAPDB: every watcher of that db is invalidated, keys or not. */
+  touchAllWatched(db?: Database): void {
+    for (const [slot, set] of this.watchers) {
+      if (db !== undefined && !slot.startsWith(`${db.index}\u0000`)) continue;
+      for (const client of set) client.watchDirty = true;
+    }
+  }
+
+  keyReady(db: Database, key: string): void {
+    this.blocking.keyReady(db, key);
+  }
+
+  keyExpired(db: Database, key: string): void {
+    this.stats.expiredKeys++;
+    this.notifyKeyspaceEvent('x', 'expired', key, db.index);
+  }
+
+  keyspaceHit(): void {
+    this.stats.keyspaceHits++;
+  }
+
+  keyspaceMiss(): void {
+    this.stats.keyspaceMisses++;
+  }
+
+  // ---------------------------------------------------------------- WATCH registry
+
+  watch(client: Client, db: Database, key: string): void {
+    if (client.watched.some((w) => w.dbIndex === db.index && w.key === key)) return;
+    const slot = `${db.index}\u0000${key}`;
+    let set = this.watchers.get(slot);
+    if (set === undefined) this.watchers.set(slot, (set = new Set()));
+    set.add(client);
+    client.watched.push({ dbIndex: db.index, key, expireAt: db.has(key) ? db.getExpire(key) : undefined });
+  }
+
+  unwatchAll(client: Client): void {
+    for (const w of client.watched) {
+      const slot = `${w.dbIndex}\u0000${w.key}`;
+      const set = this.watchers.get(slot);
+      if (set) {
+        set.delete(client);
+        if (set.size === 0) this.watchers.delete(slot);
+      }
+    }
+    client.watched.length = 0;
+    client.watchDirty = false;
+  }
+
+  // ---------------------------------------------------------------- blocking host
+
+  contextFor(client: Client, db: Database): CommandContext {
+    return new Context(this, client, db, false, false);
+  }
+
+  resume(client: Client, reply: Reply): void {
+    client.write(reply);
+    this.scheduleFlush(client);
+    // Pipelined commands that arrived while the client was blocked run now, after this turn.
+    if (client.parser.buffered > 0) setImmediate(() => this.processInput(client));
+  }
+
+  // ---------------------------------------------------------------- cron
+
+  private serverCron(): void {
+    const now = Date.now();
+    if (this.activeExpireEnabled) {
+      // Active expiry: sample keys with a TTL in every database for a bounded time.
+      const deadline = performance.now() + 5;
+      for (const db of this.dbs) {
+        if (db.expiresCount === 0) continue;
+        for (;;) {
+          const { examined, expired } = db.activeExpire(20, now);
+          if (examined === 0 || expired * 4 < examined || performance.now() > deadline) break;
+        }
+      }
+    }
+    const timeout = this.config.number('timeout');
+    if (timeout > 0) {
+      for (const client of this.clients.values()) {
+        if (client.blocked || client.subscriptionCount > 0 || client.monitor) continue;
+        if (now - client.lastInteraction > timeout * 1000) {
+          this.log('verbose', 'Closing idle client');
+          this.closeClient(client);
+        }
+      }
+    }
+    for (const client of this.clients.values()) {
+      if (client.softLimitSince !== 0) this.checkOutputLimit(client);
+    }
+  }
+
+  /** Before a denyoom command when maxmemory is set: evict by policy; false means OOM. */
+  makeRoomForWrite(): boolean {
+    return makeRoom(this);
+  }
+
+  /** Set by the CLI: what to do after SHUTDOWN closed the server (exit the process). */
+  onShutdown: (() => void) | undefined;
+
+  emitShutdown(): void {
+    this.onShutdown?.();
+  }
+
+  db(index: number): Database {
+    return this.dbs[index]!;
+  }
+
+  onConfigChange(listener: (name: string, value: ConfigValue) => void): void {
+    this.config.onChange(listener);
+  }
+}
+
+function normaliseAddr(addr: string): string {
+  return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
+}
+
+function isLoopback(address: string): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || address.startsWith('127.') || address === 'localhost';
+}
+
+function randomHex(n: number): string {
+  let s = '';
+  while (s.length < n) s += Math.floor(Math.random() * 16).toString(16);
+  return s;
+}

@@ -1,0 +1,55 @@
+// Counters behind INFO stats, commandstats and errorstats.
+export interface CommandStat {
+  calls: number;
+  usec: number;
+  rejectedCalls: number;
+  failedCalls: number;
+}
+
+export class Stats {
+  totalConnections = 0;
+  rejectedConnections = 0;
+  totalCommands = 0;
+  expiredKeys = 0;
+  evictedKeys = 0;
+  keyspaceHits = 0;
+  keyspaceMisses = 0;
+  totalErrorReplies = 0;
+  outputLimitDisconnections = 0;
+  queryBufferLimitDisconnections = 0;
+  netInputBytes = 0;
+  netOutputBytes = 0;
+  readonly commands = new Map<string, CommandStat>();
+  readonly errors = new Map<string, number>();
+
+  command(name: string): CommandStat {
+    let stat = this.commands.get(name);
+    if (stat === undefined) {
+      stat = { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 };
+      this.commands.set(name, stat);
+    }
+    return stat;
+  }
+
+  errorReply(code: string): void {
+    this.totalErrorReplies++;
+    this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+  }
+
+  reset(): void {
+    this.commands.clear();
+    this.errors.clear();
+    this.totalErrorReplies = 0;
+    this.totalCommands = 0;
+    this.expiredKeys = 0;
+    this.evictedKeys = 0;
+    this.keyspaceHits = 0;
+    this.keyspaceMisses = 0;
+    this.totalConnections = 0;
+    this.rejectedConnections = 0;
+    this.outputLimitDisconnections = 0;
+    this.queryBufferLimitDisconnections = 0;
+    this.netInputBytes = 0;
+    this.netOutputBytes = 0;
+  }
+}

@@ -1,0 +1,59 @@
+// The command table: every group's specs in one map, looked up by lower-case name.
+import type { CommandSpec } from '../commands/types.js';
+import { specs as connection } from '../commands/connection.js';
+import { specs as admin } from '../commands/server.js';
+import { specs as pubsub } from '../commands/pubsub.js';
+import { specs as transactions } from '../commands/transactions.js';
+import { specs as keys } from '../commands/keys.js';
+import { specs as strings } from '../commands/strings.js';
+import { specs as lists } from '../commands/lists.js';
+import { specs as hashes } from '../commands/hashes.js';
+import { specs as sets } from '../commands/sets.js';
+import { specs as zsets } from '../commands/zsets.js';
+import { specs as streams } from '../commands/streams.js';
+import { specs as scripting } from '../commands/scripting.js';
+
+export const ALL_SPECS: readonly CommandSpec[] = [
+  ...connection,
+  ...admin,
+  ...pubsub,
+  ...transactions,
+  ...keys,
+  ...strings,
+  ...lists,
+  ...hashes,
+  ...sets,
+  ...zsets,
+  ...streams,
+  ...scripting,
+];
+
+export class CommandTable {
+  private readonly byName = new Map<string, CommandSpec>();
+
+  constructor(specs: readonly CommandSpec[] = ALL_SPECS) {
+    for (const spec of specs) {
+      if (this.byName.has(spec.name)) throw new Error(`duplicate command spec: ${spec.name}`);
+      this.byName.set(spec.name, spec);
+    }
+  }
+
+  /** Look up by the name as sent; case-insensitive. */
+  get(name: string): CommandSpec | undefined {
+    return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
+  }
+
+  all(): IterableIterator<CommandSpec> {
+    return this.byName.values();
+  }
+
+  get size(): number {
+    return this.byName.size;
+  }
+}
+
+/** Find a container command's subcommand by name (case-insensitive). */
+export function findSubcommand(spec: CommandSpec, sub: string): CommandSpec | undefined {
+  const full = `${spec.name}|${sub.toLowerCase()}`;
+  return spec.subcommands?.find((s) => s.name === full);
+}

@@ -1,0 +1,221 @@
+// One logical database: key → value, key → expiry time. Keys are latin1 strings (1 char = 1 byte).
+// Expiry is lazy (checked on every lookup) plus an active cycle driven by the server.
+import { Errors } from '../protocol/errors.js';
+import type { List } from '../types/list.js';
+import type { SortedSet } from '../types/zset.js';
+import type { Stream } from '../types/stream.js';
+
+export interface ValueOf {
+  string: Buffer;
+  list: List;
+  /** field (latin1) → value */
+  hash: Map<string, Buffer>;
+  /** members as latin1 strings */
+  set: Set<string>;
+  zset: SortedSet;
+  stream: Stream;
+}
+
+export type ValueType = keyof ValueOf;
+
+export type Entry = { [T in ValueType]: { type: T; value: ValueOf[T]; /** last access, ms */ lru: number } }[ValueType];
+
+/** What a database tells the server about: WATCH, blocked clients, expiry statistics. */
+export interface StoreHooks {
+  keyModified(db: Database, key: string): void;
+  keyReady(db: Database, key: string): void;
+  keyExpired(db: Database, key: string): void;
+  keyspaceHit(): void;
+  keyspaceMiss(): void;
+}
+
+export class Database {
+  private data = new Map<string, Entry>();
+  private expires = new Map<string, number>();
+  /** Resumable iterator for the active expire cycle, so each cycle continues where the last stopped. */
+  private expireCursor: Iterator<[string, number]> | undefined;
+
+  constructor(
+    readonly index: number,
+    private readonly hooks: StoreHooks,
+  ) {}
+
+  get size(): number {
+    return this.data.size;
+  }
+
+  get expiresCount(): number {
+    return this.expires.size;
+  }
+
+  /** Drop the key if its time has passed. Returns true when it expired now. */
+  expireIfNeeded(key: string, now = Date.now()): boolean {
+    const at = this.expires.get(key);
+    if (at === undefined || at > now) return false;
+    this.data.delete(key);
+    this.expires.delete(key);
+    this.hooks.keyExpired(this, key);
+    this.hooks.keyModified(this, key);
+    return true;
+  }
+
+  /** Lookup for reading: counts keyspace hits/misses and refreshes the access time. */
+  lookupRead(key: string): Entry | undefined {
+    if (this.expires.size !== 0) this.expireIfNeeded(key);
+    const entry = this.data.get(key);
+    if (entry === undefined) {
+      this.hooks.keyspaceMiss();
+      return undefined;
+    }
+    this.hooks.keyspaceHit();
+    entry.lru = Date.now();
+    return entry;
+  }
+
+  /** Lookup for writing: no hit/miss statistics. */
+  lookupWrite(key: string): Entry | undefined {
+    if (this.expires.size !== 0) this.expireIfNeeded(key);
+    const entry = this.data.get(key);
+    if (entry !== undefined) entry.lru = Date.now();
+    return entry;
+  }
+
+  /** Lookup without side effects other than lazy expiry (TYPE-like introspection, SCAN filters). */
+  peek(key: string): Entry | undefined {
+    if (this.expires.size !== 0) this.expireIfNeeded(key);
+    return this.data.get(key);
+  }
+
+  /** The value of `key` if it has `type`; undefined if missing; WRONGTYPE otherwise. */
+  getRead<T extends ValueType>(key: string, type: T): ValueOf[T] | undefined {
+    const entry = this.lookupRead(key);
+    if (entry === undefined) return undefined;
+    if (entry.type !== type) throw Errors.wrongType();
+    return entry.value as ValueOf[T];
+  }
+
+  getWrite<T extends ValueType>(key: string, type: T): ValueOf[T] | undefined {
+    const entry = this.lookupWrite(key);
+    if (entry === undefined) return undefined;
+    if (entry.type !== type) throw Errors.wrongType();
+    return entry.value as ValueOf[T];
+  }
+
+  has(key: string): boolean {
+    return this.peek(key) !== undefined;
+  }
+
+  /** Store a value, replacing any old one. Clears the TTL unless keepTtl. Signals WATCH. */
+  set<T extends ValueType>(key: string, type: T, value: ValueOf[T], keepTtl = false): void {
+    this.data.set(key, { type, value, lru: Date.now() } as Entry);
+    if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
+    this.hooks.keyModified(this, key);
+  }
+
+  /** Put an existing entry back (RENAME, MOVE, COPY, SWAPDB helpers). */
+  setEntry(key: string, entry: Entry, expireAt?: number): void {
+    this.data.set(key, entry);
+    if (expireAt !== undefined) this.expires.set(key, expireAt);
+    else this.expires.delete(key);
+    this.hooks.keyModified(this, key);
+  }
+
+  delete(key: string): boolean {
+    if (this.expires.size !== 0) this.expireIfNeeded(key);
+    if (!this.data.delete(key)) return false;
+    this.expires.delete(key);
+    this.hooks.keyModified(this, key);
+    // Blocked XREADGROUP clients must learn that their stream is gone.
+    this.hooks.keyReady(this, key);
+    return true;
+  }
+
+  /** Call after mutating a value in place (LPUSH onto an existing list, HSET, ...). */
+  modified(key: string): void {
+    this.hooks.keyModified(this, key);
+  }
+
+  /** Call after adding elements that blocked clients may be waiting for (lists, zsets, streams). */
+  signalReady(key: string): void {
+    this.hooks.keyReady(this, key);
+  }
+
+  /** Absolute expiry time in ms, or undefined when the key has none. */
+  getExpire(key: string): number | undefined {
+    return this.expires.get(key);
+  }
+
+  /** Set an absolute expiry (ms). A time in the past deletes the key at the next access. */
+  setExpire(key: string, atMs: number): void {
+    this.expires.set(key, atMs);
+    this.hooks.keyModified(this, key);
+  }
+
+  persist(key: string): boolean {
+    if (!this.expires.delete(key)) return false;
+    this.hooks.keyModified(this, key);
+    return true;
+  }
+
+  keys(): IterableIterator<string> {
+    return this.data.keys();
+  }
+
+  entries(): IterableIterator<[string, Entry]> {
+    return this.data.entries();
+  }
+
+  /** Remove everything; every key is signalled to WATCH first. */
+  flush(): void {
+    for (const key of this.data.keys()) this.hooks.keyModified(this, key);
+    this.data = new Map();
+    this.expires = new Map();
+    this.expireCursor = undefined;
+  }
+
+  /** Exchange contents with another database (SWAPDB). */
+  swapWith(other: Database): void {
+    for (const key of this.data.keys()) this.hooks.keyModified(this, key);
+    for (const key of other.data.keys()) this.hooks.keyModified(other, key);
+    [this.data, other.data] = [other.data, this.data];
+    [this.expires, other.expires] = [other.expires, this.expires];
+    this.expireCursor = undefined;
+    other.expireCursor = undefined;
+  }
+
+  randomKey(): string | undefined {
+    // Maps have no random access; sample by skipping a random distance. Bounded retries so a
+    // database full of expired keys cannot spin.
+    for (let attempt = 0; attempt < 100 && this.data.size > 0; attempt++) {
+      let skip = Math.floor(Math.random() * this.data.size);
+      for (const key of this.data.keys()) {
+        if (skip-- > 0) continue;
+        if (!this.expireIfNeeded(key)) return key;
+        break;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Active expiry: examine up to `budget` keys with a TTL, deleting the expired ones.
+   * Returns how many were examined and how many expired.
+   */
+  activeExpire(budget: number, now = Date.now()): { examined: number; expired: number } {
+    let examined = 0;
+    let expired = 0;
+    while (examined < budget && this.expires.size > 0) {
+      if (this.expireCursor === undefined) this.expireCursor = this.expires.entries();
+      const next = this.expireCursor.next();
+      if (next.done) {
+        this.expireCursor = undefined;
+        if (examined === 0) break;
+        continue;
+      }
+      examined++;
+      const [key, at] = next.value;
+      if (at <= now && this.expireIfNeeded(key, now)) expired++;
+    }
+    return { examined, expired };
+  }
+}
