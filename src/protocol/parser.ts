@@ -50,6 +50,7 @@ export class RequestParser {
       const take = Math.min(need, chunk.length);
       chunk.copy(this.big, this.bigFilled, 0, take);
       this.bigFilled += take;
+      if (this.bigFilled > this.limits.maxQueryBuffer) throw new ProtocolError('query buffer limit');
       if (take === chunk.length) return;
       chunk = chunk.subarray(take);
     }
