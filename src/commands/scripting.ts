@@ -1,4 +1,469 @@
-// scripting command group. (Stub: filled in by the scripting work.)
-import type { CommandSpec } from './types.js';
+// Scripting commands: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT *, FCALL, FCALL_RO, FUNCTION *.
+// The Lua VM lives in src/scripting/engine.ts; this file holds the per-server script cache and
+// function libraries, and runs redis.call through the normal dispatcher with a script client.
+import { Errors } from '../protocol/errors.js';
+import { tryParseInteger } from '../protocol/numbers.js';
+import { BLOCKED, MapReply, NO_REPLY, OK, ReplyError, SetReply, Status, type Reply } from '../protocol/reply.js';
+import { ScriptEngine, scriptShebangFlags, type LuaFunction, type ScriptHost } from '../scripting/engine.js';
+import { resolveCommand } from '../server/dispatch.js';
+import type { Server, LogLevel } from '../server/server.js';
+import type { Client } from '../net/client.js';
+import { globMatch } from '../pubsub/glob.js';
+import type { CommandContext, CommandSpec } from './types.js';
 
-export const specs: CommandSpec[] = [];
+interface Library {
+  name: string;
+  code: Buffer;
+  functions: LuaFunction[];
+}
+
+/** Per-server scripting state, kept in server.extensions (closed with the server). */
+export class Scripting {
+  readonly engine = new ScriptEngine();
+  /** Shebang flags of cached EVAL scripts, by sha. */
+  readonly scriptFlags = new Map<string, string[]>();
+  readonly libraries = new Map<string, Library>();
+  /** Lower-cased function name → function and its library. */
+  readonly functions = new Map<string, { fn: LuaFunction; library: Library }>();
+  private scriptClient: Client | undefined;
+
+  constructor(private readonly server: Server) {}
+
+  client(): Client {
+    if (!this.scriptClient) this.scriptClient = this.server.createFakeClient();
+    return this.scriptClient;
+  }
+
+  loadScript(body: Buffer): string {
+    const flags = scriptShebangFlags(body);
+    const sha = this.engine.load(body);
+    if (flags) this.scriptFlags.set(sha, flags);
+    return sha;
+  }
+
+  flushScripts(): void {
+    this.engine.flush();
+    this.scriptFlags.clear();
+  }
+
+  deleteLibrary(name: string): boolean {
+    const library = this.libraries.get(name);
+    if (!library) return false;
+    for (const fn of library.functions) this.functions.delete(fn.name.toLowerCase());
+    this.engine.releaseFunctions(library.functions);
+    this.libraries.delete(name);
+    return true;
+  }
+
+  flushFunctions(): void {
+    for (const name of [...this.libraries.keys()]) this.deleteLibrary(name);
+  }
+
+  /** FUNCTION LOAD: validate metadata, run the library, register its functions atomically. */
+  loadLibrary(code: Buffer, replace: boolean): string {
+    const name = libraryName(code);
+    if (this.libraries.has(name) && !replace) throw new ReplyError(`ERR Library '${name}' already exists`);
+    const functions = this.engine.loadLibrary(code);
+    try {
+      if (functions.length === 0) throw new ReplyError('ERR No functions registered');
+      for (const fn of functions) {
+        const existing = this.functions.get(fn.name.toLowerCase());
+        if (existing && existing.library.name !== name) throw new ReplyError(`ERR Function ${fn.name} already exists`);
+      }
+    } catch (error) {
+      this.engine.releaseFunctions(functions);
+      throw error;
+    }
+    this.deleteLibrary(name);
+    const library: Library = { name, code: Buffer.from(code), functions };
+    this.libraries.set(name, library);
+    for (const fn of functions) this.functions.set(fn.name.toLowerCase(), { fn, library });
+    return name;
+  }
+
+  close(): void {
+    this.engine.close();
+  }
+}
+
+export function scriptingOf(server: Server): Scripting {
+  let state = server.extensions.get('scripting') as Scripting | undefined;
+  if (!state) {
+    state = new Scripting(server);
+    server.extensions.set('scripting', state);
+  }
+  return state;
+}
+
+const LIBRARY_NAME_ERROR =
+  'ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long';
+
+/** The library name from a `#!lua name=<name>` first line. */
+function libraryName(code: Buffer): string {
+  if (code.length < 2 || code[0] !== 0x23 || code[1] !== 0x21) throw new ReplyError('ERR Missing library metadata');
+  const end = code.indexOf(0x0a);
+  const line = code.toString('latin1', 2, end === -1 ? code.length : end).replace(/\r$/, '');
+  const parts = line.split(' ').filter((p) => p.length > 0);
+  if (parts[0] !== 'lua') throw new ReplyError(`ERR Engine '${parts[0] ?? ''}' not found`);
+  let name: string | undefined;
+  for (const part of parts.slice(1)) {
+    if (part.startsWith('name=')) name = part.slice(5);
+    else throw new ReplyError(`ERR Invalid metadata value given: ${part}`);
+  }
+  if (name === undefined) throw new ReplyError('ERR Library name was not given');
+  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new ReplyError(LIBRARY_NAME_ERROR);
+  return name;
+}
+
+const LOG_LEVELS: LogLevel[] = ['debug', 'verbose', 'notice', 'warning'];
+
+/** The bridge from redis.call to the dispatcher, for one script run. */
+function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean): ScriptHost {
+  const server = ctx.server;
+  const client = state.client();
+  client.dbIndex = ctx.client.dbIndex;
+  client.user = ctx.client.user;
+  client.authenticated = true;
+  return {
+    call(argv: Buffer[]): Reply {
+      if (server.table.get(argv[0]!.toString('latin1')) === undefined) {
+        return new ReplyError('ERR Unknown Redis command called from script');
+      }
+      const spec = resolveCommand(server, argv);
+      if (spec instanceof ReplyError) {
+        if (spec.message.startsWith('ERR wrong number of arguments')) {
+          return new ReplyError('ERR Wrong number of args calling Redis command from script');
+        }
+        return spec;
+      }
+      if (spec.flags.includes('noscript')) return new ReplyError('ERR This Redis command is not allowed from script');
+      if (readOnly && spec.flags.includes('write')) {
+        return new ReplyError('ERR Write commands are not allowed from read-only scripts.');
+      }
+      const result = server.call(client, argv, { fromScript: true });
+      if (result === NO_REPLY || result === BLOCKED) return null;
+      return result;
+    },
+    log(level: number, message: string): void {
+      server.log(LOG_LEVELS[level] ?? 'notice', message);
+    },
+  };
+}
+
+function parseNumkeys(argv: Buffer[], at: number): number {
+  const n = tryParseInteger(argv[at]!);
+  if (n === undefined) throw Errors.notInteger();
+  if (n < 0) throw new ReplyError("ERR Number of keys can't be negative");
+  if (n > argv.length - at - 1) throw new ReplyError("ERR Number of keys can't be greater than number of args");
+  return n;
+}
+
+function timeLimit(ctx: CommandContext): number {
+  return ctx.server.config.number('lua-time-limit');
+}
+
+function evalGeneric(ctx: CommandContext, argv: Buffer[], bySha: boolean, readOnly: boolean): Reply {
+  const state = scriptingOf(ctx.server);
+  const numkeys = parseNumkeys(argv, 2);
+  let sha: string;
+  if (bySha) {
+    sha = argv[1]!.toString('latin1').toLowerCase();
+    if (sha.length !== 40 || !state.engine.has(sha)) throw Errors.noScript();
+  } else {
+    sha = state.loadScript(argv[1]!);
+  }
+  const flags = state.scriptFlags.get(sha);
+  const noWrites = readOnly || (flags !== undefined && flags.includes('no-writes'));
+  const keys = argv.slice(3, 3 + numkeys);
+  const args = argv.slice(3 + numkeys);
+  return state.engine.run(sha, keys, args, scriptHost(ctx, state, noWrites), {
+    protocol: ctx.client.proto,
+    timeLimitMs: timeLimit(ctx),
+  });
+}
+
+function fcallGeneric(ctx: CommandContext, argv: Buffer[], readOnly: boolean): Reply {
+  const state = scriptingOf(ctx.server);
+  const entry = state.functions.get(argv[1]!.toString('latin1').toLowerCase());
+  if (!entry) throw new ReplyError('ERR Function not found');
+  const numkeys = parseNumkeys(argv, 2);
+  const noWrites = entry.fn.flags.includes('no-writes');
+  if (readOnly && !noWrites) throw new ReplyError('ERR Can not execute a script with write flag using *_ro command.');
+  const keys = argv.slice(3, 3 + numkeys);
+  const args = argv.slice(3 + numkeys);
+  return state.engine.runFunction(entry.fn, keys, args, scriptHost(ctx, state, noWrites), {
+    protocol: ctx.client.proto,
+    timeLimitMs: timeLimit(ctx),
+  });
+}
+
+// ------------------------------------------------------------------------------ SCRIPT
+
+const SCRIPT_HELP = [
+  'SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'DEBUG (YES|SYNC|NO)',
+  '    Set the debug mode for subsequent scripts executed.',
+  'EXISTS <sha1> [<sha1> ...]',
+  '    Return information about the existence of the scripts in the script cache.',
+  'FLUSH [ASYNC|SYNC]',
+  '    Flush the Lua scripts cache. Very dangerous on replicas.',
+  '    When called without the optional mode argument, the behavior is determined by the',
+  '    lazyfree-lazy-user-flush configuration directive. Valid modes are:',
+  '    * ASYNC: Asynchronously flush the scripts cache.',
+  '    * SYNC: Synchronously flush the scripts cache.',
+  'KILL',
+  '    Kill the currently executing Lua script.',
+  'LOAD <script>',
+  '    Load a script into the scripts cache without executing it.',
+  'HELP',
+  '    Prints this help.',
+];
+
+const FUNCTION_HELP = [
+  'FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'LOAD [REPLACE] <FUNCTION CODE>',
+  '    Create a new library with the given library name and code.',
+  'DELETE <LIBRARY NAME>',
+  '    Delete the given library.',
+  'LIST [LIBRARYNAME PATTERN] [WITHCODE]',
+  '    Return general information on all the libraries:',
+  '    * Library name',
+  '    * The engine used to run the Library',
+  '    * Library description',
+  '    * Functions list',
+  '    * Library code (if WITHCODE is given)',
+  '    It also possible to get only function that matches a pattern using LIBRARYNAME argument.',
+  'STATS',
+  '    Return information about the current function running:',
+  '    * Function name',
+  '    * Command used to run the function',
+  '    * Duration in MS that the function is running',
+  '    If no function is running, return nil',
+  '    In addition, returns a list of available engines.',
+  'KILL',
+  '    Kill the current running function.',
+  'FLUSH [ASYNC|SYNC]',
+  '    Delete all the libraries.',
+  '    When called without the optional mode argument, the behavior is determined by the',
+  '    lazyfree-lazy-user-flush configuration directive. Valid modes are:',
+  '    * ASYNC: Asynchronously delete the libraries.',
+  '    * SYNC: Synchronously delete the libraries.',
+  'DUMP',
+  '    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command',
+  'RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]',
+  '    Restore the libraries represented by the given payload, it is possible to give a restore policy to',
+  '    control how to handle existing libraries (default APPEND):',
+  '    * FLUSH: delete all existing libraries.',
+  '    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.',
+  '    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old',
+  '      libraries with the new libraries (notice that even on this option there is a chance of failure',
+  '      in case of functions name collision with another library).',
+  'HELP',
+  '    Prints this help.',
+];
+
+type Handler = CommandSpec['handler'];
+
+function sub(
+  container: string,
+  name: string,
+  arity: number,
+  flags: CommandSpec['flags'],
+  handler: Handler,
+  categories: readonly string[] = ['@slow', '@scripting'],
+): CommandSpec {
+  return { name: `${container}|${name}`, arity, flags, firstKey: 0, lastKey: 0, step: 0, categories, handler };
+}
+
+function flushMode(argv: Buffer[], command: string): void {
+  if (argv.length > 3) throw Errors.syntax();
+  if (argv.length === 3) {
+    const mode = argv[2]!.toString('latin1').toLowerCase();
+    if (mode !== 'sync' && mode !== 'async') {
+      throw new ReplyError(
+        command === 'script' ? 'ERR SCRIPT FLUSH only support SYNC|ASYNC option' : 'ERR FUNCTION FLUSH only supports SYNC|ASYNC option',
+      );
+    }
+  }
+}
+
+const NOT_BUSY = () => new ReplyError('NOTBUSY No scripts in execution right now.');
+
+const scriptSubcommands: CommandSpec[] = [
+  sub('script', 'load', 3, ['noscript', 'stale'], (ctx, argv) => scriptingOf(ctx.server).loadScript(argv[2]!)),
+  sub('script', 'exists', -3, ['noscript'], (ctx, argv) => {
+    const state = scriptingOf(ctx.server);
+    return argv.slice(2).map((sha) => (state.engine.has(sha.toString('latin1')) ? 1 : 0));
+  }),
+  sub('script', 'flush', -2, ['noscript'], (ctx, argv) => {
+    flushMode(argv, 'script');
+    scriptingOf(ctx.server).flushScripts();
+    return OK;
+  }),
+  // Scripts run synchronously on the event loop, so no script is ever running when a command is
+  // read: a runaway script is stopped by the time limit instead (see README).
+  sub('script', 'kill', 2, ['noscript', 'allow_busy'], () => {
+    throw NOT_BUSY();
+  }),
+  sub('script', 'debug', 3, ['noscript'], (_ctx, argv) => {
+    const mode = argv[2]!.toString('latin1').toLowerCase();
+    if (mode === 'no') return OK;
+    if (mode === 'yes' || mode === 'sync') throw new ReplyError('ERR SCRIPT DEBUG is not supported by Tidings');
+    throw new ReplyError('ERR Use SCRIPT DEBUG YES/SYNC/NO');
+  }),
+  sub('script', 'help', 2, ['loading', 'stale'], () => SCRIPT_HELP.map((l) => new Status(l))),
+];
+
+// ------------------------------------------------------------------------------ FUNCTION
+
+const DUMP_MAGIC = Buffer.from('TIDINGS-FUNCTIONS-1\n');
+
+function functionList(ctx: CommandContext, argv: Buffer[]): Reply {
+  let withCode = false;
+  let pattern: string | undefined;
+  for (let i = 2; i < argv.length; i++) {
+    const opt = argv[i]!.toString('latin1').toLowerCase();
+    if (opt === 'withcode') withCode = true;
+    else if (opt === 'libraryname' && i + 1 < argv.length) pattern = argv[++i]!.toString('latin1');
+    else if (opt === 'libraryname') throw new ReplyError('ERR library name argument was not given');
+    else throw new ReplyError(`ERR Unknown argument ${argv[i]!.toString('latin1')}`);
+  }
+  const out: Reply[] = [];
+  for (const library of scriptingOf(ctx.server).libraries.values()) {
+    if (pattern !== undefined && !globMatch(pattern, library.name)) continue;
+    const functions = library.functions.map(
+      (fn) =>
+        new MapReply(['name', fn.name, 'description', fn.description, 'flags', new SetReply(fn.flags.map((f) => new Status(f)))]),
+    );
+    const entries: Reply[] = ['library_name', library.name, 'engine', 'LUA', 'functions', functions];
+    if (withCode) entries.push('library_code', library.code);
+    out.push(new MapReply(entries));
+  }
+  return out;
+}
+
+function functionRestore(ctx: CommandContext, argv: Buffer[]): Reply {
+  const state = scriptingOf(ctx.server);
+  let policy = 'append';
+  if (argv.length > 4) throw Errors.syntax();
+  if (argv.length === 4) {
+    policy = argv[3]!.toString('latin1').toLowerCase();
+    if (policy !== 'append' && policy !== 'replace' && policy !== 'flush') {
+      throw new ReplyError('ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.');
+    }
+  }
+  const payload = argv[2]!;
+  const codes: Buffer[] = [];
+  const bad = () => new ReplyError('ERR DUMP payload version or checksum are wrong');
+  if (payload.length < DUMP_MAGIC.length || !payload.subarray(0, DUMP_MAGIC.length).equals(DUMP_MAGIC)) throw bad();
+  let pos = DUMP_MAGIC.length;
+  while (pos < payload.length) {
+    if (pos + 4 > payload.length) throw bad();
+    const len = payload.readUInt32BE(pos);
+    pos += 4;
+    if (pos + len > payload.length) throw bad();
+    codes.push(Buffer.from(payload.subarray(pos, pos + len)));
+    pos += len;
+  }
+  const names = codes.map((code) => libraryName(code));
+  if (policy === 'append') {
+    for (const name of names) if (state.libraries.has(name)) throw new ReplyError(`ERR Library ${name} already exists`);
+  }
+  // Restore into a scratch state first is not possible with one VM; keep the old libraries' code
+  // so a failure can put them back.
+  const previous = [...state.libraries.values()].map((l) => l.code);
+  if (policy === 'flush') state.flushFunctions();
+  try {
+    for (const code of codes) state.loadLibrary(code, true);
+  } catch (error) {
+    state.flushFunctions();
+    for (const code of previous) state.loadLibrary(code, true);
+    throw error;
+  }
+  return OK;
+}
+
+const functionSubcommands: CommandSpec[] = [
+  sub('function', 'load', -3, ['write', 'denyoom', 'noscript'], (ctx, argv) => {
+    let replace = false;
+    for (let i = 2; i < argv.length - 1; i++) {
+      const opt = argv[i]!.toString('latin1');
+      if (opt.toLowerCase() === 'replace') replace = true;
+      else throw new ReplyError(`ERR Unknown option given: ${opt}`);
+    }
+    return scriptingOf(ctx.server).loadLibrary(argv[argv.length - 1]!, replace);
+  }, ['@write', '@slow', '@scripting']),
+  sub('function', 'delete', 3, ['write', 'noscript'], (ctx, argv) => {
+    if (!scriptingOf(ctx.server).deleteLibrary(argv[2]!.toString('latin1'))) throw new ReplyError('ERR Library not found');
+    return OK;
+  }, ['@write', '@slow', '@scripting']),
+  sub('function', 'flush', -2, ['write', 'noscript'], (ctx, argv) => {
+    flushMode(argv, 'function');
+    scriptingOf(ctx.server).flushFunctions();
+    return OK;
+  }, ['@write', '@slow', '@scripting']),
+  sub('function', 'list', -2, ['noscript'], functionList),
+  sub('function', 'dump', 2, ['noscript'], (ctx) => {
+    const parts: Buffer[] = [DUMP_MAGIC];
+    for (const library of scriptingOf(ctx.server).libraries.values()) {
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(library.code.length);
+      parts.push(len, library.code);
+    }
+    return Buffer.concat(parts);
+  }),
+  sub('function', 'restore', -3, ['write', 'denyoom', 'noscript'], functionRestore, ['@write', '@slow', '@scripting']),
+  sub('function', 'stats', 2, ['noscript', 'allow_busy'], (ctx) => {
+    const state = scriptingOf(ctx.server);
+    return new MapReply([
+      'running_script',
+      null,
+      'engines',
+      new MapReply(['LUA', new MapReply(['libraries_count', state.libraries.size, 'functions_count', state.functions.size])]),
+    ]);
+  }),
+  sub('function', 'kill', 2, ['noscript', 'allow_busy'], () => {
+    throw NOT_BUSY();
+  }),
+  sub('function', 'help', 2, ['loading', 'stale'], () => FUNCTION_HELP.map((l) => new Status(l))),
+];
+
+// ------------------------------------------------------------------------------ specs
+
+const evalFlags = ['noscript', 'stale', 'skip_monitor', 'no_mandatory_keys', 'movablekeys'] as const;
+const evalRoFlags = ['readonly', ...evalFlags] as const;
+
+function evalSpec(name: string, flags: CommandSpec['flags'], handler: Handler): CommandSpec {
+  return { name, arity: -3, flags, firstKey: 0, lastKey: 0, step: 0, categories: ['@slow', '@scripting'], handler };
+}
+
+export const specs: CommandSpec[] = [
+  evalSpec('eval', evalFlags, (ctx, argv) => evalGeneric(ctx, argv, false, false)),
+  evalSpec('evalsha', evalFlags, (ctx, argv) => evalGeneric(ctx, argv, true, false)),
+  evalSpec('eval_ro', evalRoFlags, (ctx, argv) => evalGeneric(ctx, argv, false, true)),
+  evalSpec('evalsha_ro', evalRoFlags, (ctx, argv) => evalGeneric(ctx, argv, true, true)),
+  evalSpec('fcall', evalFlags, (ctx, argv) => fcallGeneric(ctx, argv, false)),
+  evalSpec('fcall_ro', evalRoFlags, (ctx, argv) => fcallGeneric(ctx, argv, true)),
+  {
+    name: 'script',
+    arity: -2,
+    flags: [],
+    firstKey: 0,
+    lastKey: 0,
+    step: 0,
+    categories: ['@slow'],
+    handler: () => OK,
+    subcommands: scriptSubcommands,
+  },
+  {
+    name: 'function',
+    arity: -2,
+    flags: [],
+    firstKey: 0,
+    lastKey: 0,
+    step: 0,
+    categories: ['@slow'],
+    handler: () => OK,
+    subcommands: functionSubcommands,
+  },
+];

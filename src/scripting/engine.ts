@@ -54,6 +54,14 @@ export interface ScriptEngineOptions {
   timeLimitMs?: number;
 }
 
+/** A function registered by a FUNCTION library (redis.register_function). */
+export interface LuaFunction {
+  name: string;
+  flags: string[];
+  description: string | null;
+  ref: number;
+}
+
 interface CompiledScript {
   ref: number;
   body: Buffer;
@@ -149,6 +157,7 @@ export class ScriptEngine {
   private readonly envRef: number;
   private readonly handlerRef: number;
   private readonly globalsRef: number;
+  private readonly newLibraryRef: number;
   private readonly functionRefs: number[] = [];
   private readonly memory = { used: 0, limit: 0 };
   private host: ScriptHost | undefined;
@@ -211,7 +220,7 @@ export class ScriptEngine {
     m._lua_pushcclosure(L, fn(() => 0), 0);
     status = m._lua_pcallk(L, 7, 4, 0, 0, 0);
     if (status !== LUA_OK) throw new Error(`Lua prelude: ${readBytes(L, -1).toString()}`);
-    m._luaL_ref(L, LUA_REGISTRYINDEX); // protect(): kept alive for FUNCTION libraries
+    this.newLibraryRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     this.globalsRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     this.handlerRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     this.envRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
@@ -281,7 +290,7 @@ export class ScriptEngine {
 
   // ------------------------------------------------------------------------------------------
 
-  private compile(body: Buffer, chunkName: string): number {
+  private compile(body: Buffer, chunkName: string, envRef = this.envRef, compileError = 'ERR Error compiling script (new function): '): number {
     const L = this.L;
     const text = stripShebang(body);
     const buf = m._malloc(Math.max(text.length, 1));
@@ -298,29 +307,118 @@ export class ScriptEngine {
         " near '<eof>'",
       );
       m._lua_settop(L, 0);
-      throw new ReplyError(`ERR Error compiling script (new function): ${message}`);
+      throw new ReplyError(`${compileError}${message}`);
     }
-    m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.envRef));
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(envRef));
     m._lua_setupvalue(L, -2, 1);
     const ref = m._luaL_ref(L, LUA_REGISTRYINDEX);
     m._lua_settop(L, 0);
     return ref;
   }
 
-  private runRef(ref: number, sha: string, keys: Buffer[], args: Buffer[], host: ScriptHost, options: RunOptions): Reply {
+  /** Run a function registered by a library: callback(KEYS, ARGV). */
+  runFunction(fn: LuaFunction, keys: Buffer[], args: Buffer[], host: ScriptHost, options: RunOptions = {}): Reply {
+    return this.runRef(fn.ref, fn.name, keys, args, host, options, 'user_function');
+  }
+
+  /**
+   * Run a library's code (its `#!lua` first line already validated) and return the functions it
+   * registered. Throws a ReplyError with Redis's texts.
+   */
+  loadLibrary(code: Buffer): LuaFunction[] {
+    if (this.running) throw new ReplyError('ERR a script is already running');
+    const L = this.L;
+    m._lua_settop(L, 0);
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.newLibraryRef));
+    if (m._lua_pcallk(L, 0, 2, 0, 0, 0) !== LUA_OK) {
+      m._lua_settop(L, 0);
+      throw new ReplyError('ERR not enough memory');
+    }
+    const finishRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
+    const envRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
+    try {
+      const chunkRef = this.compile(code, '@user_function', envRef, 'ERR Error compiling function: ');
+      m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.handlerRef));
+      m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(chunkRef));
+      m._luaL_unref(L, LUA_REGISTRYINDEX, chunkRef);
+      this.raised = undefined;
+      this.killRequested = false;
+      this.deadline = Date.now() + 500;
+      this.running = true;
+      let status: number;
+      try {
+        status = m._lua_pcallk(L, 0, 0, 1, 0, 0);
+      } finally {
+        this.running = false;
+      }
+      if (status !== LUA_OK) {
+        let message = 'not enough memory';
+        if (status !== LUA_ERRMEM && m._lua_type(L, -1) === LuaType.Table) {
+          m._lua_rawgeti(L, -1, 1n);
+          if (m._lua_type(L, -1) === LuaType.String) message = readBytes(L, -1).toString();
+        }
+        throw new ReplyError(`ERR Error registering functions: ERR ${message.replace(/[\r\n]+/g, ' ')}`);
+      }
+      m._lua_settop(L, 0);
+      m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(finishRef));
+      m._lua_pcallk(L, 0, 1, 0, 0, 0);
+      const functions: LuaFunction[] = [];
+      for (let i = 1; ; i++) {
+        if (m._lua_rawgeti(L, 1, BigInt(i)) !== LuaType.Table) break;
+        const entry = m._lua_gettop(L);
+        m._lua_rawgeti(L, entry, 1n);
+        const name = readBytes(L, -1).toString('latin1');
+        m._lua_rawgeti(L, entry, 3n);
+        const flags = readBytes(L, -1).toString('latin1');
+        const hasDescription = m._lua_rawgeti(L, entry, 4n) === LuaType.String;
+        const description = hasDescription ? readBytes(L, -1).toString() : null;
+        m._lua_rawgeti(L, entry, 2n);
+        const ref = m._luaL_ref(L, LUA_REGISTRYINDEX);
+        functions.push({ name, flags: flags === '' ? [] : flags.split(','), description, ref });
+        m._lua_settop(L, 1);
+      }
+      return functions;
+    } finally {
+      m._luaL_unref(L, LUA_REGISTRYINDEX, finishRef);
+      m._luaL_unref(L, LUA_REGISTRYINDEX, envRef);
+      m._lua_settop(L, 0);
+    }
+  }
+
+  /** Drop functions of a deleted or replaced library. */
+  releaseFunctions(functions: readonly LuaFunction[]): void {
+    for (const fn of functions) m._luaL_unref(this.L, LUA_REGISTRYINDEX, fn.ref);
+  }
+
+  private runRef(
+    ref: number,
+    label: string,
+    keys: Buffer[],
+    args: Buffer[],
+    host: ScriptHost,
+    options: RunOptions,
+    chunk: 'user_script' | 'user_function' = 'user_script',
+  ): Reply {
     if (this.running) throw new ReplyError('ERR a script is already running');
     const L = this.L;
     m._lua_settop(L, 0);
     if (!m._lua_checkstack(L, keys.length + args.length + 20)) throw new ReplyError('ERR too many arguments for a script');
-    m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.globalsRef));
-    this.pushArray(L, keys);
-    setField(L, 1, K.KEYS);
-    this.pushArray(L, args);
-    setField(L, 1, K.ARGV);
-    m._lua_settop(L, 0);
-
+    let nargs = 0;
+    if (chunk === 'user_script') {
+      m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.globalsRef));
+      this.pushArray(L, keys);
+      setField(L, 1, K.KEYS);
+      this.pushArray(L, args);
+      setField(L, 1, K.ARGV);
+      m._lua_settop(L, 0);
+    }
     m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.handlerRef));
     m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
+    if (chunk === 'user_function') {
+      this.pushArray(L, keys);
+      this.pushArray(L, args);
+      nargs = 2;
+    }
     this.host = host;
     this.protocol = options.protocol ?? 2;
     this.callProtocol = 2;
@@ -331,24 +429,24 @@ export class ScriptEngine {
     this.running = true;
     let status: number;
     try {
-      status = m._lua_pcallk(L, 0, 1, 1, 0, 0);
+      status = m._lua_pcallk(L, nargs, 1, 1, 0, 0);
     } finally {
       this.running = false;
       this.host = undefined;
     }
     try {
       if (status === LUA_OK) return this.toReply(L, m._lua_gettop(L), 0);
-      return this.scriptError(L, status, sha);
+      return this.scriptError(L, status, label, chunk);
     } finally {
       m._lua_settop(L, 0);
     }
   }
 
-  private scriptError(L: number, status: number, sha: string): ReplyError {
+  private scriptError(L: number, status: number, label: string, chunk: string): ReplyError {
     let text: string;
     let line = 0;
     if (status === LUA_ERRMEM) {
-      text = 'ERR user_script: not enough memory (Lua heap limit reached)';
+      text = `ERR ${chunk}: not enough memory (Lua heap limit reached)`;
     } else if (m._lua_type(L, -1) !== LuaType.Table) {
       text = `ERR ${m._lua_type(L, -1) === LuaType.String ? readBytes(L, -1).toString() : 'unknown error'}`;
     } else {
@@ -370,7 +468,7 @@ export class ScriptEngine {
         text = 'ERR unknown error';
       }
     }
-    return new ReplyError(`${text.replace(/[\r\n]+/g, ' ')} script: ${sha}, on @user_script:${line}.`);
+    return new ReplyError(`${text.replace(/[\r\n]+/g, ' ')} script: ${label}, on @${chunk}:${line}.`);
   }
 
   private onHook(L: number): void {

@@ -23,12 +23,15 @@ local function script_line()
   for level = 3, 200 do
     local info = getinfo(level, 'Sl')
     if info == nil then break end
-    if info.short_src == 'user_script' and info.currentline > 0 then return info.currentline end
+    if (info.short_src == 'user_script' or info.short_src == 'user_function') and info.currentline > 0 then
+      return info.short_src, info.currentline
+    end
   end
-  return 1
+  return 'user_script', 1
 end
 local function lib_error(msg)
-  error('user_script:' .. script_line() .. ': ' .. msg, 0)
+  local src, line = script_line()
+  error(src .. ':' .. line .. ': ' .. msg, 0)
 end
 
 -- Lua 5.1 prints every number with "%.14g"; 5.4 would print 3.0 as "3.0".
@@ -644,13 +647,100 @@ setmetatable(G, {
   end,
 })
 
+-- FUNCTION libraries ----------------------------------------------------------------------------
+-- Each library gets its own environment. While its code loads, redis offers register_function
+-- (and log); once loaded, the functions it registered see the same API as scripts.
+
+local function_flags = { ['no-writes'] = true, ['allow-oom'] = true, ['allow-stale'] = true,
+  ['no-cluster'] = true, ['allow-cross-slot-keys'] = true }
+local name_pattern = '^[%w_]+$'
+local script_redis = G.redis
+
+local function new_library()
+  local loading = true
+  local registered, by_name = {}, {}
+  local function register(name, callback, flags, description)
+    if not sfind(type(name) == 'string' and name or '', name_pattern) then
+      raw_error('Library names can only contain letters, numbers, or underscores(_) and must be at least one character long', 0)
+    end
+    if type(callback) ~= 'function' then
+      raw_error('callback argument given to redis.register_function must be a function', 0)
+    end
+    if by_name[name] then raw_error('Function already exists in the library', 0) end
+    local flag_list = {}
+    if flags ~= nil then
+      if type(flags) ~= 'table' then raw_error('flags argument to redis.register_function must be a table representing function flags', 0) end
+      for _, f in ipairs(flags) do
+        if not function_flags[f] then raw_error('unknown flag given', 0) end
+        flag_list[#flag_list + 1] = f
+      end
+    end
+    if description ~= nil and type(description) ~= 'string' then
+      raw_error('description argument given to redis.register_function must be a string', 0)
+    end
+    by_name[name] = true
+    registered[#registered + 1] = { name, callback, tconcat(flag_list, ','), description }
+  end
+  local lib_redis = {
+    LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
+    REDIS_VERSION = redis.REDIS_VERSION, REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM,
+    log = redis.log,
+    setresp = redis.setresp,
+    register_function = function(...)
+      local n = select('#', ...)
+      local a, b = ...
+      if n == 1 then
+        if type(a) ~= 'table' then
+          raw_error('calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).', 0)
+        end
+        for k in pairs(a) do
+          if k ~= 'function_name' and k ~= 'callback' and k ~= 'flags' and k ~= 'description' then
+            raw_error('unknown argument given to redis.register_function', 0)
+          end
+        end
+        return register(a.function_name, a.callback, a.flags, a.description)
+      end
+      if n ~= 2 then raw_error('wrong number of arguments to redis.register_function', 0) end
+      return register(a, b, nil, nil)
+    end,
+  }
+  local lib_redis_proxy = setmetatable({}, {
+    __index = function(_, k)
+      local v = lib_redis[k]
+      if v == nil then raw_error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2) end
+      return v
+    end,
+    __newindex = readonly_error,
+    __metatable = false,
+  })
+  readonly_tables[lib_redis_proxy] = true
+  local env = setmetatable({}, {
+    __index = function(_, k)
+      if k == 'redis' then return loading and lib_redis_proxy or script_redis end
+      if k == '_G' then return nil end
+      local v = nil
+      if k ~= 'KEYS' and k ~= 'ARGV' then v = rawget(G, k) end
+      if v == nil then raw_error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2) end
+      return v
+    end,
+    __newindex = readonly_error,
+    __metatable = false,
+  })
+  readonly_tables[env] = true
+  local function finish()
+    loading = false
+    return registered
+  end
+  return env, finish
+end
+
 -- The message handler run for an uncaught error: the error value and the script line it came from.
 local function message_handler(err)
   local line = 1
   for level = 2, 200 do
     local info = getinfo(level, 'Sl')
     if info == nil then break end
-    if info.short_src == 'user_script' and info.currentline > 0 then
+    if (info.short_src == 'user_script' or info.short_src == 'user_function') and info.currentline > 0 then
       line = info.currentline
       break
     end
@@ -658,5 +748,5 @@ local function message_handler(err)
   return { err, line }
 end
 
-return env, message_handler, G, protect
+return env, message_handler, G, new_library
 `;
