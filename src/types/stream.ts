@@ -578,7 +578,7 @@ export class Stream {
   /** Index of the first node in use; the array is compacted when the head passes half of it. */
   private head = 0;
 
-  constructor(private readonly limits: StreamLimits = DEFAULT_LIMITS) {}
+  constructor(public limits: StreamLimits = DEFAULT_LIMITS) {}
 
   /** Number of nodes holding entries (XINFO's radix-tree-keys). */
   get nodeCount(): number {
