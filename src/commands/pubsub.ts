@@ -1,7 +1,7 @@
 // Pub/sub commands: (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PUBLISH, SPUBLISH, PUBSUB *.
 // Confirmations are one reply per channel (a push frame in RESP3, an array in RESP2), each with
 // the client's subscription count after that step.
-import { NO_REPLY, PushReply, Status, type Reply } from '../protocol/reply.js';
+import { NO_REPLY, PushReply, ReplyError, Status, type Reply } from '../protocol/reply.js';
 import type { Client } from '../net/client.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
@@ -71,6 +71,11 @@ const PUBSUB_HELP = [
 ];
 
 const names = (list: string[]): Reply => list.map((n) => Buffer.from(n, 'latin1'));
+
+const tooManyArgs = (argv: Buffer[]) =>
+  new ReplyError(
+    `ERR unknown subcommand or wrong number of arguments for '${argv[1]!.toString('latin1')}'. Try PUBSUB HELP.`,
+  );
 
 const subFlags = ['pubsub', 'noscript', 'loading', 'stale'] as const;
 
@@ -178,12 +183,14 @@ export const specs: CommandSpec[] = [
     categories: ['@slow'],
     handler: () => null,
     subcommands: [
-      pubsubSub('channels', -2, (ctx, argv) =>
-        names(ctx.server.hub.channelNames(argv.length > 2 ? argv[2]!.toString('latin1') : undefined)),
-      ),
-      pubsubSub('shardchannels', -2, (ctx, argv) =>
-        names(ctx.server.hub.shardChannelNames(argv.length > 2 ? argv[2]!.toString('latin1') : undefined)),
-      ),
+      pubsubSub('channels', -2, (ctx, argv) => {
+        if (argv.length > 3) throw tooManyArgs(argv);
+        return names(ctx.server.hub.channelNames(argv.length > 2 ? argv[2]!.toString('latin1') : undefined));
+      }),
+      pubsubSub('shardchannels', -2, (ctx, argv) => {
+        if (argv.length > 3) throw tooManyArgs(argv);
+        return names(ctx.server.hub.shardChannelNames(argv.length > 2 ? argv[2]!.toString('latin1') : undefined));
+      }),
       pubsubSub('numsub', -2, (ctx, argv) => {
         const out: Reply[] = [];
         for (let i = 2; i < argv.length; i++) out.push(argv[i]!, ctx.server.hub.subscriberCount(argv[i]!.toString('latin1')));

@@ -234,7 +234,9 @@ const configSubcommands: CommandSpec[] = [
     const seen = new Set<string>();
     for (let i = 2; i < argv.length; i += 2) {
       const name = lower(argv[i]!);
-      if (seen.has(name)) throw Errors.syntax();
+      if (seen.has(name)) {
+        throw new ReplyError(`ERR CONFIG SET failed (possibly related to argument '${name}') - duplicate parameter`);
+      }
       seen.add(name);
       pairs.push([name, argv[i + 1]!.toString('latin1')]);
     }
@@ -356,7 +358,7 @@ const commandSubcommands: CommandSpec[] = [
     }
     return specs.map((s) => s.name);
   }),
-  commandSub('getkeys', -3, (ctx, argv) => {
+  commandSub('getkeys', -4, (ctx, argv) => {
     const spec = ctx.server.table.get(argv[2]!.toString('latin1'));
     if (!spec) throw new ReplyError('ERR Invalid command specified');
     const sub = argv.slice(2);

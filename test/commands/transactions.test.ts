@@ -1,0 +1,122 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTidings, type TestServer } from '../helpers/servers.js';
+import { plain } from '../helpers/resp.js';
+
+let srv: TestServer;
+before(async () => {
+  srv = await startTidings();
+});
+after(() => srv.close());
+
+test('MULTI queues, EXEC runs in order', async () => {
+  const c = await srv.connect();
+  assert.equal(await c.call('MULTI'), 'OK');
+  assert.equal(await c.call('ECHO', 'a'), 'QUEUED');
+  assert.equal(await c.call('PING'), 'QUEUED');
+  assert.deepEqual(await c.call('EXEC'), ['a', 'PONG']);
+  assert.deepEqual(await c.call('EXEC'), { error: 'ERR EXEC without MULTI' });
+  assert.deepEqual(await c.call('DISCARD'), { error: 'ERR DISCARD without MULTI' });
+  c.close();
+});
+
+test('a queueing error aborts EXEC with EXECABORT', async () => {
+  const c = await srv.connect();
+  await c.call('MULTI');
+  assert.deepEqual(await c.call('NOSUCH'), { error: "ERR unknown command 'NOSUCH', with args beginning with: " });
+  assert.deepEqual(await c.call('ECHO'), { error: "ERR wrong number of arguments for 'echo' command" });
+  assert.equal(await c.call('PING'), 'QUEUED');
+  assert.deepEqual(await c.call('EXEC'), { error: 'EXECABORT Transaction discarded because of previous errors.' });
+  assert.equal(await c.call('PING'), 'PONG');
+  c.close();
+});
+
+test('nested MULTI, WATCH inside MULTI, DISCARD', async () => {
+  const c = await srv.connect();
+  await c.call('MULTI');
+  assert.deepEqual(await c.call('MULTI'), { error: 'ERR MULTI calls can not be nested' });
+  assert.deepEqual(await c.call('WATCH', 'k'), { error: 'ERR WATCH inside MULTI is not allowed' });
+  assert.equal(await c.call('DISCARD'), 'OK');
+  assert.equal(await c.call('PING'), 'PONG');
+  c.close();
+});
+
+test('runtime errors inside EXEC do not stop the other commands', async () => {
+  const c = await srv.connect();
+  await c.call('MULTI');
+  await c.call('SELECT', '99');
+  await c.call('ECHO', 'after');
+  assert.deepEqual(await c.call('EXEC'), [{ error: 'ERR DB index is out of range' }, 'after']);
+  c.close();
+});
+
+test('WATCH: a write to a watched key makes EXEC return null', async () => {
+  const c = await srv.connect();
+  const db = srv.server!.dbs[0]!;
+  db.set('w', 'string', Buffer.from('1'));
+  assert.equal(await c.call('WATCH', 'w'), 'OK');
+  db.set('w', 'string', Buffer.from('2'));
+  await c.call('MULTI');
+  await c.call('PING');
+  const r = await c.callRaw('EXEC');
+  assert.equal(r.type, 'nullarray');
+  // Unwatched after EXEC: the next transaction goes through.
+  await c.call('MULTI');
+  await c.call('PING');
+  assert.deepEqual(await c.call('EXEC'), ['PONG']);
+  // UNWATCH forgets.
+  await c.call('WATCH', 'w');
+  await c.call('UNWATCH');
+  db.set('w', 'string', Buffer.from('3'));
+  await c.call('MULTI');
+  assert.deepEqual((await c.call('EXEC')) as unknown[], []);
+  db.flush();
+  c.close();
+});
+
+test('WATCH is invalidated by FLUSHALL from another client and by expiry', async () => {
+  const c = await srv.connect();
+  const other = await srv.connect();
+  const db = srv.server!.dbs[0]!;
+  db.set('f', 'string', Buffer.from('1'));
+  await c.call('WATCH', 'f');
+  await other.call('FLUSHALL');
+  await c.call('MULTI');
+  assert.equal((await c.callRaw('EXEC')).type, 'nullarray');
+
+  db.set('e', 'string', Buffer.from('1'));
+  db.setExpire('e', Date.now() + 50);
+  await c.call('WATCH', 'e');
+  await new Promise((r) => setTimeout(r, 120));
+  await c.call('MULTI');
+  assert.equal((await c.callRaw('EXEC')).type, 'nullarray');
+  c.close();
+  other.close();
+});
+
+test('PUBLISH inside MULTI delivers at EXEC', async () => {
+  const sub = await srv.connect();
+  sub.send('SUBSCRIBE', 'tx');
+  await sub.read();
+  const c = await srv.connect();
+  await c.call('MULTI');
+  assert.equal(await c.call('PUBLISH', 'tx', 'queued'), 'QUEUED');
+  assert.equal(await sub.silentFor(100), true);
+  assert.deepEqual(await c.call('EXEC'), [1]);
+  assert.deepEqual(plain(await sub.read()), ['message', 'tx', 'queued']);
+  sub.close();
+  c.close();
+});
+
+test('RESP3 EXEC aborted by WATCH returns null', async () => {
+  const c = await srv.connect();
+  await c.call('HELLO', '3');
+  const db = srv.server!.dbs[0]!;
+  db.set('r3', 'string', Buffer.from('1'));
+  await c.call('WATCH', 'r3');
+  db.set('r3', 'string', Buffer.from('2'));
+  await c.call('MULTI');
+  assert.equal((await c.callRaw('EXEC')).type, 'null');
+  db.flush();
+  c.close();
+});
