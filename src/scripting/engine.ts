@@ -762,17 +762,23 @@ function stripShebang(body: Buffer): Buffer {
   return end === -1 ? Buffer.alloc(0) : body.subarray(end);
 }
 
+const SHEBANG_FLAGS = new Set(['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys']);
+
 /** Flags from a `#!lua flags=a,b` first line, or undefined when the script has no shebang. */
 export function scriptShebangFlags(body: Buffer): string[] | undefined {
   if (body.length < 2 || body[0] !== 0x23 || body[1] !== 0x21) return undefined;
   const end = body.indexOf(0x0a);
-  const line = body.toString('latin1', 2, end === -1 ? body.length : end).trim();
-  const parts = line.split(/\s+/);
-  if (parts[0] !== 'lua') throw new ReplyError(`ERR Could not find engine '${parts[0] ?? ''}'`);
+  const line = body.toString('latin1', 0, end === -1 ? body.length : end);
+  const parts = line.split(' ').filter((p) => p.length > 0);
+  if (parts[0] !== '#!lua') throw new ReplyError(`ERR Unexpected engine in script shebang: ${parts[0] ?? ''}`);
   const flags: string[] = [];
   for (const part of parts.slice(1)) {
-    if (part.startsWith('flags=')) flags.push(...part.slice(6).split(',').filter((f) => f.length > 0));
-    else throw new ReplyError(`ERR Unknown lua shebang option: ${part}`);
+    if (!part.startsWith('flags=')) throw new ReplyError(`ERR Unknown lua shebang option: ${part}`);
+    for (const flag of part.slice(6).split(',')) {
+      if (flag === '') continue;
+      if (!SHEBANG_FLAGS.has(flag)) throw new ReplyError(`ERR Unexpected flag in script shebang: ${flag}`);
+      flags.push(flag);
+    }
   }
   return flags;
 }
