@@ -1,0 +1,329 @@
+// Shared helpers for the benchmarks: start/stop Tidings and redis-server on free loopback ports,
+// CPU time of a process from /proc/<pid>/stat, redis-benchmark runs, a minimal RESP reader, stats.
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
+
+/** Every server process started here, so an exit handler can stop them. */
+const started = new Set();
+function stopAllSync() {
+  for (const child of started) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+process.on('exit', stopAllSync);
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    stopAllSync();
+    process.exit(130);
+  });
+}
+
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A free TCP port on 127.0.0.1 (bind to 0, read the port, release it). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Wait until something accepts connections on the port. */
+export async function waitForPort(port, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listening on port ${port}`);
+    await sleep(50);
+  }
+}
+
+/** Build dist/ with tsc (skip with BENCH_NO_BUILD=1). */
+export function build() {
+  if (process.env.BENCH_NO_BUILD === '1') return;
+  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('build failed');
+}
+
+/**
+ * Start a server. kind: 'tidings' | 'redis'. Returns { kind, name, port, pid, stop() }.
+ * TIDINGS_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to node for profiling.
+ */
+export async function startServer(kind) {
+  const port = await freePort();
+  let child;
+  if (kind === 'tidings') {
+    const nodeArgs = (process.env.TIDINGS_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'bin/tidings.js'), '--port', String(port)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  } else {
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+  }
+  started.add(child);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await waitForPort(port);
+  return {
+    kind,
+    name: kind === 'tidings' ? 'Tidings' : 'Redis',
+    port,
+    pid: child.pid,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        started.delete(child);
+        return;
+      }
+      // SIGINT lets node write a --cpu-prof profile; redis-server exits on it too.
+      child.kill('SIGINT');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+      started.delete(child);
+    },
+  };
+}
+
+/** User+system CPU seconds consumed so far by a process (all threads), from /proc/<pid>/stat. */
+export function cpuSeconds(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  // Fields after the command name (which is in parentheses and may contain spaces).
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // rest[0] is field 3 (state); utime is field 14, stime field 15.
+  const utime = Number(rest[11]);
+  const stime = Number(rest[12]);
+  return (utime + stime) / CLK_TCK;
+}
+
+/** Send one command and read one reply line/blob (enough for FLUSHALL, CONFIG SET, ...). */
+export function command(port, args) {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    const reader = new RespReader();
+    s.on('data', (chunk) => {
+      reader.push(chunk);
+      const v = reader.next();
+      if (v !== undefined) {
+        s.destroy();
+        resolve(v);
+      }
+    });
+    s.on('error', reject);
+    s.write(encodeCommand(args));
+  });
+}
+
+export function encodeCommand(args) {
+  let out = `*${args.length}\r\n`;
+  const parts = [];
+  for (const a of args) {
+    const b = Buffer.isBuffer(a) ? a : Buffer.from(String(a));
+    parts.push(Buffer.from(`${out}$${b.length}\r\n`), b);
+    out = '\r\n';
+  }
+  parts.push(Buffer.from('\r\n'));
+  return Buffer.concat(parts);
+}
+
+/**
+ * Run redis-benchmark against a port; returns { rps, p50, p99 } or { error }.
+ * `test` is either a -t test name (ping_mbulk, set, ...) or an array for a custom command.
+ */
+export function redisBenchmark(port, test, { clients = 50, requests = 100000, pipeline = 1, keyspace = 0 } = {}) {
+  const args = ['-h', '127.0.0.1', '-p', String(port), '-c', String(clients), '-n', String(requests), '-P', String(pipeline), '--csv'];
+  if (keyspace > 0) args.push('-r', String(keyspace));
+  if (Array.isArray(test)) args.push(...test);
+  else args.push('-t', test);
+  const r = spawnSync('redis-benchmark', args, { encoding: 'utf8', timeout: 120000 });
+  if (r.error) return { error: r.error.message };
+  const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('"') && !l.startsWith('"test"'));
+  if (lines.length === 0) return { error: (r.stderr || r.stdout || 'no output').trim().split('\n').slice(-1)[0] };
+  const cols = lines[0].split(',').map((c) => c.replace(/"/g, ''));
+  return { rps: Number(cols[1]), p50: Number(cols[4]), p99: Number(cols[6]) };
+}
+
+/** Check that a command works on a server (so rows for missing commands are skipped, marked). */
+export async function commandWorks(port, args) {
+  const v = await command(port, args);
+  if (v instanceof Error) return v.message;
+  return true;
+}
+
+/**
+ * Minimal incremental RESP2/RESP3 reader for benchmark clients: returns parsed values, errors as
+ * Error objects. Bulk strings come back as Buffers (views; copy before keeping).
+ */
+export class RespReader {
+  constructor() {
+    this.buf = Buffer.alloc(0);
+    this.pos = 0;
+  }
+  push(chunk) {
+    if (this.pos >= this.buf.length) this.buf = chunk;
+    else this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
+    this.pos = 0;
+  }
+  /** Next complete value, or undefined. */
+  next() {
+    const start = this.pos;
+    const v = this.parse();
+    if (v === NEED) {
+      this.pos = start;
+      return undefined;
+    }
+    return v;
+  }
+  parse() {
+    const buf = this.buf;
+    if (this.pos >= buf.length) return NEED;
+    const lf = buf.indexOf(10, this.pos);
+    if (lf === -1) return NEED;
+    const type = buf[this.pos];
+    const line = buf.latin1Slice(this.pos + 1, lf - 1);
+    this.pos = lf + 1;
+    switch (type) {
+      case 43: // +
+        return line;
+      case 45: // -
+        return new Error(line);
+      case 58: // :
+        return Number(line);
+      case 36: {
+        // $
+        const n = Number(line);
+        if (n < 0) return null;
+        if (this.pos + n + 2 > buf.length) return NEED;
+        const v = buf.subarray(this.pos, this.pos + n);
+        this.pos += n + 2;
+        return v;
+      }
+      case 42: // *
+      case 62: {
+        // >
+        const n = Number(line);
+        if (n < 0) return null;
+        const arr = new Array(n);
+        for (let i = 0; i < n; i++) {
+          const v = this.parse();
+          if (v === NEED) return NEED;
+          arr[i] = v;
+        }
+        return arr;
+      }
+      default:
+        return line;
+    }
+  }
+}
+const NEED = Symbol('need');
+
+/** Percentile of a sorted numeric array (nearest rank). */
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+/** Latency samples with bounded memory (reservoir sampling). Values in ms. */
+export class Samples {
+  constructor(cap = 200000) {
+    this.cap = cap;
+    this.values = new Float64Array(cap);
+    this.n = 0;
+    this.seen = 0;
+  }
+  add(v) {
+    this.seen++;
+    if (this.n < this.cap) this.values[this.n++] = v;
+    else {
+      const j = Math.floor(Math.random() * this.seen);
+      if (j < this.cap) this.values[j] = v;
+    }
+  }
+  toArray() {
+    return Array.from(this.values.subarray(0, this.n));
+  }
+}
+
+export function summarize(values) {
+  const sorted = Float64Array.from(values).sort();
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), n: sorted.length };
+}
+
+/** Machine facts for the report. */
+export function machineFacts() {
+  const cpus = os.cpus();
+  let redisVersion = '';
+  try {
+    redisVersion = execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    redisVersion = 'redis-server not found';
+  }
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memGiB: (os.totalmem() / 2 ** 30).toFixed(1),
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+    redis: redisVersion,
+    load: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+    date: new Date().toISOString(),
+  };
+}
+
+export function fmtInt(n) {
+  if (!Number.isFinite(n)) return '—';
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export function fmtRatio(a, b) {
+  if (!Number.isFinite(a) || !Number.isFinite(b) || b === 0) return '—';
+  return `${(a / b).toFixed(2)}x`;
+}
+
+/** Microseconds with 2 decimals. */
+export function fmtUs(seconds) {
+  if (!Number.isFinite(seconds)) return '—';
+  return (seconds * 1e6).toFixed(2);
+}
+
+/** Replace (or append) a section between markers in BENCHMARKS-draft.md. */
+export function writeSection(file, name, text) {
+  const begin = `<!-- bench:${name}:begin -->`;
+  const end = `<!-- bench:${name}:end -->`;
+  let doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const block = `${begin}\n${text.trim()}\n${end}`;
+  const i = doc.indexOf(begin);
+  const j = doc.indexOf(end);
+  if (i !== -1 && j !== -1) doc = doc.slice(0, i) + block + doc.slice(j + end.length);
+  else doc = (doc.trimEnd() + '\n\n' + block + '\n').trimStart();
+  fs.writeFileSync(file, doc);
+}
