@@ -158,7 +158,19 @@ export const PARAMS: ParamSpec[] = [
   { name: 'slowlog-max-len', type: 'int', default: 128, min: 0, max: LONG_MAX },
   { name: 'latency-monitor-threshold', type: 'int', default: 0, min: 0, max: LONG_MAX },
   { name: 'enable-debug-command', type: 'enum', default: 'no', values: ['no', 'yes', 'local'], immutable: true },
-  { name: 'appendonly', type: 'bool', default: false },
+  {
+    // Accepted so configs and clients that read it work; persistence itself is not implemented yet,
+    // so turning it on is refused rather than silently ignored.
+    name: 'appendonly',
+    type: 'string',
+    default: 'no',
+    parse: (v) => {
+      const t = v.toLowerCase();
+      if (t === 'no') return 'no';
+      if (t === 'yes') throw new Error('Tidings does not implement persistence (AOF) yet');
+      throw new Error("argument must be 'yes' or 'no'");
+    },
+  },
   { name: 'appendfsync', type: 'enum', default: 'everysec', values: ['always', 'everysec', 'no'] },
   { name: 'save', type: 'string', default: '' },
   { name: 'dir', type: 'string', default: '.' },
