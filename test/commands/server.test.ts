@@ -274,3 +274,30 @@ test('servers in one process do not share state', async () => {
   await s2.close();
   srv.server!.dbs[0]!.flush();
 });
+
+test('SWAPDB, WAIT, READONLY, LATENCY, SAVE/BGSAVE', async () => {
+  const c = await srv.connect();
+  srv.server!.dbs[0]!.set('in0', 'string', Buffer.from('x'));
+  assert.equal(await c.call('SWAPDB', '0', '1'), 'OK');
+  assert.equal(srv.server!.dbs[1]!.has('in0'), true);
+  assert.equal(srv.server!.dbs[0]!.has('in0'), false);
+  assert.deepEqual(await c.call('SWAPDB', '0', '99'), { error: 'ERR DB index is out of range' });
+  assert.deepEqual(await c.call('SWAPDB', 'x', '1'), { error: 'ERR invalid first DB index' });
+  assert.equal(await c.call('FLUSHALL'), 'OK');
+  assert.equal(await c.call('WAIT', '0', '0'), 0);
+  assert.deepEqual(await c.call('READONLY'), { error: 'ERR This instance has cluster support disabled' });
+  assert.deepEqual(await c.call('LATENCY', 'LATEST'), []);
+  assert.match(String(await c.call('LATENCY', 'DOCTOR')), /no latency spike/);
+  // Persistence is not implemented: say so instead of pretending to save.
+  assert.match((await c.call('SAVE') as { error: string }).error, /does not persist/);
+  assert.match((await c.call('BGSAVE') as { error: string }).error, /does not persist/);
+  c.close();
+});
+
+test('SHUTDOWN closes the server', async () => {
+  const s = await startTidings();
+  const c = await s.connect();
+  c.send('SHUTDOWN');
+  await c.waitClosed();
+  await s.close();
+});
