@@ -1,0 +1,28 @@
+# The tutorial program from the original issue, unchanged except that host and port come from the
+# environment (TIDINGS_HOST / TIDINGS_PORT) so the test can point it at a Tidings on a free port.
+import os
+import redis
+import threading
+import time
+
+r = redis.Redis(host=os.environ.get('TIDINGS_HOST', 'localhost'), port=int(os.environ.get('TIDINGS_PORT', '6379')), db=0)
+
+# Function to listen for messages
+
+def listen():
+    pubsub = r.pubsub()
+    pubsub.subscribe('notifications')
+    for message in pubsub.listen():
+        if message['type'] == 'message':
+            print(f"Received: {message['data'].decode()}")
+
+# Start listener in a separate thread
+listener_thread = threading.Thread(target=listen, daemon=True)
+listener_thread.start()
+
+# Simulate sending messages
+for i in range(3):
+    msg = f"Notification {i+1}"
+    r.publish('notifications', msg)
+    print(f"Sent: {msg}")
+    time.sleep(1)
