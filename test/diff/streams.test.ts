@@ -3,7 +3,7 @@
 // times, delivery/seen times) are masked; everything else must be identical.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { requireRedisServer, startRedis, startTidings, hasRedisServer, type TestServer } from '../helpers/servers.js';
+import { hasRedisServer, requireRedisServer, startRedis, startTidings, type TestServer } from '../helpers/servers.js';
 import type { RespClient, RespValue } from '../helpers/resp.js';
 
 let tidings: TestServer;
@@ -658,5 +658,44 @@ test('diff: auto IDs keep increasing and have the same shape', async (t) => {
     }
     assert.ok(Math.abs(Number(parsed[0]![0]) - Date.now()) < 60_000);
     c.close();
+  }
+});
+
+test('diff: blocking XREAD/XREADGROUP wake-ups, timeouts and group destruction', async (t) => {
+  if (!requireRedisServer(t)) return;
+  const transcript = async (server: TestServer, resp3: boolean): Promise<unknown[]> => {
+    const [w, r1, r2] = [await server.connect(), await server.connect(), await server.connect()];
+    const out: unknown[] = [];
+    const note = (v: RespValue, cmd: string[]) => out.push(render(v, cmd));
+    try {
+      await w.call('FLUSHALL');
+      if (resp3) for (const r of [r1, r2]) await r.call('HELLO', '3');
+      await w.call('XADD', 's', '1-1', 'f', 'v');
+      await w.call('XGROUP', 'CREATE', 's', 'g', '$');
+      const xread = ['XREAD', 'BLOCK', '0', 'STREAMS', 'nokey', 's', '$', '$'];
+      const xrg = ['XREADGROUP', 'GROUP', 'g', 'c1', 'COUNT', '1', 'BLOCK', '0', 'STREAMS', 's', '>'];
+      r1.send(...xread);
+      r2.send(...xrg);
+      assert.ok(await r1.silentFor(30));
+      await w.call('XADD', 's', '2-1', 'a', 'b');
+      note(await r1.read(), xread);
+      note(await r2.read(), xrg);
+      note(await r1.callRaw('XREAD', 'BLOCK', '10', 'STREAMS', 's', '$'), ['XREAD']);
+      note(await r1.callRaw('XREADGROUP', 'GROUP', 'g', 'c2', 'BLOCK', '10', 'STREAMS', 's', '>'), ['XREADGROUP']);
+      r2.send(...xrg);
+      assert.ok(await r2.silentFor(30));
+      await w.call('XGROUP', 'DESTROY', 's', 'g');
+      note(await r2.read(), xrg);
+      await w.call('MULTI');
+      await w.call('XREAD', 'BLOCK', '0', 'STREAMS', 's', '$');
+      note(await w.callRaw('EXEC'), ['EXEC']);
+      note(await w.callRaw('XINFO', 'STREAM', 's', 'FULL'), ['XINFO']);
+    } finally {
+      for (const x of [w, r1, r2]) x.close();
+    }
+    return out;
+  };
+  for (const resp3 of [false, true]) {
+    assert.deepEqual(await transcript(tidings, resp3), await transcript(redis!, resp3));
   }
 });
