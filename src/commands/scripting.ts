@@ -125,7 +125,7 @@ function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean): S
   client.user = ctx.client.user;
   client.authenticated = true;
   return {
-    call(argv: Buffer[]): Reply {
+    call(argv: Buffer[], protocol: 2 | 3): Reply {
       if (server.table.get(argv[0]!.toString('latin1')) === undefined) {
         return new ReplyError('ERR Unknown Redis command called from script');
       }
@@ -140,6 +140,7 @@ function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean): S
       if (readOnly && spec.flags.includes('write')) {
         return new ReplyError('ERR Write commands are not allowed from read-only scripts.');
       }
+      client.proto = protocol;
       const result = server.call(client, argv, { fromScript: true });
       if (result === NO_REPLY || result === BLOCKED) return null;
       return result;

@@ -34,8 +34,11 @@ export const LOG_NOTICE = 2;
 export const LOG_WARNING = 3;
 
 export interface ScriptHost {
-  /** Run one Redis command for the script; errors come back as ReplyError values. */
-  call(argv: Buffer[]): Reply;
+  /**
+   * Run one Redis command for the script; errors come back as ReplyError values. `protocol` is
+   * the RESP version the script chose with redis.setresp (commands that shape replies by protocol).
+   */
+  call(argv: Buffer[], protocol: 2 | 3): Reply;
   /** redis.log(level, ...) with the arguments already joined by spaces. */
   log(level: number, message: string): void;
 }
@@ -301,10 +304,10 @@ export class ScriptEngine {
     m._free(buf);
     if (name !== CHUNK_NAME) m._free(name);
     if (status !== LUA_OK) {
-      // Lua 5.4 writes `near <eof>` where the Lua 5.1 inside Redis writes `near '<eof>'`.
+      // Lua 5.4 writes `near <eof>` where the Lua 5.1 inside Redis writes `near '<eof>'` (and `'<eof>' expected`).
       const message = (m._lua_type(L, -1) === LuaType.String ? readBytes(L, -1).toString() : 'not enough memory').replace(
-        / near <eof>$/,
-        " near '<eof>'",
+        /(?<!')<eof>(?!')/g,
+        "'<eof>'",
       );
       m._lua_settop(L, 0);
       throw new ReplyError(`${compileError}${message}`);
@@ -468,7 +471,7 @@ export class ScriptEngine {
         text = 'ERR unknown error';
       }
     }
-    return new ReplyError(`${text.replace(/[\r\n]+/g, ' ')} script: ${label}, on @${chunk}:${line}.`);
+    return new ReplyError(`${lua51Message(text).replace(/[\r\n]+/g, ' ')} script: ${label}, on @${chunk}:${line}.`);
   }
 
   private onHook(L: number): void {
@@ -514,7 +517,7 @@ export class ScriptEngine {
     try {
       const host = this.host;
       if (!host) throw new ReplyError('ERR redis.call is only available while a script runs');
-      reply = host.call(argv);
+      reply = host.call(argv, this.callProtocol);
       if (reply instanceof RawReply) reply = parseRespValue(reply.bytes);
     } catch (error) {
       reply = error instanceof ReplyError ? error : new ReplyError(`ERR ${String(error)}`);
@@ -691,7 +694,7 @@ export class ScriptEngine {
         return readBytes(L, idx);
       case LuaType.Boolean: {
         const value = m._lua_toboolean(L, idx) !== 0;
-        if (this.protocol === 3) return new BoolReply(value);
+        if (this.callProtocol === 3) return new BoolReply(value);
         return value ? 1 : null;
       }
       case LuaType.Table:
@@ -753,6 +756,14 @@ export class ScriptEngine {
       m._lua_settop(L, top);
     }
   }
+}
+
+/**
+ * Lua 5.4 words runtime errors as "attempt to index a nil value (local 'x')"; the Lua 5.1 inside
+ * Redis says "attempt to index local 'x' (a nil value)". Scripts and clients match on these texts.
+ */
+function lua51Message(text: string): string {
+  return text.replace(/attempt to (.+?) an? (\w+) value \((\w+) '([^']*)'\)/, "attempt to $1 $3 '$4' (a $2 value)");
 }
 
 /** A `#!lua flags=...` first line is not Lua: blank it (keeping line numbers). */

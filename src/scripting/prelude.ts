@@ -83,9 +83,11 @@ math.cosh = function(x) return (math.exp(x) + math.exp(-x)) / 2 end
 math.sinh = function(x) return (math.exp(x) - math.exp(-x)) / 2 end
 math.tanh = function(x) local a, b = math.exp(x), math.exp(-x); return (a - b) / (a + b) end
 string.gfind = string.gmatch
+-- Lua 5.1's string.rep has no separator argument.
+string.rep = function(s, n) return srep(s, n) end
 
--- math.random: the POSIX rand48 generator Redis uses, seeded with 0 when the VM starts.
-local rand_state = 0x330E
+-- math.random: the rand48 generator Redis uses, from its initial state when the VM starts.
+local rand_state = 0x1234ABCD330E
 local function lrand48()
   rand_state = (rand_state * 0x5DEECE66D + 0xB) & 0xFFFFFFFFFFFF
   return rand_state >> 17
@@ -94,10 +96,10 @@ math.random = function(m, n)
   local r = (lrand48() % 2147483647) / 2147483647
   if m == nil then return r end
   if n == nil then
-    if m < 1 then raw_error("bad argument #1 to 'random' (interval is empty)", 2) end
+    if m < 1 then lib_error("bad argument #1 to 'random' (interval is empty)") end
     return floor(r * m) + 1
   end
-  if m > n then raw_error("bad argument #2 to 'random' (interval is empty)", 2) end
+  if m > n then lib_error("bad argument #2 to 'random' (interval is empty)") end
   return floor(r * (n - m + 1)) + m
 end
 math.randomseed = function(seed)
@@ -144,7 +146,7 @@ redis.log = function(level, ...)
   host_log(level, tconcat(parts, ' '))
 end
 redis.setresp = function(v)
-  if v ~= 2 and v ~= 3 then raw_error('RESP version must be 2 or 3.', 2) end
+  if v ~= 2 and v ~= 3 then raw_error('RESP version must be 2 or 3.', 0) end
   host_setresp(v)
 end
 redis.set_repl = function(flags)
@@ -270,7 +272,7 @@ local function json_encode_table(t, depth, out)
     local key
     if type(k) == 'string' then key = k
     elseif type(k) == 'number' then key = json_number(k)
-    else lib_error('Cannot serialise table: table key must be a number or string') end
+    else lib_error('Cannot serialise ' .. type(k) .. ': table key must be a number or string') end
     if not first then out[#out + 1] = ',' end
     first = false
     out[#out + 1] = json_string(key)
@@ -506,7 +508,7 @@ mp_encode = function(v, out, depth)
 end
 cmsgpack.pack = function(...)
   local n = select('#', ...)
-  if n == 0 then raw_error('MessagePack pack needs input.', 2) end
+  if n == 0 then lib_error("bad argument #0 to 'pack' (MessagePack pack needs input.)") end
   local out = {}
   for i = 1, n do mp_encode((select(i, ...)), out, 0) end
   return tconcat(out)
@@ -643,6 +645,8 @@ local env = protect(G)
 G._G = env
 setmetatable(G, {
   __index = function(_, k)
+    -- Redis removed loadstring but reading the name still gives nil.
+    if k == 'loadstring' then return nil end
     raw_error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
   end,
 })

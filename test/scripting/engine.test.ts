@@ -49,8 +49,10 @@ test('Lua values convert to Redis replies like Redis', () => {
 });
 
 test('RESP3 values: booleans, map, set, double', () => {
-  assert.equal(evalRaw('return true', [], [], fakeHost(), 3), '#t\r\n');
-  assert.equal(evalRaw('return false', [], [], fakeHost(), 3), '#f\r\n');
+  assert.equal(evalRaw('return true', [], [], fakeHost(), 3), ':1\r\n');
+  assert.equal(evalRaw('return false', [], [], fakeHost(), 3), '_\r\n');
+  assert.equal(evalRaw('redis.setresp(3) return true', [], [], fakeHost(), 3), '#t\r\n');
+  assert.equal(evalRaw('redis.setresp(3) return false', [], [], fakeHost(), 3), '#f\r\n');
   assert.equal(evalRaw("return {map={a=1}}", [], [], fakeHost(), 3), '%1\r\n$1\r\na\r\n:1\r\n');
   assert.equal(evalRaw("return {set={a=true}}", [], [], fakeHost(), 3), '~1\r\n$1\r\na\r\n');
   assert.equal(evalRaw('return {double=1.5}', [], [], fakeHost(), 3), ',1.5\r\n');
@@ -119,7 +121,8 @@ test('sandbox: no globals created or read, readonly libraries, no io/os/loadstri
   assert.match(evalRaw('return x'), /^-ERR user_script:1: Script attempted to access nonexistent global variable 'x' script: /);
   assert.match(evalRaw('redis.call = nil'), /^-ERR user_script:1: Attempt to modify a readonly table script: /);
   assert.match(evalRaw('rawset(_G, "y", 1)'), /^-ERR Attempt to modify a readonly table script: /);
-  for (const name of ['io', 'os', 'require', 'dofile', 'loadfile', 'loadstring', 'load', 'print', 'debug']) {
+  assert.equal(evalRaw('return loadstring'), '$-1\r\n');
+  for (const name of ['io', 'os', 'require', 'dofile', 'loadfile', 'load', 'print', 'debug']) {
     assert.match(evalRaw(`return ${name}`), new RegExp(`nonexistent global variable '${name}'`));
   }
   assert.equal(evalRaw('return {unpack({1,2})}'), '*2\r\n:1\r\n:2\r\n');

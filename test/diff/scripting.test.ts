@@ -1,0 +1,391 @@
+// Differential tests: the same EVAL scripts sent to Tidings and to redis-server, replies compared
+// byte for byte (error texts include the script sha, which is the same on both).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDiffServers, type DiffServers, type DiffPair, type Arg, type CheckOptions } from './harness.js';
+
+let servers: DiffServers | undefined;
+before(async (t) => {
+  servers = await startDiffServers(t as never);
+});
+after(async () => {
+  await servers?.close();
+});
+
+const evals = (scripts: string[]): Arg[][] => scripts.map((s) => ['EVAL', s, '0']);
+
+/** Like checkAll, but runs every command and reports all differences together. */
+async function checkEach(p: DiffPair, commands: Arg[][], options: CheckOptions = {}): Promise<void> {
+  const failures: string[] = [];
+  for (const args of commands) {
+    try {
+      await p.check(args, options);
+    } catch (error) {
+      failures.push((error as Error).message.split('\n').slice(0, 12).join('\n'));
+    }
+  }
+  assert.equal(failures.length, 0, failures.join('\n\n'));
+}
+
+test('math.random sequence from a fresh server', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  const p = await servers.pair();
+  await p.check(['EVAL', 'return {math.random(100), math.random(1000), math.random(5, 10), tostring(math.random())}', '0']);
+  await p.check(['EVAL', 'math.randomseed(42) return {math.random(100), math.random(100)}', '0']);
+  p.close();
+});
+
+test('Lua → Redis conversions (RESP2)', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  const p = await servers.pair();
+  await checkEach(p, 
+    evals([
+      'return 3.7',
+      'return -3.7',
+      'return 0',
+      'return -0.5',
+      'return 2^40',
+      'return "x"',
+      'return ""',
+      'return {1,2,3,nil,4}',
+      'return {}',
+      "return {ok='fine'}",
+      "return {err='MY bad'}",
+      "return {err='bar'}",
+      'return true',
+      'return false',
+      'return nil',
+      "return {1.5, 'x', {ok='in'}, {err='in err'}, true, false, {1, {2, {3}}}}",
+      "return {ok='a', err='b'}",
+      "return {ok=1}",
+      "return {double=1.5}",
+      "return {map={a=1}}",
+      "return {set={a=true}}",
+      "return redis.status_reply('FOO')",
+      "return redis.error_reply('FOO bar')",
+      "return redis.error_reply('bar')",
+      "return redis.error_reply('-x y')",
+      "return redis.error_reply('')",
+      'return tostring(10/2)',
+      'return tostring(1/3)',
+      'return tostring(1e15)',
+      'return tostring(1e100)',
+      "return 'n' .. 7",
+      'return 10/3',
+      'return #KEYS + #ARGV',
+      'return type(KEYS)',
+      'return unpack({1, 2, 3})',
+      'return {unpack({1, 2, 3})}',
+      'return table.getn({1, 2, 3})',
+      "return string.format('%5.2f|%d|%s|%q', 3.14159, 42, 'x', 'a\"b')",
+      "return {string.byte('ABC', 1, 3)}",
+      "return string.rep('ab', 3, ',')",
+      "return {string.find('hello world', 'o w')}",
+      "return (string.gsub('hello', 'l', 'L'))",
+      'return math.floor(3.7)',
+      'return math.huge > 0',
+      'return math.max(1, 5, 3)',
+      'return select("#", 1, 2, 3)',
+      'return tonumber("0x10")',
+      'return tonumber("  12  ")',
+      'return tonumber("1e2")',
+      "return tostring(tonumber('abc'))",
+      'return {pcall(error)}',
+      "return type(coroutine.create(function() end))",
+    ]),
+  );
+  p.close();
+});
+
+test('Redis → Lua conversions', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  const p = await servers.pair();
+  await checkEach(p, [
+    ['ZADD', 'z', '1.5', 'a', '2', 'b'],
+    ['EVAL', "return redis.call('zscore', KEYS[1], 'a')", '1', 'z'],
+    ['EVAL', "return type(redis.call('zscore', KEYS[1], 'nope'))", '1', 'z'],
+    ['EVAL', "return tostring(redis.call('zscore', KEYS[1], 'nope'))", '1', 'z'],
+    ['EVAL', "return redis.call('zrange', KEYS[1], 0, -1, 'withscores')", '1', 'z'],
+    ['EVAL', "return type(redis.call('zcard', KEYS[1]))", '1', 'z'],
+    ['EVAL', "return redis.call('zcard', KEYS[1]) + 1", '1', 'z'],
+    ['EVAL', "local r = redis.call('ping') return {type(r), r.ok}", '0'],
+    ['EVAL', "local r = redis.pcall('zadd', 'z', 'x', 'm') return {type(r), r.err}", '0'],
+    ['EVAL', "return redis.pcall('zadd', 'z', 'x', 'm')", '0'],
+    ['EVAL', "local ok, e = pcall(redis.call, 'zadd', 'z', 'x', 'm') return {tostring(ok), type(e), e}", '0'],
+    ['EVAL', "return redis.call('echo', 3)", '0'],
+    ['EVAL', "return redis.call('echo', 3.5)", '0'],
+    ['EVAL', "return redis.call('echo', 0.1)", '0'],
+    ['EVAL', "return redis.call('echo', -7)", '0'],
+    ['EVAL', "return redis.pcall('echo', true)", '0'],
+    ['EVAL', "return redis.pcall('echo', nil)", '0'],
+    ['EVAL', 'return redis.call()', '0'],
+    ['EVAL', "return redis.call('nosuch')", '0'],
+    ['EVAL', "return redis.pcall('nosuch')", '0'],
+    ['EVAL', "return redis.call('zcard')", '0'],
+    ['EVAL', "return redis.call('eval', 'return 1', '0')", '0'],
+    ['EVAL', "return redis.call('zadd', 'z', 'x', 'm')", '0'],
+    ['EVAL', "local a = 1\nlocal b = 2\nreturn redis.call('zadd', 'z', 'x', 'm')", '0'],
+    ['EVAL_RO', "return redis.call('zadd', 'z', 1, 'm')", '0'],
+    ['EVAL', "#!lua flags=no-writes\nreturn redis.call('zadd', 'z', 1, 'm')", '0'],
+    ['EVAL', "redis.call('select', '1') return redis.call('dbsize')", '0'],
+    ['DBSIZE'],
+  ]);
+  p.close();
+});
+
+test('RESP3: redis.setresp(3) and RESP3 returns', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  for (const proto of [2, 3] as const) {
+    const p = await servers.pair(proto);
+    await checkEach(p, [
+      ['ZADD', 'z', '1.5', 'a'],
+      ['EVAL', "redis.setresp(3) return redis.call('zscore', 'z', 'a')", '0'],
+      ['EVAL', "redis.setresp(3) return redis.call('zscore', 'z', 'a').double", '0'],
+      ['EVAL', "redis.setresp(3) return tostring(redis.call('zscore', 'z', 'nope'))", '0'],
+      ['EVAL', "redis.setresp(3) return redis.call('zrange', 'z', 0, -1, 'withscores')", '0'],
+      ['EVAL', 'return true', '0'],
+      ['EVAL', 'return false', '0'],
+      ['EVAL', 'return nil', '0'],
+      ['EVAL', "return {map={a=1}}", '0'],
+      ['EVAL', "return {set={a=true}}", '0'],
+      ['EVAL', 'return {double=2.5}', '0'],
+      ['EVAL', 'return {1, true, false}', '0'],
+      ['EVAL', 'redis.setresp(3) return true', '0'],
+      ['EVAL', 'redis.setresp(3) return false', '0'],
+      ['EVAL', 'redis.setresp(3) return {true, false, nil}', '0'],
+      ['EVAL', 'redis.setresp(3) return nil', '0'],
+      ['EVAL', "return {map={a=true}}", '0'],
+      ['EVAL', 'redis.setresp(4)', '0'],
+    ]);
+    p.close();
+  }
+});
+
+test('script error texts', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  const p = await servers.pair();
+  await checkEach(p, 
+    evals([
+      "error('oops')",
+      "error('FOO bar')",
+      "error('x', 0)",
+      "error({err='X oops'})",
+      "error({err='-bar'})",
+      'error(42)',
+      "local a = 1\n\nerror('deep')",
+      "local function f()\n error('in f')\nend\n\nf()",
+      'local x = nil; return x.y',
+      "local function f()\n local t = nil\n return t.x\nend\nreturn f()",
+      'x = 1',
+      'return x',
+      'return _G.foo',
+      "rawset(_G, 'x', 1)",
+      'redis.call = nil',
+      "string.rep = nil",
+      'return os',
+      'return io',
+      'return loadstring',
+      'return dofile',
+      'return require',
+      'return print',
+      'return 1 +',
+      'return 1 1',
+      "return redis.log(99, 'x')",
+      "return redis.log(redis.LOG_WARNING)",
+      'return redis.setresp(4)',
+      'return redis.sha1hex()',
+      "return math.random(0)",
+    ]),
+  );
+  await checkEach(p, [
+    ['EVAL', 'return 1', '-1'],
+    ['EVAL', 'return 1', '2', 'a'],
+    ['EVAL', 'return 1', 'x'],
+    ['EVAL', 'return 1'],
+    ['EVALSHA', 'ffffffffffffffffffffffffffffffffffffffff', '0'],
+    ['EVALSHA', 'fff', '0'],
+    ['EVAL', '#!lua foo=bar\nreturn 1', '0'],
+    ['EVAL', '#!lua flags=bogus\nreturn 1', '0'],
+    ['EVAL', '#!luax\nreturn 1', '0'],
+    ['SCRIPT', 'FLUSH', 'bogus'],
+    ['SCRIPT', 'KILL'],
+    ['SCRIPT', 'EXISTS'],
+    ['SCRIPT', 'bogus'],
+    ['SCRIPT', 'LOAD', 'return 1'],
+    ['SCRIPT', 'EXISTS', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', 'E0E1F9FABFC9D4800C877A703B823AC0578FF8DB', 'x'],
+  ]);
+  p.close();
+});
+
+test('redis.* helpers and constants', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  const p = await servers.pair();
+  await checkEach(p, 
+    evals([
+      "return redis.sha1hex('')",
+      "return redis.sha1hex('hello')",
+      'return redis.sha1hex(42)',
+      'return {redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING}',
+      'return {redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL}',
+      'return redis.replicate_commands()',
+      'return redis.set_repl(redis.REPL_ALL)',
+      'return redis.set_repl(99)',
+      "return redis.log(redis.LOG_DEBUG, 'hello', 'world')",
+      'return redis.REDIS_VERSION',
+      'return redis.REDIS_VERSION_NUM',
+      'return type(redis.breakpoint)',
+      "return redis.status_reply('a b').ok",
+      "return redis.error_reply('FOO bar').err",
+      "return redis.error_reply('bar').err",
+    ]),
+  );
+  p.close();
+});
+
+test('cjson round trips and error texts', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  const p = await servers.pair();
+  await checkEach(p, 
+    evals([
+      'return cjson.encode({})',
+      'return cjson.encode({1, 2, 3})',
+      "return cjson.encode({1, 'two', true, false, 1.5, -0.25})",
+      "return cjson.encode({a={b={c={}}}})",
+      "return cjson.encode('a/b\"c\\\\d\\n\\t\\r\\b\\f')",
+      "return cjson.encode('\\1\\2\\31\\127')",
+      "return cjson.encode('caf\\195\\169')",
+      'return cjson.encode(0.1)',
+      'return cjson.encode(1e20)',
+      'return cjson.encode(123456789012)',
+      'return cjson.encode(3.14159265358979)',
+      'return cjson.encode(-0.000001)',
+      'return cjson.encode(cjson.null)',
+      'return cjson.encode({1, 2, [100]=3})',
+      'return cjson.encode({[1]=1, [2]=2, [4]=4})',
+      'return cjson.encode({[1.5]=1})',
+      'return cjson.encode(1/0)',
+      'return cjson.encode(function() end)',
+      "return cjson.encode({[true]=1})",
+      "return cjson.decode('[1,2,3]')",
+      "return cjson.decode('{\"a\":[1,{\"b\":\"c\"}]}').a[2].b",
+      "return cjson.decode('\"\\\\u00e9\\\\u20ac\\\\ud83d\\\\ude00\"')",
+      "return cjson.decode('\"a\\\\/b\\\\n\"')",
+      "return cjson.decode('  [ true , false , null ] ')[1]",
+      "return tostring(cjson.decode('[null]')[1] == cjson.null)",
+      "return cjson.decode('1.5e3')",
+      "return cjson.decode('-12')",
+      "return tostring(cjson.decode('0.5'))",
+      "return cjson.decode('[1,')",
+      "return cjson.decode('nul')",
+      "return cjson.decode('{1:2}')",
+      "return cjson.decode('[1 2]')",
+      "return cjson.decode('{\"a\" 1}')",
+      "return cjson.decode('')",
+      "return cjson.decode('[1] x')",
+      "return cjson.encode(cjson.decode('{\"k\":[1,2,{\"x\":null}]}'))",
+    ]),
+  );
+  p.close();
+});
+
+test('cmsgpack pack/unpack byte for byte', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  const p = await servers.pair();
+  await checkEach(p, 
+    evals([
+      'return cmsgpack.pack(0, 1, 127, 128, 255, 256, 65535, 65536, 4294967295, 4294967296)',
+      'return cmsgpack.pack(-1, -32, -33, -128, -129, -32768, -32769, -2147483648, -2147483649)',
+      'return cmsgpack.pack(1.5, 0.1, -2.25, 1e300)',
+      "return cmsgpack.pack('', 'abc', string.rep('x', 31), string.rep('y', 32))",
+      "return cmsgpack.pack(string.rep('z', 255), string.rep('w', 256))",
+      "return #cmsgpack.pack(string.rep('v', 65536))",
+      'return cmsgpack.pack(true, false, nil)',
+      'return cmsgpack.pack({})',
+      'return cmsgpack.pack({1, 2, 3})',
+      'return cmsgpack.pack({a=1})',
+      "return cmsgpack.pack({1, 2, nil, 4})",
+      'return #cmsgpack.pack({1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16})',
+      "return cmsgpack.pack({{{{{{{{{{{{{{{{{{{{1}}}}}}}}}}}}}}}}}}}})",
+      "return {cmsgpack.unpack(cmsgpack.pack(1, 'two', {3, 4}, -5))}",
+      "return cmsgpack.unpack(cmsgpack.pack({k='v'})).k",
+      "return tostring(cmsgpack.unpack(cmsgpack.pack(1.5)))",
+      "return {cmsgpack.unpack('\\147\\1\\2\\3')}",
+      "return cmsgpack.unpack('\\129\\161a\\1').a",
+      "return cmsgpack.unpack('\\205\\1\\44')",
+      "return cmsgpack.unpack('\\208\\255')",
+      "return cmsgpack.unpack('\\211\\255\\255\\255\\255\\255\\255\\255\\254')",
+      "return cmsgpack.unpack('\\217\\3abc')",
+      'return cmsgpack.pack()',
+      "return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3))}",
+      "return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 2)}",
+      "return {cmsgpack.unpack_one(cmsgpack.pack(1, 2), 1)}",
+    ]),
+  );
+  p.close();
+});
+
+test('bit and struct', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  const p = await servers.pair();
+  await checkEach(p, 
+    evals([
+      'return {bit.band(0xff, 0x0f), bit.bor(1, 2, 4), bit.bxor(0xff, 0x0f), bit.bnot(0)}',
+      'return {bit.lshift(1, 31), bit.lshift(1, 32), bit.rshift(-1, 28), bit.arshift(-256, 4)}',
+      'return {bit.rol(0x12345678, 8), bit.ror(0x12345678, 8), bit.bswap(0x12345678)}',
+      "return {bit.tohex(255), bit.tohex(255, 4), bit.tohex(-1, -8), bit.tohex(0x1234, 2)}",
+      'return {bit.tobit(0xffffffff), bit.tobit(2^32 + 5), bit.tobit(-1)}',
+      "return struct.pack('>I2', 513)",
+      "return struct.pack('<i4', -2)",
+      "return struct.pack('>d', 1.5)",
+      "return {struct.unpack('>I2', '\\2\\1')}",
+      "return {struct.unpack('<i4i4', struct.pack('<i4i4', 7, -7))}",
+      "return struct.size('>I2i4')",
+      "return struct.pack('>l', 1)",
+      "return {struct.unpack('>BBB', 'abc')}",
+    ]),
+  );
+  p.close();
+});
+
+test('FUNCTION and FCALL', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  const p = await servers.pair();
+  const lib1 = "#!lua name=lib1\nredis.register_function('f1', function(keys, args) return {keys[1], args[1], redis.call('ping')} end)";
+  await checkEach(p, [
+    ['FUNCTION', 'FLUSH'],
+    ['FUNCTION', 'LOAD', lib1],
+    ['FCALL', 'f1', '1', 'k', 'a'],
+    ['FCALL', 'F1', '1', 'k', 'a'],
+    ['FCALL_RO', 'f1', '0'],
+    ['FCALL', 'nope', '0'],
+    ['FCALL', 'f1', '-1'],
+    ['FCALL', 'f1', '3', 'a'],
+    ['FUNCTION', 'LOAD', lib1],
+    ['FUNCTION', 'LOAD', lib1.replace('lib1', 'lib2')],
+    ['FUNCTION', 'LOAD', 'return 1'],
+    ['FUNCTION', 'LOAD', '#!lua\nreturn 1'],
+    ['FUNCTION', 'LOAD', '#!lua name=lib3 x=y\nreturn 1'],
+    ['FUNCTION', 'LOAD', '#!lua name=lib3\nlocal x = 1'],
+    ['FUNCTION', 'LOAD', "#!lua name=lib3\nredis.call('ping')"],
+    ['FUNCTION', 'LOAD', "#!lua name=lib3\nredis.register_function('f3')"],
+    ['FUNCTION', 'LOAD', "#!lua name=lib3\nredis.register_function('f3', function() end, 1)"],
+    ['FUNCTION', 'LOAD', "#!lua name=lib3\nredis.register_function{function_name='f3', callback=function() end, flags={'bogus'}}"],
+    ['FUNCTION', 'LOAD', "#!lua name=lib3\nredis.register_function('f-3', function() end)"],
+    ['FUNCTION', 'LOAD', "#!lua name=lib4\nredis.register_function{function_name='f4', callback=function(k, a) return a[1] end, flags={'no-writes'}, description='desc'}"],
+    ['FCALL_RO', 'f4', '0', 'x'],
+    ['FUNCTION', 'LIST'],
+    ['FUNCTION', 'LIST', 'WITHCODE', 'LIBRARYNAME', 'lib4'],
+    ['FUNCTION', 'STATS'],
+    ['FUNCTION', 'LOAD', "#!lua name=lib5\nredis.register_function('f5', function() x = 1 end)"],
+    ['FCALL', 'f5', '0'],
+    ['FUNCTION', 'LOAD', "#!lua name=lib6\nredis.register_function('f6', function() error('boom') end)"],
+    ['FCALL', 'f6', '0'],
+    ['FUNCTION', 'DELETE', 'lib6'],
+    ['FUNCTION', 'DELETE', 'lib6'],
+    ['FUNCTION', 'KILL'],
+    ['FUNCTION', 'FLUSH', 'x'],
+    ['FUNCTION', 'RESTORE', 'garbage'],
+    ['FUNCTION', 'FLUSH'],
+  ], { unordered: true });
+  p.close();
+});
