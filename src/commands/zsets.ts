@@ -4,7 +4,7 @@
 // Replies follow Redis 7.0: scores are doubles (RESP2 bulk "%.17g", RESP3 `,`), and WITHSCORES
 // results are a flat member/score list in RESP2 but [member, score] pairs in RESP3.
 import type { CommandContext, CommandSpec } from './types.js';
-import { Errors } from '../protocol/errors.js';
+import { Errors, KeyErrors, ZsetErrors as ZErrors } from '../protocol/errors.js';
 import { Double, NULL_ARRAY, ReplyError, type HandlerResult, type Reply } from '../protocol/reply.js';
 import { formatDouble, parseInteger, tryParseInteger } from '../protocol/numbers.js';
 import { globMatch } from '../pubsub/glob.js';
@@ -20,28 +20,6 @@ import {
   type ScoreRange,
   type ZNode,
 } from '../types/zset.js';
-
-// ---------------------------------------------------------------- errors (Redis 7.0 texts)
-
-const err = (text: string) => () => new ReplyError(text);
-const ZErrors = {
-  lexRange: err('ERR min or max not valid string range item'),
-  nxXx: err('ERR XX and NX options at the same time are not compatible'),
-  gtLtNx: err('ERR GT, LT, and/or NX options at the same time are not compatible'),
-  incrPair: err('ERR INCR option supports a single increment-element pair'),
-  scoreNaN: err('ERR resulting score is not a number (NaN)'),
-  limitNeedsBy: err('ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX'),
-  withScoresByLex: err('ERR syntax error, WITHSCORES not supported in combination with BYLEX'),
-  mustBePositive: err('ERR value is out of range, must be positive'),
-  numkeys: err('ERR numkeys should be greater than 0'),
-  count: err('ERR count should be greater than 0'),
-  atLeastOneKey: (command: string) => new ReplyError(`ERR at least 1 input key is needed for '${command}' command`),
-  weight: err('ERR weight value is not a float'),
-  limitNegative: err("ERR LIMIT can't be negative"),
-  invalidCursor: err('ERR invalid cursor'),
-  randCountRange: err('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807'),
-  outOfRange: err('ERR value is out of range'),
-};
 
 // ---------------------------------------------------------------- number parsing
 
@@ -231,7 +209,7 @@ function zaddGeneric(ctx: CommandContext, argv: Buffer[], flags: number): Handle
   const gt = (flags & ADD_GT) !== 0;
   const lt = (flags & ADD_LT) !== 0;
   const incr = (flags & ADD_INCR) !== 0;
-  if (nx && xx) throw ZErrors.nxXx();
+  if (nx && xx) throw ZErrors.nxAndXx();
   if ((gt && nx) || (lt && nx) || (gt && lt)) throw ZErrors.gtLtNx();
   if (incr && pairs > 2) throw ZErrors.incrPair();
   // Every score is parsed before anything changes: the command applies fully or not at all.
@@ -876,9 +854,9 @@ function listpackScoreText(score: number): string {
 function parseCursor(buf: Buffer): bigint {
   const text = buf.toString('latin1');
   const m = /^([+-]?)(\d*)$/.exec(text);
-  if (m === null || (m[2] === '' && text !== '')) throw ZErrors.invalidCursor();
+  if (m === null || (m[2] === '' && text !== '')) throw KeyErrors.invalidCursor();
   const digits = m[2] === '' ? 0n : BigInt(m[2]!);
-  if (digits > 2n ** 64n - 1n) throw ZErrors.invalidCursor();
+  if (digits > 2n ** 64n - 1n) throw KeyErrors.invalidCursor();
   return m[1] === '-' && digits !== 0n ? 2n ** 64n - digits : digits;
 }
 
