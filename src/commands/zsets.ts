@@ -4,6 +4,7 @@
 // Replies follow Redis 7.0: scores are doubles (RESP2 bulk "%.17g", RESP3 `,`), and WITHSCORES
 // results are a flat member/score list in RESP2 but [member, score] pairs in RESP3.
 import type { CommandContext, CommandSpec } from './types.js';
+import type { Config } from '../config/config.js';
 import { Errors, KeyErrors, ZsetErrors as ZErrors } from '../protocol/errors.js';
 import { Double, NULL_ARRAY, ReplyError, type HandlerResult, type Reply } from '../protocol/reply.js';
 import { formatDouble, parseInteger, tryParseInteger } from '../protocol/numbers.js';
@@ -1165,7 +1166,10 @@ export const specs: CommandSpec[] = [
   { name: 'zscan', arity: -3, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1, categories: READ_SLOW, handler: zscan },
 ];
 
-/** For the keys group (OBJECT ENCODING): `listpack` or `skiplist`, as Redis would report. */
-export function zsetEncoding(z: SortedSet): 'listpack' | 'skiplist' {
-  return z.encoding;
+/**
+ * OBJECT ENCODING of a sorted set: `listpack` or `skiplist`, as Redis would report. The set tracks
+ * its encoding itself, since the conversion happens at insert time with the limits of that moment.
+ */
+export function encodingOf(value: SortedSet, _config: Config): string {
+  return value.encoding;
 }
