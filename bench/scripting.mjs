@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+// Scripting benchmark, Tidings and redis-server side by side in the same run: redis-benchmark
+// sending EVALSHA of `return redis.call('INCR', KEYS[1])` (one key, and random keys), plain INCR
+// for reference, EVAL of the same body (sha lookup of the body on every call), and a script that
+// spends its time in Lua (a 1,000-step loop). Without pipelining and with -P 16.
+// Prints a table with Tidings/Redis ratios and writes a section of BENCHMARKS-draft.md.
+//
+// Environment: BENCH_SCALE=0.2 (fewer requests), BENCH_NO_BUILD=1, BENCH_ROUNDS=N (best of N),
+// BENCH_NO_DRAFT=1 (do not write BENCHMARKS-draft.md).
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import {
+  ROOT,
+  build,
+  startServer,
+  cpuSeconds,
+  redisBenchmark,
+  command,
+  machineFacts,
+  fmtInt,
+  fmtRatio,
+  writeSection,
+} from './lib.mjs';
+
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
+const DRAFT = path.join(ROOT, 'BENCHMARKS-draft.md');
+const CLIENTS = 50;
+
+const INCR_SCRIPT = "return redis.call('INCR', KEYS[1])";
+const LOOP_SCRIPT = 'local s = 0 for i = 1, 1000 do s = s + i end return s';
+// redis-benchmark's CSV output quotes the command; a comma in it would split the row, hence `;`.
+const EVAL_SCRIPT = "return redis.call(unpack({'INCR'; KEYS[1]}))";
+const sha = (body) => createHash('sha1').update(body).digest('hex');
+
+const ROWS = [
+  { label: 'INCR (reference, no script)', test: ['INCR', 'bench:plain'] },
+  { label: 'EVALSHA INCR script, one key', test: ['EVALSHA', sha(INCR_SCRIPT), '1', 'bench:counter'] },
+  { label: 'EVALSHA INCR script, random keys', test: ['EVALSHA', sha(INCR_SCRIPT), '1', 'bench:c:__rand_int__'], keyspace: 100000 },
+  { label: 'EVAL of an INCR script (body sent each call)', test: ['EVAL', EVAL_SCRIPT, '1', 'bench:counter2'] },
+  { label: 'EVALSHA 1,000-step Lua loop', test: ['EVALSHA', sha(LOOP_SCRIPT), '0'] },
+];
+
+function requestsFor(pipeline) {
+  return Math.max(1000, Math.round((pipeline === 1 ? 100000 : 300000) * SCALE));
+}
+
+async function cell(server, row, pipeline) {
+  let best;
+  for (let r = 0; r < ROUNDS; r++) {
+    const cpu0 = cpuSeconds(server.pid);
+    const result = redisBenchmark(server.port, row.test, {
+      clients: CLIENTS,
+      requests: requestsFor(pipeline),
+      pipeline,
+      keyspace: row.keyspace ?? 0,
+    });
+    const cpu = cpuSeconds(server.pid) - cpu0;
+    if (result.error) return { error: result.error };
+    const value = { ...result, cpu };
+    if (!best || value.rps > best.rps) best = value;
+  }
+  return best;
+}
+
+async function main() {
+  build();
+  const facts = machineFacts();
+  const servers = {};
+  for (const kind of ['tidings', 'redis']) {
+    servers[kind] = await startServer(kind);
+    for (const body of [INCR_SCRIPT, LOOP_SCRIPT]) {
+      const loaded = await command(servers[kind].port, ['SCRIPT', 'LOAD', body]);
+      if (loaded instanceof Error) throw loaded;
+    }
+  }
+  const lines = [];
+  try {
+    for (const pipeline of [1, 16]) {
+      for (const row of ROWS) {
+        // Alternate which server goes first per row so neither always runs on a cooler machine.
+        const order = lines.length % 2 === 0 ? ['tidings', 'redis'] : ['redis', 'tidings'];
+        const res = {};
+        for (const kind of order) res[kind] = await cell(servers[kind], row, pipeline);
+        lines.push({ label: row.label, pipeline, t: res.tidings, r: res.redis });
+        const t = res.tidings;
+        const r = res.redis;
+        console.log(
+          `${row.label.padEnd(52)} -P ${String(pipeline).padEnd(2)}  Tidings ${t.error ? t.error : fmtInt(t.rps).padStart(9)} rps   ` +
+            `Redis ${r.error ? r.error : fmtInt(r.rps).padStart(9)} rps   ratio ${t.error || r.error ? '—' : fmtRatio(t.rps, r.rps)}`,
+        );
+      }
+    }
+  } finally {
+    for (const s of Object.values(servers)) await s.stop();
+  }
+
+  let md = '## Scripting (EVAL/EVALSHA)\n\n';
+  md += `redis-benchmark, ${CLIENTS} clients; best of ${ROUNDS}; ${facts.cpu}, ${facts.cores} cores, node ${facts.node}, ${facts.redis.split(' ').slice(0, 3).join(' ')}; ${facts.date}.\n`;
+  md += 'Ratio = Tidings rps / Redis rps. CPU = server CPU seconds for the cell.\n\n';
+  md += '| Command | Pipeline | Tidings rps | Redis rps | Ratio | Tidings p50 ms | Redis p50 ms | Tidings CPU s | Redis CPU s |\n';
+  md += '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n';
+  for (const l of lines) {
+    const t = l.t;
+    const r = l.r;
+    md += `| ${l.label} | ${l.pipeline} | ${t.error ? t.error : fmtInt(t.rps)} | ${r.error ? r.error : fmtInt(r.rps)} | ${
+      t.error || r.error ? '—' : fmtRatio(t.rps, r.rps)
+    } | ${t.p50 ?? '—'} | ${r.p50 ?? '—'} | ${t.cpu?.toFixed(2) ?? '—'} | ${r.cpu?.toFixed(2) ?? '—'} |\n`;
+  }
+  console.log('\n' + md);
+  if (process.env.BENCH_NO_DRAFT !== '1') writeSection(DRAFT, 'scripting', md);
+}
+
+await main();
