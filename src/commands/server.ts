@@ -81,7 +81,7 @@ function infoSection(server: Server, name: string): string | undefined {
     }
     case 'memory': {
       const m = process.memoryUsage();
-      const used = usedMemory();
+      const used = usedMemory(server);
       return lines('Memory', [
         ['used_memory', used],
         ['used_memory_human', human(used)],

@@ -100,3 +100,25 @@ export const StreamErrors = {
   unblockedKeyDeleted: e('UNBLOCKED the stream key no longer exists'),
   unblockedGroupDestroyed: e('NOGROUP the consumer group this client was blocked on no longer exists'),
 };
+
+// Keyspace, expiry and string command errors, with Redis 7.0's texts.
+export const KeyErrors = {
+  decrementOverflow: e('ERR decrement would overflow'),
+  stringTooLong: e('ERR string exceeds maximum allowed size (proto-max-bulk-len)'),
+  offsetOutOfRange: e('ERR offset is out of range'),
+  invalidCursor: e('ERR invalid cursor'),
+  sameObject: e('ERR source and destination objects are the same'),
+  expireNxAndOthers: e('ERR NX and XX, GT or LT options at the same time are not compatible'),
+  expireGtAndLt: e('ERR GT and LT options at the same time are not compatible'),
+  unsupportedOption: (option: string) => new ReplyError(`ERR Unsupported option ${option}`),
+  lfuNotSelected: e(
+    'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+  ),
+  lfuSelected: e(
+    'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+  ),
+  lcsNotStrings: e('ERR The specified keys must contain string values'),
+  lcsLenAndIdx: e('ERR If you want both the length and indexes, please just use IDX.'),
+  lcsTooMuchMemory: e('ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len'),
+  copyUnsupportedType: e('ERR COPY is not supported for this value type'),
+};

@@ -114,3 +114,158 @@ function stripZeros(text: string): string {
   if (text.charCodeAt(end - 1) === 46) end--;
   return text.slice(0, end);
 }
+
+// ---------------------------------------------------------------------------------------------
+// INCRBYFLOAT / HINCRBYFLOAT arithmetic. Redis does these sums in C `long double` (x87 80-bit:
+// a 64-bit mantissa) and prints the result with "%.17Lf" minus trailing zeros, which is why
+// 0.1 + 0.2 gives "0.3" there while a JS double would print 0.30000000000000004. We reproduce
+// that exactly with BigInt: a value is mant × 2^exp with |mant| < 2^64, every operation is done
+// exactly and then rounded to 64 significant bits (round half to even, as the FPU does).
+
+/** A finite 80-bit extended value (mant = 0n is zero), or an infinity. */
+export type LongDouble = { mant: bigint; exp: number } | { inf: 1 | -1 };
+
+const LD_BITS = 64;
+/** Largest finite extended value is just under 2^16384; the smallest subnormal is 2^-16445. */
+const LD_MAX_EXP = 16384;
+const LD_MIN_EXP = -16445;
+/** string2ld refuses strings this long (MAX_LONG_DOUBLE_CHARS). */
+const LD_MAX_CHARS = 5 * 1024;
+
+function bitLength(n: bigint): number {
+  return n === 0n ? 0 : n.toString(2).length;
+}
+
+/** Round the exact value num / den × 2^exp (num, den > 0) to a 64-bit mantissa. */
+function roundRatio(negative: boolean, num: bigint, den: bigint, exp: number): LongDouble {
+  // Choose a shift so that the quotient has 64 or 65 bits, then round off the extra.
+  let shift = LD_BITS + 1 - (bitLength(num) - bitLength(den));
+  let q: bigint;
+  let r: bigint;
+  for (;;) {
+    const n = shift >= 0 ? num << BigInt(shift) : num;
+    const d = shift >= 0 ? den : den << BigInt(-shift);
+    q = n / d;
+    r = n % d;
+    const bits = bitLength(q);
+    if (bits > LD_BITS + 1) shift--;
+    else if (bits < LD_BITS + 1) shift++;
+    else {
+      // q has 65 bits: drop one, rounding half to even with the remainder as sticky bits.
+      const low = q & 1n;
+      q >>= 1n;
+      const half = low === 1n;
+      const sticky = r !== 0n;
+      if (half && (sticky || (q & 1n) === 1n)) q += 1n;
+      shift -= 1;
+      if (bitLength(q) > LD_BITS) {
+        q >>= 1n;
+        shift -= 1;
+      }
+      break;
+    }
+  }
+  const e = exp - shift;
+  if (e + LD_BITS > LD_MAX_EXP) return { inf: negative ? -1 : 1 };
+  if (e < LD_MIN_EXP) return { mant: 0n, exp: 0 };
+  return { mant: negative ? -q : q, exp: e };
+}
+
+function fromExact(value: bigint, exp: number): LongDouble {
+  if (value === 0n) return { mant: 0n, exp: 0 };
+  const negative = value < 0n;
+  return roundRatio(negative, negative ? -value : value, 1n, exp);
+}
+
+/**
+ * Parse like Redis's string2ld (strtold over the whole string): decimal or hex floats, inf;
+ * rejects NaN, surrounding spaces, and values that overflow or underflow to zero.
+ */
+export function parseLongDouble(buf: Buffer | string): LongDouble | undefined {
+  const text = typeof buf === 'string' ? buf : buf.toString('latin1');
+  if (text.length === 0 || text.length >= LD_MAX_CHARS) return undefined;
+  const lower = text.toLowerCase();
+  const sign = lower[0] === '-' ? -1 : 1;
+  const body = lower[0] === '-' || lower[0] === '+' ? lower.slice(1) : lower;
+  if (body === 'inf' || body === 'infinity') return { inf: sign };
+  let m = /^(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/.exec(body);
+  if (m !== null && body.startsWith('0x') === false) {
+    const intPart = m[1]!;
+    const frac = m[2] ?? '';
+    if (intPart.length + frac.length === 0) return undefined;
+    const digits = BigInt(intPart + frac || '0');
+    const expText = m[3];
+    // Exponents beyond what any long double can reach are decided without building huge numbers.
+    const e10 = (expText === undefined ? 0 : Number(expText)) - frac.length;
+    if (digits === 0n) return { mant: 0n, exp: 0 };
+    const magnitude = e10 + (intPart + frac).replace(/^0+/, '').length;
+    if (magnitude > 4940) return undefined; // overflow: ERANGE
+    if (magnitude < -4960) return undefined; // underflow to zero: ERANGE
+    const result =
+      e10 >= 0 ? roundRatio(sign < 0, digits * 10n ** BigInt(e10), 1n, 0) : roundRatio(sign < 0, digits, 10n ** BigInt(-e10), 0);
+    if ('inf' in result || result.mant === 0n) return undefined;
+    return result;
+  }
+  m = /^0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?\d+))?$/.exec(body);
+  if (m !== null) {
+    const intPart = m[1]!;
+    const frac = m[2] ?? '';
+    if (intPart.length + frac.length === 0) return undefined;
+    const digits = BigInt('0x' + (intPart + frac || '0'));
+    if (digits === 0n) return { mant: 0n, exp: 0 };
+    const e2 = (m[3] === undefined ? 0 : Number(m[3])) - 4 * frac.length;
+    if (e2 + bitLength(digits) > LD_MAX_EXP + 1 || e2 + bitLength(digits) < LD_MIN_EXP) return undefined;
+    const result = roundRatio(sign < 0, digits, 1n, e2);
+    if ('inf' in result || result.mant === 0n) return undefined;
+    return result;
+  }
+  return undefined;
+}
+
+/** a + b rounded to long double; NaN (inf - inf) is reported as undefined. */
+export function addLongDouble(a: LongDouble, b: LongDouble): LongDouble | undefined {
+  if ('inf' in a || 'inf' in b) {
+    if ('inf' in a && 'inf' in b && a.inf !== b.inf) return undefined;
+    return 'inf' in a ? a : b;
+  }
+  if (a.mant === 0n) return b;
+  if (b.mant === 0n) return a;
+  const exp = Math.min(a.exp, b.exp);
+  // Aligning exponents far apart would build huge numbers; the smaller operand then only
+  // matters as a sticky bit, which one extra low bit below the larger's precision captures.
+  if (Math.abs(a.exp - b.exp) > 2 * LD_BITS + 4) {
+    const [big, small] = a.exp > b.exp ? [a, b] : [b, a];
+    const shifted = big.mant << BigInt(LD_BITS + 2);
+    const nudge = small.mant > 0n ? 1n : -1n;
+    return fromExact(shifted + nudge, big.exp - (LD_BITS + 2));
+  }
+  const sum = (a.mant << BigInt(a.exp - exp)) + (b.mant << BigInt(b.exp - exp));
+  return fromExact(sum, exp);
+}
+
+/** "%.17Lf" with trailing zeros (and a bare '.') removed, "-0" printed as "0" — Redis's output. */
+export function formatLongDouble(x: LongDouble): string {
+  if ('inf' in x) return x.inf > 0 ? 'inf' : '-inf';
+  if (x.mant === 0n) return '0';
+  const negative = x.mant < 0n;
+  const mant = negative ? -x.mant : x.mant;
+  const scale = 10n ** 17n;
+  let fixed: bigint;
+  if (x.exp >= 0) fixed = (mant << BigInt(x.exp)) * scale;
+  else {
+    const num = mant * scale;
+    const den = 1n << BigInt(-x.exp);
+    fixed = num / den;
+    const rem = num % den;
+    const twice = rem * 2n;
+    if (twice > den || (twice === den && (fixed & 1n) === 1n)) fixed += 1n;
+  }
+  const digits = fixed.toString().padStart(18, '0');
+  let text = `${digits.slice(0, -17)}.${digits.slice(-17)}`;
+  let end = text.length;
+  while (text.charCodeAt(end - 1) === 48) end--;
+  if (text.charCodeAt(end - 1) === 46) end--;
+  text = text.slice(0, end);
+  if (text === '0') return '0';
+  return negative ? `-${text}` : text;
+}

@@ -18,7 +18,65 @@ export interface ValueOf {
 
 export type ValueType = keyof ValueOf;
 
-export type Entry = { [T in ValueType]: { type: T; value: ValueOf[T]; /** last access, ms */ lru: number } }[ValueType];
+export type Entry = {
+  [T in ValueType]: {
+    type: T;
+    value: ValueOf[T];
+    /** last access, ms */
+    lru: number;
+    /** Insertion sequence number (SCAN order); assigned by Database when the key is created. */
+    seq: number;
+  };
+}[ValueType];
+
+/**
+ * Keys in insertion order with their sequence numbers, for SCAN cursors and random sampling.
+ * A slot is live while the key's entry still carries that slot's sequence number; dead slots are
+ * dropped by compaction once they outnumber live ones, so upkeep is amortised O(1) per key.
+ */
+class KeyOrder {
+  keys: string[] = [];
+  seqs: number[] = [];
+  dead = 0;
+
+  push(key: string, seq: number): void {
+    this.keys.push(key);
+    this.seqs.push(seq);
+  }
+
+  /** Called after a key left the map; compacts when dead slots outnumber live ones. */
+  removed(data: Map<string, Entry>): void {
+    this.dead++;
+    if (this.dead > 64 && this.dead * 2 > this.keys.length) this.compact(data);
+  }
+
+  compact(data: Map<string, Entry>): void {
+    const keys: string[] = [];
+    const seqs: number[] = [];
+    for (let i = 0; i < this.keys.length; i++) {
+      const key = this.keys[i]!;
+      if (data.get(key)?.seq === this.seqs[i]) {
+        keys.push(key);
+        seqs.push(this.seqs[i]!);
+      }
+    }
+    this.keys = keys;
+    this.seqs = seqs;
+    this.dead = 0;
+  }
+
+  /** Index of the first slot whose sequence number is >= seq. */
+  lowerBound(seq: number): number {
+    let lo = 0;
+    let hi = this.seqs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.seqs[mid]! < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
 
 /** What a database tells the server about: WATCH, blocked clients, expiry statistics. */
 export interface StoreHooks {
@@ -32,6 +90,9 @@ export interface StoreHooks {
 export class Database {
   private data = new Map<string, Entry>();
   private expires = new Map<string, number>();
+  private order = new KeyOrder();
+  /** Shared by all databases of a process so SWAPDB cannot make two keys share a number. */
+  private static nextSeq = 1;
   /** Resumable iterator for the active expire cycle, so each cycle continues where the last stopped. */
   private expireCursor: Iterator<[string, number]> | undefined;
 
@@ -53,6 +114,7 @@ export class Database {
     const at = this.expires.get(key);
     if (at === undefined || at > now) return false;
     this.data.delete(key);
+    this.order.removed(this.data);
     this.expires.delete(key);
     this.hooks.keyExpired(this, key);
     this.hooks.keyModified(this, key);
@@ -86,6 +148,11 @@ export class Database {
     return this.data.get(key);
   }
 
+  /** The stored entry with no side effects at all, expired or not (memory sampling). */
+  peekNoExpire(key: string): Entry | undefined {
+    return this.data.get(key);
+  }
+
   /** The value of `key` if it has `type`; undefined if missing; WRONGTYPE otherwise. */
   getRead<T extends ValueType>(key: string, type: T): ValueOf[T] | undefined {
     const entry = this.lookupRead(key);
@@ -107,13 +174,24 @@ export class Database {
 
   /** Store a value, replacing any old one. Clears the TTL unless keepTtl. Signals WATCH. */
   set<T extends ValueType>(key: string, type: T, value: ValueOf[T], keepTtl = false): void {
-    this.data.set(key, { type, value, lru: Date.now() } as Entry);
+    const old = this.data.get(key);
+    let seq: number;
+    if (old === undefined) {
+      seq = Database.nextSeq++;
+      this.order.push(key, seq);
+    } else seq = old.seq;
+    this.data.set(key, { type, value, lru: Date.now(), seq } as Entry);
     if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
     this.hooks.keyModified(this, key);
   }
 
   /** Put an existing entry back (RENAME, MOVE, COPY, SWAPDB helpers). */
   setEntry(key: string, entry: Entry, expireAt?: number): void {
+    const old = this.data.get(key);
+    if (old === undefined) {
+      entry.seq = Database.nextSeq++;
+      this.order.push(key, entry.seq);
+    } else entry.seq = old.seq;
     this.data.set(key, entry);
     if (expireAt !== undefined) this.expires.set(key, expireAt);
     else this.expires.delete(key);
@@ -123,6 +201,7 @@ export class Database {
   delete(key: string): boolean {
     if (this.expires.size !== 0) this.expireIfNeeded(key);
     if (!this.data.delete(key)) return false;
+    this.order.removed(this.data);
     this.expires.delete(key);
     this.hooks.keyModified(this, key);
     // Blocked XREADGROUP clients must learn that their stream is gone.
@@ -170,6 +249,7 @@ export class Database {
     for (const key of this.data.keys()) this.hooks.keyModified(this, key);
     this.data = new Map();
     this.expires = new Map();
+    this.order = new KeyOrder();
     this.expireCursor = undefined;
   }
 
@@ -179,22 +259,55 @@ export class Database {
     for (const key of other.data.keys()) this.hooks.keyModified(other, key);
     [this.data, other.data] = [other.data, this.data];
     [this.expires, other.expires] = [other.expires, this.expires];
+    [this.order, other.order] = [other.order, this.order];
     this.expireCursor = undefined;
     other.expireCursor = undefined;
   }
 
   randomKey(): string | undefined {
-    // Maps have no random access; sample by skipping a random distance. Bounded retries so a
-    // database full of expired keys cannot spin.
+    // Bounded retries so a database full of expired keys cannot spin.
     for (let attempt = 0; attempt < 100 && this.data.size > 0; attempt++) {
-      let skip = Math.floor(Math.random() * this.data.size);
-      for (const key of this.data.keys()) {
-        if (skip-- > 0) continue;
-        if (!this.expireIfNeeded(key)) return key;
-        break;
-      }
+      const key = this.sampleKey();
+      if (key !== undefined && !this.expireIfNeeded(key)) return key;
     }
     return undefined;
+  }
+
+  /** A uniformly random live key (no expiry check), or undefined when empty. O(1) expected. */
+  sampleKey(): string | undefined {
+    if (this.data.size === 0) return undefined;
+    const order = this.order;
+    if (order.dead * 2 > order.keys.length) order.compact(this.data);
+    // At least half the slots are live after the compaction check, so this rarely loops.
+    for (let attempt = 0; attempt < 64; attempt++) {
+      const i = Math.floor(Math.random() * order.keys.length);
+      const key = order.keys[i]!;
+      if (this.data.get(key)?.seq === order.seqs[i]) return key;
+    }
+    return this.data.keys().next().value;
+  }
+
+  /**
+   * SCAN step: visit live keys in insertion order starting at sequence number `cursor` (0 = from
+   * the start), stopping after `count` slots. Returns the next cursor (0 when done). A key keeps
+   * its sequence number for as long as it exists, so every key present for the whole scan is
+   * visited exactly once; keys created meanwhile get larger numbers and may or may not be seen.
+   */
+  scan(cursor: number, count: number): { keys: string[]; next: number } {
+    const order = this.order;
+    const keys: string[] = [];
+    let i = order.lowerBound(cursor);
+    while (i < order.keys.length && keys.length < count) {
+      const key = order.keys[i]!;
+      if (this.data.get(key)?.seq === order.seqs[i]) keys.push(key);
+      i++;
+    }
+    return { keys, next: i < order.keys.length ? order.seqs[i]! : 0 };
+  }
+
+  /** Keys with a TTL (volatile eviction sampling). */
+  volatileKeys(): IterableIterator<string> {
+    return this.expires.keys();
   }
 
   /**

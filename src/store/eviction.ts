@@ -1,50 +1,241 @@
-// maxmemory: measuring used memory and evicting keys by maxmemory-policy.
+// maxmemory: estimating the memory the dataset uses, and evicting keys by maxmemory-policy.
+//
+// Why an estimate and not process.memoryUsage(): V8 frees memory only when its garbage collector
+// runs, so heapUsed stays high for a while after keys are deleted. Eviction driven by heapUsed
+// keeps deleting keys that were already gone as far as the data is concerned, and may empty the
+// whole database before a GC happens. Instead "used memory" is
+//
+//   BASE_BYTES + estimated dataset bytes + bytes queued in client output buffers
+//
+// where the dataset estimate sums, per key, the key and value sizes plus a fixed per-entry
+// overhead similar to what Redis pays (dict entry, object header, expiry). Databases of at most
+// EXACT_KEYS keys are measured exactly (containers are themselves sampled); larger ones are
+// sampled (average entry size × key count), re-sampled at most every RESAMPLE_MS and corrected
+// immediately for every key evicted. INFO's used_memory reports this figure; the process's real
+// footprint is reported next to it (used_memory_rss, node_heap_used).
 import type { Server } from '../server/server.js';
+import type { Database, Entry } from './database.js';
 
-let cachedAt = 0;
-let cachedBytes = 0;
+/** What an empty server accounts for (Redis 7.0 reports about 0.9 MB when idle). */
+export const BASE_BYTES = 1024 * 1024;
+/** Per key: hash table entry, object header, key header. */
+const ENTRY_OVERHEAD = 56;
+/** Extra per key with a TTL (entry in the expires table). */
+const EXPIRE_OVERHEAD = 24;
+const EXACT_KEYS = 256;
+const SAMPLE_KEYS = 64;
+const RESAMPLE_MS = 100;
+/** Container elements looked at per key when estimating (MEMORY USAGE's default is 5). */
+const ELEMENT_SAMPLES = 16;
 
-/** Bytes in use by this process's JS heap and buffers, re-measured at most every 10 ms. */
-export function usedMemory(): number {
-  const now = Date.now();
-  if (now - cachedAt > 10) {
-    const m = process.memoryUsage();
-    cachedBytes = m.heapUsed + m.external;
-    cachedAt = now;
+/** The estimated size of one stored value; containers are sampled up to `samples` elements. */
+export function valueBytes(entry: Entry, samples = ELEMENT_SAMPLES): number {
+  switch (entry.type) {
+    case 'string':
+      return 16 + entry.value.length;
+    case 'hash': {
+      const map = entry.value;
+      return 32 + sampled(map.size, samples, map.entries(), ([f, v]) => 24 + f.length + v.length);
+    }
+    case 'set': {
+      const set = entry.value;
+      return 32 + sampled(set.size, samples, set.values(), (m) => 24 + m.length);
+    }
+    case 'zset': {
+      const z = entry.value;
+      let n = z.first;
+      const members: string[] = [];
+      while (n !== null && members.length < samples) {
+        members.push(n.member);
+        n = n.successor;
+      }
+      return 64 + sampled(z.size, samples, members.values(), (m) => 64 + m.length);
+    }
+    case 'list': {
+      const list = entry.value as unknown as { length: number } & Partial<Iterable<Buffer>>;
+      if (typeof list[Symbol.iterator] === 'function') {
+        return 32 + sampled(list.length, samples, (list as Iterable<Buffer>)[Symbol.iterator](), (b) => 16 + b.length);
+      }
+      return 32 + list.length * 32;
+    }
+    case 'stream': {
+      // Entries are packed in nodes; XADD fields average well under 100 bytes in practice.
+      return 256 + entry.value.length * 96 + entry.value.groups.size * 128;
+    }
   }
-  return cachedBytes;
 }
 
+/** Average of `measure` over the first `samples` items, times `size`. */
+function sampled<T>(size: number, samples: number, items: Iterator<T>, measure: (item: T) => number): number {
+  if (size === 0) return 0;
+  let seen = 0;
+  let total = 0;
+  for (let r = items.next(); !r.done && seen < samples; r = items.next()) {
+    total += measure(r.value);
+    seen++;
+  }
+  return seen === 0 ? 0 : Math.round((total / seen) * size);
+}
+
+export function entryBytes(db: Database, key: string, entry: Entry, samples = ELEMENT_SAMPLES): number {
+  const ttl = db.getExpire(key) === undefined ? 0 : EXPIRE_OVERHEAD;
+  return ENTRY_OVERHEAD + key.length + ttl + valueBytes(entry, samples);
+}
+
+interface Meter {
+  at: number;
+  /** Estimated bytes of the db when sampled, minus what was evicted since. */
+  bytes: number;
+  /** Key count the estimate covers (decremented with each eviction). */
+  size: number;
+  /** Average bytes per key, for keys added since the sample. */
+  avg: number;
+}
+
+const meters = new WeakMap<Database, Meter>();
+
+function measure(db: Database, now: number): Meter {
+  let bytes = 0;
+  let counted = 0;
+  if (db.size <= EXACT_KEYS) {
+    for (const [key, entry] of db.entries()) {
+      bytes += entryBytes(db, key, entry);
+      counted++;
+    }
+  } else {
+    for (let i = 0; i < SAMPLE_KEYS; i++) {
+      const key = db.sampleKey();
+      if (key === undefined) break;
+      const entry = db.peekNoExpire(key);
+      if (entry === undefined) continue;
+      bytes += entryBytes(db, key, entry);
+      counted++;
+    }
+    bytes = counted === 0 ? 0 : (bytes / counted) * db.size;
+    counted = db.size;
+  }
+  const meter = { at: now, bytes, size: db.size, avg: counted === 0 ? 0 : bytes / counted };
+  meters.set(db, meter);
+  return meter;
+}
+
+function dbBytes(db: Database, now: number): number {
+  if (db.size === 0) return 0;
+  let meter = meters.get(db);
+  if (meter === undefined || now - meter.at > RESAMPLE_MS || (db.size <= EXACT_KEYS && meter.size !== db.size)) {
+    meter = measure(db, now);
+  }
+  return Math.max(0, meter.bytes + (db.size - meter.size) * meter.avg);
+}
+
+/** Estimated dataset bytes over all databases. */
+export function datasetBytes(server: Server): number {
+  const now = Date.now();
+  let total = 0;
+  for (const db of server.dbs) total += dbBytes(db, now);
+  return Math.round(total);
+}
+
+function clientBytes(server: Server): number {
+  let total = 0;
+  for (const client of server.clients.values()) total += client.outputBytes;
+  return total;
+}
+
+let heapAt = 0;
+let heapBytes = 0;
+
 /**
- * Evict keys until used memory is under maxmemory (or nothing evictable is left).
- * Returns false when the write must be refused with OOM.
+ * Used memory as INFO and maxmemory see it (see the top of this file). Without a server it
+ * falls back to the process heap, re-measured at most every 10 ms.
+ */
+export function usedMemory(server?: Server): number {
+  if (server !== undefined) return BASE_BYTES + datasetBytes(server) + clientBytes(server);
+  const now = Date.now();
+  if (now - heapAt > 10) {
+    const m = process.memoryUsage();
+    heapBytes = m.heapUsed + m.external;
+    heapAt = now;
+  }
+  return heapBytes;
+}
+
+/** Rotating iterators over keys with a TTL, so volatile sampling does not always see the same keys. */
+const volatileCursors = new WeakMap<Database, Iterator<string>>();
+
+function sampleVolatile(db: Database, count: number): string[] {
+  const out: string[] = [];
+  if (db.expiresCount === 0) return out;
+  let it = volatileCursors.get(db);
+  for (let tries = 0; out.length < count && tries < count * 2; tries++) {
+    if (it === undefined) it = db.volatileKeys();
+    const r = it.next();
+    if (r.done) {
+      it = undefined;
+      continue;
+    }
+    out.push(r.value);
+  }
+  if (it !== undefined) volatileCursors.set(db, it);
+  else volatileCursors.delete(db);
+  return out;
+}
+
+function sampleAll(db: Database, count: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < count && db.size > 0; i++) {
+    const key = db.sampleKey();
+    if (key !== undefined) out.push(key);
+  }
+  return out;
+}
+
+/** Evict at most this many keys per write, so one command cannot stall the server. */
+const MAX_EVICTIONS_PER_CALL = 512;
+
+/**
+ * Evict keys by maxmemory-policy until used memory is under maxmemory. Returns false when the
+ * write must be refused with OOM: over the limit and nothing (more) can be evicted.
  */
 export function makeRoom(server: Server): boolean {
   const max = server.config.number('maxmemory');
-  if (max <= 0 || usedMemory() <= max) return true;
+  if (max <= 0) return true;
+  let used = usedMemory(server);
+  if (used <= max) return true;
   const policy = server.config.string('maxmemory-policy');
   if (policy === 'noeviction') return false;
   const volatile = policy.startsWith('volatile-');
+  const byTtl = policy.endsWith('-ttl');
+  const random = policy.endsWith('-random');
   const samples = server.config.number('maxmemory-samples');
-  // Evict a bounded batch per write; memory is only re-measured after the GC frees it.
-  for (let round = 0; round < 16; round++) {
-    let best: { dbIndex: number; key: string; score: number } | undefined;
+  const now = Date.now();
+  let evicted = 0;
+  while (used > max && evicted < MAX_EVICTIONS_PER_CALL) {
+    let best: { db: Database; key: string; score: number } | undefined;
     for (const db of server.dbs) {
-      let seen = 0;
-      for (const [key, entry] of db.entries()) {
-        const expireAt = db.getExpire(key);
-        if (volatile && expireAt === undefined) continue;
-        const score =
-          policy.endsWith('-ttl') ? -(expireAt ?? Infinity) : policy.endsWith('-random') ? Math.random() : -entry.lru;
-        if (best === undefined || score > best.score) best = { dbIndex: db.index, key, score };
-        if (++seen >= samples) break;
+      if (db.size === 0) continue;
+      const candidates = volatile ? sampleVolatile(db, samples) : sampleAll(db, random ? 1 : samples);
+      for (const key of candidates) {
+        const entry = db.peekNoExpire(key);
+        if (entry === undefined) continue;
+        // Higher score = better victim: oldest access (LRU/LFU), soonest expiry (TTL).
+        const score = random ? Math.random() : byTtl ? -(db.getExpire(key) ?? Infinity) : now - entry.lru;
+        if (best === undefined || score > best.score) best = { db, key, score };
       }
     }
-    if (best === undefined) return false;
-    const db = server.dbs[best.dbIndex]!;
-    db.delete(best.key);
+    if (best === undefined) break;
+    const { db, key } = best;
+    const entry = db.peekNoExpire(key)!;
+    const meter = meters.get(db);
+    if (meter !== undefined) {
+      meter.bytes -= entryBytes(db, key, entry);
+      meter.size -= 1;
+    }
+    db.delete(key);
     server.stats.evictedKeys++;
-    server.notifyKeyspaceEvent('e', 'evicted', best.key, best.dbIndex);
+    server.notifyKeyspaceEvent('e', 'evicted', key, db.index);
+    evicted++;
+    used = usedMemory(server);
   }
-  return true;
+  return used <= max || evicted > 0;
 }
