@@ -1,4 +1,576 @@
-// lists command group. (Stub: filled in by the lists work.)
-import type { CommandSpec } from './types.js';
+// List commands: pushes and pops at both ends, index/range access, LINSERT/LREM/LTRIM/LPOS,
+// LMOVE and LMPOP, and their blocking forms (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP).
+//
+// Blocking: a command that finds nothing to pop calls ctx.block(); after any write that adds
+// elements the server retries the waiters of that key in arrival order. A retry checks the keys
+// in argument order (Redis 7.0 serves from whichever key was signalled; both pick the first
+// non-empty key when only one key received data).
+import type { Config } from '../config/config.js';
+import { Errors } from '../protocol/errors.js';
+import { parseLongDouble, tryParseInteger } from '../protocol/numbers.js';
+import { NULL_ARRAY, OK, ReplyError, type HandlerResult, type Reply } from '../protocol/reply.js';
+import { List } from '../types/list.js';
+import type { CommandContext, CommandSpec } from './types.js';
 
-export const specs: CommandSpec[] = [];
+const err = (text: string) => () => new ReplyError(text);
+const ListErrors = {
+  mustBePositive: err('ERR value is out of range, must be positive'),
+  rankZero: err(
+    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
+  ),
+  countNegative: err("ERR COUNT can't be negative"),
+  maxlenNegative: err("ERR MAXLEN can't be negative"),
+  numkeys: err('ERR numkeys should be greater than 0'),
+  count: err('ERR count should be greater than 0'),
+};
+
+/** OBJECT ENCODING of a list: Redis 7.0 stores every list as a quicklist. */
+export function encodingOf(_value: List, _config: Config): string {
+  return 'quicklist';
+}
+
+type End = 'left' | 'right';
+
+const keyOf = (buf: Buffer): string => buf.toString('latin1');
+const keyReply = (key: string): Buffer => Buffer.from(key, 'latin1');
+
+function upper(buf: Buffer): string {
+  return buf.length > 16 ? '' : buf.toString('latin1').toUpperCase();
+}
+
+function parseEnd(buf: Buffer): End {
+  const word = upper(buf);
+  if (word === 'LEFT') return 'left';
+  if (word === 'RIGHT') return 'right';
+  throw Errors.syntax();
+}
+
+/** Count argument that must be ≥ 0 ("value is out of range, must be positive" otherwise). */
+function parsePositive(buf: Buffer): number {
+  const value = tryParseInteger(buf);
+  if (value === undefined || value < 0) throw ListErrors.mustBePositive();
+  return value;
+}
+
+function parseIndex(buf: Buffer): number {
+  const value = tryParseInteger(buf);
+  if (value === undefined) throw Errors.notInteger();
+  return value;
+}
+
+/**
+ * A blocking timeout in seconds (may be fractional) → milliseconds; 0 waits forever. Redis
+ * computes seconds × 1000 in long double and truncates to a 64-bit integer, so "-0.001" is just
+ * above -1 and means 0 (forever), and out-of-range values wrap negative.
+ */
+export function parseTimeout(buf: Buffer): number {
+  const seconds = parseLongDouble(buf);
+  if (seconds === undefined) throw Errors.timeoutNotFloat();
+  if ('inf' in seconds) throw Errors.timeoutNegative();
+  const negative = seconds.mant < 0n;
+  let mant = (negative ? -seconds.mant : seconds.mant) * 1000n;
+  let exp = seconds.exp;
+  // Round the product to the 64-bit mantissa (half to even), as the FPU does.
+  const excess = mant.toString(2).length - 64;
+  if (excess > 0) {
+    const rest = mant & ((1n << BigInt(excess)) - 1n);
+    const half = 1n << BigInt(excess - 1);
+    mant >>= BigInt(excess);
+    if (rest > half || (rest === half && (mant & 1n) === 1n)) mant += 1n;
+    exp += excess;
+  }
+  const whole = exp >= 0 ? mant << BigInt(exp) : mant >> BigInt(-exp);
+  if (whole === 0n) return 0;
+  if (negative || whole >= 2n ** 63n) throw Errors.timeoutNegative();
+  return Number(whole);
+}
+
+function pop(list: List, end: End): Buffer {
+  return (end === 'left' ? list.popFront() : list.popBack())!;
+}
+
+/** After removing elements: notify, and delete the key (with a `del` event) once it is empty. */
+function afterRemoval(ctx: CommandContext, key: string, list: List, event: string): void {
+  ctx.notify('l', event, key);
+  if (list.length === 0) {
+    ctx.db.delete(key);
+    ctx.notify('g', 'del', key);
+  } else {
+    ctx.db.modified(key);
+  }
+}
+
+/** Push values onto `key` (creating the list), signal waiters, notify. Returns the new length. */
+function pushValues(ctx: CommandContext, key: string, values: Buffer[], end: End, existing?: List): number {
+  let list = existing;
+  if (list === undefined) {
+    list = new List();
+    for (const v of values) end === 'left' ? list.pushFront(Buffer.from(v)) : list.pushBack(Buffer.from(v));
+    ctx.db.set(key, 'list', list);
+  } else {
+    for (const v of values) end === 'left' ? list.pushFront(Buffer.from(v)) : list.pushBack(Buffer.from(v));
+    ctx.db.modified(key);
+  }
+  ctx.db.signalReady(key);
+  ctx.notify('l', end === 'left' ? 'lpush' : 'rpush', key);
+  return list.length;
+}
+
+function pushGeneric(ctx: CommandContext, argv: Buffer[], end: End, onlyExisting: boolean): Reply {
+  const key = keyOf(argv[1]!);
+  const list = ctx.db.getWrite(key, 'list');
+  if (list === undefined && onlyExisting) return 0;
+  return pushValues(ctx, key, argv.slice(2), end, list);
+}
+
+function popGeneric(ctx: CommandContext, argv: Buffer[], end: End): Reply {
+  if (argv.length > 3) throw Errors.wrongArity(end === 'left' ? 'lpop' : 'rpop');
+  const hasCount = argv.length === 3;
+  const count = hasCount ? parsePositive(argv[2]!) : 1;
+  const key = keyOf(argv[1]!);
+  const list = ctx.db.getWrite(key, 'list');
+  if (list === undefined) return hasCount ? NULL_ARRAY : null;
+  if (!hasCount) {
+    const value = pop(list, end);
+    afterRemoval(ctx, key, list, end === 'left' ? 'lpop' : 'rpop');
+    return value;
+  }
+  if (count === 0) return [];
+  const out: Buffer[] = [];
+  const n = Math.min(count, list.length);
+  for (let i = 0; i < n; i++) out.push(pop(list, end));
+  afterRemoval(ctx, key, list, end === 'left' ? 'lpop' : 'rpop');
+  return out;
+}
+
+/** Normalise a [start, end] index pair (negative from the tail) for a list of `len`. */
+function clampRange(start: number, stop: number, len: number): [number, number] {
+  if (start < 0) start = len + start;
+  if (stop < 0) stop = len + stop;
+  if (start < 0) start = 0;
+  if (stop >= len) stop = len - 1;
+  return [start, stop];
+}
+
+function lrange(ctx: CommandContext, argv: Buffer[]): Reply {
+  const start = parseIndex(argv[2]!);
+  const stop = parseIndex(argv[3]!);
+  const list = ctx.db.getRead(keyOf(argv[1]!), 'list');
+  if (list === undefined) return [];
+  const [from, to] = clampRange(start, stop, list.length);
+  if (from > to || from >= list.length) return [];
+  return list.range(from, to);
+}
+
+function lindex(ctx: CommandContext, argv: Buffer[]): Reply {
+  const list = ctx.db.getRead(keyOf(argv[1]!), 'list');
+  if (list === undefined) return null;
+  let index = parseIndex(argv[2]!);
+  if (index < 0) index += list.length;
+  return list.get(index) ?? null;
+}
+
+function lset(ctx: CommandContext, argv: Buffer[]): Reply {
+  const key = keyOf(argv[1]!);
+  const list = ctx.db.getWrite(key, 'list');
+  if (list === undefined) throw Errors.noSuchKey();
+  let index = parseIndex(argv[2]!);
+  if (index < 0) index += list.length;
+  if (index < 0 || index >= list.length) throw Errors.indexOutOfRange();
+  list.set(index, Buffer.from(argv[3]!));
+  ctx.db.modified(key);
+  ctx.notify('l', 'lset', key);
+  return OK;
+}
+
+function linsert(ctx: CommandContext, argv: Buffer[]): Reply {
+  const where = upper(argv[2]!);
+  if (where !== 'BEFORE' && where !== 'AFTER') throw Errors.syntax();
+  const key = keyOf(argv[1]!);
+  const list = ctx.db.getWrite(key, 'list');
+  if (list === undefined) return 0;
+  const pivot = argv[3]!;
+  let at = -1;
+  for (let i = 0; i < list.length; i++) {
+    if (list.get(i)!.equals(pivot)) {
+      at = i;
+      break;
+    }
+  }
+  if (at === -1) return -1;
+  list.insertAt(where === 'BEFORE' ? at : at + 1, Buffer.from(argv[4]!));
+  ctx.db.modified(key);
+  ctx.notify('l', 'linsert', key);
+  return list.length;
+}
+
+function lrem(ctx: CommandContext, argv: Buffer[]): Reply {
+  const count = parseIndex(argv[2]!);
+  const key = keyOf(argv[1]!);
+  const list = ctx.db.getWrite(key, 'list');
+  if (list === undefined) return 0;
+  const removed = list.removeValue(argv[3]!, count);
+  if (removed > 0) afterRemoval(ctx, key, list, 'lrem');
+  return removed;
+}
+
+function ltrim(ctx: CommandContext, argv: Buffer[]): Reply {
+  const start = parseIndex(argv[2]!);
+  const stop = parseIndex(argv[3]!);
+  const key = keyOf(argv[1]!);
+  const list = ctx.db.getWrite(key, 'list');
+  if (list === undefined) return OK;
+  const [from, to] = clampRange(start, stop, list.length);
+  list.trim(from, to);
+  afterRemoval(ctx, key, list, 'ltrim');
+  return OK;
+}
+
+function lpos(ctx: CommandContext, argv: Buffer[]): Reply {
+  let rank = 1;
+  let count = -1;
+  let maxlen = 0;
+  for (let i = 3; i < argv.length; i++) {
+    const option = upper(argv[i]!);
+    const last = i === argv.length - 1;
+    if (option === 'RANK' && !last) {
+      const value = parseIndex(argv[++i]!);
+      if (value === 0) throw ListErrors.rankZero();
+      // Redis negates the rank in 64 bits; LLONG_MIN stays negative and then acts like -1.
+      rank = value === -(2 ** 63) ? -1 : value;
+    } else if (option === 'COUNT' && !last) {
+      const value = parseIndex(argv[++i]!);
+      if (value < 0) throw ListErrors.countNegative();
+      count = value;
+    } else if (option === 'MAXLEN' && !last) {
+      const value = parseIndex(argv[++i]!);
+      if (value < 0) throw ListErrors.maxlenNegative();
+      maxlen = value;
+    } else {
+      throw Errors.syntax();
+    }
+  }
+  const list = ctx.db.getRead(keyOf(argv[1]!), 'list');
+  if (list === undefined) return count === -1 ? null : [];
+  const element = argv[2]!;
+  const wanted = count === 0 ? Infinity : count === -1 ? 1 : count;
+  const len = list.length;
+  const limit = maxlen === 0 ? len : Math.min(maxlen, len);
+  // A rank of -N means "the N-th match scanning from the tail"; skip |rank|-1 matches first.
+  let skip = Math.abs(rank) - 1;
+  const found: number[] = [];
+  for (let step = 0; step < limit && found.length < wanted; step++) {
+    const index = rank > 0 ? step : len - 1 - step;
+    if (!list.get(index)!.equals(element)) continue;
+    if (skip > 0) {
+      skip--;
+      continue;
+    }
+    found.push(index);
+  }
+  if (count === -1) return found.length === 0 ? null : found[0]!;
+  return found;
+}
+
+// ---------------------------------------------------------------- LMOVE and friends
+
+/**
+ * Move one element from the `from` end of `source` to the `to` end of `destination`. The source
+ * must hold a non-empty list; throws WRONGTYPE when the destination is not a list.
+ */
+function moveElement(ctx: CommandContext, source: string, list: List, destination: string, from: End, to: End): Buffer {
+  const target = ctx.db.getWrite(destination, 'list');
+  const value = pop(list, from);
+  // Same key: the element goes back onto the same list (a rotation), which still exists.
+  const dest = destination === source ? list : target;
+  pushValues(ctx, destination, [value], to, dest);
+  afterRemoval(ctx, source, list, from === 'left' ? 'lpop' : 'rpop');
+  return value;
+}
+
+function lmoveGeneric(ctx: CommandContext, source: string, destination: string, from: End, to: End): Reply {
+  const list = ctx.db.getWrite(source, 'list');
+  if (list === undefined) return null;
+  return moveElement(ctx, source, list, destination, from, to);
+}
+
+function blmoveGeneric(ctx: CommandContext, source: string, destination: string, from: End, to: End, timeoutMs: number): HandlerResult {
+  const list = ctx.db.getWrite(source, 'list');
+  if (list !== undefined) return moveElement(ctx, source, list, destination, from, to);
+  // Redis answers a timeout with a null array but, inside MULTI or a script, a null bulk string.
+  if (ctx.noBlock) return null;
+  return ctx.block({
+    keys: [source],
+    timeoutMs,
+    timeoutReply: NULL_ARRAY,
+    retry: (c) => {
+      const entry = c.db.lookupWrite(source);
+      if (entry === undefined || entry.type !== 'list' || entry.value.length === 0) return undefined;
+      // A destination of another type fails the wait with WRONGTYPE; the source stays as it was.
+      const target = c.db.lookupWrite(destination);
+      if (target !== undefined && target.type !== 'list') return Errors.wrongType();
+      return moveElement(c, source, entry.value, destination, from, to);
+    },
+  });
+}
+
+// ---------------------------------------------------------------- BLPOP / LMPOP
+
+/** The first key (argument order) holding a list; WRONGTYPE if one before it is not a list. */
+function firstList(ctx: CommandContext, keys: string[]): { key: string; list: List } | undefined {
+  for (const key of keys) {
+    const list = ctx.db.getWrite(key, 'list');
+    if (list !== undefined) return { key, list };
+  }
+  return undefined;
+}
+
+/** For a blocked client being served: keys of another type are skipped, never an error. */
+function firstListForRetry(ctx: CommandContext, keys: string[]): { key: string; list: List } | undefined {
+  for (const key of keys) {
+    const entry = ctx.db.lookupWrite(key);
+    if (entry !== undefined && entry.type === 'list' && entry.value.length !== 0) return { key, list: entry.value };
+  }
+  return undefined;
+}
+
+function bpopGeneric(ctx: CommandContext, argv: Buffer[], end: End): HandlerResult {
+  const timeoutMs = parseTimeout(argv[argv.length - 1]!);
+  const keys = argv.slice(1, -1).map(keyOf);
+  const serve = (c: CommandContext, found: { key: string; list: List }): Reply => {
+    const value = pop(found.list, end);
+    afterRemoval(c, found.key, found.list, end === 'left' ? 'lpop' : 'rpop');
+    return [keyReply(found.key), value];
+  };
+  const ready = firstList(ctx, keys);
+  if (ready !== undefined) return serve(ctx, ready);
+  return ctx.block({
+    keys,
+    timeoutMs,
+    timeoutReply: NULL_ARRAY,
+    retry: (c) => {
+      const found = firstListForRetry(c, keys);
+      return found === undefined ? undefined : serve(c, found);
+    },
+  });
+}
+
+interface MpopArgs {
+  keys: string[];
+  end: End;
+  count: number;
+}
+
+/** numkeys key... LEFT|RIGHT [COUNT n], starting at argv[at]. */
+function parseMpop(argv: Buffer[], at: number): MpopArgs {
+  const numkeys = tryParseInteger(argv[at]!);
+  if (numkeys === undefined || numkeys <= 0) throw ListErrors.numkeys();
+  const whereAt = at + numkeys + 1;
+  if (whereAt >= argv.length) throw Errors.syntax();
+  const end = parseEnd(argv[whereAt]!);
+  let count = -1;
+  for (let j = whereAt + 1; j < argv.length; j++) {
+    if (count === -1 && upper(argv[j]!) === 'COUNT' && j + 1 < argv.length) {
+      const value = tryParseInteger(argv[++j]!);
+      if (value === undefined || value <= 0) throw ListErrors.count();
+      count = value;
+    } else {
+      throw Errors.syntax();
+    }
+  }
+  return { keys: argv.slice(at + 1, whereAt).map(keyOf), end, count: count === -1 ? 1 : count };
+}
+
+function mpopServe(ctx: CommandContext, key: string, list: List, args: MpopArgs): Reply {
+  const values: Buffer[] = [];
+  const n = Math.min(args.count, list.length);
+  for (let i = 0; i < n; i++) values.push(pop(list, args.end));
+  afterRemoval(ctx, key, list, args.end === 'left' ? 'lpop' : 'rpop');
+  return [keyReply(key), values];
+}
+
+function lmpop(ctx: CommandContext, argv: Buffer[]): Reply {
+  const args = parseMpop(argv, 1);
+  const found = firstList(ctx, args.keys);
+  return found === undefined ? NULL_ARRAY : mpopServe(ctx, found.key, found.list, args);
+}
+
+function blmpop(ctx: CommandContext, argv: Buffer[]): HandlerResult {
+  const timeoutMs = parseTimeout(argv[1]!);
+  const args = parseMpop(argv, 2);
+  const found = firstList(ctx, args.keys);
+  if (found !== undefined) return mpopServe(ctx, found.key, found.list, args);
+  return ctx.block({
+    keys: args.keys,
+    timeoutMs,
+    timeoutReply: NULL_ARRAY,
+    retry: (c) => {
+      const ready = firstListForRetry(c, args.keys);
+      return ready === undefined ? undefined : mpopServe(c, ready.key, ready.list, args);
+    },
+  });
+}
+
+// ---------------------------------------------------------------- specs
+
+const WRITE_FAST = ['@write', '@list', '@fast'];
+const WRITE_SLOW = ['@write', '@list', '@slow'];
+const READ_FAST = ['@read', '@list', '@fast'];
+const READ_SLOW = ['@read', '@list', '@slow'];
+const BLOCKING = ['@write', '@list', '@slow', '@blocking'];
+
+export const specs: CommandSpec[] = [
+  {
+    name: 'lpush',
+    arity: -3,
+    flags: ['write', 'denyoom', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    categories: WRITE_FAST,
+    handler: (ctx, argv) => pushGeneric(ctx, argv, 'left', false),
+  },
+  {
+    name: 'rpush',
+    arity: -3,
+    flags: ['write', 'denyoom', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    categories: WRITE_FAST,
+    handler: (ctx, argv) => pushGeneric(ctx, argv, 'right', false),
+  },
+  {
+    name: 'lpushx',
+    arity: -3,
+    flags: ['write', 'denyoom', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    categories: WRITE_FAST,
+    handler: (ctx, argv) => pushGeneric(ctx, argv, 'left', true),
+  },
+  {
+    name: 'rpushx',
+    arity: -3,
+    flags: ['write', 'denyoom', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    categories: WRITE_FAST,
+    handler: (ctx, argv) => pushGeneric(ctx, argv, 'right', true),
+  },
+  {
+    name: 'lpop',
+    arity: -2,
+    flags: ['write', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    categories: WRITE_FAST,
+    handler: (ctx, argv) => popGeneric(ctx, argv, 'left'),
+  },
+  {
+    name: 'rpop',
+    arity: -2,
+    flags: ['write', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    categories: WRITE_FAST,
+    handler: (ctx, argv) => popGeneric(ctx, argv, 'right'),
+  },
+  {
+    name: 'llen',
+    arity: 2,
+    flags: ['readonly', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    categories: READ_FAST,
+    handler: (ctx, argv) => ctx.db.getRead(keyOf(argv[1]!), 'list')?.length ?? 0,
+  },
+  { name: 'lrange', arity: 4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1, categories: READ_SLOW, handler: lrange },
+  { name: 'lindex', arity: 3, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1, categories: READ_SLOW, handler: lindex },
+  { name: 'lset', arity: 4, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1, categories: WRITE_SLOW, handler: lset },
+  { name: 'linsert', arity: 5, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1, categories: WRITE_SLOW, handler: linsert },
+  { name: 'lrem', arity: 4, flags: ['write'], firstKey: 1, lastKey: 1, step: 1, categories: WRITE_SLOW, handler: lrem },
+  { name: 'ltrim', arity: 4, flags: ['write'], firstKey: 1, lastKey: 1, step: 1, categories: WRITE_SLOW, handler: ltrim },
+  { name: 'lpos', arity: -3, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1, categories: READ_SLOW, handler: lpos },
+  {
+    name: 'lmove',
+    arity: 5,
+    flags: ['write', 'denyoom'],
+    firstKey: 1,
+    lastKey: 2,
+    step: 1,
+    categories: WRITE_SLOW,
+    handler: (ctx, argv) => lmoveGeneric(ctx, keyOf(argv[1]!), keyOf(argv[2]!), parseEnd(argv[3]!), parseEnd(argv[4]!)),
+  },
+  {
+    name: 'rpoplpush',
+    arity: 3,
+    flags: ['write', 'denyoom'],
+    firstKey: 1,
+    lastKey: 2,
+    step: 1,
+    categories: WRITE_SLOW,
+    handler: (ctx, argv) => lmoveGeneric(ctx, keyOf(argv[1]!), keyOf(argv[2]!), 'right', 'left'),
+  },
+  { name: 'lmpop', arity: -4, flags: ['write', 'movablekeys'], firstKey: 0, lastKey: 0, step: 0, categories: WRITE_SLOW, handler: lmpop },
+  {
+    name: 'blpop',
+    arity: -3,
+    flags: ['write', 'noscript', 'blocking'],
+    firstKey: 1,
+    lastKey: -2,
+    step: 1,
+    categories: BLOCKING,
+    handler: (ctx, argv) => bpopGeneric(ctx, argv, 'left'),
+  },
+  {
+    name: 'brpop',
+    arity: -3,
+    flags: ['write', 'noscript', 'blocking'],
+    firstKey: 1,
+    lastKey: -2,
+    step: 1,
+    categories: BLOCKING,
+    handler: (ctx, argv) => bpopGeneric(ctx, argv, 'right'),
+  },
+  {
+    name: 'blmove',
+    arity: 6,
+    flags: ['write', 'denyoom', 'noscript', 'blocking'],
+    firstKey: 1,
+    lastKey: 2,
+    step: 1,
+    categories: BLOCKING,
+    handler: (ctx, argv) => {
+      const from = parseEnd(argv[3]!);
+      const to = parseEnd(argv[4]!);
+      const timeoutMs = parseTimeout(argv[5]!);
+      return blmoveGeneric(ctx, keyOf(argv[1]!), keyOf(argv[2]!), from, to, timeoutMs);
+    },
+  },
+  {
+    name: 'brpoplpush',
+    arity: 4,
+    flags: ['write', 'denyoom', 'noscript', 'blocking'],
+    firstKey: 1,
+    lastKey: 2,
+    step: 1,
+    categories: BLOCKING,
+    handler: (ctx, argv) => blmoveGeneric(ctx, keyOf(argv[1]!), keyOf(argv[2]!), 'right', 'left', parseTimeout(argv[3]!)),
+  },
+  {
+    name: 'blmpop',
+    arity: -5,
+    flags: ['write', 'blocking', 'movablekeys'],
+    firstKey: 0,
+    lastKey: 0,
+    step: 0,
+    categories: BLOCKING,
+    handler: blmpop,
+  },
+];
