@@ -105,6 +105,12 @@ function before(score: number, member: string, score2: number, member2: string):
 
 export type Encoding = 'listpack' | 'skiplist';
 
+/** zset-max-listpack-entries / zset-max-listpack-value. */
+export interface ListpackLimits {
+  maxEntries: number;
+  maxValue: number;
+}
+
 export class SortedSet {
   private readonly head = new ZNode('', 0, MAX_LEVEL);
   private tail: ZNode | null = null;
@@ -112,9 +118,16 @@ export class SortedSet {
   private readonly nodes = new Map<string, ZNode>();
   /**
    * Which encoding Redis would report. Redis starts small sets as a listpack and converts to a
-   * skip list once, when a size or member-length threshold is crossed; it never converts back.
+   * skip list once, when a size or member-length threshold is crossed; it never converts back
+   * (except that a store command's result is compacted when it fits). The encoding is visible:
+   * OBJECT ENCODING, ZSCAN's reply shape, and -0 (a listpack stores integral scores as integers,
+   * so -0 becomes 0 there, while a skip list keeps the sign).
    */
-  private compact = true;
+  private compact: boolean;
+
+  constructor(encoding: Encoding = 'listpack') {
+    this.compact = encoding === 'listpack';
+  }
 
   get size(): number {
     return this.nodes.size;
@@ -124,17 +137,12 @@ export class SortedSet {
     return this.compact ? 'listpack' : 'skiplist';
   }
 
-  /**
-   * Apply the listpack thresholds after an insert (zset-max-listpack-entries / -value).
-   * `memberLength` is the byte length of the member just added (0 to check only the size).
-   */
-  noteEncoding(maxEntries: number, maxValue: number, memberLength = 0): void {
-    if (this.compact && (this.nodes.size > maxEntries || memberLength > maxValue)) this.compact = false;
-  }
-
-  /** Force the skip-list encoding (a set created already too big for a listpack). */
-  markSkiplist(): void {
-    this.compact = false;
+  /** Compact a freshly built set (a store command's result) when it fits the listpack limits. */
+  compactIfFits(limits: ListpackLimits): void {
+    if (this.compact || this.nodes.size > limits.maxEntries) return;
+    for (const member of this.nodes.keys()) if (member.length > limits.maxValue) return;
+    this.compact = true;
+    for (const node of this.nodes.values()) if (node.score === 0) node.score = 0;
   }
 
   score(member: string): number | undefined {
@@ -154,20 +162,29 @@ export class SortedSet {
   }
 
   /**
-   * Insert or update. NaN must be rejected by the caller. Returns true when the member is new.
+   * Insert or update; NaN must be rejected by the caller. With `limits`, a listpack-encoded set
+   * converts to a skip list before an insert that would cross them. Returns true when new.
    */
-  set(member: string, score: number): boolean {
+  set(member: string, score: number, limits?: ListpackLimits): boolean {
     const existing = this.nodes.get(member);
     if (existing === undefined) {
+      if (limits !== undefined && this.compact && (this.nodes.size + 1 > limits.maxEntries || member.length > limits.maxValue)) {
+        this.compact = false;
+      }
+      if (this.compact && score === 0) score = 0;
       this.nodes.set(member, this.insertNode(member, score));
       return true;
     }
     // 0 and -0 compare equal, and like Redis we then keep the stored one.
     if (existing.score === score) return false;
+    if (this.compact && score === 0) score = 0;
     const prev = existing.prev;
     const next = existing.next[0];
     // The node can stay where it is when its neighbours still bracket the new score.
-    if ((prev === null || before(prev.score, prev.member, score, member)) && (next === null || before(score, member, next.score, next.member))) {
+    if (
+      (prev === null || before(prev.score, prev.member, score, member)) &&
+      (next === null || before(score, member, next.score, next.member))
+    ) {
       existing.score = score;
       return false;
     }
@@ -324,9 +341,8 @@ export class SortedSet {
 
   /** Copy (used by ZUNIONSTORE and friends when a source is also the destination). */
   clone(): SortedSet {
-    const copy = new SortedSet();
+    const copy = new SortedSet(this.encoding);
     for (let n = this.head.next[0]; n !== null; n = n.next[0]) copy.set(n.member, n.score);
-    copy.compact = this.compact;
     return copy;
   }
 

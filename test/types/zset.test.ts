@@ -134,7 +134,7 @@ test('updating a score moves the member and reports not-new', () => {
 });
 
 test('0 and -0 are the same score and the stored one is kept', () => {
-  const z = new SortedSet();
+  const z = new SortedSet('skiplist');
   z.set('a', 0);
   assert.equal(z.set('a', -0), false);
   assert.ok(Object.is(z.score('a'), 0));
@@ -192,23 +192,45 @@ test('lex ranges with mixed scores follow the listpack scan', () => {
 });
 
 test('encoding converts once and never back', () => {
+  const limits = { maxEntries: 3, maxValue: 5 };
   const z = new SortedSet();
-  z.set('a', 1);
-  z.noteEncoding(3, 5, 1);
+  z.set('a', 1, limits);
   assert.equal(z.encoding, 'listpack');
-  z.set('bbbbbb', 2);
-  z.noteEncoding(3, 5, 6);
+  z.set('bbbbbb', 2, limits);
   assert.equal(z.encoding, 'skiplist');
   z.delete('bbbbbb');
-  z.noteEncoding(3, 5, 0);
+  z.set('c', 2, limits);
   assert.equal(z.encoding, 'skiplist');
   const y = new SortedSet();
-  for (let i = 0; i < 4; i++) {
-    y.set(String(i), i);
-    y.noteEncoding(3, 64, 1);
-  }
+  for (let i = 0; i < 3; i++) y.set(String(i), i, limits);
+  assert.equal(y.encoding, 'listpack');
+  y.set('3', 3, limits);
   assert.equal(y.encoding, 'skiplist');
   assert.equal(y.clone().encoding, 'skiplist');
+  // Updating an existing member never converts.
+  const x = new SortedSet();
+  x.set('a', 1, { maxEntries: 1, maxValue: 64 });
+  x.set('a', 2, { maxEntries: 1, maxValue: 64 });
+  assert.equal(x.encoding, 'listpack');
+});
+
+test('a listpack stores -0 as 0, a skip list keeps the sign', () => {
+  const lp = new SortedSet();
+  lp.set('a', -0);
+  lp.set('b', 1);
+  lp.set('b', -0);
+  assert.ok(Object.is(lp.score('a'), 0));
+  assert.ok(Object.is(lp.score('b'), 0));
+  const sl = new SortedSet('skiplist');
+  sl.set('a', -0);
+  assert.ok(Object.is(sl.score('a'), -0));
+  sl.compactIfFits({ maxEntries: 128, maxValue: 64 });
+  assert.equal(sl.encoding, 'listpack');
+  assert.ok(Object.is(sl.score('a'), 0));
+  const big = new SortedSet('skiplist');
+  big.set('long-member', 1);
+  big.compactIfFits({ maxEntries: 128, maxValue: 4 });
+  assert.equal(big.encoding, 'skiplist');
 });
 
 test('clone is independent', () => {
