@@ -362,6 +362,9 @@ function xreadCommand(group: boolean) {
       const more = argv.length - 1 - i;
       const opt = lower(argv[i]!);
       if (opt === 'block' && more > 0) {
+        if (ctx.fromScript) {
+          throw Errors.custom(`ERR ${group ? 'xreadgroup' : 'xread'} command is not allowed with BLOCK option from scripts`);
+        }
         const t = tryParseBigInt(argv[++i]!);
         if (t === undefined) throw StreamErrors.timeoutNotInteger();
         if (t < 0n) throw Errors.timeoutNegative();

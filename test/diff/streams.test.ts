@@ -699,3 +699,24 @@ test('diff: blocking XREAD/XREADGROUP wake-ups, timeouts and group destruction',
     assert.deepEqual(await transcript(tidings, resp3), await transcript(redis!, resp3));
   }
 });
+
+// Stream replies as seen by Lua scripts (RESP2 and RESP3 conversions) and BLOCK refused in scripts.
+const SCRIPTS = script(`
+  xadd s 1-1 f v
+  xgroup create s g 0
+  eval "return redis.call('xrange', KEYS[1], '-', '+')" 1 s
+  eval "return redis.call('xread', 'streams', KEYS[1], '0')" 1 s
+  eval "redis.setresp(3); return redis.call('xread', 'streams', KEYS[1], '0')" 1 s
+  eval "return redis.call('xinfo', 'stream', KEYS[1])" 1 s
+  eval "return redis.call('xread', 'block', '0', 'streams', KEYS[1], '$')" 1 s
+  eval "return redis.call('xread', 'block', '0', 'streams', KEYS[1])" 1 s
+  eval "return redis.call('xreadgroup', 'group', 'g', 'c', 'block', '0', 'streams', KEYS[1], '>')" 1 s
+  eval "return redis.call('xreadgroup', 'group', 'g', 'c', 'streams', KEYS[1], '>')" 1 s
+  eval "return redis.call('xpending', KEYS[1], 'g')" 1 s
+`);
+
+test('diff: stream commands called from Lua scripts', async (t) => {
+  if (!requireRedisServer(t)) return;
+  await compare(SCRIPTS);
+  await compare(SCRIPTS, true);
+});
