@@ -506,6 +506,74 @@ test(
   `),
 );
 
+test(
+  'with other types: set inputs, WRONGTYPE, TTL, OBJECT ENCODING thresholds, COPY and RENAME',
+  sequence(`
+    set s1 x
+    zadd s1 1 a
+    zunion 2 s1 nokey
+    bzpopmin s1 0
+    sadd s a d e
+    zadd z 1 a 2 b 3 c
+    zunion 2 z s withscores
+    zinter 2 z s withscores
+    zdiff 2 s z withscores
+    zintercard 2 s z
+    zunionstore d 2 z s weights 2 3
+    zrange d 0 -1 withscores
+    zrandmember s
+    zmpop 1 s min
+    zrangestore dst s 0 -1
+    zrange s 0 -1
+    zscan s 0
+    zremrangebyrank s 0 1
+    object encoding d
+    object encoding z
+    expire d 100
+    zunionstore d 1 z
+    ttl d
+    expire d 100
+    zadd d 5 q
+    ttl d
+    zrangestore d z 0 0
+    ttl d
+    zadd big 1 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+    object encoding big
+    zrem big aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+    exists big
+    zadd big 1 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa 2 b
+    zrem big aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+    object encoding big
+    copy big big2
+    object encoding big2
+    zunionstore big3 1 big
+    object encoding big3
+    config set zset-max-listpack-entries 2
+    zadd small 1 a 2 b
+    object encoding small
+    zadd small 3 c
+    object encoding small
+    zunionstore small2 1 small
+    object encoding small2
+    zrangestore small3 small 0 -1
+    object encoding small3
+    config set zset-max-listpack-entries 0
+    zadd zero 1 a
+    object encoding zero
+    config set zset-max-listpack-entries 128
+    config set zset-max-listpack-value 0
+    zadd v0 1 a
+    object encoding v0
+    config set zset-max-listpack-value 64
+    type z
+    del z
+    zcard z
+    zadd z 1 a
+    rename z z2
+    zrange z2 0 -1 withscores
+  `),
+);
+
 test('ZRANDMEMBER random replies have the same shape', async (t) => {
   await both(t, async (pair) => {
     await pair.check(['ZADD', 'r', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e']);
