@@ -82,8 +82,8 @@ export function encodingOf(server: CommandContext['server'], entry: Entry): stri
   }
 }
 
-/** A deep copy of a value for COPY; undefined when the value type cannot be copied. */
-function cloneValue(entry: Entry): Entry | undefined {
+/** A deep copy of a value for COPY. */
+function cloneValue(entry: Entry): Entry {
   const withValue = <T extends Entry['type']>(type: T, value: ValueOf[T]) => ({ type, value, lru: Date.now(), seq: 0 }) as Entry;
   switch (entry.type) {
     case 'string':
@@ -96,10 +96,58 @@ function cloneValue(entry: Entry): Entry | undefined {
       return withValue('zset', entry.value.clone());
     default: {
       const value = entry.value as unknown as { clone?: () => unknown };
-      if (typeof value.clone !== 'function') return undefined;
-      return { type: entry.type, value: value.clone(), lru: Date.now(), seq: 0 } as Entry;
+      const copy = typeof value.clone === 'function' ? value.clone() : deepClone(value);
+      return { type: entry.type, value: copy, lru: Date.now(), seq: 0 } as Entry;
     }
   }
+}
+
+/**
+ * Structural deep copy that keeps prototypes, for value classes without a clone() of their own
+ * (lists, streams). Shared references and cycles are preserved (a consumer referenced from a
+ * group and from its pending entries stays one object in the copy).
+ */
+function deepClone<T>(root: T): T {
+  const seen = new Map<object, unknown>();
+  const visit = (v: unknown): unknown => {
+    if (typeof v !== 'object' || v === null) return v;
+    const known = seen.get(v);
+    if (known !== undefined) return known;
+    if (Buffer.isBuffer(v)) {
+      const b = Buffer.from(v);
+      seen.set(v, b);
+      return b;
+    }
+    if (ArrayBuffer.isView(v)) {
+      const ctor = v.constructor as new (x: ArrayBufferView) => ArrayBufferView;
+      const c = new ctor(v);
+      seen.set(v, c);
+      return c;
+    }
+    if (Array.isArray(v)) {
+      const a: unknown[] = [];
+      seen.set(v, a);
+      for (const x of v) a.push(visit(x));
+      return a;
+    }
+    if (v instanceof Map) {
+      const m = new Map();
+      seen.set(v, m);
+      for (const [k, x] of v) m.set(visit(k), visit(x));
+      return m;
+    }
+    if (v instanceof Set) {
+      const s = new Set();
+      seen.set(v, s);
+      for (const x of v) s.add(visit(x));
+      return s;
+    }
+    const o = Object.create(Object.getPrototypeOf(v) as object) as Record<string, unknown>;
+    seen.set(v, o);
+    for (const k of Object.keys(v)) o[k] = visit((v as Record<string, unknown>)[k]);
+    return o;
+  };
+  return visit(root) as T;
 }
 
 // ------------------------------------------------------------------ generic helpers
@@ -180,7 +228,6 @@ function copy(ctx: CommandContext, argv: Buffer[]): Reply {
     dst.delete(to);
   }
   const clone = cloneValue(entry);
-  if (clone === undefined) throw KeyErrors.copyUnsupportedType();
   dst.setEntry(to, clone, expireAt);
   dst.signalReady(to);
   ctx.server.notifyKeyspaceEvent('g', 'copy_to', to, dst.index);

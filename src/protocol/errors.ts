@@ -120,5 +120,4 @@ export const KeyErrors = {
   lcsNotStrings: e('ERR The specified keys must contain string values'),
   lcsLenAndIdx: e('ERR If you want both the length and indexes, please just use IDX.'),
   lcsTooMuchMemory: e('ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len'),
-  copyUnsupportedType: e('ERR COPY is not supported for this value type'),
 };

@@ -13,7 +13,7 @@ after(async () => {
 });
 
 /** Commands as space-separated words; `\s` is a space inside a word and `\e` an empty argument. */
-export function parseCommands(lines: string): Arg[][] {
+function parseCommands(lines: string): Arg[][] {
   return lines
     .split('\n')
     .map((l) => l.trim())
