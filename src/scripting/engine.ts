@@ -77,15 +77,19 @@ export function sha1hex(data: Buffer | string): string {
 const CHUNK_NAME = cstring('@user_script');
 const MODE_TEXT = cstring('t');
 const PRELUDE_NAME = cstring('=tidings');
+/** Field names as C strings in the WebAssembly heap (allocated once). */
 const K = {
-  err: Buffer.from('err'),
-  ok: Buffer.from('ok'),
-  double: Buffer.from('double'),
-  map: Buffer.from('map'),
-  set: Buffer.from('set'),
-  KEYS: Buffer.from('KEYS'),
-  ARGV: Buffer.from('ARGV'),
+  err: cstring('err'),
+  ok: cstring('ok'),
+  double: cstring('double'),
+  map: cstring('map'),
+  set: cstring('set'),
+  KEYS: cstring('KEYS'),
+  ARGV: cstring('ARGV'),
 };
+/** Small lua_Integer values, so hot paths do not convert with BigInt() on every call. */
+const SMALL_INTS: bigint[] = Array.from({ length: 1025 }, (_, i) => BigInt(i));
+const big = (n: number): bigint => (n <= 1024 && n >= 0 ? SMALL_INTS[n]! : BigInt(n));
 const INT64_MIN = -9223372036854775808n;
 const MAX_NESTING = 1000;
 const HOOK_INSTRUCTIONS = 100_000;
@@ -136,21 +140,21 @@ function numberArgument(L: number, idx: number): Buffer {
 }
 
 function pushInteger(L: number, n: number | bigint): void {
-  m._lua_pushinteger(L, typeof n === 'bigint' ? n : BigInt(n));
+  m._lua_pushinteger(L, typeof n === 'bigint' ? n : big(n));
 }
 
-function setField(L: number, tableIdx: number, key: Buffer): void {
+function setField(L: number, tableIdx: number, key: number): void {
   // Stack: ... table ... value  →  table[key] = value
-  pushBytes(L, key);
+  m._lua_pushstring(L, key);
   m._lua_pushvalue(L, -2);
   m._lua_rawset(L, tableIdx < 0 ? tableIdx - 2 : tableIdx);
   m._lua_settop(L, -2);
 }
 
 /** Push t[key] (raw) for the table at idx. */
-function rawGetField(L: number, idx: number, key: Buffer): number {
+function rawGetField(L: number, idx: number, key: number): number {
   const abs = idx < 0 ? m._lua_gettop(L) + idx + 1 : idx;
-  pushBytes(L, key);
+  m._lua_pushstring(L, key);
   return m._lua_rawget(L, abs);
 }
 
@@ -312,7 +316,7 @@ export class ScriptEngine {
       m._lua_settop(L, 0);
       throw new ReplyError(`${compileError}${message}`);
     }
-    m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(envRef));
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(envRef));
     m._lua_setupvalue(L, -2, 1);
     const ref = m._luaL_ref(L, LUA_REGISTRYINDEX);
     m._lua_settop(L, 0);
@@ -332,7 +336,7 @@ export class ScriptEngine {
     if (this.running) throw new ReplyError('ERR a script is already running');
     const L = this.L;
     m._lua_settop(L, 0);
-    m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.newLibraryRef));
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.newLibraryRef));
     if (m._lua_pcallk(L, 0, 2, 0, 0, 0) !== LUA_OK) {
       m._lua_settop(L, 0);
       throw new ReplyError('ERR not enough memory');
@@ -341,8 +345,8 @@ export class ScriptEngine {
     const envRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     try {
       const chunkRef = this.compile(code, '@user_function', envRef, 'ERR Error compiling function: ');
-      m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.handlerRef));
-      m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(chunkRef));
+      m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.handlerRef));
+      m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(chunkRef));
       m._luaL_unref(L, LUA_REGISTRYINDEX, chunkRef);
       this.raised = undefined;
       this.killRequested = false;
@@ -363,11 +367,11 @@ export class ScriptEngine {
         throw new ReplyError(`ERR Error registering functions: ERR ${message.replace(/[\r\n]+/g, ' ')}`);
       }
       m._lua_settop(L, 0);
-      m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(finishRef));
+      m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(finishRef));
       m._lua_pcallk(L, 0, 1, 0, 0, 0);
       const functions: LuaFunction[] = [];
       for (let i = 1; ; i++) {
-        if (m._lua_rawgeti(L, 1, BigInt(i)) !== LuaType.Table) break;
+        if (m._lua_rawgeti(L, 1, big(i)) !== LuaType.Table) break;
         const entry = m._lua_gettop(L);
         m._lua_rawgeti(L, entry, 1n);
         const name = readBytes(L, -1).toString('latin1');
@@ -408,15 +412,15 @@ export class ScriptEngine {
     if (!m._lua_checkstack(L, keys.length + args.length + 20)) throw new ReplyError('ERR too many arguments for a script');
     let nargs = 0;
     if (chunk === 'user_script') {
-      m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.globalsRef));
+      m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.globalsRef));
       this.pushArray(L, keys);
       setField(L, 1, K.KEYS);
       this.pushArray(L, args);
       setField(L, 1, K.ARGV);
       m._lua_settop(L, 0);
     }
-    m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.handlerRef));
-    m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.handlerRef));
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(ref));
     if (chunk === 'user_function') {
       this.pushArray(L, keys);
       this.pushArray(L, args);
@@ -497,7 +501,7 @@ export class ScriptEngine {
     m._lua_createtable(L, items.length, 0);
     for (let i = 0; i < items.length; i++) {
       pushBytes(L, items[i]!);
-      m._lua_rawseti(L, -2, BigInt(i + 1));
+      m._lua_rawseti(L, -2, big(i + 1));
     }
   }
 
@@ -672,7 +676,7 @@ export class ScriptEngine {
     m._lua_createtable(L, items.length, 0);
     for (let i = 0; i < items.length; i++) {
       this.pushReply(L, items[i]!, depth + 1);
-      m._lua_rawseti(L, -2, BigInt(i + 1));
+      m._lua_rawseti(L, -2, big(i + 1));
     }
   }
 
@@ -747,7 +751,7 @@ export class ScriptEngine {
       m._lua_settop(L, top);
       const items: Reply[] = [];
       for (let i = 1; ; i++) {
-        if (m._lua_rawgeti(L, idx, BigInt(i)) === LuaType.Nil) break;
+        if (m._lua_rawgeti(L, idx, big(i)) === LuaType.Nil) break;
         items.push(this.toReply(L, m._lua_gettop(L), depth + 1));
         m._lua_settop(L, top);
       }

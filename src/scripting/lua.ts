@@ -52,6 +52,7 @@ export interface LuaExports {
   _lua_pushnumber(L: number, n: number): void;
   _lua_pushboolean(L: number, b: number): void;
   _lua_pushlstring(L: number, s: number, len: number): number;
+  _lua_pushstring(L: number, s: number): number;
   _lua_pushlightuserdata(L: number, p: number): void;
   _lua_pushcclosure(L: number, fn: number, n: number): void;
   _lua_pushvalue(L: number, idx: number): void;
@@ -68,7 +69,38 @@ export interface LuaExports {
   _luaL_unref(L: number, t: number, ref: number): void;
 }
 
-const wasm = await LuaWasm.initialize();
+// wasmoon's build wraps every C export in a JS function that re-checks (and formats messages for)
+// runtime assertions on each call, which costs more than many of the calls themselves. Capture the
+// raw WebAssembly exports while the module instantiates and call those directly.
+let rawExports: Record<string, unknown> | undefined;
+const originalInstantiate = WebAssembly.instantiate;
+WebAssembly.instantiate = (async (...args: Parameters<typeof WebAssembly.instantiate>) => {
+  const result = await (originalInstantiate as (...a: unknown[]) => Promise<unknown>)(...args);
+  const instance = result instanceof WebAssembly.Instance ? result : (result as { instance: WebAssembly.Instance }).instance;
+  if (instance && rawExports === undefined) rawExports = instance.exports as Record<string, unknown>;
+  return result;
+}) as typeof WebAssembly.instantiate;
+let wasm: LuaWasm;
+try {
+  wasm = await LuaWasm.initialize();
+} finally {
+  WebAssembly.instantiate = originalInstantiate;
+}
+
+function bindExports(module: Record<string, unknown>, raw: Record<string, unknown> | undefined): LuaExports {
+  const bound: Record<string, unknown> = {};
+  for (const key of Object.keys(module)) {
+    if (!key.startsWith('_') || typeof module[key] !== 'function') continue;
+    const direct = raw?.[key.slice(1)];
+    bound[key] = typeof direct === 'function' ? direct : module[key];
+  }
+  bound.addFunction = (module.addFunction as (...a: unknown[]) => unknown).bind(module);
+  bound.stringToNewUTF8 = (module.stringToNewUTF8 as (...a: unknown[]) => unknown).bind(module);
+  // The heap views are replaced when memory grows: always read them from the module.
+  Object.defineProperty(bound, 'HEAPU8', { get: () => module.HEAPU8 });
+  Object.defineProperty(bound, 'HEAPU32', { get: () => module.HEAPU32 });
+  return bound as unknown as LuaExports;
+}
 
 /** The WebAssembly module shared by every ScriptEngine in this process (each has its own lua_State). */
-export const lua = wasm.module as unknown as LuaExports;
+export const lua = bindExports(wasm.module as unknown as Record<string, unknown>, rawExports);
