@@ -1,4 +1,377 @@
-// hashes command group. (Stub: filled in by the hashes work.)
-import type { CommandSpec } from './types.js';
+// Hash commands: HSET and friends, counters (HINCRBY, HINCRBYFLOAT), HRANDFIELD and HSCAN.
+//
+// A hash is a Map from latin1 field name to value bytes; a Map keeps insertion order, which is
+// the order Redis 7.0 replies in while the hash is a small "listpack". Past
+// hash-max-listpack-entries fields, or a field or value longer than hash-max-listpack-value,
+// Redis converts it (one way) to a hash table; we track that so OBJECT ENCODING, HSCAN (a
+// listpack is returned whole) and HRANDFIELD match.
+import type { Config } from '../config/config.js';
+import { Errors } from '../protocol/errors.js';
+import { addLongDouble, formatLongDouble, parseLongDouble, tryParseBigInt } from '../protocol/numbers.js';
+import { MapReply, OK, ReplyError, type Reply } from '../protocol/reply.js';
+import { globMatch } from '../pubsub/glob.js';
+import { distinctSample, indexAdd, indexOf, indexRemove, parseCursor, parseRandCount, parseScanOptions } from './sets.js';
+import type { CommandContext, CommandSpec } from './types.js';
 
-export const specs: CommandSpec[] = [];
+type Hash = Map<string, Buffer>;
+
+const err = (text: string) => () => new ReplyError(text);
+const HashErrors = {
+  notInteger: err('ERR hash value is not an integer'),
+  notFloat: err('ERR hash value is not a float'),
+  nanOrInfinity: err('ERR value is NaN or Infinity'),
+};
+
+// ---------------------------------------------------------------- encoding
+
+type HashEncoding = 'listpack' | 'hashtable';
+const encodings = new WeakMap<Hash, HashEncoding>();
+
+interface Limits {
+  entries: number;
+  value: number;
+}
+
+function limitsOf(config: Config): Limits {
+  return { entries: config.number('hash-max-listpack-entries'), value: config.number('hash-max-listpack-value') };
+}
+
+function hashEncoding(hash: Hash, limits: Limits): HashEncoding {
+  let encoding = encodings.get(hash);
+  if (encoding === undefined) {
+    // A hash built elsewhere (COPY, RESTORE): judge by its contents, as loading it would.
+    let fits = hash.size <= limits.entries;
+    if (fits) {
+      for (const [field, value] of hash) {
+        if (field.length > limits.value || value.length > limits.value) {
+          fits = false;
+          break;
+        }
+      }
+    }
+    encoding = fits ? 'listpack' : 'hashtable';
+    encodings.set(hash, encoding);
+  }
+  return encoding;
+}
+
+/** OBJECT ENCODING of a hash by Redis 7.0's rules: "listpack" or "hashtable". */
+export function encodingOf(value: Hash, config: Config): string {
+  return hashEncoding(value, limitsOf(config));
+}
+
+// ---------------------------------------------------------------- helpers
+
+const keyOf = (buf: Buffer): string => buf.toString('latin1');
+const fieldOf = (buf: Buffer): string => buf.toString('latin1');
+const fieldReply = (field: string): Buffer => Buffer.from(field, 'latin1');
+
+/** Store field = value (copying the bytes); converts the encoding as Redis does. True if new. */
+function setField(hash: Hash, field: string, value: Buffer, limits: Limits): boolean {
+  const isNew = !hash.has(field);
+  hash.set(field, Buffer.from(value));
+  if (isNew) indexAdd(hash, field);
+  if (hashEncoding(hash, limits) === 'listpack') {
+    if (field.length > limits.value || value.length > limits.value || hash.size > limits.entries) encodings.set(hash, 'hashtable');
+  }
+  return isNew;
+}
+
+/** The hash at `key` for writing, created (not yet stored) when missing. */
+function hashForWrite(ctx: CommandContext, key: string): { hash: Hash; created: boolean } {
+  const existing = ctx.db.getWrite(key, 'hash');
+  if (existing !== undefined) return { hash: existing, created: false };
+  const hash: Hash = new Map();
+  encodings.set(hash, 'listpack');
+  return { hash, created: true };
+}
+
+function commit(ctx: CommandContext, key: string, hash: Hash, created: boolean, event: string): void {
+  if (created) ctx.db.set(key, 'hash', hash);
+  else ctx.db.modified(key);
+  ctx.notify('h', event, key);
+}
+
+// ---------------------------------------------------------------- commands
+
+function hset(ctx: CommandContext, argv: Buffer[], name: string): Reply {
+  if (argv.length % 2 !== 0) throw Errors.wrongArity(name);
+  const key = keyOf(argv[1]!);
+  const limits = limitsOf(ctx.server.config);
+  const { hash, created } = hashForWrite(ctx, key);
+  let added = 0;
+  for (let i = 2; i < argv.length; i += 2) if (setField(hash, fieldOf(argv[i]!), argv[i + 1]!, limits)) added++;
+  commit(ctx, key, hash, created, 'hset');
+  return name === 'hmset' ? OK : added;
+}
+
+function hsetnx(ctx: CommandContext, argv: Buffer[]): Reply {
+  const key = keyOf(argv[1]!);
+  const field = fieldOf(argv[2]!);
+  const { hash, created } = hashForWrite(ctx, key);
+  if (hash.has(field)) return 0;
+  setField(hash, field, argv[3]!, limitsOf(ctx.server.config));
+  commit(ctx, key, hash, created, 'hset');
+  return 1;
+}
+
+function hdel(ctx: CommandContext, argv: Buffer[]): Reply {
+  const key = keyOf(argv[1]!);
+  const hash = ctx.db.getWrite(key, 'hash');
+  if (hash === undefined) return 0;
+  let removed = 0;
+  for (let i = 2; i < argv.length; i++) {
+    const field = fieldOf(argv[i]!);
+    if (hash.delete(field)) {
+      indexRemove(hash, field);
+      removed++;
+      if (hash.size === 0) break;
+    }
+  }
+  if (removed > 0) {
+    ctx.notify('h', 'hdel', key);
+    if (hash.size === 0) {
+      ctx.db.delete(key);
+      ctx.notify('g', 'del', key);
+    } else {
+      ctx.db.modified(key);
+    }
+  }
+  return removed;
+}
+
+function hincrby(ctx: CommandContext, argv: Buffer[]): Reply {
+  const increment = tryParseBigInt(argv[3]!);
+  if (increment === undefined) throw Errors.notInteger();
+  const key = keyOf(argv[1]!);
+  const field = fieldOf(argv[2]!);
+  const { hash, created } = hashForWrite(ctx, key);
+  const current = hash.get(field);
+  let value = 0n;
+  if (current !== undefined) {
+    const parsed = tryParseBigInt(current);
+    if (parsed === undefined) throw HashErrors.notInteger();
+    value = parsed;
+  }
+  const result = value + increment;
+  if (result > 2n ** 63n - 1n || result < -(2n ** 63n)) throw Errors.overflow();
+  setField(hash, field, Buffer.from(result.toString()), limitsOf(ctx.server.config));
+  commit(ctx, key, hash, created, 'hincrby');
+  return result;
+}
+
+function hincrbyfloat(ctx: CommandContext, argv: Buffer[]): Reply {
+  const increment = parseLongDouble(argv[3]!);
+  if (increment === undefined) throw Errors.notFloat();
+  if ('inf' in increment) throw HashErrors.nanOrInfinity();
+  const key = keyOf(argv[1]!);
+  const field = fieldOf(argv[2]!);
+  const { hash, created } = hashForWrite(ctx, key);
+  const current = hash.get(field);
+  let value = parseLongDouble('0')!;
+  if (current !== undefined) {
+    const parsed = parseLongDouble(current);
+    if (parsed === undefined) throw HashErrors.notFloat();
+    value = parsed;
+  }
+  const sum = addLongDouble(value, increment);
+  if (sum === undefined || 'inf' in sum) throw Errors.incrNaN();
+  const text = Buffer.from(formatLongDouble(sum));
+  setField(hash, field, text, limitsOf(ctx.server.config));
+  commit(ctx, key, hash, created, 'hincrbyfloat');
+  return text;
+}
+
+function hgetall(ctx: CommandContext, argv: Buffer[]): Reply {
+  const hash = ctx.db.getRead(keyOf(argv[1]!), 'hash');
+  const entries: Reply[] = [];
+  if (hash !== undefined) for (const [field, value] of hash) entries.push(fieldReply(field), value);
+  return new MapReply(entries);
+}
+
+/** Fields with values: flat in RESP2, [field, value] pairs in RESP3 (HRANDFIELD WITHVALUES). */
+function pairs(ctx: CommandContext, hash: Hash, fields: string[], withValues: boolean): Reply {
+  if (!withValues) return fields.map(fieldReply);
+  if (ctx.client.proto === 3) return fields.map((f) => [fieldReply(f), hash.get(f)!]);
+  const out: Reply[] = [];
+  for (const f of fields) out.push(fieldReply(f), hash.get(f)!);
+  return out;
+}
+
+function hrandfield(ctx: CommandContext, argv: Buffer[]): Reply {
+  const key = keyOf(argv[1]!);
+  if (argv.length === 2) {
+    const hash = ctx.db.getRead(key, 'hash');
+    if (hash === undefined) return null;
+    return fieldReply(indexOf(hash).random());
+  }
+  const count = parseRandCount(argv[2]!);
+  let withValues = false;
+  if (argv.length === 4) {
+    if (argv[3]!.toString('latin1').toLowerCase() !== 'withvalues') throw Errors.syntax();
+    withValues = true;
+  } else if (argv.length > 4) {
+    throw Errors.syntax();
+  }
+  const hash = ctx.db.getRead(key, 'hash');
+  if (hash === undefined || count === 0) return [];
+  if (count < 0) {
+    const index = indexOf(hash);
+    const picks: string[] = [];
+    for (let i = 0; i < -count; i++) picks.push(index.random());
+    return pairs(ctx, hash, picks, withValues);
+  }
+  if (count >= hash.size) return pairs(ctx, hash, [...hash.keys()], withValues);
+  let picks = distinctSample(hash, count);
+  if (hashEncoding(hash, limitsOf(ctx.server.config)) === 'listpack') {
+    // A listpack sample comes back in the hash's own order.
+    const chosen = new Set(picks);
+    picks = [...hash.keys()].filter((f) => chosen.has(f));
+  }
+  return pairs(ctx, hash, picks, withValues);
+}
+
+function hscan(ctx: CommandContext, argv: Buffer[]): Reply {
+  const cursor = parseCursor(argv[2]!);
+  const hash = ctx.db.getRead(keyOf(argv[1]!), 'hash');
+  if (hash === undefined) return ['0', []];
+  const options = parseScanOptions(argv, 3);
+  let fields: string[];
+  let next = 0;
+  if (hashEncoding(hash, limitsOf(ctx.server.config)) === 'listpack') {
+    // Like Redis, a compact hash is returned whole in one call.
+    fields = [...hash.keys()];
+  } else {
+    const step = indexOf(hash).scan(cursor, options.count);
+    fields = step.members;
+    next = step.next;
+  }
+  const pattern = options.pattern;
+  const out: Reply[] = [];
+  for (const f of fields) {
+    if (pattern !== undefined && pattern !== '*' && !globMatch(pattern, f)) continue;
+    const value = hash.get(f);
+    if (value !== undefined) out.push(fieldReply(f), value);
+  }
+  return [String(next), out];
+}
+
+// ---------------------------------------------------------------- specs
+
+const WRITE_FAST = ['@write', '@hash', '@fast'];
+const READ_FAST = ['@read', '@hash', '@fast'];
+const READ_SLOW = ['@read', '@hash', '@slow'];
+
+const read = (ctx: CommandContext, argv: Buffer[]): Hash | undefined => ctx.db.getRead(keyOf(argv[1]!), 'hash');
+
+export const specs: CommandSpec[] = [
+  {
+    name: 'hset',
+    arity: -4,
+    flags: ['write', 'denyoom', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    categories: WRITE_FAST,
+    handler: (ctx, argv) => hset(ctx, argv, 'hset'),
+  },
+  { name: 'hsetnx', arity: 4, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1, categories: WRITE_FAST, handler: hsetnx },
+  {
+    name: 'hget',
+    arity: 3,
+    flags: ['readonly', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    categories: READ_FAST,
+    handler: (ctx, argv) => read(ctx, argv)?.get(fieldOf(argv[2]!)) ?? null,
+  },
+  {
+    name: 'hmget',
+    arity: -3,
+    flags: ['readonly', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    categories: READ_FAST,
+    handler: (ctx, argv) => {
+      const hash = read(ctx, argv);
+      return argv.slice(2).map((f) => hash?.get(fieldOf(f)) ?? null);
+    },
+  },
+  {
+    name: 'hmset',
+    arity: -4,
+    flags: ['write', 'denyoom', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    categories: WRITE_FAST,
+    handler: (ctx, argv) => hset(ctx, argv, 'hmset'),
+  },
+  { name: 'hgetall', arity: 2, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1, categories: READ_SLOW, handler: hgetall },
+  { name: 'hdel', arity: -3, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1, categories: WRITE_FAST, handler: hdel },
+  {
+    name: 'hexists',
+    arity: 3,
+    flags: ['readonly', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    categories: READ_FAST,
+    handler: (ctx, argv) => (read(ctx, argv)?.has(fieldOf(argv[2]!)) ? 1 : 0),
+  },
+  {
+    name: 'hlen',
+    arity: 2,
+    flags: ['readonly', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    categories: READ_FAST,
+    handler: (ctx, argv) => read(ctx, argv)?.size ?? 0,
+  },
+  {
+    name: 'hkeys',
+    arity: 2,
+    flags: ['readonly'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    categories: READ_SLOW,
+    handler: (ctx, argv) => [...(read(ctx, argv)?.keys() ?? [])].map(fieldReply),
+  },
+  {
+    name: 'hvals',
+    arity: 2,
+    flags: ['readonly'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    categories: READ_SLOW,
+    handler: (ctx, argv) => [...(read(ctx, argv)?.values() ?? [])],
+  },
+  { name: 'hincrby', arity: 4, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1, categories: WRITE_FAST, handler: hincrby },
+  {
+    name: 'hincrbyfloat',
+    arity: 4,
+    flags: ['write', 'denyoom', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    categories: WRITE_FAST,
+    handler: hincrbyfloat,
+  },
+  {
+    name: 'hstrlen',
+    arity: 3,
+    flags: ['readonly', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    categories: READ_FAST,
+    handler: (ctx, argv) => read(ctx, argv)?.get(fieldOf(argv[2]!))?.length ?? 0,
+  },
+  { name: 'hrandfield', arity: -2, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1, categories: READ_SLOW, handler: hrandfield },
+  { name: 'hscan', arity: -3, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1, categories: READ_SLOW, handler: hscan },
+];

@@ -1,0 +1,112 @@
+// List deque: checked against a plain array model under random operations, plus edge cases.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { List } from '../../src/types/list.js';
+
+const b = (s: string | number) => Buffer.from(String(s));
+const strings = (list: List) => list.toArray().map((x) => x.toString());
+
+test('push and pop at both ends, index access', () => {
+  const list = new List();
+  assert.equal(list.length, 0);
+  assert.equal(list.popFront(), undefined);
+  assert.equal(list.popBack(), undefined);
+  list.pushBack(b('b'));
+  list.pushFront(b('a'));
+  list.pushBack(b('c'));
+  assert.deepEqual(strings(list), ['a', 'b', 'c']);
+  assert.equal(list.get(0)!.toString(), 'a');
+  assert.equal(list.get(2)!.toString(), 'c');
+  assert.equal(list.get(3), undefined);
+  assert.equal(list.get(-1), undefined);
+  list.set(1, b('B'));
+  assert.equal(list.popFront()!.toString(), 'a');
+  assert.equal(list.popBack()!.toString(), 'c');
+  assert.deepEqual(strings(list), ['B']);
+  assert.throws(() => list.set(5, b('x')), RangeError);
+});
+
+test('grows past its initial capacity while wrapped around, and shrinks after draining', () => {
+  const list = new List();
+  for (let i = 0; i < 5; i++) list.pushFront(b(`f${i}`));
+  for (let i = 0; i < 5000; i++) list.pushBack(b(i));
+  assert.equal(list.length, 5005);
+  assert.equal(list.get(0)!.toString(), 'f4');
+  assert.equal(list.get(5)!.toString(), '0');
+  assert.equal(list.get(5004)!.toString(), '4999');
+  for (let i = 0; i < 5000; i++) list.popBack();
+  assert.deepEqual(strings(list), ['f4', 'f3', 'f2', 'f1', 'f0']);
+});
+
+test('insertAt, removeAt, removeValue, trim and range', () => {
+  const list = new List(['a', 'b', 'c', 'd', 'e'].map(b));
+  list.insertAt(1, b('x'));
+  list.insertAt(5, b('y'));
+  list.insertAt(0, b('start'));
+  list.insertAt(list.length, b('end'));
+  assert.deepEqual(strings(list), ['start', 'a', 'x', 'b', 'c', 'd', 'y', 'e', 'end']);
+  assert.equal(list.removeAt(2)!.toString(), 'x');
+  assert.equal(list.removeAt(6)!.toString(), 'e');
+  assert.equal(list.removeAt(100), undefined);
+  assert.deepEqual(strings(list), ['start', 'a', 'b', 'c', 'd', 'y', 'end']);
+  assert.deepEqual(list.range(-5, 2).map(String), ['start', 'a', 'b']);
+  assert.deepEqual(list.range(5, 100).map(String), ['y', 'end']);
+  list.trim(1, 4);
+  assert.deepEqual(strings(list), ['a', 'b', 'c', 'd']);
+  list.trim(3, 1);
+  assert.equal(list.length, 0);
+
+  const r = new List(['a', 'x', 'a', 'y', 'a', 'z', 'a'].map(b));
+  assert.equal(r.removeValue(b('a'), 2), 2);
+  assert.deepEqual(strings(r), ['x', 'y', 'a', 'z', 'a']);
+  assert.equal(r.removeValue(b('a'), -1), 1);
+  assert.deepEqual(strings(r), ['x', 'y', 'a', 'z']);
+  assert.equal(r.removeValue(b('q'), 0), 0);
+  assert.equal(r.removeValue(b('a'), 0), 1);
+  assert.deepEqual([...r].map(String), ['x', 'y', 'z']);
+});
+
+test('random operations agree with an array model', () => {
+  let seed = 12345;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const list = new List();
+  const model: string[] = [];
+  for (let step = 0; step < 20000; step++) {
+    const op = rand(8);
+    const v = String(rand(50));
+    if (op === 0) (list.pushBack(b(v)), model.push(v));
+    else if (op === 1) (list.pushFront(b(v)), model.unshift(v));
+    else if (op === 2) assert.equal(list.popFront()?.toString(), model.shift());
+    else if (op === 3) assert.equal(list.popBack()?.toString(), model.pop());
+    else if (op === 4) {
+      const i = rand(model.length + 1);
+      list.insertAt(i, b(v));
+      model.splice(i, 0, v);
+    } else if (op === 5 && model.length > 0) {
+      const i = rand(model.length);
+      assert.equal(list.removeAt(i)!.toString(), model.splice(i, 1)[0]);
+    } else if (op === 6 && model.length > 0) {
+      const i = rand(model.length);
+      assert.equal(list.get(i)!.toString(), model[i]);
+    } else if (op === 7 && rand(20) === 0) {
+      const count = rand(5) - 2;
+      let removed = 0;
+      if (count >= 0) {
+        for (let i = 0; i < model.length && (count === 0 || removed < count); ) {
+          if (model[i] === v) (model.splice(i, 1), removed++);
+          else i++;
+        }
+      } else {
+        for (let i = model.length - 1; i >= 0 && removed < -count; i--) {
+          if (model[i] === v) (model.splice(i, 1), removed++);
+        }
+      }
+      assert.equal(list.removeValue(b(v), count), removed);
+    }
+    assert.equal(list.length, model.length);
+  }
+  assert.deepEqual(strings(list), model);
+});
