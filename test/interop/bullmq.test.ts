@@ -53,7 +53,7 @@ test('a job completes and QueueEvents reports it with the return value', async (
   assert.equal(await finished.getState(), 'completed');
   await waitFor(() => completed.find((e) => e.jobId === job.id), 'completed event');
   const counts = await queue.getJobCounts('completed', 'waiting', 'active', 'failed');
-  assert.deepEqual(counts, { completed: 1, waiting: 0, active: 0, failed: 0 });
+  assert.deepEqual([counts.completed, counts.waiting, counts.active, counts.failed], [1, 0, 0, 0]);
 });
 
 test('a failing job is retried with backoff, and one that keeps failing ends failed', async () => {
