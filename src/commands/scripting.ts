@@ -134,6 +134,9 @@ function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean): S
         if (spec.message.startsWith('ERR wrong number of arguments')) {
           return new ReplyError('ERR Wrong number of args calling Redis command from script');
         }
+        if (spec.message.startsWith('ERR unknown subcommand')) {
+          return new ReplyError('ERR Unknown Redis command called from script');
+        }
         return spec;
       }
       if (spec.flags.includes('noscript')) return new ReplyError('ERR This Redis command is not allowed from script');

@@ -293,6 +293,9 @@ export class ScriptEngine {
     if (this.closed) return;
     this.closed = true;
     m._lua_close(this.L);
+    // Free this engine's slots in the shared function table (servers come and go in tests).
+    for (const ptr of this.functionRefs) m.removeFunction(ptr);
+    this.functionRefs.length = 0;
   }
 
   // ------------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ export interface LuaExports {
   _free(ptr: number): void;
   _realloc(ptr: number, size: number): number;
   addFunction(fn: (...args: number[]) => number | void, signature: string): number;
+  removeFunction(ptr: number): void;
   stringToNewUTF8(text: string): number;
   _lua_newstate(alloc: number, ud: number): number;
   _lua_close(L: number): void;
@@ -95,6 +96,7 @@ function bindExports(module: Record<string, unknown>, raw: Record<string, unknow
     bound[key] = typeof direct === 'function' ? direct : module[key];
   }
   bound.addFunction = (module.addFunction as (...a: unknown[]) => unknown).bind(module);
+  bound.removeFunction = (module.removeFunction as (...a: unknown[]) => unknown).bind(module);
   bound.stringToNewUTF8 = (module.stringToNewUTF8 as (...a: unknown[]) => unknown).bind(module);
   // The heap views are replaced when memory grows: always read them from the module.
   Object.defineProperty(bound, 'HEAPU8', { get: () => module.HEAPU8 });

@@ -173,6 +173,41 @@ test('PUBLISH from a script reaches subscribers; RESP3 client gets RESP3 types',
   c.close();
 });
 
+test('scripts are atomic: blocked clients are served only after the script, from its final state', async () => {
+  const c = await fresh();
+  const waiter = await srv.connect();
+  waiter.send('BLPOP', 'jobs', '0');
+  await new Promise((r) => setTimeout(r, 50));
+  // Push and take back inside one script: the waiter must not see the transient element.
+  assert.equal(await c.call('EVAL', "redis.call('lpush', KEYS[1], 'transient') return redis.call('rpop', KEYS[1])", '1', 'jobs'), 'transient');
+  assert.equal(await waiter.silentFor(100), true);
+  // Two pushes: the waiter gets one element after the script, the other stays.
+  assert.equal(await c.call('EVAL', "redis.call('rpush', KEYS[1], 'a') return redis.call('rpush', KEYS[1], 'b')", '1', 'jobs'), 2);
+  assert.deepEqual(plain(await waiter.read()), ['jobs', 'a']);
+  assert.deepEqual(await c.call('LRANGE', 'jobs', '0', '-1'), ['b']);
+  // Blocking commands called by a script do not block.
+  const blpop = await c.call('EVAL', "return redis.pcall('blpop', 'empty', '0')", '0');
+  assert.ok(blpop === null || (typeof blpop === 'object' && blpop !== null && 'error' in blpop));
+  waiter.close();
+  c.close();
+});
+
+test('a script write invalidates WATCH; EVAL inside MULTI runs at EXEC', async () => {
+  const c = await fresh();
+  const other = await srv.connect();
+  await c.call('SET', 'w', '1');
+  assert.equal(await c.call('WATCH', 'w'), 'OK');
+  assert.equal(await other.call('EVAL', "return redis.call('incr', KEYS[1])", '1', 'w'), 2);
+  assert.equal(await c.call('MULTI'), 'OK');
+  assert.equal(await c.call('EVAL', "return redis.call('incr', KEYS[1])", '1', 'w'), 'QUEUED');
+  assert.equal(await c.call('EXEC'), null);
+  assert.equal(await c.call('MULTI'), 'OK');
+  assert.equal(await c.call('EVAL', "return redis.call('incr', KEYS[1])", '1', 'w'), 'QUEUED');
+  assert.deepEqual(await c.call('EXEC'), [3]);
+  other.close();
+  c.close();
+});
+
 test('binary safety: every byte value round-trips through KEYS and ARGV', async () => {
   const c = await fresh();
   const all = Buffer.alloc(256);
