@@ -343,9 +343,14 @@ function deliverHistory(
   if (start === undefined) return out;
   consumer.pending.forEachFrom(start, (pending) => {
     const entry = stream.get(pending.id);
-    out.push(entry === undefined ? [pending.id.toString(), NULL_ARRAY] : entryReply(entry.id, entry.fields));
-    pending.deliveryTime = now;
-    pending.deliveryCount++;
+    if (entry === undefined) {
+      // Deleted since delivery: reported with a null body, and not counted as a new delivery.
+      out.push([pending.id.toString(), NULL_ARRAY]);
+    } else {
+      out.push(entryReply(entry.id, entry.fields));
+      pending.deliveryTime = now;
+      pending.deliveryCount++;
+    }
     return count === 0 || out.length < count;
   });
   return out;

@@ -335,6 +335,8 @@ test('XREADGROUP: >, history, COUNT, NOACK, errors', async () => {
     await raw(c, 'XREADGROUP', 'GROUP', 'g', 'alice', 'STREAMS', 's', '0'),
     '*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-1\r\n*-1\r\n',
   );
+  // ...and is not counted as a delivery (1 from '>' and 1 from the first history read).
+  assert.equal(((await c.call('XPENDING', 's', 'g', '-', '+', '1')) as number[][])[0]![3], 2);
   assert.deepEqual(await c.call('XREADGROUP', 'GROUP', 'g', 'carol', 'STREAMS', 's', '>'), [['s', [['4-1', ['n', '4']]]]]);
   assert.equal(await raw(c, 'XREADGROUP', 'GROUP', 'g', 'carol', 'STREAMS', 's', '>'), '*-1\r\n');
   assert.deepEqual(

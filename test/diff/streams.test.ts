@@ -768,3 +768,44 @@ test('diff: random append/delete/trim/range sequences', async (t) => {
     assert.ok(hits.length > 50, `${hits.length} non-empty ranges`);
   }
 });
+
+// Random consumer-group traffic: deliveries, acks, claims, deletions, SETID; compared including
+// XPENDING and XINFO GROUPS (entries-read and lag).
+function randomGroupScript(seed: number, steps: number): string[] {
+  let state = seed;
+  const rand = (n: number) => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return Math.floor(state / 65536) % n;
+  };
+  let ms = 0;
+  const lines = ['xgroup create q g $ mkstream', 'xgroup create q h 0'];
+  const id = () => `${rand(ms + 2)}-${rand(2)}`;
+  const consumer = () => ['alice', 'bob', 'carol'][rand(3)]!;
+  for (let i = 0; i < steps; i++) {
+    const op = rand(100);
+    if (op < 30) lines.push(`xadd q ${++ms}-${rand(2)} f ${i}`);
+    else if (op < 45) lines.push(`xreadgroup group ${rand(2) ? 'g' : 'h'} ${consumer()} count ${1 + rand(4)}${rand(5) ? '' : ' noack'} streams q >`);
+    else if (op < 50) lines.push(`xreadgroup group g ${consumer()} count ${rand(4)} streams q ${id()}`);
+    else if (op < 60) lines.push(`xack q g ${id()} ${id()} ${id()}`);
+    else if (op < 65) lines.push(`xdel q ${id()}`);
+    else if (op < 70) lines.push(`xclaim q g ${consumer()} 0 ${id()} ${id()}${rand(2) ? ' justid' : ''}${rand(4) ? '' : ' force'}`);
+    else if (op < 75) lines.push(`xautoclaim q g ${consumer()} 0 ${id()} count ${1 + rand(5)}${rand(2) ? ' justid' : ''}`);
+    else if (op < 78) lines.push(`xgroup setid q ${rand(2) ? 'g' : 'h'} ${rand(3) ? id() : '$'}${rand(2) ? ` entriesread ${rand(ms + 1)}` : ''}`);
+    else if (op < 80) lines.push(`xtrim q maxlen ${rand(2) ? '~ ' : ''}${rand(40)}`);
+    else if (op < 88) lines.push('xinfo groups q');
+    else if (op < 94) lines.push('xpending q g');
+    else if (op < 97) lines.push(`xpending q g - + ${rand(10)} ${consumer()}`);
+    else lines.push(`xinfo consumers q g`);
+  }
+  lines.push('xinfo stream q full');
+  return lines;
+}
+
+test('diff: random consumer-group sequences (PEL, claims, entries-read, lag)', async (t) => {
+  if (!requireRedisServer(t)) return;
+  for (const seed of [3, 11, 2024]) {
+    const transcript = (await compare(randomGroupScript(seed, 1200))) as { line: string; reply: unknown }[];
+    const delivered = transcript.filter((x) => x.line.includes(' >') && JSON.stringify(x.reply).includes('bulk:f'));
+    assert.ok(delivered.length > 50, `${delivered.length} deliveries`);
+  }
+});
