@@ -225,7 +225,11 @@ export class ScriptEngine {
     m._lua_pushcclosure(L, fn((Lc) => this.redisSha1(Lc)), 0);
     m._lua_pushlightuserdata(L, 0);
     m._lua_pushcclosure(L, fn(() => 0), 0);
-    status = m._lua_pcallk(L, 7, 4, 0, 0, 0);
+    m._lua_pushcclosure(L, fn((Lc) => {
+      m._lua_pushboolean(Lc, this.running && (this.killRequested || (this.deadline !== 0 && Date.now() > this.deadline)) ? 1 : 0);
+      return 1;
+    }), 0);
+    status = m._lua_pcallk(L, 8, 4, 0, 0, 0);
     if (status !== LUA_OK) throw new Error(`Lua prelude: ${readBytes(L, -1).toString()}`);
     this.newLibraryRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     this.globalsRef = m._luaL_ref(L, LUA_REGISTRYINDEX);

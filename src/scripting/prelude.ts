@@ -6,7 +6,7 @@
 // the libraries are small; they follow the observable behaviour of the C libraries Redis bundles.
 
 export const PRELUDE = String.raw`
-local host_call, host_pcall, host_log, host_setresp, host_sha1, host_null, host_setrepl = ...
+local host_call, host_pcall, host_log, host_setresp, host_sha1, host_null, host_setrepl, host_killed = ...
 
 local type, pairs, ipairs, next, select, error, tostring, tonumber, setmetatable, getmetatable =
       type, pairs, ipairs, next, select, error, tostring, tonumber, setmetatable, getmetatable
@@ -50,6 +50,17 @@ _G.error = function(msg, level)
   if level > 0 then level = level + 1 end
   return raw_error(msg, level)
 end
+
+-- A script stopped for running too long must not catch that error and go on: pcall, xpcall and
+-- coroutine.resume re-raise any error once the script has been told to stop.
+local raw_pcall, raw_xpcall, raw_resume = pcall, xpcall, coroutine.resume
+local function reraise_if_killed(ok, ...)
+  if not ok and host_killed() then raw_error((...), 0) end
+  return ok, ...
+end
+_G.pcall = function(f, ...) return reraise_if_killed(raw_pcall(f, ...)) end
+_G.xpcall = function(f, handler, ...) return reraise_if_killed(raw_xpcall(f, handler, ...)) end
+coroutine.resume = function(co, ...) return reraise_if_killed(raw_resume(co, ...)) end
 
 -- Lua 5.1 compatibility.
 unpack = tunpack

@@ -176,6 +176,17 @@ test('time limit aborts a runaway script and the VM stays usable', () => {
   assert.equal(evalRaw('return 1'), ':1\r\n');
 });
 
+test('a script cannot catch the time-limit error with pcall and keep running', () => {
+  const src = 'while true do pcall(function() while true do end end) end';
+  const reply = engine.run(engine.load(Buffer.from(src)), [], [], fakeHost(), { timeLimitMs: 50 });
+  assert.ok(reply instanceof ReplyError);
+  assert.match(reply.message, /Script killed by Tidings/);
+  const co = 'while true do coroutine.resume(coroutine.create(function() while true do end end)) end';
+  const reply2 = engine.run(engine.load(Buffer.from(co)), [], [], fakeHost(), { timeLimitMs: 50 });
+  assert.ok(reply2 instanceof ReplyError);
+  assert.equal(evalRaw("return {pcall(error, 'x')}"), '*2\r\n$-1\r\n$1\r\nx\r\n');
+});
+
 test('memory limit turns a runaway allocation into an error', () => {
   const small = new ScriptEngine({ memoryLimit: 16 * 1024 * 1024 });
   try {
