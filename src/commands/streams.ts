@@ -18,12 +18,28 @@ import {
 const latin1 = (b: Buffer): string => b.toString('latin1');
 const lower = (b: Buffer): string => b.toString('latin1').toLowerCase();
 
+/** Node size limits per server, re-read after CONFIG SET (XADD is hot; config lookups are not free). */
+const limitsByServer = new WeakMap<object, StreamLimits>();
+const watchedServers = new WeakSet<object>();
+
 function limitsOf(ctx: CommandContext): StreamLimits {
-  const config = ctx.server.config;
-  return {
-    maxEntries: config.number('stream-node-max-entries'),
-    maxBytes: config.number('stream-node-max-bytes'),
-  };
+  const server = ctx.server;
+  let limits = limitsByServer.get(server);
+  if (limits === undefined) {
+    const config = server.config;
+    limits = {
+      maxEntries: config.number('stream-node-max-entries'),
+      maxBytes: config.number('stream-node-max-bytes'),
+    };
+    limitsByServer.set(server, limits);
+    if (!watchedServers.has(server)) {
+      watchedServers.add(server);
+      config.onChange((name) => {
+        if (name.startsWith('stream-node-max-')) limitsByServer.delete(server);
+      });
+    }
+  }
+  return limits;
 }
 
 function readStream(ctx: CommandContext, key: string): Stream | undefined {
@@ -180,7 +196,7 @@ function parseTrimArgs(ctx: CommandContext, argv: Buffer[], xadd: boolean): Trim
     if (!args.approx) throw StreamErrors.limitWithoutApprox();
   } else if (args.approx) {
     // Approximate trimming is bounded by default so one call cannot stall the server.
-    let limit = 100 * ctx.server.config.number('stream-node-max-entries');
+    let limit = 100 * limitsOf(ctx).maxEntries;
     if (limit <= 0 || limit > 1_000_000) limit = limit <= 0 ? 10_000 : 1_000_000;
     args.limit = limit;
   }

@@ -586,3 +586,16 @@ test('keyspace notifications for stream events', async () => {
   await c.call('CONFIG', 'SET', 'notify-keyspace-events', '');
   sub.close();
 });
+
+test('CONFIG SET stream-node-max-entries changes node size (radix-tree-keys, ~ trimming)', async () => {
+  await c.call('CONFIG', 'SET', 'stream-node-max-entries', '10');
+  try {
+    await fill('n', 35);
+    const info = (await c.call('XINFO', 'STREAM', 'n')) as unknown[];
+    assert.deepEqual(info.slice(2, 4), ['radix-tree-keys', 4]);
+    assert.equal(await c.call('XTRIM', 'n', 'MAXLEN', '~', '12'), 20);
+    assert.equal(await c.call('XLEN', 'n'), 15);
+  } finally {
+    await c.call('CONFIG', 'SET', 'stream-node-max-entries', '100');
+  }
+});

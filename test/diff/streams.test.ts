@@ -261,6 +261,20 @@ const APPROX = [
   'xinfo stream a',
 ];
 
+// Node size follows CONFIG SET stream-node-max-entries, as radix-tree-keys and ~ trimming show.
+const NODE_SIZE = [
+  'config set stream-node-max-entries 10',
+  ...Array.from({ length: 35 }, (_, i) => `xadd n ${i + 1}-0 f v`),
+  'xinfo stream n',
+  'xtrim n maxlen ~ 12',
+  'xlen n',
+  'xadd n maxlen ~ 5 100-0 f v',
+  'xlen n',
+  'config set stream-node-max-entries 100',
+  ...Array.from({ length: 15 }, (_, i) => `xadd n ${i + 200}-0 f v`),
+  'xinfo stream n',
+];
+
 const XREAD = script(`
   xadd s 1-1 f v
   xadd s 2-1 f v
@@ -594,6 +608,7 @@ for (const [name, lines] of [
   ['XRANGE/XREVRANGE/XDEL', RANGES],
   ['XTRIM and XADD trimming', TRIMMING],
   ['approximate trimming by whole nodes', APPROX],
+  ['node size from CONFIG SET stream-node-max-entries', NODE_SIZE],
   ['XREAD without blocking', XREAD],
   ['XSETID', XSETID],
   ['XGROUP, XREADGROUP, XINFO', GROUPS],
