@@ -294,6 +294,11 @@ test(
     ttl k
     pexpireat k 99999999999000
     ttl k
+    pexpireat k 99999999999499
+    expiretime k
+    pexpiretime k
+    pexpireat k 99999999999500
+    expiretime k
     expire nokey 10
     set d v
     expire d -1
