@@ -26,8 +26,15 @@ export class Scripting {
   /** Lower-cased function name → function and its library. */
   readonly functions = new Map<string, { fn: LuaFunction; library: Library }>();
   private scriptClient: Client | undefined;
+  /** busy-reply-threshold (lua-time-limit), cached: looking it up per call showed in profiles. */
+  timeLimitMs: number;
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: Server) {
+    this.timeLimitMs = server.config.number('lua-time-limit');
+    server.config.onChange(() => {
+      this.timeLimitMs = server.config.number('lua-time-limit');
+    });
+  }
 
   client(): Client {
     if (!this.scriptClient) this.scriptClient = this.server.createFakeClient();
@@ -162,10 +169,6 @@ function parseNumkeys(argv: Buffer[], at: number): number {
   return n;
 }
 
-function timeLimit(ctx: CommandContext): number {
-  return ctx.server.config.number('lua-time-limit');
-}
-
 function evalGeneric(ctx: CommandContext, argv: Buffer[], bySha: boolean, readOnly: boolean): Reply {
   const state = scriptingOf(ctx.server);
   const numkeys = parseNumkeys(argv, 2);
@@ -182,7 +185,7 @@ function evalGeneric(ctx: CommandContext, argv: Buffer[], bySha: boolean, readOn
   const args = argv.slice(3 + numkeys);
   return state.engine.run(sha, keys, args, scriptHost(ctx, state, noWrites), {
     protocol: ctx.client.proto,
-    timeLimitMs: timeLimit(ctx),
+    timeLimitMs: state.timeLimitMs,
   });
 }
 
@@ -197,7 +200,7 @@ function fcallGeneric(ctx: CommandContext, argv: Buffer[], readOnly: boolean): R
   const args = argv.slice(3 + numkeys);
   return state.engine.runFunction(entry.fn, keys, args, scriptHost(ctx, state, noWrites), {
     protocol: ctx.client.proto,
-    timeLimitMs: timeLimit(ctx),
+    timeLimitMs: state.timeLimitMs,
   });
 }
 
