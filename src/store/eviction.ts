@@ -237,5 +237,7 @@ export function makeRoom(server: Server): boolean {
     evicted++;
     used = usedMemory(server);
   }
-  return used <= max || evicted > 0;
+  // Like Redis: under the limit, or still evicting (budget spent), lets the write through;
+  // having run out of evictable keys while over the limit is an OOM, even after evicting some.
+  return used <= max || evicted >= MAX_EVICTIONS_PER_CALL;
 }

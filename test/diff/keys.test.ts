@@ -465,3 +465,40 @@ test('keyspace notifications of generic commands', async (t) => {
     }
   });
 });
+
+test('maxmemory below what the server needs: OOM for writes that may grow memory, under every policy', async (t) => {
+  await both(t, async (pair) => {
+    await pair.check(['SET', 'a', '1']);
+    try {
+      for (const policy of ['noeviction', 'allkeys-lru', 'volatile-ttl']) {
+        await pair.checkAll(
+          parseCommands(`
+            config set maxmemory-policy ${policy}
+            config set maxmemory 1
+            set b 2
+            append a x
+            incr n
+            config set maxmemory 0
+            get b
+          `),
+        );
+      }
+      await pair.checkAll(
+        parseCommands(`
+          config set maxmemory-policy noeviction
+          set a 1
+          config set maxmemory 1
+          get a
+          exists a
+          expire a 100
+          persist a
+          del a
+          config set maxmemory 0
+        `),
+      );
+    } finally {
+      await pair.check(['CONFIG', 'SET', 'maxmemory', '0']);
+      await pair.check(['CONFIG', 'SET', 'maxmemory-policy', 'noeviction']);
+    }
+  });
+});
