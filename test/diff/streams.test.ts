@@ -824,3 +824,24 @@ test('diff: random consumer-group sequences (PEL, claims, entries-read, lag)', a
     assert.ok(delivered.length > 50, `${delivered.length} deliveries`);
   }
 });
+
+// Every stream command (and container subcommand) is exercised by the scripts above.
+const STREAM_COMMANDS = [
+  'xadd', 'xlen', 'xrange', 'xrevrange', 'xdel', 'xtrim', 'xread', 'xreadgroup', 'xsetid', 'xack', 'xpending',
+  'xclaim', 'xautoclaim', 'xgroup|create', 'xgroup|createconsumer', 'xgroup|delconsumer', 'xgroup|destroy',
+  'xgroup|setid', 'xgroup|help', 'xinfo|stream', 'xinfo|groups', 'xinfo|consumers', 'xinfo|help',
+];
+
+test('diff scripts cover every stream command', () => {
+  const all = [
+    ...XADD_ERRORS, ...RANGES, ...TRIMMING, ...APPROX, ...NODE_SIZE, ...XREAD, ...XSETID, ...GROUPS,
+    ...PENDING_AND_CLAIMS, ...AUTOCLAIM, ...LAG, ...randomScript(1, 1500), ...randomGroupScript(3, 1200),
+  ].map((l) => words(l).map((w) => w.toLowerCase()));
+  for (const name of STREAM_COMMANDS) {
+    const [cmd, sub] = name.split('|');
+    assert.ok(
+      all.some((w) => w[0] === cmd && (sub === undefined || w[1] === sub)),
+      `no differential case for ${name}`,
+    );
+  }
+});
