@@ -413,6 +413,10 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     this.notifyKeyspaceEvent('x', 'expired', key, db.index);
   }
 
+  keyCreated(db: Database, key: string): void {
+    if (this.notifyFlags !== '') this.notifyKeyspaceEvent('n', 'new', key, db.index);
+  }
+
   keyspaceHit(): void {
     this.stats.keyspaceHits++;
   }

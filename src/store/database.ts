@@ -83,6 +83,8 @@ export interface StoreHooks {
   keyModified(db: Database, key: string): void;
   keyReady(db: Database, key: string): void;
   keyExpired(db: Database, key: string): void;
+  /** A key that did not exist was created (keyspace event `new`). */
+  keyCreated?(db: Database, key: string): void;
   keyspaceHit(): void;
   keyspaceMiss(): void;
 }
@@ -183,6 +185,7 @@ export class Database {
     this.data.set(key, { type, value, lru: Date.now(), seq } as Entry);
     if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
     this.hooks.keyModified(this, key);
+    if (old === undefined) this.hooks.keyCreated?.(this, key);
   }
 
   /** Put an existing entry back (RENAME, MOVE, COPY, SWAPDB helpers). */
@@ -196,6 +199,7 @@ export class Database {
     if (expireAt !== undefined) this.expires.set(key, expireAt);
     else this.expires.delete(key);
     this.hooks.keyModified(this, key);
+    if (old === undefined) this.hooks.keyCreated?.(this, key);
   }
 
   delete(key: string): boolean {

@@ -364,3 +364,24 @@ test('keyspace notifications for generic commands', async () => {
     await c.call('CONFIG', 'SET', 'notify-keyspace-events', '');
   }
 });
+
+test("'new' keyspace events when a key is created", async () => {
+  await c.call('FLUSHALL');
+  await c.call('CONFIG', 'SET', 'notify-keyspace-events', 'En');
+  const sub = await srv.connect();
+  try {
+    await sub.call('SUBSCRIBE', '__keyevent@0__:new');
+    await c.call('SET', 'a', '1');
+    await c.call('SET', 'a', '2'); // overwrite: not new
+    await c.call('INCR', 'n');
+    await c.call('RENAME', 'a', 'b');
+    await c.call('COPY', 'b', 'c');
+    const keys: string[] = [];
+    for (let i = 0; i < 4; i++) keys.push((plain(await sub.read()) as string[])[2]!);
+    assert.deepEqual(keys, ['a', 'n', 'b', 'c']);
+    assert.ok(await sub.silentFor(50));
+  } finally {
+    sub.close();
+    await c.call('CONFIG', 'SET', 'notify-keyspace-events', '');
+  }
+});

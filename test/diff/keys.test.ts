@@ -416,7 +416,7 @@ test('OBJECT ENCODING of hashes, sets and lists at the thresholds', async (t) =>
 
 test('keyspace notifications of generic commands', async (t) => {
   await both(t, async (pair) => {
-    await pair.check(['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']);
+    await pair.check(['CONFIG', 'SET', 'notify-keyspace-events', 'KEAn']);
     const [subT, subR] = [await servers!.tidings.connect(), await servers!.redis.connect()];
     try {
       await subT.call('PSUBSCRIBE', '__key*__:*');
