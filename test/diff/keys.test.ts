@@ -219,6 +219,16 @@ test(
     xadd s 1-1 f v
     copy s s2
     xrange s2 - +
+    xadd s2 2-1 f v
+    xlen s
+    xlen s2
+    xgroup create s g 0
+    xreadgroup group g c1 count 1 streams s >
+    copy s s3
+    xinfo groups s3
+    xpending s3 g
+    xack s3 g 1-1
+    xpending s g
     copy src
   `),
 );
