@@ -31,12 +31,26 @@ interface StrtodResult {
   /** The literal's magnitude is outside the double range (strtod's ERANGE cases). */
   overflow: boolean;
   underflow: boolean;
+  /** Approximate log10 of the literal's magnitude (-Infinity for zero), for long double ranges. */
+  log10: number;
 }
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/;
 const HEX = /^([+-]?)0[xX](?:([0-9a-fA-F]+)\.?([0-9a-fA-F]*)|\.([0-9a-fA-F]+))(?:[pP]([+-]?\d+))?/;
 const INFINITY = /^[+-]?inf(?:inity)?/i;
 const NAN = /^[+-]?nan(?:\([0-9A-Za-z_]*\))?/i;
+
+/** log10 of a decimal literal's magnitude, from its digits and exponent. */
+function decimalLog10(literal: string): number {
+  const [mantissa, expText] = literal.replace(/^[+-]/, '').split(/[eE]/);
+  const exp = expText === undefined ? 0 : Number(expText);
+  const [intPart, fracPart = ''] = mantissa!.split('.');
+  const intDigits = intPart!.replace(/^0+/, '');
+  if (intDigits.length !== 0) return intDigits.length - 1 + exp;
+  const leadingZeros = /^0*/.exec(fracPart)![0].length;
+  if (leadingZeros === fracPart.length) return -Infinity;
+  return -(leadingZeros + 1) + exp;
+}
 
 /** C's strtod on a latin1 string: the longest numeric prefix after optional white space. */
 function strtod(text: string): StrtodResult {
@@ -47,30 +61,33 @@ function strtod(text: string): StrtodResult {
   if (m !== null) {
     const intDigits = m[2] ?? '';
     const fracDigits = m[3] ?? m[4] ?? '';
-    const exp = m[5] === undefined ? 0 : Number(m[5]);
-    const mantissa = Number(BigInt('0x' + (intDigits + fracDigits || '0')));
-    let value = mantissa * 2 ** (exp - 4 * fracDigits.length);
-    if (!Number.isFinite(value) && mantissa !== 0 && Math.abs(exp) < 1e6) {
-      value = Math.exp(Math.log(mantissa) + (exp - 4 * fracDigits.length) * Math.LN2);
-    }
+    const big = BigInt('0x' + (intDigits + fracDigits || '0'));
+    const mantissa = Number(big);
+    const scale = (m[5] === undefined ? 0 : Number(m[5])) - 4 * fracDigits.length;
+    // Two steps, so that a subnormal result is not lost to an intermediate 2**scale underflow.
+    const half = Math.trunc(scale / 2);
+    let value = mantissa === 0 ? 0 : mantissa * 2 ** half * 2 ** (scale - half);
     if (m[1] === '-') value = -value;
-    return { value, end: start + m[0].length, overflow: !Number.isFinite(value), underflow: value === 0 && mantissa !== 0 };
+    const log10 = big === 0n ? -Infinity : (big.toString(2).length - 1 + scale) * Math.LOG10E * Math.LN2;
+    return { value, end: start + m[0].length, overflow: !Number.isFinite(value), underflow: value === 0 && big !== 0n, log10 };
   }
   m = INFINITY.exec(rest);
   if (m !== null) {
-    return { value: m[0][0] === '-' ? -Infinity : Infinity, end: start + m[0].length, overflow: false, underflow: false };
+    const value = m[0][0] === '-' ? -Infinity : Infinity;
+    return { value, end: start + m[0].length, overflow: false, underflow: false, log10: Infinity };
   }
   m = NAN.exec(rest);
-  if (m !== null) return { value: NaN, end: start + m[0].length, overflow: false, underflow: false };
+  if (m !== null) return { value: NaN, end: start + m[0].length, overflow: false, underflow: false, log10: NaN };
   m = DECIMAL.exec(rest);
-  if (m === null) return { value: 0, end: 0, overflow: false, underflow: false };
+  if (m === null) return { value: 0, end: 0, overflow: false, underflow: false, log10: -Infinity };
   const value = Number(m[0]);
-  const mantissaNonZero = /[1-9]/.test(m[0].split(/[eE]/)[0]!);
+  const log10 = decimalLog10(m[0]);
   return {
     value,
     end: start + m[0].length,
     overflow: !Number.isFinite(value),
-    underflow: value === 0 && mantissaNonZero,
+    underflow: value === 0 && log10 !== -Infinity,
+    log10,
   };
 }
 
@@ -133,17 +150,27 @@ function parseAtLeast(buf: Buffer, min: number, error: () => ReplyError): number
   return value;
 }
 
-/** A blocking timeout in seconds (float), as milliseconds; 0 means forever. */
+/**
+ * A blocking timeout in seconds, as milliseconds (0: forever). Redis parses it as a long double,
+ * whose range is far wider than a double's: only magnitudes beyond that range are "not a float".
+ */
 function parseTimeout(buf: Buffer): number {
   const text = buf.toString('latin1');
   if (text.length === 0 || isSpace(text.charCodeAt(0))) throw Errors.timeoutNotFloat();
   const r = strtod(text);
-  if (r.end !== text.length || Number.isNaN(r.value) || r.underflow) throw Errors.timeoutNotFloat();
+  if (r.end !== text.length || Number.isNaN(r.value)) throw Errors.timeoutNotFloat();
+  if ((r.overflow || r.underflow) && (r.log10 > LONG_DOUBLE_MAX_LOG10 || r.log10 < LONG_DOUBLE_MIN_LOG10)) {
+    throw Errors.timeoutNotFloat();
+  }
   // Redis converts seconds*1000 to a 64-bit integer; out-of-range values come out negative.
   const ms = Math.trunc(r.value * 1000);
   if (!Number.isFinite(ms) || ms >= 2 ** 63 || ms < 0) throw Errors.timeoutNegative();
   return ms;
 }
+
+/** x87 80-bit long double: largest ~1.19e4932, smallest subnormal ~3.65e-4951. */
+const LONG_DOUBLE_MAX_LOG10 = 4932.07;
+const LONG_DOUBLE_MIN_LOG10 = -4951.4;
 
 // ---------------------------------------------------------------- helpers
 

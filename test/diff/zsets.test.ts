@@ -101,6 +101,10 @@ test(
     zadd z -INF d6
     zadd z nan d7
     zadd z 1_000 d8
+    zadd z 0x10p-1078 sub
+    zadd z 0x1p-1075 sub2
+    zadd z 0x1p1024 big
+    zadd z 0x.8p1 half
     zrange z 0 -1 withscores
     zadd str 1 a
     zincrby str 1 a
@@ -358,6 +362,18 @@ test(
     bzmpop 0 1 z min count 0
     bzpopmin nokey str 0
     bzmpop 0 2 nokey str min
+    zadd w 1 a 2 b 3 c 4 d 5 e 6 f
+    bzpopmin w 1e-400
+    bzpopmin w 1e5000
+    bzpopmin w 1e-5000
+    bzpopmin w 1e4000
+    bzpopmin w 0x1p-20000
+    bzpopmin w 0x1p-16000
+    bzpopmin w 0x1p16000
+    bzpopmin w \\s1
+    bzpopmin w 1\\s
+    bzpopmin w 9.3e15
+    bzpopmin w 9.2e15
     bzpopmin nokey 0.01
     bzpopmax nokey 0.01
     bzmpop 0.01 1 nokey min
