@@ -3,8 +3,8 @@
 // hash-table-encoded hashes and random picks are compared loosely.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDiffServers, type Arg, type DiffServers } from './harness.js';
-import type { RespValue } from '../helpers/resp.js';
+import { render, startDiffServers, type Arg, type DiffServers } from './harness.js';
+import type { RespClient, RespValue } from '../helpers/resp.js';
 
 let servers: DiffServers | undefined;
 before(async (t) => {
@@ -238,3 +238,45 @@ test('a hash past hash-max-listpack-entries: same contents, HSCAN visits every f
   }
   pair.close();
 });
+
+test('keyspace events of hashes commands match redis-server, in order', async (t) => {
+  if (!servers) return t.skip('redis-server missing (see SKIPPED summary)');
+  const pair = await servers.pair(2);
+  const sub = await servers.pair(2);
+  await pair.check(['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']);
+  await sub.check(['PSUBSCRIBE', '__key*__:*']);
+  await pair.checkAll(
+    [
+    ['HSET', 'h', 'a', '1', 'b', '2'],
+    ['HSET', 'h', 'a', '1'],
+    ['HMSET', 'h', 'c', '3'],
+    ['HSETNX', 'h', 'a', 'x'],
+    ['HSETNX', 'h', 'd', 'x'],
+    ['HINCRBY', 'h', 'n', '2'],
+    ['HINCRBY', 'h', 'a', 'x'],
+    ['HINCRBYFLOAT', 'h', 'n', '0.5'],
+    ['HDEL', 'h', 'zz'],
+    ['HDEL', 'h', 'a', 'b'],
+    ['HDEL', 'h', 'c', 'd', 'n'],
+    ['HSETNX', 'k', 'f', 'v'],
+    ['HDEL', 'k', 'f'],
+      ['CONFIG', 'SET', 'notify-keyspace-events', ''],
+    ],
+    { normalize: shape },
+  );
+  const [ours, theirs] = await Promise.all([drain(sub.tidings), drain(sub.redis)]);
+  assert.ok(ours.length > 20);
+  assert.deepEqual(ours, theirs);
+  pair.close();
+  sub.close();
+});
+
+/** Every frame a client receives until it has been quiet for a while. */
+async function drain(client: RespClient): Promise<unknown[]> {
+  const frames: unknown[] = [];
+  for (;;) {
+    const frame = await client.readFrame(300).catch(() => undefined);
+    if (frame === undefined) return frames;
+    frames.push(render(frame.value));
+  }
+}

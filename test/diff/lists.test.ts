@@ -1,7 +1,9 @@
 // List commands: the same sequences to Tidings and redis-server, replies compared byte for byte
 // in RESP2 and RESP3 (error paths, null shapes and blocking timeouts included).
 import { test, before, after } from 'node:test';
-import { startDiffServers, type Arg, type DiffServers } from './harness.js';
+import assert from 'node:assert/strict';
+import { render, startDiffServers, type Arg, type DiffServers } from './harness.js';
+import type { RespClient } from '../helpers/resp.js';
 
 let servers: DiffServers | undefined;
 before(async (t) => {
@@ -292,3 +294,46 @@ test('a long list: pushes, trims and random access agree with redis-server', asy
   await pair.check(['LRANGE', 'big', '0', '-1']);
   pair.close();
 });
+
+test('keyspace events of list commands match redis-server, in order', async (t) => {
+  if (!servers) return t.skip('redis-server missing (see SKIPPED summary)');
+  const pair = await servers.pair(2);
+  const sub = await servers.pair(2);
+  await pair.check(['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']);
+  await sub.check(['PSUBSCRIBE', '__key*__:*']);
+  await pair.checkAll([
+    ['RPUSH', 'l', 'a', 'b', 'c', 'd', 'e'],
+    ['LPUSHX', 'l', 'z'],
+    ['RPUSHX', 'nokey', 'z'],
+    ['LPOP', 'l'],
+    ['RPOP', 'l', '2'],
+    ['LSET', 'l', '0', 'A'],
+    ['LINSERT', 'l', 'AFTER', 'A', 'B'],
+    ['LREM', 'l', '0', 'B'],
+    ['LTRIM', 'l', '0', '1'],
+    ['LMOVE', 'l', 'm', 'LEFT', 'RIGHT'],
+    ['RPOPLPUSH', 'l', 'm'],
+    ['LMPOP', '1', 'm', 'LEFT', 'COUNT', '1'],
+    ['BLMOVE', 'm', 'm', 'LEFT', 'RIGHT', '0'],
+    ['BLPOP', 'm', '0'],
+    ['RPUSH', 't', 'x'],
+    ['LREM', 't', '1', 'x'],
+    ['CONFIG', 'SET', 'notify-keyspace-events', ''],
+  ]);
+  // Every event (keyspace and keyevent) arrives in the same order on both servers.
+  const [ours, theirs] = await Promise.all([drain(sub.tidings), drain(sub.redis)]);
+  assert.ok(ours.length > 30);
+  assert.deepEqual(ours, theirs);
+  pair.close();
+  sub.close();
+});
+
+/** Every frame a client receives until it has been quiet for a while. */
+async function drain(client: RespClient): Promise<unknown[]> {
+  const frames: unknown[] = [];
+  for (;;) {
+    const frame = await client.readFrame(300).catch(() => undefined);
+    if (frame === undefined) return frames;
+    frames.push(render(frame.value));
+  }
+}

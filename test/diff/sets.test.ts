@@ -3,8 +3,8 @@
 // sets are hash tables whose order is Redis's own, so those replies compare as multisets.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDiffServers, type Arg, type DiffServers } from './harness.js';
-import type { RespValue } from '../helpers/resp.js';
+import { render, startDiffServers, type Arg, type DiffServers } from './harness.js';
+import type { RespClient, RespValue } from '../helpers/resp.js';
 
 let servers: DiffServers | undefined;
 before(async (t) => {
@@ -265,3 +265,49 @@ test('large sets (hash tables): algebra agrees, SSCAN visits every member once',
   }
   pair.close();
 });
+
+test('keyspace events of sets commands match redis-server, in order', async (t) => {
+  if (!servers) return t.skip('redis-server missing (see SKIPPED summary)');
+  const pair = await servers.pair(2);
+  const sub = await servers.pair(2);
+  await pair.check(['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']);
+  await sub.check(['PSUBSCRIBE', '__key*__:*']);
+  await pair.checkAll(
+    [
+    ['SADD', 's', 'a', 'b', 'c'],
+    ['SADD', 's', 'a'],
+    ['SREM', 's', 'a', 'zz'],
+    ['SMOVE', 's', 't', 'b'],
+    ['SMOVE', 's', 't', 'zz'],
+    ['SADD', 't', 'c'],
+    ['SMOVE', 's', 't', 'c'],
+    ['SINTERSTORE', 'u', 't', 't'],
+    ['SUNIONSTORE', 'u', 't', 'nokey'],
+    ['SDIFFSTORE', 'u', 't'],
+    ['SDIFFSTORE', 'u', 't', 't'],
+    ['SINTERSTORE', 'u', 'nokey'],
+    ['SPOP', 't', '1'],
+    ['SADD', 'p', 'x'],
+    ['SPOP', 'p'],
+    ['SADD', 'p', 'x', 'y'],
+    ['SPOP', 'p', '5'],
+      ['CONFIG', 'SET', 'notify-keyspace-events', ''],
+    ],
+    { normalize: shape },
+  );
+  const [ours, theirs] = await Promise.all([drain(sub.tidings), drain(sub.redis)]);
+  assert.ok(ours.length > 20);
+  assert.deepEqual(ours, theirs);
+  pair.close();
+  sub.close();
+});
+
+/** Every frame a client receives until it has been quiet for a while. */
+async function drain(client: RespClient): Promise<unknown[]> {
+  const frames: unknown[] = [];
+  for (;;) {
+    const frame = await client.readFrame(300).catch(() => undefined);
+    if (frame === undefined) return frames;
+    frames.push(render(frame.value));
+  }
+}
