@@ -590,6 +590,23 @@ test(
   `),
 );
 
+test(
+  'from Lua scripts (RESP2 and RESP3 conversions, blocking pops answer at once)',
+  sequence(`
+    zadd z 1.5 a 2 b 0.1 c
+    eval return\\sredis.call('zrange',KEYS[1],0,-1,'withscores') 1 z
+    eval return\\sredis.call('zscore',KEYS[1],'a') 1 z
+    eval redis.setresp(3);return\\sredis.call('zscore',KEYS[1],'a') 1 z
+    eval redis.setresp(3);return\\sredis.call('zrange',KEYS[1],0,-1,'withscores') 1 z
+    eval redis.setresp(3);return\\sredis.call('zpopmin',KEYS[1]) 1 z
+    eval return\\sredis.call('bzpopmin',KEYS[1],0) 1 z
+    eval return\\sredis.call('bzmpop',0,1,KEYS[1],'min') 1 z
+    eval return\\sredis.call('bzmpop',0,1,'nokey','min') 1 z
+    eval return\\sredis.pcall('zadd',KEYS[1],'nan','x') 1 z
+    eval return\\sredis.call('zincrby',KEYS[1],1,'a') 1 z
+  `),
+);
+
 test('ZRANDMEMBER random replies have the same shape', async (t) => {
   await both(t, async (pair) => {
     await pair.check(['ZADD', 'r', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e']);
