@@ -512,3 +512,19 @@ test('maxmemory below what the server needs: OOM for writes that may grow memory
     }
   });
 });
+
+test('RANDOMKEY, PEXPIRE and PTTL with deterministic replies', async (t) => {
+  await both(t, async (pair) => {
+    await pair.check(['RANDOMKEY']);
+    await pair.check(['SET', 'only', 'v']);
+    await pair.check(['RANDOMKEY']);
+    await pair.check(['PTTL', 'only']);
+    await pair.check(['PTTL', 'nokey']);
+    await pair.check(['PEXPIRE', 'nokey', '100']);
+    await pair.check(['PEXPIRE', 'only', '100000', 'NX']);
+    await pair.check(['PEXPIRE', 'only', '100000', 'NX']);
+    await pair.check(['PEXPIRE', 'only', 'abc']);
+    await pair.check(['PEXPIRE', 'only', '-1']);
+    await pair.check(['PTTL', 'only']);
+  });
+});

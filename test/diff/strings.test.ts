@@ -411,3 +411,16 @@ test('binary-safe values', async (t) => {
     await pair.check(['MGET', bin, 'x']);
   });
 });
+
+test('PSETEX and SUBSTR with deterministic replies', async (t) => {
+  await both(t, async (pair) => {
+    await pair.check(['PSETEX', 'k', '100000', 'hello']);
+    await pair.check(['TTL', 'k']);
+    await pair.check(['PSETEX', 'k', '0', 'v']);
+    await pair.check(['PSETEX', 'k', 'x', 'v']);
+    await pair.check(['SUBSTR', 'k', '1', '3']);
+    await pair.check(['SUBSTR', 'k', '-3', '-1']);
+    await pair.check(['SUBSTR', 'nokey', '0', '1']);
+    await pair.check(['SUBSTR', 'k', 'a', '1']);
+  });
+});
