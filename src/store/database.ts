@@ -186,6 +186,8 @@ export class Database {
     if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
     this.hooks.keyModified(this, key);
     if (old === undefined) this.hooks.keyCreated?.(this, key);
+    // A stream replaced by another type wakes its blocked XREADGROUP clients (with an error), as in Redis.
+    else if (old.type === 'stream' && type !== 'stream') this.hooks.keyReady(this, key);
   }
 
   /** Put an existing entry back (RENAME, MOVE, COPY, SWAPDB helpers). */

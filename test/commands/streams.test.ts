@@ -242,8 +242,9 @@ test('XREAD BLOCK stays blocked when its key is deleted or replaced, and is serv
   const r = await srv.connect();
   r.send('XREAD', 'BLOCK', '0', 'STREAMS', 's', '$');
   assert.ok(await r.silentFor(30));
-  deleteKey('s');
-  await c.call('PING');
+  await c.call('SET', 's', 'string now');
+  assert.ok(await r.silentFor(30));
+  assert.equal(await c.call('DEL', 's'), 1);
   assert.ok(await r.silentFor(30));
   // IDs are compared with the one resolved for $ (1-1): an older ID does not wake the reader.
   await c.call('XADD', 's', '1-0', 'n', 'old');
@@ -393,6 +394,19 @@ test('XREADGROUP BLOCK: timeout, stream deleted, group destroyed', async () => {
   await c.call('XGROUP', 'DESTROY', 's', 'g');
   assert.equal((await r.readFrame())!.raw.toString(), '-NOGROUP the consumer group this client was blocked on no longer exists\r\n');
   await c.call('XGROUP', 'CREATE', 's', 'g', '$');
+  r.send('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', 's', '>');
+  assert.ok(await r.silentFor(30));
+  assert.equal(await c.call('DEL', 's'), 1);
+  assert.equal((await r.readFrame())!.raw.toString(), '-UNBLOCKED the stream key no longer exists\r\n');
+  // Replacing the stream with another type wakes it the same way.
+  await c.call('XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM');
+  r.send('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', 's', '>');
+  assert.ok(await r.silentFor(30));
+  await c.call('SET', 's', 'now a string');
+  assert.equal((await r.readFrame())!.raw.toString(), '-UNBLOCKED the stream key no longer exists\r\n');
+  // In-process deletion (expiry paths use the same database call) signals too.
+  await c.call('DEL', 's');
+  await c.call('XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM');
   r.send('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', 's', '>');
   assert.ok(await r.silentFor(30));
   deleteKey('s');

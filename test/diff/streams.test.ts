@@ -706,6 +706,18 @@ test('diff: blocking XREAD/XREADGROUP wake-ups, timeouts and group destruction',
       await w.call('XREAD', 'BLOCK', '0', 'STREAMS', 's', '$');
       note(await w.callRaw('EXEC'), ['EXEC']);
       note(await w.callRaw('XINFO', 'STREAM', 's', 'FULL'), ['XINFO']);
+      // The stream replaced by a string, then deleted: blocked XREADGROUP clients get an error.
+      await w.call('XGROUP', 'CREATE', 's', 'g', '$');
+      r2.send(...xrg);
+      assert.ok(await r2.silentFor(30));
+      await w.call('SET', 's', 'x');
+      note(await r2.read(), xrg);
+      await w.call('DEL', 's');
+      await w.call('XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM');
+      r2.send(...xrg);
+      assert.ok(await r2.silentFor(30));
+      await w.call('DEL', 's');
+      note(await r2.read(), xrg);
     } finally {
       for (const x of [w, r1, r2]) x.close();
     }
