@@ -16,6 +16,7 @@ local sfmt, schar, sbyte, ssub, sfind, srep, spack, sunpack, sgsub =
 local tconcat, tinsert, tunpack = table.concat, table.insert, table.unpack
 local floor, huge, mtype, tointeger, fmod = math.floor, math.huge, math.type, math.tointeger, math.fmod
 local getinfo = debug.getinfo
+local raw_load, raw_collectgarbage = load, collectgarbage
 
 -- Errors raised inside the bundled libraries carry the position of the script line that called
 -- them, as errors from Redis's C libraries do (a tail call hides that line: fall back to 1).
@@ -644,15 +645,30 @@ G.string = protect(string)
 G.table = protect(table)
 G.math = protect(math)
 
--- What Redis leaves out of the script environment.
+-- What Redis leaves out of the script environment (and what Lua 5.1 does not have).
 for _, name in ipairs({ 'io', 'os', 'require', 'dofile', 'loadfile', 'load', 'loadstring', 'package',
-  'debug', 'print', 'collectgarbage', 'utf8', 'warn', 'module', 'setfenv', 'getfenv' }) do
+  'debug', 'print', 'utf8', 'warn', 'module', 'setfenv', 'getfenv', 'rawlen' }) do
   G[name] = nil
 end
--- Lua 5.1 still has coroutine and gcinfo; keep coroutine, add gcinfo.
-G.gcinfo = function() return 0 end
+G.gcinfo = function() return floor(raw_collectgarbage('count')) end
 
 local env = protect(G)
+
+-- Lua 5.1's loaders as Redis keeps them: loadstring compiles text only (never bytecode) into the
+-- script environment; load takes a reader function only.
+G.loadstring = function(s, chunkname)
+  if type(s) ~= 'string' and type(s) ~= 'number' then
+    lib_error("bad argument #1 to 'loadstring' (string expected, got " .. type(s) .. ')')
+  end
+  s = tostring(s)
+  return raw_load(s, chunkname or s, 't', env)
+end
+G.load = function(f, chunkname)
+  if type(f) ~= 'function' then
+    lib_error("bad argument #1 to 'load' (function expected, got " .. (f == nil and 'no value' or type(f)) .. ')')
+  end
+  return raw_load(f, chunkname or '=(load)', 't', env)
+end
 G._G = env
 setmetatable(G, {
   __index = function(_, k)

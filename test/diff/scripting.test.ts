@@ -239,6 +239,30 @@ test('script error texts', async (t) => {
   p.close();
 });
 
+test('the global environment matches Redis', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  const p = await servers.pair();
+  const names = ['assert', 'collectgarbage', 'coroutine', 'error', 'gcinfo', 'getmetatable', 'ipairs', 'load', 'loadstring',
+    'math', 'newproxy', 'next', 'pairs', 'pcall', 'rawequal', 'rawget', 'rawset', 'rawlen', 'select', 'setmetatable', 'string',
+    'table', 'tonumber', 'tostring', 'type', 'unpack', 'xpcall', '_G', 'bit', 'cjson', 'cmsgpack', 'struct', 'redis', 'os',
+    'io', 'debug', 'print', 'require', 'module', 'setfenv', 'getfenv', 'dofile', 'loadfile', 'utf8', 'package'];
+  await checkEach(p, evals(names.map((n) => `return type(${n})`)));
+  await checkEach(
+    p,
+    evals([
+      "return loadstring('return 1')()",
+      "return {loadstring('\\27Lua')}",
+      "return load('return 2')",
+      "local f = load(function() return nil end) return type(f)",
+      "return collectgarbage('count') > 0",
+      'return gcinfo() > 0',
+      "local f = loadstring('return KEYS') return type(f())",
+      "return {loadstring('return +')}",
+    ]),
+  );
+  p.close();
+});
+
 test('redis.* helpers and constants', async (t) => {
   if (!servers) return t.skip('redis-server missing (reported loudly above)');
   const p = await servers.pair();

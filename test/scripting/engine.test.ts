@@ -121,8 +121,10 @@ test('sandbox: no globals created or read, readonly libraries, no io/os/loadstri
   assert.match(evalRaw('return x'), /^-ERR user_script:1: Script attempted to access nonexistent global variable 'x' script: /);
   assert.match(evalRaw('redis.call = nil'), /^-ERR user_script:1: Attempt to modify a readonly table script: /);
   assert.match(evalRaw('rawset(_G, "y", 1)'), /^-ERR Attempt to modify a readonly table script: /);
-  assert.equal(evalRaw('return loadstring'), '$-1\r\n');
-  for (const name of ['io', 'os', 'require', 'dofile', 'loadfile', 'load', 'print', 'debug']) {
+  assert.equal(evalRaw("return loadstring('return 1 + 1')()"), ':2\r\n');
+  assert.equal(evalRaw("return loadstring(string.char(27) .. 'Lua')"), '$-1\r\n');
+  assert.match(evalRaw("return load('return 1')"), /bad argument #1 to 'load' \(function expected, got string\)/);
+  for (const name of ['io', 'os', 'require', 'dofile', 'loadfile', 'print', 'debug', 'rawlen', 'utf8']) {
     assert.match(evalRaw(`return ${name}`), new RegExp(`nonexistent global variable '${name}'`));
   }
   assert.equal(evalRaw('return {unpack({1,2})}'), '*2\r\n:1\r\n:2\r\n');
