@@ -592,6 +592,13 @@ const LAG = script(`
   xsetid e 2-1 entriesadded 9
   xinfo groups e
   xinfo stream e full count 1
+  copy s s2
+  xadd s2 9-1 f v
+  xreadgroup group g0 c streams s2 >
+  xinfo stream s full
+  xinfo stream s2 full
+  type s2
+  object encoding s2
 `);
 
 const BINARY = [
