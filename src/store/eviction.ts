@@ -136,10 +136,17 @@ export function datasetBytes(server: Server): number {
   return Math.round(total);
 }
 
+const clientTotals = new WeakMap<Server, { at: number; bytes: number }>();
+
+/** Bytes queued in client output buffers, re-counted at most every 10 ms (many clients). */
 function clientBytes(server: Server): number {
-  let total = 0;
-  for (const client of server.clients.values()) total += client.outputBytes;
-  return total;
+  const now = Date.now();
+  const cached = clientTotals.get(server);
+  if (cached !== undefined && now - cached.at <= 10) return cached.bytes;
+  let bytes = 0;
+  for (const client of server.clients.values()) bytes += client.outputBytes;
+  clientTotals.set(server, { at: now, bytes });
+  return bytes;
 }
 
 let heapAt = 0;
