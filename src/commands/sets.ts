@@ -64,6 +64,8 @@ export class MemberIndex {
 
   /** A uniformly random member (the index must not be empty). */
   random(): string {
+    // Stored containers are never empty (an emptied key is deleted); guard against spinning.
+    if (this.slotOf.size === 0) throw new Error('random member of an empty container');
     for (;;) {
       const name = this.names[Math.floor(Math.random() * this.names.length)];
       if (name !== undefined) return name;
