@@ -4,7 +4,22 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Queue, QueueEvents, Worker, type Job, type ConnectionOptions } from 'bullmq';
 import { startTidings, type TestServer } from '../helpers/servers.js';
-import { waitFor } from './wait.js';
+
+/** Resolve when `cond()` is truthy; poll every 20 ms; fail after a generous deadline (loaded CI). */
+async function waitFor<T>(cond: () => T | Promise<T>, what: string, timeoutMs = 30000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await cond();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 let srv: TestServer;
 let connection: ConnectionOptions;
