@@ -95,6 +95,43 @@ math.cosh = function(x) return (math.exp(x) + math.exp(-x)) / 2 end
 math.sinh = function(x) return (math.exp(x) - math.exp(-x)) / 2 end
 math.tanh = function(x) local a, b = math.exp(x), math.exp(-x); return (a - b) / (a + b) end
 string.gfind = string.gmatch
+-- string.format as in Lua 5.1: integer conversions truncate floats, %u exists, and numbers given
+-- to %s and %q are written the 5.1 way ("%.14g").
+local raw_format = string.format
+local integer_conversions = { d = true, i = true, o = true, u = true, x = true, X = true, c = true }
+string.format = function(fmt, ...)
+  local n = select('#', ...)
+  if n == 0 or type(fmt) ~= 'string' then return raw_format(fmt, ...) end
+  local args = { ... }
+  local pieces, index, pos = {}, 0, 1
+  while true do
+    local s = sfind(fmt, '%', pos, true)
+    if s == nil then break end
+    if ssub(fmt, s + 1, s + 1) == '%' then
+      pieces[#pieces + 1] = ssub(fmt, pos, s + 1)
+      pos = s + 2
+    else
+      local _, e, conv = sfind(fmt, '^[-+ #0]*%d*%.?%d*(%a)', s + 1)
+      if e == nil then break end
+      index = index + 1
+      local v = args[index]
+      local spec = ssub(fmt, s, e)
+      if integer_conversions[conv] then
+        if mtype(v) == 'float' and v == v and v ~= huge and v ~= -huge then
+          args[index] = tointeger(v >= 0 and floor(v) or -floor(-v)) or v
+        end
+        if conv == 'u' then spec = ssub(spec, 1, -2) .. 'd' end
+      elseif (conv == 's' or conv == 'q') and type(v) == 'number' then
+        args[index] = tostring(v)
+      end
+      pieces[#pieces + 1] = ssub(fmt, pos, s - 1) .. spec
+      pos = e + 1
+    end
+  end
+  pieces[#pieces + 1] = ssub(fmt, pos)
+  return raw_format(tconcat(pieces), tunpack(args, 1, n))
+end
+
 -- Lua 5.1's string.rep has no separator argument.
 string.rep = function(s, n) return srep(s, n) end
 
