@@ -87,6 +87,7 @@ const K = {
   KEYS: cstring('KEYS'),
   ARGV: cstring('ARGV'),
 };
+const HOST_FAILURE = cstring('internal error in a Tidings scripting host function');
 /** Small lua_Integer values, so hot paths do not convert with BigInt() on every call. */
 const SMALL_INTS: bigint[] = Array.from({ length: 1025 }, (_, i) => BigInt(i));
 const big = (n: number): bigint => (n <= 1024 && n >= 0 ? SMALL_INTS[n]! : BigInt(n));
@@ -204,11 +205,28 @@ export class ScriptEngine {
     m._luaL_openlibs(L);
 
     const fn = (f: (L: number) => number) => {
-      const ptr = m.addFunction(f, 'ii');
+      const ptr = m.addFunction((Lc: number) => {
+        try {
+          return f(Lc);
+        } catch (error) {
+          // Lua errors travel through JS frames as a thrown number (emscripten's longjmp): let
+          // them pass. Any other exception must not unwind the C stack behind Lua's back.
+          if (typeof error === 'number') throw error;
+          m._lua_settop(Lc, 0);
+          m._lua_pushstring(Lc, HOST_FAILURE);
+          return m._lua_error(Lc);
+        }
+      }, 'ii');
       this.functionRefs.push(ptr);
       return ptr;
     };
-    const hook = m.addFunction((Lh: number) => this.onHook(Lh), 'vii');
+    const hook = m.addFunction((Lh: number) => {
+      try {
+        this.onHook(Lh);
+      } catch (error) {
+        if (typeof error === 'number') throw error;
+      }
+    }, 'vii');
     this.functionRefs.push(hook);
     m._lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
 

@@ -189,6 +189,24 @@ test('a script cannot catch the time-limit error with pcall and keep running', (
   assert.equal(evalRaw("return {pcall(error, 'x')}"), '*2\r\n$-1\r\n$1\r\nx\r\n');
 });
 
+test('a JS exception in a host function becomes a script error and the VM stays usable', () => {
+  const host: ScriptHost = {
+    call() {
+      throw new Error('host exploded');
+    },
+    log() {
+      throw new Error('log exploded');
+    },
+  };
+  const r1 = engine.run(engine.load(Buffer.from("return redis.pcall('ping')")), [], [], host);
+  assert.ok(r1 instanceof ReplyError);
+  assert.equal(r1.message, 'ERR Error: host exploded');
+  const r2 = engine.run(engine.load(Buffer.from("redis.log(redis.LOG_WARNING, 'x')")), [], [], host);
+  assert.ok(r2 instanceof ReplyError);
+  assert.match(r2.message, /^ERR internal error in a Tidings scripting host function script: /);
+  assert.equal(evalRaw('return 7'), ':7\r\n');
+});
+
 test('memory limit turns a runaway allocation into an error', () => {
   const small = new ScriptEngine({ memoryLimit: 16 * 1024 * 1024 });
   try {
