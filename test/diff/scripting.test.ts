@@ -444,3 +444,17 @@ test('FUNCTION and FCALL', async (t) => {
   ], { unordered: true });
   p.close();
 });
+
+test('FUNCTION LIST / STATS in RESP3', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  const p = await servers.pair(3);
+  await checkEach(p, [
+    ['FUNCTION', 'FLUSH'],
+    ['FUNCTION', 'LOAD', "#!lua name=r3\nredis.register_function{function_name='g', callback=function() return 1 end, flags={'no-writes', 'allow-stale'}}"],
+    ['FUNCTION', 'LIST'],
+    ['FUNCTION', 'STATS'],
+    ['FCALL_RO', 'g', '0'],
+    ['FUNCTION', 'FLUSH'],
+  ], { unordered: true });
+  p.close();
+});
