@@ -241,6 +241,8 @@ test('script error texts', async (t) => {
     ['SCRIPT', 'EXISTS'],
     ['SCRIPT', 'bogus'],
     ['SCRIPT', 'LOAD', 'return 1'],
+    ['SCRIPT', 'HELP'],
+    ['FUNCTION', 'HELP'],
     ['EVALSHA_RO', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', '0'],
     ['EVALSHA_RO', 'ffffffffffffffffffffffffffffffffffffffff', '0'],
     ['SCRIPT', 'EXISTS', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', 'E0E1F9FABFC9D4800C877A703B823AC0578FF8DB', 'x'],
