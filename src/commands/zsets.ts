@@ -576,9 +576,14 @@ function firstNonEmpty(ctx: CommandContext, keys: string[]): { key: string; z: S
   return undefined;
 }
 
-/** Same, for blocked clients being served: keys of another type are skipped, never an error. */
-function firstReadyForRetry(ctx: CommandContext, keys: string[]): { key: string; z: SortedSet } | undefined {
-  for (const key of keys) {
+/**
+ * Same, for blocked clients being served: keys of another type are skipped, never an error.
+ * Redis serves a waiter from the key that became ready; when the blocking registry says which
+ * one that is (`readyKey`), it goes first, otherwise the keys are tried in the command's order.
+ */
+function firstReadyForRetry(ctx: CommandContext, keys: string[], readyKey?: string): { key: string; z: SortedSet } | undefined {
+  const order = readyKey !== undefined && keys.includes(readyKey) ? [readyKey, ...keys] : keys;
+  for (const key of order) {
     const entry = ctx.db.lookupWrite(key);
     if (entry !== undefined && entry.type === 'zset' && entry.value.size !== 0) return { key, z: entry.value };
   }
@@ -598,8 +603,8 @@ function bzpopGeneric(ctx: CommandContext, argv: Buffer[], max: boolean): Handle
     keys,
     timeoutMs,
     timeoutReply: NULL_ARRAY,
-    retry: (c) => {
-      const found = firstReadyForRetry(c, keys);
+    retry: (c: CommandContext, readyKey?: string) => {
+      const found = firstReadyForRetry(c, keys, readyKey);
       return found === undefined ? undefined : reply(found, c);
     },
   });
@@ -650,8 +655,8 @@ function bzmpop(ctx: CommandContext, argv: Buffer[]): HandlerResult {
     keys: args.keys,
     timeoutMs,
     timeoutReply: NULL_ARRAY,
-    retry: (c) => {
-      const found = firstReadyForRetry(c, args.keys);
+    retry: (c: CommandContext, readyKey?: string) => {
+      const found = firstReadyForRetry(c, args.keys, readyKey);
       return found === undefined ? undefined : mpopReply(c, found.key, found.z, args);
     },
   });
