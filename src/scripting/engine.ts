@@ -500,6 +500,8 @@ export class ScriptEngine {
         text = 'ERR unknown error';
       }
     }
+    // An error raised by C code called from one of our Lua wrappers carries the wrapper's position.
+    text = text.replace(/^ERR tidings:\d+:/, `ERR ${chunk}:${line}:`);
     return new ReplyError(`${lua51Message(text).replace(/[\r\n]+/g, ' ')} script: ${label}, on @${chunk}:${line}.`);
   }
 

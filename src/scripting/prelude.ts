@@ -132,6 +132,26 @@ string.format = function(fmt, ...)
   return raw_format(tconcat(pieces), tunpack(args, 1, n))
 end
 
+-- table.concat writes numbers the 5.1 way too (5.4 would write 2.0 as "2.0").
+local raw_tconcat = tconcat
+table.concat = function(t, sep, i, j)
+  if type(t) == 'table' then
+    i = i or 1
+    j = j or #t
+    for k = i, j do
+      if mtype(t[k]) == 'float' then
+        local copy = {}
+        for m = i, j do
+          local v = t[m]
+          copy[m - i + 1] = mtype(v) == 'float' and tostring(v) or v
+        end
+        return raw_tconcat(copy, sep or '')
+      end
+    end
+  end
+  return raw_tconcat(t, sep, i, j)
+end
+
 -- Lua 5.1's string.rep has no separator argument.
 string.rep = function(s, n) return srep(s, n) end
 
