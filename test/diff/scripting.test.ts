@@ -2,6 +2,7 @@
 // byte for byte (error texts include the script sha, which is the same on both).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { startDiffServers, type DiffServers, type DiffPair, type Arg, type CheckOptions } from './harness.js';
 
 let servers: DiffServers | undefined;
@@ -462,5 +463,33 @@ test('FUNCTION LIST / STATS in RESP3', async (t) => {
     ['FCALL_RO', 'g', '0'],
     ['FUNCTION', 'FLUSH'],
   ], { unordered: true });
+  p.close();
+});
+
+/** Lua source for a random value: integers, floats, strings (any bytes), booleans, nested arrays. */
+const luaValue: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.integer({ min: -2147483648, max: 2147483647 }).map(String),
+    fc.integer({ min: -1000000, max: 1000000 }).map((n) => `${n / 8}`),
+    fc.uint8Array({ maxLength: 12 }).map((bytes) => `'${[...bytes].map((b) => `\\${b}`).join('')}'`),
+    fc.boolean().map(String),
+    fc.array(tie('value'), { maxLength: 5 }).map((items) => `{${items.join(', ')}}`),
+  ),
+})).value;
+
+test('property: random values convert, and round-trip through cjson and cmsgpack, as in Redis', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  const p = await servers.pair();
+  await fc.assert(
+    fc.asyncProperty(luaValue, async (value) => {
+      await p.check(['EVAL', `return ${value}`, '0']);
+      await p.check(['EVAL', `return cmsgpack.pack(${value})`, '0']);
+      await p.check(['EVAL', `return {cmsgpack.unpack(cmsgpack.pack(${value}))}`, '0']);
+      await p.check(['EVAL', `return cjson.encode({${value}})`, '0']);
+      await p.check(['EVAL', `return cjson.encode(cjson.decode(cjson.encode({${value}})))`, '0']);
+    }),
+    { numRuns: 150, seed: 20261127 },
+  );
   p.close();
 });
