@@ -167,6 +167,24 @@ test('Redis → Lua conversions', async (t) => {
   p.close();
 });
 
+test('commands refused inside scripts (noscript flags and special cases)', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  const p = await servers.pair();
+  const calls = [
+    ['multi'], ['watch', 'x'], ['exec'], ['discard'], ['unwatch'], ['subscribe', 'x'], ['psubscribe', 'x*'],
+    ['client', 'setname', 'x'], ['client', 'id'], ['auth', 'x'], ['hello'], ['select', '99'], ['blpop', 'x', '0'],
+    ['brpop', 'x', '0'], ['blmove', 'a', 'b', 'left', 'left', '0'], ['bzpopmin', 'z', '0'],
+    ['xread', 'block', '0', 'streams', 's', '$'], ['monitor'], ['quit'], ['shutdown'], ['config', 'get', 'maxmemory'],
+    ['eval', 'return 1', '0'], ['evalsha', 'x', '0'], ['script', 'load', 'return 1'], ['function', 'list'],
+    ['fcall', 'f', '0'], ['reset'], ['ping'], ['echo', 'x'],
+  ];
+  await checkEach(
+    p,
+    calls.map((c) => ['EVAL', `return redis.pcall(${c.map((a) => `'${a}'`).join(', ')})`, '0']),
+  );
+  p.close();
+});
+
 test('RESP3: redis.setresp(3) and RESP3 returns', async (t) => {
   if (!servers) return t.skip('redis-server missing (reported loudly above)');
   for (const proto of [2, 3] as const) {
