@@ -102,6 +102,31 @@ export function scriptingOf(server: Server): Scripting {
   return state;
 }
 
+/** Figures for INFO (memory section): the Lua heap, cached EVAL scripts and FUNCTION libraries. */
+export interface ScriptingStats {
+  luaHeapBytes: number;
+  cachedScripts: number;
+  cachedScriptBytes: number;
+  libraries: number;
+  functions: number;
+  libraryCodeBytes: number;
+}
+
+export function scriptingStats(server: Server): ScriptingStats {
+  const state = server.extensions.get('scripting') as Scripting | undefined;
+  if (!state) return { luaHeapBytes: 0, cachedScripts: 0, cachedScriptBytes: 0, libraries: 0, functions: 0, libraryCodeBytes: 0 };
+  let libraryCodeBytes = 0;
+  for (const library of state.libraries.values()) libraryCodeBytes += library.code.length;
+  return {
+    luaHeapBytes: state.engine.memoryUsed,
+    cachedScripts: state.engine.scriptCount,
+    cachedScriptBytes: state.engine.scriptBytes,
+    libraries: state.libraries.size,
+    functions: state.functions.size,
+    libraryCodeBytes,
+  };
+}
+
 const LIBRARY_NAME_ERROR =
   'ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long';
 

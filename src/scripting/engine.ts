@@ -265,6 +265,13 @@ export class ScriptEngine {
     return this.scripts.size;
   }
 
+  /** Total bytes of the cached script bodies. */
+  get scriptBytes(): number {
+    let total = 0;
+    for (const script of this.scripts.values()) total += script.body.length;
+    return total;
+  }
+
   setTimeLimit(ms: number): void {
     this.timeLimitMs = ms;
   }

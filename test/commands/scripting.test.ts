@@ -3,6 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTidings, type TestServer } from '../helpers/servers.js';
 import { plain, type RespClient } from '../helpers/resp.js';
+import { scriptingStats } from '../../src/commands/scripting.js';
 
 let srv: TestServer;
 before(async () => {
@@ -286,6 +287,20 @@ test('FUNCTION LOAD/LIST/DELETE/FLUSH/DUMP/RESTORE/STATS and FCALL', async () =>
   const fnErr = '#!lua name=lib9\nredis.register_function("f9", function() error("boom") end)';
   assert.equal(await c.call('FUNCTION', 'LOAD', fnErr), 'lib9');
   assert.deepEqual(await c.call('FCALL', 'f9', '0'), { error: 'ERR user_function:2: boom script: f9, on @user_function:2.' });
+  c.close();
+});
+
+test('scriptingStats reports the Lua heap, cached scripts and libraries (for INFO)', async () => {
+  const c = await fresh();
+  await c.call('SCRIPT', 'LOAD', 'return 1');
+  await c.call('FUNCTION', 'LOAD', "#!lua name=statlib\nredis.register_function('sf', function() return 1 end)");
+  const stats = scriptingStats(srv.server!);
+  assert.equal(stats.cachedScripts, 1);
+  assert.equal(stats.cachedScriptBytes, 'return 1'.length);
+  assert.equal(stats.libraries, 1);
+  assert.equal(stats.functions, 1);
+  assert.ok(stats.luaHeapBytes > 0);
+  assert.ok(stats.libraryCodeBytes > 0);
   c.close();
 });
 
