@@ -78,7 +78,11 @@ const originalInstantiate = WebAssembly.instantiate;
 WebAssembly.instantiate = (async (...args: Parameters<typeof WebAssembly.instantiate>) => {
   const result = await (originalInstantiate as (...a: unknown[]) => Promise<unknown>)(...args);
   const instance = result instanceof WebAssembly.Instance ? result : (result as { instance: WebAssembly.Instance }).instance;
-  if (instance && rawExports === undefined) rawExports = instance.exports as Record<string, unknown>;
+  // Only Lua's module: other code (undici's HTTP parser, loaded by fetch) may instantiate its own
+  // WebAssembly module while this one loads.
+  if (instance && rawExports === undefined && 'lua_checkstack' in instance.exports) {
+    rawExports = instance.exports as Record<string, unknown>;
+  }
   return result;
 }) as typeof WebAssembly.instantiate;
 let wasm: LuaWasm;
