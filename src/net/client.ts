@@ -93,7 +93,7 @@ export class Client {
 
   /** Queue pre-encoded bytes (a shared pub/sub frame). */
   pushRaw(bytes: Buffer): void {
-    this.out.bytes(bytes);
+    this.out.shared(bytes);
   }
 
   /** Bytes waiting: our queue plus what the socket has not handed to the kernel yet. */

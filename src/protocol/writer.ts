@@ -27,6 +27,8 @@ export class OutputBuffer {
   private scratch = Buffer.allocUnsafe(SCRATCH_SIZE);
   private start = 0;
   private pos = 0;
+  /** Every queued chunk came from shared() (pre-encoded frames queued by reference). */
+  private onlyShared = true;
 
   /** Bytes queued and not yet taken. */
   get size(): number {
@@ -43,6 +45,7 @@ export class OutputBuffer {
 
   private sealScratch(): void {
     if (this.pos > this.start) {
+      this.onlyShared = false;
       this.chunks.push(this.scratch.subarray(this.start, this.pos));
       this.chunkBytes += this.pos - this.start;
       this.start = this.pos;
@@ -73,10 +76,26 @@ export class OutputBuffer {
     this.pos += data.length;
   }
 
+  /**
+   * Queue a pre-encoded frame shared by many connections (pub/sub), by reference. When a turn's
+   * output consists only of such frames, connections receiving the same frames can share one
+   * concatenated buffer (see takeShared).
+   */
+  shared(frame: Buffer): void {
+    this.sealScratch();
+    this.chunks.push(frame);
+    this.chunkBytes += frame.length;
+  }
+
+  /** After take(): whether every chunk taken was queued with shared(). */
+  lastTakeShared = false;
+
   /** Everything queued, as a list of buffers; the buffer is empty afterwards. */
   take(): Buffer[] {
     this.sealScratch();
     const chunks = this.chunks;
+    this.lastTakeShared = this.onlyShared;
+    this.onlyShared = true;
     this.chunks = [];
     this.chunkBytes = 0;
     if (this.scratch.length - this.pos < 1024) {

@@ -288,7 +288,17 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
       client.flushScheduled = false;
       this.flushClient(client);
     }
+    this.lastSharedChunks = undefined;
+    this.lastSharedBuffer = undefined;
   }
+
+  /**
+   * The frames and their concatenation last written to a connection whose output was only shared
+   * pub/sub frames: the next connection with the very same frames (same channel, same turn)
+   * gets the same buffer, so a fan-out copies each turn's frames once, not once per subscriber.
+   */
+  private lastSharedChunks: Buffer[] | undefined;
+  private lastSharedBuffer: Buffer | undefined;
 
   private flushClient(client: Client): void {
     const socket = client.socket;
@@ -296,13 +306,23 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
       client.out.clear();
       return;
     }
-    const chunks = client.out.take();
-    if (chunks.length !== 0) {
-      let total = 0;
-      for (const c of chunks) total += c.length;
+    const out = client.out;
+    const total = out.size;
+    const chunks = out.take();
+    const n = chunks.length;
+    if (n !== 0) {
       this.stats.netOutputBytes += total;
-      if (chunks.length === 1) socket.write(chunks[0]!);
-      else if (total <= 256 * 1024) socket.write(Buffer.concat(chunks, total));
+      if (n === 1) socket.write(chunks[0]!);
+      else if (out.lastTakeShared) {
+        const prev = this.lastSharedChunks;
+        let same = prev !== undefined && prev.length === n;
+        for (let i = 0; same && i < n; i++) if (prev![i] !== chunks[i]) same = false;
+        if (!same) {
+          this.lastSharedChunks = chunks;
+          this.lastSharedBuffer = Buffer.concat(chunks, total);
+        }
+        socket.write(this.lastSharedBuffer!);
+      } else if (total <= 256 * 1024) socket.write(Buffer.concat(chunks, total));
       else {
         socket.cork();
         for (const c of chunks) socket.write(c);
