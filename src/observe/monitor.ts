@@ -21,8 +21,8 @@ export class Monitor {
   }
 
   feed(source: Client, dbIndex: number, argv: Buffer[]): void {
-    const now = Date.now();
-    const time = `${Math.floor(now / 1000)}.${String((now % 1000) * 1000).padStart(6, '0')}`;
+    const micros = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+    const time = `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
     const where = source.kind === 'script' ? 'lua' : source.kind === 'unix' ? `unix:${source.addr}` : source.addr;
     const args = argv.map((a) => `"${escapeArg(a)}"`).join(' ');
     const line = new Status(`${time} [${dbIndex} ${where}] ${args}`);

@@ -28,6 +28,8 @@ const SUBSCRIBED_ALLOWED = new Set([
   'reset',
 ]);
 
+const SCRIPT_COMMANDS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
+
 /** Commands that run immediately even inside MULTI. */
 const MULTI_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
@@ -125,7 +127,11 @@ export function execute(server: Server, client: Client, argv: Buffer[], options:
 
   const db = server.dbs[client.dbIndex]!;
   const ctx = new Context(server, client, db, options.inExec === true || options.fromScript === true, options.fromScript === true, name);
-  if (server.monitor.active && !spec.flags.includes('skip_monitor')) server.monitor.feed(client, client.dbIndex, argv);
+  // MONITOR shows a command before the commands it runs (EVAL before its redis.call()s), except
+  // EXEC, which Redis shows after the queued commands. Scripts are shown although flagged
+  // skip_monitor, as in Redis.
+  const monitored = server.monitor.active && (!spec.flags.includes('skip_monitor') || SCRIPT_COMMANDS.has(name));
+  if (monitored && name !== 'exec') server.monitor.feed(client, client.dbIndex, argv);
 
   client.lastCommand = name;
   const start = performance.now();
@@ -142,6 +148,7 @@ export function execute(server: Server, client: Client, argv: Buffer[], options:
     }
   }
   const usec = Math.round((performance.now() - start) * 1000);
+  if (monitored && name === 'exec') server.monitor.feed(client, client.dbIndex, argv);
   const stat = server.stats.command(name);
   stat.calls++;
   stat.usec += usec;

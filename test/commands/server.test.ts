@@ -301,3 +301,27 @@ test('SHUTDOWN closes the server', async () => {
   await c.waitClosed();
   await s.close();
 });
+
+test('MONITOR shows transactions and scripts in Redis order', async () => {
+  const m = await srv.connect();
+  assert.equal(await m.call('MONITOR'), 'OK');
+  const c = await srv.connect();
+  await c.call('MULTI');
+  await c.call('ECHO', 'inside');
+  await c.call('EXEC');
+  await c.call('EVAL', "return redis.call('ECHO', 'from lua')", '0');
+  const lines: string[] = [];
+  for (let i = 0; i < 5; i++) lines.push((plain(await m.read()) as string).replace(/^\d+\.\d{6} /, ''));
+  assert.deepEqual(
+    lines.map((l) => l.replace(/127\.0\.0\.1:\d+/, 'addr')),
+    [
+      '[0 addr] "MULTI"',
+      '[0 addr] "ECHO" "inside"',
+      '[0 addr] "EXEC"',
+      `[0 addr] "EVAL" "return redis.call('ECHO', 'from lua')" "0"`,
+      '[0 lua] "ECHO" "from lua"',
+    ],
+  );
+  m.close();
+  c.close();
+});
