@@ -19,7 +19,7 @@ import {
   type LexRange,
   type ListpackLimits,
   type ScoreRange,
-  type ZNode,
+  type ZEntry,
 } from '../types/zset.js';
 
 // ---------------------------------------------------------------- number parsing
@@ -388,22 +388,16 @@ function clampRanks(start: number, end: number, size: number): [number, number] 
   return [start, end];
 }
 
-/** The nodes a range query selects, in reply order. */
-function selectRange(z: SortedSet, q: RangeQuery): ZNode[] {
-  const out: ZNode[] = [];
+/** The entries a range query selects, in reply order. */
+function selectRange(z: SortedSet, q: RangeQuery): ZEntry[] {
   const size = z.size;
   if (q.kind === 'rank') {
     const ranks = clampRanks(q.start, q.end, size);
-    if (ranks === undefined) return out;
+    if (ranks === undefined) return [];
     const [start, end] = ranks;
-    let count = end - start + 1;
-    if (q.reverse) {
-      for (let n = z.at(size - 1 - start); n !== null && count > 0; n = n.prev, count--) out.push(n);
-    } else {
-      for (let n = z.at(start); n !== null && count > 0; n = n.next[0], count--) out.push(n);
-    }
-    return out;
+    return z.slice(q.reverse ? size - 1 - start : start, end - start + 1, q.reverse);
   }
+  const out: ZEntry[] = [];
   if (q.offset < 0 || (q.offset > 0 && q.offset >= size)) return out;
   let first: number;
   if (q.kind === 'score') first = q.reverse ? z.lastInScoreRange(q.score) : z.firstInScoreRange(q.score);
@@ -411,17 +405,18 @@ function selectRange(z: SortedSet, q: RangeQuery): ZNode[] {
   if (first === -1) return out;
   // The offset skips elements without testing them against the range (as Redis does).
   const startRank = q.reverse ? first - q.offset : first + q.offset;
-  let n = startRank >= 0 && startRank < size ? z.at(startRank) : null;
+  if (startRank < 0 || startRank >= size) return out;
   let limit = q.limit;
-  while (n !== null && limit !== 0) {
+  if (limit === 0) return out;
+  z.walk(startRank, q.reverse, (member, score) => {
     let inside: boolean;
-    if (q.kind === 'score') inside = q.reverse ? scoreAboveMin(n.score, q.score) : scoreBelowMax(n.score, q.score);
-    else inside = q.reverse ? lexAboveMin(n.member, q.lex) : lexBelowMax(n.member, q.lex);
-    if (!inside) break;
-    out.push(n);
-    n = q.reverse ? n.prev : n.next[0];
+    if (q.kind === 'score') inside = q.reverse ? scoreAboveMin(score, q.score) : scoreBelowMax(score, q.score);
+    else inside = q.reverse ? lexAboveMin(member, q.lex) : lexBelowMax(member, q.lex);
+    if (!inside) return false;
+    out.push({ member, score });
     if (limit > 0) limit--;
-  }
+    return limit !== 0;
+  });
   return out;
 }
 
@@ -543,7 +538,7 @@ function zremrangeGeneric(ctx: CommandContext, argv: Buffer[], kind: RangeKind):
 function popFrom(ctx: CommandContext, key: string, z: SortedSet, max: boolean, count: number): Scored[] {
   const popped: Scored[] = [];
   while (popped.length < count && z.size !== 0) {
-    const n = (max ? z.last : z.first) as ZNode;
+    const n = (max ? z.last : z.first) as ZEntry;
     popped.push({ member: n.member, score: n.score });
     z.delete(n.member);
   }
@@ -843,7 +838,7 @@ function zrandmember(ctx: CommandContext, argv: Buffer[]): HandlerResult {
   if (argv.length === 2) {
     const z = ctx.db.getRead(key, 'zset');
     if (z === undefined) return null;
-    return memberReply((z.at(Math.floor(Math.random() * z.size)) as ZNode).member);
+    return memberReply((z.at(Math.floor(Math.random() * z.size)) as ZEntry).member);
   }
   const text = argv[2]!.toString('latin1');
   if (tryParseInteger(text) === undefined) throw Errors.notInteger();
@@ -859,15 +854,15 @@ function zrandmember(ctx: CommandContext, argv: Buffer[]): HandlerResult {
   if (big < 0n) {
     // Repetitions allowed: |count| independent picks.
     const count = Number(-big);
-    for (let i = 0; i < count; i++) picked.push(z.at(Math.floor(Math.random() * size)) as ZNode);
+    for (let i = 0; i < count; i++) picked.push(z.at(Math.floor(Math.random() * size)) as ZEntry);
   } else if (big >= BigInt(size)) {
     // The whole set; Redis walks it from the highest score down.
-    for (let n = z.last; n !== null; n = n.prev) picked.push(n);
+    picked.push(...z.slice(size - 1, size, true));
   } else {
     const count = Number(big);
     const chosen = new Set<number>();
     while (chosen.size < count) chosen.add(Math.floor(Math.random() * size));
-    for (const rank of chosen) picked.push(z.at(rank) as ZNode);
+    for (const rank of chosen) picked.push(z.at(rank) as ZEntry);
   }
   return scoredReply(ctx, picked, withScores);
 }
@@ -921,7 +916,7 @@ function zscan(ctx: CommandContext, argv: Buffer[]): HandlerResult {
     }
   }
   const items: Reply[] = [];
-  const emit = (n: ZNode, text: string) => {
+  const emit = (n: ZEntry, text: string) => {
     if (pattern === undefined || globMatch(pattern, n.member)) items.push(memberReply(n.member), text);
   };
   if (z.encoding === 'listpack') {
@@ -930,10 +925,9 @@ function zscan(ctx: CommandContext, argv: Buffer[]): HandlerResult {
   }
   if (cursor >= BigInt(z.size)) return ['0', items];
   const start = Number(cursor);
-  let n = z.at(start);
-  let taken = 0;
-  for (; n !== null && taken < count; n = n.next[0], taken++) emit(n, formatDouble(n.score));
-  const next = n === null ? 0 : start + taken;
+  const page = z.slice(start, count);
+  for (const n of page) emit(n, formatDouble(n.score));
+  const next = start + page.length >= z.size ? 0 : start + page.length;
   return [String(next), items];
 }
 

@@ -1,34 +1,74 @@
-// Sorted set value: member → node map plus a skip list ordered by (score, member bytes).
+// Sorted set value: member → score map plus an ordered index by (score, member bytes).
+//
+// The index is a B+tree with order statistics: leaves hold up to LEAF_MAX members with their
+// scores in parallel arrays (the scores stay unboxed doubles), inner nodes hold each child's size,
+// so rank lookups, rank-indexed access and range searches are O(log n) with few cache misses.
+// (A skip list with spans, Redis's choice, was ~10x slower here: every step is a pointer chase
+// through separately allocated JS objects.)
 //
 // Members are latin1 strings (1 char = 1 byte), so JavaScript's code-unit string comparison is
-// exactly Redis's memcmp ordering. Each skip-list link records its span (how many bottom-level
-// steps it jumps), which makes rank lookups and rank-indexed access O(log n).
+// exactly Redis's memcmp ordering.
 
-const MAX_LEVEL = 32;
-const LEVEL_P = 0.25;
+const LEAF_MAX = 64;
+const INNER_MAX = 64;
+/** A node below this many entries is merged into a neighbour when the two fit in one node. */
+const MIN_FILL = 16;
 
-export class ZNode {
-  /** Forward links per level; `next[0]` is the successor. */
-  readonly next: (ZNode | null)[];
-  /** span[i]: number of bottom-level steps `next[i]` jumps over (0 when next[i] is null at the tail). */
-  readonly span: number[];
-  prev: ZNode | null = null;
+class Leaf {
+  members: string[] = [];
+  scores: number[] = [];
+  next: Leaf | null = null;
+  prev: Leaf | null = null;
+}
+
+class Inner {
+  children: (Leaf | Inner)[] = [];
+  /** counts[i]: number of members under children[i]. */
+  counts: number[] = [];
+  /**
+   * Routing keys: every key under children[i] is >= (sepScores[i], sepMembers[i]) and every key
+   * under children[i - 1] is below it. Index 0 is unused.
+   */
+  sepScores: number[] = [];
+  sepMembers: string[] = [];
+}
+
+type TreeNode = Leaf | Inner;
+
+/** One member of a sorted set with its score. */
+export interface ZEntry {
+  readonly member: string;
+  readonly score: number;
+}
+
+/**
+ * An entry found by position (`first`, `last`, `at`), which can step to its neighbours.
+ * Only valid until the set is modified.
+ */
+export class ZCursor implements ZEntry {
+  readonly member: string;
+  readonly score: number;
 
   constructor(
-    readonly member: string,
-    public score: number,
-    level: number,
+    private readonly leaf: Leaf,
+    private readonly index: number,
   ) {
-    this.next = new Array<ZNode | null>(level).fill(null);
-    this.span = new Array<number>(level).fill(0);
+    this.member = leaf.members[index]!;
+    this.score = leaf.scores[index]!;
   }
 
-  get successor(): ZNode | null {
-    return this.next[0];
+  /** The next entry in ascending order, or null at the end. */
+  get successor(): ZCursor | null {
+    if (this.index + 1 < this.leaf.members.length) return new ZCursor(this.leaf, this.index + 1);
+    const next = this.leaf.next;
+    return next === null || next.members.length === 0 ? null : new ZCursor(next, 0);
   }
 
-  get predecessor(): ZNode | null {
-    return this.prev;
+  /** The previous entry in ascending order, or null at the start. */
+  get predecessor(): ZCursor | null {
+    if (this.index > 0) return new ZCursor(this.leaf, this.index - 1);
+    const prev = this.leaf.prev;
+    return prev === null || prev.members.length === 0 ? null : new ZCursor(prev, prev.members.length - 1);
   }
 }
 
@@ -82,25 +122,60 @@ function boundOrder(b: LexBound): number {
 /** True when no member can satisfy the range (`-`/`+` count as exclusive, as in Redis). */
 export function lexRangeEmpty(range: LexRange): boolean {
   const { min, max } = range;
-  let cmp: number;
   if (min.kind === 'value' && max.kind === 'value') {
-    cmp = min.value < max.value ? -1 : min.value > max.value ? 1 : 0;
+    const cmp = min.value < max.value ? -1 : min.value > max.value ? 1 : 0;
     return cmp > 0 || (cmp === 0 && (min.exclusive || max.exclusive));
   }
-  cmp = boundOrder(min) - boundOrder(max);
   // Two identical open ends ("- -" or "+ +") are equal and exclusive: empty.
-  return cmp >= 0;
-}
-
-function randomLevel(): number {
-  let level = 1;
-  while (level < MAX_LEVEL && Math.random() < LEVEL_P) level++;
-  return level;
+  return boundOrder(min) - boundOrder(max) >= 0;
 }
 
 /** (score, member) strictly before (score2, member2)? */
 function before(score: number, member: string, score2: number, member2: string): boolean {
   return score < score2 || (score === score2 && member < member2);
+}
+
+/** First index in the leaf whose key is not before (score, member). */
+function lowerBound(leaf: Leaf, score: number, member: string): number {
+  const scores = leaf.scores;
+  const members = leaf.members;
+  let lo = 0;
+  let hi = members.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (before(scores[mid]!, members[mid]!, score, member)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The child of an inner node whose range holds (score, member). */
+function childFor(node: Inner, score: number, member: string): number {
+  let lo = 1;
+  let hi = node.children.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (before(score, member, node.sepScores[mid]!, node.sepMembers[mid]!)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo - 1;
+}
+
+function sizeOf(node: TreeNode): number {
+  return node instanceof Leaf ? node.members.length : node.children.length;
+}
+
+function totalOf(node: TreeNode): number {
+  if (node instanceof Leaf) return node.members.length;
+  let total = 0;
+  for (const c of node.counts) total += c;
+  return total;
+}
+
+interface Split {
+  node: TreeNode;
+  score: number;
+  member: string;
 }
 
 export type Encoding = 'listpack' | 'skiplist';
@@ -112,10 +187,8 @@ export interface ListpackLimits {
 }
 
 export class SortedSet {
-  private readonly head = new ZNode('', 0, MAX_LEVEL);
-  private tail: ZNode | null = null;
-  private level = 1;
-  private readonly nodes = new Map<string, ZNode>();
+  private root: TreeNode = new Leaf();
+  private readonly scoreOf = new Map<string, number>();
   /**
    * Which encoding Redis would report. Redis starts small sets as a listpack and converts to a
    * skip list once, when a size or member-length threshold is crossed; it never converts back
@@ -130,7 +203,7 @@ export class SortedSet {
   }
 
   get size(): number {
-    return this.nodes.size;
+    return this.scoreOf.size;
   }
 
   get encoding(): Encoding {
@@ -139,26 +212,37 @@ export class SortedSet {
 
   /** Compact a freshly built set (a store command's result) when it fits the listpack limits. */
   compactIfFits(limits: ListpackLimits): void {
-    if (this.compact || this.nodes.size > limits.maxEntries) return;
-    for (const member of this.nodes.keys()) if (member.length > limits.maxValue) return;
+    if (this.compact || this.scoreOf.size > limits.maxEntries) return;
+    for (const member of this.scoreOf.keys()) if (member.length > limits.maxValue) return;
     this.compact = true;
-    for (const node of this.nodes.values()) if (node.score === 0) node.score = 0;
+    for (let leaf: Leaf | null = this.leftmost(); leaf !== null; leaf = leaf.next) {
+      const scores = leaf.scores;
+      for (let i = 0; i < scores.length; i++) {
+        if (scores[i] === 0) {
+          scores[i] = 0;
+          this.scoreOf.set(leaf.members[i]!, 0);
+        }
+      }
+    }
   }
 
   score(member: string): number | undefined {
-    return this.nodes.get(member)?.score;
+    return this.scoreOf.get(member);
   }
 
   has(member: string): boolean {
-    return this.nodes.has(member);
+    return this.scoreOf.has(member);
   }
 
-  get first(): ZNode | null {
-    return this.head.next[0];
+  get first(): ZCursor | null {
+    const leaf = this.leftmost();
+    return leaf.members.length === 0 ? null : new ZCursor(leaf, 0);
   }
 
-  get last(): ZNode | null {
-    return this.tail;
+  get last(): ZCursor | null {
+    const leaf = this.rightmost();
+    const n = leaf.members.length;
+    return n === 0 ? null : new ZCursor(leaf, n - 1);
   }
 
   /**
@@ -166,95 +250,102 @@ export class SortedSet {
    * converts to a skip list before an insert that would cross them. Returns true when new.
    */
   set(member: string, score: number, limits?: ListpackLimits): boolean {
-    const existing = this.nodes.get(member);
-    if (existing === undefined) {
-      if (limits !== undefined && this.compact && (this.nodes.size + 1 > limits.maxEntries || member.length > limits.maxValue)) {
+    const current = this.scoreOf.get(member);
+    if (current === undefined) {
+      if (limits !== undefined && this.compact && (this.scoreOf.size + 1 > limits.maxEntries || member.length > limits.maxValue)) {
         this.compact = false;
       }
       if (this.compact && score === 0) score = 0;
-      this.nodes.set(member, this.insertNode(member, score));
+      this.scoreOf.set(member, score);
+      this.insertKey(score, member);
       return true;
     }
     // 0 and -0 compare equal, and like Redis we then keep the stored one.
-    if (existing.score === score) return false;
+    if (current === score) return false;
     if (this.compact && score === 0) score = 0;
-    const prev = existing.prev;
-    const next = existing.next[0];
-    // The node can stay where it is when its neighbours still bracket the new score.
-    if (
-      (prev === null || before(prev.score, prev.member, score, member)) &&
-      (next === null || before(score, member, next.score, next.member))
-    ) {
-      existing.score = score;
-      return false;
-    }
-    this.unlink(existing);
-    this.nodes.set(member, this.insertNode(member, score));
+    this.removeKey(current, member);
+    this.scoreOf.set(member, score);
+    this.insertKey(score, member);
     return false;
   }
 
   delete(member: string): boolean {
-    const node = this.nodes.get(member);
-    if (node === undefined) return false;
-    this.unlink(node);
-    this.nodes.delete(member);
+    const score = this.scoreOf.get(member);
+    if (score === undefined) return false;
+    this.scoreOf.delete(member);
+    this.removeKey(score, member);
     return true;
   }
 
   /** 0-based position in ascending order, or undefined when absent. */
   rank(member: string): number | undefined {
-    const node = this.nodes.get(member);
-    if (node === undefined) return undefined;
-    return this.countBefore((n) => before(n.score, n.member, node.score, member));
-  }
-
-  /** The node at 0-based `rank` in ascending order. */
-  at(rank: number): ZNode | null {
-    if (rank < 0 || rank >= this.nodes.size) return null;
-    const target = rank + 1;
-    let traversed = 0;
-    let x = this.head;
-    for (let i = this.level - 1; i >= 0; i--) {
-      while (x.next[i] !== null && traversed + x.span[i] <= target) {
-        traversed += x.span[i];
-        x = x.next[i] as ZNode;
-      }
-      if (traversed === target) return x;
-    }
-    return null;
-  }
-
-  /** Length of the prefix of elements satisfying `pred` (which must be true for a prefix only). */
-  private countBefore(pred: (n: ZNode) => boolean): number {
+    const score = this.scoreOf.get(member);
+    if (score === undefined) return undefined;
     let rank = 0;
-    let x = this.head;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let n = x.next[i];
-      while (n !== null && pred(n)) {
-        rank += x.span[i];
-        x = n;
-        n = x.next[i];
+    let node = this.root;
+    while (node instanceof Inner) {
+      const i = childFor(node, score, member);
+      for (let j = 0; j < i; j++) rank += node.counts[j]!;
+      node = node.children[i]!;
+    }
+    return rank + lowerBound(node, score, member);
+  }
+
+  /** The entry at 0-based `rank` in ascending order. */
+  at(rank: number): ZCursor | null {
+    const pos = this.locate(rank);
+    return pos === null ? null : new ZCursor(pos.leaf, pos.index);
+  }
+
+  /**
+   * Visit entries from `start` (a rank) towards higher ranks, or lower ones when `reverse`, until
+   * `visit` returns false or the set ends. The set must not be modified during the walk.
+   */
+  walk(start: number, reverse: boolean, visit: (member: string, score: number) => boolean): void {
+    const pos = this.locate(start);
+    if (pos === null) return;
+    let leaf: Leaf | null = pos.leaf;
+    let i = pos.index;
+    while (leaf !== null) {
+      const members = leaf.members;
+      const scores = leaf.scores;
+      if (reverse) {
+        for (; i >= 0; i--) if (!visit(members[i]!, scores[i]!)) return;
+        leaf = leaf.prev;
+        if (leaf !== null) i = leaf.members.length - 1;
+      } else {
+        for (; i < members.length; i++) if (!visit(members[i]!, scores[i]!)) return;
+        leaf = leaf.next;
+        i = 0;
       }
     }
-    return rank;
+  }
+
+  /** Up to `count` entries from rank `start`, ascending (or descending when `reverse`). */
+  slice(start: number, count: number, reverse = false): ZEntry[] {
+    const out: ZEntry[] = [];
+    if (count <= 0) return out;
+    this.walk(start, reverse, (member, score) => {
+      out.push({ member, score });
+      return out.length < count;
+    });
+    return out;
   }
 
   /** Rank of the first element inside the score range, or -1. */
   firstInScoreRange(range: ScoreRange): number {
-    if (scoreRangeEmpty(range) || this.tail === null) return -1;
-    const rank = this.countBefore((n) => !scoreAboveMin(n.score, range));
-    if (rank >= this.nodes.size) return -1;
-    const node = this.at(rank) as ZNode;
-    return scoreBelowMax(node.score, range) ? rank : -1;
+    if (scoreRangeEmpty(range) || this.size === 0) return -1;
+    const rank = this.countPrefix((score) => !scoreAboveMin(score, range));
+    if (rank >= this.size) return -1;
+    return scoreBelowMax((this.at(rank) as ZEntry).score, range) ? rank : -1;
   }
 
   /** Rank of the last element inside the score range, or -1. */
   lastInScoreRange(range: ScoreRange): number {
-    if (scoreRangeEmpty(range) || this.tail === null) return -1;
-    const rank = this.countBefore((n) => scoreBelowMax(n.score, range)) - 1;
+    if (scoreRangeEmpty(range) || this.size === 0) return -1;
+    const rank = this.countPrefix((score) => scoreBelowMax(score, range)) - 1;
     if (rank < 0) return -1;
-    const node = this.at(rank) as ZNode;
-    return scoreAboveMin(node.score, range) ? rank : -1;
+    return scoreAboveMin((this.at(rank) as ZEntry).score, range) ? rank : -1;
   }
 
   /** How many elements fall inside the score range. */
@@ -264,10 +355,12 @@ export class SortedSet {
     return this.lastInScoreRange(range) - first + 1;
   }
 
-  /** All scores equal: lexicographic order is the list order, so lex searches can use the index. */
-  private uniformScores(): boolean {
-    const first = this.head.next[0];
-    return first === null || this.tail === null || first.score === this.tail.score;
+  /** The common score when every score is equal (lex order is then the index order). */
+  private uniformScore(): number | undefined {
+    const first = this.first;
+    const last = this.last;
+    if (first === null || last === null || first.score !== last.score) return undefined;
+    return first.score;
   }
 
   /**
@@ -277,139 +370,267 @@ export class SortedSet {
    * linear scan Redis uses for small (listpack) sets, so replies match Redis for those too.
    */
   firstInLexRange(range: LexRange): number {
-    const first = this.head.next[0];
-    if (lexRangeEmpty(range) || first === null || this.tail === null) return -1;
-    if (!lexAboveMin(this.tail.member, range) || !lexBelowMax(first.member, range)) return -1;
-    if (this.uniformScores()) {
-      const rank = this.countBefore((n) => !lexAboveMin(n.member, range));
-      if (rank >= this.nodes.size) return -1;
-      return lexBelowMax((this.at(rank) as ZNode).member, range) ? rank : -1;
+    const first = this.first;
+    const last = this.last;
+    if (lexRangeEmpty(range) || first === null || last === null) return -1;
+    if (!lexAboveMin(last.member, range) || !lexBelowMax(first.member, range)) return -1;
+    const uniform = this.uniformScore();
+    if (uniform !== undefined) {
+      // Keys below (uniform, min bound) in the tree's order: a prefix, so the tree can count it.
+      const rank = this.countPrefix((score, member) => score < uniform || (score === uniform && !lexAboveMin(member, range)));
+      if (rank >= this.size) return -1;
+      return lexBelowMax((this.at(rank) as ZEntry).member, range) ? rank : -1;
     }
     let rank = 0;
-    for (let n: ZNode | null = first; n !== null; n = n.next[0], rank++) {
-      if (lexAboveMin(n.member, range)) return lexBelowMax(n.member, range) ? rank : -1;
-    }
-    return -1;
+    let found = -1;
+    this.walk(0, false, (member) => {
+      if (lexAboveMin(member, range)) {
+        if (lexBelowMax(member, range)) found = rank;
+        return false;
+      }
+      rank++;
+      return true;
+    });
+    return found;
   }
 
   /** Rank of the last element of a lex range, or -1 (see firstInLexRange for mixed scores). */
   lastInLexRange(range: LexRange): number {
-    const first = this.head.next[0];
-    if (lexRangeEmpty(range) || first === null || this.tail === null) return -1;
-    if (!lexAboveMin(this.tail.member, range) || !lexBelowMax(first.member, range)) return -1;
-    if (this.uniformScores()) {
-      const rank = this.countBefore((n) => lexBelowMax(n.member, range)) - 1;
+    const first = this.first;
+    const last = this.last;
+    if (lexRangeEmpty(range) || first === null || last === null) return -1;
+    if (!lexAboveMin(last.member, range) || !lexBelowMax(first.member, range)) return -1;
+    const uniform = this.uniformScore();
+    if (uniform !== undefined) {
+      const rank = this.countPrefix((score, member) => score < uniform || (score === uniform && lexBelowMax(member, range))) - 1;
       if (rank < 0) return -1;
-      return lexAboveMin((this.at(rank) as ZNode).member, range) ? rank : -1;
+      return lexAboveMin((this.at(rank) as ZEntry).member, range) ? rank : -1;
     }
-    let rank = this.nodes.size - 1;
-    for (let n: ZNode | null = this.tail; n !== null; n = n.prev, rank--) {
-      if (lexBelowMax(n.member, range)) return lexAboveMin(n.member, range) ? rank : -1;
-    }
-    return -1;
+    let rank = this.size - 1;
+    let found = -1;
+    this.walk(rank, true, (member) => {
+      if (lexBelowMax(member, range)) {
+        if (lexAboveMin(member, range)) found = rank;
+        return false;
+      }
+      rank--;
+      return true;
+    });
+    return found;
   }
 
   /** Elements counted from the first in range while they stay at or below max. */
   countInLexRange(range: LexRange): number {
     const first = this.firstInLexRange(range);
     if (first === -1) return 0;
-    if (this.uniformScores()) return this.lastInLexRange(range) - first + 1;
+    if (this.uniformScore() !== undefined) return this.lastInLexRange(range) - first + 1;
     let count = 0;
-    for (let n = this.at(first); n !== null && lexBelowMax(n.member, range); n = n.next[0]) count++;
+    this.walk(first, false, (member) => {
+      if (!lexBelowMax(member, range)) return false;
+      count++;
+      return true;
+    });
     return count;
   }
 
-  /** Remove ranks start..end inclusive (0-based, clamped by the caller). Returns removed nodes. */
-  deleteRankRange(start: number, end: number): ZNode[] {
-    const removed: ZNode[] = [];
-    if (start > end || start >= this.nodes.size) return removed;
-    let node = this.at(start);
-    for (let r = start; r <= end && node !== null; r++) {
-      const next: ZNode | null = node.next[0];
-      this.unlink(node);
-      this.nodes.delete(node.member);
-      removed.push(node);
-      node = next;
-    }
+  /** Remove ranks start..end inclusive (0-based, clamped by the caller). Returns what was removed. */
+  deleteRankRange(start: number, end: number): ZEntry[] {
+    if (start > end || start >= this.size) return [];
+    const removed = this.slice(start, end - start + 1);
+    for (const e of removed) this.delete(e.member);
     return removed;
   }
 
-  /** Ascending iteration over every element. */
-  *[Symbol.iterator](): IterableIterator<ZNode> {
-    for (let n = this.head.next[0]; n !== null; n = n.next[0]) yield n;
+  /** Ascending iteration over every element (the set must not be modified meanwhile). */
+  *[Symbol.iterator](): IterableIterator<ZEntry> {
+    for (let leaf: Leaf | null = this.leftmost(); leaf !== null; leaf = leaf.next) {
+      for (let i = 0; i < leaf.members.length; i++) yield { member: leaf.members[i]!, score: leaf.scores[i]! };
+    }
   }
 
-  /** Copy (used by ZUNIONSTORE and friends when a source is also the destination). */
+  /** Copy (COPY, and store commands whose destination is also a source). */
   clone(): SortedSet {
     const copy = new SortedSet(this.encoding);
-    for (let n = this.head.next[0]; n !== null; n = n.next[0]) copy.set(n.member, n.score);
+    for (let leaf: Leaf | null = this.leftmost(); leaf !== null; leaf = leaf.next) {
+      for (let i = 0; i < leaf.members.length; i++) copy.set(leaf.members[i]!, leaf.scores[i]!);
+    }
     return copy;
   }
 
-  private insertNode(member: string, score: number): ZNode {
-    const update = new Array<ZNode>(MAX_LEVEL);
-    const rank = new Array<number>(MAX_LEVEL);
-    let x = this.head;
-    for (let i = this.level - 1; i >= 0; i--) {
-      rank[i] = i === this.level - 1 ? 0 : rank[i + 1];
-      let n = x.next[i];
-      while (n !== null && before(n.score, n.member, score, member)) {
-        rank[i] += x.span[i];
-        x = n;
-        n = x.next[i];
-      }
-      update[i] = x;
-    }
-    const level = randomLevel();
-    if (level > this.level) {
-      for (let i = this.level; i < level; i++) {
-        rank[i] = 0;
-        update[i] = this.head;
-        this.head.span[i] = this.nodes.size;
-      }
-      this.level = level;
-    }
-    const node = new ZNode(member, score, level);
-    for (let i = 0; i < level; i++) {
-      const u = update[i];
-      node.next[i] = u.next[i];
-      u.next[i] = node;
-      node.span[i] = u.span[i] - (rank[0] - rank[i]);
-      u.span[i] = rank[0] - rank[i] + 1;
-    }
-    for (let i = level; i < this.level; i++) update[i].span[i]++;
-    node.prev = update[0] === this.head ? null : update[0];
-    if (node.next[0] !== null) node.next[0].prev = node;
-    else this.tail = node;
+  // ------------------------------------------------------------ tree internals
+
+  private leftmost(): Leaf {
+    let node = this.root;
+    while (node instanceof Inner) node = node.children[0]!;
     return node;
   }
 
-  /** Remove a node from the skip list (not from the member map). */
-  private unlink(node: ZNode): void {
-    const update = new Array<ZNode>(this.level);
-    let x = this.head;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let n = x.next[i];
-      while (n !== null && n !== node && before(n.score, n.member, node.score, node.member)) {
-        x = n;
-        n = x.next[i];
+  private rightmost(): Leaf {
+    let node = this.root;
+    while (node instanceof Inner) node = node.children[node.children.length - 1]!;
+    return node;
+  }
+
+  private locate(rank: number): { leaf: Leaf; index: number } | null {
+    if (rank < 0 || rank >= this.scoreOf.size) return null;
+    let node = this.root;
+    while (node instanceof Inner) {
+      const counts = node.counts;
+      let i = 0;
+      while (rank >= counts[i]!) rank -= counts[i++]!;
+      node = node.children[i]!;
+    }
+    return { leaf: node, index: rank };
+  }
+
+  /**
+   * How many keys satisfy `pred`, which must hold for a prefix of the whole key space in index
+   * order (true up to some key, false after). Routing keys are tested like elements.
+   */
+  private countPrefix(pred: (score: number, member: string) => boolean): number {
+    let count = 0;
+    let node = this.root;
+    while (node instanceof Inner) {
+      let lo = 1;
+      let hi = node.children.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (pred(node.sepScores[mid]!, node.sepMembers[mid]!)) lo = mid + 1;
+        else hi = mid;
       }
-      update[i] = x;
+      const i = lo - 1;
+      for (let j = 0; j < i; j++) count += node.counts[j]!;
+      node = node.children[i]!;
     }
-    for (let i = 0; i < this.level; i++) {
-      const u = update[i];
-      if (u.next[i] === node) {
-        u.span[i] += node.span[i] - 1;
-        u.next[i] = node.next[i];
-      } else {
-        u.span[i]--;
+    let lo = 0;
+    let hi = node.members.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (pred(node.scores[mid]!, node.members[mid]!)) lo = mid + 1;
+      else hi = mid;
+    }
+    return count + lo;
+  }
+
+  private insertKey(score: number, member: string): void {
+    const split = this.insertInto(this.root, score, member);
+    if (split === undefined) return;
+    const root = new Inner();
+    root.children.push(this.root, split.node);
+    root.counts.push(totalOf(this.root), totalOf(split.node));
+    root.sepScores.push(0, split.score);
+    root.sepMembers.push('', split.member);
+    this.root = root;
+  }
+
+  private insertInto(node: TreeNode, score: number, member: string): Split | undefined {
+    if (node instanceof Leaf) {
+      const at = lowerBound(node, score, member);
+      node.members.splice(at, 0, member);
+      node.scores.splice(at, 0, score);
+      if (node.members.length <= LEAF_MAX) return undefined;
+      const right = new Leaf();
+      const half = node.members.length >> 1;
+      right.members = node.members.splice(half);
+      right.scores = node.scores.splice(half);
+      right.next = node.next;
+      if (right.next !== null) right.next.prev = right;
+      right.prev = node;
+      node.next = right;
+      return { node: right, score: right.scores[0]!, member: right.members[0]! };
+    }
+    const i = childFor(node, score, member);
+    const split = this.insertInto(node.children[i]!, score, member);
+    node.counts[i]!++;
+    if (split === undefined) return undefined;
+    const moved = totalOf(split.node);
+    node.counts[i] -= moved;
+    node.children.splice(i + 1, 0, split.node);
+    node.counts.splice(i + 1, 0, moved);
+    node.sepScores.splice(i + 1, 0, split.score);
+    node.sepMembers.splice(i + 1, 0, split.member);
+    if (node.children.length <= INNER_MAX) return undefined;
+    const right = new Inner();
+    const half = node.children.length >> 1;
+    right.children = node.children.splice(half);
+    right.counts = node.counts.splice(half);
+    right.sepScores = node.sepScores.splice(half);
+    right.sepMembers = node.sepMembers.splice(half);
+    return { node: right, score: right.sepScores[0]!, member: right.sepMembers[0]! };
+  }
+
+  private removeKey(score: number, member: string): void {
+    if (!this.removeFrom(this.root, score, member)) throw new Error('sorted set index out of sync');
+    while (this.root instanceof Inner && this.root.children.length === 1) this.root = this.root.children[0]!;
+    if (this.root instanceof Inner && this.root.children.length === 0) this.root = new Leaf();
+  }
+
+  private removeFrom(node: TreeNode, score: number, member: string): boolean {
+    if (node instanceof Leaf) {
+      const at = lowerBound(node, score, member);
+      if (at >= node.members.length || node.members[at] !== member) return false;
+      node.members.splice(at, 1);
+      node.scores.splice(at, 1);
+      return true;
+    }
+    const i = childFor(node, score, member);
+    if (!this.removeFrom(node.children[i]!, score, member)) return false;
+    node.counts[i]!--;
+    this.rebalance(node, i);
+    return true;
+  }
+
+  /** After a removal under parent.children[i]: drop an empty child, merge a thin one. */
+  private rebalance(parent: Inner, i: number): void {
+    const child = parent.children[i]!;
+    const size = sizeOf(child);
+    if (size === 0) {
+      if (child instanceof Leaf) this.unlinkLeaf(child);
+      this.removeChild(parent, i);
+      return;
+    }
+    if (size >= MIN_FILL) return;
+    const max = child instanceof Leaf ? LEAF_MAX : INNER_MAX;
+    if (i + 1 < parent.children.length && size + sizeOf(parent.children[i + 1]!) <= max) this.mergeChildren(parent, i);
+    else if (i > 0 && size + sizeOf(parent.children[i - 1]!) <= max) this.mergeChildren(parent, i - 1);
+  }
+
+  /** Merge parent.children[j + 1] into parent.children[j]. */
+  private mergeChildren(parent: Inner, j: number): void {
+    const left = parent.children[j]!;
+    const right = parent.children[j + 1]!;
+    if (left instanceof Leaf && right instanceof Leaf) {
+      for (let k = 0; k < right.members.length; k++) {
+        left.members.push(right.members[k]!);
+        left.scores.push(right.scores[k]!);
+      }
+      this.unlinkLeaf(right);
+    } else if (left instanceof Inner && right instanceof Inner) {
+      // The right node's first child is routed by the parent's separator for the right node.
+      right.sepScores[0] = parent.sepScores[j + 1]!;
+      right.sepMembers[0] = parent.sepMembers[j + 1]!;
+      for (let k = 0; k < right.children.length; k++) {
+        left.children.push(right.children[k]!);
+        left.counts.push(right.counts[k]!);
+        left.sepScores.push(right.sepScores[k]!);
+        left.sepMembers.push(right.sepMembers[k]!);
       }
     }
-    if (node.next[0] !== null) node.next[0].prev = node.prev;
-    else this.tail = node.prev;
-    while (this.level > 1 && this.head.next[this.level - 1] === null) {
-      this.head.span[this.level - 1] = 0;
-      this.level--;
-    }
+    parent.counts[j]! += parent.counts[j + 1]!;
+    this.removeChild(parent, j + 1);
+  }
+
+  private removeChild(parent: Inner, i: number): void {
+    parent.children.splice(i, 1);
+    parent.counts.splice(i, 1);
+    parent.sepScores.splice(i, 1);
+    parent.sepMembers.splice(i, 1);
+  }
+
+  private unlinkLeaf(leaf: Leaf): void {
+    if (leaf.prev !== null) leaf.prev.next = leaf.next;
+    if (leaf.next !== null) leaf.next.prev = leaf.prev;
+    leaf.prev = null;
+    leaf.next = null;
   }
 }

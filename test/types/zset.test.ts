@@ -52,6 +52,20 @@ function checkAgainst(z: SortedSet, naive: Map<string, number>, rand: () => numb
   const backwards: string[] = [];
   for (let n = z.last; n !== null; n = n.predecessor) backwards.push(n.member);
   assert.deepEqual(backwards, sorted.map((p) => p.member).reverse());
+  const forwards: string[] = [];
+  for (let n = z.first; n !== null; n = n.successor) forwards.push(n.member);
+  assert.deepEqual(forwards, sorted.map((p) => p.member));
+  // Walks and slices from a random rank, both directions.
+  if (sorted.length > 0) {
+    const start = Math.floor(rand() * sorted.length);
+    const count = 1 + Math.floor(rand() * 200);
+    assert.deepEqual(z.slice(start, count), sorted.slice(start, start + count));
+    assert.deepEqual(z.slice(start, count, true), sorted.slice(Math.max(0, start - count + 1), start + 1).reverse());
+    let visited = 0;
+    z.walk(start, false, () => ++visited < 3);
+    assert.equal(visited, Math.min(3, sorted.length - start));
+  }
+  assert.deepEqual(z.slice(sorted.length, 5), []);
   for (let i = 0; i < sorted.length; i++) {
     assert.equal(z.at(i)?.member, sorted[i].member, `at(${i})`);
     assert.equal(z.rank(sorted[i].member), i, `rank(${sorted[i].member})`);
@@ -287,12 +301,90 @@ test('large set: rank and at stay consistent', () => {
   for (let i = 0; i < n; i += 2) z.delete(`k${i}`);
   assert.equal(z.size, n / 2);
   let rank = 0;
+  let prev: { member: string; score: number } | undefined;
   for (const node of z) {
+    if (prev !== undefined) assert.ok(prev.score < node.score || (prev.score === node.score && prev.member < node.member));
     if (rank % 97 === 0) {
       assert.equal(z.rank(node.member), rank);
-      assert.equal(z.at(rank), node);
+      assert.equal(z.at(rank)?.member, node.member);
     }
+    prev = node;
     rank++;
   }
   assert.equal(rank, n / 2);
+});
+
+for (const seed of [7, 8]) {
+  test(`randomized growth and shrinking over many tree nodes (seed ${seed})`, () => {
+    // Thousands of members so leaves and inner nodes split, merge and disappear.
+    const rand = mulberry32(seed);
+    const z = new SortedSet('skiplist');
+    const naive = new Map<string, number>();
+    const memberPool = Array.from({ length: 12000 }, (_, i) => `m${i}`);
+    const scorePool = [-Infinity, -2, -1, 0, 0.5, 1, 3, 10, Infinity];
+    const uniform = seed % 2 === 0;
+    const phase = (steps: number, addBias: number) => {
+      for (let step = 0; step < steps; step++) {
+        const member = memberPool[Math.floor(rand() * memberPool.length)]!;
+        const score = uniform ? 1 : scorePool[Math.floor(rand() * scorePool.length)]!;
+        if (rand() < addBias) {
+          assert.equal(z.set(member, score), !naive.has(member));
+          naive.set(member, score);
+        } else if (rand() < 0.9) {
+          assert.equal(z.delete(member), naive.delete(member));
+        } else if (naive.size > 0) {
+          const start = Math.floor(rand() * naive.size);
+          const removed = z.deleteRankRange(start, start + Math.floor(rand() * 300));
+          for (const e of removed) assert.ok(naive.delete(e.member));
+        }
+      }
+      checkAgainst(z, naive, rand, scorePool, memberPool);
+    };
+    phase(15000, 0.9); // grow to several thousand members
+    phase(5000, 0.5);
+    phase(20000, 0.1); // shrink: thin nodes merge, empty ones go
+    phase(5000, 0.9);
+    for (const member of [...naive.keys()]) {
+      z.delete(member);
+      naive.delete(member);
+    }
+    checkAgainst(z, naive, rand, scorePool, memberPool);
+    assert.equal(z.first, null);
+  });
+}
+
+test('draining a large set in random order keeps every query right', () => {
+  // 8000 members make a three-level tree; draining it merges leaves and inner nodes.
+  const rand = mulberry32(31);
+  const z = new SortedSet('skiplist');
+  const naive = new Map<string, number>();
+  const scorePool = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const memberPool: string[] = [];
+  for (let i = 0; i < 8000; i++) {
+    const member = `m${i}`;
+    memberPool.push(member);
+    z.set(member, i % 9);
+    naive.set(member, i % 9);
+  }
+  const order = [...memberPool];
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  let next = 0;
+  for (const target of [6000, 3000, 1500, 800, 300, 60, 0]) {
+    while (naive.size > target) {
+      const member = order[next++]!;
+      assert.equal(z.delete(member), true);
+      naive.delete(member);
+      // Interleave a few inserts at fresh scores so routing keys are exercised after merges.
+      if (next % 50 === 0) {
+        const extra = `x${next}`;
+        z.set(extra, (next % 17) / 2);
+        naive.set(extra, (next % 17) / 2);
+        order.push(extra);
+      }
+    }
+    checkAgainst(z, naive, rand, scorePool, memberPool);
+  }
 });
