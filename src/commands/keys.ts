@@ -7,6 +7,10 @@ import { globMatch } from '../pubsub/glob.js';
 import type { Database, Entry, ValueOf } from '../store/database.js';
 import { BASE_BYTES, datasetBytes, entryBytes, usedMemory } from '../store/eviction.js';
 import { copyString, stringEncoding } from './strings.js';
+import { encodingOf as listEncoding } from './lists.js';
+import { encodingOf as hashEncoding } from './hashes.js';
+import { encodingOf as setEncoding } from './sets.js';
+import { encodingOf as zsetEncoding } from './zsets.js';
 import type { CommandContext, CommandFlag, CommandSpec } from './types.js';
 
 const MAX_I64 = 2n ** 63n - 1n;
@@ -21,64 +25,22 @@ const keyReply = (key: string) => Buffer.from(key, 'latin1');
 
 // ------------------------------------------------------------------ encodings
 
-/**
- * Redis converts a hash or set to its big encoding once a threshold is crossed and never back.
- * Encodings are computed from the value when asked; a value once seen in the big encoding stays
- * there, which is the part of that history OBJECT ENCODING can observe.
- */
-const converted = new WeakSet<object>();
-
-function isIntsetMember(member: string): boolean {
-  return member.length <= 20 && tryParseBigInt(member) !== undefined;
-}
-
+/** OBJECT ENCODING: each type's module tracks its own conversions (Redis never converts back). */
 export function encodingOf(server: CommandContext['server'], entry: Entry): string {
   const config = server.config;
-  const value = entry.value as object;
-  const own = (value as { encoding?: unknown }).encoding;
   switch (entry.type) {
     case 'string':
       return stringEncoding(entry.value);
     case 'list':
-      // Redis 7.0 stores every list as a quicklist (of listpacks).
-      return typeof own === 'string' ? own : 'quicklist';
+      return listEncoding(entry.value, config);
+    case 'hash':
+      return hashEncoding(entry.value, config);
+    case 'set':
+      return setEncoding(entry.value, config);
     case 'zset':
-      return entry.value.encoding;
+      return zsetEncoding(entry.value, config);
     case 'stream':
       return 'stream';
-    case 'hash': {
-      if (converted.has(value)) return 'hashtable';
-      const map = entry.value;
-      let small = map.size <= config.number('hash-max-listpack-entries');
-      const maxValue = config.number('hash-max-listpack-value');
-      if (small) {
-        for (const [field, v] of map) {
-          if (field.length > maxValue || v.length > maxValue) {
-            small = false;
-            break;
-          }
-        }
-      }
-      if (small) return 'listpack';
-      converted.add(value);
-      return 'hashtable';
-    }
-    case 'set': {
-      if (converted.has(value)) return 'hashtable';
-      const set = entry.value;
-      let ints = set.size <= config.number('set-max-intset-entries');
-      if (ints) {
-        for (const m of set) {
-          if (!isIntsetMember(m)) {
-            ints = false;
-            break;
-          }
-        }
-      }
-      if (ints) return 'intset';
-      converted.add(value);
-      return 'hashtable';
-    }
   }
 }
 

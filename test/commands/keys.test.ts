@@ -239,22 +239,17 @@ test('OBJECT ENCODING of containers by the configured thresholds', async () => {
   await c.call('CONFIG', 'SET', 'hash-max-listpack-value', '4');
   await c.call('CONFIG', 'SET', 'set-max-intset-entries', '2');
   try {
-    const small = new Map([
-      ['a', Buffer.from('1')],
-      ['b', Buffer.from('2')],
-    ]);
-    db().set('h', 'hash', small);
+    await c.call('HSET', 'h', 'a', '1', 'b', '2');
     assert.equal(await enc('h'), 'listpack');
-    small.set('c', Buffer.from('3'));
+    await c.call('HSET', 'h', 'c', '3');
     assert.equal(await enc('h'), 'hashtable');
-    small.delete('c');
+    await c.call('HDEL', 'h', 'c');
     assert.equal(await enc('h'), 'hashtable', 'a hash never converts back');
     db().set('hv', 'hash', new Map([['a', Buffer.from('12345')]]));
     assert.equal(await enc('hv'), 'hashtable', 'value longer than hash-max-listpack-value');
-    const ints = new Set(['1', '-2']);
-    db().set('s', 'set', ints);
+    await c.call('SADD', 's', '1', '-2');
     assert.equal(await enc('s'), 'intset');
-    ints.add('3');
+    await c.call('SADD', 's', '3');
     assert.equal(await enc('s'), 'hashtable');
     db().set('s2', 'set', new Set(['1', 'a']));
     assert.equal(await enc('s2'), 'hashtable');
