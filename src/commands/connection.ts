@@ -4,7 +4,7 @@ import { parseInteger, tryParseInteger } from '../protocol/numbers.js';
 import { MapReply, NO_REPLY, OK, PONG, ReplyError, Status, Verbatim, type Reply } from '../protocol/reply.js';
 import type { Client } from '../net/client.js';
 import type { Server } from '../server/server.js';
-import { REDIS_VERSION } from '../server/server.js';
+import { REDIS_VERSION } from '../server/version.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
 const arg = (argv: Buffer[], i: number) => argv[i]!.toString('latin1');

@@ -17,9 +17,7 @@ import { Monitor } from '../observe/monitor.js';
 import { SlowLog } from '../observe/slowlog.js';
 import { makeRoom } from '../store/eviction.js';
 
-export const TIDINGS_VERSION = '0.1.0';
-/** The Redis release whose behaviour Tidings matches (clients pick commands by it). */
-export const REDIS_VERSION = '7.0.15';
+export { TIDINGS_VERSION, REDIS_VERSION } from './version.js';
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
 const LEVELS: Record<LogLevel, number> = { debug: 0, verbose: 1, notice: 2, warning: 3 };

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Prints the supported-command list for README.md from the command table itself (after a build),
+// so the README cannot drift from what the server actually dispatches.
+const groups = ['connection', 'server', 'pubsub', 'transactions', 'keys', 'strings', 'lists', 'hashes', 'sets', 'zsets', 'streams', 'scripting'];
+const titles = {
+  connection: 'Connection',
+  server: 'Server',
+  pubsub: 'Pub/sub',
+  transactions: 'Transactions',
+  keys: 'Keys and expiry',
+  strings: 'Strings',
+  lists: 'Lists',
+  hashes: 'Hashes',
+  sets: 'Sets',
+  zsets: 'Sorted sets',
+  streams: 'Streams',
+  scripting: 'Scripting and functions',
+};
+// Load the table first: it fixes the module initialisation order of the groups.
+await import('../dist/server/table.js');
+let total = 0;
+for (const group of groups) {
+  const { specs } = await import(`../dist/commands/${group}.js`);
+  const names = specs.map((s) => {
+    const up = s.name.toUpperCase();
+    total++;
+    if (!s.subcommands?.length) return up;
+    const subs = s.subcommands.map((x) => x.name.split('|')[1].toUpperCase()).filter((x) => x !== 'HELP');
+    return `${up} (${subs.join(', ')})`;
+  });
+  console.log(`- **${titles[group]}**: ${names.join(', ')}`);
+}
+console.error(`${total} commands`);
