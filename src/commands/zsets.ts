@@ -54,6 +54,7 @@ function decimalLog10(literal: string): number {
 
 /** C's strtod on a latin1 string: the longest numeric prefix after optional white space. */
 function strtod(text: string): StrtodResult {
+  if (SIMPLE_DECIMAL.test(text)) return decimalResult(text, text.length);
   let start = 0;
   while (start < text.length && isSpace(text.charCodeAt(start))) start++;
   const rest = text.slice(start);
@@ -80,16 +81,19 @@ function strtod(text: string): StrtodResult {
   if (m !== null) return { value: NaN, end: start + m[0].length, overflow: false, underflow: false, log10: NaN };
   m = DECIMAL.exec(rest);
   if (m === null) return { value: 0, end: 0, overflow: false, underflow: false, log10: -Infinity };
-  const value = Number(m[0]);
-  const log10 = decimalLog10(m[0]);
-  return {
-    value,
-    end: start + m[0].length,
-    overflow: !Number.isFinite(value),
-    underflow: value === 0 && log10 !== -Infinity,
-    log10,
-  };
+  return decimalResult(m[0], start + m[0].length);
 }
+
+function decimalResult(literal: string, end: number): StrtodResult {
+  const value = Number(literal);
+  // The magnitude only matters when the double range was left (rare): compute it lazily.
+  const outside = !Number.isFinite(value) || value === 0;
+  const log10 = outside ? decimalLog10(literal) : Math.log10(Math.abs(value));
+  return { value, end, overflow: !Number.isFinite(value), underflow: value === 0 && log10 !== -Infinity, log10 };
+}
+
+/** Plain decimal numbers, the common case, skip the general parser. */
+const SIMPLE_DECIMAL = /^[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?$/;
 
 function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
