@@ -31,10 +31,15 @@ interface StrtodResult {
   /** The literal's magnitude is outside the double range (strtod's ERANGE cases). */
   overflow: boolean;
   underflow: boolean;
-  /** Approximate log10 of the literal's magnitude (-Infinity for zero), for long double ranges. */
+  /**
+   * With overflow or underflow: approximate log10 of the literal's magnitude, to tell whether a
+   * long double (timeouts) would still hold it. Not computed otherwise.
+   */
   log10: number;
 }
 
+/** Plain decimal numbers, the common case, skip the general parser. */
+const SIMPLE_DECIMAL = /^[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?$/;
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/;
 const HEX = /^([+-]?)0[xX](?:([0-9a-fA-F]+)\.?([0-9a-fA-F]*)|\.([0-9a-fA-F]+))(?:[pP]([+-]?\d+))?/;
 const INFINITY = /^[+-]?inf(?:inity)?/i;
@@ -86,14 +91,10 @@ function strtod(text: string): StrtodResult {
 
 function decimalResult(literal: string, end: number): StrtodResult {
   const value = Number(literal);
-  // The magnitude only matters when the double range was left (rare): compute it lazily.
-  const outside = !Number.isFinite(value) || value === 0;
-  const log10 = outside ? decimalLog10(literal) : Math.log10(Math.abs(value));
+  if (Number.isFinite(value) && value !== 0) return { value, end, overflow: false, underflow: false, log10: 0 };
+  const log10 = decimalLog10(literal);
   return { value, end, overflow: !Number.isFinite(value), underflow: value === 0 && log10 !== -Infinity, log10 };
 }
-
-/** Plain decimal numbers, the common case, skip the general parser. */
-const SIMPLE_DECIMAL = /^[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?$/;
 
 function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
