@@ -480,20 +480,20 @@ function rangeGeneric(ctx: CommandContext, argv: Buffer[], src: number, cmd: Ran
   }
   const srcKey = keyOf(argv[src]!);
   const z = ctx.db.getRead(srcKey, 'zset');
-  const nodes = z === undefined ? [] : selectRange(z, q);
-  if (!cmd.store) return scoredReply(ctx, nodes, withScores);
+  const entries = z === undefined ? [] : selectRange(z, q);
+  if (!cmd.store) return scoredReply(ctx, entries, withScores);
   const dst = keyOf(argv[1]!);
-  if (nodes.length === 0) {
+  if (entries.length === 0) {
     if (ctx.db.delete(dst)) ctx.notify('g', 'del', dst);
     return 0;
   }
   const limits = limitsOf(ctx);
-  const out = new SortedSet(nodes.length > limits.maxEntries ? 'skiplist' : 'listpack');
-  for (const n of nodes) out.set(n.member, n.score, limits);
+  const out = new SortedSet(entries.length > limits.maxEntries ? 'skiplist' : 'listpack');
+  for (const n of entries) out.set(n.member, n.score, limits);
   ctx.db.set(dst, 'zset', out);
   ctx.notify('z', 'zrangestore', dst);
   ctx.db.signalReady(dst);
-  return nodes.length;
+  return entries.length;
 }
 
 // ---------------------------------------------------------------- ZREMRANGEBY*
