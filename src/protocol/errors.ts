@@ -121,3 +121,22 @@ export const KeyErrors = {
   lcsLenAndIdx: e('ERR If you want both the length and indexes, please just use IDX.'),
   lcsTooMuchMemory: e('ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len'),
 };
+
+// Sorted set command errors (ZADD, ZRANGE, ZUNIONSTORE, ZMPOP, ...), with Redis 7.0's texts.
+export const ZsetErrors = {
+  lexRange: e('ERR min or max not valid string range item'),
+  nxAndXx: e('ERR XX and NX options at the same time are not compatible'),
+  gtLtNx: e('ERR GT, LT, and/or NX options at the same time are not compatible'),
+  incrPair: e('ERR INCR option supports a single increment-element pair'),
+  scoreNaN: e('ERR resulting score is not a number (NaN)'),
+  limitNeedsBy: e('ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX'),
+  withScoresByLex: e('ERR syntax error, WITHSCORES not supported in combination with BYLEX'),
+  mustBePositive: e('ERR value is out of range, must be positive'),
+  numkeys: e('ERR numkeys should be greater than 0'),
+  count: e('ERR count should be greater than 0'),
+  atLeastOneKey: (command: string) => new ReplyError(`ERR at least 1 input key is needed for '${command}' command`),
+  weight: e('ERR weight value is not a float'),
+  limitNegative: e("ERR LIMIT can't be negative"),
+  randCountRange: e('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807'),
+  outOfRange: e('ERR value is out of range'),
+};
