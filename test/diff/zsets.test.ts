@@ -695,6 +695,35 @@ test(
   },
 );
 
+test(
+  'store commands from a skiplist-encoded source: encodings and -0',
+  sequence(
+    [
+      `zadd src ${Array.from({ length: 200 }, (_, i) => `${i} m${String(i).padStart(3, '0')}`).join(' ')}`,
+      'zadd src -0 neg',
+      'zscore src neg',
+      'zrangestore d src 0 -1',
+      'object encoding d',
+      'zscore d neg',
+      'zrangestore d2 src 0 100',
+      'object encoding d2',
+      'zscore d2 neg',
+      'zunionstore d3 1 src',
+      'zscore d3 neg',
+      'zunionstore d4 1 src weights 1',
+      'zremrangebyrank d4 10 -1',
+      'object encoding d4',
+      'zadd lp 1 a',
+      'zunionstore lp2 2 lp src',
+      'zscore lp2 neg',
+      'object encoding lp2',
+      'copy src srccopy',
+      'zscore srccopy neg',
+      'object encoding srccopy',
+    ].join('\n'),
+  ),
+);
+
 test('blocking pops served by another client', async (t) => {
   if (skipped || servers === undefined) {
     t.skip('redis-server is not installed (recorded in test-artifacts/skipped.txt)');
