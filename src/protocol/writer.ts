@@ -54,8 +54,40 @@ export class OutputBuffer {
 
   /** ASCII text (protocol framing, numbers, status strings). */
   ascii(text: string): void {
-    this.ensure(text.length);
+    const n = text.length;
+    this.ensure(n);
+    if (n <= 32) {
+      // Short framing strings: a byte loop beats Buffer#write's argument handling.
+      const scratch = this.scratch;
+      let pos = this.pos;
+      for (let i = 0; i < n; i++) scratch[pos++] = text.charCodeAt(i);
+      this.pos = pos;
+      return;
+    }
     this.pos += this.scratch.write(text, this.pos, 'latin1');
+  }
+
+  /** `<prefix><integer>\r\n` for a safe integer (reply integers, lengths), without a string. */
+  line(prefix: number, value: number): void {
+    if (value < 0 || value > 0xffffffff || !Number.isInteger(value)) {
+      this.ascii(`${String.fromCharCode(prefix)}${value}\r\n`);
+      return;
+    }
+    this.ensure(13);
+    const scratch = this.scratch;
+    let pos = this.pos;
+    scratch[pos++] = prefix;
+    if (value === 0) scratch[pos++] = 48;
+    else {
+      let digits = 0;
+      for (let v = value; v > 0; v = Math.floor(v / 10)) digits++;
+      let end = pos + digits;
+      for (let v = value; v > 0; v = Math.floor(v / 10)) scratch[--end] = 48 + (v % 10);
+      pos += digits;
+    }
+    scratch[pos++] = 13;
+    scratch[pos++] = 10;
+    this.pos = pos;
   }
 
   utf8(text: string): void {
@@ -71,9 +103,17 @@ export class OutputBuffer {
       this.chunkBytes += data.length;
       return;
     }
-    this.ensure(data.length);
+    const n = data.length;
+    this.ensure(n);
+    if (n <= 32) {
+      const scratch = this.scratch;
+      let pos = this.pos;
+      for (let i = 0; i < n; i++) scratch[pos++] = data[i]!;
+      this.pos = pos;
+      return;
+    }
     data.copy(this.scratch, this.pos);
-    this.pos += data.length;
+    this.pos += n;
   }
 
   /**
@@ -115,10 +155,14 @@ export type Protocol = 2 | 3;
 
 /** Encode a bulk string header + payload + CRLF. */
 function writeBulk(out: OutputBuffer, data: Buffer): void {
-  out.ascii(`$${data.length}\r\n`);
+  out.line(36 /* $ */, data.length);
   out.bytes(data);
-  out.ascii('\r\n');
+  out.bytes(CRLF);
 }
+
+const CRLF = Buffer.from('\r\n');
+/** Encoded simple strings (`+OK\r\n`, `+PONG\r\n`, ...), by Status object. */
+const statusBytes = new WeakMap<Status, Buffer>();
 
 export function writeReply(out: OutputBuffer, reply: Reply, proto: Protocol): void {
   if (reply === null) {
@@ -127,7 +171,7 @@ export function writeReply(out: OutputBuffer, reply: Reply, proto: Protocol): vo
   }
   switch (typeof reply) {
     case 'number':
-      out.ascii(`:${reply}\r\n`);
+      out.line(58 /* : */, reply);
       return;
     case 'bigint':
       out.ascii(`:${reply}\r\n`);
@@ -144,12 +188,21 @@ export function writeReply(out: OutputBuffer, reply: Reply, proto: Protocol): vo
     return;
   }
   if (Array.isArray(reply)) {
-    out.ascii(`*${reply.length}\r\n`);
+    out.line(42 /* * */, reply.length);
     for (const item of reply) writeReply(out, item, proto);
     return;
   }
   if (reply instanceof Status) {
-    out.ascii(`+${reply.value}\r\n`);
+    let bytes = statusBytes.get(reply);
+    if (bytes === undefined) {
+      if (reply.value.length > 32) {
+        out.ascii(`+${reply.value}\r\n`);
+        return;
+      }
+      bytes = Buffer.from(`+${reply.value}\r\n`, 'latin1');
+      statusBytes.set(reply, bytes);
+    }
+    out.bytes(bytes);
     return;
   }
   if (reply instanceof ReplyError) {

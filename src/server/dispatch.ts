@@ -80,8 +80,108 @@ export function resolveCommand(server: Server, argv: Buffer[]): CommandSpec | Re
   return spec;
 }
 
-export function execute(server: Server, client: Client, argv: Buffer[], options: ExecuteOptions = {}): HandlerResult {
+/** Per-spec facts execute() needs on every call, derived once from the flags. */
+interface SpecInfo {
+  noAuth: boolean;
+  noScript: boolean;
+  noMulti: boolean;
+  denyOom: boolean;
+  skipMonitor: boolean;
+  skipSlowlog: boolean;
+  multiControl: boolean;
+  subscribedAllowed: boolean;
+}
+
+const specInfo = new WeakMap<CommandSpec, SpecInfo>();
+
+function infoFor(spec: CommandSpec): SpecInfo {
+  let info = specInfo.get(spec);
+  if (info === undefined) {
+    const flags = spec.flags;
+    info = {
+      noAuth: flags.includes('no_auth'),
+      noScript: flags.includes('noscript'),
+      noMulti: flags.includes('no_multi'),
+      denyOom: flags.includes('denyoom'),
+      skipMonitor: flags.includes('skip_monitor'),
+      skipSlowlog: flags.includes('skip_slowlog'),
+      multiControl: MULTI_CONTROL.has(spec.name) || MULTI_CONTROL.has(spec.name.split('|')[0]!),
+      subscribedAllowed: SUBSCRIBED_ALLOWED.has(spec.name),
+    };
+    specInfo.set(spec, info);
+  }
+  return info;
+}
+
+/** Config values read on every command, refreshed when the configuration changes. */
+interface HotConfig {
+  maxmemory: number;
+  slowlogThreshold: number;
+}
+
+const hotConfigs = new WeakMap<Server, HotConfig>();
+
+function hotConfig(server: Server): HotConfig {
+  let hot = hotConfigs.get(server);
+  if (hot === undefined) {
+    const h: HotConfig = { maxmemory: 0, slowlogThreshold: 0 };
+    const refresh = () => {
+      h.maxmemory = server.config.number('maxmemory');
+      h.slowlogThreshold = server.config.number('slowlog-log-slower-than');
+    };
+    refresh();
+    server.config.onChange(refresh);
+    hotConfigs.set(server, h);
+    hot = h;
+  }
+  return hot;
+}
+
+/**
+ * The last command name resolved from the network, as sent (bytes) — pipelines and benchmarks
+ * repeat the same command, and comparing a few bytes is cheaper than decoding and a Map lookup.
+ * Only plain commands (no subcommands) are cached; the spec objects never change at runtime.
+ */
+let lastName: Buffer = Buffer.alloc(0);
+let lastSpec: CommandSpec | undefined;
+let lastTable: unknown;
+
+function cachedLookup(server: Server, argv: Buffer[]): CommandSpec | ReplyError {
+  const name = argv[0]!;
+  const n = name.length;
+  if (lastSpec !== undefined && lastTable === server.table && n === lastName.length) {
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      if (name[i] !== lastName[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) {
+      const arity = lastSpec.arity;
+      if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return Errors.wrongArity(lastSpec.name);
+      return lastSpec;
+    }
+  }
   const resolved = resolveCommand(server, argv);
+  if (!(resolved instanceof ReplyError) && resolved.subcommands === undefined && !resolved.name.includes('|') && n <= 32) {
+    lastName = Buffer.from(name);
+    lastSpec = resolved;
+    lastTable = server.table;
+  }
+  return resolved;
+}
+
+const NO_OPTIONS: ExecuteOptions = {};
+
+function rejectWith(server: Server, name: string, error: ReplyError): ReplyError {
+  server.stats.command(name).rejectedCalls++;
+  server.stats.errorReply(error.code);
+  return error;
+}
+
+export function execute(server: Server, client: Client, argv: Buffer[], options: ExecuteOptions = NO_OPTIONS): HandlerResult {
+  const resolved = cachedLookup(server, argv);
   if (resolved instanceof ReplyError) {
     if (client.multi !== undefined) client.multiDirty = true;
     server.stats.errorReply(resolved.code);
@@ -91,46 +191,43 @@ export function execute(server: Server, client: Client, argv: Buffer[], options:
   }
   const spec = resolved;
   const name = spec.name;
+  const info = infoFor(spec);
+  const hot = hotConfig(server);
 
-  const reject = (error: ReplyError): ReplyError => {
-    server.stats.command(name).rejectedCalls++;
-    server.stats.errorReply(error.code);
-    return error;
-  };
-
-  if (!client.authenticated && !spec.flags.includes('no_auth')) {
+  if (!client.authenticated && !info.noAuth) {
     if (client.multi !== undefined) client.multiDirty = true;
-    return reject(Errors.noAuth());
+    return rejectWith(server, name, Errors.noAuth());
   }
 
-  if (options.fromScript && spec.flags.includes('noscript')) {
-    return reject(new ReplyError('ERR This Redis command is not allowed from script'));
+  if (options.fromScript && info.noScript) {
+    return rejectWith(server, name, new ReplyError('ERR This Redis command is not allowed from script'));
   }
 
-  if (client.multi !== undefined && !MULTI_CONTROL.has(name) && !MULTI_CONTROL.has(name.split('|')[0]!)) {
-    if (spec.flags.includes('no_multi')) {
+  if (client.multi !== undefined && !info.multiControl) {
+    if (info.noMulti) {
       client.multiDirty = true;
-      return reject(new ReplyError('ERR Command not allowed inside a transaction'));
+      return rejectWith(server, name, new ReplyError('ERR Command not allowed inside a transaction'));
     }
     client.multi.push(argv);
     return QUEUED;
   }
 
-  if (client.inSubscribedMode && !SUBSCRIBED_ALLOWED.has(name)) {
-    return reject(Errors.subscribedContext(name));
+  if (!info.subscribedAllowed && client.inSubscribedMode) {
+    return rejectWith(server, name, Errors.subscribedContext(name));
   }
 
-  if (spec.flags.includes('denyoom') && server.config.number('maxmemory') > 0 && !server.makeRoomForWrite()) {
+  if (info.denyOom && hot.maxmemory > 0 && !server.makeRoomForWrite()) {
     if (client.multi !== undefined) client.multiDirty = true;
-    return reject(Errors.outOfMemory());
+    return rejectWith(server, name, Errors.outOfMemory());
   }
 
   const db = server.dbs[client.dbIndex]!;
-  const ctx = new Context(server, client, db, options.inExec === true || options.fromScript === true, options.fromScript === true, name);
+  const noBlock = options.inExec === true || options.fromScript === true;
+  const ctx = new Context(server, client, db, noBlock, options.fromScript === true, name);
   // MONITOR shows a command before the commands it runs (EVAL before its redis.call()s), except
   // EXEC, which Redis shows after the queued commands. Scripts are shown although flagged
   // skip_monitor, as in Redis.
-  const monitored = server.monitor.active && (!spec.flags.includes('skip_monitor') || SCRIPT_COMMANDS.has(name));
+  const monitored = server.monitor.active && (!info.skipMonitor || SCRIPT_COMMANDS.has(name));
   if (monitored && name !== 'exec') server.monitor.feed(client, client.dbIndex, argv);
 
   client.lastCommand = name;
@@ -158,6 +255,8 @@ export function execute(server: Server, client: Client, argv: Buffer[], options:
     stat.failedCalls++;
     server.stats.errorReply(result.code);
   }
-  if (!spec.flags.includes('skip_slowlog')) server.slowlog.record(usec, argv, client.addr, client.name);
+  // SlowLog.record ignores faster commands itself; checking here first saves the call per command.
+  const threshold = hot.slowlogThreshold;
+  if (!info.skipSlowlog && threshold >= 0 && usec >= threshold) server.slowlog.record(usec, argv, client.addr, client.name);
   return result === undefined ? NO_REPLY : result;
 }
