@@ -13,6 +13,8 @@ const LEAF_MAX = 64;
 const INNER_MAX = 64;
 /** A node below this many entries is merged into a neighbour when the two fit in one node. */
 const MIN_FILL = 16;
+/** Entries per node when building from sorted data. */
+const BUILD_FILL = 48;
 
 class Leaf {
   members: string[] = [];
@@ -435,9 +437,26 @@ export class SortedSet {
 
   /** Remove ranks start..end inclusive (0-based, clamped by the caller). Returns what was removed. */
   deleteRankRange(start: number, end: number): ZEntry[] {
-    if (start > end || start >= this.size) return [];
-    const removed = this.slice(start, end - start + 1);
-    for (const e of removed) this.delete(e.member);
+    const size = this.size;
+    if (start > end || start >= size) return [];
+    const count = Math.min(end, size - 1) - start + 1;
+    const removed = this.slice(start, count);
+    if (count * 4 < size) {
+      for (const e of removed) this.delete(e.member);
+      return removed;
+    }
+    // A large share goes: rebuilding from what stays is linear, deleting one by one is not.
+    const members: string[] = [];
+    const scores: number[] = [];
+    const keep = (member: string, score: number) => {
+      members.push(member);
+      scores.push(score);
+      return true;
+    };
+    if (start > 0) this.walk(0, false, (m, sc) => keep(m, sc) && members.length < start);
+    if (start + count < size) this.walk(start + count, false, keep);
+    for (const e of removed) this.scoreOf.delete(e.member);
+    this.build(members, scores);
     return removed;
   }
 
@@ -451,13 +470,69 @@ export class SortedSet {
   /** Copy (COPY, and store commands whose destination is also a source). */
   clone(): SortedSet {
     const copy = new SortedSet(this.encoding);
+    const members: string[] = [];
+    const scores: number[] = [];
     for (let leaf: Leaf | null = this.leftmost(); leaf !== null; leaf = leaf.next) {
-      for (let i = 0; i < leaf.members.length; i++) copy.set(leaf.members[i]!, leaf.scores[i]!);
+      for (let i = 0; i < leaf.members.length; i++) {
+        members.push(leaf.members[i]!);
+        scores.push(leaf.scores[i]!);
+        copy.scoreOf.set(leaf.members[i]!, leaf.scores[i]!);
+      }
     }
+    copy.build(members, scores);
     return copy;
   }
 
   // ------------------------------------------------------------ tree internals
+
+  /**
+   * Replace the index with one built bottom-up from entries already in order (the member map is
+   * the caller's business). Nodes are filled to BUILD_FILL so that later inserts do not split at once.
+   */
+  private build(members: string[], scores: number[]): void {
+    let level: TreeNode[] = [];
+    const firstScores: number[] = [];
+    const firstMembers: string[] = [];
+    let prev: Leaf | null = null;
+    for (let i = 0; i < members.length; i += BUILD_FILL) {
+      const leaf = new Leaf();
+      leaf.members = members.slice(i, i + BUILD_FILL);
+      leaf.scores = scores.slice(i, i + BUILD_FILL);
+      leaf.prev = prev;
+      if (prev !== null) prev.next = leaf;
+      prev = leaf;
+      level.push(leaf);
+      firstScores.push(leaf.scores[0]!);
+      firstMembers.push(leaf.members[0]!);
+    }
+    if (level.length === 0) {
+      this.root = new Leaf();
+      return;
+    }
+    let keysScores = firstScores;
+    let keysMembers = firstMembers;
+    while (level.length > 1) {
+      const parents: TreeNode[] = [];
+      const parentScores: number[] = [];
+      const parentMembers: string[] = [];
+      for (let i = 0; i < level.length; i += BUILD_FILL) {
+        const inner = new Inner();
+        for (let j = i; j < Math.min(i + BUILD_FILL, level.length); j++) {
+          inner.children.push(level[j]!);
+          inner.counts.push(totalOf(level[j]!));
+          inner.sepScores.push(keysScores[j]!);
+          inner.sepMembers.push(keysMembers[j]!);
+        }
+        parents.push(inner);
+        parentScores.push(keysScores[i]!);
+        parentMembers.push(keysMembers[i]!);
+      }
+      level = parents;
+      keysScores = parentScores;
+      keysMembers = parentMembers;
+    }
+    this.root = level[0]!;
+  }
 
   private leftmost(): Leaf {
     let node = this.root;

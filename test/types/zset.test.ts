@@ -386,5 +386,11 @@ test('draining a large set in random order keeps every query right', () => {
       }
     }
     checkAgainst(z, naive, rand, scorePool, memberPool);
+    // A copy (built bottom-up) answers the same and stays correct under further changes.
+    const copy = z.clone();
+    checkAgainst(copy, naive, rand, scorePool, memberPool);
+    copy.set('fresh', 4.5);
+    copy.delete(order[next] ?? 'none');
+    assert.equal(copy.rank('fresh'), [...copy].findIndex((e) => e.member === 'fresh'));
   }
 });
