@@ -783,42 +783,39 @@ function bySize(sources: Source[]): Source[] {
 }
 
 function computeSetOp(op: SetOp, sources: Source[], how: Aggregate): SortedSet {
-  const result = new SortedSet('skiplist');
+  const result = new Map<string, number>();
   if (op === 'union') {
-    const acc = new Map<string, number>();
     for (const s of sources) {
       for (const [member, score] of sourceItems(s)) {
         const value = weighted(s.weight, score);
-        const prev = acc.get(member);
-        acc.set(member, prev === undefined ? value : aggregate(how, prev, value));
+        const prev = result.get(member);
+        result.set(member, prev === undefined ? value : aggregate(how, prev, value));
       }
     }
-    for (const [member, score] of acc) result.set(member, score);
-    return result;
-  }
-  if (op === 'inter') {
+  } else if (op === 'inter') {
     const sorted = bySize(sources);
-    if (sourceSize(sorted[0]!) === 0) return result;
-    for (const [member, score] of sourceItems(sorted[0]!)) {
-      let value = weighted(sorted[0]!.weight, score);
-      let everywhere = true;
-      for (let i = 1; i < sorted.length; i++) {
-        const other = sourceScore(sorted[i]!, member);
-        if (other === undefined) {
-          everywhere = false;
-          break;
+    if (sourceSize(sorted[0]!) !== 0) {
+      for (const [member, score] of sourceItems(sorted[0]!)) {
+        let value = weighted(sorted[0]!.weight, score);
+        let everywhere = true;
+        for (let i = 1; i < sorted.length; i++) {
+          const other = sourceScore(sorted[i]!, member);
+          if (other === undefined) {
+            everywhere = false;
+            break;
+          }
+          value = aggregate(how, value, weighted(sorted[i]!.weight, other));
         }
-        value = aggregate(how, value, weighted(sorted[i]!.weight, other));
+        if (everywhere) result.set(member, value);
       }
-      if (everywhere) result.set(member, value);
     }
-    return result;
+  } else {
+    const [first, ...rest] = sources;
+    for (const [member, score] of sourceItems(first!)) {
+      if (!rest.some((s) => sourceScore(s, member) !== undefined)) result.set(member, score);
+    }
   }
-  const [first, ...rest] = sources;
-  for (const [member, score] of sourceItems(first!)) {
-    if (!rest.some((s) => sourceScore(s, member) !== undefined)) result.set(member, score);
-  }
-  return result;
+  return SortedSet.fromMap(result);
 }
 
 function intersectionCardinality(sources: Source[], limit: number): number {

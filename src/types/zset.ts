@@ -467,6 +467,25 @@ export class SortedSet {
     }
   }
 
+  /**
+   * A skip-list-encoded set from member → score pairs in any order (set operation results):
+   * sorting once and building bottom-up is much cheaper than inserting one by one.
+   */
+  static fromMap(entries: Map<string, number>): SortedSet {
+    const set = new SortedSet('skiplist');
+    const pairs: ZEntry[] = [];
+    for (const [member, score] of entries) {
+      pairs.push({ member, score });
+      set.scoreOf.set(member, score);
+    }
+    pairs.sort((a, b) => (before(a.score, a.member, b.score, b.member) ? -1 : before(b.score, b.member, a.score, a.member) ? 1 : 0));
+    set.build(
+      pairs.map((p) => p.member),
+      pairs.map((p) => p.score),
+    );
+    return set;
+  }
+
   /** Copy (COPY, and store commands whose destination is also a source). */
   clone(): SortedSet {
     const copy = new SortedSet(this.encoding);

@@ -394,3 +394,19 @@ test('draining a large set in random order keeps every query right', () => {
     assert.equal(copy.rank('fresh'), [...copy].findIndex((e) => e.member === 'fresh'));
   }
 });
+
+test('fromMap builds the same set as inserting one by one', () => {
+  const rand = mulberry32(5);
+  for (const n of [0, 1, 47, 48, 49, 3000]) {
+    const map = new Map<string, number>();
+    for (let i = 0; i < n; i++) map.set(`k${Math.floor(rand() * n * 2)}`, [-0, 0, 1, -Infinity, 2.5][Math.floor(rand() * 5)]!);
+    const built = SortedSet.fromMap(map);
+    const inserted = new SortedSet('skiplist');
+    for (const [m, s] of map) inserted.set(m, s);
+    assert.equal(built.encoding, 'skiplist');
+    assert.deepEqual(contents(built), contents(inserted));
+    checkAgainst(built, map, rand, [-Infinity, 0, 1, 2.5], [...map.keys()]);
+    // -0 keeps its sign in a skip-list-encoded set.
+    for (const [m, s] of map) assert.ok(Object.is(built.score(m), s));
+  }
+});
