@@ -488,8 +488,14 @@ function rangeGeneric(ctx: CommandContext, argv: Buffer[], src: number, cmd: Ran
     return 0;
   }
   const limits = limitsOf(ctx);
-  const out = new SortedSet(entries.length > limits.maxEntries ? 'skiplist' : 'listpack');
-  for (const n of entries) out.set(n.member, n.score, limits);
+  let out: SortedSet;
+  if (entries.length > limits.maxEntries) {
+    out = SortedSet.fromEntries(entries);
+  } else {
+    // Like Redis: a listpack that converts if a member turns out too long.
+    out = new SortedSet('listpack');
+    for (const n of entries) out.set(n.member, n.score, limits);
+  }
   ctx.db.set(dst, 'zset', out);
   ctx.notify('z', 'zrangestore', dst);
   ctx.db.signalReady(dst);

@@ -486,6 +486,29 @@ export class SortedSet {
     return set;
   }
 
+  /**
+   * A skip-list-encoded set from entries with distinct members (ZRANGESTORE): linear when they
+   * are already in ascending order, sorted first otherwise.
+   */
+  static fromEntries(entries: readonly ZEntry[]): SortedSet {
+    let ordered = entries;
+    for (let i = 1; i < entries.length; i++) {
+      const a = entries[i - 1]!;
+      const b = entries[i]!;
+      if (!before(a.score, a.member, b.score, b.member)) {
+        ordered = [...entries].sort((x, y) => (before(x.score, x.member, y.score, y.member) ? -1 : 1));
+        break;
+      }
+    }
+    const set = new SortedSet('skiplist');
+    for (const e of ordered) set.scoreOf.set(e.member, e.score);
+    set.build(
+      ordered.map((e) => e.member),
+      ordered.map((e) => e.score),
+    );
+    return set;
+  }
+
   /** Copy (COPY, and store commands whose destination is also a source). */
   clone(): SortedSet {
     const copy = new SortedSet(this.encoding);

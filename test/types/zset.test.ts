@@ -410,3 +410,13 @@ test('fromMap builds the same set as inserting one by one', () => {
     for (const [m, s] of map) assert.ok(Object.is(built.score(m), s));
   }
 });
+
+test('fromEntries accepts entries in any order', () => {
+  const asc = Array.from({ length: 300 }, (_, i) => ({ member: `m${String(i).padStart(3, '0')}`, score: Math.floor(i / 10) }));
+  const a = SortedSet.fromEntries(asc);
+  const b = SortedSet.fromEntries([...asc].reverse());
+  assert.deepEqual(contents(a), asc);
+  assert.deepEqual(contents(b), asc);
+  assert.equal(b.rank('m150'), 150);
+  assert.equal(b.encoding, 'skiplist');
+});
