@@ -135,6 +135,25 @@ export class RequestParser {
 
   /** Read `<prefix><integer>\r\n` at pos; undefined if the line is incomplete. */
   private readHeaderNumber(maxLine: number, tooBig: string): number | undefined {
+    // Fast path for the common shape, a few digits then CRLF, all present: no search, no call.
+    const buf = this.buf;
+    const len = buf.length;
+    let i = this.pos + 1;
+    let value = 0;
+    const first = i;
+    for (; i < len && i - first < 15; i++) {
+      const c = buf[i]!;
+      if (c < 48 || c > 57) break;
+      value = value * 10 + (c - 48);
+    }
+    if (i > first && i + 1 < len && buf[i] === CR && buf[i + 1] === LF) {
+      this.pos = i + 2;
+      return value;
+    }
+    return this.readHeaderNumberSlow(maxLine, tooBig);
+  }
+
+  private readHeaderNumberSlow(maxLine: number, tooBig: string): number | undefined {
     const buf = this.buf;
     const lf = buf.indexOf(LF, this.pos);
     if (lf === -1) {
@@ -178,6 +197,8 @@ export class RequestParser {
     if (end > this.pos && this.buf[end - 1] === CR) end--;
     const line = this.buf.subarray(this.pos, end);
     this.pos = lf + 1;
+    const plain = splitPlainInline(line);
+    if (plain !== undefined) return plain;
     const args = splitInlineArgs(line);
     if (args === undefined) throw new ProtocolError('Protocol error: unbalanced quotes in request');
     return args;
@@ -193,6 +214,28 @@ function hexValue(c: number): number {
   if (c >= 97 && c <= 102) return c - 87;
   if (c >= 65 && c <= 70) return c - 55;
   return -1;
+}
+
+/** Inline line without quotes or backslashes: arguments are views split on whitespace. */
+function splitPlainInline(line: Buffer): Buffer[] | undefined {
+  const n = line.length;
+  const args: Buffer[] = [];
+  let i = 0;
+  while (i < n) {
+    let c = line[i]!;
+    if (isSpace(c)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    for (; i < n; i++) {
+      c = line[i]!;
+      if (c === 34 || c === 39 || c === 92) return undefined;
+      if (isSpace(c)) break;
+    }
+    args.push(line.subarray(start, i));
+  }
+  return args;
 }
 
 /**

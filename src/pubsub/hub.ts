@@ -105,6 +105,7 @@ export class PubSubHub {
 
   /** Deliver to channel and pattern subscribers; returns the number of deliveries. */
   publish(channel: Buffer, message: Buffer): number {
+    if (this.channels.size === 0 && this.patterns.size === 0) return 0;
     let receivers = 0;
     const name = channel.toString('latin1');
     const subscribers = this.channels.get(name);
