@@ -178,7 +178,9 @@ test('scripts are atomic: blocked clients are served only after the script, from
   const c = await fresh();
   const waiter = await srv.connect();
   waiter.send('BLPOP', 'jobs', '0');
-  await new Promise((r) => setTimeout(r, 50));
+  // Wait until the server has the client blocked, so the scripts below run while it waits.
+  for (let i = 0; i < 500 && srv.server!.blocking.count === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(srv.server!.blocking.count, 1);
   // Push and take back inside one script: the waiter must not see the transient element.
   assert.equal(await c.call('EVAL', "redis.call('lpush', KEYS[1], 'transient') return redis.call('rpop', KEYS[1])", '1', 'jobs'), 'transient');
   assert.equal(await waiter.silentFor(100), true);
