@@ -1,0 +1,217 @@
+// ioredis (the npm package, unchanged) against Tidings over RESP2 and RESP3 (ioredis 6 speaks RESP3
+// by default): pub/sub in all three flavours, binary messages, automatic re-subscription after the
+// server kills the subscriber, pipelines and transactions. Each case also runs against a real
+// redis-server so the expectations stay Redis's own.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis, type RedisOptions } from 'ioredis';
+import { startTidings, startRedis, hasRedisServer, skipLoudly, type TestServer } from '../helpers/servers.js';
+import { Inbox, waitFor } from './wait.js';
+
+type Target = 'tidings' | 'redis-server';
+
+async function withServer(t: import('node:test').TestContext, target: Target, fn: (srv: TestServer) => Promise<void>) {
+  if (target === 'redis-server' && !hasRedisServer()) {
+    skipLoudly(t, 'redis-server is not installed (apt-get install redis-server)');
+    return;
+  }
+  const srv = target === 'tidings' ? await startTidings() : await startRedis();
+  const clients: Redis[] = [];
+  const open = (options: RedisOptions = {}) => {
+    const c = new Redis({ host: '127.0.0.1', port: srv.port, ...options });
+    // Reconnection after CLIENT KILL emits errors on purpose; keep them out of the test output.
+    c.on('error', () => {});
+    clients.push(c);
+    return c;
+  };
+  ctx.open = open;
+  try {
+    await fn(srv);
+  } finally {
+    for (const c of clients) c.disconnect();
+    await srv.close();
+  }
+}
+
+// The per-test client factory (set by withServer; tests in a file run one at a time).
+const ctx: { open: (options?: RedisOptions) => Redis } = { open: () => { throw new Error('no server'); } };
+
+async function numsub(c: Redis, channel: string): Promise<number> {
+  const reply = (await c.call('PUBSUB', 'NUMSUB', channel)) as [string, number];
+  return Number(reply[1]);
+}
+
+async function shardnumsub(c: Redis, channel: string): Promise<number> {
+  const reply = (await c.call('PUBSUB', 'SHARDNUMSUB', channel)) as [string, number];
+  return Number(reply[1]);
+}
+
+for (const target of ['tidings', 'redis-server'] as Target[]) {
+  for (const protocol of [2, 3] as const) {
+    describe(`ioredis (RESP${protocol}) against ${target}`, () => {
+      test('subscribe, psubscribe and ssubscribe deliver messages', (t) =>
+        withServer(t, target, async () => {
+          const sub = ctx.open({ protocol });
+          const pub = ctx.open({ protocol });
+          const messages = new Inbox<string[]>();
+          sub.on('message', (channel: string, message: string) => messages.push(['message', channel, message]));
+          sub.on('pmessage', (pattern: string, channel: string, message: string) =>
+            messages.push(['pmessage', pattern, channel, message]));
+          sub.on('smessage', (channel: string, message: string) => messages.push(['smessage', channel, message]));
+
+          assert.equal(await sub.subscribe('news', 'alerts'), 2);
+          assert.equal(await sub.psubscribe('user.*'), 3);
+          assert.equal(await sub.ssubscribe('orders{1}'), 1);
+
+          assert.equal(await pub.publish('news', 'hello'), 1);
+          assert.equal(await pub.publish('user.42', 'login'), 1);
+          assert.equal(await pub.spublish('orders{1}', 'order #1'), 1);
+          assert.equal(await pub.publish('nobody', 'x'), 0);
+          assert.equal(await pub.publish('alerts', 'fire'), 1);
+
+          assert.deepEqual(await messages.take(4, 'four messages'), [
+            ['message', 'news', 'hello'],
+            ['pmessage', 'user.*', 'user.42', 'login'],
+            ['smessage', 'orders{1}', 'order #1'],
+            ['message', 'alerts', 'fire'],
+          ]);
+
+          assert.equal(await numsub(pub, 'news'), 1);
+          assert.equal(Number(await pub.call('PUBSUB', 'NUMPAT')), 1);
+          assert.equal(await shardnumsub(pub, 'orders{1}'), 1);
+          assert.deepEqual(((await pub.call('PUBSUB', 'CHANNELS')) as string[]).sort(), ['alerts', 'news']);
+          assert.deepEqual(await pub.call('PUBSUB', 'SHARDCHANNELS'), ['orders{1}']);
+
+          assert.equal(await sub.unsubscribe('news'), 2);
+          assert.equal(await pub.publish('news', 'gone'), 0);
+          // Shard subscriptions are counted apart from channels and patterns (as in Redis 7).
+          assert.equal(await sub.unsubscribe('alerts'), 1);
+          assert.equal(await sub.punsubscribe('user.*'), 0);
+          assert.equal(await sub.sunsubscribe('orders{1}'), 0);
+          // Out of subscriber mode: ordinary commands work on the same connection again.
+          assert.equal(await sub.ping(), 'PONG');
+        }));
+
+      test('binary channels and payloads arrive byte-exact (messageBuffer / pmessageBuffer)', (t) =>
+        withServer(t, target, async () => {
+          const sub = ctx.open({ protocol });
+          const pub = ctx.open({ protocol });
+          const got = new Inbox<Buffer[]>();
+          sub.on('messageBuffer', (channel: Buffer, message: Buffer) => got.push([channel, message]));
+          sub.on('pmessageBuffer', (pattern: Buffer, channel: Buffer, message: Buffer) => got.push([pattern, channel, message]));
+          const channel = Buffer.from([0x62, 0x00, 0xff, 0x0d, 0x0a, 0x63]);
+          const payload = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.from('\r\n*1\r\n$0\r\n')]);
+          const big = Buffer.alloc(512 * 1024, 0xab);
+          await sub.subscribe(channel);
+          await sub.psubscribe(Buffer.from([0x62, 0x00, 0x2a]));
+          assert.equal(await pub.publish(channel, payload), 2);
+          assert.equal(await pub.publish(channel, big), 2);
+          assert.equal(await pub.publish(channel, Buffer.alloc(0)), 2);
+          const all = await got.take(6, 'six deliveries');
+          const direct = all.filter((m) => m.length === 2);
+          const viaPattern = all.filter((m) => m.length === 3);
+          assert.deepEqual(direct.map((m) => m[0]), [channel, channel, channel]);
+          assert.deepEqual(direct.map((m) => m[1]), [payload, big, Buffer.alloc(0)]);
+          assert.deepEqual(viaPattern.map((m) => m[2]), [payload, big, Buffer.alloc(0)]);
+          // ioredis hands the pattern over as a string even in pmessageBuffer.
+          assert.deepEqual(Buffer.from(viaPattern[0]![0]!), Buffer.from([0x62, 0x00, 0x2a]));
+        }));
+
+      test('re-subscribes automatically after CLIENT KILL TYPE pubsub', (t) =>
+        withServer(t, target, async () => {
+          const sub = ctx.open({ protocol, retryStrategy: () => 50 });
+          const admin = ctx.open({ protocol });
+          const got = new Inbox<string[]>();
+          sub.on('message', (channel: string, message: string) => got.push(['message', channel, message]));
+          sub.on('pmessage', (_p: string, channel: string, message: string) => got.push(['pmessage', channel, message]));
+          sub.on('smessage', (channel: string, message: string) => got.push(['smessage', channel, message]));
+          let reconnects = 0;
+          sub.on('reconnecting', () => reconnects++);
+          await sub.subscribe('jobs');
+          await sub.psubscribe('events.*');
+          await sub.ssubscribe('shard{a}');
+
+          const killed = Number(await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub'));
+          assert.equal(killed, 1, 'exactly the subscriber was killed');
+          await waitFor(() => reconnects > 0, 'ioredis to notice the kill and reconnect');
+          await waitFor(async () => (await numsub(admin, 'jobs')) === 1, 'SUBSCRIBE to be re-sent');
+          await waitFor(async () => Number(await admin.call('PUBSUB', 'NUMPAT')) === 1, 'PSUBSCRIBE to be re-sent');
+          await waitFor(async () => (await shardnumsub(admin, 'shard{a}')) === 1, 'SSUBSCRIBE to be re-sent');
+
+          assert.equal(await admin.publish('jobs', 'after kill'), 1);
+          assert.equal(await admin.publish('events.x', 'pattern after kill'), 1);
+          assert.equal(await admin.spublish('shard{a}', 'shard after kill'), 1);
+          assert.deepEqual(await got.take(3, 'messages after re-subscription'), [
+            ['message', 'jobs', 'after kill'],
+            ['pmessage', 'events.x', 'pattern after kill'],
+            ['smessage', 'shard{a}', 'shard after kill'],
+          ]);
+        }));
+
+      test('pipelines, MULTI/EXEC and connection commands', (t) =>
+        withServer(t, target, async () => {
+          const c = ctx.open({ protocol, connectionName: 'interop-ioredis' });
+          const results = await c
+            .pipeline()
+            .ping()
+            .echo('hi')
+            .publish('nobody', 'x')
+            .call('PUBSUB', 'NUMSUB', 'a')
+            .client('GETNAME')
+            .exec();
+          assert.deepEqual(results, [
+            [null, 'PONG'],
+            [null, 'hi'],
+            [null, 0],
+            [null, ['a', 0]],
+            [null, 'interop-ioredis'],
+          ]);
+          // Errors in a pipeline come back per command; the rest still run.
+          const mixed = await c.pipeline().ping().call('NOSUCHCOMMAND').echo('after').exec();
+          assert.equal(mixed![0]![1], 'PONG');
+          assert.match(String(mixed![1]![0]), /unknown command 'NOSUCHCOMMAND'/);
+          assert.equal(mixed![2]![1], 'after');
+
+          assert.deepEqual(await c.multi().ping().echo('in tx').exec(), [
+            [null, 'PONG'],
+            [null, 'in tx'],
+          ]);
+          // An unknown command aborts the transaction at EXEC; a runtime error stays per command.
+          await assert.rejects(c.multi().ping().call('NOSUCHCOMMAND').exec(), /EXECABORT/);
+          const partial = await c.multi().ping().call('PING', 'a', 'b').exec();
+          assert.deepEqual(partial![0], [null, 'PONG']);
+          assert.match(String(partial![1]![0]), /wrong number of arguments for 'ping' command/);
+
+          assert.equal(await c.select(3), 'OK');
+          assert.equal(typeof (await c.info('server')), 'string');
+          assert.match(await c.info('server'), /redis_version:7\./);
+          const [secs] = (await c.time()) as [string, string];
+          assert.ok(Number(secs) > 1_600_000_000);
+          assert.equal(await c.dbsize(), 0);
+          assert.equal(await c.quit(), 'OK');
+        }));
+
+      if (protocol === 3) {
+        test('RESP3: HELLO 3 negotiated, pub/sub on the subscriber connection while it keeps running commands', (t) =>
+          withServer(t, target, async () => {
+            const c = ctx.open({ protocol: 3 });
+            const hello = (await c.call('HELLO', '3')) as unknown[];
+            const proto = hello[hello.indexOf('proto') + 1];
+            assert.equal(proto, 3);
+            const got = new Inbox<string[]>();
+            c.on('message', (channel: string, message: string) => got.push([channel, message]));
+            await c.subscribe('resp3');
+            const pub = ctx.open({ protocol: 3 });
+            assert.equal(await pub.publish('resp3', 'pushed'), 1);
+            assert.deepEqual(await got.take(1), [['resp3', 'pushed']]);
+            // Under RESP3 a subscribed connection may run any command; push frames interleave with replies.
+            assert.equal(await c.ping(), 'PONG');
+            assert.equal(await c.echo('still here'), 'still here');
+            assert.equal(await c.publish('resp3', 'to myself'), 1);
+            assert.deepEqual(await c.call('PUBSUB', 'NUMSUB', 'resp3'), ['resp3', 1]);
+            assert.deepEqual(await got.take(1), [['resp3', 'to myself']]);
+          }));
+      }
+    });
+  }
+}
