@@ -51,10 +51,11 @@ export interface BlockOptions {
   /** Sent when the timeout fires (null array for BLPOP, null bulk for BLMOVE, ...). */
   timeoutReply: Reply;
   /**
-   * Called (with a fresh context) after one of the keys was signalled ready. Return the reply to
-   * serve the client, or undefined to keep waiting in place (first-come-first-served).
+   * Called (with a fresh context) after one of the keys was signalled ready; `readyKey` names it,
+   * so a command waiting on several keys can serve from the one that became ready first, as Redis
+   * does. Return the reply to serve the client, or undefined to keep waiting in place.
    */
-  retry: (ctx: CommandContext) => Reply | undefined;
+  retry: (ctx: CommandContext, readyKey?: string) => Reply | undefined;
   /** Optional: extra check run when a key is deleted or changes type (XREADGROUP's NOGROUP). */
 }
 

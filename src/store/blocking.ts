@@ -14,7 +14,7 @@ export interface Waiter {
   db: Database;
   keys: string[];
   timeoutReply: Reply;
-  retry: (ctx: CommandContext) => Reply | undefined;
+  retry: (ctx: CommandContext, readyKey?: string) => Reply | undefined;
   timer: NodeJS.Timeout | undefined;
   /** Command name, for statistics. */
   command: string;
@@ -101,13 +101,13 @@ export class BlockedClients {
     while (this.ready.size !== 0) {
       const batch = this.ready;
       this.ready = new Map();
-      for (const [s, { db }] of batch) {
+      for (const [s, { db, key }] of batch) {
         const set = this.byKey.get(s);
         if (set === undefined) continue;
         for (const waiter of [...set]) {
           if (!this.byClient.has(waiter.client)) continue;
           const ctx = this.host.contextFor(waiter.client, db);
-          const reply = waiter.retry(ctx);
+          const reply = waiter.retry(ctx, key);
           if (reply === undefined) continue;
           this.unblock(waiter.client, reply);
         }
