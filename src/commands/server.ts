@@ -8,6 +8,7 @@ import type { Server } from '../server/server.js';
 import { REDIS_VERSION, TIDINGS_VERSION } from '../server/version.js';
 import { globMatch } from '../pubsub/glob.js';
 import { usedMemory } from '../store/eviction.js';
+import { scriptingStats } from './scripting.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
 const lower = (b: Buffer) => b.toString('latin1').toLowerCase();
@@ -82,6 +83,7 @@ function infoSection(server: Server, name: string): string | undefined {
     }
     case 'memory': {
       const m = process.memoryUsage();
+      const lua = scriptingStats(server);
       const used = usedMemory(server);
       return lines('Memory', [
         ['used_memory', used],
@@ -90,8 +92,13 @@ function infoSection(server: Server, name: string): string | undefined {
         ['used_memory_rss_human', human(m.rss)],
         ['used_memory_peak', Math.max(used, m.heapTotal)],
         ['used_memory_peak_human', human(Math.max(used, m.heapTotal))],
-        ['used_memory_lua', 0],
-        ['used_memory_scripts', 0],
+        ['used_memory_lua', lua.luaHeapBytes],
+        ['used_memory_scripts_eval', lua.cachedScriptBytes],
+        ['number_of_cached_scripts', lua.cachedScripts],
+        ['number_of_functions', lua.functions],
+        ['used_memory_vm_functions', 0],
+        ['used_memory_functions', lua.libraryCodeBytes],
+        ['used_memory_scripts', lua.cachedScriptBytes + lua.libraryCodeBytes],
         ['total_system_memory', os.totalmem()],
         ['total_system_memory_human', human(os.totalmem())],
         ['maxmemory', server.config.number('maxmemory')],
