@@ -1,0 +1,181 @@
+// node-redis (the `redis` npm package, unchanged) against Tidings over RESP2 and RESP3 (its default):
+// subscribe/pSubscribe/sSubscribe, buffer mode, automatic re-subscription after the server kills
+// the subscriber, MULTI and pipelines, and under RESP3 commands on a subscribed connection.
+// Each case also runs against a real redis-server so the expectations stay Redis's own.
+import { test, describe, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { createClient, type RedisClientOptions } from 'redis';
+import { startTidings, startRedis, hasRedisServer, skipLoudly, type TestServer } from '../helpers/servers.js';
+import { Inbox, waitFor } from './wait.js';
+
+type Target = 'tidings' | 'redis-server';
+type Client = ReturnType<typeof createClient>;
+
+interface Ctx {
+  srv: TestServer;
+  open(options?: Partial<RedisClientOptions>): Promise<Client>;
+}
+
+async function withServer(t: TestContext, target: Target, resp: 2 | 3, fn: (ctx: Ctx) => Promise<void>) {
+  if (target === 'redis-server' && !hasRedisServer()) {
+    skipLoudly(t, 'redis-server is not installed (apt-get install redis-server)');
+    return;
+  }
+  const srv = target === 'tidings' ? await startTidings() : await startRedis();
+  const clients: Client[] = [];
+  const open = async (options: Partial<RedisClientOptions> = {}) => {
+    const c = createClient({
+      socket: { host: '127.0.0.1', port: srv.port, reconnectStrategy: () => 50 },
+      RESP: resp,
+      ...options,
+    } as RedisClientOptions) as Client;
+    // A killed connection reports an error before reconnecting; that is expected here.
+    c.on('error', () => {});
+    clients.push(c);
+    await c.connect();
+    return c;
+  };
+  try {
+    await fn({ srv, open });
+  } finally {
+    for (const c of clients) c.destroy();
+    await srv.close();
+  }
+}
+
+for (const target of ['tidings', 'redis-server'] as Target[]) {
+  for (const resp of [2, 3] as const) {
+    describe(`node-redis (RESP${resp}) against ${target}`, () => {
+      test('subscribe, pSubscribe and sSubscribe deliver messages; PUBSUB introspection', (t) =>
+        withServer(t, target, resp, async ({ open }) => {
+          const sub = await open();
+          const pub = await open();
+          const got = new Inbox<string[]>();
+          await sub.subscribe(['news', 'alerts'], (message, channel) => got.push(['message', channel, message]));
+          await sub.pSubscribe('user.*', (message, channel) => got.push(['pmessage', channel, message]));
+          await sub.sSubscribe('orders{1}', (message, channel) => got.push(['smessage', channel, message]));
+
+          assert.equal(await pub.publish('news', 'hello'), 1);
+          assert.equal(await pub.publish('user.7', 'login'), 1);
+          assert.equal(await pub.sPublish('orders{1}', 'order #1'), 1);
+          assert.equal(await pub.publish('nobody', 'x'), 0);
+          assert.equal(await pub.publish('alerts', 'fire'), 1);
+          assert.deepEqual(await got.take(4, 'four messages'), [
+            ['message', 'news', 'hello'],
+            ['pmessage', 'user.7', 'login'],
+            ['smessage', 'orders{1}', 'order #1'],
+            ['message', 'alerts', 'fire'],
+          ]);
+
+          assert.deepEqual({ ...(await pub.pubSubNumSub(['news', 'none'])) }, { news: 1, none: 0 });
+          assert.equal(await pub.pubSubNumPat(), 1);
+          assert.deepEqual(((await pub.pubSubChannels()) as string[]).sort(), ['alerts', 'news']);
+          assert.deepEqual(await pub.pubSubShardChannels(), ['orders{1}']);
+          assert.deepEqual({ ...(await pub.pubSubShardNumSub(['orders{1}'])) }, { 'orders{1}': 1 });
+
+          await sub.unsubscribe('news');
+          assert.equal(await pub.publish('news', 'gone'), 0);
+          await sub.unsubscribe();
+          await sub.pUnsubscribe();
+          await sub.sUnsubscribe();
+          await waitFor(async () => (await pub.pubSubNumPat()) === 0, 'patterns to be gone');
+          // Back out of pub/sub mode, the connection runs ordinary commands again. (node-redis over
+          // RESP2 hands this first reply back as a Buffer, with redis-server too — hence String().)
+          assert.equal(String(await sub.ping()), 'PONG');
+        }));
+
+      test('buffer mode delivers binary channels and payloads byte-exact', (t) =>
+        withServer(t, target, resp, async ({ open }) => {
+          const sub = await open();
+          const pub = await open();
+          const got = new Inbox<Buffer[]>();
+          const payload = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.from('\r\n$-1\r\n')]);
+          const big = Buffer.alloc(300 * 1024, 0x5a);
+          await sub.subscribe('bin', (message, channel) => got.push([channel, message]), true);
+          await sub.pSubscribe('bi?', (message, channel) => got.push([Buffer.from('pattern'), channel, message]), true);
+          assert.equal(await pub.publish('bin', payload), 2);
+          assert.equal(await pub.publish(Buffer.from('bin'), big), 2);
+          const all = await got.take(4, 'four deliveries');
+          const direct = all.filter((m) => m.length === 2);
+          const viaPattern = all.filter((m) => m.length === 3);
+          for (const m of direct) assert.ok(Buffer.isBuffer(m[1]));
+          assert.deepEqual(direct.map((m) => m[1]), [payload, big]);
+          assert.deepEqual(viaPattern.map((m) => m[2]), [payload, big]);
+        }));
+
+      test('re-subscribes automatically after CLIENT KILL TYPE pubsub', (t) =>
+        withServer(t, target, resp, async ({ open }) => {
+          const sub = await open();
+          const admin = await open();
+          const got = new Inbox<string[]>();
+          let reconnects = 0;
+          sub.on('reconnecting', () => reconnects++);
+          await sub.subscribe('jobs', (message, channel) => got.push(['message', channel, message]));
+          await sub.pSubscribe('events.*', (message, channel) => got.push(['pmessage', channel, message]));
+          await sub.sSubscribe('shard{a}', (message, channel) => got.push(['smessage', channel, message]));
+
+          const killed = await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+          assert.equal(killed, 1, 'exactly the subscriber was killed');
+          await waitFor(() => reconnects > 0, 'node-redis to notice the kill and reconnect');
+          await waitFor(async () => (await admin.pubSubNumSub('jobs'))['jobs'] === 1, 'SUBSCRIBE to be re-sent');
+          await waitFor(async () => (await admin.pubSubNumPat()) === 1, 'PSUBSCRIBE to be re-sent');
+          await waitFor(async () => (await admin.pubSubShardNumSub('shard{a}'))['shard{a}'] === 1, 'SSUBSCRIBE to be re-sent');
+
+          assert.equal(await admin.publish('jobs', 'after kill'), 1);
+          assert.equal(await admin.publish('events.x', 'pattern after kill'), 1);
+          assert.equal(await admin.sPublish('shard{a}', 'shard after kill'), 1);
+          assert.deepEqual(await got.take(3, 'messages after re-subscription'), [
+            ['message', 'jobs', 'after kill'],
+            ['pmessage', 'events.x', 'pattern after kill'],
+            ['smessage', 'shard{a}', 'shard after kill'],
+          ]);
+        }));
+
+      test('MULTI/EXEC, pipelines and connection commands', (t) =>
+        withServer(t, target, resp, async ({ open }) => {
+          const c = await open({ name: 'interop-node-redis' });
+          assert.equal(await c.clientGetName(), 'interop-node-redis');
+          assert.deepEqual(await c.multi().ping().echo('in tx').publish('nobody', 'x').exec(), ['PONG', 'in tx', 0]);
+          assert.deepEqual(await c.multi().ping().echo('piped').execAsPipeline(), ['PONG', 'piped']);
+          // Commands sent without awaiting in between are pipelined on the one connection.
+          const replies = await Promise.all([c.ping(), c.echo('a'), c.echo('b'), c.ping('x'), c.dbSize()]);
+          assert.deepEqual(replies, ['PONG', 'a', 'b', 'x', 0]);
+          await assert.rejects(c.sendCommand(['NOSUCHCOMMAND']), /unknown command 'NOSUCHCOMMAND'/);
+          // The transaction is discarded; node-redis reports the queued command's own error.
+          await assert.rejects(c.multi().ping().addCommand(['NOSUCHCOMMAND']).exec(), /unknown command 'NOSUCHCOMMAND'/);
+          assert.equal(await c.ping(), 'PONG');
+          const info = await c.info('server');
+          assert.match(info, /redis_version:7\./);
+          const [secs, micros] = (await c.sendCommand(['TIME'])) as string[];
+          assert.ok(Number(secs) > 1_600_000_000 && Number(micros) < 1_000_000);
+          const hello = (await c.hello()) as unknown as Record<string, unknown>;
+          assert.equal(Number(hello.proto), resp === 3 ? 3 : 2);
+          await c.select(2);
+          assert.match(String(await c.sendCommand(['CLIENT', 'INFO'])), / db=2 /);
+        }));
+
+      if (resp === 3) {
+        test('RESP3: a subscribed connection keeps running commands; pushes interleave with replies', (t) =>
+          withServer(t, target, resp, async ({ open }) => {
+            const c = await open();
+            const got = new Inbox<string[]>();
+            await c.subscribe('resp3', (message, channel) => got.push([channel, message]));
+            assert.equal(await c.ping(), 'PONG');
+            assert.equal(await c.publish('resp3', 'to myself'), 1);
+            assert.equal(await c.echo('between pushes'), 'between pushes');
+            assert.deepEqual({ ...(await c.pubSubNumSub('resp3')) }, { resp3: 1 });
+            assert.deepEqual(await got.take(1), [['resp3', 'to myself']]);
+          }));
+      } else {
+        test('RESP2: a subscribed connection refuses ordinary commands (client-side, as with Redis)', (t) =>
+          withServer(t, target, resp, async ({ open }) => {
+            const c = await open();
+            await c.subscribe('resp2', () => {});
+            await assert.rejects(async () => c.echo('x'));
+            const raw = await open();
+            assert.deepEqual({ ...(await raw.pubSubNumSub('resp2')) }, { resp2: 1 });
+          }));
+      }
+    });
+  }
+}
