@@ -1,0 +1,62 @@
+// Keeps coverage honest: every command in the table must be exercised by a test over TCP, and by
+// a differential test against redis-server unless it is listed below with the reason it cannot be.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ALL_SPECS } from '../../src/server/table.js';
+import { ROOT } from '../helpers/servers.js';
+
+function readTree(dir: string): string {
+  if (!fs.existsSync(dir)) return '';
+  let text = '';
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) text += readTree(full);
+    else if (/\.(ts|py|mjs)$/.test(entry.name)) text += fs.readFileSync(full, 'utf8') + '\n';
+  }
+  return text;
+}
+
+/** Commands whose replies depend on this process, time or the machine, so redis-server cannot be the oracle. */
+const NO_DIFF: Record<string, string> = {
+  quit: 'closes the connection',
+  monitor: 'streams live traffic with client addresses and times',
+  debug: 'disabled by default on both; behaviour is implementation specific',
+  shutdown: 'stops the server',
+  info: 'server-specific statistics',
+  time: 'clock',
+  lastsave: 'clock',
+  role: 'identical by construction; checked over TCP',
+  latency: 'measurements',
+  slowlog: 'measurements',
+  hello: 'reply contains the client id; compared with normalisation in TCP tests',
+  reset: 'per-connection state; checked over TCP',
+  save: 'persistence not implemented',
+  bgsave: 'persistence not implemented',
+  readonly: 'cluster mode',
+  command: 'metadata tables are checked over TCP (COMMAND INFO/LIST/COUNT)',
+  memory: 'sizes are implementation specific',
+  object: 'idle times and encodings checked over TCP',
+};
+
+function mentioned(text: string, name: string): boolean {
+  const re = new RegExp(`['"\`]${name.replace(/[|]/g, '\\|')}['"\`]`, 'i');
+  return re.test(text);
+}
+
+test('every command has a TCP test and a differential test', () => {
+  const tcp = ['commands', 'interop', 'scripting', 'e2e', 'cli.test.ts']
+    .map((p) => path.join(ROOT, 'test', p))
+    .map((p) => (p.endsWith('.ts') ? (fs.existsSync(p) ? fs.readFileSync(p, 'utf8') : '') : readTree(p)))
+    .join('\n');
+  const diff = readTree(path.join(ROOT, 'test/diff'));
+  const missingTcp: string[] = [];
+  const missingDiff: string[] = [];
+  for (const spec of ALL_SPECS) {
+    if (!mentioned(tcp, spec.name)) missingTcp.push(spec.name);
+    if (!(spec.name in NO_DIFF) && !mentioned(diff, spec.name)) missingDiff.push(spec.name);
+  }
+  assert.deepEqual(missingTcp, [], `commands without a TCP test: ${missingTcp.join(', ')}`);
+  assert.deepEqual(missingDiff, [], `commands without a differential test: ${missingDiff.join(', ')}`);
+});
