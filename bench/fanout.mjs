@@ -241,7 +241,7 @@ function request(child, msg, replyType) {
   });
 }
 
-async function runScenario(server, sc) {
+async function runScenario(server, sc, seconds = SECONDS) {
   await command(server.port, ['FLUSHALL']);
   const children = [];
   for (let c = 0; c < CHILDREN; c++) {
@@ -310,7 +310,7 @@ async function runScenario(server, sc) {
     const t0 = process.hrtime();
     const t0ns = t0[0] * 1e9 + t0[1];
     pump();
-    await sleep(SECONDS * 1000);
+    await sleep(seconds * 1000);
     running = false;
     if (inflight > 0) await Promise.race([allReplied, sleep(10000)]);
     // Wait until every expected delivery arrived, or nothing moved for 500 ms.
@@ -336,18 +336,18 @@ async function runScenario(server, sc) {
     const lastRecv = Math.max(...finals.map((c) => c.lastRecv));
     const samples = finals.flatMap((c) => c.samples);
     const lat = summarize(samples);
-    const seconds = (lastRecv - t0ns) / 1e9;
+    const elapsed = (lastRecv - t0ns) / 1e9;
     return {
       published,
       expected,
       received,
       lost: Math.max(0, expected - received),
       disconnected: closed,
-      deliveredPerSec: received / seconds,
+      deliveredPerSec: received / elapsed,
       p50: lat.p50,
       p99: lat.p99,
       cpuPerDelivery: cpu / received,
-      cpuShare: cpu / seconds,
+      cpuShare: cpu / elapsed,
     };
   } finally {
     for (const ch of children) if (ch.exitCode === null) ch.kill('SIGKILL');
@@ -412,8 +412,10 @@ function fanoutSection(results) {
   return lines.join('\n');
 }
 
+export { runScenario, SCENARIOS };
+
 if (process.argv.includes('--subscriber')) subscriberMain();
-else
+else if (path.resolve(process.argv[1] ?? '') === import.meta.filename)
   parentMain().catch((err) => {
     console.error(err);
     process.exit(1);
