@@ -83,7 +83,7 @@ async function probe(server, args) {
  * Producer/consumer queue: P producer connections LPUSH jobs (payload = send time in ns) with a
  * bounded backlog; C consumer connections loop on BRPOP. Returns jobs/s and latency p50/p99.
  */
-async function queueBench(server, { producers = 4, consumers = 8, seconds = 3, backlog = 2000, window = 16 } = {}) {
+async function queueBench(server, { producers = 4, consumers = 16, seconds = 3, backlog = 256, window = 16 } = {}) {
   const key = 'bench:queue';
   await command(server.port, ['DEL', key]);
   const samples = new Samples();
@@ -283,7 +283,7 @@ function commandsSection(results, queue) {
   if (!queue) lines.push('Not run.');
   else if (queue.skipped) lines.push(`Skipped: ${queue.skipped}`);
   else {
-    lines.push('4 producer connections (LPUSH, up to 16 in flight each, backlog capped at 2000 jobs), 8 consumer connections looping on `BRPOP q 1`; payload = send timestamp; latency = LPUSH sent → BRPOP reply received.');
+    lines.push('4 producer connections (LPUSH, up to 16 in flight each, backlog capped at 256 jobs), 16 consumer connections looping on `BRPOP q 1`; payload = send timestamp; latency = LPUSH sent → BRPOP reply received.');
     lines.push('');
     lines.push('| Server | jobs/s | p50 latency (ms) | p99 latency (ms) | CPU/job (µs) |');
     lines.push('|---|---:|---:|---:|---:|');
