@@ -127,9 +127,8 @@ export class RequestParser {
         this.bulkLen = -1;
         this.remaining--;
       }
-      const argv = this.argv;
-      this.argv = [];
-      return argv;
+      // The next multibulk header starts a fresh array; no need to allocate one here.
+      return this.argv;
     }
   }
 
