@@ -191,6 +191,79 @@ for (const target of ['tidings', 'redis-server'] as Target[]) {
           assert.equal(await c.quit(), 'OK');
         }));
 
+      test('data commands through the client API: strings, hashes, lists (BRPOP), sets, zsets, streams, Lua, SCAN, WATCH', (t) =>
+        withServer(t, target, async () => {
+          const c = ctx.open({ protocol });
+          const worker = ctx.open({ protocol });
+          assert.equal(await c.set('greeting', 'héllo', 'EX', 100), 'OK');
+          assert.equal(await c.get('greeting'), 'héllo');
+          const ttl = await c.ttl('greeting');
+          assert.ok(ttl > 0 && ttl <= 100);
+          assert.equal(await c.incrby('counter', 5), 5);
+          assert.equal(await c.set('nx', '1', 'NX'), 'OK');
+          assert.equal(await c.set('nx', '2', 'NX'), null);
+          assert.deepEqual(await c.mget('greeting', 'missing', 'counter'), ['héllo', null, '5']);
+          const bytes = Buffer.from([0, 1, 2, 0xfe, 0xff, 13, 10]);
+          await c.set(Buffer.from([0xff, 0x00]), bytes);
+          assert.deepEqual(await c.getBuffer(Buffer.from([0xff, 0x00])), bytes);
+
+          assert.equal(await c.hset('user:1', { name: 'Ada', lang: 'en' }), 2);
+          assert.deepEqual(await c.hgetall('user:1'), { name: 'Ada', lang: 'en' });
+          assert.equal(await c.hincrby('user:1', 'visits', 3), 3);
+
+          // A worker blocked in BRPOP is woken by the producer's LPUSH.
+          const popped = worker.brpop('queue', 0);
+          await waitFor(async () => /blocked_clients:1/.test(await c.info('clients')), 'the worker to block');
+          assert.equal(await c.lpush('queue', 'job-1', 'job-2'), 2);
+          assert.deepEqual(await popped, ['queue', 'job-1']);
+          assert.deepEqual(await c.lrange('queue', 0, -1), ['job-2']);
+          assert.deepEqual(await c.blmove('queue', 'done', 'RIGHT', 'LEFT', 1), 'job-2');
+
+          assert.equal(await c.sadd('tags', 'a', 'b', 'c', 'a'), 3);
+          assert.deepEqual((await c.smembers('tags')).sort(), ['a', 'b', 'c']);
+          await c.zadd('board', 10, 'ann', 20, 'bob', 15, 'cy');
+          assert.deepEqual(await c.zrange('board', 0, -1, 'WITHSCORES'), ['ann', '10', 'cy', '15', 'bob', '20']);
+          assert.equal(await c.zscore('board', 'cy'), '15');
+
+          const id = await c.xadd('events', '*', 'kind', 'signup', 'user', 'ada');
+          const read = (await c.xread('COUNT', 10, 'STREAMS', 'events', '0')) as [string, [string, string[]][]][];
+          assert.deepEqual(read, [['events', [[id, ['kind', 'signup', 'user', 'ada']]]]]);
+          assert.equal(await c.xgroup('CREATE', 'events', 'workers', '0'), 'OK');
+          const claimed = (await c.xreadgroup('GROUP', 'workers', 'w1', 'COUNT', 1, 'STREAMS', 'events', '>')) as [string, [string, string[]][]][];
+          assert.equal(claimed[0]![1][0]![0], id);
+          assert.equal(await c.xack('events', 'workers', id!), 1);
+
+          c.defineCommand('incrCapped', {
+            numberOfKeys: 1,
+            lua: "local v = redis.call('INCR', KEYS[1]); if v > tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]); return tonumber(ARGV[1]) end; return v",
+          });
+          const capped = c as unknown as { incrCapped(key: string, cap: number): Promise<number> };
+          assert.equal(await capped.incrCapped('capped', 2), 1);
+          assert.equal(await capped.incrCapped('capped', 2), 2);
+          assert.equal(await capped.incrCapped('capped', 2), 2);
+          assert.deepEqual(await c.eval('return {KEYS[1], ARGV[1], 3}', 1, 'k', 'v'), ['k', 'v', 3]);
+
+          for (let i = 0; i < 150; i++) await c.set(`scan:${i}`, i);
+          const seen = new Set<string>();
+          await new Promise<void>((resolve, reject) => {
+            const stream = c.scanStream({ match: 'scan:*', count: 20 });
+            stream.on('data', (keys: string[]) => keys.forEach((k) => seen.add(k)));
+            stream.on('end', resolve);
+            stream.on('error', reject);
+          });
+          assert.equal(seen.size, 150);
+
+          // WATCH: a concurrent write makes EXEC return null.
+          await c.watch('counter');
+          await worker.incr('counter');
+          assert.equal(await c.multi().incr('counter').exec(), null);
+          assert.equal(await c.get('counter'), '6');
+          assert.deepEqual(await c.multi().incr('counter').expire('counter', 60).exec(), [
+            [null, 7],
+            [null, 1],
+          ]);
+        }));
+
       if (protocol === 3) {
         test('RESP3: HELLO 3 negotiated, pub/sub on the subscriber connection while it keeps running commands', (t) =>
           withServer(t, target, async () => {

@@ -4,7 +4,7 @@
 // Each case also runs against a real redis-server so the expectations stay Redis's own.
 import { test, describe, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { createClient, type RedisClientOptions } from 'redis';
+import { createClient, RESP_TYPES, type RedisClientOptions } from 'redis';
 import { startTidings, startRedis, hasRedisServer, skipLoudly, type TestServer } from '../helpers/servers.js';
 import { Inbox, waitFor } from './wait.js';
 
@@ -152,6 +152,81 @@ for (const target of ['tidings', 'redis-server'] as Target[]) {
           assert.equal(Number(hello.proto), resp === 3 ? 3 : 2);
           await c.select(2);
           assert.match(String(await c.sendCommand(['CLIENT', 'INFO'])), / db=2 /);
+        }));
+
+      test('data commands through the client API: strings, hashes, lists (BRPOP), sets, zsets, streams, Lua, SCAN, WATCH', (t) =>
+        withServer(t, target, resp, async ({ open }) => {
+          const c = await open();
+          const worker = await open();
+          assert.equal(await c.set('greeting', 'héllo', { EX: 100 }), 'OK');
+          assert.equal(await c.get('greeting'), 'héllo');
+          const ttl = await c.ttl('greeting');
+          assert.ok(ttl > 0 && ttl <= 100);
+          assert.equal(await c.incrBy('counter', 5), 5);
+          assert.equal(await c.set('nx', '1', { NX: true }), 'OK');
+          assert.equal(await c.set('nx', '2', { NX: true }), null);
+          assert.deepEqual(await c.mGet(['greeting', 'missing', 'counter']), ['héllo', null, '5']);
+          const bytes = Buffer.from([0, 1, 2, 0xfe, 0xff, 13, 10]);
+          await c.set('bin', bytes);
+          const raw = c.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+          assert.deepEqual(await raw.get('bin'), bytes);
+
+          assert.equal(await c.hSet('user:1', { name: 'Ada', lang: 'en' }), 2);
+          assert.deepEqual({ ...(await c.hGetAll('user:1')) }, { name: 'Ada', lang: 'en' });
+          assert.equal(await c.hIncrBy('user:1', 'visits', 3), 3);
+
+          // A worker blocked in BRPOP is woken by the producer's LPUSH.
+          const popped = worker.brPop('queue', 0);
+          await waitFor(async () => /blocked_clients:1/.test(await c.info('clients')), 'the worker to block');
+          assert.equal(await c.lPush('queue', ['job-1', 'job-2']), 2);
+          assert.deepEqual({ ...(await popped) }, { key: 'queue', element: 'job-1' });
+          assert.deepEqual(await c.lRange('queue', 0, -1), ['job-2']);
+
+          assert.equal(await c.sAdd('tags', ['a', 'b', 'c', 'a']), 3);
+          assert.deepEqual([...(await c.sMembers('tags'))].sort(), ['a', 'b', 'c']);
+          await c.zAdd('board', [
+            { score: 10, value: 'ann' },
+            { score: 20, value: 'bob' },
+            { score: 15, value: 'cy' },
+          ]);
+          assert.deepEqual(
+            (await c.zRangeWithScores('board', 0, -1)).map((e) => ({ ...e })),
+            [
+              { value: 'ann', score: 10 },
+              { value: 'cy', score: 15 },
+              { value: 'bob', score: 20 },
+            ],
+          );
+          assert.equal(await c.zScore('board', 'cy'), 15);
+
+          const id = await c.xAdd('events', '*', { kind: 'signup', user: 'ada' });
+          await c.xGroupCreate('events', 'workers', '0');
+          const claimed = (await c.xReadGroup('workers', 'w1', { key: 'events', id: '>' }, { COUNT: 1 })) as unknown as {
+            name: string;
+            messages: { id: string; message: Record<string, string> }[];
+          }[];
+          // node-redis shapes this reply per protocol: a list of {name, messages} or a map by stream name.
+          const entries = Array.isArray(claimed) ? claimed : Object.entries(claimed as object).map(([name, messages]) => ({ name, messages }));
+          assert.equal(entries[0]!.messages[0]!.id, id);
+          assert.deepEqual({ ...entries[0]!.messages[0]!.message }, { kind: 'signup', user: 'ada' });
+          assert.equal(await c.xAck('events', 'workers', id), 1);
+
+          assert.deepEqual(await c.eval('return {KEYS[1], ARGV[1], 3}', { keys: ['k'], arguments: ['v'] }), ['k', 'v', 3]);
+          const sha = await c.scriptLoad("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+          assert.equal(await c.evalSha(sha, { keys: ['viaSha'], arguments: ['4'] }), 4);
+
+          for (let i = 0; i < 150; i++) await c.set(`scan:${i}`, String(i));
+          const seen = new Set<string>();
+          for await (const keys of c.scanIterator({ MATCH: 'scan:*', COUNT: 20 })) for (const k of keys) seen.add(k);
+          assert.equal(seen.size, 150);
+
+          // WATCH on a connection of its own: a concurrent write makes EXEC fail with WatchError.
+          const tx = await open();
+          await tx.watch('counter');
+          await worker.incr('counter');
+          await assert.rejects(tx.multi().incr('counter').exec(), (err: Error) => err.name === 'WatchError' || /watch/i.test(err.message));
+          assert.equal(await c.get('counter'), '6');
+          assert.deepEqual(await tx.multi().incr('counter').expire('counter', 60).exec(), [7, 1]);
         }));
 
       if (resp === 3) {
