@@ -1,5 +1,5 @@
 // Connection commands: PING, ECHO, QUIT, RESET, HELLO, AUTH, SELECT, CLIENT *.
-import { Errors } from '../protocol/errors.js';
+import { Errors, KeyErrors, StreamErrors } from '../protocol/errors.js';
 import { parseInteger, tryParseInteger } from '../protocol/numbers.js';
 import { MapReply, NO_REPLY, OK, PONG, ReplyError, Status, Verbatim, type Reply } from '../protocol/reply.js';
 import type { Client } from '../net/client.js';
@@ -244,7 +244,8 @@ const clientSubcommands: CommandSpec[] = [
     let clients = [...ctx.server.clients.values()];
     for (let i = 2; i < argv.length; ) {
       const option = lower(argv, i);
-      if (option === 'type' && i + 1 < argv.length) {
+      // As Redis: TYPE must be the only filter (CLIENT LIST TYPE <type>).
+      if (option === 'type' && argv.length === 4) {
         const type = lower(argv, i + 1);
         if (type === 'normal') clients = clients.filter((c) => c.subscriptionCount === 0);
         else if (type === 'pubsub') clients = clients.filter((c) => c.subscriptionCount > 0);
@@ -282,14 +283,15 @@ const clientSubcommands: CommandSpec[] = [
     'unblock',
     -3,
     (ctx, argv) => {
-      const id = parseInteger(argv[2]!);
+      if (argv.length > 4) throw StreamErrors.unknownSubcommandOrArity('UNBLOCK', 'CLIENT');
       let mode = 'timeout';
       if (argv.length === 4) {
         mode = lower(argv, 3);
         if (mode !== 'timeout' && mode !== 'error') {
           throw new ReplyError('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
         }
-      } else if (argv.length > 4) throw Errors.syntax();
+      }
+      const id = parseInteger(argv[2]!);
       const target = ctx.server.clients.get(id);
       if (!target || !ctx.server.blocking.isBlocked(target)) return 0;
       const reply =
@@ -441,6 +443,8 @@ export const specs: CommandSpec[] = [
     categories: ['@fast', '@connection'],
     handler: (ctx, argv) => {
       const index = parseInteger(argv[1]!);
+      // Redis reads a DB index as a C int.
+      if (index < -2147483648 || index > 2147483647) throw KeyErrors.notInt32();
       if (index < 0 || index >= ctx.server.dbs.length) throw Errors.dbIndexOutOfRange();
       ctx.client.dbIndex = index;
       return OK;

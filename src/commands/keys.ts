@@ -116,6 +116,8 @@ function deepClone<T>(root: T): T {
 
 function dbByIndex(ctx: CommandContext, arg: Buffer): Database {
   const index = parseInteger(arg);
+  // Redis reads a DB index as a C int.
+  if (index < -2147483648 || index > 2147483647) throw KeyErrors.notInt32();
   if (index < 0 || index >= ctx.server.dbs.length) throw Errors.dbIndexOutOfRange();
   return ctx.server.dbs[index]!;
 }

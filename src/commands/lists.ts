@@ -239,12 +239,13 @@ function lpos(ctx: CommandContext, argv: Buffer[]): Reply {
       // Redis negates the rank in 64 bits; LLONG_MIN stays negative and then acts like -1.
       rank = value === -(2 ** 63) ? -1 : value;
     } else if (option === 'COUNT' && !last) {
-      const value = parseIndex(argv[++i]!);
-      if (value < 0) throw ListErrors.countNegative();
+      // As Redis: a COUNT (or MAXLEN) that is not an integer gets the same error as a negative one.
+      const value = tryParseInteger(argv[++i]!);
+      if (value === undefined || value < 0) throw ListErrors.countNegative();
       count = value;
     } else if (option === 'MAXLEN' && !last) {
-      const value = parseIndex(argv[++i]!);
-      if (value < 0) throw ListErrors.maxlenNegative();
+      const value = tryParseInteger(argv[++i]!);
+      if (value === undefined || value < 0) throw ListErrors.maxlenNegative();
       maxlen = value;
     } else {
       throw Errors.syntax();
@@ -396,8 +397,9 @@ function lmpop(ctx: CommandContext, argv: Buffer[]): Reply {
 }
 
 function blmpop(ctx: CommandContext, argv: Buffer[]): HandlerResult {
-  const timeoutMs = parseTimeout(argv[1]!);
+  // As Redis: numkeys, keys and options are checked before the timeout.
   const args = parseMpop(argv, 2);
+  const timeoutMs = parseTimeout(argv[1]!);
   const found = firstList(ctx, args.keys);
   if (found !== undefined) return mpopServe(ctx, found.key, found.list, args);
   return ctx.block({

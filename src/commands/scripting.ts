@@ -1,7 +1,7 @@
 // Scripting commands: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT *, FCALL, FCALL_RO, FUNCTION *.
 // The Lua VM lives in src/scripting/engine.ts; this file holds the per-server script cache and
 // function libraries, and runs redis.call through the normal dispatcher with a script client.
-import { Errors } from '../protocol/errors.js';
+import { Errors, StreamErrors } from '../protocol/errors.js';
 import { tryParseInteger } from '../protocol/numbers.js';
 import { BLOCKED, MapReply, NO_REPLY, OK, ReplyError, SetReply, Status, type Reply } from '../protocol/reply.js';
 import { ScriptEngine, scriptShebangFlags, type LuaFunction, type ScriptHost } from '../scripting/engine.js';
@@ -196,6 +196,8 @@ function parseNumkeys(argv: Buffer[], at: number): number {
 
 function evalGeneric(ctx: CommandContext, argv: Buffer[], bySha: boolean, readOnly: boolean): Reply {
   const state = scriptingOf(ctx.server);
+  // As Redis: a SHA1 of the wrong length is unknown before numkeys is even looked at.
+  if (bySha && argv[1]!.length !== 40) throw Errors.noScript();
   const numkeys = parseNumkeys(argv, 2);
   let sha: string;
   if (bySha) {
@@ -308,7 +310,12 @@ function sub(
 }
 
 function flushMode(argv: Buffer[], command: string): void {
-  if (argv.length > 3) throw Errors.syntax();
+  // As Redis: SCRIPT FLUSH rejects extra arguments with its option error, FUNCTION FLUSH with the
+  // subcommand error.
+  if (argv.length > 3) {
+    if (command === 'script') throw new ReplyError('ERR SCRIPT FLUSH only support SYNC|ASYNC option');
+    throw StreamErrors.unknownSubcommandOrArity('FLUSH', 'FUNCTION');
+  }
   if (argv.length === 3) {
     const mode = argv[2]!.toString('latin1').toLowerCase();
     if (mode !== 'sync' && mode !== 'async') {
@@ -377,7 +384,7 @@ function functionList(ctx: CommandContext, argv: Buffer[]): Reply {
 function functionRestore(ctx: CommandContext, argv: Buffer[]): Reply {
   const state = scriptingOf(ctx.server);
   let policy = 'append';
-  if (argv.length > 4) throw Errors.syntax();
+  if (argv.length > 4) throw StreamErrors.unknownSubcommandOrArity('RESTORE', 'FUNCTION');
   if (argv.length === 4) {
     policy = argv[3]!.toString('latin1').toLowerCase();
     if (policy !== 'append' && policy !== 'replace' && policy !== 'flush') {

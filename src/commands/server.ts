@@ -1,12 +1,13 @@
 // Server commands: INFO, CONFIG, COMMAND, DBSIZE, FLUSHDB, FLUSHALL, TIME, SWAPDB, DEBUG, SLOWLOG,
 // LATENCY, MONITOR, LASTSAVE, ROLE, WAIT, SHUTDOWN.
 import os from 'node:os';
-import { Errors } from '../protocol/errors.js';
+import { Errors, StreamErrors } from '../protocol/errors.js';
 import { parseInteger, tryParseInteger } from '../protocol/numbers.js';
 import { MapReply, NO_REPLY, OK, ReplyError, SetReply, Status, Verbatim, type Reply } from '../protocol/reply.js';
 import type { Server } from '../server/server.js';
 import { REDIS_VERSION, TIDINGS_VERSION } from '../server/version.js';
 import { globMatch } from '../pubsub/glob.js';
+import { findSubcommand } from '../server/table.js';
 import { usedMemory } from '../store/eviction.js';
 import { scriptingStats } from './scripting.js';
 import type { CommandContext, CommandSpec } from './types.js';
@@ -324,7 +325,41 @@ function commandDocs(spec: CommandSpec): Reply {
   return new MapReply(fields);
 }
 
+/** Commands whose keys follow a numkeys argument: where numkeys is, and fixed keys before it. */
+const NUMKEYS_AT: Record<string, number> = {
+  eval: 2, evalsha: 2, eval_ro: 2, evalsha_ro: 2, fcall: 2, fcall_ro: 2,
+  zunionstore: 2, zinterstore: 2, zdiffstore: 2, blmpop: 2, bzmpop: 2,
+  zunion: 1, zinter: 1, zdiff: 1, zintercard: 1, sintercard: 1, lmpop: 1, zmpop: 1,
+};
+
+const INVALID_GETKEYS_ARGS = () => new ReplyError('ERR Invalid arguments specified for command');
+
+/** Keys of a command whose key positions depend on its arguments (COMMAND INFO's movablekeys). */
+function movableKeysOf(name: string, argv: Buffer[]): Buffer[] | undefined {
+  const at = NUMKEYS_AT[name];
+  if (at !== undefined) {
+    const script = name.startsWith('eval') || name.startsWith('fcall');
+    const fixed = at === 2 && !script && !name.startsWith('b') ? [argv[1]!] : [];
+    const n = tryParseInteger(argv[at]!);
+    if (n === undefined || n < (script ? 0 : 1) || at + 1 + n > argv.length) {
+      // Scripts may have no keys; a set operation with a bad numkeys is not a command.
+      if (script) return [];
+      throw INVALID_GETKEYS_ARGS();
+    }
+    return [...fixed, ...argv.slice(at + 1, at + 1 + n)];
+  }
+  if (name === 'xread' || name === 'xreadgroup') {
+    const streams = argv.findIndex((a, i) => i > 0 && a.toString('latin1').toLowerCase() === 'streams');
+    if (streams === -1) throw INVALID_GETKEYS_ARGS();
+    const rest = argv.length - streams - 1;
+    return argv.slice(streams + 1, streams + 1 + Math.floor(rest / 2));
+  }
+  return undefined;
+}
+
 function keysOf(spec: CommandSpec, argv: Buffer[]): Buffer[] {
+  const movable = movableKeysOf(spec.name, argv);
+  if (movable !== undefined) return movable;
   if (spec.firstKey === 0) return [];
   const last = spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey;
   const keys: Buffer[] = [];
@@ -367,14 +402,21 @@ const commandSubcommands: CommandSpec[] = [
     return specs.map((s) => s.name);
   }),
   commandSub('getkeys', -4, (ctx, argv) => {
-    const spec = ctx.server.table.get(argv[2]!.toString('latin1'));
+    let spec = ctx.server.table.get(argv[2]!.toString('latin1'));
     if (!spec) throw new ReplyError('ERR Invalid command specified');
+    if (spec.subcommands !== undefined && argv.length > 3) {
+      spec = findSubcommand(spec, argv[3]!.toString('latin1'));
+      if (!spec) throw new ReplyError('ERR Invalid command specified');
+    }
     const sub = argv.slice(2);
     if ((spec.arity > 0 && sub.length !== spec.arity) || sub.length < -spec.arity) {
       throw new ReplyError('ERR Invalid number of arguments specified for command');
     }
     const keys = keysOf(spec, sub);
-    if (keys.length === 0) throw new ReplyError('ERR The command has no key arguments');
+    if (keys.length === 0) {
+      if (spec.flags.includes('no_mandatory_keys')) return [];
+      throw new ReplyError('ERR The command has no key arguments');
+    }
     return keys;
   }),
   commandSub('help', 2, () =>
@@ -548,10 +590,11 @@ export const specs: CommandSpec[] = [
     ...noKeys,
     categories: ['@keyspace', '@write', '@fast', '@dangerous'],
     handler: (ctx, argv) => {
+      const isInt32 = (n: number | undefined): n is number => n !== undefined && n >= -2147483648 && n <= 2147483647;
       const a = tryParseInteger(argv[1]!);
-      if (a === undefined) throw new ReplyError('ERR invalid first DB index');
+      if (!isInt32(a)) throw new ReplyError('ERR invalid first DB index');
       const b = tryParseInteger(argv[2]!);
-      if (b === undefined) throw new ReplyError('ERR invalid second DB index');
+      if (!isInt32(b)) throw new ReplyError('ERR invalid second DB index');
       const dbs = ctx.server.dbs;
       if (a < 0 || a >= dbs.length || b < 0 || b >= dbs.length) throw Errors.dbIndexOutOfRange();
       if (a !== b) {
@@ -599,7 +642,9 @@ export const specs: CommandSpec[] = [
     categories: ['@slow', '@connection'],
     handler: (_ctx, argv) => {
       parseInteger(argv[1]!);
-      parseInteger(argv[2]!);
+      const timeout = tryParseInteger(argv[2]!);
+      if (timeout === undefined) throw StreamErrors.timeoutNotInteger();
+      if (timeout < 0) throw Errors.timeoutNegative();
       return 0;
     },
   },
@@ -642,9 +687,11 @@ export const specs: CommandSpec[] = [
     subcommands: [
       slowlogSub('get', -2, (ctx, argv) => {
         let count = 10;
+        if (argv.length > 3) throw StreamErrors.unknownSubcommandOrArity('GET', 'SLOWLOG');
         if (argv.length > 2) {
-          count = parseInteger(argv[2]!);
-          if (count < -1) throw new ReplyError('ERR count should be greater than or equal to -1');
+          const n = tryParseInteger(argv[2]!);
+          if (n === undefined || n < -1) throw new ReplyError('ERR count should be greater than or equal to -1');
+          count = n;
           if (count === -1) count = Infinity;
         }
         return ctx.server.slowlog.entries.slice(0, count).map((e) => [e.id, e.time, e.durationUs, e.argv, e.addr, e.name]);
@@ -671,7 +718,7 @@ export const specs: CommandSpec[] = [
       latencySub('history', 3, () => []),
       latencySub('reset', -2, () => 0),
       latencySub('doctor', 2, () => new Verbatim('txt', 'Dave, no latency spike was observed during the lifetime of this Tidings instance, not in the slightest bit.\n')),
-      latencySub('graph', 3, () => new ReplyError('ERR No samples available for event')),
+      latencySub('graph', 3, (_ctx, argv) => new ReplyError(`ERR No samples available for event '${argv[2]!.toString('latin1')}'`)),
       latencySub('histogram', -2, () => new MapReply([])),
       latencySub('help', 2, () => ['LATENCY <subcommand>', 'LATEST', 'HISTORY <event>', 'RESET [<event> ...]', 'DOCTOR', 'HELP'].map((l) => new Status(l))),
     ],

@@ -130,7 +130,8 @@ export function indexRemove(container: object, member: string): void {
 
 /** SCAN cursors are unsigned 64-bit decimals as strtoul reads them ("-1" wraps around). */
 export function parseCursor(buf: Buffer): number {
-  const m = /^[ \t\n\v\f\r]*([+-]?)(\d+)$/.exec(buf.toString('latin1'));
+  // Redis rejects a cursor starting with whitespace (which strtoul alone would skip).
+  const m = /^([+-]?)(\d+)$/.exec(buf.toString('latin1'));
   if (m === null) throw SetErrors.invalidCursor();
   let value = BigInt(m[2]!);
   if (value > 0xffffffffffffffffn) throw SetErrors.invalidCursor();

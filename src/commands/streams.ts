@@ -552,13 +552,14 @@ function parseEntriesRead(arg: Buffer): bigint {
 function groupOptions(argv: Buffer[], create: boolean): { mkStream: boolean; entriesRead: bigint } {
   const opts = { mkStream: false, entriesRead: ENTRIES_READ_INVALID };
   const bad = () => StreamErrors.unknownSubcommandOrArity(latin1(argv[1]!), 'XGROUP');
-  if (argv.length > (create ? 8 : 7)) throw bad();
   for (let i = 5; i < argv.length; i++) {
     const opt = lower(argv[i]!);
     if (create && opt === 'mkstream') opts.mkStream = true;
     else if (opt === 'entriesread' && i + 1 < argv.length) opts.entriesRead = parseEntriesRead(argv[++i]!);
     else throw bad();
   }
+  // As Redis: the options are parsed (and a bad ENTRIESREAD reported) before the count is checked.
+  if (argv.length > (create ? 8 : 7)) throw bad();
   return opts;
 }
 
@@ -703,11 +704,12 @@ function xpending(ctx: CommandContext, argv: Buffer[]): HandlerResult {
   let count = -1;
   let consumerArg: Buffer | undefined;
   const summary = argv.length === 3;
+  if (argv.length > 9) throw Errors.syntax();
   if (argv.length >= 6) {
     let at = 3;
     if (lower(argv[3]!) === 'idle') {
-      if (argv.length < 8) throw Errors.syntax();
       minIdle = parseInteger(argv[4]!);
+      if (argv.length < 8) throw Errors.syntax();
       at = 5;
     }
     count = parseInteger(argv[at + 2]!);
@@ -842,7 +844,7 @@ function xclaim(ctx: CommandContext, argv: Buffer[]): HandlerResult {
 
 function xautoclaim(ctx: CommandContext, argv: Buffer[]): HandlerResult {
   const key = latin1(argv[1]!);
-  const stream = writeStream(ctx, key);
+  // As Redis: every argument is parsed before the key is looked up.
   let minIdle = tryParseBigInt(argv[4]!);
   if (minIdle === undefined) throw StreamErrors.claimMinIdle('XAUTOCLAIM');
   if (minIdle < 0n) minIdle = 0n;
@@ -863,6 +865,7 @@ function xautoclaim(ctx: CommandContext, argv: Buffer[]): HandlerResult {
       throw Errors.syntax();
     }
   }
+  const stream = writeStream(ctx, key);
   const group = claimTarget(stream, key, argv[2]!);
   const s = stream!;
   const consumerName = argv[3]!;
@@ -928,6 +931,9 @@ function infoStream(ctx: CommandContext, argv: Buffer[]): HandlerResult {
   let full = false;
   let count = 10;
   const bad = () => StreamErrors.unknownSubcommandOrArity(latin1(argv[1]!), 'XINFO');
+  // As Redis: the key is looked up before the options are parsed.
+  const stream = readStream(ctx, key);
+  if (stream === undefined) throw Errors.noSuchKey();
   if (argv.length > 3) {
     if (argv.length > 6 || lower(argv[3]!) !== 'full') throw bad();
     full = true;
@@ -937,8 +943,6 @@ function infoStream(ctx: CommandContext, argv: Buffer[]): HandlerResult {
       if (count < 0) count = 10;
     }
   }
-  const stream = readStream(ctx, key);
-  if (stream === undefined) throw Errors.noSuchKey();
   const head: Reply[] = [
     'length',
     stream.length,

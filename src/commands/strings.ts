@@ -200,8 +200,8 @@ function setRange(ctx: CommandContext, argv: Buffer[]): Reply {
   const key = keyOf(argv, 1);
   const offset = parseInteger(argv[2]!);
   const patch = argv[3]!;
-  const current = ctx.db.getWrite(key, 'string');
   if (offset < 0) throw KeyErrors.offsetOutOfRange();
+  const current = ctx.db.getWrite(key, 'string');
   if (current === undefined) {
     if (patch.length === 0) return 0;
     if (offset + patch.length > maxBulkLen(ctx)) throw KeyErrors.stringTooLong();
@@ -243,6 +243,12 @@ function append(ctx: CommandContext, argv: Buffer[]): Reply {
 // ------------------------------------------------------------------ LCS
 
 function lcs(ctx: CommandContext, argv: Buffer[]): Reply {
+  // As Redis: the keys' types are checked before the options are parsed.
+  const ea = ctx.db.lookupRead(keyOf(argv, 1));
+  const eb = ctx.db.lookupRead(keyOf(argv, 2));
+  if ((ea !== undefined && ea.type !== 'string') || (eb !== undefined && eb.type !== 'string')) {
+    throw KeyErrors.lcsNotStrings();
+  }
   let getLen = false;
   let getIdx = false;
   let withMatchLen = false;
@@ -256,11 +262,6 @@ function lcs(ctx: CommandContext, argv: Buffer[]): Reply {
       minMatchLen = parseInteger(argv[++j]!);
       if (minMatchLen < 0) minMatchLen = 0;
     } else throw Errors.syntax();
-  }
-  const ea = ctx.db.lookupRead(keyOf(argv, 1));
-  const eb = ctx.db.lookupRead(keyOf(argv, 2));
-  if ((ea !== undefined && ea.type !== 'string') || (eb !== undefined && eb.type !== 'string')) {
-    throw KeyErrors.lcsNotStrings();
   }
   if (getIdx && getLen) throw KeyErrors.lcsLenAndIdx();
   const a = ea === undefined ? Buffer.alloc(0) : (ea.value as Buffer);

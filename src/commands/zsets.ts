@@ -653,8 +653,9 @@ function zmpop(ctx: CommandContext, argv: Buffer[]): HandlerResult {
 }
 
 function bzmpop(ctx: CommandContext, argv: Buffer[]): HandlerResult {
-  const timeoutMs = parseTimeout(argv[1]!);
+  // As Redis: numkeys, keys and options are checked before the timeout.
   const args = parseMpop(argv, 2);
+  const timeoutMs = parseTimeout(argv[1]!);
   const ready = firstNonEmpty(ctx, args.keys);
   if (ready !== undefined) return mpopReply(ctx, ready.key, ready.z, args);
   return ctx.block({
