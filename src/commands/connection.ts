@@ -220,6 +220,14 @@ function sub(
   return { name: `client|${name}`, arity, flags, firstKey: 0, lastKey: 0, step: 0, categories, handler };
 }
 
+/** Subcommands Redis flags admin (and @dangerous), and CLIENT HELP, which scripts may call. */
+const ADMIN_CLIENT_SUBCOMMANDS = new Set(['client|list', 'client|no-evict', 'client|pause', 'client|unpause']);
+function asInRedis(spec: CommandSpec): CommandSpec {
+  if (spec.name === 'client|help') return { ...spec, flags: ['loading', 'stale'] };
+  if (!ADMIN_CLIENT_SUBCOMMANDS.has(spec.name)) return spec;
+  return { ...spec, flags: ['admin', ...spec.flags], categories: ['@admin', '@slow', '@dangerous', '@connection'] };
+}
+
 const clientSubcommands: CommandSpec[] = [
   sub('id', 2, (ctx) => ctx.client.id),
   sub('getname', 2, (ctx) => (ctx.client.name === '' ? null : ctx.client.name)),
@@ -344,7 +352,7 @@ export const specs: CommandSpec[] = [
   {
     name: 'echo',
     arity: 2,
-    flags: ['fast'],
+    flags: ['loading', 'stale', 'fast'],
     firstKey: 0,
     lastKey: 0,
     step: 0,
@@ -459,6 +467,6 @@ export const specs: CommandSpec[] = [
     step: 0,
     categories: ['@slow'],
     handler: () => OK,
-    subcommands: clientSubcommands,
+    subcommands: clientSubcommands.map(asInRedis),
   },
 ];

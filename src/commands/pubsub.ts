@@ -204,7 +204,7 @@ export const specs: CommandSpec[] = [
         return out;
       }),
       pubsubSub('numpat', 2, (ctx) => ctx.server.hub.patternCount),
-      pubsubSub('help', 2, () => PUBSUB_HELP.map((l) => new Status(l))),
+      { ...pubsubSub('help', 2, () => PUBSUB_HELP.map((l) => new Status(l))), flags: ['loading', 'stale'], categories: ['@slow'] },
     ],
   },
 ];

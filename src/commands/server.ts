@@ -272,7 +272,7 @@ const configSubcommands: CommandSpec[] = [
     return OK;
   }),
   configSub('rewrite', 2, () => new ReplyError('ERR The server is running without a config file')),
-  configSub(
+  helpSpec(configSub(
     'help',
     2,
     () =>
@@ -290,7 +290,7 @@ const configSubcommands: CommandSpec[] = [
         '    Prints this help.',
       ].map((l) => new Status(l)),
     ['loading', 'stale'],
-  ),
+  )),
 ];
 
 // ------------------------------------------------------------------ COMMAND
@@ -377,7 +377,10 @@ const commandSubcommands: CommandSpec[] = [
     if (argv.length === 2) return [...ctx.server.table.all()].map(commandInfo);
     const out: Reply[] = [];
     for (let i = 2; i < argv.length; i++) {
-      const spec = ctx.server.table.get(argv[i]!.toString('latin1'));
+      // A subcommand is named container|sub, as in Redis.
+      const [name, sub] = argv[i]!.toString('latin1').split('|', 2) as [string, string | undefined];
+      let spec = ctx.server.table.get(name);
+      if (spec !== undefined && sub !== undefined) spec = findSubcommand(spec, sub);
       out.push(spec ? commandInfo(spec) : null);
     }
     return out;
@@ -508,6 +511,11 @@ function debug(ctx: CommandContext, argv: Buffer[]): Reply {
 }
 
 // ------------------------------------------------------------------ SLOWLOG / LATENCY
+
+/** HELP subcommands: Redis lets anyone (and scripts) call them. */
+function helpSpec(spec: CommandSpec): CommandSpec {
+  return { ...spec, flags: ['loading', 'stale'], categories: ['@slow'] };
+}
 
 function slowlogSub(name: string, arity: number, handler: CommandSpec['handler']): CommandSpec {
   return { name: `slowlog|${name}`, arity, flags: ['admin', 'loading', 'stale'], ...noKeys, categories: ['@admin', '@slow', '@dangerous'], handler };
@@ -701,8 +709,10 @@ export const specs: CommandSpec[] = [
         ctx.server.slowlog.reset();
         return OK;
       }),
-      slowlogSub('help', 2, () =>
-        ['SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'GET [<count>]', 'LEN', 'RESET', 'HELP'].map((l) => new Status(l)),
+      helpSpec(
+        slowlogSub('help', 2, () =>
+          ['SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'GET [<count>]', 'LEN', 'RESET', 'HELP'].map((l) => new Status(l)),
+        ),
       ),
     ],
   },
@@ -720,7 +730,7 @@ export const specs: CommandSpec[] = [
       latencySub('doctor', 2, () => new Verbatim('txt', 'Dave, no latency spike was observed during the lifetime of this Tidings instance, not in the slightest bit.\n')),
       latencySub('graph', 3, (_ctx, argv) => new ReplyError(`ERR No samples available for event '${argv[2]!.toString('latin1')}'`)),
       latencySub('histogram', -2, () => new MapReply([])),
-      latencySub('help', 2, () => ['LATENCY <subcommand>', 'LATEST', 'HISTORY <event>', 'RESET [<event> ...]', 'DOCTOR', 'HELP'].map((l) => new Status(l))),
+      helpSpec(latencySub('help', 2, () => ['LATENCY <subcommand>', 'LATEST', 'HISTORY <event>', 'RESET [<event> ...]', 'DOCTOR', 'HELP'].map((l) => new Status(l)))),
     ],
   },
   {

@@ -167,3 +167,14 @@ test('scripting: EVALSHA with a malformed SHA1, SCRIPT FLUSH / FUNCTION FLUSH / 
     ['FUNCTION', 'RESTORE', 'x', 'FLUSH'],
   ]);
 });
+
+test('COMMAND INFO container|sub; HELP subcommands callable from scripts; admin CLIENT subcommands', async () => {
+  await same([
+    ['COMMAND', 'INFO', 'client|help', 'client|no-evict', 'client|pause', 'client|unpause', 'slowlog|help', 'config|help', 'pubsub|help', 'latency|help', 'get|x', 'nope|x', 'echo'],
+    ['EVAL', "return redis.call('client', 'help')[1]", '0'],
+    ['EVAL', "return redis.call('config', 'help')[1]", '0'],
+    ['EVAL', "return redis.call('pubsub', 'help')[1]", '0'],
+    ['EVAL', "return type(redis.call('latency', 'help'))", '0'],
+    ['EVAL', "return redis.pcall('client', 'list')", '0'],
+  ]);
+});
