@@ -66,7 +66,10 @@ export async function waitForPort(port, timeoutMs = 10000) {
 export function build() {
   if (process.env.BENCH_NO_BUILD === '1') return;
   const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('build failed');
+  if (r.status === 0) return;
+  // tsc still emits JavaScript on type errors; benchmark that, loudly, rather than nothing.
+  if (!fs.existsSync(path.join(ROOT, 'dist/cli.js'))) throw new Error('build failed');
+  console.error('WARNING: tsc reported errors (above); benchmarking the JavaScript it emitted anyway.');
 }
 
 /**
