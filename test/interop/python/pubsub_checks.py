@@ -90,6 +90,9 @@ def case_get_message():
     r.publish('inbox', 'one')
     eq(next_message(p, 'one')['data'], b'one', 'message data')
     p.subscribe('other')
+    # SUBSCRIBE is sent without waiting for its reply; a PUBLISH from another connection could
+    # overtake it (with Redis too), so wait until the server has the subscription.
+    wait_numsub(r, 'other', 1)
     r.publish('other', 'two')
     # ignore_subscribe_messages skips the subscribe confirmation (get_message then returns None once).
     got = None
@@ -175,6 +178,7 @@ def case_numsub():
     b.psubscribe('room:*')
     wait_numsub(r, 'room:a', 2)
     wait_numsub(r, 'room:b', 1)
+    wait_for(lambda: r.pubsub_numpat() == 1, 'the pattern subscription')
     eq(r.pubsub_numsub('room:a', 'room:b', 'room:c'), [(b'room:a', 2), (b'room:b', 1), (b'room:c', 0)], 'PUBSUB NUMSUB')
     eq(r.pubsub_numsub(), [], 'PUBSUB NUMSUB without channels')
     check({b'room:a', b'room:b'} <= set(r.pubsub_channels()), 'PUBSUB CHANNELS lists both rooms')
