@@ -13,7 +13,7 @@
 // 10,000 list jobs, 100 RQ jobs, 20 Celery tasks; not measured); rounds alternate the server order, and
 // the table reports the median of the rounds with min–max spread.
 //
-// Environment: BENCH_ROUNDS=3, BENCH_SCALE=1 (multiplies job counts), BENCH_ONLY=bullmq,list,rq,celery,
+// Environment: BENCH_ROUNDS=4, BENCH_SCALE=1 (multiplies job counts), BENCH_ONLY=bullmq,list,rq,celery,
 // BENCH_BACKLOG=100, BENCH_SERVERS=tidings,redis, BENCH_NO_BUILD=1, BENCH_NO_WARMUP=1,
 // BENCH_NO_DRAFT=1 (do not write the draft file),
 // TIDINGS_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (profile the Tidings process).
@@ -26,7 +26,7 @@ import { Queue, QueueEvents, Worker } from 'bullmq';
 import { ROOT, build, startServer, cpuSeconds, summarize, machineFacts, fmtInt, fmtRatio, writeSection } from './lib.mjs';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 4));
 const ONLY = (process.env.BENCH_ONLY ?? 'bullmq,list,rq,celery').split(',').map((s) => s.trim());
 const SERVERS = (process.env.BENCH_SERVERS ?? 'tidings,redis').split(',').map((s) => s.trim());
 const DRAFT = path.join(ROOT, 'BENCHMARKS-queues-draft.md');
@@ -506,10 +506,15 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+export { bullBatch, bullSequential, listQueue, rqRoundTrip, celeryRoundTrip };
+
+// Run only when executed directly (the workloads can be imported, e.g. for a profile).
+if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) {
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
