@@ -26,6 +26,9 @@ export class Scripting {
   /** Lower-cased function name → function and its library. */
   readonly functions = new Map<string, { fn: LuaFunction; library: Library }>();
   private scriptClient: Client | undefined;
+  /** Specs of plain commands by the command-name Buffer redis.call passed (see resolveForScript). */
+  readonly specs = new Map<Buffer, CommandSpec>();
+  specTable: unknown;
   /** busy-reply-threshold (lua-time-limit), cached: looking it up per call showed in profiles. */
   timeLimitMs: number;
 
@@ -149,6 +152,67 @@ function libraryName(code: Buffer): string {
 
 const LOG_LEVELS: LogLevel[] = ['debug', 'verbose', 'notice', 'warning'];
 
+/** What redis.call needs to know about a command name: its spec, or the error to raise. */
+type NameCheck = CommandSpec | ReplyError;
+
+const UNKNOWN_FROM_SCRIPT = 'ERR Unknown Redis command called from script';
+
+/**
+ * Resolve argv for redis.call and apply the script-only checks. The command-name Buffers the
+ * engine passes are shared between calls (see ScriptEngine.commandName), so the result for a plain
+ * command (no subcommands) is kept per Buffer object; containers resolve their subcommand each time.
+ */
+function resolveForScript(server: Server, state: Scripting, argv: Buffer[], readOnly: boolean): NameCheck {
+  const name = argv[0]!;
+  if (state.specTable !== server.table) {
+    state.specs.clear();
+    state.specTable = server.table;
+  }
+  let spec = state.specs.get(name);
+  if (spec === undefined) {
+    const found = server.table.get(name.toString('latin1'));
+    if (found === undefined) return new ReplyError(UNKNOWN_FROM_SCRIPT);
+    spec = found;
+    if (found.subcommands === undefined) {
+      if (state.specs.size >= 1024) state.specs.clear();
+      state.specs.set(name, found);
+    }
+  }
+  if (spec.subcommands !== undefined) {
+    const resolved = resolveCommand(server, argv);
+    if (resolved instanceof ReplyError) {
+      if (resolved.message.startsWith('ERR wrong number of arguments')) {
+        return new ReplyError('ERR Wrong number of args calling Redis command from script');
+      }
+      if (resolved.message.startsWith('ERR unknown subcommand')) return new ReplyError(UNKNOWN_FROM_SCRIPT);
+      return resolved;
+    }
+    spec = resolved;
+  } else {
+    const arity = spec.arity;
+    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) {
+      return new ReplyError('ERR Wrong number of args calling Redis command from script');
+    }
+  }
+  const flags = scriptFlagsOf(spec);
+  if (flags.noScript) return new ReplyError('ERR This Redis command is not allowed from script');
+  if (readOnly && flags.write) return new ReplyError('ERR Write commands are not allowed from read-only scripts.');
+  return spec;
+}
+
+const specScriptFlags = new WeakMap<CommandSpec, { noScript: boolean; write: boolean }>();
+
+function scriptFlagsOf(spec: CommandSpec): { noScript: boolean; write: boolean } {
+  let flags = specScriptFlags.get(spec);
+  if (flags === undefined) {
+    flags = { noScript: spec.flags.includes('noscript'), write: spec.flags.includes('write') };
+    specScriptFlags.set(spec, flags);
+  }
+  return flags;
+}
+
+const FROM_SCRIPT = { fromScript: true } as const;
+
 /** The bridge from redis.call to the dispatcher, for one script run. */
 function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean): ScriptHost {
   const server = ctx.server;
@@ -158,25 +222,10 @@ function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean): S
   client.authenticated = true;
   return {
     call(argv: Buffer[], protocol: 2 | 3): Reply {
-      if (server.table.get(argv[0]!.toString('latin1')) === undefined) {
-        return new ReplyError('ERR Unknown Redis command called from script');
-      }
-      const spec = resolveCommand(server, argv);
-      if (spec instanceof ReplyError) {
-        if (spec.message.startsWith('ERR wrong number of arguments')) {
-          return new ReplyError('ERR Wrong number of args calling Redis command from script');
-        }
-        if (spec.message.startsWith('ERR unknown subcommand')) {
-          return new ReplyError('ERR Unknown Redis command called from script');
-        }
-        return spec;
-      }
-      if (spec.flags.includes('noscript')) return new ReplyError('ERR This Redis command is not allowed from script');
-      if (readOnly && spec.flags.includes('write')) {
-        return new ReplyError('ERR Write commands are not allowed from read-only scripts.');
-      }
+      const spec = resolveForScript(server, state, argv, readOnly);
+      if (spec instanceof ReplyError) return spec;
       client.proto = protocol;
-      const result = server.call(client, argv, { fromScript: true });
+      const result = server.call(client, argv, FROM_SCRIPT);
       if (result === NO_REPLY || result === BLOCKED) return null;
       return result;
     },

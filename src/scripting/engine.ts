@@ -99,23 +99,44 @@ function cstring(text: string): number {
   return m.stringToNewUTF8(text);
 }
 
+/**
+ * A Buffer over the whole WebAssembly memory, for copying bytes in and out without creating typed
+ * array views per string. Growing the memory detaches the old ArrayBuffer (its length drops to 0):
+ * `heap()` notices and wraps the new one. Never keep the result across a call into Lua.
+ */
+let heapBuf: Buffer = Buffer.alloc(0);
+
+function heap(): Buffer {
+  if (heapBuf.byteLength === 0) {
+    const u8 = m.HEAPU8;
+    heapBuf = Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+  }
+  return heapBuf;
+}
+
 /** Scratch space in the WebAssembly heap for moving bytes into Lua. */
 let scratch = 0;
 let scratchSize = 0;
 const lengthSlot = m._malloc(8);
 
 function pushBytes(L: number, bytes: Uint8Array): void {
-  if (bytes.length > scratchSize) {
+  const n = bytes.length;
+  if (n > scratchSize) {
     if (scratch) m._free(scratch);
-    scratchSize = Math.max(bytes.length, 4096);
+    scratchSize = Math.max(n, 4096);
     scratch = m._malloc(scratchSize);
     if (!scratch) {
       scratchSize = 0;
       throw new ReplyError('ERR not enough memory for a Lua string');
     }
   }
-  m.HEAPU8.set(bytes, scratch);
-  m._lua_pushlstring(L, scratch, bytes.length);
+  const h = heap();
+  if (n <= 16) {
+    for (let i = 0; i < n; i++) h[scratch + i] = bytes[i]!;
+  } else {
+    h.set(bytes, scratch);
+  }
+  m._lua_pushlstring(L, scratch, n);
   if (scratchSize > 1 << 20) {
     m._free(scratch);
     scratch = 0;
@@ -123,15 +144,59 @@ function pushBytes(L: number, bytes: Uint8Array): void {
   }
 }
 
+/**
+ * Short texts pushed often (status replies such as OK, error texts) are kept as C strings in the
+ * heap, so pushing them is one call with no encoding. Bounded: cleared when it fills up.
+ */
+const textCache = new Map<string, { ptr: number; len: number }>();
+const TEXT_CACHE_MAX = 256;
+
 function pushText(L: number, text: string): void {
+  if (text.length <= 64) {
+    let cached = textCache.get(text);
+    if (cached === undefined) {
+      const bytes = Buffer.from(text);
+      const ptr = m._malloc(bytes.length + 1);
+      if (!ptr) {
+        pushBytes(L, bytes);
+        return;
+      }
+      heap().set(bytes, ptr);
+      if (textCache.size >= TEXT_CACHE_MAX) {
+        for (const entry of textCache.values()) m._free(entry.ptr);
+        textCache.clear();
+      }
+      cached = { ptr, len: bytes.length };
+      textCache.set(text, cached);
+    }
+    m._lua_pushlstring(L, cached.ptr, cached.len);
+    return;
+  }
   pushBytes(L, Buffer.from(text));
+}
+
+/** The length lua_tolstring stored in lengthSlot. */
+function slotLength(h: Buffer): number {
+  const at = lengthSlot;
+  return h[at]! | (h[at + 1]! << 8) | (h[at + 2]! << 16) | (h[at + 3]! * 0x1000000);
+}
+
+/** A copy of n heap bytes at ptr. */
+function copyOut(h: Buffer, ptr: number, len: number): Buffer {
+  const out = Buffer.allocUnsafe(len);
+  if (len <= 32) {
+    for (let i = 0; i < len; i++) out[i] = h[ptr + i]!;
+  } else {
+    h.copy(out, 0, ptr, ptr + len);
+  }
+  return out;
 }
 
 /** The bytes of the string at idx (copied out of the heap). The value must be a string. */
 function readBytes(L: number, idx: number): Buffer {
   const ptr = m._lua_tolstring(L, idx, lengthSlot);
-  const len = m.HEAPU32[lengthSlot >> 2]!;
-  return Buffer.from(m.HEAPU8.subarray(ptr, ptr + len));
+  const h = heap();
+  return copyOut(h, ptr, slotLength(h));
 }
 
 /** Lua 5.1 turned numbers into command arguments as integers or with 17 significant digits. */
@@ -167,6 +232,8 @@ export class ScriptEngine {
   private readonly globalsRef: number;
   private readonly newLibraryRef: number;
   private readonly functionRefs: number[] = [];
+  /** Command-name Buffers by the address of their Lua string (see commandName). */
+  private readonly names = new Map<number, Buffer>();
   private readonly memory = { used: 0, limit: 0 };
   private host: ScriptHost | undefined;
   private protocol: 2 | 3 = 2;
@@ -232,7 +299,7 @@ export class ScriptEngine {
 
     const prelude = Buffer.from(PRELUDE);
     const buf = m._malloc(prelude.length);
-    m.HEAPU8.set(prelude, buf);
+    heap().set(prelude, buf);
     let status = m._luaL_loadbufferx(L, buf, prelude.length, PRELUDE_NAME, MODE_TEXT);
     m._free(buf);
     if (status !== LUA_OK) throw new Error(`Lua prelude: ${readBytes(L, -1).toString()}`);
@@ -334,7 +401,7 @@ export class ScriptEngine {
     const text = stripShebang(body);
     const buf = m._malloc(Math.max(text.length, 1));
     if (!buf) throw new ReplyError('ERR Error compiling script (new function): not enough memory');
-    m.HEAPU8.set(text, buf);
+    heap().set(text, buf);
     const name = chunkName === '@user_script' ? CHUNK_NAME : cstring(chunkName);
     const status = m._luaL_loadbufferx(L, buf, text.length, name, MODE_TEXT);
     m._free(buf);
@@ -547,9 +614,16 @@ export class ScriptEngine {
     const argv: Buffer[] = new Array(n);
     for (let i = 1; i <= n; i++) {
       const type = m._lua_type(L, i);
-      if (type === LuaType.String) argv[i - 1] = readBytes(L, i);
-      else if (type === LuaType.Number) argv[i - 1] = numberArgument(L, i);
-      else return this.callFailed(L, raise, 'ERR Lua redis lib command arguments must be strings or integers');
+      if (type === LuaType.String) {
+        const ptr = m._lua_tolstring(L, i, lengthSlot);
+        const h = heap();
+        const len = slotLength(h);
+        argv[i - 1] = i === 1 ? this.commandName(h, ptr, len) : copyOut(h, ptr, len);
+      } else if (type === LuaType.Number) {
+        argv[i - 1] = numberArgument(L, i);
+      } else {
+        return this.callFailed(L, raise, 'ERR Lua redis lib command arguments must be strings or integers');
+      }
     }
     let reply: Reply;
     try {
@@ -564,6 +638,32 @@ export class ScriptEngine {
     m._lua_settop(L, 0);
     this.pushReply(L, reply, 0);
     return 1;
+  }
+
+  /**
+   * The command name of a redis.call as a Buffer, shared between calls: scripts name the same few
+   * commands over and over, and Lua keeps one copy of each short string, so the string's address
+   * (checked against the bytes, as an address can be reused for another string) finds the Buffer
+   * made last time. Hosts may key caches on the Buffer object. Nothing modifies argv.
+   */
+  private commandName(h: Buffer, ptr: number, len: number): Buffer {
+    const cached = this.names.get(ptr);
+    if (cached !== undefined && cached.length === len) {
+      let same = true;
+      for (let i = 0; i < len; i++) {
+        if (cached[i] !== h[ptr + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return cached;
+    }
+    const name = copyOut(h, ptr, len);
+    if (len <= 64) {
+      if (this.names.size >= 512) this.names.clear();
+      this.names.set(ptr, name);
+    }
+    return name;
   }
 
   private callFailed(L: number, raise: boolean, message: string): number {
