@@ -51,6 +51,20 @@ describe('the tutorial program from the issue', () => {
     }
   });
 
+  test('prints the same against real redis-server (reference)', async (t) => {
+    if (!requirePython(t, ['redis']) || !requireRedisServer(t)) return;
+    const srv = await startRedis();
+    try {
+      const result = await runPython(path.join(PY, 'tutorial.py'), [], {
+        env: { TIDINGS_HOST: '127.0.0.1', TIDINGS_PORT: String(srv.port) },
+        timeoutMs: 60000,
+      });
+      assertTutorialOutput(result);
+    } finally {
+      await srv.close();
+    }
+  });
+
   test('runs byte-for-byte verbatim against Tidings on localhost:6379 (when 6379 is free)', async (t) => {
     if (!requirePython(t, ['redis'])) return;
     let srv: TestServer;
