@@ -103,7 +103,8 @@ for (const target of ['tidings', 'redis-server'] as Target[]) {
           const payload = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.from('\r\n*1\r\n$0\r\n')]);
           const big = Buffer.alloc(512 * 1024, 0xab);
           await sub.subscribe(channel);
-          await sub.psubscribe(Buffer.from([0x62, 0x00, 0x2a]));
+          // Typed as string-only, but ioredis sends Buffers as they are.
+          await sub.psubscribe(Buffer.from([0x62, 0x00, 0x2a]) as unknown as string);
           assert.equal(await pub.publish(channel, payload), 2);
           assert.equal(await pub.publish(channel, big), 2);
           assert.equal(await pub.publish(channel, Buffer.alloc(0)), 2);
@@ -185,7 +186,7 @@ for (const target of ['tidings', 'redis-server'] as Target[]) {
           assert.equal(await c.select(3), 'OK');
           assert.equal(typeof (await c.info('server')), 'string');
           assert.match(await c.info('server'), /redis_version:7\./);
-          const [secs] = (await c.time()) as [string, string];
+          const [secs] = await c.time();
           assert.ok(Number(secs) > 1_600_000_000);
           assert.equal(await c.dbsize(), 0);
           assert.equal(await c.quit(), 'OK');
@@ -222,7 +223,10 @@ for (const target of ['tidings', 'redis-server'] as Target[]) {
           assert.equal(await c.sadd('tags', 'a', 'b', 'c', 'a'), 3);
           assert.deepEqual((await c.smembers('tags')).sort(), ['a', 'b', 'c']);
           await c.zadd('board', 10, 'ann', 20, 'bob', 15, 'cy');
-          assert.deepEqual(await c.zrange('board', 0, -1, 'WITHSCORES'), ['ann', '10', 'cy', '15', 'bob', '20']);
+          // ioredis's zrange flattens RESP3's [member, score] pairs (raw `call` would keep the pairs).
+          assert.deepEqual(await (c.zrange as (...args: unknown[]) => Promise<string[]>)('board', 0, -1, 'WITHSCORES'), [
+            'ann', '10', 'cy', '15', 'bob', '20',
+          ]);
           assert.equal(await c.zscore('board', 'cy'), '15');
 
           const id = await c.xadd('events', '*', 'kind', 'signup', 'user', 'ada');
