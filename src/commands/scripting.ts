@@ -3,9 +3,9 @@
 // function libraries, and runs redis.call through the normal dispatcher with a script client.
 import { Errors, StreamErrors } from '../protocol/errors.js';
 import { tryParseInteger } from '../protocol/numbers.js';
-import { BLOCKED, MapReply, NO_REPLY, OK, ReplyError, SetReply, Status, type Reply } from '../protocol/reply.js';
+import { BLOCKED, MapReply, NO_REPLY, OK, ReplyError, SetReply, Status, type HandlerResult, type Reply } from '../protocol/reply.js';
 import { ScriptEngine, scriptShebangFlags, type LuaFunction, type ScriptHost } from '../scripting/engine.js';
-import { resolveCommand } from '../server/dispatch.js';
+import { Context, resolveCommand } from '../server/dispatch.js';
 import type { Server, LogLevel } from '../server/server.js';
 import type { Client } from '../net/client.js';
 import { globMatch } from '../pubsub/glob.js';
@@ -27,16 +27,23 @@ export class Scripting {
   readonly functions = new Map<string, { fn: LuaFunction; library: Library }>();
   private scriptClient: Client | undefined;
   /** Specs of plain commands by the command-name Buffer redis.call passed (see resolveForScript). */
-  readonly specs = new Map<Buffer, CommandSpec>();
+  readonly specs = new Map<Buffer, ScriptSpec>();
   specTable: unknown;
+  /** maxmemory and slowlog-log-slower-than, for executeFromScript (refreshed on CONFIG SET). */
+  maxmemory = 0;
+  slowlogThreshold = 0;
   /** busy-reply-threshold (lua-time-limit), cached: looking it up per call showed in profiles. */
   timeLimitMs: number;
 
   constructor(private readonly server: Server) {
-    this.timeLimitMs = server.config.number('lua-time-limit');
-    server.config.onChange(() => {
+    const refresh = () => {
       this.timeLimitMs = server.config.number('lua-time-limit');
-    });
+      this.maxmemory = server.config.number('maxmemory');
+      this.slowlogThreshold = server.config.number('slowlog-log-slower-than');
+    };
+    this.timeLimitMs = 0;
+    refresh();
+    server.config.onChange(refresh);
   }
 
   client(): Client {
@@ -152,66 +159,124 @@ function libraryName(code: Buffer): string {
 
 const LOG_LEVELS: LogLevel[] = ['debug', 'verbose', 'notice', 'warning'];
 
-/** What redis.call needs to know about a command name: its spec, or the error to raise. */
-type NameCheck = CommandSpec | ReplyError;
+/** A command as redis.call runs it: the spec and the facts of its flags it checks per call. */
+interface ScriptSpec {
+  spec: CommandSpec;
+  noScript: boolean;
+  write: boolean;
+  denyOom: boolean;
+  skipMonitor: boolean;
+  skipSlowlog: boolean;
+}
+
+const scriptSpecs = new WeakMap<CommandSpec, ScriptSpec>();
+
+function scriptSpecOf(spec: CommandSpec): ScriptSpec {
+  let entry = scriptSpecs.get(spec);
+  if (entry === undefined) {
+    const flags = spec.flags;
+    entry = {
+      spec,
+      noScript: flags.includes('noscript'),
+      write: flags.includes('write'),
+      denyOom: flags.includes('denyoom'),
+      skipMonitor: flags.includes('skip_monitor'),
+      skipSlowlog: flags.includes('skip_slowlog'),
+    };
+    scriptSpecs.set(spec, entry);
+  }
+  return entry;
+}
 
 const UNKNOWN_FROM_SCRIPT = 'ERR Unknown Redis command called from script';
+const WRONG_ARITY_FROM_SCRIPT = 'ERR Wrong number of args calling Redis command from script';
 
 /**
  * Resolve argv for redis.call and apply the script-only checks. The command-name Buffers the
  * engine passes are shared between calls (see ScriptEngine.commandName), so the result for a plain
  * command (no subcommands) is kept per Buffer object; containers resolve their subcommand each time.
  */
-function resolveForScript(server: Server, state: Scripting, argv: Buffer[], readOnly: boolean): NameCheck {
+function resolveForScript(server: Server, state: Scripting, argv: Buffer[], readOnly: boolean): ScriptSpec | ReplyError {
   const name = argv[0]!;
   if (state.specTable !== server.table) {
     state.specs.clear();
     state.specTable = server.table;
   }
-  let spec = state.specs.get(name);
-  if (spec === undefined) {
+  let entry = state.specs.get(name);
+  if (entry === undefined) {
     const found = server.table.get(name.toString('latin1'));
     if (found === undefined) return new ReplyError(UNKNOWN_FROM_SCRIPT);
-    spec = found;
+    entry = scriptSpecOf(found);
     if (found.subcommands === undefined) {
       if (state.specs.size >= 1024) state.specs.clear();
-      state.specs.set(name, found);
+      state.specs.set(name, entry);
     }
   }
-  if (spec.subcommands !== undefined) {
+  if (entry.spec.subcommands !== undefined) {
     const resolved = resolveCommand(server, argv);
     if (resolved instanceof ReplyError) {
-      if (resolved.message.startsWith('ERR wrong number of arguments')) {
-        return new ReplyError('ERR Wrong number of args calling Redis command from script');
-      }
+      if (resolved.message.startsWith('ERR wrong number of arguments')) return new ReplyError(WRONG_ARITY_FROM_SCRIPT);
       if (resolved.message.startsWith('ERR unknown subcommand')) return new ReplyError(UNKNOWN_FROM_SCRIPT);
       return resolved;
     }
-    spec = resolved;
+    entry = scriptSpecOf(resolved);
   } else {
-    const arity = spec.arity;
-    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) {
-      return new ReplyError('ERR Wrong number of args calling Redis command from script');
-    }
+    const arity = entry.spec.arity;
+    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return new ReplyError(WRONG_ARITY_FROM_SCRIPT);
   }
-  const flags = scriptFlagsOf(spec);
-  if (flags.noScript) return new ReplyError('ERR This Redis command is not allowed from script');
-  if (readOnly && flags.write) return new ReplyError('ERR Write commands are not allowed from read-only scripts.');
-  return spec;
-}
-
-const specScriptFlags = new WeakMap<CommandSpec, { noScript: boolean; write: boolean }>();
-
-function scriptFlagsOf(spec: CommandSpec): { noScript: boolean; write: boolean } {
-  let flags = specScriptFlags.get(spec);
-  if (flags === undefined) {
-    flags = { noScript: spec.flags.includes('noscript'), write: spec.flags.includes('write') };
-    specScriptFlags.set(spec, flags);
-  }
-  return flags;
+  if (entry.noScript) return new ReplyError('ERR This Redis command is not allowed from script');
+  if (readOnly && entry.write) return new ReplyError('ERR Write commands are not allowed from read-only scripts.');
+  return entry;
 }
 
 const FROM_SCRIPT = { fromScript: true } as const;
+
+/**
+ * Run a resolved command for redis.call. This is the dispatcher's execute() for the script client,
+ * minus what cannot apply to it (authentication, MULTI queueing, subscribed mode: the script
+ * client is always authenticated, and MULTI/SUBSCRIBE are not allowed from scripts) and minus the
+ * second name lookup: resolveForScript already found the spec. Statistics, MONITOR, the slow log
+ * and the maxmemory check are kept as execute() does them.
+ */
+function executeFromScript(server: Server, state: Scripting, client: Client, entry: ScriptSpec, argv: Buffer[]): HandlerResult {
+  if (client.multi !== undefined || client.inSubscribedMode) return server.call(client, argv, FROM_SCRIPT);
+  const spec = entry.spec;
+  const name = spec.name;
+  if (entry.denyOom && state.maxmemory > 0 && !server.makeRoomForWrite()) {
+    server.stats.command(name).rejectedCalls++;
+    const error = Errors.outOfMemory();
+    server.stats.errorReply(error.code);
+    return error;
+  }
+  const ctx = new Context(server, client, server.dbs[client.dbIndex]!, true, true, name);
+  if (server.monitor.active && !entry.skipMonitor) server.monitor.feed(client, client.dbIndex, argv);
+  client.lastCommand = name;
+  const start = performance.now();
+  let result: HandlerResult;
+  try {
+    result = spec.handler(ctx, argv);
+  } catch (err) {
+    if (err instanceof ReplyError) result = err;
+    else {
+      const message = err instanceof Error ? err.message : String(err);
+      server.log('warning', `Internal error in '${name}': ${err instanceof Error ? err.stack : message}`);
+      result = new ReplyError(`ERR internal error: ${message}`);
+    }
+  }
+  const usec = Math.round((performance.now() - start) * 1000);
+  const stat = server.stats.command(name);
+  stat.calls++;
+  stat.usec += usec;
+  server.stats.totalCommands++;
+  client.commandsProcessed++;
+  if (result instanceof ReplyError) {
+    stat.failedCalls++;
+    server.stats.errorReply(result.code);
+  }
+  const threshold = state.slowlogThreshold;
+  if (!entry.skipSlowlog && threshold >= 0 && usec >= threshold) server.slowlog.record(usec, argv, client.addr, client.name);
+  return result === undefined ? NO_REPLY : result;
+}
 
 /** The bridge from redis.call to the dispatcher, for one script run. */
 function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean): ScriptHost {
@@ -222,10 +287,10 @@ function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean): S
   client.authenticated = true;
   return {
     call(argv: Buffer[], protocol: 2 | 3): Reply {
-      const spec = resolveForScript(server, state, argv, readOnly);
-      if (spec instanceof ReplyError) return spec;
+      const entry = resolveForScript(server, state, argv, readOnly);
+      if (entry instanceof ReplyError) return entry;
       client.proto = protocol;
-      const result = server.call(client, argv, FROM_SCRIPT);
+      const result = executeFromScript(server, state, client, entry, argv);
       if (result === NO_REPLY || result === BLOCKED) return null;
       return result;
     },
