@@ -292,3 +292,37 @@ for (const target of ['tidings', 'redis-server'] as Target[]) {
     });
   }
 }
+
+describe('ioredis across a Tidings restart on the same port', () => {
+  for (const protocol of [2, 3] as const) {
+    test(`RESP${protocol}: reconnects, re-subscribes and runs queued commands`, async () => {
+      let srv = await startTidings();
+      const port = srv.port;
+      const sub = new Redis({ host: '127.0.0.1', port, protocol, retryStrategy: () => 50 });
+      const pub = new Redis({ host: '127.0.0.1', port, protocol, retryStrategy: () => 50 });
+      sub.on('error', () => {});
+      pub.on('error', () => {});
+      try {
+        const got = new Inbox<string[]>();
+        sub.on('message', (channel: string, message: string) => got.push([channel, message]));
+        await sub.subscribe('restart');
+        assert.equal(await pub.publish('restart', 'before'), 1);
+        assert.deepEqual(await got.take(1), [['restart', 'before']]);
+
+        await srv.close();
+        await waitFor(() => sub.status !== 'ready' && pub.status !== 'ready', 'both clients to notice the restart');
+        // Commands issued while the server is down wait in ioredis's offline queue.
+        const queued = pub.echo('queued while down');
+        srv = await startTidings({ port });
+        assert.equal(await queued, 'queued while down');
+        await waitFor(async () => ((await pub.call('PUBSUB', 'NUMSUB', 'restart')) as [string, number])[1] === 1, 're-subscription');
+        assert.equal(await pub.publish('restart', 'after'), 1);
+        assert.deepEqual(await got.take(1), [['restart', 'after']]);
+      } finally {
+        sub.disconnect();
+        pub.disconnect();
+        await srv.close();
+      }
+    });
+  }
+});

@@ -254,3 +254,39 @@ for (const target of ['tidings', 'redis-server'] as Target[]) {
     });
   }
 }
+
+describe('node-redis across a Tidings restart on the same port', () => {
+  for (const resp of [2, 3] as const) {
+    test(`RESP${resp}: reconnects, re-subscribes and runs queued commands`, async () => {
+      let srv = await startTidings();
+      const port = srv.port;
+      const options = { socket: { host: '127.0.0.1', port, reconnectStrategy: () => 50 }, RESP: resp } as RedisClientOptions;
+      const sub = createClient(options) as Client;
+      const pub = createClient(options) as Client;
+      sub.on('error', () => {});
+      pub.on('error', () => {});
+      try {
+        await sub.connect();
+        await pub.connect();
+        const got = new Inbox<string[]>();
+        await sub.subscribe('restart', (message, channel) => got.push([channel, message]));
+        assert.equal(await pub.publish('restart', 'before'), 1);
+        assert.deepEqual(await got.take(1), [['restart', 'before']]);
+
+        await srv.close();
+        await waitFor(() => !sub.isReady && !pub.isReady, 'both clients to notice the restart');
+        // Commands issued while the server is down wait in node-redis's offline queue.
+        const queued = pub.echo('queued while down');
+        srv = await startTidings({ port });
+        assert.equal(await queued, 'queued while down');
+        await waitFor(async () => (await pub.pubSubNumSub('restart'))['restart'] === 1, 're-subscription');
+        assert.equal(await pub.publish('restart', 'after'), 1);
+        assert.deepEqual(await got.take(1), [['restart', 'after']]);
+      } finally {
+        sub.destroy();
+        pub.destroy();
+        await srv.close();
+      }
+    });
+  }
+});
