@@ -8,6 +8,7 @@ import {
   parseInteger,
   parseLongDouble,
   tryParseBigInt,
+  tryParseInteger,
 } from '../protocol/numbers.js';
 import { MapReply, OK, type Reply } from '../protocol/reply.js';
 import type { Database } from '../store/database.js';
@@ -143,8 +144,20 @@ function setCommand(ctx: CommandContext, argv: Buffer[]): Reply {
 
 // ------------------------------------------------------------------ counters
 
-function incrBy(ctx: CommandContext, key: string, delta: bigint): Reply {
+function incrBy(ctx: CommandContext, key: string, delta: bigint | number): Reply {
   const current = getString(ctx.db, key);
+  // Common case in plain numbers: both operands well inside 2^53, so the sum is exact.
+  if (typeof delta === 'number' && (current === undefined || current.length < 16)) {
+    const base = current === undefined ? 0 : tryParseInteger(current);
+    if (base === undefined) throw Errors.notInteger();
+    const sum = base + delta;
+    if (Number.isSafeInteger(sum)) {
+      ctx.db.set(key, 'string', Buffer.from(String(sum), 'latin1'), true);
+      ctx.notify('$', 'incrby', key);
+      return sum;
+    }
+  }
+  delta = BigInt(delta);
   let value = 0n;
   if (current !== undefined) {
     const parsed = tryParseBigInt(current);
@@ -425,10 +438,10 @@ export const specs: CommandSpec[] = [
   spec('getrange', 4, ['readonly'], ONE, [...R, '@slow'], getRange),
   spec('substr', 4, ['readonly'], ONE, [...R, '@slow'], getRange),
   spec('setrange', 4, ['write', 'denyoom'], ONE, [...W, '@slow'], setRange),
-  spec('incr', 2, ['write', 'denyoom', 'fast'], ONE, [...W, '@fast'], (ctx, argv) => incrBy(ctx, keyOf(argv, 1), 1n)),
-  spec('decr', 2, ['write', 'denyoom', 'fast'], ONE, [...W, '@fast'], (ctx, argv) => incrBy(ctx, keyOf(argv, 1), -1n)),
+  spec('incr', 2, ['write', 'denyoom', 'fast'], ONE, [...W, '@fast'], (ctx, argv) => incrBy(ctx, keyOf(argv, 1), 1)),
+  spec('decr', 2, ['write', 'denyoom', 'fast'], ONE, [...W, '@fast'], (ctx, argv) => incrBy(ctx, keyOf(argv, 1), -1)),
   spec('incrby', 3, ['write', 'denyoom', 'fast'], ONE, [...W, '@fast'], (ctx, argv) =>
-    incrBy(ctx, keyOf(argv, 1), parseBigInt(argv[2]!)),
+    incrBy(ctx, keyOf(argv, 1), argv[2]!.length < 16 ? parseInteger(argv[2]!) : parseBigInt(argv[2]!)),
   ),
   spec('decrby', 3, ['write', 'denyoom', 'fast'], ONE, [...W, '@fast'], (ctx, argv) => {
     const delta = parseBigInt(argv[2]!);

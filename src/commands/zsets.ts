@@ -6,6 +6,7 @@
 import type { CommandContext, CommandSpec } from './types.js';
 import type { Config } from '../config/config.js';
 import { Errors, KeyErrors, ZsetErrors as ZErrors } from '../protocol/errors.js';
+import { checkRandomReplySize } from './sets.js';
 import { Double, NULL_ARRAY, ReplyError, type HandlerResult, type Reply } from '../protocol/reply.js';
 import { formatDouble, parseInteger, tryParseInteger } from '../protocol/numbers.js';
 import { globMatch } from '../pubsub/glob.js';
@@ -92,8 +93,19 @@ function strtod(text: string): StrtodResult {
 function decimalResult(literal: string, end: number): StrtodResult {
   const value = Number(literal);
   if (Number.isFinite(value) && value !== 0) return { value, end, overflow: false, underflow: false, log10: 0 };
+  if (value === 0 && isZeroMantissa(literal)) return { value, end, overflow: false, underflow: false, log10: -Infinity };
   const log10 = decimalLog10(literal);
   return { value, end, overflow: !Number.isFinite(value), underflow: value === 0 && log10 !== -Infinity, log10 };
+}
+
+/** True when every mantissa digit is 0 ("0", "-0.00", "0e5"): an exact zero, not an underflow. */
+function isZeroMantissa(literal: string): boolean {
+  for (let i = 0; i < literal.length; i++) {
+    const c = literal.charCodeAt(i);
+    if (c === 101 || c === 69) return true; // e/E: the exponent does not matter for zero
+    if (c >= 49 && c <= 57) return false;
+  }
+  return true;
 }
 
 function isSpace(c: number): boolean {
@@ -863,6 +875,7 @@ function zrandmember(ctx: CommandContext, argv: Buffer[]): HandlerResult {
   if (big < 0n) {
     // Repetitions allowed: |count| independent picks.
     const count = Number(-big);
+    checkRandomReplySize(withScores ? count * 2 : count);
     for (let i = 0; i < count; i++) picked.push(z.at(Math.floor(Math.random() * size)) as ZEntry);
   } else if (big >= BigInt(size)) {
     // The whole set; Redis walks it from the highest score down.

@@ -252,6 +252,9 @@ export class Config {
   }
 
   get(name: string): ConfigValue {
+    // Handlers ask by canonical lower-case name on hot paths: answer without normalising.
+    const direct = this.values.get(name);
+    if (direct !== undefined) return direct;
     const param = findParam(name);
     if (!param) throw new Error(`unknown config parameter ${name}`);
     return this.values.get(param.name)!;

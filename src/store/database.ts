@@ -177,17 +177,22 @@ export class Database {
   /** Store a value, replacing any old one. Clears the TTL unless keepTtl. Signals WATCH. */
   set<T extends ValueType>(key: string, type: T, value: ValueOf[T], keepTtl = false): void {
     const old = this.data.get(key);
-    let seq: number;
     if (old === undefined) {
-      seq = Database.nextSeq++;
+      const seq = Database.nextSeq++;
       this.order.push(key, seq);
-    } else seq = old.seq;
-    this.data.set(key, { type, value, lru: Date.now(), seq } as Entry);
+      this.data.set(key, { type, value, lru: Date.now(), seq } as Entry);
+    } else {
+      // Overwrite in place: no allocation on the SET/INCR path. The old type is read below.
+      const oldType = old.type;
+      (old as { type: ValueType }).type = type;
+      (old as { value: unknown }).value = value;
+      old.lru = Date.now();
+      // A stream replaced by another type wakes its blocked XREADGROUP clients (with an error), as in Redis.
+      if (oldType === 'stream' && type !== 'stream') this.hooks.keyReady(this, key);
+    }
     if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
     this.hooks.keyModified(this, key);
     if (old === undefined) this.hooks.keyCreated?.(this, key);
-    // A stream replaced by another type wakes its blocked XREADGROUP clients (with an error), as in Redis.
-    else if (old.type === 'stream' && type !== 'stream') this.hooks.keyReady(this, key);
   }
 
   /** Put an existing entry back (RENAME, MOVE, COPY, SWAPDB helpers). */
