@@ -58,7 +58,39 @@ export class Scripting {
     return sha;
   }
 
+  /**
+   * SHA1s recently run by EVALSHA, as sent (bytes) with their lower-case text and no-writes flag:
+   * comparing 40 bytes is cheaper than decoding, lower-casing and looking the name up per call.
+   */
+  private readonly recentShas: { bytes: Buffer; sha: string; noWrites: boolean }[] = [];
+
+  /** The cached script's lower-case SHA1 and flags for an EVALSHA argument, or undefined. */
+  knownSha(sent: Buffer): { sha: string; noWrites: boolean } | undefined {
+    const recent = this.recentShas;
+    for (let i = 0; i < recent.length; i++) {
+      const entry = recent[i]!;
+      const bytes = entry.bytes;
+      if (bytes.length !== sent.length) continue;
+      let same = true;
+      for (let j = 0; j < bytes.length; j++) {
+        if (bytes[j] !== sent[j]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return entry;
+    }
+    const sha = sent.toString('latin1').toLowerCase();
+    if (sha.length !== 40 || !this.engine.has(sha)) return undefined;
+    const flags = this.scriptFlags.get(sha);
+    const entry = { bytes: Buffer.from(sent), sha, noWrites: flags !== undefined && flags.includes('no-writes') };
+    if (recent.length >= 16) recent.pop();
+    recent.unshift(entry);
+    return entry;
+  }
+
   flushScripts(): void {
+    this.recentShas.length = 0;
     this.engine.flush();
     this.scriptFlags.clear();
   }
@@ -301,7 +333,9 @@ function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean): S
 }
 
 function parseNumkeys(argv: Buffer[], at: number): number {
-  const n = tryParseInteger(argv[at]!);
+  const sent = argv[at]!;
+  // One digit (the usual case) needs no decoding.
+  const n = sent.length === 1 && sent[0]! >= 0x30 && sent[0]! <= 0x39 ? sent[0]! - 0x30 : tryParseInteger(sent);
   if (n === undefined) throw Errors.notInteger();
   if (n < 0) throw new ReplyError("ERR Number of keys can't be negative");
   if (n > argv.length - at - 1) throw new ReplyError("ERR Number of keys can't be greater than number of args");
@@ -314,17 +348,20 @@ function evalGeneric(ctx: CommandContext, argv: Buffer[], bySha: boolean, readOn
   if (bySha && argv[1]!.length !== 40) throw Errors.noScript();
   const numkeys = parseNumkeys(argv, 2);
   let sha: string;
+  let noWrites: boolean;
   if (bySha) {
-    sha = argv[1]!.toString('latin1').toLowerCase();
-    if (sha.length !== 40 || !state.engine.has(sha)) throw Errors.noScript();
+    const known = state.knownSha(argv[1]!);
+    if (known === undefined) throw Errors.noScript();
+    sha = known.sha;
+    noWrites = readOnly || known.noWrites;
   } else {
     sha = state.loadScript(argv[1]!);
+    const flags = state.scriptFlags.get(sha);
+    noWrites = readOnly || (flags !== undefined && flags.includes('no-writes'));
   }
-  const flags = state.scriptFlags.get(sha);
-  const noWrites = readOnly || (flags !== undefined && flags.includes('no-writes'));
   const keys = argv.slice(3, 3 + numkeys);
   const args = argv.slice(3 + numkeys);
-  return state.engine.run(sha, keys, args, scriptHost(ctx, state, noWrites), {
+  return state.engine.runLowerCase(sha, keys, args, scriptHost(ctx, state, noWrites), {
     protocol: ctx.client.proto,
     timeLimitMs: state.timeLimitMs,
   });

@@ -385,6 +385,13 @@ export class ScriptEngine {
     return this.runRef(script.ref, sha, keys, args, host, options);
   }
 
+  /** As run(), for a SHA1 already in lower case (callers that cache the normalised name). */
+  runLowerCase(sha: string, keys: Buffer[], args: Buffer[], host: ScriptHost, options: RunOptions = {}): Reply {
+    const script = this.scripts.get(sha);
+    if (!script) throw Errors.noScript();
+    return this.runRef(script.ref, sha, keys, args, host, options);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
