@@ -627,7 +627,15 @@ export class ScriptEngine {
         const len = slotLength(h);
         argv[i - 1] = i === 1 ? this.commandName(h, ptr, len) : copyOut(h, ptr, len);
       } else if (type === LuaType.Number) {
-        argv[i - 1] = numberArgument(L, i);
+        if (m._lua_isinteger(L, i)) {
+          // Lua writes integers as plain decimals, as the argument must be: convert in place
+          // (this frame's copy of the value) and copy the text out, with no BigInt on the way.
+          const ptr = m._lua_tolstring(L, i, lengthSlot);
+          const h = heap();
+          argv[i - 1] = copyOut(h, ptr, slotLength(h));
+        } else {
+          argv[i - 1] = numberArgument(L, i);
+        }
       } else {
         return this.callFailed(L, raise, 'ERR Lua redis lib command arguments must be strings or integers');
       }
