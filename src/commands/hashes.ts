@@ -6,11 +6,11 @@
 // Redis converts it (one way) to a hash table; we track that so OBJECT ENCODING, HSCAN (a
 // listpack is returned whole) and HRANDFIELD match.
 import type { Config } from '../config/config.js';
-import { Errors } from '../protocol/errors.js';
+import { Errors, ZsetErrors } from '../protocol/errors.js';
 import { addLongDouble, formatLongDouble, parseLongDouble, tryParseBigInt } from '../protocol/numbers.js';
 import { MapReply, OK, ReplyError, type Reply } from '../protocol/reply.js';
 import { globMatch } from '../pubsub/glob.js';
-import { distinctSample, indexAdd, indexOf, indexRemove, parseCursor, parseRandCount, parseScanOptions } from './sets.js';
+import { checkRandomReplySize, distinctSample, indexAdd, indexOf, indexRemove, parseCursor, parseRandCount, parseScanOptions } from './sets.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
 type Hash = Map<string, Buffer>;
@@ -198,6 +198,8 @@ function pairs(ctx: CommandContext, hash: Hash, fields: string[], withValues: bo
   return out;
 }
 
+const HALF_LONG_MAX = (2n ** 63n - 1n) / 2n;
+
 function hrandfield(ctx: CommandContext, argv: Buffer[]): Reply {
   const key = keyOf(argv[1]!);
   if (argv.length === 2) {
@@ -213,9 +215,13 @@ function hrandfield(ctx: CommandContext, argv: Buffer[]): Reply {
   } else if (argv.length > 4) {
     throw Errors.syntax();
   }
+  // As Redis: with values the reply has 2*|count| entries, which must fit in a 64-bit count.
+  const big = BigInt(argv[2]!.toString('latin1'));
+  if (withValues && (big > HALF_LONG_MAX || big < -HALF_LONG_MAX)) throw ZsetErrors.outOfRange();
   const hash = ctx.db.getRead(key, 'hash');
   if (hash === undefined || count === 0) return [];
   if (count < 0) {
+    checkRandomReplySize(withValues ? -count * 2 : -count);
     const index = indexOf(hash);
     const picks: string[] = [];
     for (let i = 0; i < -count; i++) picks.push(index.random());

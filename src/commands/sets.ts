@@ -6,7 +6,7 @@
 // conversion to a hash table is one-way. We track that encoding beside the value so OBJECT
 // ENCODING, and the order Redis replies in (intsets iterate in numeric order), match Redis.
 import type { Config } from '../config/config.js';
-import { Errors } from '../protocol/errors.js';
+import { Errors, KeyErrors } from '../protocol/errors.js';
 import { tryParseBigInt, tryParseInteger } from '../protocol/numbers.js';
 import { ReplyError, SetReply, type Reply } from '../protocol/reply.js';
 import { globMatch } from '../pubsub/glob.js';
@@ -184,6 +184,18 @@ export function distinctSample(container: Set<string> | Map<string, unknown>, co
 }
 
 /** Range check for SRANDMEMBER/HRANDFIELD counts (LLONG_MIN cannot be negated). */
+/**
+ * SRANDMEMBER/HRANDFIELD/ZRANDMEMBER with a negative count repeat elements, so the reply's size
+ * does not depend on the data. Tidings builds a reply in memory before writing it (Redis streams
+ * it), and a count in the billions would exhaust the heap and take the whole server down — so a
+ * reply of more than this many elements (fields and values counted apart) is refused.
+ */
+export const MAX_RANDOM_REPLY = 4194304;
+
+export function checkRandomReplySize(elements: number): void {
+  if (elements > MAX_RANDOM_REPLY) throw KeyErrors.randomReplyTooLarge();
+}
+
 export function parseRandCount(buf: Buffer): number {
   const value = tryParseBigInt(buf);
   if (value === undefined) throw Errors.notInteger();
@@ -346,6 +358,7 @@ function srandmember(ctx: CommandContext, argv: Buffer[]): Reply {
   const set = ctx.db.getRead(key, 'set');
   if (set === undefined || count === 0) return [];
   if (count < 0) {
+    checkRandomReplySize(-count);
     const index = indexOf(set);
     const out: Buffer[] = [];
     for (let i = 0; i < -count; i++) out.push(memberReply(index.random()));

@@ -107,6 +107,7 @@ export const KeyErrors = {
   stringTooLong: e('ERR string exceeds maximum allowed size (proto-max-bulk-len)'),
   offsetOutOfRange: e('ERR offset is out of range'),
   invalidCursor: e('ERR invalid cursor'),
+  randomReplyTooLarge: e('ERR value is out of range: Tidings replies with at most 4194304 random elements'),
   notInt32: e('ERR value is out of range, value must between -2147483648 and 2147483647'),
   sameObject: e('ERR source and destination objects are the same'),
   expireNxAndOthers: e('ERR NX and XX, GT or LT options at the same time are not compatible'),

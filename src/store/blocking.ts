@@ -29,6 +29,8 @@ export interface BlockingHost {
 
 const slot = (db: Database, key: string) => `${db.index}\u0000${key}`;
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class BlockedClients {
   private readonly byKey = new Map<string, Set<Waiter>>();
   private readonly byClient = new Map<Client, Waiter>();
@@ -54,9 +56,19 @@ export class BlockedClients {
       if (set === undefined) this.byKey.set(s, (set = new Set()));
       set.add(waiter);
     }
-    if (timeoutMs > 0) {
-      waiter.timer = setTimeout(() => this.unblock(waiter.client, waiter.timeoutReply), timeoutMs);
-    }
+    if (timeoutMs > 0) this.armTimer(waiter, Date.now() + timeoutMs);
+  }
+
+  /**
+   * Node's setTimeout fires almost at once for a delay above 2^31-1 ms (about 24.8 days), so a
+   * longer wait (BLPOP k 3000000) is cut into timers of at most that length.
+   */
+  private armTimer(waiter: Waiter, deadline: number): void {
+    const left = deadline - Date.now();
+    waiter.timer = setTimeout(() => {
+      if (left > MAX_TIMER_MS) this.armTimer(waiter, deadline);
+      else this.unblock(waiter.client, waiter.timeoutReply);
+    }, Math.min(Math.max(left, 1), MAX_TIMER_MS));
   }
 
   isBlocked(client: Client): boolean {

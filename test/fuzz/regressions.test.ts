@@ -178,3 +178,16 @@ test('COMMAND INFO container|sub; HELP subcommands callable from scripts; admin 
     ['EVAL', "return redis.pcall('client', 'list')", '0'],
   ]);
 });
+
+test('HRANDFIELD WITHVALUES: a count whose doubled reply cannot be counted is out of range, even for a missing key', async () => {
+  await same([
+    ['HRANDFIELD', 'nokey', '9223372036854775807', 'WITHVALUES'],
+    ['HRANDFIELD', 'nokey', '4611686018427387904', 'WITHVALUES'],
+    ['HRANDFIELD', 'nokey', '4611686018427387903', 'WITHVALUES'],
+    ['HRANDFIELD', 'nokey', '-4611686018427387904', 'WITHVALUES'],
+    ['HRANDFIELD', 'nokey', '-4611686018427387903', 'WITHVALUES'],
+    ['HSET', 'h', 'a', '1'],
+    ['HRANDFIELD', 'h', '9223372036854775807', 'WITHVALUES'],
+    ['HRANDFIELD', 'h', '9223372036854775807'],
+  ]);
+});
