@@ -216,6 +216,8 @@ function keys(ctx: CommandContext, argv: Buffer[]): Reply {
 /** Redis reads the cursor with strtoul: digits with an optional sign, no spaces, < 2^64. */
 function parseCursor(arg: Buffer): number {
   const text = arg.toString('latin1');
+  // strtoul reads an empty string as 0 (and Redis accepts it).
+  if (text === '') return 0;
   const m = /^([+-]?)(\d+)$/.exec(text);
   if (m === null) throw KeyErrors.invalidCursor();
   const value = BigInt(m[2]!);

@@ -411,6 +411,9 @@ const commandSubcommands: CommandSpec[] = [
       spec = findSubcommand(spec, argv[3]!.toString('latin1'));
       if (!spec) throw new ReplyError('ERR Invalid command specified');
     }
+    // As Redis: a command without keys is reported before a wrong argument count.
+    const hasKeys = spec.firstKey !== 0 || NUMKEYS_AT[spec.name] !== undefined || spec.name === 'xread' || spec.name === 'xreadgroup';
+    if (!hasKeys) throw new ReplyError('ERR The command has no key arguments');
     const sub = argv.slice(2);
     if ((spec.arity > 0 && sub.length !== spec.arity) || sub.length < -spec.arity) {
       throw new ReplyError('ERR Invalid number of arguments specified for command');
@@ -418,7 +421,7 @@ const commandSubcommands: CommandSpec[] = [
     const keys = keysOf(spec, sub);
     if (keys.length === 0) {
       if (spec.flags.includes('no_mandatory_keys')) return [];
-      throw new ReplyError('ERR The command has no key arguments');
+      throw INVALID_GETKEYS_ARGS();
     }
     return keys;
   }),

@@ -130,7 +130,9 @@ export function indexRemove(container: object, member: string): void {
 
 /** SCAN cursors are unsigned 64-bit decimals as strtoul reads them ("-1" wraps around). */
 export function parseCursor(buf: Buffer): number {
-  // Redis rejects a cursor starting with whitespace (which strtoul alone would skip).
+  // Redis rejects a cursor starting with whitespace (which strtoul alone would skip), and reads
+  // an empty one as 0.
+  if (buf.length === 0) return 0;
   const m = /^([+-]?)(\d+)$/.exec(buf.toString('latin1'));
   if (m === null) throw SetErrors.invalidCursor();
   let value = BigInt(m[2]!);

@@ -7,15 +7,17 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
-import type { Frame, RespClient } from '../helpers/resp.js';
+import type { Frame, RespClient, RespValue } from '../helpers/resp.js';
 import { hasRedisServer, skipLoudly, startRedis, startTidings, type TestServer } from '../helpers/servers.js';
 import { render } from '../diff/harness.js';
-import { TARGETS, argsFor, commandArb, describe, runCase, type Args } from './gen.js';
+import { TARGETS, VARIANTS, argsFor, commandArb, describe, runCase, type Args } from './gen.js';
 
-const SEED = 7_301;
-const RUNS_PER_COMMAND = 40;
-const SEQUENCES = 150;
-const DIFF_RUNS_PER_COMMAND = 12;
+// Fixed seeds keep runs reproducible; FUZZ_SEED and FUZZ_SCALE explore further (e.g. FUZZ_SCALE=20 FUZZ_SEED=1).
+const SEED = Number(process.env.FUZZ_SEED ?? 7_301);
+const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
+const RUNS_PER_COMMAND = Math.ceil(40 * SCALE);
+const SEQUENCES = Math.ceil(150 * SCALE);
+const DIFF_RUNS_PER_COMMAND = Math.ceil(12 * SCALE);
 
 let srv: TestServer;
 let client: RespClient;
@@ -44,13 +46,13 @@ function internalError(frames: Frame[]): string | undefined {
   return undefined;
 }
 
-test('no command handler throws on random arguments (every command and subcommand)', { timeout: 180000 }, async () => {
+test('no command handler throws on random arguments (every command and subcommand; plain, from Lua, in MULTI, over RESP3)', { timeout: 180000 }, async () => {
   for (const [i, target] of TARGETS.entries()) {
     await fc.assert(
-      fc.asyncProperty(argsFor(target), async (argv) => {
-        const frames = await runCase(client, argv, `mark-${++marker}`);
+      fc.asyncProperty(argsFor(target), fc.constantFrom(...VARIANTS), async (argv, variant) => {
+        const frames = await runCase(client, variant.wrap(argv), `mark-${++marker}`);
         const bad = internalError(frames);
-        assert.equal(bad, undefined, `${describe(argv)} -> ${bad}`);
+        assert.equal(bad, undefined, `${variant.name}: ${describe(argv)} -> ${bad}`);
       }),
       { seed: SEED + i, numRuns: RUNS_PER_COMMAND },
     );
@@ -92,12 +94,18 @@ const KNOWN_DIFFERENCES: Record<string, string> = {
   fcall_ro: 'as eval',
 };
 
-/** Error text up to the first byte outside printable ASCII (see the report: binary in errors). */
+/**
+ * The error texts in the replies (nested ones too: EXEC results, script results), each cut at the
+ * first byte outside printable ASCII (see the report: binary bytes in error texts).
+ */
 function errorText(frames: Frame[]): string | undefined {
-  for (const f of frames) {
-    if (f.value.type === 'error') return f.value.value.replace(/[^\x20-\x7e][\s\S]*$/, '');
-  }
-  return undefined;
+  const errors: string[] = [];
+  const walk = (v: RespValue) => {
+    if (v.type === 'error') errors.push(v.value.replace(/[^\x20-\x7e][\s\S]*$/, ''));
+    else if ('value' in v && Array.isArray(v.value)) for (const x of v.value) walk(x);
+  };
+  for (const f of frames) walk(f.value);
+  return errors.length === 0 ? undefined : errors.join(' | ');
 }
 
 test('errors match redis-server on the same random commands (or are known differences)', { timeout: 180000 }, async (t) => {
@@ -111,14 +119,15 @@ test('errors match redis-server on the same random commands (or are known differ
   try {
     for (const [i, target] of TARGETS.entries()) {
       const seed = SEED * 3 + i;
-      const samples: Args[] = fc.sample(argsFor(target), { seed, numRuns: DIFF_RUNS_PER_COMMAND });
-      for (const argv of samples) {
+      const samples = fc.sample(fc.tuple(argsFor(target), fc.constantFrom(...VARIANTS)), { seed, numRuns: DIFF_RUNS_PER_COMMAND });
+      for (const [argv, variant] of samples) {
         const m = `mark-${++marker}`;
-        const [ft, fr] = await Promise.all([runCase(a, argv, m), runCase(b, argv, m)]);
+        const commands: Args[] = variant.wrap(argv);
+        const [ft, fr] = await Promise.all([runCase(a, commands, m), runCase(b, commands, m)]);
         const et = errorText(ft);
         const er = errorText(fr);
         if (et === er || KNOWN_DIFFERENCES[target.name] !== undefined) continue;
-        found.push(`${describe(argv)}\n    tidings: ${et ?? JSON.stringify(ft.map((f) => render(f.value))).slice(0, 120)}\n    redis:   ${er ?? JSON.stringify(fr.map((f) => render(f.value))).slice(0, 120)}\n    (seed ${seed})`);
+        found.push(`${variant.name}: ${describe(argv)}\n    tidings: ${et ?? JSON.stringify(ft.map((f) => render(f.value))).slice(0, 120)}\n    redis:   ${er ?? JSON.stringify(fr.map((f) => render(f.value))).slice(0, 120)}\n    (seed ${seed})`);
       }
     }
   } finally {

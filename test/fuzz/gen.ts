@@ -35,7 +35,8 @@ export const KEYS = ['str', 'num', 'flt', 'list', 'hash', 'set', 'iset', 'zset',
 const NUMBERS = [
   '0', '1', '-1', '2', '3', '5', '10', '100', '-100', '-2', '1000000',
   '9223372036854775807', '9223372036854775808', '-9223372036854775808', '-9223372036854775809',
-  '18446744073709551615', '4294967296', '2147483648', '-2147483649',
+  '18446744073709551615', '4294967296', '2147483648', '-2147483649', '2147483647', '-2147483648', '-4194305',
+  '-100000000', '4611686018427387904', '-4611686018427387904', '4611686018427387903', '3000000', '1e10', '-0', '0.001',
   '1.5', '-1.5', '0.5', '1e308', '1e309', '-1e400', '1e-320', '3.0', '.5', '5.', '1e', '0x10', '010', ' 1', '1 ', '+1',
   'inf', '-inf', '+inf', 'INF', 'infinity', 'nan', 'NaN', '-nan', '', '(1', '(-inf', '(inf', '[a', '(a', '[', '(', '+', '-',
 ];
@@ -315,7 +316,6 @@ COMMAND GETKEYS SET a b
 COMMAND GETKEYS ZUNIONSTORE dst 2 a b
 COMMAND GETKEYS XREAD STREAMS a b 0 0
 COMMAND GETKEYS EVAL s 2 a b c
-COMMAND GETKEYS SORT a
 COMMAND INFO get set nope
 COMMAND DOCS get
 COMMAND LIST FILTERBY ACLCAT list
@@ -365,6 +365,18 @@ function mutated(target: Target, template: Args): fc.Arbitrary<Args> {
       return sanitize(target, [...template.slice(0, fixed), ...args]);
     });
 }
+
+/**
+ * Ways to run a fuzzed command: plainly, from a Lua script (redis.call and redis.pcall, RESP2 and
+ * RESP3 conversions), queued in MULTI/EXEC, and over RESP3.
+ */
+export const VARIANTS: { name: string; wrap: (argv: Args) => Args[] }[] = [
+  { name: 'plain', wrap: (a) => [a] },
+  { name: 'lua-call', wrap: (a) => [['EVAL', 'return redis.call(unpack(ARGV))', '0', ...a]] },
+  { name: 'lua-pcall-resp3', wrap: (a) => [['EVAL', 'redis.setresp(3); return redis.pcall(unpack(ARGV))', '0', ...a]] },
+  { name: 'multi', wrap: (a) => [['MULTI'], a, a, ['EXEC']] },
+  { name: 'resp3', wrap: (a) => [['HELLO', '3'], a] },
+];
 
 /** Argument lists for one command (for a per-command pass over the whole table). */
 export function argsFor(target: Target): fc.Arbitrary<Args> {

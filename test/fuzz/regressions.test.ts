@@ -51,6 +51,9 @@ test('COMMAND GETKEYS: commands whose keys follow numkeys or STREAMS, subcommand
     ['COMMAND', 'GETKEYS', 'XINFO', 'STREAM', 's'],
     ['COMMAND', 'GETKEYS', 'XINFO', 'nope', 's'],
     ['COMMAND', 'GETKEYS', 'CONFIG', 'GET', 'x'],
+    ['COMMAND', 'GETKEYS', 'KEYS', 'a', 'b'],
+    ['COMMAND', 'GETKEYS', 'GET', 'a', 'b'],
+    ['COMMAND', 'GETKEYS', 'XINFO', 'STREAM'],
   ]);
 });
 
@@ -121,7 +124,7 @@ test('BLMPOP / BZMPOP: numkeys, keys and options are checked before the timeout'
   ]);
 });
 
-test('SSCAN / HSCAN / ZSCAN: a cursor with leading whitespace is invalid, also for a missing key', async () => {
+test('SCAN / SSCAN / HSCAN / ZSCAN: a cursor with leading whitespace is invalid, an empty one is 0, also for a missing key', async () => {
   await same([
     ['SADD', 's', 'a'],
     ['SSCAN', 's', ' 1'],
@@ -129,6 +132,14 @@ test('SSCAN / HSCAN / ZSCAN: a cursor with leading whitespace is invalid, also f
     ['HSCAN', 'nokey', ' 0'],
     ['HSCAN', 'nokey', '0', 'x'],
     ['ZSCAN', 'nokey', '\n0'],
+    ['SSCAN', 's', ''],
+    ['SSCAN', 'nokey', ''],
+    ['HSCAN', 'nokey', '', 'COUNT', '5'],
+    ['ZSCAN', 'nokey', ''],
+    ['SCAN', '', 'COUNT', '5'],
+    ['SCAN', '', 'bad'],
+    ['SCAN', '+'],
+    ['SSCAN', 's', '-'],
   ]);
 });
 
