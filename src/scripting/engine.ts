@@ -224,6 +224,189 @@ function rawGetField(L: number, idx: number, key: number): number {
   return m._lua_rawget(L, abs);
 }
 
+// cmsgpack.unpack's decoder, in JS ------------------------------------------------------------
+
+/**
+ * host_mp_unpack(s, limit, offset) for the prelude's cmsgpack: decodes up to `limit` values (0 =
+ * all) of the MessagePack string s from byte `offset` and returns (results, n, next position), the
+ * same tables the Lua decoder builds (empty tables filled key by key, as `t[k] = v` does). It
+ * returns nil for anything it leaves to the Lua decoder, which then raises the error: truncated or
+ * malformed input, a NaN map key, deep nesting. Strings are pushed straight from the input's bytes.
+ */
+const MP_MAX_DEPTH = 32;
+/** Set by mpDecode: the value it pushed was nil (map entries with a nil key are dropped). */
+let mpPushedNil = false;
+
+function msgpackUnpack(L: number): number {
+  const base = m._lua_gettop(L);
+  const src = m._lua_tolstring(L, 1, lengthSlot);
+  const len = slotLength(heap());
+  const limit = Number(m._lua_tointegerx(L, 2, 0));
+  let pos = Number(m._lua_tointegerx(L, 3, 0));
+  if (pos > len) {
+    m._lua_pushnil(L);
+    return 1;
+  }
+  m._lua_createtable(L, 0, 0);
+  let n = 0;
+  while (pos < len && (limit === 0 || n < limit)) {
+    pos = mpDecode(L, src, len, pos, 0);
+    if (pos < 0) {
+      m._lua_settop(L, base);
+      m._lua_pushnil(L);
+      return 1;
+    }
+    n++;
+    m._lua_rawseti(L, -2, big(n));
+  }
+  pushInteger(L, n);
+  pushInteger(L, pos + 1);
+  return 3;
+}
+
+/** Push the value at pos; returns the position after it, or -1 to leave the input to Lua. */
+function mpDecode(L: number, src: number, len: number, pos: number, depth: number): number {
+  if (pos >= len || !m._lua_checkstack(L, 3)) return -1;
+  // Re-read the heap view each time: pushing values can grow the memory (addresses stay valid).
+  const h = heap();
+  const at = src + pos;
+  const b = h[at]!;
+  pos++;
+  mpPushedNil = false;
+  if (b < 0x80) {
+    m._lua_pushinteger(L, big(b));
+    return pos;
+  }
+  if (b >= 0xe0) {
+    m._lua_pushinteger(L, BigInt(b - 0x100));
+    return pos;
+  }
+  if (b < 0x90) return mpMap(L, src, len, pos, b & 0x0f, depth);
+  if (b < 0xa0) return mpArray(L, src, len, pos, b & 0x0f, depth);
+  if (b < 0xc0) return mpString(L, src, len, pos, b & 0x1f);
+  const need = (k: number) => pos + k <= len;
+  switch (b) {
+    case 0xc0:
+      m._lua_pushnil(L);
+      mpPushedNil = true;
+      return pos;
+    case 0xc2:
+      m._lua_pushboolean(L, 0);
+      return pos;
+    case 0xc3:
+      m._lua_pushboolean(L, 1);
+      return pos;
+    case 0xc4:
+    case 0xd9:
+      if (!need(1)) return -1;
+      return mpString(L, src, len, pos + 1, h[at + 1]!);
+    case 0xc5:
+    case 0xda:
+      if (!need(2)) return -1;
+      return mpString(L, src, len, pos + 2, h.readUInt16BE(at + 1));
+    case 0xc6:
+    case 0xdb:
+      if (!need(4)) return -1;
+      return mpString(L, src, len, pos + 4, h.readUInt32BE(at + 1));
+    case 0xca:
+      if (!need(4)) return -1;
+      m._lua_pushnumber(L, h.readFloatBE(at + 1));
+      return pos + 4;
+    case 0xcb:
+      if (!need(8)) return -1;
+      m._lua_pushnumber(L, h.readDoubleBE(at + 1));
+      return pos + 8;
+    case 0xcc:
+      if (!need(1)) return -1;
+      m._lua_pushinteger(L, big(h[at + 1]!));
+      return pos + 1;
+    case 0xcd:
+      if (!need(2)) return -1;
+      pushInteger(L, h.readUInt16BE(at + 1));
+      return pos + 2;
+    case 0xce:
+      if (!need(4)) return -1;
+      pushInteger(L, h.readUInt32BE(at + 1));
+      return pos + 4;
+    case 0xcf: {
+      if (!need(8)) return -1;
+      const v = h.readBigInt64BE(at + 1);
+      // As the Lua decoder: a uint64 above INT64_MAX becomes a float.
+      if (v < 0n) m._lua_pushnumber(L, Number(v) + 18446744073709551616.0);
+      else m._lua_pushinteger(L, v);
+      return pos + 8;
+    }
+    case 0xd0:
+      if (!need(1)) return -1;
+      pushInteger(L, h.readInt8(at + 1));
+      return pos + 1;
+    case 0xd1:
+      if (!need(2)) return -1;
+      pushInteger(L, h.readInt16BE(at + 1));
+      return pos + 2;
+    case 0xd2:
+      if (!need(4)) return -1;
+      pushInteger(L, h.readInt32BE(at + 1));
+      return pos + 4;
+    case 0xd3:
+      if (!need(8)) return -1;
+      m._lua_pushinteger(L, h.readBigInt64BE(at + 1));
+      return pos + 8;
+    case 0xdc:
+      if (!need(2)) return -1;
+      return mpArray(L, src, len, pos + 2, h.readUInt16BE(at + 1), depth);
+    case 0xdd:
+      if (!need(4)) return -1;
+      return mpArray(L, src, len, pos + 4, h.readUInt32BE(at + 1), depth);
+    case 0xde:
+      if (!need(2)) return -1;
+      return mpMap(L, src, len, pos + 2, h.readUInt16BE(at + 1), depth);
+    case 0xdf:
+      if (!need(4)) return -1;
+      return mpMap(L, src, len, pos + 4, h.readUInt32BE(at + 1), depth);
+    default:
+      return -1;
+  }
+}
+
+function mpString(L: number, src: number, len: number, pos: number, n: number): number {
+  if (pos + n > len) return -1;
+  m._lua_pushlstring(L, src + pos, n);
+  return pos + n;
+}
+
+function mpArray(L: number, src: number, len: number, pos: number, n: number, depth: number): number {
+  if (depth >= MP_MAX_DEPTH) return -1;
+  m._lua_createtable(L, 0, 0);
+  for (let i = 1; i <= n; i++) {
+    pos = mpDecode(L, src, len, pos, depth + 1);
+    if (pos < 0) return -1;
+    m._lua_rawseti(L, -2, big(i));
+  }
+  mpPushedNil = false;
+  return pos;
+}
+
+function mpMap(L: number, src: number, len: number, pos: number, n: number, depth: number): number {
+  if (depth >= MP_MAX_DEPTH) return -1;
+  m._lua_createtable(L, 0, 0);
+  for (let i = 0; i < n; i++) {
+    pos = mpDecode(L, src, len, pos, depth + 1);
+    if (pos < 0) return -1;
+    const nilKey = mpPushedNil;
+    // A NaN key makes `t[k] = v` raise: leave that to the Lua decoder.
+    if (!nilKey && m._lua_type(L, -1) === LuaType.Number && !m._lua_isinteger(L, -1) && Number.isNaN(m._lua_tonumberx(L, -1, 0))) {
+      return -1;
+    }
+    pos = mpDecode(L, src, len, pos, depth + 1);
+    if (pos < 0) return -1;
+    if (nilKey) m._lua_settop(L, -3);
+    else m._lua_rawset(L, -3);
+  }
+  mpPushedNil = false;
+  return pos;
+}
+
 export class ScriptEngine {
   private readonly L: number;
   private readonly scripts = new Map<string, CompiledScript>();
@@ -314,7 +497,8 @@ export class ScriptEngine {
       m._lua_pushboolean(Lc, this.running && (this.killRequested || (this.deadline !== 0 && Date.now() > this.deadline)) ? 1 : 0);
       return 1;
     }), 0);
-    status = m._lua_pcallk(L, 8, 4, 0, 0, 0);
+    m._lua_pushcclosure(L, fn((Lc) => msgpackUnpack(Lc)), 0);
+    status = m._lua_pcallk(L, 9, 4, 0, 0, 0);
     if (status !== LUA_OK) throw new Error(`Lua prelude: ${readBytes(L, -1).toString()}`);
     this.newLibraryRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     this.globalsRef = m._luaL_ref(L, LUA_REGISTRYINDEX);

@@ -6,7 +6,7 @@
 // the libraries are small; they follow the observable behaviour of the C libraries Redis bundles.
 
 export const PRELUDE = String.raw`
-local host_call, host_pcall, host_log, host_setresp, host_sha1, host_null, host_setrepl, host_killed = ...
+local host_call, host_pcall, host_log, host_setresp, host_sha1, host_null, host_setrepl, host_killed, host_mp_unpack = ...
 
 local type, pairs, ipairs, next, select, error, tostring, tonumber, setmetatable, getmetatable =
       type, pairs, ipairs, next, select, error, tostring, tonumber, setmetatable, getmetatable
@@ -644,7 +644,14 @@ mp_decode = function(s, pos)
 end
 local function mp_unpack(s, limit, offset)
   if type(s) ~= 'string' then raw_error("bad argument #1 to 'unpack' (string expected, got " .. type(s) .. ')', 3) end
-  local results, n, pos = {}, 0, (offset or 0) + 1
+  offset = offset or 0
+  if mtype(limit) == 'integer' and mtype(offset) == 'integer' and offset >= 0 then
+    -- The host decoder builds the same tables; it returns nil for input it leaves to the code
+    -- below (malformed data raises from there, with the script's line).
+    local results, n, pos = host_mp_unpack(s, limit, offset)
+    if results ~= nil then return results, n, pos end
+  end
+  local results, n, pos = {}, 0, offset + 1
   while pos <= #s and (limit == 0 or n < limit) do
     local v
     v, pos = mp_decode(s, pos)
