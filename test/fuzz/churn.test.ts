@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { encodeCommand, plain as plainOf, type RespClient } from '../helpers/resp.js';
 import { startTidings, type TestServer } from '../helpers/servers.js';
 
-const SEED = 424242;
+const SEED = Number(process.env.FUZZ_SEED ?? 424242);
 const CLIENTS = 200;
 
 let srv: TestServer;

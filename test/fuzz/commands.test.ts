@@ -108,6 +108,16 @@ function errorText(frames: Frame[]): string | undefined {
   return errors.length === 0 ? undefined : errors.join(' | ');
 }
 
+/**
+ * SRANDMEMBER/HRANDFIELD/ZRANDMEMBER with a huge negative count: Redis streams millions of
+ * elements (slowly), Tidings refuses (see limits.test.ts). Not compared.
+ */
+function hugeRandomReply(name: string, argv: Args): boolean {
+  if (name !== 'srandmember' && name !== 'hrandfield' && name !== 'zrandmember') return false;
+  const count = Number(String(argv[2] ?? ''));
+  return count < -2097152;
+}
+
 test('errors match redis-server on the same random commands (or are known differences)', { timeout: 180000 }, async (t) => {
   if (!hasRedisServer()) {
     skipLoudly(t, 'redis-server is not installed (apt-get install redis-server)');
@@ -121,6 +131,7 @@ test('errors match redis-server on the same random commands (or are known differ
       const seed = SEED * 3 + i;
       const samples = fc.sample(fc.tuple(argsFor(target), fc.constantFrom(...VARIANTS)), { seed, numRuns: DIFF_RUNS_PER_COMMAND });
       for (const [argv, variant] of samples) {
+        if (hugeRandomReply(target.name, argv)) continue;
         const m = `mark-${++marker}`;
         const commands: Args[] = variant.wrap(argv);
         const [ft, fr] = await Promise.all([runCase(a, commands, m), runCase(b, commands, m)]);

@@ -10,8 +10,9 @@ import fc from 'fast-check';
 import { encodeCommand, type RespClient } from '../helpers/resp.js';
 import { startTidings, type TestServer } from '../helpers/servers.js';
 
-const SEED = 20261127;
-const RUNS = 200;
+// Fixed seed for reproducible runs; FUZZ_SEED and FUZZ_SCALE explore further.
+const SEED = Number(process.env.FUZZ_SEED ?? 20261127);
+const RUNS = Math.ceil(200 * Number(process.env.FUZZ_SCALE ?? 1));
 
 let srv: TestServer;
 let subscriber: RespClient;
