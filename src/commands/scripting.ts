@@ -89,8 +89,27 @@ export class Scripting {
     return entry;
   }
 
+  /** Bodies recently run by EVAL with their SHA1: comparing bytes is cheaper than hashing. */
+  private readonly recentBodies: { body: Buffer; sha: string }[] = [];
+
+  /** EVAL: the SHA1 of a body, compiling and caching it when it is new. */
+  evalScript(body: Buffer): string {
+    const recent = this.recentBodies;
+    for (let i = 0; i < recent.length; i++) {
+      const entry = recent[i]!;
+      if (entry.body.length === body.length && entry.body.equals(body)) return entry.sha;
+    }
+    const sha = this.loadScript(body);
+    if (body.length <= 16 * 1024) {
+      if (recent.length >= 16) recent.pop();
+      recent.unshift({ body: Buffer.from(body), sha });
+    }
+    return sha;
+  }
+
   flushScripts(): void {
     this.recentShas.length = 0;
+    this.recentBodies.length = 0;
     this.engine.flush();
     this.scriptFlags.clear();
   }
@@ -355,7 +374,7 @@ function evalGeneric(ctx: CommandContext, argv: Buffer[], bySha: boolean, readOn
     sha = known.sha;
     noWrites = readOnly || known.noWrites;
   } else {
-    sha = state.loadScript(argv[1]!);
+    sha = state.evalScript(argv[1]!);
     const flags = state.scriptFlags.get(sha);
     noWrites = readOnly || (flags !== undefined && flags.includes('no-writes'));
   }
