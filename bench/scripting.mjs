@@ -2,7 +2,8 @@
 // Scripting benchmark, Tidings and redis-server side by side in the same run: redis-benchmark
 // sending EVALSHA of `return redis.call('INCR', KEYS[1])` (one key, and random keys), plain INCR
 // for reference, EVAL of the same body (sha lookup of the body on every call), and a script that
-// spends its time in Lua (a 1,000-step loop). Without pipelining and with -P 16.
+// spends its time in Lua (a 1,000-step loop), and a script calling four commands of different kinds
+// with a MessagePack argument (as queue libraries do). Without pipelining and with -P 16.
 // Prints a table with Tidings/Redis ratios and writes a section of BENCHMARKS-draft.md.
 //
 // Environment: BENCH_SCALE=0.2 (fewer requests), BENCH_NO_BUILD=1, BENCH_ROUNDS=N (best of N),
@@ -31,6 +32,14 @@ const INCR_SCRIPT = "return redis.call('INCR', KEYS[1])";
 const LOOP_SCRIPT = 'local s = 0 for i = 1, 1000 do s = s + i end return s';
 // redis-benchmark's CSV output quotes the command; a comma in it would split the row, hence `;`.
 const EVAL_SCRIPT = "return redis.call(unpack({'INCR'; KEYS[1]}))";
+// A queue-library-like script: several commands of different kinds per call and a MessagePack
+// value to decode (stored once in bench:mp by SETUP_SCRIPT: redis-benchmark passes arguments as
+// UTF-8 text, which would mangle MessagePack bytes).
+const MULTI_SCRIPT =
+  "local o = cmsgpack.unpack(redis.call('GET', KEYS[4])) redis.call('HINCRBY', KEYS[1], 'n', 1) " +
+  "redis.call('ZADD', KEYS[2], o.p, 'm') redis.call('XADD', KEYS[3], 'MAXLEN', '~', '100', '*', 'a', 'b') " +
+  "return redis.call('HMSET', KEYS[1], 'x', o.s)";
+const SETUP_SCRIPT = "return redis.call('SET', 'bench:mp', cmsgpack.pack({s = 'job', p = 5, t = 1700000000000, a = {1, 2}}))";
 const sha = (body) => createHash('sha1').update(body).digest('hex');
 
 const ROWS = [
@@ -39,6 +48,10 @@ const ROWS = [
   { label: 'EVALSHA INCR script, random keys', test: ['EVALSHA', sha(INCR_SCRIPT), '1', 'bench:c:__rand_int__'], keyspace: 100000 },
   { label: 'EVAL of an INCR script (body sent each call)', test: ['EVAL', EVAL_SCRIPT, '1', 'bench:counter2'] },
   { label: 'EVALSHA 1,000-step Lua loop', test: ['EVALSHA', sha(LOOP_SCRIPT), '0'] },
+  {
+    label: 'EVALSHA GET+cmsgpack.unpack+HINCRBY+ZADD+XADD+HMSET',
+    test: ['EVALSHA', sha(MULTI_SCRIPT), '4', 'bench:h', 'bench:z', 'bench:s', 'bench:mp'],
+  },
 ];
 
 function requestsFor(pipeline) {
@@ -69,10 +82,12 @@ async function main() {
   const servers = {};
   for (const kind of ['tidings', 'redis']) {
     servers[kind] = await startServer(kind);
-    for (const body of [INCR_SCRIPT, LOOP_SCRIPT]) {
+    for (const body of [INCR_SCRIPT, LOOP_SCRIPT, MULTI_SCRIPT]) {
       const loaded = await command(servers[kind].port, ['SCRIPT', 'LOAD', body]);
       if (loaded instanceof Error) throw loaded;
     }
+    const setup = await command(servers[kind].port, ['EVAL', SETUP_SCRIPT, '0']);
+    if (setup instanceof Error) throw setup;
   }
   const lines = [];
   try {
