@@ -215,8 +215,9 @@ function keys(ctx: CommandContext, argv: Buffer[]): Reply {
 
 /** Redis reads the cursor with strtoul: digits with an optional sign, no spaces, < 2^64. */
 function parseCursor(arg: Buffer): number {
-  const text = arg.toString('latin1');
-  // strtoul reads an empty string as 0 (and Redis accepts it).
+  // strtoul sees the C string: up to the first NUL byte; an empty one reads as 0.
+  const nul = arg.indexOf(0);
+  const text = arg.toString('latin1', 0, nul === -1 ? arg.length : nul);
   if (text === '') return 0;
   const m = /^([+-]?)(\d+)$/.exec(text);
   if (m === null) throw KeyErrors.invalidCursor();

@@ -132,8 +132,11 @@ export function indexRemove(container: object, member: string): void {
 export function parseCursor(buf: Buffer): number {
   // Redis rejects a cursor starting with whitespace (which strtoul alone would skip), and reads
   // an empty one as 0.
-  if (buf.length === 0) return 0;
-  const m = /^([+-]?)(\d+)$/.exec(buf.toString('latin1'));
+  // strtoul sees the C string: up to the first NUL byte.
+  const nul = buf.indexOf(0);
+  const text = buf.toString('latin1', 0, nul === -1 ? buf.length : nul);
+  if (text === '') return 0;
+  const m = /^([+-]?)(\d+)$/.exec(text);
   if (m === null) throw SetErrors.invalidCursor();
   let value = BigInt(m[2]!);
   if (value > 0xffffffffffffffffn) throw SetErrors.invalidCursor();

@@ -902,7 +902,9 @@ function listpackScoreText(score: number): string {
 
 /** SCAN cursors are unsigned 64-bit (strtoul): no leading space, "-1" wraps, overflow is invalid. */
 function parseCursor(buf: Buffer): bigint {
-  const text = buf.toString('latin1');
+  // strtoul sees the C string: up to the first NUL byte.
+  const nul = buf.indexOf(0);
+  const text = buf.toString('latin1', 0, nul === -1 ? buf.length : nul);
   const m = /^([+-]?)(\d*)$/.exec(text);
   if (m === null || (m[2] === '' && text !== '')) throw KeyErrors.invalidCursor();
   const digits = m[2] === '' ? 0n : BigInt(m[2]!);

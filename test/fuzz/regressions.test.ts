@@ -124,7 +124,7 @@ test('BLMPOP / BZMPOP: numkeys, keys and options are checked before the timeout'
   ]);
 });
 
-test('SCAN / SSCAN / HSCAN / ZSCAN: a cursor with leading whitespace is invalid, an empty one is 0, also for a missing key', async () => {
+test('SCAN / SSCAN / HSCAN / ZSCAN: a cursor with leading whitespace is invalid, an empty one is 0, bytes after a NUL are ignored, also for a missing key', async () => {
   await same([
     ['SADD', 's', 'a'],
     ['SSCAN', 's', ' 1'],
@@ -140,6 +140,12 @@ test('SCAN / SSCAN / HSCAN / ZSCAN: a cursor with leading whitespace is invalid,
     ['SCAN', '', 'bad'],
     ['SCAN', '+'],
     ['SSCAN', 's', '-'],
+    // Redis reads the cursor as a C string, up to the first NUL byte.
+    ['SSCAN', 's', Buffer.from([0, 0xe8, 0x28])],
+    ['ZSCAN', 'nokey', Buffer.from([0, 0x41])],
+    ['HSCAN', 'nokey', Buffer.from([0x31, 0x32, 0, 0x41])],
+    ['SCAN', Buffer.from([0x30, 0, 0x78])],
+    ['SCAN', Buffer.from([0x78, 0, 0x30])],
   ]);
 });
 
