@@ -384,7 +384,8 @@ function xreadCommand(group: boolean) {
       const opt = lower(argv[i]!);
       if (opt === 'block' && more > 0) {
         if (ctx.fromScript) {
-          throw Errors.custom(`ERR ${group ? 'xreadgroup' : 'xread'} command is not allowed with BLOCK option from scripts`);
+          // As Redis: the command name as the script spelled it.
+          throw Errors.custom(`ERR ${latin1(argv[0]!)} command is not allowed with BLOCK option from scripts`);
         }
         const t = tryParseBigInt(argv[++i]!);
         if (t === undefined) throw StreamErrors.timeoutNotInteger();

@@ -208,3 +208,11 @@ test('HRANDFIELD WITHVALUES: a count whose doubled reply cannot be counted is ou
     ['HRANDFIELD', 'h', '9223372036854775807'],
   ]);
 });
+
+test('XREAD / XREADGROUP BLOCK from a script: the error names the command as the script spelled it', async () => {
+  await same([
+    ['EVAL', "return redis.pcall('xread', 'block', '0', 'streams', 's', '$')", '0'],
+    ['EVAL', "return redis.pcall('XREAD', 'BLOCK', '0', 'STREAMS', 's', '$')", '0'],
+    ['EVAL', "return redis.pcall('XReadGroup', 'GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', 's', '>')", '0'],
+  ]);
+});
