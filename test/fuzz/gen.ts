@@ -30,6 +30,21 @@ export const SETUP: Args[] = [
   ['PEXPIRE', 'num', '100000'],
 ];
 
+const many = (k: number, f: (i: number) => string[]) => Array.from({ length: k }, (_, i) => f(i)).flat();
+
+/** SETUP with collections past the listpack/intset limits (skiplist, hashtable, quicklist encodings). */
+export const BIG_SETUP: Args[] = [
+  ...SETUP,
+  ['ZADD', 'zset', ...many(200, (i) => [String(i % 7), `m${i}`])],
+  ['HSET', 'hash', ...many(600, (i) => [`f${i}`, String(i)])],
+  ['RPUSH', 'list', ...many(300, (i) => [i % 3 ? 'a' : String(i)])],
+  ['SADD', 'iset', ...many(600, (i) => [String(i * 3)])],
+  ['SADD', 'set', ...many(200, (i) => [`s${i}`])],
+  ['ZADD', 'lex', ...many(200, (i) => ['0', `l${String(i).padStart(3, '0')}`])],
+  ['SET', 'str', 'x'.repeat(100)],
+  ...Array.from({ length: 30 }, (_, i): Args => ['XADD', 'stream', `${10 + i}-0`, 'k', String(i)]),
+];
+
 export const KEYS = ['str', 'num', 'flt', 'list', 'hash', 'set', 'iset', 'zset', 'lex', 'stream', 'missing', 'missing2'];
 
 const NUMBERS = [
@@ -433,9 +448,9 @@ function sanitize(target: Target, argv: Args): Args {
  * Send one case — the setup, the commands, RESET, and an ECHO marker — pipelined, and return the
  * reply frames of the commands (everything between the setup's replies and RESET's).
  */
-export async function runCase(client: RespClient, commands: Args | Args[], marker: string): Promise<Frame[]> {
+export async function runCase(client: RespClient, commands: Args | Args[], marker: string, setup: Args[] = SETUP): Promise<Frame[]> {
   const list = (Array.isArray(commands[0]) ? commands : [commands]) as Args[];
-  const parts = SETUP.map((c) => encodeCommand(c));
+  const parts = setup.map((c) => encodeCommand(c));
   for (const c of list) parts.push(encodeCommand(c));
   parts.push(encodeCommand(['RESET']), encodeCommand(['ECHO', marker]));
   client.write(Buffer.concat(parts));
@@ -448,7 +463,7 @@ export async function runCase(client: RespClient, commands: Args | Args[], marke
     if (f.value.type === 'bulk' && f.value.value.toString('latin1') === marker) break;
     frames.push(f);
   }
-  const reply = frames.slice(SETUP.length);
+  const reply = frames.slice(setup.length);
   const resetAt = reply.findLastIndex((f) => f.value.type === 'simple' && f.value.value === 'RESET');
   return resetAt === -1 ? reply : reply.slice(0, resetAt);
 }
