@@ -5,7 +5,7 @@ import { Errors, StreamErrors } from '../protocol/errors.js';
 import { tryParseInteger } from '../protocol/numbers.js';
 import { BLOCKED, MapReply, NO_REPLY, OK, ReplyError, SetReply, Status, type HandlerResult, type Reply } from '../protocol/reply.js';
 import { ScriptEngine, scriptShebangFlags, type LuaFunction, type ScriptHost } from '../scripting/engine.js';
-import { Context, resolveCommand } from '../server/dispatch.js';
+import { resolveCommand, runResolved } from '../server/dispatch.js';
 import type { Server, LogLevel } from '../server/server.js';
 import type { Client } from '../net/client.js';
 import { globMatch } from '../pubsub/glob.js';
@@ -29,17 +29,12 @@ export class Scripting {
   /** Specs of plain commands by the command-name Buffer redis.call passed (see resolveForScript). */
   readonly specs = new Map<Buffer, ScriptSpec>();
   specTable: unknown;
-  /** maxmemory and slowlog-log-slower-than, for executeFromScript (refreshed on CONFIG SET). */
-  maxmemory = 0;
-  slowlogThreshold = 0;
   /** busy-reply-threshold (lua-time-limit), cached: looking it up per call showed in profiles. */
   timeLimitMs: number;
 
   constructor(private readonly server: Server) {
     const refresh = () => {
       this.timeLimitMs = server.config.number('lua-time-limit');
-      this.maxmemory = server.config.number('maxmemory');
-      this.slowlogThreshold = server.config.number('slowlog-log-slower-than');
     };
     this.timeLimitMs = 0;
     refresh();
@@ -215,9 +210,6 @@ interface ScriptSpec {
   spec: CommandSpec;
   noScript: boolean;
   write: boolean;
-  denyOom: boolean;
-  skipMonitor: boolean;
-  skipSlowlog: boolean;
 }
 
 const scriptSpecs = new WeakMap<CommandSpec, ScriptSpec>();
@@ -230,9 +222,6 @@ function scriptSpecOf(spec: CommandSpec): ScriptSpec {
       spec,
       noScript: flags.includes('noscript'),
       write: flags.includes('write'),
-      denyOom: flags.includes('denyoom'),
-      skipMonitor: flags.includes('skip_monitor'),
-      skipSlowlog: flags.includes('skip_slowlog'),
     };
     scriptSpecs.set(spec, entry);
   }
@@ -283,50 +272,14 @@ function resolveForScript(server: Server, state: Scripting, argv: Buffer[], read
 const FROM_SCRIPT = { fromScript: true } as const;
 
 /**
- * Run a resolved command for redis.call. This is the dispatcher's execute() for the script client,
- * minus what cannot apply to it (authentication, MULTI queueing, subscribed mode: the script
- * client is always authenticated, and MULTI/SUBSCRIBE are not allowed from scripts) and minus the
- * second name lookup: resolveForScript already found the spec. Statistics, MONITOR, the slow log
- * and the maxmemory check are kept as execute() does them.
+ * Run a resolved command for redis.call: the dispatcher's execute() minus what cannot apply to the
+ * script client (authentication, MULTI queueing, subscribed mode) and minus the second name lookup,
+ * since resolveForScript already found the spec. runResolved keeps the memory limit, MONITOR,
+ * statistics and the slow log identical to execute().
  */
-function executeFromScript(server: Server, state: Scripting, client: Client, entry: ScriptSpec, argv: Buffer[]): HandlerResult {
+function executeFromScript(server: Server, client: Client, entry: ScriptSpec, argv: Buffer[]): HandlerResult {
   if (client.multi !== undefined || client.inSubscribedMode) return server.call(client, argv, FROM_SCRIPT);
-  const spec = entry.spec;
-  const name = spec.name;
-  if (entry.denyOom && state.maxmemory > 0 && !server.makeRoomForWrite()) {
-    server.stats.command(name).rejectedCalls++;
-    const error = Errors.outOfMemory();
-    server.stats.errorReply(error.code);
-    return error;
-  }
-  const ctx = new Context(server, client, server.dbs[client.dbIndex]!, true, true, name);
-  if (server.monitor.active && !entry.skipMonitor) server.monitor.feed(client, client.dbIndex, argv);
-  client.lastCommand = name;
-  const start = performance.now();
-  let result: HandlerResult;
-  try {
-    result = spec.handler(ctx, argv);
-  } catch (err) {
-    if (err instanceof ReplyError) result = err;
-    else {
-      const message = err instanceof Error ? err.message : String(err);
-      server.log('warning', `Internal error in '${name}': ${err instanceof Error ? err.stack : message}`);
-      result = new ReplyError(`ERR internal error: ${message}`);
-    }
-  }
-  const usec = Math.round((performance.now() - start) * 1000);
-  const stat = server.stats.command(name);
-  stat.calls++;
-  stat.usec += usec;
-  server.stats.totalCommands++;
-  client.commandsProcessed++;
-  if (result instanceof ReplyError) {
-    stat.failedCalls++;
-    server.stats.errorReply(result.code);
-  }
-  const threshold = state.slowlogThreshold;
-  if (!entry.skipSlowlog && threshold >= 0 && usec >= threshold) server.slowlog.record(usec, argv, client.addr, client.name);
-  return result === undefined ? NO_REPLY : result;
+  return runResolved(server, client, entry.spec, argv, FROM_SCRIPT);
 }
 
 /** The bridge from redis.call to the dispatcher, for one script run. */
@@ -341,7 +294,7 @@ function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean): S
       const entry = resolveForScript(server, state, argv, readOnly);
       if (entry instanceof ReplyError) return entry;
       client.proto = protocol;
-      const result = executeFromScript(server, state, client, entry, argv);
+      const result = executeFromScript(server, client, entry, argv);
       if (result === NO_REPLY || result === BLOCKED) return null;
       return result;
     },

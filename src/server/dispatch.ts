@@ -216,6 +216,24 @@ export function execute(server: Server, client: Client, argv: Buffer[], options:
     return rejectWith(server, name, Errors.subscribedContext(name));
   }
 
+  return runResolved(server, client, spec, argv, options);
+}
+
+/**
+ * Run an already resolved and admitted command: the memory limit, then the handler with its
+ * context, MONITOR, statistics and the slow log. execute() ends here; scripts call it directly
+ * for redis.call (they resolve and check each command themselves).
+ */
+export function runResolved(
+  server: Server,
+  client: Client,
+  spec: CommandSpec,
+  argv: Buffer[],
+  options: ExecuteOptions = NO_OPTIONS,
+): HandlerResult {
+  const name = spec.name;
+  const info = infoFor(spec);
+  const hot = hotConfig(server);
   if (info.denyOom && hot.maxmemory > 0 && !server.makeRoomForWrite()) {
     if (client.multi !== undefined) client.multiDirty = true;
     return rejectWith(server, name, Errors.outOfMemory());
