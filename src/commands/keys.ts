@@ -311,7 +311,7 @@ function expireCommand(ctx: CommandContext, argv: Buffer[], name: string, unit: 
 
 function ttlCommand(ctx: CommandContext, argv: Buffer[], ms: boolean, absolute: boolean): Reply {
   const key = keyOf(argv, 1);
-  if (ctx.db.peek(key) === undefined) return -2;
+  if (ctx.db.lookupReadNoTouch(key) === undefined) return -2;
   const at = ctx.db.getExpire(key);
   if (at === undefined) return -1;
   let ttl = absolute ? at : at - Date.now();
@@ -524,10 +524,10 @@ export const specs: CommandSpec[] = [
   spec('unlink', -2, ['write', 'fast'], ALL, [...KW, '@fast'], del),
   spec('exists', -2, ['readonly', 'fast'], ALL, [...KR, '@fast'], (ctx, argv) => {
     let n = 0;
-    for (let i = 1; i < argv.length; i++) if (ctx.db.lookupRead(keyOf(argv, i)) !== undefined) n++;
+    for (let i = 1; i < argv.length; i++) if (ctx.db.lookupReadNoTouch(keyOf(argv, i)) !== undefined) n++;
     return n;
   }),
-  spec('type', 2, ['readonly', 'fast'], ONE, [...KR, '@fast'], (ctx, argv) => new Status(ctx.db.peek(keyOf(argv, 1))?.type ?? 'none')),
+  spec('type', 2, ['readonly', 'fast'], ONE, [...KR, '@fast'], (ctx, argv) => new Status(ctx.db.lookupReadNoTouch(keyOf(argv, 1))?.type ?? 'none')),
   spec('rename', 3, ['write'], [1, 2, 1], [...KW, '@slow'], (ctx, argv) => rename(ctx, argv, false)),
   spec('renamenx', 3, ['write', 'fast'], [1, 2, 1], [...KW, '@fast'], (ctx, argv) => rename(ctx, argv, true)),
   spec('keys', 2, ['readonly'], NONE, [...KR, '@slow', '@dangerous'], keys),

@@ -439,8 +439,9 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     this.stats.keyspaceHits++;
   }
 
-  keyspaceMiss(): void {
+  keyspaceMiss(db: Database, key: string): void {
     this.stats.keyspaceMisses++;
+    if (this.notifyFlags !== '') this.notifyKeyspaceEvent('m', 'keymiss', key, db.index);
   }
 
   // ---------------------------------------------------------------- WATCH registry

@@ -86,7 +86,8 @@ export interface StoreHooks {
   /** A key that did not exist was created (keyspace event `new`). */
   keyCreated?(db: Database, key: string): void;
   keyspaceHit(): void;
-  keyspaceMiss(): void;
+  /** A read found no key: statistics and the `keymiss` notification. */
+  keyspaceMiss(db: Database, key: string): void;
 }
 
 export class Database {
@@ -128,11 +129,20 @@ export class Database {
     if (this.expires.size !== 0) this.expireIfNeeded(key);
     const entry = this.data.get(key);
     if (entry === undefined) {
-      this.hooks.keyspaceMiss();
+      this.hooks.keyspaceMiss(this, key);
       return undefined;
     }
     this.hooks.keyspaceHit();
     entry.lru = Date.now();
+    return entry;
+  }
+
+  /** Lookup for reading without refreshing the access time (EXISTS, TYPE, TTL: Redis's NOTOUCH). */
+  lookupReadNoTouch(key: string): Entry | undefined {
+    if (this.expires.size !== 0) this.expireIfNeeded(key);
+    const entry = this.data.get(key);
+    if (entry === undefined) this.hooks.keyspaceMiss(this, key);
+    else this.hooks.keyspaceHit();
     return entry;
   }
 

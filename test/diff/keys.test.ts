@@ -476,6 +476,77 @@ test('keyspace notifications of generic commands', async (t) => {
   });
 });
 
+test('keymiss notifications (the m class) follow the same reads as Redis', async (t) => {
+  await both(t, async (pair) => {
+    await pair.check(['CONFIG', 'SET', 'notify-keyspace-events', 'KEm']);
+    const [subT, subR] = [await servers!.tidings.connect(), await servers!.redis.connect()];
+    try {
+      await subT.call('PSUBSCRIBE', '__key*__:*');
+      await subR.call('PSUBSCRIBE', '__key*__:*');
+      const commands = parseCommands(`
+        get nokey1
+        set k v
+        get k
+        strlen nokey2
+        hget nohash f
+        hgetall nohash2
+        lrange nolist 0 -1
+        llen nolist2
+        smembers noset
+        zrange nozset 0 -1
+        xrange nostream - +
+        exists nokey3
+        type nokey4
+        ttl nokey5
+        mget k nokey6 nokey7
+        getrange nokey8 0 1
+        object encoding nokey9
+        pttl nokey10
+        expiretime nokey11
+        touch nokey12
+        memory usage nokey13
+        getex nokey14
+        getdel nokey15
+        scard noset2
+        zscore noz m
+        hexists noh f
+        sismember nos m
+        lindex nol 0
+        xlen nox
+        zcard noz2
+        hlen noh2
+        lpos nol2 a
+        zrank noz3 m
+        hstrlen noh3 f
+        srandmember nos2
+        hrandfield noh4
+        zrandmember noz4
+        smismember nos3 a
+        zmscore noz5 a
+        sintercard 1 nos4
+        sunion nos5
+        lcs nok16 nok17
+        copy nokey18 x
+        rename nokey19 y
+      `);
+      for (const cmd of commands) await pair.check(cmd, { normalize: (v) => (v.type === 'error' ? 'error' : render(v)) });
+      await pair.check(['PING']);
+      const drain = async (c: typeof subT) => {
+        const out: unknown[] = [];
+        while (!(await c.silentFor(100))) out.push(render(await c.read()));
+        return out;
+      };
+      const [eventsT, eventsR] = await Promise.all([drain(subT), drain(subR)]);
+      assert.deepEqual(eventsT, eventsR);
+      assert.ok(eventsR.length > 10);
+    } finally {
+      subT.close();
+      subR.close();
+      await pair.check(['CONFIG', 'SET', 'notify-keyspace-events', '']);
+    }
+  });
+});
+
 test('maxmemory below what the server needs: OOM for writes that may grow memory, under every policy', async (t) => {
   await both(t, async (pair) => {
     await pair.check(['SET', 'a', '1']);
