@@ -30,7 +30,7 @@ import {
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 const CHILDREN = 2;
-const DRAFT = path.join(ROOT, 'BENCHMARKS-draft.md');
+const DRAFT = path.join(ROOT, 'BENCHMARKS.md');
 
 const SCENARIOS = [
   {

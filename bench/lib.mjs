@@ -318,7 +318,7 @@ export function fmtUs(seconds) {
   return (seconds * 1e6).toFixed(2);
 }
 
-/** Replace (or append) a section between markers in BENCHMARKS-draft.md. */
+/** Replace (or append) a section between markers in BENCHMARKS.md. */
 export function writeSection(file, name, text) {
   const begin = `<!-- bench:${name}:begin -->`;
   const end = `<!-- bench:${name}:end -->`;

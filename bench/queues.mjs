@@ -29,7 +29,7 @@ const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 4));
 const ONLY = (process.env.BENCH_ONLY ?? 'bullmq,list,rq,celery').split(',').map((s) => s.trim());
 const SERVERS = (process.env.BENCH_SERVERS ?? 'tidings,redis').split(',').map((s) => s.trim());
-const DRAFT = path.join(ROOT, 'BENCHMARKS-queues-draft.md');
+const DRAFT = path.join(ROOT, 'BENCHMARKS.md');
 const PYTHON = '/usr/bin/python3';
 
 const BULL_JOBS = Math.max(50, Math.round(2000 * SCALE));

@@ -2,7 +2,7 @@
 // `npm run bench`: redis-benchmark against Tidings and redis-server side by side (same machine,
 // same run, servers alternating per row), then a producer/consumer queue benchmark (LPUSH
 // producers, BRPOP consumers), then the pub/sub fan-out benchmark (bench/fanout.mjs).
-// Results are printed and written to BENCHMARKS-draft.md.
+// Results are printed and written to BENCHMARKS.md.
 //
 // Options (environment): BENCH_SCALE=0.2 (fewer requests, quicker), BENCH_ONLY=ping,set (rows),
 // BENCH_NO_BUILD=1, BENCH_NO_FANOUT=1, BENCH_NO_QUEUE=1, BENCH_ROUNDS=N (best of N per cell).
@@ -32,7 +32,7 @@ const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.toLowerCase().split(',') : undefined;
 const CLIENTS = 50;
-const DRAFT = path.join(ROOT, 'BENCHMARKS-draft.md');
+const DRAFT = path.join(ROOT, 'BENCHMARKS.md');
 
 /** Rows: label, redis-benchmark test (or custom command), probe command proving it exists. */
 const ROWS = [

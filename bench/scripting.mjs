@@ -4,10 +4,10 @@
 // for reference, EVAL of the same body (sha lookup of the body on every call), and a script that
 // spends its time in Lua (a 1,000-step loop), and a script calling four commands of different kinds
 // with a MessagePack argument (as queue libraries do). Without pipelining and with -P 16.
-// Prints a table with Tidings/Redis ratios and writes a section of BENCHMARKS-draft.md.
+// Prints a table with Tidings/Redis ratios and writes a section of BENCHMARKS.md.
 //
 // Environment: BENCH_SCALE=0.2 (fewer requests), BENCH_NO_BUILD=1, BENCH_ROUNDS=N (best of N),
-// BENCH_NO_DRAFT=1 (do not write BENCHMARKS-draft.md).
+// BENCH_NO_DRAFT=1 (do not write BENCHMARKS.md).
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import {
@@ -25,7 +25,7 @@ import {
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
-const DRAFT = path.join(ROOT, 'BENCHMARKS-draft.md');
+const DRAFT = path.join(ROOT, 'BENCHMARKS.md');
 const CLIENTS = 50;
 
 const INCR_SCRIPT = "return redis.call('INCR', KEYS[1])";

@@ -5,10 +5,10 @@
 //      pre-filled stream is drained;
 //   3. a 1,000,000-entry stream: XADD and XRANGE-from-an-ID latencies at 1M entries compared with
 //      the same operations on a 1,000-entry stream (they should stay flat: no scans).
-// Prints a table with Tidings/Redis ratios and writes a section of BENCHMARKS-draft.md.
+// Prints a table with Tidings/Redis ratios and writes a section of BENCHMARKS.md.
 //
 // Environment: BENCH_SCALE=0.2 (fewer requests), BENCH_NO_BUILD=1, BENCH_BIG=1000000 (size of the
-// big stream), BENCH_NO_DRAFT=1 (do not write BENCHMARKS-draft.md).
+// big stream), BENCH_NO_DRAFT=1 (do not write BENCHMARKS.md).
 import net from 'node:net';
 import path from 'node:path';
 import Redis from 'ioredis';
@@ -30,7 +30,7 @@ import {
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const BIG = Number(process.env.BENCH_BIG ?? 1_000_000);
-const DRAFT = path.join(ROOT, 'BENCHMARKS-draft.md');
+const DRAFT = path.join(ROOT, 'BENCHMARKS.md');
 
 /** A raw pipelined connection: send many commands, await all replies. */
 class Pipe {

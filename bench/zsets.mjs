@@ -5,10 +5,10 @@
 //   2. a leaderboard of BENCH_BIG members (default 1,000,000): ZADD (score update), ZRANK,
 //      ZREVRANGE 0 9 WITHSCORES, ZRANGEBYSCORE ... LIMIT 0 10 and ZINCRBY latencies, compared with
 //      the same operations on a 1,000-member set. They should stay nearly flat: O(log n), no scans.
-// Prints a table with Tidings/Redis ratios and writes a section of BENCHMARKS-draft.md.
+// Prints a table with Tidings/Redis ratios and writes a section of BENCHMARKS.md.
 //
 // Environment: BENCH_SCALE=0.2 (fewer requests), BENCH_NO_BUILD=1, BENCH_BIG=1000000,
-// BENCH_NO_DRAFT=1 (do not write BENCHMARKS-draft.md).
+// BENCH_NO_DRAFT=1 (do not write BENCHMARKS.md).
 import net from 'node:net';
 import path from 'node:path';
 import {
@@ -29,7 +29,7 @@ import {
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const BIG = Number(process.env.BENCH_BIG ?? 1_000_000);
-const DRAFT = path.join(ROOT, 'BENCHMARKS-draft.md');
+const DRAFT = path.join(ROOT, 'BENCHMARKS.md');
 const SAMPLES = 2000;
 
 /** A raw pipelined connection: send many commands in one write, await their replies in order. */
