@@ -464,7 +464,8 @@ export async function runCase(client: RespClient, commands: Args | Args[], marke
     frames.push(f);
   }
   const reply = frames.slice(setup.length);
-  const resetAt = reply.findLastIndex((f) => f.value.type === 'simple' && f.value.value === 'RESET');
+  let resetAt = reply.length - 1;
+  while (resetAt >= 0 && !(reply[resetAt]!.value.type === 'simple' && (reply[resetAt]!.value as { value: string }).value === 'RESET')) resetAt--;
   return resetAt === -1 ? reply : reply.slice(0, resetAt);
 }
 
