@@ -206,8 +206,15 @@ export function writeReply(out: OutputBuffer, reply: Reply, proto: Protocol): vo
     return;
   }
   if (reply instanceof ReplyError) {
-    // Error texts never contain newlines in RESP; Redis replaces them with spaces.
-    out.utf8(`-${reply.message.replace(/[\r\n]+/g, ' ')}\r\n`);
+    // Error texts never contain newlines in RESP (Redis replaces them with spaces) and end at a NUL
+    // byte (Redis's are C strings). User bytes in them arrive as latin1 text: write them back as
+    // the same bytes; only text of our own with wider characters is written as UTF-8.
+    let text = reply.message;
+    const nul = text.indexOf('\0');
+    if (nul !== -1) text = text.slice(0, nul);
+    text = `-${text.replace(/[\r\n]+/g, ' ')}\r\n`;
+    if (/[^\u0000-\u00ff]/.test(text)) out.utf8(text);
+    else out.ascii(text);
     return;
   }
   if (reply instanceof Double) {

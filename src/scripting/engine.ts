@@ -151,11 +151,19 @@ function pushBytes(L: number, bytes: Uint8Array): void {
 const textCache = new Map<string, { ptr: number; len: number }>();
 const TEXT_CACHE_MAX = 256;
 
+/**
+ * Protocol text (error and status messages) carries user bytes as latin1 characters: turn it back
+ * into those bytes. Only text of our own with wider characters is encoded as UTF-8.
+ */
+function textBytes(text: string): Buffer {
+  return /[^\u0000-\u00ff]/.test(text) ? Buffer.from(text) : Buffer.from(text, 'latin1');
+}
+
 function pushText(L: number, text: string): void {
   if (text.length <= 64) {
     let cached = textCache.get(text);
     if (cached === undefined) {
-      const bytes = Buffer.from(text);
+      const bytes = textBytes(text);
       const ptr = m._malloc(bytes.length + 1);
       if (!ptr) {
         pushBytes(L, bytes);
@@ -172,7 +180,7 @@ function pushText(L: number, text: string): void {
     m._lua_pushlstring(L, cached.ptr, cached.len);
     return;
   }
-  pushBytes(L, Buffer.from(text));
+  pushBytes(L, textBytes(text));
 }
 
 /** The length lua_tolstring stored in lengthSlot. */
@@ -599,7 +607,7 @@ export class ScriptEngine {
     if (name !== CHUNK_NAME) m._free(name);
     if (status !== LUA_OK) {
       // Lua 5.4 writes `near <eof>` where the Lua 5.1 inside Redis writes `near '<eof>'` (and `'<eof>' expected`).
-      const message = (m._lua_type(L, -1) === LuaType.String ? readBytes(L, -1).toString() : 'not enough memory').replace(
+      const message = (m._lua_type(L, -1) === LuaType.String ? readBytes(L, -1).toString('latin1') : 'not enough memory').replace(
         /(?<!')<eof>(?!')/g,
         "'<eof>'",
       );
@@ -652,7 +660,7 @@ export class ScriptEngine {
         let message = 'not enough memory';
         if (status !== LUA_ERRMEM && m._lua_type(L, -1) === LuaType.Table) {
           m._lua_rawgeti(L, -1, 1n);
-          if (m._lua_type(L, -1) === LuaType.String) message = readBytes(L, -1).toString();
+          if (m._lua_type(L, -1) === LuaType.String) message = readBytes(L, -1).toString('latin1');
         }
         throw new ReplyError(`ERR Error registering functions: ERR ${message.replace(/[\r\n]+/g, ' ')}`);
       }
@@ -745,7 +753,7 @@ export class ScriptEngine {
     if (status === LUA_ERRMEM) {
       text = `ERR ${chunk}: not enough memory (Lua heap limit reached)`;
     } else if (m._lua_type(L, -1) !== LuaType.Table) {
-      text = `ERR ${m._lua_type(L, -1) === LuaType.String ? readBytes(L, -1).toString() : 'unknown error'}`;
+      text = `ERR ${m._lua_type(L, -1) === LuaType.String ? readBytes(L, -1).toString('latin1') : 'unknown error'}`;
     } else {
       m._lua_rawgeti(L, -1, 2n);
       line = Number(m._lua_tonumberx(L, -1, 0)) || 0;
@@ -753,14 +761,14 @@ export class ScriptEngine {
       m._lua_rawgeti(L, -1, 1n);
       const type = m._lua_type(L, -1);
       if (type === LuaType.String) {
-        const message = readBytes(L, -1).toString();
+        const message = readBytes(L, -1).toString('latin1');
         if (this.raised !== undefined && message === this.raised) {
           text = message;
         } else {
           text = `ERR ${message}`;
         }
       } else if (type === LuaType.Table && rawGetField(L, -1, K.err) === LuaType.String) {
-        text = readBytes(L, -1).toString();
+        text = readBytes(L, -1).toString('latin1');
       } else {
         text = 'ERR unknown error';
       }
@@ -1048,10 +1056,10 @@ export class ScriptEngine {
     const top = m._lua_gettop(L);
     try {
       if (rawGetField(L, idx, K.err) === LuaType.String) {
-        return new ReplyError(readBytes(L, -1).toString().replace(/[\r\n]+/g, ' '));
+        return new ReplyError(readBytes(L, -1).toString('latin1').replace(/[\r\n]+/g, ' '));
       }
       m._lua_settop(L, top);
-      if (rawGetField(L, idx, K.ok) === LuaType.String) return new Status(readBytes(L, -1).toString().replace(/[\r\n]+/g, ' '));
+      if (rawGetField(L, idx, K.ok) === LuaType.String) return new Status(readBytes(L, -1).toString('latin1').replace(/[\r\n]+/g, ' '));
       m._lua_settop(L, top);
       if (rawGetField(L, idx, K.double) === LuaType.Number) return new Double(m._lua_tonumberx(L, -1, 0));
       m._lua_settop(L, top);

@@ -511,3 +511,24 @@ test('property: random values convert, and round-trip through cjson and cmsgpack
   );
   p.close();
 });
+
+test('error and status texts keep their bytes (non-ASCII, UTF-8, NUL) as in Redis', async (t) => {
+  const servers = await startDiffServers(t);
+  if (!servers) return;
+  try {
+    const pair = await servers.pair();
+    const cases: (string | Buffer)[][] = [
+      ['EVAL', "return redis.error_reply('caf\\195\\169 \\254')", '0'],
+      ['EVAL', "return redis.status_reply('caf\\195\\169 \\254')", '0'],
+      ['EVAL', "error('caf\\195\\169')", '0'],
+      ['EVAL', "return redis.pcall('EXPIRE', 'k', '10', '\\254')", '0'],
+      ['EVAL', "return redis.error_reply('a\\0b')", '0'],
+      ['EXPIRE', 'k', '10', Buffer.from([0xfe])],
+      ['EXPIRE', 'k', '10', Buffer.from('a\0b', 'latin1')],
+    ];
+    for (const c of cases) await pair.check(c);
+    pair.close();
+  } finally {
+    await servers.close();
+  }
+});
