@@ -705,9 +705,9 @@ export const specs: CommandSpec[] = [
           count = n;
           if (count === -1) count = Infinity;
         }
-        return ctx.server.slowlog.entries.slice(0, count).map((e) => [e.id, e.time, e.durationUs, e.argv, e.addr, e.name]);
+        return ctx.server.slowlog.newest(count).map((e) => [e.id, e.time, e.durationUs, e.argv, e.addr, e.name]);
       }),
-      slowlogSub('len', 2, (ctx) => ctx.server.slowlog.entries.length),
+      slowlogSub('len', 2, (ctx) => ctx.server.slowlog.length),
       slowlogSub('reset', 2, (ctx) => {
         ctx.server.slowlog.reset();
         return OK;

@@ -183,10 +183,21 @@ function rejectWith(server: Server, name: string, error: ReplyError): ReplyError
 export function execute(server: Server, client: Client, argv: Buffer[], options: ExecuteOptions = NO_OPTIONS): HandlerResult {
   const resolved = cachedLookup(server, argv);
   if (resolved instanceof ReplyError) {
-    if (client.multi !== undefined) client.multiDirty = true;
-    server.stats.errorReply(resolved.code);
     const known = server.table.get(argv[0]!.toString('latin1'));
     if (known) server.stats.command(known.name).rejectedCalls++;
+    if (client.multi !== undefined) {
+      client.multiDirty = true;
+      // A rejected EXEC ends the transaction, as Redis's execCommandAbort does.
+      if (known?.name === 'exec') {
+        client.multi = undefined;
+        client.multiDirty = false;
+        server.unwatchAll(client);
+        const abort = new ReplyError(`EXECABORT Transaction discarded because of: ${resolved.message.replace(/^ERR /, '')}`);
+        server.stats.errorReply(abort.code);
+        return abort;
+      }
+    }
+    server.stats.errorReply(resolved.code);
     return resolved;
   }
   const spec = resolved;

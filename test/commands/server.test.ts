@@ -325,3 +325,20 @@ test('MONITOR shows transactions and scripts in Redis order', async () => {
   m.close();
   c.close();
 });
+
+test('SLOWLOG keeps the newest slowlog-max-len entries, newest first', async () => {
+  const c = await srv.connect();
+  await c.call('CONFIG', 'SET', 'slowlog-log-slower-than', '0', 'slowlog-max-len', '3');
+  await c.call('SLOWLOG', 'RESET');
+  for (let i = 0; i < 10; i++) await c.call('ECHO', `e${i}`);
+  assert.equal(await c.call('SLOWLOG', 'LEN'), 3);
+  const entries = (await c.call('SLOWLOG', 'GET', '-1')) as unknown[][];
+  assert.equal(entries.length, 3);
+  const ids = entries.map((e) => e[0] as number);
+  assert.deepEqual([...ids].sort((a, b) => b - a), ids);
+  // The newest entry is the SLOWLOG LEN itself; the ECHOs before it are the last ones sent.
+  assert.deepEqual(entries[1]![3], ['ECHO', 'e9']);
+  assert.equal(((await c.call('SLOWLOG', 'GET', '1')) as unknown[]).length, 1);
+  await c.call('CONFIG', 'SET', 'slowlog-log-slower-than', '10000', 'slowlog-max-len', '128');
+  c.close();
+});
