@@ -342,3 +342,32 @@ test('SLOWLOG keeps the newest slowlog-max-len entries, newest first', async () 
   await c.call('CONFIG', 'SET', 'slowlog-log-slower-than', '10000', 'slowlog-max-len', '128');
   c.close();
 });
+
+test('unixsocket: commands over a Unix domain socket, shown with flags=U', async () => {
+  const net = await import('node:net');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const sock = path.join(os.tmpdir(), `tidings-test-${process.pid}.sock`);
+  const s = await startTidings({ config: { unixsocket: sock, unixsocketperm: 0o700 } });
+  try {
+    const reply = await new Promise<string>((resolve, reject) => {
+      const c = net.createConnection(sock, () => c.write('*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n*2\r\n$6\r\nCLIENT\r\n$4\r\nINFO\r\n'));
+      let data = '';
+      c.on('data', (d) => {
+        data += d.toString();
+        if (/flags=\S+/.test(data) && data.endsWith('\r\n')) {
+          c.destroy();
+          resolve(data);
+        }
+      });
+      c.on('error', reject);
+    });
+    assert.match(reply, /^\$2\r\nhi\r\n/);
+    assert.match(reply, /flags=U /);
+    const tcp = await s.connect();
+    assert.equal(await tcp.call('PING'), 'PONG');
+    tcp.close();
+  } finally {
+    await s.close();
+  }
+});
