@@ -330,3 +330,37 @@ export function writeSection(file, name, text) {
   else doc = (doc.trimEnd() + '\n\n' + block + '\n').trimStart();
   fs.writeFileSync(file, doc);
 }
+
+/** A raw pipelined connection: send many commands in one write, await their replies in order. */
+export class Pipe {
+  static open(port) {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => resolve(new Pipe(socket)));
+      socket.once('error', reject);
+    });
+  }
+  constructor(socket) {
+    this.socket = socket;
+    socket.setNoDelay(true);
+    this.reader = new RespReader();
+    this.waiting = [];
+    socket.on('data', (chunk) => {
+      this.reader.push(chunk);
+      for (;;) {
+        const v = this.reader.next();
+        if (v === undefined) break;
+        const w = this.waiting.shift();
+        if (w) w(v);
+      }
+    });
+  }
+  /** Send commands in one write; resolves with their replies in order. */
+  batch(commands) {
+    const replies = commands.map(() => new Promise((resolve) => this.waiting.push(resolve)));
+    this.socket.write(Buffer.concat(commands.map((c) => encodeCommand(c))));
+    return Promise.all(replies);
+  }
+  close() {
+    this.socket.destroy();
+  }
+}

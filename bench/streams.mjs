@@ -9,7 +9,6 @@
 //
 // Environment: BENCH_SCALE=0.2 (fewer requests), BENCH_NO_BUILD=1, BENCH_BIG=1000000 (size of the
 // big stream), BENCH_NO_DRAFT=1 (do not write BENCHMARKS.md).
-import net from 'node:net';
 import path from 'node:path';
 import Redis from 'ioredis';
 import {
@@ -26,45 +25,13 @@ import {
   fmtInt,
   fmtRatio,
   writeSection,
+  Pipe,
 } from './lib.mjs';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const BIG = Number(process.env.BENCH_BIG ?? 1_000_000);
 const DRAFT = path.join(ROOT, 'BENCHMARKS.md');
 
-/** A raw pipelined connection: send many commands, await all replies. */
-class Pipe {
-  static open(port) {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect(port, '127.0.0.1', () => resolve(new Pipe(socket)));
-      socket.once('error', reject);
-    });
-  }
-  constructor(socket) {
-    this.socket = socket;
-    socket.setNoDelay(true);
-    this.reader = new RespReader();
-    this.waiting = [];
-    socket.on('data', (chunk) => {
-      this.reader.push(chunk);
-      for (;;) {
-        const v = this.reader.next();
-        if (v === undefined) break;
-        const w = this.waiting.shift();
-        if (w) w(v);
-      }
-    });
-  }
-  /** Send commands in one write; resolves with their replies in order. */
-  batch(commands) {
-    const replies = commands.map(() => new Promise((resolve) => this.waiting.push(resolve)));
-    this.socket.write(Buffer.concat(commands.map((c) => encodeCommand(c))));
-    return Promise.all(replies);
-  }
-  close() {
-    this.socket.destroy();
-  }
-}
 
 /** Append `n` entries with explicit IDs starting at ms `from` (pipelined, 1000 per write). */
 async function fill(port, key, n, from = 1) {
