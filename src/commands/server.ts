@@ -452,8 +452,8 @@ function parseFlushMode(argv: Buffer[], from: number): void {
 
 function flushDb(ctx: CommandContext, all: boolean): Reply {
   const dbs = all ? ctx.server.dbs : [ctx.db];
+  // flush() invalidates WATCH on the keys that existed; like Redis, watching a missing key survives.
   for (const db of dbs) db.flush();
-  ctx.server.touchAllWatched(all ? undefined : ctx.db);
   return OK;
 }
 
@@ -609,9 +609,10 @@ export const specs: CommandSpec[] = [
       const dbs = ctx.server.dbs;
       if (a < 0 || a >= dbs.length || b < 0 || b >= dbs.length) throw Errors.dbIndexOutOfRange();
       if (a !== b) {
+        // swapWith() invalidates WATCH on each db's old keys; a watched key is also changed when it
+        // exists only in the other db (now swapped in). Keys missing from both stay valid, as in Redis.
         dbs[a]!.swapWith(dbs[b]!);
-        ctx.server.touchAllWatched(dbs[a]);
-        ctx.server.touchAllWatched(dbs[b]);
+        for (const db of [dbs[a]!, dbs[b]!]) for (const key of db.keys()) db.modified(key);
         // Clients blocked on keys of either db may now find data.
         for (const db of [dbs[a]!, dbs[b]!]) for (const key of db.keys()) db.signalReady(key);
       }
