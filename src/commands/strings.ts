@@ -134,7 +134,9 @@ function setCommand(ctx: CommandContext, argv: Buffer[]): Reply {
   const { flags } = options;
   let old: Buffer | null = null;
   if (flags & SET_GET) old = getString(ctx.db, key) ?? null;
-  const exists = flags & (SET_NX | SET_XX) ? ctx.db.lookupWrite(key) !== undefined : false;
+  // Always looked up (as Redis does): a key whose TTL has passed is deleted first, so KEEPTTL
+  // cannot carry its stale TTL over to the new value.
+  const exists = ctx.db.lookupWrite(key) !== undefined;
   if ((flags & SET_NX && exists) || (flags & SET_XX && !exists)) return flags & SET_GET ? old : null;
   store(ctx, key, argv[2]!, (flags & SET_KEEPTTL) !== 0);
   ctx.notify('$', 'set', key);

@@ -307,6 +307,15 @@ const REGRESSIONS: [string, Step[]][] = [
       { kind: 'tx', watch: ['b'], before: [['FLUSHDB']], queued: [], during: [], end: 'EXEC', unwatch: false },
     ],
   ],
+  [
+    'SET KEEPTTL on a key whose TTL has passed stores a key without TTL',
+    [
+      { kind: 'cmd', conn: 0, cmd: ['SET', 'c', 'x'] },
+      { kind: 'expired', conn: 0, key: 'c', cmd: ['SET', 'c', '1', 'KEEPTTL'] },
+      { kind: 'cmd', conn: 0, cmd: ['TTL', 'c'] },
+      { kind: 'cmd', conn: 0, cmd: ['GET', 'c'] },
+    ],
+  ],
 ];
 
 for (const [name, steps] of REGRESSIONS) {
