@@ -448,11 +448,14 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
 
   watch(client: Client, db: Database, key: string): void {
     if (client.watched.some((w) => w.dbIndex === db.index && w.key === key)) return;
+    // Look the key up before registering: reclaiming a key whose TTL had already passed is no
+    // change to this watcher (Redis does not abort EXEC for it).
+    const expireAt = db.has(key) ? db.getExpire(key) : undefined;
     const slot = `${db.index}\u0000${key}`;
     let set = this.watchers.get(slot);
     if (set === undefined) this.watchers.set(slot, (set = new Set()));
     set.add(client);
-    client.watched.push({ dbIndex: db.index, key, expireAt: db.has(key) ? db.getExpire(key) : undefined });
+    client.watched.push({ dbIndex: db.index, key, expireAt });
   }
 
   unwatchAll(client: Client): void {
