@@ -609,10 +609,14 @@ export const specs: CommandSpec[] = [
       const dbs = ctx.server.dbs;
       if (a < 0 || a >= dbs.length || b < 0 || b >= dbs.length) throw Errors.dbIndexOutOfRange();
       if (a !== b) {
-        // swapWith() invalidates WATCH on each db's old keys; a watched key is also changed when it
-        // exists only in the other db (now swapped in). Keys missing from both stay valid, as in Redis.
+        // swapWith() invalidates WATCH on each db's old keys; a watched key is also changed when a
+        // live key of that name is swapped in from the other db. Keys missing from both (or only
+        // swapped in after their TTL passed) stay valid, as in Redis.
         dbs[a]!.swapWith(dbs[b]!);
-        for (const db of [dbs[a]!, dbs[b]!]) for (const key of db.keys()) db.modified(key);
+        const now = Date.now();
+        for (const db of [dbs[a]!, dbs[b]!]) {
+          for (const key of db.keys()) if (!((db.getExpire(key) ?? Infinity) <= now)) db.modified(key);
+        }
         // Clients blocked on keys of either db may now find data.
         for (const db of [dbs[a]!, dbs[b]!]) for (const key of db.keys()) db.signalReady(key);
       }
