@@ -121,7 +121,10 @@ const moves: fc.Arbitrary<Arg[]> = fc.oneof(
   fc.tuple(key, key, fc.constantFrom<string[]>([], ['REPLACE'], ['DB', '1'], ['DB', '0'], ['DB', '1', 'REPLACE'])).map(([k, j, o]) => ['COPY', k, j, ...o]),
   fc.tuple(key, db).map(([k, d]) => ['MOVE', k, d]),
   db.map((d) => ['SELECT', d]),
-  fc.constantFrom<Arg[]>(['SWAPDB', '0', '1'], ['DBSIZE'], ['KEYS', '*']),
+  fc.constantFrom<Arg[]>(['SWAPDB', '0', '1'], ['DBSIZE'], ['KEYS', '*'], ['EXEC'], ['DISCARD'], ['UNWATCH'], ['FLUSHDB']),
+  fc.tuple(key, key).map(([k, j]) => ['WATCH', k, j]),
+  key.map((k) => ['GETDEL', k]),
+  fc.tuple(key, key).map(([k, j]) => ['OBJECT', 'ENCODING', k, j]),
 );
 
 /** Expiry: TTL-setting and TTL-reading commands (clock-dependent replies normalised). */
@@ -304,7 +307,8 @@ async function runStep(pairs: [DiffPair, DiffPair], s: Step): Promise<void> {
       for (const p of pairs) await check(p, ['SELECT', '0'], 'before blocking');
       A.tidings.send(...s.pop);
       A.redis.send(...s.pop);
-      await sleep(20); // long enough for both servers to have blocked A (or replied at once)
+      await sleep(5);
+      await untilProcessed(pairs, String(s.pop[0]).toLowerCase());
       for (const c of s.push) await check(B, c, 'B push');
       const [t, r] = await Promise.all([A.tidings.readFrame(), A.redis.readFrame()]);
       compare(t, r, `A served: ${show(s.pop)}`);
@@ -316,6 +320,26 @@ async function runStep(pairs: [DiffPair, DiffPair], s: Step): Promise<void> {
   }
 }
 
+/** Wait (bounded) until both servers show A's last command as `name`: A is blocked or served. */
+async function untilProcessed(pairs: [DiffPair, DiffPair], name: string): Promise<void> {
+  const [A, B] = pairs;
+  for (const [a, b] of [
+    [A.tidings, B.tidings],
+    [A.redis, B.redis],
+  ] as const) {
+    const id = ids.get(a);
+    let line = '';
+    for (let i = 0; i < 400; i++) {
+      line = String(await b.call('CLIENT', 'LIST', 'ID', String(id)));
+      if (line.includes(` cmd=${name} `)) break;
+      await sleep(5);
+    }
+    assert.match(line, new RegExp(` cmd=${name} `), `client ${id} never ran ${name}`);
+  }
+}
+
+const ids = new Map<unknown, number>();
+
 async function reset(pairs: [DiffPair, DiffPair], proto: 2 | 3): Promise<void> {
   for (const p of pairs) {
     for (const c of [p.tidings, p.redis]) {
@@ -323,7 +347,10 @@ async function reset(pairs: [DiffPair, DiffPair], proto: 2 | 3): Promise<void> {
       if (proto === 3) await c.call('HELLO', '3');
     }
   }
-  for (const c of [pairs[0].tidings, pairs[0].redis]) await c.call('FLUSHALL');
+  for (const c of [pairs[0].tidings, pairs[0].redis]) {
+    await c.call('FLUSHALL');
+    ids.set(c, (await c.call('CLIENT', 'ID')) as number);
+  }
 }
 
 async function property(proto: 2 | 3, runs: number, seed: number): Promise<void> {
