@@ -414,14 +414,6 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     if (set !== undefined) for (const client of set) client.watchDirty = true;
   }
 
-  /** FLUSHALL/FLUSHDB/SWAPDB: every watcher of that db is invalidated, keys or not. */
-  touchAllWatched(db?: Database): void {
-    for (const [slot, set] of this.watchers) {
-      if (db !== undefined && !slot.startsWith(`${db.index}\u0000`)) continue;
-      for (const client of set) client.watchDirty = true;
-    }
-  }
-
   keyReady(db: Database, key: string): void {
     this.blocking.keyReady(db, key);
   }
