@@ -22,7 +22,8 @@ class Frame {
 
   constructor(
     private readonly kind: string,
-    private readonly pattern: Buffer | undefined,
+    /** The matching pattern as its latin1 map key (1 char = 1 byte), for pmessage frames. */
+    private readonly pattern: string | undefined,
     private readonly channel: Buffer,
     private readonly message: Buffer,
   ) {}
@@ -40,8 +41,8 @@ class Frame {
 
   private build(prefix: number): Buffer[] {
     const { kind, pattern, channel, message } = this;
-    let header = `${String.fromCharCode(prefix)}${pattern ? 4 : 3}\r\n$${kind.length}\r\n${kind}\r\n`;
-    if (pattern) header += `$${pattern.length}\r\n${pattern.toString('latin1')}\r\n`;
+    let header = `${String.fromCharCode(prefix)}${pattern !== undefined ? 4 : 3}\r\n$${kind.length}\r\n${kind}\r\n`;
+    if (pattern !== undefined) header += `$${pattern.length}\r\n${pattern}\r\n`;
     header += `$${channel.length}\r\n${channel.toString('latin1')}\r\n$${message.length}\r\n`;
     const headLen = Buffer.byteLength(header, 'latin1');
     if (message.length < INLINE_PAYLOAD) {
@@ -117,7 +118,7 @@ export class PubSubHub {
     if (this.patterns.size !== 0) {
       for (const [pattern, clients] of this.patterns) {
         if (!globMatch(pattern, name)) continue;
-        const frame = new Frame('pmessage', Buffer.from(pattern, 'latin1'), channel, message);
+        const frame = new Frame('pmessage', pattern, channel, message);
         for (const client of clients) this.send(client, frame);
         receivers += clients.size;
       }

@@ -184,3 +184,24 @@ test('PUBLISH arity and QUIT while subscribed', async () => {
   assert.equal(await c.call('QUIT'), 'OK');
   await c.waitClosed();
 });
+
+test('pmessage frames carry binary patterns byte for byte', async () => {
+  const high = Buffer.alloc(128);
+  for (let i = 0; i < 128; i++) high[i] = 128 + i;
+  const pattern = Buffer.concat([high, Buffer.from('*')]);
+  const sub = await srv.connect();
+  sub.send('PSUBSCRIBE', pattern);
+  await sub.read();
+  const pub = await srv.connect();
+  const channel = Buffer.concat([high, Buffer.from('tail')]);
+  assert.equal(await pub.call('PUBLISH', channel, 'x'), 1);
+  const m = await sub.read();
+  assert.ok(m.type === 'array');
+  if (m.type !== 'array') return;
+  const [kind, p, ch] = m.value;
+  assert.ok(kind?.type === 'bulk' && kind.value.toString() === 'pmessage');
+  assert.ok(p?.type === 'bulk' && p.value.equals(pattern));
+  assert.ok(ch?.type === 'bulk' && ch.value.equals(channel));
+  sub.close();
+  pub.close();
+});
