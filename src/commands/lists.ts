@@ -7,7 +7,7 @@
 // non-empty key when only one key received data).
 import type { Config } from '../config/config.js';
 import { Errors } from '../protocol/errors.js';
-import { parseLongDouble, tryParseInteger } from '../protocol/numbers.js';
+import { parseTimeout, tryParseInteger } from '../protocol/numbers.js';
 import { NULL_ARRAY, OK, ReplyError, type HandlerResult, type Reply } from '../protocol/reply.js';
 import { List } from '../types/list.js';
 import type { CommandContext, CommandSpec } from './types.js';
@@ -56,33 +56,6 @@ function parseIndex(buf: Buffer): number {
   const value = tryParseInteger(buf);
   if (value === undefined) throw Errors.notInteger();
   return value;
-}
-
-/**
- * A blocking timeout in seconds (may be fractional) → milliseconds; 0 waits forever. Redis
- * computes seconds × 1000 in long double and truncates to a 64-bit integer, so "-0.001" is just
- * above -1 and means 0 (forever), and out-of-range values wrap negative.
- */
-export function parseTimeout(buf: Buffer): number {
-  const seconds = parseLongDouble(buf);
-  if (seconds === undefined) throw Errors.timeoutNotFloat();
-  if ('inf' in seconds) throw Errors.timeoutNegative();
-  const negative = seconds.mant < 0n;
-  let mant = (negative ? -seconds.mant : seconds.mant) * 1000n;
-  let exp = seconds.exp;
-  // Round the product to the 64-bit mantissa (half to even), as the FPU does.
-  const excess = mant.toString(2).length - 64;
-  if (excess > 0) {
-    const rest = mant & ((1n << BigInt(excess)) - 1n);
-    const half = 1n << BigInt(excess - 1);
-    mant >>= BigInt(excess);
-    if (rest > half || (rest === half && (mant & 1n) === 1n)) mant += 1n;
-    exp += excess;
-  }
-  const whole = exp >= 0 ? mant << BigInt(exp) : mant >> BigInt(-exp);
-  if (whole === 0n) return 0;
-  if (negative || whole >= 2n ** 63n) throw Errors.timeoutNegative();
-  return Number(whole);
 }
 
 function pop(list: List, end: End): Buffer {

@@ -8,7 +8,7 @@ import type { Config } from '../config/config.js';
 import { Errors, KeyErrors, ZsetErrors as ZErrors } from '../protocol/errors.js';
 import { checkRandomReplySize } from './sets.js';
 import { Double, NULL_ARRAY, ReplyError, type HandlerResult, type Reply } from '../protocol/reply.js';
-import { formatDouble, parseInteger, tryParseInteger } from '../protocol/numbers.js';
+import { formatDouble, parseInteger, parseTimeout, tryParseInteger } from '../protocol/numbers.js';
 import { globMatch } from '../pubsub/glob.js';
 import {
   SortedSet,
@@ -32,10 +32,7 @@ interface StrtodResult {
   /** The literal's magnitude is outside the double range (strtod's ERANGE cases). */
   overflow: boolean;
   underflow: boolean;
-  /**
-   * With overflow or underflow: approximate log10 of the literal's magnitude, to tell whether a
-   * long double (timeouts) would still hold it. Not computed otherwise.
-   */
+  /** With a zero value: approximate log10 of the literal's magnitude (-Infinity for an exact 0). */
   log10: number;
 }
 
@@ -171,24 +168,6 @@ function parseAtLeast(buf: Buffer, min: number, error: () => ReplyError): number
  * A blocking timeout in seconds, as milliseconds (0: forever). Redis parses it as a long double,
  * whose range is far wider than a double's: only magnitudes beyond that range are "not a float".
  */
-function parseTimeout(buf: Buffer): number {
-  const text = buf.toString('latin1');
-  if (text.length === 0 || isSpace(text.charCodeAt(0))) throw Errors.timeoutNotFloat();
-  const r = strtod(text);
-  if (r.end !== text.length || Number.isNaN(r.value)) throw Errors.timeoutNotFloat();
-  if ((r.overflow || r.underflow) && (r.log10 > LONG_DOUBLE_MAX_LOG10 || r.log10 < LONG_DOUBLE_MIN_LOG10)) {
-    throw Errors.timeoutNotFloat();
-  }
-  // Redis converts seconds*1000 to a 64-bit integer; out-of-range values come out negative.
-  const ms = Math.trunc(r.value * 1000);
-  if (!Number.isFinite(ms) || ms >= 2 ** 63 || ms < 0) throw Errors.timeoutNegative();
-  return ms;
-}
-
-/** x87 80-bit long double: largest ~1.19e4932, smallest subnormal ~3.65e-4951. */
-const LONG_DOUBLE_MAX_LOG10 = 4932.07;
-const LONG_DOUBLE_MIN_LOG10 = -4951.4;
-
 // ---------------------------------------------------------------- helpers
 
 const keyOf = (buf: Buffer): string => buf.toString('latin1');

@@ -269,3 +269,33 @@ export function formatLongDouble(x: LongDouble): string {
   if (text === '0') return '0';
   return negative ? `-${text}` : text;
 }
+
+/**
+ * A blocking timeout in seconds (BLPOP, BZPOPMIN, ...) → milliseconds; 0 waits forever. Redis
+ * computes seconds × 1000 in long double and rounds up (ceill) to a 64-bit integer: a positive
+ * fraction of a millisecond becomes 1 ms, "-0.001" (just above -1 ms) becomes 0, i.e. forever,
+ * and out-of-range values wrap negative.
+ */
+export function parseTimeout(buf: Buffer): number {
+  const seconds = parseLongDouble(buf);
+  if (seconds === undefined) throw Errors.timeoutNotFloat();
+  if ('inf' in seconds) throw Errors.timeoutNegative();
+  const negative = seconds.mant < 0n;
+  let mant = (negative ? -seconds.mant : seconds.mant) * 1000n;
+  let exp = seconds.exp;
+  // Round the product to the 64-bit mantissa (half to even), as the FPU does.
+  const excess = mant.toString(2).length - 64;
+  if (excess > 0) {
+    const rest = mant & ((1n << BigInt(excess)) - 1n);
+    const half = 1n << BigInt(excess - 1);
+    mant >>= BigInt(excess);
+    if (rest > half || (rest === half && (mant & 1n) === 1n)) mant += 1n;
+    exp += excess;
+  }
+  let whole = exp >= 0 ? mant << BigInt(exp) : mant >> BigInt(-exp);
+  // Ceiling: a positive value with a fractional part rounds up; a negative one rounds toward 0.
+  if (!negative && exp < 0 && (mant & ((1n << BigInt(-exp)) - 1n)) !== 0n) whole += 1n;
+  if (whole === 0n) return 0;
+  if (negative || whole >= 2n ** 63n) throw Errors.timeoutNegative();
+  return Number(whole);
+}

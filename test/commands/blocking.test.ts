@@ -70,8 +70,12 @@ test('timeout arguments: fractions, errors, and what counts as "forever"', async
   assert.deepEqual(await c.call('BLMOVE', 'k', 'd', 'LEFT', 'LEFT', 'x'), notFloat);
   assert.deepEqual(await c.call('BRPOPLPUSH', 'k', 'd', '-1'), negative);
   assert.deepEqual(await c.call('BLMPOP', 'x', '1', 'k', 'LEFT'), notFloat);
-  // Below one millisecond truncates to 0, which waits forever (as in Redis).
-  const w = await blockedClient('BLPOP', 'k', '0.0001');
+  // Redis rounds seconds × 1000 up: a positive fraction of a millisecond is a 1 ms timeout,
+  // while a negative one above -1 ms becomes 0, which waits forever.
+  assert.deepEqual(await c.callRaw('BLPOP', 'k', '0.0001'), { type: 'nullarray' });
+  assert.deepEqual(await c.callRaw('BZPOPMIN', 'z', '0.0001'), { type: 'nullarray' });
+  assert.deepEqual(await c.call('BZPOPMIN', 'z', '-0.0011'), negative);
+  const w = await blockedClient('BLPOP', 'k', '-0.0004');
   assert.ok(await w.silentFor(50));
   await c.call('RPUSH', 'k', 'v');
   assert.deepEqual(await next(w), ['k', 'v']);

@@ -337,3 +337,19 @@ async function drain(client: RespClient): Promise<unknown[]> {
     frames.push(render(frame.value));
   }
 }
+
+test('blocking timeouts round like Redis (sub-millisecond, negative, huge, malformed)', async (t) => {
+  if (!servers) return t.skip('redis-server missing (see SKIPPED summary)');
+  for (const proto of [2, 3] as const) {
+    const p = await servers.pair(proto);
+    for (const cmd of ['BLPOP', 'BRPOP', 'BZPOPMIN', 'BZPOPMAX']) {
+      for (const timeout of ['0.0001', '1e-300', '0.0015', '-0.0011', '-1', 'inf', '1e30', 'x', '', ' 1', '1e-5000']) {
+        await p.check([cmd, 'nokey', timeout]);
+      }
+    }
+    await p.check(['BLMOVE', 'nokey', 'd', 'LEFT', 'LEFT', '0.0001']);
+    await p.check(['BLMPOP', '0.0001', '1', 'nokey', 'LEFT']);
+    await p.check(['BZMPOP', '0.0001', '1', 'nokey', 'MIN']);
+    p.close();
+  }
+});
