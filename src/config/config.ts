@@ -158,23 +158,30 @@ export const PARAMS: ParamSpec[] = [
   { name: 'slowlog-max-len', type: 'int', default: 128, min: 0, max: LONG_MAX },
   { name: 'latency-monitor-threshold', type: 'int', default: 0, min: 0, max: LONG_MAX },
   { name: 'enable-debug-command', type: 'enum', default: 'no', values: ['no', 'yes', 'local'], immutable: true },
-  {
-    // Accepted so configs and clients that read it work; persistence itself is not implemented yet,
-    // so turning it on is refused rather than silently ignored.
-    name: 'appendonly',
-    type: 'string',
-    default: 'no',
-    parse: (v) => {
-      const t = v.toLowerCase();
-      if (t === 'no') return 'no';
-      if (t === 'yes') throw new Error('Tidings does not implement persistence (AOF) yet');
-      throw new Error("argument must be 'yes' or 'no'");
-    },
-  },
+  // Persistence (src/persistence/). `save` is Redis's default only for the command line (cli.ts);
+  // embedded servers and tests start with no save points unless given.
+  { name: 'appendonly', type: 'bool', default: false },
   { name: 'appendfsync', type: 'enum', default: 'everysec', values: ['always', 'everysec', 'no'] },
+  { name: 'appenddirname', type: 'string', default: 'appendonlydir', immutable: true },
+  { name: 'appendfilename', type: 'string', default: 'appendonly.aof', immutable: true },
+  { name: 'aof-use-rdb-preamble', type: 'bool', default: true },
+  { name: 'aof-load-truncated', type: 'bool', default: true },
+  { name: 'aof-timestamp-enabled', type: 'bool', default: false },
+  { name: 'aof-rewrite-incremental-fsync', type: 'bool', default: true },
+  { name: 'no-appendfsync-on-rewrite', type: 'bool', default: false },
+  { name: 'auto-aof-rewrite-percentage', type: 'int', default: 100, min: 0, max: INT_MAX },
+  { name: 'auto-aof-rewrite-min-size', type: 'memory', default: 64 * 1024 * 1024 },
   { name: 'save', type: 'string', default: '' },
-  { name: 'dir', type: 'string', default: '.' },
+  { name: 'dir', type: 'string', default: './' },
   { name: 'dbfilename', type: 'string', default: 'dump.rdb' },
+  { name: 'rdbcompression', type: 'bool', default: true },
+  { name: 'rdbchecksum', type: 'bool', default: true },
+  { name: 'rdb-save-incremental-fsync', type: 'bool', default: true },
+  { name: 'rdb-del-sync-files', type: 'bool', default: false },
+  { name: 'stop-writes-on-bgsave-error', type: 'bool', default: true },
+  { name: 'rdb-key-save-delay', type: 'int', default: 0, min: -2147483648, max: INT_MAX },
+  { name: 'key-load-delay', type: 'int', default: 0, min: -2147483648, max: INT_MAX },
+  { name: 'loading-process-events-interval-bytes', type: 'int', default: 2 * 1024 * 1024, min: 1024, max: INT_MAX },
   { name: 'lazyfree-lazy-user-flush', type: 'bool', default: false },
   { name: 'replica-read-only', aliases: ['slave-read-only'], type: 'bool', default: true },
 ];
