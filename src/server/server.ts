@@ -67,6 +67,11 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   host = '127.0.0.1';
   port = 0;
   activeExpireEnabled = true;
+  /**
+   * Key modifications since start (Redis's server.dirty): save points compare it with its value at
+   * the last save, and the effects stream uses its change across a command to know that it wrote.
+   */
+  dirty = 0;
 
   constructor(options: ServerOptions = {}) {
     this.config = new Config(options.config ?? {});
@@ -409,6 +414,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   // ---------------------------------------------------------------- store hooks
 
   keyModified(db: Database, key: string): void {
+    this.dirty++;
     if (this.watchers.size === 0) return;
     const set = this.watchers.get(`${db.index}\u0000${key}`);
     if (set !== undefined) for (const client of set) client.watchDirty = true;
