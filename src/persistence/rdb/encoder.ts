@@ -240,7 +240,7 @@ export class RdbEncoder {
     }
     // Redis saves a skip list from the tail so that loading inserts at the head.
     this.len(z.size);
-    z.walk(0, true, (member, score) => {
+    z.walk(z.size - 1, true, (member, score) => {
       this.latin1(member);
       this.binaryDouble(score);
       return true;

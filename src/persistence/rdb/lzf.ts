@@ -56,8 +56,22 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | undefin
       }
       out[op - lit - 1] = lit - 1;
       op -= lit === 0 ? 1 : 0;
-      do len++;
-      while (len < maxlen && input[ref + len] === input[ip + len]);
+      // liblzf's unrolled loop makes 16 comparisons before it looks at maxlen, so a match can run
+      // past maxlen to the end of the input; the output depends on it.
+      let mismatch = false;
+      if (maxlen > 16) {
+        for (let k = 0; k < 16; k++) {
+          len++;
+          if (input[ref + len] !== input[ip + len]) {
+            mismatch = true;
+            break;
+          }
+        }
+      }
+      if (!mismatch) {
+        do len++;
+        while (len < maxlen && input[ref + len] === input[ip + len]);
+      }
       len -= 2;
       ip++;
       if (len < 7) {
