@@ -3,9 +3,9 @@
 // other's payload; the restored keys must read the same on both).
 import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDiffServers, render, type DiffPair, type DiffServers } from './harness.js';
+import { startDiffServers, type DiffPair, type DiffServers } from './harness.js';
 import type { RespValue } from '../helpers/resp.js';
-import { contentCommands, datasetCommands, DETERMINISTIC } from '../persistence/rdb-dataset.js';
+import { contentCommands, datasetCommands, DETERMINISTIC, withoutRadixTree } from '../persistence/rdb-dataset.js';
 
 let servers: DiffServers | undefined;
 before(async (t) => {
@@ -14,19 +14,6 @@ before(async (t) => {
 after(async () => {
   await servers?.close();
 });
-
-/** XINFO STREAM FULL without the radix tree sizes (an implementation detail of the node layout). */
-export function withoutRadixTree(v: RespValue): unknown {
-  const r = render(v) as { array?: unknown[] };
-  if (!Array.isArray(r.array)) return r;
-  const out: unknown[] = [];
-  for (let i = 0; i < r.array.length; i += 2) {
-    const name = r.array[i];
-    if (name === '$radix-tree-keys' || name === '$radix-tree-nodes') continue;
-    out.push(name, r.array[i + 1]);
-  }
-  return out;
-}
 
 async function withPair(t: TestContext, run: (pair: DiffPair) => Promise<void>): Promise<void> {
   if (servers === undefined) {
