@@ -5,6 +5,9 @@ import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDiffServers, type DiffPair, type DiffServers } from './harness.js';
 import type { RespValue } from '../helpers/resp.js';
+import { Crc64, RdbType } from '../../src/persistence/rdb/index.js';
+import { RdbEncoder } from '../../src/persistence/rdb/encoder.js';
+import { ListpackBuilder } from '../../src/persistence/rdb/listpack.js';
 import { contentCommands, datasetCommands, DETERMINISTIC, withoutRadixTree } from '../persistence/rdb-dataset.js';
 
 let servers: DiffServers | undefined;
@@ -92,5 +95,236 @@ test('RESTORE errors match redis-server', async (t) => {
       ['GET', 'n'],
       ['DUMP', 'k', 'extra'],
     ]);
+  });
+});
+
+// ------------------------------------------------------------------ encodings older Redis wrote
+
+class PayloadBuilder extends RdbEncoder {
+  constructor() {
+    super(false);
+  }
+  /** Footer with RDB version 9 (Redis 5.0–6.2) and the CRC. */
+  payload(): Buffer {
+    this.u8(9);
+    this.u8(0);
+    const body = Buffer.from(this.buf.subarray(0, this.pos));
+    return Buffer.concat([body, new Crc64().update(body).digest()]);
+  }
+}
+
+type ZlItem = string | number;
+
+/** A ziplist with every integer encoding and both short string encodings. */
+function ziplist(items: ZlItem[]): Buffer {
+  const entries: Buffer[] = [];
+  let prev = 0;
+  for (const item of items) {
+    const prevlen = prev < 254 ? Buffer.from([prev]) : Buffer.concat([Buffer.from([254]), u32le(prev)]);
+    let enc: Buffer;
+    if (typeof item === 'number') {
+      if (item >= 0 && item <= 12) enc = Buffer.from([0xf1 + item]);
+      else if (item >= -128 && item <= 127) enc = Buffer.from([0xfe, item & 0xff]);
+      else if (item >= -32768 && item <= 32767) enc = Buffer.from([0xc0, item & 0xff, (item >> 8) & 0xff]);
+      else if (item >= -8388608 && item <= 8388607) enc = Buffer.from([0xf0, item & 0xff, (item >> 8) & 0xff, (item >> 16) & 0xff]);
+      else if (item >= -2147483648 && item <= 2147483647) {
+        enc = Buffer.alloc(5);
+        enc[0] = 0xd0;
+        enc.writeInt32LE(item, 1);
+      } else {
+        enc = Buffer.alloc(9);
+        enc[0] = 0xe0;
+        enc.writeBigInt64LE(BigInt(item), 1);
+      }
+    } else {
+      const data = Buffer.from(item, 'latin1');
+      enc = data.length < 64 ? Buffer.concat([Buffer.from([data.length]), data]) : Buffer.concat([Buffer.from([0x40 | (data.length >> 8), data.length & 0xff]), data]);
+    }
+    const entry = Buffer.concat([prevlen, enc]);
+    entries.push(entry);
+    prev = entry.length;
+  }
+  const body = Buffer.concat(entries);
+  const head = Buffer.alloc(10);
+  head.writeUInt32LE(10 + body.length + 1, 0);
+  head.writeUInt32LE(entries.length === 0 ? 10 : 10 + body.length - entries[entries.length - 1]!.length, 4);
+  head.writeUInt16LE(entries.length, 8);
+  return Buffer.concat([head, body, Buffer.from([0xff])]);
+}
+
+function u32le(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n);
+  return b;
+}
+
+function zipmap(pairs: Array<[string, string]>): Buffer {
+  const parts: Buffer[] = [Buffer.from([pairs.length])];
+  for (const [k, v] of pairs) {
+    parts.push(Buffer.from([k.length]), Buffer.from(k), Buffer.from([v.length, 2]), Buffer.from(v), Buffer.from([0, 0]));
+  }
+  parts.push(Buffer.from([0xff]));
+  return Buffer.concat(parts);
+}
+
+function legacyPayloads(): Array<{ key: string; type: string; payload: Buffer }> {
+  const out: Array<{ key: string; type: string; payload: Buffer }> = [];
+  const add = (key: string, type: string, build: (b: PayloadBuilder) => void) => {
+    const b = new PayloadBuilder();
+    build(b);
+    out.push({ key, type, payload: b.payload() });
+  };
+  const items: ZlItem[] = ['a', 0, 12, 13, -1, 300, -40000, 8000000, 2000000000, 2 ** 40, 'x'.repeat(100), ''];
+  add('old:list', 'list', (b) => {
+    b.u8(RdbType.LIST);
+    b.len(3);
+    for (const s of ['one', '2', 'three']) b.string(Buffer.from(s));
+  });
+  add('old:ziplist', 'list', (b) => {
+    b.u8(RdbType.LIST_ZIPLIST);
+    b.string(ziplist(items));
+  });
+  add('old:quicklist', 'list', (b) => {
+    b.u8(RdbType.LIST_QUICKLIST);
+    b.len(3);
+    b.string(ziplist(items.slice(0, 5)));
+    b.string(ziplist([]));
+    b.string(ziplist(items.slice(5)));
+  });
+  add('old:zset', 'zset', (b) => {
+    b.u8(RdbType.ZSET);
+    b.len(4);
+    for (const [m, s] of [['a', '1.5'], ['b', '-3'], ['c', '1e3']] as const) {
+      b.string(Buffer.from(m));
+      b.u8(s.length);
+      b.raw(Buffer.from(s));
+    }
+    b.string(Buffer.from('inf'));
+    b.u8(254);
+  });
+  add('old:zset-ziplist', 'zset', (b) => {
+    b.u8(RdbType.ZSET_ZIPLIST);
+    b.string(ziplist(['m3', -300, 'm1', 1, 'm2', '2.5', 'm4', 'inf']));
+  });
+  add('old:hash-ziplist', 'hash', (b) => {
+    b.u8(RdbType.HASH_ZIPLIST);
+    b.string(ziplist(['f1', 'v1', 'f2', 7, 'f3', 'x'.repeat(100)]));
+  });
+  add('old:zipmap', 'hash', (b) => {
+    b.u8(RdbType.HASH_ZIPMAP);
+    b.string(zipmap([['name', 'tidings'], ['kind', 'broker']]));
+  });
+  add('old:set', 'set', (b) => {
+    b.u8(RdbType.SET);
+    b.len(3);
+    for (const s of ['x', 'y', '5']) b.string(Buffer.from(s));
+  });
+  add('old:stream', 'stream', (b) => {
+    // STREAM_LISTPACKS (Redis 5.0-6.2): no first ID, max deleted ID, entries-added or entries-read.
+    b.u8(RdbType.STREAM_LISTPACKS);
+    b.len(1);
+    const key = Buffer.alloc(16);
+    key.writeUInt32BE(100, 4);
+    b.string(key);
+    const lp = new ListpackBuilder();
+    for (const v of [3, 1, 1]) lp.appendInt(v); // count, deleted, master fields
+    lp.append(Buffer.from('f'));
+    lp.appendInt(0);
+    const entry = (flags: number, msDiff: number, seq: number, fields: string[]) => {
+      lp.appendInt(flags);
+      lp.appendInt(msDiff);
+      lp.appendInt(seq);
+      if (flags & 2) {
+        lp.append(Buffer.from(fields[0]!));
+        lp.appendInt(4);
+      } else {
+        lp.appendInt(fields.length / 2);
+        for (const f of fields) lp.append(Buffer.from(f));
+        lp.appendInt(fields.length + 4);
+      }
+    };
+    entry(2, 0, 0, ['a']);
+    entry(3, 0, 1, ['gone']);
+    entry(0, 1, 0, ['g', 'b', 'h', 'c']);
+    entry(2, 5, 2, ['d']);
+    b.string(lp.finish());
+    b.len(3);
+    b.len(105);
+    b.len(2);
+    b.len(1);
+    b.string(Buffer.from('grp'));
+    b.len(101);
+    b.len(0);
+    b.len(1);
+    const id = Buffer.alloc(16);
+    id.writeUInt32BE(100, 4);
+    b.raw(id);
+    b.millis(1700000000000);
+    b.len(3);
+    b.len(1);
+    b.string(Buffer.from('c1'));
+    b.millis(1700000000001);
+    b.len(1);
+    b.raw(id);
+  });
+  // Encodings whose load-time conversion rules differ: Redis keeps a loaded hash listpack with a
+  // long value as a listpack, converts by count, and judges SET/HASH/ZSET_2 by content.
+  const lp = (values: string[]) => {
+    const l = new ListpackBuilder();
+    for (const v of values) l.append(Buffer.from(v));
+    return l.finish();
+  };
+  add('conv:hash-lp-long', 'hash', (b) => {
+    b.u8(RdbType.HASH_LISTPACK);
+    b.string(lp(['f', 'x'.repeat(100)]));
+  });
+  add('conv:hash-lp-many', 'hash', (b) => {
+    b.u8(RdbType.HASH_LISTPACK);
+    b.string(lp(Array.from({ length: 1100 }, (_, i) => String(i))));
+  });
+  add('conv:hash-long', 'hash', (b) => {
+    b.u8(RdbType.HASH);
+    b.len(2);
+    for (const s of ['f', 'x'.repeat(100), 'g', 'y']) b.string(Buffer.from(s));
+  });
+  add('conv:zset-lp-long', 'zset', (b) => {
+    b.u8(RdbType.ZSET_LISTPACK);
+    b.string(lp(['m'.repeat(100), '1']));
+  });
+  add('conv:zset2-small', 'zset', (b) => {
+    b.u8(RdbType.ZSET_2);
+    b.len(2);
+    b.string(Buffer.from('g'));
+    b.binaryDouble(2);
+    b.string(Buffer.from('m'));
+    b.binaryDouble(-0);
+  });
+  add('conv:set-ints', 'set', (b) => {
+    b.u8(RdbType.SET);
+    b.len(3);
+    for (const s of ['3', '1', '2']) b.string(Buffer.from(s));
+  });
+  add('conv:intset-many', 'set', (b) => {
+    b.u8(RdbType.SET_INTSET);
+    const n = 600;
+    const is = Buffer.alloc(8 + 2 * n);
+    is.writeUInt32LE(2, 0);
+    is.writeUInt32LE(n, 4);
+    for (let i = 0; i < n; i++) is.writeInt16LE(i - 300, 8 + 2 * i);
+    b.string(is);
+  });
+  return out;
+}
+
+test('older encodings (LIST, ziplists, quicklist v1, zipmap, ZSET v1, STREAM_LISTPACKS) restore alike', async (t) => {
+  await withPair(t, async (pair) => {
+    for (const { key, type, payload } of legacyPayloads()) {
+      await pair.check(['RESTORE', key, '0', payload]);
+      assert.equal(await pair.tidings.call('TYPE', key), type, key);
+      await compareContents(pair, key, type);
+      // And what each writes now for it is the same again (Redis keeps a v1 quicklist's node
+      // boundaries, which a Tidings list does not record).
+      if (type !== 'hash' && type !== 'set' && type !== 'stream' && key !== 'old:quicklist') await pair.check(['DUMP', key]);
+    }
   });
 });

@@ -7,6 +7,7 @@ import type { ValueOf, ValueType } from '../../store/database.js';
 import { List } from '../../types/list.js';
 import { SortedSet } from '../../types/zset.js';
 import { Consumer, Stream, StreamId, type ConsumerGroup, type PendingEntry } from '../../types/stream.js';
+import { setLoadedEncoding } from '../../commands/hashes.js';
 import { crc64 } from './crc64.js';
 import { lzfDecompress } from './lzf.js';
 import { lpValueBytes, readListpack, type LpValue } from './listpack.js';
@@ -328,7 +329,9 @@ export class RdbReader {
           if (hash.has(field)) this.fail('Hash listpack integrity check failed: duplicate field');
           hash.set(field, ownBytes(items[i + 1]!));
         }
-        return hash.size === 0 ? undefined : { type: 'hash', value: hash };
+        if (hash.size === 0) return undefined;
+        setLoadedEncoding(hash, hash.size > this.config.number('hash-max-listpack-entries') ? 'hashtable' : 'listpack');
+        return { type: 'hash', value: hash };
       }
       case RdbType.STREAM_LISTPACKS:
       case RdbType.STREAM_LISTPACKS_2:
