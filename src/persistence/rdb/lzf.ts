@@ -12,9 +12,12 @@ const MAX_LIT = 1 << 5;
 const MAX_OFF = 1 << 13;
 const MAX_REF = (1 << 8) + (1 << 3);
 
-// Positions are stored +1 so that 0 means "empty slot" (liblzf's "ref > in_data" test also rejects
-// a match at position 0, which this preserves).
+// The hash table of last positions. A slot counts only when its stamp is the current call's
+// generation, so each call starts with an empty table without clearing 64K slots (which would
+// dominate the cost of compressing the many short strings of an RDB file).
 const table = new Int32Array(HSIZE);
+const stamps = new Uint32Array(HSIZE);
+let generation = 0;
 
 // liblzf keeps the rolling hash in an unsigned int without masking it to three bytes.
 const idx = (h: number): number => ((h >>> (3 * 8 - HLOG)) - Math.imul(h, 5)) & (HSIZE - 1);
@@ -26,7 +29,11 @@ const idx = (h: number): number => ((h >>> (3 * 8 - HLOG)) - Math.imul(h, 5)) & 
 export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | undefined {
   const inLen = input.length;
   if (inLen === 0 || maxOut <= 0) return undefined;
-  table.fill(0);
+  generation = (generation + 1) >>> 0;
+  if (generation === 0) {
+    stamps.fill(0);
+    generation = 1;
+  }
   const out = Buffer.allocUnsafe(maxOut + 3);
   const outEnd = maxOut;
   let ip = 0;
@@ -37,8 +44,10 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | undefin
   while (ip < inLen - 2) {
     hval = ((hval << 8) | input[ip + 2]!) >>> 0;
     const slot = idx(hval);
-    const ref = table[slot]! - 1;
-    table[slot] = ip + 1;
+    // liblzf's "ref > in_data" test: a match at position 0 is never used.
+    const ref = stamps[slot] === generation ? table[slot]! : -1;
+    table[slot] = ip;
+    stamps[slot] = generation;
     let off: number;
     if (
       ref > 0 &&
@@ -88,10 +97,14 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | undefin
       ip -= 2;
       hval = (input[ip]! << 8) | input[ip + 1]!;
       hval = ((hval << 8) | input[ip + 2]!) >>> 0;
-      table[idx(hval)] = ip + 1;
+      let h = idx(hval);
+      table[h] = ip;
+      stamps[h] = generation;
       ip++;
       hval = ((hval << 8) | input[ip + 2]!) >>> 0;
-      table[idx(hval)] = ip + 1;
+      h = idx(hval);
+      table[h] = ip;
+      stamps[h] = generation;
       ip++;
     } else {
       if (op >= outEnd) return undefined;

@@ -497,6 +497,16 @@ function ownBytes(v: LpValue): Buffer {
 /** Read a whole RDB file, calling `handler` for AUX fields, function libraries and keys. */
 export function readRdb(buf: Buffer, handler: RdbHandler, config: Config, options: { checksum?: boolean } = {}): void {
   const r = new RdbReader(buf, config);
+  try {
+    readRecords(r, buf, handler, options);
+  } catch (e) {
+    // Only a decoder bug lands here; report it as bad input at the offset reached.
+    if (e instanceof RdbError || !(e instanceof RangeError || e instanceof TypeError)) throw e;
+    throw new RdbError(`Unexpected error reading RDB file: ${e.message}`, r.pos);
+  }
+}
+
+function readRecords(r: RdbReader, buf: Buffer, handler: RdbHandler, options: { checksum?: boolean }): void {
   if (buf.length < 9 || buf.toString('latin1', 0, 5) !== 'REDIS') r.fail('Wrong signature trying to load DB from file');
   const versionText = buf.toString('latin1', 5, 9);
   const version = /^[0-9]{4}$/.test(versionText) ? Number(versionText) : -1;
