@@ -27,14 +27,24 @@ const idx = (h: number): number => ((h >>> (3 * 8 - HLOG)) - Math.imul(h, 5)) & 
  * (Redis then stores the string uncompressed) or when the input is empty.
  */
 export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | undefined {
+  if (maxOut <= 0) return undefined;
+  const out = Buffer.allocUnsafe(maxOut + 3);
+  const n = lzfCompressInto(input, maxOut, out);
+  return n === 0 ? undefined : Buffer.from(out.subarray(0, n));
+}
+
+/**
+ * Compress into `out` (at least maxOut + 3 bytes long): returns the compressed length, or 0 when
+ * it would exceed maxOut or the input is empty. Writing a snapshot reuses one scratch buffer.
+ */
+export function lzfCompressInto(input: Uint8Array, maxOut: number, out: Buffer): number {
   const inLen = input.length;
-  if (inLen === 0 || maxOut <= 0) return undefined;
+  if (inLen === 0 || maxOut <= 0) return 0;
   generation = (generation + 1) >>> 0;
   if (generation === 0) {
     stamps.fill(0);
     generation = 1;
   }
-  const out = Buffer.allocUnsafe(maxOut + 3);
   const outEnd = maxOut;
   let ip = 0;
   let op = 1; // room for the first literal run's control byte
@@ -61,7 +71,7 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | undefin
       let maxlen = inLen - ip - len;
       if (maxlen > MAX_REF) maxlen = MAX_REF;
       if (op + 3 + 1 >= outEnd) {
-        if (op - (lit === 0 ? 1 : 0) + 3 + 1 >= outEnd) return undefined;
+        if (op - (lit === 0 ? 1 : 0) + 3 + 1 >= outEnd) return 0;
       }
       out[op - lit - 1] = lit - 1;
       op -= lit === 0 ? 1 : 0;
@@ -107,7 +117,7 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | undefin
       stamps[h] = generation;
       ip++;
     } else {
-      if (op >= outEnd) return undefined;
+      if (op >= outEnd) return 0;
       lit++;
       out[op++] = input[ip++]!;
       if (lit === MAX_LIT) {
@@ -117,7 +127,7 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | undefin
       }
     }
   }
-  if (op + 3 > outEnd) return undefined;
+  if (op + 3 > outEnd) return 0;
   while (ip < inLen) {
     lit++;
     out[op++] = input[ip++]!;
@@ -129,7 +139,7 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | undefin
   }
   out[op - lit - 1] = lit - 1;
   op -= lit === 0 ? 1 : 0;
-  return out.subarray(0, op);
+  return op;
 }
 
 /** Decompress into exactly `outLen` bytes; returns undefined for malformed input. */

@@ -161,6 +161,21 @@ export class RdbReader {
   }
 
   latin1(): string {
+    // Plain lengths below 16384 (nearly every key and member): no intermediate Buffer.
+    const b = this.buf;
+    const p = this.pos;
+    if (p + 2 <= b.length) {
+      const first = b[p]!;
+      const kind = first >> 6;
+      if (kind < 2) {
+        const head = kind === 0 ? 1 : 2;
+        const len = kind === 0 ? first & 0x3f : ((first & 0x3f) << 8) | b[p + 1]!;
+        if (p + head + len <= b.length) {
+          this.pos = p + head + len;
+          return b.toString('latin1', p + head, p + head + len);
+        }
+      }
+    }
     return this.string().toString('latin1');
   }
 
