@@ -36,6 +36,12 @@ const bulk = (v: RespValue): Buffer => {
   return (v as { value: Buffer }).value;
 };
 
+function sign(body: Buffer, version = 10): Buffer {
+  const out = Buffer.concat([body, Buffer.from([version, 0]), Buffer.alloc(8)]);
+  new Crc64().update(out, 0, out.length - 8).digest().copy(out, out.length - 8);
+  return out;
+}
+
 async function compareContents(pair: DiffPair, key: string, type: string): Promise<void> {
   for (const check of contentCommands(key, type)) {
     const isFull = check.args[0] === 'XINFO' && check.args[1] === 'STREAM';
@@ -94,6 +100,15 @@ test('RESTORE errors match redis-server', async (t) => {
       ['RESTORE', 'n', '0', payload, 'IDLETIME', '10', 'REPLACE', 'ABSTTL'],
       ['GET', 'n'],
       ['DUMP', 'k', 'extra'],
+      // Trailing bytes after the value are ignored; an older RDB version is accepted; a zero CRC is
+      // checked like any other; a stream cut short is rejected.
+      ['RESTORE', 'trail', '0', sign(Buffer.from('\x00\x03barxyz', 'latin1'))],
+      ['GET', 'trail'],
+      ['RESTORE', 'v1', '0', sign(Buffer.from('\x00\x03bar', 'latin1'), 1)],
+      ['GET', 'v1'],
+      ['RESTORE', 'zerocrc', '0', Buffer.concat([Buffer.from('\x00\x03bar\x0a\x00', 'latin1'), Buffer.alloc(8)])],
+      ['RESTORE', 'shortstream', '0', sign(Buffer.alloc(10, 0).fill(0x13, 0, 1))],
+      ['RESTORE', 'opcode', '0', sign(Buffer.from([0xfc, 0, 0]))],
     ]);
   });
 });

@@ -36,7 +36,7 @@ class PayloadEncoder extends RdbEncoder {
   }
 }
 
-/** True when the footer's version is one we read and its CRC matches (a zero CRC is not checked). */
+/** True when the footer's version is one we read and its CRC matches (RESTORE checks even a zero CRC). */
 export function verifyDumpPayload(payload: Buffer, checksum = true): boolean {
   if (payload.length < 10) return false;
   const footer = payload.length - 10;
