@@ -205,3 +205,100 @@ test('readRdb rejects a bad signature, a future version, truncation and module d
     await tidings.close();
   }
 });
+
+test('readRdb reports EXPIRETIME in seconds, IDLE, FREQ and AUX fields; RESIZEDB is skipped', async () => {
+  const tidings = await startTidings();
+  try {
+    const config = tidings.server!.config;
+    const w = new RdbWriter({ compress: false, checksum: true });
+    w.header([
+      ['redis-ver', '7.0.15'],
+      ['redis-bits', 64],
+    ]);
+    w.selectDb(2, 3, 1);
+    const value = { type: 'string', value: Buffer.from('v'), lru: 0, seq: 0 } as Entry;
+    // Old-style expiry: seconds, 4 bytes little-endian.
+    w.u8(253);
+    const secs = Buffer.alloc(4);
+    secs.writeInt32LE(2000000000);
+    w.raw(secs);
+    w.key('expiring', value, undefined, config);
+    w.u8(248);
+    w.len(3600);
+    w.key('idle', value, undefined, config);
+    w.u8(249);
+    w.u8(42);
+    w.key('freq', value, undefined, config);
+    w.end();
+    const seen: Array<[number, string, number | undefined, number | undefined, number | undefined]> = [];
+    const aux: Array<[string, string]> = [];
+    readRdb(
+      w.take(),
+      {
+        aux: (name, v) => aux.push([name, v.toString()]),
+        key: (db, key, _type, _value, expireAt, idleMs, freq) => seen.push([db, key, expireAt, idleMs, freq]),
+      },
+      config,
+    );
+    assert.deepEqual(aux, [
+      ['redis-ver', '7.0.15'],
+      ['redis-bits', '64'],
+    ]);
+    assert.deepEqual(seen, [
+      [2, 'expiring', 2000000000000, undefined, undefined],
+      [2, 'idle', undefined, 3600000, undefined],
+      [2, 'freq', undefined, undefined, 42],
+    ]);
+  } finally {
+    await tidings.close();
+  }
+});
+
+test('under an LRU policy the writer records idle times, which redis-server loads', async (t: TestContext) => {
+  if (!requireRedisServer(t)) return;
+  const tidings = await startTidings();
+  const sub = fs.mkdtempSync(path.join(dir, 'lru-'));
+  let redis: TestServer | undefined;
+  try {
+    const c = await tidings.connect();
+    await c.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru');
+    await c.call('SET', 'old', 'v');
+    await c.call('SET', 'new', 'v');
+    c.close();
+    tidings.server!.dbs[0]!.peek('old')!.lru = Date.now() - 5000 * 1000;
+    writeRdbOf(tidings.server!, path.join(sub, 'dump.rdb'), { compress: true, checksum: true });
+    const idle: Array<number | undefined> = [];
+    readRdb(fs.readFileSync(path.join(sub, 'dump.rdb')), { key: (_db, _key, _type, _value, _exp, idleMs) => idle.push(idleMs) }, tidings.server!.config);
+    assert.ok(idle.every((v) => v !== undefined), 'every key carries IDLE');
+    redis = await startRedis(['--dir', sub, '--dbfilename', 'dump.rdb', '--maxmemory-policy', 'allkeys-lru']);
+    const rc = await redis.connect();
+    const oldIdle = (await rc.call('OBJECT', 'IDLETIME', 'old')) as number;
+    const newIdle = (await rc.call('OBJECT', 'IDLETIME', 'new')) as number;
+    rc.close();
+    assert.ok(oldIdle >= 5000 && oldIdle < 5100, `old idle ${oldIdle}`);
+    assert.ok(newIdle < 100, `new idle ${newIdle}`);
+  } finally {
+    await redis?.close();
+    await tidings.close();
+  }
+});
+
+test('files redis-server saves under an LFU policy carry FREQ, which readRdb passes on', async (t: TestContext) => {
+  if (!requireRedisServer(t)) return;
+  const sub = fs.mkdtempSync(path.join(dir, 'lfu-'));
+  const redis = await startRedis(['--dir', sub, '--dbfilename', 'lfu.rdb', '--maxmemory-policy', 'allkeys-lfu']);
+  const tidings = await startTidings();
+  try {
+    const rc = await redis.connect();
+    await rc.call('SET', 'k', 'v');
+    assert.equal(await rc.call('SAVE'), 'OK');
+    rc.close();
+    const freqs: Array<number | undefined> = [];
+    readRdb(fs.readFileSync(path.join(sub, 'lfu.rdb')), { key: (_db, _key, _type, _value, _exp, _idle, freq) => freqs.push(freq) }, tidings.server!.config);
+    assert.equal(freqs.length, 1);
+    assert.equal(typeof freqs[0], 'number');
+  } finally {
+    await redis.close();
+    await tidings.close();
+  }
+});
