@@ -52,6 +52,8 @@ export function datasetCommands(): Arg[][] {
   det('x:plain', ['XADD', 'x:plain', '1-1', 'f', 'v', 'g', '1'], ['XADD', 'x:plain', '1-2', 'f', 'w', 'g', '2'], ['XADD', 'x:plain', '2-0', 'other', 'x']);
   // Redis keeps XDEL tombstones inside its nodes; we write only live entries, so no byte match.
   cmds.push(...range(10).map((i): Arg[] => ['XADD', 'x:deleted', `5-${i}`, 'k', String(i)]), ['XDEL', 'x:deleted', '5-3', '5-4']);
+  // A group whose entries-read is unknown (past a tombstone): saved as a 64-bit length of -1.
+  cmds.push(['XGROUP', 'CREATE', 'x:deleted', 'mid', '5-5']);
   det('x:many', ...range(350).map((i): Arg[] => ['XADD', 'x:many', `${1000 + i}-0`, 'field', `value-${i}`, 'n', String(i)]));
   det('x:empty', ['XGROUP', 'CREATE', 'x:empty', 'g', '$', 'MKSTREAM']);
   cmds.push(
