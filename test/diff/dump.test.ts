@@ -57,6 +57,24 @@ test('DUMP payloads are byte-identical to redis-server where Redis is determinis
   });
 });
 
+test('list node boundaries follow list-max-listpack-size (counts and byte sizes) as in Redis', async (t) => {
+  await withPair(t, async (pair) => {
+    const items = Array.from({ length: 300 }, (_, i) => (i % 4 === 0 ? String(i) : `element-${i}-${'q'.repeat(i % 50)}`));
+    try {
+      for (const fill of ['5', '1', '128', '-1', '-3', '-5']) {
+        await pair.check(['CONFIG', 'SET', 'list-max-listpack-size', fill]);
+        await pair.check(['DEL', 'l', 'big']);
+        await pair.check(['RPUSH', 'l', ...items]);
+        await pair.check(['DUMP', 'l']);
+        await pair.check(['RPUSH', 'big', 'x'.repeat(9000), 'y', 'z'.repeat(5000)]);
+        await pair.check(['DUMP', 'big']);
+      }
+    } finally {
+      await pair.check(['CONFIG', 'SET', 'list-max-listpack-size', '-2']);
+    }
+  });
+});
+
 test("each server RESTOREs the other's payloads: every type and encoding reads the same", async (t) => {
   await withPair(t, async (pair) => {
     await pair.checkAll(datasetCommands());

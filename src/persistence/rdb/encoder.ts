@@ -393,9 +393,8 @@ const SIZE_SAFETY_LIMIT = 8192;
 
 /** Redis 7.0's _quicklistNodeAllowInsert: may an element of `sz` bytes join this node? */
 function quicklistAllowsInsert(lp: ListpackBuilder, fill: number, sz: number): boolean {
-  let overhead = sz < 254 ? 1 : 5;
-  overhead += sz < 64 ? 1 : sz < 16384 ? 2 : 5;
-  const newSz = lp.bytes + sz + overhead;
+  // Redis overestimates an entry's header and back-length as 8 bytes.
+  const newSz = lp.bytes + sz + 8;
   if (fill < 0) {
     const limit = OPTIMIZATION_LEVEL[-fill - 1];
     if (limit !== undefined && newSz <= limit) return true;
