@@ -75,6 +75,26 @@ test('list node boundaries follow list-max-listpack-size (counts and byte sizes)
   });
 });
 
+test('stream node boundaries follow stream-node-max-bytes and -entries as in Redis', async (t) => {
+  await withPair(t, async (pair) => {
+    try {
+      for (const [bytes, entries] of [['200', '100'], ['4096', '7'], ['0', '0'], ['1000', '0']]) {
+        await pair.check(['CONFIG', 'SET', 'stream-node-max-bytes', bytes!]);
+        await pair.check(['CONFIG', 'SET', 'stream-node-max-entries', entries!]);
+        await pair.check(['DEL', 'x']);
+        for (let i = 0; i < 60; i++) {
+          const fields = i % 3 === 0 ? ['a', String(i), 'b', 'v'.repeat(i)] : i % 3 === 1 ? ['a', String(i * 1000), 'b', 'w'] : ['other', 'x'.repeat(i % 7)];
+          await pair.check(['XADD', 'x', `${100 + Math.floor(i / 4)}-${i % 4}`, ...fields]);
+        }
+        await pair.check(['DUMP', 'x']);
+      }
+    } finally {
+      await pair.check(['CONFIG', 'SET', 'stream-node-max-bytes', '4096']);
+      await pair.check(['CONFIG', 'SET', 'stream-node-max-entries', '100']);
+    }
+  });
+});
+
 test("each server RESTOREs the other's payloads: every type and encoding reads the same", async (t) => {
   await withPair(t, async (pair) => {
     await pair.checkAll(datasetCommands());
