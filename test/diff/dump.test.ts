@@ -134,6 +134,8 @@ test('RESTORE errors match redis-server', async (t) => {
       ['RESTORE', 'n', '0', payload, 'REPLACE', 'ABSTTL', 'nope'],
       ['RESTORE', 'n', '0'],
       ['RESTORE', 'n', '1', payload, 'ABSTTL'],
+      ['RESTORE', 'n', '9223372036854775807', payload],
+      ['RESTORE', 'n', '9223372036854000000', payload],
       ['EXISTS', 'n'],
       ['RESTORE', 'n', '0', payload, 'IDLETIME', '10', 'REPLACE', 'ABSTTL'],
       ['GET', 'n'],
