@@ -6,6 +6,7 @@ import { tryParseInteger } from '../protocol/numbers.js';
 import { BLOCKED, MapReply, NO_REPLY, OK, ReplyError, SetReply, Status, type HandlerResult, type Reply } from '../protocol/reply.js';
 import { ScriptEngine, scriptShebangFlags, type LuaFunction, type ScriptHost } from '../scripting/engine.js';
 import { resolveCommand, runResolved } from '../server/dispatch.js';
+import { PersistenceErrors } from '../persistence/rdbfile.js';
 import type { Server, LogLevel } from '../server/server.js';
 import type { Client } from '../net/client.js';
 import { globMatch } from '../pubsub/glob.js';
@@ -266,6 +267,8 @@ function resolveForScript(server: Server, state: Scripting, argv: Buffer[], read
   }
   if (entry.noScript) return new ReplyError('ERR This Redis command is not allowed from script');
   if (readOnly && entry.write) return new ReplyError('ERR Write commands are not allowed from read-only scripts.');
+  // -MISCONF after a failed save applies to a script's writes too (src/persistence/rdbfile.ts).
+  if (entry.write && server.gated && server.rdb.refusingWrites) return PersistenceErrors.misconf();
   return entry;
 }
 
@@ -331,6 +334,8 @@ function evalGeneric(ctx: CommandContext, argv: Buffer[], bySha: boolean, readOn
     const flags = state.scriptFlags.get(sha);
     noWrites = readOnly || (flags !== undefined && flags.includes('no-writes'));
   }
+  // A script with a shebang declares whether it writes, so it is refused up front (as FCALL below).
+  if (!noWrites && ctx.server.gated && ctx.server.rdb.refusingWrites && state.scriptFlags.has(sha)) throw PersistenceErrors.misconf();
   const keys = argv.slice(3, 3 + numkeys);
   const args = argv.slice(3 + numkeys);
   return state.engine.runLowerCase(sha, keys, args, scriptHost(ctx, state, noWrites), {
@@ -346,6 +351,7 @@ function fcallGeneric(ctx: CommandContext, argv: Buffer[], readOnly: boolean): R
   const numkeys = parseNumkeys(argv, 2);
   const noWrites = entry.fn.flags.includes('no-writes');
   if (readOnly && !noWrites) throw new ReplyError('ERR Can not execute a script with write flag using *_ro command.');
+  if (!noWrites && ctx.server.gated && ctx.server.rdb.refusingWrites) throw PersistenceErrors.misconf();
   const keys = argv.slice(3, 3 + numkeys);
   const args = argv.slice(3 + numkeys);
   return state.engine.runFunction(entry.fn, keys, args, scriptHost(ctx, state, noWrites), {

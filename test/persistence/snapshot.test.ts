@@ -300,6 +300,13 @@ test('a failed BGSAVE refuses writes with -MISCONF until a save succeeds', async
   await c.call('MULTI');
   assert.deepEqual(await c.call('DEL', 'x'), misconf);
   assert.deepEqual(await c.call('EXEC'), { error: 'EXECABORT Transaction discarded because of previous errors.' });
+  // Scripts: a write through redis.call is refused; reads still work; a shebang script that may
+  // write is refused before it runs, one flagged no-writes runs.
+  const scriptError = (await c.call('EVAL', "return redis.call('set','x',1)", '1', 'x')) as { error: string };
+  assert.match(scriptError.error, /^MISCONF /);
+  assert.equal(await c.call('EVAL', "return redis.call('get','x')", '1', 'x'), 'before');
+  assert.deepEqual(await c.call('EVAL', "#!lua\nreturn redis.call('set','x',1)", '1', 'x'), misconf);
+  assert.equal(await c.call('EVAL', "#!lua flags=no-writes\nreturn redis.call('get','x')", '1', 'x'), 'before');
   assert.deepEqual(await c.call('SAVE'), { error: 'ERR' });
   // Without save points (or with the option off) writes are accepted again.
   await c.call('CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'no');
