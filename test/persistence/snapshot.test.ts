@@ -375,3 +375,71 @@ test('a save point starts a BGSAVE from the cron', async () => {
   c.close();
   await s.close();
 });
+
+/** Every key of db 0 with its type, value and whether it has a TTL, in a comparable form. */
+async function dumpState(c: RespClient): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  const keys = ((await c.call('KEYS', '*')) as string[]).sort();
+  for (const key of keys) {
+    const type = (await c.call('TYPE', key)) as string;
+    let value: unknown;
+    if (type === 'string') value = await c.call('GET', key);
+    else if (type === 'list') value = await c.call('LRANGE', key, '0', '-1');
+    else if (type === 'hash') value = ((await c.call('HGETALL', key)) as string[]).join(',').split(',').sort();
+    else if (type === 'set') value = ((await c.call('SMEMBERS', key)) as string[]).sort();
+    else if (type === 'zset') value = await c.call('ZRANGE', key, '0', '-1', 'WITHSCORES');
+    else value = await c.call('XINFO', 'STREAM', key, 'FULL');
+    out[key] = { type, value, ttl: ((await c.call('PTTL', key)) as number) > 0 };
+  }
+  return out;
+}
+
+test('the image keeps every key as it was when BGSAVE started, whatever command changed it', async () => {
+  const dir = tempDir();
+  const s = await startTidings({ config: { dir } });
+  const c = await s.connect();
+  const build = async (p: string) => {
+    await c.call('SET', `${p}s`, 'abc');
+    await c.call('SET', `${p}n`, '10');
+    await c.call('SET', `${p}t`, 'ttl', 'EX', '5000');
+    await c.call('RPUSH', `${p}l`, 'a', 'b', 'c', 'd');
+    await c.call('HSET', `${p}h`, 'f1', '1', 'f2', 'x');
+    await c.call('SADD', `${p}set`, 'a', 'b', 'c');
+    await c.call('ZADD', `${p}z`, '1', 'a', '2', 'b', '3', 'c');
+    await c.call('XADD', `${p}x`, '1-1', 'f', 'v');
+    await c.call('XADD', `${p}x`, '1-2', 'f', 'v');
+    await c.call('XGROUP', 'CREATE', `${p}x`, 'g', '0');
+    await c.call('XREADGROUP', 'GROUP', 'g', 'c1', 'COUNT', '1', 'STREAMS', `${p}x`, '>');
+  };
+  await build('');
+  // Filler after the keys under test, so the save is still running while they change.
+  for (let i = 0; i < 400; i++) c.send('SET', `filler${i}`, 'f');
+  for (let i = 0; i < 400; i++) await c.read();
+  const before = await dumpState(c);
+  await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '2000');
+  assert.equal(await c.call('BGSAVE'), 'Background saving started');
+  const commands: string[][] = [
+    ['APPEND', 's', 'def'], ['SETRANGE', 's', '0', 'X'], ['INCR', 'n'], ['INCRBYFLOAT', 'n', '1.5'],
+    ['PERSIST', 't'], ['GETEX', 's', 'EX', '100'],
+    ['LPUSH', 'l', 'z'], ['RPOP', 'l'], ['LSET', 'l', '1', 'Q'], ['LINSERT', 'l', 'BEFORE', 'c', 'Y'], ['LTRIM', 'l', '0', '2'], ['LMOVE', 'l', 'l', 'LEFT', 'RIGHT'],
+    ['HSET', 'h', 'f3', 'new'], ['HDEL', 'h', 'f2'], ['HINCRBY', 'h', 'f1', '5'],
+    ['SADD', 'set', 'd'], ['SREM', 'set', 'a'], ['SMOVE', 'set', 'set2', 'b'], ['SINTERSTORE', 'set', 'set', 'set2'],
+    ['ZADD', 'z', '9', 'd'], ['ZINCRBY', 'z', '5', 'a'], ['ZREM', 'z', 'b'], ['ZPOPMIN', 'z'], ['ZUNIONSTORE', 'z', '1', 'z'],
+    ['XADD', 'x', '2-1', 'f', 'v'], ['XACK', 'x', 'g', '1-1'], ['XCLAIM', 'x', 'g', 'c2', '0', '1-1'], ['XREADGROUP', 'GROUP', 'g', 'c3', 'STREAMS', 'x', '>'],
+    ['XDEL', 'x', '1-2'], ['XTRIM', 'x', 'MAXLEN', '0'], ['XGROUP', 'CREATECONSUMER', 'x', 'g', 'c9'], ['XGROUP', 'SETID', 'x', 'g', '0'], ['XSETID', 'x', '99-0'],
+    ['EXPIRE', 'h', '100'], ['COPY', 'h', 'l', 'REPLACE'], ['RENAME', 'z', 'z2'], ['MOVE', 'set', '1'], ['DEL', 'n'], ['UNLINK', 'x'],
+  ];
+  for (const cmd of commands) {
+    const reply = await c.call(...cmd);
+    assert.ok(!(typeof reply === 'object' && reply !== null && 'error' in reply), `${cmd.join(' ')}: ${JSON.stringify(reply)}`);
+  }
+  assert.equal(await info(c, 'rdb_bgsave_in_progress'), '1', 'the save overlapped the commands');
+  await waitForBgsave(c);
+  c.close();
+  await s.close();
+  const reloaded = await startTidings({ config: { dir } });
+  const r = await reloaded.connect();
+  assert.deepEqual(await dumpState(r), before);
+  r.close();
+  await reloaded.close();
+});
