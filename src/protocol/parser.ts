@@ -13,6 +13,8 @@ const UNAUTH_MAX_MULTIBULK = 10;
 const UNAUTH_MAX_BULK = 16384;
 /** Above this size a bulk argument is collected in its own buffer instead of re-concatenating. */
 const BIG_BULK = 32 * 1024;
+/** First allocation for a large bulk; it doubles as data arrives. */
+const BIG_BULK_START = 1024 * 1024;
 
 export class ProtocolError extends Error {}
 
@@ -29,9 +31,13 @@ export class RequestParser {
   private argv: Buffer[] = [];
   /** Length of the bulk argument whose header was read; -1 when expecting a header. */
   private bulkLen = -1;
-  /** A large bulk being collected in its own buffer. */
+  /**
+   * A large bulk being collected in its own buffer, grown as bytes arrive (to at most
+   * `bigSize`, the announced length + CRLF): a header alone does not reserve 512 MB.
+   */
   private big: Buffer | undefined;
   private bigFilled = 0;
+  private bigSize = 0;
 
   /** Set by the connection: whether the client still needs to authenticate (tighter limits). */
   unauthenticated = false;
@@ -46,8 +52,13 @@ export class RequestParser {
   push(chunk: Buffer): void {
     if (this.big !== undefined) {
       // Fill the large bulk directly; whatever follows it goes to the normal buffer.
-      const need = this.big.length - this.bigFilled;
+      const need = this.bigSize - this.bigFilled;
       const take = Math.min(need, chunk.length);
+      if (this.bigFilled + take > this.big.length) {
+        const grown = Buffer.allocUnsafe(Math.min(this.bigSize, Math.max(this.big.length * 2, this.bigFilled + take)));
+        this.big.copy(grown, 0, 0, this.bigFilled);
+        this.big = grown;
+      }
       chunk.copy(this.big, this.bigFilled, 0, take);
       this.bigFilled += take;
       if (this.bigFilled > this.limits.maxQueryBuffer) throw new ProtocolError('query buffer limit');
@@ -88,10 +99,11 @@ export class RequestParser {
       }
       while (this.remaining > 0) {
         if (this.big !== undefined) {
-          if (this.bigFilled < this.big.length) return undefined;
-          this.argv.push(this.big.subarray(0, this.big.length - 2));
+          if (this.bigFilled < this.bigSize) return undefined;
+          this.argv.push(this.big.subarray(0, this.bigSize - 2));
           this.big = undefined;
           this.bigFilled = 0;
+          this.bigSize = 0;
           this.remaining--;
           continue;
         }
@@ -111,7 +123,8 @@ export class RequestParser {
           const available = this.buf.length - this.pos;
           if (len >= BIG_BULK && available < len + 2) {
             // Collect it in one buffer of the right size: no repeated concatenation.
-            this.big = Buffer.allocUnsafe(len + 2);
+            this.bigSize = len + 2;
+            this.big = Buffer.allocUnsafe(Math.min(this.bigSize, Math.max(BIG_BULK_START, available * 2)));
             this.buf.copy(this.big, 0, this.pos);
             this.bigFilled = available;
             this.buf = Buffer.alloc(0);
@@ -188,10 +201,13 @@ export class RequestParser {
   /** Parse one inline command line (telnet, redis-cli's inline mode). */
   private parseInline(): Buffer[] | undefined {
     const lf = this.buf.indexOf(LF, this.pos);
-    if (lf === -1) {
-      if (this.buf.length - this.pos > INLINE_MAX) throw new ProtocolError('Protocol error: too big inline request');
-      return undefined;
+    // The line is refused by its length, not by how it was read: a 100 KiB line that arrives in
+    // one read is as much too big as one that trickles in. (Redis reads 16 KiB at a time, so it
+    // only notices past 80 KiB when the line arrives at once; we hold the documented 64 KiB.)
+    if (lf === -1 ? this.buf.length - this.pos > INLINE_MAX : lf - this.pos > INLINE_MAX) {
+      throw new ProtocolError('Protocol error: too big inline request');
     }
+    if (lf === -1) return undefined;
     let end = lf;
     if (end > this.pos && this.buf[end - 1] === CR) end--;
     const line = this.buf.subarray(this.pos, end);

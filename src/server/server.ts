@@ -193,17 +193,17 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     this.stats.totalConnections++;
     if (this.clients.size >= this.config.number('maxclients')) {
       this.stats.rejectedConnections++;
-      socket.end('-ERR max number of clients reached\r\n');
+      refuseConnection(socket, '-ERR max number of clients reached\r\n');
       return;
     }
     if (this.config.string('requirepass') !== '') {
       client.authenticated = false;
       client.parser.unauthenticated = true;
-    } else if (this.config.bool('protected-mode') && !unix && !isLoopback(socket.remoteAddress ?? '') && this.isPublicBind()) {
-      socket.end(
-        '-DENIED Tidings is running in protected mode because protected mode is enabled and no password is set for the default user. ' +
-          'Set a password with requirepass, or disable protected mode, or bind to 127.0.0.1 only.\r\n',
-      );
+    } else if (this.config.bool('protected-mode') && !unix && !isLocalPeer(socket.remoteAddress ?? '')) {
+      // Redis's rule: with no password on the default user, only 127.0.0.1, ::1 and the unix
+      // socket are let in, whatever the bind addresses are (127.0.0.2 is not local to it).
+      this.stats.rejectedConnections++;
+      refuseConnection(socket, PROTECTED_MODE_DENIED);
       return;
     }
     this.clients.set(client.id, client);
@@ -211,13 +211,6 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     socket.on('error', () => this.closeClient(client));
     socket.on('close', () => this.closeClient(client));
     socket.on('drain', () => this.checkOutputLimit(client));
-  }
-
-  private isPublicBind(): boolean {
-    return this.config
-      .string('bind')
-      .split(/\s+/)
-      .some((b) => !isLoopback(b.replace(/^-/, '')));
   }
 
   private onData(client: Client, chunk: Buffer): void {
@@ -253,8 +246,27 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
       this.log('verbose', `Protocol error (${err.message}) from client: id=${client.id} addr=${client.addr}`);
       client.push(new ReplyError(`ERR ${err.message}`));
       this.stats.errorReply('ERR');
-      this.closeAfterReply(client);
+      this.closeAfterProtocolError(client);
     }
+  }
+
+  /**
+   * After a protocol error the rest of the stream cannot be trusted: stop reading, write what is
+   * queued (earlier replies and the error) and then destroy the socket, not just half-close it,
+   * so a client that keeps writing sees the connection fail (Redis's desync tests rely on it).
+   */
+  private closeAfterProtocolError(client: Client): void {
+    this.detach(client);
+    client.closing = true;
+    const socket = client.socket;
+    if (socket === null || socket.destroyed) return;
+    socket.pause();
+    const total = client.out.size;
+    const bytes = Buffer.concat(client.out.take(), total);
+    this.stats.netOutputBytes += total;
+    socket.write(bytes, () => socket.destroy());
+    // A peer that does not read must not keep the socket alive.
+    setTimeout(() => socket.destroy(), 5000).unref();
   }
 
   private runFromNetwork(client: Client, argv: Buffer[]): void {
@@ -539,8 +551,32 @@ function normaliseAddr(addr: string): string {
   return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
 }
 
-function isLoopback(address: string): boolean {
-  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || address.startsWith('127.') || address === 'localhost';
+/** Local for protected mode, as Redis counts it: exactly 127.0.0.1 or ::1 (IPv4-mapped too). */
+export function isLocalPeer(address: string): boolean {
+  const a = normaliseAddr(address);
+  return a === '127.0.0.1' || a === '::1';
+}
+
+/** Redis 7.0's protected-mode refusal, word for word (clients and tests match on it). */
+export const PROTECTED_MODE_DENIED =
+  '-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. ' +
+  'In this mode connections are only accepted from the loopback interface. ' +
+  'If you want to connect from external computers to Redis you may adopt one of the following solutions: ' +
+  "1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface " +
+  'by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible ' +
+  'from internet if you do so. Use CONFIG REWRITE to make this change permanent. ' +
+  '2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the ' +
+  "protected mode option to 'no', and then restarting the server. " +
+  "3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
+  '4) Setup a an authentication password for the default user. ' +
+  'NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n';
+
+/** Write a refusal and close for real: no half-open socket left for a peer that never reads. */
+function refuseConnection(socket: net.Socket, text: string): void {
+  socket.on('error', () => socket.destroy());
+  socket.pause();
+  socket.write(text, () => socket.destroy());
+  setTimeout(() => socket.destroy(), 5000).unref();
 }
 
 function randomHex(n: number): string {
