@@ -184,6 +184,28 @@ export const PARAMS: ParamSpec[] = [
   { name: 'loading-process-events-interval-bytes', type: 'int', default: 2 * 1024 * 1024, min: 1024, max: INT_MAX },
   { name: 'lazyfree-lazy-user-flush', type: 'bool', default: false },
   { name: 'replica-read-only', aliases: ['slave-read-only'], type: 'bool', default: true },
+  // TLS (src/net/tls.ts applies them; a change rebuilds the secure context for new connections).
+  // tls-replication, tls-cluster and the tls-client-* files are for links Tidings does not have.
+  { name: 'tls-port', type: 'int', default: 0, min: 0, max: 65535, immutable: true },
+  { name: 'tls-cert-file', type: 'string', default: '' },
+  { name: 'tls-key-file', type: 'string', default: '' },
+  { name: 'tls-key-file-pass', type: 'string', default: '' },
+  { name: 'tls-client-cert-file', type: 'string', default: '' },
+  { name: 'tls-client-key-file', type: 'string', default: '' },
+  { name: 'tls-client-key-file-pass', type: 'string', default: '' },
+  { name: 'tls-dh-params-file', type: 'string', default: '' },
+  { name: 'tls-ca-cert-file', type: 'string', default: '' },
+  { name: 'tls-ca-cert-dir', type: 'string', default: '' },
+  { name: 'tls-auth-clients', type: 'enum', default: 'yes', values: ['no', 'yes', 'optional'] },
+  { name: 'tls-protocols', type: 'string', default: '' },
+  { name: 'tls-ciphers', type: 'string', default: '' },
+  { name: 'tls-ciphersuites', type: 'string', default: '' },
+  { name: 'tls-prefer-server-ciphers', type: 'bool', default: false },
+  { name: 'tls-session-caching', type: 'bool', default: true },
+  { name: 'tls-session-cache-size', type: 'int', default: 20480, min: 0, max: INT_MAX },
+  { name: 'tls-session-cache-timeout', type: 'int', default: 300, min: 0, max: INT_MAX },
+  { name: 'tls-replication', type: 'bool', default: false },
+  { name: 'tls-cluster', type: 'bool', default: false },
 ];
 
 const BY_NAME = new Map<string, ParamSpec>();

@@ -4,6 +4,7 @@ import net from 'node:net';
 import fs from 'node:fs';
 import { Config, type ConfigValue } from '../config/config.js';
 import { Client } from '../net/client.js';
+import { TlsListeners } from '../net/tls.js';
 import { ProtocolError } from '../protocol/parser.js';
 import { ReplyError, type Reply, BLOCKED, NO_REPLY, type HandlerResult } from '../protocol/reply.js';
 import { Database, type StoreHooks } from '../store/database.js';
@@ -67,6 +68,10 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   /** Address actually bound (after listen). */
   host = '127.0.0.1';
   port = 0;
+  /** TLS port actually bound, 0 without TLS. */
+  tlsPort = 0;
+  /** The TLS listeners' shared secure context, rebuilt on CONFIG SET tls-*. */
+  readonly tls: TlsListeners;
   activeExpireEnabled = true;
   /**
    * Key modifications since start (Redis's server.dirty): save points compare it with its value at
@@ -84,6 +89,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     for (let i = 0; i < this.config.number('databases'); i++) this.dbs.push(new Database(i, this));
     this.hub = new PubSubHub(this);
     this.blocking = new BlockedClients(this);
+    this.tls = new TlsListeners(this.config, (level, message) => this.log(level, message));
     this.applyConfig();
     this.config.onChange(() => this.applyConfig());
   }
@@ -119,22 +125,18 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     await loadLua();
     const binds = this.config.string('bind').split(/\s+/).filter(Boolean);
     const port = this.config.number('port');
+    const tlsPort = this.config.number('tls-port');
     const unixsocket = this.config.string('unixsocket');
-    let boundPort = port;
-    for (const address of binds) {
-      const host = address.replace(/^-/, '');
-      const srv = this.createListener();
-      boundPort = await new Promise<number>((resolve, reject) => {
-        srv.once('error', reject);
-        srv.listen({ host: host === '*' ? '0.0.0.0' : host, port: boundPort, exclusive: true }, () => {
-          srv.off('error', reject);
-          resolve((srv.address() as net.AddressInfo).port);
-        });
-      });
-      this.listeners.push(srv);
-      if (this.listeners.length === 1) this.host = host === '*' ? '0.0.0.0' : host;
+    // As in Redis, `port 0` beside a tls-port means TLS only; on its own it picks a free port.
+    if (port !== 0 || tlsPort === 0) this.port = await this.bindAll(binds, port, () => this.createListener());
+    if (tlsPort !== 0) {
+      try {
+        this.tlsPort = await this.bindAll(binds, tlsPort, () => this.tls.createServer((socket) => this.onConnection(socket)));
+      } catch (err) {
+        this.log('warning', `Failed to configure TLS: ${(err as Error).message}`);
+        throw err;
+      }
     }
-    this.port = boundPort;
     if (unixsocket) {
       try {
         fs.unlinkSync(unixsocket);
@@ -153,6 +155,25 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     const period = Math.max(2, Math.floor(1000 / this.config.number('hz')));
     this.cron = setInterval(() => this.serverCron(), period);
     this.cron.unref();
+  }
+
+  /** Listen on every bind address with one port (the first bound decides a free port's number). */
+  private async bindAll(binds: string[], port: number, create: () => net.Server): Promise<number> {
+    let boundPort = port;
+    for (const address of binds) {
+      const host = address.replace(/^-/, '');
+      const srv = create();
+      boundPort = await new Promise<number>((resolve, reject) => {
+        srv.once('error', reject);
+        srv.listen({ host: host === '*' ? '0.0.0.0' : host, port: boundPort, exclusive: true }, () => {
+          srv.off('error', reject);
+          resolve((srv.address() as net.AddressInfo).port);
+        });
+      });
+      this.listeners.push(srv);
+      if (this.listeners.length === 1) this.host = host === '*' ? '0.0.0.0' : host;
+    }
+    return boundPort;
   }
 
   private createListener(): net.Server {
