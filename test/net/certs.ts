@@ -63,7 +63,9 @@ export function makeCerts(): TestCerts {
   openssl(dir, ['rsa', '-aes256', '-in', 'server.key', '-passout', 'pass:open sesame', '-out', 'server-enc.key']);
   const caDir = path.join(dir, 'cadir');
   fs.mkdirSync(caDir);
-  fs.copyFileSync(path.join(dir, 'ca.crt'), path.join(caDir, 'ca.pem'));
+  // OpenSSL's CApath finds certificates by subject hash: name the copy <hash>.0 (as c_rehash does).
+  const hash = spawnSync('openssl', ['x509', '-hash', '-noout', '-in', 'ca.crt'], { cwd: dir, encoding: 'utf8' }).stdout.trim();
+  fs.copyFileSync(path.join(dir, 'ca.crt'), path.join(caDir, `${hash}.0`));
   const at = (f: string) => path.join(dir, f);
   return {
     dir,
