@@ -239,6 +239,9 @@ export class TlsListeners {
   private rebuild(): void {
     this.context = secureContextOptions(this.config, this.log);
     this.applied = this.snapshot();
+    // A new context starts with no sessions, as in Redis: a session negotiated under the old
+    // settings (another cipher, a replaced certificate) must not be resumed under the new ones.
+    this.sessions.clear();
     for (const server of this.servers) {
       server.setSecureContext(this.context);
       this.applyClientAuth(server);
@@ -253,7 +256,6 @@ export class TlsListeners {
 
   private onConfigChange(name: string): void {
     if (this.restoring || !CONTEXT_PARAMS.has(name)) return;
-    if (name === 'tls-session-caching' || name === 'tls-session-cache-timeout') this.sessions.clear();
     // Before the first listener exists only remember nothing: listen() builds and reports.
     if (this.servers.length === 0) return;
     try {
