@@ -250,3 +250,22 @@ test('TLS sessions are resumed when caching is on, and not when it is off', asyn
     await target.close();
   }
 });
+
+test('a certificate set without its key: the old pair keeps serving and the parameters are put back', async (t) => {
+  // Redis checks the pair after the whole CONFIG SET and answers an error; Tidings sees the
+  // parameters one by one, so it judges the pair when the command is done and, if it does not
+  // match, logs it and restores the previous values (CONFIG SET itself has already said OK).
+  if (!certs) return skipLoudly(t, 'openssl is not installed');
+  const target = await startTidingsTls(certs, { 'tls-auth-clients': 'no' });
+  try {
+    const r = await TlsResp.connect(target.tlsPort, certs.ca);
+    assert.equal(await r.call('CONFIG', 'SET', 'tls-cert-file', certs.server2Cert), 'OK');
+    assert.deepEqual(await r.call('CONFIG', 'GET', 'tls-cert-file'), ['tls-cert-file', certs.serverCert]);
+    const fresh = await TlsResp.connect(target.tlsPort, certs.ca);
+    assert.equal(fresh.socket.getPeerCertificate().subject.CN, 'server');
+    fresh.close();
+    r.close();
+  } finally {
+    await target.close();
+  }
+});
