@@ -31,6 +31,9 @@ const CONTEXT_PARAMS = new Set([
   'tls-session-cache-timeout',
 ]);
 
+/** For replication and cluster links, which Tidings does not have. */
+const IGNORED_PARAMS = ['tls-replication', 'tls-cluster', 'tls-client-cert-file', 'tls-client-key-file', 'tls-client-key-file-pass'];
+
 /** Where a bad pair is only complete after the next parameter of the same CONFIG SET. */
 const PAIRED_PARAMS = new Set(['tls-cert-file', 'tls-key-file', 'tls-key-file-pass']);
 
@@ -170,16 +173,22 @@ export class TlsListeners {
   private applied = new Map<string, string>();
   private restoring = false;
   private pendingCheck = false;
+  /** For listeners created after it is set (tests shorten it). */
+  handshakeTimeoutMs = TLS_HANDSHAKE_TIMEOUT_MS;
 
   constructor(
     private readonly config: Config,
     private readonly log: Log,
   ) {
     this.sessions = new SessionCache(config);
-    for (const name of ['tls-replication', 'tls-cluster']) {
-      if (config.bool(name)) this.log('notice', `${name} is accepted but has no effect: Tidings has no replication or cluster bus`);
-    }
+    for (const name of IGNORED_PARAMS) this.noteIgnored(name);
     config.onChange((name) => this.onConfigChange(name));
+  }
+
+  private noteIgnored(name: string): void {
+    const value = this.config.matching(name)[0]![1];
+    if (value === '' || value === 'no') return;
+    this.log('notice', `${name} is accepted but has no effect: Tidings has no replication or cluster bus to secure`);
   }
 
   get enabled(): boolean {
@@ -191,7 +200,7 @@ export class TlsListeners {
     if (this.context === undefined) this.rebuild();
     const server = tls.createServer({
       ...this.context,
-      handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+      handshakeTimeout: this.handshakeTimeoutMs,
       noDelay: true,
       keepAlive: true,
     });
@@ -255,6 +264,7 @@ export class TlsListeners {
   }
 
   private onConfigChange(name: string): void {
+    if (IGNORED_PARAMS.includes(name)) this.noteIgnored(name);
     if (this.restoring || !CONTEXT_PARAMS.has(name)) return;
     // Before the first listener exists only remember nothing: listen() builds and reports.
     if (this.servers.length === 0) return;

@@ -7,7 +7,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import fs from 'node:fs';
 import { makeCerts, removeCerts, hasOpenssl, type TestCerts } from './certs.js';
-import { CLOSED, TlsResp, startRedisTls, startTidingsTls, tryPing, type TlsTarget } from './tls-helpers.js';
+import { CLOSED, TlsResp, startRedisTls, startTidingsTls, tlsConfig, tryPing, type TlsTarget } from './tls-helpers.js';
+import { Server } from '../../src/server/server.js';
 import { requireRedisServer, skipLoudly, startTidings, freePort } from '../helpers/servers.js';
 
 let certs: TestCerts | undefined;
@@ -267,5 +268,27 @@ test('a certificate set without its key: the old pair keeps serving and the para
     r.close();
   } finally {
     await target.close();
+  }
+});
+
+test('a half-open handshake is dropped at the handshake timeout; tls-replication is logged as ignored', async (t) => {
+  if (!certs) return skipLoudly(t, 'openssl is not installed');
+  const lines: string[] = [];
+  const tlsPort = await freePort();
+  const server = new Server({
+    config: { port: 0, 'tls-port': tlsPort, ...tlsConfig(certs, { 'tls-auth-clients': 'no', 'tls-replication': 'yes' }) },
+    log: (line) => lines.push(line),
+  });
+  server.tls.handshakeTimeoutMs = 200;
+  await server.listen();
+  try {
+    const halfOpen = net.connect({ port: tlsPort, host: '127.0.0.1' });
+    halfOpen.on('error', () => {});
+    halfOpen.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]));
+    await new Promise((resolve) => halfOpen.on('close', resolve));
+    assert.equal(await tryPing(tlsPort, certs.ca), 'PONG');
+    assert.ok(lines.some((l) => l.includes('tls-replication is accepted but has no effect')), lines.join('\n'));
+  } finally {
+    await server.close();
   }
 });
