@@ -13,6 +13,8 @@ const UNAUTH_MAX_MULTIBULK = 10;
 const UNAUTH_MAX_BULK = 16384;
 /** Above this size a bulk argument is collected in its own buffer instead of re-concatenating. */
 const BIG_BULK = 32 * 1024;
+/** What one parsed argument costs beyond its bytes (a Buffer view object), for the query limit. */
+const ARG_OVERHEAD = 64;
 /** First allocation for a large bulk; it doubles as data arrives. */
 const BIG_BULK_START = 1024 * 1024;
 
@@ -29,6 +31,12 @@ export class RequestParser {
   /** Arguments still expected in the current multibulk; 0 when between commands. */
   private remaining = 0;
   private argv: Buffer[] = [];
+  /**
+   * Memory held by the arguments of a command still being received: counted with the unread
+   * bytes against client-query-buffer-limit, so `*<huge>` followed by endless small arguments
+   * cannot grow without bound.
+   */
+  private argvBytes = 0;
   /** Length of the bulk argument whose header was read; -1 when expecting a header. */
   private bulkLen = -1;
   /**
@@ -61,7 +69,7 @@ export class RequestParser {
       }
       chunk.copy(this.big, this.bigFilled, 0, take);
       this.bigFilled += take;
-      if (this.bigFilled > this.limits.maxQueryBuffer) throw new ProtocolError('query buffer limit');
+      if (this.bigFilled + this.argvBytes > this.limits.maxQueryBuffer) throw new ProtocolError('query buffer limit');
       if (take === chunk.length) return;
       chunk = chunk.subarray(take);
     }
@@ -71,7 +79,7 @@ export class RequestParser {
       this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
     }
     this.pos = 0;
-    if (this.buf.length > this.limits.maxQueryBuffer) {
+    if (this.buf.length + this.argvBytes > this.limits.maxQueryBuffer) {
       throw new ProtocolError('query buffer limit');
     }
   }
@@ -96,11 +104,13 @@ export class RequestParser {
         if (count <= 0) continue; // `*0` and `*-1` are empty commands, ignored as Redis does
         this.remaining = count;
         this.argv = [];
+        this.argvBytes = 0;
       }
       while (this.remaining > 0) {
         if (this.big !== undefined) {
           if (this.bigFilled < this.bigSize) return undefined;
           this.argv.push(this.big.subarray(0, this.bigSize - 2));
+          this.argvBytes += this.bigSize + ARG_OVERHEAD;
           this.big = undefined;
           this.bigFilled = 0;
           this.bigSize = 0;
@@ -136,11 +146,13 @@ export class RequestParser {
         const end = this.pos + this.bulkLen;
         if (end + 2 > this.buf.length) return undefined;
         this.argv.push(this.buf.subarray(this.pos, end));
+        this.argvBytes += this.bulkLen + ARG_OVERHEAD;
         this.pos = end + 2;
         this.bulkLen = -1;
         this.remaining--;
       }
       // The next multibulk header starts a fresh array; no need to allocate one here.
+      this.argvBytes = 0;
       return this.argv;
     }
   }

@@ -80,14 +80,18 @@ async function both(t: import('node:test').TestContext, fn: (target: TestServer,
 }
 
 test('protocol desync: one error, then the connection fails for a client that keeps writing', async (t) => {
+  let errorsLost = 0;
   await both(t, async (target, name) => {
     for (const seq of ['\x00', '*\x00', '$\x00']) {
       const r = await writeUntilFailure(target.port, seq);
       assert.ok(r.failed, `${name} ${JSON.stringify(seq)}: writes kept succeeding`);
-      assert.match(r.received, /^-ERR Protocol error: /, `${name} ${JSON.stringify(seq)}`);
-      assert.equal(r.received.split('\r\n').length, 2, `${name}: exactly one reply`);
+      // The reset that makes our writes fail can overtake the error line on its way in (with
+      // either server), so the reply is checked when it arrived: one protocol error, nothing else.
+      if (r.received !== '') assert.match(r.received, /^-ERR Protocol error: [^\r\n]*\r\n$/, `${name} ${JSON.stringify(seq)}`);
+      else errorsLost++;
     }
   });
+  t.diagnostic(`error lines overtaken by the reset: ${errorsLost} of 6`);
 });
 
 test('replies before the error are written, then the error, then the close', async (t) => {
@@ -204,6 +208,26 @@ test('a flood of failed AUTHs does not hold up other clients', async () => {
     }
     attacker.close();
     victim.close();
+  } finally {
+    await srv.close();
+  }
+});
+
+test('a command that never ends (endless small arguments) is held to client-query-buffer-limit', async () => {
+  const srv = await startTidings({ config: { 'client-query-buffer-limit': '1mb' } });
+  try {
+    const probe = await srv.connect();
+    const c = await srv.connect();
+    c.write('*100000000\r\n');
+    const arg = '$1\r\nx\r\n'.repeat(1000);
+    // ~65 bytes of memory per argument: 1 MiB is passed well before 100,000 arguments.
+    for (let i = 0; i < 100 && !c.closed; i++) {
+      c.write(arg);
+      await new Promise((r) => setImmediate(r));
+    }
+    await c.waitClosed();
+    assert.equal(await probe.call('PING'), 'PONG');
+    probe.close();
   } finally {
     await srv.close();
   }
