@@ -45,6 +45,9 @@ export interface ClientCertOptions {
   minVersion?: tls.SecureVersion;
   maxVersion?: tls.SecureVersion;
   ciphers?: string;
+  host?: string;
+  /** Source address (127.0.0.2 plays a remote client for protected mode). */
+  localAddress?: string;
 }
 
 export class TlsResp {
@@ -78,7 +81,10 @@ export class TlsResp {
     return new Promise((resolve, reject) => {
       const socket = tls.connect({
         port,
-        host: '127.0.0.1',
+        host: options.host ?? '127.0.0.1',
+        localAddress: options.localAddress,
+        // The certificates name 127.0.0.1; a client dialling 127.0.0.2 checks that name.
+        checkServerIdentity: () => undefined,
         ca: fs.readFileSync(ca),
         cert: options.cert ? fs.readFileSync(options.cert) : undefined,
         key: options.key ? fs.readFileSync(options.key) : undefined,

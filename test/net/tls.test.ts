@@ -292,3 +292,17 @@ test('a half-open handshake is dropped at the handshake timeout; tls-replication
     await server.close();
   }
 });
+
+test('over TLS too: a protocol error closes the connection, and protected mode refuses 127.0.0.2', async (t) => {
+  await onBoth(t, { 'tls-auth-clients': 'no', bind: '127.0.0.1 127.0.0.2' }, async (target, c) => {
+    const r = await TlsResp.connect(target.tlsPort, c.ca);
+    r.socket.write('*1\r\n$4\r\nPING\r\n*abc\r\n');
+    assert.equal(await r.read(), 'PONG', target.name);
+    assert.deepEqual(await r.read(), { error: 'ERR Protocol error: invalid multibulk length' });
+    assert.equal(await r.read(), CLOSED);
+    const remote = await TlsResp.connect(target.tlsPort, c.ca, { host: '127.0.0.2', localAddress: '127.0.0.2' });
+    const denied = await remote.call('PING');
+    assert.match((denied as { error: string }).error, /^DENIED Redis is running in protected mode/, target.name);
+    assert.equal(await remote.read(), CLOSED);
+  });
+});
