@@ -35,6 +35,7 @@ const cases: Case[] = [
   { title: 'bound to 127.0.0.2, client from 127.0.0.2', bind: '127.0.0.2', from: '127.0.0.2', expect: PROTECTED_MODE_DENIED },
   { title: 'bound to both, client from 127.0.0.2', bind: '127.0.0.1 127.0.0.2', from: '127.0.0.2', expect: PROTECTED_MODE_DENIED },
   { title: 'bound to both, client from 127.0.0.1', bind: '127.0.0.1 127.0.0.2', from: '127.0.0.1', expect: '+PONG\r\n' },
+  { title: 'bound to 127.0.0.1 and ::1, client from ::1', bind: '127.0.0.1 ::1', from: '::1', expect: '+PONG\r\n' },
   { title: 'protected-mode no', bind: '127.0.0.2', from: '127.0.0.2', config: { 'protected-mode': 'no' }, expect: '+PONG\r\n' },
   {
     title: 'a password is set',
