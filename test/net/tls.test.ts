@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import tls from 'node:tls';
 import fs from 'node:fs';
+import crypto from 'node:crypto';
 import { makeCerts, removeCerts, hasOpenssl, type TestCerts } from './certs.js';
 import { CLOSED, TlsResp, startRedisTls, startTidingsTls, tlsConfig, tryPing, type TlsTarget } from './tls-helpers.js';
 import { Server } from '../../src/server/server.js';
@@ -305,4 +306,37 @@ test('over TLS too: a protocol error closes the connection, and protected mode r
     assert.match((denied as { error: string }).error, /^DENIED Redis is running in protected mode/, target.name);
     assert.equal(await remote.read(), CLOSED);
   });
+});
+
+test('session-ID resumption is bounded by tls-session-cache-size', async (t) => {
+  if (!certs) return skipLoudly(t, 'openssl is not installed');
+  const target = await startTidingsTls(certs, { 'tls-auth-clients': 'no', 'tls-session-cache-size': '1' });
+  const ca = fs.readFileSync(certs.ca);
+  // Without tickets the client can only resume by session ID, from the server's cache.
+  const connectWith = (session?: Buffer) =>
+    new Promise<{ reused: boolean; session: Buffer | undefined }>((resolve, reject) => {
+      const s = tls.connect({
+        port: target.tlsPort,
+        host: '127.0.0.1',
+        ca,
+        session,
+        maxVersion: 'TLSv1.2',
+        secureOptions: crypto.constants.SSL_OP_NO_TICKET,
+      });
+      s.once('secureConnect', () => {
+        const out = { reused: s.isSessionReused(), session: s.getSession() };
+        s.end();
+        resolve(out);
+      });
+      s.once('error', reject);
+    });
+  try {
+    const a = await connectWith();
+    const b = await connectWith();
+    // (A failed resumption makes a new session, which would evict b: try b first.)
+    assert.equal((await connectWith(b.session)).reused, true);
+    assert.equal((await connectWith(a.session)).reused, false, 'evicted by the second session');
+  } finally {
+    await target.close();
+  }
 });
