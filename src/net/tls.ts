@@ -173,6 +173,7 @@ export class TlsListeners {
   private applied = new Map<string, string>();
   private restoring = false;
   private pendingCheck = false;
+  private readonly rawSockets = new Set<net.Socket>();
   /** For listeners created after it is set (tests shorten it). */
   handshakeTimeoutMs = TLS_HANDSHAKE_TIMEOUT_MS;
 
@@ -205,6 +206,12 @@ export class TlsListeners {
       keepAlive: true,
     });
     this.applyClientAuth(server);
+    // Connections still in their handshake belong to no client yet, so the server's close() would
+    // wait for them: keep every TCP socket under the TLS listeners until it closes.
+    server.on('connection', (raw: net.Socket) => {
+      this.rawSockets.add(raw);
+      raw.once('close', () => this.rawSockets.delete(raw));
+    });
     server.on('secureConnection', (socket) => {
       if (!this.peerAcceptable(socket)) {
         socket.destroy();
@@ -224,6 +231,12 @@ export class TlsListeners {
     server.on('resumeSession', (id, done) => done(null, this.sessions.get(id)));
     this.servers.push(server);
     return server;
+  }
+
+  /** At shutdown: drop every TLS connection, handshaking ones included. */
+  destroyAll(): void {
+    for (const raw of this.rawSockets) raw.destroy();
+    this.rawSockets.clear();
   }
 
   /**

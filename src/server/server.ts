@@ -186,6 +186,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     if (this.cron) clearInterval(this.cron);
     const closing = this.listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve())));
     for (const client of [...this.clients.values()]) this.closeClient(client);
+    this.tls.destroyAll();
     await Promise.all(closing);
     for (const ext of this.extensions.values()) {
       const closable = ext as { close?: () => void };

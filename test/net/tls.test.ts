@@ -340,3 +340,19 @@ test('session-ID resumption is bounded by tls-session-cache-size', async (t) => 
     await target.close();
   }
 });
+
+test('close() does not wait for a handshake that never finishes', { timeout: 60_000 }, async (t) => {
+  if (!certs) return skipLoudly(t, 'openssl is not installed');
+  const tlsPort = await freePort();
+  const server = new Server({ config: { port: 0, 'tls-port': tlsPort, ...tlsConfig(certs, { 'tls-auth-clients': 'no' }) }, log: false });
+  // Far beyond the test's timeout: only the server's own close can end the connection in time.
+  server.tls.handshakeTimeoutMs = 3_600_000;
+  await server.listen();
+  const halfOpen = net.connect({ port: tlsPort, host: '127.0.0.1' });
+  halfOpen.on('error', () => {});
+  await new Promise((resolve) => halfOpen.on('connect', resolve));
+  halfOpen.write(Buffer.from([0x16, 0x03, 0x01]));
+  const closed = new Promise((resolve) => halfOpen.on('close', resolve));
+  await server.close();
+  await closed;
+});
