@@ -192,10 +192,6 @@ export class TlsListeners {
     this.log('notice', `${name} is accepted but has no effect: Tidings has no replication or cluster bus to secure`);
   }
 
-  get enabled(): boolean {
-    return this.config.number('tls-port') !== 0;
-  }
-
   /** A TLS listener whose handshaken sockets go to `accept`; builds the context on first use. */
   createServer(accept: (socket: net.Socket) => void): tls.Server {
     if (this.context === undefined) this.rebuild();
@@ -279,13 +275,14 @@ export class TlsListeners {
   private onConfigChange(name: string): void {
     if (IGNORED_PARAMS.includes(name)) this.noteIgnored(name);
     if (this.restoring || !CONTEXT_PARAMS.has(name)) return;
-    // Before the first listener exists only remember nothing: listen() builds and reports.
+    // Before listen() there is nothing to rebuild: listen() builds the context and reports errors.
     if (this.servers.length === 0) return;
     try {
       this.rebuild();
     } catch (err) {
       const reason = (err as Error).message;
-      if (PAIRED_PARAMS.has(name)) {
+      const unreadable = typeof (err as NodeJS.ErrnoException).syscall === 'string';
+      if (PAIRED_PARAMS.has(name) && !unreadable) {
         // A new certificate and its key come in one CONFIG SET, one parameter at a time: judge the
         // pair once the command is done. Until then the old context keeps serving.
         this.deferCheck();

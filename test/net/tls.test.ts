@@ -120,6 +120,10 @@ test('a bad tls-* value is refused with Redis text and the old context keeps ser
     assert.deepEqual(await r.call('CONFIG', 'SET', 'tls-ca-cert-file', '/nonexistent/ca.crt'), {
       error: "ERR CONFIG SET failed (possibly related to argument 'tls-ca-cert-file') - Unable to update TLS configuration. Check server logs.",
     });
+    assert.deepEqual(await r.call('CONFIG', 'SET', 'tls-cert-file', '/nonexistent/server.crt'), {
+      error: "ERR CONFIG SET failed (possibly related to argument 'tls-cert-file') - Unable to update TLS configuration. Check server logs.",
+    });
+    assert.deepEqual(await r.call('CONFIG', 'GET', 'tls-cert-file'), ['tls-cert-file', c.serverCert]);
     assert.deepEqual(await r.call('CONFIG', 'GET', 'tls-protocols'), ['tls-protocols', '']);
     assert.deepEqual(await r.call('CONFIG', 'GET', 'tls-ca-cert-file'), ['tls-ca-cert-file', c.ca]);
     assert.equal(await tryPing(target.tlsPort, c.ca), 'PONG', target.name);
