@@ -10,6 +10,7 @@ import { NULL_ARRAY, RawReply, ReplyError, type HandlerResult, type Reply } from
 import { parseBigInt } from '../protocol/numbers.js';
 import { specs as zsetSpecs, tryParseScore } from './zsets.js';
 import { SortedSet, type ListpackLimits } from '../types/zset.js';
+import { partialSort } from '../types/partial-sort.js';
 import {
   LAT_MAX,
   LAT_MIN,
@@ -322,9 +323,14 @@ function searchGeneric(ctx: CommandContext, argv: Buffer[], srcIndex: number, fl
       : { kind: 'radius', lon, lat, toMeters: radius!.toMeters, radius: radius!.radius };
   const found = searchShape(z, shape, any ? count : 0);
   if (found.length === 0 && storeKey === undefined) return [];
-  if (sort === 'asc') found.sort((a, b) => (a.dist > b.dist ? 1 : a.dist === b.dist ? 0 : -1));
-  else if (sort === 'desc') found.sort((a, b) => (a.dist > b.dist ? -1 : a.dist === b.dist ? 0 : 1));
   const returned = count === 0 || found.length < count ? found.length : count;
+  if (sort !== 'none') {
+    const sign = sort === 'asc' ? 1 : -1;
+    const byDistance = (a: Found, b: Found): number => sign * (a.dist > b.dist ? 1 : a.dist === b.dist ? 0 : -1);
+    // A full sort is stable (glibc's qsort is a merge sort); a partial one orders ties as Redis's does.
+    if (returned === found.length) found.sort(byDistance);
+    else partialSort(found, byDistance, 0, returned - 1);
+  }
 
   if (storeKey === undefined) {
     const out: Reply[] = [];

@@ -6,6 +6,7 @@ import { Errors } from '../protocol/errors.js';
 import { ReplyError, type HandlerResult, type Reply } from '../protocol/reply.js';
 import { parseInteger } from '../protocol/numbers.js';
 import { List } from '../types/list.js';
+import { partialSort } from '../types/partial-sort.js';
 import { ordered } from './sets.js';
 import { strtod } from './zsets.js';
 
@@ -118,7 +119,7 @@ function sortGeneric(ctx: CommandContext, argv: Buffer[], readonly: boolean): Ha
   }
   if (end >= size) end = size - 1;
 
-  let items: Item[] = [];
+  const items: Item[] = [];
   const item = (element: Buffer): Item => ({ element, score: 0 });
   if (entry === undefined) {
     // An empty list.
@@ -181,8 +182,10 @@ function sortGeneric(ctx: CommandContext, argv: Buffer[], readonly: boolean): Ha
       }
       return desc ? -cmp : cmp;
     };
-    // Array.prototype.sort is stable, like glibc's merge-sort qsort.
-    items = items.sort(compare);
+    // Array.prototype.sort is stable, like glibc's merge-sort qsort; with BY and a LIMIT Redis
+    // sorts partially, which orders ties differently.
+    if (byPattern && (start !== 0 || end !== items.length - 1)) partialSort(items, compare, start, end);
+    else items.sort(compare);
   }
 
   if (notDouble) return SortErrors.notDouble();
