@@ -165,7 +165,9 @@ function sortGeneric(ctx: CommandContext, argv: Buffer[], readonly: boolean): Ha
         const text = cString(value).toString('latin1');
         const r = strtod(text);
         it.score = r.value;
-        if (r.end !== text.length || r.overflow || r.underflow || Number.isNaN(r.value)) notDouble = true;
+        // strtod reports ERANGE for subnormal results too, and Redis refuses any ERANGE.
+        const subnormal = r.value !== 0 && Math.abs(r.value) < 2.2250738585072014e-308;
+        if (r.end !== text.length || r.overflow || r.underflow || subnormal || Number.isNaN(r.value)) notDouble = true;
       }
     }
     const byPattern = sortBy !== undefined;
