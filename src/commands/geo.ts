@@ -50,9 +50,9 @@ const keyOf = (buf: Buffer): string => buf.toString('latin1');
 
 /** Option words compared as C's strcasecmp does: the argument up to its first NUL byte. */
 function word(buf: Buffer): string {
-  if (buf.length > 16) return '';
   const nul = buf.indexOf(0);
-  return buf.toString('latin1', 0, nul === -1 ? buf.length : nul).toLowerCase();
+  const end = nul === -1 ? buf.length : nul;
+  return end > 16 ? '' : buf.toString('latin1', 0, end).toLowerCase();
 }
 
 function parseDouble(buf: Buffer, error: () => ReplyError = Errors.notFloat): number {

@@ -22,8 +22,10 @@ function cString(buf: Buffer): Buffer {
   return nul === -1 ? buf : buf.subarray(0, nul);
 }
 
+/** Option words compared as C's strcasecmp does: up to the first NUL byte. */
 function word(buf: Buffer): string {
-  return buf.length > 8 ? '' : cString(buf).toString('latin1').toLowerCase();
+  const text = cString(buf);
+  return text.length > 8 ? '' : text.toString('latin1').toLowerCase();
 }
 
 /**
