@@ -57,26 +57,37 @@ function gather16(v: number): number {
   return v >>> 0;
 }
 
-/** x in the even bits, y in the odd bits; both unsigned 32-bit. */
+const TWO_32 = 4294967296;
+
+/** x in the even bits, y in the odd bits (both unsigned 32-bit), as a number: exact below 2^53. */
+function interleaveNumber(x: number, y: number): number {
+  const lo = (spread16(x) | (spread16(y) << 1)) >>> 0;
+  const hi = (spread16(x >>> 16) | (spread16(y >>> 16) << 1)) >>> 0;
+  return hi * TWO_32 + lo;
+}
+
+/** The same as a 64-bit integer. */
 function interleave(x: number, y: number): bigint {
   const lo = (spread16(x) | (spread16(y) << 1)) >>> 0;
   const hi = (spread16(x >>> 16) | (spread16(y >>> 16) << 1)) >>> 0;
   return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
-/** The inverse of interleave: [even bits, odd bits]. */
-function deinterleave(bits: bigint): [number, number] {
-  const lo = Number(bits & 0xffffffffn);
-  const hi = Number((bits >> 32n) & 0xffffffffn);
+/** The inverse of interleave, from the two 32-bit halves: [even bits, odd bits]. */
+function deinterleaveParts(hi: number, lo: number): [number, number] {
   const x = (gather16(lo) | (gather16(hi) << 16)) >>> 0;
   const y = (gather16(lo >>> 1) | (gather16(hi >>> 1) << 16)) >>> 0;
   return [x, y];
 }
 
+function deinterleave(bits: bigint): [number, number] {
+  return deinterleaveParts(Number((bits >> 32n) & 0xffffffffn), Number(bits & 0xffffffffn));
+}
+
 // ---------------------------------------------------------------- encode / decode
 
-/** The cell of `step` precision holding the point, or undefined when outside the ranges. */
-export function encode(lonRange: Range, latRange: Range, lon: number, lat: number, step: number): Cell | undefined {
+/** [lat offset, lon offset] of the cell holding the point, or undefined outside the ranges. */
+function cellOffsets(lonRange: Range, latRange: Range, lon: number, lat: number, step: number): [number, number] | undefined {
   if (lon > LON_MAX || lon < LON_MIN || lat > LAT_MAX || lat < LAT_MIN) return undefined;
   if (lat < latRange.min || lat > latRange.max || lon < lonRange.min || lon > lonRange.max) return undefined;
   let latOffset = (lat - latRange.min) / (latRange.max - latRange.min);
@@ -84,7 +95,13 @@ export function encode(lonRange: Range, latRange: Range, lon: number, lat: numbe
   latOffset *= 2 ** step;
   lonOffset *= 2 ** step;
   // C converts the offsets to uint32 by truncation.
-  return { bits: interleave(Math.trunc(latOffset) >>> 0, Math.trunc(lonOffset) >>> 0), step };
+  return [Math.trunc(latOffset) >>> 0, Math.trunc(lonOffset) >>> 0];
+}
+
+/** The cell of `step` precision holding the point, or undefined when outside the ranges. */
+export function encode(lonRange: Range, latRange: Range, lon: number, lat: number, step: number): Cell | undefined {
+  const offsets = cellOffsets(lonRange, latRange, lon, lat, step);
+  return offsets === undefined ? undefined : { bits: interleave(offsets[0], offsets[1]), step };
 }
 
 export function encodeWGS84(lon: number, lat: number, step = STEP_MAX): Cell | undefined {
@@ -92,10 +109,13 @@ export function encodeWGS84(lon: number, lat: number, step = STEP_MAX): Cell | u
 }
 
 export function decode(lonRange: Range, latRange: Range, cell: Cell): Area {
-  const [ilat, ilon] = deinterleave(cell.bits);
+  return decodeParts(lonRange, latRange, deinterleave(cell.bits), cell.step);
+}
+
+function decodeParts(lonRange: Range, latRange: Range, [ilat, ilon]: [number, number], step: number): Area {
   const latScale = latRange.max - latRange.min;
   const lonScale = lonRange.max - lonRange.min;
-  const div = 2 ** cell.step;
+  const div = 2 ** step;
   return {
     lat: { min: latRange.min + (ilat / div) * latScale, max: latRange.min + ((ilat + 1) / div) * latScale },
     lon: { min: lonRange.min + (ilon / div) * lonScale, max: lonRange.min + ((ilon + 1) / div) * lonScale },
@@ -139,13 +159,20 @@ export function scoreToBits(score: number): bigint {
 
 /** The point a sorted set score stands for: [lon, lat]. */
 export function decodeScore(score: number): [number, number] {
+  // The common case (an integral score below 2^53) without BigInt: searches decode every candidate.
+  if (score >= 0 && score < 2 ** 53 && Number.isInteger(score)) {
+    const hi = Math.floor(score / TWO_32);
+    const parts = deinterleaveParts(hi, score - hi * TWO_32);
+    return areaCenter(decodeParts(LON_RANGE, LAT_RANGE, parts, STEP_MAX));
+  }
   return areaCenter(decodeWGS84({ bits: scoreToBits(score), step: STEP_MAX }));
 }
 
 /** The score GEOADD stores for a valid point (the 52-bit hash as a number). */
 export function scoreOf(lon: number, lat: number): number | undefined {
-  const cell = encodeWGS84(lon, lat);
-  return cell === undefined ? undefined : Number(cell.bits);
+  const offsets = cellOffsets(LON_RANGE, LAT_RANGE, lon, lat, STEP_MAX);
+  // The hash of (180, 85.05112878) has 54 bits: as a number it rounds as Redis's ZADD parses it.
+  return offsets === undefined ? undefined : interleaveNumber(offsets[0], offsets[1]);
 }
 
 const GEOALPHABET = '0123456789bcdefghjkmnpqrstuvwxyz';
