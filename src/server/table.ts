@@ -13,6 +13,8 @@ import { specs as zsets } from '../commands/zsets.js';
 import { specs as streams } from '../commands/streams.js';
 import { specs as scripting } from '../commands/scripting.js';
 import { specs as dump } from '../commands/dump.js';
+import { specs as geo } from '../commands/geo.js';
+import { specs as sort } from '../commands/sort.js';
 
 export const ALL_SPECS: readonly CommandSpec[] = [
   ...connection,
@@ -28,6 +30,8 @@ export const ALL_SPECS: readonly CommandSpec[] = [
   ...streams,
   ...scripting,
   ...dump,
+  ...geo,
+  ...sort,
 ];
 
 export class CommandTable {
