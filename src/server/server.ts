@@ -351,14 +351,17 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     if (!over && limit.soft > 0) {
       if (bytes >= limit.soft) {
         const now = Date.now();
-        if (client.softLimitSince === 0) client.softLimitSince = now;
-        else if (now - client.softLimitSince >= limit.softSeconds * 1000) over = true;
+        if (client.softLimitSince === 0) {
+          client.softLimitSince = now;
+          client.softLimitHits++;
+        } else if (now - client.softLimitSince >= limit.softSeconds * 1000) over = true;
       } else {
         client.softLimitSince = 0;
       }
     }
     if (over) {
       this.stats.outputLimitDisconnections++;
+      if (client.subscriptionCount > 0) this.hub.stats.recordDisconnect(client, bytes, limit);
       const cls = client.subscriptionCount > 0 ? 'pubsub' : 'normal';
       this.log(
         'warning',
