@@ -15,6 +15,7 @@ import type { CommandContext } from '../commands/types.js';
 import { Stats } from './stats.js';
 import { Monitor } from '../observe/monitor.js';
 import { SlowLog } from '../observe/slowlog.js';
+import { startObserveListener } from '../observe/http.js';
 import { makeRoom } from '../store/eviction.js';
 import { loadLua } from '../scripting/lua.js';
 
@@ -150,6 +151,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
       if (perm) fs.chmodSync(unixsocket, perm);
       this.listeners.push(srv);
     }
+    await startObserveListener(this);
     const period = Math.max(2, Math.floor(1000 / this.config.number('hz')));
     this.cron = setInterval(() => this.serverCron(), period);
     this.cron.unref();
