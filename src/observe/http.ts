@@ -99,6 +99,10 @@ export async function startObserveListener(server: Server): Promise<ObserveListe
   const port = server.config.number('metrics-port');
   if (port === 0) return undefined;
   const listener = new ObserveListener(server);
+  if (server.config.bool('dashboard')) {
+    const { installDashboard } = await import('./dashboard.js');
+    installDashboard(server, listener);
+  }
   await listener.listen(port, server.config.string('metrics-bind'));
   // Closed with the server: Server.close() closes every extension.
   server.extensions.set('observe', listener);

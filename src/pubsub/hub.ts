@@ -178,6 +178,10 @@ export class PubSubHub {
     return () => this.taps.delete(tap);
   }
 
+  get tapCount(): number {
+    return this.taps.size;
+  }
+
   private tap(channel: Buffer, name: string, message: Buffer, shard: boolean): void {
     for (const t of this.taps) {
       if (t.isPattern ? globMatch(t.name, name) : t.name === name) t.onMessage(channel, message, shard);
