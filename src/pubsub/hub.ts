@@ -5,7 +5,7 @@
 // copied at all: the header, the payload view and the trailing CRLF are queued by reference.
 import type { Client } from '../net/client.js';
 import { globMatch } from './glob.js';
-import { PubSubStats } from './stats.js';
+import { PubSubStats, coarseNow } from './stats.js';
 
 const CRLF = Buffer.from('\r\n');
 /** Payloads below this are framed into one contiguous buffer; above, queued by reference. */
@@ -83,7 +83,7 @@ export class PubSubHub {
 
   subscribe(client: Client, channel: string): boolean {
     if (!add(this.channels, client.channels, client, channel)) return false;
-    this.stats.channels.get(channel);
+    this.stats.channels.get(channel).subscribers = this.channels.get(channel);
     return true;
   }
 
@@ -103,7 +103,7 @@ export class PubSubHub {
 
   ssubscribe(client: Client, channel: string): boolean {
     if (!add(this.shardChannels, client.shardChannels, client, channel)) return false;
-    this.stats.shardChannels.get(channel);
+    this.stats.shardChannels.get(channel).subscribers = this.shardChannels.get(channel);
     return true;
   }
 
@@ -128,10 +128,11 @@ export class PubSubHub {
   /** Deliver to channel and pattern subscribers; returns the number of deliveries. */
   publish(channel: Buffer, message: Buffer): number {
     const name = channel.toString('latin1');
-    const now = Date.now();
+    const now = coarseNow();
+    const counters = this.stats.channels.get(name);
     let receivers = 0;
-    const subscribers = this.channels.get(name);
-    if (subscribers !== undefined) {
+    const subscribers = counters.subscribers;
+    if (subscribers !== undefined && subscribers.size !== 0) {
       const frame = new Frame('message', undefined, channel, message);
       for (const client of subscribers) this.send(client, frame);
       receivers += subscribers.size;
@@ -145,20 +146,21 @@ export class PubSubHub {
         this.stats.patterns.get(pattern).record(now, clients.size, message.length);
       }
     }
-    this.stats.channels.get(name).record(now, receivers, message.length);
+    counters.record(now, receivers, message.length);
     if (this.taps.size !== 0) this.tap(channel, name, message, false);
     return receivers;
   }
 
   spublish(channel: Buffer, message: Buffer): number {
     const name = channel.toString('latin1');
-    const subscribers = this.shardChannels.get(name);
+    const counters = this.stats.shardChannels.get(name);
+    const subscribers = counters.subscribers;
     const receivers = subscribers === undefined ? 0 : subscribers.size;
-    if (subscribers !== undefined) {
+    if (subscribers !== undefined && receivers !== 0) {
       const frame = new Frame('smessage', undefined, channel, message);
       for (const client of subscribers) this.send(client, frame);
     }
-    this.stats.shardChannels.get(name).record(Date.now(), receivers, message.length);
+    counters.record(coarseNow(), receivers, message.length);
     if (this.taps.size !== 0) this.tap(channel, name, message, true);
     return receivers;
   }

@@ -10,8 +10,26 @@ const IDLE_CAP = 10_000;
 /** Recent slow-subscriber disconnects kept for TIDINGS SLOWSUBSCRIBERS and the dashboard. */
 const DISCONNECT_HISTORY = 64;
 
+/**
+ * Milliseconds, refreshed ten times a second: the publish path reads this instead of calling
+ * Date.now() per message (last-publish times and the rate ring need no finer resolution).
+ */
+let coarseMs = Date.now();
+setInterval(() => {
+  coarseMs = Date.now();
+}, 100).unref();
+
+export function coarseNow(): number {
+  return coarseMs;
+}
+
 /** Counters for one channel or pattern. */
 export class Counters {
+  /**
+   * The channel's subscriber set in the hub, linked at SUBSCRIBE so that PUBLISH finds counters
+   * and receivers with one map lookup. Once the hub drops an emptied set this one stays empty.
+   */
+  subscribers: Set<Client> | undefined;
   /** Messages published to the channel (or matched by the pattern). */
   messages = 0;
   /** Copies queued to subscribers (what PUBLISH returned, summed). */
