@@ -104,6 +104,8 @@ export async function startObserveListener(server: Server): Promise<ObserveListe
     installDashboard(server, listener);
   }
   await listener.listen(port, server.config.string('metrics-bind'));
+  const host = listener.host.includes(':') ? `[${listener.host}]` : listener.host;
+  server.log('notice', `Metrics on http://${host}:${listener.port}/metrics${server.config.bool('dashboard') ? `, dashboard on http://${host}:${listener.port}/` : ''}`);
   // Closed with the server: Server.close() closes every extension.
   server.extensions.set('observe', listener);
   return listener;

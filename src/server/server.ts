@@ -118,6 +118,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
 
   async listen(): Promise<void> {
     await loadLua();
+    await startObserveListener(this);
     const binds = this.config.string('bind').split(/\s+/).filter(Boolean);
     const port = this.config.number('port');
     const unixsocket = this.config.string('unixsocket');
@@ -151,7 +152,6 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
       if (perm) fs.chmodSync(unixsocket, perm);
       this.listeners.push(srv);
     }
-    await startObserveListener(this);
     const period = Math.max(2, Math.floor(1000 / this.config.number('hz')));
     this.cron = setInterval(() => this.serverCron(), period);
     this.cron.unref();

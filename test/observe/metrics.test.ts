@@ -166,6 +166,11 @@ test('the listener is off by default, binds loopback, and with requirepass answe
     const r = await srv.connect();
     assert.deepEqual(plain(await r.callRaw('PING')), { error: 'NOAUTH Authentication required.' });
     r.close();
+    // A metrics port in use fails the start before the broker's own port is bound.
+    const port = await freePort();
+    await assert.rejects(startTidings({ port, config: { 'metrics-port': metricsPort } }), /EADDRINUSE/);
+    const again = await startTidings({ port });
+    await again.close();
   } finally {
     await srv.close();
   }
