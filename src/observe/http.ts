@@ -97,7 +97,10 @@ export class ObserveListener {
 /** Start the listener if `metrics-port` is set (called once the broker listens). */
 export async function startObserveListener(server: Server): Promise<ObserveListener | undefined> {
   const port = server.config.number('metrics-port');
-  if (port === 0) return undefined;
+  if (port === 0) {
+    if (server.config.bool('dashboard')) server.log('warning', 'dashboard yes has no effect without metrics-port (the dashboard is served on that port).');
+    return undefined;
+  }
   const listener = new ObserveListener(server);
   if (server.config.bool('dashboard')) {
     const { installDashboard } = await import('./dashboard.js');
