@@ -38,8 +38,11 @@ export class Counters {
   bytes = 0;
   /** Unix time in ms of the last message, 0 if none. */
   lastPublishMs = 0;
-  /** Messages per wall-clock second; slot = second % RATE_WINDOW, cleared lazily as time moves. */
-  private readonly ring = new Uint32Array(RATE_WINDOW);
+  /**
+   * Messages per wall-clock second; slot = second % RATE_WINDOW, cleared lazily as time moves.
+   * Allocated at the first message, so channels that are only subscribed to cost no ring.
+   */
+  private ring: Uint32Array | undefined;
   private ringSecond = 0;
 
   record(nowMs: number, receivers: number, bytes: number): void {
@@ -48,23 +51,26 @@ export class Counters {
     this.bytes += bytes;
     this.lastPublishMs = nowMs;
     const second = Math.floor(nowMs / 1000);
-    if (second !== this.ringSecond) this.advance(second);
-    this.ring[second % RATE_WINDOW]!++;
+    const ring = (this.ring ??= new Uint32Array(RATE_WINDOW));
+    if (second !== this.ringSecond) this.advance(ring, second);
+    ring[second % RATE_WINDOW]!++;
   }
 
   /** Messages per second, averaged over the last RATE_WINDOW seconds (the current one included). */
   rate(nowMs: number): number {
-    this.advance(Math.floor(nowMs / 1000));
+    const ring = this.ring;
+    if (ring === undefined) return 0;
+    this.advance(ring, Math.floor(nowMs / 1000));
     let sum = 0;
-    for (let i = 0; i < RATE_WINDOW; i++) sum += this.ring[i]!;
+    for (let i = 0; i < RATE_WINDOW; i++) sum += ring[i]!;
     return sum / RATE_WINDOW;
   }
 
-  private advance(second: number): void {
+  private advance(ring: Uint32Array, second: number): void {
     const gap = second - this.ringSecond;
     if (gap === 0) return;
-    if (gap < 0 || gap >= RATE_WINDOW) this.ring.fill(0);
-    else for (let s = this.ringSecond + 1; s <= second; s++) this.ring[s % RATE_WINDOW] = 0;
+    if (gap < 0 || gap >= RATE_WINDOW) ring.fill(0);
+    else for (let s = this.ringSecond + 1; s <= second; s++) ring[s % RATE_WINDOW] = 0;
     this.ringSecond = second;
   }
 }
