@@ -47,6 +47,7 @@ export function channelRows(server: Server, pattern?: string): ChannelRow[] {
   const add = (kind: 'channel' | 'shard', name: string, c: Counters) => {
     if (pattern !== undefined && !globMatch(pattern, name)) return;
     const subscribers = kind === 'channel' ? hub.subscriberCount(name) : hub.shardSubscriberCount(name);
+    if (subscribers === 0 && c.messages === 0) return;
     rows.push({ name, kind, subscribers, messages: c.messages, deliveries: c.deliveries, bytes: c.bytes, rate: c.rate(now), lastPublishMs: c.lastPublishMs });
   };
   for (const [name, c] of hub.stats.channels.entries()) add('channel', name, c);
@@ -203,7 +204,7 @@ export const specs: CommandSpec[] = [
         },
         true,
       ),
-      { ...sub('help', 2, () => HELP.map((l) => new Status(l))) },
+      sub('help', 2, () => HELP.map((l) => new Status(l))),
     ],
   },
 ];
