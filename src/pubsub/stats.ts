@@ -82,13 +82,21 @@ export class Counters {
  */
 export class CounterTable {
   private readonly byName = new Map<string, Counters>();
+  /**
+   * Size at which the next sweep runs. Moved on by a tenth of the table after each sweep, so with
+   * many live (subscribed) names a sweep stays amortised O(1) per new name.
+   */
+  private sweepAt = IDLE_CAP + IDLE_CAP / 10;
 
   constructor(private readonly live: (name: string) => boolean) {}
 
   get(name: string): Counters {
     let counters = this.byName.get(name);
     if (counters === undefined) {
-      if (this.byName.size >= IDLE_CAP + IDLE_CAP / 10) this.sweep();
+      if (this.byName.size >= this.sweepAt) {
+        this.sweep();
+        this.sweepAt = Math.max(IDLE_CAP + IDLE_CAP / 10, this.byName.size + Math.max(IDLE_CAP / 10, this.byName.size / 10));
+      }
       counters = new Counters();
       this.byName.set(name, counters);
     }

@@ -34,6 +34,20 @@ test('idle counter sets are bounded; live ones are kept', () => {
   assert.equal(table.peek('random:0'), undefined, 'the least recently published are forgotten');
 });
 
+test('many live names do not make every new name pay for a sweep', () => {
+  const live = new Set<string>();
+  let checks = 0;
+  const table = new CounterTable((n) => (checks++, live.has(n)));
+  for (let i = 0; i < 20_000; i++) {
+    live.add(`sub:${i}`);
+    table.get(`sub:${i}`);
+  }
+  checks = 0;
+  for (let i = 0; i < 5_000; i++) table.get(`new:${i}`);
+  assert.ok(checks <= 2 * 25_000, `liveness checked ${checks} times for 5,000 new names`);
+  for (let i = 0; i < 20_000; i++) assert.ok(table.peek(`sub:${i}`));
+});
+
 test('counters find the current subscriber set after unsubscribe and resubscribe', () => {
   const delivered: number[] = [];
   const hub = new PubSubHub({ deliver: (client) => void delivered.push(client.id) });
