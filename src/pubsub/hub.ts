@@ -129,9 +129,12 @@ export class PubSubHub {
   publish(channel: Buffer, message: Buffer): number {
     const name = channel.toString('latin1');
     const now = coarseNow();
-    const counters = this.stats.channels.get(name);
+    // Keyspace notifications name a channel per key: count them only where someone listens, so
+    // notify-keyspace-events does not fill the table (or cost a counter set per written key).
+    const perKey = name.startsWith('__keyspace@') || name.startsWith('__keyevent@');
+    let counters = perKey ? this.stats.channels.peek(name) : this.stats.channels.get(name);
     let receivers = 0;
-    const subscribers = counters.subscribers;
+    const subscribers = counters?.subscribers;
     if (subscribers !== undefined && subscribers.size !== 0) {
       const frame = new Frame('message', undefined, channel, message);
       for (const client of subscribers) this.send(client, frame);
@@ -146,7 +149,8 @@ export class PubSubHub {
         this.stats.patterns.get(pattern).record(now, clients.size, message.length);
       }
     }
-    counters.record(now, receivers, message.length);
+    if (counters === undefined && receivers !== 0) counters = this.stats.channels.get(name);
+    counters?.record(now, receivers, message.length);
     if (this.taps.size !== 0) this.tap(channel, name, message, false);
     return receivers;
   }

@@ -69,3 +69,19 @@ test('counters find the current subscriber set after unsubscribe and resubscribe
   assert.deepEqual([counters.messages, counters.deliveries], [4, 2]);
   assert.equal(hub.stats.shardChannels.peek('ch')!.messages, 1);
 });
+
+test('keyspace notification channels are counted only where someone listens', () => {
+  const hub = new PubSubHub({ deliver: () => undefined });
+  const client = new Client(1, null, { maxBulkLen: 1e9, maxQueryBuffer: 1e9 });
+  for (let i = 0; i < 100; i++) hub.publish(Buffer.from(`__keyspace@0__:key${i}`), Buffer.from('set'));
+  assert.equal(hub.stats.channels.size, 0);
+  hub.psubscribe(client, '__keyevent@0__:*');
+  assert.equal(hub.publish(Buffer.from('__keyevent@0__:set'), Buffer.from('key1')), 1);
+  hub.subscribe(client, '__keyspace@0__:watched');
+  assert.equal(hub.publish(Buffer.from('__keyspace@0__:watched'), Buffer.from('set')), 1);
+  assert.equal(hub.publish(Buffer.from('__keyspace@0__:other'), Buffer.from('set')), 0);
+  assert.deepEqual([...hub.stats.channels.entries()].map(([n, c]) => [n, c.messages]).sort(), [
+    ['__keyevent@0__:set', 1],
+    ['__keyspace@0__:watched', 1],
+  ]);
+});
