@@ -15,6 +15,7 @@ import { specs as scripting } from '../commands/scripting.js';
 import { specs as dump } from '../commands/dump.js';
 import { specs as geo } from '../commands/geo.js';
 import { specs as sort } from '../commands/sort.js';
+import { specs as tidings } from '../commands/tidings.js';
 
 export const ALL_SPECS: readonly CommandSpec[] = [
   ...connection,
@@ -32,6 +33,7 @@ export const ALL_SPECS: readonly CommandSpec[] = [
   ...dump,
   ...geo,
   ...sort,
+  ...tidings,
 ];
 
 export class CommandTable {
