@@ -309,6 +309,8 @@ function bitfield(ctx: CommandContext, argv: Buffer[], readOnly: boolean): Reply
     const value = readString(ctx, key) ?? EMPTY;
     return ops.map((op) => intReply(readField(value, op.offset, op.bits, op.signed)));
   }
+  const current = ctx.db.getWrite(key, 'string');
+  const grown = current === undefined || Math.floor(lastWriteBit / 8) >= current.length;
   const buf = writableBits(ctx, key, lastWriteBit);
   let changes = 0;
   const replies: Reply[] = [];
@@ -327,11 +329,19 @@ function bitfield(ctx: CommandContext, argv: Buffer[], readOnly: boolean): Reply
       continue;
     }
     writeField(buf, op.offset, op.bits, stored);
-    changes++;
+    // As Redis counts it: a write that changes nothing is no change unless the string grew.
+    if (grown || stored !== old) changes++;
     replies.push(intReply(op.kind === 'set' ? old : stored));
   }
-  commit(ctx, key, buf);
-  if (changes > 0) ctx.notify('$', 'setbit', key);
+  if (changes > 0) {
+    commit(ctx, key, buf);
+    ctx.notify('$', 'setbit', key);
+  } else if (current === undefined) commit(ctx, key, buf);
+  else {
+    // Created or grown by Redis's lookup all the same, but not counted as a change.
+    const entry = ctx.db.lookupWrite(key)!;
+    (entry as { value: unknown }).value = markRaw(grown ? buf : current);
+  }
   return replies;
 }
 

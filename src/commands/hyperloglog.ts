@@ -22,7 +22,7 @@ import {
   setCachedCardinality,
   setRegister,
   sparseToDense,
-  type HllCell,
+  HllCell,
 } from '../types/hll.js';
 import { markRaw } from './strings.js';
 import type { CommandContext, CommandSpec } from './types.js';
@@ -68,27 +68,28 @@ function pfadd(ctx: CommandContext, argv: Buffer[]): Reply {
   let updated = 0;
   let cell: HllCell;
   if (entry === undefined) {
-    cell = { buf: createHll() };
+    cell = new HllCell(createHll());
     updated++;
   } else {
     const current = asHll(entry);
     markRaw(current);
     // A private copy: replies queued earlier may reference the stored bytes.
-    cell = { buf: Buffer.from(current) };
+    cell = new HllCell(Buffer.from(current));
   }
   const maxBytes = sparseMaxBytes(ctx);
   for (let i = 2; i < argv.length; i++) {
     const result = addElement(cell, argv[i]!, maxBytes);
     if (result < 0) {
       // Redis edits the value in place, so the registers set before the corruption stay set.
-      if (updated > 0) store(ctx, key, cell.buf);
+      if (updated > 0) store(ctx, key, cell.bytes());
       throw HllErrors.corrupt();
     }
     updated += result;
   }
   if (updated === 0) return 0;
-  invalidateCache(cell.buf);
-  store(ctx, key, cell.buf);
+  const value = cell.bytes();
+  invalidateCache(value);
+  store(ctx, key, value);
   ctx.notify('$', 'pfadd', key);
   return 1;
 }
@@ -131,17 +132,19 @@ function pfmerge(ctx: CommandContext, argv: Buffer[]): Reply {
   const key = keyOf(argv, 1);
   // The destination was checked above as one of the inputs.
   const current = ctx.db.getWrite(key, 'string');
-  const cell: HllCell = { buf: current === undefined ? createHll() : Buffer.from(current) };
+  let start = current === undefined ? createHll() : Buffer.from(current);
   if (useDense) {
-    const dense = sparseToDense(cell.buf);
+    const dense = sparseToDense(start);
     if (dense === undefined) throw HllErrors.corrupt();
-    cell.buf = dense;
+    start = dense;
   }
+  const cell = new HllCell(start);
   // Register by register, in order: the sparse bytes come out exactly as Redis builds them.
   const maxBytes = sparseMaxBytes(ctx);
   for (let i = 0; i < HLL_REGISTERS; i++) if (max[i] !== 0) setRegister(cell, i, max[i]!, maxBytes);
-  invalidateCache(cell.buf);
-  store(ctx, key, cell.buf);
+  const value = cell.bytes();
+  invalidateCache(value);
+  store(ctx, key, value);
   ctx.notify('$', 'pfadd', key);
   return OK;
 }
@@ -204,8 +207,8 @@ function pfselftest(): Reply {
   }
   // Approximation error: within 5 standard errors, the sparse and dense forms agreeing while
   // the sparse form still fits.
-  const sparse: HllCell = { buf: createHll() };
-  const full: HllCell = { buf: sparseToDense(createHll())! };
+  const sparse = new HllCell(createHll());
+  const full = new HllCell(sparseToDense(createHll())!);
   const relErr = 1.04 / Math.sqrt(HLL_REGISTERS);
   const seed = Math.floor(Math.random() * 0xffffffff);
   const element = Buffer.alloc(8);
@@ -217,7 +220,7 @@ function pfselftest(): Reply {
     addElement(sparse, element, DEFAULT_SPARSE_MAX_BYTES);
     if (j !== checkpoint) continue;
     const fromDense = countHll(full.buf)!;
-    const fromSparse = countHll(sparse.buf)!;
+    const fromSparse = countHll(sparse.bytes())!;
     if (fromDense !== fromSparse) return HllErrors.selfTest('Sparse and dense encodings disagree');
     const maxErr = Math.max(relErr * 5 * j, 1);
     if (Math.abs(j - fromDense) > maxErr) {

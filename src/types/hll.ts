@@ -191,7 +191,7 @@ const isZero = (op: number) => (op & 0xc0) === 0;
 const isXzero = (op: number) => (op & 0xc0) === 0x40;
 const zeroLen = (op: number) => (op & 0x3f) + 1;
 /** The byte after an XZERO opcode may lie past the end of a corrupt value: Redis reads a 0 there. */
-const xzeroLen = (buf: Buffer, p: number) => (((buf[p]! & 0x3f) << 8) | (buf[p + 1] ?? 0)) + 1;
+const xzeroLen = (buf: Buffer, p: number, end = buf.length) => (((buf[p]! & 0x3f) << 8) | (p + 1 < end ? buf[p + 1]! : 0)) + 1;
 const valValue = (op: number) => ((op >> 2) & 0x1f) + 1;
 const valLen = (op: number) => (op & 3) + 1;
 const valOp = (value: number, len: number) => 0x80 | ((value - 1) << 2) | (len - 1);
@@ -235,9 +235,32 @@ export function sparseToDense(sparse: Buffer): Buffer | undefined {
   return index === HLL_REGISTERS ? dense : undefined;
 }
 
-/** A value being updated: sparse updates may change its length or replace it with the dense form. */
-export interface HllCell {
+/**
+ * A value being updated. Sparse updates change its length, so the bytes live in `buf` with room
+ * to spare and `len` says how many count; `bytes()` gives the exact value. A promotion replaces
+ * `buf` with the dense form.
+ */
+export class HllCell {
   buf: Buffer;
+  len: number;
+
+  constructor(value: Buffer) {
+    this.buf = value;
+    this.len = value.length;
+  }
+
+  /** The value's bytes, exactly (copied out of the spare room when there is some). */
+  bytes(): Buffer {
+    return this.len === this.buf.length ? this.buf : Buffer.from(this.buf.subarray(0, this.len));
+  }
+
+  /** Make room for `extra` more bytes. */
+  reserve(extra: number): void {
+    if (this.len + extra <= this.buf.length) return;
+    const grown = Buffer.alloc(Math.max(this.len + extra, this.len * 2, 64));
+    this.buf.copy(grown, 0, 0, this.len);
+    this.buf = grown;
+  }
 }
 
 /**
@@ -247,23 +270,26 @@ export interface HllCell {
  */
 function sparseSet(cell: HllCell, index: number, count: number, maxBytes: number): number {
   if (count > SPARSE_VAL_MAX_VALUE) return promote(cell, index, count);
-  let buf = cell.buf;
-  let end = buf.length;
+  // A split turns one opcode into at most three (XZERO VAL XZERO): 3 bytes more.
+  cell.reserve(3);
+  const buf = cell.buf;
+  let end = cell.len;
 
   // Find the opcode covering `index`, the index of its first register and the opcode before it.
   let p = HLL_HEADER;
   let first = 0;
   let prev = -1;
   let span = 0;
+  // The hot loop of PFADD on sparse values: opcode kinds tested by range (ZERO < 0x40 <= XZERO < 0x80).
   while (p < end) {
     const op = buf[p]!;
     let oplen = 1;
-    if (isZero(op)) span = zeroLen(op);
-    else if (isXzero(op)) {
-      span = xzeroLen(buf, p);
+    if (op < 0x40) span = (op & 0x3f) + 1;
+    else if (op < 0x80) {
+      span = (((op & 0x3f) << 8) | (p + 1 < end ? buf[p + 1]! : 0)) + 1;
       oplen = 2;
-    } else span = valLen(op);
-    if (index <= first + span - 1) break;
+    } else span = (op & 3) + 1;
+    if (index < first + span) break;
     prev = p;
     p += oplen;
     first += span;
@@ -274,7 +300,7 @@ function sparseSet(cell: HllCell, index: number, count: number, maxBytes: number
   const zero = isZero(op);
   const xzero = isXzero(op);
   const isVal = !zero && !xzero;
-  const runLength = zero ? zeroLen(op) : xzero ? xzeroLen(buf, p) : valLen(op);
+  const runLength = zero ? zeroLen(op) : xzero ? xzeroLen(buf, p, end) : valLen(op);
 
   let inPlace = false;
   if (isVal) {
@@ -300,8 +326,9 @@ function sparseSet(cell: HllCell, index: number, count: number, maxBytes: number
     const oldLen = xzero ? 2 : 1;
     const delta = seq.length - oldLen;
     if (delta > 0 && end + delta > maxBytes) return promote(cell, index, count);
-    buf = Buffer.concat([buf.subarray(0, p), Buffer.from(seq), buf.subarray(p + oldLen)]);
-    end = buf.length;
+    if (delta !== 0) buf.copyWithin(p + seq.length, p + oldLen, end);
+    for (let i = 0; i < seq.length; i++) buf[p + i] = seq[i]!;
+    end += delta;
   }
 
   // Merge adjacent VAL opcodes with equal values, looking at up to five opcodes from `prev`.
@@ -323,22 +350,23 @@ function sparseSet(cell: HllCell, index: number, count: number, maxBytes: number
       const len = valLen(a) + valLen(b);
       if (value === valValue(b) && len <= SPARSE_VAL_MAX_LEN) {
         buf[p + 1] = valOp(value, len);
-        buf = Buffer.concat([buf.subarray(0, p), buf.subarray(p + 1)]);
+        buf.copyWithin(p, p + 1, end);
         end--;
         continue;
       }
     }
     p++;
   }
+  cell.len = end;
   invalidateCache(buf);
-  cell.buf = buf;
   return 1;
 }
 
 function promote(cell: HllCell, index: number, count: number): number {
-  const dense = sparseToDense(cell.buf);
+  const dense = sparseToDense(cell.bytes());
   if (dense === undefined) return -1;
   cell.buf = dense;
+  cell.len = dense.length;
   return denseSet(dense, index, count);
 }
 
