@@ -243,7 +243,7 @@ interface FieldOp {
 
 function parseFieldType(arg: Buffer): { signed: boolean; bits: number } {
   const text = arg.toString('latin1');
-  const sign = text.charAt(0).toLowerCase();
+  const sign = text.charAt(0); // lower case only, as Redis
   if (sign !== 'i' && sign !== 'u') throw BitErrors.fieldType();
   const signed = sign === 'i';
   const bits = tryParseBigInt(text.slice(1));
@@ -297,13 +297,14 @@ function bitfield(ctx: CommandContext, argv: Buffer[], readOnly: boolean): Reply
     let value = 0n;
     if (kind !== 'get') {
       value = parseBigInt(argv[j + 3]!);
-      if (readOnly) throw BitErrors.readOnly();
       lastWriteBit = Math.max(lastWriteBit, offset + bits - 1);
     }
     ops.push({ kind, signed, bits, offset, value, overflow });
     j += kind === 'get' ? 2 : 3;
   }
 
+  // Checked once every argument parsed, before the key is looked up, as Redis does.
+  if (readOnly && lastWriteBit >= 0) throw BitErrors.readOnly();
   const key = keyOf(argv, 1);
   if (lastWriteBit < 0) {
     const value = readString(ctx, key) ?? EMPTY;
