@@ -154,8 +154,8 @@ export function cachedCardinality(buf: Buffer): bigint | undefined {
   return buf.readBigUInt64LE(8);
 }
 
-export function setCachedCardinality(buf: Buffer, card: number): void {
-  buf.writeBigUInt64LE(BigInt(card), 8);
+export function setCachedCardinality(buf: Buffer, card: number | bigint): void {
+  buf.writeBigUInt64LE(BigInt.asUintN(64, BigInt(card)), 8);
 }
 
 // ------------------------------------------------------------------ dense registers
@@ -227,7 +227,7 @@ export function sparseToDense(sparse: Buffer): Buffer | undefined {
     } else {
       const run = valLen(op);
       const value = valValue(op);
-      if (run + index > HLL_REGISTERS) break;
+      if (run + index > HLL_REGISTERS) return undefined;
       for (let i = 0; i < run; i++) denseSetRegister(dense, index++, value);
       p++;
     }
@@ -408,7 +408,7 @@ export function mergeRegisters(max: Uint8Array, buf: Buffer): boolean {
     } else {
       const run = valLen(op);
       const value = valValue(op);
-      if (run + i > HLL_REGISTERS) break;
+      if (run + i > HLL_REGISTERS) return false;
       for (let k = 0; k < run; k++, i++) if (value > max[i]!) max[i] = value;
       p++;
     }
@@ -477,7 +477,7 @@ function tau(x: number): number {
 }
 
 /** Otmar Ertl's improved estimator over a register histogram, with Redis's operation order. */
-function estimate(histo: Float64Array): number {
+function estimate(histo: Float64Array): number | bigint {
   const m = HLL_REGISTERS;
   let z = m * tau((m - histo[HLL_Q + 1]!) / m);
   for (let j = HLL_Q; j >= 1; j--) {
@@ -485,17 +485,20 @@ function estimate(histo: Float64Array): number {
     z *= 0.5;
   }
   z += m * sigma(histo[0]! / m);
-  return Math.round((ALPHA_INF * m * m) / z);
+  const e = Math.round((ALPHA_INF * m * m) / z);
+  // Only corrupt registers get here (all of them saturated): C's llroundl gives the 64-bit
+  // minimum, which Redis replies as such and caches as the bytes 0x8000000000000000.
+  return Number.isFinite(e) && e < 2 ** 63 ? e : -(2n ** 63n);
 }
 
 /** The estimated cardinality of a stored value; undefined when it is corrupt. */
-export function countHll(buf: Buffer): number | undefined {
+export function countHll(buf: Buffer): number | bigint | undefined {
   const { histo, invalid } = histogram(buf);
   return invalid ? undefined : estimate(histo);
 }
 
 /** The estimated cardinality of raw registers (one byte each), as PFCOUNT of several keys. */
-export function countRegisters(registers: Uint8Array): number {
+export function countRegisters(registers: Uint8Array): number | bigint {
   const histo = new Float64Array(64);
   for (let i = 0; i < HLL_REGISTERS; i++) histo[registers[i]!]!++;
   return estimate(histo);
