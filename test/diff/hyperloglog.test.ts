@@ -264,6 +264,13 @@ test('events and WATCH around the cached cardinality', async (t) => {
         multi
         ping
         exec
+        pfadd y a
+        watch y
+        pfdebug todense y
+        pfdebug getreg y
+        multi
+        ping
+        exec
       `),
     );
   });
