@@ -41,7 +41,8 @@ function parseBitOffset(ctx: CommandContext, arg: Buffer, perField = 0): number 
   if (byField) text = text.slice(1);
   let offset = tryParseBigInt(text);
   if (offset === undefined) throw BitErrors.offset();
-  if (byField) offset *= BigInt(perField);
+  // C multiplies in 64 bits: a product past 2^63 wraps (usually to a negative offset).
+  if (byField) offset = BigInt.asIntN(64, offset * BigInt(perField));
   if (offset < 0n || offset >> 3n >= BigInt(ctx.server.config.number('proto-max-bulk-len'))) throw BitErrors.offset();
   return Number(offset);
 }

@@ -267,6 +267,8 @@ test(
     bitfield f get i8 -1
     bitfield f get i8 #-1
     bitfield f get i8 #1000000000000000000
+    bitfield f get i64 #288230376151711745
+    bitfield f get i64 #9223372036854775807
     bitfield f get i8 4294967296
     bitfield f set i8 0 x
     bitfield f set i8 0 9223372036854775808
