@@ -65,13 +65,12 @@ function readString(ctx: CommandContext, key: string): Buffer | undefined {
 }
 
 /**
- * The value a writing bit command works on, as Redis prepares it: created zero-filled when
- * missing, grown with zero bytes to hold `lastBit`. Always a fresh copy (replies queued earlier
+ * The value a writing bit command works on (`current`: the stored string, looked up for
+ * writing), as Redis prepares it: created zero-filled when missing, grown with zero bytes to hold `lastBit`. Always a fresh copy (replies queued earlier
  * may still reference the stored bytes); the caller mutates it and stores it with `commit`.
  */
-function writableBits(ctx: CommandContext, key: string, lastBit: number): Buffer {
+function writableBits(current: Buffer | undefined, lastBit: number): Buffer {
   const need = Math.floor(lastBit / 8) + 1;
-  const current = ctx.db.getWrite(key, 'string');
   if (current === undefined) return Buffer.alloc(need);
   const buf = Buffer.alloc(Math.max(need, current.length));
   current.copy(buf);
@@ -97,7 +96,7 @@ function setbit(ctx: CommandContext, argv: Buffer[]): Reply {
     markRaw(current!);
     return old;
   }
-  const buf = writableBits(ctx, key, offset);
+  const buf = writableBits(current, offset);
   setBit(buf, offset, Number(on));
   commit(ctx, key, buf);
   ctx.notify('$', 'setbit', key);
@@ -313,7 +312,7 @@ function bitfield(ctx: CommandContext, argv: Buffer[], readOnly: boolean): Reply
   }
   const current = ctx.db.getWrite(key, 'string');
   const grown = current === undefined || Math.floor(lastWriteBit / 8) >= current.length;
-  const buf = writableBits(ctx, key, lastWriteBit);
+  const buf = writableBits(current, lastWriteBit);
   let changes = 0;
   const replies: Reply[] = [];
   for (const op of ops) {
