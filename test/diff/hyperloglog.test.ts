@@ -222,6 +222,22 @@ test('corrupted HLLs: the same errors and the same bytes afterwards', async (t) 
   });
 });
 
+test('OBJECT ENCODING: which commands rewrite an HLL string as raw', async (t) => {
+  await both(t, async (pair) => {
+    await pair.check(['PFADD', 'src']);
+    const empty = ((await pair.check(['GET', 'src'])) as { value: Buffer }).value;
+    // A 18-byte value SET is embstr; commands that edit it (or refresh its cache) leave it raw.
+    const commands: Arg[][] = [['PFCOUNT', 'e', 'src'], ['PFMERGE', 'd', 'e'], ['PFCOUNT', 'e'], ['PFADD', 'e'], ['PFDEBUG', 'ENCODING', 'e'], ['PFMERGE', 'e']];
+    for (const cmd of commands) {
+      await pair.check(['SET', 'e', empty]);
+      await pair.check(['OBJECT', 'ENCODING', 'e']);
+      await pair.check(cmd);
+      await pair.check(['OBJECT', 'ENCODING', 'e']);
+      await pair.check(['GET', 'e']);
+    }
+  });
+});
+
 test('HLLs move between the servers with GET and SET', async (t) => {
   await both(t, async (pair) => {
     for (const [key, n] of [
