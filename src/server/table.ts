@@ -14,6 +14,9 @@ import { specs as sets } from '../commands/sets.js';
 import { specs as zsets } from '../commands/zsets.js';
 import { specs as streams } from '../commands/streams.js';
 import { specs as scripting } from '../commands/scripting.js';
+import { specs as dump } from '../commands/dump.js';
+import { specs as geo } from '../commands/geo.js';
+import { specs as sort } from '../commands/sort.js';
 
 export const ALL_SPECS: readonly CommandSpec[] = [
   ...connection,
@@ -30,6 +33,9 @@ export const ALL_SPECS: readonly CommandSpec[] = [
   ...zsets,
   ...streams,
   ...scripting,
+  ...dump,
+  ...geo,
+  ...sort,
 ];
 
 export class CommandTable {
