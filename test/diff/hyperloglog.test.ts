@@ -1,7 +1,8 @@
 // Differential tests for HyperLogLog commands ('pfadd', 'pfcount', 'pfmerge', 'pfdebug',
 // 'pfselftest') against redis-server 7.0 in RESP2 and RESP3: replies byte for byte, and the
 // stored HLL strings byte for byte (GET) — sparse, dense, after PFMERGE and after corruption —
-// including fast-check random sequences, and HLLs moved between the two servers with GET/SET.
+// including fast-check random sequences, and HLLs moved between the two servers with GET/SET and
+// DUMP/RESTORE.
 import assert from 'node:assert/strict';
 import { after, before, test, type TestContext } from 'node:test';
 import fc from 'fast-check';
@@ -254,6 +255,26 @@ test('HLLs move between the servers with GET and SET', async (t) => {
       await getBytes(pair, key);
       await pair.check(['PFCOUNT', key]);
       await getBytes(pair, key);
+    }
+  });
+});
+
+test('DUMP payloads of HLLs are identical and RESTORE across the servers', async (t) => {
+  await both(t, async (pair) => {
+    for (const [key, n] of [
+      ['sparse', 150],
+      ['dense', 3500],
+    ] as const) {
+      await pair.check(['PFADD', key, ...elements(key, n)]);
+      await pair.check(['DUMP', key]);
+      const fromTidings = (await pair.tidings.callRaw('DUMP', key)) as { value: Buffer };
+      const fromRedis = (await pair.redis.callRaw('DUMP', key)) as { value: Buffer };
+      assert.equal((await pair.tidings.callRaw('RESTORE', `${key}-r`, '0', fromRedis.value)).type, 'simple');
+      assert.equal((await pair.redis.callRaw('RESTORE', `${key}-r`, '0', fromTidings.value)).type, 'simple');
+      await pair.check(['GET', `${key}-r`]);
+      await pair.check(['PFADD', `${key}-r`, ...elements('after', 50)]);
+      await pair.check(['PFCOUNT', `${key}-r`]);
+      await pair.check(['DUMP', `${key}-r`]);
     }
   });
 });
