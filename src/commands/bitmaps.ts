@@ -198,7 +198,8 @@ function bitop(ctx: CommandContext, argv: Buffer[]): Reply {
   if (op === 'not' && argv.length !== 4) throw BitErrors.notSingleKey();
   const sources: Buffer[] = [];
   for (let i = 3; i < argv.length; i++) sources.push(readString(ctx, keyOf(argv, i)) ?? EMPTY);
-  const maxLen = Math.max(...sources.map((s) => s.length));
+  let maxLen = 0;
+  for (const src of sources) if (src.length > maxLen) maxLen = src.length;
   const dest = keyOf(argv, 2);
   if (maxLen === 0) {
     if (ctx.db.delete(dest)) ctx.notify('g', 'del', dest);
