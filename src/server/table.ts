@@ -6,6 +6,8 @@ import { specs as pubsub } from '../commands/pubsub.js';
 import { specs as transactions } from '../commands/transactions.js';
 import { specs as keys } from '../commands/keys.js';
 import { specs as strings } from '../commands/strings.js';
+import { specs as bitmaps } from '../commands/bitmaps.js';
+import { specs as hyperloglog } from '../commands/hyperloglog.js';
 import { specs as lists } from '../commands/lists.js';
 import { specs as hashes } from '../commands/hashes.js';
 import { specs as sets } from '../commands/sets.js';
@@ -24,6 +26,8 @@ export const ALL_SPECS: readonly CommandSpec[] = [
   ...transactions,
   ...keys,
   ...strings,
+  ...bitmaps,
+  ...hyperloglog,
   ...lists,
   ...hashes,
   ...sets,
