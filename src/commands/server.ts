@@ -354,6 +354,31 @@ function movableKeysOf(name: string, argv: Buffer[]): Buffer[] | undefined {
     const rest = argv.length - streams - 1;
     return argv.slice(streams + 1, streams + 1 + Math.floor(rest / 2));
   }
+  if (name === 'sort') {
+    // The last STORE's argument, skipping the arguments of LIMIT, GET and BY.
+    const skip: Record<string, number> = { limit: 2, get: 1, by: 1 };
+    let store: Buffer | undefined;
+    for (let i = 2; i < argv.length; i++) {
+      const opt = argv[i]!.toString('latin1').toLowerCase();
+      if (opt in skip) i += skip[opt]!;
+      else if (opt === 'store' && i + 1 < argv.length) store = argv[i + 1];
+    }
+    return store === undefined ? [argv[1]!] : [argv[1]!, store];
+  }
+  if (name === 'georadius' || name === 'georadiusbymember') {
+    // Key specs: the first STORE and the first STOREDIST from the options on, each followed by a key.
+    const from = name === 'georadius' ? 6 : 5;
+    const keys = [argv[1]!];
+    for (const keyword of ['store', 'storedist']) {
+      for (let i = from; i < argv.length - 1; i++) {
+        if (argv[i]!.toString('latin1').toLowerCase() === keyword) {
+          keys.push(argv[i + 1]!);
+          break;
+        }
+      }
+    }
+    return keys;
+  }
   return undefined;
 }
 

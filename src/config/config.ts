@@ -184,6 +184,10 @@ export const PARAMS: ParamSpec[] = [
   { name: 'loading-process-events-interval-bytes', type: 'int', default: 2 * 1024 * 1024, min: 1024, max: INT_MAX },
   { name: 'lazyfree-lazy-user-flush', type: 'bool', default: false },
   { name: 'replica-read-only', aliases: ['slave-read-only'], type: 'bool', default: true },
+  // Observability: the HTTP listener for /metrics and the dashboard (src/observe/http.ts); 0 = off.
+  { name: 'metrics-port', type: 'int', default: 0, min: 0, max: 65535, immutable: true },
+  { name: 'metrics-bind', type: 'string', default: '127.0.0.1', immutable: true },
+  { name: 'dashboard', type: 'bool', default: false, immutable: true },
   // TLS (src/net/tls.ts applies them; a change rebuilds the secure context for new connections).
   // tls-replication, tls-cluster and the tls-client-* files are for links Tidings does not have.
   { name: 'tls-port', type: 'int', default: 0, min: 0, max: 65535, immutable: true },

@@ -16,6 +16,7 @@ import type { CommandContext } from '../commands/types.js';
 import { Stats } from './stats.js';
 import { Monitor } from '../observe/monitor.js';
 import { SlowLog } from '../observe/slowlog.js';
+import { startObserveListener } from '../observe/http.js';
 import { makeRoom } from '../store/eviction.js';
 import { loadLua } from '../scripting/lua.js';
 
@@ -123,6 +124,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
 
   async listen(): Promise<void> {
     await loadLua();
+    await startObserveListener(this);
     const binds = this.config.string('bind').split(/\s+/).filter(Boolean);
     const port = this.config.number('port');
     const tlsPort = this.config.number('tls-port');
@@ -385,14 +387,17 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     if (!over && limit.soft > 0) {
       if (bytes >= limit.soft) {
         const now = Date.now();
-        if (client.softLimitSince === 0) client.softLimitSince = now;
-        else if (now - client.softLimitSince >= limit.softSeconds * 1000) over = true;
+        if (client.softLimitSince === 0) {
+          client.softLimitSince = now;
+          client.softLimitHits++;
+        } else if (now - client.softLimitSince >= limit.softSeconds * 1000) over = true;
       } else {
         client.softLimitSince = 0;
       }
     }
     if (over) {
       this.stats.outputLimitDisconnections++;
+      if (client.subscriptionCount > 0) this.hub.stats.recordDisconnect(client, bytes, limit);
       const cls = client.subscriptionCount > 0 ? 'pubsub' : 'normal';
       this.log(
         'warning',

@@ -6,12 +6,18 @@ import { specs as pubsub } from '../commands/pubsub.js';
 import { specs as transactions } from '../commands/transactions.js';
 import { specs as keys } from '../commands/keys.js';
 import { specs as strings } from '../commands/strings.js';
+import { specs as bitmaps } from '../commands/bitmaps.js';
+import { specs as hyperloglog } from '../commands/hyperloglog.js';
 import { specs as lists } from '../commands/lists.js';
 import { specs as hashes } from '../commands/hashes.js';
 import { specs as sets } from '../commands/sets.js';
 import { specs as zsets } from '../commands/zsets.js';
 import { specs as streams } from '../commands/streams.js';
 import { specs as scripting } from '../commands/scripting.js';
+import { specs as dump } from '../commands/dump.js';
+import { specs as geo } from '../commands/geo.js';
+import { specs as sort } from '../commands/sort.js';
+import { specs as tidings } from '../commands/tidings.js';
 
 export const ALL_SPECS: readonly CommandSpec[] = [
   ...connection,
@@ -20,12 +26,18 @@ export const ALL_SPECS: readonly CommandSpec[] = [
   ...transactions,
   ...keys,
   ...strings,
+  ...bitmaps,
+  ...hyperloglog,
   ...lists,
   ...hashes,
   ...sets,
   ...zsets,
   ...streams,
   ...scripting,
+  ...dump,
+  ...geo,
+  ...sort,
+  ...tidings,
 ];
 
 export class CommandTable {
