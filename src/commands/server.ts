@@ -11,6 +11,8 @@ import { findSubcommand } from '../server/table.js';
 import { usedMemory } from '../store/eviction.js';
 import { scriptingStats } from './scripting.js';
 import type { CommandContext, CommandSpec } from './types.js';
+import { ConfigSetError } from '../config/config.js';
+import { rewriteConfigFile } from '../config/file.js';
 
 const lower = (b: Buffer) => b.toString('latin1').toLowerCase();
 
@@ -224,6 +226,11 @@ function configSub(name: string, arity: number, handler: CommandSpec['handler'],
   return { name: `config|${name}`, arity, flags, ...noKeys, categories: ['@admin', '@slow', '@dangerous'], handler };
 }
 
+/** A loopback or unix-socket client (enable-protected-configs local). */
+function isLocalClient(client: CommandContext['client']): boolean {
+  return client.addr.startsWith('127.') || client.addr.startsWith('::1') || client.kind !== 'tcp';
+}
+
 const configSubcommands: CommandSpec[] = [
   configSub('get', -3, (ctx, argv) => {
     const out: Reply[] = [];
@@ -238,31 +245,14 @@ const configSubcommands: CommandSpec[] = [
     return new MapReply(out);
   }),
   configSub('set', -4, (ctx, argv) => {
-    if (argv.length % 2 !== 0) throw Errors.wrongArity('config|set');
+    if (argv.length % 2 !== 0) return new ReplyError('ERR syntax error');
     const pairs: [string, string][] = [];
-    const seen = new Set<string>();
-    for (let i = 2; i < argv.length; i += 2) {
-      const name = lower(argv[i]!);
-      if (seen.has(name)) {
-        throw new ReplyError(`ERR CONFIG SET failed (possibly related to argument '${name}') - duplicate parameter`);
-      }
-      seen.add(name);
-      pairs.push([name, argv[i + 1]!.toString('latin1')]);
-    }
-    // Validate everything before applying anything, as Redis does.
-    const config = ctx.server.config;
-    const previous: [string, string][] = [];
-    for (const [name, value] of pairs) {
-      try {
-        const old = config.matching(name)[0]?.[1];
-        config.set(name, value);
-        if (old !== undefined) previous.push([name, old]);
-      } catch (err) {
-        for (const [n, v] of previous.reverse()) config.set(n, v, true);
-        const reason = (err as Error).message;
-        if (reason.startsWith('Unknown option')) throw new ReplyError(`ERR ${reason}`);
-        throw new ReplyError(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`);
-      }
+    for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i]!.toString('latin1'), argv[i + 1]!.toString('latin1')]);
+    try {
+      ctx.server.config.setMany(pairs, { local: isLocalClient(ctx.client) });
+    } catch (err) {
+      if (err instanceof ConfigSetError) return new ReplyError(`ERR ${err.message}`);
+      throw err;
     }
     return OK;
   }),
@@ -271,7 +261,16 @@ const configSubcommands: CommandSpec[] = [
     ctx.server.slowlog.reset();
     return OK;
   }),
-  configSub('rewrite', 2, () => new ReplyError('ERR The server is running without a config file')),
+  configSub('rewrite', 2, (ctx) => {
+    try {
+      rewriteConfigFile(ctx.server.config);
+    } catch (err) {
+      ctx.server.log('warning', `CONFIG REWRITE failed: ${(err as Error).message}`);
+      return new ReplyError(`ERR ${(err as Error).message}`);
+    }
+    ctx.server.log('warning', 'CONFIG REWRITE executed with success.');
+    return OK;
+  }),
   helpSpec(configSub(
     'help',
     2,

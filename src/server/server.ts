@@ -23,8 +23,8 @@ export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
 const LEVELS: Record<LogLevel, number> = { debug: 0, verbose: 1, notice: 2, warning: 3 };
 
 export interface ServerOptions {
-  /** Parameters as in redis.conf / CONFIG SET (`port`, `bind`, `requirepass`, ...). */
-  config?: Record<string, string | number | boolean>;
+  /** Parameters as in redis.conf / CONFIG SET (`port`, `bind`, `requirepass`, ...), or a loaded Config. */
+  config?: Record<string, string | number | boolean> | Config;
   /** Where log lines go. Default: the `logfile` parameter, else stdout for the CLI, nowhere embedded. */
   log?: ((line: string) => void) | false;
 }
@@ -74,7 +74,8 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   dirty = 0;
 
   constructor(options: ServerOptions = {}) {
-    this.config = new Config(options.config ?? {});
+    this.config = options.config instanceof Config ? options.config : new Config(options.config ?? {});
+    this.config.onIgnoredSet = (name, reason) => this.log('warning', `CONFIG SET ${name}: accepted, but it has no effect in Tidings: ${reason}`);
     this.slowlog = new SlowLog(this.config);
     const logfile = this.config.string('logfile');
     if (options.log === false) this.logSink = undefined;
@@ -108,8 +109,16 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     const configured = this.config.string('loglevel') as LogLevel;
     if (LEVELS[level] < LEVELS[configured]) return;
     const mark = level === 'warning' ? '#' : level === 'notice' ? '*' : level === 'verbose' ? '-' : '.';
-    const time = new Date().toISOString().replace('T', ' ').replace('Z', '');
-    this.logSink(`${process.pid}:M ${time} ${mark} ${message}`);
+    this.logSink(`${process.pid}:M ${logTime(new Date())} ${mark} ${message}`);
+  }
+
+  /** Every address listened on: host:port per TCP listener, then the unix socket path. */
+  addresses(): string[] {
+    return this.listeners.map((l) => {
+      const a = l.address();
+      if (typeof a === 'string' || a === null) return this.config.string('unixsocket');
+      return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+    });
   }
 
   // ---------------------------------------------------------------- listening
@@ -119,16 +128,28 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     const port = this.config.number('port');
     const unixsocket = this.config.string('unixsocket');
     let boundPort = port;
+    const backlog = this.config.number('tcp-backlog');
     for (const address of binds) {
+      // A leading '-' marks an optional address (Redis: skipped when it is not available).
+      const optional = address.startsWith('-');
       const host = address.replace(/^-/, '');
       const srv = this.createListener();
-      boundPort = await new Promise<number>((resolve, reject) => {
-        srv.once('error', reject);
-        srv.listen({ host: host === '*' ? '0.0.0.0' : host, port: boundPort, exclusive: true }, () => {
-          srv.off('error', reject);
-          resolve((srv.address() as net.AddressInfo).port);
+      try {
+        boundPort = await new Promise<number>((resolve, reject) => {
+          srv.once('error', reject);
+          srv.listen({ host: host === '*' ? '0.0.0.0' : host, port: boundPort, exclusive: true, backlog }, () => {
+            srv.off('error', reject);
+            resolve((srv.address() as net.AddressInfo).port);
+          });
         });
-      });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) {
+          this.log('notice', `Skipping optional bind address ${host}: ${code}`);
+          continue;
+        }
+        throw err;
+      }
       this.listeners.push(srv);
       if (this.listeners.length === 1) this.host = host === '*' ? '0.0.0.0' : host;
     }
@@ -154,7 +175,11 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   }
 
   private createListener(): net.Server {
-    return net.createServer({ noDelay: true, keepAlive: true }, (socket) => this.onConnection(socket));
+    return net.createServer({ noDelay: true }, (socket) => {
+      const keepalive = this.config.number('tcp-keepalive');
+      socket.setKeepAlive(keepalive > 0, keepalive * 1000);
+      this.onConnection(socket);
+    });
   }
 
   async close(): Promise<void> {
@@ -531,6 +556,14 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   onConfigChange(listener: (name: string, value: ConfigValue) => void): void {
     this.config.onChange(listener);
   }
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Redis's log time: "04 Dec 2026 14:57:41.161", local time. */
+function logTime(d: Date): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${p(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
 
 function normaliseAddr(addr: string): string {
