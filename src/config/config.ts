@@ -186,7 +186,8 @@ export class Config {
         if (refusal) throw new Error(refusal);
         if (param.fixed && parsed.shown !== this.shown.get(param.name)) throw new Error(param.fixed);
       } catch (err) {
-        throw new ConfigSetError(`CONFIG SET failed (possibly related to argument '${name}') - ${(err as Error).message}`);
+        // Value errors name the parameter in lower case; name errors (above) as the client typed it.
+        throw new ConfigSetError(`CONFIG SET failed (possibly related to argument '${name.toLowerCase()}') - ${(err as Error).message}`);
       }
       next.set(param.name, parsed);
     });

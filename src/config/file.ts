@@ -127,6 +127,29 @@ function processLine(raw: string, where: string, loaded: LoadedConfig, state: { 
   }
 }
 
+/** Lines CONFIG REWRITE writes for one parameter, each with whether it must be written. */
+type FileLine = [line: string, force: boolean];
+
+/** Parameters Redis writes even at their default value. */
+const ALWAYS_WRITTEN = new Set(['save', 'dir', 'latency-tracking-info-percentiles']);
+
+function fileLines(param: ParamSpec, shown: string, isDefault: boolean): FileLine[] {
+  if (param.name === 'client-output-buffer-limit') {
+    // One line per client class; a class at its default is written only in place of an old line.
+    const defaults = (param.default as string).split(' ');
+    const parts = shown.split(' ');
+    const out: FileLine[] = [];
+    for (let i = 0; i + 3 < parts.length; i += 4) {
+      const changed = parts.slice(i, i + 4).join(' ') !== defaults.slice(i, i + 4).join(' ');
+      out.push([`${param.name} ${parts[i]} ${formatMemoryForFile(parts[i + 1]!)} ${formatMemoryForFile(parts[i + 2]!)} ${parts[i + 3]}`, changed]);
+    }
+    return out;
+  }
+  if (param.name === 'dir') return [[`dir ${quoteForFile(path.resolve(shown))}`, true]];
+  const force = !isDefault || ALWAYS_WRITTEN.has(param.name);
+  return linesFor(param, shown).map((line) => [line, force]);
+}
+
 /** The lines CONFIG REWRITE writes for one parameter (none: leave it out). */
 function linesFor(param: ParamSpec, shown: string): string[] {
   const name = param.name;
@@ -138,14 +161,6 @@ function linesFor(param: ParamSpec, shown: string): string[] {
       const parts = shown.split(' ');
       const out: string[] = [];
       for (let i = 0; i < parts.length; i += 2) out.push(`save ${parts[i]} ${parts[i + 1]}`);
-      return out;
-    }
-    case 'client-output-buffer-limit': {
-      const parts = shown.split(' ');
-      const out: string[] = [];
-      for (let i = 0; i + 3 < parts.length; i += 4) {
-        out.push(`${name} ${parts[i]} ${formatMemoryForFile(parts[i + 1]!)} ${formatMemoryForFile(parts[i + 2]!)} ${parts[i + 3]}`);
-      }
       return out;
     }
     case 'replicaof':
@@ -178,18 +193,15 @@ export function rewriteConfigText(config: Config, oldText: string): string {
   const out = [...lines];
   const removed = new Set<number>();
   for (const param of PARAMS) {
-    const shown = config.show(param.name);
-    const force = !config.isDefault(param) || param.name === 'save';
     const old = byOption.get(param.name) ?? [];
-    const wanted = linesFor(param, shown);
     // Each line of the parameter takes the place of one of its old lines, in order; new lines go
     // under the marker; old lines left over are dropped.
-    for (const line of wanted) {
+    for (const [line, force] of fileLines(param, config.show(param.name), config.isDefault(param))) {
       const at = old.shift();
       if (at !== undefined) out[at] = line;
       else if (force) {
         if (!hasSignature) {
-          out.push(REWRITE_SIGNATURE);
+          out.push('', REWRITE_SIGNATURE);
           hasSignature = true;
         }
         out.push(line);
