@@ -11,6 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT, freePort, requireRedisServer, startRedis, startTidings, type TestServer } from './helpers/servers.js';
 import { RespClient } from './helpers/resp.js';
+import { Config, PARAMS } from '../src/config/config.js';
+import { loadConfig, rewriteConfigText } from '../src/config/file.js';
 
 const BIN = path.join(ROOT, 'bin/tidings.js');
 const WAIT_MS = 30000;
@@ -364,6 +366,31 @@ describe('CONFIG REWRITE', () => {
       return [...lines.slice(0, at + 1), ...lines.slice(at + 1).sort()];
     };
     assert.deepEqual(normalise(ours), normalise(theirs));
+  });
+
+  test('forcing every parameter (DEBUG CONFIG-REWRITE-FORCE-ALL) writes a file that loads back to the same values', () => {
+    const config = new Config({
+      maxmemory: '1gb',
+      'notify-keyspace-events': 'KEA',
+      save: '100 1 50 5',
+      requirepass: 'a "quoted" pass\\',
+      'client-output-buffer-limit': 'pubsub 1mb 2mb 3',
+      unixsocketperm: '700',
+      'shutdown-on-sigterm': 'nosave now',
+      'latency-tracking-info-percentiles': '',
+      'maxmemory-clients': '5%',
+      'proc-title-template': '{title} x',
+    });
+    const file = path.join(tmpDir(), 'all.conf');
+    const text = rewriteConfigText(config, '# everything\n', true);
+    fs.writeFileSync(file, text);
+    const loaded = loadConfig([file]).config;
+    for (const p of PARAMS) {
+      const expected = p.name === 'dir' ? path.resolve(config.show('dir')) : config.show(p.name);
+      assert.equal(loaded.show(p.name), expected, `${p.name} in:\n${text}`);
+    }
+    assert.match(text, /^unixsocketperm 700$/m);
+    assert.match(text, /^requirepass "a \\"quoted\\" pass\\\\"$/m);
   });
 
   test('without a config file: the error Redis gives', async () => {

@@ -171,8 +171,11 @@ function linesFor(param: ParamSpec, shown: string): string[] {
   return [`${name} ${quoteForFile(shown)}`];
 }
 
-/** CONFIG REWRITE: the new text of the config file. */
-export function rewriteConfigText(config: Config, oldText: string): string {
+/**
+ * CONFIG REWRITE: the new text of the config file. `forceAll` writes every parameter, defaults
+ * too (Redis's DEBUG CONFIG-REWRITE-FORCE-ALL).
+ */
+export function rewriteConfigText(config: Config, oldText: string, forceAll = false): string {
   const lines = oldText === '' ? [] : oldText.replace(/\n$/, '').split('\n');
   const byOption = new Map<string, number[]>();
   let hasSignature = false;
@@ -199,7 +202,7 @@ export function rewriteConfigText(config: Config, oldText: string): string {
     for (const [line, force] of fileLines(param, config.show(param.name), config.isDefault(param))) {
       const at = old.shift();
       if (at !== undefined) out[at] = line;
-      else if (force) {
+      else if (force || forceAll) {
         if (!hasSignature) {
           out.push('', REWRITE_SIGNATURE);
           hasSignature = true;
@@ -223,7 +226,7 @@ export function rewriteConfigText(config: Config, oldText: string): string {
 }
 
 /** Rewrite the file the server started with; throws Error with Redis's reply text. */
-export function rewriteConfigFile(config: Config): void {
+export function rewriteConfigFile(config: Config, forceAll = false): void {
   if (!config.file) throw new Error('The server is running without a config file');
   try {
     let old = '';
@@ -232,7 +235,7 @@ export function rewriteConfigFile(config: Config): void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    const text = rewriteConfigText(config, old);
+    const text = rewriteConfigText(config, old, forceAll);
     const tmp = path.join(path.dirname(config.file), `.tidings-rewrite-${process.pid}.tmp`);
     fs.writeFileSync(tmp, text, 'latin1');
     fs.renameSync(tmp, config.file);

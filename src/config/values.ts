@@ -168,7 +168,6 @@ export function parseProcTitleTemplate(text: string): string {
   if (vars.some((v) => !TITLE_VARIABLES.includes(v)) || /\}/.test(text.replace(/\{[^}]*\}/g, ''))) {
     throw new Error('template format is invalid or contains unknown variables');
   }
-  if (!text.includes('{title}')) throw new Error('template format is invalid or contains unknown variables');
   return text;
 }
 
