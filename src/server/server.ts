@@ -132,12 +132,14 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     for (const address of binds) {
       // A leading '-' marks an optional address (Redis: skipped when it is not available).
       const optional = address.startsWith('-');
-      const host = address.replace(/^-/, '');
+      // '*' is every IPv4 address and '::*' every IPv6 one (Redis's default bind is "* -::*").
+      const named = address.replace(/^-/, '');
+      const host = named === '*' ? '0.0.0.0' : named === '::*' ? '::' : named;
       const srv = this.createListener();
       try {
         boundPort = await new Promise<number>((resolve, reject) => {
           srv.once('error', reject);
-          srv.listen({ host: host === '*' ? '0.0.0.0' : host, port: boundPort, exclusive: true, backlog }, () => {
+          srv.listen({ host, port: boundPort, exclusive: true, backlog, ipv6Only: host.includes(':') }, () => {
             srv.off('error', reject);
             resolve((srv.address() as net.AddressInfo).port);
           });
@@ -151,7 +153,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
         throw err;
       }
       this.listeners.push(srv);
-      if (this.listeners.length === 1) this.host = host === '*' ? '0.0.0.0' : host;
+      if (this.listeners.length === 1) this.host = host;
     }
     this.port = boundPort;
     if (unixsocket) {
@@ -169,8 +171,17 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
       if (perm) fs.chmodSync(unixsocket, perm);
       this.listeners.push(srv);
     }
-    const period = Math.max(2, Math.floor(1000 / this.config.number('hz')));
-    this.cron = setInterval(() => this.serverCron(), period);
+    this.startCron();
+    this.config.onChange((name) => {
+      if (name === 'hz' && this.cron && !this.closed) this.startCron();
+    });
+  }
+
+  /** The cron at `hz` times a second, clamped to 1..500 as Redis does. */
+  private startCron(): void {
+    if (this.cron) clearInterval(this.cron);
+    const hz = Math.min(500, Math.max(1, this.config.number('hz')));
+    this.cron = setInterval(() => this.serverCron(), Math.max(2, Math.floor(1000 / hz)));
     this.cron.unref();
   }
 
