@@ -7,7 +7,7 @@ export type { ServerOptions } from './server/server.js';
 export interface StartOptions extends Omit<ServerOptions, 'config'> {
   /** Parameters as in redis.conf / CONFIG SET (`maxmemory`, `notify-keyspace-events`, ...). */
   config?: Record<string, string | number | boolean>;
-  /** TCP port; 0 picks a free one. Default 6379. */
+  /** TCP port; 0 picks a free one. Default: a free port (so a test suite never collides with a local Redis). */
   port?: number;
   /** Address(es) to bind, space separated. Default 127.0.0.1. */
   bind?: string;
@@ -23,11 +23,13 @@ export interface RunningServer {
   /** The server object, for in-process inspection. */
   server: Server;
   close(): Promise<void>;
+  /** `await using broker = await startServer()` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const config: Record<string, string | number | boolean> = { ...(options.config ?? {}) };
-  if (options.port !== undefined) config.port = options.port;
+  config.port = options.port ?? config.port ?? 0;
   if (options.bind !== undefined) config.bind = options.bind;
   if (options.password !== undefined) config.requirepass = options.password;
   const server = new Server({ ...options, config, log: options.log ?? false });
@@ -39,5 +41,6 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     url: `redis://${host.includes(':') ? `[${host}]` : host}:${server.port}`,
     server,
     close: () => server.close(),
+    [Symbol.asyncDispose]: () => server.close(),
   };
 }

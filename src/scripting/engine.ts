@@ -19,6 +19,7 @@ import { Errors } from '../protocol/errors.js';
 import { formatDouble } from '../protocol/numbers.js';
 import {
   lua as m,
+  luaLoaded,
   LUA_ERRMEM,
   LUA_MASKCOUNT,
   LUA_OK,
@@ -74,20 +75,26 @@ export function sha1hex(data: Buffer | string): string {
   return createHash('sha1').update(data).digest('hex');
 }
 
-const CHUNK_NAME = cstring('@user_script');
-const MODE_TEXT = cstring('t');
-const PRELUDE_NAME = cstring('=tidings');
-/** Field names as C strings in the WebAssembly heap (allocated once). */
-const K = {
-  err: cstring('err'),
-  ok: cstring('ok'),
-  double: cstring('double'),
-  map: cstring('map'),
-  set: cstring('set'),
-  KEYS: cstring('KEYS'),
-  ARGV: cstring('ARGV'),
-};
-const HOST_FAILURE = cstring('internal error in a Tidings scripting host function');
+// C strings in the WebAssembly heap, allocated once by the first ScriptEngine (the module is
+// loaded lazily, so they cannot be made at import time).
+let CHUNK_NAME = 0;
+let MODE_TEXT = 0;
+let PRELUDE_NAME = 0;
+/** Field names as C strings. */
+const K = { err: 0, ok: 0, double: 0, map: 0, set: 0, KEYS: 0, ARGV: 0 };
+let HOST_FAILURE = 0;
+/** Where lua_tolstring stores a length. */
+let lengthSlot = 0;
+
+function allocateStatics(): void {
+  if (lengthSlot !== 0) return;
+  CHUNK_NAME = cstring('@user_script');
+  MODE_TEXT = cstring('t');
+  PRELUDE_NAME = cstring('=tidings');
+  for (const name of Object.keys(K) as (keyof typeof K)[]) K[name] = cstring(name);
+  HOST_FAILURE = cstring('internal error in a Tidings scripting host function');
+  lengthSlot = m._malloc(8);
+}
 /** Small lua_Integer values, so hot paths do not convert with BigInt() on every call. */
 const SMALL_INTS: bigint[] = Array.from({ length: 1025 }, (_, i) => BigInt(i));
 const big = (n: number): bigint => (n <= 1024 && n >= 0 ? SMALL_INTS[n]! : BigInt(n));
@@ -117,7 +124,6 @@ function heap(): Buffer {
 /** Scratch space in the WebAssembly heap for moving bytes into Lua. */
 let scratch = 0;
 let scratchSize = 0;
-const lengthSlot = m._malloc(8);
 
 function pushBytes(L: number, bytes: Uint8Array): void {
   const n = bytes.length;
@@ -439,6 +445,8 @@ export class ScriptEngine {
   private running = false;
 
   constructor(options: ScriptEngineOptions = {}) {
+    if (!luaLoaded()) throw new Error('the Lua VM is not loaded: await loadLua() (Server.listen() does) first');
+    allocateStatics();
     this.memory.limit = options.memoryLimit ?? 512 * 1024 * 1024;
     this.timeLimitMs = options.timeLimitMs ?? 5000;
     const memory = this.memory;

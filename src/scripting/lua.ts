@@ -73,23 +73,25 @@ export interface LuaExports {
 // wasmoon's build wraps every C export in a JS function that re-checks (and formats messages for)
 // runtime assertions on each call, which costs more than many of the calls themselves. Capture the
 // raw WebAssembly exports while the module instantiates and call those directly.
-let rawExports: Record<string, unknown> | undefined;
-const originalInstantiate = WebAssembly.instantiate;
-WebAssembly.instantiate = (async (...args: Parameters<typeof WebAssembly.instantiate>) => {
-  const result = await (originalInstantiate as (...a: unknown[]) => Promise<unknown>)(...args);
-  const instance = result instanceof WebAssembly.Instance ? result : (result as { instance: WebAssembly.Instance }).instance;
-  // Only Lua's module: other code (undici's HTTP parser, loaded by fetch) may instantiate its own
-  // WebAssembly module while this one loads.
-  if (instance && rawExports === undefined && 'lua_checkstack' in instance.exports) {
-    rawExports = instance.exports as Record<string, unknown>;
+async function instantiateLua(): Promise<LuaExports> {
+  let rawExports: Record<string, unknown> | undefined;
+  const originalInstantiate = WebAssembly.instantiate;
+  WebAssembly.instantiate = (async (...args: Parameters<typeof WebAssembly.instantiate>) => {
+    const result = await (originalInstantiate as (...a: unknown[]) => Promise<unknown>)(...args);
+    const instance = result instanceof WebAssembly.Instance ? result : (result as { instance: WebAssembly.Instance }).instance;
+    // Only Lua's module: other code (undici's HTTP parser, loaded by fetch) may instantiate its own
+    // WebAssembly module while this one loads.
+    if (instance && rawExports === undefined && 'lua_checkstack' in instance.exports) {
+      rawExports = instance.exports as Record<string, unknown>;
+    }
+    return result;
+  }) as typeof WebAssembly.instantiate;
+  try {
+    const wasm = await LuaWasm.initialize();
+    return bindExports(wasm.module as unknown as Record<string, unknown>, rawExports);
+  } finally {
+    WebAssembly.instantiate = originalInstantiate;
   }
-  return result;
-}) as typeof WebAssembly.instantiate;
-let wasm: LuaWasm;
-try {
-  wasm = await LuaWasm.initialize();
-} finally {
-  WebAssembly.instantiate = originalInstantiate;
 }
 
 function bindExports(module: Record<string, unknown>, raw: Record<string, unknown> | undefined): LuaExports {
@@ -108,5 +110,21 @@ function bindExports(module: Record<string, unknown>, raw: Record<string, unknow
   return bound as unknown as LuaExports;
 }
 
-/** The WebAssembly module shared by every ScriptEngine in this process (each has its own lua_State). */
-export const lua = bindExports(wasm.module as unknown as Record<string, unknown>, rawExports);
+/**
+ * The WebAssembly module shared by every ScriptEngine in this process (each has its own
+ * lua_State). It is instantiated by loadLua() — Server.listen() awaits it — rather than by a
+ * top-level await, so that the package also loads with require() from CommonJS.
+ */
+export let lua: LuaExports = undefined as unknown as LuaExports;
+let loading: Promise<void> | undefined;
+
+export function luaLoaded(): boolean {
+  return lua !== undefined;
+}
+
+export function loadLua(): Promise<void> {
+  loading ??= instantiateLua().then((exports) => {
+    lua = exports;
+  });
+  return loading;
+}

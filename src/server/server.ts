@@ -16,6 +16,7 @@ import { Stats } from './stats.js';
 import { Monitor } from '../observe/monitor.js';
 import { SlowLog } from '../observe/slowlog.js';
 import { makeRoom } from '../store/eviction.js';
+import { loadLua } from '../scripting/lua.js';
 
 export { TIDINGS_VERSION, REDIS_VERSION } from './version.js';
 
@@ -124,6 +125,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   // ---------------------------------------------------------------- listening
 
   async listen(): Promise<void> {
+    await loadLua();
     const binds = this.config.string('bind').split(/\s+/).filter(Boolean);
     const port = this.config.number('port');
     const unixsocket = this.config.string('unixsocket');

@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import { ScriptEngine, type ScriptHost } from '../../src/scripting/engine.js';
 import { encodeReply } from '../../src/protocol/writer.js';
 import { Double, MapReply, ReplyError, SetReply, Status, type Reply } from '../../src/protocol/reply.js';
+import { loadLua } from '../../src/scripting/lua.js';
+
+await loadLua();
 
 function fakeHost(replies: Record<string, Reply> = {}, calls: Buffer[][] = [], logs: [number, string][] = []): ScriptHost {
   return {

@@ -5,6 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ScriptEngine, type ScriptHost } from '../../src/scripting/engine.js';
 import { ReplyError } from '../../src/protocol/reply.js';
+import { loadLua } from '../../src/scripting/lua.js';
+
+await loadLua();
 
 const host: ScriptHost = {
   call: () => new ReplyError('ERR no commands here'),
