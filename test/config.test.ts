@@ -534,6 +534,26 @@ describe('start-up', () => {
     }
   });
 
+  test("config lines from stdin with '-' (echo 'port 7000' | tidings -)", async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, '-', '--maxclients', '12'], { stdio: ['pipe', 'pipe', 'pipe'], cwd: tmpDir() });
+    started.push(child);
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const proc: Proc = { child, output: () => out, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+    child.stdin!.end(`port ${port}\nmaxclients 5\n`);
+    try {
+      await waitFor(proc, /Ready to accept connections/);
+      const c = await RespClient.connect(port);
+      assert.deepEqual(await c.call('CONFIG', 'GET', 'maxclients'), ['maxclients', '12']);
+      assert.deepEqual(await c.call('CONFIG', 'REWRITE'), { error: 'ERR The server is running without a config file' });
+      c.close();
+    } finally {
+      await stop(proc);
+    }
+  });
+
   test('rename-command renames or disables a command; include reads another file', async () => {
     const dir = tmpDir();
     const port = await freePort();

@@ -65,6 +65,18 @@ export function loadConfig(args: string[], config = new Config()): LoadedConfig 
     loadFile(args[0], loaded, state, 0);
     rest = args.slice(1);
   }
+  // `-` right after the file (or first) or last: more config lines from stdin, as redis-server.
+  const stdinAt = rest[0] === '-' ? 0 : rest.length > 0 && rest[rest.length - 1] === '-' ? rest.length - 1 : -1;
+  if (stdinAt !== -1) {
+    rest = rest.filter((_, i) => i !== stdinAt);
+    let text: string;
+    try {
+      text = fs.readFileSync(0, 'latin1');
+    } catch (err) {
+      throw new ConfigError(`cannot read config from stdin: ${(err as Error).message}`);
+    }
+    text.split('\n').forEach((line, n) => processLine(line, `stdin:${n + 1}`, loaded, state, 0));
+  }
   for (const line of argvToLines(rest)) processLine(line, 'command line', loaded, state, 0);
   return loaded;
 }
