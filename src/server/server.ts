@@ -81,7 +81,17 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     const logfile = this.config.string('logfile');
     if (options.log === false) this.logSink = undefined;
     else if (options.log) this.logSink = options.log;
-    else if (logfile) this.logSink = (line) => fs.appendFileSync(logfile, line + '\n');
+    else if (logfile) {
+      // Opened per line, as Redis does, so log rotation needs no signal; a line that cannot be
+      // written is dropped rather than stopping the server.
+      this.logSink = (line) => {
+        try {
+          fs.appendFileSync(logfile, line + '\n');
+        } catch {
+          // dropped
+        }
+      };
+    }
     for (let i = 0; i < this.config.number('databases'); i++) this.dbs.push(new Database(i, this));
     this.hub = new PubSubHub(this);
     this.blocking = new BlockedClients(this);
