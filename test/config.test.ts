@@ -12,7 +12,8 @@ import path from 'node:path';
 import { ROOT, freePort, requireRedisServer, startRedis, startTidings, type TestServer } from './helpers/servers.js';
 import { RespClient } from './helpers/resp.js';
 import { Config, PARAMS } from '../src/config/config.js';
-import { loadConfig, rewriteConfigText } from '../src/config/file.js';
+import { argvToLines, loadConfig, rewriteConfigText } from '../src/config/file.js';
+import { splitConfigLine } from '../src/config/values.js';
 
 const BIN = path.join(ROOT, 'bin/tidings.js');
 const WAIT_MS = 30000;
@@ -81,6 +82,26 @@ function pairs(reply: unknown): Map<string, string> {
   for (let i = 0; i < list.length; i += 2) map.set(list[i]!, list[i + 1]!);
   return map;
 }
+
+describe('reading config lines as redis-server does', () => {
+  test('words, quotes and escapes; unbalanced quotes', () => {
+    assert.deepEqual(splitConfigLine('  save 900   1 '), ['save', '900', '1']);
+    assert.deepEqual(splitConfigLine('requirepass "a b\\"c\\x41\\n"'), ['requirepass', 'a b"cA\n']);
+    assert.deepEqual(splitConfigLine("requirepass 'it\\'s'"), ['requirepass', "it's"]);
+    assert.deepEqual(splitConfigLine('notify-keyspace-events ""'), ['notify-keyspace-events', '']);
+    assert.equal(splitConfigLine('requirepass "abc'), undefined);
+    assert.equal(splitConfigLine('requirepass "abc"def'), undefined);
+  });
+
+  test('command-line arguments become directives as redis-server groups them', () => {
+    assert.deepEqual(argvToLines(['--port', '6380', '--save', '--loglevel', 'verbose']), ['port "6380" ', 'save ""', 'loglevel "verbose" ']);
+    assert.deepEqual(argvToLines(['--port', '--bla', '--loglevel', 'verbose']), ['port "--bla" ', 'loglevel "verbose" ']);
+    // Name and value in one argument; a bare word after it is one more value (so: too many).
+    assert.deepEqual(argvToLines(['--maxmemory 700mb', '--loglevel', 'x']), ['maxmemory 700mb ', 'loglevel "x" ']);
+    assert.deepEqual(argvToLines(['--maxmemory 700mb', 'loglevel']), ['maxmemory 700mb "loglevel" ']);
+    assert.deepEqual(argvToLines(['loglevel', 'verbose', '--port', '1']), ['"loglevel" "verbose" ', 'port "1" ']);
+  });
+});
 
 describe('CONFIG GET', () => {
   test('lists every parameter redis-server 7.0 lists, with the same defaults', async (t) => {

@@ -98,7 +98,7 @@ const refuseNonEmpty = (reason: string) => (shown: string) => (shown !== '' ? re
 export const PARAMS: ParamSpec[] = [
   // ---- network and clients (applied)
   int('port', 6379, 0n, 65535n, { fixed: 'Tidings listens once, at start-up: change port in the config file and restart' }),
-  str('bind', '127.0.0.1', { multiArg: true, rewrite: 'words', fixed: 'Tidings listens once, at start-up: change bind in the config file and restart' }),
+  str('bind', '127.0.0.1', { multiArg: true, rewrite: 'words', parse: (t) => t.trim().split(/\s+/).filter(Boolean).join(' '), fixed: 'Tidings listens once, at start-up: change bind in the config file and restart' }),
   str('unixsocket', '', { immutable: true }),
   int('unixsocketperm', 0, 0n, 0o777n, { immutable: true, octal: true }),
   int('tcp-backlog', 511, 0n, INT_MAX, { immutable: true }),
