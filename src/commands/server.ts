@@ -3,7 +3,7 @@
 import os from 'node:os';
 import { Errors, StreamErrors } from '../protocol/errors.js';
 import { parseInteger, tryParseInteger } from '../protocol/numbers.js';
-import { MapReply, NO_REPLY, OK, ReplyError, SetReply, Status, Verbatim, type Reply } from '../protocol/reply.js';
+import { BLOCKED, MapReply, NO_REPLY, OK, ReplyError, SetReply, Status, Verbatim, type Reply } from '../protocol/reply.js';
 import type { Server } from '../server/server.js';
 import { REDIS_VERSION, TIDINGS_VERSION } from '../server/version.js';
 import { globMatch } from '../pubsub/glob.js';
@@ -11,7 +11,7 @@ import { findSubcommand } from '../server/table.js';
 import { usedMemory } from '../store/eviction.js';
 import { scriptingStats } from './scripting.js';
 import type { CommandContext, CommandSpec } from './types.js';
-import { ConfigSetError } from '../config/config.js';
+import { ConfigSetError, type PendingSet } from '../config/config.js';
 import { rewriteConfigFile } from '../config/file.js';
 
 const lower = (b: Buffer) => b.toString('latin1').toLowerCase();
@@ -248,13 +248,35 @@ const configSubcommands: CommandSpec[] = [
     if (argv.length % 2 !== 0) return new ReplyError('ERR syntax error');
     const pairs: [string, string][] = [];
     for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i]!.toString('latin1'), argv[i + 1]!.toString('latin1')]);
+    let pending: PendingSet;
     try {
-      ctx.server.config.setMany(pairs, { local: isLocalClient(ctx.client) });
+      pending = ctx.server.config.prepareSet(pairs, { local: isLocalClient(ctx.client) });
     } catch (err) {
       if (err instanceof ConfigSetError) return new ReplyError(`ERR ${err.message}`);
       throw err;
     }
-    return OK;
+    const relisten = pending.relisten;
+    if (!relisten) {
+      pending.commit();
+      return OK;
+    }
+    // A new port or bind: listen there first (asynchronous in Node), with this client waiting;
+    // nothing changes if that fails, as in Redis.
+    const failed = (reason: string) => new ReplyError(`ERR CONFIG SET failed (possibly related to argument '${relisten.argument}') - ${reason}`);
+    const waiting = ctx.block({ keys: [], timeoutMs: 0, timeoutReply: failed('the listening addresses cannot change inside MULTI or a script'), retry: () => undefined });
+    if (waiting !== BLOCKED) return waiting;
+    const { server, client } = ctx;
+    server.relisten(relisten.bind, relisten.port).then(
+      () => {
+        pending.commit();
+        server.blocking.unblock(client, OK);
+      },
+      (err: Error) => {
+        server.log('warning', `Failed applying new configuration (${relisten.argument}): ${err.message}. Restoring previous settings.`);
+        server.blocking.unblock(client, failed(relisten.argument === 'port' ? 'Unable to listen on this port. Check server logs.' : 'Failed to bind to specified addresses.'));
+      },
+    );
+    return BLOCKED;
   }),
   configSub('resetstat', 2, (ctx) => {
     ctx.server.stats.reset();

@@ -76,6 +76,13 @@ export interface SetRequest {
 
 export class ConfigSetError extends Error {}
 
+/** A validated CONFIG SET, applied by commit(). */
+export interface PendingSet {
+  /** New listening addresses to open first (port or bind changed), and the argument to blame. */
+  relisten: { bind: string; port: number; argument: string } | undefined;
+  commit(): void;
+}
+
 /** A value Tidings cannot honour (cluster-enabled yes, replicaof, ...): start-up stops. */
 export class RefusedValue extends Error {}
 
@@ -160,6 +167,15 @@ export class Config {
    * Throws ConfigSetError with the reply text (without "ERR ").
    */
   setMany(pairs: [string, string][], request: SetRequest): void {
+    const pending = this.prepareSet(pairs, request);
+    if (pending.relisten) {
+      throw new ConfigSetError(`CONFIG SET failed (possibly related to argument '${pending.relisten.argument}') - changing the listening addresses needs CONFIG SET`);
+    }
+    pending.commit();
+  }
+
+  /** Check every name and value of a CONFIG SET; nothing changes until commit(). */
+  prepareSet(pairs: [string, string][], request: SetRequest): PendingSet {
     const params: ParamSpec[] = [];
     const seen = new Set<string>();
     for (const [name] of pairs) {
@@ -184,22 +200,35 @@ export class Config {
         parsed = parseValue(param, text, current);
         const refusal = param.refuse?.(parsed.shown);
         if (refusal) throw new Error(refusal);
-        if (param.fixed && parsed.shown !== this.shown.get(param.name)) throw new Error(param.fixed);
       } catch (err) {
         // Value errors name the parameter in lower case; name errors (above) as the client typed it.
         throw new ConfigSetError(`CONFIG SET failed (possibly related to argument '${name.toLowerCase()}') - ${(err as Error).message}`);
       }
       next.set(param.name, parsed);
     });
-    for (const [name, parsed] of next) {
-      this.values.set(name, parsed.value);
-      this.shown.set(name, parsed.shown);
-    }
-    for (const [name, parsed] of next) {
-      const param = findParam(name)!;
-      if (param.ignored) this.onIgnoredSet?.(name, param.ignored);
-      for (const l of this.listeners) l(name, parsed.value);
-    }
+    let relisten: PendingSet['relisten'];
+    pairs.forEach(([name], i) => {
+      const param = params[i]!;
+      if (param.relisten && next.get(param.name)!.shown !== this.shown.get(param.name) && !relisten) {
+        const bind = next.get('bind')?.shown ?? this.string('bind');
+        const port = (next.get('port')?.value as number | undefined) ?? this.number('port');
+        relisten = { bind, port, argument: name.toLowerCase() };
+      }
+    });
+    return {
+      relisten,
+      commit: () => {
+        for (const [name, parsed] of next) {
+          this.values.set(name, parsed.value);
+          this.shown.set(name, parsed.shown);
+        }
+        for (const [name, parsed] of next) {
+          const param = findParam(name)!;
+          if (param.ignored) this.onIgnoredSet?.(name, param.ignored);
+          for (const l of this.listeners) l(name, parsed.value);
+        }
+      },
+    };
   }
 
   /**

@@ -20,11 +20,8 @@ interface ParamBase {
   aliases?: string[];
   /** Redis's IMMUTABLE_CONFIG: set at start only; CONFIG SET answers "can't set immutable config". */
   immutable?: boolean;
-  /**
-   * Changeable in Redis but not (yet) in a running Tidings: CONFIG SET to the current value is
-   * accepted, any other value fails with this reason.
-   */
-  fixed?: string;
+  /** Changing it means listening again (port, bind): CONFIG SET applies it asynchronously. */
+  relisten?: boolean;
   /** Redis's PROTECTED_CONFIG: CONFIG SET needs enable-protected-configs. */
   protected?: boolean;
   /** Left out of CONFIG GET patterns; listed only when asked for by exact name. */
@@ -97,8 +94,8 @@ const refuseNonEmpty = (reason: string) => (shown: string) => (shown !== '' ? re
 
 export const PARAMS: ParamSpec[] = [
   // ---- network and clients (applied)
-  int('port', 6379, 0n, 65535n, { fixed: 'Tidings listens once, at start-up: change port in the config file and restart' }),
-  str('bind', '127.0.0.1', { multiArg: true, rewrite: 'words', parse: (t) => t.trim().split(/\s+/).filter(Boolean).join(' '), fixed: 'Tidings listens once, at start-up: change bind in the config file and restart' }),
+  int('port', 6379, 0n, 65535n, { relisten: true }),
+  str('bind', '127.0.0.1', { multiArg: true, rewrite: 'words', parse: (t) => t.trim().split(/\s+/).filter(Boolean).join(' '), relisten: true }),
   str('unixsocket', '', { immutable: true }),
   int('unixsocketperm', 0, 0n, 0o777n, { immutable: true, octal: true }),
   int('tcp-backlog', 511, 0n, INT_MAX, { immutable: true }),

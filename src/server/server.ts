@@ -136,38 +136,11 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
 
   async listen(): Promise<void> {
     await loadLua();
-    const binds = this.config.string('bind').split(/\s+/).filter(Boolean);
-    const port = this.config.number('port');
+    const tcp = await this.listenTcp(this.config.string('bind'), this.config.number('port'));
+    this.listeners.push(...tcp.servers);
+    if (tcp.host !== undefined) this.host = tcp.host;
+    this.port = tcp.port;
     const unixsocket = this.config.string('unixsocket');
-    let boundPort = port;
-    const backlog = this.config.number('tcp-backlog');
-    for (const address of binds) {
-      // A leading '-' marks an optional address (Redis: skipped when it is not available).
-      const optional = address.startsWith('-');
-      // '*' is every IPv4 address and '::*' every IPv6 one (Redis's default bind is "* -::*").
-      const named = address.replace(/^-/, '');
-      const host = named === '*' ? '0.0.0.0' : named === '::*' ? '::' : named;
-      const srv = this.createListener();
-      try {
-        boundPort = await new Promise<number>((resolve, reject) => {
-          srv.once('error', reject);
-          srv.listen({ host, port: boundPort, exclusive: true, backlog, ipv6Only: host.includes(':') }, () => {
-            srv.off('error', reject);
-            resolve((srv.address() as net.AddressInfo).port);
-          });
-        });
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) {
-          this.log('notice', `Skipping optional bind address ${host}: ${code}`);
-          continue;
-        }
-        throw err;
-      }
-      this.listeners.push(srv);
-      if (this.listeners.length === 1) this.host = host;
-    }
-    this.port = boundPort;
     if (unixsocket) {
       try {
         fs.unlinkSync(unixsocket);
@@ -187,6 +160,78 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     this.config.onChange((name) => {
       if (name === 'hz' && this.cron && !this.closed) this.startCron();
     });
+  }
+
+  /**
+   * Listen on every address of `bind` (Redis's syntax) at `port` (0: a free port, the same for
+   * all). On failure, the listeners already opened are closed.
+   */
+  private async listenTcp(bind: string, port: number): Promise<{ servers: net.Server[]; port: number; host: string | undefined }> {
+    const servers: net.Server[] = [];
+    let boundPort = port;
+    let first: string | undefined;
+    const backlog = this.config.number('tcp-backlog');
+    try {
+      for (const address of bind.split(/\s+/).filter(Boolean)) {
+        // A leading '-' marks an optional address (Redis: skipped when it is not available).
+        const optional = address.startsWith('-');
+        // '*' is every IPv4 address and '::*' every IPv6 one (Redis's default bind is "* -::*").
+        const named = address.replace(/^-/, '');
+        const host = named === '*' ? '0.0.0.0' : named === '::*' ? '::' : named;
+        const srv = this.createListener();
+        try {
+          boundPort = await new Promise<number>((resolve, reject) => {
+            srv.once('error', reject);
+            srv.listen({ host, port: boundPort, exclusive: true, backlog, ipv6Only: host.includes(':') }, () => {
+              srv.off('error', reject);
+              resolve((srv.address() as net.AddressInfo).port);
+            });
+          });
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) {
+            this.log('notice', `Skipping optional bind address ${host}: ${code}`);
+            continue;
+          }
+          throw err;
+        }
+        servers.push(srv);
+        first ??= host;
+      }
+    } catch (err) {
+      for (const srv of servers) srv.close();
+      throw err;
+    }
+    return { servers, port: boundPort, host: first };
+  }
+
+  /**
+   * CONFIG SET port/bind: stop listening on the old TCP addresses (connections stay), listen on
+   * the new ones; if that fails, listen on the old ones again and reject.
+   */
+  async relisten(bind: string, port: number): Promise<void> {
+    const isTcp = (l: net.Server) => {
+      const a = l.address();
+      return a !== null && typeof a !== 'string';
+    };
+    const old = this.listeners.filter(isTcp);
+    const others = this.listeners.filter((l) => !isTcp(l));
+    const previous = { bind: this.config.string('bind'), port: this.port };
+    for (const l of old) l.close();
+    try {
+      const tcp = await this.listenTcp(bind, port);
+      this.listeners = [...tcp.servers, ...others];
+      if (tcp.host !== undefined) this.host = tcp.host;
+      this.port = tcp.port;
+      this.log('notice', `Listening on ${this.addresses().join(', ')}`);
+    } catch (err) {
+      const back = await this.listenTcp(previous.bind, previous.port).catch((e: Error) => {
+        this.log('warning', `Failed to listen again on ${previous.bind} port ${previous.port}: ${e.message}`);
+        return undefined;
+      });
+      this.listeners = [...(back?.servers ?? []), ...others];
+      throw err;
+    }
   }
 
   /** The cron at `hz` times a second, clamped to 1..500 as Redis does. */
