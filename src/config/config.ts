@@ -251,7 +251,7 @@ export class Config {
     return out;
   }
 
-  /** Parameters whose value differs from the default (CONFIG REWRITE writes these). */
+  /** Whether the parameter has its default value (CONFIG REWRITE adds only the others). */
   isDefault(param: ParamSpec): boolean {
     return this.shown.get(param.name) === defaultShown(param);
   }
