@@ -32,7 +32,6 @@ const CONTEXT_PARAMS = new Set([
 ]);
 
 /** For replication and cluster links, which Tidings does not have. */
-const IGNORED_PARAMS = ['tls-replication', 'tls-cluster', 'tls-client-cert-file', 'tls-client-key-file', 'tls-client-key-file-pass'];
 
 /** Where a bad pair is only complete after the next parameter of the same CONFIG SET. */
 const PAIRED_PARAMS = new Set(['tls-cert-file', 'tls-key-file', 'tls-key-file-pass']);
@@ -182,15 +181,9 @@ export class TlsListeners {
     private readonly log: Log,
   ) {
     this.sessions = new SessionCache(config);
-    for (const name of IGNORED_PARAMS) this.noteIgnored(name);
     config.onChange((name) => this.onConfigChange(name));
   }
 
-  private noteIgnored(name: string): void {
-    const value = this.config.matching(name)[0]![1];
-    if (value === '' || value === 'no') return;
-    this.log('notice', `${name} is accepted but has no effect: Tidings has no replication or cluster bus to secure`);
-  }
 
   /** A TLS listener whose handshaken sockets go to `accept`; builds the context on first use. */
   createServer(accept: (socket: net.Socket) => void): tls.Server {
@@ -273,7 +266,6 @@ export class TlsListeners {
   }
 
   private onConfigChange(name: string): void {
-    if (IGNORED_PARAMS.includes(name)) this.noteIgnored(name);
     if (this.restoring || !CONTEXT_PARAMS.has(name)) return;
     // Before listen() there is nothing to rebuild: listen() builds the context and reports errors.
     if (this.servers.length === 0) return;

@@ -26,8 +26,8 @@ export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
 const LEVELS: Record<LogLevel, number> = { debug: 0, verbose: 1, notice: 2, warning: 3 };
 
 export interface ServerOptions {
-  /** Parameters as in redis.conf / CONFIG SET (`port`, `bind`, `requirepass`, ...). */
-  config?: Record<string, string | number | boolean>;
+  /** Parameters as in redis.conf / CONFIG SET (`port`, `bind`, `requirepass`, ...), or a loaded Config. */
+  config?: Record<string, string | number | boolean> | Config;
   /** Where log lines go. Default: the `logfile` parameter, else stdout for the CLI, nowhere embedded. */
   log?: ((line: string) => void) | false;
 }
@@ -55,6 +55,8 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
 
   private nextClientId = 1;
   private listeners: net.Server[] = [];
+  /** TLS listeners (tls-port), kept apart so that CONFIG SET port/bind leaves them alone. */
+  private readonly tlsListeners: net.Server[] = [];
   private readonly pendingFlush: Client[] = [];
   private flushScheduled = false;
   private cron: NodeJS.Timeout | undefined;
@@ -81,12 +83,23 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   dirty = 0;
 
   constructor(options: ServerOptions = {}) {
-    this.config = new Config(options.config ?? {});
+    this.config = options.config instanceof Config ? options.config : new Config(options.config ?? {});
+    this.config.onIgnoredSet = (name, reason) => this.log('warning', `CONFIG SET ${name}: accepted, but it has no effect in Tidings: ${reason}`);
     this.slowlog = new SlowLog(this.config);
     const logfile = this.config.string('logfile');
     if (options.log === false) this.logSink = undefined;
     else if (options.log) this.logSink = options.log;
-    else if (logfile) this.logSink = (line) => fs.appendFileSync(logfile, line + '\n');
+    else if (logfile) {
+      // Opened per line, as Redis does, so log rotation needs no signal; a line that cannot be
+      // written is dropped rather than stopping the server.
+      this.logSink = (line) => {
+        try {
+          fs.appendFileSync(logfile, line + '\n');
+        } catch {
+          // dropped
+        }
+      };
+    }
     for (let i = 0; i < this.config.number('databases'); i++) this.dbs.push(new Database(i, this));
     this.hub = new PubSubHub(this);
     this.blocking = new BlockedClients(this);
@@ -116,8 +129,17 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     const configured = this.config.string('loglevel') as LogLevel;
     if (LEVELS[level] < LEVELS[configured]) return;
     const mark = level === 'warning' ? '#' : level === 'notice' ? '*' : level === 'verbose' ? '-' : '.';
-    const time = new Date().toISOString().replace('T', ' ').replace('Z', '');
-    this.logSink(`${process.pid}:M ${time} ${mark} ${message}`);
+    this.logSink(`${process.pid}:M ${logTime(new Date())} ${mark} ${message}`);
+  }
+
+  /** Every address listened on: host:port per TCP listener, the unix socket path, then TLS ones. */
+  addresses(): string[] {
+    const show = (l: net.Server) => {
+      const a = l.address();
+      if (typeof a === 'string' || a === null) return this.config.string('unixsocket');
+      return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+    };
+    return [...this.listeners.map(show), ...this.tlsListeners.map((l) => `${show(l)} (TLS)`)];
   }
 
   // ---------------------------------------------------------------- listening
@@ -125,20 +147,28 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   async listen(): Promise<void> {
     await loadLua();
     await startObserveListener(this);
-    const binds = this.config.string('bind').split(/\s+/).filter(Boolean);
+    const bind = this.config.string('bind');
     const port = this.config.number('port');
     const tlsPort = this.config.number('tls-port');
-    const unixsocket = this.config.string('unixsocket');
     // As in Redis, `port 0` beside a tls-port means TLS only; on its own it picks a free port.
-    if (port !== 0 || tlsPort === 0) this.port = await this.bindAll(binds, port, () => this.createListener());
+    if (port !== 0 || tlsPort === 0) {
+      const tcp = await this.listenTcp(bind, port);
+      this.listeners.push(...tcp.servers);
+      if (tcp.host !== undefined) this.host = tcp.host;
+      this.port = tcp.port;
+    }
     if (tlsPort !== 0) {
       try {
-        this.tlsPort = await this.bindAll(binds, tlsPort, () => this.tls.createServer((socket) => this.onConnection(socket)));
+        const secure = await this.listenTcp(bind, tlsPort, () => this.tls.createServer((socket) => this.onConnection(socket)));
+        this.tlsListeners.push(...secure.servers);
+        if (this.listeners.length === 0 && secure.host !== undefined) this.host = secure.host;
+        this.tlsPort = secure.port;
       } catch (err) {
         this.log('warning', `Failed to configure TLS: ${(err as Error).message}`);
         throw err;
       }
     }
+    const unixsocket = this.config.string('unixsocket');
     if (unixsocket) {
       try {
         fs.unlinkSync(unixsocket);
@@ -154,39 +184,109 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
       if (perm) fs.chmodSync(unixsocket, perm);
       this.listeners.push(srv);
     }
-    const period = Math.max(2, Math.floor(1000 / this.config.number('hz')));
-    this.cron = setInterval(() => this.serverCron(), period);
+    this.startCron();
+    this.config.onChange((name) => {
+      if (name === 'hz' && this.cron && !this.closed) this.startCron();
+    });
+  }
+
+  /**
+   * Listen on every address of `bind` (Redis's syntax) at `port` (0: a free port, the same for
+   * all). On failure, the listeners already opened are closed.
+   */
+  private async listenTcp(
+    bind: string,
+    port: number,
+    create: () => net.Server = () => this.createListener(),
+  ): Promise<{ servers: net.Server[]; port: number; host: string | undefined }> {
+    const servers: net.Server[] = [];
+    let boundPort = port;
+    let first: string | undefined;
+    const backlog = this.config.number('tcp-backlog');
+    try {
+      for (const address of bind.split(/\s+/).filter(Boolean)) {
+        // A leading '-' marks an optional address (Redis: skipped when it is not available).
+        const optional = address.startsWith('-');
+        // '*' is every IPv4 address and '::*' every IPv6 one (Redis's default bind is "* -::*").
+        const named = address.replace(/^-/, '');
+        const host = named === '*' ? '0.0.0.0' : named === '::*' ? '::' : named;
+        const srv = create();
+        try {
+          boundPort = await new Promise<number>((resolve, reject) => {
+            srv.once('error', reject);
+            srv.listen({ host, port: boundPort, exclusive: true, backlog, ipv6Only: host.includes(':') }, () => {
+              srv.off('error', reject);
+              resolve((srv.address() as net.AddressInfo).port);
+            });
+          });
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) {
+            this.log('notice', `Skipping optional bind address ${host}: ${code}`);
+            continue;
+          }
+          throw err;
+        }
+        servers.push(srv);
+        first ??= host;
+      }
+    } catch (err) {
+      for (const srv of servers) srv.close();
+      throw err;
+    }
+    return { servers, port: boundPort, host: first };
+  }
+
+  /**
+   * CONFIG SET port/bind: stop listening on the old TCP addresses (connections stay), listen on
+   * the new ones; if that fails, listen on the old ones again and reject.
+   */
+  async relisten(bind: string, port: number): Promise<void> {
+    const isTcp = (l: net.Server) => {
+      const a = l.address();
+      return a !== null && typeof a !== 'string';
+    };
+    const old = this.listeners.filter(isTcp);
+    const others = this.listeners.filter((l) => !isTcp(l));
+    const previous = { bind: this.config.string('bind'), port: this.port };
+    for (const l of old) l.close();
+    try {
+      const tcp = await this.listenTcp(bind, port);
+      this.listeners = [...tcp.servers, ...others];
+      if (tcp.host !== undefined) this.host = tcp.host;
+      this.port = tcp.port;
+      this.log('notice', `Listening on ${this.addresses().join(', ')}`);
+    } catch (err) {
+      const back = await this.listenTcp(previous.bind, previous.port).catch((e: Error) => {
+        this.log('warning', `Failed to listen again on ${previous.bind} port ${previous.port}: ${e.message}`);
+        return undefined;
+      });
+      this.listeners = [...(back?.servers ?? []), ...others];
+      throw err;
+    }
+  }
+
+  /** The cron at `hz` times a second, clamped to 1..500 as Redis does. */
+  private startCron(): void {
+    if (this.cron) clearInterval(this.cron);
+    const hz = Math.min(500, Math.max(1, this.config.number('hz')));
+    this.cron = setInterval(() => this.serverCron(), Math.max(2, Math.floor(1000 / hz)));
     this.cron.unref();
   }
 
-  /** Listen on every bind address with one port (the first bound decides a free port's number). */
-  private async bindAll(binds: string[], port: number, create: () => net.Server): Promise<number> {
-    let boundPort = port;
-    for (const address of binds) {
-      const host = address.replace(/^-/, '');
-      const srv = create();
-      boundPort = await new Promise<number>((resolve, reject) => {
-        srv.once('error', reject);
-        srv.listen({ host: host === '*' ? '0.0.0.0' : host, port: boundPort, exclusive: true }, () => {
-          srv.off('error', reject);
-          resolve((srv.address() as net.AddressInfo).port);
-        });
-      });
-      this.listeners.push(srv);
-      if (this.listeners.length === 1) this.host = host === '*' ? '0.0.0.0' : host;
-    }
-    return boundPort;
-  }
-
   private createListener(): net.Server {
-    return net.createServer({ noDelay: true, keepAlive: true }, (socket) => this.onConnection(socket));
+    return net.createServer({ noDelay: true }, (socket) => {
+      const keepalive = this.config.number('tcp-keepalive');
+      socket.setKeepAlive(keepalive > 0, keepalive * 1000);
+      this.onConnection(socket);
+    });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.cron) clearInterval(this.cron);
-    const closing = this.listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve())));
+    const closing = [...this.listeners, ...this.tlsListeners].map((l) => new Promise<void>((resolve) => l.close(() => resolve())));
     for (const client of [...this.clients.values()]) this.closeClient(client);
     this.tls.destroyAll();
     await Promise.all(closing);
@@ -572,6 +672,14 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   onConfigChange(listener: (name: string, value: ConfigValue) => void): void {
     this.config.onChange(listener);
   }
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Redis's log time: "04 Dec 2026 14:57:41.161", local time. */
+function logTime(d: Date): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${p(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
 
 function normaliseAddr(addr: string): string {
