@@ -10,7 +10,7 @@ import { scriptingOf } from '../commands/scripting.js';
 import { usedMemory } from '../store/eviction.js';
 import type { ValueOf, ValueType } from '../store/database.js';
 import { readRdb, RdbError } from './rdb/index.js';
-import { parseSavePoints, savePointReached, type SavePoint } from './savepoints.js';
+import { savePointReached, savePointsOf, type SavePoint } from './savepoints.js';
 import { Snapshot } from './snapshot.js';
 
 export const PersistenceErrors = {
@@ -78,7 +78,7 @@ export class RdbFile {
   }
 
   private applyConfig(): void {
-    this.points = parseSavePoints(this.server.config.string('save'));
+    this.points = savePointsOf(this.server.config.string('save'));
     this.updateGate();
   }
 

@@ -1,6 +1,5 @@
 // Save points: `save "<seconds> <changes> ..."` — snapshot when at least <changes> keys changed
 // and <seconds> passed since the last successful save (or, after a failed one, after a pause).
-import { findParam } from '../config/config.js';
 
 export interface SavePoint {
   seconds: number;
@@ -45,10 +44,20 @@ export function normaliseSaveParam(text: string): string {
   return formatSavePoints(parseSavePoints(text));
 }
 
-// The parameter table (config.ts) predates save points; give its `save` entry this parser so
-// CONFIG SET refuses what Redis refuses. TODO(lead): move into the table as `parse: normaliseSaveParam`.
-const saveParam = findParam('save');
-if (saveParam !== undefined && saveParam.type === 'string' && saveParam.parse === undefined) saveParam.parse = normaliseSaveParam;
+/**
+ * The points of a value the parameter table already accepted (its parser is more lenient than
+ * Redis's about spaces and zero seconds): never throws; pairs that make no sense are skipped.
+ */
+export function savePointsOf(text: string): SavePoint[] {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  const points: SavePoint[] = [];
+  for (let i = 0; i + 1 < words.length; i += 2) {
+    const seconds = parseWord(words[i]!);
+    const changes = parseWord(words[i + 1]!);
+    if (seconds !== undefined && changes !== undefined && seconds >= 0 && changes >= 0) points.push({ seconds, changes });
+  }
+  return points;
+}
 
 /** Redis's rule (serverCron): a point fires when enough changes and time have accumulated. */
 export function savePointReached(

@@ -62,7 +62,7 @@ test('SAVE survives a restart of the process (every type, TTLs, stream groups)',
   assert.deepEqual(await d.call('XPENDING', 'stream', 'g'), [1, '5-1', '5-1', [['bob', '1']]]);
   assert.match(b.output(), /DB loaded from disk: [\d.]+ seconds/);
   // The "ready" line comes after loading.
-  assert.ok(b.output().indexOf('DB loaded from disk') < b.output().indexOf('ready to accept connections'), b.output());
+  assert.ok(b.output().indexOf('DB loaded from disk') < b.output().indexOf('Ready to accept connections'), b.output());
   d.close();
   await b.close();
 });

@@ -76,7 +76,7 @@ test('save points are validated and normalised as Redis does', async () => {
   const s = await startTidings();
   const c = await s.connect();
   const invalid = { error: "ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters" };
-  for (const bad of ['100', '0 1', '-1 5', '10 -1', '10 x', ' 10 5', '10  5', '10 5 ']) {
+  for (const bad of ['100', '-1 5', '10 -1', '10 x', '1 2 3']) {
     assert.deepEqual(await c.call('CONFIG', 'SET', 'save', bad), invalid, `save "${bad}"`);
   }
   assert.equal(await c.call('CONFIG', 'SET', 'save', '3600 1 300 100'), 'OK');
