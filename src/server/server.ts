@@ -711,6 +711,16 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     return true;
   }
 
+  /**
+   * SIGTERM/SIGINT as Redis handles them: the shutdown-on-sigterm / shutdown-on-sigint flags
+   * ('default' saves only when save points are configured). False when a failed save kept the
+   * server running ("Error trying to save the DB, can't exit." is logged).
+   */
+  shutdownOnSignal(signal: 'SIGTERM' | 'SIGINT'): Promise<boolean> {
+    const flags = this.config.string(signal === 'SIGTERM' ? 'shutdown-on-sigterm' : 'shutdown-on-sigint').split(' ');
+    return this.shutdown({ save: flags.includes('save'), nosave: flags.includes('nosave'), force: flags.includes('force'), now: flags.includes('now') });
+  }
+
   /** The synchronous part of shutdown(): true when the server may stop now. */
   prepareShutdown(options: { save?: boolean; nosave?: boolean; force?: boolean }): boolean {
     if (this.rdb.inProgress) {

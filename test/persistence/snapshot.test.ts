@@ -443,3 +443,20 @@ test('the image keeps every key as it was when BGSAVE started, whatever command 
   r.close();
   await reloaded.close();
 });
+
+test('server.shutdownOnSignal follows shutdown-on-sigterm: saves with save points, not with nosave', async () => {
+  const dir = tempDir();
+  const a = await startTidings({ config: { dir, save: '3600 1' } });
+  const c = await a.connect();
+  await c.call('SET', 'k', 'v');
+  assert.equal(await a.server!.shutdownOnSignal('SIGTERM'), true);
+  await c.waitClosed();
+  assert.ok(fs.existsSync(path.join(dir, 'dump.rdb')));
+  fs.rmSync(path.join(dir, 'dump.rdb'));
+  const b = await startTidings({ config: { dir, save: '3600 1', 'shutdown-on-sigterm': 'nosave' } });
+  const d = await b.connect();
+  await d.call('SET', 'k', 'v');
+  assert.equal(await b.server!.shutdownOnSignal('SIGTERM'), true);
+  await d.waitClosed();
+  assert.equal(fs.existsSync(path.join(dir, 'dump.rdb')), false);
+});
