@@ -1,7 +1,7 @@
 // Connection commands: PING, ECHO, QUIT, RESET, HELLO, AUTH, SELECT, CLIENT *.
 import { Errors, KeyErrors, StreamErrors } from '../protocol/errors.js';
 import { parseInteger, tryParseInteger } from '../protocol/numbers.js';
-import { MapReply, NO_REPLY, OK, PONG, ReplyError, Status, Verbatim, type Reply } from '../protocol/reply.js';
+import { MapReply, NO_REPLY, OK, PONG, ReplyError, SetReply, Status, Verbatim, type Reply } from '../protocol/reply.js';
 import type { Client } from '../net/client.js';
 import type { Server } from '../server/server.js';
 import { REDIS_VERSION } from '../server/version.js';
@@ -58,6 +58,11 @@ export function clientFlags(client: Client): string {
   if (client.subscriptionCount > 0) flags += 'P';
   if (client.multi !== undefined) flags += 'x';
   if (client.blocked) flags += 'b';
+  if (client.tracking !== undefined) {
+    flags += 't';
+    if (client.tracking.brokenRedirect) flags += 'R';
+    if (client.tracking.bcast) flags += 'B';
+  }
   if (client.watchDirty) flags += 'd';
   if (client.monitor) flags += 'O';
   if (client.kind === 'unix') flags += 'U';
@@ -95,7 +100,7 @@ export function clientInfoLine(client: Client): string {
     `events=r${omem > 0 ? 'w' : ''}`,
     `cmd=${client.lastCommand}`,
     `user=${client.user}`,
-    `redir=-1`,
+    `redir=${client.tracking === undefined ? -1 : client.tracking.redirect}`,
     `resp=${client.proto}`,
     `lib-name=${client.libName}`,
     `lib-ver=${client.libVer}`,
@@ -111,6 +116,7 @@ function resetClient(ctx: CommandContext): void {
   server.hub.removeClient(client);
   server.monitor.remove(client);
   client.monitor = false;
+  server.tracking.disable(client);
   client.dbIndex = 0;
   client.proto = 2;
   client.replyMode = 'on';
@@ -189,6 +195,87 @@ function clientKill(ctx: CommandContext, argv: Buffer[]): Reply {
     else server.closeClient(c);
   }
   return killed;
+}
+
+/** CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX p ...] [OPTIN] [OPTOUT] [NOLOOP] */
+function clientTracking(ctx: CommandContext, argv: Buffer[]): Reply {
+  const { server, client } = ctx;
+  let redirect = 0;
+  const options = { bcast: false, optin: false, optout: false, noloop: false };
+  const prefixes: string[] = [];
+  for (let i = 3; i < argv.length; i++) {
+    const option = lower(argv, i);
+    const more = i + 1 < argv.length;
+    if (option === 'redirect' && more) {
+      i++;
+      if (redirect !== 0) throw new ReplyError('ERR A client can only redirect to a single other client');
+      redirect = parseInteger(argv[i]!);
+      // The target must exist now, though it may go away later (then the redirect is broken).
+      if (!server.clients.has(redirect)) throw new ReplyError('ERR The client ID you want redirect to does not exist');
+    } else if (option === 'bcast') options.bcast = true;
+    else if (option === 'optin') options.optin = true;
+    else if (option === 'optout') options.optout = true;
+    else if (option === 'noloop') options.noloop = true;
+    else if (option === 'prefix' && more) prefixes.push(arg(argv, ++i));
+    else throw Errors.syntax();
+  }
+  const mode = lower(argv, 2);
+  if (mode === 'off') {
+    server.tracking.disable(client);
+    return OK;
+  }
+  if (mode !== 'on') throw Errors.syntax();
+  const current = client.tracking;
+  if (!options.bcast && prefixes.length > 0) throw new ReplyError('ERR PREFIX option requires BCAST mode to be enabled');
+  if (current !== undefined && current.bcast !== options.bcast) {
+    throw new ReplyError(
+      "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.",
+    );
+  }
+  if (options.bcast && (options.optin || options.optout)) throw new ReplyError('ERR OPTIN and OPTOUT are not compatible with BCAST');
+  if (options.optin && options.optout) throw new ReplyError("ERR You can't specify both OPTIN mode and OPTOUT mode");
+  if ((options.optin && current?.optout) || (options.optout && current?.optin)) {
+    throw new ReplyError(
+      "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.",
+    );
+  }
+  if (options.bcast) {
+    const collision = server.tracking.prefixCollision(client, prefixes);
+    if (collision !== undefined) throw new ReplyError(collision);
+  }
+  server.tracking.enable(client, redirect, options, prefixes);
+  return OK;
+}
+
+function clientCaching(ctx: CommandContext, argv: Buffer[]): Reply {
+  const t = ctx.client.tracking;
+  if (t === undefined) {
+    throw new ReplyError('ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled');
+  }
+  const value = lower(argv, 2);
+  if (value === 'yes') {
+    if (!t.optin) throw new ReplyError('ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.');
+  } else if (value === 'no') {
+    if (!t.optout) throw new ReplyError('ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.');
+  } else throw Errors.syntax();
+  t.caching = true;
+  return OK;
+}
+
+function clientTrackingInfo(ctx: CommandContext): Reply {
+  const t = ctx.client.tracking;
+  const flags: Reply[] = [t === undefined ? 'off' : 'on'];
+  if (t !== undefined) {
+    if (t.bcast) flags.push('bcast');
+    if (t.optin) flags.push('optin');
+    if (t.optin && t.caching) flags.push('caching-yes');
+    if (t.optout) flags.push('optout');
+    if (t.optout && t.caching) flags.push('caching-no');
+    if (t.noloop) flags.push('noloop');
+    if (t.brokenRedirect) flags.push('broken_redirect');
+  }
+  const prefixes = t === undefined ? [] : [...t.prefixes].sort().map((p) => Buffer.from(p, 'latin1'));
+  return new MapReply(['flags', new SetReply(flags), 'redirect', t === undefined ? -1 : t.redirect, 'prefixes', prefixes]);
 }
 
 const CLIENT_HELP = [
@@ -329,10 +416,10 @@ const clientSubcommands: CommandSpec[] = [
     return OK;
   }),
   sub('unpause', 2, () => OK),
-  sub('getredir', 2, () => -1),
-  sub('tracking', -3, () => new ReplyError('ERR CLIENT TRACKING is not supported by Tidings')),
-  sub('caching', 3, () => new ReplyError('ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled')),
-  sub('trackinginfo', 2, () => new MapReply(['flags', ['off'], 'redirect', -1, 'prefixes', []])),
+  sub('getredir', 2, (ctx) => ctx.client.tracking?.redirect ?? -1),
+  sub('tracking', -3, clientTracking),
+  sub('caching', 3, clientCaching),
+  sub('trackinginfo', 2, clientTrackingInfo),
   sub('help', 2, () => CLIENT_HELP.map((l) => new Status(l))),
 ];
 

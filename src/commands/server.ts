@@ -77,7 +77,7 @@ function infoSection(server: Server, name: string): string | undefined {
         ['client_recent_max_input_buffer', 0],
         ['client_recent_max_output_buffer', 0],
         ['blocked_clients', server.blocking.count],
-        ['tracking_clients', 0],
+        ['tracking_clients', server.tracking.clients],
         ['pubsub_clients', pubsub],
         ['clients_in_timeout_table', server.blocking.count],
       ]);
@@ -138,6 +138,9 @@ function infoSection(server: Server, name: string): string | undefined {
         ['evicted_clients', 0],
         ['keyspace_hits', s.keyspaceHits],
         ['keyspace_misses', s.keyspaceMisses],
+        ['tracking_total_keys', server.tracking.totalKeys],
+        ['tracking_total_items', server.tracking.totalItems],
+        ['tracking_total_prefixes', server.tracking.totalPrefixes],
         ['pubsub_channels', server.hub.channelCount],
         ['pubsub_patterns', server.hub.patternCount],
         ['pubsubshard_channels', server.hub.shardChannelCount],
@@ -478,7 +481,8 @@ function parseFlushMode(argv: Buffer[], from: number): void {
 function flushDb(ctx: CommandContext, all: boolean): Reply {
   const dbs = all ? ctx.server.dbs : [ctx.db];
   // flush() invalidates WATCH on the keys that existed; like Redis, watching a missing key survives.
-  for (const db of dbs) db.flush();
+  ctx.server.tracking.quietly(() => dbs.forEach((db) => db.flush()));
+  ctx.server.tracking.flushed();
   return OK;
 }
 

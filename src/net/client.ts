@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import { RequestParser } from '../protocol/parser.js';
 import { OutputBuffer, writeReply, type Protocol } from '../protocol/writer.js';
 import type { Reply } from '../protocol/reply.js';
+import type { ClientTracking } from '../server/tracking.js';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -40,6 +41,9 @@ export class Client {
   readonly watched: WatchedKey[] = [];
   /** A watched key was modified: EXEC must fail. */
   watchDirty = false;
+
+  /** CLIENT TRACKING state; undefined while tracking is off. */
+  tracking: ClientTracking | undefined;
 
   /** Set while the client waits in a blocking command. */
   blocked = false;

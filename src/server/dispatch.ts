@@ -260,6 +260,7 @@ export function runResolved(
   if (monitored && name !== 'exec') server.monitor.feed(client, client.dbIndex, argv);
 
   client.lastCommand = name;
+  if (server.tracking.clients !== 0) server.tracking.commandStarting(client, spec, argv);
   const start = performance.now();
   let result: HandlerResult;
   try {
@@ -274,6 +275,7 @@ export function runResolved(
     }
   }
   const usec = Math.round((performance.now() - start) * 1000);
+  if (server.tracking.clients !== 0) server.tracking.commandRan(client, spec, argv);
   if (monitored && name === 'exec') server.monitor.feed(client, client.dbIndex, argv);
   const stat = server.stats.command(name);
   stat.calls++;

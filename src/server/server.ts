@@ -18,6 +18,7 @@ import { SlowLog } from '../observe/slowlog.js';
 import { startObserveListener } from '../observe/http.js';
 import { makeRoom } from '../store/eviction.js';
 import { loadLua } from '../scripting/lua.js';
+import { Tracking } from './tracking.js';
 
 export { TIDINGS_VERSION, REDIS_VERSION } from './version.js';
 
@@ -51,6 +52,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   readonly runId = randomHex(40);
   /** Extension point for the scripting group: per-server state (script cache, VM). */
   readonly extensions = new Map<string, unknown>();
+  readonly tracking: Tracking;
 
   private nextClientId = 1;
   private listeners: net.Server[] = [];
@@ -85,6 +87,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     for (let i = 0; i < this.config.number('databases'); i++) this.dbs.push(new Database(i, this));
     this.hub = new PubSubHub(this);
     this.blocking = new BlockedClients(this);
+    this.tracking = new Tracking(this);
     this.applyConfig();
     this.config.onChange(() => this.applyConfig());
   }
@@ -260,8 +263,10 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   }
 
   private runFromNetwork(client: Client, argv: Buffer[]): void {
+    if (this.tracking.clients !== 0) this.tracking.beforeCommand(client);
     const result = execute(this, client, argv);
     if (result !== NO_REPLY && result !== BLOCKED) client.write(result);
+    if (this.tracking.current !== undefined) this.tracking.afterCommand(client, argv);
     if (this.blocking.hasReady) this.blocking.serveReady();
     this.scheduleFlush(client);
   }
@@ -394,6 +399,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     this.blocking.unblock(client);
     this.unwatchAll(client);
     this.monitor.remove(client);
+    this.tracking.disable(client);
   }
 
   // ---------------------------------------------------------------- delivery (pub/sub)
@@ -422,6 +428,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
 
   keyModified(db: Database, key: string): void {
     this.dirty++;
+    if (this.tracking.active) this.tracking.keyModified(key);
     if (this.watchers.size === 0) return;
     const set = this.watchers.get(`${db.index}\u0000${key}`);
     if (set !== undefined) for (const client of set) client.watchDirty = true;
