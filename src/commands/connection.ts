@@ -241,7 +241,12 @@ function clientTracking(ctx: CommandContext, argv: Buffer[]): Reply {
   }
   if (options.bcast) {
     const collision = server.tracking.prefixCollision(client, prefixes);
-    if (collision !== undefined) throw new ReplyError(collision);
+    if (collision?.fatal) throw new ReplyError(collision.message);
+    if (collision !== undefined) {
+      // Redis 7.0 answers this case twice: the error, then +OK with tracking on (see prefixCollision).
+      client.write(new ReplyError(collision.message));
+      server.stats.errorReply('ERR');
+    }
   }
   server.tracking.enable(client, redirect, options, prefixes);
   return OK;

@@ -184,19 +184,26 @@ export class Tracking {
     this.clients--;
   }
 
-  /** The first prefix (of the client's, then of the new list) that overlaps `prefixes[i]`. */
-  prefixCollision(client: Client, prefixes: string[]): string | undefined {
+  /**
+   * The error for the first new prefix that overlaps one of the client's prefixes or a later new
+   * one. `fatal` is false for an overlap among the new prefixes found after the first: Redis 7.0
+   * then replies with the error and still enables tracking with all the prefixes (and replies +OK).
+   */
+  prefixCollision(client: Client, prefixes: string[]): { message: string; fatal: boolean } | undefined {
     const overlaps = (a: string, b: string) => (a.length < b.length ? b.startsWith(a) : a.startsWith(b));
     for (let i = 0; i < prefixes.length; i++) {
       const p = prefixes[i]!;
       for (const existing of [...(client.tracking?.prefixes ?? [])].sort()) {
         if (overlaps(existing, p)) {
-          return `ERR Prefix '${p}' overlaps with an existing prefix '${existing}'. Prefixes for a single client must not overlap.`;
+          return { message: `ERR Prefix '${p}' overlaps with an existing prefix '${existing}'. Prefixes for a single client must not overlap.`, fatal: true };
         }
       }
       for (let j = i + 1; j < prefixes.length; j++) {
         if (overlaps(p, prefixes[j]!)) {
-          return `ERR Prefix '${p}' overlaps with another provided prefix '${prefixes[j]}'. Prefixes for a single client must not overlap.`;
+          return {
+            message: `ERR Prefix '${p}' overlaps with another provided prefix '${prefixes[j]}'. Prefixes for a single client must not overlap.`,
+            fatal: i === 0,
+          };
         }
       }
     }
@@ -356,7 +363,9 @@ export class Tracking {
   /** Once per event-loop turn (Redis: before sleeping): one message per prefix with its keys. */
   broadcast(): void {
     this.broadcastScheduled = false;
-    for (const state of this.prefixTable.values()) {
+    // Prefixes in byte order, as Redis walks its prefix tree.
+    for (const prefix of [...this.prefixTable.keys()].sort()) {
+      const state = this.prefixTable.get(prefix)!;
       if (state.keys.size === 0) continue;
       const keys = [...state.keys.keys()].sort();
       const all = keysArray(keys, keys.length);
