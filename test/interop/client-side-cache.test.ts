@@ -35,7 +35,7 @@ for (const target of ['tidings', 'redis-server'] as const) {
   describe(`node-redis clientSideCache against ${target}`, () => {
     test('a cached value is refreshed after another client writes the key', (t) =>
       withServer(t, target, async (open) => {
-        const writer = await open({ RESP: 2 });
+        const writer = await open({ RESP: 2 } as Partial<RedisClientOptions>);
         await writer.flushAll();
         await writer.set('user:1', 'alice');
         const cached = await open({ clientSideCache: { ttl: 0, maxEntries: 0 } });
