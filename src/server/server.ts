@@ -486,11 +486,13 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   // ---------------------------------------------------------------- blocking host
 
   contextFor(client: Client, db: Database): CommandContext {
+    if (this.tracking.clients !== 0) this.tracking.serving(client);
     return new Context(this, client, db, false, false);
   }
 
   resume(client: Client, reply: Reply): void {
     client.write(reply);
+    if (this.tracking.current === client) this.tracking.served(client);
     this.scheduleFlush(client);
     // Pipelined commands that arrived while the client was blocked run now, after this turn.
     if (client.parser.buffered > 0) setImmediate(() => this.processInput(client));

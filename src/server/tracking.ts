@@ -89,13 +89,16 @@ export class Tracking {
   clients = 0;
   /** The client whose command is running (invalidations of its own reads wait for its reply). */
   current: Client | undefined;
+  /** `current` is inside its command (not in the checks before it, such as eviction). */
+  private executing = false;
   /** key → ids of the clients that may have it cached. */
   private readonly table = new Map<string, Set<number>>();
   /** Client ids over all keys of the table (INFO tracking_total_items). */
   private items = 0;
   private readonly prefixTable = new Map<string, PrefixState>();
-  /** Invalidations for `current`, sent after its reply: a key, or null for a flush. */
-  private pending: (string | null)[] = [];
+  /** Invalidations for the running client, sent after its reply: a key, or null for a flush. */
+  private pending: { client: Client; key: string | null }[] = [];
+  private limitTimer: NodeJS.Timeout | undefined;
   private broadcastScheduled = false;
   /** Consecutive over-limit runs: each spends more effort (as Redis's table limiter). */
   private overLimitRuns = 0;
@@ -115,7 +118,11 @@ export class Tracking {
       }
     };
     refresh();
-    host.config.onChange(refresh);
+    host.config.onChange(() => {
+      refresh();
+      // A lowered limit is applied soon, not only before the next command.
+      if (this.maxKeys > 0 && this.table.size > this.maxKeys) setImmediate(() => this.limitTable());
+    });
   }
 
   get totalKeys(): number {
@@ -215,6 +222,7 @@ export class Tracking {
   /** Before a network command runs (only called while some client tracks). */
   beforeCommand(client: Client): void {
     this.current = client;
+    this.executing = false;
     if (this.maxKeys > 0 && this.table.size > this.maxKeys) this.limitTable();
   }
 
@@ -224,6 +232,7 @@ export class Tracking {
    */
   commandStarting(client: Client, spec: CommandSpec, argv: Buffer[]): void {
     if (client === this.current) {
+      this.executing = true;
       this.callerSpec = spec;
       this.callerArgv = argv;
     }
@@ -256,20 +265,38 @@ export class Tracking {
 
   /** After a network command's reply was queued: pending self-invalidations, CACHING reset. */
   afterCommand(client: Client, argv: Buffer[]): void {
-    if (this.pending.length !== 0) {
-      const pending = this.pending;
-      this.pending = [];
-      if (!client.closing && this.current === client) {
-        for (const key of pending) this.send(client, key === null ? (client.proto === 3 ? NULL3 : NULL2) : keysArray([key], 1));
-      }
-    }
+    if (this.pending.length !== 0) this.sendPending();
     this.current = undefined;
+    this.executing = false;
     this.callerSpec = undefined;
     this.callerArgv = undefined;
     const t = client.tracking;
     // CLIENT CACHING lasts for one command, or for a whole MULTI ... EXEC.
     if (t !== undefined && t.caching && client.multi === undefined && argv[0]!.toString('latin1').toLowerCase() !== 'client') {
       t.caching = false;
+    }
+  }
+
+  /** A blocked client's command is retried (its invalidations follow its reply, see served()). */
+  serving(client: Client): void {
+    this.current = client;
+    this.executing = true;
+  }
+
+  /** A blocked client got its reply. */
+  served(client: Client): void {
+    if (this.current !== client) return;
+    if (this.pending.length !== 0) this.sendPending();
+    this.current = undefined;
+    this.executing = false;
+  }
+
+  private sendPending(): void {
+    const pending = this.pending;
+    this.pending = [];
+    for (const { client, key } of pending) {
+      if (client.closing || client.tracking === undefined) continue;
+      this.send(client, key === null ? (client.proto === 3 ? NULL3 : NULL2) : keysArray([key], 1));
     }
   }
 
@@ -281,7 +308,7 @@ export class Tracking {
     if (this.prefixTable.size !== 0) this.rememberForBroadcast(key);
     const ids = this.table.get(key);
     if (ids === undefined) return;
-    this.invalidate(key, ids, this.current, true);
+    this.invalidate(key, ids, this.current, this.executing);
   }
 
   /** `deferSelf`: the current client's own invalidation waits for its reply (during its command). */
@@ -292,7 +319,7 @@ export class Tracking {
       const t = target?.tracking;
       if (t === undefined || t.bcast) continue;
       if (t.noloop && target === current) continue;
-      if (deferSelf && target === current) this.pending.push(key);
+      if (deferSelf && target === current) this.pending.push({ client: target!, key });
       else this.send(target!, (frame ??= keysArray([key], 1)));
     }
     this.items -= ids.size;
@@ -304,7 +331,7 @@ export class Tracking {
     if (this.clients !== 0) {
       for (const client of this.host.clients.values()) {
         if (client.tracking === undefined) continue;
-        if (client === this.current) this.pending.push(null);
+        if (client === this.current && this.executing) this.pending.push({ client, key: null });
         else this.send(client, client.proto === 3 ? NULL3 : NULL2);
       }
     }
@@ -386,6 +413,10 @@ export class Tracking {
    * table stays over. Redis picks keys at random; Tidings takes the oldest entries first.
    */
   private limitTable(): void {
+    if (this.maxKeys === 0 || this.table.size <= this.maxKeys) {
+      this.overLimitRuns = 0;
+      return;
+    }
     let effort = 100 * (this.overLimitRuns + 1);
     for (const [key, ids] of this.table) {
       if (effort-- <= 0) break;
@@ -396,5 +427,13 @@ export class Tracking {
       }
     }
     this.overLimitRuns++;
+    // Still over: try again shortly with more effort (Redis's cron does the same).
+    if (this.limitTimer === undefined) {
+      this.limitTimer = setTimeout(() => {
+        this.limitTimer = undefined;
+        this.limitTable();
+      }, 100);
+      this.limitTimer.unref();
+    }
   }
 }

@@ -46,6 +46,12 @@ class Session {
     this.log.push(`${name}> ${args.map((a) => (typeof a === 'string' ? a : `<${a.id}>`)).join(' ')} -> ${f ? this.normalise(f.raw.toString('latin1'), args) : 'closed'}`);
   }
 
+  /** Send without waiting for the reply (a blocking command); read it later with next(). */
+  send(name: string, ...args: string[]): void {
+    this.conns.get(name)!.send(...args);
+    this.log.push(`${name}> ${args.join(' ')} (sent)`);
+  }
+
   /** Log the next message a connection receives (an invalidation). */
   async next(name: string): Promise<void> {
     const f = await this.conns.get(name)!.readFrame(2000);
@@ -299,6 +305,25 @@ test('RESP3 BCAST: prefixes, one message per prefix with sorted keys, NOLOOP, TR
     await s.run('bc', 'CLIENT', 'TRACKING', 'off');
     await s.run('all', 'CLIENT', 'TRACKING', 'off');
     await s.info('writer');
+  });
+});
+
+test('a blocked client served by another client's write gets its reply first, then the invalidation', async (t) => {
+  if (!servers) return t.skip('redis-server missing (see SKIPPED summary)');
+  await compare(async (s) => {
+    await s.open('bl', 3);
+    await s.open('writer');
+    await s.run('writer', 'FLUSHALL');
+    await s.run('writer', 'RPUSH', 'list2', 'a');
+    await s.run('bl', 'CLIENT', 'TRACKING', 'on');
+    await s.run('bl', 'LRANGE', 'list2', '0', '-1');
+    s.send('bl', 'BLMOVE', 'list1', 'list2', 'LEFT', 'LEFT', '0');
+    await sleep(50);
+    await s.run('writer', 'RPUSH', 'list1', 'foo');
+    await s.next('bl');
+    await s.next('bl');
+    await s.quiet('bl');
+    await s.run('bl', 'CLIENT', 'TRACKING', 'off');
   });
 });
 
