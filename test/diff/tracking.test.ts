@@ -308,7 +308,7 @@ test('RESP3 BCAST: prefixes, one message per prefix with sorted keys, NOLOOP, TR
   });
 });
 
-test('a blocked client served by another client's write gets its reply first, then the invalidation', async (t) => {
+test('a blocked client served by a write of another client gets its reply first, then the invalidation', async (t) => {
   if (!servers) return t.skip('redis-server missing (see SKIPPED summary)');
   await compare(async (s) => {
     await s.open('bl', 3);
