@@ -641,11 +641,13 @@ export const specs: CommandSpec[] = [
         // swapWith() invalidates WATCH on each db's old keys; a watched key is also changed when a
         // live key of that name is swapped in from the other db. Keys missing from both (or only
         // swapped in after their TTL passed) stay valid, as in Redis.
+        ctx.server.tracking.quiet = true; // Redis 7.0's SWAPDB sends no invalidations
         dbs[a]!.swapWith(dbs[b]!);
         const now = Date.now();
         for (const db of [dbs[a]!, dbs[b]!]) {
           for (const key of db.keys()) if (!((db.getExpire(key) ?? Infinity) <= now)) db.modified(key);
         }
+        ctx.server.tracking.quiet = false;
         // Clients blocked on keys of either db may now find data.
         for (const db of [dbs[a]!, dbs[b]!]) for (const key of db.keys()) db.signalReady(key);
       }

@@ -104,7 +104,7 @@ export class Tracking {
   private overLimitRuns = 0;
   private maxKeys = 0;
   /** Set while a FLUSH or SWAPDB runs: those send one null invalidation, or none, not one per key. */
-  private quiet = false;
+  quiet = false;
   private readonly readonlySpecs = new WeakMap<CommandSpec, boolean>();
   private callerSpec: CommandSpec | undefined;
   private callerArgv: Buffer[] | undefined;

@@ -176,6 +176,19 @@ test('RESP2: REDIRECT to a client subscribed to __redis__:invalidate, every writ
     await s.next('sub');
     await s.info('writer');
     await s.quiet('sub');
+    // SWAPDB sends no invalidations in Redis 7.0; MOVE and COPY do, for the key they write.
+    await s.run('writer', 'SET', 'sw', '1');
+    await s.run('reader', 'GET', 'sw');
+    await s.run('writer', 'SWAPDB', '0', '9');
+    await s.quiet('sub');
+    await s.run('writer', 'SWAPDB', '0', '9');
+    await s.run('writer', 'MOVE', 'sw', '9');
+    await s.next('sub');
+    await s.run('reader', 'GET', 'cp');
+    await s.run('writer', 'SET', 'src2', 'x');
+    await s.run('writer', 'COPY', 'src2', 'cp');
+    await s.next('sub');
+    await s.quiet('sub');
     await s.run('reader', 'CLIENT', 'TRACKING', 'off');
     await s.run('reader', 'CLIENT', 'GETREDIR');
     await s.run('reader', 'CLIENT', 'TRACKINGINFO');
