@@ -354,7 +354,8 @@ export class Tracking {
   private send(client: Client, payload: Buffer): void {
     const t = client.tracking!;
     let to = client;
-    if (t.redirect !== 0) {
+    const redirected = t.redirect !== 0;
+    if (redirected) {
       const redirect = this.host.clients.get(t.redirect);
       if (redirect === undefined || redirect.closing) {
         t.brokenRedirect = true;
@@ -368,7 +369,7 @@ export class Tracking {
     }
     let header: Buffer;
     if (to.proto === 3) header = INVALIDATE_PUSH;
-    else if (to !== client && to.subscriptionCount > 0) header = INVALIDATE_MESSAGE;
+    else if (redirected && to.subscriptionCount > 0) header = INVALIDATE_MESSAGE;
     else return; // a RESP2 connection cannot receive pushes on its own
     this.host.deliver(to, Buffer.concat([header, payload]));
   }

@@ -194,6 +194,14 @@ test('RESP2: REDIRECT to a client subscribed to __redis__:invalidate, every writ
     await s.run('reader', 'CLIENT', 'TRACKINGINFO');
     await s.run('writer', 'FLUSHALL');
     await s.quiet('sub');
+    // A RESP2 client may redirect to itself, and subscribe to get the messages.
+    await s.open('self');
+    await s.run('self', 'CLIENT', 'TRACKING', 'on', 'REDIRECT', { id: 'self' });
+    await s.run('self', 'GET', 'selfie');
+    await s.run('self', 'SUBSCRIBE', '__redis__:invalidate');
+    await s.run('writer', 'SET', 'selfie', '1');
+    await s.next('self');
+    await s.quiet('self');
   });
 });
 
