@@ -306,6 +306,33 @@ test('INFO counts tracking clients, keys and items; RESET and disconnects stop t
   assert.equal(srv.server!.tracking.active, false); // nothing tracks: keyModified returns at once
 });
 
+test('CONFIG SET tracking-table-max-keys trims the table at once, with invalidations', async () => {
+  const sub = await connect();
+  const id = String(await sub.call('CLIENT', 'ID'));
+  await sub.call('SUBSCRIBE', '__redis__:invalidate');
+  const c = await connect();
+  await c.call('FLUSHALL');
+  await c.call('CLIENT', 'TRACKING', 'on', 'REDIRECT', id, 'NOLOOP');
+  for (let i = 0; i < 250; i++) await c.call('GET', `lim${i}`);
+  assert.equal(await c.call('CONFIG', 'SET', 'tracking-table-max-keys', '1'), 'OK');
+  try {
+    // More than one run's initial effort (100 keys): the limiter retries until under the limit.
+    const seen = new Set<string>();
+    for (let i = 0; i < 249; i++) {
+      const msg = plain((await sub.readFrame(3000))!.value) as [string, string, string[]];
+      assert.equal(msg[1], '__redis__:invalidate');
+      seen.add(msg[2][0]!);
+    }
+    assert.equal(seen.size, 249);
+    assert.equal(await sub.silentFor(150), true);
+    assert.equal(await infoField(c, 'stats', 'tracking_total_keys'), '1');
+  } finally {
+    await c.call('CONFIG', 'SET', 'tracking-table-max-keys', '1000000');
+    await c.call('CLIENT', 'TRACKING', 'off');
+    await c.call('FLUSHALL');
+  }
+});
+
 test('tracking-table-max-keys: the table is trimmed before a command, with invalidations', () => {
   const max = 2;
   const clients = new Map<number, Client>();
