@@ -574,6 +574,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
 
   keyExpired(db: Database, key: string): void {
     this.stats.expiredKeys++;
+    if (this.tracking.active) this.tracking.expiring = true;
     this.notifyKeyspaceEvent('x', 'expired', key, db.index);
   }
 

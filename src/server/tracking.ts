@@ -91,6 +91,8 @@ export class Tracking {
   current: Client | undefined;
   /** `current` is inside its command (not in the checks before it, such as eviction). */
   private executing = false;
+  /** The next modification is an expiry: BCAST attributes it to no client (NOLOOP keeps it). */
+  expiring = false;
   /** key → ids of the clients that may have it cached. */
   private readonly table = new Map<string, Set<number>>();
   /** Client ids over all keys of the table (INFO tracking_total_items). */
@@ -304,8 +306,10 @@ export class Tracking {
 
   /** A key was modified (write, expiry, eviction). */
   keyModified(key: string): void {
+    const expiry = this.expiring;
+    this.expiring = false;
     if (this.quiet) return;
-    if (this.prefixTable.size !== 0) this.rememberForBroadcast(key);
+    if (this.prefixTable.size !== 0) this.rememberForBroadcast(key, expiry || !this.executing ? undefined : this.current);
     const ids = this.table.get(key);
     if (ids === undefined) return;
     this.invalidate(key, ids, this.current, this.executing);
@@ -376,11 +380,11 @@ export class Tracking {
 
   // ------------------------------------------------------------ BCAST
 
-  private rememberForBroadcast(key: string): void {
+  private rememberForBroadcast(key: string, by: Client | undefined): void {
     for (const [prefix, state] of this.prefixTable) {
       if (!key.startsWith(prefix)) continue;
       state.keys.delete(key); // the last modifier is the one NOLOOP compares with
-      state.keys.set(key, this.current);
+      state.keys.set(key, by);
       if (!this.broadcastScheduled) {
         this.broadcastScheduled = true;
         setImmediate(() => this.broadcast());

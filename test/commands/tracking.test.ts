@@ -197,6 +197,23 @@ test('BCAST: one message per prefix per event-loop turn, keys sorted; NOLOOP dro
   await bc.call('CLIENT', 'TRACKING', 'off');
 });
 
+test('BCAST NOLOOP: a key that expires during a command of the client itself is still reported', async () => {
+  const bc = await connect(3);
+  await bc.call('FLUSHALL');
+  srv.server!.activeExpireEnabled = false;
+  try {
+    await bc.call('CLIENT', 'TRACKING', 'on', 'BCAST', 'NOLOOP');
+    await bc.call('SET', 'lazy', 'v', 'PX', '10');
+    assert.equal(await bc.silentFor(40), true);
+    bc.send('GET', 'lazy'); // expires it: that is nobody's write
+    assert.equal((await bc.readFrame())!.raw.toString(), '_\r\n');
+    assert.deepEqual(await push(bc), ['invalidate', ['lazy']]);
+  } finally {
+    srv.server!.activeExpireEnabled = true;
+    await bc.call('CLIENT', 'TRACKING', 'off');
+  }
+});
+
 test('OPTIN tracks only after CLIENT CACHING yes (one command or one transaction); OPTOUT the reverse', async () => {
   const c = await connect(3);
   const writer = await connect();

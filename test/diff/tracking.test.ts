@@ -317,6 +317,14 @@ test('RESP3 BCAST: prefixes, one message per prefix with sorted keys, NOLOOP, TR
     await s.next('bc');
     await s.next('all');
     await s.quiet('bc');
+    // An expiry is nobody's write: NOLOOP does not hide it.
+    await s.run('bc', 'SET', 'user:ttl', 'v', 'PX', '20');
+    await s.next('all');
+    await s.quiet('bc');
+    await sleep(40);
+    await s.run('writer', 'GET', 'user:ttl');
+    await s.next('bc');
+    await s.next('all');
     await s.run('writer', 'DEL', 'user:1', 'nothing');
     await s.next('bc');
     await s.next('all');
