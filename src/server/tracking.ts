@@ -263,6 +263,8 @@ export class Tracking {
         this.items++;
       }
     }
+    // Over the limit now: trimmed before the next command, or by the timer (Redis: its cron).
+    if (this.maxKeys > 0 && this.table.size > this.maxKeys) this.scheduleLimit();
   }
 
   /** After a network command's reply was queued: pending self-invalidations, CACHING reset. */
@@ -433,12 +435,15 @@ export class Tracking {
     }
     this.overLimitRuns++;
     // Still over: try again shortly with more effort (Redis's cron does the same).
-    if (this.limitTimer === undefined) {
-      this.limitTimer = setTimeout(() => {
-        this.limitTimer = undefined;
-        this.limitTable();
-      }, 100);
-      this.limitTimer.unref();
-    }
+    this.scheduleLimit();
+  }
+
+  private scheduleLimit(): void {
+    if (this.limitTimer !== undefined) return;
+    this.limitTimer = setTimeout(() => {
+      this.limitTimer = undefined;
+      this.limitTable();
+    }, 100);
+    this.limitTimer.unref();
   }
 }
