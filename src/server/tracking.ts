@@ -122,8 +122,8 @@ export class Tracking {
     refresh();
     host.config.onChange(() => {
       refresh();
-      // A lowered limit is applied soon, not only before the next command.
-      if (this.maxKeys > 0 && this.table.size > this.maxKeys) setImmediate(() => this.limitTable());
+      // A lowered limit applies before the next command, or within 100 ms (Redis: its cron).
+      if (this.maxKeys > 0 && this.table.size > this.maxKeys) this.scheduleLimit();
     });
   }
 
