@@ -120,9 +120,7 @@ function infoSection(server: Server, name: string): string | undefined {
         ['rdb_bgsave_in_progress', 0],
         ['rdb_last_save_time', Math.floor(server.startedAt / 1000)],
         ['rdb_last_bgsave_status', 'ok'],
-        ['aof_enabled', 0],
-        ['aof_rewrite_in_progress', 0],
-        ['aof_last_write_status', 'ok'],
+        ...server.aof.info(),
       ]);
     case 'stats': {
       const s = server.stats;
@@ -501,6 +499,12 @@ function debug(ctx: CommandContext, argv: Buffer[]): Reply {
       const idle = Math.floor((Date.now() - entry.lru) / 1000);
       return new Status(`Value at:0x0 refcount:1 encoding:${entry.type === 'string' ? 'raw' : entry.type} serializedlength:0 lru:0 lru_seconds_idle:${idle}`);
     }
+    case 'loadaof': {
+      // Like Redis: write out and sync the log, empty the dataset, replay the log.
+      if (ctx.server.aof.enabled) ctx.server.aof.reload();
+      ctx.server.log('notice', 'Append Only File loaded by DEBUG LOADAOF');
+      return OK;
+    }
     case 'jmap':
     case 'quicklist-packed-threshold':
     case 'change-repl-id':
@@ -751,6 +755,17 @@ export const specs: CommandSpec[] = [
       ctx.server.log('warning', 'User requested shutdown...');
       setImmediate(() => void ctx.server.close().then(() => ctx.server.emitShutdown()));
       return NO_REPLY;
+    },
+  },
+  {
+    name: 'bgrewriteaof',
+    arity: 1,
+    flags: ['admin', 'noscript'],
+    ...noKeys,
+    categories: ['@admin', '@slow', '@dangerous'],
+    handler: (ctx) => {
+      ctx.server.aof.rewrite();
+      return new Status('Background append only file rewriting started');
     },
   },
   {

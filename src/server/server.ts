@@ -10,13 +10,15 @@ import { Database, type StoreHooks } from '../store/database.js';
 import { BlockedClients, type BlockingHost } from '../store/blocking.js';
 import { PubSubHub, type Delivery } from '../pubsub/hub.js';
 import { CommandTable } from './table.js';
-import { execute, Context, type ExecuteOptions } from './dispatch.js';
+import { execute, Context, recordEffects, type ExecuteOptions } from './dispatch.js';
 import type { CommandContext } from '../commands/types.js';
 import { Stats } from './stats.js';
 import { Monitor } from '../observe/monitor.js';
 import { SlowLog } from '../observe/slowlog.js';
 import { makeRoom } from '../store/eviction.js';
 import { loadLua } from '../scripting/lua.js';
+import { EffectsStream } from './effects.js';
+import { AppendOnlyFile } from '../persistence/aof.js';
 
 export { TIDINGS_VERSION, REDIS_VERSION } from './version.js';
 
@@ -73,6 +75,11 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
    * the last save, and the effects stream uses its change across a command to know that it wrote.
    */
   dirty = 0;
+  /** Writes as effects, for the append-only file. */
+  readonly effects = new EffectsStream();
+  /** Set while the disk refuses writes (MISCONF): write commands get this error. */
+  writesDenied: ReplyError | undefined;
+  readonly aof: AppendOnlyFile;
 
   constructor(options: ServerOptions = {}) {
     this.config = new Config(options.config ?? {});
@@ -86,6 +93,12 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     this.blocking = new BlockedClients(this);
     this.applyConfig();
     this.config.onChange(() => this.applyConfig());
+    this.aof = new AppendOnlyFile(this);
+    this.config.onChange((name, value) => {
+      if (name !== 'appendonly' || this.listeners.length === 0) return;
+      if (value === true) this.aof.enableAtRuntime();
+      else this.aof.disable();
+    });
   }
 
   private applyConfig(): void {
@@ -117,6 +130,8 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
 
   async listen(): Promise<void> {
     await loadLua();
+    // The dataset is loaded before the first connection is accepted (and before "Ready").
+    if (this.config.bool('appendonly')) this.aof.loadAtStart();
     const binds = this.config.string('bind').split(/\s+/).filter(Boolean);
     const port = this.config.number('port');
     const unixsocket = this.config.string('unixsocket');
@@ -164,6 +179,8 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     this.closed = true;
     if (this.cron) clearInterval(this.cron);
     const closing = this.listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve())));
+    // Replies already queued this turn were acknowledged writes: put them in the log first.
+    this.aof.close();
     for (const client of [...this.clients.values()]) this.closeClient(client);
     await Promise.all(closing);
     for (const ext of this.extensions.values()) {
@@ -275,6 +292,19 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     return client;
   }
 
+  /** The client that replays the append-only file at start (no socket, never refused). */
+  createLoaderClient(): Client {
+    return new Client(0, null, { maxBulkLen: Infinity, maxQueryBuffer: Infinity }, '', '', 'loader');
+  }
+
+  /** Make sure flush() runs at the end of this turn even if no client has output (AOF bytes). */
+  requestFlush(): void {
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
   scheduleFlush(client: Client): void {
     if (client.flushScheduled || client.socket === null) return;
     client.flushScheduled = true;
@@ -289,6 +319,15 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   private flush(): void {
     this.flushScheduled = false;
     const clients = this.pendingFlush.splice(0);
+    // The turn's writes reach the log (one write, and with `always` one fdatasync) before any of
+    // its replies reach a socket: a reply is never an acknowledgement of a write a crash can lose.
+    if (this.aof.enabled && !this.aof.writeTurn() && this.config.string('appendfsync') === 'always') {
+      for (const client of clients) {
+        client.flushScheduled = false;
+        this.closeClient(client);
+      }
+      return;
+    }
     for (const client of clients) {
       client.flushScheduled = false;
       this.flushClient(client);
@@ -427,6 +466,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   }
 
   keyExpired(db: Database, key: string): void {
+    this.effects.deleted(db.index, key);
     this.stats.expiredKeys++;
     this.notifyKeyspaceEvent('x', 'expired', key, db.index);
   }
@@ -477,6 +517,14 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     return new Context(this, client, db, false, false);
   }
 
+  /** A blocked client's retry ran: record what it wrote (its non-blocking form) as effects. */
+  retried(ctx: CommandContext): void {
+    if (!this.effects.active) return;
+    this.effects.enter();
+    recordEffects(this, ctx as Context, false, false, [], false, false);
+    this.effects.leave();
+  }
+
   resume(client: Client, reply: Reply): void {
     client.write(reply);
     this.scheduleFlush(client);
@@ -488,6 +536,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
 
   private serverCron(): void {
     const now = Date.now();
+    this.aof.cron();
     if (this.activeExpireEnabled) {
       // Active expiry: sample keys with a TTL in every database for a bounded time.
       const deadline = performance.now() + 5;
