@@ -130,6 +130,8 @@ interface TrimArgs {
   autoSeq: boolean;
   /** XADD: index of the ID argument. */
   idIndex: number;
+  /** Index of the `~` of an approximate trim (rewritten to `=` and the exact threshold in effects). */
+  approxAt: number;
 }
 
 function parseTrimArgs(ctx: CommandContext, argv: Buffer[], xadd: boolean): TrimArgs {
@@ -143,6 +145,7 @@ function parseTrimArgs(ctx: CommandContext, argv: Buffer[], xadd: boolean): Trim
     id: undefined,
     autoSeq: false,
     idIndex: argv.length,
+    approxAt: -1,
   };
   let limitGiven = false;
   let i = 2;
@@ -158,6 +161,7 @@ function parseTrimArgs(ctx: CommandContext, argv: Buffer[], xadd: boolean): Trim
       if (more >= 2 && next.length === 1 && (next[0] === 0x7e /* ~ */ || next[0] === 0x3d) /* = */) {
         args.approx = next[0] === 0x7e;
         i++;
+        args.approxAt = args.approx ? i : -1;
       }
       if (opt === 'maxlen') {
         const n = tryParseBigInt(argv[i + 1]!);
@@ -192,7 +196,11 @@ function parseTrimArgs(ctx: CommandContext, argv: Buffer[], xadd: boolean): Trim
   args.idIndex = i;
   if (args.limit !== 0 && args.strategy === 'none') throw StreamErrors.limitWithoutStrategy();
   if (!xadd && args.strategy === 'none') throw StreamErrors.xtrimWithoutStrategy();
-  if (limitGiven) {
+  if (ctx.client.kind === 'loader') {
+    // Replaying an AOF: an approximate trim was recorded as exact (`=` and the resulting
+    // threshold, LIMIT kept), as Redis writes it; the recorded threshold is obeyed as is.
+    args.limit = 0;
+  } else if (limitGiven) {
     if (!args.approx) throw StreamErrors.limitWithoutApprox();
   } else if (args.approx) {
     // Approximate trimming is bounded by default so one call cannot stall the server.
@@ -201,6 +209,24 @@ function parseTrimArgs(ctx: CommandContext, argv: Buffer[], xadd: boolean): Trim
     args.limit = limit;
   }
   return args;
+}
+
+const EXACT = Buffer.from('=');
+
+/**
+ * The effect of XADD/XTRIM: the generated ID instead of `*` (or `ms-*`), and an approximate trim
+ * as the exact one it turned out to be (MAXLEN = length after, MINID = first ID after).
+ */
+function propagateAddOrTrim(ctx: CommandContext, argv: Buffer[], args: TrimArgs, stream: Stream, id: StreamId | undefined): void {
+  const rewriteId = id !== undefined && (args.id === undefined || args.autoSeq);
+  if (!rewriteId && !args.approx) return;
+  const out = argv.slice();
+  if (rewriteId) out[args.idIndex] = Buffer.from(id.toString(), 'latin1');
+  if (args.approx) {
+    out[args.approxAt] = EXACT;
+    out[args.approxAt + 1] = Buffer.from(args.strategy === 'maxlen' ? String(stream.length) : stream.firstId.toString(), 'latin1');
+  }
+  ctx.propagateAs(out);
 }
 
 function applyTrim(stream: Stream, args: TrimArgs): number {
@@ -234,6 +260,7 @@ function xadd(ctx: CommandContext, argv: Buffer[]): HandlerResult {
   ctx.notify('t', 'xadd', key);
   if (applyTrim(stream, args) > 0) ctx.notify('t', 'xtrim', key);
   ctx.db.signalReady(key);
+  if (ctx.propagating) propagateAddOrTrim(ctx, argv, args, stream, next.id);
   return next.id.toString();
 }
 
@@ -246,6 +273,7 @@ function xtrim(ctx: CommandContext, argv: Buffer[]): HandlerResult {
   if (removed > 0) {
     ctx.db.modified(key);
     ctx.notify('t', 'xtrim', key);
+    if (ctx.propagating) propagateAddOrTrim(ctx, argv, args, stream, undefined);
   }
   return removed;
 }
