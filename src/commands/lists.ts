@@ -273,8 +273,6 @@ const LPOP = Buffer.from('LPOP');
 const RPOP = Buffer.from('RPOP');
 const LMOVE = Buffer.from('LMOVE');
 const RPOPLPUSH = Buffer.from('RPOPLPUSH');
-const LEFT = Buffer.from('LEFT');
-const RIGHT = Buffer.from('RIGHT');
 const kb = (key: string) => Buffer.from(key, 'latin1');
 
 function propagatePop(ctx: CommandContext, key: string, end: End, count?: number): void {
@@ -284,10 +282,11 @@ function propagatePop(ctx: CommandContext, key: string, end: End, count?: number
   ctx.propagateAs(command);
 }
 
-function blockingMove(ctx: CommandContext, source: string, list: List, destination: string, from: End, to: End, rpoplpush: boolean): Buffer {
+/** `ends`: BLMOVE's wherefrom/whereto arguments as sent (Redis records them unchanged). */
+function blockingMove(ctx: CommandContext, source: string, list: List, destination: string, from: End, to: End, ends: Buffer[] | undefined): Buffer {
   const value = moveElement(ctx, source, list, destination, from, to);
   if (ctx.propagating) {
-    ctx.propagateAs(rpoplpush ? [RPOPLPUSH, kb(source), kb(destination)] : [LMOVE, kb(source), kb(destination), from === 'left' ? LEFT : RIGHT, to === 'left' ? LEFT : RIGHT]);
+    ctx.propagateAs(ends === undefined ? [RPOPLPUSH, kb(source), kb(destination)] : [LMOVE, kb(source), kb(destination), ...ends]);
   }
   return value;
 }
@@ -299,10 +298,10 @@ function blmoveGeneric(
   from: End,
   to: End,
   timeoutMs: number,
-  rpoplpush = false,
+  ends: Buffer[] | undefined,
 ): HandlerResult {
   const list = ctx.db.getWrite(source, 'list');
-  if (list !== undefined) return blockingMove(ctx, source, list, destination, from, to, rpoplpush);
+  if (list !== undefined) return blockingMove(ctx, source, list, destination, from, to, ends);
   // Redis answers a timeout with a null array but, inside MULTI or a script, a null bulk string.
   if (ctx.noBlock) return null;
   return ctx.block({
@@ -315,7 +314,8 @@ function blmoveGeneric(
       // A destination of another type fails the wait with WRONGTYPE; the source stays as it was.
       const target = c.db.lookupWrite(destination);
       if (target !== undefined && target.type !== 'list') return Errors.wrongType();
-      return blockingMove(c, source, entry.value, destination, from, to, rpoplpush);
+      // Served after waiting, Redis records the ends in lower case whatever was sent.
+      return blockingMove(c, source, entry.value, destination, from, to, ends && [Buffer.from(from), Buffer.from(to)]);
     },
   });
 }
@@ -393,7 +393,7 @@ function mpopServe(ctx: CommandContext, key: string, list: List, args: MpopArgs)
   const n = Math.min(args.count, list.length);
   for (let i = 0; i < n; i++) values.push(pop(list, args.end));
   afterRemoval(ctx, key, list, args.end === 'left' ? 'lpop' : 'rpop');
-  propagatePop(ctx, key, args.end, args.count);
+  propagatePop(ctx, key, args.end, n);
   return [keyReply(key), values];
 }
 
@@ -559,7 +559,7 @@ export const specs: CommandSpec[] = [
       const from = parseEnd(argv[3]!);
       const to = parseEnd(argv[4]!);
       const timeoutMs = parseTimeout(argv[5]!);
-      return blmoveGeneric(ctx, keyOf(argv[1]!), keyOf(argv[2]!), from, to, timeoutMs);
+      return blmoveGeneric(ctx, keyOf(argv[1]!), keyOf(argv[2]!), from, to, timeoutMs, [argv[3]!, argv[4]!]);
     },
   },
   {
@@ -570,7 +570,7 @@ export const specs: CommandSpec[] = [
     lastKey: 2,
     step: 1,
     categories: BLOCKING,
-    handler: (ctx, argv) => blmoveGeneric(ctx, keyOf(argv[1]!), keyOf(argv[2]!), 'right', 'left', parseTimeout(argv[3]!), true),
+    handler: (ctx, argv) => blmoveGeneric(ctx, keyOf(argv[1]!), keyOf(argv[2]!), 'right', 'left', parseTimeout(argv[3]!), undefined),
   },
   {
     name: 'blmpop',

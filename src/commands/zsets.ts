@@ -645,7 +645,7 @@ function parseMpop(argv: Buffer[], at: number): MpopArgs {
 
 function mpopReply(ctx: CommandContext, key: string, z: SortedSet, args: MpopArgs): Reply {
   const popped = popFrom(ctx, key, z, args.max, args.count);
-  propagateZpop(ctx, key, args.max, args.count);
+  propagateZpop(ctx, key, args.max, popped.length);
   // Pairs in both protocols (unlike ZPOPMIN).
   return [memberReply(key), popped.map((p) => [memberReply(p.member), new Double(p.score)])];
 }
