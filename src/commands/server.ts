@@ -764,7 +764,15 @@ export const specs: CommandSpec[] = [
     ...noKeys,
     categories: ['@admin', '@slow', '@dangerous'],
     handler: (ctx) => {
-      ctx.server.aof.rewrite();
+      const aof = ctx.server.aof;
+      if (aof.rewriting) throw new ReplyError('ERR Background append only file rewriting already in progress');
+      // Inside EXEC the transaction's effects are not logged yet: the snapshot would hold them
+      // and the new incremental file too. Start it from the cron instead, as Redis does.
+      if (ctx.noBlock) {
+        aof.rewriteScheduled = true;
+        return new Status('Background append only file rewriting scheduled');
+      }
+      aof.rewrite();
       return new Status('Background append only file rewriting started');
     },
   },

@@ -266,3 +266,116 @@ test('DEBUG LOADAOF replays the log into an emptied dataset', async () => {
   }
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+function diskFull(): never {
+  const err = new Error('ENOSPC: no space left on device, write') as NodeJS.ErrnoException;
+  err.code = 'ENOSPC';
+  throw err;
+}
+
+test('a failing AOF write refuses writes with MISCONF (INFO says so) until the disk works again', async () => {
+  const dir = tempDir();
+  const srv = await startTidings({ config: { appendonly: 'yes', dir } });
+  const aof = srv.server!.aof;
+  const realWrite = aof.io.write;
+  try {
+    const c = await srv.connect();
+    await c.call('SET', 'before', '1');
+    aof.io.write = diskFull;
+    // This write was applied in memory; its bytes wait for the disk (everysec).
+    await c.call('SET', 'pending', '1');
+    const misconf = { error: 'MISCONF Errors writing to the AOF file: No space left on device' };
+    assert.deepEqual(await c.call('SET', 'refused', '1'), misconf);
+    assert.deepEqual(await c.call('PING'), misconf);
+    assert.equal(await c.call('GET', 'before'), '1');
+    const info = (await c.call('INFO', 'persistence')) as string;
+    assert.match(info, /aof_last_write_status:err/);
+    aof.io.write = realWrite;
+    await until(async () => ((await c.call('INFO', 'persistence')) as string).includes('aof_last_write_status:ok'));
+    assert.equal(await c.call('SET', 'after', '1'), 'OK');
+    assert.deepEqual(incrCommands(aofDir(dir)), [
+      ['SELECT', '0'],
+      ['SET', 'before', '1'],
+      ['SET', 'pending', '1'],
+      ['SET', 'after', '1'],
+    ]);
+    c.close();
+  } finally {
+    aof.io.write = realWrite;
+    await srv.close();
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('with appendfsync always, a write that cannot be logged is never acknowledged', async () => {
+  const dir = tempDir();
+  const srv = await startTidings({ config: { appendonly: 'yes', appendfsync: 'always', dir } });
+  const aof = srv.server!.aof;
+  const realSync = aof.io.fdatasync;
+  try {
+    const c = await srv.connect();
+    await c.call('SET', 'before', '1');
+    aof.io.fdatasync = diskFull;
+    c.send('SET', 'unacknowledged', '1');
+    assert.equal(await c.readFrame(), undefined, 'the connection closes instead of replying');
+    aof.io.fdatasync = realSync;
+    const c2 = await srv.connect();
+    await until(async () => ((await c2.call('INFO', 'persistence')) as string).includes('aof_last_write_status:ok'));
+    assert.equal(await c2.call('SET', 'after', '1'), 'OK');
+    c2.close();
+  } finally {
+    aof.io.fdatasync = realSync;
+    await srv.close();
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('auto-aof-rewrite-percentage and -min-size start a rewrite when the log has grown', async () => {
+  const dir = tempDir();
+  const srv = await startTidings({
+    config: { appendonly: 'yes', dir, 'auto-aof-rewrite-percentage': 100, 'auto-aof-rewrite-min-size': '4kb' },
+  });
+  try {
+    const c = await srv.connect();
+    for (let i = 0; i < 200; i++) await c.call('SET', 'same', 'x'.repeat(50));
+    await until(async () => /aof_rewrites:[1-9]/.test((await c.call('INFO', 'persistence')) as string));
+    await until(async () => ((await c.call('INFO', 'persistence')) as string).includes('aof_rewrite_in_progress:0'));
+    const base = readManifest(aofDir(dir)).find((f) => f.type === 'b')!;
+    assert.ok(base.seq >= 2);
+    assert.deepEqual(parseAofCommands(fs.readFileSync(path.join(aofDir(dir), base.name))), [
+      ['SELECT', '0'],
+      ['SET', 'same', 'x'.repeat(50)],
+    ]);
+    c.close();
+  } finally {
+    await srv.close();
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('BGREWRITEAOF inside MULTI/EXEC is scheduled, and runs after the transaction is logged', async () => {
+  const dir = tempDir();
+  const config = { appendonly: 'yes', dir };
+  const srv = await startTidings({ config });
+  try {
+    const c = await srv.connect();
+    await c.call('MULTI');
+    await c.call('INCR', 'n');
+    await c.call('BGREWRITEAOF');
+    await c.call('INCR', 'n');
+    assert.deepEqual(await c.call('EXEC'), [1, 'Background append only file rewriting scheduled', 2]);
+    await until(async () => ((await c.call('INFO', 'persistence')) as string).includes('aof_rewrites:1'));
+    c.close();
+  } finally {
+    await srv.close();
+  }
+  const again = await startTidings({ config });
+  try {
+    const c = await again.connect();
+    assert.equal(await c.call('GET', 'n'), '2');
+    c.close();
+  } finally {
+    await again.close();
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
