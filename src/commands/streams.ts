@@ -511,7 +511,8 @@ function retryRead(
 ): Reply | undefined {
   const now = Date.now();
   for (const target of targets) {
-    const entry = ctx.db.peek(target.key);
+    // A group read changes the stream (PEL, last ID): look it up for writing (copy-on-write).
+    const entry = groupRead !== undefined ? ctx.db.lookupWrite(target.key) : ctx.db.peek(target.key);
     if (groupRead !== undefined) {
       if (entry === undefined || entry.type !== 'stream') return StreamErrors.unblockedKeyDeleted();
       const stream = entry.value;

@@ -250,6 +250,21 @@ export function execute(server: Server, client: Client, argv: Buffer[], options:
     return rejectWith(server, name, new ReplyError('ERR This Redis command is not allowed from script'));
   }
 
+  // Loading the dataset, or -MISCONF after a failed save (src/persistence/rdbfile.ts).
+  if (server.gated) {
+    const refusal = server.admit(spec, client);
+    if (refusal !== undefined) {
+      if (client.multi === undefined) return rejectWith(server, name, refusal);
+      client.multiDirty = true;
+      if (name !== 'exec') return rejectWith(server, name, refusal);
+      // A refused EXEC discards the transaction (Redis's execCommandAbort).
+      client.multi = undefined;
+      client.multiDirty = false;
+      server.unwatchAll(client);
+      return rejectWith(server, name, new ReplyError(`EXECABORT Transaction discarded because of: ${refusal.message}`));
+    }
+  }
+
   if (client.multi !== undefined && !info.multiControl) {
     if (info.noMulti) {
       client.multiDirty = true;

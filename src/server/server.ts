@@ -19,6 +19,8 @@ import { makeRoom } from '../store/eviction.js';
 import { loadLua } from '../scripting/lua.js';
 import { EffectsStream } from './effects.js';
 import { AppendOnlyFile } from '../persistence/aof.js';
+import { RdbFile, PersistenceErrors } from '../persistence/rdbfile.js';
+import type { CommandSpec } from '../commands/types.js';
 
 export { TIDINGS_VERSION, REDIS_VERSION } from './version.js';
 
@@ -80,6 +82,17 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   /** Set while the disk refuses writes (MISCONF): write commands get this error. */
   writesDenied: ReplyError | undefined;
   readonly aof: AppendOnlyFile;
+  /** The dump file: SAVE/BGSAVE, save points, loading, INFO persistence. */
+  readonly rdb: RdbFile;
+  /**
+   * True while commands may be refused before they run (loading the dataset, -MISCONF after a
+   * failed save): dispatch then asks admit(). One boolean on the hot path otherwise.
+   */
+  gated = false;
+  /** INFO persistence's aof_* fields, supplied by the append-only file when it is wired in. */
+  aofInfo: (() => [string, string | number][]) | undefined;
+  /** Run before the server stops on SHUTDOWN or a signal (flush the append-only file, ...). */
+  readonly beforeShutdown: Array<() => void> = [];
 
   constructor(options: ServerOptions = {}) {
     this.config = new Config(options.config ?? {});
@@ -91,9 +104,11 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     for (let i = 0; i < this.config.number('databases'); i++) this.dbs.push(new Database(i, this));
     this.hub = new PubSubHub(this);
     this.blocking = new BlockedClients(this);
+    this.rdb = new RdbFile(this);
     this.applyConfig();
     this.config.onChange(() => this.applyConfig());
     this.aof = new AppendOnlyFile(this);
+    this.aofInfo = () => this.aof.info();
     this.config.onChange((name, value) => {
       if (name !== 'appendonly' || this.listeners.length === 0) return;
       if (value === true) this.aof.enableAtRuntime();
@@ -130,8 +145,6 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
 
   async listen(): Promise<void> {
     await loadLua();
-    // The dataset is loaded before the first connection is accepted (and before "Ready").
-    if (this.config.bool('appendonly')) this.aof.loadAtStart();
     const binds = this.config.string('bind').split(/\s+/).filter(Boolean);
     const port = this.config.number('port');
     const unixsocket = this.config.string('unixsocket');
@@ -165,6 +178,16 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
       if (perm) fs.chmodSync(unixsocket, perm);
       this.listeners.push(srv);
     }
+    // Load the dataset after binding and before resolving, so "ready" means the data is there. A bad
+    // file stops start-up (the listeners are closed). As in Redis, the append-only file is the
+    // source when it is on, the dump file otherwise.
+    try {
+      if (this.config.bool('appendonly')) this.aof.loadAtStart();
+      else this.rdb.load();
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
     const period = Math.max(2, Math.floor(1000 / this.config.number('hz')));
     this.cron = setInterval(() => this.serverCron(), period);
     this.cron.unref();
@@ -178,11 +201,13 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     if (this.closed) return;
     this.closed = true;
     if (this.cron) clearInterval(this.cron);
+    const saving = this.rdb.abortBackground();
     const closing = this.listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve())));
     // Replies already queued this turn were acknowledged writes: put them in the log first.
     this.aof.close();
     for (const client of [...this.clients.values()]) this.closeClient(client);
     await Promise.all(closing);
+    await saving;
     for (const ext of this.extensions.values()) {
       const closable = ext as { close?: () => void };
       if (typeof closable.close === 'function') closable.close();
@@ -561,6 +586,63 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     for (const client of this.clients.values()) {
       if (client.softLimitSince !== 0) this.checkOutputLimit(client);
     }
+    this.rdb.cron(now);
+  }
+
+  /**
+   * Called by dispatch while `gated`: the -LOADING and -MISCONF refusals, in Redis's order.
+   * Write commands (and PING, and EXEC of a transaction with writes) are refused after a failed
+   * save when stop-writes-on-bgsave-error is set; commands without the `loading` flag while loading.
+   */
+  admit(spec: CommandSpec, client: Client): ReplyError | undefined {
+    if (this.rdb.refusingWrites && (spec.flags.includes('write') || spec.name === 'ping' || (spec.name === 'exec' && this.queuedWrites(client)))) {
+      return PersistenceErrors.misconf();
+    }
+    if (this.rdb.loading && !spec.flags.includes('loading')) return PersistenceErrors.loading();
+    return undefined;
+  }
+
+  private queuedWrites(client: Client): boolean {
+    for (const argv of client.multi ?? []) {
+      const spec = this.table.get(argv[0]!.toString('latin1'));
+      if (spec?.flags.includes('write')) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Stop the server as SHUTDOWN does: abort a running BGSAVE, save when save points are configured
+   * (or `save`), unless `nosave`; a failed save refuses to stop unless `force`. Resolves false when
+   * refused (the server keeps running), true once closed. The CLI calls it on SIGTERM/SIGINT.
+   */
+  async shutdown(options: { save?: boolean; nosave?: boolean; force?: boolean; now?: boolean } = {}): Promise<boolean> {
+    if (!this.prepareShutdown(options)) return false;
+    await this.close();
+    this.emitShutdown();
+    return true;
+  }
+
+  /** The synchronous part of shutdown(): true when the server may stop now. */
+  prepareShutdown(options: { save?: boolean; nosave?: boolean; force?: boolean }): boolean {
+    if (this.rdb.inProgress) {
+      this.log('warning', 'There is a child saving an .rdb. Killing it!');
+      this.rdb.abortBackgroundNow();
+    }
+    const save = options.save === true || (this.rdb.points.length > 0 && options.nosave !== true);
+    if (save && !this.rdb.loading) {
+      this.log('notice', 'Saving the final RDB snapshot before exiting.');
+      if (!this.rdb.saveSync()) {
+        if (options.force === true) this.log('warning', 'Error trying to save the DB. Exit anyway.');
+        else {
+          this.log('warning', "Error trying to save the DB, can't exit.");
+          this.log('warning', 'Errors trying to shut down the server. Check the logs for more information.');
+          return false;
+        }
+      }
+    }
+    for (const hook of this.beforeShutdown) hook();
+    this.log('warning', 'Redis is now ready to exit, bye bye...');
+    return true;
   }
 
   /** Before a denyoom command when maxmemory is set: evict by policy; false means OOM. */

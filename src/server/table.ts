@@ -12,6 +12,7 @@ import { specs as sets } from '../commands/sets.js';
 import { specs as zsets } from '../commands/zsets.js';
 import { specs as streams } from '../commands/streams.js';
 import { specs as scripting } from '../commands/scripting.js';
+import { specs as dump } from '../commands/dump.js';
 
 export const ALL_SPECS: readonly CommandSpec[] = [
   ...connection,
@@ -26,6 +27,7 @@ export const ALL_SPECS: readonly CommandSpec[] = [
   ...zsets,
   ...streams,
   ...scripting,
+  ...dump,
 ];
 
 export class CommandTable {

@@ -1,0 +1,414 @@
+// Serializing values the way Redis 7.0's rdbSaveObject does: the same type byte and encoding
+// choices, so redis-server loads what we write and DUMP payloads match byte for byte where
+// Redis is deterministic.
+import type { Config } from '../../config/config.js';
+import { tryParseBigInt, formatDouble } from '../../protocol/numbers.js';
+import type { Entry } from '../../store/database.js';
+import type { List } from '../../types/list.js';
+import type { SortedSet } from '../../types/zset.js';
+import { decodeFields, StreamId, type Stream } from '../../types/stream.js';
+import { encodingOf as hashEncodingOf } from '../../commands/hashes.js';
+import { encodingOf as setEncodingOf } from '../../commands/sets.js';
+import { lzfCompress } from './lzf.js';
+import { ListpackBuilder } from './listpack.js';
+import { QUICKLIST_NODE_PACKED, RdbEnc, RdbType, STREAM_ITEM_FLAG_SAMEFIELDS } from './format.js';
+
+const TWO_32 = 4294967296;
+
+/** A growable output buffer with the RDB primitive encodings. */
+export class RdbEncoder {
+  protected buf: Buffer;
+  protected pos = 0;
+
+  constructor(
+    readonly compress: boolean,
+    initial = 256,
+  ) {
+    this.buf = Buffer.allocUnsafe(initial);
+  }
+
+  protected ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+  }
+
+  raw(data: Uint8Array): void {
+    this.ensure(data.length);
+    this.buf.set(data, this.pos);
+    this.pos += data.length;
+  }
+
+  /** Milliseconds as 8 bytes little-endian (rdbSaveMillisecondTime). */
+  millis(ms: number): void {
+    this.ensure(8);
+    this.buf.writeBigInt64LE(BigInt(Math.trunc(ms)), this.pos);
+    this.pos += 8;
+  }
+
+  /** A length: 6, 14, 32 or 64 bits. */
+  len(n: number | bigint): void {
+    this.ensure(9);
+    const b = this.buf;
+    if (typeof n === 'bigint') {
+      const u = BigInt.asUintN(64, n);
+      if (u <= 0xffffffffn) n = Number(u);
+      else {
+        b[this.pos++] = 0x81;
+        b.writeBigUInt64BE(u, this.pos);
+        this.pos += 8;
+        return;
+      }
+    }
+    if (n < 64) b[this.pos++] = n;
+    else if (n < 16384) {
+      b[this.pos++] = 0x40 | (n >>> 8);
+      b[this.pos++] = n & 0xff;
+    } else if (n < TWO_32) {
+      b[this.pos++] = 0x80;
+      b.writeUInt32BE(n, this.pos);
+      this.pos += 4;
+    } else {
+      b[this.pos++] = 0x81;
+      b.writeBigUInt64BE(BigInt(n), this.pos);
+      this.pos += 8;
+    }
+  }
+
+  /**
+   * A string (rdbSaveRawString): an integer encoding for short canonical integers that fit 32
+   * bits, LZF when compression is on and it saves at least 5 bytes of a string over 20 bytes,
+   * else length + bytes.
+   */
+  string(s: Buffer): void {
+    const len = s.length;
+    if (len <= 11 && len > 0) {
+      const n = tryParseBigInt(s);
+      if (n !== undefined && n >= -2147483648n && n <= 2147483647n) {
+        this.ensure(5);
+        const b = this.buf;
+        const v = Number(n);
+        if (v >= -128 && v <= 127) {
+          b[this.pos++] = 0xc0 | RdbEnc.INT8;
+          b.writeInt8(v, this.pos);
+          this.pos += 1;
+        } else if (v >= -32768 && v <= 32767) {
+          b[this.pos++] = 0xc0 | RdbEnc.INT16;
+          b.writeInt16LE(v, this.pos);
+          this.pos += 2;
+        } else {
+          b[this.pos++] = 0xc0 | RdbEnc.INT32;
+          b.writeInt32LE(v, this.pos);
+          this.pos += 4;
+        }
+        return;
+      }
+    }
+    if (this.compress && len > 20) {
+      const packed = lzfCompress(s, len - 4);
+      if (packed !== undefined) {
+        this.u8(0xc0 | RdbEnc.LZF);
+        this.len(packed.length);
+        this.len(len);
+        this.raw(packed);
+        return;
+      }
+    }
+    this.len(len);
+    this.raw(s);
+  }
+
+  latin1(s: string): void {
+    this.string(Buffer.from(s, 'latin1'));
+  }
+
+  /** A double as 8 bytes little-endian (ZSET_2). */
+  binaryDouble(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(v, this.pos);
+    this.pos += 8;
+  }
+
+  /** 16-byte big-endian stream ID (rax keys, PEL entries). */
+  streamId(id: StreamId): void {
+    this.ensure(16);
+    const b = this.buf;
+    b.writeUInt32BE(id.msHi, this.pos);
+    b.writeUInt32BE(id.msLo, this.pos + 4);
+    b.writeUInt32BE(id.seqHi, this.pos + 8);
+    b.writeUInt32BE(id.seqLo, this.pos + 12);
+    this.pos += 16;
+  }
+
+  /** Type byte of the encoding Redis would use for this value. */
+  objectType(entry: Entry, config: Config): number {
+    switch (entry.type) {
+      case 'string':
+        return RdbType.STRING;
+      case 'list':
+        return RdbType.LIST_QUICKLIST_2;
+      case 'hash':
+        return hashEncodingOf(entry.value, config) === 'listpack' ? RdbType.HASH_LISTPACK : RdbType.HASH;
+      case 'set':
+        return setEncodingOf(entry.value, config) === 'intset' ? RdbType.SET_INTSET : RdbType.SET;
+      case 'zset':
+        return entry.value.encoding === 'listpack' ? RdbType.ZSET_LISTPACK : RdbType.ZSET_2;
+      case 'stream':
+        return RdbType.STREAM_LISTPACKS_2;
+    }
+  }
+
+  /** The value in the encoding objectType() named (rdbSaveObject). */
+  object(entry: Entry, config: Config): void {
+    switch (entry.type) {
+      case 'string':
+        this.string(entry.value);
+        return;
+      case 'list':
+        this.list(entry.value, config.number('list-max-listpack-size'));
+        return;
+      case 'hash': {
+        const hash = entry.value;
+        if (hashEncodingOf(hash, config) === 'listpack') {
+          const lp = new ListpackBuilder();
+          for (const [field, value] of hash) {
+            lp.append(Buffer.from(field, 'latin1'));
+            lp.append(value);
+          }
+          this.string(lp.finish());
+        } else {
+          this.len(hash.size);
+          for (const [field, value] of hash) {
+            this.latin1(field);
+            this.string(value);
+          }
+        }
+        return;
+      }
+      case 'set': {
+        const set = entry.value;
+        if (setEncodingOf(set, config) === 'intset') this.string(encodeIntset(set));
+        else {
+          this.len(set.size);
+          for (const member of set) this.latin1(member);
+        }
+        return;
+      }
+      case 'zset':
+        this.zset(entry.value);
+        return;
+      case 'stream':
+        this.stream(entry.value, config);
+        return;
+    }
+  }
+
+  private list(list: List, fill: number): void {
+    const nodes: Buffer[] = [];
+    let lp: ListpackBuilder | undefined;
+    for (const item of list.toArray()) {
+      if (lp === undefined || !quicklistAllowsInsert(lp, fill, item.length)) {
+        if (lp !== undefined) nodes.push(lp.finish());
+        lp = new ListpackBuilder();
+      }
+      lp.append(item);
+    }
+    if (lp !== undefined) nodes.push(lp.finish());
+    this.len(nodes.length);
+    for (const node of nodes) {
+      this.len(QUICKLIST_NODE_PACKED);
+      this.string(node);
+    }
+  }
+
+  private zset(z: SortedSet): void {
+    if (z.encoding === 'listpack') {
+      const lp = new ListpackBuilder();
+      z.walk(0, false, (member, score) => {
+        lp.append(Buffer.from(member, 'latin1'));
+        lp.append(Buffer.from(formatDouble(score), 'latin1'));
+        return true;
+      });
+      this.string(lp.finish());
+      return;
+    }
+    // Redis saves a skip list from the tail so that loading inserts at the head.
+    this.len(z.size);
+    z.walk(0, true, (member, score) => {
+      this.latin1(member);
+      this.binaryDouble(score);
+      return true;
+    });
+  }
+
+  private stream(s: Stream, config: Config): void {
+    let maxBytes = config.number('stream-node-max-bytes');
+    if (maxBytes === 0 || maxBytes > 1 << 30) maxBytes = 1 << 30;
+    const maxEntries = config.number('stream-node-max-entries');
+    const nodes: Array<{ master: StreamId; lp: Buffer }> = [];
+    let node: StreamNodeBuilder | undefined;
+    s.range(StreamId.MIN, StreamId.MAX, 0, false, (id, raw) => {
+      const fields = decodeFields(raw);
+      let size = 0;
+      for (const f of fields) size += f.length;
+      if (node !== undefined && (node.bytes + size >= maxBytes || (maxEntries > 0 && node.count >= maxEntries))) {
+        nodes.push(node.finish());
+        node = undefined;
+      }
+      if (node === undefined) node = new StreamNodeBuilder(id, fields);
+      node.add(id, fields);
+    });
+    if (node !== undefined) nodes.push(node.finish());
+    this.len(nodes.length);
+    for (const n of nodes) {
+      const key = Buffer.allocUnsafe(16);
+      writeId(key, 0, n.master);
+      this.string(key);
+      this.string(n.lp);
+    }
+    this.len(s.length);
+    this.idPair(s.lastId);
+    this.idPair(s.firstId);
+    this.idPair(s.maxDeletedId);
+    this.len(s.entriesAdded);
+    const groups = s.sortedGroups();
+    this.len(groups.length);
+    for (const group of groups) {
+      this.string(group.name);
+      this.idPair(group.lastId);
+      this.len(group.entriesRead);
+      this.len(group.pending.size);
+      for (const pe of group.pending.values()) {
+        this.streamId(pe.id);
+        this.millis(pe.deliveryTime);
+        this.len(pe.deliveryCount);
+      }
+      const consumers = group.sortedConsumers();
+      this.len(consumers.length);
+      for (const consumer of consumers) {
+        this.string(consumer.name);
+        this.millis(consumer.seenTime);
+        this.len(consumer.pending.size);
+        for (const pe of consumer.pending.values()) this.streamId(pe.id);
+      }
+    }
+  }
+
+  private idPair(id: StreamId): void {
+    this.len(id.ms);
+    this.len(id.seq);
+  }
+}
+
+function writeId(b: Buffer, at: number, id: StreamId): void {
+  b.writeUInt32BE(id.msHi, at);
+  b.writeUInt32BE(id.msLo, at + 4);
+  b.writeUInt32BE(id.seqHi, at + 8);
+  b.writeUInt32BE(id.seqLo, at + 12);
+}
+
+/** One stream listpack node with its master entry, as Redis's streamAppendItem builds it. */
+class StreamNodeBuilder {
+  private readonly items: Array<{ id: StreamId; fields: Buffer[] }> = [];
+  private readonly estimate = new ListpackBuilder();
+
+  constructor(
+    readonly master: StreamId,
+    private readonly masterFields: Buffer[],
+  ) {
+    // Track lpBytes as Redis would see it while appending: master entry, then each item.
+    const lp = this.estimate;
+    lp.appendInt(1);
+    lp.appendInt(0);
+    lp.appendInt(masterFields.length / 2);
+    for (let i = 0; i < masterFields.length; i += 2) lp.append(masterFields[i]!);
+    lp.appendInt(0);
+  }
+
+  get bytes(): number {
+    return this.estimate.bytes;
+  }
+
+  get count(): number {
+    return this.items.length;
+  }
+
+  add(id: StreamId, fields: Buffer[]): void {
+    this.items.push({ id, fields });
+    appendStreamItem(this.estimate, this.master, this.masterFields, id, fields);
+  }
+
+  finish(): { master: StreamId; lp: Buffer } {
+    const lp = new ListpackBuilder();
+    lp.appendInt(this.items.length);
+    lp.appendInt(0);
+    lp.appendInt(this.masterFields.length / 2);
+    for (let i = 0; i < this.masterFields.length; i += 2) lp.append(this.masterFields[i]!);
+    lp.appendInt(0);
+    for (const item of this.items) appendStreamItem(lp, this.master, this.masterFields, item.id, item.fields);
+    return { master: this.master, lp: lp.finish() };
+  }
+}
+
+function sameFields(master: Buffer[], fields: Buffer[]): boolean {
+  if (master.length !== fields.length) return false;
+  for (let i = 0; i < fields.length; i += 2) if (!master[i]!.equals(fields[i]!)) return false;
+  return true;
+}
+
+function appendStreamItem(lp: ListpackBuilder, master: StreamId, masterFields: Buffer[], id: StreamId, fields: Buffer[]): void {
+  const same = sameFields(masterFields, fields);
+  const numFields = fields.length / 2;
+  lp.appendInt(same ? STREAM_ITEM_FLAG_SAMEFIELDS : 0);
+  lp.appendInt(BigInt.asIntN(64, id.ms - master.ms));
+  lp.appendInt(BigInt.asIntN(64, id.seq - master.seq));
+  if (!same) lp.appendInt(numFields);
+  for (let i = 0; i < fields.length; i += 2) {
+    if (!same) lp.append(fields[i]!);
+    lp.append(fields[i + 1]!);
+  }
+  lp.appendInt(same ? numFields + 3 : numFields * 2 + 4);
+}
+
+const OPTIMIZATION_LEVEL = [4096, 8192, 16384, 32768, 65536];
+const SIZE_SAFETY_LIMIT = 8192;
+
+/** Redis 7.0's _quicklistNodeAllowInsert: may an element of `sz` bytes join this node? */
+function quicklistAllowsInsert(lp: ListpackBuilder, fill: number, sz: number): boolean {
+  let overhead = sz < 254 ? 1 : 5;
+  overhead += sz < 64 ? 1 : sz < 16384 ? 2 : 5;
+  const newSz = lp.bytes + sz + overhead;
+  if (fill < 0) {
+    const limit = OPTIMIZATION_LEVEL[-fill - 1];
+    if (limit !== undefined && newSz <= limit) return true;
+  }
+  if (newSz > SIZE_SAFETY_LIMIT) return false;
+  return lp.count < fill;
+}
+
+/** intset: <encoding u32le: 2, 4 or 8> <length u32le> <sorted little-endian integers> */
+export function encodeIntset(set: Set<string>): Buffer {
+  const values = [...set].map((m) => tryParseBigInt(m)!).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  let width = 2;
+  for (const v of values) {
+    if (v < -2147483648n || v > 2147483647n) width = 8;
+    else if (width < 4 && (v < -32768n || v > 32767n)) width = 4;
+  }
+  const out = Buffer.allocUnsafe(8 + width * values.length);
+  out.writeUInt32LE(width, 0);
+  out.writeUInt32LE(values.length, 4);
+  let p = 8;
+  for (const v of values) {
+    if (width === 2) out.writeInt16LE(Number(v), p);
+    else if (width === 4) out.writeInt32LE(Number(v), p);
+    else out.writeBigInt64LE(v, p);
+    p += width;
+  }
+  return out;
+}

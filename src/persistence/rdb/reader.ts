@@ -1,0 +1,576 @@
+// Reading RDB files and DUMP payloads: every encoding a Redis 7.0 server loads. Every read is
+// bounds-checked, and every count is checked against the bytes left before anything is
+// allocated for it, so garbage input ends in an RdbError, never a crash or a huge allocation.
+import type { Config } from '../../config/config.js';
+import { tryParseFloat } from '../../protocol/numbers.js';
+import type { ValueOf, ValueType } from '../../store/database.js';
+import { List } from '../../types/list.js';
+import { SortedSet } from '../../types/zset.js';
+import { Consumer, Stream, StreamId, type ConsumerGroup, type PendingEntry } from '../../types/stream.js';
+import { crc64 } from './crc64.js';
+import { lzfDecompress } from './lzf.js';
+import { lpValueBytes, readListpack, type LpValue } from './listpack.js';
+import { readIntset, readZiplist, readZipmap } from './ziplist.js';
+import { QUICKLIST_NODE_PACKED, QUICKLIST_NODE_PLAIN, RDB_VERSION, RdbOpcode, RdbType, STREAM_ITEM_FLAG_DELETED, STREAM_ITEM_FLAG_SAMEFIELDS } from './format.js';
+
+export class RdbError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+    this.name = 'RdbError';
+  }
+}
+
+export interface RdbHandler {
+  aux?(name: string, value: Buffer): void;
+  functionLibrary?(code: Buffer): void;
+  key(
+    dbIndex: number,
+    key: string,
+    type: ValueType,
+    value: ValueOf[ValueType],
+    expireAt: number | undefined,
+    idleMs?: number,
+    freq?: number,
+  ): void;
+}
+
+export type LoadedValue = { type: ValueType; value: ValueOf[ValueType] };
+
+/** Largest string we accept from a length prefix (Redis's proto-max-bulk-len ceiling). */
+const MAX_STRING = 512 * 1024 * 1024;
+
+/** A cursor over an RDB byte buffer with the format's primitive readers. */
+export class RdbReader {
+  pos = 0;
+  constructor(
+    readonly buf: Buffer,
+    private readonly config: Config,
+  ) {}
+
+  fail(message: string): never {
+    throw new RdbError(message, this.pos);
+  }
+
+  get remaining(): number {
+    return this.buf.length - this.pos;
+  }
+
+  need(n: number): void {
+    if (n > this.buf.length - this.pos) this.fail('Unexpected EOF reading RDB file');
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.buf[this.pos++]!;
+  }
+
+  bytes(n: number): Buffer {
+    this.need(n);
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+  /** A length or, when `encoded`, a special string encoding number. */
+  lenOrEncoding(): { value: bigint; encoded: boolean } {
+    const first = this.u8();
+    const kind = first >> 6;
+    if (kind === 0) return { value: BigInt(first & 0x3f), encoded: false };
+    if (kind === 1) return { value: BigInt(((first & 0x3f) << 8) | this.u8()), encoded: false };
+    if (kind === 3) return { value: BigInt(first & 0x3f), encoded: true };
+    if (first === 0x80) {
+      this.need(4);
+      const v = this.buf.readUInt32BE(this.pos);
+      this.pos += 4;
+      return { value: BigInt(v), encoded: false };
+    }
+    if (first === 0x81) {
+      this.need(8);
+      const v = this.buf.readBigUInt64BE(this.pos);
+      this.pos += 8;
+      return { value: v, encoded: false };
+    }
+    return this.fail(`Unknown length encoding ${first} in rdbLoadLen()`);
+  }
+
+  lenBig(): bigint {
+    const r = this.lenOrEncoding();
+    if (r.encoded) this.fail('Unexpected string encoding where a length was expected');
+    return r.value;
+  }
+
+  len(): number {
+    const v = this.lenBig();
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail('Length out of range');
+    return Number(v);
+  }
+
+  /** A count of items that each take at least `minBytes` of the input: bounded by what is left. */
+  count(minBytes: number): number {
+    const n = this.len();
+    if (n * minBytes > this.remaining) this.fail('Unexpected EOF reading RDB file');
+    return n;
+  }
+
+  /** A string in any encoding (raw, integer, LZF), as a view of the input or a fresh buffer. */
+  string(): Buffer {
+    const r = this.lenOrEncoding();
+    if (!r.encoded) {
+      const n = r.value;
+      if (n > BigInt(this.remaining)) this.fail('Unexpected EOF reading RDB file');
+      return this.bytes(Number(n));
+    }
+    switch (Number(r.value)) {
+      case 0:
+        this.need(1);
+        return Buffer.from(String(this.buf.readInt8(this.pos++)), 'latin1');
+      case 1: {
+        this.need(2);
+        const v = this.buf.readInt16LE(this.pos);
+        this.pos += 2;
+        return Buffer.from(String(v), 'latin1');
+      }
+      case 2: {
+        this.need(4);
+        const v = this.buf.readInt32LE(this.pos);
+        this.pos += 4;
+        return Buffer.from(String(v), 'latin1');
+      }
+      case 3: {
+        const clen = this.len();
+        const ulen = this.len();
+        if (clen > this.remaining) this.fail('Unexpected EOF reading RDB file');
+        // A back reference of 3 bytes expands to at most 264: anything claiming more is corrupt.
+        if (ulen === 0 || ulen > clen * 88 + 32 || ulen > MAX_STRING) this.fail('Invalid LZF compressed string');
+        const out = lzfDecompress(this.bytes(clen), ulen);
+        if (out === undefined) this.fail('Invalid LZF compressed string');
+        return out;
+      }
+      default:
+        return this.fail(`Unknown RDB string encoding type ${r.value}`);
+    }
+  }
+
+  /** A copy of a string (the input buffer may be reused by the caller). */
+  ownString(): Buffer {
+    return Buffer.from(this.string());
+  }
+
+  latin1(): string {
+    return this.string().toString('latin1');
+  }
+
+  millis(): number {
+    this.need(8);
+    const v = this.buf.readBigInt64LE(this.pos);
+    this.pos += 8;
+    return Number(v);
+  }
+
+  binaryDouble(): number {
+    this.need(8);
+    const v = this.buf.readDoubleLE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  /** Old ZSET scores: a length byte (253 nan, 254 inf, 255 -inf) and that many ASCII bytes. */
+  stringDouble(): number {
+    const len = this.u8();
+    if (len === 253) return NaN;
+    if (len === 254) return Infinity;
+    if (len === 255) return -Infinity;
+    const text = this.bytes(len).toString('latin1');
+    const v = tryParseFloat(text);
+    if (v === undefined) this.fail('Invalid double value');
+    return v;
+  }
+
+  streamId(): StreamId {
+    this.need(16);
+    const b = this.buf;
+    const p = this.pos;
+    this.pos += 16;
+    return new StreamId(b.readUInt32BE(p), b.readUInt32BE(p + 4), b.readUInt32BE(p + 8), b.readUInt32BE(p + 12));
+  }
+
+  idPair(): StreamId {
+    const ms = this.lenBig();
+    const seq = this.lenBig();
+    return StreamId.of(ms, seq);
+  }
+
+  /** Parse a listpack or ziplist blob, turning its Error into an RdbError at this offset. */
+  private blob<T>(parse: (b: Buffer) => T, what: string): T {
+    const data = this.string();
+    try {
+      return parse(data);
+    } catch (e) {
+      return this.fail(`${what} integrity check failed: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * One value of the given type (rdbLoadObject). Returns undefined for an empty collection,
+   * which Redis skips when loading a file and rejects in RESTORE.
+   */
+  object(rdbType: number): LoadedValue | undefined {
+    switch (rdbType) {
+      case RdbType.STRING:
+        return { type: 'string', value: this.ownString() };
+      case RdbType.LIST: {
+        const n = this.count(1);
+        const list = new List();
+        for (let i = 0; i < n; i++) list.pushBack(this.ownString());
+        return list.length === 0 ? undefined : { type: 'list', value: list };
+      }
+      case RdbType.LIST_ZIPLIST: {
+        const items = this.blob(readZiplist, 'Ziplist');
+        return items.length === 0 ? undefined : { type: 'list', value: new List(items.map(ownBytes)) };
+      }
+      case RdbType.LIST_QUICKLIST:
+      case RdbType.LIST_QUICKLIST_2: {
+        const nodes = this.count(1);
+        const list = new List();
+        for (let i = 0; i < nodes; i++) {
+          let container = QUICKLIST_NODE_PACKED;
+          if (rdbType === RdbType.LIST_QUICKLIST_2) {
+            container = this.len();
+            if (container !== QUICKLIST_NODE_PACKED && container !== QUICKLIST_NODE_PLAIN) this.fail(`Quicklist integrity check failed: bad container ${container}`);
+          }
+          if (container === QUICKLIST_NODE_PLAIN) {
+            list.pushBack(this.ownString());
+            continue;
+          }
+          const items = rdbType === RdbType.LIST_QUICKLIST ? this.blob(readZiplist, 'Ziplist') : this.blob(readListpack, 'Listpack');
+          // Redis skips empty nodes silently; an empty list in the end is an empty key.
+          for (const item of items) list.pushBack(ownBytes(item));
+        }
+        return list.length === 0 ? undefined : { type: 'list', value: list };
+      }
+      case RdbType.SET: {
+        const n = this.count(1);
+        const set = new Set<string>();
+        for (let i = 0; i < n; i++) {
+          const member = this.latin1();
+          if (set.has(member)) this.fail('Duplicate set members detected');
+          set.add(member);
+        }
+        return set.size === 0 ? undefined : { type: 'set', value: set };
+      }
+      case RdbType.SET_INTSET: {
+        const values = this.blob(readIntset, 'Intset');
+        return values.length === 0 ? undefined : { type: 'set', value: new Set(values.map(String)) };
+      }
+      case RdbType.ZSET:
+      case RdbType.ZSET_2: {
+        const n = this.count(2);
+        const z = new SortedSet('skiplist');
+        for (let i = 0; i < n; i++) {
+          const member = this.latin1();
+          const score = rdbType === RdbType.ZSET_2 ? this.binaryDouble() : this.stringDouble();
+          if (Number.isNaN(score)) this.fail('Zset with NAN score detected');
+          if (z.has(member)) this.fail('Duplicate zset fields detected');
+          z.set(member, score);
+        }
+        if (z.size === 0) return undefined;
+        z.compactIfFits(this.zsetLimits());
+        return { type: 'zset', value: z };
+      }
+      case RdbType.ZSET_ZIPLIST:
+      case RdbType.ZSET_LISTPACK: {
+        const items = rdbType === RdbType.ZSET_ZIPLIST ? this.blob(readZiplist, 'Zset ziplist') : this.blob(readListpack, 'Zset listpack');
+        if (items.length % 2 !== 0) this.fail('Zset listpack integrity check failed: odd element count');
+        if (items.length === 0) return undefined;
+        const limits = this.zsetLimits();
+        const z = new SortedSet(items.length / 2 > limits.maxEntries ? 'skiplist' : 'listpack');
+        for (let i = 0; i < items.length; i += 2) {
+          const member = lpValueBytes(items[i]!).toString('latin1');
+          const scoreItem = items[i + 1]!;
+          const score = typeof scoreItem === 'bigint' ? Number(scoreItem) : tryParseFloat(scoreItem);
+          if (score === undefined || Number.isNaN(score)) this.fail('Zset listpack integrity check failed: bad score');
+          if (z.has(member)) this.fail('Zset listpack integrity check failed: duplicate member');
+          z.set(member, score);
+        }
+        return { type: 'zset', value: z };
+      }
+      case RdbType.HASH: {
+        const n = this.count(2);
+        const hash = new Map<string, Buffer>();
+        for (let i = 0; i < n; i++) {
+          const field = this.latin1();
+          const value = this.ownString();
+          if (hash.has(field)) this.fail('Duplicate hash fields detected');
+          hash.set(field, value);
+        }
+        return hash.size === 0 ? undefined : { type: 'hash', value: hash };
+      }
+      case RdbType.HASH_ZIPMAP: {
+        const pairs = this.blob(readZipmap, 'Zipmap');
+        const hash = new Map<string, Buffer>();
+        for (const [k, v] of pairs) {
+          const field = k.toString('latin1');
+          if (hash.has(field)) this.fail('Zipmap integrity check failed: duplicate field');
+          hash.set(field, Buffer.from(v));
+        }
+        return hash.size === 0 ? undefined : { type: 'hash', value: hash };
+      }
+      case RdbType.HASH_ZIPLIST:
+      case RdbType.HASH_LISTPACK: {
+        const items = rdbType === RdbType.HASH_ZIPLIST ? this.blob(readZiplist, 'Hash ziplist') : this.blob(readListpack, 'Hash listpack');
+        if (items.length % 2 !== 0) this.fail('Hash listpack integrity check failed: odd element count');
+        const hash = new Map<string, Buffer>();
+        for (let i = 0; i < items.length; i += 2) {
+          const field = lpValueBytes(items[i]!).toString('latin1');
+          if (hash.has(field)) this.fail('Hash listpack integrity check failed: duplicate field');
+          hash.set(field, ownBytes(items[i + 1]!));
+        }
+        return hash.size === 0 ? undefined : { type: 'hash', value: hash };
+      }
+      case RdbType.STREAM_LISTPACKS:
+      case RdbType.STREAM_LISTPACKS_2:
+        return { type: 'stream', value: this.stream(rdbType) };
+      case RdbType.MODULE_PRE_GA:
+      case RdbType.MODULE_2:
+        return this.fail('The RDB file contains module data I can\'t load: no matching module');
+      default:
+        return this.fail(`Unknown RDB encoding type ${rdbType}`);
+    }
+  }
+
+  private zsetLimits(): { maxEntries: number; maxValue: number } {
+    return { maxEntries: this.config.number('zset-max-listpack-entries'), maxValue: this.config.number('zset-max-listpack-value') };
+  }
+
+  private stream(rdbType: number): Stream {
+    const s = new Stream({
+      maxEntries: this.config.number('stream-node-max-entries'),
+      maxBytes: this.config.number('stream-node-max-bytes'),
+    });
+    const nodes = this.count(2);
+    let live = 0;
+    for (let i = 0; i < nodes; i++) {
+      const key = this.string();
+      if (key.length !== 16) this.fail('Stream node key entry is not the size of a stream ID');
+      const master = new StreamId(key.readUInt32BE(0), key.readUInt32BE(4), key.readUInt32BE(8), key.readUInt32BE(12));
+      const items = this.blob(readListpack, 'Stream listpack');
+      if (items.length === 0) this.fail('Empty listpack inside stream');
+      live += this.streamNode(s, master, items);
+    }
+    const length = this.lenBig();
+    const lastId = this.idPair();
+    let entriesAdded: bigint;
+    let maxDeleted = StreamId.MIN;
+    if (rdbType === RdbType.STREAM_LISTPACKS_2) {
+      this.idPair(); // first ID: recomputed from the entries
+      maxDeleted = this.idPair();
+      entriesAdded = this.lenBig();
+    } else {
+      entriesAdded = length;
+    }
+    if (BigInt(live) !== length) this.fail('Stream length does not match its entries');
+    if (s.length > 0 && s.lastId.compare(lastId) > 0) this.fail('Stream last ID is smaller than its last entry');
+    s.lastId = lastId;
+    s.maxDeletedId = maxDeleted;
+    s.entriesAdded = entriesAdded;
+
+    const groups = this.count(3);
+    for (let g = 0; g < groups; g++) {
+      const name = this.ownString();
+      const groupLast = this.idPair();
+      const entriesRead = rdbType === RdbType.STREAM_LISTPACKS_2 ? BigInt.asIntN(64, this.lenBig()) : s.entriesReadAt(groupLast);
+      const group = s.createGroup(name, groupLast, entriesRead);
+      if (group === undefined) this.fail('Duplicated consumer group name');
+      this.consumerGroup(group);
+    }
+    return s;
+  }
+
+  /** Decode one node's entries into the stream; returns the number of live entries. */
+  private streamNode(s: Stream, master: StreamId, items: LpValue[]): number {
+    let p = 0;
+    const int = (): bigint => {
+      const v = items[p++];
+      if (typeof v !== 'bigint') this.fail('Stream listpack integrity check failed: expected an integer');
+      return v;
+    };
+    const str = (): Buffer => {
+      const v = items[p++];
+      if (v === undefined) this.fail('Stream listpack integrity check failed: truncated entry');
+      return ownBytes(v);
+    };
+    const count = int();
+    const deleted = int();
+    const masterFieldCount = int();
+    if (masterFieldCount < 0n || masterFieldCount > BigInt(items.length)) this.fail('Stream listpack integrity check failed: bad master field count');
+    const masterFields: Buffer[] = [];
+    for (let i = 0n; i < masterFieldCount; i++) masterFields.push(str());
+    if (int() !== 0n) this.fail('Stream listpack integrity check failed: bad master terminator');
+    let live = 0;
+    let dead = 0;
+    while (p < items.length) {
+      const start = p;
+      const flags = int();
+      const ms = BigInt.asUintN(64, master.ms + int());
+      const seq = BigInt.asUintN(64, master.seq + int());
+      const fields: Buffer[] = [];
+      if ((flags & BigInt(STREAM_ITEM_FLAG_SAMEFIELDS)) !== 0n) {
+        for (const f of masterFields) {
+          fields.push(f);
+          fields.push(str());
+        }
+      } else {
+        const n = int();
+        if (n < 0n || n * 2n > BigInt(items.length - p)) this.fail('Stream listpack integrity check failed: bad field count');
+        for (let i = 0n; i < n; i++) {
+          fields.push(str());
+          fields.push(str());
+        }
+      }
+      const lpCount = int();
+      if (lpCount !== BigInt(p - start - 1)) this.fail('Stream listpack integrity check failed: bad lp-count');
+      if ((flags & BigInt(STREAM_ITEM_FLAG_DELETED)) !== 0n) {
+        dead++;
+        continue;
+      }
+      const id = StreamId.of(ms, seq);
+      if (s.length > 0 || s.entriesAdded > 0n) {
+        if (id.compare(s.lastId) <= 0) this.fail('Stream listpack integrity check failed: IDs out of order');
+      }
+      s.append(id, fields);
+      live++;
+    }
+    if (BigInt(live) !== count || BigInt(dead) !== deleted) this.fail('Stream listpack integrity check failed: bad master counts');
+    return live;
+  }
+
+  private consumerGroup(group: ConsumerGroup): void {
+    const pelSize = this.count(17);
+    const pel = new Map<string, PendingEntry & { owned: boolean }>();
+    const order: Array<PendingEntry & { owned: boolean }> = [];
+    for (let i = 0; i < pelSize; i++) {
+      const id = this.streamId();
+      const deliveryTime = this.millis();
+      const deliveryCount = this.len();
+      const key = id.toString();
+      if (pel.has(key)) this.fail('Duplicated global PEL entry loading stream consumer group');
+      const entry = { id, consumer: undefined as unknown as Consumer, deliveryTime, deliveryCount, owned: false };
+      pel.set(key, entry);
+      order.push(entry);
+    }
+    const consumers = this.count(10);
+    for (let c = 0; c < consumers; c++) {
+      const name = this.ownString();
+      const seen = this.millis();
+      const latin = name.toString('latin1');
+      if (group.consumers.has(latin)) this.fail('Duplicate stream consumer detected');
+      const consumer = new Consumer(name, seen);
+      group.consumers.set(latin, consumer);
+      const owned = this.count(16);
+      for (let i = 0; i < owned; i++) {
+        const id = this.streamId();
+        const entry = pel.get(id.toString());
+        if (entry === undefined || entry.owned) this.fail('Consumer entry not found in group global PEL');
+        entry.owned = true;
+        entry.consumer = consumer;
+      }
+    }
+    for (const entry of order) {
+      if (!entry.owned) this.fail('Stream CG PEL entry without consumer');
+      const pe: PendingEntry = { id: entry.id, consumer: entry.consumer, deliveryTime: entry.deliveryTime, deliveryCount: entry.deliveryCount };
+      group.pending.set(pe);
+      pe.consumer.pending.set(pe);
+    }
+  }
+}
+
+function ownBytes(v: LpValue): Buffer {
+  return typeof v === 'bigint' ? Buffer.from(v.toString(), 'latin1') : Buffer.from(v);
+}
+
+/** Read a whole RDB file, calling `handler` for AUX fields, function libraries and keys. */
+export function readRdb(buf: Buffer, handler: RdbHandler, config: Config, options: { checksum?: boolean } = {}): void {
+  const r = new RdbReader(buf, config);
+  if (buf.length < 9 || buf.toString('latin1', 0, 5) !== 'REDIS') r.fail('Wrong signature trying to load DB from file');
+  const versionText = buf.toString('latin1', 5, 9);
+  const version = /^[0-9]{4}$/.test(versionText) ? Number(versionText) : -1;
+  if (version < 1 || version > RDB_VERSION) r.fail(`Can't handle RDB format version ${versionText}`);
+  r.pos = 9;
+  let db = 0;
+  let expireAt: number | undefined;
+  let idleMs: number | undefined;
+  let freq: number | undefined;
+  for (;;) {
+    const type = r.u8();
+    switch (type) {
+      case RdbOpcode.EXPIRETIME: {
+        r.need(4);
+        expireAt = buf.readInt32LE(r.pos) * 1000;
+        r.pos += 4;
+        continue;
+      }
+      case RdbOpcode.EXPIRETIME_MS:
+        expireAt = r.millis();
+        continue;
+      case RdbOpcode.FREQ:
+        freq = r.u8();
+        continue;
+      case RdbOpcode.IDLE: {
+        const idle = r.lenBig();
+        idleMs = idle > 1000000000n ? 1e12 : Number(idle) * 1000;
+        continue;
+      }
+      case RdbOpcode.SELECTDB:
+        db = r.len();
+        if (db > 0x7fffffff) r.fail(`FATAL: Data file was created with a Redis server configured to handle more than ${db} databases`);
+        continue;
+      case RdbOpcode.RESIZEDB:
+        r.lenBig();
+        r.lenBig();
+        continue;
+      case RdbOpcode.AUX: {
+        const name = r.latin1();
+        const value = Buffer.from(r.string());
+        handler.aux?.(name, value);
+        continue;
+      }
+      case RdbOpcode.MODULE_AUX:
+        r.fail("The RDB file contains AUX module data I can't load: no matching module");
+        break;
+      case RdbOpcode.FUNCTION_PRE_GA:
+        r.fail('Pre-release function format not supported.');
+        break;
+      case RdbOpcode.FUNCTION2: {
+        const code = Buffer.from(r.string());
+        handler.functionLibrary?.(code);
+        continue;
+      }
+      case RdbOpcode.EOF:
+        break;
+      default: {
+        const key = r.latin1();
+        const loaded = r.object(type);
+        // Redis skips empty collections in a file (older versions could write them).
+        if (loaded !== undefined) handler.key(db, key, loaded.type, loaded.value, expireAt, idleMs, freq);
+        expireAt = undefined;
+        idleMs = undefined;
+        freq = undefined;
+        continue;
+      }
+    }
+    break;
+  }
+  if (version >= 5) {
+    const end = r.pos;
+    r.need(8);
+    const stored = buf.readBigUInt64LE(end);
+    r.pos += 8;
+    if (options.checksum !== false && stored !== 0n) {
+      const actual = crc64(buf, 0, end);
+      if (actual !== stored) r.fail(`Wrong RDB checksum expected: (${stored.toString(16)}) got: (${actual.toString(16)}). Aborting now.`);
+    }
+  }
+}

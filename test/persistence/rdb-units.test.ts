@@ -1,0 +1,87 @@
+// Units of the RDB codec: CRC-64 (Redis's Jones polynomial), LZF, listpacks, ziplists, intsets.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { crc64, Crc64, lzfCompress, lzfDecompress } from '../../src/persistence/rdb/index.js';
+import { ListpackBuilder, readListpack } from '../../src/persistence/rdb/listpack.js';
+import { readIntset, readZiplist, readZipmap } from '../../src/persistence/rdb/ziplist.js';
+import { encodeIntset } from '../../src/persistence/rdb/encoder.js';
+
+test('crc64 matches Redis: check value of "123456789", empty input, incremental updates', () => {
+  assert.equal(crc64(Buffer.from('123456789')), 0xe9c6d914c4b8d9can);
+  assert.equal(crc64(Buffer.alloc(0)), 0n);
+  const data = Buffer.from('This is a test of the emergency broadcast system.');
+  const inc = new Crc64().update(data, 0, 7).update(data, 7, 30).update(data, 30);
+  assert.equal(inc.value, crc64(data));
+  const digest = inc.digest();
+  assert.equal(digest.readBigUInt64LE(0), crc64(data), 'digest is little-endian');
+});
+
+test('lzf: round trips, refuses to expand, rejects malformed input', () => {
+  const samples = [
+    Buffer.from('a'.repeat(1000)),
+    Buffer.from('hello world '.repeat(50)),
+    Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 251)),
+    Buffer.from('abcabcabcabcabcabcabcabcabcabc'),
+  ];
+  for (const s of samples) {
+    const packed = lzfCompress(s, s.length + 64);
+    assert.ok(packed !== undefined);
+    assert.deepEqual(lzfDecompress(packed, s.length), s);
+  }
+  const compressible = samples[0]!;
+  const packed = lzfCompress(compressible, compressible.length)!;
+  assert.ok(packed.length < 40, 'runs compress well');
+  let seed = 1;
+  const random = Buffer.from(Array.from({ length: 300 }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff));
+  assert.equal(lzfCompress(random, random.length - 4), undefined, 'random bytes do not fit in len-4');
+  assert.equal(lzfDecompress(Buffer.from([0x1f, 1, 2]), 32), undefined, 'literal run past the input');
+  assert.equal(lzfDecompress(Buffer.from([0x00, 0x41, 0xe0, 0xff, 0x10]), 100), undefined, 'reference before the start');
+  assert.equal(lzfDecompress(Buffer.from([0x00, 0x41]), 2), undefined, 'short output');
+});
+
+test('listpack: encodings of integers and strings round trip; corruption is detected', () => {
+  const values = ['0', '127', '128', '-1', '-4096', '4095', '4096', '-32768', '32767', '8388607', '-8388608', '2147483647', '-2147483648', '9223372036854775807', '-9223372036854775808', '01', '-0', '', 'x'.repeat(63), 'y'.repeat(64), 'z'.repeat(4095), 'w'.repeat(4096), '18446744073709551616'];
+  const lp = new ListpackBuilder();
+  for (const v of values) lp.append(Buffer.from(v));
+  const bytes = lp.finish();
+  assert.equal(bytes.readUInt32LE(0), bytes.length);
+  const back = readListpack(bytes).map((v) => (typeof v === 'bigint' ? v.toString() : v.toString()));
+  assert.deepEqual(back, values);
+  // Flip each byte in turn: readListpack either throws or returns something; it never hangs.
+  for (let i = 0; i < Math.min(bytes.length, 400); i++) {
+    const bad = Buffer.from(bytes);
+    bad[i] = bad[i]! ^ 0x5a;
+    try {
+      readListpack(bad);
+    } catch (e) {
+      assert.ok(e instanceof Error);
+    }
+  }
+  assert.throws(() => readListpack(bytes.subarray(0, bytes.length - 1)));
+});
+
+test('ziplist, zipmap and intset readers', () => {
+  // A ziplist of "a", 1, "bb" built by hand.
+  const entries = [Buffer.from([0x00, 0x01, 0x61]), Buffer.from([0x03, 0xf2]), Buffer.from([0x02, 0x02, 0x62, 0x62])];
+  const body = Buffer.concat(entries);
+  const zl = Buffer.alloc(10 + body.length + 1);
+  zl.writeUInt32LE(zl.length, 0);
+  zl.writeUInt32LE(10 + entries[0]!.length + entries[1]!.length, 4);
+  zl.writeUInt16LE(3, 8);
+  body.copy(zl, 10);
+  zl[zl.length - 1] = 0xff;
+  assert.deepEqual(readZiplist(zl).map(String), ['a', '1', 'bb']);
+  const badCount = Buffer.from(zl);
+  badCount.writeUInt16LE(4, 8);
+  assert.throws(() => readZiplist(badCount));
+  const zm = Buffer.from([2, 1, 0x66, 1, 0, 0x76, 2, 0x67, 0x67, 1, 1, 0x77, 0x00, 0xff]);
+  assert.deepEqual(readZipmap(zm).map(([k, v]) => [String(k), String(v)]), [['f', 'v'], ['gg', 'w']]);
+  const is = encodeIntset(new Set(['5', '-3', '70000']));
+  assert.equal(is.readUInt32LE(0), 4);
+  assert.deepEqual(readIntset(is), [-3n, 5n, 70000n]);
+  assert.equal(encodeIntset(new Set(['1', '2'])).readUInt32LE(0), 2);
+  assert.equal(encodeIntset(new Set(['1', '9223372036854775807'])).readUInt32LE(0), 8);
+  const unsorted = Buffer.from(is);
+  unsorted.writeInt32LE(100000, 8);
+  assert.throws(() => readIntset(unsorted));
+});
