@@ -13,6 +13,8 @@ const RestoreErrors = {
   invalidFreq: () => new ReplyError('ERR Invalid FREQ value, must be >= 0 and <= 255'),
 };
 
+const MAX_I64 = 2n ** 63n - 1n;
+
 const keyOf = (argv: Buffer[], i: number) => argv[i]!.toString('latin1');
 const lower = (argv: Buffer[], i: number) => argv[i]!.toString('latin1').toLowerCase();
 
@@ -50,7 +52,9 @@ function restore(ctx: CommandContext, argv: Buffer[]): Reply {
   const deleted = replace && ctx.db.delete(key);
   let expireAt: number | undefined;
   if (ttl !== 0n) {
-    expireAt = absttl ? Number(ttl) : Date.now() + Number(ttl);
+    const at = absttl ? ttl : ttl + BigInt(Date.now());
+    // Redis adds in a signed 64-bit integer: an overflowing relative TTL wraps into the past.
+    expireAt = at > MAX_I64 ? -1 : Number(at);
     if (expireAt <= Date.now()) {
       // Already expired: the key is not created (and REPLACE's deletion stands).
       if (deleted) ctx.notify('g', 'del', key);

@@ -55,6 +55,14 @@ function hashEncoding(hash: Hash, limits: Limits): HashEncoding {
   return encoding;
 }
 
+/**
+ * Record the encoding of a hash loaded from a listpack or ziplist (RESTORE, RDB files): Redis 7.0
+ * keeps such a hash a listpack unless it has too many fields, even when a value is long.
+ */
+export function setLoadedEncoding(hash: Hash, encoding: HashEncoding): void {
+  encodings.set(hash, encoding);
+}
+
 /** OBJECT ENCODING of a hash by Redis 7.0's rules: "listpack" or "hashtable". */
 export function encodingOf(value: Hash, config: Config): string {
   return hashEncoding(value, limitsOf(config));

@@ -81,6 +81,12 @@ test('RESTORE round trips every type with TTL, ABSTTL, REPLACE, IDLETIME and FRE
   assert.equal(await c.call('GET', 'freq'), 'hello');
 });
 
+test('COMMAND INFO of dump and restore: arity, flags, keys and categories as in Redis 7.0', async () => {
+  const info = (await c.call('COMMAND', 'INFO', 'dump', 'restore')) as unknown[][];
+  assert.deepEqual(info[0]!.slice(0, 7), ['dump', 2, ['readonly'], 1, 1, 1, ['@keyspace', '@read', '@slow']]);
+  assert.deepEqual(info[1]!.slice(0, 7), ['restore', -4, ['write', 'denyoom'], 1, 1, 1, ['@keyspace', '@write', '@slow', '@dangerous']]);
+});
+
 test('RESTORE errors, in Redis order', async () => {
   await c.call('FLUSHALL');
   await c.call('SET', 'foo', 'bar');

@@ -3,17 +3,21 @@
 // Redis is deterministic.
 import type { Config } from '../../config/config.js';
 import { tryParseBigInt, formatDouble } from '../../protocol/numbers.js';
+import { int32Of } from './ints.js';
 import type { Entry } from '../../store/database.js';
 import type { List } from '../../types/list.js';
 import type { SortedSet } from '../../types/zset.js';
 import { decodeFields, StreamId, type Stream } from '../../types/stream.js';
 import { encodingOf as hashEncodingOf } from '../../commands/hashes.js';
 import { encodingOf as setEncodingOf } from '../../commands/sets.js';
-import { lzfCompress } from './lzf.js';
+import { lzfCompressInto } from './lzf.js';
 import { ListpackBuilder } from './listpack.js';
 import { QUICKLIST_NODE_PACKED, RdbEnc, RdbType, STREAM_ITEM_FLAG_SAMEFIELDS } from './format.js';
 
 const TWO_32 = 4294967296;
+
+/** LZF output scratch, shared: encoding is synchronous. */
+let scratch = Buffer.allocUnsafe(64 * 1024);
 
 /** A growable output buffer with the RDB primitive encodings. */
 export class RdbEncoder {
@@ -89,11 +93,10 @@ export class RdbEncoder {
   string(s: Buffer): void {
     const len = s.length;
     if (len <= 11 && len > 0) {
-      const n = tryParseBigInt(s);
-      if (n !== undefined && n >= -2147483648n && n <= 2147483647n) {
+      const v = int32Of(s);
+      if (v !== undefined) {
         this.ensure(5);
         const b = this.buf;
-        const v = Number(n);
         if (v >= -128 && v <= 127) {
           b[this.pos++] = 0xc0 | RdbEnc.INT8;
           b.writeInt8(v, this.pos);
@@ -111,12 +114,13 @@ export class RdbEncoder {
       }
     }
     if (this.compress && len > 20) {
-      const packed = lzfCompress(s, len - 4);
-      if (packed !== undefined) {
+      if (scratch.length < len + 3) scratch = Buffer.allocUnsafe(Math.max(len + 3, scratch.length * 2));
+      const packed = lzfCompressInto(s, len - 4, scratch);
+      if (packed !== 0) {
         this.u8(0xc0 | RdbEnc.LZF);
-        this.len(packed.length);
+        this.len(packed);
         this.len(len);
-        this.raw(packed);
+        this.raw(scratch.subarray(0, packed));
         return;
       }
     }
@@ -124,8 +128,16 @@ export class RdbEncoder {
     this.raw(s);
   }
 
+  /** A latin1 key or member: as string(), written without an intermediate Buffer when it can be. */
   latin1(s: string): void {
-    this.string(Buffer.from(s, 'latin1'));
+    const len = s.length;
+    if ((this.compress && len > 20) || (len <= 11 && int32Of(s) !== undefined)) {
+      this.string(Buffer.from(s, 'latin1'));
+      return;
+    }
+    this.len(len);
+    this.ensure(len);
+    this.pos += this.buf.write(s, this.pos, len, 'latin1');
   }
 
   /** A double as 8 bytes little-endian (ZSET_2). */
@@ -178,7 +190,7 @@ export class RdbEncoder {
         if (hashEncodingOf(hash, config) === 'listpack') {
           const lp = new ListpackBuilder();
           for (const [field, value] of hash) {
-            lp.append(Buffer.from(field, 'latin1'));
+            lp.appendLatin1(field);
             lp.append(value);
           }
           this.string(lp.finish());
@@ -231,8 +243,8 @@ export class RdbEncoder {
     if (z.encoding === 'listpack') {
       const lp = new ListpackBuilder();
       z.walk(0, false, (member, score) => {
-        lp.append(Buffer.from(member, 'latin1'));
-        lp.append(Buffer.from(formatDouble(score), 'latin1'));
+        lp.appendLatin1(member);
+        lp.appendLatin1(formatDouble(score));
         return true;
       });
       this.string(lp.finish());
@@ -240,7 +252,7 @@ export class RdbEncoder {
     }
     // Redis saves a skip list from the tail so that loading inserts at the head.
     this.len(z.size);
-    z.walk(0, true, (member, score) => {
+    z.walk(z.size - 1, true, (member, score) => {
       this.latin1(member);
       this.binaryDouble(score);
       return true;
@@ -381,9 +393,8 @@ const SIZE_SAFETY_LIMIT = 8192;
 
 /** Redis 7.0's _quicklistNodeAllowInsert: may an element of `sz` bytes join this node? */
 function quicklistAllowsInsert(lp: ListpackBuilder, fill: number, sz: number): boolean {
-  let overhead = sz < 254 ? 1 : 5;
-  overhead += sz < 64 ? 1 : sz < 16384 ? 2 : 5;
-  const newSz = lp.bytes + sz + overhead;
+  // Redis overestimates an entry's header and back-length as 8 bytes.
+  const newSz = lp.bytes + sz + 8;
   if (fill < 0) {
     const limit = OPTIMIZATION_LEVEL[-fill - 1];
     if (limit !== undefined && newSz <= limit) return true;

@@ -5,7 +5,7 @@ import type { Entry, ValueOf, ValueType } from '../../store/database.js';
 import { Crc64 } from './crc64.js';
 import { RdbEncoder } from './encoder.js';
 import { RDB_VERSION } from './format.js';
-import { RdbError, RdbReader } from './reader.js';
+import { RdbReader } from './reader.js';
 
 export { RdbWriter } from './writer.js';
 export { RdbError, readRdb, type RdbHandler } from './reader.js';
@@ -36,7 +36,7 @@ class PayloadEncoder extends RdbEncoder {
   }
 }
 
-/** True when the footer's version is one we read and its CRC matches (a zero CRC is not checked). */
+/** True when the footer's version is one we read and its CRC matches (RESTORE checks even a zero CRC). */
 export function verifyDumpPayload(payload: Buffer, checksum = true): boolean {
   if (payload.length < 10) return false;
   const footer = payload.length - 10;
@@ -56,7 +56,8 @@ export function restoreValue(payload: Buffer, config: Config): { type: ValueType
     if (loaded === undefined) throw DumpErrors.badFormat();
     return loaded;
   } catch (e) {
-    if (e instanceof RdbError) throw DumpErrors.badFormat();
-    throw e;
+    // Whatever the decoder tripped on, a client's payload must not become a server error.
+    if (e instanceof ReplyError) throw e;
+    throw DumpErrors.badFormat();
   }
 }

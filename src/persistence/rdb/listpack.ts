@@ -3,7 +3,7 @@
 //
 //   <total-bytes u32le> <num-elements u16le> <entry>* 0xFF
 //   entry = <encoding+data> <backlen: the size of encoding+data, 1-5 bytes read right to left>
-import { tryParseBigInt } from '../../protocol/numbers.js';
+import { int64Of } from './ints.js';
 
 const HEADER = 6;
 const NUMELE_UNKNOWN = 65535;
@@ -52,15 +52,30 @@ export class ListpackBuilder {
     this.pos = p;
   }
 
-  append(value: Buffer): void {
+  /** append() for a latin1 string (field names, members), without an intermediate Buffer. */
+  appendLatin1(value: string): void {
     if (value.length <= 20) {
-      const n = tryParseBigInt(value);
+      const n = int64Of(value);
       if (n !== undefined) {
         this.appendInt(n);
         return;
       }
     }
-    const len = value.length;
+    this.appendBytes(value, value.length);
+  }
+
+  append(value: Buffer): void {
+    if (value.length <= 20) {
+      const n = int64Of(value);
+      if (n !== undefined) {
+        this.appendInt(n);
+        return;
+      }
+    }
+    this.appendBytes(value, value.length);
+  }
+
+  private appendBytes(value: Buffer | string, len: number): void {
     this.ensure(len + 10);
     const b = this.buf;
     let p = this.pos;
@@ -78,7 +93,8 @@ export class ListpackBuilder {
       p += 4;
       head = 5;
     }
-    value.copy(b, p);
+    if (typeof value === 'string') b.write(value, p, len, 'latin1');
+    else value.copy(b, p);
     this.pos = p + len;
     this.backlen(head + len);
     this.count++;
@@ -88,36 +104,37 @@ export class ListpackBuilder {
     this.ensure(16);
     const b = this.buf;
     let p = this.pos;
-    const n = typeof v === 'bigint' ? v : BigInt(v);
+    // Below 2^53 a double is exact, so only huge values take the bigint path.
+    const n = typeof v === 'bigint' && v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
     let size: number;
-    if (n >= 0n && n <= 127n) {
-      b[p++] = Number(n);
+    if (typeof n === 'bigint' || n < -2147483648 || n > 2147483647) {
+      b[p++] = 0xf4;
+      b.writeBigInt64LE(BigInt.asIntN(64, BigInt(n)), p);
+      p += 8;
+      size = 9;
+    } else if (n >= 0 && n <= 127) {
+      b[p++] = n;
       size = 1;
-    } else if (n >= -4096n && n <= 4095n) {
-      const u = n < 0n ? 8192 + Number(n) : Number(n);
+    } else if (n >= -4096 && n <= 4095) {
+      const u = n < 0 ? 8192 + n : n;
       b[p++] = 0xc0 | (u >>> 8);
       b[p++] = u & 0xff;
       size = 2;
-    } else if (n >= -32768n && n <= 32767n) {
+    } else if (n >= -32768 && n <= 32767) {
       b[p++] = 0xf1;
-      b.writeInt16LE(Number(n), p);
+      b.writeInt16LE(n, p);
       p += 2;
       size = 3;
-    } else if (n >= -8388608n && n <= 8388607n) {
+    } else if (n >= -8388608 && n <= 8388607) {
       b[p++] = 0xf2;
-      b.writeIntLE(Number(n), p, 3);
+      b.writeIntLE(n, p, 3);
       p += 3;
       size = 4;
-    } else if (n >= -2147483648n && n <= 2147483647n) {
+    } else {
       b[p++] = 0xf3;
-      b.writeInt32LE(Number(n), p);
+      b.writeInt32LE(n, p);
       p += 4;
       size = 5;
-    } else {
-      b[p++] = 0xf4;
-      b.writeBigInt64LE(BigInt.asIntN(64, n), p);
-      p += 8;
-      size = 9;
     }
     this.pos = p;
     this.backlen(size);

@@ -12,9 +12,12 @@ const MAX_LIT = 1 << 5;
 const MAX_OFF = 1 << 13;
 const MAX_REF = (1 << 8) + (1 << 3);
 
-// Positions are stored +1 so that 0 means "empty slot" (liblzf's "ref > in_data" test also rejects
-// a match at position 0, which this preserves).
+// The hash table of last positions. A slot counts only when its stamp is the current call's
+// generation, so each call starts with an empty table without clearing 64K slots (which would
+// dominate the cost of compressing the many short strings of an RDB file).
 const table = new Int32Array(HSIZE);
+const stamps = new Uint32Array(HSIZE);
+let generation = 0;
 
 // liblzf keeps the rolling hash in an unsigned int without masking it to three bytes.
 const idx = (h: number): number => ((h >>> (3 * 8 - HLOG)) - Math.imul(h, 5)) & (HSIZE - 1);
@@ -24,10 +27,24 @@ const idx = (h: number): number => ((h >>> (3 * 8 - HLOG)) - Math.imul(h, 5)) & 
  * (Redis then stores the string uncompressed) or when the input is empty.
  */
 export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | undefined {
-  const inLen = input.length;
-  if (inLen === 0 || maxOut <= 0) return undefined;
-  table.fill(0);
+  if (maxOut <= 0) return undefined;
   const out = Buffer.allocUnsafe(maxOut + 3);
+  const n = lzfCompressInto(input, maxOut, out);
+  return n === 0 ? undefined : Buffer.from(out.subarray(0, n));
+}
+
+/**
+ * Compress into `out` (at least maxOut + 3 bytes long): returns the compressed length, or 0 when
+ * it would exceed maxOut or the input is empty. Writing a snapshot reuses one scratch buffer.
+ */
+export function lzfCompressInto(input: Uint8Array, maxOut: number, out: Buffer): number {
+  const inLen = input.length;
+  if (inLen === 0 || maxOut <= 0) return 0;
+  generation = (generation + 1) >>> 0;
+  if (generation === 0) {
+    stamps.fill(0);
+    generation = 1;
+  }
   const outEnd = maxOut;
   let ip = 0;
   let op = 1; // room for the first literal run's control byte
@@ -37,8 +54,10 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | undefin
   while (ip < inLen - 2) {
     hval = ((hval << 8) | input[ip + 2]!) >>> 0;
     const slot = idx(hval);
-    const ref = table[slot]! - 1;
-    table[slot] = ip + 1;
+    // liblzf's "ref > in_data" test: a match at position 0 is never used.
+    const ref = stamps[slot] === generation ? table[slot]! : -1;
+    table[slot] = ip;
+    stamps[slot] = generation;
     let off: number;
     if (
       ref > 0 &&
@@ -52,12 +71,26 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | undefin
       let maxlen = inLen - ip - len;
       if (maxlen > MAX_REF) maxlen = MAX_REF;
       if (op + 3 + 1 >= outEnd) {
-        if (op - (lit === 0 ? 1 : 0) + 3 + 1 >= outEnd) return undefined;
+        if (op - (lit === 0 ? 1 : 0) + 3 + 1 >= outEnd) return 0;
       }
       out[op - lit - 1] = lit - 1;
       op -= lit === 0 ? 1 : 0;
-      do len++;
-      while (len < maxlen && input[ref + len] === input[ip + len]);
+      // liblzf's unrolled loop makes 16 comparisons before it looks at maxlen, so a match can run
+      // past maxlen to the end of the input; the output depends on it.
+      let mismatch = false;
+      if (maxlen > 16) {
+        for (let k = 0; k < 16; k++) {
+          len++;
+          if (input[ref + len] !== input[ip + len]) {
+            mismatch = true;
+            break;
+          }
+        }
+      }
+      if (!mismatch) {
+        do len++;
+        while (len < maxlen && input[ref + len] === input[ip + len]);
+      }
       len -= 2;
       ip++;
       if (len < 7) {
@@ -74,13 +107,17 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | undefin
       ip -= 2;
       hval = (input[ip]! << 8) | input[ip + 1]!;
       hval = ((hval << 8) | input[ip + 2]!) >>> 0;
-      table[idx(hval)] = ip + 1;
+      let h = idx(hval);
+      table[h] = ip;
+      stamps[h] = generation;
       ip++;
       hval = ((hval << 8) | input[ip + 2]!) >>> 0;
-      table[idx(hval)] = ip + 1;
+      h = idx(hval);
+      table[h] = ip;
+      stamps[h] = generation;
       ip++;
     } else {
-      if (op >= outEnd) return undefined;
+      if (op >= outEnd) return 0;
       lit++;
       out[op++] = input[ip++]!;
       if (lit === MAX_LIT) {
@@ -90,7 +127,7 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | undefin
       }
     }
   }
-  if (op + 3 > outEnd) return undefined;
+  if (op + 3 > outEnd) return 0;
   while (ip < inLen) {
     lit++;
     out[op++] = input[ip++]!;
@@ -102,7 +139,7 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | undefin
   }
   out[op - lit - 1] = lit - 1;
   op -= lit === 0 ? 1 : 0;
-  return out.subarray(0, op);
+  return op;
 }
 
 /** Decompress into exactly `outLen` bytes; returns undefined for malformed input. */

@@ -7,6 +7,7 @@ import type { ValueOf, ValueType } from '../../store/database.js';
 import { List } from '../../types/list.js';
 import { SortedSet } from '../../types/zset.js';
 import { Consumer, Stream, StreamId, type ConsumerGroup, type PendingEntry } from '../../types/stream.js';
+import { setLoadedEncoding } from '../../commands/hashes.js';
 import { crc64 } from './crc64.js';
 import { lzfDecompress } from './lzf.js';
 import { lpValueBytes, readListpack, type LpValue } from './listpack.js';
@@ -160,6 +161,21 @@ export class RdbReader {
   }
 
   latin1(): string {
+    // Plain lengths below 16384 (nearly every key and member): no intermediate Buffer.
+    const b = this.buf;
+    const p = this.pos;
+    if (p + 2 <= b.length) {
+      const first = b[p]!;
+      const kind = first >> 6;
+      if (kind < 2) {
+        const head = kind === 0 ? 1 : 2;
+        const len = kind === 0 ? first & 0x3f : ((first & 0x3f) << 8) | b[p + 1]!;
+        if (p + head + len <= b.length) {
+          this.pos = p + head + len;
+          return b.toString('latin1', p + head, p + head + len);
+        }
+      }
+    }
     return this.string().toString('latin1');
   }
 
@@ -328,7 +344,9 @@ export class RdbReader {
           if (hash.has(field)) this.fail('Hash listpack integrity check failed: duplicate field');
           hash.set(field, ownBytes(items[i + 1]!));
         }
-        return hash.size === 0 ? undefined : { type: 'hash', value: hash };
+        if (hash.size === 0) return undefined;
+        setLoadedEncoding(hash, hash.size > this.config.number('hash-max-listpack-entries') ? 'hashtable' : 'listpack');
+        return { type: 'hash', value: hash };
       }
       case RdbType.STREAM_LISTPACKS:
       case RdbType.STREAM_LISTPACKS_2:
@@ -494,6 +512,16 @@ function ownBytes(v: LpValue): Buffer {
 /** Read a whole RDB file, calling `handler` for AUX fields, function libraries and keys. */
 export function readRdb(buf: Buffer, handler: RdbHandler, config: Config, options: { checksum?: boolean } = {}): void {
   const r = new RdbReader(buf, config);
+  try {
+    readRecords(r, buf, handler, options);
+  } catch (e) {
+    // Only a decoder bug lands here; report it as bad input at the offset reached.
+    if (e instanceof RdbError || !(e instanceof RangeError || e instanceof TypeError)) throw e;
+    throw new RdbError(`Unexpected error reading RDB file: ${e.message}`, r.pos);
+  }
+}
+
+function readRecords(r: RdbReader, buf: Buffer, handler: RdbHandler, options: { checksum?: boolean }): void {
   if (buf.length < 9 || buf.toString('latin1', 0, 5) !== 'REDIS') r.fail('Wrong signature trying to load DB from file');
   const versionText = buf.toString('latin1', 5, 9);
   const version = /^[0-9]{4}$/.test(versionText) ? Number(versionText) : -1;
