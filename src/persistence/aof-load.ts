@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import type { Server } from '../server/server.js';
 import { resolveCommand } from '../server/dispatch.js';
 import { ReplyError } from '../protocol/reply.js';
+import { loadRdbPreamble } from './aof-preamble.js';
 
 export type LoadOutcome = 'ok' | 'empty' | 'truncated';
 
@@ -26,11 +27,13 @@ export function loadAofFile(server: Server, file: string, displayName: string, l
   if (data.length === 0) return 'empty';
   let start = 0;
   if (data.length >= 5 && data.subarray(0, 5).toString('latin1') === 'REDIS') {
-    const loadRdb = server.extensions.get('rdb-preamble-loader') as ((server: Server, data: Buffer) => number) | undefined;
-    if (loadRdb === undefined) throw new AofLoadError(`Bad file format reading the append only file ${displayName}: RDB preamble not supported by this build`);
     server.log('notice', 'Reading RDB base file on AOF loading...');
-    start = loadRdb(server, data);
-    server.log('notice', 'Reading the remaining AOF tail...');
+    try {
+      start = loadRdbPreamble(server, data, displayName);
+    } catch (err) {
+      throw new AofLoadError((err as Error).message);
+    }
+    if (start < data.length) server.log('notice', 'Reading the remaining AOF tail...');
   }
 
   const client = server.createLoaderClient();

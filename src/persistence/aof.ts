@@ -15,6 +15,7 @@ import { ReplyError } from '../protocol/reply.js';
 import { AofManifest, writeFileAtomic, fsyncDir, type AofFileInfo } from './aof-manifest.js';
 import { encodeCommand, datasetAsCommands } from './aof-rewrite.js';
 import { loadAofFile, AofLoadError } from './aof-load.js';
+import { datasetAsRdb } from './aof-preamble.js';
 
 export { AofLoadError } from './aof-load.js';
 
@@ -376,10 +377,17 @@ export class AppendOnlyFile implements EffectsConsumer {
     fs.closeSync(fd);
   }
 
+  /** A base file's name and content: an RDB image (aof-use-rdb-preamble yes) or commands. */
+  private baseOf(seq: number): { info: AofFileInfo; data: Buffer } {
+    const rdb = this.config.bool('aof-use-rdb-preamble');
+    const info: AofFileInfo = { name: `${this.fileName}.${seq}.base.${rdb ? 'rdb' : 'aof'}`, seq, type: 'b' };
+    return { info, data: rdb ? datasetAsRdb(this.server) : datasetAsCommands(this.server) };
+  }
+
   /** Write the dataset as a base file now (start, CONFIG SET appendonly yes). */
   private writeBaseSync(seq: number): AofFileInfo {
-    const info: AofFileInfo = { name: `${this.fileName}.${seq}.base.aof`, seq, type: 'b' };
-    writeFileAtomic(this.dirPath, info.name, datasetAsCommands(this.server));
+    const { info, data } = this.baseOf(seq);
+    writeFileAtomic(this.dirPath, info.name, data);
     return info;
   }
 
@@ -425,7 +433,7 @@ export class AppendOnlyFile implements EffectsConsumer {
     this.rewriting = true;
     this.rewriteStartedAt = Date.now();
     let newIncr: AofFileInfo | undefined;
-    let data: Buffer;
+    let base: { info: AofFileInfo; data: Buffer };
     try {
       if (this.enabled) {
         this.writeTurn();
@@ -433,7 +441,8 @@ export class AppendOnlyFile implements EffectsConsumer {
         this.persistManifest();
         this.computeSizes();
       }
-      data = datasetAsCommands(this.server);
+      const seq = (this.enabled ? this.manifest.baseSeq : readManifestOr(path.join(this.dirPath, this.manifestName)).baseSeq) + 1;
+      base = this.baseOf(seq);
       // Bytes a failing disk left pending are in the new base already: replaying them after it
       // would apply them twice.
       this.chunks = [];
@@ -443,13 +452,13 @@ export class AppendOnlyFile implements EffectsConsumer {
       return;
     }
     this.server.log('notice', `Background append only file rewriting started`);
-    void this.finishRewrite(data, newIncr).then(
+    void this.finishRewrite(base, newIncr).then(
       () => this.rewriteFinished(true),
       (err: unknown) => this.rewriteFinished(false, err),
     );
   }
 
-  private async finishRewrite(data: Buffer, newIncr: AofFileInfo | undefined): Promise<void> {
+  private async finishRewrite({ info: base, data }: { info: AofFileInfo; data: Buffer }, newIncr: AofFileInfo | undefined): Promise<void> {
     const dir = this.dirPath;
     const temp = `temp-rewriteaof-bg-${process.pid}.aof`;
     const tempPath = path.join(dir, temp);
@@ -460,8 +469,7 @@ export class AppendOnlyFile implements EffectsConsumer {
     } finally {
       await handle.close();
     }
-    const seq = (this.enabled ? this.manifest.baseSeq : readManifestOr(path.join(dir, this.manifestName)).baseSeq) + 1;
-    const base: AofFileInfo = { name: `${this.fileName}.${seq}.base.aof`, seq, type: 'b' };
+    const seq = base.seq;
     const next = this.enabled ? this.manifest.clone() : readManifestOr(path.join(dir, this.manifestName));
     const retired: AofFileInfo[] = [];
     if (next.base) retired.push(next.base);

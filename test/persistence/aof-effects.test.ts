@@ -198,7 +198,7 @@ test('Redis 7.0 file names and manifest: base and incr at start, history deleted
   try {
     const aofDir = path.join(dir, 'appendonlydir');
     assert.deepEqual(readManifest(aofDir), [
-      { name: 'appendonly.aof.1.base.aof', seq: 1, type: 'b' },
+      { name: 'appendonly.aof.1.base.rdb', seq: 1, type: 'b' },
       { name: 'appendonly.aof.1.incr.aof', seq: 1, type: 'i' },
     ]);
     const c = await srv.connect();
@@ -206,10 +206,10 @@ test('Redis 7.0 file names and manifest: base and incr at start, history deleted
     assert.equal(await c.call('BGREWRITEAOF'), 'Background append only file rewriting started');
     await until(async () => ((await c.call('INFO', 'persistence')) as string).includes('aof_rewrites:1'));
     assert.deepEqual(readManifest(aofDir), [
-      { name: 'appendonly.aof.2.base.aof', seq: 2, type: 'b' },
+      { name: 'appendonly.aof.2.base.rdb', seq: 2, type: 'b' },
       { name: 'appendonly.aof.2.incr.aof', seq: 2, type: 'i' },
     ]);
-    assert.deepEqual(fs.readdirSync(aofDir).sort(), ['appendonly.aof.2.base.aof', 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest']);
+    assert.deepEqual(fs.readdirSync(aofDir).sort(), ['appendonly.aof.2.base.rdb', 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest']);
     const info = (await c.call('INFO', 'persistence')) as string;
     assert.match(info, /aof_enabled:1/);
     assert.match(info, /aof_last_bgrewrite_status:ok/);
@@ -219,4 +219,63 @@ test('Redis 7.0 file names and manifest: base and incr at start, history deleted
     await srv.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('with the RDB preamble (the default), each server loads the other\'s rewritten AOF directory', async (t) => {
+  if (!requireRedisServer(t)) return;
+  const redisDir = tempDir();
+  const tidingsDir = tempDir();
+  const redis = await startRedis(['--appendonly', 'yes', '--dir', redisDir]);
+  const tidings = await startTidings({ config: { appendonly: 'yes', dir: tidingsDir } });
+  const dumps: Record<string, unknown>[] = [];
+  try {
+    for (const srv of [redis, tidings]) {
+      const c = await srv.connect();
+      await c.call('SET', 'str', 'v');
+      await c.call('SET', 'num', 12345);
+      await c.call('RPUSH', 'list', 'a', 'b', 'c');
+      await c.call('HSET', 'hash', 'f1', 'v1', 'f2', 'v2');
+      await c.call('SADD', 'set', 'x', 'y', 1, 2);
+      await c.call('ZADD', 'zset', 1.5, 'm', -2, 'n');
+      await c.call('XADD', 'stream', '1-1', 'f', 'v');
+      await c.call('XGROUP', 'CREATE', 'stream', 'g', '0');
+      await c.call('SET', 'ttl', 'v', 'EX', 1000);
+      await c.call('FUNCTION', 'LOAD', LIB);
+      await c.call('BGREWRITEAOF');
+      await until(async () => /aof_rewrite_in_progress:0[\s\S]*aof_rewrites:1/.test((await c.call('INFO', 'persistence')) as string));
+      // After the rewrite: the incremental file continues.
+      await c.call('FCALL', 'bump', 1, 'after');
+      await c.call('SELECT', 3);
+      await c.call('SET', 'in3', 'x');
+      dumps.push(await dump(c, [0, 3]));
+      c.close();
+    }
+  } finally {
+    await redis.close();
+    await tidings.close();
+  }
+  assert.deepEqual(dumps[1], dumps[0]);
+  assert.ok(readManifest(path.join(tidingsDir, 'appendonlydir')).some((f) => f.name === 'appendonly.aof.2.base.rdb'));
+  const check = spawnSync('redis-check-aof', [path.join(tidingsDir, 'appendonlydir', 'appendonly.aof.manifest')], { encoding: 'utf8' });
+  assert.equal(check.status, 0, check.stdout + check.stderr);
+  assert.match(check.stdout, /RDB preamble is OK/);
+  const redisOnOurs = await startRedis(['--appendonly', 'yes', '--dir', tidingsDir]);
+  try {
+    const c = await redisOnOurs.connect();
+    assert.deepEqual(await dump(c, [0, 3]), dumps[0]);
+    assert.equal(await c.call('FCALL', 'bump', 1, 'after'), 4);
+    c.close();
+  } finally {
+    await redisOnOurs.close();
+  }
+  const oursOnRedis = await startTidings({ config: { appendonly: 'yes', dir: redisDir } });
+  try {
+    const c = await oursOnRedis.connect();
+    assert.deepEqual(await dump(c, [0, 3]), dumps[0]);
+    assert.equal(await c.call('FCALL', 'bump', 1, 'after'), 4);
+    c.close();
+  } finally {
+    await oursOnRedis.close();
+  }
+  for (const dir of [redisDir, tidingsDir]) fs.rmSync(dir, { recursive: true, force: true });
 });

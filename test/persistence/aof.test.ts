@@ -149,7 +149,7 @@ test('an old single-file AOF in dir is loaded and moved into the multi-part layo
 
 test('CONFIG SET appendonly yes writes a base of the current data first; no stops appending', async () => {
   const dir = tempDir();
-  const srv = await startTidings({ config: { dir } });
+  const srv = await startTidings({ config: { dir, 'aof-use-rdb-preamble': 'no' } });
   try {
     const c = await srv.connect();
     await c.call('SET', 'before', '1');
@@ -333,7 +333,7 @@ test('with appendfsync always, a write that cannot be logged is never acknowledg
 test('auto-aof-rewrite-percentage and -min-size start a rewrite when the log has grown', async () => {
   const dir = tempDir();
   const srv = await startTidings({
-    config: { appendonly: 'yes', dir, 'auto-aof-rewrite-percentage': 100, 'auto-aof-rewrite-min-size': '4kb' },
+    config: { appendonly: 'yes', dir, 'aof-use-rdb-preamble': 'no', 'auto-aof-rewrite-percentage': 100, 'auto-aof-rewrite-min-size': '4kb' },
   });
   try {
     const c = await srv.connect();
