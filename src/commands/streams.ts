@@ -336,6 +336,37 @@ interface GroupRead {
   noAck: boolean;
 }
 
+// Effects of the consumer-group commands, as Redis writes them: each delivery or claim becomes
+// `XCLAIM key group consumer 0 id TIME ms RETRYCOUNT n FORCE JUSTID LASTID last`, a NOACK read
+// `XGROUP SETID key group last ENTRIESREAD n` (after CREATECONSUMER for a new consumer).
+const b = (s: string) => Buffer.from(s, 'latin1');
+const XCLAIM = b('XCLAIM');
+const XGROUP = b('XGROUP');
+const ZERO = b('0');
+
+function claimEffect(keyArg: Buffer, group: ConsumerGroup, consumer: Buffer, id: StreamId, deliveryTime: number, deliveryCount: number): Buffer[] {
+  return [
+    XCLAIM,
+    keyArg,
+    group.name,
+    consumer,
+    ZERO,
+    b(id.toString()),
+    b('TIME'),
+    b(String(deliveryTime)),
+    b('RETRYCOUNT'),
+    b(String(deliveryCount)),
+    b('FORCE'),
+    b('JUSTID'),
+    b('LASTID'),
+    b(group.lastId.toString()),
+  ];
+}
+
+function setIdEffect(keyArg: Buffer, group: ConsumerGroup): Buffer[] {
+  return [XGROUP, b('SETID'), keyArg, group.name, b(group.lastId.toString()), b('ENTRIESREAD'), b(group.entriesRead.toString())];
+}
+
 function consumerFor(ctx: CommandContext, key: string, group: ConsumerGroup, name: Buffer, now: number): Consumer {
   const { consumer, created } = group.ensureConsumer(latin1(name), now);
   if (created) ctx.notify('t', 'xgroup-createconsumer', key);
@@ -351,20 +382,30 @@ function deliverNew(
   read: GroupRead,
   count: number,
   now: number,
+  keyArg: Buffer,
+  effects: Buffer[][] | undefined,
 ): Reply[] {
-  const consumer = consumerFor(ctx, key, group, read.consumerName, now);
+  const { consumer, created } = group.ensureConsumer(latin1(read.consumerName), now);
+  if (created) ctx.notify('t', 'xgroup-createconsumer', key);
   consumer.seenTime = now;
   const start = group.lastId.next();
   const out: Reply[] = [];
   if (start === undefined) return out;
   stream.range(start, StreamId.MAX, count, false, (id, fields) => {
     stream.advanceGroup(group, id);
-    if (!read.noAck) group.deliver(id, consumer, now);
+    if (!read.noAck) {
+      const pending = group.deliver(id, consumer, now);
+      effects?.push(claimEffect(keyArg, group, read.consumerName, id, pending.deliveryTime, pending.deliveryCount));
+    }
     out.push(entryReply(id, fields));
   });
   if (out.length > 0) {
     consumer.activeTime = now;
     ctx.db.modified(key);
+    if (effects !== undefined && read.noAck) {
+      if (created) effects.push([XGROUP, b('CREATECONSUMER'), keyArg, group.name, read.consumerName]);
+      effects.push(setIdEffect(keyArg, group));
+    }
   }
   return out;
 }
@@ -470,6 +511,7 @@ function xreadCommand(group: boolean) {
 
     const now = Date.now();
     const pairs: Reply[] = [];
+    const effects = groupRead !== undefined && ctx.propagating ? ([] as Buffer[][]) : undefined;
     for (let i = 0; i < n; i++) {
       const target = targets[i]!;
       const stream = readStream(ctx, target.key);
@@ -478,7 +520,7 @@ function xreadCommand(group: boolean) {
       if (g !== undefined && groupRead !== undefined) {
         if (target.from === NEW_ENTRIES) {
           if (stream.lastId.compare(g.lastId) <= 0) continue;
-          pairs.push(target.keyArg, deliverNew(ctx, target.key, stream, g, groupRead, count, now));
+          pairs.push(target.keyArg, deliverNew(ctx, target.key, stream, g, groupRead, count, now, argv[streamsAt + i]!, effects));
         } else {
           pairs.push(target.keyArg, deliverHistory(ctx, target.key, stream, g, groupRead, target.from, count, now));
         }
@@ -490,6 +532,9 @@ function xreadCommand(group: boolean) {
       if (last.compare(from) <= 0) continue;
       pairs.push(target.keyArg, rangeReply(stream, from.next()!, StreamId.MAX, count, false));
     }
+    // XREADGROUP itself is never replayed: its deliveries are (a history read or a new consumer
+    // with nothing to read records nothing, as in Redis).
+    if (effects !== undefined) ctx.propagateAs(...effects);
     if (pairs.length > 0) return keyedReply(ctx, pairs);
     if (timeoutMs === -1) return NULL_ARRAY;
 
@@ -519,7 +564,9 @@ function retryRead(
       const g = stream.groups.get(latin1(groupRead.groupName));
       if (g === undefined) return StreamErrors.unblockedGroupDestroyed();
       if (stream.lastId.compare(g.lastId) <= 0) continue;
-      const entries = deliverNew(ctx, target.key, stream, g, groupRead, count, now);
+      const effects = ctx.propagating ? ([] as Buffer[][]) : undefined;
+      const entries = deliverNew(ctx, target.key, stream, g, groupRead, count, now, target.keyArg, effects);
+      if (effects !== undefined) ctx.propagateAs(...effects);
       return keyedReply(ctx, [target.keyArg, entries]);
     }
     if (entry === undefined || entry.type !== 'stream') continue;
@@ -839,12 +886,16 @@ function xclaim(ctx: CommandContext, argv: Buffer[]): HandlerResult {
   }
   let consumer: Consumer | undefined = group.consumer(latin1(consumerName));
   const out: Reply[] = [];
+  const effects = ctx.propagating ? ([] as Buffer[][]) : undefined;
+  const lastIdChanged = changed;
   for (const id of ids) {
     let pending = group.pending.get(id);
     const entry = s.get(id);
     if (entry === undefined) {
-      // The entry was deleted: it can never be processed, so it leaves the PEL.
+      // The entry was deleted: it can never be processed, so it leaves the PEL (recorded as a
+      // claim by its old owner, which a replay turns into the same removal).
       if (pending !== undefined) {
+        effects?.push(claimEffect(argv[1]!, group, pending.consumer.name, id, pending.deliveryTime, pending.deliveryCount));
         group.ack(id);
         changed = true;
       }
@@ -866,9 +917,14 @@ function xclaim(ctx: CommandContext, argv: Buffer[]): HandlerResult {
     consumer.seenTime = now;
     consumer.activeTime = now;
     changed = true;
+    effects?.push(claimEffect(argv[1]!, group, consumerName, id, pending.deliveryTime, pending.deliveryCount));
     out.push(justId ? id.toString() : entryReply(entry.id, entry.fields));
   }
   if (changed) ctx.db.modified(key);
+  if (effects !== undefined) {
+    if (effects.length === 0 && lastIdChanged) effects.push(setIdEffect(argv[1]!, group));
+    ctx.propagateAs(...effects);
+  }
   return out;
 }
 
@@ -930,10 +986,13 @@ function xautoclaim(ctx: CommandContext, argv: Buffer[]): HandlerResult {
 
   let consumer: Consumer | undefined;
   let changed = false;
+  const effects = ctx.propagating ? ([] as Buffer[][]) : undefined;
   remaining = count;
   for (const id of examined) {
     const entry = s.get(id);
     if (entry === undefined) {
+      const gone = group.pending.get(id)!;
+      effects?.push(claimEffect(argv[1]!, group, gone.consumer.name, id, gone.deliveryTime, gone.deliveryCount));
       group.ack(id);
       deleted.push(id.toString());
       changed = true;
@@ -948,9 +1007,11 @@ function xautoclaim(ctx: CommandContext, argv: Buffer[]): HandlerResult {
     consumer.seenTime = now;
     consumer.activeTime = now;
     changed = true;
+    effects?.push(claimEffect(argv[1]!, group, consumerName, id, p.deliveryTime, p.deliveryCount));
     claimed.push(justId ? id.toString() : entryReply(entry.id, entry.fields));
   }
   if (changed) ctx.db.modified(key);
+  if (effects !== undefined) ctx.propagateAs(...effects);
   return [cursor.toString(), claimed, deleted];
 }
 

@@ -80,6 +80,23 @@ async function workload(srv: TestServer): Promise<Record<string, unknown>> {
   await run('XADD', 'st', 'MAXLEN', '~', 5, '9999999999999-5', 'f', 'v');
   await run('XADD', 'st', 'MAXLEN', 1, '9999999999999-6', 'f', 'v');
   await run('XTRIM', 'st', 'MAXLEN', 0);
+  // consumer groups: deliveries and claims as XCLAIM ... LASTID, NOACK reads as XGROUP SETID
+  for (const id of ['1-1', '2-1', '3-1', '4-1']) await run('XADD', 'gs', id, 'f', id);
+  await run('XGROUP', 'CREATE', 'gs', 'g', '0');
+  await run('XREADGROUP', 'GROUP', 'g', 'alice', 'COUNT', 2, 'STREAMS', 'gs', '>');
+  await run('XREADGROUP', 'GROUP', 'g', 'bob', 'NOACK', 'COUNT', 1, 'STREAMS', 'gs', '>');
+  await run('XREADGROUP', 'GROUP', 'g', 'alice', 'STREAMS', 'gs', '0');
+  await run('XCLAIM', 'gs', 'g', 'carol', 0, '1-1');
+  await run('XCLAIM', 'gs', 'g', 'carol', 0, '2-1', 'JUSTID');
+  await run('XDEL', 'gs', '1-1');
+  await run('XAUTOCLAIM', 'gs', 'g', 'dave', 0, '0');
+  await run('XREADGROUP', 'GROUP', 'g', 'erin', 'STREAMS', 'gs', '>');
+  await run('XREADGROUP', 'GROUP', 'g', 'fay', 'STREAMS', 'gs', '>');
+  waiter.send('XREADGROUP', 'GROUP', 'g', 'gus', 'BLOCK', 0, 'STREAMS', 'gs', '>');
+  await until(async () => ((await run('INFO', 'clients')) as string).includes('blocked_clients:1'));
+  await run('XADD', 'gs', '5-1', 'f', 'v');
+  await waiter.read();
+  await run('XACK', 'gs', 'g', '2-1');
   // scripts and functions: their writes, not EVAL
   await run('EVAL', "redis.call('set', KEYS[1], '1'); redis.call('incr', KEYS[1]); return 1", 1, 'e1');
   await run('EVAL', "redis.call('set', KEYS[1], '1'); return 1", 1, 'e2');
@@ -166,23 +183,26 @@ test('the effects in the AOF match redis-server 7.0 for the same commands; each 
   assert.equal(check.status, 0, check.stdout + check.stderr);
   assert.match(check.stdout, /All AOF files and manifest are valid/);
 
-  // Tidings' AOF directory loads in redis-server, and redis-server's in Tidings.
-  const redisOnOurs = await startRedis(['--appendonly', 'yes', '--dir', tidingsDir]);
-  try {
-    const c = await redisOnOurs.connect();
-    assert.deepEqual(masked(await dumpWithout(c)), masked(tidingsDump));
-    c.close();
-  } finally {
-    await redisOnOurs.close();
-  }
-  const oursOnRedis = await startTidings({ config: { appendonly: 'yes', dir: redisDir } });
-  try {
-    const c = await oursOnRedis.connect();
-    assert.deepEqual(masked(await dumpWithout(c)), masked(redisDump));
-    c.close();
-  } finally {
-    await oursOnRedis.close();
-  }
+  // Tidings' AOF directory loads in redis-server, and redis-server's in Tidings, giving what
+  // redis-server gets from replaying its own directory (a replay is not quite the live state:
+  // Redis's XCLAIM ... LASTID does not carry a group's entries-read).
+  const reload = async (srv: TestServer) => {
+    try {
+      const c = await srv.connect();
+      const d = masked(await dumpWithout(c));
+      c.close();
+      return d;
+    } finally {
+      await srv.close();
+    }
+  };
+  const redisOwn = await reload(await startRedis(['--appendonly', 'yes', '--dir', redisDir]));
+  const redisOnOurs = await reload(await startRedis(['--appendonly', 'yes', '--dir', tidingsDir]));
+  const oursOnRedis = await reload(await startTidings({ config: { appendonly: 'yes', dir: redisDir } }));
+  const oursOwn = await reload(await startTidings({ config: { appendonly: 'yes', dir: tidingsDir } }));
+  assert.deepEqual(redisOnOurs, redisOwn);
+  assert.deepEqual(oursOnRedis, redisOwn);
+  assert.deepEqual(oursOwn, redisOwn);
   for (const dir of [redisDir, tidingsDir]) fs.rmSync(dir, { recursive: true, force: true });
 });
 
