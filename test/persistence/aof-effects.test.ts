@@ -39,9 +39,21 @@ async function workload(srv: TestServer): Promise<Record<string, unknown>> {
   await run('GETEX', 'b2', 'PXAT', 4000000000000);
   await run('INCRBYFLOAT', 'f', '1.5');
   await run('INCRBYFLOAT', 'f', '0.1');
+  // Lazy expiry (active expiry off, so both servers meet the expired keys on access): a DEL, before
+  // the command's own effect and in one MULTI block with it.
+  await run('DEBUG', 'SET-ACTIVE-EXPIRE', 0);
   await run('SET', 'lazy', '1', 'PX', 1);
+  await run('SET', 'lazy2', '1', 'PX', 1);
   await sleep(30);
   await run('GET', 'lazy');
+  await run('INCR', 'lazy2');
+  // Active expiry: a DEL of its own (INFO does not touch keys).
+  const expiredKeys = async () => Number(/expired_keys:(\d+)/.exec((await run('INFO', 'stats')) as string)![1]);
+  const before = await expiredKeys();
+  await run('SET', 'active', '1', 'PX', 1);
+  await sleep(30);
+  await run('DEBUG', 'SET-ACTIVE-EXPIRE', 1);
+  await until(async () => (await expiredKeys()) > before);
   // sets
   await run('SADD', 's', 'x', 'y', 'z', 'w');
   replies.spop1 = await run('SPOP', 's');
@@ -152,8 +164,8 @@ test('the effects in the AOF match redis-server 7.0 for the same commands; each 
   if (!requireRedisServer(t)) return;
   const redisDir = tempDir();
   const tidingsDir = tempDir();
-  const redis = await startRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--dir', redisDir]);
-  const tidings = await startTidings({ config: { appendonly: 'yes', dir: tidingsDir, 'aof-use-rdb-preamble': 'no' } });
+  const redis = await startRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--dir', redisDir, '--enable-debug-command', 'yes']);
+  const tidings = await startTidings({ config: { appendonly: 'yes', dir: tidingsDir, 'aof-use-rdb-preamble': 'no', 'enable-debug-command': 'yes' } });
   let redisDump: Record<string, unknown>;
   let tidingsDump: Record<string, unknown>;
   try {
