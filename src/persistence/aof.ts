@@ -170,6 +170,7 @@ export class AppendOnlyFile implements EffectsConsumer {
   /** CONFIG SET appendonly yes: create the log from the dataset (a base), then append to it. */
   enableAtRuntime(): void {
     if (this.enabled) return;
+    this.epoch++;
     const dir = this.dirPath;
     fs.mkdirSync(dir, { recursive: true });
     const manifestPath = path.join(dir, this.manifestName);
@@ -195,6 +196,8 @@ export class AppendOnlyFile implements EffectsConsumer {
   /** CONFIG SET appendonly no. */
   disable(): void {
     if (!this.enabled) return;
+    // A rewrite in flight belongs to the log being closed: it must not touch the files any more.
+    this.epoch++;
     this.writeTurn();
     this.server.effects.unsubscribe(this);
     this.enabled = false;
@@ -319,6 +322,9 @@ export class AppendOnlyFile implements EffectsConsumer {
       }
     });
   }
+
+  /** Bumped when appending stops, so a rewrite started before knows it is stale. */
+  private epoch = 0;
 
   /** BGREWRITEAOF inside MULTI/EXEC: started by the cron once the transaction's effects are logged. */
   rewriteScheduled = false;
@@ -452,13 +458,18 @@ export class AppendOnlyFile implements EffectsConsumer {
       return;
     }
     this.server.log('notice', `Background append only file rewriting started`);
-    void this.finishRewrite(base, newIncr).then(
+    void this.finishRewrite(base, newIncr, this.enabled, this.epoch).then(
       () => this.rewriteFinished(true),
       (err: unknown) => this.rewriteFinished(false, err),
     );
   }
 
-  private async finishRewrite({ info: base, data }: { info: AofFileInfo; data: Buffer }, newIncr: AofFileInfo | undefined): Promise<void> {
+  private async finishRewrite(
+    { info: base, data }: { info: AofFileInfo; data: Buffer },
+    newIncr: AofFileInfo | undefined,
+    wasEnabled: boolean,
+    epoch: number,
+  ): Promise<void> {
     const dir = this.dirPath;
     const temp = `temp-rewriteaof-bg-${process.pid}.aof`;
     const tempPath = path.join(dir, temp);
@@ -469,6 +480,8 @@ export class AppendOnlyFile implements EffectsConsumer {
     } finally {
       await handle.close();
     }
+    // The log was turned off or on meanwhile: this base belongs to a state of files that is gone.
+    if (epoch !== this.epoch || wasEnabled !== this.enabled) throw new Error('appendonly changed during the rewrite');
     const seq = base.seq;
     const next = this.enabled ? this.manifest.clone() : readManifestOr(path.join(dir, this.manifestName));
     const retired: AofFileInfo[] = [];
