@@ -300,6 +300,11 @@ export function runResolved(
     if (client.multi !== undefined) client.multiDirty = true;
     return rejectWith(server, name, server.writesDenied);
   }
+  // Evictions come first and are effects of their own (a DEL each), not part of this command's.
+  if (info.denyOom && hot.maxmemory > 0 && !server.makeRoomForWrite()) {
+    if (client.multi !== undefined) client.multiDirty = true;
+    return rejectWith(server, name, Errors.outOfMemory());
+  }
   // The effects stream: one check when nothing consumes it.
   const effects = server.effects;
   const tracking = effects.active;
@@ -331,11 +336,6 @@ function runAdmitted(
   selfBefore: number,
 ): HandlerResult {
   const name = spec.name;
-  if (info.denyOom && hot.maxmemory > 0 && !server.makeRoomForWrite()) {
-    if (client.multi !== undefined) client.multiDirty = true;
-    return rejectWith(server, name, Errors.outOfMemory());
-  }
-
   const db = server.dbs[client.dbIndex]!;
   const noBlock = options.inExec === true || options.fromScript === true;
   const ctx = new Context(server, client, db, noBlock, options.fromScript === true, name);

@@ -413,3 +413,37 @@ test('closing the server while BGREWRITEAOF runs leaves a log that still has eve
   }
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('eviction is logged as DEL of each evicted key, so a replay has the same keys', async () => {
+  const dir = tempDir();
+  const config = { appendonly: 'yes', dir, 'aof-use-rdb-preamble': 'no' };
+  const srv = await startTidings({ config });
+  let keys: string[];
+  try {
+    const c = await srv.connect();
+    const value = 'x'.repeat(1000);
+    for (let i = 0; i < 100; i++) await c.call('SET', `k${i}`, value);
+    const used = Number(/used_memory:(\d+)/.exec((await c.call('INFO', 'memory')) as string)![1]);
+    await c.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-random');
+    await c.call('CONFIG', 'SET', 'maxmemory', String(used + 20 * 1024));
+    for (let i = 100; i < 200; i++) assert.equal(await c.call('SET', `k${i}`, value), 'OK');
+    const evicted = Number(/evicted_keys:(\d+)/.exec((await c.call('INFO', 'stats')) as string)![1]);
+    assert.ok(evicted > 0, 'keys were evicted');
+    const dels = incrCommands(aofDir(dir)).filter((argv) => argv[0] === 'DEL');
+    assert.equal(dels.length, evicted);
+    keys = ((await c.call('KEYS', '*')) as string[]).sort();
+    await c.call('CONFIG', 'SET', 'maxmemory', '0');
+    c.close();
+  } finally {
+    await srv.close();
+  }
+  const again = await startTidings({ config });
+  try {
+    const c = await again.connect();
+    assert.deepEqual(((await c.call('KEYS', '*')) as string[]).sort(), keys);
+    c.close();
+  } finally {
+    await again.close();
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
