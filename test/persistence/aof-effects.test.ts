@@ -311,3 +311,54 @@ test('with the RDB preamble (the default), each server loads the other\'s rewrit
   }
   for (const dir of [redisDir, tidingsDir]) fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('a base written as commands (aof-use-rdb-preamble no) rebuilds every type, in Tidings and in redis-server', async (t) => {
+  if (!requireRedisServer(t)) return;
+  const dir = tempDir();
+  const config = { appendonly: 'yes', dir, 'aof-use-rdb-preamble': 'no' };
+  const srv = await startTidings({ config });
+  let before: Record<string, unknown>;
+  try {
+    const c = await srv.connect();
+    await c.call('SET', 'str', 'v');
+    await c.call('RPUSH', 'list', ...Array.from({ length: 150 }, (_, i) => `e${i}`));
+    await c.call('HSET', 'hash', 'f1', 'v1', 'f2', '');
+    await c.call('SADD', 'set', 'x', 'y', 1, 2);
+    await c.call('ZADD', 'zset', 1.5, 'm', '-inf', 'low', '+inf', 'high', 0.1, 'tenth');
+    await c.call('XADD', 'stream', '1-1', 'f', 'v');
+    await c.call('XADD', 'stream', '2-1', 'f', 'v', 'g', 'w');
+    await c.call('XGROUP', 'CREATE', 'stream', 'g', '0');
+    await c.call('XREADGROUP', 'GROUP', 'g', 'alice', 'COUNT', 1, 'STREAMS', 'stream', '>');
+    await c.call('XGROUP', 'CREATECONSUMER', 'stream', 'g', 'idle');
+    await c.call('XADD', 'empty', '5-5', 'f', 'v');
+    await c.call('XDEL', 'empty', '5-5');
+    await c.call('SET', 'ttl', 'v', 'EX', 1000);
+    await c.call('SELECT', 2);
+    await c.call('SET', 'in2', 'x');
+    await c.call('FUNCTION', 'LOAD', LIB);
+    await c.call('BGREWRITEAOF');
+    await until(async () => /aof_rewrite_in_progress:0[\s\S]*aof_rewrites:1/.test((await c.call('INFO', 'persistence')) as string));
+    before = await dump(c, [0, 2]);
+    c.close();
+  } finally {
+    await srv.close();
+  }
+  const base = readManifest(path.join(dir, 'appendonlydir')).find((f) => f.type === 'b')!;
+  assert.equal(base.name, 'appendonly.aof.2.base.aof');
+  for (const start of [() => startTidings({ config }), () => startRedis(['--appendonly', 'yes', '--dir', dir])]) {
+    const again = await start();
+    try {
+      const c = await again.connect();
+      assert.deepEqual(await dump(c, [0, 2]), before);
+      assert.deepEqual(await c.call('XINFO', 'CONSUMERS', 'stream', 'g').then((r) => (r as string[][]).map((x) => [x[1], x[3]])), [
+        ['alice', 1],
+        ['idle', 0],
+      ]);
+      assert.match(JSON.stringify(await c.call('FUNCTION', 'LIST')), /aoflib/);
+      c.close();
+    } finally {
+      await again.close();
+    }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
