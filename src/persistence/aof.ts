@@ -294,6 +294,8 @@ export class AppendOnlyFile implements EffectsConsumer {
     }
     this.lastWriteOk = false;
     this.server.writesDenied = new ReplyError(`MISCONF Errors writing to the AOF file: ${reason}`);
+    // Dispatch consults the server's admit() while gated (refusals before MULTI queueing too).
+    this.server.gated = true;
   }
 
   private writeRecovered(): void {

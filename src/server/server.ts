@@ -599,6 +599,10 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
       return PersistenceErrors.misconf();
     }
     if (this.rdb.loading && !spec.flags.includes('loading')) return PersistenceErrors.loading();
+    // The append-only file cannot write (its -MISCONF; runResolved also refuses writes from scripts).
+    if (this.writesDenied !== undefined && client.kind !== 'loader') {
+      if (spec.flags.includes('write') || spec.name === 'ping' || (spec.name === 'exec' && this.queuedWrites(client))) return this.writesDenied;
+    }
     return undefined;
   }
 

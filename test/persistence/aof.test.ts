@@ -296,6 +296,10 @@ test('a failing AOF write refuses writes with MISCONF (INFO says so) until the d
     assert.deepEqual(await c.call('SET', 'refused', '1'), misconf);
     assert.deepEqual(await c.call('PING'), misconf);
     assert.equal(await c.call('GET', 'before'), '1');
+    // Inside MULTI the write is refused when queued, and EXEC then aborts.
+    assert.equal(await c.call('MULTI'), 'OK');
+    assert.deepEqual(await c.call('SET', 'queued', '1'), misconf);
+    assert.deepEqual(await c.call('EXEC'), { error: 'EXECABORT Transaction discarded because of previous errors.' });
     const info = (await c.call('INFO', 'persistence')) as string;
     assert.match(info, /aof_last_write_status:err/);
     aof.io.write = realWrite;
