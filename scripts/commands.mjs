@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Prints the supported-command list for README.md from the command table itself (after a build),
 // so the README cannot drift from what the server actually dispatches.
-const groups = ['connection', 'server', 'pubsub', 'transactions', 'keys', 'strings', 'lists', 'hashes', 'sets', 'zsets', 'streams', 'scripting'];
+const groups = ['connection', 'server', 'pubsub', 'transactions', 'keys', 'strings', 'lists', 'hashes', 'sets', 'zsets', 'streams', 'scripting', 'tidings'];
 const titles = {
   connection: 'Connection',
   server: 'Server',
@@ -15,6 +15,7 @@ const titles = {
   zsets: 'Sorted sets',
   streams: 'Streams',
   scripting: 'Scripting and functions',
+  tidings: 'Tidings introspection',
 };
 // Load the table first: it fixes the module initialisation order of the groups.
 await import('../dist/server/table.js');

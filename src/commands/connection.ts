@@ -157,6 +157,8 @@ function clientKill(ctx: CommandContext, argv: Buffer[]): Reply {
         filters.push((c) => c.laddr === value);
         break;
       case 'user':
+        // Until ACL users exist, `default` is the only user there is.
+        if (value !== 'default') throw new ReplyError(`ERR No such user '${value}'`);
         filters.push((c) => c.user === value);
         break;
       case 'type': {

@@ -257,7 +257,7 @@ function removeMember(set: Set<string>, member: string): boolean {
 }
 
 /** Members in the order Redis iterates them: numeric order for an intset, else insertion order. */
-function ordered(set: Set<string>, maxIntset: number): string[] {
+export function ordered(set: Set<string>, maxIntset: number): string[] {
   const members = [...set];
   if (setEncoding(set, maxIntset) === 'intset') {
     members.sort((a, b) => {

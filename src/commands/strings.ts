@@ -37,6 +37,12 @@ export function stringEncoding(value: Buffer): 'int' | 'embstr' | 'raw' {
   return value.length <= 44 ? 'embstr' : 'raw';
 }
 
+/** Record that `value` was stored the way Redis stores a string it edits in place: "raw" (bitmaps, HLLs). */
+export function markRaw(value: Buffer): Buffer {
+  encodingOverride.set(value, 'raw');
+  return value;
+}
+
 /** A stored copy of a string value, keeping its encoding (COPY). */
 export function copyString(value: Buffer): Buffer {
   const copy = Buffer.from(value);

@@ -56,7 +56,7 @@ function decimalLog10(literal: string): number {
 }
 
 /** C's strtod on a latin1 string: the longest numeric prefix after optional white space. */
-function strtod(text: string): StrtodResult {
+export function strtod(text: string): StrtodResult {
   if (SIMPLE_DECIMAL.test(text)) return decimalResult(text, text.length);
   let start = 0;
   while (start < text.length && isSpace(text.charCodeAt(start))) start++;
@@ -110,7 +110,7 @@ function isSpace(c: number): boolean {
 }
 
 /** A score or increment as Redis's getDoubleFromObject accepts it: whole string, no NaN, no ERANGE. */
-function tryParseScore(buf: Buffer): number | undefined {
+export function tryParseScore(buf: Buffer): number | undefined {
   const text = buf.toString('latin1');
   if (text.length === 0 || isSpace(text.charCodeAt(0))) return undefined;
   const r = strtod(text);

@@ -51,6 +51,10 @@ export class Client {
   flushScheduled = false;
   /** When the pub/sub or normal soft output limit was first exceeded (ms), or 0. */
   softLimitSince = 0;
+  /** Pub/sub messages queued since this client's output was last empty (TIDINGS SLOWSUBSCRIBERS). */
+  queuedMessages = 0;
+  /** Times the pending output went over the soft output-buffer limit. */
+  softLimitHits = 0;
   /** Number of commands executed (for CLIENT LIST's `cmd`/stats). */
   commandsProcessed = 0;
 

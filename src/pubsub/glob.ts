@@ -66,6 +66,9 @@ function matchClass(pattern: string, p: number, c: number, nocase: boolean): num
 export function globMatch(pattern: string, text: string, nocase = false): boolean {
   const pn = pattern.length;
   const tn = text.length;
+  // Redis's matcher never lets a pattern match the empty string (not even `*`): a PSUBSCRIBE `*`
+  // client does not get a PUBLISH to "". KEYS and the SCAN family special-case a bare `*` instead.
+  if (tn === 0) return pn === 0;
   let p = 0;
   let t = 0;
   let starP = -1;

@@ -5,6 +5,7 @@
 // copied at all: the header, the payload view and the trailing CRLF are queued by reference.
 import type { Client } from '../net/client.js';
 import { globMatch } from './glob.js';
+import { PubSubStats, coarseNow } from './stats.js';
 
 const CRLF = Buffer.from('\r\n');
 /** Payloads below this are framed into one contiguous buffer; above, queued by reference. */
@@ -57,17 +58,33 @@ class Frame {
   }
 }
 
+/** An in-process observer of published messages (the dashboard's message tap); not a client. */
+export interface Tap {
+  /** latin1 channel name, or a glob when `isPattern`. */
+  name: string;
+  isPattern: boolean;
+  onMessage(channel: Buffer, message: Buffer, shard: boolean): void;
+}
+
 export class PubSubHub {
   private readonly channels = new Map<string, Set<Client>>();
   private readonly patterns = new Map<string, Set<Client>>();
   private readonly shardChannels = new Map<string, Set<Client>>();
+  private readonly taps = new Set<Tap>();
+  readonly stats = new PubSubStats({
+    channel: (n) => this.channels.has(n),
+    shard: (n) => this.shardChannels.has(n),
+    pattern: (n) => this.patterns.has(n),
+  });
 
   constructor(private readonly delivery: Delivery) {}
 
   // ---- subscriptions (return true if newly added) ----
 
   subscribe(client: Client, channel: string): boolean {
-    return add(this.channels, client.channels, client, channel);
+    if (!add(this.channels, client.channels, client, channel)) return false;
+    this.stats.channels.get(channel).subscribers = this.channels.get(channel);
+    return true;
   }
 
   unsubscribe(client: Client, channel: string): boolean {
@@ -75,7 +92,9 @@ export class PubSubHub {
   }
 
   psubscribe(client: Client, pattern: string): boolean {
-    return add(this.patterns, client.patterns, client, pattern);
+    if (!add(this.patterns, client.patterns, client, pattern)) return false;
+    this.stats.patterns.get(pattern);
+    return true;
   }
 
   punsubscribe(client: Client, pattern: string): boolean {
@@ -83,7 +102,9 @@ export class PubSubHub {
   }
 
   ssubscribe(client: Client, channel: string): boolean {
-    return add(this.shardChannels, client.shardChannels, client, channel);
+    if (!add(this.shardChannels, client.shardChannels, client, channel)) return false;
+    this.stats.shardChannels.get(channel).subscribers = this.shardChannels.get(channel);
+    return true;
   }
 
   sunsubscribe(client: Client, channel: string): boolean {
@@ -106,11 +127,15 @@ export class PubSubHub {
 
   /** Deliver to channel and pattern subscribers; returns the number of deliveries. */
   publish(channel: Buffer, message: Buffer): number {
-    if (this.channels.size === 0 && this.patterns.size === 0) return 0;
-    let receivers = 0;
     const name = channel.toString('latin1');
-    const subscribers = this.channels.get(name);
-    if (subscribers !== undefined) {
+    const now = coarseNow();
+    // Keyspace notifications name a channel per key: count them only where someone listens, so
+    // notify-keyspace-events does not fill the table (or cost a counter set per written key).
+    const perKey = name.startsWith('__keyspace@') || name.startsWith('__keyevent@');
+    let counters = perKey ? this.stats.channels.peek(name) : this.stats.channels.get(name);
+    let receivers = 0;
+    const subscribers = counters?.subscribers;
+    if (subscribers !== undefined && subscribers.size !== 0) {
       const frame = new Frame('message', undefined, channel, message);
       for (const client of subscribers) this.send(client, frame);
       receivers += subscribers.size;
@@ -121,21 +146,70 @@ export class PubSubHub {
         const frame = new Frame('pmessage', pattern, channel, message);
         for (const client of clients) this.send(client, frame);
         receivers += clients.size;
+        this.stats.patterns.get(pattern).record(now, clients.size, message.length);
       }
     }
+    if (counters === undefined && receivers !== 0) counters = this.stats.channels.get(name);
+    counters?.record(now, receivers, message.length);
+    if (this.taps.size !== 0) this.tap(channel, name, message, false);
     return receivers;
   }
 
   spublish(channel: Buffer, message: Buffer): number {
-    const subscribers = this.shardChannels.get(channel.toString('latin1'));
-    if (subscribers === undefined) return 0;
-    const frame = new Frame('smessage', undefined, channel, message);
-    for (const client of subscribers) this.send(client, frame);
-    return subscribers.size;
+    const name = channel.toString('latin1');
+    const counters = this.stats.shardChannels.get(name);
+    const subscribers = counters.subscribers;
+    const receivers = subscribers === undefined ? 0 : subscribers.size;
+    if (subscribers !== undefined && receivers !== 0) {
+      const frame = new Frame('smessage', undefined, channel, message);
+      for (const client of subscribers) this.send(client, frame);
+    }
+    counters.record(coarseNow(), receivers, message.length);
+    if (this.taps.size !== 0) this.tap(channel, name, message, true);
+    return receivers;
   }
 
   private send(client: Client, frame: Frame): void {
+    // Count messages queued since the client's output was last empty (an upper bound on what
+    // is still waiting once part of it has been written).
+    if (client.out.size === 0 && (client.socket === null || client.socket.writableLength === 0)) client.queuedMessages = 0;
+    client.queuedMessages++;
     for (const part of frame.parts(client.proto)) this.delivery.deliver(client, part);
+  }
+
+  // ---- taps (in-process observers; never counted as subscribers) ----
+
+  addTap(tap: Tap): () => void {
+    this.taps.add(tap);
+    return () => this.taps.delete(tap);
+  }
+
+  get tapCount(): number {
+    return this.taps.size;
+  }
+
+  private tap(channel: Buffer, name: string, message: Buffer, shard: boolean): void {
+    for (const t of this.taps) {
+      if (t.isPattern ? globMatch(t.name, name) : t.name === name) t.onMessage(channel, message, shard);
+    }
+  }
+
+  /** Who receives messages published to `channel`: direct subscribers, then pattern subscribers. */
+  receiversOf(channel: string): { client: Client; via: string | undefined }[] {
+    const out: { client: Client; via: string | undefined }[] = [];
+    for (const client of this.channels.get(channel) ?? []) out.push({ client, via: undefined });
+    for (const [pattern, clients] of this.patterns) {
+      if (globMatch(pattern, channel)) for (const client of clients) out.push({ client, via: pattern });
+    }
+    return out;
+  }
+
+  shardReceiversOf(channel: string): Client[] {
+    return [...(this.shardChannels.get(channel) ?? [])];
+  }
+
+  patternSubscriberCount(pattern: string): number {
+    return this.patterns.get(pattern)?.size ?? 0;
   }
 
   // ---- introspection (PUBSUB) ----

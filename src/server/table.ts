@@ -6,6 +6,8 @@ import { specs as pubsub } from '../commands/pubsub.js';
 import { specs as transactions } from '../commands/transactions.js';
 import { specs as keys } from '../commands/keys.js';
 import { specs as strings } from '../commands/strings.js';
+import { specs as bitmaps } from '../commands/bitmaps.js';
+import { specs as hyperloglog } from '../commands/hyperloglog.js';
 import { specs as lists } from '../commands/lists.js';
 import { specs as hashes } from '../commands/hashes.js';
 import { specs as sets } from '../commands/sets.js';
@@ -13,6 +15,9 @@ import { specs as zsets } from '../commands/zsets.js';
 import { specs as streams } from '../commands/streams.js';
 import { specs as scripting } from '../commands/scripting.js';
 import { specs as dump } from '../commands/dump.js';
+import { specs as geo } from '../commands/geo.js';
+import { specs as sort } from '../commands/sort.js';
+import { specs as tidings } from '../commands/tidings.js';
 
 export const ALL_SPECS: readonly CommandSpec[] = [
   ...connection,
@@ -21,6 +26,8 @@ export const ALL_SPECS: readonly CommandSpec[] = [
   ...transactions,
   ...keys,
   ...strings,
+  ...bitmaps,
+  ...hyperloglog,
   ...lists,
   ...hashes,
   ...sets,
@@ -28,6 +35,9 @@ export const ALL_SPECS: readonly CommandSpec[] = [
   ...streams,
   ...scripting,
   ...dump,
+  ...geo,
+  ...sort,
+  ...tidings,
 ];
 
 export class CommandTable {
@@ -43,6 +53,15 @@ export class CommandTable {
   /** Look up by the name as sent; case-insensitive. */
   get(name: string): CommandSpec | undefined {
     return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
+  }
+
+  /** rename-command: the command answers to `to` only; "" disables it. */
+  rename(from: string, to: string): void {
+    const spec = this.byName.get(from.toLowerCase());
+    if (!spec) throw new Error('No such command in rename-command');
+    if (to !== '' && this.byName.has(to.toLowerCase())) throw new Error('Target command name already exists');
+    this.byName.delete(from.toLowerCase());
+    if (to !== '') this.byName.set(to.toLowerCase(), spec);
   }
 
   all(): IterableIterator<CommandSpec> {

@@ -49,6 +49,14 @@ export class BlockedClients {
     return this.byKey.size;
   }
 
+  /** Keys with waiters (read-only view for the dashboard): database index, key, waiters in order. */
+  *waitingKeys(): IterableIterator<{ db: number; key: string; waiters: ReadonlySet<Waiter> }> {
+    for (const [s, waiters] of this.byKey) {
+      const nul = s.indexOf('\u0000');
+      yield { db: Number(s.slice(0, nul)), key: s.slice(nul + 1), waiters };
+    }
+  }
+
   block(waiter: Waiter, timeoutMs: number): void {
     waiter.client.blocked = true;
     this.byClient.set(waiter.client, waiter);

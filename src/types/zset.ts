@@ -228,6 +228,11 @@ export class SortedSet {
     }
   }
 
+  /** Convert to the skip list encoding for good (Redis's SORT does this to the set it sorts). */
+  expand(): void {
+    this.compact = false;
+  }
+
   score(member: string): number | undefined {
     return this.scoreOf.get(member);
   }

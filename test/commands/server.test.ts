@@ -104,6 +104,7 @@ test('CLIENT ID, SETNAME, LIST, INFO, KILL', async () => {
   assert.deepEqual(await a.call('CLIENT', 'KILL', '1.2.3.4:5'), { error: 'ERR No such client' });
   assert.equal(await a.call('CLIENT', 'KILL', 'ID', '999999'), 0);
   assert.deepEqual(await a.call('CLIENT', 'KILL', 'FOO', 'bar'), { error: 'ERR syntax error' });
+  assert.deepEqual(await a.call('CLIENT', 'KILL', 'USER', 'wrong_user'), { error: "ERR No such user 'wrong_user'" });
   assert.equal(await a.call('CLIENT', 'KILL', 'ID', String(idB)), 1);
   await b.waitClosed();
   const c = await srv.connect();

@@ -56,6 +56,30 @@ for (const proto of [2, 3] as const) {
     sub.close();
     pub.close();
   });
+
+  test(`the empty channel name is not matched by any pattern, not even * (RESP${proto})`, async (t) => {
+    if (!servers) return t.skip('redis-server missing (see SKIPPED summary)');
+    const sub = await servers.pair(proto);
+    const sub2 = await servers.pair(proto);
+    const pub = await servers.pair(proto);
+    await sub.check(['PSUBSCRIBE', '*']);
+    await sub2.check(['SUBSCRIBE', '']);
+    await pub.check(['PUBLISH', '', 'to nobody by pattern']);
+    await sub2.checkNext('message on the empty channel');
+    await pub.check(['PUBLISH', 'x', 'to the pattern']);
+    await sub.checkNext('pmessage for x, not for the empty channel');
+    await pub.check(['PUBSUB', 'CHANNELS', '*']);
+    await pub.check(['PUBSUB', 'CHANNELS']);
+    await pub.check(['PUBSUB', 'NUMSUB', '']);
+    await pub.check(['SET', '', 'empty key']);
+    await pub.check(['KEYS', '*']);
+    await pub.check(['KEYS', '**']);
+    await pub.check(['SCAN', '0', 'MATCH', '**', 'COUNT', '1000']);
+    await pub.check(['DEL', '']);
+    sub.close();
+    sub2.close();
+    pub.close();
+  });
 }
 
 test('pub/sub errors and arity match redis-server', async (t) => {

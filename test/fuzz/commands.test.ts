@@ -108,6 +108,11 @@ const KNOWN_DIFFERENCES: Record<string, string> = {
   'function|load': 'as eval',
   fcall: 'as eval (library code loaded by a fuzzed FUNCTION LOAD)',
   fcall_ro: 'as eval',
+  'tidings|channels': 'TIDINGS is Tidings-only introspection; Redis answers "unknown command"',
+  'tidings|patterns': 'as tidings|channels',
+  'tidings|subscribers': 'as tidings|channels',
+  'tidings|slowsubscribers': 'as tidings|channels',
+  'tidings|help': 'as tidings|channels',
 };
 
 /**

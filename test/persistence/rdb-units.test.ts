@@ -85,3 +85,33 @@ test('ziplist, zipmap and intset readers', () => {
   unsorted.writeInt32LE(100000, 8);
   assert.throws(() => readIntset(unsorted));
 });
+
+test('RdbWriter: taking bytes in pieces gives the same file and footer as taking them at once', async () => {
+  const { Config } = await import('../../src/config/config.js');
+  const { RdbWriter, crc64 } = await import('../../src/persistence/rdb/index.js');
+  const config = new Config();
+  const build = (takeEvery: boolean): Buffer => {
+    const w = new RdbWriter({ compress: true, checksum: true });
+    const parts: Buffer[] = [];
+    w.header([['redis-ver', '7.0.15'], ['redis-bits', 64], ['ctime', 1700000000]]);
+    assert.ok(w.pending > 9);
+    if (takeEvery) parts.push(w.take());
+    assert.equal(w.pending, takeEvery ? 0 : w.pending);
+    w.selectDb(0, 50, 0);
+    for (let i = 0; i < 50; i++) {
+      w.key(`k${i}`, { type: 'string', value: Buffer.from(`value ${i} `.repeat(i)), lru: 0, seq: 0 }, i % 2 ? 1700000000000 + i : undefined, config);
+      if (takeEvery) parts.push(w.take());
+    }
+    w.end();
+    parts.push(w.take());
+    return Buffer.concat(parts);
+  };
+  const whole = build(false);
+  assert.deepEqual(build(true), whole);
+  assert.equal(whole.toString('latin1', 0, 9), 'REDIS0010');
+  assert.equal(whole.readBigUInt64LE(whole.length - 8), crc64(whole, 0, whole.length - 8));
+  assert.equal(whole[whole.length - 9], 0xff, 'EOF opcode before the footer');
+  const unsigned = new RdbWriter({ compress: true, checksum: false });
+  unsigned.end();
+  assert.deepEqual(unsigned.take(), Buffer.from([0xff, 0, 0, 0, 0, 0, 0, 0, 0]));
+});

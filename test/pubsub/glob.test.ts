@@ -4,7 +4,7 @@ import { globMatch } from '../../src/pubsub/glob.js';
 
 test('glob semantics', () => {
   const yes: [string, string][] = [
-    ['*', ''],
+    ['', ''],
     ['*', 'anything'],
     ['h?llo', 'hello'],
     ['h*llo', 'heeeello'],
@@ -25,6 +25,9 @@ test('glob semantics', () => {
     ['a\\*b', 'axb'],
     ['*a*a*a*b', 'aaaaaaaaaaaaaaaaaaaaaaaa'],
     ['news.*', 'news'],
+    // As in Redis, no pattern matches the empty string, not even `*`.
+    ['*', ''],
+    ['**', ''],
   ];
   for (const [p, s] of yes) assert.equal(globMatch(p, s), true, `${p} ~ ${s}`);
   for (const [p, s] of no) assert.equal(globMatch(p, s), false, `${p} !~ ${s}`);
