@@ -127,6 +127,10 @@ async function workload(srv: TestServer): Promise<Record<string, unknown>> {
   await run('MULTI');
   await run('GET', 'm2');
   await run('EXEC');
+  // RESTORE with a relative TTL is recorded with the absolute one
+  const payload = (await c.callRaw('DUMP', 'm1')) as { value: Buffer };
+  await c.call('RESTORE', 'restored', 100000, payload.value);
+  await c.call('RESTORE', 'restored2', 0, payload.value);
   // no write, no effect
   await run('DEL', 'nosuch');
   await run('SREM', 's2', 'nothing');
