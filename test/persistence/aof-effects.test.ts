@@ -39,6 +39,8 @@ async function workload(srv: TestServer): Promise<Record<string, unknown>> {
   await run('GETEX', 'b2', 'PXAT', 4000000000000);
   await run('INCRBYFLOAT', 'f', '1.5');
   await run('INCRBYFLOAT', 'f', '0.1');
+  await run('HINCRBYFLOAT', 'hf', 'field', '2.5');
+  await run('HINCRBYFLOAT', 'hf', 'field', '0.25');
   // Lazy expiry (active expiry off, so both servers meet the expired keys on access): a DEL, before
   // the command's own effect and in one MULTI block with it.
   await run('DEBUG', 'SET-ACTIVE-EXPIRE', 0);
