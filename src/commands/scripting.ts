@@ -6,6 +6,7 @@ import { tryParseInteger } from '../protocol/numbers.js';
 import { BLOCKED, MapReply, NO_REPLY, OK, ReplyError, SetReply, Status, type HandlerResult, type Reply } from '../protocol/reply.js';
 import { ScriptEngine, scriptShebangFlags, type LuaFunction, type ScriptHost } from '../scripting/engine.js';
 import { resolveCommand, runResolved } from '../server/dispatch.js';
+import { aclDenied } from '../security/acl.js';
 import type { Server, LogLevel } from '../server/server.js';
 import type { Client } from '../net/client.js';
 import { globMatch } from '../pubsub/glob.js';
@@ -279,6 +280,11 @@ const FROM_SCRIPT = { fromScript: true } as const;
  */
 function executeFromScript(server: Server, client: Client, entry: ScriptSpec, argv: Buffer[]): HandlerResult {
   if (client.multi !== undefined || client.inSubscribedMode) return server.call(client, argv, FROM_SCRIPT);
+  // redis.call runs with the caller's ACL user (execute() checks the path above itself).
+  if (client.aclUser !== undefined && !client.aclUser.unrestricted) {
+    const denied = aclDenied(server, client, entry.spec, argv, 'lua');
+    if (denied !== undefined) return denied;
+  }
   return runResolved(server, client, entry.spec, argv, FROM_SCRIPT);
 }
 
@@ -288,6 +294,7 @@ function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean): S
   const client = state.client();
   client.dbIndex = ctx.client.dbIndex;
   client.user = ctx.client.user;
+  client.aclUser = ctx.client.aclUser;
   client.authenticated = true;
   return {
     call(argv: Buffer[], protocol: 2 | 3): Reply {

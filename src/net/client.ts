@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import { RequestParser } from '../protocol/parser.js';
 import { OutputBuffer, writeReply, type Protocol } from '../protocol/writer.js';
 import type { Reply } from '../protocol/reply.js';
+import type { AclUser } from '../security/acl.js';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -24,6 +25,8 @@ export class Client {
   libName = '';
   libVer = '';
   user = 'default';
+  /** The ACL user logged in; undefined means the default user. */
+  aclUser: AclUser | undefined;
   authenticated = true;
   replyMode: ReplyMode = 'on';
   lastCommand = 'NULL';

@@ -18,6 +18,7 @@ import { SlowLog } from '../observe/slowlog.js';
 import { startObserveListener } from '../observe/http.js';
 import { makeRoom } from '../store/eviction.js';
 import { loadLua } from '../scripting/lua.js';
+import { aclOf } from '../security/acl.js';
 
 export { TIDINGS_VERSION, REDIS_VERSION } from './version.js';
 
@@ -198,7 +199,8 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
       socket.end('-ERR max number of clients reached\r\n');
       return;
     }
-    if (this.config.string('requirepass') !== '') {
+    client.aclUser = aclOf(this).defaultUser;
+    if (aclOf(this).authRequired()) {
       client.authenticated = false;
       client.parser.unauthenticated = true;
     } else if (this.config.bool('protected-mode') && !unix && !isLoopback(socket.remoteAddress ?? '') && this.isPublicBind()) {
