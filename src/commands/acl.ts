@@ -1,9 +1,9 @@
 // The ACL command: users and their rules (SETUSER, GETUSER, DELUSER, USERS, LIST, WHOAMI), the
 // category table (CAT), GENPASS, the denial log (LOG) and DRYRUN. Rules live in src/security/acl.ts.
 import { randomBytes } from 'node:crypto';
-import { Errors } from '../protocol/errors.js';
+import { Errors, StreamErrors } from '../protocol/errors.js';
 import { tryParseInteger } from '../protocol/numbers.js';
-import { MapReply, OK, ReplyError, Status, type Reply } from '../protocol/reply.js';
+import { MapReply, OK, ReplyError, SetReply, Status, type Reply } from '../protocol/reply.js';
 import { resolveCommand } from '../server/dispatch.js';
 import { ACL_CATEGORIES, AclErrors, aclOf, AclUser, type Selector } from '../security/acl.js';
 import { aclLogOf } from '../security/acl-log.js';
@@ -90,7 +90,7 @@ function getuser(ctx: CommandContext, argv: Buffer[]): Reply {
   if (user === undefined) return null;
   return new MapReply([
     'flags',
-    user.flags(),
+    new SetReply(user.flags()),
     'passwords',
     [...user.passwords],
     'commands',
@@ -129,7 +129,7 @@ function deluser(ctx: CommandContext, argv: Buffer[]): Reply {
 
 function cat(ctx: CommandContext, argv: Buffer[]): Reply {
   if (argv.length === 2) return [...ACL_CATEGORIES];
-  if (argv.length > 3) throw Errors.wrongArity('acl|cat');
+  if (argv.length > 3) throw StreamErrors.unknownSubcommandOrArity(argv[1]!.toString('latin1'), 'ACL');
   const category = argv[2]!.toString('latin1');
   const lower = category.toLowerCase();
   if (!(ACL_CATEGORIES as readonly string[]).includes(lower)) return new ReplyError(`ERR Unknown category '${category}'`);
@@ -137,7 +137,7 @@ function cat(ctx: CommandContext, argv: Buffer[]): Reply {
 }
 
 function genpass(_ctx: CommandContext, argv: Buffer[]): Reply {
-  if (argv.length > 3) throw Errors.wrongArity('acl|genpass');
+  if (argv.length > 3) throw StreamErrors.unknownSubcommandOrArity(argv[1]!.toString('latin1'), 'ACL');
   let bits = 256;
   if (argv.length === 3) {
     const n = tryParseInteger(argv[2]!);
@@ -152,7 +152,7 @@ function genpass(_ctx: CommandContext, argv: Buffer[]): Reply {
 }
 
 function log(ctx: CommandContext, argv: Buffer[]): Reply {
-  if (argv.length > 3) throw Errors.wrongArity('acl|log');
+  if (argv.length > 3) throw StreamErrors.unknownSubcommandOrArity(argv[1]!.toString('latin1'), 'ACL');
   const acllog = aclLogOf(ctx.server);
   let count = 10;
   if (argv.length === 3) {
@@ -175,7 +175,10 @@ function dryrun(ctx: CommandContext, argv: Buffer[]): Reply {
   const spec = ctx.server.table.get(command[0]!.toString('latin1'));
   if (spec === undefined) return new ReplyError(`ERR Command '${command[0]!.toString('latin1')}' not found`);
   const resolved = resolveCommand(ctx.server, command);
-  if (resolved instanceof ReplyError) return resolved;
+  if (resolved instanceof ReplyError) {
+    if (resolved.message.startsWith('ERR unknown subcommand')) return new ReplyError(`ERR Command '${command[0]!.toString('latin1')}' not found`);
+    return resolved;
+  }
   const result = user.check(resolved, command);
   if (result.denied === 0) return OK;
   if (result.denied === 1) return `This user has no permissions to run the '${resolved.name}' command`;

@@ -207,28 +207,43 @@ export class Selector {
 
   /**
    * As Redis: start from +@all or -@all, add each category whose commands are mostly allowed
-   * (or remove each mostly denied one), then list the single commands that still differ.
+   * (or remove each mostly denied one), then list the single commands that still differ. A
+   * category once emitted is inverted in the working copy, so later categories that overlap it
+   * are counted without its commands.
    */
   describeCommands(): string {
     const additive = !this.allCommands;
     const rules = [additive ? '-@all' : '+@all'];
     const fake = new Set<string>(additive ? [] : this.table.names);
+    const work = new Set(this.allowed);
     for (const category of ACL_CATEGORIES) {
       const names = this.table.inCategory(category);
       let on = 0;
-      for (const n of names) if (this.allowed.has(n)) on++;
+      for (const n of names) if (work.has(n)) on++;
       const off = names.length - on;
       if ((additive && on > off) || (!additive && off > on)) {
         rules.push(`${additive ? '+' : '-'}@${category}`);
         for (const n of names) {
-          if (additive) fake.add(n);
-          else fake.delete(n);
+          if (additive) {
+            fake.add(n);
+            work.delete(n);
+          } else {
+            fake.delete(n);
+            work.add(n);
+          }
         }
       }
     }
     for (const name of this.table.names) {
       const mine = this.allowed.has(name);
-      if (mine !== fake.has(name)) rules.push(`${mine ? '+' : '-'}${name}`);
+      if (mine !== fake.has(name)) {
+        rules.push(`${mine ? '+' : '-'}${name}`);
+        // A container's rule covers its subcommands too.
+        for (const sub of [name, ...(this.table.find(name)?.subcommands ?? []).map((s) => s.name)]) {
+          if (mine) fake.add(sub);
+          else fake.delete(sub);
+        }
+      }
       if (!mine) for (const arg of this.firstArgs.get(name) ?? []) rules.push(`+${name}|${arg}`);
     }
     return rules.join(' ');

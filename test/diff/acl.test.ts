@@ -1,0 +1,188 @@
+// Differential tests for ACL (RESP2 and RESP3): the SETUSER rule language and its error texts,
+// GETUSER, LIST, CAT, DRYRUN, and NOPERM replies for commands, keys and channels.
+// Users are deleted after each test so the two servers stay alike.
+import { after, before, test, type TestContext } from 'node:test';
+import { startDiffServers, render, type Arg, type DiffPair, type DiffServers } from './harness.js';
+import type { RespValue } from '../helpers/resp.js';
+
+let servers: DiffServers | undefined;
+
+before(async (t) => {
+  servers = await startDiffServers(t as never);
+});
+after(async () => {
+  await servers?.close();
+});
+
+async function both(t: TestContext, run: (pair: DiffPair, proto: 2 | 3) => Promise<void>): Promise<void> {
+  if (servers === undefined) {
+    t.skip('redis-server is not installed (recorded in test-artifacts/skipped.txt)');
+    return;
+  }
+  for (const proto of [2, 3] as const) {
+    const pair = await servers.pair(proto);
+    try {
+      await run(pair, proto);
+    } finally {
+      await pair.tidings.call('ACL', 'DELUSER', 'u1', 'u2', 'u3');
+      await pair.redis.call('ACL', 'DELUSER', 'u1', 'u2', 'u3');
+      pair.close();
+    }
+  }
+}
+
+const w = (line: string): Arg[] => line.trim().split(/ +/);
+
+/** ACL LIST lines and rule strings with the single-command rules sorted (Redis lists them in hash order). */
+function normalizeRules(v: RespValue): unknown {
+  const r = render(v);
+  const fix = (x: unknown): unknown => {
+    if (typeof x === 'string') return x.split(' ').sort().join(' ');
+    if (Array.isArray(x)) return x.map(fix);
+    if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, fix(y)]));
+    return x;
+  };
+  return fix(r);
+}
+
+test('SETUSER rules and their canonical ACL LIST form', async (t) => {
+  await both(t, async (pair) => {
+    const cases = [
+      'u1',
+      'u1 on nopass',
+      'u1 reset',
+      'u1 on >secret >other <other ~k* %R~r* %W~w* %RW~x &ch* +get +set',
+      'u1 reset +@hash -@write',
+      'u1 reset +@all -@admin',
+      'u1 reset +@all -config|get',
+      'u1 reset +config -config|get +config',
+      'u1 reset +@read -get',
+      'u1 reset +get -@read +@hash',
+      'u1 reset +select|0 +select|1',
+      'u1 reset +select|0 +select',
+      'u1 reset +client|kill',
+      'u1 reset allkeys allchannels allcommands',
+      'u1 reset nocommands resetkeys resetchannels',
+      'u1 reset ~a ~a &b &b',
+      'u1 reset skip-sanitize-payload',
+      'u1 reset >a nopass',
+      'u1 reset nopass >a',
+      'u1 reset nopass resetpass',
+      'u1 reset #ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb',
+      'u1 reset >a !ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb',
+      'u1 reset %R %R~',
+      'u2 on (~x* +get) (&y)',
+      'u2 clearselectors',
+    ];
+    for (const c of cases) {
+      await pair.check(['ACL', 'SETUSER', ...w(c)]);
+      await pair.check(['ACL', 'LIST'], { normalize: normalizeRules });
+      await pair.check(['ACL', 'GETUSER', w(c)[0]!], { normalize: normalizeRules });
+    }
+    await pair.check(['ACL', 'SETUSER', 'u3', 'reset', '(~x*', '+get)', '(&y)']);
+    await pair.check(['ACL', 'LIST']);
+    await pair.check(['ACL', 'SETUSER', 'u3', 'reset', '+get', '+set', '+hget']);
+    await pair.check(['ACL', 'LIST'], { normalize: normalizeRules });
+    await pair.check(['ACL', 'GETUSER', 'u3'], { normalize: normalizeRules });
+    await pair.check(['ACL', 'USERS']);
+    await pair.check(['ACL', 'GETUSER', 'nosuch']);
+  });
+});
+
+test('SETUSER errors', async (t) => {
+  await both(t, async (pair) => {
+    const errors = [
+      'u1 foo',
+      'u1 +nosuch',
+      'u1 +@nosuch',
+      'u1 -nosuch',
+      'u1 +client|nosuch',
+      'u1 +client|kill|x',
+      'u1 +select|0|1',
+      'u1 -select|0',
+      'u1 +select|',
+      'u1 allkeys ~a*',
+      'u1 ~* ~a*',
+      'u1 allchannels &x',
+      'u1 <nopw',
+      'u1 #abc',
+      'u1 #ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789',
+      'u1 !abc',
+      'u1 %X~a',
+      'u1 %~a',
+      'u1 (',
+      'u1 (~x',
+      'u1 (~x +get',
+      'u1 (foo)',
+    ];
+    for (const c of errors) {
+      await pair.check(['ACL', 'SETUSER', ...w(c)]);
+      await pair.check(['ACL', 'LIST']);
+    }
+    await pair.check(['ACL', 'SETUSER', 'u1']);
+    await pair.check(['ACL', 'SETUSER', 'u1', 'allkeys', 'resetkeys', '~x']);
+    await pair.check(['ACL', 'SETUSER', 'u1', 'allchannels', 'resetchannels', '&x']);
+    await pair.check(['ACL', 'LIST']);
+    await pair.check(['ACL', 'DELUSER', 'default']);
+    await pair.check(['ACL', 'DELUSER', 'u1', 'nosuch']);
+    await pair.check(['ACL', 'DELUSER', 'u1']);
+  });
+});
+
+test('CAT, GENPASS, WHOAMI, HELP, LOG arguments, LOAD and SAVE without an aclfile', async (t) => {
+  await both(t, async (pair) => {
+    await pair.check(['ACL', 'CAT']);
+    for (const c of ['hash', 'HASH', 'pubsub', 'nosuch']) await pair.check(['ACL', 'CAT', c], { unordered: true });
+    await pair.check(['ACL', 'CAT', 'a', 'b']);
+    for (const b of ['0', '-1', '4097', 'x']) await pair.check(['ACL', 'GENPASS', b]);
+    await pair.check(['ACL', 'WHOAMI']);
+    await pair.check(['ACL', 'HELP']);
+    await pair.check(['ACL', 'NOSUCH']);
+    await pair.check(['ACL', 'LOG', 'x']);
+    await pair.check(['ACL', 'LOG', 'RESET']);
+    await pair.check(['ACL', 'LOG']);
+    await pair.check(['ACL', 'LOAD']);
+    await pair.check(['ACL', 'SAVE']);
+  });
+});
+
+test('DRYRUN', async (t) => {
+  await both(t, async (pair) => {
+    await pair.check(w("ACL SETUSER u1 on nopass ~k* %R~r* %W~w* &c* +get +set +publish +subscribe +psubscribe +client|id +eval +lmove"));
+    for (const c of [
+      'get k1', 'get x', 'del k1', 'publish c1 m', 'publish d m', 'client id', 'client info', 'subscribe c1 c2', 'subscribe c1 d',
+      'psubscribe c*', 'psubscribe c1*', 'get r1', 'set r1 v', 'set w1 v', 'get w1', 'lmove k1 k2 left right', 'lmove k1 x left right',
+      'eval x 1 k1', 'eval x 1 z', 'get', 'get a b', 'nocmd', 'client nosuch',
+    ]) {
+      await pair.check(['ACL', 'DRYRUN', 'u1', ...w(c)]);
+    }
+    await pair.check(w('ACL DRYRUN nouser get a'));
+    await pair.check(w('ACL SETUSER u2 on nopass resetchannels -@all +get ~a (+set ~b) (+get ~c)'));
+    for (const c of ['get a', 'get b', 'get c', 'set b v', 'set a v', 'set c v']) await pair.check(['ACL', 'DRYRUN', 'u2', ...w(c)]);
+  });
+});
+
+test('NOPERM replies for commands, keys and channels', async (t) => {
+  await both(t, async (pair) => {
+    await pair.check(w('ACL SETUSER u1 on >pw ~k* &c* +get +publish +subscribe +psubscribe +multi +exec +discard +client|id'));
+    await pair.check(w('AUTH u1 wrong'));
+    await pair.check(w('AUTH nosuch pw'));
+    await pair.check(w('AUTH u1 pw'));
+    await pair.check(w('ACL WHOAMI'));
+    await pair.check(w('GET x'));
+    await pair.check(w('GET k1'));
+    await pair.check(w('SET k1 v'));
+    await pair.check(w('CLIENT INFO'));
+    await pair.check(w('CLIENT ID'), { normalize: (v) => v.type });
+    await pair.check(w('PUBLISH d m'));
+    await pair.check(w('PUBLISH c1 m'));
+    await pair.check(w('MULTI'));
+    await pair.check(w('SET k v'));
+    await pair.check(w('GET x'));
+    await pair.check(w('GET k'));
+    await pair.check(w('EXEC'));
+    await pair.check(w('PSUBSCRIBE c1*'));
+    await pair.check(w('SUBSCRIBE d'));
+    await pair.check(w('AUTH default x'));
+  });
+});
