@@ -206,31 +206,47 @@ export class Selector {
   }
 
   /**
-   * As Redis: start from +@all or -@all, add each category whose commands are mostly allowed
-   * (or remove each mostly denied one), then list the single commands that still differ. A
-   * category once emitted is inverted in the working copy, so later categories that overlap it
-   * are counted without its commands.
+   * As Redis: start from +@all or -@all, then repeatedly add the category that best fits the
+   * allowed commands (or remove the best-fitting denied one): most of its commands must match, the
+   * highest share wins, then the larger category. Each category used is inverted in a working copy
+   * so overlapping categories are counted without its commands. Finally list the single commands
+   * that still differ. (Order observed from redis-server 7.0.)
    */
   describeCommands(): string {
     const additive = !this.allCommands;
     const rules = [additive ? '-@all' : '+@all'];
     const fake = new Set<string>(additive ? [] : this.table.names);
     const work = new Set(this.allowed);
-    for (const category of ACL_CATEGORIES) {
-      const names = this.table.inCategory(category);
-      let on = 0;
-      for (const n of names) if (work.has(n)) on++;
-      const off = names.length - on;
-      if ((additive && on > off) || (!additive && off > on)) {
-        rules.push(`${additive ? '+' : '-'}@${category}`);
-        for (const n of names) {
-          if (additive) {
-            fake.add(n);
-            work.delete(n);
-          } else {
-            fake.delete(n);
-            work.add(n);
-          }
+    const used = new Set<string>();
+    for (;;) {
+      let best: string | undefined;
+      let bestShare = 0;
+      let bestSize = 0;
+      for (const category of ACL_CATEGORIES) {
+        if (used.has(category)) continue;
+        const names = this.table.inCategory(category);
+        let on = 0;
+        for (const n of names) if (work.has(n)) on++;
+        const off = names.length - on;
+        const matching = additive ? on : off;
+        if (matching <= names.length - matching) continue;
+        const share = matching / names.length;
+        if (share > bestShare || (share === bestShare && names.length >= bestSize)) {
+          best = category;
+          bestShare = share;
+          bestSize = names.length;
+        }
+      }
+      if (best === undefined) break;
+      used.add(best);
+      rules.push(`${additive ? '+' : '-'}@${best}`);
+      for (const n of this.table.inCategory(best)) {
+        if (additive) {
+          fake.add(n);
+          work.delete(n);
+        } else {
+          fake.delete(n);
+          work.add(n);
         }
       }
     }
