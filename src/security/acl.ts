@@ -8,6 +8,7 @@ import { ReplyError } from '../protocol/reply.js';
 import { globMatch } from '../pubsub/glob.js';
 import type { CommandSpec } from '../commands/types.js';
 import { keysOf } from '../commands/key-positions.js';
+import { KEY_SPEC_ACCESS } from './key-access.js';
 import type { Server } from '../server/server.js';
 import { aclLogOf } from './acl-log.js';
 
@@ -282,9 +283,11 @@ export class Selector {
       } catch {
         keys = [];
       }
-      const need = spec.flags.includes('write') ? WRITE : spec.flags.includes('readonly') ? READ : 0;
-      for (const key of keys) {
-        const text = key.toString('latin1');
+      const specs = KEY_SPEC_ACCESS[spec.name];
+      const fallback = spec.flags.includes('write') ? WRITE : spec.flags.includes('readonly') ? READ : 0;
+      for (let i = 0; i < keys.length; i++) {
+        const text = keys[i]!.toString('latin1');
+        const need = specs === undefined ? fallback : keyNeed(spec.name, specs, i, argv);
         if (!this.keys.some((k) => (k.flags & need) === need && globMatch(k.pattern, text))) return { denied: 2, object: text };
       }
     }
@@ -310,6 +313,14 @@ export class Selector {
     for (const p of client.patterns) if (!this.channels.includes(p)) return false;
     return true;
   }
+}
+
+/** The access key number `index` (in keysOf order) needs, from the command's key specs. */
+function keyNeed(name: string, specs: readonly number[], index: number, argv: Buffer[]): number {
+  // SET reads the old value only with GET; SORT's second key is its STORE destination.
+  if (name === 'set') return argv.some((a, i) => i > 2 && a.length === 3 && a.toString('latin1').toLowerCase() === 'get') ? READ | WRITE : WRITE;
+  if (name === 'sort' && index > 0) return specs[2]!;
+  return specs[Math.min(index, specs.length - 1)]!;
 }
 
 /** Channels named by a pub/sub command; patterns (PSUBSCRIBE) must match a rule literally. */

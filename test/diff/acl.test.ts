@@ -165,6 +165,16 @@ test('DRYRUN', async (t) => {
       await pair.check(['ACL', 'DRYRUN', 'u1', ...w(c)]);
     }
     await pair.check(w('ACL DRYRUN nouser get a'));
+    await pair.check(w('ACL SETUSER u3 reset on nopass %R~r* %W~w* +@all'));
+    for (const c of [
+      'get r', 'set r v', 'incr r', 'exists r', 'lpush r a', 'del r', 'lmove r r2 left right', 'type r', 'ttl r', 'expire r 1',
+      'rename r r2', 'object encoding r', 'set r v get', 'sort r', 'sort r store w', 'sort w store r', 'getdel r', 'append r x',
+      'touch r', 'copy r w', 'copy w r', 'mset r 1', 'pfadd r a', 'pfmerge w r', 'pfmerge r w', 'smove r w m', 'smove w r m',
+      'zunionstore w 2 r r2', 'bitop and w r', 'georadius r 0 0 1 km store w', 'eval x 1 r', 'eval_ro x 1 r',
+    ]) {
+      await pair.check(['ACL', 'DRYRUN', 'u3', ...w(c)]);
+      await pair.check(['ACL', 'DRYRUN', 'u3', ...w(c.replace(/\br\b/g, 'w').replace(/\bw\b(?=.*)/, 'w'))]);
+    }
     await pair.check(w('ACL SETUSER u2 on nopass resetchannels -@all +get ~a (+set ~b) (+get ~c)'));
     for (const c of ['get a', 'get b', 'get c', 'set b v', 'set a v', 'set c v']) await pair.check(['ACL', 'DRYRUN', 'u2', ...w(c)]);
   });
