@@ -240,9 +240,21 @@ export const specs: CommandSpec[] = [
       sub('genpass', -2, genpass, false),
       sub('getuser', 3, getuser),
       sub('list', 2, (ctx) => sortedNames(ctx).map((n) => aclOf(ctx.server).users.get(n)!.describe())),
-      sub('load', 2, () => NO_ACLFILE()),
+      sub('load', 2, (ctx) => {
+        const store = aclOf(ctx.server);
+        const file = store.aclfile();
+        if (file === '') return NO_ACLFILE();
+        const error = store.loadFile(file);
+        return error === undefined ? OK : new ReplyError(`ERR ${error}`);
+      }),
       sub('log', -2, log),
-      sub('save', 2, () => NO_ACLFILE()),
+      sub('save', 2, (ctx) => {
+        const store = aclOf(ctx.server);
+        const file = store.aclfile();
+        if (file === '') return NO_ACLFILE();
+        if (store.saveFile(file)) return OK;
+        return new ReplyError('ERR There was an error trying to save the ACLs. Please check the server logs for more information');
+      }),
       sub('setuser', -3, setuser),
       sub('users', 2, sortedNames),
       sub('whoami', 2, (ctx) => ctx.client.user, false),

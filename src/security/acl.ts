@@ -3,6 +3,7 @@
 // Command permissions are a set of allowed command names (subcommands named `container|sub`),
 // which plays the part of Redis's per-user command bitmap.
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import type { Client } from '../net/client.js';
 import { ReplyError } from '../protocol/reply.js';
 import { globMatch } from '../pubsub/glob.js';
@@ -540,6 +541,11 @@ export class AclStore {
     this.defaultUser.refresh();
     this.users.set('default', this.defaultUser);
     this.syncRequirepass();
+    const file = this.aclfile();
+    if (file !== '') {
+      const error = this.loadFile(file);
+      if (error !== undefined) server.log('warning', `Aborting ACL load: ${error}`);
+    }
     server.config.onChange((name) => {
       if (name === 'requirepass') this.syncRequirepass();
     });
@@ -565,6 +571,94 @@ export class AclStore {
   /** A new connection must AUTH first unless the default user is on and has nopass. */
   authRequired(): boolean {
     return !(this.defaultUser.enabled && this.defaultUser.nopass);
+  }
+
+  /** The `aclfile` parameter, or '' when unset or not in the configuration table. */
+  aclfile(): string {
+    try {
+      return this.server.config.string('aclfile');
+    } catch {
+      return '';
+    }
+  }
+
+  /**
+   * Replace every user with the `user ...` lines of an ACL file, all or nothing, as ACL LOAD does.
+   * Returns the error text (Redis's wording) or undefined. Connections of replaced users are closed;
+   * the default user is updated in place, so its connections stay.
+   */
+  loadFile(file: string): string | undefined {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'latin1');
+    } catch (err) {
+      const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : String((err as Error).message);
+      return `Error loading ACLs, opening file '${file}': ${reason}`;
+    }
+    const pubsubDefault = this.pubsubDefault();
+    const loaded = new Map<string, AclUser>();
+    let errors = '';
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+      if (line === '') continue;
+      const words = line.split(' ');
+      const where = `${file}:${i + 1}`;
+      if (words[0] !== 'user' || words.length < 2) {
+        errors += `${where} should start with user keyword followed by the username. `;
+        continue;
+      }
+      const name = words[1]!;
+      if (loaded.has(name)) {
+        errors += `WARNING: Duplicate user '${name}' found on line ${i + 1}. `;
+        break;
+      }
+      const user = new AclUser(name, this.table);
+      user.apply(pubsubDefault, pubsubDefault);
+      for (const op of words.slice(2)) {
+        if (op === '') {
+          errors += `${where}: Syntax error. `;
+          break;
+        }
+        const why = user.apply(op, pubsubDefault);
+        if (why !== undefined) {
+          errors += `${where}: Error in applying operation '${op}': ${why}. `;
+          break;
+        }
+      }
+      user.refresh();
+      loaded.set(name, user);
+    }
+    if (errors !== '') return `${errors}WARNING: ACL errors detected, no change to the previously active ACL rules was performed`;
+    const fresh = loaded.get('default');
+    if (fresh) this.defaultUser.assign(fresh);
+    else {
+      const d = new AclUser('default', this.table);
+      for (const op of ['on', 'nopass', '~*', '&*', '+@all']) d.apply(op, 'allchannels');
+      this.defaultUser.assign(d);
+    }
+    const old = new Set([...this.users.values()].filter((u) => u !== this.defaultUser));
+    this.users.clear();
+    this.users.set('default', this.defaultUser);
+    for (const [name, user] of loaded) if (name !== 'default') this.users.set(name, user);
+    for (const c of [...this.server.clients.values()]) {
+      if (c.aclUser !== undefined && old.has(c.aclUser)) this.server.closeClient(c);
+    }
+    return undefined;
+  }
+
+  /** ACL SAVE: every user's ACL LIST line. */
+  saveFile(file: string): boolean {
+    const text = [...this.users.keys()].sort().map((n) => this.users.get(n)!.describe() + '\n').join('');
+    try {
+      const tmp = `${file}.tmp-${process.pid}`;
+      fs.writeFileSync(tmp, text, 'latin1');
+      fs.renameSync(tmp, file);
+      return true;
+    } catch (err) {
+      this.server.log('warning', `Opening temp ACL file for ACL SAVE: ${(err as Error).message}`);
+      return false;
+    }
   }
 
   userOf(client: Client): AclUser {

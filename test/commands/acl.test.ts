@@ -124,3 +124,65 @@ test('revoking a channel disconnects the subscriber; DELUSER disconnects its con
   await other.waitClosed();
   admin.close();
 });
+
+test('ACL files: load all or nothing with Redis error texts, save ACL LIST lines', async (t) => {
+  const { aclOf } = await import('../../src/security/acl.js');
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-acl-'));
+  const file = path.join(dir, 'users.acl');
+  const store = aclOf(srv.server!);
+  const admin = await srv.connect();
+  await admin.call('ACL', 'SETUSER', 'keep', 'on', 'nopass', '+@all');
+  const kept = await srv.connect();
+  await kept.call('AUTH', 'keep', 'x');
+  fs.writeFileSync(file, 'user default on nopass ~* &* +@all\nuser bob on +nosuch\nfoo bar\n');
+  assert.equal(
+    store.loadFile(file),
+    `${file}:2: Error in applying operation '+nosuch': Unknown command or category name in ACL. ${file}:3 should start with user keyword followed by the username. WARNING: ACL errors detected, no change to the previously active ACL rules was performed`,
+  );
+  fs.writeFileSync(file, 'user bob on\nuser bob off\n');
+  assert.equal(store.loadFile(file), "WARNING: Duplicate user 'bob' found on line 2. WARNING: ACL errors detected, no change to the previously active ACL rules was performed");
+  assert.deepEqual(await admin.call('ACL', 'USERS'), ['default', 'keep']);
+  fs.writeFileSync(file, '\nuser alice on >pw ~a* +get\n');
+  assert.equal(store.loadFile(file), undefined);
+  assert.deepEqual(await admin.call('ACL', 'LIST'), [
+    'user alice on #30c952fab122c3f9759f02a6d95c3758b246b4fee239957b2d4fee46e26170c4 ~a* resetchannels -@all +get',
+    'user default on nopass ~* &* +@all',
+  ]);
+  await kept.waitClosed();
+  assert.equal(await admin.call('PING'), 'PONG');
+  await admin.call('ACL', 'SETUSER', 'carol', 'on', '(~x +get)');
+  assert.equal(store.saveFile(file), true);
+  assert.equal(
+    fs.readFileSync(file, 'utf8'),
+    'user alice on #30c952fab122c3f9759f02a6d95c3758b246b4fee239957b2d4fee46e26170c4 ~a* resetchannels -@all +get\n' +
+      'user carol on resetchannels -@all (~x resetchannels -@all +get)\n' +
+      'user default on nopass ~* &* +@all\n',
+  );
+  assert.equal(store.loadFile(path.join(dir, 'missing.acl')), `Error loading ACLs, opening file '${path.join(dir, 'missing.acl')}': No such file or directory`);
+  await admin.call('ACL', 'DELUSER', 'alice', 'carol');
+  // ACL LOAD/SAVE over TCP need the aclfile parameter (immutable, set at start).
+  let hasParam = true;
+  try {
+    srv.server!.config.get('aclfile');
+  } catch {
+    hasParam = false;
+  }
+  if (!hasParam) {
+    const reply = (await admin.call('ACL', 'LOAD')) as { error: string };
+    assert.match(reply.error, /^ERR This Redis instance is not configured to use an ACL file/);
+    t.diagnostic('aclfile is not in the configuration table: ACL LOAD/SAVE over TCP checked without a file only');
+  } else {
+    const withFile = await startTidings({ config: { aclfile: file } });
+    const c = await withFile.connect();
+    assert.equal(await c.call('ACL', 'LOAD'), 'OK');
+    assert.deepEqual(await c.call('ACL', 'USERS'), ['alice', 'carol', 'default']);
+    assert.equal(await c.call('ACL', 'SAVE'), 'OK');
+    c.close();
+    await withFile.close();
+  }
+  admin.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
