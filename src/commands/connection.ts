@@ -11,8 +11,9 @@ import { aclOf, authenticate as aclAuthenticate } from '../security/acl.js';
 const arg = (argv: Buffer[], i: number) => argv[i]!.toString('latin1');
 const lower = (argv: Buffer[], i: number) => argv[i]!.toString('latin1').toLowerCase();
 
-function authenticate(ctx: CommandContext, user: string, password: Buffer): ReplyError | undefined {
-  if (!aclAuthenticate(ctx.server, ctx.client, user, password)) {
+/** `command` is the command name as sent, which ACL LOG shows as the object of a failed AUTH. */
+function authenticate(ctx: CommandContext, user: string, password: Buffer, command: string): ReplyError | undefined {
+  if (!aclAuthenticate(ctx.server, ctx.client, user, password, command)) {
     ctx.server.log('verbose', `AUTH failed for user '${user}' from ${ctx.client.addr}`);
     return Errors.wrongPass();
   }
@@ -399,7 +400,7 @@ export const specs: CommandSpec[] = [
       for (let i = 2; i < argv.length; i++) {
         const option = lower(argv, i);
         if (option === 'auth' && i + 2 < argv.length) {
-          const err = authenticate(ctx, arg(argv, i + 1), argv[i + 2]!);
+          const err = authenticate(ctx, arg(argv, i + 1), argv[i + 2]!, arg(argv, 0));
           if (err) return err;
           i += 2;
         } else if (option === 'setname' && i + 1 < argv.length) {
@@ -430,7 +431,7 @@ export const specs: CommandSpec[] = [
       if (argv.length > 3) throw Errors.syntax();
       if (argv.length === 2 && aclOf(ctx.server).defaultUser.nopass) throw Errors.authNotConfigured();
       const user = argv.length === 3 ? arg(argv, 1) : 'default';
-      const err = authenticate(ctx, user, argv[argv.length - 1]!);
+      const err = authenticate(ctx, user, argv[argv.length - 1]!, arg(argv, 0));
       return err ?? OK;
     },
   },

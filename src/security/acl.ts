@@ -697,11 +697,11 @@ export function aclDenied(server: Server, client: Client, spec: CommandSpec, arg
 }
 
 /** AUTH and HELLO AUTH: log in as `username`, or log the failure and return WRONGPASS. */
-export function authenticate(server: Server, client: Client, username: string, password: Buffer): boolean {
+export function authenticate(server: Server, client: Client, username: string, password: Buffer, command = 'auth'): boolean {
   const store = aclOf(server);
   const user = store.users.get(username);
   if (user === undefined || !user.checkPassword(password)) {
-    aclLogOf(server).add(client, 'auth', client.multi !== undefined ? 'multi' : 'toplevel', 'auth', username);
+    aclLogOf(server).add(client, 'auth', client.multi !== undefined ? 'multi' : 'toplevel', command, username);
     return false;
   }
   client.aclUser = user;

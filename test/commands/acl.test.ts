@@ -83,7 +83,7 @@ test('denied commands, keys and channels; MULTI denies at queue time; ACL LOG re
   await c.call('AUTH', 'bob', 'y');
   await c.call('AUTH', 'nobody', 'y');
   const auth = ((await admin.call('ACL', 'LOG', '1')) as unknown[][])[0]!;
-  assert.deepEqual(auth.slice(0, 10), ['count', 1, 'reason', 'auth', 'context', 'toplevel', 'object', 'auth', 'username', 'nobody']);
+  assert.deepEqual(auth.slice(0, 10), ['count', 1, 'reason', 'auth', 'context', 'toplevel', 'object', 'AUTH', 'username', 'nobody']);
   assert.equal(await admin.call('ACL', 'LOG', 'RESET'), 'OK');
   assert.deepEqual(await admin.call('ACL', 'LOG'), []);
   c.close();

@@ -204,3 +204,41 @@ test('NOPERM replies for commands, keys and channels', async (t) => {
     await pair.check(w('AUTH default x'));
   });
 });
+
+/** ACL LOG entries with the time- and connection-dependent values blanked. */
+function normalizeLog(v: RespValue): unknown {
+  const blank = (x: RespValue): unknown => {
+    if (x.type !== 'array' && x.type !== 'map') return render(x);
+    const items = x.value;
+    const out: unknown[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const prev = i > 0 ? items[i - 1]! : undefined;
+      const key = prev && prev.type === 'bulk' ? prev.value.toString('latin1') : '';
+      if (key === 'age-seconds' || key === 'client-info') out.push(`<${items[i]!.type}>`);
+      else out.push(blank(items[i]!));
+    }
+    return { [x.type]: out };
+  };
+  return blank(v);
+}
+
+test('ACL LOG entries: fields, types, grouping of repeats, AUTH failures', async (t) => {
+  await both(t, async (pair) => {
+    await pair.check(w('ACL LOG RESET'));
+    await pair.check(w('ACL SETUSER u1 on nopass ~k* &c* +acl|log +get +publish +multi +exec +discard'));
+    await pair.check(w('AUTH u1 x'));
+    await pair.check(w('GET x'));
+    await pair.check(w('GET x'));
+    await pair.check(w('SET k v'));
+    await pair.check(w('PUBLISH d m'));
+    await pair.check(w('MULTI'));
+    await pair.check(w('DEL k'));
+    await pair.check(w('DISCARD'));
+    await pair.check(w('AUTH nouser x'));
+    await pair.check(w('ACL LOG'), { normalize: normalizeLog });
+    await pair.check(w('ACL LOG 2'), { normalize: normalizeLog });
+    await pair.check(w('ACL LOG 0'), { normalize: normalizeLog });
+    await pair.check(w('AUTH default x'));
+    await pair.check(w('ACL LOG RESET'));
+  });
+});
