@@ -34,6 +34,16 @@ export const AclErrors = {
   noPermCommand: (name: string) => new ReplyError(`NOPERM this user has no permissions to run the '${name}' command`),
   noPermKey: () => new ReplyError('NOPERM this user has no permissions to access one of the keys used as arguments'),
   noPermChannel: () => new ReplyError('NOPERM this user has no permissions to access one of the channels used as arguments'),
+  changedSinceQueued: (denied: 1 | 2 | 4) =>
+    new ReplyError(
+      'NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. ' +
+        'This command is no longer allowed for the following reason: ' +
+        (denied === 1
+          ? 'no permission to execute the command or subcommand'
+          : denied === 2
+            ? 'no permission to touch the specified keys'
+            : 'no permission to access one of the channels used as arguments'),
+    ),
   scriptCommand: () => new ReplyError("ERR The user executing the script can't run this command or subcommand"),
   scriptKey: () =>
     new ReplyError("ERR The user executing the script can't access at least one of the keys mentioned in the command arguments"),
@@ -525,7 +535,8 @@ export function sha256(text: string | Buffer): string {
   return createHash('sha256').update(typeof text === 'string' ? Buffer.from(text, 'latin1') : text).digest('hex');
 }
 
-export type AclContext = 'toplevel' | 'multi' | 'lua';
+/** Where a command runs; 'exec' is a queued command re-checked by EXEC (logged as 'multi'). */
+export type AclContext = 'toplevel' | 'multi' | 'exec' | 'lua';
 
 /** The users of one server. */
 export class AclStore {
@@ -687,11 +698,12 @@ export function aclDenied(server: Server, client: Client, spec: CommandSpec, arg
   const result = user.check(spec, argv);
   if (result.denied === 0) return undefined;
   const reason = result.denied === 1 ? 'command' : result.denied === 2 ? 'key' : 'channel';
-  aclLogOf(server).add(client, reason, context, result.object ?? spec.name, user.name);
+  aclLogOf(server).add(client, reason, context === 'exec' ? 'multi' : context, result.object ?? spec.name, user.name);
   if (context === 'lua') {
     if (result.denied === 1) return AclErrors.scriptCommand();
     return result.denied === 2 ? AclErrors.scriptKey() : AclErrors.scriptChannel();
   }
+  if (context === 'exec') return AclErrors.changedSinceQueued(result.denied);
   if (result.denied === 1) return AclErrors.noPermCommand(spec.name);
   return result.denied === 2 ? AclErrors.noPermKey() : AclErrors.noPermChannel();
 }

@@ -242,3 +242,34 @@ test('ACL LOG entries: fields, types, grouping of repeats, AUTH failures', async
     await pair.check(w('ACL LOG RESET'));
   });
 });
+
+test('permissions revoked between MULTI and EXEC are checked again at EXEC', async (t) => {
+  await both(t, async (pair) => {
+    const adminT = await servers!.tidings.connect();
+    const adminR = await servers!.redis.connect();
+    try {
+      const admin = async (...args: string[]) => {
+        await adminT.call(...args);
+        await adminR.call(...args);
+      };
+      await admin('ACL', 'LOG', 'RESET');
+      await pair.check(w('ACL SETUSER u1 on nopass ~* +@all'));
+      await pair.check(w('AUTH u1 x'));
+      await pair.check(w('MULTI'));
+      await pair.check(w('SET k v'));
+      await pair.check(w('GET k'));
+      await admin('ACL', 'SETUSER', 'u1', '-get');
+      await pair.check(w('EXEC'));
+      await admin('ACL', 'SETUSER', 'u1', 'resetkeys', '~a*');
+      await pair.check(w('MULTI'));
+      await pair.check(w('SET a v'));
+      await admin('ACL', 'SETUSER', 'u1', 'resetkeys');
+      await pair.check(w('EXEC'));
+      await pair.check(w('ACL LOG'), { normalize: normalizeLog });
+      await pair.check(w('AUTH default x'));
+    } finally {
+      adminT.close();
+      adminR.close();
+    }
+  });
+});
