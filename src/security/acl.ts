@@ -50,6 +50,9 @@ export const AclErrors = {
   scriptChannel: () => new ReplyError("ERR The user executing the script can't publish to the channel mentioned in the command"),
 };
 
+/** Their "key" is a shard channel (a key spec flagged not_key): checked as a channel only. */
+const SHARD_CHANNEL_COMMANDS = new Set(['spublish', 'ssubscribe', 'sunsubscribe']);
+
 const READ = 1;
 const WRITE = 2;
 
@@ -287,7 +290,7 @@ export class Selector {
         }
       }
     }
-    if (!this.allKeys && (spec.firstKey !== 0 || spec.flags.includes('movablekeys'))) {
+    if (!this.allKeys && (spec.firstKey !== 0 || spec.flags.includes('movablekeys')) && !SHARD_CHANNEL_COMMANDS.has(spec.name)) {
       let keys: Buffer[];
       try {
         keys = keysOf(spec, argv);

@@ -273,3 +273,24 @@ test('permissions revoked between MULTI and EXEC are checked again at EXEC', asy
     }
   });
 });
+
+test('scripts run redis.call with the caller\'s permissions; channel rules for every pub/sub command', async (t) => {
+  await both(t, async (pair) => {
+    await pair.check(w('ACL LOG RESET'));
+    await pair.check(w('ACL SETUSER u1 on nopass ~k* &c* &p* +@scripting +get +publish +spublish +subscribe +ssubscribe +psubscribe +acl|log'));
+    await pair.check(w('AUTH u1 x'));
+    await pair.check(['EVAL', "return redis.call('get', 'k1')", '0']);
+    await pair.check(['EVAL', "return redis.call('get', 'x')", '0']);
+    await pair.check(['EVAL', "return redis.pcall('get', 'x')", '0']);
+    await pair.check(['EVAL', "return redis.pcall('set', 'k1', 'v')", '0']);
+    await pair.check(['EVAL', "return redis.pcall('publish', 'd', 'm')", '0']);
+    await pair.check(['EVAL', "return redis.pcall('publish', 'c1', 'm')", '0']);
+    await pair.check(['EVAL', "return redis.call('get', KEYS[1])", '1', 'x']);
+    await pair.check(w('ACL LOG'), { normalize: normalizeLog });
+    for (const c of ['PUBLISH d m', 'PUBLISH c1 m', 'SPUBLISH d m', 'SPUBLISH c1 m', 'SSUBSCRIBE d', 'SUBSCRIBE c1 d', 'PSUBSCRIBE c*1', 'PSUBSCRIBE p*']) {
+      await pair.check(w(c));
+    }
+    await pair.check(w('SUBSCRIBE c1 c2'));
+    await pair.checkNext('second subscribe reply');
+  });
+});
