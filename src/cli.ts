@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { Server, TIDINGS_VERSION, REDIS_VERSION } from './server/server.js';
 import { findParam, parseParamValue } from './config/config.js';
+import { aclOf } from './security/acl.js';
 
 export function usage(): string {
   return [
@@ -27,7 +28,13 @@ function splitLine(line: string): string[] {
 
 /** Parse argv and config file into name → value text. Throws Error with a user-facing message. */
 export function parseArgs(args: string[]): Record<string, string> {
+  return parseConfig(args).settings;
+}
+
+/** Settings, plus the config file's `user` directives (ACL users, applied once the server exists). */
+export function parseConfig(args: string[]): { settings: Record<string, string>; users: string[]; file: string } {
   const settings: Record<string, string> = {};
+  const users: string[] = [];
   const apply = (name: string, values: string[], where: string) => {
     const param = findParam(name);
     if (!param) throw new Error(`${where}: unknown option '${name}'`);
@@ -52,7 +59,8 @@ export function parseArgs(args: string[]): Record<string, string> {
       const trimmed = line.trim();
       if (trimmed === '' || trimmed.startsWith('#')) return;
       const [name, ...values] = splitLine(trimmed);
-      apply(name!.toLowerCase(), values, `${file}:${n + 1}`);
+      if (name!.toLowerCase() === 'user') users.push(values.join(' '));
+      else apply(name!.toLowerCase(), values, `${file}:${n + 1}`);
     });
     i = 1;
   }
@@ -65,7 +73,7 @@ export function parseArgs(args: string[]): Record<string, string> {
     if (values.length === 0) throw new Error(`option '--${name}' needs a value`);
     apply(name, values, 'command line');
   }
-  return settings;
+  return { settings, users, file: args[0] !== undefined && !args[0].startsWith('--') ? args[0] : '' };
 }
 
 export async function main(args: string[]): Promise<void> {
@@ -78,8 +86,10 @@ export async function main(args: string[]): Promise<void> {
     return;
   }
   let settings: Record<string, string>;
+  let users: string[];
+  let file: string;
   try {
-    settings = parseArgs(args);
+    ({ settings, users, file } = parseConfig(args));
   } catch (err) {
     console.error(`tidings: ${(err as Error).message}`);
     console.error('Run `tidings --help` for usage.');
@@ -88,6 +98,12 @@ export async function main(args: string[]): Promise<void> {
   }
   const logfile = settings.logfile;
   const server = new Server({ config: settings, log: logfile ? undefined : (line) => console.log(line) });
+  const usersError = aclOf(server).declareUsers(users, file);
+  if (usersError !== undefined) {
+    console.error(`tidings: ${usersError}`);
+    process.exitCode = 1;
+    return;
+  }
   try {
     await server.listen();
   } catch (err) {

@@ -609,10 +609,25 @@ export class AclStore {
       const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : String((err as Error).message);
       return `Error loading ACLs, opening file '${file}': ${reason}`;
     }
+    return this.loadLines(text.split('\n'), file, true);
+  }
+
+  /**
+   * `user` directives of the configuration file, applied at start on top of the default user
+   * (each element is one directive's text after `user`). Returns the error text, or undefined.
+   */
+  declareUsers(directives: string[], configFile: string): string | undefined {
+    if (directives.length === 0) return undefined;
+    if (this.aclfile() !== '') {
+      return 'Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.';
+    }
+    return this.loadLines(directives.map((d) => `user ${d}`), configFile, false);
+  }
+
+  private loadLines(lines: string[], file: string, replaceDefault: boolean): string | undefined {
     const pubsubDefault = this.pubsubDefault();
     const loaded = new Map<string, AclUser>();
     let errors = '';
-    const lines = text.split('\n');
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
       if (line === '') continue;
@@ -646,7 +661,7 @@ export class AclStore {
     if (errors !== '') return `${errors}WARNING: ACL errors detected, no change to the previously active ACL rules was performed`;
     const fresh = loaded.get('default');
     if (fresh) this.defaultUser.assign(fresh);
-    else {
+    else if (replaceDefault) {
       const d = new AclUser('default', this.table);
       for (const op of ['on', 'nopass', '~*', '&*', '+@all']) d.apply(op, 'allchannels');
       this.defaultUser.assign(d);

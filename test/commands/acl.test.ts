@@ -186,3 +186,33 @@ test('ACL files: load all or nothing with Redis error texts, save ACL LIST lines
   admin.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('user directives in the config file declare ACL users at start', async () => {
+  const { parseConfig } = await import('../../src/cli.js');
+  const { aclOf } = await import('../../src/security/acl.js');
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-acl-'));
+  const file = path.join(dir, 'tidings.conf');
+  fs.writeFileSync(file, 'port 0\nrequirepass topsecret\nuser worker on >pw ~jobs:* +@list\n# comment\nuser reader on nopass ~* +@read\n');
+  const { settings, users } = parseConfig([file]);
+  assert.deepEqual(users, ['worker on >pw ~jobs:* +@list', 'reader on nopass ~* +@read']);
+  const s = await startTidings({ config: settings });
+  assert.equal(aclOf(s.server!).declareUsers(users, file), undefined);
+  const c = await s.connect();
+  assert.deepEqual(await c.call('PING'), { error: 'NOAUTH Authentication required.' });
+  assert.equal(await c.call('AUTH', 'worker', 'pw'), 'OK');
+  assert.equal(await c.call('LPUSH', 'jobs:1', 'a'), 1);
+  assert.deepEqual(await c.call('GET', 'jobs:1'), { error: "NOPERM this user has no permissions to run the 'get' command" });
+  assert.equal(await c.call('AUTH', 'topsecret'), 'OK');
+  assert.equal(await c.call('ACL', 'WHOAMI'), 'default');
+  assert.deepEqual(await c.call('ACL', 'USERS'), ['default', 'reader', 'worker']);
+  assert.equal(
+    aclOf(s.server!).declareUsers(['bad on +nosuch'], file),
+    `${file}:1: Error in applying operation '+nosuch': Unknown command or category name in ACL. WARNING: ACL errors detected, no change to the previously active ACL rules was performed`,
+  );
+  c.close();
+  await s.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
