@@ -280,11 +280,6 @@ const FROM_SCRIPT = { fromScript: true } as const;
  */
 function executeFromScript(server: Server, client: Client, entry: ScriptSpec, argv: Buffer[]): HandlerResult {
   if (client.multi !== undefined || client.inSubscribedMode) return server.call(client, argv, FROM_SCRIPT);
-  // redis.call runs with the caller's ACL user (execute() checks the path above itself).
-  if (client.aclUser !== undefined && !client.aclUser.unrestricted) {
-    const denied = aclDenied(server, client, entry.spec, argv, 'lua');
-    if (denied !== undefined) return denied;
-  }
   return runResolved(server, client, entry.spec, argv, FROM_SCRIPT);
 }
 
@@ -300,6 +295,12 @@ function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean): S
     call(argv: Buffer[], protocol: 2 | 3): Reply {
       const entry = resolveForScript(server, state, argv, readOnly);
       if (entry instanceof ReplyError) return entry;
+      // redis.call runs with the caller's ACL user; a denial is logged with the caller's client.
+      const user = ctx.client.aclUser;
+      if (user !== undefined && !user.unrestricted) {
+        const denied = aclDenied(server, ctx.client, entry.spec, argv, 'lua');
+        if (denied !== undefined) return denied;
+      }
       client.proto = protocol;
       const result = executeFromScript(server, client, entry, argv);
       if (result === NO_REPLY || result === BLOCKED) return null;

@@ -212,8 +212,9 @@ export function execute(server: Server, client: Client, argv: Buffer[], options:
   }
 
   // ACL: one property read for a user that may run everything (the default user, normally).
-  if (client.aclUser !== undefined && !client.aclUser.unrestricted) {
-    const context = options.fromScript ? 'lua' : options.inExec ? 'exec' : client.multi !== undefined ? 'multi' : 'toplevel';
+  // redis.call was checked by the script host already.
+  if (client.aclUser !== undefined && !client.aclUser.unrestricted && !options.fromScript) {
+    const context = options.inExec ? 'exec' : client.multi !== undefined ? 'multi' : 'toplevel';
     const denied = aclDenied(server, client, spec, argv, context);
     if (denied !== undefined) {
       if (client.multi !== undefined) client.multiDirty = true;

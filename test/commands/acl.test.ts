@@ -103,6 +103,8 @@ test('redis.call runs with the caller\'s user', async () => {
   assert.equal(key.error, "ERR The user executing the script can't access at least one of the keys mentioned in the command arguments");
   const log = ((await admin.call('ACL', 'LOG', '1')) as unknown[][])[0]!;
   assert.deepEqual(log.slice(2, 10), ['reason', 'key', 'context', 'lua', 'object', 'x', 'username', 'lua']);
+  // The entry describes the client that ran the script, not the script's internal client.
+  assert.match(String(log[13]), /^id=\d+ addr=127\.0\.0\.1:\d+ .* cmd=eval user=lua /);
   c.close();
   await admin.call('ACL', 'DELUSER', 'lua');
   admin.close();
