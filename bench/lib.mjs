@@ -81,7 +81,7 @@ export async function startServer(kind) {
   let child;
   if (kind === 'tidings') {
     const nodeArgs = (process.env.TIDINGS_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-    child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'bin/tidings.js'), '--port', String(port)], {
+    child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'bin/tidings.js'), '--port', String(port), '--save', ''], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'inherit'],
     });

@@ -1,8 +1,18 @@
-// The `tidings` command: `tidings [config-file] [--name value ...]`, like redis-server.
+// The `tidings` command: `tidings [config-file] [--name value ...]`, started the way redis-server
+// starts: the same arguments and config file, log lines, pidfile, daemonize and ready line.
 import fs from 'node:fs';
+import { spawn } from 'node:child_process';
 import { Server, TIDINGS_VERSION, REDIS_VERSION } from './server/server.js';
-import { findParam, parseParamValue } from './config/config.js';
+import { Config, findParam } from './config/config.js';
+import { ConfigError, loadConfig, type LoadedConfig } from './config/file.js';
 import { aclOf } from './security/acl.js';
+
+/** Redis's save points when none are configured (the command line only; see config/params.ts). */
+const DEFAULT_SAVE = '3600 1 300 100 60 10000';
+/** Where a daemonized server writes its pid when no pidfile is configured (as Redis). */
+const DEFAULT_PIDFILE = '/var/run/redis.pid';
+/** Set in the environment of the re-spawned, detached copy of a `daemonize yes` start. */
+const DAEMON_CHILD = 'TIDINGS_DAEMON_CHILD';
 
 export function usage(): string {
   return [
@@ -11,69 +21,61 @@ export function usage(): string {
     'Usage: tidings [/path/to/tidings.conf] [--port 6379] [--bind 127.0.0.1] [--requirepass secret] [--<option> <value> ...]',
     '       tidings --version | --help',
     '',
-    'Options are the redis.conf parameters Tidings supports (port, bind, unixsocket, requirepass, maxclients,',
-    'timeout, databases, proto-max-bulk-len, client-query-buffer-limit, client-output-buffer-limit, loglevel,',
-    'logfile, notify-keyspace-events, maxmemory, maxmemory-policy, ...). Port 0 picks a free port.',
+    "Options are redis.conf's directives, in a file (a drop-in redis.conf works) or as --name value.",
+    'Every Redis 7.0 directive is accepted; those Tidings cannot apply are logged at start-up as',
+    'ignored, with the reason; values it cannot honour (cluster-enabled yes, replicaof, loadmodule,',
+    'user, tls-port) stop start-up. Port 0 picks a free port.',
   ].join('\n');
 }
 
-/** Split one config-file line into words, honouring "double" and 'single' quotes. */
-function splitLine(line: string): string[] {
-  const words: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(line)) !== null) words.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? m[3]!));
-  return words;
+/** Parse argv and config file into a Config (kept for tests and tools). Throws Error. */
+export function parseArgs(args: string[]): LoadedConfig {
+  const config = new Config();
+  config.load(findParam('save')!, DEFAULT_SAVE);
+  return loadConfig(args, config);
 }
 
-/** Parse argv and config file into name → value text. Throws Error with a user-facing message. */
-export function parseArgs(args: string[]): Record<string, string> {
-  return parseConfig(args).settings;
+/** A start-up failure: stderr, and the parent of a daemonized start when there is one. */
+function fail(message: string, hint = false): void {
+  console.error(`tidings: ${message}`);
+  if (hint) console.error('Run `tidings --help` for usage.');
+  process.send?.({ error: message });
+  process.exitCode = 1;
 }
 
-/** Settings, plus the config file's `user` directives (ACL users, applied once the server exists). */
-export function parseConfig(args: string[]): { settings: Record<string, string>; users: string[]; file: string } {
-  const settings: Record<string, string> = {};
-  const users: string[] = [];
-  const apply = (name: string, values: string[], where: string) => {
-    const param = findParam(name);
-    if (!param) throw new Error(`${where}: unknown option '${name}'`);
-    const text = values.join(' ');
-    try {
-      parseParamValue(param, text);
-    } catch (err) {
-      throw new Error(`${where}: invalid value for '${name}': ${(err as Error).message}`);
-    }
-    settings[param.name] = text;
-  };
-  let i = 0;
-  if (args[0] !== undefined && !args[0].startsWith('--')) {
-    const file = args[0];
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new Error(`cannot read config file '${file}': ${(err as Error).message}`);
-    }
-    text.split(/\r?\n/).forEach((line, n) => {
-      const trimmed = line.trim();
-      if (trimmed === '' || trimmed.startsWith('#')) return;
-      const [name, ...values] = splitLine(trimmed);
-      if (name!.toLowerCase() === 'user') users.push(values.join(' '));
-      else apply(name!.toLowerCase(), values, `${file}:${n + 1}`);
+/**
+ * `daemonize yes`: Node cannot fork, so start the same command again, detached, with output
+ * going nowhere (as a daemonized redis-server's does without a logfile); wait until it listens or
+ * fails, then return the exit code for this process.
+ */
+function daemonize(args: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+      env: { ...process.env, [DAEMON_CHILD]: '1' },
     });
-    i = 1;
-  }
-  for (; i < args.length; i++) {
-    const flag = args[i]!;
-    if (!flag.startsWith('--')) throw new Error(`unexpected argument '${flag}' (options look like --port 6379)`);
-    const name = flag.slice(2).toLowerCase();
-    const values: string[] = [];
-    while (i + 1 < args.length && !args[i + 1]!.startsWith('--')) values.push(args[++i]!);
-    if (values.length === 0) throw new Error(`option '--${name}' needs a value`);
-    apply(name, values, 'command line');
-  }
-  return { settings, users, file: args[0] !== undefined && !args[0].startsWith('--') ? args[0] : '' };
+    let done = false;
+    const finish = (code: number) => {
+      if (done) return;
+      done = true;
+      if (child.connected) child.disconnect();
+      child.unref();
+      resolve(code);
+    };
+    child.on('message', (msg: { ready?: boolean; error?: string }) => {
+      if (msg.error) console.error(`tidings: ${msg.error}`);
+      finish(msg.ready ? 0 : 1);
+    });
+    child.once('exit', (code) => {
+      if (!done) console.error(`tidings: the daemonized server exited (${code}) before it was ready`);
+      finish(1);
+    });
+    child.once('error', (err) => {
+      console.error(`tidings: cannot start the daemonized server: ${err.message}`);
+      finish(1);
+    });
+  });
 }
 
 export async function main(args: string[]): Promise<void> {
@@ -85,40 +87,100 @@ export async function main(args: string[]): Promise<void> {
     console.log(`Tidings v=${TIDINGS_VERSION} (Redis ${REDIS_VERSION} compatible)`);
     return;
   }
-  let settings: Record<string, string>;
-  let users: string[];
-  let file: string;
+  let loaded: LoadedConfig;
   try {
-    ({ settings, users, file } = parseConfig(args));
+    loaded = parseArgs(args);
   } catch (err) {
-    console.error(`tidings: ${(err as Error).message}`);
-    console.error('Run `tidings --help` for usage.');
-    process.exitCode = 1;
+    fail((err as Error).message, err instanceof ConfigError);
     return;
   }
-  const logfile = settings.logfile;
-  const server = new Server({ config: settings, log: logfile ? undefined : (line) => console.log(line) });
-  const usersError = aclOf(server).declareUsers(users, file);
-  if (usersError !== undefined) {
-    console.error(`tidings: ${usersError}`);
-    process.exitCode = 1;
+  const { config } = loaded;
+  const daemonChild = process.env[DAEMON_CHILD] === '1';
+  if (config.bool('daemonize') && !daemonChild) {
+    process.exitCode = await daemonize(args);
     return;
   }
+
+  const logfile = config.string('logfile');
+  if (logfile) {
+    try {
+      fs.appendFileSync(logfile, '');
+    } catch (err) {
+      fail(`Can't open the log file: ${(err as Error).message}`);
+      return;
+    }
+  }
+  // With daemonize and no logfile, Redis logs to /dev/null: our output is already ignored.
+  const server = new Server({ config, log: logfile ? undefined : (line) => console.log(line) });
+  server.log('warning', 'oO0OoO0OoO0Oo Tidings is starting oO0OoO0OoO0Oo');
+  server.log('warning', `Tidings version=${TIDINGS_VERSION}, redis_version=${REDIS_VERSION}, node=${process.version}, bits=64, pid=${process.pid}, just started`);
+  if (loaded.file) server.log('warning', 'Configuration loaded');
+  else server.log('warning', 'Warning: no config file specified, using the default config. In order to specify a config file use tidings /path/to/tidings.conf');
+  for (const name of loaded.given) {
+    const reason = findParam(name)!.ignored;
+    if (reason) server.log('warning', `Ignoring '${name}' (accepted for compatibility, no effect in Tidings): ${reason}`);
+  }
+  for (const [from, to] of loaded.renames) {
+    try {
+      server.table.rename(from, to);
+    } catch (err) {
+      fail(`rename-command ${from} ${to}: ${(err as Error).message}`);
+      return;
+    }
+  }  // ACL users: the config file's user directives, or the aclfile (both at once is refused, as Redis).
+  const acl = aclOf(server);
+  const usersError = acl.declareUsers(loaded.users, loaded.file ?? '');
+  const aclError = usersError ?? acl.startupError;
+  if (aclError !== undefined) {
+    fail(aclError);
+    return;
+  }
+
+
   try {
     await server.listen();
   } catch (err) {
-    console.error(`tidings: could not listen: ${(err as Error).message}`);
-    process.exitCode = 1;
+    const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+    server.log('warning', `Warning: Could not create server TCP listening socket ${e.address ?? config.string('bind')}:${e.port ?? config.number('port')}: ${e.syscall ?? 'listen'}: ${e.message}`);
+    server.log('warning', `Failed listening on port ${config.number('port')} (TCP), aborting.`);
+    fail(`could not listen: ${e.message}`);
     return;
   }
-  const where = [`${server.host}:${server.port}`];
-  if (settings.unixsocket) where.push(settings.unixsocket);
-  server.log('notice', `Tidings ${TIDINGS_VERSION} (Redis ${REDIS_VERSION} compatible), pid ${process.pid}`);
-  // One clear line, on stdout even when logging to a file, so scripts can wait for it.
-  console.log(`Tidings ready to accept connections on ${where.join(' and ')}`);
+
+  const pidfile = config.string('pidfile') || (config.bool('daemonize') ? DEFAULT_PIDFILE : '');
+  if (pidfile) {
+    try {
+      fs.writeFileSync(pidfile, `${process.pid}\n`);
+      process.once('exit', () => {
+        try {
+          fs.unlinkSync(pidfile);
+        } catch {
+          // already gone
+        }
+      });
+    } catch (err) {
+      server.log('warning', `Failed to write PID file: ${(err as Error).message}`);
+    }
+  }
+
+  server.log('notice', `Running mode=standalone, port=${server.port}.`);
+  server.log('notice', `Tidings ${TIDINGS_VERSION} (Redis ${REDIS_VERSION} compatible) 64 bit, standalone mode, port ${server.port}, PID: ${process.pid}`);
+  server.log('warning', 'Server initialized');
+  server.log('notice', `Listening on ${server.addresses().join(', ')}`);
+  server.log('notice', 'Ready to accept connections');
+  const unixsocket = config.string('unixsocket');
+  if (unixsocket) server.log('notice', `The server is now ready to accept connections at ${unixsocket}`);
+  if (daemonChild && process.send) {
+    process.send({ ready: true });
+    process.disconnect();
+  }
+
   const stop = (signal: string) => {
-    server.log('notice', `Received ${signal}, shutting down.`);
-    void server.close().then(() => process.exit(0));
+    server.log('warning', `Received ${signal} scheduling shutdown...`);
+    void server.close().then(() => {
+      server.log('warning', 'Tidings is now ready to exit, bye bye...');
+      process.exit(0);
+    });
   };
   server.onShutdown = () => process.exit(0);
   process.once('SIGINT', () => stop('SIGINT'));

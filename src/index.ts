@@ -4,7 +4,9 @@ import { Server, type ServerOptions } from './server/server.js';
 export { Server, REDIS_VERSION, TIDINGS_VERSION } from './server/server.js';
 export type { ServerOptions } from './server/server.js';
 
-export interface StartOptions extends ServerOptions {
+export interface StartOptions extends Omit<ServerOptions, 'config'> {
+  /** Parameters as in redis.conf / CONFIG SET (`maxmemory`, `notify-keyspace-events`, ...). */
+  config?: Record<string, string | number | boolean>;
   /** TCP port; 0 picks a free one. Default: a free port (so a test suite never collides with a local Redis). */
   port?: number;
   /** Address(es) to bind, space separated. Default 127.0.0.1. */

@@ -5,7 +5,7 @@ import { Errors, StreamErrors } from '../protocol/errors.js';
 import { tryParseInteger } from '../protocol/numbers.js';
 import { MapReply, OK, ReplyError, SetReply, Status, type Reply } from '../protocol/reply.js';
 import { resolveCommand } from '../server/dispatch.js';
-import { ACL_CATEGORIES, AclErrors, aclOf, AclUser, type Selector } from '../security/acl.js';
+import { ACL_CATEGORIES, AclErrors, aclOf, AclUser, joinSelectors, type Selector } from '../security/acl.js';
 import { aclLogOf } from '../security/acl-log.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
@@ -23,28 +23,6 @@ function sub(name: string, arity: number, handler: CommandSpec['handler'], admin
     categories: admin ? ADMIN_CATEGORIES : ['@slow'],
     handler,
   };
-}
-
-/** SETUSER arguments, with `(` ... `)` selectors that span several arguments joined into one. */
-function joinSelectors(args: string[]): string[] | ReplyError {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (!a.startsWith('(') || a.endsWith(')')) {
-      out.push(a);
-      continue;
-    }
-    let joined = a;
-    let j = i + 1;
-    for (; j < args.length; j++) {
-      joined += ' ' + args[j];
-      if (args[j]!.endsWith(')')) break;
-    }
-    if (j === args.length) return new ReplyError(`ERR Unmatched parenthesis in acl selector starting at '${a}'.`);
-    out.push(joined);
-    i = j;
-  }
-  return out;
 }
 
 function setuser(ctx: CommandContext, argv: Buffer[]): Reply {

@@ -3,7 +3,7 @@
 import os from 'node:os';
 import { Errors, StreamErrors } from '../protocol/errors.js';
 import { parseInteger, tryParseInteger } from '../protocol/numbers.js';
-import { MapReply, NO_REPLY, OK, ReplyError, SetReply, Status, Verbatim, type Reply } from '../protocol/reply.js';
+import { BLOCKED, MapReply, NO_REPLY, OK, ReplyError, SetReply, Status, Verbatim, type Reply } from '../protocol/reply.js';
 import type { Server } from '../server/server.js';
 import { REDIS_VERSION, TIDINGS_VERSION } from '../server/version.js';
 import { globMatch } from '../pubsub/glob.js';
@@ -12,6 +12,8 @@ import { usedMemory } from '../store/eviction.js';
 import { scriptingStats } from './scripting.js';
 import type { CommandContext, CommandSpec } from './types.js';
 import { INVALID_GETKEYS_ARGS, NUMKEYS_AT, keysOf } from './key-positions.js';
+import { ConfigSetError, type PendingSet } from '../config/config.js';
+import { rewriteConfigFile } from '../config/file.js';
 
 const lower = (b: Buffer) => b.toString('latin1').toLowerCase();
 
@@ -225,6 +227,11 @@ function configSub(name: string, arity: number, handler: CommandSpec['handler'],
   return { name: `config|${name}`, arity, flags, ...noKeys, categories: ['@admin', '@slow', '@dangerous'], handler };
 }
 
+/** A loopback or unix-socket client (enable-protected-configs local). */
+function isLocalClient(client: CommandContext['client']): boolean {
+  return client.addr.startsWith('127.') || client.addr.startsWith('::1') || client.kind !== 'tcp';
+}
+
 const configSubcommands: CommandSpec[] = [
   configSub('get', -3, (ctx, argv) => {
     const out: Reply[] = [];
@@ -239,40 +246,65 @@ const configSubcommands: CommandSpec[] = [
     return new MapReply(out);
   }),
   configSub('set', -4, (ctx, argv) => {
-    if (argv.length % 2 !== 0) throw Errors.wrongArity('config|set');
+    if (argv.length % 2 !== 0) return new ReplyError('ERR syntax error');
     const pairs: [string, string][] = [];
-    const seen = new Set<string>();
-    for (let i = 2; i < argv.length; i += 2) {
-      const name = lower(argv[i]!);
-      if (seen.has(name)) {
-        throw new ReplyError(`ERR CONFIG SET failed (possibly related to argument '${name}') - duplicate parameter`);
-      }
-      seen.add(name);
-      pairs.push([name, argv[i + 1]!.toString('latin1')]);
+    for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i]!.toString('latin1'), argv[i + 1]!.toString('latin1')]);
+    let pending: PendingSet;
+    try {
+      pending = ctx.server.config.prepareSet(pairs, { local: isLocalClient(ctx.client) });
+    } catch (err) {
+      if (err instanceof ConfigSetError) return new ReplyError(`ERR ${err.message}`);
+      throw err;
     }
-    // Validate everything before applying anything, as Redis does.
-    const config = ctx.server.config;
-    const previous: [string, string][] = [];
-    for (const [name, value] of pairs) {
+    const relisten = pending.relisten;
+    if (!relisten) {
       try {
-        const old = config.matching(name)[0]?.[1];
-        config.set(name, value);
-        if (old !== undefined) previous.push([name, old]);
+        pending.commit();
       } catch (err) {
-        for (const [n, v] of previous.reverse()) config.set(n, v, true);
-        const reason = (err as Error).message;
-        if (reason.startsWith('Unknown option')) throw new ReplyError(`ERR ${reason}`);
-        throw new ReplyError(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`);
+        // An apply error: the config rolled every parameter of this CONFIG SET back.
+        if (err instanceof ConfigSetError) return new ReplyError(`ERR ${err.message}`);
+        throw err;
       }
+      return OK;
     }
-    return OK;
+    // A new port or bind: listen there first (asynchronous in Node), with this client waiting;
+    // nothing changes if that fails, as in Redis.
+    const failed = (reason: string) => new ReplyError(`ERR CONFIG SET failed (possibly related to argument '${relisten.argument}') - ${reason}`);
+    const waiting = ctx.block({ keys: [], timeoutMs: 0, timeoutReply: failed('the listening addresses cannot change inside MULTI or a script'), retry: () => undefined });
+    if (waiting !== BLOCKED) return waiting;
+    const { server, client } = ctx;
+    server.relisten(relisten.bind, relisten.port).then(
+      () => {
+        try {
+          pending.commit();
+        } catch (err) {
+          server.blocking.unblock(client, err instanceof ConfigSetError ? new ReplyError(`ERR ${err.message}`) : new ReplyError(`ERR ${(err as Error).message}`));
+          return;
+        }
+        server.blocking.unblock(client, OK);
+      },
+      (err: Error) => {
+        server.log('warning', `Failed applying new configuration (${relisten.argument}): ${err.message}. Restoring previous settings.`);
+        server.blocking.unblock(client, failed(relisten.argument === 'port' ? 'Unable to listen on this port. Check server logs.' : 'Failed to bind to specified addresses.'));
+      },
+    );
+    return BLOCKED;
   }),
   configSub('resetstat', 2, (ctx) => {
     ctx.server.stats.reset();
     ctx.server.slowlog.reset();
     return OK;
   }),
-  configSub('rewrite', 2, () => new ReplyError('ERR The server is running without a config file')),
+  configSub('rewrite', 2, (ctx) => {
+    try {
+      rewriteConfigFile(ctx.server.config);
+    } catch (err) {
+      ctx.server.log('warning', `CONFIG REWRITE failed: ${(err as Error).message}`);
+      return new ReplyError(`ERR ${(err as Error).message}`);
+    }
+    ctx.server.log('warning', 'CONFIG REWRITE executed with success.');
+    return OK;
+  }),
   helpSpec(configSub(
     'help',
     2,

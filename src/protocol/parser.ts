@@ -13,6 +13,10 @@ const UNAUTH_MAX_MULTIBULK = 10;
 const UNAUTH_MAX_BULK = 16384;
 /** Above this size a bulk argument is collected in its own buffer instead of re-concatenating. */
 const BIG_BULK = 32 * 1024;
+/** What one parsed argument costs beyond its bytes (a Buffer view object), for the query limit. */
+const ARG_OVERHEAD = 64;
+/** First allocation for a large bulk; it doubles as data arrives. */
+const BIG_BULK_START = 1024 * 1024;
 
 export class ProtocolError extends Error {}
 
@@ -27,11 +31,21 @@ export class RequestParser {
   /** Arguments still expected in the current multibulk; 0 when between commands. */
   private remaining = 0;
   private argv: Buffer[] = [];
+  /**
+   * Memory held by the arguments of a command still being received: counted with the unread
+   * bytes against client-query-buffer-limit, so `*<huge>` followed by endless small arguments
+   * cannot grow without bound.
+   */
+  private argvBytes = 0;
   /** Length of the bulk argument whose header was read; -1 when expecting a header. */
   private bulkLen = -1;
-  /** A large bulk being collected in its own buffer. */
+  /**
+   * A large bulk being collected in its own buffer, grown as bytes arrive (to at most
+   * `bigSize`, the announced length + CRLF): a header alone does not reserve 512 MB.
+   */
   private big: Buffer | undefined;
   private bigFilled = 0;
+  private bigSize = 0;
 
   /** Set by the connection: whether the client still needs to authenticate (tighter limits). */
   unauthenticated = false;
@@ -46,11 +60,16 @@ export class RequestParser {
   push(chunk: Buffer): void {
     if (this.big !== undefined) {
       // Fill the large bulk directly; whatever follows it goes to the normal buffer.
-      const need = this.big.length - this.bigFilled;
+      const need = this.bigSize - this.bigFilled;
       const take = Math.min(need, chunk.length);
+      if (this.bigFilled + take > this.big.length) {
+        const grown = Buffer.allocUnsafe(Math.min(this.bigSize, Math.max(this.big.length * 2, this.bigFilled + take)));
+        this.big.copy(grown, 0, 0, this.bigFilled);
+        this.big = grown;
+      }
       chunk.copy(this.big, this.bigFilled, 0, take);
       this.bigFilled += take;
-      if (this.bigFilled > this.limits.maxQueryBuffer) throw new ProtocolError('query buffer limit');
+      if (this.bigFilled + this.argvBytes > this.limits.maxQueryBuffer) throw new ProtocolError('query buffer limit');
       if (take === chunk.length) return;
       chunk = chunk.subarray(take);
     }
@@ -60,7 +79,7 @@ export class RequestParser {
       this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
     }
     this.pos = 0;
-    if (this.buf.length > this.limits.maxQueryBuffer) {
+    if (this.buf.length + this.argvBytes > this.limits.maxQueryBuffer) {
       throw new ProtocolError('query buffer limit');
     }
   }
@@ -85,13 +104,16 @@ export class RequestParser {
         if (count <= 0) continue; // `*0` and `*-1` are empty commands, ignored as Redis does
         this.remaining = count;
         this.argv = [];
+        this.argvBytes = 0;
       }
       while (this.remaining > 0) {
         if (this.big !== undefined) {
-          if (this.bigFilled < this.big.length) return undefined;
-          this.argv.push(this.big.subarray(0, this.big.length - 2));
+          if (this.bigFilled < this.bigSize) return undefined;
+          this.argv.push(this.big.subarray(0, this.bigSize - 2));
+          this.argvBytes += this.bigSize + ARG_OVERHEAD;
           this.big = undefined;
           this.bigFilled = 0;
+          this.bigSize = 0;
           this.remaining--;
           continue;
         }
@@ -111,7 +133,8 @@ export class RequestParser {
           const available = this.buf.length - this.pos;
           if (len >= BIG_BULK && available < len + 2) {
             // Collect it in one buffer of the right size: no repeated concatenation.
-            this.big = Buffer.allocUnsafe(len + 2);
+            this.bigSize = len + 2;
+            this.big = Buffer.allocUnsafe(Math.min(this.bigSize, Math.max(BIG_BULK_START, available * 2)));
             this.buf.copy(this.big, 0, this.pos);
             this.bigFilled = available;
             this.buf = Buffer.alloc(0);
@@ -123,11 +146,13 @@ export class RequestParser {
         const end = this.pos + this.bulkLen;
         if (end + 2 > this.buf.length) return undefined;
         this.argv.push(this.buf.subarray(this.pos, end));
+        this.argvBytes += this.bulkLen + ARG_OVERHEAD;
         this.pos = end + 2;
         this.bulkLen = -1;
         this.remaining--;
       }
       // The next multibulk header starts a fresh array; no need to allocate one here.
+      this.argvBytes = 0;
       return this.argv;
     }
   }
@@ -188,10 +213,13 @@ export class RequestParser {
   /** Parse one inline command line (telnet, redis-cli's inline mode). */
   private parseInline(): Buffer[] | undefined {
     const lf = this.buf.indexOf(LF, this.pos);
-    if (lf === -1) {
-      if (this.buf.length - this.pos > INLINE_MAX) throw new ProtocolError('Protocol error: too big inline request');
-      return undefined;
+    // The line is refused by its length, not by how it was read: a 100 KiB line that arrives in
+    // one read is as much too big as one that trickles in. (Redis reads 16 KiB at a time, so it
+    // only notices past 80 KiB when the line arrives at once; we hold the documented 64 KiB.)
+    if (lf === -1 ? this.buf.length - this.pos > INLINE_MAX : lf - this.pos > INLINE_MAX) {
+      throw new ProtocolError('Protocol error: too big inline request');
     }
+    if (lf === -1) return undefined;
     let end = lf;
     if (end > this.pos && this.buf[end - 1] === CR) end--;
     const line = this.buf.subarray(this.pos, end);

@@ -534,6 +534,28 @@ export class AclUser {
   }
 }
 
+/** SETUSER arguments, with `(` ... `)` selectors that span several arguments joined into one. */
+export function joinSelectors(args: string[]): string[] | ReplyError {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith('(') || a.endsWith(')')) {
+      out.push(a);
+      continue;
+    }
+    let joined = a;
+    let j = i + 1;
+    for (; j < args.length; j++) {
+      joined += ' ' + args[j];
+      if (args[j]!.endsWith(')')) break;
+    }
+    if (j === args.length) return new ReplyError(`ERR Unmatched parenthesis in acl selector starting at '${a}'.`);
+    out.push(joined);
+    i = j;
+  }
+  return out;
+}
+
 export function sha256(text: string | Buffer): string {
   return createHash('sha256').update(typeof text === 'string' ? Buffer.from(text, 'latin1') : text).digest('hex');
 }
@@ -547,6 +569,8 @@ export class AclStore {
   readonly users = new Map<string, AclUser>();
   readonly defaultUser: AclUser;
   private requirepass = '';
+  /** Why the aclfile could not be loaded when the store was created (the CLI refuses to start). */
+  startupError: string | undefined;
 
   constructor(private readonly server: Server) {
     this.table = new AclTable(server.table.all());
@@ -557,8 +581,8 @@ export class AclStore {
     this.syncRequirepass();
     const file = this.aclfile();
     if (file !== '') {
-      const error = this.loadFile(file);
-      if (error !== undefined) server.log('warning', `Aborting ACL load: ${error}`);
+      this.startupError = this.loadFile(file);
+      if (this.startupError !== undefined) server.log('warning', `Aborting ACL load: ${this.startupError}`);
     }
     server.config.onChange((name) => {
       if (name === 'requirepass') this.syncRequirepass();
@@ -644,7 +668,12 @@ export class AclStore {
       }
       const user = new AclUser(name, this.table);
       user.apply(pubsubDefault, pubsubDefault);
-      for (const op of words.slice(2)) {
+      const ops = joinSelectors(words.slice(2));
+      if (ops instanceof ReplyError) {
+        errors += `${where}: ${ops.message.replace(/^ERR /, '')} `;
+        continue;
+      }
+      for (const op of ops) {
         if (op === '') {
           errors += `${where}: Syntax error. `;
           break;

@@ -4,6 +4,7 @@ import net from 'node:net';
 import fs from 'node:fs';
 import { Config, type ConfigValue } from '../config/config.js';
 import { Client } from '../net/client.js';
+import { TlsListeners } from '../net/tls.js';
 import { ProtocolError } from '../protocol/parser.js';
 import { ReplyError, type Reply, BLOCKED, NO_REPLY, type HandlerResult } from '../protocol/reply.js';
 import { Database, type StoreHooks } from '../store/database.js';
@@ -26,8 +27,8 @@ export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
 const LEVELS: Record<LogLevel, number> = { debug: 0, verbose: 1, notice: 2, warning: 3 };
 
 export interface ServerOptions {
-  /** Parameters as in redis.conf / CONFIG SET (`port`, `bind`, `requirepass`, ...). */
-  config?: Record<string, string | number | boolean>;
+  /** Parameters as in redis.conf / CONFIG SET (`port`, `bind`, `requirepass`, ...), or a loaded Config. */
+  config?: Record<string, string | number | boolean> | Config;
   /** Where log lines go. Default: the `logfile` parameter, else stdout for the CLI, nowhere embedded. */
   log?: ((line: string) => void) | false;
 }
@@ -55,6 +56,8 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
 
   private nextClientId = 1;
   private listeners: net.Server[] = [];
+  /** TLS listeners (tls-port), kept apart so that CONFIG SET port/bind leaves them alone. */
+  private readonly tlsListeners: net.Server[] = [];
   private readonly pendingFlush: Client[] = [];
   private flushScheduled = false;
   private cron: NodeJS.Timeout | undefined;
@@ -69,6 +72,10 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   /** Address actually bound (after listen). */
   host = '127.0.0.1';
   port = 0;
+  /** TLS port actually bound, 0 without TLS. */
+  tlsPort = 0;
+  /** The TLS listeners' shared secure context, rebuilt on CONFIG SET tls-*. */
+  readonly tls: TlsListeners;
   activeExpireEnabled = true;
   /**
    * Key modifications since start (Redis's server.dirty): save points compare it with its value at
@@ -77,15 +84,27 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   dirty = 0;
 
   constructor(options: ServerOptions = {}) {
-    this.config = new Config(options.config ?? {});
+    this.config = options.config instanceof Config ? options.config : new Config(options.config ?? {});
+    this.config.onIgnoredSet = (name, reason) => this.log('warning', `CONFIG SET ${name}: accepted, but it has no effect in Tidings: ${reason}`);
     this.slowlog = new SlowLog(this.config);
     const logfile = this.config.string('logfile');
     if (options.log === false) this.logSink = undefined;
     else if (options.log) this.logSink = options.log;
-    else if (logfile) this.logSink = (line) => fs.appendFileSync(logfile, line + '\n');
+    else if (logfile) {
+      // Opened per line, as Redis does, so log rotation needs no signal; a line that cannot be
+      // written is dropped rather than stopping the server.
+      this.logSink = (line) => {
+        try {
+          fs.appendFileSync(logfile, line + '\n');
+        } catch {
+          // dropped
+        }
+      };
+    }
     for (let i = 0; i < this.config.number('databases'); i++) this.dbs.push(new Database(i, this));
     this.hub = new PubSubHub(this);
     this.blocking = new BlockedClients(this);
+    this.tls = new TlsListeners(this.config, (level, message) => this.log(level, message));
     this.applyConfig();
     this.config.onChange(() => this.applyConfig());
   }
@@ -111,8 +130,17 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     const configured = this.config.string('loglevel') as LogLevel;
     if (LEVELS[level] < LEVELS[configured]) return;
     const mark = level === 'warning' ? '#' : level === 'notice' ? '*' : level === 'verbose' ? '-' : '.';
-    const time = new Date().toISOString().replace('T', ' ').replace('Z', '');
-    this.logSink(`${process.pid}:M ${time} ${mark} ${message}`);
+    this.logSink(`${process.pid}:M ${logTime(new Date())} ${mark} ${message}`);
+  }
+
+  /** Every address listened on: host:port per TCP listener, the unix socket path, then TLS ones. */
+  addresses(): string[] {
+    const show = (l: net.Server) => {
+      const a = l.address();
+      if (typeof a === 'string' || a === null) return this.config.string('unixsocket');
+      return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+    };
+    return [...this.listeners.map(show), ...this.tlsListeners.map((l) => `${show(l)} (TLS)`)];
   }
 
   // ---------------------------------------------------------------- listening
@@ -120,24 +148,28 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   async listen(): Promise<void> {
     await loadLua();
     await startObserveListener(this);
-    const binds = this.config.string('bind').split(/\s+/).filter(Boolean);
+    const bind = this.config.string('bind');
     const port = this.config.number('port');
-    const unixsocket = this.config.string('unixsocket');
-    let boundPort = port;
-    for (const address of binds) {
-      const host = address.replace(/^-/, '');
-      const srv = this.createListener();
-      boundPort = await new Promise<number>((resolve, reject) => {
-        srv.once('error', reject);
-        srv.listen({ host: host === '*' ? '0.0.0.0' : host, port: boundPort, exclusive: true }, () => {
-          srv.off('error', reject);
-          resolve((srv.address() as net.AddressInfo).port);
-        });
-      });
-      this.listeners.push(srv);
-      if (this.listeners.length === 1) this.host = host === '*' ? '0.0.0.0' : host;
+    const tlsPort = this.config.number('tls-port');
+    // As in Redis, `port 0` beside a tls-port means TLS only; on its own it picks a free port.
+    if (port !== 0 || tlsPort === 0) {
+      const tcp = await this.listenTcp(bind, port);
+      this.listeners.push(...tcp.servers);
+      if (tcp.host !== undefined) this.host = tcp.host;
+      this.port = tcp.port;
     }
-    this.port = boundPort;
+    if (tlsPort !== 0) {
+      try {
+        const secure = await this.listenTcp(bind, tlsPort, () => this.tls.createServer((socket) => this.onConnection(socket)));
+        this.tlsListeners.push(...secure.servers);
+        if (this.listeners.length === 0 && secure.host !== undefined) this.host = secure.host;
+        this.tlsPort = secure.port;
+      } catch (err) {
+        this.log('warning', `Failed to configure TLS: ${(err as Error).message}`);
+        throw err;
+      }
+    }
+    const unixsocket = this.config.string('unixsocket');
     if (unixsocket) {
       try {
         fs.unlinkSync(unixsocket);
@@ -153,21 +185,111 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
       if (perm) fs.chmodSync(unixsocket, perm);
       this.listeners.push(srv);
     }
-    const period = Math.max(2, Math.floor(1000 / this.config.number('hz')));
-    this.cron = setInterval(() => this.serverCron(), period);
+    this.startCron();
+    this.config.onChange((name) => {
+      if (name === 'hz' && this.cron && !this.closed) this.startCron();
+    });
+  }
+
+  /**
+   * Listen on every address of `bind` (Redis's syntax) at `port` (0: a free port, the same for
+   * all). On failure, the listeners already opened are closed.
+   */
+  private async listenTcp(
+    bind: string,
+    port: number,
+    create: () => net.Server = () => this.createListener(),
+  ): Promise<{ servers: net.Server[]; port: number; host: string | undefined }> {
+    const servers: net.Server[] = [];
+    let boundPort = port;
+    let first: string | undefined;
+    const backlog = this.config.number('tcp-backlog');
+    try {
+      for (const address of bind.split(/\s+/).filter(Boolean)) {
+        // A leading '-' marks an optional address (Redis: skipped when it is not available).
+        const optional = address.startsWith('-');
+        // '*' is every IPv4 address and '::*' every IPv6 one (Redis's default bind is "* -::*").
+        const named = address.replace(/^-/, '');
+        const host = named === '*' ? '0.0.0.0' : named === '::*' ? '::' : named;
+        const srv = create();
+        try {
+          boundPort = await new Promise<number>((resolve, reject) => {
+            srv.once('error', reject);
+            srv.listen({ host, port: boundPort, exclusive: true, backlog, ipv6Only: host.includes(':') }, () => {
+              srv.off('error', reject);
+              resolve((srv.address() as net.AddressInfo).port);
+            });
+          });
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) {
+            this.log('notice', `Skipping optional bind address ${host}: ${code}`);
+            continue;
+          }
+          throw err;
+        }
+        servers.push(srv);
+        first ??= host;
+      }
+    } catch (err) {
+      for (const srv of servers) srv.close();
+      throw err;
+    }
+    return { servers, port: boundPort, host: first };
+  }
+
+  /**
+   * CONFIG SET port/bind: stop listening on the old TCP addresses (connections stay), listen on
+   * the new ones; if that fails, listen on the old ones again and reject.
+   */
+  async relisten(bind: string, port: number): Promise<void> {
+    const isTcp = (l: net.Server) => {
+      const a = l.address();
+      return a !== null && typeof a !== 'string';
+    };
+    const old = this.listeners.filter(isTcp);
+    const others = this.listeners.filter((l) => !isTcp(l));
+    const previous = { bind: this.config.string('bind'), port: this.port };
+    for (const l of old) l.close();
+    try {
+      const tcp = await this.listenTcp(bind, port);
+      this.listeners = [...tcp.servers, ...others];
+      if (tcp.host !== undefined) this.host = tcp.host;
+      this.port = tcp.port;
+      this.log('notice', `Listening on ${this.addresses().join(', ')}`);
+    } catch (err) {
+      const back = await this.listenTcp(previous.bind, previous.port).catch((e: Error) => {
+        this.log('warning', `Failed to listen again on ${previous.bind} port ${previous.port}: ${e.message}`);
+        return undefined;
+      });
+      this.listeners = [...(back?.servers ?? []), ...others];
+      throw err;
+    }
+  }
+
+  /** The cron at `hz` times a second, clamped to 1..500 as Redis does. */
+  private startCron(): void {
+    if (this.cron) clearInterval(this.cron);
+    const hz = Math.min(500, Math.max(1, this.config.number('hz')));
+    this.cron = setInterval(() => this.serverCron(), Math.max(2, Math.floor(1000 / hz)));
     this.cron.unref();
   }
 
   private createListener(): net.Server {
-    return net.createServer({ noDelay: true, keepAlive: true }, (socket) => this.onConnection(socket));
+    return net.createServer({ noDelay: true }, (socket) => {
+      const keepalive = this.config.number('tcp-keepalive');
+      socket.setKeepAlive(keepalive > 0, keepalive * 1000);
+      this.onConnection(socket);
+    });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.cron) clearInterval(this.cron);
-    const closing = this.listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve())));
+    const closing = [...this.listeners, ...this.tlsListeners].map((l) => new Promise<void>((resolve) => l.close(() => resolve())));
     for (const client of [...this.clients.values()]) this.closeClient(client);
+    this.tls.destroyAll();
     await Promise.all(closing);
     for (const ext of this.extensions.values()) {
       const closable = ext as { close?: () => void };
@@ -196,18 +318,18 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     this.stats.totalConnections++;
     if (this.clients.size >= this.config.number('maxclients')) {
       this.stats.rejectedConnections++;
-      socket.end('-ERR max number of clients reached\r\n');
+      refuseConnection(socket, '-ERR max number of clients reached\r\n');
       return;
     }
     client.aclUser = aclOf(this).defaultUser;
     if (aclOf(this).authRequired()) {
       client.authenticated = false;
       client.parser.unauthenticated = true;
-    } else if (this.config.bool('protected-mode') && !unix && !isLoopback(socket.remoteAddress ?? '') && this.isPublicBind()) {
-      socket.end(
-        '-DENIED Tidings is running in protected mode because protected mode is enabled and no password is set for the default user. ' +
-          'Set a password with requirepass, or disable protected mode, or bind to 127.0.0.1 only.\r\n',
-      );
+    } else if (this.config.bool('protected-mode') && !unix && !isLocalPeer(socket.remoteAddress ?? '')) {
+      // Redis's rule: with no password on the default user, only 127.0.0.1, ::1 and the unix
+      // socket are let in, whatever the bind addresses are (127.0.0.2 is not local to it).
+      this.stats.rejectedConnections++;
+      refuseConnection(socket, PROTECTED_MODE_DENIED);
       return;
     }
     this.clients.set(client.id, client);
@@ -215,13 +337,6 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     socket.on('error', () => this.closeClient(client));
     socket.on('close', () => this.closeClient(client));
     socket.on('drain', () => this.checkOutputLimit(client));
-  }
-
-  private isPublicBind(): boolean {
-    return this.config
-      .string('bind')
-      .split(/\s+/)
-      .some((b) => !isLoopback(b.replace(/^-/, '')));
   }
 
   private onData(client: Client, chunk: Buffer): void {
@@ -257,8 +372,27 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
       this.log('verbose', `Protocol error (${err.message}) from client: id=${client.id} addr=${client.addr}`);
       client.push(new ReplyError(`ERR ${err.message}`));
       this.stats.errorReply('ERR');
-      this.closeAfterReply(client);
+      this.closeAfterProtocolError(client);
     }
+  }
+
+  /**
+   * After a protocol error the rest of the stream cannot be trusted: stop reading, write what is
+   * queued (earlier replies and the error) and then destroy the socket, not just half-close it,
+   * so a client that keeps writing sees the connection fail (Redis's desync tests rely on it).
+   */
+  private closeAfterProtocolError(client: Client): void {
+    this.detach(client);
+    client.closing = true;
+    const socket = client.socket;
+    if (socket === null || socket.destroyed) return;
+    socket.pause();
+    const total = client.out.size;
+    const bytes = Buffer.concat(client.out.take(), total);
+    this.stats.netOutputBytes += total;
+    socket.write(bytes, () => socket.destroy());
+    // A peer that does not read must not keep the socket alive.
+    setTimeout(() => socket.destroy(), 5000).unref();
   }
 
   private runFromNetwork(client: Client, argv: Buffer[]): void {
@@ -542,12 +676,44 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   }
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Redis's log time: "04 Dec 2026 14:57:41.161", local time. */
+function logTime(d: Date): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${p(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
 function normaliseAddr(addr: string): string {
   return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
 }
 
-function isLoopback(address: string): boolean {
-  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || address.startsWith('127.') || address === 'localhost';
+/** Local for protected mode, as Redis counts it: exactly 127.0.0.1 or ::1 (IPv4-mapped too). */
+export function isLocalPeer(address: string): boolean {
+  const a = normaliseAddr(address);
+  return a === '127.0.0.1' || a === '::1';
+}
+
+/** Redis 7.0's protected-mode refusal, word for word (clients and tests match on it). */
+export const PROTECTED_MODE_DENIED =
+  '-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. ' +
+  'In this mode connections are only accepted from the loopback interface. ' +
+  'If you want to connect from external computers to Redis you may adopt one of the following solutions: ' +
+  "1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface " +
+  'by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible ' +
+  'from internet if you do so. Use CONFIG REWRITE to make this change permanent. ' +
+  '2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the ' +
+  "protected mode option to 'no', and then restarting the server. " +
+  "3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
+  '4) Setup a an authentication password for the default user. ' +
+  'NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n';
+
+/** Write a refusal and close for real: no half-open socket left for a peer that never reads. */
+function refuseConnection(socket: net.Socket, text: string): void {
+  socket.on('error', () => socket.destroy());
+  socket.pause();
+  socket.write(text, () => socket.destroy());
+  setTimeout(() => socket.destroy(), 5000).unref();
 }
 
 function randomHex(n: number): string {

@@ -57,6 +57,15 @@ export class CommandTable {
     return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
   }
 
+  /** rename-command: the command answers to `to` only; "" disables it. */
+  rename(from: string, to: string): void {
+    const spec = this.byName.get(from.toLowerCase());
+    if (!spec) throw new Error('No such command in rename-command');
+    if (to !== '' && this.byName.has(to.toLowerCase())) throw new Error('Target command name already exists');
+    this.byName.delete(from.toLowerCase());
+    if (to !== '') this.byName.set(to.toLowerCase(), spec);
+  }
+
   all(): IterableIterator<CommandSpec> {
     return this.byName.values();
   }

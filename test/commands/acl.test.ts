@@ -190,7 +190,7 @@ test('ACL files: load all or nothing with Redis error texts, save ACL LIST lines
 });
 
 test('user directives in the config file declare ACL users at start', async () => {
-  const { parseConfig } = await import('../../src/cli.js');
+  const { parseArgs } = await import('../../src/cli.js');
   const { aclOf } = await import('../../src/security/acl.js');
   const fs = await import('node:fs');
   const os = await import('node:os');
@@ -198,9 +198,10 @@ test('user directives in the config file declare ACL users at start', async () =
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-acl-'));
   const file = path.join(dir, 'tidings.conf');
   fs.writeFileSync(file, 'port 0\nrequirepass topsecret\nuser worker on >pw ~jobs:* +@list\n# comment\nuser reader on nopass ~* +@read\n');
-  const { settings, users } = parseConfig([file]);
+  const { config, users } = parseArgs([file]);
   assert.deepEqual(users, ['worker on >pw ~jobs:* +@list', 'reader on nopass ~* +@read']);
-  const s = await startTidings({ config: settings });
+  assert.equal(config.string('requirepass'), 'topsecret');
+  const s = await startTidings({ config: { requirepass: 'topsecret' } });
   assert.equal(aclOf(s.server!).declareUsers(users, file), undefined);
   const c = await s.connect();
   assert.deepEqual(await c.call('PING'), { error: 'NOAUTH Authentication required.' });

@@ -91,11 +91,14 @@ export async function startRedis(extra: string[] = []): Promise<TestServer> {
   };
 }
 
-/** Start Tidings as a child process via its CLI (needs `npm run build`). */
+/**
+ * Start Tidings as a child process via its CLI (needs `npm run build`). Like startRedis, without
+ * the command line's default save points (`--save ...` in args adds some back).
+ */
 export async function startTidingsProcess(args: string[] = []): Promise<TestServer & { child: ChildProcess; output: () => string }> {
   const port = await freePort();
   let output = '';
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/tidings.js'), '--port', String(port), ...args], {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/tidings.js'), '--port', String(port), '--save', '', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (output += d));
