@@ -127,7 +127,8 @@ export async function main(args: string[]): Promise<void> {
       fail(`rename-command ${from} ${to}: ${(err as Error).message}`);
       return;
     }
-  }  // ACL users: the config file's user directives, or the aclfile (both at once is refused, as Redis).
+  }
+  // ACL users: the config file's user directives, or the aclfile (both at once is refused, as Redis).
   const acl = aclOf(server);
   const usersError = acl.declareUsers(loaded.users, loaded.file ?? '');
   const aclError = usersError ?? acl.startupError;
@@ -135,7 +136,6 @@ export async function main(args: string[]): Promise<void> {
     fail(aclError);
     return;
   }
-
 
   try {
     await server.listen();
