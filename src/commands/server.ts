@@ -3,13 +3,14 @@
 import os from 'node:os';
 import { Errors, StreamErrors } from '../protocol/errors.js';
 import { parseInteger, tryParseInteger } from '../protocol/numbers.js';
-import { BLOCKED, MapReply, NO_REPLY, OK, ReplyError, SetReply, Status, Verbatim, type Reply } from '../protocol/reply.js';
+import { BLOCKED, MapReply, NO_REPLY, OK, ReplyError, SetReply, Status, Verbatim, type HandlerResult, type Reply } from '../protocol/reply.js';
 import type { Server } from '../server/server.js';
 import { REDIS_VERSION, TIDINGS_VERSION } from '../server/version.js';
 import { globMatch } from '../pubsub/glob.js';
 import { findSubcommand } from '../server/table.js';
 import { usedMemory } from '../store/eviction.js';
-import { scriptingStats } from './scripting.js';
+import { scriptingOf, scriptingStats } from './scripting.js';
+import { LoadError, PersistenceErrors } from '../persistence/rdbfile.js';
 import type { CommandContext, CommandSpec } from './types.js';
 import { INVALID_GETKEYS_ARGS, NUMKEYS_AT, keysOf } from './key-positions.js';
 import { ConfigSetError, type PendingSet } from '../config/config.js';
@@ -116,17 +117,7 @@ function infoSection(server: Server, name: string): string | undefined {
       ]);
     }
     case 'persistence':
-      return lines('Persistence', [
-        ['loading', 0],
-        ['async_loading', 0],
-        ['rdb_changes_since_last_save', 0],
-        ['rdb_bgsave_in_progress', 0],
-        ['rdb_last_save_time', Math.floor(server.startedAt / 1000)],
-        ['rdb_last_bgsave_status', 'ok'],
-        ['aof_enabled', 0],
-        ['aof_rewrite_in_progress', 0],
-        ['aof_last_write_status', 'ok'],
-      ]);
+      return lines('Persistence', [...server.rdb.infoFields(), ...(server.aofInfo?.() ?? AOF_INFO_DEFAULTS)]);
     case 'stats': {
       const s = server.stats;
       return lines('Stats', [
@@ -197,6 +188,22 @@ function infoSection(server: Server, name: string): string | undefined {
       return undefined;
   }
 }
+
+/** INFO persistence's aof_* fields while the append-only file reports none (server.aofInfo). */
+const AOF_INFO_DEFAULTS: [string, string | number][] = [
+  ['aof_enabled', 0],
+  ['aof_rewrite_in_progress', 0],
+  ['aof_rewrite_scheduled', 0],
+  ['aof_last_rewrite_time_sec', -1],
+  ['aof_current_rewrite_time_sec', -1],
+  ['aof_last_bgrewrite_status', 'ok'],
+  ['aof_rewrites', 0],
+  ['aof_rewrites_consecutive_failures', 0],
+  ['aof_last_write_status', 'ok'],
+  ['aof_last_cow_size', 0],
+  ['module_fork_in_progress', 0],
+  ['module_fork_last_cow_size', 0],
+];
 
 function human(bytes: number): string {
   if (bytes < 1024) return `${bytes}B`;
@@ -442,9 +449,14 @@ function parseFlushMode(argv: Buffer[], from: number): void {
 }
 
 function flushDb(ctx: CommandContext, all: boolean): Reply {
-  const dbs = all ? ctx.server.dbs : [ctx.db];
+  const server = ctx.server;
+  const dbs = all ? server.dbs : [ctx.db];
+  // FLUSHALL stops a running BGSAVE (its image is of data just thrown away), as Redis kills the child.
+  if (all && server.rdb.inProgress) server.rdb.abortBackgroundNow();
   // flush() invalidates WATCH on the keys that existed; like Redis, watching a missing key survives.
   for (const db of dbs) db.flush();
+  // With save points, FLUSHALL also saves the now empty dataset (and so resets the change counter).
+  if (all && server.rdb.points.length > 0) server.rdb.saveSync();
   return OK;
 }
 
@@ -492,6 +504,14 @@ function debug(ctx: CommandContext, argv: Buffer[]): Reply {
       const idle = Math.floor((Date.now() - entry.lru) / 1000);
       return new Status(`Value at:0x0 refcount:1 encoding:${entry.type === 'string' ? 'raw' : entry.type} serializedlength:0 lru:0 lru_seconds_idle:${idle}`);
     }
+    case 'loadaof': {
+      // Like Redis: write out and sync the log, empty the dataset, replay the log.
+      if (ctx.server.aof.enabled) ctx.server.aof.reload();
+      ctx.server.log('notice', 'Append Only File loaded by DEBUG LOADAOF');
+      return OK;
+    }
+    case 'reload':
+      return debugReload(ctx, argv);
     case 'jmap':
     case 'quicklist-packed-threshold':
     case 'change-repl-id':
@@ -502,6 +522,71 @@ function debug(ctx: CommandContext, argv: Buffer[]): Reply {
     default:
       throw new ReplyError(`ERR unknown subcommand '${argv[1]!.toString('latin1')}'. Try DEBUG HELP.`);
   }
+}
+
+/** DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty the dataset (and functions), load. */
+function debugReload(ctx: CommandContext, argv: Buffer[]): Reply {
+  let save = true;
+  let flush = true;
+  let merge = false;
+  for (let i = 2; i < argv.length; i++) {
+    const option = lower(argv[i]!);
+    if (option === 'merge') merge = true;
+    else if (option === 'noflush') flush = false;
+    else if (option === 'nosave') save = false;
+    else throw new ReplyError('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
+  }
+  const server = ctx.server;
+  server.rdb.abortBackgroundNow();
+  if (save && !server.rdb.saveSync()) return PersistenceErrors.saveFailed();
+  if (flush) {
+    for (const db of server.dbs) db.flush();
+    if (server.extensions.has('scripting')) scriptingOf(server).flushFunctions();
+  }
+  try {
+    server.rdb.load({ replaceLibraries: merge });
+  } catch (err) {
+    if (err instanceof LoadError) return new ReplyError('ERR Error trying to load the RDB dump, check server logs.');
+    throw err;
+  }
+  server.log('warning', 'DB reloaded by DEBUG RELOAD');
+  return OK;
+}
+
+// ------------------------------------------------------------------ SHUTDOWN
+
+interface ShutdownOptions {
+  save: boolean;
+  nosave: boolean;
+  now: boolean;
+  force: boolean;
+  abort: boolean;
+}
+
+function parseShutdown(argv: Buffer[]): ShutdownOptions {
+  const o: ShutdownOptions = { save: false, nosave: false, now: false, force: false, abort: false };
+  for (let i = 1; i < argv.length; i++) {
+    const word = lower(argv[i]!);
+    if (word === 'nosave') o.nosave = true;
+    else if (word === 'save') o.save = true;
+    else if (word === 'now') o.now = true;
+    else if (word === 'force') o.force = true;
+    else if (word === 'abort') o.abort = true;
+    else throw Errors.syntax();
+  }
+  if ((o.abort && (o.save || o.nosave || o.now || o.force)) || (o.save && o.nosave)) throw Errors.syntax();
+  return o;
+}
+
+function shutdown(ctx: CommandContext, argv: Buffer[]): HandlerResult {
+  const options = parseShutdown(argv);
+  // Without replicas there is never a shutdown waiting for them to catch up.
+  if (options.abort) return new ReplyError('ERR No shutdown in progress.');
+  const server = ctx.server;
+  server.log('warning', 'User requested shutdown...');
+  if (!server.prepareShutdown(options)) return new ReplyError('ERR Errors trying to SHUTDOWN. Check logs.');
+  setImmediate(() => void server.close().then(() => server.emitShutdown()));
+  return NO_REPLY;
 }
 
 // ------------------------------------------------------------------ SLOWLOG / LATENCY
@@ -631,7 +716,7 @@ export const specs: CommandSpec[] = [
     flags: ['loading', 'stale', 'fast'],
     ...noKeys,
     categories: ['@admin', '@fast', '@dangerous'],
-    handler: (ctx) => Math.floor(ctx.server.startedAt / 1000),
+    handler: (ctx) => Math.floor(ctx.server.rdb.lastSaveMs / 1000),
   },
   {
     name: 'role',
@@ -738,10 +823,25 @@ export const specs: CommandSpec[] = [
     flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'],
     ...noKeys,
     categories: ['@admin', '@slow', '@dangerous'],
+    handler: shutdown,
+  },
+  {
+    name: 'bgrewriteaof',
+    arity: 1,
+    flags: ['admin', 'noscript'],
+    ...noKeys,
+    categories: ['@admin', '@slow', '@dangerous'],
     handler: (ctx) => {
-      ctx.server.log('warning', 'User requested shutdown...');
-      setImmediate(() => void ctx.server.close().then(() => ctx.server.emitShutdown()));
-      return NO_REPLY;
+      const aof = ctx.server.aof;
+      if (aof.rewriting) throw new ReplyError('ERR Background append only file rewriting already in progress');
+      // Inside EXEC the transaction's effects are not logged yet: the snapshot would hold them
+      // and the new incremental file too. Start it from the cron instead, as Redis does.
+      if (ctx.noBlock) {
+        aof.rewriteScheduled = true;
+        return new Status('Background append only file rewriting scheduled');
+      }
+      aof.rewrite();
+      return new Status('Background append only file rewriting started');
     },
   },
   {
@@ -750,14 +850,29 @@ export const specs: CommandSpec[] = [
     flags: ['admin', 'noscript', 'no_multi'],
     ...noKeys,
     categories: ['@admin', '@slow', '@dangerous'],
-    handler: () => new ReplyError('ERR Tidings does not persist data yet (no RDB/AOF)'),
+    handler: (ctx) => {
+      const rdb = ctx.server.rdb;
+      if (rdb.inProgress) return PersistenceErrors.bgsaveInProgress();
+      return rdb.saveSync() ? OK : PersistenceErrors.saveFailed();
+    },
   },
   {
     name: 'bgsave',
     arity: -1,
-    flags: ['admin', 'noscript', 'no_multi'],
+    flags: ['admin', 'noscript'],
     ...noKeys,
     categories: ['@admin', '@slow', '@dangerous'],
-    handler: () => new ReplyError('ERR Tidings does not persist data yet (no RDB/AOF)'),
+    handler: (ctx, argv) => {
+      if (argv.length > 2 || (argv.length === 2 && lower(argv[1]!) !== 'schedule')) throw Errors.syntax();
+      const rdb = ctx.server.rdb;
+      if (rdb.inProgress) return PersistenceErrors.bgsaveInProgress();
+      // Inside EXEC the save starts from the cron once the transaction is over, as in Redis.
+      if (ctx.noBlock) {
+        rdb.scheduled = true;
+        return new Status('Background saving scheduled');
+      }
+      rdb.startBackground();
+      return new Status('Background saving started');
+    },
   },
 ];

@@ -70,7 +70,7 @@ export class Client {
     limits: { maxBulkLen: number; maxQueryBuffer: number },
     readonly addr = '',
     readonly laddr = '',
-    readonly kind: 'tcp' | 'unix' | 'script' = 'tcp',
+    readonly kind: 'tcp' | 'unix' | 'script' | 'loader' = 'tcp',
   ) {
     this.parser = new RequestParser(limits);
   }

@@ -64,6 +64,35 @@ export class Context implements CommandContext {
   notify(flag: string, event: string, key: string): void {
     this.server.notifyKeyspaceEvent(flag, event, key, this.db.index);
   }
+
+  /** Effects chosen by the handler (propagateAs), replacing argv as sent. */
+  effects: Buffer[][] | undefined;
+  /** Effects added after the call's own (alsoPropagate). */
+  extraEffects: Buffer[][] | undefined;
+
+  get propagating(): boolean {
+    return this.server.effects.active;
+  }
+
+  propagateAs(...commands: Buffer[][]): void {
+    this.effects = commands;
+  }
+
+  alsoPropagate(argv: Buffer[]): void {
+    (this.extraEffects ??= []).push(argv);
+  }
+}
+
+/**
+ * Record what a finished call did in the effects stream (only called while it is active): the
+ * handler's own choice, else argv as sent when a write-flagged command changed the dataset.
+ */
+export function recordEffects(server: Server, ctx: Context, write: boolean, forced: boolean, argv: Buffer[], changed: boolean, failed: boolean): void {
+  const effects = server.effects;
+  const db = ctx.db.index;
+  if (ctx.effects !== undefined) for (const command of ctx.effects) effects.add(db, command);
+  else if (write && (changed || (forced && !failed))) effects.add(db, argv);
+  if (ctx.extraEffects !== undefined) for (const command of ctx.extraEffects) effects.add(db, command);
 }
 
 /** Resolve argv to a spec, or an error reply. Subcommands of container commands included. */
@@ -91,7 +120,12 @@ interface SpecInfo {
   skipSlowlog: boolean;
   multiControl: boolean;
   subscribedAllowed: boolean;
+  write: boolean;
+  /** Propagated even when no key changed (FLUSHALL on an empty server, FUNCTION LOAD, ...). */
+  forcePropagation: boolean;
 }
+
+const FORCE_PROPAGATION = new Set(['flushall', 'flushdb', 'swapdb', 'function|load', 'function|delete', 'function|flush', 'function|restore']);
 
 const specInfo = new WeakMap<CommandSpec, SpecInfo>();
 
@@ -108,6 +142,8 @@ function infoFor(spec: CommandSpec): SpecInfo {
       skipSlowlog: flags.includes('skip_slowlog'),
       multiControl: MULTI_CONTROL.has(spec.name) || MULTI_CONTROL.has(spec.name.split('|')[0]!),
       subscribedAllowed: SUBSCRIBED_ALLOWED.has(spec.name),
+      write: flags.includes('write'),
+      forcePropagation: FORCE_PROPAGATION.has(spec.name),
     };
     specInfo.set(spec, info);
   }
@@ -226,6 +262,21 @@ export function execute(server: Server, client: Client, argv: Buffer[], options:
     return rejectWith(server, name, new ReplyError('ERR This Redis command is not allowed from script'));
   }
 
+  // Loading the dataset, or -MISCONF after a failed save (src/persistence/rdbfile.ts).
+  if (server.gated) {
+    const refusal = server.admit(spec, client);
+    if (refusal !== undefined) {
+      if (client.multi === undefined) return rejectWith(server, name, refusal);
+      client.multiDirty = true;
+      if (name !== 'exec') return rejectWith(server, name, refusal);
+      // A refused EXEC discards the transaction (Redis's execCommandAbort).
+      client.multi = undefined;
+      client.multiDirty = false;
+      server.unwatchAll(client);
+      return rejectWith(server, name, new ReplyError(`EXECABORT Transaction discarded because of: ${refusal.message}`));
+    }
+  }
+
   if (client.multi !== undefined && !info.multiControl) {
     if (info.noMulti) {
       client.multiDirty = true;
@@ -257,11 +308,46 @@ export function runResolved(
   const name = spec.name;
   const info = infoFor(spec);
   const hot = hotConfig(server);
+  if (server.writesDenied !== undefined && (info.write || name === 'ping') && client.kind !== 'loader') {
+    if (client.multi !== undefined) client.multiDirty = true;
+    return rejectWith(server, name, server.writesDenied);
+  }
+  // Evictions come first and are effects of their own (a DEL each), not part of this command's.
   if (info.denyOom && hot.maxmemory > 0 && !server.makeRoomForWrite()) {
     if (client.multi !== undefined) client.multiDirty = true;
     return rejectWith(server, name, Errors.outOfMemory());
   }
+  // The effects stream: one check when nothing consumes it.
+  const effects = server.effects;
+  const tracking = effects.active;
+  let dirtyBefore = 0;
+  let selfBefore = 0;
+  if (tracking) {
+    effects.enter();
+    dirtyBefore = server.dirty;
+    selfBefore = effects.selfRecorded;
+  }
+  if (!tracking) return runAdmitted(server, client, spec, argv, options, info, hot, false, 0, 0);
+  try {
+    return runAdmitted(server, client, spec, argv, options, info, hot, true, dirtyBefore, selfBefore);
+  } finally {
+    effects.leave();
+  }
+}
 
+function runAdmitted(
+  server: Server,
+  client: Client,
+  spec: CommandSpec,
+  argv: Buffer[],
+  options: ExecuteOptions,
+  info: SpecInfo,
+  hot: HotConfig,
+  tracking: boolean,
+  dirtyBefore: number,
+  selfBefore: number,
+): HandlerResult {
+  const name = spec.name;
   const db = server.dbs[client.dbIndex]!;
   const noBlock = options.inExec === true || options.fromScript === true;
   const ctx = new Context(server, client, db, noBlock, options.fromScript === true, name);
@@ -284,6 +370,10 @@ export function runResolved(
       server.log('warning', `Internal error in '${name}': ${err instanceof Error ? err.stack : message}`);
       result = new ReplyError(`ERR internal error: ${message}`);
     }
+  }
+  if (tracking) {
+    const changed = server.dirty - dirtyBefore - (server.effects.selfRecorded - selfBefore) > 0;
+    recordEffects(server, ctx, info.write, info.forcePropagation, argv, changed, result instanceof ReplyError);
   }
   const usec = Math.round((performance.now() - start) * 1000);
   if (monitored && name === 'exec') server.monitor.feed(client, client.dbIndex, argv);

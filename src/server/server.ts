@@ -11,7 +11,7 @@ import { Database, type StoreHooks } from '../store/database.js';
 import { BlockedClients, type BlockingHost } from '../store/blocking.js';
 import { PubSubHub, type Delivery } from '../pubsub/hub.js';
 import { CommandTable } from './table.js';
-import { execute, Context, type ExecuteOptions } from './dispatch.js';
+import { execute, Context, recordEffects, type ExecuteOptions } from './dispatch.js';
 import type { CommandContext } from '../commands/types.js';
 import { Stats } from './stats.js';
 import { Monitor } from '../observe/monitor.js';
@@ -20,6 +20,10 @@ import { startObserveListener } from '../observe/http.js';
 import { makeRoom } from '../store/eviction.js';
 import { loadLua } from '../scripting/lua.js';
 import { aclOf } from '../security/acl.js';
+import { EffectsStream } from './effects.js';
+import { AppendOnlyFile } from '../persistence/aof.js';
+import { RdbFile, PersistenceErrors } from '../persistence/rdbfile.js';
+import type { CommandSpec } from '../commands/types.js';
 
 export { TIDINGS_VERSION, REDIS_VERSION } from './version.js';
 
@@ -82,6 +86,22 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
    * the last save, and the effects stream uses its change across a command to know that it wrote.
    */
   dirty = 0;
+  /** Writes as effects, for the append-only file. */
+  readonly effects = new EffectsStream();
+  /** Set while the disk refuses writes (MISCONF): write commands get this error. */
+  writesDenied: ReplyError | undefined;
+  readonly aof: AppendOnlyFile;
+  /** The dump file: SAVE/BGSAVE, save points, loading, INFO persistence. */
+  readonly rdb: RdbFile;
+  /**
+   * True while commands may be refused before they run (loading the dataset, -MISCONF after a
+   * failed save): dispatch then asks admit(). One boolean on the hot path otherwise.
+   */
+  gated = false;
+  /** INFO persistence's aof_* fields, supplied by the append-only file when it is wired in. */
+  aofInfo: (() => [string, string | number][]) | undefined;
+  /** Run before the server stops on SHUTDOWN or a signal (flush the append-only file, ...). */
+  readonly beforeShutdown: Array<() => void> = [];
 
   constructor(options: ServerOptions = {}) {
     this.config = options.config instanceof Config ? options.config : new Config(options.config ?? {});
@@ -104,9 +124,17 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     for (let i = 0; i < this.config.number('databases'); i++) this.dbs.push(new Database(i, this));
     this.hub = new PubSubHub(this);
     this.blocking = new BlockedClients(this);
+    this.rdb = new RdbFile(this);
     this.tls = new TlsListeners(this.config, (level, message) => this.log(level, message));
     this.applyConfig();
     this.config.onChange(() => this.applyConfig());
+    this.aof = new AppendOnlyFile(this);
+    this.aofInfo = () => this.aof.info();
+    this.config.onChange((name, value) => {
+      if (name !== 'appendonly' || this.listeners.length === 0) return;
+      if (value === true) this.aof.enableAtRuntime();
+      else this.aof.disable();
+    });
   }
 
   private applyConfig(): void {
@@ -184,6 +212,16 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
       const perm = this.config.number('unixsocketperm');
       if (perm) fs.chmodSync(unixsocket, perm);
       this.listeners.push(srv);
+    }
+    // Load the dataset after binding and before resolving, so "ready" means the data is there. A bad
+    // file stops start-up (the listeners are closed). As in Redis, the append-only file is the
+    // source when it is on, the dump file otherwise.
+    try {
+      if (this.config.bool('appendonly')) this.aof.loadAtStart();
+      else this.rdb.load();
+    } catch (err) {
+      await this.close();
+      throw err;
     }
     this.startCron();
     this.config.onChange((name) => {
@@ -287,10 +325,14 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     if (this.closed) return;
     this.closed = true;
     if (this.cron) clearInterval(this.cron);
+    const saving = this.rdb.abortBackground();
     const closing = [...this.listeners, ...this.tlsListeners].map((l) => new Promise<void>((resolve) => l.close(() => resolve())));
+    // Replies already queued this turn were acknowledged writes: put them in the log first.
+    this.aof.close();
     for (const client of [...this.clients.values()]) this.closeClient(client);
     this.tls.destroyAll();
     await Promise.all(closing);
+    await saving;
     for (const ext of this.extensions.values()) {
       const closable = ext as { close?: () => void };
       if (typeof closable.close === 'function') closable.close();
@@ -413,6 +455,19 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     return client;
   }
 
+  /** The client that replays the append-only file at start (no socket, never refused). */
+  createLoaderClient(): Client {
+    return new Client(0, null, { maxBulkLen: Infinity, maxQueryBuffer: Infinity }, '', '', 'loader');
+  }
+
+  /** Make sure flush() runs at the end of this turn even if no client has output (AOF bytes). */
+  requestFlush(): void {
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
   scheduleFlush(client: Client): void {
     if (client.flushScheduled || client.socket === null) return;
     client.flushScheduled = true;
@@ -427,6 +482,15 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   private flush(): void {
     this.flushScheduled = false;
     const clients = this.pendingFlush.splice(0);
+    // The turn's writes reach the log (one write, and with `always` one fdatasync) before any of
+    // its replies reach a socket: a reply is never an acknowledgement of a write a crash can lose.
+    if (this.aof.enabled && !this.aof.writeTurn() && this.config.string('appendfsync') === 'always') {
+      for (const client of clients) {
+        client.flushScheduled = false;
+        this.closeClient(client);
+      }
+      return;
+    }
     for (const client of clients) {
       client.flushScheduled = false;
       this.flushClient(client);
@@ -568,6 +632,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   }
 
   keyExpired(db: Database, key: string): void {
+    this.effects.deleted(db.index, key);
     this.stats.expiredKeys++;
     this.notifyKeyspaceEvent('x', 'expired', key, db.index);
   }
@@ -618,6 +683,14 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     return new Context(this, client, db, false, false);
   }
 
+  /** A blocked client's retry ran: record what it wrote (its non-blocking form) as effects. */
+  retried(ctx: CommandContext): void {
+    if (!this.effects.active) return;
+    this.effects.enter();
+    recordEffects(this, ctx as Context, false, false, [], false, false);
+    this.effects.leave();
+  }
+
   resume(client: Client, reply: Reply): void {
     client.write(reply);
     this.scheduleFlush(client);
@@ -629,6 +702,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
 
   private serverCron(): void {
     const now = Date.now();
+    this.aof.cron();
     if (this.activeExpireEnabled) {
       // Active expiry: sample keys with a TTL in every database for a bounded time.
       const deadline = performance.now() + 5;
@@ -653,6 +727,67 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     for (const client of this.clients.values()) {
       if (client.softLimitSince !== 0) this.checkOutputLimit(client);
     }
+    this.rdb.cron(now);
+  }
+
+  /**
+   * Called by dispatch while `gated`: the -LOADING and -MISCONF refusals, in Redis's order.
+   * Write commands (and PING, and EXEC of a transaction with writes) are refused after a failed
+   * save when stop-writes-on-bgsave-error is set; commands without the `loading` flag while loading.
+   */
+  admit(spec: CommandSpec, client: Client): ReplyError | undefined {
+    if (this.rdb.refusingWrites && (spec.flags.includes('write') || spec.name === 'ping' || (spec.name === 'exec' && this.queuedWrites(client)))) {
+      return PersistenceErrors.misconf();
+    }
+    if (this.rdb.loading && !spec.flags.includes('loading')) return PersistenceErrors.loading();
+    // The append-only file cannot write (its -MISCONF; runResolved also refuses writes from scripts).
+    if (this.writesDenied !== undefined && client.kind !== 'loader') {
+      if (spec.flags.includes('write') || spec.name === 'ping' || (spec.name === 'exec' && this.queuedWrites(client))) return this.writesDenied;
+    }
+    return undefined;
+  }
+
+  private queuedWrites(client: Client): boolean {
+    for (const argv of client.multi ?? []) {
+      const spec = this.table.get(argv[0]!.toString('latin1'));
+      if (spec?.flags.includes('write')) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Stop the server as SHUTDOWN does: abort a running BGSAVE, save when save points are configured
+   * (or `save`), unless `nosave`; a failed save refuses to stop unless `force`. Resolves false when
+   * refused (the server keeps running), true once closed. The CLI calls it on SIGTERM/SIGINT.
+   */
+  async shutdown(options: { save?: boolean; nosave?: boolean; force?: boolean; now?: boolean } = {}): Promise<boolean> {
+    if (!this.prepareShutdown(options)) return false;
+    await this.close();
+    this.emitShutdown();
+    return true;
+  }
+
+  /** The synchronous part of shutdown(): true when the server may stop now. */
+  prepareShutdown(options: { save?: boolean; nosave?: boolean; force?: boolean }): boolean {
+    if (this.rdb.inProgress) {
+      this.log('warning', 'There is a child saving an .rdb. Killing it!');
+      this.rdb.abortBackgroundNow();
+    }
+    const save = options.save === true || (this.rdb.points.length > 0 && options.nosave !== true);
+    if (save && !this.rdb.loading) {
+      this.log('notice', 'Saving the final RDB snapshot before exiting.');
+      if (!this.rdb.saveSync()) {
+        if (options.force === true) this.log('warning', 'Error trying to save the DB. Exit anyway.');
+        else {
+          this.log('warning', "Error trying to save the DB, can't exit.");
+          this.log('warning', 'Errors trying to shut down the server. Check the logs for more information.');
+          return false;
+        }
+      }
+    }
+    for (const hook of this.beforeShutdown) hook();
+    this.log('warning', 'Redis is now ready to exit, bye bye...');
+    return true;
   }
 
   /** Before a denyoom command when maxmemory is set: evict by policy; false means OOM. */

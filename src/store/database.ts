@@ -34,7 +34,7 @@ export type Entry = {
  * A slot is live while the key's entry still carries that slot's sequence number; dead slots are
  * dropped by compaction once they outnumber live ones, so upkeep is amortised O(1) per key.
  */
-class KeyOrder {
+export class KeyOrder {
   keys: string[] = [];
   seqs: number[] = [];
   dead = 0;
@@ -78,6 +78,25 @@ class KeyOrder {
   }
 }
 
+/**
+ * Told before a key's value or expiry changes while a background snapshot runs, so the snapshot can
+ * write the old value first (copy-on-write). Database calls it only while `cow` is set.
+ */
+export interface CopyOnWrite {
+  beforeWrite(db: Database, key: string): void;
+  /** Before flush(): the snapshot keeps the maps being dropped. */
+  beforeFlush(db: Database): void;
+  /** Before swapWith(): the snapshot finishes both databases first. */
+  beforeSwap(a: Database, b: Database): void;
+}
+
+/** A database's containers at one moment; flush() replaces them, so a held view stays as it was. */
+export interface DatabaseView {
+  readonly data: ReadonlyMap<string, Entry>;
+  readonly expires: ReadonlyMap<string, number>;
+  readonly order: KeyOrder;
+}
+
 /** What a database tells the server about: WATCH, blocked clients, expiry statistics. */
 export interface StoreHooks {
   keyModified(db: Database, key: string): void;
@@ -98,11 +117,22 @@ export class Database {
   private static nextSeq = 1;
   /** Resumable iterator for the active expire cycle, so each cycle continues where the last stopped. */
   private expireCursor: Iterator<[string, number]> | undefined;
+  /** Set while a background snapshot runs; every write path checks it first. */
+  cow: CopyOnWrite | undefined;
 
   constructor(
     readonly index: number,
     private readonly hooks: StoreHooks,
   ) {}
+
+  /** The sequence number the next created key will get: keys below it exist now or existed. */
+  static get nextSequence(): number {
+    return Database.nextSeq;
+  }
+
+  view(): DatabaseView {
+    return { data: this.data, expires: this.expires, order: this.order };
+  }
 
   get size(): number {
     return this.data.size;
@@ -116,6 +146,7 @@ export class Database {
   expireIfNeeded(key: string, now = Date.now()): boolean {
     const at = this.expires.get(key);
     if (at === undefined || at > now) return false;
+    if (this.cow !== undefined) this.cow.beforeWrite(this, key);
     this.data.delete(key);
     this.order.removed(this.data);
     this.expires.delete(key);
@@ -149,6 +180,7 @@ export class Database {
   /** Lookup for writing: no hit/miss statistics. */
   lookupWrite(key: string): Entry | undefined {
     if (this.expires.size !== 0) this.expireIfNeeded(key);
+    if (this.cow !== undefined) this.cow.beforeWrite(this, key);
     const entry = this.data.get(key);
     if (entry !== undefined) entry.lru = Date.now();
     return entry;
@@ -186,6 +218,7 @@ export class Database {
 
   /** Store a value, replacing any old one. Clears the TTL unless keepTtl. Signals WATCH. */
   set<T extends ValueType>(key: string, type: T, value: ValueOf[T], keepTtl = false): void {
+    if (this.cow !== undefined) this.cow.beforeWrite(this, key);
     const old = this.data.get(key);
     if (old === undefined) {
       const seq = Database.nextSeq++;
@@ -207,6 +240,7 @@ export class Database {
 
   /** Put an existing entry back (RENAME, MOVE, COPY, SWAPDB helpers). */
   setEntry(key: string, entry: Entry, expireAt?: number): void {
+    if (this.cow !== undefined) this.cow.beforeWrite(this, key);
     const old = this.data.get(key);
     if (old === undefined) {
       entry.seq = Database.nextSeq++;
@@ -221,6 +255,7 @@ export class Database {
 
   delete(key: string): boolean {
     if (this.expires.size !== 0) this.expireIfNeeded(key);
+    if (this.cow !== undefined) this.cow.beforeWrite(this, key);
     if (!this.data.delete(key)) return false;
     this.order.removed(this.data);
     this.expires.delete(key);
@@ -247,11 +282,13 @@ export class Database {
 
   /** Set an absolute expiry (ms). A time in the past deletes the key at the next access. */
   setExpire(key: string, atMs: number): void {
+    if (this.cow !== undefined) this.cow.beforeWrite(this, key);
     this.expires.set(key, atMs);
     this.hooks.keyModified(this, key);
   }
 
   persist(key: string): boolean {
+    if (this.cow !== undefined) this.cow.beforeWrite(this, key);
     if (!this.expires.delete(key)) return false;
     this.hooks.keyModified(this, key);
     return true;
@@ -267,6 +304,7 @@ export class Database {
 
   /** Remove everything; every key is signalled to WATCH first. */
   flush(): void {
+    if (this.cow !== undefined) this.cow.beforeFlush(this);
     for (const key of this.data.keys()) this.hooks.keyModified(this, key);
     this.data = new Map();
     this.expires = new Map();
@@ -276,6 +314,7 @@ export class Database {
 
   /** Exchange contents with another database (SWAPDB). */
   swapWith(other: Database): void {
+    if (this.cow !== undefined) this.cow.beforeSwap(this, other);
     for (const key of this.data.keys()) this.hooks.keyModified(this, key);
     for (const key of other.data.keys()) this.hooks.keyModified(other, key);
     [this.data, other.data] = [other.data, this.data];

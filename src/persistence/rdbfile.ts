@@ -1,0 +1,492 @@
+// The dump file (`dir`/`dbfilename`): SAVE, BGSAVE in slices, save points, loading at start,
+// and the figures INFO's Persistence section shows. A save writes temp-<pid>.rdb, fsyncs it and
+// renames it over the dump, so a crash mid-save leaves the previous dump intact.
+import fs from 'node:fs';
+import path from 'node:path';
+import { ReplyError } from '../protocol/reply.js';
+import type { Server } from '../server/server.js';
+import { REDIS_VERSION } from '../server/version.js';
+import { scriptingOf } from '../commands/scripting.js';
+import { usedMemory } from '../store/eviction.js';
+import type { ValueOf, ValueType } from '../store/database.js';
+import { readRdb, RdbError } from './rdb/index.js';
+import { parseSavePoints, savePointReached, type SavePoint } from './savepoints.js';
+import { Snapshot } from './snapshot.js';
+
+export const PersistenceErrors = {
+  misconf: () =>
+    new ReplyError(
+      "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",
+    ),
+  loading: () => new ReplyError('LOADING Redis is loading the dataset in memory'),
+  bgsaveInProgress: () => new ReplyError('ERR Background save already in progress'),
+  /** SAVE's failure reply is a bare "-ERR" in Redis (shared.err). */
+  saveFailed: () => new ReplyError('ERR'),
+};
+
+/** Time slice for one step of a background save, in ms: short enough that clients barely notice. */
+const SLICE_MS = 4;
+
+/** A file that could not be loaded: stop start-up and leave the file as it is. */
+export class LoadError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly offset: number | undefined,
+  ) {
+    super(message);
+    this.name = 'LoadError';
+  }
+}
+
+interface BackgroundSave {
+  snapshot: Snapshot;
+  tempPath: string;
+  startedMs: number;
+  /** server.dirty when it started: the changes an eventual success accounts for. */
+  dirtyAtStart: number;
+  aborted: boolean;
+  /** Settles when the save ended (success, failure or abort). */
+  finished: Promise<boolean>;
+}
+
+export class RdbFile {
+  points: SavePoint[] = [];
+  /** Last successful save (ms). */
+  lastSaveMs: number;
+  /** Last save attempt (ms), for the retry pause after a failure. */
+  private lastAttemptMs = 0;
+  lastBgsaveOk = true;
+  lastBgsaveSeconds = -1;
+  /** server.dirty at the last successful save. */
+  private dirtyAtLastSave = 0;
+  saves = 0;
+  /** BGSAVE asked for inside MULTI/EXEC: started by the cron. */
+  scheduled = false;
+  loading = false;
+  lastLoadKeysLoaded = 0;
+  lastLoadKeysExpired = 0;
+  lastCowBytes = 0;
+  private background: BackgroundSave | undefined;
+
+  constructor(private readonly server: Server) {
+    this.lastSaveMs = Date.now();
+    this.applyConfig();
+    server.config.onChange((name) => {
+      if (name === 'save' || name === 'stop-writes-on-bgsave-error') this.applyConfig();
+    });
+  }
+
+  private applyConfig(): void {
+    this.points = parseSavePoints(this.server.config.string('save'));
+    this.updateGate();
+  }
+
+  get path(): string {
+    return path.resolve(this.server.config.string('dir'), this.server.config.string('dbfilename'));
+  }
+
+  /** SAVE's temp file is temp-<pid>.rdb as in Redis; each BGSAVE gets its own name (Redis's child pid). */
+  private tempPath(background = false): string {
+    const name = background ? `temp-${process.pid}-${++this.backgroundCount}.rdb` : `temp-${process.pid}.rdb`;
+    return path.resolve(this.server.config.string('dir'), name);
+  }
+
+  private backgroundCount = 0;
+
+  get changesSinceLastSave(): number {
+    return this.server.dirty - this.dirtyAtLastSave;
+  }
+
+  get inProgress(): boolean {
+    return this.background !== undefined;
+  }
+
+  /** True when write commands (and PING) must get -MISCONF, as Redis's stop-writes-on-bgsave-error. */
+  get refusingWrites(): boolean {
+    return !this.lastBgsaveOk && this.points.length > 0 && this.server.config.bool('stop-writes-on-bgsave-error');
+  }
+
+  /** Dispatch consults the server only while something may refuse commands. */
+  private updateGate(): void {
+    this.server.gated = this.loading || this.refusingWrites;
+  }
+
+  // ------------------------------------------------------------------ saving
+
+  private snapshot(): Snapshot {
+    const server = this.server;
+    return new Snapshot({
+      dbs: server.dbs,
+      config: server.config,
+      aux: () => [
+        ['redis-ver', REDIS_VERSION],
+        ['redis-bits', 64],
+        ['ctime', Math.floor(Date.now() / 1000)],
+        ['used-mem', usedMemory(server)],
+        ['aof-base', 0],
+      ],
+      libraries: () => {
+        const libs = server.extensions.has('scripting') ? scriptingOf(server).libraries : undefined;
+        return libs === undefined ? [] : [...libs.values()].map((l) => l.code);
+      },
+    });
+  }
+
+  /** SAVE: the whole image now, synchronously. Returns false (after logging why) on failure. */
+  saveSync(): boolean {
+    const temp = this.tempPath();
+    const started = Date.now();
+    this.lastAttemptMs = started;
+    let fd: number;
+    try {
+      fd = fs.openSync(temp, 'w');
+    } catch (err) {
+      this.server.log(
+        'warning',
+        `Failed opening the temp RDB file temp-${process.pid}.rdb (in server root dir ${path.resolve(this.server.config.string('dir'))}) for saving: ${reason(err)}`,
+      );
+      return false;
+    }
+    const dirty = this.server.dirty;
+    const snapshot = this.snapshot();
+    try {
+      snapshot.step();
+      writeAll(fd, snapshot.take());
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+    } catch (err) {
+      snapshot.abandon();
+      closeQuietly(fd);
+      unlinkQuietly(temp);
+      this.server.log('warning', `Write error saving DB on disk: ${reason(err)}`);
+      return false;
+    }
+    if (!this.moveIntoPlace(temp)) return false;
+    this.server.log('notice', 'DB saved on disk');
+    this.saved(dirty, started);
+    // A successful synchronous save clears an earlier background failure, as in Redis.
+    this.lastBgsaveOk = true;
+    this.updateGate();
+    return true;
+  }
+
+  private moveIntoPlace(temp: string): boolean {
+    try {
+      fs.renameSync(temp, this.path);
+      return true;
+    } catch (err) {
+      this.server.log(
+        'warning',
+        `Error moving temp DB file ${path.basename(temp)} on the final destination ${this.server.config.string('dbfilename')} (in server root dir ${path.resolve(this.server.config.string('dir'))}): ${reason(err)}`,
+      );
+      unlinkQuietly(temp);
+      return false;
+    }
+  }
+
+  private saved(dirtyAtStart: number, startedMs: number): void {
+    this.dirtyAtLastSave = dirtyAtStart;
+    this.lastSaveMs = startedMs;
+    this.saves++;
+  }
+
+  /**
+   * BGSAVE: start serializing in slices across event-loop turns. Returns an error reply when one
+   * is already running.
+   */
+  startBackground(): ReplyError | undefined {
+    if (this.background !== undefined) return PersistenceErrors.bgsaveInProgress();
+    this.scheduled = false;
+    const startedMs = Date.now();
+    this.lastAttemptMs = startedMs;
+    const bg = {
+      snapshot: this.snapshot(),
+      tempPath: this.tempPath(true),
+      startedMs,
+      dirtyAtStart: this.server.dirty,
+      aborted: false,
+    } as BackgroundSave;
+    this.background = bg;
+    bg.finished = this.runBackground(bg);
+    this.server.log('notice', `Background saving started by pid ${process.pid}`);
+    return undefined;
+  }
+
+  private async runBackground(bg: BackgroundSave): Promise<boolean> {
+    const server = this.server;
+    let handle: fs.promises.FileHandle | undefined;
+    let ok = false;
+    let failure: string | undefined;
+    try {
+      try {
+        handle = await fs.promises.open(bg.tempPath, 'w');
+      } catch (err) {
+        failure = `Failed opening the temp RDB file ${path.basename(bg.tempPath)} (in server root dir ${path.resolve(server.config.string('dir'))}) for saving: ${reason(err)}`;
+        throw err;
+      }
+      for (;;) {
+        if (bg.aborted) return false;
+        const { maxKeys, pauseMs } = keyDelay(server.config.number('rdb-key-save-delay'));
+        const done = bg.snapshot.step(performance.now() + SLICE_MS, maxKeys);
+        const bytes = bg.snapshot.take();
+        if (bytes.length > 0) await writeFully(handle, bytes);
+        if (done) break;
+        // Let clients run; copy-on-write keeps the image at its starting point meanwhile.
+        await (pauseMs > 0 ? sleep(pauseMs) : nextTurn());
+      }
+      // Hooks may have added nothing after the end, but the snapshot's tail is taken above.
+      await handle.sync();
+      await handle.close();
+      handle = undefined;
+      if (bg.aborted) return false;
+      ok = this.moveIntoPlace(bg.tempPath);
+      if (ok) server.log('notice', 'DB saved on disk');
+      return ok;
+    } catch (err) {
+      if (failure === undefined) failure = `Write error saving DB on disk: ${reason(err)}`;
+      return false;
+    } finally {
+      if (!bg.snapshot.done) bg.snapshot.abandon();
+      if (handle !== undefined) await handle.close().catch(() => undefined);
+      if (!ok) unlinkQuietly(bg.tempPath);
+      if (failure !== undefined && !bg.aborted) server.log('warning', failure);
+      this.backgroundEnded(bg, ok);
+    }
+  }
+
+  private backgroundEnded(bg: BackgroundSave, ok: boolean): void {
+    if (this.background === bg) this.background = undefined;
+    this.lastBgsaveSeconds = Math.round((Date.now() - bg.startedMs) / 1000);
+    this.lastCowBytes = bg.snapshot.cowBytes;
+    if (bg.aborted) {
+      // Stopped on purpose (FLUSHALL, SHUTDOWN, DEBUG RELOAD): not an error, as Redis's SIGUSR1 kill.
+      this.server.log('warning', 'Background saving terminated by signal 10');
+      return;
+    }
+    if (ok) {
+      this.server.log('notice', 'Background saving terminated with success');
+      this.saved(bg.dirtyAtStart, bg.startedMs);
+      this.lastBgsaveOk = true;
+    } else {
+      this.server.log('warning', 'Background saving error');
+      this.lastBgsaveOk = false;
+    }
+    this.updateGate();
+  }
+
+  /** Stop a running BGSAVE and remove its temp file. Resolves when it has stopped. */
+  async abortBackground(): Promise<void> {
+    const bg = this.background;
+    if (bg === undefined) return;
+    bg.aborted = true;
+    bg.snapshot.abandon();
+    this.background = undefined;
+    await bg.finished;
+  }
+
+  /** The same, for callers that cannot wait (the file is removed when the writer notices). */
+  abortBackgroundNow(): void {
+    void this.abortBackground();
+  }
+
+  /** For tests and SHUTDOWN: wait for a running BGSAVE. */
+  async waitBackground(): Promise<boolean> {
+    return this.background === undefined ? true : this.background.finished;
+  }
+
+  /** Called from serverCron: start a BGSAVE when a save point is reached or one was scheduled. */
+  cron(now: number): void {
+    if (this.background !== undefined || this.loading) return;
+    if (this.scheduled) {
+      this.startBackground();
+      return;
+    }
+    if (this.points.length === 0) return;
+    const changes = this.changesSinceLastSave;
+    const point = savePointReached(this.points, changes, now, this.lastSaveMs, this.lastAttemptMs, !this.lastBgsaveOk);
+    if (point === undefined) return;
+    this.server.log('notice', `${point.changes} changes in ${point.seconds} seconds. Saving...`);
+    this.startBackground();
+  }
+
+  // ------------------------------------------------------------------ loading
+
+  /**
+   * Load the dump file if there is one. Keys already expired are dropped. Throws LoadError
+   * (naming the file and offset) when the file is unreadable or corrupt; the file is not touched.
+   */
+  load(options: { replaceLibraries?: boolean } = {}): boolean {
+    const server = this.server;
+    const file = this.path;
+    let buf: Buffer;
+    try {
+      buf = fs.readFileSync(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      server.log('warning', `Fatal error loading the DB: ${reason(err)}. Exiting.`);
+      throw new LoadError(`Fatal error loading the DB from ${file}: ${reason(err)}`, file, undefined);
+    }
+    const started = performance.now();
+    const now = Date.now();
+    const dirty = server.dirty;
+    let loaded = 0;
+    let expired = 0;
+    let producedBy = '';
+    let ctime = 0;
+    let usedMem = 0;
+    const scripting = scriptingOf(server);
+    this.loading = true;
+    this.updateGate();
+    try {
+      readRdb(
+        buf,
+        {
+          aux(name, value) {
+            if (name === 'redis-ver') producedBy = value.toString('latin1');
+            else if (name === 'ctime') ctime = Number(value.toString('latin1'));
+            else if (name === 'used-mem') usedMem = Number(value.toString('latin1'));
+          },
+          functionLibrary(code) {
+            try {
+              scripting.loadLibrary(code, options.replaceLibraries === true);
+            } catch (err) {
+              throw new RdbError(`Failed loading library: ${reason(err)}`, 0);
+            }
+          },
+          key(dbIndex, key, type: ValueType, value: ValueOf[ValueType], expireAt, idleMs) {
+            const db = server.dbs[dbIndex];
+            if (db === undefined) throw new RdbError(`FATAL: Data file was created with a Redis server configured to handle more than ${server.dbs.length} databases. Exiting`, 0);
+            if (expireAt !== undefined && expireAt <= now) {
+              expired++;
+              return;
+            }
+            db.set(key, type, value);
+            if (expireAt !== undefined) db.setExpire(key, expireAt);
+            if (idleMs !== undefined) {
+              const entry = db.peekNoExpire(key);
+              if (entry !== undefined) entry.lru = now - idleMs;
+            }
+            loaded++;
+          },
+        },
+        server.config,
+        { checksum: server.config.bool('rdbchecksum') },
+      );
+    } catch (err) {
+      this.loading = false;
+      this.updateGate();
+      if (err instanceof RdbError) {
+        if (err.message.startsWith('Wrong RDB checksum')) server.log('warning', err.message);
+        const what = err.message.startsWith('Wrong RDB checksum') ? 'RDB CRC error' : err.message;
+        server.log('warning', `Internal error in RDB reading offset ${err.offset}, function at rdbLoad -> ${what}`);
+        server.log('warning', `Fatal error loading the DB: Invalid argument. Exiting.`);
+        throw new LoadError(`Bad RDB file ${file} at offset ${err.offset}: ${what}`, file, err.offset);
+      }
+      throw err;
+    }
+    this.loading = false;
+    this.updateGate();
+    // Loading is not a change to save again.
+    server.dirty = dirty;
+    this.lastLoadKeysLoaded = loaded;
+    this.lastLoadKeysExpired = expired;
+    if (producedBy !== '') server.log('notice', `Loading RDB produced by version ${producedBy}`);
+    if (ctime > 0) server.log('notice', `RDB age ${Math.max(0, Math.floor(now / 1000) - ctime)} seconds`);
+    if (usedMem > 0) server.log('notice', `RDB memory usage when created ${(usedMem / 1024 / 1024).toFixed(2)} Mb`);
+    server.log('notice', `Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired}.`);
+    server.log('notice', `DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
+    return true;
+  }
+
+  // ------------------------------------------------------------------ INFO
+
+  infoFields(): [string, string | number][] {
+    const bg = this.background;
+    const now = Date.now();
+    return [
+      ['loading', this.loading ? 1 : 0],
+      ['async_loading', 0],
+      ['current_cow_peak', bg?.snapshot.cowBytes ?? 0],
+      ['current_cow_size', bg?.snapshot.cowBytes ?? 0],
+      ['current_cow_size_age', 0],
+      ['current_fork_perc', bg === undefined || bg.snapshot.keysTotal === 0 ? '0.00' : ((100 * bg.snapshot.keysWritten) / bg.snapshot.keysTotal).toFixed(2)],
+      ['current_save_keys_processed', bg?.snapshot.keysWritten ?? 0],
+      ['current_save_keys_total', bg?.snapshot.keysTotal ?? 0],
+      ['rdb_changes_since_last_save', this.changesSinceLastSave],
+      ['rdb_bgsave_in_progress', bg === undefined ? 0 : 1],
+      ['rdb_last_save_time', Math.floor(this.lastSaveMs / 1000)],
+      ['rdb_last_bgsave_status', this.lastBgsaveOk ? 'ok' : 'err'],
+      ['rdb_last_bgsave_time_sec', this.lastBgsaveSeconds],
+      ['rdb_current_bgsave_time_sec', bg === undefined ? -1 : Math.round((now - bg.startedMs) / 1000)],
+      ['rdb_saves', this.saves],
+      ['rdb_last_cow_size', this.lastCowBytes],
+      ['rdb_last_load_keys_expired', this.lastLoadKeysExpired],
+      ['rdb_last_load_keys_loaded', this.lastLoadKeysLoaded],
+    ];
+  }
+}
+
+/** rdb-key-save-delay (microseconds per key; negative: a microsecond every -n keys) as slices. */
+function keyDelay(delayUs: number): { maxKeys: number; pauseMs: number } {
+  if (delayUs === 0) return { maxKeys: Infinity, pauseMs: 0 };
+  if (delayUs < 0) return { maxKeys: Math.max(1, -delayUs * 1000), pauseMs: 1 };
+  // Sleep at least a millisecond at a time: a timer cannot wait less.
+  const maxKeys = Math.max(1, Math.floor(1000 / delayUs));
+  return { maxKeys, pauseMs: Math.max(1, Math.round((maxKeys * delayUs) / 1000)) };
+}
+
+function writeAll(fd: number, buf: Buffer): void {
+  let off = 0;
+  while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
+}
+
+async function writeFully(handle: fs.promises.FileHandle, buf: Buffer): Promise<void> {
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesWritten } = await handle.write(buf, off, buf.length - off);
+    off += bytesWritten;
+  }
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // already closed
+  }
+}
+
+function unlinkQuietly(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch {
+    // not there
+  }
+}
+
+function reason(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const texts: Record<string, string> = {
+      ENOENT: 'No such file or directory',
+      EACCES: 'Permission denied',
+      EISDIR: 'Is a directory',
+      ENOTDIR: 'Not a directory',
+      ENOSPC: 'No space left on device',
+      EROFS: 'Read-only file system',
+      ENOTEMPTY: 'Directory not empty',
+    };
+    if (code !== undefined && texts[code] !== undefined) return texts[code]!;
+    return err.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,196 @@
+// A point-in-time RDB image of every database, serialized in slices while clients keep working.
+//
+// Redis forks and lets the kernel copy pages on write. We have one heap, so we copy on write
+// ourselves: while a snapshot runs every Database has `cow` set, and before a key that existed at
+// the start is changed, expired, deleted or replaced, its old value is serialized into the image
+// right away. The main pass walks each database in insertion order (the per-key sequence
+// numbers) and skips keys created after the start and keys already written by the hook.
+import type { Config } from '../config/config.js';
+import { Database, type CopyOnWrite, type DatabaseView, type Entry } from '../store/database.js';
+import { RdbWriter } from './rdb/index.js';
+
+/** What a snapshot needs from the server: its databases, configuration and function libraries. */
+export interface SnapshotSource {
+  readonly dbs: readonly Database[];
+  readonly config: Config;
+  /** Header fields (redis-ver, ctime, ...). */
+  aux(): Array<[string, string | number]>;
+  /** FUNCTION libraries' code, saved before the keys. */
+  libraries(): Buffer[];
+}
+
+interface DbProgress {
+  readonly db: Database;
+  /** The containers as they were at the start; after a flush these are the dropped ones. */
+  readonly view: DatabaseView;
+  /** Keys and keys with a TTL at the start (the RESIZEDB hint). */
+  readonly keys: number;
+  readonly expires: number;
+  /** Main pass position: every key whose sequence number is below this has been visited. */
+  cursor: number;
+  /** Keys ahead of the cursor already written by the copy-on-write hook. */
+  readonly saved: Set<string>;
+  /** Nothing of this database is left to write. */
+  done: boolean;
+  /** Flushed during the snapshot: the view is no longer the live database, so no hook applies. */
+  detached: boolean;
+}
+
+export class Snapshot implements CopyOnWrite {
+  private readonly writer: RdbWriter;
+  private readonly config: Config;
+  private readonly startSeq: number;
+  private readonly progress: DbProgress[] = [];
+  private readonly byIndex = new Map<number, DbProgress>();
+  private current = 0;
+  /** The database the writer's last SELECTDB named (the hook may switch it between slices). */
+  private writerDb = -1;
+  private finished = false;
+  readonly keysTotal: number;
+  keysWritten = 0;
+  /** Keys written early by the copy-on-write hook, and the bytes they took. */
+  cowKeys = 0;
+  cowBytes = 0;
+
+  constructor(source: SnapshotSource) {
+    this.config = source.config;
+    this.writer = new RdbWriter({ compress: this.config.bool('rdbcompression'), checksum: this.config.bool('rdbchecksum') });
+    this.writer.header(source.aux());
+    for (const code of source.libraries()) this.writer.functionLibrary(code);
+    this.startSeq = Database.nextSequence;
+    let total = 0;
+    for (const db of source.dbs) {
+      const view = db.view();
+      const p: DbProgress = {
+        db,
+        view,
+        keys: view.data.size,
+        expires: view.expires.size,
+        cursor: 0,
+        saved: new Set(),
+        done: view.data.size === 0,
+        detached: false,
+      };
+      total += p.keys;
+      this.progress.push(p);
+      this.byIndex.set(db.index, p);
+      db.cow = this;
+    }
+    this.keysTotal = total;
+  }
+
+  /** Bytes serialized and not yet taken. */
+  get pending(): number {
+    return this.writer.pending;
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** Serialized bytes so far (to write to the file between slices). */
+  take(): Buffer {
+    return this.writer.take();
+  }
+
+  /**
+   * Run the main pass until `deadline` (performance.now() ms) or `maxKeys` keys were visited.
+   * Returns true when the image is complete (EOF and checksum written, hooks detached).
+   */
+  step(deadline = Infinity, maxKeys = Infinity): boolean {
+    let budget = maxKeys;
+    while (this.current < this.progress.length) {
+      const p = this.progress[this.current]!;
+      if (!p.done) {
+        budget = this.advance(p, deadline, budget);
+        if (!p.done) return false;
+      }
+      this.current++;
+    }
+    this.finish();
+    return true;
+  }
+
+  /** Stop without completing: hooks are detached and nothing more is produced. */
+  abandon(): void {
+    this.detach();
+    this.finished = true;
+  }
+
+  // ------------------------------------------------------------- copy-on-write hooks
+
+  beforeWrite(db: Database, key: string): void {
+    const p = this.byIndex.get(db.index);
+    if (p === undefined || p.done || p.detached || p.db !== db) return;
+    const entry = p.view.data.get(key);
+    if (entry === undefined || entry.seq >= this.startSeq || entry.seq < p.cursor || p.saved.has(key)) return;
+    const before = this.writer.pending;
+    this.write(p, key, entry, p.view.expires.get(key));
+    p.saved.add(key);
+    this.cowKeys++;
+    this.cowBytes += this.writer.pending - before;
+  }
+
+  beforeFlush(db: Database): void {
+    const p = this.byIndex.get(db.index);
+    // The view keeps the containers flush() drops; nothing else can reach them any more.
+    if (p !== undefined && p.db === db && !p.done) p.detached = true;
+  }
+
+  beforeSwap(a: Database, b: Database): void {
+    // After a swap each database holds the other's containers; finishing both first keeps the
+    // image simple at the cost of one pause, as SWAPDB during a BGSAVE is rare.
+    for (const db of [a, b]) {
+      const p = this.byIndex.get(db.index);
+      if (p !== undefined && p.db === db && !p.done && !p.detached) this.advance(p, Infinity, Infinity);
+    }
+  }
+
+  // ------------------------------------------------------------- internals
+
+  /** Visit keys of one database; returns the unused key budget. Sets p.done at the end. */
+  private advance(p: DbProgress, deadline: number, budget: number): number {
+    const { data, expires, order } = p.view;
+    let i = order.lowerBound(p.cursor);
+    let visited = 0;
+    while (i < order.keys.length) {
+      if (budget <= 0 || ((visited & 31) === 31 && performance.now() >= deadline)) return budget;
+      const seq = order.seqs[i]!;
+      // Slots are in sequence order: everything from here on was created after the start.
+      if (seq >= this.startSeq) break;
+      const key = order.keys[i]!;
+      const entry = data.get(key);
+      if (entry !== undefined && entry.seq === seq && (p.saved.size === 0 || !p.saved.has(key))) {
+        this.write(p, key, entry, expires.get(key));
+        budget--;
+      }
+      p.cursor = seq + 1;
+      visited++;
+      i++;
+    }
+    p.done = true;
+    p.saved.clear();
+    return budget;
+  }
+
+  private write(p: DbProgress, key: string, entry: Entry, expireAt: number | undefined): void {
+    if (this.writerDb !== p.db.index) {
+      // SELECTDB may appear more than once for a database: loaders just switch the target.
+      this.writer.selectDb(p.db.index, p.keys, p.expires);
+      this.writerDb = p.db.index;
+    }
+    this.writer.key(key, entry, expireAt, this.config);
+    this.keysWritten++;
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.detach();
+    this.writer.end();
+    this.finished = true;
+  }
+
+  private detach(): void {
+    for (const p of this.progress) if (p.db.cow === this) p.db.cow = undefined;
+  }
+}

@@ -1,0 +1,370 @@
+// RDB snapshots over TCP, in-process servers: SAVE, BGSAVE (point-in-time while clients write),
+// save points, MISCONF after a failed save, SHUTDOWN's options, DEBUG RELOAD, INFO persistence.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { startTidings, startRedis, requireRedisServer, type TestServer } from '../helpers/servers.js';
+import type { RespClient } from '../helpers/resp.js';
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-snap-'));
+}
+
+async function info(c: RespClient, field: string): Promise<string> {
+  const text = String(await c.call('INFO', 'persistence'));
+  const m = new RegExp(`^${field}:(.*)$`, 'm').exec(text);
+  assert.ok(m, `INFO persistence has ${field}`);
+  return m[1]!.trim();
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const waitForBgsave = (c: RespClient) => waitFor(async () => (await info(c, 'rdb_bgsave_in_progress')) === '0', 'BGSAVE to finish');
+
+/** Every type, TTLs, a stream with a consumer group, a pending entry and a deleted entry. */
+async function populateAllTypes(c: RespClient): Promise<void> {
+  await c.call('SET', 'str', 'hello');
+  await c.call('SET', 'int', '12345');
+  await c.call('SET', 'ttl', 'soon', 'PX', '600000');
+  await c.call('RPUSH', 'list', 'a', 'b', 'c');
+  await c.call('HSET', 'hash', 'f1', 'v1', 'f2', 'v2');
+  await c.call('SADD', 'set', 'x', 'y');
+  await c.call('SADD', 'intset', '1', '2', '3');
+  await c.call('ZADD', 'zset', '1.5', 'm1', '-2', 'm2');
+  await c.call('XADD', 'stream', '1-1', 'k', 'v1');
+  await c.call('XADD', 'stream', '1-2', 'k', 'v2');
+  await c.call('XADD', 'stream', '1-3', 'k', 'v3');
+  await c.call('XDEL', 'stream', '1-3');
+  await c.call('XGROUP', 'CREATE', 'stream', 'grp', '0');
+  await c.call('XREADGROUP', 'GROUP', 'grp', 'alice', 'COUNT', '1', 'STREAMS', 'stream', '>');
+  await c.call('SELECT', '3');
+  await c.call('SET', 'in3', 'three');
+  await c.call('SELECT', '0');
+}
+
+async function checkAllTypes(c: RespClient): Promise<void> {
+  assert.equal(await c.call('GET', 'str'), 'hello');
+  assert.equal(await c.call('GET', 'int'), '12345');
+  const pttl = (await c.call('PTTL', 'ttl')) as number;
+  assert.ok(pttl > 0 && pttl <= 600000, `TTL kept (${pttl})`);
+  assert.equal(await c.call('TTL', 'str'), -1);
+  assert.deepEqual(await c.call('LRANGE', 'list', '0', '-1'), ['a', 'b', 'c']);
+  assert.deepEqual(await c.call('HGETALL', 'hash'), ['f1', 'v1', 'f2', 'v2']);
+  assert.deepEqual(((await c.call('SMEMBERS', 'set')) as string[]).sort(), ['x', 'y']);
+  assert.deepEqual(((await c.call('SMEMBERS', 'intset')) as string[]).sort(), ['1', '2', '3']);
+  assert.deepEqual(await c.call('ZRANGE', 'zset', '0', '-1', 'WITHSCORES'), ['m2', '-2', 'm1', '1.5']);
+  assert.deepEqual(await c.call('XRANGE', 'stream', '-', '+'), [['1-1', ['k', 'v1']], ['1-2', ['k', 'v2']]]);
+  assert.deepEqual(await c.call('XPENDING', 'stream', 'grp'), [1, '1-1', '1-1', [['alice', '1']]]);
+  const groups = (await c.call('XINFO', 'GROUPS', 'stream')) as unknown[][];
+  assert.equal(groups.length, 1);
+  assert.deepEqual(groups[0]!.slice(0, 8), ['name', 'grp', 'consumers', 1, 'pending', 1, 'last-delivered-id', '1-1']);
+  assert.equal(await c.call('SELECT', '3'), 'OK');
+  assert.equal(await c.call('GET', 'in3'), 'three');
+  assert.equal(await c.call('SELECT', '0'), 'OK');
+}
+
+test('save points are validated and normalised as Redis does', async () => {
+  const s = await startTidings();
+  const c = await s.connect();
+  const invalid = { error: "ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters" };
+  for (const bad of ['100', '0 1', '-1 5', '10 -1', '10 x', ' 10 5', '10  5', '10 5 ']) {
+    assert.deepEqual(await c.call('CONFIG', 'SET', 'save', bad), invalid, `save "${bad}"`);
+  }
+  assert.equal(await c.call('CONFIG', 'SET', 'save', '3600 1 300 100'), 'OK');
+  assert.deepEqual(await c.call('CONFIG', 'GET', 'save'), ['save', '3600 1 300 100']);
+  assert.equal(await c.call('CONFIG', 'SET', 'save', ''), 'OK');
+  assert.deepEqual(await c.call('CONFIG', 'GET', 'save'), ['save', '']);
+  c.close();
+  await s.close();
+});
+
+test('SAVE writes the dump; DEBUG RELOAD brings back every type with TTLs and stream groups', async () => {
+  const dir = tempDir();
+  const s = await startTidings({ config: { dir, 'enable-debug-command': 'yes' } });
+  const c = await s.connect();
+  await populateAllTypes(c);
+  assert.notEqual(await info(c, 'rdb_changes_since_last_save'), '0');
+  assert.equal(await c.call('SAVE'), 'OK');
+  assert.equal(await info(c, 'rdb_changes_since_last_save'), '0');
+  assert.equal(await info(c, 'rdb_saves'), '1');
+  assert.ok(fs.existsSync(path.join(dir, 'dump.rdb')));
+  assert.deepEqual(fs.readdirSync(dir), ['dump.rdb'], 'no temp file left behind');
+  const lastsave = (await c.call('LASTSAVE')) as number;
+  assert.ok(Math.abs(lastsave - Date.now() / 1000) < 5);
+  assert.equal(await c.call('SET', 'after-save', 'gone after reload'), 'OK');
+  assert.equal(await c.call('DEBUG', 'RELOAD'), 'OK');
+  await checkAllTypes(c);
+  // DEBUG RELOAD saves first, so the key written after SAVE is in the reloaded data too.
+  assert.equal(await c.call('GET', 'after-save'), 'gone after reload');
+  assert.equal(await c.call('DEBUG', 'RELOAD', 'NOSAVE'), 'OK');
+  assert.equal(await info(c, 'rdb_last_load_keys_loaded'), '11');
+  assert.deepEqual(await c.call('DEBUG', 'RELOAD', 'BOGUS'), { error: 'ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.' });
+  c.close();
+  await s.close();
+});
+
+test('a restarted server loads the dump, FUNCTION libraries included, dropping expired keys', async () => {
+  const dir = tempDir();
+  const a = await startTidings({ config: { dir } });
+  const c = await a.connect();
+  await populateAllTypes(c);
+  await c.call('FUNCTION', 'LOAD', "#!lua name=mylib\nredis.register_function('answer', function() return 42 end)");
+  await c.call('SET', 'short', 'lived', 'PX', '300');
+  assert.equal(await c.call('SAVE'), 'OK');
+  c.close();
+  await a.close();
+  await new Promise((r) => setTimeout(r, 350));
+  const logs: string[] = [];
+  const b = await startTidings({ config: { dir }, log: (line) => logs.push(line) });
+  const d = await b.connect();
+  await checkAllTypes(d);
+  assert.equal(await d.call('EXISTS', 'short'), 0);
+  assert.equal(await d.call('FCALL', 'answer', '0'), 42);
+  assert.equal(await info(d, 'rdb_last_load_keys_expired'), '1');
+  assert.ok(logs.some((l) => /DB loaded from disk: [\d.]+ seconds$/.test(l)), logs.join('\n'));
+  assert.ok(logs.some((l) => l.includes('Done loading RDB, keys loaded: 10, keys expired: 1.')), logs.join('\n'));
+  d.close();
+  await b.close();
+});
+
+test('BGSAVE writes a point-in-time image while clients modify, delete and create keys', async (t) => {
+  const dir = tempDir();
+  const logs: string[] = [];
+  const s = await startTidings({ config: { dir }, log: (line) => logs.push(line) });
+  const c = await s.connect();
+  const N = 2000;
+  for (let i = 0; i < N; i++) c.send('SET', `k${i}`, `v${i}`);
+  for (let i = 0; i < N; i++) await c.read();
+  await c.call('RPUSH', 'list', 'a', 'b');
+  await c.call('HSET', 'hash', 'f', 'old');
+  await c.call('SET', 'ttl', 'x');
+  await c.call('SET', 'will-expire', 'x');
+  await c.call('SELECT', '1');
+  await c.call('SET', 'db1key', 'one');
+  await c.call('SELECT', '2');
+  await c.call('SET', 'db2key', 'two');
+  await c.call('SELECT', '0');
+  // 200 µs per key: the save spans many event-loop turns (about half a second here).
+  await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '200');
+  assert.equal(await c.call('BGSAVE'), 'Background saving started');
+  assert.equal(await info(c, 'rdb_bgsave_in_progress'), '1');
+  assert.deepEqual(await c.call('BGSAVE'), { error: 'ERR Background save already in progress' });
+  assert.deepEqual(await c.call('SAVE'), { error: 'ERR Background save already in progress' });
+  // Writes from both ends of the key order, in place and by replacement.
+  const w = await s.connect();
+  assert.equal(await w.call('SET', 'k0', 'changed'), 'OK');
+  assert.equal(await w.call('SET', `k${N - 1}`, 'changed'), 'OK');
+  assert.equal(await w.call('APPEND', `k${N - 2}`, '-appended'), `v${N - 2}-appended`.length);
+  assert.equal(await w.call('DEL', 'k1', `k${N - 3}`), 2);
+  assert.equal(await w.call('RENAME', 'k2', 'k2-renamed'), 'OK');
+  assert.equal(await w.call('SET', 'created', 'during'), 'OK');
+  assert.equal(await w.call('RPUSH', 'list', 'c'), 3);
+  assert.equal(await w.call('HSET', 'hash', 'f', 'new'), 0);
+  assert.equal(await w.call('EXPIRE', 'ttl', '1000'), 1);
+  assert.equal(await w.call('PEXPIRE', 'will-expire', '1'), 1);
+  assert.equal(await w.call('SELECT', '1'), 'OK');
+  assert.equal(await w.call('FLUSHDB'), 'OK');
+  assert.equal(await w.call('SET', 'db1new', 'x'), 'OK');
+  assert.equal(await w.call('SELECT', '2'), 'OK');
+  assert.equal(await w.call('SET', 'db2key', 'changed'), 'OK');
+  // The writes above happened while the save was still running, so they tested copy-on-write.
+  assert.equal(await info(c, 'rdb_bgsave_in_progress'), '1', 'the save overlapped the writes');
+  assert.equal(await c.call('PING'), 'PONG');
+  await waitForBgsave(c);
+  assert.equal(await info(c, 'rdb_last_bgsave_status'), 'ok');
+  assert.ok(logs.some((l) => l.endsWith('Background saving terminated with success')), logs.join('\n'));
+  w.close();
+  c.close();
+  await s.close();
+
+  const check = async (server: TestServer) => {
+    const r = await server.connect();
+    assert.equal(await r.call('DBSIZE'), N + 4);
+    assert.equal(await r.call('GET', 'k0'), 'v0');
+    assert.equal(await r.call('GET', `k${N - 1}`), `v${N - 1}`);
+    assert.equal(await r.call('GET', `k${N - 2}`), `v${N - 2}`);
+    assert.equal(await r.call('GET', 'k1'), 'v1');
+    assert.equal(await r.call('GET', `k${N - 3}`), `v${N - 3}`);
+    assert.equal(await r.call('GET', 'k2'), 'v2');
+    assert.equal(await r.call('EXISTS', 'k2-renamed', 'created'), 0);
+    assert.deepEqual(await r.call('LRANGE', 'list', '0', '-1'), ['a', 'b']);
+    assert.equal(await r.call('HGET', 'hash', 'f'), 'old');
+    assert.equal(await r.call('TTL', 'ttl'), -1);
+    assert.equal(await r.call('GET', 'will-expire'), 'x');
+    await r.call('SELECT', '1');
+    assert.deepEqual(await r.call('KEYS', '*'), ['db1key']);
+    await r.call('SELECT', '2');
+    assert.equal(await r.call('GET', 'db2key'), 'two');
+    r.close();
+  };
+  const reloaded = await startTidings({ config: { dir } });
+  await check(reloaded);
+  await reloaded.close();
+  if (!requireRedisServer(t)) return;
+  const redis = await startRedis(['--dir', dir, '--dbfilename', 'dump.rdb']);
+  await check(redis);
+  await redis.close();
+  const checked = spawnSync('redis-check-rdb', [path.join(dir, 'dump.rdb')], { encoding: 'utf8' });
+  assert.equal(checked.status, 0, checked.stdout + checked.stderr);
+  assert.match(checked.stdout, /RDB looks OK/);
+});
+
+test('SWAPDB and FLUSHALL during BGSAVE: the swap keeps the image, FLUSHALL aborts the save', async () => {
+  const dir = tempDir();
+  const s = await startTidings({ config: { dir } });
+  const c = await s.connect();
+  for (let i = 0; i < 500; i++) c.send('SET', `a${i}`, 'zero');
+  for (let i = 0; i < 500; i++) await c.read();
+  await c.call('SELECT', '1');
+  for (let i = 0; i < 500; i++) c.send('SET', `b${i}`, 'one');
+  for (let i = 0; i < 500; i++) await c.read();
+  await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '500');
+  assert.equal(await c.call('BGSAVE'), 'Background saving started');
+  assert.equal(await c.call('SWAPDB', '0', '1'), 'OK');
+  assert.equal(await c.call('SET', 'b0', 'changed-after-swap'), 'OK');
+  assert.equal(await info(c, 'rdb_bgsave_in_progress'), '1');
+  await waitForBgsave(c);
+  await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
+  const reloaded = await startTidings({ config: { dir } });
+  const r = await reloaded.connect();
+  assert.equal(await r.call('DBSIZE'), 500);
+  assert.equal(await r.call('GET', 'a0'), 'zero');
+  await r.call('SELECT', '1');
+  assert.equal(await r.call('GET', 'b0'), 'one');
+  r.close();
+  await reloaded.close();
+
+  // FLUSHALL stops a running BGSAVE without marking it failed; the change counter stays high.
+  const before = fs.readFileSync(path.join(dir, 'dump.rdb'));
+  await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '1000');
+  assert.equal(await c.call('BGSAVE'), 'Background saving started');
+  assert.equal(await c.call('FLUSHALL'), 'OK');
+  await waitForBgsave(c);
+  assert.equal(await info(c, 'rdb_last_bgsave_status'), 'ok');
+  assert.ok(Number(await info(c, 'rdb_changes_since_last_save')) >= 1000);
+  assert.equal(await c.call('SET', 'x', 'writable'), 'OK');
+  assert.deepEqual(fs.readFileSync(path.join(dir, 'dump.rdb')), before, 'the aborted save left the dump alone');
+  await waitFor(async () => fs.readdirSync(dir).length === 1, 'temp file removal');
+  c.close();
+  await s.close();
+});
+
+test('BGSAVE syntax and scheduling inside MULTI', async () => {
+  const dir = tempDir();
+  const s = await startTidings({ config: { dir } });
+  const c = await s.connect();
+  assert.deepEqual(await c.call('BGSAVE', 'foo'), { error: 'ERR syntax error' });
+  assert.deepEqual(await c.call('BGSAVE', 'SCHEDULE', 'x'), { error: 'ERR syntax error' });
+  await c.call('MULTI');
+  assert.equal(await c.call('BGSAVE'), 'QUEUED');
+  assert.deepEqual(await c.call('EXEC'), ['Background saving scheduled']);
+  await waitFor(async () => fs.existsSync(path.join(dir, 'dump.rdb')), 'the scheduled BGSAVE');
+  await waitForBgsave(c);
+  assert.equal(await c.call('BGSAVE', 'SCHEDULE'), 'Background saving started');
+  await waitForBgsave(c);
+  assert.equal(await info(c, 'rdb_saves'), '2');
+  c.close();
+  await s.close();
+});
+
+test('a failed BGSAVE refuses writes with -MISCONF until a save succeeds', async () => {
+  const dir = tempDir();
+  const logs: string[] = [];
+  const s = await startTidings({ config: { dir, save: '3600 1' }, log: (line) => logs.push(line) });
+  // The dump's name is taken by a non-empty directory, so the final rename fails (even as root).
+  fs.mkdirSync(path.join(dir, 'dump.rdb', 'blocker'), { recursive: true });
+  const c = await s.connect();
+  await c.call('SET', 'x', 'before');
+  assert.equal(await c.call('BGSAVE'), 'Background saving started');
+  await waitForBgsave(c);
+  assert.equal(await info(c, 'rdb_last_bgsave_status'), 'err');
+  assert.ok(logs.some((l) => l.includes('Error moving temp DB file') && l.endsWith('Is a directory')), logs.join('\n'));
+  assert.ok(logs.some((l) => l.endsWith('# Background saving error')), logs.join('\n'));
+  const misconf = {
+    error:
+      "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",
+  };
+  assert.deepEqual(await c.call('SET', 'x', 'y'), misconf);
+  assert.deepEqual(await c.call('PING'), misconf);
+  assert.equal(await c.call('GET', 'x'), 'before');
+  // Inside MULTI the write is refused when queued, and EXEC then aborts.
+  await c.call('MULTI');
+  assert.deepEqual(await c.call('DEL', 'x'), misconf);
+  assert.deepEqual(await c.call('EXEC'), { error: 'EXECABORT Transaction discarded because of previous errors.' });
+  assert.deepEqual(await c.call('SAVE'), { error: 'ERR' });
+  // Without save points (or with the option off) writes are accepted again.
+  await c.call('CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'no');
+  assert.equal(await c.call('SET', 'x', 'y'), 'OK');
+  await c.call('CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'yes');
+  assert.deepEqual(await c.call('SET', 'x', 'y'), misconf);
+  fs.rmSync(path.join(dir, 'dump.rdb'), { recursive: true });
+  assert.equal(await c.call('BGSAVE'), 'Background saving started');
+  await waitForBgsave(c);
+  assert.equal(await info(c, 'rdb_last_bgsave_status'), 'ok');
+  assert.equal(await c.call('SET', 'x', 'z'), 'OK');
+  c.close();
+  await s.close();
+});
+
+test('SHUTDOWN validates its options, saves when asked, and refuses to stop when the save fails', async () => {
+  const dir = tempDir();
+  const s = await startTidings({ config: { dir } });
+  const c = await s.connect();
+  for (const args of [['foo'], ['NOSAVE', 'SAVE'], ['ABORT', 'NOW'], ['ABORT', 'FORCE'], ['SAVE', 'bar']]) {
+    assert.deepEqual(await c.call('SHUTDOWN', ...args), { error: 'ERR syntax error' }, `SHUTDOWN ${args.join(' ')}`);
+  }
+  assert.deepEqual(await c.call('SHUTDOWN', 'ABORT'), { error: 'ERR No shutdown in progress.' });
+  await c.call('MULTI');
+  assert.deepEqual(await c.call('SHUTDOWN'), { error: 'ERR Command not allowed inside a transaction' });
+  await c.call('DISCARD');
+  // A save that cannot complete keeps the server running unless FORCE.
+  fs.mkdirSync(path.join(dir, 'dump.rdb', 'blocker'), { recursive: true });
+  await c.call('SET', 'k', 'v');
+  assert.deepEqual(await c.call('SHUTDOWN', 'SAVE'), { error: 'ERR Errors trying to SHUTDOWN. Check logs.' });
+  assert.equal(await c.call('GET', 'k'), 'v');
+  fs.rmSync(path.join(dir, 'dump.rdb'), { recursive: true });
+  c.send('SHUTDOWN', 'SAVE', 'NOW');
+  await c.waitClosed();
+  await s.close();
+  assert.ok(fs.existsSync(path.join(dir, 'dump.rdb')), 'SHUTDOWN SAVE wrote the dump');
+
+  // With save points, a plain SHUTDOWN saves; NOSAVE does not.
+  const dir2 = tempDir();
+  const t2 = await startTidings({ config: { dir: dir2, save: '3600 1' } });
+  const d = await t2.connect();
+  await d.call('SET', 'k', 'v');
+  d.send('SHUTDOWN', 'NOSAVE');
+  await d.waitClosed();
+  await t2.close();
+  assert.equal(fs.existsSync(path.join(dir2, 'dump.rdb')), false);
+  const t3 = await startTidings({ config: { dir: dir2, save: '3600 1' } });
+  const e = await t3.connect();
+  await e.call('SET', 'k', 'v');
+  e.send('SHUTDOWN');
+  await e.waitClosed();
+  await t3.close();
+  assert.ok(fs.existsSync(path.join(dir2, 'dump.rdb')));
+});
+
+test('a save point starts a BGSAVE from the cron', async () => {
+  const dir = tempDir();
+  const logs: string[] = [];
+  const s = await startTidings({ config: { dir, save: '1 2', hz: 50 }, log: (line) => logs.push(line) });
+  const c = await s.connect();
+  await c.call('SET', 'a', '1');
+  await c.call('SET', 'b', '2');
+  await waitFor(async () => (await info(c, 'rdb_saves')) === '1', 'the save point to fire');
+  assert.ok(logs.some((l) => l.endsWith('2 changes in 1 seconds. Saving...')), logs.join('\n'));
+  assert.equal(await info(c, 'rdb_changes_since_last_save'), '0');
+  c.close();
+  await s.close();
+});
