@@ -6,26 +6,17 @@ import type { Client } from '../net/client.js';
 import type { Server } from '../server/server.js';
 import { REDIS_VERSION } from '../server/version.js';
 import type { CommandContext, CommandSpec } from './types.js';
+import { aclOf, authenticate as aclAuthenticate } from '../security/acl.js';
 
 const arg = (argv: Buffer[], i: number) => argv[i]!.toString('latin1');
 const lower = (argv: Buffer[], i: number) => argv[i]!.toString('latin1').toLowerCase();
 
-/** Check a password for `user` against requirepass (the only user Tidings has is `default`). */
-function checkPassword(server: Server, user: string, password: Buffer): boolean {
-  const required = server.config.string('requirepass');
-  if (user !== 'default') return false;
-  if (required === '') return true; // the default user has `nopass`
-  return password.toString('latin1') === required;
-}
-
-function authenticate(ctx: CommandContext, user: string, password: Buffer): ReplyError | undefined {
-  if (!checkPassword(ctx.server, user, password)) {
+/** `command` is the command name as sent, which ACL LOG shows as the object of a failed AUTH. */
+function authenticate(ctx: CommandContext, user: string, password: Buffer, command: string): ReplyError | undefined {
+  if (!aclAuthenticate(ctx.server, ctx.client, user, password, command)) {
     ctx.server.log('verbose', `AUTH failed for user '${user}' from ${ctx.client.addr}`);
     return Errors.wrongPass();
   }
-  ctx.client.authenticated = true;
-  ctx.client.parser.unauthenticated = false;
-  ctx.client.user = user;
   return undefined;
 }
 
@@ -121,11 +112,13 @@ function resetClient(ctx: CommandContext): void {
   client.proto = 2;
   client.replyMode = 'on';
   client.name = '';
-  if (server.config.string('requirepass') !== '') {
+  const acl = aclOf(server);
+  if (acl.authRequired()) {
     client.authenticated = false;
     client.parser.unauthenticated = true;
   }
   client.user = 'default';
+  client.aclUser = acl.defaultUser;
 }
 
 type Kill = (client: Client) => boolean;
@@ -163,8 +156,7 @@ function clientKill(ctx: CommandContext, argv: Buffer[]): Reply {
         filters.push((c) => c.laddr === value);
         break;
       case 'user':
-        // Until ACL users exist, `default` is the only user there is.
-        if (value !== 'default') throw new ReplyError(`ERR No such user '${value}'`);
+        if (!aclOf(server).users.has(value)) throw new ReplyError(`ERR No such user '${value}'`);
         filters.push((c) => c.user === value);
         break;
       case 'type': {
@@ -500,7 +492,7 @@ export const specs: CommandSpec[] = [
       for (let i = 2; i < argv.length; i++) {
         const option = lower(argv, i);
         if (option === 'auth' && i + 2 < argv.length) {
-          const err = authenticate(ctx, arg(argv, i + 1), argv[i + 2]!);
+          const err = authenticate(ctx, arg(argv, i + 1), argv[i + 2]!, arg(argv, 0));
           if (err) return err;
           i += 2;
         } else if (option === 'setname' && i + 1 < argv.length) {
@@ -529,9 +521,9 @@ export const specs: CommandSpec[] = [
     categories: ['@fast', '@connection'],
     handler: (ctx, argv) => {
       if (argv.length > 3) throw Errors.syntax();
-      if (argv.length === 2 && ctx.server.config.string('requirepass') === '') throw Errors.authNotConfigured();
+      if (argv.length === 2 && aclOf(ctx.server).defaultUser.nopass) throw Errors.authNotConfigured();
       const user = argv.length === 3 ? arg(argv, 1) : 'default';
-      const err = authenticate(ctx, user, argv[argv.length - 1]!);
+      const err = authenticate(ctx, user, argv[argv.length - 1]!, arg(argv, 0));
       return err ?? OK;
     },
   },

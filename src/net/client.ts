@@ -6,6 +6,7 @@ import { RequestParser } from '../protocol/parser.js';
 import { OutputBuffer, writeReply, type Protocol } from '../protocol/writer.js';
 import type { Reply } from '../protocol/reply.js';
 import type { ClientTracking } from '../server/tracking.js';
+import type { AclUser } from '../security/acl.js';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -25,6 +26,8 @@ export class Client {
   libName = '';
   libVer = '';
   user = 'default';
+  /** The ACL user logged in; undefined means the default user. */
+  aclUser: AclUser | undefined;
   authenticated = true;
   replyMode: ReplyMode = 'on';
   lastCommand = 'NULL';

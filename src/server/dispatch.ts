@@ -7,6 +7,7 @@ import type { BlockOptions, CommandContext, CommandSpec } from '../commands/type
 import type { Database } from '../store/database.js';
 import type { Server } from './server.js';
 import { findSubcommand } from './table.js';
+import { aclDenied } from '../security/acl.js';
 
 export interface ExecuteOptions {
   /** Called from a Lua script (redis.call). */
@@ -244,6 +245,17 @@ export function execute(server: Server, client: Client, argv: Buffer[], options:
   if (!client.authenticated && !info.noAuth) {
     if (client.multi !== undefined) client.multiDirty = true;
     return rejectWith(server, name, Errors.noAuth());
+  }
+
+  // ACL: one property read for a user that may run everything (the default user, normally).
+  // redis.call was checked by the script host already.
+  if (client.aclUser !== undefined && !client.aclUser.unrestricted && !options.fromScript) {
+    const context = options.inExec ? 'exec' : client.multi !== undefined ? 'multi' : 'toplevel';
+    const denied = aclDenied(server, client, spec, argv, context);
+    if (denied !== undefined) {
+      if (client.multi !== undefined) client.multiDirty = true;
+      return rejectWith(server, name, denied);
+    }
   }
 
   if (options.fromScript && info.noScript) {

@@ -20,6 +20,7 @@ import { startObserveListener } from '../observe/http.js';
 import { makeRoom } from '../store/eviction.js';
 import { loadLua } from '../scripting/lua.js';
 import { Tracking } from './tracking.js';
+import { aclOf } from '../security/acl.js';
 import { EffectsStream } from './effects.js';
 import { AppendOnlyFile } from '../persistence/aof.js';
 import { RdbFile, PersistenceErrors } from '../persistence/rdbfile.js';
@@ -365,7 +366,8 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
       refuseConnection(socket, '-ERR max number of clients reached\r\n');
       return;
     }
-    if (this.config.string('requirepass') !== '') {
+    client.aclUser = aclOf(this).defaultUser;
+    if (aclOf(this).authRequired()) {
       client.authenticated = false;
       client.parser.unauthenticated = true;
     } else if (this.config.bool('protected-mode') && !unix && !isLocalPeer(socket.remoteAddress ?? '')) {
