@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { Server, TIDINGS_VERSION, REDIS_VERSION } from './server/server.js';
 import { Config, findParam } from './config/config.js';
 import { ConfigError, loadConfig, type LoadedConfig } from './config/file.js';
+import { aclOf } from './security/acl.js';
 
 /** Redis's save points when none are configured (the command line only; see config/params.ts). */
 const DEFAULT_SAVE = '3600 1 300 100 60 10000';
@@ -126,6 +127,14 @@ export async function main(args: string[]): Promise<void> {
       fail(`rename-command ${from} ${to}: ${(err as Error).message}`);
       return;
     }
+  }
+  // ACL users: the config file's user directives, or the aclfile (both at once is refused, as Redis).
+  const acl = aclOf(server);
+  const usersError = acl.declareUsers(loaded.users, loaded.file ?? '');
+  const aclError = usersError ?? acl.startupError;
+  if (aclError !== undefined) {
+    fail(aclError);
+    return;
   }
 
   try {

@@ -546,7 +546,9 @@ describe('start-up', () => {
     ['cluster-enabled yes', ['--cluster-enabled', 'yes'], '', /command line: Tidings cannot start with 'cluster-enabled "yes"': Tidings runs standalone: Redis Cluster is not implemented/],
     ['replicaof', [], 'replicaof 10.0.0.1 6379\n', /:1: Tidings cannot start with 'replicaof 10\.0\.0\.1 6379': Tidings has no replication/],
     ['loadmodule', [], '# modules\nloadmodule /usr/lib/redis/modules/x.so\n', /:2: Tidings cannot start with 'loadmodule .*': Tidings cannot load Redis modules/],
-    ['user', [], 'user alice on >pw ~* +@all\n', /:1: Tidings cannot start with 'user alice .*': ACL users are not implemented yet/],
+    ['a user directive with a bad rule', [], 'user alice on >pw ~* +@all\nuser bob on +nosuch\n', /tidings: .*:2: Error in applying operation '\+nosuch': Unknown command or category name in ACL\. WARNING: ACL errors detected/],
+    ['user directives and an aclfile', ['--aclfile', '/nonexistent/users.acl'], 'user alice on >pw ~* +@all\n', /Configuring Redis with users defined in redis\.conf and at the same setting an ACL file path is invalid/],
+    ['an aclfile that cannot be read', ['--aclfile', '/nonexistent/users.acl'], '', /Error loading ACLs, opening file '\/nonexistent\/users\.acl': No such file or directory/],
     ['a bad value in an ignored parameter', [], 'cluster-node-timeout soon\n', /:1: invalid value for 'cluster-node-timeout' in 'cluster-node-timeout soon': argument couldn't be parsed into an integer/],
     ['unbalanced quotes', [], 'requirepass "abc\n', /:1: unbalanced quotes in 'requirepass "abc'/],
   ];

@@ -1,31 +1,22 @@
 // Connection commands: PING, ECHO, QUIT, RESET, HELLO, AUTH, SELECT, CLIENT *.
 import { Errors, KeyErrors, StreamErrors } from '../protocol/errors.js';
 import { parseInteger, tryParseInteger } from '../protocol/numbers.js';
-import { MapReply, NO_REPLY, OK, PONG, ReplyError, Status, Verbatim, type Reply } from '../protocol/reply.js';
+import { MapReply, NO_REPLY, OK, PONG, ReplyError, SetReply, Status, Verbatim, type Reply } from '../protocol/reply.js';
 import type { Client } from '../net/client.js';
 import type { Server } from '../server/server.js';
 import { REDIS_VERSION } from '../server/version.js';
 import type { CommandContext, CommandSpec } from './types.js';
+import { aclOf, authenticate as aclAuthenticate } from '../security/acl.js';
 
 const arg = (argv: Buffer[], i: number) => argv[i]!.toString('latin1');
 const lower = (argv: Buffer[], i: number) => argv[i]!.toString('latin1').toLowerCase();
 
-/** Check a password for `user` against requirepass (the only user Tidings has is `default`). */
-function checkPassword(server: Server, user: string, password: Buffer): boolean {
-  const required = server.config.string('requirepass');
-  if (user !== 'default') return false;
-  if (required === '') return true; // the default user has `nopass`
-  return password.toString('latin1') === required;
-}
-
-function authenticate(ctx: CommandContext, user: string, password: Buffer): ReplyError | undefined {
-  if (!checkPassword(ctx.server, user, password)) {
+/** `command` is the command name as sent, which ACL LOG shows as the object of a failed AUTH. */
+function authenticate(ctx: CommandContext, user: string, password: Buffer, command: string): ReplyError | undefined {
+  if (!aclAuthenticate(ctx.server, ctx.client, user, password, command)) {
     ctx.server.log('verbose', `AUTH failed for user '${user}' from ${ctx.client.addr}`);
     return Errors.wrongPass();
   }
-  ctx.client.authenticated = true;
-  ctx.client.parser.unauthenticated = false;
-  ctx.client.user = user;
   return undefined;
 }
 
@@ -58,6 +49,11 @@ export function clientFlags(client: Client): string {
   if (client.subscriptionCount > 0) flags += 'P';
   if (client.multi !== undefined) flags += 'x';
   if (client.blocked) flags += 'b';
+  if (client.tracking !== undefined) {
+    flags += 't';
+    if (client.tracking.brokenRedirect) flags += 'R';
+    if (client.tracking.bcast) flags += 'B';
+  }
   if (client.watchDirty) flags += 'd';
   if (client.monitor) flags += 'O';
   if (client.kind === 'unix') flags += 'U';
@@ -95,7 +91,7 @@ export function clientInfoLine(client: Client): string {
     `events=r${omem > 0 ? 'w' : ''}`,
     `cmd=${client.lastCommand}`,
     `user=${client.user}`,
-    `redir=-1`,
+    `redir=${client.tracking === undefined ? -1 : client.tracking.redirect}`,
     `resp=${client.proto}`,
     `lib-name=${client.libName}`,
     `lib-ver=${client.libVer}`,
@@ -111,15 +107,18 @@ function resetClient(ctx: CommandContext): void {
   server.hub.removeClient(client);
   server.monitor.remove(client);
   client.monitor = false;
+  server.tracking.disable(client);
   client.dbIndex = 0;
   client.proto = 2;
   client.replyMode = 'on';
   client.name = '';
-  if (server.config.string('requirepass') !== '') {
+  const acl = aclOf(server);
+  if (acl.authRequired()) {
     client.authenticated = false;
     client.parser.unauthenticated = true;
   }
   client.user = 'default';
+  client.aclUser = acl.defaultUser;
 }
 
 type Kill = (client: Client) => boolean;
@@ -157,8 +156,7 @@ function clientKill(ctx: CommandContext, argv: Buffer[]): Reply {
         filters.push((c) => c.laddr === value);
         break;
       case 'user':
-        // Until ACL users exist, `default` is the only user there is.
-        if (value !== 'default') throw new ReplyError(`ERR No such user '${value}'`);
+        if (!aclOf(server).users.has(value)) throw new ReplyError(`ERR No such user '${value}'`);
         filters.push((c) => c.user === value);
         break;
       case 'type': {
@@ -189,6 +187,92 @@ function clientKill(ctx: CommandContext, argv: Buffer[]): Reply {
     else server.closeClient(c);
   }
   return killed;
+}
+
+/** CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX p ...] [OPTIN] [OPTOUT] [NOLOOP] */
+function clientTracking(ctx: CommandContext, argv: Buffer[]): Reply {
+  const { server, client } = ctx;
+  let redirect = 0;
+  const options = { bcast: false, optin: false, optout: false, noloop: false };
+  const prefixes: string[] = [];
+  for (let i = 3; i < argv.length; i++) {
+    const option = lower(argv, i);
+    const more = i + 1 < argv.length;
+    if (option === 'redirect' && more) {
+      i++;
+      if (redirect !== 0) throw new ReplyError('ERR A client can only redirect to a single other client');
+      redirect = parseInteger(argv[i]!);
+      // The target must exist now, though it may go away later (then the redirect is broken).
+      if (!server.clients.has(redirect)) throw new ReplyError('ERR The client ID you want redirect to does not exist');
+    } else if (option === 'bcast') options.bcast = true;
+    else if (option === 'optin') options.optin = true;
+    else if (option === 'optout') options.optout = true;
+    else if (option === 'noloop') options.noloop = true;
+    else if (option === 'prefix' && more) prefixes.push(arg(argv, ++i));
+    else throw Errors.syntax();
+  }
+  const mode = lower(argv, 2);
+  if (mode === 'off') {
+    server.tracking.disable(client);
+    return OK;
+  }
+  if (mode !== 'on') throw Errors.syntax();
+  const current = client.tracking;
+  if (!options.bcast && prefixes.length > 0) throw new ReplyError('ERR PREFIX option requires BCAST mode to be enabled');
+  if (current !== undefined && current.bcast !== options.bcast) {
+    throw new ReplyError(
+      "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.",
+    );
+  }
+  if (options.bcast && (options.optin || options.optout)) throw new ReplyError('ERR OPTIN and OPTOUT are not compatible with BCAST');
+  if (options.optin && options.optout) throw new ReplyError("ERR You can't specify both OPTIN mode and OPTOUT mode");
+  if ((options.optin && current?.optout) || (options.optout && current?.optin)) {
+    throw new ReplyError(
+      "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.",
+    );
+  }
+  if (options.bcast) {
+    const collision = server.tracking.prefixCollision(client, prefixes);
+    if (collision?.fatal) throw new ReplyError(collision.message);
+    if (collision !== undefined) {
+      // Redis 7.0 answers this case twice: the error, then +OK with tracking on (see prefixCollision).
+      client.write(new ReplyError(collision.message));
+      server.stats.errorReply('ERR');
+    }
+  }
+  server.tracking.enable(client, redirect, options, prefixes);
+  return OK;
+}
+
+function clientCaching(ctx: CommandContext, argv: Buffer[]): Reply {
+  const t = ctx.client.tracking;
+  if (t === undefined) {
+    throw new ReplyError('ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled');
+  }
+  const value = lower(argv, 2);
+  if (value === 'yes') {
+    if (!t.optin) throw new ReplyError('ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.');
+  } else if (value === 'no') {
+    if (!t.optout) throw new ReplyError('ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.');
+  } else throw Errors.syntax();
+  t.caching = true;
+  return OK;
+}
+
+function clientTrackingInfo(ctx: CommandContext): Reply {
+  const t = ctx.client.tracking;
+  const flags: Reply[] = [t === undefined ? 'off' : 'on'];
+  if (t !== undefined) {
+    if (t.bcast) flags.push('bcast');
+    if (t.optin) flags.push('optin');
+    if (t.optin && t.caching) flags.push('caching-yes');
+    if (t.optout) flags.push('optout');
+    if (t.optout && t.caching) flags.push('caching-no');
+    if (t.noloop) flags.push('noloop');
+    if (t.brokenRedirect) flags.push('broken_redirect');
+  }
+  const prefixes = t === undefined ? [] : [...t.prefixes].sort().map((p) => Buffer.from(p, 'latin1'));
+  return new MapReply(['flags', new SetReply(flags), 'redirect', t === undefined ? -1 : t.redirect, 'prefixes', prefixes]);
 }
 
 const CLIENT_HELP = [
@@ -329,10 +413,10 @@ const clientSubcommands: CommandSpec[] = [
     return OK;
   }),
   sub('unpause', 2, () => OK),
-  sub('getredir', 2, () => -1),
-  sub('tracking', -3, () => new ReplyError('ERR CLIENT TRACKING is not supported by Tidings')),
-  sub('caching', 3, () => new ReplyError('ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled')),
-  sub('trackinginfo', 2, () => new MapReply(['flags', ['off'], 'redirect', -1, 'prefixes', []])),
+  sub('getredir', 2, (ctx) => ctx.client.tracking?.redirect ?? -1),
+  sub('tracking', -3, clientTracking),
+  sub('caching', 3, clientCaching),
+  sub('trackinginfo', 2, clientTrackingInfo),
   sub('help', 2, () => CLIENT_HELP.map((l) => new Status(l))),
 ];
 
@@ -408,7 +492,7 @@ export const specs: CommandSpec[] = [
       for (let i = 2; i < argv.length; i++) {
         const option = lower(argv, i);
         if (option === 'auth' && i + 2 < argv.length) {
-          const err = authenticate(ctx, arg(argv, i + 1), argv[i + 2]!);
+          const err = authenticate(ctx, arg(argv, i + 1), argv[i + 2]!, arg(argv, 0));
           if (err) return err;
           i += 2;
         } else if (option === 'setname' && i + 1 < argv.length) {
@@ -437,9 +521,9 @@ export const specs: CommandSpec[] = [
     categories: ['@fast', '@connection'],
     handler: (ctx, argv) => {
       if (argv.length > 3) throw Errors.syntax();
-      if (argv.length === 2 && ctx.server.config.string('requirepass') === '') throw Errors.authNotConfigured();
+      if (argv.length === 2 && aclOf(ctx.server).defaultUser.nopass) throw Errors.authNotConfigured();
       const user = argv.length === 3 ? arg(argv, 1) : 'default';
-      const err = authenticate(ctx, user, argv[argv.length - 1]!);
+      const err = authenticate(ctx, user, argv[argv.length - 1]!, arg(argv, 0));
       return err ?? OK;
     },
   },

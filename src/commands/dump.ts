@@ -56,8 +56,11 @@ function restore(ctx: CommandContext, argv: Buffer[]): Reply {
     // Redis adds in a signed 64-bit integer: an overflowing relative TTL wraps into the past.
     expireAt = at > MAX_I64 ? -1 : Number(at);
     if (expireAt <= Date.now()) {
-      // Already expired: the key is not created (and REPLACE's deletion stands).
-      if (deleted) ctx.notify('g', 'del', key);
+      // Already expired: the key is not created (and REPLACE's deletion stands, recorded as a DEL).
+      if (deleted) {
+        ctx.notify('g', 'del', key);
+        if (ctx.propagating) ctx.propagateAs([Buffer.from('DEL'), argv[1]!]);
+      }
       return OK;
     }
   }
@@ -67,6 +70,13 @@ function restore(ctx: CommandContext, argv: Buffer[]): Reply {
   ctx.db.setEntry(key, entry, expireAt);
   ctx.db.signalReady(key);
   ctx.notify('g', 'restore', key);
+  // As Redis: a relative TTL is recorded as the absolute time it meant (ABSTTL).
+  if (ctx.propagating && expireAt !== undefined && !absttl) {
+    const effect = argv.slice();
+    effect[2] = Buffer.from(String(expireAt));
+    effect.push(Buffer.from('ABSTTL'));
+    ctx.propagateAs(effect);
+  }
   return OK;
 }
 

@@ -187,6 +187,8 @@ function hincrbyfloat(ctx: CommandContext, argv: Buffer[]): Reply {
   const text = Buffer.from(formatLongDouble(sum));
   setField(hash, field, text, limitsOf(ctx.server.config));
   commit(ctx, key, hash, created, 'hincrbyfloat');
+  // As Redis: recorded as HSET of the result, so a replay cannot drift with float formatting.
+  if (ctx.propagating) ctx.propagateAs([Buffer.from('HSET'), argv[1]!, argv[2]!, text]);
   return text;
 }
 

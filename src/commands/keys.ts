@@ -302,12 +302,18 @@ function expireCommand(ctx: CommandContext, argv: Buffer[], name: string, unit: 
   if (at <= now) {
     ctx.db.delete(key);
     ctx.notify('g', 'del', key);
+    if (ctx.propagating) ctx.propagateAs([DEL, argv[1]!]);
     return 1;
   }
   ctx.db.setExpire(key, at);
   ctx.notify('g', 'expire', key);
+  // The effect is absolute (PEXPIREAT key ms, options kept), so a replay later means the same instant.
+  if (ctx.propagating && !(absolute && unit === 'ms')) ctx.propagateAs([PEXPIREAT, argv[1]!, Buffer.from(String(at)), ...argv.slice(3)]);
   return 1;
 }
+
+const DEL = Buffer.from('DEL');
+const PEXPIREAT = Buffer.from('PEXPIREAT');
 
 function ttlCommand(ctx: CommandContext, argv: Buffer[], ms: boolean, absolute: boolean): Reply {
   const key = keyOf(argv, 1);

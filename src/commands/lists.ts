@@ -268,9 +268,40 @@ function lmoveGeneric(ctx: CommandContext, source: string, destination: string, 
   return moveElement(ctx, source, list, destination, from, to);
 }
 
-function blmoveGeneric(ctx: CommandContext, source: string, destination: string, from: End, to: End, timeoutMs: number): HandlerResult {
+// Effects: a blocking pop is recorded as its non-blocking form (what it did, not how it waited).
+const LPOP = Buffer.from('LPOP');
+const RPOP = Buffer.from('RPOP');
+const LMOVE = Buffer.from('LMOVE');
+const RPOPLPUSH = Buffer.from('RPOPLPUSH');
+const kb = (key: string) => Buffer.from(key, 'latin1');
+
+function propagatePop(ctx: CommandContext, key: string, end: End, count?: number): void {
+  if (!ctx.propagating) return;
+  const command = [end === 'left' ? LPOP : RPOP, kb(key)];
+  if (count !== undefined) command.push(Buffer.from(String(count)));
+  ctx.propagateAs(command);
+}
+
+/** `ends`: BLMOVE's wherefrom/whereto arguments as sent (Redis records them unchanged). */
+function blockingMove(ctx: CommandContext, source: string, list: List, destination: string, from: End, to: End, ends: Buffer[] | undefined): Buffer {
+  const value = moveElement(ctx, source, list, destination, from, to);
+  if (ctx.propagating) {
+    ctx.propagateAs(ends === undefined ? [RPOPLPUSH, kb(source), kb(destination)] : [LMOVE, kb(source), kb(destination), ...ends]);
+  }
+  return value;
+}
+
+function blmoveGeneric(
+  ctx: CommandContext,
+  source: string,
+  destination: string,
+  from: End,
+  to: End,
+  timeoutMs: number,
+  ends: Buffer[] | undefined,
+): HandlerResult {
   const list = ctx.db.getWrite(source, 'list');
-  if (list !== undefined) return moveElement(ctx, source, list, destination, from, to);
+  if (list !== undefined) return blockingMove(ctx, source, list, destination, from, to, ends);
   // Redis answers a timeout with a null array but, inside MULTI or a script, a null bulk string.
   if (ctx.noBlock) return null;
   return ctx.block({
@@ -283,7 +314,8 @@ function blmoveGeneric(ctx: CommandContext, source: string, destination: string,
       // A destination of another type fails the wait with WRONGTYPE; the source stays as it was.
       const target = c.db.lookupWrite(destination);
       if (target !== undefined && target.type !== 'list') return Errors.wrongType();
-      return moveElement(c, source, entry.value, destination, from, to);
+      // Served after waiting, Redis records the ends in lower case whatever was sent.
+      return blockingMove(c, source, entry.value, destination, from, to, ends && [Buffer.from(from), Buffer.from(to)]);
     },
   });
 }
@@ -314,6 +346,7 @@ function bpopGeneric(ctx: CommandContext, argv: Buffer[], end: End): HandlerResu
   const serve = (c: CommandContext, found: { key: string; list: List }): Reply => {
     const value = pop(found.list, end);
     afterRemoval(c, found.key, found.list, end === 'left' ? 'lpop' : 'rpop');
+    propagatePop(c, found.key, end);
     return [keyReply(found.key), value];
   };
   const ready = firstList(ctx, keys);
@@ -360,6 +393,7 @@ function mpopServe(ctx: CommandContext, key: string, list: List, args: MpopArgs)
   const n = Math.min(args.count, list.length);
   for (let i = 0; i < n; i++) values.push(pop(list, args.end));
   afterRemoval(ctx, key, list, args.end === 'left' ? 'lpop' : 'rpop');
+  propagatePop(ctx, key, args.end, n);
   return [keyReply(key), values];
 }
 
@@ -525,7 +559,7 @@ export const specs: CommandSpec[] = [
       const from = parseEnd(argv[3]!);
       const to = parseEnd(argv[4]!);
       const timeoutMs = parseTimeout(argv[5]!);
-      return blmoveGeneric(ctx, keyOf(argv[1]!), keyOf(argv[2]!), from, to, timeoutMs);
+      return blmoveGeneric(ctx, keyOf(argv[1]!), keyOf(argv[2]!), from, to, timeoutMs, [argv[3]!, argv[4]!]);
     },
   },
   {
@@ -536,7 +570,7 @@ export const specs: CommandSpec[] = [
     lastKey: 2,
     step: 1,
     categories: BLOCKING,
-    handler: (ctx, argv) => blmoveGeneric(ctx, keyOf(argv[1]!), keyOf(argv[2]!), 'right', 'left', parseTimeout(argv[3]!)),
+    handler: (ctx, argv) => blmoveGeneric(ctx, keyOf(argv[1]!), keyOf(argv[2]!), 'right', 'left', parseTimeout(argv[3]!), undefined),
   },
   {
     name: 'blmpop',

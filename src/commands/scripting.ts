@@ -7,6 +7,7 @@ import { BLOCKED, MapReply, NO_REPLY, OK, ReplyError, SetReply, Status, type Han
 import { ScriptEngine, scriptShebangFlags, type LuaFunction, type ScriptHost } from '../scripting/engine.js';
 import { resolveCommand, runResolved } from '../server/dispatch.js';
 import { PersistenceErrors } from '../persistence/rdbfile.js';
+import { aclDenied } from '../security/acl.js';
 import type { Server, LogLevel } from '../server/server.js';
 import type { Client } from '../net/client.js';
 import { globMatch } from '../pubsub/glob.js';
@@ -291,11 +292,18 @@ function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean): S
   const client = state.client();
   client.dbIndex = ctx.client.dbIndex;
   client.user = ctx.client.user;
+  client.aclUser = ctx.client.aclUser;
   client.authenticated = true;
   return {
     call(argv: Buffer[], protocol: 2 | 3): Reply {
       const entry = resolveForScript(server, state, argv, readOnly);
       if (entry instanceof ReplyError) return entry;
+      // redis.call runs with the caller's ACL user; a denial is logged with the caller's client.
+      const user = ctx.client.aclUser;
+      if (user !== undefined && !user.unrestricted) {
+        const denied = aclDenied(server, ctx.client, entry.spec, argv, 'lua');
+        if (denied !== undefined) return denied;
+      }
       client.proto = protocol;
       const result = executeFromScript(server, client, entry, argv);
       if (result === NO_REPLY || result === BLOCKED) return null;

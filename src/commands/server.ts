@@ -12,6 +12,7 @@ import { usedMemory } from '../store/eviction.js';
 import { scriptingOf, scriptingStats } from './scripting.js';
 import { LoadError, PersistenceErrors } from '../persistence/rdbfile.js';
 import type { CommandContext, CommandSpec } from './types.js';
+import { INVALID_GETKEYS_ARGS, NUMKEYS_AT, keysOf } from './key-positions.js';
 import { ConfigSetError, type PendingSet } from '../config/config.js';
 import { rewriteConfigFile } from '../config/file.js';
 
@@ -80,7 +81,7 @@ function infoSection(server: Server, name: string): string | undefined {
         ['client_recent_max_input_buffer', 0],
         ['client_recent_max_output_buffer', 0],
         ['blocked_clients', server.blocking.count],
-        ['tracking_clients', 0],
+        ['tracking_clients', server.tracking.clients],
         ['pubsub_clients', pubsub],
         ['clients_in_timeout_table', server.blocking.count],
       ]);
@@ -131,6 +132,9 @@ function infoSection(server: Server, name: string): string | undefined {
         ['evicted_clients', 0],
         ['keyspace_hits', s.keyspaceHits],
         ['keyspace_misses', s.keyspaceMisses],
+        ['tracking_total_keys', server.tracking.totalKeys],
+        ['tracking_total_items', server.tracking.totalItems],
+        ['tracking_total_prefixes', server.tracking.totalPrefixes],
         ['pubsub_channels', server.hub.channelCount],
         ['pubsub_patterns', server.hub.patternCount],
         ['pubsubshard_channels', server.hub.shardChannelCount],
@@ -364,73 +368,6 @@ function commandDocs(spec: CommandSpec): Reply {
   return new MapReply(fields);
 }
 
-/** Commands whose keys follow a numkeys argument: where numkeys is, and fixed keys before it. */
-const NUMKEYS_AT: Record<string, number> = {
-  eval: 2, evalsha: 2, eval_ro: 2, evalsha_ro: 2, fcall: 2, fcall_ro: 2,
-  zunionstore: 2, zinterstore: 2, zdiffstore: 2, blmpop: 2, bzmpop: 2,
-  zunion: 1, zinter: 1, zdiff: 1, zintercard: 1, sintercard: 1, lmpop: 1, zmpop: 1,
-};
-
-const INVALID_GETKEYS_ARGS = () => new ReplyError('ERR Invalid arguments specified for command');
-
-/** Keys of a command whose key positions depend on its arguments (COMMAND INFO's movablekeys). */
-function movableKeysOf(name: string, argv: Buffer[]): Buffer[] | undefined {
-  const at = NUMKEYS_AT[name];
-  if (at !== undefined) {
-    const script = name.startsWith('eval') || name.startsWith('fcall');
-    const fixed = at === 2 && !script && !name.startsWith('b') ? [argv[1]!] : [];
-    const n = tryParseInteger(argv[at]!);
-    if (n === undefined || n < (script ? 0 : 1) || at + 1 + n > argv.length) {
-      // Scripts may have no keys; a set operation with a bad numkeys is not a command.
-      if (script) return [];
-      throw INVALID_GETKEYS_ARGS();
-    }
-    return [...fixed, ...argv.slice(at + 1, at + 1 + n)];
-  }
-  if (name === 'xread' || name === 'xreadgroup') {
-    const streams = argv.findIndex((a, i) => i > 0 && a.toString('latin1').toLowerCase() === 'streams');
-    if (streams === -1) throw INVALID_GETKEYS_ARGS();
-    const rest = argv.length - streams - 1;
-    return argv.slice(streams + 1, streams + 1 + Math.floor(rest / 2));
-  }
-  if (name === 'sort') {
-    // The last STORE's argument, skipping the arguments of LIMIT, GET and BY.
-    const skip: Record<string, number> = { limit: 2, get: 1, by: 1 };
-    let store: Buffer | undefined;
-    for (let i = 2; i < argv.length; i++) {
-      const opt = argv[i]!.toString('latin1').toLowerCase();
-      if (opt in skip) i += skip[opt]!;
-      else if (opt === 'store' && i + 1 < argv.length) store = argv[i + 1];
-    }
-    return store === undefined ? [argv[1]!] : [argv[1]!, store];
-  }
-  if (name === 'georadius' || name === 'georadiusbymember') {
-    // Key specs: the first STORE and the first STOREDIST from the options on, each followed by a key.
-    const from = name === 'georadius' ? 6 : 5;
-    const keys = [argv[1]!];
-    for (const keyword of ['store', 'storedist']) {
-      for (let i = from; i < argv.length - 1; i++) {
-        if (argv[i]!.toString('latin1').toLowerCase() === keyword) {
-          keys.push(argv[i + 1]!);
-          break;
-        }
-      }
-    }
-    return keys;
-  }
-  return undefined;
-}
-
-function keysOf(spec: CommandSpec, argv: Buffer[]): Buffer[] {
-  const movable = movableKeysOf(spec.name, argv);
-  if (movable !== undefined) return movable;
-  if (spec.firstKey === 0) return [];
-  const last = spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey;
-  const keys: Buffer[] = [];
-  for (let i = spec.firstKey; i <= last && i < argv.length; i += spec.step) keys.push(argv[i]!);
-  return keys;
-}
-
 function commandSub(name: string, arity: number, handler: CommandSpec['handler']): CommandSpec {
   return { name: `command|${name}`, arity, flags: ['loading', 'stale'], ...noKeys, categories: ['@slow', '@connection'], handler };
 }
@@ -520,7 +457,8 @@ function flushDb(ctx: CommandContext, all: boolean): Reply {
   // FLUSHALL stops a running BGSAVE (its image is of data just thrown away), as Redis kills the child.
   if (all && server.rdb.inProgress) server.rdb.abortBackgroundNow();
   // flush() invalidates WATCH on the keys that existed; like Redis, watching a missing key survives.
-  for (const db of dbs) db.flush();
+  server.tracking.quietly(() => dbs.forEach((db) => db.flush()));
+  server.tracking.flushed();
   // With save points, FLUSHALL also saves the now empty dataset (and so resets the change counter).
   if (all && server.rdb.points.length > 0) server.rdb.saveSync();
   return OK;
@@ -569,6 +507,12 @@ function debug(ctx: CommandContext, argv: Buffer[]): Reply {
       if (!entry) throw Errors.noSuchKey();
       const idle = Math.floor((Date.now() - entry.lru) / 1000);
       return new Status(`Value at:0x0 refcount:1 encoding:${entry.type === 'string' ? 'raw' : entry.type} serializedlength:0 lru:0 lru_seconds_idle:${idle}`);
+    }
+    case 'loadaof': {
+      // Like Redis: write out and sync the log, empty the dataset, replay the log.
+      if (ctx.server.aof.enabled) ctx.server.aof.reload();
+      ctx.server.log('notice', 'Append Only File loaded by DEBUG LOADAOF');
+      return OK;
     }
     case 'reload':
       return debugReload(ctx, argv);
@@ -748,11 +692,13 @@ export const specs: CommandSpec[] = [
         // swapWith() invalidates WATCH on each db's old keys; a watched key is also changed when a
         // live key of that name is swapped in from the other db. Keys missing from both (or only
         // swapped in after their TTL passed) stay valid, as in Redis.
+        ctx.server.tracking.quiet = true; // Redis 7.0's SWAPDB sends no invalidations
         dbs[a]!.swapWith(dbs[b]!);
         const now = Date.now();
         for (const db of [dbs[a]!, dbs[b]!]) {
           for (const key of db.keys()) if (!((db.getExpire(key) ?? Infinity) <= now)) db.modified(key);
         }
+        ctx.server.tracking.quiet = false;
         // Clients blocked on keys of either db may now find data.
         for (const db of [dbs[a]!, dbs[b]!]) for (const key of db.keys()) db.signalReady(key);
       }
@@ -884,6 +830,25 @@ export const specs: CommandSpec[] = [
     ...noKeys,
     categories: ['@admin', '@slow', '@dangerous'],
     handler: shutdown,
+  },
+  {
+    name: 'bgrewriteaof',
+    arity: 1,
+    flags: ['admin', 'noscript'],
+    ...noKeys,
+    categories: ['@admin', '@slow', '@dangerous'],
+    handler: (ctx) => {
+      const aof = ctx.server.aof;
+      if (aof.rewriting) throw new ReplyError('ERR Background append only file rewriting already in progress');
+      // Inside EXEC the transaction's effects are not logged yet: the snapshot would hold them
+      // and the new incremental file too. Start it from the cron instead, as Redis does.
+      if (ctx.noBlock) {
+        aof.rewriteScheduled = true;
+        return new Status('Background append only file rewriting scheduled');
+      }
+      aof.rewrite();
+      return new Status('Background append only file rewriting started');
+    },
   },
   {
     name: 'save',

@@ -321,6 +321,10 @@ function smembers(ctx: CommandContext, argv: Buffer[]): Reply {
   return new SetReply(ordered(set, maxIntsetOf(ctx)).map(memberReply));
 }
 
+// Effects: a random pop is recorded as the removal of the members it chose.
+const SREM = Buffer.from('SREM');
+const DEL = Buffer.from('DEL');
+
 function spop(ctx: CommandContext, argv: Buffer[]): Reply {
   if (argv.length > 3) throw Errors.syntax();
   const key = keyOf(argv[1]!);
@@ -331,6 +335,7 @@ function spop(ctx: CommandContext, argv: Buffer[]): Reply {
     removeMember(set, member);
     ctx.notify('s', 'spop', key);
     afterRemoval(ctx, key, set);
+    if (ctx.propagating) ctx.propagateAs([SREM, argv[1]!, Buffer.from(member, 'latin1')]);
     return memberReply(member);
   }
   const count = tryParseInteger(argv[2]!);
@@ -348,6 +353,11 @@ function spop(ctx: CommandContext, argv: Buffer[]): Reply {
   }
   ctx.notify('s', 'spop', key);
   afterRemoval(ctx, key, set);
+  if (ctx.propagating) {
+    // As Redis 7.0: popping the whole set is a DEL, otherwise one SREM per member (one MULTI block).
+    if (count >= popped.length && set.size === 0) ctx.propagateAs([DEL, argv[1]!]);
+    else ctx.propagateAs(...popped.map((m) => [SREM, argv[1]!, Buffer.from(m, 'latin1')]));
+  }
   return new SetReply(popped.map(memberReply));
 }
 

@@ -130,6 +130,8 @@ interface TrimArgs {
   autoSeq: boolean;
   /** XADD: index of the ID argument. */
   idIndex: number;
+  /** Index of the `~` of an approximate trim (rewritten to `=` and the exact threshold in effects). */
+  approxAt: number;
 }
 
 function parseTrimArgs(ctx: CommandContext, argv: Buffer[], xadd: boolean): TrimArgs {
@@ -143,6 +145,7 @@ function parseTrimArgs(ctx: CommandContext, argv: Buffer[], xadd: boolean): Trim
     id: undefined,
     autoSeq: false,
     idIndex: argv.length,
+    approxAt: -1,
   };
   let limitGiven = false;
   let i = 2;
@@ -158,6 +161,7 @@ function parseTrimArgs(ctx: CommandContext, argv: Buffer[], xadd: boolean): Trim
       if (more >= 2 && next.length === 1 && (next[0] === 0x7e /* ~ */ || next[0] === 0x3d) /* = */) {
         args.approx = next[0] === 0x7e;
         i++;
+        args.approxAt = args.approx ? i : -1;
       }
       if (opt === 'maxlen') {
         const n = tryParseBigInt(argv[i + 1]!);
@@ -192,7 +196,11 @@ function parseTrimArgs(ctx: CommandContext, argv: Buffer[], xadd: boolean): Trim
   args.idIndex = i;
   if (args.limit !== 0 && args.strategy === 'none') throw StreamErrors.limitWithoutStrategy();
   if (!xadd && args.strategy === 'none') throw StreamErrors.xtrimWithoutStrategy();
-  if (limitGiven) {
+  if (ctx.client.kind === 'loader') {
+    // Replaying an AOF: an approximate trim was recorded as exact (`=` and the resulting
+    // threshold, LIMIT kept), as Redis writes it; the recorded threshold is obeyed as is.
+    args.limit = 0;
+  } else if (limitGiven) {
     if (!args.approx) throw StreamErrors.limitWithoutApprox();
   } else if (args.approx) {
     // Approximate trimming is bounded by default so one call cannot stall the server.
@@ -201,6 +209,24 @@ function parseTrimArgs(ctx: CommandContext, argv: Buffer[], xadd: boolean): Trim
     args.limit = limit;
   }
   return args;
+}
+
+const EXACT = Buffer.from('=');
+
+/**
+ * The effect of XADD/XTRIM: the generated ID instead of `*` (or `ms-*`), and an approximate trim
+ * as the exact one it turned out to be (MAXLEN = length after, MINID = first ID after).
+ */
+function propagateAddOrTrim(ctx: CommandContext, argv: Buffer[], args: TrimArgs, stream: Stream, id: StreamId | undefined): void {
+  const rewriteId = id !== undefined && (args.id === undefined || args.autoSeq);
+  if (!rewriteId && !args.approx) return;
+  const out = argv.slice();
+  if (rewriteId) out[args.idIndex] = Buffer.from(id.toString(), 'latin1');
+  if (args.approx) {
+    out[args.approxAt] = EXACT;
+    out[args.approxAt + 1] = Buffer.from(args.strategy === 'maxlen' ? String(stream.length) : stream.firstId.toString(), 'latin1');
+  }
+  ctx.propagateAs(out);
 }
 
 function applyTrim(stream: Stream, args: TrimArgs): number {
@@ -234,6 +260,7 @@ function xadd(ctx: CommandContext, argv: Buffer[]): HandlerResult {
   ctx.notify('t', 'xadd', key);
   if (applyTrim(stream, args) > 0) ctx.notify('t', 'xtrim', key);
   ctx.db.signalReady(key);
+  if (ctx.propagating) propagateAddOrTrim(ctx, argv, args, stream, next.id);
   return next.id.toString();
 }
 
@@ -246,6 +273,7 @@ function xtrim(ctx: CommandContext, argv: Buffer[]): HandlerResult {
   if (removed > 0) {
     ctx.db.modified(key);
     ctx.notify('t', 'xtrim', key);
+    if (ctx.propagating) propagateAddOrTrim(ctx, argv, args, stream, undefined);
   }
   return removed;
 }
@@ -308,6 +336,37 @@ interface GroupRead {
   noAck: boolean;
 }
 
+// Effects of the consumer-group commands, as Redis writes them: each delivery or claim becomes
+// `XCLAIM key group consumer 0 id TIME ms RETRYCOUNT n FORCE JUSTID LASTID last`, a NOACK read
+// `XGROUP SETID key group last ENTRIESREAD n` (after CREATECONSUMER for a new consumer).
+const b = (s: string) => Buffer.from(s, 'latin1');
+const XCLAIM = b('XCLAIM');
+const XGROUP = b('XGROUP');
+const ZERO = b('0');
+
+function claimEffect(keyArg: Buffer, group: ConsumerGroup, consumer: Buffer, id: StreamId, deliveryTime: number, deliveryCount: number): Buffer[] {
+  return [
+    XCLAIM,
+    keyArg,
+    group.name,
+    consumer,
+    ZERO,
+    b(id.toString()),
+    b('TIME'),
+    b(String(deliveryTime)),
+    b('RETRYCOUNT'),
+    b(String(deliveryCount)),
+    b('FORCE'),
+    b('JUSTID'),
+    b('LASTID'),
+    b(group.lastId.toString()),
+  ];
+}
+
+function setIdEffect(keyArg: Buffer, group: ConsumerGroup): Buffer[] {
+  return [XGROUP, b('SETID'), keyArg, group.name, b(group.lastId.toString()), b('ENTRIESREAD'), b(group.entriesRead.toString())];
+}
+
 function consumerFor(ctx: CommandContext, key: string, group: ConsumerGroup, name: Buffer, now: number): Consumer {
   const { consumer, created } = group.ensureConsumer(latin1(name), now);
   if (created) ctx.notify('t', 'xgroup-createconsumer', key);
@@ -323,20 +382,30 @@ function deliverNew(
   read: GroupRead,
   count: number,
   now: number,
+  keyArg: Buffer,
+  effects: Buffer[][] | undefined,
 ): Reply[] {
-  const consumer = consumerFor(ctx, key, group, read.consumerName, now);
+  const { consumer, created } = group.ensureConsumer(latin1(read.consumerName), now);
+  if (created) ctx.notify('t', 'xgroup-createconsumer', key);
   consumer.seenTime = now;
   const start = group.lastId.next();
   const out: Reply[] = [];
   if (start === undefined) return out;
   stream.range(start, StreamId.MAX, count, false, (id, fields) => {
     stream.advanceGroup(group, id);
-    if (!read.noAck) group.deliver(id, consumer, now);
+    if (!read.noAck) {
+      const pending = group.deliver(id, consumer, now);
+      effects?.push(claimEffect(keyArg, group, read.consumerName, id, pending.deliveryTime, pending.deliveryCount));
+    }
     out.push(entryReply(id, fields));
   });
   if (out.length > 0) {
     consumer.activeTime = now;
     ctx.db.modified(key);
+    if (effects !== undefined && read.noAck) {
+      if (created) effects.push([XGROUP, b('CREATECONSUMER'), keyArg, group.name, read.consumerName]);
+      effects.push(setIdEffect(keyArg, group));
+    }
   }
   return out;
 }
@@ -442,6 +511,7 @@ function xreadCommand(group: boolean) {
 
     const now = Date.now();
     const pairs: Reply[] = [];
+    const effects = groupRead !== undefined && ctx.propagating ? ([] as Buffer[][]) : undefined;
     for (let i = 0; i < n; i++) {
       const target = targets[i]!;
       const stream = readStream(ctx, target.key);
@@ -450,7 +520,7 @@ function xreadCommand(group: boolean) {
       if (g !== undefined && groupRead !== undefined) {
         if (target.from === NEW_ENTRIES) {
           if (stream.lastId.compare(g.lastId) <= 0) continue;
-          pairs.push(target.keyArg, deliverNew(ctx, target.key, stream, g, groupRead, count, now));
+          pairs.push(target.keyArg, deliverNew(ctx, target.key, stream, g, groupRead, count, now, argv[streamsAt + i]!, effects));
         } else {
           pairs.push(target.keyArg, deliverHistory(ctx, target.key, stream, g, groupRead, target.from, count, now));
         }
@@ -462,6 +532,9 @@ function xreadCommand(group: boolean) {
       if (last.compare(from) <= 0) continue;
       pairs.push(target.keyArg, rangeReply(stream, from.next()!, StreamId.MAX, count, false));
     }
+    // XREADGROUP itself is never replayed: its deliveries are (a history read or a new consumer
+    // with nothing to read records nothing, as in Redis).
+    if (effects !== undefined) ctx.propagateAs(...effects);
     if (pairs.length > 0) return keyedReply(ctx, pairs);
     if (timeoutMs === -1) return NULL_ARRAY;
 
@@ -491,7 +564,9 @@ function retryRead(
       const g = stream.groups.get(latin1(groupRead.groupName));
       if (g === undefined) return StreamErrors.unblockedGroupDestroyed();
       if (stream.lastId.compare(g.lastId) <= 0) continue;
-      const entries = deliverNew(ctx, target.key, stream, g, groupRead, count, now);
+      const effects = ctx.propagating ? ([] as Buffer[][]) : undefined;
+      const entries = deliverNew(ctx, target.key, stream, g, groupRead, count, now, target.keyArg, effects);
+      if (effects !== undefined) ctx.propagateAs(...effects);
       return keyedReply(ctx, [target.keyArg, entries]);
     }
     if (entry === undefined || entry.type !== 'stream') continue;
@@ -811,12 +886,16 @@ function xclaim(ctx: CommandContext, argv: Buffer[]): HandlerResult {
   }
   let consumer: Consumer | undefined = group.consumer(latin1(consumerName));
   const out: Reply[] = [];
+  const effects = ctx.propagating ? ([] as Buffer[][]) : undefined;
+  const lastIdChanged = changed;
   for (const id of ids) {
     let pending = group.pending.get(id);
     const entry = s.get(id);
     if (entry === undefined) {
-      // The entry was deleted: it can never be processed, so it leaves the PEL.
+      // The entry was deleted: it can never be processed, so it leaves the PEL (recorded as a
+      // claim by its old owner, which a replay turns into the same removal).
       if (pending !== undefined) {
+        effects?.push(claimEffect(argv[1]!, group, pending.consumer.name, id, pending.deliveryTime, pending.deliveryCount));
         group.ack(id);
         changed = true;
       }
@@ -838,9 +917,14 @@ function xclaim(ctx: CommandContext, argv: Buffer[]): HandlerResult {
     consumer.seenTime = now;
     consumer.activeTime = now;
     changed = true;
+    effects?.push(claimEffect(argv[1]!, group, consumerName, id, pending.deliveryTime, pending.deliveryCount));
     out.push(justId ? id.toString() : entryReply(entry.id, entry.fields));
   }
   if (changed) ctx.db.modified(key);
+  if (effects !== undefined) {
+    if (effects.length === 0 && lastIdChanged) effects.push(setIdEffect(argv[1]!, group));
+    ctx.propagateAs(...effects);
+  }
   return out;
 }
 
@@ -902,10 +986,13 @@ function xautoclaim(ctx: CommandContext, argv: Buffer[]): HandlerResult {
 
   let consumer: Consumer | undefined;
   let changed = false;
+  const effects = ctx.propagating ? ([] as Buffer[][]) : undefined;
   remaining = count;
   for (const id of examined) {
     const entry = s.get(id);
     if (entry === undefined) {
+      const gone = group.pending.get(id)!;
+      effects?.push(claimEffect(argv[1]!, group, gone.consumer.name, id, gone.deliveryTime, gone.deliveryCount));
       group.ack(id);
       deleted.push(id.toString());
       changed = true;
@@ -920,9 +1007,11 @@ function xautoclaim(ctx: CommandContext, argv: Buffer[]): HandlerResult {
     consumer.seenTime = now;
     consumer.activeTime = now;
     changed = true;
+    effects?.push(claimEffect(argv[1]!, group, consumerName, id, p.deliveryTime, p.deliveryCount));
     claimed.push(justId ? id.toString() : entryReply(entry.id, entry.fields));
   }
   if (changed) ctx.db.modified(key);
+  if (effects !== undefined) ctx.propagateAs(...effects);
   return [cursor.toString(), claimed, deleted];
 }
 

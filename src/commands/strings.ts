@@ -76,6 +76,19 @@ function expireArgToMs(command: string, arg: Buffer, unit: 's' | 'ms', absolute:
   return Number(ms);
 }
 
+// Effects (what the AOF records): a relative expiry becomes an absolute one, as in Redis.
+const SET = Buffer.from('SET');
+const PXAT = Buffer.from('PXAT');
+const PEXPIREAT = Buffer.from('PEXPIREAT');
+const KEEPTTL = Buffer.from('KEEPTTL');
+const DEL = Buffer.from('DEL');
+const PERSIST = Buffer.from('PERSIST');
+
+/** SET key value PXAT <ms>: the effect of SET EX/PX/EXAT, SETEX and PSETEX. */
+function propagateSetPxat(ctx: CommandContext, key: Buffer, value: Buffer, atMs: number): void {
+  if (ctx.propagating) ctx.propagateAs([SET, key, value, PXAT, Buffer.from(String(atMs))]);
+}
+
 function setExpireAndNotify(ctx: CommandContext, key: string, atMs: number): void {
   ctx.db.setExpire(key, atMs);
   ctx.notify('g', 'expire', key);
@@ -146,7 +159,10 @@ function setCommand(ctx: CommandContext, argv: Buffer[]): Reply {
   if ((flags & SET_NX && exists) || (flags & SET_XX && !exists)) return flags & SET_GET ? old : null;
   store(ctx, key, argv[2]!, (flags & SET_KEEPTTL) !== 0);
   ctx.notify('$', 'set', key);
-  if (at !== undefined) setExpireAndNotify(ctx, key, at);
+  if (at !== undefined) {
+    setExpireAndNotify(ctx, key, at);
+    if (!(flags & SET_PXAT)) propagateSetPxat(ctx, argv[1]!, argv[2]!, at);
+  }
   return flags & SET_GET ? old : OK;
 }
 
@@ -191,6 +207,8 @@ function incrByFloat(ctx: CommandContext, argv: Buffer[]): Reply {
   encodingOverride.set(text, text.length <= 44 ? 'embstr' : 'raw');
   ctx.db.set(key, 'string', text, true);
   ctx.notify('$', 'incrbyfloat', key);
+  // The effect is the result, not the addition (float formatting must not drift between replicas).
+  if (ctx.propagating) ctx.propagateAs([SET, argv[1]!, text, KEEPTTL]);
   return text;
 }
 
@@ -382,6 +400,7 @@ export const specs: CommandSpec[] = [
       store(ctx, key, argv[3]!);
       ctx.notify('$', 'set', key);
       setExpireAndNotify(ctx, key, at);
+      propagateSetPxat(ctx, argv[1]!, argv[3]!, at);
       return OK;
     }),
   ),
@@ -410,8 +429,15 @@ export const specs: CommandSpec[] = [
       if (at <= Date.now()) {
         ctx.db.delete(key);
         ctx.notify('g', 'del', key);
-      } else setExpireAndNotify(ctx, key, at);
-    } else if (options.flags & SET_PERSIST && ctx.db.persist(key)) ctx.notify('g', 'persist', key);
+        if (ctx.propagating) ctx.propagateAs([DEL, argv[1]!]);
+      } else {
+        setExpireAndNotify(ctx, key, at);
+        if (ctx.propagating) ctx.propagateAs([PEXPIREAT, argv[1]!, Buffer.from(String(at))]);
+      }
+    } else if (options.flags & SET_PERSIST && ctx.db.persist(key)) {
+      ctx.notify('g', 'persist', key);
+      if (ctx.propagating) ctx.propagateAs([PERSIST, argv[1]!]);
+    }
     return value;
   }),
   spec('mget', -2, ['readonly', 'fast'], [1, -1, 1], [...R, '@fast'], (ctx, argv) => {

@@ -75,4 +75,17 @@ export interface CommandContext {
   block(options: BlockOptions): HandlerResult;
   /** Keyspace notification for a key of ctx.db; `flag` is the class letter: g $ l s h z x e t m. */
   notify(flag: string, event: string, key: string): void;
+  /**
+   * True when writes are being recorded as effects (an AOF is on). Handlers that build a rewritten
+   * form check it first, so the rewrite costs nothing otherwise.
+   */
+  readonly propagating: boolean;
+  /**
+   * Record these commands as this call's effect instead of argv as sent (EXPIRE → PEXPIREAT,
+   * SPOP → SREM, BLPOP → LPOP, ...). Call it only when the command did write; an empty list
+   * records nothing. Several commands become one MULTI/EXEC block.
+   */
+  propagateAs(...commands: Buffer[][]): void;
+  /** Record one more command after this call's own effect (or after the propagateAs list). */
+  alsoPropagate(argv: Buffer[]): void;
 }

@@ -552,6 +552,17 @@ function popFrom(ctx: CommandContext, key: string, z: SortedSet, max: boolean, c
   return popped;
 }
 
+// Effects: BZPOPMIN/BZPOPMAX, ZMPOP and BZMPOP are recorded as ZPOPMIN/ZPOPMAX, as in Redis.
+const ZPOPMIN = Buffer.from('ZPOPMIN');
+const ZPOPMAX = Buffer.from('ZPOPMAX');
+
+function propagateZpop(ctx: CommandContext, key: string, max: boolean, count?: number): void {
+  if (!ctx.propagating) return;
+  const command = [max ? ZPOPMAX : ZPOPMIN, Buffer.from(key, 'latin1')];
+  if (count !== undefined) command.push(Buffer.from(String(count)));
+  ctx.propagateAs(command);
+}
+
 function zpopGeneric(ctx: CommandContext, argv: Buffer[], max: boolean): HandlerResult {
   if (argv.length > 3) throw Errors.syntax();
   const hasCount = argv.length === 3;
@@ -592,6 +603,7 @@ function bzpopGeneric(ctx: CommandContext, argv: Buffer[], max: boolean): Handle
   const keys = argv.slice(1, -1).map(keyOf);
   const reply = (found: { key: string; z: SortedSet }, c: CommandContext): Reply => {
     const [item] = popFrom(c, found.key, found.z, max, 1);
+    propagateZpop(c, found.key, max);
     return [memberReply(found.key), memberReply(item!.member), new Double(item!.score)];
   };
   const ready = firstNonEmpty(ctx, keys);
@@ -633,6 +645,7 @@ function parseMpop(argv: Buffer[], at: number): MpopArgs {
 
 function mpopReply(ctx: CommandContext, key: string, z: SortedSet, args: MpopArgs): Reply {
   const popped = popFrom(ctx, key, z, args.max, args.count);
+  propagateZpop(ctx, key, args.max, popped.length);
   // Pairs in both protocols (unlike ZPOPMIN).
   return [memberReply(key), popped.map((p) => [memberReply(p.member), new Double(p.score)])];
 }

@@ -19,6 +19,8 @@ export interface LoadedConfig {
   given: string[];
   /** rename-command directives: [command, new name ("" disables it)]. */
   renames: [string, string][];
+  /** `user` directives (the text after `user`), declared as ACL users once the server exists. */
+  users: string[];
 }
 
 /**
@@ -56,7 +58,7 @@ export function argvToLines(args: string[]): string[] {
 
 /** Read `[config-file] [--name value ...]` into a Config. Throws ConfigError. */
 export function loadConfig(args: string[], config = new Config()): LoadedConfig {
-  const loaded: LoadedConfig = { config, file: undefined, given: [], renames: [] };
+  const loaded: LoadedConfig = { config, file: undefined, given: [], renames: [], users: [] };
   const state = { saveSeen: false };
   let rest = args;
   if (args[0] !== undefined && !args[0].startsWith('-')) {
@@ -129,7 +131,9 @@ function processLine(raw: string, where: string, loaded: LoadedConfig, state: { 
       loaded.renames.push([args[0]!.toLowerCase(), args[1]!.toLowerCase()]);
       return;
     case 'user':
-      throw new ConfigError(`${where}: Tidings cannot start with '${line}': ACL users are not implemented yet`);
+      if (args.length === 0) throw new ConfigError(`${where}: invalid value for 'user' in '${line}': wrong number of arguments`);
+      loaded.users.push(args.join(' '));
+      return;
     case 'loadmodule':
       throw new ConfigError(`${where}: Tidings cannot start with '${line}': Tidings cannot load Redis modules`);
     case 'sentinel':

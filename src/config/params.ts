@@ -87,7 +87,6 @@ const NO_TLS_LINKS = 'Tidings has no replication or cluster bus to secure';
 const ONE_THREAD = 'Tidings runs every command on one event-loop thread';
 const NODE_MEMORY = "memory is managed by Node's allocator and garbage collector";
 const SYNC_FREE = 'Tidings frees values synchronously';
-const NO_ACL = 'ACL users are not implemented yet';
 
 const refuseYes = (reason: string) => (shown: string) => (shown === 'yes' ? reason : undefined);
 const refuseNonEmpty = (reason: string) => (shown: string) => (shown !== '' ? reason : undefined);
@@ -185,7 +184,7 @@ export const PARAMS: ParamSpec[] = [
   int('lfu-decay-time', 1, 0n, INT_MAX, { ignored: 'the LFU counter uses a fixed decay' }),
   int('maxmemory-eviction-tenacity', 10, 0n, 100n, { ignored: 'eviction always frees what the write needs' }),
   str('maxmemory-clients', '0', { parse: parseMemoryOrPercent, rewrite: 'memory-or-percent', ignored: 'client memory is not evicted separately' }),
-  int('tracking-table-max-keys', 1000000, 0n, LONG_MAX, { ignored: 'client-side caching (CLIENT TRACKING) is not implemented' }),
+  int('tracking-table-max-keys', 1000000, 0n, LONG_MAX),
   bool('latency-tracking', true, { ignored: 'per-command latency percentiles are not tracked' }),
   str('latency-tracking-info-percentiles', '50 99 99.9', { multiArg: true, parse: parsePercentiles, rewrite: 'words', ignored: 'per-command latency percentiles are not tracked' }),
   enm('sanitize-dump-payload', 'no', ['no', 'yes', 'clients'], { ignored: 'DUMP payloads are always checked in full' }),
@@ -233,9 +232,9 @@ export const PARAMS: ParamSpec[] = [
   bool('lazyfree-lazy-user-del', false, { ignored: SYNC_FREE }),
 
   // ---- ACL (see security/ when it lands)
-  str('aclfile', '', { immutable: true, refuse: refuseNonEmpty(NO_ACL + ': aclfile cannot be loaded') }),
-  int('acllog-max-len', 128, 0n, LONG_MAX, { ignored: NO_ACL }),
-  enm('acl-pubsub-default', 'resetchannels', ['allchannels', 'resetchannels'], { ignored: NO_ACL }),
+  str('aclfile', '', { immutable: true }),
+  int('acllog-max-len', 128, 0n, LONG_MAX),
+  enm('acl-pubsub-default', 'resetchannels', ['allchannels', 'resetchannels']),
 
   // ---- replication: accepted, never a replica
   str('replicaof', '', {

@@ -5,6 +5,8 @@ import type { Socket } from 'node:net';
 import { RequestParser } from '../protocol/parser.js';
 import { OutputBuffer, writeReply, type Protocol } from '../protocol/writer.js';
 import type { Reply } from '../protocol/reply.js';
+import type { ClientTracking } from '../server/tracking.js';
+import type { AclUser } from '../security/acl.js';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -24,6 +26,8 @@ export class Client {
   libName = '';
   libVer = '';
   user = 'default';
+  /** The ACL user logged in; undefined means the default user. */
+  aclUser: AclUser | undefined;
   authenticated = true;
   replyMode: ReplyMode = 'on';
   lastCommand = 'NULL';
@@ -40,6 +44,9 @@ export class Client {
   readonly watched: WatchedKey[] = [];
   /** A watched key was modified: EXEC must fail. */
   watchDirty = false;
+
+  /** CLIENT TRACKING state; undefined while tracking is off. */
+  tracking: ClientTracking | undefined;
 
   /** Set while the client waits in a blocking command. */
   blocked = false;
@@ -67,7 +74,7 @@ export class Client {
     limits: { maxBulkLen: number; maxQueryBuffer: number },
     readonly addr = '',
     readonly laddr = '',
-    readonly kind: 'tcp' | 'unix' | 'script' = 'tcp',
+    readonly kind: 'tcp' | 'unix' | 'script' | 'loader' = 'tcp',
   ) {
     this.parser = new RequestParser(limits);
   }

@@ -7,6 +7,7 @@ import type { BlockOptions, CommandContext, CommandSpec } from '../commands/type
 import type { Database } from '../store/database.js';
 import type { Server } from './server.js';
 import { findSubcommand } from './table.js';
+import { aclDenied } from '../security/acl.js';
 
 export interface ExecuteOptions {
   /** Called from a Lua script (redis.call). */
@@ -63,6 +64,35 @@ export class Context implements CommandContext {
   notify(flag: string, event: string, key: string): void {
     this.server.notifyKeyspaceEvent(flag, event, key, this.db.index);
   }
+
+  /** Effects chosen by the handler (propagateAs), replacing argv as sent. */
+  effects: Buffer[][] | undefined;
+  /** Effects added after the call's own (alsoPropagate). */
+  extraEffects: Buffer[][] | undefined;
+
+  get propagating(): boolean {
+    return this.server.effects.active;
+  }
+
+  propagateAs(...commands: Buffer[][]): void {
+    this.effects = commands;
+  }
+
+  alsoPropagate(argv: Buffer[]): void {
+    (this.extraEffects ??= []).push(argv);
+  }
+}
+
+/**
+ * Record what a finished call did in the effects stream (only called while it is active): the
+ * handler's own choice, else argv as sent when a write-flagged command changed the dataset.
+ */
+export function recordEffects(server: Server, ctx: Context, write: boolean, forced: boolean, argv: Buffer[], changed: boolean, failed: boolean): void {
+  const effects = server.effects;
+  const db = ctx.db.index;
+  if (ctx.effects !== undefined) for (const command of ctx.effects) effects.add(db, command);
+  else if (write && (changed || (forced && !failed))) effects.add(db, argv);
+  if (ctx.extraEffects !== undefined) for (const command of ctx.extraEffects) effects.add(db, command);
 }
 
 /** Resolve argv to a spec, or an error reply. Subcommands of container commands included. */
@@ -90,7 +120,12 @@ interface SpecInfo {
   skipSlowlog: boolean;
   multiControl: boolean;
   subscribedAllowed: boolean;
+  write: boolean;
+  /** Propagated even when no key changed (FLUSHALL on an empty server, FUNCTION LOAD, ...). */
+  forcePropagation: boolean;
 }
+
+const FORCE_PROPAGATION = new Set(['flushall', 'flushdb', 'swapdb', 'function|load', 'function|delete', 'function|flush', 'function|restore']);
 
 const specInfo = new WeakMap<CommandSpec, SpecInfo>();
 
@@ -107,6 +142,8 @@ function infoFor(spec: CommandSpec): SpecInfo {
       skipSlowlog: flags.includes('skip_slowlog'),
       multiControl: MULTI_CONTROL.has(spec.name) || MULTI_CONTROL.has(spec.name.split('|')[0]!),
       subscribedAllowed: SUBSCRIBED_ALLOWED.has(spec.name),
+      write: flags.includes('write'),
+      forcePropagation: FORCE_PROPAGATION.has(spec.name),
     };
     specInfo.set(spec, info);
   }
@@ -210,6 +247,17 @@ export function execute(server: Server, client: Client, argv: Buffer[], options:
     return rejectWith(server, name, Errors.noAuth());
   }
 
+  // ACL: one property read for a user that may run everything (the default user, normally).
+  // redis.call was checked by the script host already.
+  if (client.aclUser !== undefined && !client.aclUser.unrestricted && !options.fromScript) {
+    const context = options.inExec ? 'exec' : client.multi !== undefined ? 'multi' : 'toplevel';
+    const denied = aclDenied(server, client, spec, argv, context);
+    if (denied !== undefined) {
+      if (client.multi !== undefined) client.multiDirty = true;
+      return rejectWith(server, name, denied);
+    }
+  }
+
   if (options.fromScript && info.noScript) {
     return rejectWith(server, name, new ReplyError('ERR This Redis command is not allowed from script'));
   }
@@ -260,11 +308,46 @@ export function runResolved(
   const name = spec.name;
   const info = infoFor(spec);
   const hot = hotConfig(server);
+  if (server.writesDenied !== undefined && (info.write || name === 'ping') && client.kind !== 'loader') {
+    if (client.multi !== undefined) client.multiDirty = true;
+    return rejectWith(server, name, server.writesDenied);
+  }
+  // Evictions come first and are effects of their own (a DEL each), not part of this command's.
   if (info.denyOom && hot.maxmemory > 0 && !server.makeRoomForWrite()) {
     if (client.multi !== undefined) client.multiDirty = true;
     return rejectWith(server, name, Errors.outOfMemory());
   }
+  // The effects stream: one check when nothing consumes it.
+  const effects = server.effects;
+  const tracking = effects.active;
+  let dirtyBefore = 0;
+  let selfBefore = 0;
+  if (tracking) {
+    effects.enter();
+    dirtyBefore = server.dirty;
+    selfBefore = effects.selfRecorded;
+  }
+  if (!tracking) return runAdmitted(server, client, spec, argv, options, info, hot, false, 0, 0);
+  try {
+    return runAdmitted(server, client, spec, argv, options, info, hot, true, dirtyBefore, selfBefore);
+  } finally {
+    effects.leave();
+  }
+}
 
+function runAdmitted(
+  server: Server,
+  client: Client,
+  spec: CommandSpec,
+  argv: Buffer[],
+  options: ExecuteOptions,
+  info: SpecInfo,
+  hot: HotConfig,
+  tracking: boolean,
+  dirtyBefore: number,
+  selfBefore: number,
+): HandlerResult {
+  const name = spec.name;
   const db = server.dbs[client.dbIndex]!;
   const noBlock = options.inExec === true || options.fromScript === true;
   const ctx = new Context(server, client, db, noBlock, options.fromScript === true, name);
@@ -275,6 +358,7 @@ export function runResolved(
   if (monitored && name !== 'exec') server.monitor.feed(client, client.dbIndex, argv);
 
   client.lastCommand = name;
+  if (server.tracking.clients !== 0) server.tracking.commandStarting(client, spec, argv);
   const start = performance.now();
   let result: HandlerResult;
   try {
@@ -288,7 +372,12 @@ export function runResolved(
       result = new ReplyError(`ERR internal error: ${message}`);
     }
   }
+  if (tracking) {
+    const changed = server.dirty - dirtyBefore - (server.effects.selfRecorded - selfBefore) > 0;
+    recordEffects(server, ctx, info.write, info.forcePropagation, argv, changed, result instanceof ReplyError);
+  }
   const usec = Math.round((performance.now() - start) * 1000);
+  if (server.tracking.clients !== 0) server.tracking.commandRan(client, spec, argv);
   if (monitored && name === 'exec') server.monitor.feed(client, client.dbIndex, argv);
   const stat = server.stats.command(name);
   stat.calls++;

@@ -11,7 +11,7 @@ import { Database, type StoreHooks } from '../store/database.js';
 import { BlockedClients, type BlockingHost } from '../store/blocking.js';
 import { PubSubHub, type Delivery } from '../pubsub/hub.js';
 import { CommandTable } from './table.js';
-import { execute, Context, type ExecuteOptions } from './dispatch.js';
+import { execute, Context, recordEffects, type ExecuteOptions } from './dispatch.js';
 import type { CommandContext } from '../commands/types.js';
 import { Stats } from './stats.js';
 import { Monitor } from '../observe/monitor.js';
@@ -19,6 +19,10 @@ import { SlowLog } from '../observe/slowlog.js';
 import { startObserveListener } from '../observe/http.js';
 import { makeRoom } from '../store/eviction.js';
 import { loadLua } from '../scripting/lua.js';
+import { Tracking } from './tracking.js';
+import { aclOf } from '../security/acl.js';
+import { EffectsStream } from './effects.js';
+import { AppendOnlyFile } from '../persistence/aof.js';
 import { RdbFile, PersistenceErrors } from '../persistence/rdbfile.js';
 import type { CommandSpec } from '../commands/types.js';
 
@@ -54,6 +58,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   readonly runId = randomHex(40);
   /** Extension point for the scripting group: per-server state (script cache, VM). */
   readonly extensions = new Map<string, unknown>();
+  readonly tracking: Tracking;
 
   private nextClientId = 1;
   private listeners: net.Server[] = [];
@@ -83,6 +88,11 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
    * the last save, and the effects stream uses its change across a command to know that it wrote.
    */
   dirty = 0;
+  /** Writes as effects, for the append-only file. */
+  readonly effects = new EffectsStream();
+  /** Set while the disk refuses writes (MISCONF): write commands get this error. */
+  writesDenied: ReplyError | undefined;
+  readonly aof: AppendOnlyFile;
   /** The dump file: SAVE/BGSAVE, save points, loading, INFO persistence. */
   readonly rdb: RdbFile;
   /**
@@ -116,10 +126,18 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     for (let i = 0; i < this.config.number('databases'); i++) this.dbs.push(new Database(i, this));
     this.hub = new PubSubHub(this);
     this.blocking = new BlockedClients(this);
-    this.tls = new TlsListeners(this.config, (level, message) => this.log(level, message));
+    this.tracking = new Tracking(this);
     this.rdb = new RdbFile(this);
+    this.tls = new TlsListeners(this.config, (level, message) => this.log(level, message));
     this.applyConfig();
     this.config.onChange(() => this.applyConfig());
+    this.aof = new AppendOnlyFile(this);
+    this.aofInfo = () => this.aof.info();
+    this.config.onChange((name, value) => {
+      if (name !== 'appendonly' || this.listeners.length === 0) return;
+      if (value === true) this.aof.enableAtRuntime();
+      else this.aof.disable();
+    });
   }
 
   private applyConfig(): void {
@@ -198,10 +216,12 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
       if (perm) fs.chmodSync(unixsocket, perm);
       this.listeners.push(srv);
     }
-    // Load the dump after binding and before resolving, so "ready" means the data is there. A bad
-    // file stops start-up (the listeners are closed) and is left untouched.
+    // Load the dataset after binding and before resolving, so "ready" means the data is there. A bad
+    // file stops start-up (the listeners are closed). As in Redis, the append-only file is the
+    // source when it is on, the dump file otherwise.
     try {
-      this.rdb.load();
+      if (this.config.bool('appendonly')) this.aof.loadAtStart();
+      else this.rdb.load();
     } catch (err) {
       await this.close();
       throw err;
@@ -310,6 +330,8 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     if (this.cron) clearInterval(this.cron);
     const saving = this.rdb.abortBackground();
     const closing = [...this.listeners, ...this.tlsListeners].map((l) => new Promise<void>((resolve) => l.close(() => resolve())));
+    // Replies already queued this turn were acknowledged writes: put them in the log first.
+    this.aof.close();
     for (const client of [...this.clients.values()]) this.closeClient(client);
     this.tls.destroyAll();
     await Promise.all(closing);
@@ -344,7 +366,8 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
       refuseConnection(socket, '-ERR max number of clients reached\r\n');
       return;
     }
-    if (this.config.string('requirepass') !== '') {
+    client.aclUser = aclOf(this).defaultUser;
+    if (aclOf(this).authRequired()) {
       client.authenticated = false;
       client.parser.unauthenticated = true;
     } else if (this.config.bool('protected-mode') && !unix && !isLocalPeer(socket.remoteAddress ?? '')) {
@@ -418,8 +441,10 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   }
 
   private runFromNetwork(client: Client, argv: Buffer[]): void {
+    if (this.tracking.clients !== 0) this.tracking.beforeCommand(client);
     const result = execute(this, client, argv);
     if (result !== NO_REPLY && result !== BLOCKED) client.write(result);
+    if (this.tracking.current !== undefined) this.tracking.afterCommand(client, argv);
     if (this.blocking.hasReady) this.blocking.serveReady();
     this.scheduleFlush(client);
   }
@@ -433,6 +458,19 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   createFakeClient(): Client {
     const client = new Client(0, null, { maxBulkLen: Infinity, maxQueryBuffer: Infinity }, '', '', 'script');
     return client;
+  }
+
+  /** The client that replays the append-only file at start (no socket, never refused). */
+  createLoaderClient(): Client {
+    return new Client(0, null, { maxBulkLen: Infinity, maxQueryBuffer: Infinity }, '', '', 'loader');
+  }
+
+  /** Make sure flush() runs at the end of this turn even if no client has output (AOF bytes). */
+  requestFlush(): void {
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
   }
 
   scheduleFlush(client: Client): void {
@@ -449,6 +487,15 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   private flush(): void {
     this.flushScheduled = false;
     const clients = this.pendingFlush.splice(0);
+    // The turn's writes reach the log (one write, and with `always` one fdatasync) before any of
+    // its replies reach a socket: a reply is never an acknowledgement of a write a crash can lose.
+    if (this.aof.enabled && !this.aof.writeTurn() && this.config.string('appendfsync') === 'always') {
+      for (const client of clients) {
+        client.flushScheduled = false;
+        this.closeClient(client);
+      }
+      return;
+    }
     for (const client of clients) {
       client.flushScheduled = false;
       this.flushClient(client);
@@ -552,6 +599,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     this.blocking.unblock(client);
     this.unwatchAll(client);
     this.monitor.remove(client);
+    this.tracking.disable(client);
   }
 
   // ---------------------------------------------------------------- delivery (pub/sub)
@@ -580,6 +628,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
 
   keyModified(db: Database, key: string): void {
     this.dirty++;
+    if (this.tracking.active) this.tracking.keyModified(key);
     if (this.watchers.size === 0) return;
     const set = this.watchers.get(`${db.index}\u0000${key}`);
     if (set !== undefined) for (const client of set) client.watchDirty = true;
@@ -590,7 +639,9 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   }
 
   keyExpired(db: Database, key: string): void {
+    this.effects.deleted(db.index, key);
     this.stats.expiredKeys++;
+    if (this.tracking.active) this.tracking.expiring = true;
     this.notifyKeyspaceEvent('x', 'expired', key, db.index);
   }
 
@@ -637,11 +688,21 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   // ---------------------------------------------------------------- blocking host
 
   contextFor(client: Client, db: Database): CommandContext {
+    if (this.tracking.clients !== 0) this.tracking.serving(client);
     return new Context(this, client, db, false, false);
+  }
+
+  /** A blocked client's retry ran: record what it wrote (its non-blocking form) as effects. */
+  retried(ctx: CommandContext): void {
+    if (!this.effects.active) return;
+    this.effects.enter();
+    recordEffects(this, ctx as Context, false, false, [], false, false);
+    this.effects.leave();
   }
 
   resume(client: Client, reply: Reply): void {
     client.write(reply);
+    if (this.tracking.current === client) this.tracking.served(client);
     this.scheduleFlush(client);
     // Pipelined commands that arrived while the client was blocked run now, after this turn.
     if (client.parser.buffered > 0) setImmediate(() => this.processInput(client));
@@ -651,6 +712,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
 
   private serverCron(): void {
     const now = Date.now();
+    this.aof.cron();
     if (this.activeExpireEnabled) {
       // Active expiry: sample keys with a TTL in every database for a bounded time.
       const deadline = performance.now() + 5;
@@ -688,6 +750,10 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
       return PersistenceErrors.misconf();
     }
     if (this.rdb.loading && !spec.flags.includes('loading')) return PersistenceErrors.loading();
+    // The append-only file cannot write (its -MISCONF; runResolved also refuses writes from scripts).
+    if (this.writesDenied !== undefined && client.kind !== 'loader') {
+      if (spec.flags.includes('write') || spec.name === 'ping' || (spec.name === 'exec' && this.queuedWrites(client))) return this.writesDenied;
+    }
     return undefined;
   }
 

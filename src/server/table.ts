@@ -18,6 +18,7 @@ import { specs as dump } from '../commands/dump.js';
 import { specs as geo } from '../commands/geo.js';
 import { specs as sort } from '../commands/sort.js';
 import { specs as tidings } from '../commands/tidings.js';
+import { specs as acl } from '../commands/acl.js';
 
 export const ALL_SPECS: readonly CommandSpec[] = [
   ...connection,
@@ -38,6 +39,7 @@ export const ALL_SPECS: readonly CommandSpec[] = [
   ...geo,
   ...sort,
   ...tidings,
+  ...acl,
 ];
 
 export class CommandTable {

@@ -25,6 +25,8 @@ export interface BlockingHost {
   contextFor(client: Client, db: Database): CommandContext;
   /** Send a reply to a client that was blocked and resume reading its pipelined input. */
   resume(client: Client, reply: Reply): void;
+  /** A retry ran (served or not): record its writes in the effects stream. */
+  retried?(ctx: CommandContext): void;
 }
 
 const slot = (db: Database, key: string) => `${db.index}\u0000${key}`;
@@ -128,6 +130,7 @@ export class BlockedClients {
           if (!this.byClient.has(waiter.client)) continue;
           const ctx = this.host.contextFor(waiter.client, db);
           const reply = waiter.retry(ctx, key);
+          this.host.retried?.(ctx);
           if (reply === undefined) continue;
           this.unblock(waiter.client, reply);
         }

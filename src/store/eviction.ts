@@ -238,7 +238,7 @@ export function makeRoom(server: Server): boolean {
       meter.bytes -= entryBytes(db, key, entry);
       meter.size -= 1;
     }
-    db.delete(key);
+    if (db.delete(key)) server.effects.deleted(db.index, key);
     server.stats.evictedKeys++;
     server.notifyKeyspaceEvent('e', 'evicted', key, db.index);
     evicted++;

@@ -38,6 +38,7 @@ const NO_DIFF: Record<string, string> = {
   command: 'metadata tables are checked over TCP (COMMAND INFO/LIST/COUNT)',
   memory: 'sizes are implementation specific',
   object: 'idle times and encodings checked over TCP',
+  bgrewriteaof: 'its result is files; test/persistence compares them with what redis-server writes and reads',
   tidings: 'Tidings-only introspection; redis-server has no such command',
 };
 

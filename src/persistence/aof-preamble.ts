@@ -1,0 +1,88 @@
+// The RDB preamble of an AOF base (aof-use-rdb-preamble yes): the dataset as an RDB image at the
+// start of the base file, written and read with the RDB codec.
+import type { Server } from '../server/server.js';
+import { REDIS_VERSION } from '../server/version.js';
+import { scriptingOf } from '../commands/scripting.js';
+import { usedMemory } from '../store/eviction.js';
+import type { ValueOf, ValueType } from '../store/database.js';
+import { crc64, readRdb, RdbError } from './rdb/index.js';
+import { Snapshot } from './snapshot.js';
+
+/** The whole dataset as an RDB image, taken in one go (a consistent point in time). */
+export function datasetAsRdb(server: Server): Buffer {
+  // A BGSAVE may be running with its copy-on-write hook on every database: this image is taken
+  // within one synchronous step, so the hooks are set back exactly as they were afterwards.
+  const hooks = server.dbs.map((db) => db.cow);
+  try {
+    const snapshot = new Snapshot({
+      dbs: server.dbs,
+      config: server.config,
+      aux: () => [
+        ['redis-ver', REDIS_VERSION],
+        ['redis-bits', 64],
+        ['ctime', Math.floor(Date.now() / 1000)],
+        ['used-mem', usedMemory(server)],
+        ['aof-base', 1],
+      ],
+      libraries: () => {
+        const libs = server.extensions.has('scripting') ? scriptingOf(server).libraries : undefined;
+        return libs === undefined ? [] : [...libs.values()].map((l) => l.code);
+      },
+    });
+    const parts: Buffer[] = [];
+    while (!snapshot.step()) parts.push(snapshot.take());
+    parts.push(snapshot.take());
+    return Buffer.concat(parts);
+  } finally {
+    server.dbs.forEach((db, i) => (db.cow = hooks[i]));
+  }
+}
+
+/**
+ * Where the RDB image at the start of `buf` ends: after the EOF opcode (0xFF) and the 8-byte
+ * checksum, where the file ends or the AOF tail (`*`) begins. The checksum confirms the place.
+ */
+function rdbEnd(buf: Buffer): number {
+  for (let p = buf.indexOf(0xff, 9); p >= 0; p = buf.indexOf(0xff, p + 1)) {
+    const end = p + 9;
+    if (end > buf.length) break;
+    if (end !== buf.length && buf[end] !== 0x2a && buf[end] !== 0x23) continue;
+    const stored = buf.readBigUInt64LE(p + 1);
+    if (stored === 0n || crc64(buf, 0, p + 1) === stored) return end;
+  }
+  return buf.length;
+}
+
+/** Load the RDB preamble of an AOF file into the server; returns the offset of the AOF tail. */
+export function loadRdbPreamble(server: Server, buf: Buffer, displayName: string): number {
+  const end = rdbEnd(buf);
+  const now = Date.now();
+  const scripting = scriptingOf(server);
+  try {
+    readRdb(
+      buf.subarray(0, end),
+      {
+        functionLibrary(code) {
+          scripting.loadLibrary(code, true);
+        },
+        key(dbIndex, key, type: ValueType, value: ValueOf[ValueType], expireAt, idleMs) {
+          const db = server.dbs[dbIndex];
+          if (db === undefined) throw new RdbError(`FATAL: Data file was created with a Redis server configured to handle more than ${server.dbs.length} databases. Exiting`, 0);
+          if (expireAt !== undefined && expireAt <= now) return;
+          db.set(key, type, value);
+          if (expireAt !== undefined) db.setExpire(key, expireAt);
+          if (idleMs !== undefined) {
+            const entry = db.peekNoExpire(key);
+            if (entry !== undefined) entry.lru = now - idleMs;
+          }
+        },
+      },
+      server.config,
+      { checksum: server.config.bool('rdbchecksum') },
+    );
+  } catch (err) {
+    const offset = err instanceof RdbError ? err.offset : 0;
+    throw new Error(`Bad file format reading the append only file ${displayName}: RDB preamble unreadable at offset ${offset}: ${(err as Error).message}`);
+  }
+  return end;
+}

@@ -1,0 +1,591 @@
+// The append-only file, Redis 7.0's multi-part layout: in `<dir>/<appenddirname>/`, a base file
+// (`<appendfilename>.<seq>.base.aof`), incremental files (`<appendfilename>.<seq>.incr.aof`) and
+// a manifest (`<appendfilename>.manifest`) naming them. Fed by the effects stream.
+//
+// Durability: the effects of an event-loop turn are encoded into one buffer and written with one
+// write(2) at the start of the server's flush, before any reply of that turn reaches a socket, so
+// a killed process never loses an acknowledged write. `always` adds one fdatasync per turn (group
+// commit) before the replies go; `everysec` syncs in the background once a second (libuv's thread
+// pool, never the event loop); `no` leaves it to the kernel.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Server } from '../server/server.js';
+import type { Effect, EffectsConsumer } from '../server/effects.js';
+import { ReplyError } from '../protocol/reply.js';
+import { AofManifest, writeFileAtomic, fsyncDir, type AofFileInfo } from './aof-manifest.js';
+import { encodeCommand, datasetAsCommands } from './aof-rewrite.js';
+import { loadAofFile, AofLoadError } from './aof-load.js';
+import { datasetAsRdb } from './aof-preamble.js';
+
+export { AofLoadError } from './aof-load.js';
+
+const SELECT = Buffer.from('SELECT');
+
+/** strerror() texts for the errors a disk write can report, as Redis prints them. */
+const STRERROR: Record<string, string> = {
+  ENOSPC: 'No space left on device',
+  EIO: 'Input/output error',
+  EBADF: 'Bad file descriptor',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  EROFS: 'Read-only file system',
+  EDQUOT: 'Disk quota exceeded',
+  EFBIG: 'File too large',
+  ENOENT: 'No such file or directory',
+};
+
+function strerror(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  return STRERROR[code] ?? (err as Error).message;
+}
+
+export class AppendOnlyFile implements EffectsConsumer {
+  /** On: effects are being appended. */
+  enabled = false;
+  private fd = -1;
+  private chunks: Buffer[] = [];
+  private pendingBytes = 0;
+  private selectedDb = -1;
+  private lastTimestamp = 0;
+  private manifest = new AofManifest();
+  private syncTimer: NodeJS.Timeout | undefined;
+  private unsynced = false;
+  private fsyncInFlight = false;
+  /** Bytes of the files in the manifest other than the open incremental file. */
+  private otherFilesSize = 0;
+  private incrSize = 0;
+  /** aof_base_size: the log's size after the last rewrite (or at start). */
+  private baseSize = 0;
+
+  lastWriteOk = true;
+  private writeErrorLogged = false;
+  rewriting = false;
+  private rewriteStartedAt = 0;
+  private lastRewriteSeconds = -1;
+  private lastRewriteOk = true;
+  private rewrites = 0;
+  private rewriteFailures = 0;
+  private delayedFsync = 0;
+
+  /** The two system calls of the append path; tests substitute failing ones to simulate a bad disk. */
+  readonly io = { write: fs.writeSync, fdatasync: fs.fdatasyncSync };
+
+  constructor(private readonly server: Server) {}
+
+  private get config() {
+    return this.server.config;
+  }
+
+  get dirPath(): string {
+    return path.resolve(this.config.string('dir'), this.config.string('appenddirname'));
+  }
+
+  private get fileName(): string {
+    return this.config.string('appendfilename');
+  }
+
+  get manifestName(): string {
+    return `${this.fileName}.manifest`;
+  }
+
+  // ---------------------------------------------------------------- start
+
+  /**
+   * At start with appendonly yes: load the log (multi-part, or an old single file in `dir`, which
+   * is moved into the directory as its base), or create an empty one; then open it for appending.
+   * Throws AofLoadError when start-up must stop.
+   */
+  loadAtStart(): void {
+    const dir = this.dirPath;
+    const manifestPath = path.join(dir, this.manifestName);
+    const oldStyle = path.resolve(this.config.string('dir'), this.fileName);
+    const started = performance.now();
+    if (fs.existsSync(manifestPath)) {
+      this.manifest = readManifest(manifestPath);
+      this.loadFiles();
+    } else if (fs.existsSync(oldStyle) && fs.statSync(oldStyle).isFile()) {
+      loadAofFile(this.server, oldStyle, this.fileName, true, this.fileName);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.renameSync(oldStyle, path.join(dir, this.fileName));
+      this.manifest = new AofManifest();
+      this.manifest.base = { name: this.fileName, seq: 1, type: 'b' };
+      this.manifest.baseSeq = 1;
+      this.openNewIncr('on server start');
+      this.persistManifest();
+      this.server.log('notice', 'Successfully migrated an old-style AOF into the AOF directory');
+    } else {
+      fs.mkdirSync(dir, { recursive: true });
+      this.manifest = new AofManifest();
+      const base = this.writeBaseSync(1);
+      this.server.log('notice', `Creating AOF base file ${base.name} on server start`);
+      this.manifest.base = base;
+      this.manifest.baseSeq = 1;
+      this.openNewIncr('on server start');
+      this.persistManifest();
+    }
+    if (this.fd < 0) {
+      const last = this.manifest.incrs[this.manifest.incrs.length - 1];
+      if (last === undefined) {
+        this.openNewIncr('on server start');
+        this.persistManifest();
+      } else this.openIncr(last.name);
+    }
+    if (this.server.dirty > 0 || this.manifest.loadOrder.length > 0) {
+      this.server.log('notice', `DB loaded from append only file: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
+    }
+    this.computeSizes();
+    this.baseSize = this.otherFilesSize + this.incrSize;
+    this.turnOn();
+  }
+
+  /** Replay the files of the manifest, in order. */
+  private loadFiles(): void {
+    const files = this.manifest.loadOrder;
+    for (let i = 0; i < files.length; i++) {
+      const f = files[i]!;
+      const full = path.join(this.dirPath, f.name);
+      if (!fs.existsSync(full)) throw new AofLoadError(`The AOF file ${f.name} doesn't exist`);
+      const started = performance.now();
+      const outcome = loadAofFile(this.server, full, f.name, i === files.length - 1, this.manifestName);
+      const kind = f.type === 'b' ? 'base' : 'incr';
+      if (outcome !== 'empty') {
+        this.server.log('notice', `DB loaded from ${kind} file ${f.name}: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
+      }
+    }
+  }
+
+  /** DEBUG LOADAOF: write out what is pending, empty the dataset, and replay the log. */
+  reload(): void {
+    this.writeTurn();
+    if (this.fd >= 0) fs.fsyncSync(this.fd);
+    this.server.effects.unsubscribe(this);
+    try {
+      for (const db of this.server.dbs) db.flush();
+      this.loadFiles();
+    } finally {
+      if (this.enabled) this.server.effects.subscribe(this);
+    }
+  }
+
+  /** CONFIG SET appendonly yes: create the log from the dataset (a base), then append to it. */
+  enableAtRuntime(): void {
+    if (this.enabled) return;
+    this.epoch++;
+    const dir = this.dirPath;
+    fs.mkdirSync(dir, { recursive: true });
+    const manifestPath = path.join(dir, this.manifestName);
+    const previous = fs.existsSync(manifestPath) ? safeReadManifest(manifestPath) : undefined;
+    const old = previous ?? new AofManifest();
+    const fresh = new AofManifest();
+    fresh.baseSeq = old.baseSeq;
+    fresh.incrSeq = old.incrSeq;
+    this.manifest = fresh;
+    const base = this.writeBaseSync(old.baseSeq + 1);
+    fresh.base = base;
+    fresh.baseSeq = base.seq;
+    this.openNewIncr('');
+    this.persistManifest();
+    for (const f of old.loadOrder.concat(old.history)) this.unlinkQuietly(f.name);
+    this.computeSizes();
+    this.baseSize = this.otherFilesSize + this.incrSize;
+    this.turnOn();
+    this.server.log('notice', 'Background append only file rewriting started');
+    this.server.log('notice', 'Background AOF rewrite finished successfully');
+  }
+
+  /** CONFIG SET appendonly no. */
+  disable(): void {
+    if (!this.enabled) return;
+    // A rewrite in flight belongs to the log being closed: it must not touch the files any more.
+    this.epoch++;
+    this.writeTurn();
+    this.server.effects.unsubscribe(this);
+    this.enabled = false;
+    if (this.syncTimer) clearInterval(this.syncTimer);
+    this.syncTimer = undefined;
+    this.closeFd(true);
+    this.server.writesDenied = undefined;
+  }
+
+  /** At shutdown: write, sync and close. */
+  close(): void {
+    if (!this.enabled) return;
+    this.writeTurn();
+    this.disable();
+  }
+
+  private turnOn(): void {
+    this.enabled = true;
+    this.selectedDb = -1;
+    this.server.effects.subscribe(this);
+    if (this.syncTimer) clearInterval(this.syncTimer);
+    this.syncTimer = setInterval(() => this.everySecond(), 1000);
+    this.syncTimer.unref();
+  }
+
+  // ---------------------------------------------------------------- appending
+
+  feed(effects: readonly Effect[]): void {
+    if (this.config.bool('aof-timestamp-enabled')) {
+      const now = Math.floor(Date.now() / 1000);
+      if (now !== this.lastTimestamp) {
+        this.lastTimestamp = now;
+        this.push(Buffer.from(`#TS:${now}\r\n`));
+      }
+    }
+    for (const effect of effects) {
+      if (effect.db !== this.selectedDb) {
+        this.push(encodeCommand([SELECT, Buffer.from(String(effect.db))]));
+        this.selectedDb = effect.db;
+      }
+      this.push(encodeCommand(effect.argv));
+    }
+    this.server.requestFlush();
+  }
+
+  private push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.pendingBytes += chunk.length;
+  }
+
+  get bufferLength(): number {
+    return this.pendingBytes;
+  }
+
+  /**
+   * Write the turn's effects (one write(2)), and with `always` sync them. Called by the server
+   * before it releases the turn's replies. Returns false when the bytes are not safely in the
+   * log: the caller must then not acknowledge (with `always`) — the writes stay refused with
+   * MISCONF until the disk works again.
+   */
+  writeTurn(): boolean {
+    if (this.pendingBytes === 0 || this.fd < 0) return this.lastWriteOk;
+    const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.pendingBytes);
+    const always = this.config.string('appendfsync') === 'always';
+    try {
+      let written = 0;
+      while (written < data.length) written += this.io.write(this.fd, data, written, data.length - written);
+      if (always) this.io.fdatasync(this.fd);
+      else this.unsynced = true;
+    } catch (err) {
+      // Leave the file as it was before this turn, keep the bytes, retry on the next turn.
+      try {
+        fs.ftruncateSync(this.fd, this.incrSize);
+      } catch {
+        // nothing more to do: the retry rewrites from the same offset
+      }
+      this.chunks = [data];
+      this.writeFailed(err, always);
+      return false;
+    }
+    this.chunks = [];
+    this.pendingBytes = 0;
+    this.incrSize += data.length;
+    if (!this.lastWriteOk) this.writeRecovered();
+    return true;
+  }
+
+  private writeFailed(err: unknown, always: boolean): void {
+    const reason = strerror(err);
+    if (!this.writeErrorLogged) {
+      this.server.log('warning', `Error writing to the AOF file: ${reason}`);
+      if (always) this.server.log('warning', "Can't recover from AOF write error when the AOF fsync policy is 'always'. Refusing writes until the disk works again.");
+      this.writeErrorLogged = true;
+    }
+    this.lastWriteOk = false;
+    this.server.writesDenied = new ReplyError(`MISCONF Errors writing to the AOF file: ${reason}`);
+    // Dispatch consults the server's admit() while gated (refusals before MULTI queueing too).
+    this.server.gated = true;
+  }
+
+  private writeRecovered(): void {
+    this.lastWriteOk = true;
+    this.writeErrorLogged = false;
+    this.server.writesDenied = undefined;
+    this.server.log('warning', 'AOF write error looks solved, Tidings can write again.');
+  }
+
+  private everySecond(): void {
+    if (!this.enabled) return;
+    if (!this.lastWriteOk) this.writeTurn();
+    if (this.config.string('appendfsync') !== 'everysec' || !this.unsynced) return;
+    if (this.fsyncInFlight) {
+      this.delayedFsync++;
+      return;
+    }
+    const fd = this.fd;
+    this.unsynced = false;
+    this.fsyncInFlight = true;
+    fs.fdatasync(fd, (err) => {
+      this.fsyncInFlight = false;
+      if (err && fd === this.fd) {
+        this.unsynced = true;
+        this.writeFailed(err, false);
+      }
+    });
+  }
+
+  /** Bumped when appending stops, so a rewrite started before knows it is stale. */
+  private epoch = 0;
+
+  /** BGREWRITEAOF inside MULTI/EXEC: started by the cron once the transaction's effects are logged. */
+  rewriteScheduled = false;
+
+  /** Automatic rewrite (auto-aof-rewrite-percentage / -min-size), checked by the server cron. */
+  cron(): void {
+    if (this.rewriteScheduled && !this.rewriting) {
+      this.rewriteScheduled = false;
+      this.rewrite();
+      return;
+    }
+    if (!this.enabled || this.rewriting) return;
+    const percentage = this.config.number('auto-aof-rewrite-percentage');
+    const minSize = this.config.number('auto-aof-rewrite-min-size');
+    const current = this.otherFilesSize + this.incrSize;
+    if (percentage === 0 || current < minSize) return;
+    const base = this.baseSize > 0 ? this.baseSize : 1;
+    const growth = Math.floor((current * 100) / base) - 100;
+    if (growth >= percentage) {
+      this.server.log('notice', `Starting automatic rewriting of AOF on ${growth}% growth`);
+      this.rewrite();
+    }
+  }
+
+  // ---------------------------------------------------------------- files
+
+  private openIncr(name: string): void {
+    this.closeFd(false);
+    this.fd = fs.openSync(path.join(this.dirPath, name), 'a');
+    this.incrSize = fs.fstatSync(this.fd).size;
+    this.selectedDb = -1;
+  }
+
+  private openNewIncr(when: string): AofFileInfo {
+    const seq = this.manifest.incrSeq + 1;
+    const info: AofFileInfo = { name: `${this.fileName}.${seq}.incr.aof`, seq, type: 'i' };
+    this.closeFd(true);
+    this.fd = fs.openSync(path.join(this.dirPath, info.name), 'a');
+    this.incrSize = fs.fstatSync(this.fd).size;
+    this.selectedDb = -1;
+    this.manifest.incrs.push(info);
+    this.manifest.incrSeq = seq;
+    if (when) this.server.log('notice', `Creating AOF incr file ${info.name} ${when}`);
+    return info;
+  }
+
+  private closeFd(sync: boolean): void {
+    if (this.fd < 0) return;
+    const fd = this.fd;
+    this.fd = -1;
+    try {
+      if (sync && this.config.string('appendfsync') !== 'no') fs.fdatasyncSync(fd);
+    } catch {
+      // the file is being retired; its content was written already
+    }
+    fs.closeSync(fd);
+  }
+
+  /** A base file's name and content: an RDB image (aof-use-rdb-preamble yes) or commands. */
+  private baseOf(seq: number): { info: AofFileInfo; data: Buffer } {
+    const rdb = this.config.bool('aof-use-rdb-preamble');
+    const info: AofFileInfo = { name: `${this.fileName}.${seq}.base.${rdb ? 'rdb' : 'aof'}`, seq, type: 'b' };
+    return { info, data: rdb ? datasetAsRdb(this.server) : datasetAsCommands(this.server) };
+  }
+
+  /** Write the dataset as a base file now (start, CONFIG SET appendonly yes). */
+  private writeBaseSync(seq: number): AofFileInfo {
+    const { info, data } = this.baseOf(seq);
+    writeFileAtomic(this.dirPath, info.name, data);
+    return info;
+  }
+
+  private persistManifest(): void {
+    writeFileAtomic(this.dirPath, this.manifestName, this.manifest.format());
+  }
+
+  private computeSizes(): void {
+    let other = 0;
+    const open = this.manifest.incrs[this.manifest.incrs.length - 1];
+    for (const f of this.manifest.loadOrder) {
+      if (f === open) continue;
+      try {
+        other += fs.statSync(path.join(this.dirPath, f.name)).size;
+      } catch {
+        // counted as empty
+      }
+    }
+    this.otherFilesSize = other;
+  }
+
+  private unlinkQuietly(name: string): void {
+    try {
+      fs.unlinkSync(path.join(this.dirPath, name));
+    } catch {
+      // already gone
+    }
+  }
+
+  // ---------------------------------------------------------------- rewrite
+
+  /**
+   * BGREWRITEAOF: switch appends to a new incremental file and take the dataset as commands in
+   * the same step (so base + new incr = everything), then write the base in the background and
+   * swap the manifest atomically; the old base and incr files become history and are deleted.
+   */
+  rewrite(): void {
+    if (this.rewriting) throw new ReplyError('ERR Background append only file rewriting already in progress');
+    if (!this.enabled) {
+      // As Redis: with the AOF off, a rewrite still writes a base (and a manifest naming it).
+      fs.mkdirSync(this.dirPath, { recursive: true });
+    }
+    this.rewriting = true;
+    this.rewriteStartedAt = Date.now();
+    let newIncr: AofFileInfo | undefined;
+    let base: { info: AofFileInfo; data: Buffer };
+    try {
+      if (this.enabled) {
+        this.writeTurn();
+        newIncr = this.openNewIncr('during AOF rewrite');
+        this.persistManifest();
+        this.computeSizes();
+      }
+      const seq = (this.enabled ? this.manifest.baseSeq : readManifestOr(path.join(this.dirPath, this.manifestName)).baseSeq) + 1;
+      base = this.baseOf(seq);
+      // Bytes a failing disk left pending are in the new base already: replaying them after it
+      // would apply them twice.
+      this.chunks = [];
+      this.pendingBytes = 0;
+    } catch (err) {
+      this.rewriteFinished(false, err);
+      return;
+    }
+    this.server.log('notice', `Background append only file rewriting started`);
+    void this.finishRewrite(base, newIncr, this.enabled, this.epoch).then(
+      () => this.rewriteFinished(true),
+      (err: unknown) => this.rewriteFinished(false, err),
+    );
+  }
+
+  private async finishRewrite(
+    { info: base, data }: { info: AofFileInfo; data: Buffer },
+    newIncr: AofFileInfo | undefined,
+    wasEnabled: boolean,
+    epoch: number,
+  ): Promise<void> {
+    const dir = this.dirPath;
+    const temp = `temp-rewriteaof-bg-${process.pid}.aof`;
+    const tempPath = path.join(dir, temp);
+    const handle = await fs.promises.open(tempPath, 'w');
+    try {
+      await handle.write(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    // The log was turned off or on meanwhile: this base belongs to a state of files that is gone.
+    if (epoch !== this.epoch || wasEnabled !== this.enabled) throw new Error('appendonly changed during the rewrite');
+    const seq = base.seq;
+    const next = this.enabled ? this.manifest.clone() : readManifestOr(path.join(dir, this.manifestName));
+    const retired: AofFileInfo[] = [];
+    if (next.base) retired.push(next.base);
+    if (this.enabled && newIncr !== undefined) {
+      // Every incremental file before the one opened at the start of the rewrite is history now.
+      for (const f of next.incrs) if (f.seq < newIncr.seq) retired.push(f);
+      next.incrs = next.incrs.filter((f) => f.seq >= newIncr.seq);
+    } else if (!this.enabled) {
+      retired.push(...next.incrs);
+      next.incrs = [];
+    }
+    next.base = base;
+    next.baseSeq = seq;
+    next.history.push(...retired.map((f) => ({ ...f, type: 'h' as const })));
+    fs.renameSync(tempPath, path.join(dir, base.name));
+    fsyncDir(dir);
+    this.server.log('notice', `Successfully renamed the temporary AOF base file ${temp} into ${base.name}`);
+    // The swap: one atomic manifest replacement makes the new base current.
+    writeFileAtomic(dir, this.manifestName, next.format());
+    for (const f of next.history) {
+      this.server.log('notice', `Removing the history file ${f.name} in the background`);
+      this.unlinkQuietly(f.name);
+    }
+    next.history = [];
+    writeFileAtomic(dir, this.manifestName, next.format());
+    if (this.enabled) {
+      // Appends may have opened nothing new meanwhile (only a rewrite does), so keep our incr list.
+      next.incrs = this.manifest.incrs.filter((f) => newIncr === undefined || f.seq >= newIncr.seq);
+      next.incrSeq = this.manifest.incrSeq;
+      this.manifest = next;
+      this.computeSizes();
+      this.baseSize = this.otherFilesSize + this.incrSize;
+    }
+  }
+
+  private rewriteFinished(ok: boolean, err?: unknown): void {
+    this.rewriting = false;
+    this.lastRewriteSeconds = Math.round((Date.now() - this.rewriteStartedAt) / 1000);
+    this.lastRewriteOk = ok;
+    if (ok) {
+      this.rewrites++;
+      this.rewriteFailures = 0;
+      this.server.log('notice', 'Background AOF rewrite terminated with success');
+      this.server.log('notice', 'Background AOF rewrite finished successfully');
+    } else {
+      this.rewriteFailures++;
+      this.server.log('warning', `Background AOF rewrite failed: ${err instanceof Error ? err.message : String(err)}`);
+      try {
+        fs.unlinkSync(path.join(this.dirPath, `temp-rewriteaof-bg-${process.pid}.aof`));
+      } catch {
+        // no temp file left
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- INFO
+
+  /** The aof_* fields of INFO's Persistence section, in Redis's order. */
+  info(): [string, string | number][] {
+    const fields: [string, string | number][] = [
+      ['aof_enabled', this.enabled ? 1 : 0],
+      ['aof_rewrite_in_progress', this.rewriting ? 1 : 0],
+      ['aof_rewrite_scheduled', this.rewriteScheduled ? 1 : 0],
+      ['aof_last_rewrite_time_sec', this.lastRewriteSeconds],
+      ['aof_current_rewrite_time_sec', this.rewriting ? Math.round((Date.now() - this.rewriteStartedAt) / 1000) : -1],
+      ['aof_last_bgrewrite_status', this.lastRewriteOk ? 'ok' : 'err'],
+      ['aof_rewrites', this.rewrites],
+      ['aof_rewrites_consecutive_failures', this.rewriteFailures],
+      ['aof_last_write_status', this.lastWriteOk ? 'ok' : 'err'],
+      ['aof_last_cow_size', 0],
+    ];
+    if (this.enabled) {
+      fields.push(
+        ['aof_current_size', this.otherFilesSize + this.incrSize],
+        ['aof_base_size', this.baseSize],
+        ['aof_pending_rewrite', 0],
+        ['aof_buffer_length', this.pendingBytes],
+        ['aof_pending_bio_fsync', this.fsyncInFlight ? 1 : 0],
+        ['aof_delayed_fsync', this.delayedFsync],
+      );
+    }
+    return fields;
+  }
+}
+
+function readManifest(file: string): AofManifest {
+  try {
+    return AofManifest.parse(fs.readFileSync(file, 'latin1'));
+  } catch (err) {
+    throw new AofLoadError(`Fatal error: can't load the AOF manifest ${path.basename(file)}: ${(err as Error).message}`);
+  }
+}
+
+function safeReadManifest(file: string): AofManifest | undefined {
+  try {
+    return AofManifest.parse(fs.readFileSync(file, 'latin1'));
+  } catch {
+    return undefined;
+  }
+}
+
+function readManifestOr(file: string): AofManifest {
+  return (fs.existsSync(file) ? safeReadManifest(file) : undefined) ?? new AofManifest();
+}

@@ -1,0 +1,771 @@
+// ACL users as in Redis 7.0: the rule language of ACL SETUSER, its canonical description (ACL LIST,
+// GETUSER), and the permission check the dispatcher runs before a command is queued or executed.
+// Command permissions are a set of allowed command names (subcommands named `container|sub`),
+// which plays the part of Redis's per-user command bitmap.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import type { Client } from '../net/client.js';
+import { ReplyError } from '../protocol/reply.js';
+import { globMatch } from '../pubsub/glob.js';
+import type { CommandSpec } from '../commands/types.js';
+import { keysOf } from '../commands/key-positions.js';
+import { KEY_SPEC_ACCESS } from './key-access.js';
+import type { Server } from '../server/server.js';
+import { aclLogOf } from './acl-log.js';
+
+/** Redis 7.0's categories, in the order ACL CAT lists them and ACL LIST tries them. */
+export const ACL_CATEGORIES = [
+  'keyspace', 'read', 'write', 'set', 'sortedset', 'list', 'hash', 'string', 'bitmap', 'hyperloglog',
+  'geo', 'stream', 'pubsub', 'admin', 'fast', 'slow', 'blocking', 'dangerous', 'connection',
+  'transaction', 'scripting',
+] as const;
+
+export const AclErrors = {
+  setuser: (op: string, why: string) => new ReplyError(`ERR Error in ACL SETUSER modifier '${op}': ${why}`),
+  syntax: 'Syntax error',
+  unknown: 'Unknown command or category name in ACL',
+  keysAfterAll:
+    "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does not have any effect. Try 'resetkeys' to start with an empty list of patterns",
+  channelsAfterAll:
+    "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have any effect. Try 'resetchannels' to start with an empty list of channels",
+  noSuchPassword: 'The password you are trying to remove from the user does not exist',
+  badHash: 'The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters',
+  firstArgOfSub: 'Allowing first-arg of a subcommand is not supported',
+  noPermCommand: (name: string) => new ReplyError(`NOPERM this user has no permissions to run the '${name}' command`),
+  noPermKey: () => new ReplyError('NOPERM this user has no permissions to access one of the keys used as arguments'),
+  noPermChannel: () => new ReplyError('NOPERM this user has no permissions to access one of the channels used as arguments'),
+  changedSinceQueued: (denied: 1 | 2 | 4) =>
+    new ReplyError(
+      'NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. ' +
+        'This command is no longer allowed for the following reason: ' +
+        (denied === 1
+          ? 'no permission to execute the command or subcommand'
+          : denied === 2
+            ? 'no permission to touch the specified keys'
+            : 'no permission to access one of the channels used as arguments'),
+    ),
+  scriptCommand: () => new ReplyError("ERR The user executing the script can't run this command or subcommand"),
+  scriptKey: () =>
+    new ReplyError("ERR The user executing the script can't access at least one of the keys mentioned in the command arguments"),
+  scriptChannel: () => new ReplyError("ERR The user executing the script can't publish to the channel mentioned in the command"),
+};
+
+/** Their "key" is a shard channel (a key spec flagged not_key): checked as a channel only. */
+const SHARD_CHANNEL_COMMANDS = new Set(['spublish', 'ssubscribe', 'sunsubscribe']);
+
+const READ = 1;
+const WRITE = 2;
+
+interface KeyPattern {
+  pattern: string;
+  flags: number;
+}
+
+/** One set of command, key and channel permissions: the user's root rules, or a `(...)` selector. */
+export class Selector {
+  /** Names of allowed commands and subcommands. */
+  allowed = new Set<string>();
+  /** Set by +@all: commands added later are allowed too (Redis's reserved bit). */
+  allCommands = false;
+  /** Allowed first arguments of otherwise denied commands (+select|0), in order. */
+  firstArgs = new Map<string, string[]>();
+  keys: KeyPattern[] = [];
+  allKeys = false;
+  channels: string[] = [];
+  allChannels = false;
+
+  constructor(private readonly table: AclTable) {}
+
+  clone(): Selector {
+    const s = new Selector(this.table);
+    s.allowed = new Set(this.allowed);
+    s.allCommands = this.allCommands;
+    s.firstArgs = new Map([...this.firstArgs].map(([k, v]) => [k, [...v]]));
+    s.keys = this.keys.map((k) => ({ ...k }));
+    s.allKeys = this.allKeys;
+    s.channels = [...this.channels];
+    s.allChannels = this.allChannels;
+    return s;
+  }
+
+  /** Apply one rule; returns an error reason, or undefined. */
+  apply(op: string): string | undefined {
+    const lower = op.toLowerCase();
+    if (lower === 'allkeys' || op === '~*') {
+      this.allKeys = true;
+      this.keys = [{ pattern: '*', flags: READ | WRITE }];
+      return undefined;
+    }
+    if (lower === 'resetkeys') {
+      this.allKeys = false;
+      this.keys = [];
+      return undefined;
+    }
+    if (lower === 'allchannels' || op === '&*') {
+      this.allChannels = true;
+      this.channels = ['*'];
+      return undefined;
+    }
+    if (lower === 'resetchannels') {
+      this.allChannels = false;
+      this.channels = [];
+      return undefined;
+    }
+    if (lower === 'allcommands' || lower === '+@all') {
+      this.allCommands = true;
+      for (const name of this.table.names) this.allowed.add(name);
+      this.firstArgs.clear();
+      return undefined;
+    }
+    if (lower === 'nocommands' || lower === '-@all') {
+      this.allCommands = false;
+      this.allowed.clear();
+      this.firstArgs.clear();
+      return undefined;
+    }
+    if (op.startsWith('~') || op.startsWith('%')) {
+      let flags = READ | WRITE;
+      let pattern = op.slice(1);
+      if (op.startsWith('%')) {
+        flags = 0;
+        let i = 1;
+        for (; i < op.length && op[i] !== '~'; i++) {
+          if (op[i] === 'R') flags |= READ;
+          else if (op[i] === 'W') flags |= WRITE;
+          else return AclErrors.syntax;
+        }
+        if (flags === 0) return AclErrors.syntax;
+        pattern = op.slice(i + 1);
+      }
+      if (this.allKeys) return AclErrors.keysAfterAll;
+      const existing = this.keys.find((k) => k.pattern === pattern);
+      if (existing) existing.flags |= flags;
+      else this.keys.push({ pattern, flags });
+      return undefined;
+    }
+    if (op.startsWith('&')) {
+      if (this.allChannels) return AclErrors.channelsAfterAll;
+      const pattern = op.slice(1);
+      if (!this.channels.includes(pattern)) this.channels.push(pattern);
+      return undefined;
+    }
+    if ((op.startsWith('+') || op.startsWith('-')) && op[1] === '@') {
+      const category = lower.slice(2);
+      if (!(ACL_CATEGORIES as readonly string[]).includes(category)) return AclErrors.unknown;
+      for (const name of this.table.inCategory(category)) this.set(name, op[0] === '+');
+      return undefined;
+    }
+    if (op.startsWith('+') || op.startsWith('-')) {
+      const allow = op[0] === '+';
+      const body = lower.slice(1);
+      const bar = body.indexOf('|');
+      if (bar === -1 || !allow) {
+        // `-container|sub` names a subcommand; a first argument cannot be removed.
+        const spec = this.table.find(body);
+        if (spec === undefined) return AclErrors.unknown;
+        this.setSpec(spec, allow);
+        return undefined;
+      }
+      const container = this.table.find(body.slice(0, bar));
+      if (container === undefined) return AclErrors.unknown;
+      const rest = body.slice(bar + 1);
+      if (container.subcommands !== undefined) {
+        const sub = this.table.find(body);
+        if (sub === undefined) return rest.includes('|') ? AclErrors.firstArgOfSub : AclErrors.unknown;
+        this.setSpec(sub, true);
+        return undefined;
+      }
+      if (rest === '') return AclErrors.syntax;
+      if (rest.includes('|')) return AclErrors.unknown;
+      if (this.allowed.has(container.name)) return undefined;
+      const list = this.firstArgs.get(container.name) ?? [];
+      if (!list.includes(rest)) list.push(rest);
+      this.firstArgs.set(container.name, list);
+      return undefined;
+    }
+    return AclErrors.syntax;
+  }
+
+  private setSpec(spec: CommandSpec, allow: boolean): void {
+    this.set(spec.name, allow);
+    for (const sub of spec.subcommands ?? []) this.set(sub.name, allow);
+  }
+
+  private set(name: string, allow: boolean): void {
+    if (allow) this.allowed.add(name);
+    else this.allowed.delete(name);
+    this.firstArgs.delete(name);
+  }
+
+  /** Redis's canonical form: keys, channels, then commands rebuilt from the permission set. */
+  describe(): string {
+    const parts: string[] = [];
+    if (this.allKeys) parts.push('~*');
+    else for (const k of this.keys) parts.push(`${k.flags === (READ | WRITE) ? '' : k.flags === READ ? '%R' : '%W'}~${k.pattern}`);
+    if (this.allChannels) parts.push('&*');
+    else {
+      parts.push('resetchannels');
+      for (const c of this.channels) parts.push(`&${c}`);
+    }
+    parts.push(this.describeCommands());
+    return parts.join(' ');
+  }
+
+  describeKeys(): string {
+    return this.describe().split(' ').filter((p) => p.startsWith('~') || p.startsWith('%')).join(' ');
+  }
+
+  describeChannels(): string {
+    if (this.allChannels) return '&*';
+    return this.channels.map((c) => `&${c}`).join(' ');
+  }
+
+  /**
+   * As Redis: start from +@all or -@all, then repeatedly add the category that best fits the
+   * allowed commands (or remove the best-fitting denied one): most of its commands must match, the
+   * highest share wins, then the larger category. Each category used is inverted in a working copy
+   * so overlapping categories are counted without its commands. Finally list the single commands
+   * that still differ. (Order observed from redis-server 7.0.)
+   */
+  describeCommands(): string {
+    const additive = !this.allCommands;
+    const rules = [additive ? '-@all' : '+@all'];
+    const fake = new Set<string>(additive ? [] : this.table.names);
+    const work = new Set(this.allowed);
+    const used = new Set<string>();
+    for (;;) {
+      let best: string | undefined;
+      let bestShare = 0;
+      let bestSize = 0;
+      for (const category of ACL_CATEGORIES) {
+        if (used.has(category)) continue;
+        const names = this.table.inCategory(category);
+        let on = 0;
+        for (const n of names) if (work.has(n)) on++;
+        const off = names.length - on;
+        const matching = additive ? on : off;
+        if (matching <= names.length - matching) continue;
+        const share = matching / names.length;
+        if (share > bestShare || (share === bestShare && names.length >= bestSize)) {
+          best = category;
+          bestShare = share;
+          bestSize = names.length;
+        }
+      }
+      if (best === undefined) break;
+      used.add(best);
+      rules.push(`${additive ? '+' : '-'}@${best}`);
+      for (const n of this.table.inCategory(best)) {
+        if (additive) {
+          fake.add(n);
+          work.delete(n);
+        } else {
+          fake.delete(n);
+          work.add(n);
+        }
+      }
+    }
+    for (const name of this.table.names) {
+      const mine = this.allowed.has(name);
+      if (mine !== fake.has(name)) {
+        rules.push(`${mine ? '+' : '-'}${name}`);
+        // A container's rule covers its subcommands too.
+        for (const sub of [name, ...(this.table.find(name)?.subcommands ?? []).map((s) => s.name)]) {
+          if (mine) fake.add(sub);
+          else fake.delete(sub);
+        }
+      }
+      if (!mine) for (const arg of this.firstArgs.get(name) ?? []) rules.push(`+${name}|${arg}`);
+    }
+    return rules.join(' ');
+  }
+
+  /** 0 when allowed, else the reason: 1 command, 2 key, 4 channel (Redis's order of relevance). */
+  check(spec: CommandSpec, argv: Buffer[]): { denied: 0 | 1 | 2 | 4; object?: string } {
+    if (!this.allCommands || this.allowed.size !== this.table.names.length) {
+      if (!this.allowed.has(spec.name) && !spec.flags.includes('no_auth')) {
+        const args = this.firstArgs.get(spec.name);
+        if (args === undefined || argv.length < 2 || !args.includes(argv[1]!.toString('latin1').toLowerCase())) {
+          return { denied: 1 };
+        }
+      }
+    }
+    if (!this.allKeys && (spec.firstKey !== 0 || spec.flags.includes('movablekeys')) && !SHARD_CHANNEL_COMMANDS.has(spec.name)) {
+      let keys: Buffer[];
+      try {
+        keys = keysOf(spec, argv);
+      } catch {
+        keys = [];
+      }
+      const specs = KEY_SPEC_ACCESS[spec.name];
+      const fallback = spec.flags.includes('write') ? WRITE : spec.flags.includes('readonly') ? READ : 0;
+      for (let i = 0; i < keys.length; i++) {
+        const text = keys[i]!.toString('latin1');
+        const need = specs === undefined ? fallback : keyNeed(spec.name, specs, i, argv);
+        if (!this.keys.some((k) => (k.flags & need) === need && globMatch(k.pattern, text))) return { denied: 2, object: text };
+      }
+    }
+    if (!this.allChannels) {
+      const channels = channelsOf(spec.name, argv);
+      if (channels !== undefined) {
+        for (const channel of channels.names) {
+          const ok = channels.literal
+            ? this.channels.includes(channel)
+            : this.channels.some((p) => globMatch(p, channel));
+          if (!ok) return { denied: 4, object: channel };
+        }
+      }
+    }
+    return { denied: 0 };
+  }
+
+  /** Would this selector still allow the client's current subscriptions? */
+  allowsSubscriptions(client: Client): boolean {
+    if (this.allChannels) return true;
+    for (const c of client.channels) if (!this.channels.some((p) => globMatch(p, c))) return false;
+    for (const c of client.shardChannels) if (!this.channels.some((p) => globMatch(p, c))) return false;
+    for (const p of client.patterns) if (!this.channels.includes(p)) return false;
+    return true;
+  }
+}
+
+/** The access key number `index` (in keysOf order) needs, from the command's key specs. */
+function keyNeed(name: string, specs: readonly number[], index: number, argv: Buffer[]): number {
+  // SET reads the old value only with GET; SORT's second key is its STORE destination.
+  if (name === 'set') return argv.some((a, i) => i > 2 && a.length === 3 && a.toString('latin1').toLowerCase() === 'get') ? READ | WRITE : WRITE;
+  if (name === 'sort' && index > 0) return specs[2]!;
+  return specs[Math.min(index, specs.length - 1)]!;
+}
+
+/** Channels named by a pub/sub command; patterns (PSUBSCRIBE) must match a rule literally. */
+function channelsOf(name: string, argv: Buffer[]): { names: string[]; literal: boolean } | undefined {
+  switch (name) {
+    case 'publish':
+    case 'spublish':
+      return { names: argv.length > 1 ? [argv[1]!.toString('latin1')] : [], literal: false };
+    case 'subscribe':
+    case 'ssubscribe':
+      return { names: argv.slice(1).map((a) => a.toString('latin1')), literal: false };
+    case 'psubscribe':
+      return { names: argv.slice(1).map((a) => a.toString('latin1')), literal: true };
+    default:
+      return undefined;
+  }
+}
+
+/** The command table seen by the ACL: every command and subcommand name, and categories. */
+export class AclTable {
+  readonly names: string[] = [];
+  private readonly specs = new Map<string, CommandSpec>();
+  private readonly categories = new Map<string, string[]>();
+
+  constructor(all: Iterable<CommandSpec>) {
+    const add = (spec: CommandSpec) => {
+      this.names.push(spec.name);
+      this.specs.set(spec.name, spec);
+      for (const c of spec.categories) {
+        const key = c.replace(/^@/, '');
+        const list = this.categories.get(key) ?? [];
+        list.push(spec.name);
+        this.categories.set(key, list);
+      }
+    };
+    for (const spec of all) {
+      add(spec);
+      for (const sub of spec.subcommands ?? []) add(sub);
+    }
+  }
+
+  find(name: string): CommandSpec | undefined {
+    return this.specs.get(name.toLowerCase());
+  }
+
+  inCategory(category: string): string[] {
+    return this.categories.get(category) ?? [];
+  }
+}
+
+export type SanitizeFlag = 'sanitize-payload' | 'skip-sanitize-payload' | undefined;
+
+export class AclUser {
+  enabled = false;
+  nopass = false;
+  sanitize: SanitizeFlag;
+  /** SHA-256 hex digests, in the order they were added. */
+  passwords: string[] = [];
+  root: Selector;
+  selectors: Selector[] = [];
+  /** May run everything: the dispatcher's one cheap check. Recomputed after every change. */
+  unrestricted = false;
+
+  constructor(
+    readonly name: string,
+    private readonly table: AclTable,
+  ) {
+    this.root = new Selector(table);
+  }
+
+  clone(): AclUser {
+    const u = new AclUser(this.name, this.table);
+    u.enabled = this.enabled;
+    u.nopass = this.nopass;
+    u.sanitize = this.sanitize;
+    u.passwords = [...this.passwords];
+    u.root = this.root.clone();
+    u.selectors = this.selectors.map((s) => s.clone());
+    u.refresh();
+    return u;
+  }
+
+  /** Copy another user's rules into this object (clients keep referring to the same object). */
+  assign(other: AclUser): void {
+    this.enabled = other.enabled;
+    this.nopass = other.nopass;
+    this.sanitize = other.sanitize;
+    this.passwords = other.passwords;
+    this.root = other.root;
+    this.selectors = other.selectors;
+    this.refresh();
+  }
+
+  refresh(): void {
+    const r = this.root;
+    this.unrestricted = r.allCommands && r.allowed.size === this.table.names.length && r.allKeys && r.allChannels;
+  }
+
+  /** Apply one SETUSER argument (a selector `(...)` included). Returns an error reason. */
+  apply(op: string, pubsubDefault: 'allchannels' | 'resetchannels'): string | undefined {
+    const lower = op.toLowerCase();
+    if (op.startsWith('(') && op.endsWith(')')) {
+      const selector = new Selector(this.table);
+      selector.apply(pubsubDefault);
+      for (const part of op.slice(1, -1).split(' ')) {
+        if (part === '') continue;
+        const why = selector.apply(part);
+        if (why) return why;
+      }
+      this.selectors.push(selector);
+      return undefined;
+    }
+    switch (lower) {
+      case 'on':
+        this.enabled = true;
+        return undefined;
+      case 'off':
+        this.enabled = false;
+        return undefined;
+      case 'nopass':
+        this.nopass = true;
+        this.passwords = [];
+        return undefined;
+      case 'resetpass':
+        this.nopass = false;
+        this.passwords = [];
+        return undefined;
+      case 'sanitize-payload':
+      case 'skip-sanitize-payload':
+        this.sanitize = lower;
+        return undefined;
+      case 'clearselectors':
+        this.selectors = [];
+        return undefined;
+      case 'reset':
+        for (const r of ['resetpass', 'resetkeys', pubsubDefault, 'off', 'clearselectors', '-@all', 'sanitize-payload']) this.apply(r, pubsubDefault);
+        return undefined;
+    }
+    if (op.startsWith('>') || op.startsWith('<')) {
+      const hash = sha256(op.slice(1));
+      return this.changePassword(op[0] === '>', hash);
+    }
+    if (op.startsWith('#') || op.startsWith('!')) {
+      const hash = op.slice(1);
+      if (!/^[0-9a-f]{64}$/.test(hash)) return AclErrors.badHash;
+      return this.changePassword(op[0] === '#', hash);
+    }
+    return this.root.apply(op);
+  }
+
+  private changePassword(add: boolean, hash: string): string | undefined {
+    const at = this.passwords.indexOf(hash);
+    if (add) {
+      if (at === -1) this.passwords.push(hash);
+      this.nopass = false;
+    } else {
+      if (at === -1) return AclErrors.noSuchPassword;
+      this.passwords.splice(at, 1);
+    }
+    return undefined;
+  }
+
+  checkPassword(password: Buffer): boolean {
+    if (!this.enabled) return false;
+    if (this.nopass) return true;
+    return this.passwords.includes(sha256(password));
+  }
+
+  flags(): string[] {
+    const flags = [this.enabled ? 'on' : 'off'];
+    if (this.nopass) flags.push('nopass');
+    if (this.sanitize) flags.push(this.sanitize);
+    return flags;
+  }
+
+  /** The ACL LIST line. */
+  describe(): string {
+    const parts = ['user', this.name, ...this.flags(), ...this.passwords.map((p) => `#${p}`), this.root.describe()];
+    for (const s of this.selectors) parts.push(`(${s.describe()})`);
+    return parts.join(' ');
+  }
+
+  /** The most relevant denial over the root rules and the selectors, or 0 when one allows it. */
+  check(spec: CommandSpec, argv: Buffer[]): { denied: 0 | 1 | 2 | 4; object?: string } {
+    let worst = this.root.check(spec, argv);
+    if (worst.denied === 0) return worst;
+    for (const s of this.selectors) {
+      const r = s.check(spec, argv);
+      if (r.denied === 0) return r;
+      if (r.denied > worst.denied) worst = r;
+    }
+    return worst;
+  }
+
+  allowsSubscriptions(client: Client): boolean {
+    return this.root.allowsSubscriptions(client) || this.selectors.some((s) => s.allowsSubscriptions(client));
+  }
+}
+
+/** SETUSER arguments, with `(` ... `)` selectors that span several arguments joined into one. */
+export function joinSelectors(args: string[]): string[] | ReplyError {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith('(') || a.endsWith(')')) {
+      out.push(a);
+      continue;
+    }
+    let joined = a;
+    let j = i + 1;
+    for (; j < args.length; j++) {
+      joined += ' ' + args[j];
+      if (args[j]!.endsWith(')')) break;
+    }
+    if (j === args.length) return new ReplyError(`ERR Unmatched parenthesis in acl selector starting at '${a}'.`);
+    out.push(joined);
+    i = j;
+  }
+  return out;
+}
+
+export function sha256(text: string | Buffer): string {
+  return createHash('sha256').update(typeof text === 'string' ? Buffer.from(text, 'latin1') : text).digest('hex');
+}
+
+/** Where a command runs; 'exec' is a queued command re-checked by EXEC (logged as 'multi'). */
+export type AclContext = 'toplevel' | 'multi' | 'exec' | 'lua';
+
+/** The users of one server. */
+export class AclStore {
+  readonly table: AclTable;
+  readonly users = new Map<string, AclUser>();
+  readonly defaultUser: AclUser;
+  private requirepass = '';
+  /** Why the aclfile could not be loaded when the store was created (the CLI refuses to start). */
+  startupError: string | undefined;
+
+  constructor(private readonly server: Server) {
+    this.table = new AclTable(server.table.all());
+    this.defaultUser = new AclUser('default', this.table);
+    for (const op of ['on', 'nopass', '~*', '&*', '+@all']) this.defaultUser.apply(op, 'allchannels');
+    this.defaultUser.refresh();
+    this.users.set('default', this.defaultUser);
+    this.syncRequirepass();
+    const file = this.aclfile();
+    if (file !== '') {
+      this.startupError = this.loadFile(file);
+      if (this.startupError !== undefined) server.log('warning', `Aborting ACL load: ${this.startupError}`);
+    }
+    server.config.onChange((name) => {
+      if (name === 'requirepass') this.syncRequirepass();
+    });
+  }
+
+  /** requirepass is the default user's password, as in Redis (CONFIG SET requirepass too). */
+  private syncRequirepass(): void {
+    const pass = this.server.config.string('requirepass');
+    if (pass === this.requirepass) return;
+    this.requirepass = pass;
+    this.defaultUser.apply('resetpass', 'allchannels');
+    this.defaultUser.apply(pass === '' ? 'nopass' : `>${pass}`, 'allchannels');
+  }
+
+  pubsubDefault(): 'allchannels' | 'resetchannels' {
+    try {
+      return this.server.config.string('acl-pubsub-default') === 'allchannels' ? 'allchannels' : 'resetchannels';
+    } catch {
+      return 'resetchannels';
+    }
+  }
+
+  /** A new connection must AUTH first unless the default user is on and has nopass. */
+  authRequired(): boolean {
+    return !(this.defaultUser.enabled && this.defaultUser.nopass);
+  }
+
+  /** The `aclfile` parameter, or '' when unset or not in the configuration table. */
+  aclfile(): string {
+    try {
+      return this.server.config.string('aclfile');
+    } catch {
+      return '';
+    }
+  }
+
+  /**
+   * Replace every user with the `user ...` lines of an ACL file, all or nothing, as ACL LOAD does.
+   * Returns the error text (Redis's wording) or undefined. Connections of replaced users are closed;
+   * the default user is updated in place, so its connections stay.
+   */
+  loadFile(file: string): string | undefined {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'latin1');
+    } catch (err) {
+      const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : String((err as Error).message);
+      return `Error loading ACLs, opening file '${file}': ${reason}`;
+    }
+    return this.loadLines(text.split('\n'), file, true);
+  }
+
+  /**
+   * `user` directives of the configuration file, applied at start on top of the default user
+   * (each element is one directive's text after `user`). Returns the error text, or undefined.
+   */
+  declareUsers(directives: string[], configFile: string): string | undefined {
+    if (directives.length === 0) return undefined;
+    if (this.aclfile() !== '') {
+      return 'Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.';
+    }
+    return this.loadLines(directives.map((d) => `user ${d}`), configFile, false);
+  }
+
+  private loadLines(lines: string[], file: string, replaceDefault: boolean): string | undefined {
+    const pubsubDefault = this.pubsubDefault();
+    const loaded = new Map<string, AclUser>();
+    let errors = '';
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+      if (line === '') continue;
+      const words = line.split(' ');
+      const where = `${file}:${i + 1}`;
+      if (words[0] !== 'user' || words.length < 2) {
+        errors += `${where} should start with user keyword followed by the username. `;
+        continue;
+      }
+      const name = words[1]!;
+      if (loaded.has(name)) {
+        errors += `WARNING: Duplicate user '${name}' found on line ${i + 1}. `;
+        break;
+      }
+      const user = new AclUser(name, this.table);
+      user.apply(pubsubDefault, pubsubDefault);
+      const ops = joinSelectors(words.slice(2));
+      if (ops instanceof ReplyError) {
+        errors += `${where}: ${ops.message.replace(/^ERR /, '')} `;
+        continue;
+      }
+      for (const op of ops) {
+        if (op === '') {
+          errors += `${where}: Syntax error. `;
+          break;
+        }
+        const why = user.apply(op, pubsubDefault);
+        if (why !== undefined) {
+          errors += `${where}: Error in applying operation '${op}': ${why}. `;
+          break;
+        }
+      }
+      user.refresh();
+      loaded.set(name, user);
+    }
+    if (errors !== '') return `${errors}WARNING: ACL errors detected, no change to the previously active ACL rules was performed`;
+    const fresh = loaded.get('default');
+    if (fresh) this.defaultUser.assign(fresh);
+    else if (replaceDefault) {
+      const d = new AclUser('default', this.table);
+      for (const op of ['on', 'nopass', '~*', '&*', '+@all']) d.apply(op, 'allchannels');
+      this.defaultUser.assign(d);
+    }
+    const old = new Set([...this.users.values()].filter((u) => u !== this.defaultUser));
+    this.users.clear();
+    this.users.set('default', this.defaultUser);
+    for (const [name, user] of loaded) if (name !== 'default') this.users.set(name, user);
+    for (const c of [...this.server.clients.values()]) {
+      if (c.aclUser !== undefined && old.has(c.aclUser)) this.server.closeClient(c);
+    }
+    return undefined;
+  }
+
+  /** ACL SAVE: every user's ACL LIST line. */
+  saveFile(file: string): boolean {
+    const text = [...this.users.keys()].sort().map((n) => this.users.get(n)!.describe() + '\n').join('');
+    try {
+      const tmp = `${file}.tmp-${process.pid}`;
+      fs.writeFileSync(tmp, text, 'latin1');
+      fs.renameSync(tmp, file);
+      return true;
+    } catch (err) {
+      this.server.log('warning', `Opening temp ACL file for ACL SAVE: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  userOf(client: Client): AclUser {
+    return client.aclUser ?? this.defaultUser;
+  }
+}
+
+const stores = new WeakMap<Server, AclStore>();
+
+export function aclOf(server: Server): AclStore {
+  let store = stores.get(server);
+  if (store === undefined) {
+    store = new AclStore(server);
+    stores.set(server, store);
+  }
+  return store;
+}
+
+/**
+ * The dispatcher's ACL check for a command about to be queued or run: undefined when allowed,
+ * else the NOPERM error (or the script form of it), after logging the denial in ACL LOG.
+ */
+export function aclDenied(server: Server, client: Client, spec: CommandSpec, argv: Buffer[], context: AclContext): ReplyError | undefined {
+  const store = aclOf(server);
+  const user = store.userOf(client);
+  const result = user.check(spec, argv);
+  if (result.denied === 0) return undefined;
+  const reason = result.denied === 1 ? 'command' : result.denied === 2 ? 'key' : 'channel';
+  aclLogOf(server).add(client, reason, context === 'exec' ? 'multi' : context, result.object ?? spec.name, user.name);
+  if (context === 'lua') {
+    if (result.denied === 1) return AclErrors.scriptCommand();
+    return result.denied === 2 ? AclErrors.scriptKey() : AclErrors.scriptChannel();
+  }
+  if (context === 'exec') return AclErrors.changedSinceQueued(result.denied);
+  if (result.denied === 1) return AclErrors.noPermCommand(spec.name);
+  return result.denied === 2 ? AclErrors.noPermKey() : AclErrors.noPermChannel();
+}
+
+/** AUTH and HELLO AUTH: log in as `username`, or log the failure and return WRONGPASS. */
+export function authenticate(server: Server, client: Client, username: string, password: Buffer, command = 'auth'): boolean {
+  const store = aclOf(server);
+  const user = store.users.get(username);
+  if (user === undefined || !user.checkPassword(password)) {
+    aclLogOf(server).add(client, 'auth', client.multi !== undefined ? 'multi' : 'toplevel', command, username);
+    return false;
+  }
+  client.aclUser = user;
+  client.user = user.name;
+  client.authenticated = true;
+  client.parser.unauthenticated = false;
+  return true;
+}

@@ -1,0 +1,86 @@
+// The effects stream: every write, recorded once as what it did (PEXPIREAT, not EXPIRE; SREM,
+// not SPOP; the generated stream ID, not `*`), in one place.
+//
+// The dispatcher brackets every command call with enter()/leave(). A write-flagged command whose
+// call changed server.dirty records its argv as sent, unless its handler chose other effects
+// (ctx.propagateAs / ctx.alsoPropagate). Expiry and eviction record their DEL through the store
+// hooks. Nested calls (EXEC's queue, a script's redis.call) add to the same unit; when the
+// outermost call ends, the unit goes to the consumers — wrapped in MULTI/EXEC when it is more than
+// one command, as Redis 7.0 does. With no consumer, `active` is false and the dispatcher skips
+// all of this after one check.
+
+/** One command to propagate, with the database it ran in. */
+export interface Effect {
+  db: number;
+  argv: Buffer[];
+}
+
+export interface EffectsConsumer {
+  /** One unit of effects: a top-level command's, already wrapped in MULTI/EXEC when needed. */
+  feed(effects: readonly Effect[]): void;
+}
+
+const MULTI = [Buffer.from('MULTI')];
+const EXEC = [Buffer.from('EXEC')];
+const DEL = Buffer.from('DEL');
+
+export class EffectsStream {
+  /** True while at least one consumer listens: the only check the command path makes. */
+  active = false;
+  private readonly consumers: EffectsConsumer[] = [];
+  private pending: Effect[] = [];
+  private depth = 0;
+  /**
+   * Dirty increments caused by mechanisms that record their own effect (expiry, eviction), so a
+   * command that only triggered them is not taken for a writer itself.
+   */
+  selfRecorded = 0;
+
+  subscribe(consumer: EffectsConsumer): void {
+    if (!this.consumers.includes(consumer)) this.consumers.push(consumer);
+    this.active = true;
+  }
+
+  unsubscribe(consumer: EffectsConsumer): void {
+    const i = this.consumers.indexOf(consumer);
+    if (i >= 0) this.consumers.splice(i, 1);
+    this.active = this.consumers.length > 0;
+    if (!this.active) this.pending = [];
+  }
+
+  /** A command call starts (nested calls included). */
+  enter(): void {
+    this.depth++;
+  }
+
+  /** A command call ended; the outermost one hands its unit to the consumers. */
+  leave(): void {
+    if (--this.depth === 0) this.commit();
+  }
+
+  /** Record one effect. Outside any command (active expiry in the cron) it is a unit of its own. */
+  add(db: number, argv: Buffer[]): void {
+    if (!this.active) return;
+    this.pending.push({ db, argv });
+    if (this.depth === 0) this.commit();
+  }
+
+  /** A key deleted by expiry or eviction: DEL, counted so it is not mistaken for the command's write. */
+  deleted(db: number, key: string): void {
+    this.selfRecorded++;
+    this.add(db, [DEL, Buffer.from(key, 'latin1')]);
+  }
+
+  private commit(): void {
+    const unit = this.pending;
+    if (unit.length === 0) return;
+    this.pending = [];
+    let out: readonly Effect[] = unit;
+    if (unit.length > 1) {
+      const first = unit[0]!;
+      const last = unit[unit.length - 1]!;
+      out = [{ db: first.db, argv: MULTI }, ...unit, { db: last.db, argv: EXEC }];
+    }
+    for (const consumer of this.consumers) consumer.feed(out);
+  }
+}
