@@ -1,6 +1,8 @@
 // The `tidings` command: `tidings [config-file] [--name value ...]`, started the way redis-server
 // starts: the same arguments and config file, log lines, pidfile, daemonize and ready line.
 import fs from 'node:fs';
+import { LoadError } from './persistence/rdbfile.js';
+import { AofLoadError } from './persistence/aof-load.js';
 import { spawn } from 'node:child_process';
 import { Server, TIDINGS_VERSION, REDIS_VERSION } from './server/server.js';
 import { Config, findParam } from './config/config.js';
@@ -140,6 +142,12 @@ export async function main(args: string[]): Promise<void> {
   try {
     await server.listen();
   } catch (err) {
+    if (err instanceof LoadError || err instanceof AofLoadError) {
+      // A dump or append-only file that cannot be loaded: say which and where; the file is untouched.
+      server.log('warning', err.message);
+      fail(err.message);
+      return;
+    }
     const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
     server.log('warning', `Warning: Could not create server TCP listening socket ${e.address ?? config.string('bind')}:${e.port ?? config.number('port')}: ${e.syscall ?? 'listen'}: ${e.message}`);
     server.log('warning', `Failed listening on port ${config.number('port')} (TCP), aborting.`);
@@ -175,14 +183,16 @@ export async function main(args: string[]): Promise<void> {
     process.disconnect();
   }
 
-  const stop = (signal: string) => {
+  // SIGTERM/SIGINT as in Redis: save first when save points are configured (shutdown-on-sigterm /
+  // shutdown-on-sigint can say otherwise); a failed save keeps the server running, and another
+  // signal tries again.
+  const stop = (signal: 'SIGTERM' | 'SIGINT') => {
     server.log('warning', `Received ${signal} scheduling shutdown...`);
-    void server.close().then(() => {
-      server.log('warning', 'Tidings is now ready to exit, bye bye...');
-      process.exit(0);
+    void server.shutdownOnSignal(signal).then((stopped) => {
+      if (stopped) process.exit(0);
     });
   };
   server.onShutdown = () => process.exit(0);
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
 }

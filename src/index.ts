@@ -32,7 +32,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   config.port = options.port ?? config.port ?? 0;
   if (options.bind !== undefined) config.bind = options.bind;
   if (options.password !== undefined) config.requirepass = options.password;
-  const server = new Server({ ...options, config, log: options.log ?? false });
+  const loadAtStart = options.loadAtStart ?? ('dir' in config || 'appendonly' in config);
+  const server = new Server({ ...options, config, log: options.log ?? false, loadAtStart });
   await server.listen();
   const host = server.host;
   return {

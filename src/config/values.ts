@@ -91,14 +91,46 @@ export function parseClientOutputBufferLimit(text: string, current: string): str
 }
 
 /** save: "<seconds> <changes>" pairs; "" for none. */
-export function parseSave(text: string): string {
-  const parts = text.trim().split(/\s+/).filter(Boolean);
-  if (parts.length % 2 !== 0) throw new Error('Invalid save parameters');
-  for (const p of parts) {
-    const n = parseStrictInteger(p);
-    if (n === undefined || n < 0n) throw new Error('Invalid save parameters');
+export interface SavePoint {
+  seconds: number;
+  changes: number;
+}
+
+/**
+ * Parse a `save` value as Redis 7.0 does: words separated by single spaces (so stray spaces make
+ * empty words, which are refused), an even count, seconds >= 1 and changes >= 0. "" means none.
+ */
+export function parseSavePoints(text: string): SavePoint[] {
+  const invalid = () => new Error('Invalid save parameters');
+  if (text === '') return [];
+  const words = text.split(' ');
+  if (words.length % 2 !== 0) throw invalid();
+  const points: SavePoint[] = [];
+  for (let i = 0; i < words.length; i += 2) {
+    const seconds = saveWord(words[i]!);
+    const changes = saveWord(words[i + 1]!);
+    if (seconds === undefined || seconds < 1 || changes === undefined || changes < 0) throw invalid();
+    points.push({ seconds, changes });
   }
-  return parts.join(' ');
+  return points;
+}
+
+function saveWord(word: string): number | undefined {
+  // strtoll with nothing after the number: an empty word reads as 0.
+  if (word === '') return 0;
+  if (!/^\s*[+-]?\d+$/.test(word)) return undefined;
+  const n = Number(word);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** The value CONFIG GET shows: the parsed points, normalised. */
+export function formatSavePoints(points: SavePoint[]): string {
+  return points.map((p) => `${p.seconds} ${p.changes}`).join(' ');
+}
+
+/** `save`: validated and normalised as Redis 7.0 (CONFIG SET, config file, flags). */
+export function parseSave(text: string): string {
+  return formatSavePoints(parseSavePoints(text));
 }
 
 const SHUTDOWN_FLAGS = ['default', 'save', 'nosave', 'now', 'force'];

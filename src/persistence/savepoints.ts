@@ -1,62 +1,14 @@
 // Save points: `save "<seconds> <changes> ..."` — snapshot when at least <changes> keys changed
 // and <seconds> passed since the last successful save (or, after a failed one, after a pause).
 
-export interface SavePoint {
-  seconds: number;
-  changes: number;
-}
+import { parseSavePoints, type SavePoint } from '../config/values.js';
 
-const INVALID = 'Invalid save parameters';
+export type { SavePoint };
+export { parseSavePoints, formatSavePoints } from '../config/values.js';
 
-/**
- * Parse a `save` value as Redis 7.0 does: words separated by single spaces (so stray spaces make
- * empty words, which are refused), an even count, seconds >= 1 and changes >= 0. "" means none.
- */
-export function parseSavePoints(text: string): SavePoint[] {
-  if (text === '') return [];
-  const words = text.split(' ');
-  if (words.length % 2 !== 0) throw new Error(INVALID);
-  const points: SavePoint[] = [];
-  for (let i = 0; i < words.length; i += 2) {
-    const seconds = parseWord(words[i]!);
-    const changes = parseWord(words[i + 1]!);
-    if (seconds === undefined || seconds < 1 || changes === undefined || changes < 0) throw new Error(INVALID);
-    points.push({ seconds, changes });
-  }
-  return points;
-}
-
-function parseWord(word: string): number | undefined {
-  // strtoll with nothing after the number: an empty word reads as 0.
-  if (word === '') return 0;
-  if (!/^\s*[+-]?\d+$/.test(word)) return undefined;
-  const n = Number(word);
-  return Number.isSafeInteger(n) ? n : undefined;
-}
-
-/** The value CONFIG GET shows: the parsed points, normalised. */
-export function formatSavePoints(points: SavePoint[]): string {
-  return points.map((p) => `${p.seconds} ${p.changes}`).join(' ');
-}
-
-/** Validation and normalisation for the `save` parameter (CONFIG SET, config file, flags). */
-export function normaliseSaveParam(text: string): string {
-  return formatSavePoints(parseSavePoints(text));
-}
-
-/**
- * The points of a value the parameter table already accepted (its parser is more lenient than
- * Redis's about spaces and zero seconds): never throws; pairs that make no sense are skipped.
- */
+/** The points of a value the parameter table already validated (config/values.ts parseSave). */
 export function savePointsOf(text: string): SavePoint[] {
-  const words = text.trim().split(/\s+/).filter(Boolean);
-  const points: SavePoint[] = [];
-  for (let i = 0; i + 1 < words.length; i += 2) {
-    const seconds = parseWord(words[i]!);
-    const changes = parseWord(words[i + 1]!);
-    if (seconds !== undefined && changes !== undefined && seconds >= 0 && changes >= 0) points.push({ seconds, changes });
-  }
-  return points;
+  return parseSavePoints(text);
 }
 
 /** Redis's rule (serverCron): a point fires when enough changes and time have accumulated. */

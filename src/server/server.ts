@@ -36,6 +36,12 @@ export interface ServerOptions {
   config?: Record<string, string | number | boolean> | Config;
   /** Where log lines go. Default: the `logfile` parameter, else stdout for the CLI, nowhere embedded. */
   log?: ((line: string) => void) | false;
+  /**
+   * Load the dump (or the append-only file) when listening, as redis-server does. Default true;
+   * startServer() turns it off unless `dir` or `appendonly` is given, so an embedded server never
+   * picks up a stray dump.rdb from the working directory.
+   */
+  loadAtStart?: boolean;
 }
 
 interface OutputLimit {
@@ -88,6 +94,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
    * the last save, and the effects stream uses its change across a command to know that it wrote.
    */
   dirty = 0;
+  private readonly loadAtStart: boolean;
   /** Writes as effects, for the append-only file. */
   readonly effects = new EffectsStream();
   /** Set while the disk refuses writes (MISCONF): write commands get this error. */
@@ -107,6 +114,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
 
   constructor(options: ServerOptions = {}) {
     this.config = options.config instanceof Config ? options.config : new Config(options.config ?? {});
+    this.loadAtStart = options.loadAtStart !== false;
     this.config.onIgnoredSet = (name, reason) => this.log('warning', `CONFIG SET ${name}: accepted, but it has no effect in Tidings: ${reason}`);
     this.slowlog = new SlowLog(this.config);
     const logfile = this.config.string('logfile');
@@ -221,7 +229,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     // source when it is on, the dump file otherwise.
     try {
       if (this.config.bool('appendonly')) this.aof.loadAtStart();
-      else this.rdb.load();
+      else if (this.loadAtStart) this.rdb.load();
     } catch (err) {
       await this.close();
       throw err;
