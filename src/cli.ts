@@ -1,10 +1,10 @@
 // The `tidings` command: `tidings [config-file] [--name value ...]`, started the way redis-server
 // starts: the same arguments and config file, log lines, pidfile, daemonize and ready line.
 import fs from 'node:fs';
-import { LoadError } from './persistence/rdbfile.js';
-import { AofLoadError } from './persistence/aof-load.js';
 import { spawn } from 'node:child_process';
 import { Server, TIDINGS_VERSION, REDIS_VERSION } from './server/server.js';
+import { LoadError } from './persistence/rdbfile.js';
+import { AofLoadError } from './persistence/aof-load.js';
 import { Config, findParam } from './config/config.js';
 import { ConfigError, loadConfig, type LoadedConfig } from './config/file.js';
 import { aclOf } from './security/acl.js';

@@ -20,32 +20,41 @@ import { specs as sort } from '../commands/sort.js';
 import { specs as tidings } from '../commands/tidings.js';
 import { specs as acl } from '../commands/acl.js';
 
-export const ALL_SPECS: readonly CommandSpec[] = [
-  ...connection,
-  ...admin,
-  ...pubsub,
-  ...transactions,
-  ...keys,
-  ...strings,
-  ...bitmaps,
-  ...hyperloglog,
-  ...lists,
-  ...hashes,
-  ...sets,
-  ...zsets,
-  ...streams,
-  ...scripting,
-  ...dump,
-  ...geo,
-  ...sort,
-  ...tidings,
-  ...acl,
-];
+/**
+ * Every group's specs. Built on first use rather than at import, so that the order in which the
+ * command modules finish loading (some of them import server modules that import this one) can
+ * never leave a group uninitialised here.
+ */
+let all: readonly CommandSpec[] | undefined;
+export function allSpecs(): readonly CommandSpec[] {
+  all ??= [
+    ...connection,
+    ...admin,
+    ...pubsub,
+    ...transactions,
+    ...keys,
+    ...strings,
+    ...bitmaps,
+    ...hyperloglog,
+    ...lists,
+    ...hashes,
+    ...sets,
+    ...zsets,
+    ...streams,
+    ...scripting,
+    ...dump,
+    ...geo,
+    ...sort,
+    ...tidings,
+    ...acl,
+  ];
+  return all;
+}
 
 export class CommandTable {
   private readonly byName = new Map<string, CommandSpec>();
 
-  constructor(specs: readonly CommandSpec[] = ALL_SPECS) {
+  constructor(specs: readonly CommandSpec[] = allSpecs()) {
     for (const spec of specs) {
       if (this.byName.has(spec.name)) throw new Error(`duplicate command spec: ${spec.name}`);
       this.byName.set(spec.name, spec);
