@@ -1,9 +1,15 @@
 #!/usr/bin/env node
 // Prints the supported-command list for README.md from the command table itself (after a build),
 // so the README cannot drift from what the server actually dispatches.
-const groups = ['connection', 'server', 'pubsub', 'transactions', 'keys', 'strings', 'lists', 'hashes', 'sets', 'zsets', 'streams', 'scripting', 'tidings'];
+const groups = ['connection', 'acl', 'server', 'pubsub', 'transactions', 'keys', 'dump', 'strings', 'bitmaps', 'hyperloglog', 'lists', 'hashes', 'sets', 'zsets', 'geo', 'sort', 'streams', 'scripting', 'tidings'];
 const titles = {
   connection: 'Connection',
+  acl: 'Access control',
+  dump: 'Serialization',
+  bitmaps: 'Bitmaps',
+  hyperloglog: 'HyperLogLog',
+  geo: 'Geo',
+  sort: 'Sorting',
   server: 'Server',
   pubsub: 'Pub/sub',
   transactions: 'Transactions',
@@ -17,8 +23,6 @@ const titles = {
   scripting: 'Scripting and functions',
   tidings: 'Tidings introspection',
 };
-// Load the table first: it fixes the module initialisation order of the groups.
-await import('../dist/server/table.js');
 let total = 0;
 for (const group of groups) {
   const { specs } = await import(`../dist/commands/${group}.js`);
