@@ -11,6 +11,7 @@ import { findSubcommand } from '../server/table.js';
 import { usedMemory } from '../store/eviction.js';
 import { scriptingOf, scriptingStats } from './scripting.js';
 import { LoadError, PersistenceErrors } from '../persistence/rdbfile.js';
+import { datasetDigest, keyDigest } from '../persistence/digest.js';
 import type { CommandContext, CommandSpec } from './types.js';
 import { INVALID_GETKEYS_ARGS, NUMKEYS_AT, keysOf } from './key-positions.js';
 import { ConfigSetError, type PendingSet } from '../config/config.js';
@@ -516,6 +517,11 @@ function debug(ctx: CommandContext, argv: Buffer[]): Reply {
     }
     case 'reload':
       return debugReload(ctx, argv);
+    case 'digest':
+      if (argv.length !== 2) throw new ReplyError("ERR unknown subcommand or wrong number of arguments for 'digest'. Try DEBUG HELP.");
+      return new Status(datasetDigest(ctx.server.dbs, ctx.server.config));
+    case 'digest-value':
+      return argv.slice(2).map((k) => new Status(keyDigest(ctx.db, k.toString('latin1'), ctx.server.config)));
     case 'jmap':
     case 'quicklist-packed-threshold':
     case 'change-repl-id':

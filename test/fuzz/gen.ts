@@ -110,7 +110,8 @@ export const anyArg: fc.Arbitrary<string | Buffer> = fc.oneof(
 /** Commands never generated: they end the connection/server, stall it, or change what it replies. */
 export const EXCLUDED = new Set([
   'shutdown', 'quit', 'monitor', 'debug', 'client|kill', 'client|pause', 'client|reply', 'client|tracking', 'client|caching',
-  'subscribe', 'psubscribe', 'ssubscribe', 'save', 'bgsave', 'script|debug', 'config|set', 'config|rewrite',
+  'subscribe', 'psubscribe', 'ssubscribe', 'save', 'bgsave', 'bgrewriteaof', 'script|debug', 'config|set', 'config|rewrite',
+  'acl|save', 'acl|load',
 ]);
 
 /** A command spec together with the words that select it (['CLIENT', 'LIST'] for client|list). */
