@@ -28,6 +28,7 @@ function sub(name: string, arity: number, handler: CommandSpec['handler'], admin
 function setuser(ctx: CommandContext, argv: Buffer[]): Reply {
   const store = aclOf(ctx.server);
   const name = argv[2]!.toString('latin1');
+  if (/[ \t\n\v\f\r\0]/.test(name)) return new ReplyError("ERR Usernames can't contain spaces or null characters");
   const existing = store.users.get(name);
   const pubsubDefault = store.pubsubDefault();
   let draft: AclUser;
@@ -39,6 +40,7 @@ function setuser(ctx: CommandContext, argv: Buffer[]): Reply {
   const ops = joinSelectors(argv.slice(3).map((a) => a.toString('latin1')));
   if (ops instanceof ReplyError) return ops;
   for (const op of ops) {
+    if (op === '') continue; // an empty rule changes nothing, as in Redis
     const why = draft.apply(op, pubsubDefault);
     if (why !== undefined) return AclErrors.setuser(op, why);
   }

@@ -21,7 +21,7 @@ export const ACL_CATEGORIES = [
 ] as const;
 
 export const AclErrors = {
-  setuser: (op: string, why: string) => new ReplyError(`ERR Error in ACL SETUSER modifier '${op}': ${why}`),
+  setuser: (op: string, why: string) => new ReplyError(`ERR Error in ACL SETUSER modifier '${cutAtNul(op)}': ${why}`),
   syntax: 'Syntax error',
   unknown: 'Unknown command or category name in ACL',
   keysAfterAll:
@@ -536,24 +536,35 @@ export class AclUser {
 
 /** SETUSER arguments, with `(` ... `)` selectors that span several arguments joined into one. */
 export function joinSelectors(args: string[]): string[] | ReplyError {
+  // As Redis merges them: an argument that opens a selector without closing it starts collecting
+  // the following ones until one ends with ')'; another opening argument meanwhile starts over.
   const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (!a.startsWith('(') || a.endsWith(')')) {
-      out.push(a);
+  let open: string | undefined;
+  let joined = '';
+  for (const a of args) {
+    if (a.startsWith('(') && !a.endsWith(')')) {
+      open = a;
+      joined = a;
       continue;
     }
-    let joined = a;
-    let j = i + 1;
-    for (; j < args.length; j++) {
-      joined += ' ' + args[j];
-      if (args[j]!.endsWith(')')) break;
+    if (open !== undefined) {
+      joined += ' ' + a;
+      if (a.endsWith(')')) {
+        out.push(joined);
+        open = undefined;
+      }
+      continue;
     }
-    if (j === args.length) return new ReplyError(`ERR Unmatched parenthesis in acl selector starting at '${a}'.`);
-    out.push(joined);
-    i = j;
+    out.push(a);
   }
+  if (open !== undefined) return new ReplyError(`ERR Unmatched parenthesis in acl selector starting at '${cutAtNul(open)}'.`);
   return out;
+}
+
+/** Redis quotes user bytes in error texts as C strings: an argument ends at its first NUL byte. */
+export function cutAtNul(text: string): string {
+  const nul = text.indexOf('\0');
+  return nul === -1 ? text : text.slice(0, nul);
 }
 
 export function sha256(text: string | Buffer): string {

@@ -88,6 +88,20 @@ test('SETUSER rules and their canonical ACL LIST form', async (t) => {
       await pair.check(['ACL', 'GETUSER', w(c)[0]!], { normalize: normalizeRules });
     }
     await pair.check(['ACL', 'SETUSER', 'u3', 'reset', '(~x*', '+get)', '(&y)']);
+    // The user name is checked before any rule (found by the command fuzzer).
+    await pair.check(['ACL', 'SETUSER', 'a b', 'on']);
+    await pair.check(['ACL', 'SETUSER', 'a\0b', '-2']);
+    await pair.check(['ACL', 'DRYRUN', 'a b', 'get', 'x']);
+    await pair.check(['ACL', 'SETUSER', 'a\rb']);
+    await pair.check(['ACL', 'SETUSER', 'u4', '', 'bob']);
+    await pair.check(['ACL', 'SETUSER', 'u4', '(a', '-2', '(', 'x']);
+    await pair.check(['ACL', 'SETUSER', 'u4', Buffer.from([5, 98, 0, 109])]);
+    await pair.check(['ACL', 'SETUSER', 'u4', Buffer.from('#ab\0cd', 'latin1')]);
+    await pair.check(['ACL', 'DELUSER', 'u4']);
+    await pair.check(['ACL', 'SETUSER', 'u5']);
+    await pair.check(['ACL', 'DELUSER', 'u5', 'default']);
+    await pair.check(['ACL', 'USERS']);
+    await pair.check(['ACL', 'DELUSER', 'u5']);
     await pair.check(['ACL', 'LIST']);
     await pair.check(['ACL', 'SETUSER', 'u3', 'reset', '+get', '+set', '+hget']);
     await pair.check(['ACL', 'LIST'], { normalize: normalizeRules });
