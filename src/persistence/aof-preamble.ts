@@ -1,12 +1,10 @@
 // The RDB preamble of an AOF base (aof-use-rdb-preamble yes): the dataset as an RDB image at the
 // start of the base file, written and read with the RDB codec.
 import type { Server } from '../server/server.js';
-import { REDIS_VERSION } from '../server/version.js';
 import { scriptingOf } from '../commands/scripting.js';
-import { usedMemory } from '../store/eviction.js';
 import type { ValueOf, ValueType } from '../store/database.js';
 import { crc64, readRdb, RdbError } from './rdb/index.js';
-import { Snapshot } from './snapshot.js';
+import { serverSnapshot } from './rdbfile.js';
 
 /** The whole dataset as an RDB image, taken in one go (a consistent point in time). */
 export function datasetAsRdb(server: Server): Buffer {
@@ -14,21 +12,7 @@ export function datasetAsRdb(server: Server): Buffer {
   // within one synchronous step, so the hooks are set back exactly as they were afterwards.
   const hooks = server.dbs.map((db) => db.cow);
   try {
-    const snapshot = new Snapshot({
-      dbs: server.dbs,
-      config: server.config,
-      aux: () => [
-        ['redis-ver', REDIS_VERSION],
-        ['redis-bits', 64],
-        ['ctime', Math.floor(Date.now() / 1000)],
-        ['used-mem', usedMemory(server)],
-        ['aof-base', 1],
-      ],
-      libraries: () => {
-        const libs = server.extensions.has('scripting') ? scriptingOf(server).libraries : undefined;
-        return libs === undefined ? [] : [...libs.values()].map((l) => l.code);
-      },
-    });
+    const snapshot = serverSnapshot(server, true);
     const parts: Buffer[] = [];
     while (!snapshot.step()) parts.push(snapshot.take());
     parts.push(snapshot.take());

@@ -115,23 +115,9 @@ export class RdbFile {
   // ------------------------------------------------------------------ saving
 
   private snapshot(): Snapshot {
-    const server = this.server;
-    return new Snapshot({
-      dbs: server.dbs,
-      config: server.config,
-      aux: () => [
-        ['redis-ver', REDIS_VERSION],
-        ['redis-bits', 64],
-        ['ctime', Math.floor(Date.now() / 1000)],
-        ['used-mem', usedMemory(server)],
-        ['aof-base', 0],
-      ],
-      libraries: () => {
-        const libs = server.extensions.has('scripting') ? scriptingOf(server).libraries : undefined;
-        return libs === undefined ? [] : [...libs.values()].map((l) => l.code);
-      },
-    });
+    return serverSnapshot(this.server, false);
   }
+
 
   /** SAVE: the whole image now, synchronously. Returns false (after logging why) on failure. */
   saveSync(): boolean {
@@ -489,4 +475,26 @@ function reason(err: unknown): string {
     return err.message;
   }
   return String(err);
+}
+
+/**
+ * A point-in-time image of the server's data and FUNCTION libraries, with the AUX fields Redis
+ * writes; `aofBase` marks the base of an append-only file.
+ */
+export function serverSnapshot(server: Server, aofBase: boolean): Snapshot {
+  return new Snapshot({
+    dbs: server.dbs,
+    config: server.config,
+    aux: () => [
+      ['redis-ver', REDIS_VERSION],
+      ['redis-bits', 64],
+      ['ctime', Math.floor(Date.now() / 1000)],
+      ['used-mem', usedMemory(server)],
+      ['aof-base', aofBase ? 1 : 0],
+    ],
+    libraries: () => {
+      const libs = server.extensions.has('scripting') ? scriptingOf(server).libraries : undefined;
+      return libs === undefined ? [] : [...libs.values()].map((l) => l.code);
+    },
+  });
 }
