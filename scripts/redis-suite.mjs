@@ -71,20 +71,44 @@ const known = readKnown(knownFile);
 const log = path.join(root, 'test-artifacts', `redis-suite-${profile}.log`);
 fs.mkdirSync(path.dirname(log), { recursive: true });
 
-let server;
-const args = [runSh];
-if (profile === 'external') {
+/** Start a Tidings on a free port for one external-mode unit; resolves to its port and process. */
+async function startTidings() {
   const port = await freePort();
-  server = spawn(process.execPath, [path.join(root, 'bin/tidings.js'), '--port', String(port)], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [path.join(root, 'bin/tidings.js'), '--port', String(port), '--save', ''], { stdio: 'ignore' });
   await waitForPort(port, 20000);
-  args.push('--external', `127.0.0.1:${port}`);
-} else {
-  args.push('--profile', profile);
+  return { port, child };
 }
-args.push(...extra);
 
-const run = spawnSync('bash', args, { cwd: root, stdio: 'inherit', env: { ...process.env, LOG: log } });
-if (server) server.kill('SIGKILL');
+let status = 0;
+const failedLines = [];
+if (profile === 'external') {
+  // External mode: each unit gets a fresh server, as each unit gets a fresh redis-server in normal
+  // mode, so a test that leaves the server changed (maxmemory, say) cannot fail the next units.
+  const listing = fs.readFileSync(runSh, 'utf8');
+  const units = extra.filter((a) => !a.startsWith('-')).length > 0
+    ? extra.filter((a) => !a.startsWith('-'))
+    : /PROFILE_EXTERNAL="([^"]*)"/.exec(listing)[1].split(/\s+/).filter(Boolean);
+  fs.writeFileSync(log, '');
+  for (const unit of units) {
+    const { port, child } = await startTidings();
+    const unitLog = `${log}.unit`;
+    const run = spawnSync('bash', [runSh, '--external', `127.0.0.1:${port}`, ...extra.filter((a) => a.startsWith('-')), unit], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+      env: { ...process.env, LOG: unitLog },
+    });
+    child.kill('SIGKILL');
+    process.stdout.write(run.stdout.split('\n').filter((l) => l.startsWith(unit)).join('\n') + '\n');
+    fs.appendFileSync(log, fs.existsSync(unitLog) ? fs.readFileSync(unitLog) : '');
+    if (fs.existsSync(`${unitLog}.failed`)) failedLines.push(...fs.readFileSync(`${unitLog}.failed`, 'utf8').split('\n'));
+    if (run.status !== 0) status = run.status ?? 1;
+  }
+  fs.writeFileSync(`${log}.failed`, failedLines.join('\n'));
+} else {
+  const run = spawnSync('bash', [runSh, '--profile', profile, ...extra], { cwd: root, stdio: 'inherit', env: { ...process.env, LOG: log } });
+  status = run.status ?? 1;
+}
 
 const failedFile = `${log}.failed`;
 const failed = fs.existsSync(failedFile)
@@ -103,8 +127,8 @@ if (unexpected.length > 0) {
   for (const n of unexpected) console.log(`  ${n}`);
   process.exit(1);
 }
-if (run.status !== 0 && failed.length === 0) {
-  console.log(`run.sh exited ${run.status} without naming a failed test`);
+if (status !== 0 && failed.length === 0) {
+  console.log(`run.sh exited ${status} without naming a failed test`);
   process.exit(1);
 }
 process.exit(0);
