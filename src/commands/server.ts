@@ -304,6 +304,7 @@ const configSubcommands: CommandSpec[] = [
   configSub('resetstat', 2, (ctx) => {
     ctx.server.stats.reset();
     ctx.server.slowlog.reset();
+    ctx.server.hub.stats.reset();
     return OK;
   }),
   configSub('rewrite', 2, (ctx) => {

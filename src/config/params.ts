@@ -314,6 +314,8 @@ export const PARAMS: ParamSpec[] = [
   int('metrics-port', 0, 0n, 65535n, { immutable: true }),
   str('metrics-bind', '127.0.0.1', { immutable: true }),
   bool('dashboard', false, { immutable: true }),
+  // ---- Tidings' log format: Redis's lines (default) or one JSON object a line, for log shippers
+  enm('log-format', 'redis', ['redis', 'json']),
 ];
 
 const BY_NAME = new Map<string, ParamSpec>();

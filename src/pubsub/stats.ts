@@ -56,6 +56,16 @@ export class Counters {
     ring[second % RATE_WINDOW]!++;
   }
 
+  /** Back to zero (CONFIG RESETSTAT), keeping the link to the subscriber set. */
+  reset(): void {
+    this.messages = 0;
+    this.deliveries = 0;
+    this.bytes = 0;
+    this.lastPublishMs = 0;
+    this.ring = undefined;
+    this.ringSecond = 0;
+  }
+
   /** Messages per second, averaged over the last RATE_WINDOW seconds (the current one included). */
   rate(nowMs: number): number {
     const ring = this.ring;
@@ -161,6 +171,13 @@ export class PubSubStats {
     this.channels = new CounterTable(live.channel);
     this.shardChannels = new CounterTable(live.shard);
     this.patterns = new CounterTable(live.pattern);
+  }
+
+  /** CONFIG RESETSTAT: every counter to zero and the disconnect history emptied. */
+  reset(): void {
+    for (const table of [this.channels, this.shardChannels, this.patterns]) for (const [, c] of table.entries()) c.reset();
+    this.disconnects.length = 0;
+    this.slowDisconnectsTotal = 0;
   }
 
   /** Called by the server when it closes a client for its output buffer limit. */

@@ -315,6 +315,7 @@ export function runResolved(
   // Evictions come first and are effects of their own (a DEL each), not part of this command's.
   if (info.denyOom && hot.maxmemory > 0 && !server.makeRoomForWrite()) {
     if (client.multi !== undefined) client.multiDirty = true;
+    server.logOomRefusal(client, name);
     return rejectWith(server, name, Errors.outOfMemory());
   }
   // The effects stream: one check when nothing consumes it.

@@ -25,11 +25,11 @@ import { EffectsStream } from './effects.js';
 import { AppendOnlyFile } from '../persistence/aof.js';
 import { RdbFile, PersistenceErrors } from '../persistence/rdbfile.js';
 import type { CommandSpec } from '../commands/types.js';
+import { formatLogLine, logs, clientFields, LogThrottle, type LogLevel, type LogFields, type LogFormat } from './log.js';
 
 export { TIDINGS_VERSION, REDIS_VERSION } from './version.js';
 
-export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
-const LEVELS: Record<LogLevel, number> = { debug: 0, verbose: 1, notice: 2, warning: 3 };
+export type { LogLevel } from './log.js';
 
 export interface ServerOptions {
   /** Parameters as in redis.conf / CONFIG SET (`port`, `bind`, `requirepass`, ...), or a loaded Config. */
@@ -79,6 +79,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     pubsub: { hard: 0, soft: 0, softSeconds: 0 },
   };
   private logSink: ((line: string) => void) | undefined;
+  private readonly oomLogThrottle = new LogThrottle(10_000);
   private notifyFlags = '';
   private closed = false;
   /** Address actually bound (after listen). */
@@ -164,12 +165,22 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     }
   }
 
-  log(level: LogLevel, message: string): void {
-    if (!this.logSink) return;
-    const configured = this.config.string('loglevel') as LogLevel;
-    if (LEVELS[level] < LEVELS[configured]) return;
-    const mark = level === 'warning' ? '#' : level === 'notice' ? '*' : level === 'verbose' ? '-' : '.';
-    this.logSink(`${process.pid}:M ${logTime(new Date())} ${mark} ${message}`);
+  /** One log line, in Redis's format or JSON (`log-format`); `fields` name a client in JSON lines. */
+  log(level: LogLevel, message: string, fields?: LogFields): void {
+    if (!this.logSink || !logs(level, this.config.string('loglevel'))) return;
+    this.logSink(formatLogLine(this.config.string('log-format') as LogFormat, level, message, fields));
+  }
+
+  /** A write refused for OOM: one line with the client, at most every 10 s (a flood is counted). */
+  logOomRefusal(client: Client, command: string): void {
+    const held = this.oomLogThrottle.admit(Date.now());
+    if (held === undefined) return;
+    const more = held > 0 ? ` (${held} more refused since the last line)` : '';
+    this.log(
+      'warning',
+      `OOM: refused '${command}' from client id=${client.id} addr=${client.addr} name=${client.name}: used memory is over 'maxmemory' (${this.config.number('maxmemory')} bytes) and nothing could be evicted${more}`,
+      { ...clientFields(client), command, event: 'oom-refused', held },
+    );
   }
 
   /** Every address listened on: host:port per TCP listener, the unix socket path, then TLS ones. */
@@ -399,7 +410,10 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     try {
       client.parser.push(chunk);
     } catch {
-      this.log('warning', `Closing client that reached max query buffer length: id=${client.id} addr=${client.addr}`);
+      this.log('warning', `Closing client that reached max query buffer length: id=${client.id} addr=${client.addr} name=${client.name}`, {
+        ...clientFields(client),
+        event: 'query-buffer-limit',
+      });
       this.stats.queryBufferLimitDisconnections++;
       this.closeClient(client);
       return;
@@ -422,7 +436,10 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
         this.closeClient(client);
         return;
       }
-      this.log('verbose', `Protocol error (${err.message}) from client: id=${client.id} addr=${client.addr}`);
+      this.log('verbose', `Protocol error (${err.message.replace(/^Protocol error: /, '')}) from client: id=${client.id} addr=${client.addr} name=${client.name}`, {
+        ...clientFields(client),
+        event: 'protocol-error',
+      });
       client.push(new ReplyError(`ERR ${err.message}`));
       this.stats.errorReply('ERR');
       this.closeAfterProtocolError(client);
@@ -581,6 +598,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
       this.log(
         'warning',
         `Client id=${client.id} addr=${client.addr} name=${client.name} scheduled to be closed ASAP for overcoming of output buffer limits (class ${cls}, ${bytes} bytes pending).`,
+        { ...clientFields(client), event: 'output-buffer-limit', class: cls, pending_bytes: bytes },
       );
       this.closeClient(client);
     }
@@ -837,14 +855,6 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   onConfigChange(listener: (name: string, value: ConfigValue) => void): void {
     this.config.onChange(listener);
   }
-}
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** Redis's log time: "04 Dec 2026 14:57:41.161", local time. */
-function logTime(d: Date): string {
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${p(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
 
 function normaliseAddr(addr: string): string {

@@ -185,3 +185,35 @@ test('TIDINGS errors and HELP', async () => {
   assert.ok(help.some((l) => l.startsWith('SLOWSUBSCRIBERS')));
   c.close();
 });
+
+test('CONFIG RESETSTAT zeroes the channel counters and the disconnect history; subscriptions keep working', async () => {
+  const sub = await srv.connect();
+  const pub = await srv.connect();
+  sub.send('SUBSCRIBE', 'rs:chan');
+  await readPlain(sub);
+  sub.send('PSUBSCRIBE', 'rs:*');
+  await readPlain(sub);
+  for (let i = 0; i < 3; i++) assert.equal(await pub.call('PUBLISH', 'rs:chan', 'abc'), 2);
+  for (let i = 0; i < 6; i++) await readPlain(sub);
+  const before = obj(((await pub.call('TIDINGS', 'CHANNELS', 'rs:chan')) as unknown[])[0]);
+  assert.deepEqual([before.messages, before.deliveries, before.bytes], [3, 6, 9]);
+
+  // The SLOWSUBSCRIBERS test above (same server, run before this one) left a disconnect on record.
+  const slowBefore = obj(await pub.call('TIDINGS', 'SLOWSUBSCRIBERS'));
+  assert.equal(slowBefore.disconnects_total, 1);
+  assert.equal(await pub.call('CONFIG', 'RESETSTAT'), 'OK');
+  const zeroed = obj(((await pub.call('TIDINGS', 'CHANNELS', 'rs:chan')) as unknown[])[0]);
+  assert.deepEqual([zeroed.messages, zeroed.deliveries, zeroed.bytes, zeroed.last_publish_ms, zeroed.rate_per_sec, zeroed.subscribers], [0, 0, 0, 0, '0', 1]);
+  const pattern = ((await pub.call('TIDINGS', 'PATTERNS')) as unknown[]).map(obj).find((r) => r.pattern === 'rs:*')!;
+  assert.deepEqual([pattern.messages, pattern.deliveries], [0, 0]);
+  const slowAfter = obj(await pub.call('TIDINGS', 'SLOWSUBSCRIBERS'));
+  assert.equal(slowAfter.disconnects_total, 0);
+  assert.deepEqual(slowAfter.disconnects, []);
+
+  // Counting resumes on the same linked counters.
+  assert.equal(await pub.call('PUBLISH', 'rs:chan', 'abcd'), 2);
+  const after = obj(((await pub.call('TIDINGS', 'CHANNELS', 'rs:chan')) as unknown[])[0]);
+  assert.deepEqual([after.messages, after.deliveries, after.bytes], [1, 2, 4]);
+  sub.socket.destroy();
+  pub.socket.destroy();
+});

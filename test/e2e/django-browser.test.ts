@@ -96,8 +96,19 @@ function startWorker(redisUrl: string): Proc {
   );
 }
 
-async function openPage(context: BrowserContext, url: string): Promise<Page> {
+/** Every failed request (status >= 400 or no answer) and console error of the pages opened. */
+const pageProblems: string[] = [];
+
+async function openPage(context: BrowserContext, url: string, viewport?: { width: number; height: number }): Promise<Page> {
   const page = await context.newPage();
+  if (viewport) await page.setViewportSize(viewport);
+  page.on('response', (res) => {
+    if (res.status() >= 400) pageProblems.push(`${res.status()} ${res.url()}`);
+  });
+  page.on('requestfailed', (req) => pageProblems.push(`failed ${req.url()}: ${req.failure()?.errorText}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') pageProblems.push(`console error: ${msg.text()}`);
+  });
   await page.goto(url);
   await page.waitForSelector('body[data-chat-ready="1"]', { timeout: WAIT_MS });
   await page.waitForFunction(() => document.getElementById('listener-status')?.textContent === '(listening)', null, {
@@ -118,12 +129,39 @@ async function chatLine(page: Page, text: string): Promise<string> {
   return line.innerText();
 }
 
+/** True when the list is scrolled so that its last entry is inside the visible part of the list. */
+async function newestVisible(page: Page, listSelector: string): Promise<boolean> {
+  return page.$eval(listSelector, (list) => {
+    const last = list.lastElementChild;
+    if (!last) return false;
+    const box = list.getBoundingClientRect();
+    const item = last.getBoundingClientRect();
+    return list.scrollHeight > list.clientHeight && item.top >= box.top - 1 && item.bottom <= box.bottom + 1;
+  });
+}
+
+/** Publish with a bare RESP client, as redis-cli would: a plain-text payload, no JSON, no sender. */
+async function publishRaw(port: number, channel: string, text: string): Promise<void> {
+  const net = await import('node:net');
+  const arg = (s: string) => `$${Buffer.byteLength(s)}\r\n${s}\r\n`;
+  await new Promise<void>((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1', () => sock.write(`*3\r\n${arg('PUBLISH')}${arg(channel)}${arg(text)}`));
+    sock.once('data', (d) => {
+      sock.destroy();
+      if (d.toString().startsWith(':')) resolve();
+      else reject(new Error(`PUBLISH answered ${d}`));
+    });
+    sock.once('error', reject);
+  });
+}
+
 async function scenario(broker: TestServer, label: string): Promise<void> {
   const redisUrl = `redis://127.0.0.1:${broker.port}/0`;
   const procs: Proc[] = [];
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-e2e-chromium-'));
   let context: BrowserContext | undefined;
   const logs = () => procs.map((p) => `--- ${p.name} ---\n${p.output}`).join('\n');
+  pageProblems.length = 0;
   try {
     const worker = startWorker(redisUrl);
     procs.push(worker);
@@ -160,6 +198,14 @@ async function scenario(broker: TestServer, label: string): Promise<void> {
     await sendChat(bob, 'bob', 'hi ann, this is server two');
     assert.match(await chatLine(ann, 'hi ann, this is server two'), /bob: .*sent via server-2, delivered by server-1/s);
     await chatLine(bob, 'hi ann, this is server two');
+
+    // The chat log follows the newest message once there are more than its box shows.
+    for (let i = 1; i <= 12; i++) await sendChat(ann, 'ann', `message number ${i} of twelve`);
+    await chatLine(bob, 'message number 12 of twelve');
+    await chatLine(ann, 'message number 12 of twelve');
+    await bob.waitForFunction(() => document.querySelectorAll('#chat-log li').length >= 14, null, { timeout: WAIT_MS });
+    assert.ok(await newestVisible(bob, '#chat-log'), 'the newest chat message is scrolled into view on the other server');
+    assert.ok(await newestVisible(ann, '#chat-log'), 'the newest chat message is scrolled into view on the sender');
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await bob.screenshot({ path: path.join(ARTIFACTS, `django-chat-${label}.png`), fullPage: true });
 
@@ -171,6 +217,12 @@ async function scenario(broker: TestServer, label: string): Promise<void> {
     assert.match(await note.innerText(), /from server-2, received by server-1/);
     await bob.locator('#notification-list li', { hasText: `deploy finished (${label})` }).waitFor({ timeout: WAIT_MS });
 
+    // A notification published from outside the app (redis-cli style, plain text) names a sender.
+    await publishRaw(broker.port, 'notifications', `plain text from outside (${label})`);
+    const outside = ann.locator('#notification-list li', { hasText: `plain text from outside (${label})` });
+    await outside.waitFor({ timeout: WAIT_MS });
+    assert.match(await outside.innerText(), /from another client, received by server-1/);
+
     // 2. A background task queued from ann's page; the result appears when the worker is done.
     await ann.fill('#task-text', 'tidings in a browser');
     await ann.click('#task-form button');
@@ -179,6 +231,24 @@ async function scenario(broker: TestServer, label: string): Promise<void> {
     assert.equal(await task.locator('.result').innerText(), 'tidings in a browser'.split('').reverse().join(''));
 
     await ann.screenshot({ path: path.join(ARTIFACTS, `django-page-${label}.png`), fullPage: true });
+
+    // A phone-sized screen (390 px): nothing wider than the screen, every button inside its card.
+    const phone = await openPage(context, `${one.url}/?room=${room}`, { width: 390, height: 844 });
+    const overflow = await phone.evaluate(() => {
+      const out: string[] = [];
+      if (document.documentElement.scrollWidth > window.innerWidth) out.push(`page is ${document.documentElement.scrollWidth}px wide`);
+      for (const section of document.querySelectorAll('section')) {
+        const card = section.getBoundingClientRect();
+        for (const el of section.querySelectorAll('button, input')) {
+          const r = el.getBoundingClientRect();
+          if (r.right > card.right - 1 || r.left < card.left + 1) out.push(`${section.id} ${el.tagName} ${el.id} ${r.left}-${r.right} outside ${card.left}-${card.right}`);
+        }
+      }
+      return out;
+    });
+    assert.deepEqual(overflow, [], 'the layout holds at 390 px');
+    await phone.screenshot({ path: path.join(ARTIFACTS, `django-phone-${label}.png`), fullPage: true });
+    assert.deepEqual(pageProblems, [], 'no failed requests (favicon included) and no console errors');
     for (const p of procs) assert.ok(!p.exited, `${p.name} exited early:\n${p.output}`);
   } catch (err) {
     (err as Error).message += `\n${logs()}`;

@@ -57,7 +57,8 @@ def _record(data):
     entry = {
         "id": next(_ids),
         "text": str(payload.get("text", "")),
-        "sender": str(payload.get("sender", "?")),
+        # Published by something other than this app (redis-cli, another service): say so.
+        "sender": str(payload.get("sender") or "another client"),
         "received_by": settings.SERVER_NAME,
     }
     with _lock:
