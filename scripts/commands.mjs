@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Prints the supported-command list for README.md from the command table itself (after a build),
 // so the README cannot drift from what the server actually dispatches.
-const groups = ['connection', 'acl', 'server', 'pubsub', 'transactions', 'keys', 'dump', 'strings', 'bitmaps', 'hyperloglog', 'lists', 'hashes', 'sets', 'zsets', 'geo', 'sort', 'streams', 'scripting', 'tidings'];
+const groups = ['connection', 'acl', 'server', 'pubsub', 'transactions', 'keys', 'dump', 'migrate', 'strings', 'bitmaps', 'hyperloglog', 'lists', 'hashes', 'sets', 'zsets', 'geo', 'sort', 'streams', 'scripting', 'tidings'];
 const titles = {
   connection: 'Connection',
   acl: 'Access control',
   dump: 'Serialization',
+  migrate: 'Moving keys to another server',
   bitmaps: 'Bitmaps',
   hyperloglog: 'HyperLogLog',
   geo: 'Geo',

@@ -34,6 +34,16 @@ function movableKeysOf(name: string, argv: Buffer[]): Buffer[] | undefined {
     const rest = argv.length - streams - 1;
     return argv.slice(streams + 1, streams + 1 + Math.floor(rest / 2));
   }
+  if (name === 'migrate') {
+    // The key argument, or with KEYS (skipping AUTH's and AUTH2's arguments) every argument after it.
+    for (let i = 6; i < argv.length; i++) {
+      const opt = argv[i]!.toString('latin1').toLowerCase();
+      if (opt === 'auth') i += 1;
+      else if (opt === 'auth2') i += 2;
+      else if (opt === 'keys') return argv[3]!.length === 0 ? argv.slice(i + 1) : [];
+    }
+    return [argv[3]!];
+  }
   if (name === 'sort') {
     // The last STORE's argument, skipping the arguments of LIMIT, GET and BY.
     const skip: Record<string, number> = { limit: 2, get: 1, by: 1 };

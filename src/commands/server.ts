@@ -143,6 +143,7 @@ function infoSection(server: Server, name: string): string | undefined {
         ['client_query_buffer_limit_disconnections', s.queryBufferLimitDisconnections],
         ['client_output_buffer_limit_disconnections', s.outputLimitDisconnections],
         ['blocked_keys', server.blocking.keyCount],
+        ['migrate_cached_sockets', server.outbound.size],
       ]);
     }
     case 'replication':

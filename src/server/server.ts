@@ -25,6 +25,7 @@ import { EffectsStream } from './effects.js';
 import { AppendOnlyFile } from '../persistence/aof.js';
 import { RdbFile, PersistenceErrors } from '../persistence/rdbfile.js';
 import type { CommandSpec } from '../commands/types.js';
+import { OutboundConnections } from '../net/outbound.js';
 import { formatLogLine, logs, clientFields, LogThrottle, type LogLevel, type LogFields, type LogFormat } from './log.js';
 
 export { TIDINGS_VERSION, REDIS_VERSION } from './version.js';
@@ -64,6 +65,8 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   readonly runId = randomHex(40);
   /** Extension point for the scripting group: per-server state (script cache, VM). */
   readonly extensions = new Map<string, unknown>();
+  /** Cached connections to other servers (MIGRATE). */
+  readonly outbound = new OutboundConnections();
   readonly tracking: Tracking;
 
   private nextClientId = 1;
@@ -353,6 +356,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     this.aof.close();
     for (const client of [...this.clients.values()]) this.closeClient(client);
     this.tls.destroyAll();
+    this.outbound.closeAll();
     await Promise.all(closing);
     await saving;
     for (const ext of this.extensions.values()) {

@@ -15,6 +15,7 @@ import { specs as zsets } from '../commands/zsets.js';
 import { specs as streams } from '../commands/streams.js';
 import { specs as scripting } from '../commands/scripting.js';
 import { specs as dump } from '../commands/dump.js';
+import { specs as migrate } from '../commands/migrate.js';
 import { specs as geo } from '../commands/geo.js';
 import { specs as sort } from '../commands/sort.js';
 import { specs as tidings } from '../commands/tidings.js';
@@ -43,6 +44,7 @@ export function allSpecs(): readonly CommandSpec[] {
     ...streams,
     ...scripting,
     ...dump,
+    ...migrate,
     ...geo,
     ...sort,
     ...tidings,
