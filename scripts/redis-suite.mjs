@@ -79,42 +79,73 @@ async function startTidings() {
   return { port, child };
 }
 
-let status = 0;
-const failedLines = [];
-if (profile === 'external') {
-  // External mode: each unit gets a fresh server, as each unit gets a fresh redis-server in normal
-  // mode, so a test that leaves the server changed (maxmemory, say) cannot fail the next units.
-  const listing = fs.readFileSync(runSh, 'utf8');
-  const units = extra.filter((a) => !a.startsWith('-')).length > 0
-    ? extra.filter((a) => !a.startsWith('-'))
-    : /PROFILE_EXTERNAL="([^"]*)"/.exec(listing)[1].split(/\s+/).filter(Boolean);
-  fs.writeFileSync(log, '');
-  for (const unit of units) {
-    const { port, child } = await startTidings();
-    const unitLog = `${log}.unit`;
-    const run = spawnSync('bash', [runSh, '--external', `127.0.0.1:${port}`, ...extra.filter((a) => a.startsWith('-')), unit], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
-      encoding: 'utf8',
-      env: { ...process.env, LOG: unitLog },
-    });
-    child.kill('SIGKILL');
-    process.stdout.write(run.stdout.split('\n').filter((l) => l.startsWith(unit)).join('\n') + '\n');
-    fs.appendFileSync(log, fs.existsSync(unitLog) ? fs.readFileSync(unitLog) : '');
-    if (fs.existsSync(`${unitLog}.failed`)) failedLines.push(...fs.readFileSync(`${unitLog}.failed`, 'utf8').split('\n'));
-    if (run.status !== 0) status = run.status ?? 1;
-  }
-  fs.writeFileSync(`${log}.failed`, failedLines.join('\n'));
-} else {
-  const run = spawnSync('bash', [runSh, '--profile', profile, ...extra], { cwd: root, stdio: 'inherit', env: { ...process.env, LOG: log } });
-  status = run.status ?? 1;
+/** Every `unit :: name` line of a run.sh failure file. */
+function readFailed(file) {
+  return fs.existsSync(file)
+    ? [...new Set(fs.readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean))]
+    : [];
 }
 
-const failedFile = `${log}.failed`;
-const failed = fs.existsSync(failedFile)
-  ? [...new Set(fs.readFileSync(failedFile, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean))]
-  : [];
-const unexpected = failed.filter((name) => !known.has(name));
+/** Run `units` (all of the profile when empty); returns { failed, status, summary lines }. */
+async function runUnits(units, logFile) {
+  let status = 0;
+  const failedLines = [];
+  const lines = [];
+  if (profile === 'external') {
+    // External mode: each unit gets a fresh server, as each unit gets a fresh redis-server in normal
+    // mode, so a test that leaves the server changed (maxmemory, say) cannot fail the next units.
+    fs.writeFileSync(logFile, '');
+    for (const unit of units) {
+      const { child, port } = await startTidings();
+      const unitLog = `${logFile}.unit`;
+      fs.rmSync(`${unitLog}.failed`, { force: true });
+      const run = spawnSync('bash', [runSh, '--external', `127.0.0.1:${port}`, ...flags, unit], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'inherit'],
+        encoding: 'utf8',
+        env: { ...process.env, LOG: unitLog },
+      });
+      child.kill('SIGKILL');
+      const line = run.stdout.split('\n').filter((l) => l.startsWith(unit)).join('\n');
+      lines.push(line);
+      process.stdout.write(line + '\n');
+      fs.appendFileSync(logFile, fs.existsSync(unitLog) ? fs.readFileSync(unitLog) : '');
+      failedLines.push(...readFailed(`${unitLog}.failed`));
+      if (run.status !== 0) status = run.status ?? 1;
+    }
+    fs.writeFileSync(`${logFile}.failed`, failedLines.join('\n'));
+  } else {
+    const args = units.length > 0 ? [...flags, ...units] : ['--profile', profile, ...flags];
+    const run = spawnSync('bash', [runSh, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', env: { ...process.env, LOG: logFile } });
+    process.stdout.write(run.stdout);
+    status = run.status ?? 1;
+  }
+  return { failed: readFailed(`${logFile}.failed`), status };
+}
+
+const flags = extra.filter((a) => a.startsWith('-'));
+const named = extra.filter((a) => !a.startsWith('-'));
+const listing = fs.readFileSync(runSh, 'utf8');
+const units =
+  named.length > 0 ? named : profile === 'external' ? /PROFILE_EXTERNAL="([^"]*)"/.exec(listing)[1].split(/\s+/).filter(Boolean) : [];
+
+const first = await runUnits(units, log);
+let failed = first.failed;
+let status = first.status;
+let unexpected = failed.filter((name) => !known.has(name));
+
+// A unit with failures not in the list runs once more (Redis's suite has timing-sensitive tests,
+// and CI machines are shared): only failures that come back count.
+if (unexpected.length > 0) {
+  const again = [...new Set(unexpected.map((n) => n.split(' :: ')[0]))];
+  console.log(`\nunexpected failures in ${again.join(', ')}; running ${again.length === 1 ? 'it' : 'them'} once more:`);
+  for (const n of unexpected) console.log(`  (first run) ${n}`);
+  const second = await runUnits(again, `${log}.rerun`);
+  const rerunUnits = new Set(again);
+  failed = [...failed.filter((n) => !rerunUnits.has(n.split(' :: ')[0])), ...second.failed];
+  unexpected = failed.filter((name) => !known.has(name));
+  status = second.status === 0 && unexpected.length === 0 ? 0 : status;
+}
 const nowPassing = [...known.keys()].filter((name) => !failed.includes(name));
 
 console.log(`\nredis-suite ${profile}: ${failed.length} failing, ${failed.length - unexpected.length} of them listed in ${path.relative(root, knownFile)}`);
