@@ -8,7 +8,7 @@
 // TTL). A key written meanwhile stays, and the reply says so.
 import { Errors } from '../protocol/errors.js';
 import { parseBigInt } from '../protocol/numbers.js';
-import { BLOCKED, OK, ReplyError, Status, type HandlerResult } from '../protocol/reply.js';
+import { BLOCKED, OK, ReplyError, Status, type HandlerResult, type Reply } from '../protocol/reply.js';
 import { dumpValue } from '../persistence/rdb/index.js';
 import { OutboundError } from '../net/outbound.js';
 import type { CommandContext, CommandSpec } from './types.js';
@@ -86,10 +86,10 @@ function migrate(ctx: CommandContext, argv: Buffer[]): HandlerResult {
 
   const { server, client, db } = ctx;
   const pool = server.outbound;
-  const attempt = async (mayRetry: boolean): Promise<HandlerResult> => {
+  const attempt = async (mayRetry: boolean): Promise<Reply> => {
     let conn;
     try {
-      conn = (await pool.get(host, port, timeoutMs)).conn;
+      conn = await pool.get(host, port, timeoutMs);
     } catch (err) {
       const e = err as OutboundError;
       if (e.stage === 'connecting') return new ReplyError('IOERR error or timeout connecting to the client');
@@ -168,7 +168,7 @@ function migrate(ctx: CommandContext, argv: Buffer[]): HandlerResult {
     return OK;
   };
   attempt(true).then(
-    (reply) => server.blocking.unblock(client, reply as never),
+    (reply) => server.blocking.unblock(client, reply),
     (err: Error) => server.blocking.unblock(client, new ReplyError(`ERR ${err.message}`)),
   );
   return BLOCKED;

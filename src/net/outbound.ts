@@ -60,6 +60,8 @@ export class OutboundConnection {
 
   private run(request: Buffer, replies: number, timeoutMs: number): Promise<string[]> {
     const socket = this.socket;
+    // Queued behind a request whose failure closed the connection: fail without touching it.
+    if (!this.alive) return Promise.reject(new OutboundError('writing', false));
     return new Promise<string[]>((resolve, reject) => {
       const lines: string[] = [];
       let pending: Buffer = Buffer.alloc(0);
@@ -83,7 +85,6 @@ export class OutboundConnection {
       };
       const onError = () => fail(false);
       const onClose = () => fail(false);
-      if (!this.alive) return fail(false);
       const onData = (chunk: Buffer) => {
         stage = 'reading';
         pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
@@ -125,11 +126,11 @@ export class OutboundConnections {
     return this.byTarget.size;
   }
 
-  /** The cached connection to host:port, or a new one. `cached` tells which, for retry rules. */
-  async get(host: string, port: number, timeoutMs: number): Promise<{ conn: OutboundConnection; cached: boolean }> {
+  /** The cached connection to host:port, or a new one. */
+  async get(host: string, port: number, timeoutMs: number): Promise<OutboundConnection> {
     const name = `${host}:${port}`;
     const existing = this.byTarget.get(name);
-    if (existing?.alive) return { conn: existing, cached: true };
+    if (existing?.alive) return existing;
     if (existing) this.drop(name);
     if (this.byTarget.size >= MAX_CACHED) {
       // Full: close one at random, as Redis does.
@@ -158,12 +159,7 @@ export class OutboundConnections {
       else conn.close();
     });
     this.byTarget.set(name, conn);
-    return { conn, cached: false };
-  }
-
-  /** Close and forget the connection to host:port (after an I/O error, or when idle). */
-  forget(host: string, port: number): void {
-    this.drop(`${host}:${port}`);
+    return conn;
   }
 
   closeAll(): void {
