@@ -77,6 +77,12 @@ export class PubSubHub {
     pattern: (n) => this.patterns.has(n),
   });
 
+  /**
+   * Per-channel counters on the publish path. Always on in a real server; TIDINGS_PUBSUB_STATS=0 in
+   * the environment turns them off only so bench/pubsub-stats.mjs can measure what they cost.
+   */
+  private readonly countPublishes = process.env.TIDINGS_PUBSUB_STATS !== '0';
+
   constructor(private readonly delivery: Delivery) {}
 
   // ---- subscriptions (return true if newly added) ----
@@ -127,6 +133,7 @@ export class PubSubHub {
 
   /** Deliver to channel and pattern subscribers; returns the number of deliveries. */
   publish(channel: Buffer, message: Buffer): number {
+    if (!this.countPublishes) return this.publishUncounted(channel, message);
     const name = channel.toString('latin1');
     const now = coarseNow();
     // Keyspace notifications name a channel per key: count them only where someone listens, so
@@ -151,6 +158,26 @@ export class PubSubHub {
     }
     if (counters === undefined && receivers !== 0) counters = this.stats.channels.get(name);
     counters?.record(now, receivers, message.length);
+    if (this.taps.size !== 0) this.tap(channel, name, message, false);
+    return receivers;
+  }
+
+  /** publish() without the per-channel and per-pattern counters (the benchmark's baseline). */
+  private publishUncounted(channel: Buffer, message: Buffer): number {
+    const name = channel.toString('latin1');
+    let receivers = 0;
+    const subscribers = this.channels.get(name);
+    if (subscribers !== undefined) {
+      const frame = new Frame('message', undefined, channel, message);
+      for (const client of subscribers) this.send(client, frame);
+      receivers += subscribers.size;
+    }
+    for (const [pattern, clients] of this.patterns) {
+      if (!globMatch(pattern, name)) continue;
+      const frame = new Frame('pmessage', pattern, channel, message);
+      for (const client of clients) this.send(client, frame);
+      receivers += clients.size;
+    }
     if (this.taps.size !== 0) this.tap(channel, name, message, false);
     return receivers;
   }
