@@ -224,7 +224,7 @@ export const specs: CommandSpec[] = [
         const store = aclOf(ctx.server);
         const file = store.aclfile();
         if (file === '') return NO_ACLFILE();
-        const error = store.loadFile(file);
+        const error = store.loadFile(file, ctx.client);
         return error === undefined ? OK : new ReplyError(`ERR ${error}`);
       }),
       sub('log', -2, log),

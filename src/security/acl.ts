@@ -4,6 +4,7 @@
 // which plays the part of Redis's per-user command bitmap.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Client } from '../net/client.js';
 import { ReplyError } from '../protocol/reply.js';
 import { globMatch } from '../pubsub/glob.js';
@@ -631,20 +632,25 @@ export class AclStore {
     }
   }
 
+  /** Redis changes into `dir` at start, so a relative aclfile is found there; Tidings never chdirs. */
+  private resolve(file: string): string {
+    return path.resolve(this.server.config.string('dir'), file);
+  }
+
   /**
    * Replace every user with the `user ...` lines of an ACL file, all or nothing, as ACL LOAD does.
    * Returns the error text (Redis's wording) or undefined. Connections of replaced users are closed;
    * the default user is updated in place, so its connections stay.
    */
-  loadFile(file: string): string | undefined {
+  loadFile(file: string, self?: Client): string | undefined {
     let text: string;
     try {
-      text = fs.readFileSync(file, 'latin1');
+      text = fs.readFileSync(this.resolve(file), 'latin1');
     } catch (err) {
       const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : String((err as Error).message);
       return `Error loading ACLs, opening file '${file}': ${reason}`;
     }
-    return this.loadLines(text.split('\n'), file, true);
+    return this.loadLines(text.split('\n'), file, true, self);
   }
 
   /**
@@ -659,7 +665,7 @@ export class AclStore {
     return this.loadLines(directives.map((d) => `user ${d}`), configFile, false);
   }
 
-  private loadLines(lines: string[], file: string, replaceDefault: boolean): string | undefined {
+  private loadLines(lines: string[], file: string, replaceDefault: boolean, self?: Client): string | undefined {
     const pubsubDefault = this.pubsubDefault();
     const loaded = new Map<string, AclUser>();
     let errors = '';
@@ -711,7 +717,11 @@ export class AclStore {
     this.users.set('default', this.defaultUser);
     for (const [name, user] of loaded) if (name !== 'default') this.users.set(name, user);
     for (const c of [...this.server.clients.values()]) {
-      if (c.aclUser !== undefined && old.has(c.aclUser)) this.server.closeClient(c);
+      // The client running ACL LOAD still gets its OK, then is closed.
+      if (c.aclUser !== undefined && old.has(c.aclUser)) {
+        if (c === self) this.server.closeAfterReply(c);
+        else this.server.closeClient(c);
+      }
     }
     return undefined;
   }
@@ -720,9 +730,10 @@ export class AclStore {
   saveFile(file: string): boolean {
     const text = [...this.users.keys()].sort().map((n) => this.users.get(n)!.describe() + '\n').join('');
     try {
-      const tmp = `${file}.tmp-${process.pid}`;
+      const target = this.resolve(file);
+      const tmp = `${target}.tmp-${process.pid}`;
       fs.writeFileSync(tmp, text, 'latin1');
-      fs.renameSync(tmp, file);
+      fs.renameSync(tmp, target);
       return true;
     } catch (err) {
       this.server.log('warning', `Opening temp ACL file for ACL SAVE: ${(err as Error).message}`);

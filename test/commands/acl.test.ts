@@ -219,3 +219,26 @@ test('user directives in the config file declare ACL users at start', async () =
   await s.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('a relative aclfile is found in dir; ACL LOAD answers its caller, then closes it if its user was replaced', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-aclrel-'));
+  fs.writeFileSync(path.join(dir, 'users.acl'), 'user bob on >bob ~* +@all\nuser default on nopass ~* &* +@all\n');
+  const s = await startTidings({ config: { dir, aclfile: 'users.acl' } });
+  const c = await s.connect();
+  assert.equal(await c.call('AUTH', 'bob', 'bob'), 'OK');
+  assert.equal(await c.call('ACL', 'SETUSER', 'eve', 'on', '>eve', '+get', '~*'), 'OK');
+  assert.equal(await c.call('ACL', 'SAVE'), 'OK');
+  assert.match(fs.readFileSync(path.join(dir, 'users.acl'), 'latin1'), /^user eve on #/m);
+  // bob is a user of the old set: the reply arrives, then the connection closes.
+  assert.equal(await c.call('ACL', 'LOAD'), 'OK');
+  await c.waitClosed();
+  const d = await s.connect();
+  assert.equal(await d.call('AUTH', 'eve', 'eve'), 'OK');
+  assert.deepEqual(await d.call('SET', 'k', 'v'), { error: "NOPERM this user has no permissions to run the 'set' command" });
+  d.close();
+  await s.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
