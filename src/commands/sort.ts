@@ -12,6 +12,7 @@ import { strtod } from './zsets.js';
 
 const SortErrors = {
   notDouble: () => new ReplyError("ERR One or more scores can't be converted into double"),
+  aclDenied: (option: 'BY' | 'GET') => new ReplyError(`ERR ${option} option of SORT denied due to insufficient ACL permissions.`),
 };
 
 const keyOf = (buf: Buffer): string => buf.toString('latin1');
@@ -67,6 +68,7 @@ function collate(a: Buffer, b: Buffer): number {
 }
 
 function sortGeneric(ctx: CommandContext, argv: Buffer[], readonly: boolean): HandlerResult {
+  const spec = specs[readonly ? 1 : 0]!;
   let desc = false;
   let alpha = false;
   let limitStart = 0;
@@ -75,6 +77,9 @@ function sortGeneric(ctx: CommandContext, argv: Buffer[], readonly: boolean): Ha
   let sortBy: Buffer | undefined;
   let storeKey: string | undefined;
   const gets: Buffer[] = [];
+  // BY and GET read keys no key spec names: only a user who may read every key can use them.
+  const user = ctx.client.aclUser;
+  const readsAll = user === undefined || user.unrestricted || user.readsAllKeysFor(spec, argv);
   for (let j = 2; j < argv.length; j++) {
     const left = argv.length - j - 1;
     const opt = word(argv[j]!);
@@ -91,7 +96,9 @@ function sortGeneric(ctx: CommandContext, argv: Buffer[], readonly: boolean): Ha
       sortBy = argv[++j]!;
       // A pattern without '*' names no per-element key: nothing to sort by (BY nosort).
       if (cString(sortBy).indexOf(0x2a) === -1) dontSort = true;
+      else if (!readsAll) return SortErrors.aclDenied('BY');
     } else if (opt === 'get' && left >= 1) {
+      if (!readsAll) return SortErrors.aclDenied('GET');
       gets.push(argv[++j]!);
     } else {
       throw Errors.syntax();

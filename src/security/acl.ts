@@ -51,6 +51,13 @@ export const AclErrors = {
   scriptChannel: () => new ReplyError("ERR The user executing the script can't publish to the channel mentioned in the command"),
 };
 
+/** A selector's answer: 0 when allowed, else the reason and the denied item (and its position). */
+export interface SelectorVerdict {
+  denied: 0 | 1 | 2 | 4;
+  object?: string;
+  index?: number;
+}
+
 /** Their "key" is a shard channel (a key spec flagged not_key): checked as a channel only. */
 const SHARD_CHANNEL_COMMANDS = new Set(['spublish', 'ssubscribe', 'sunsubscribe']);
 
@@ -282,7 +289,7 @@ export class Selector {
   }
 
   /** 0 when allowed, else the reason: 1 command, 2 key, 4 channel (Redis's order of relevance). */
-  check(spec: CommandSpec, argv: Buffer[]): { denied: 0 | 1 | 2 | 4; object?: string } {
+  check(spec: CommandSpec, argv: Buffer[]): SelectorVerdict {
     if (!this.allCommands || this.allowed.size !== this.table.names.length) {
       if (!this.allowed.has(spec.name) && !spec.flags.includes('no_auth')) {
         const args = this.firstArgs.get(spec.name);
@@ -303,21 +310,27 @@ export class Selector {
       for (let i = 0; i < keys.length; i++) {
         const text = keys[i]!.toString('latin1');
         const need = specs === undefined ? fallback : keyNeed(spec.name, specs, i, argv);
-        if (!this.keys.some((k) => (k.flags & need) === need && globMatch(k.pattern, text))) return { denied: 2, object: text };
+        if (!this.keys.some((k) => (k.flags & need) === need && globMatch(k.pattern, text))) return { denied: 2, object: text, index: i };
       }
     }
     if (!this.allChannels) {
       const channels = channelsOf(spec.name, argv);
       if (channels !== undefined) {
-        for (const channel of channels.names) {
+        for (let i = 0; i < channels.names.length; i++) {
+          const channel = channels.names[i]!;
           const ok = channels.literal
             ? this.channels.includes(channel)
             : this.channels.some((p) => globMatch(p, channel));
-          if (!ok) return { denied: 4, object: channel };
+          if (!ok) return { denied: 4, object: channel, index: i };
         }
       }
     }
     return { denied: 0 };
+  }
+
+  /** Reads every key (allkeys, or a `*` pattern with read access): what SORT's BY and GET need. */
+  readsAllKeys(): boolean {
+    return this.allKeys || this.keys.some((k) => k.pattern === '*' && (k.flags & READ) !== 0);
   }
 
   /** Would this selector still allow the client's current subscriptions? */
@@ -335,7 +348,20 @@ function keyNeed(name: string, specs: readonly number[], index: number, argv: Bu
   // SET reads the old value only with GET; SORT's second key is its STORE destination.
   if (name === 'set') return argv.some((a, i) => i > 2 && a.length === 3 && a.toString('latin1').toLowerCase() === 'get') ? READ | WRITE : WRITE;
   if (name === 'sort' && index > 0) return specs[2]!;
+  if (name === 'bitfield') return bitfieldReadOnly(argv) ? READ : READ | WRITE;
   return specs[Math.min(index, specs.length - 1)]!;
+}
+
+/** BITFIELD with only GET (and OVERFLOW) operations reads its key; anything else, a syntax error too, writes. */
+function bitfieldReadOnly(argv: Buffer[]): boolean {
+  for (let i = 2; i < argv.length; i++) {
+    const left = argv.length - i - 1;
+    const op = argv[i]!.toString('latin1').toLowerCase();
+    if (op === 'get' && left >= 2) i += 2;
+    else if (op === 'overflow' && left >= 1) i += 1;
+    else return false;
+  }
+  return true;
 }
 
 /** Channels named by a pub/sub command; patterns (PSUBSCRIBE) must match a rule literally. */
@@ -519,15 +545,21 @@ export class AclUser {
   }
 
   /** The most relevant denial over the root rules and the selectors, or 0 when one allows it. */
-  check(spec: CommandSpec, argv: Buffer[]): { denied: 0 | 1 | 2 | 4; object?: string } {
+  check(spec: CommandSpec, argv: Buffer[]): SelectorVerdict {
     let worst = this.root.check(spec, argv);
     if (worst.denied === 0) return worst;
     for (const s of this.selectors) {
       const r = s.check(spec, argv);
       if (r.denied === 0) return r;
-      if (r.denied > worst.denied) worst = r;
+      // Between two selectors denying for the same reason, the one that got further names the item.
+      if (r.denied > worst.denied || (r.denied === worst.denied && (r.index ?? 0) > (worst.index ?? 0))) worst = r;
     }
     return worst;
+  }
+
+  /** Some selector allows this command and reads every key (SORT's BY pattern and GET need it). */
+  readsAllKeysFor(spec: CommandSpec, argv: Buffer[]): boolean {
+    return [this.root, ...this.selectors].some((s) => s.readsAllKeys() && s.check(spec, argv).denied === 0);
   }
 
   allowsSubscriptions(client: Client): boolean {

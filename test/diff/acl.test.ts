@@ -308,3 +308,39 @@ test('scripts run redis.call with the caller\'s permissions; channel rules for e
     await pair.checkNext('second subscribe reply');
   });
 });
+
+test('selectors: the ACL LOG names the item of the selector that got furthest; BITFIELD GET only reads; SORT BY/GET need every key readable', async (t) => {
+  await both(t, async (pair) => {
+    await pair.check(w('ACL LOG RESET'));
+    await pair.check(w('DEL mylist v1 readstr'));
+    await pair.check(w('LPUSH mylist 1'));
+    await pair.check(w('SET v1 1'));
+    await pair.check(w('ACL SETUSER u1 on nopass +mget ~key (+mget ~key ~otherkey)'));
+    await pair.check(w('ACL SETUSER u2 on nopass +bitfield %R~read*'));
+    await pair.check(w('ACL SETUSER u3 on nopass (+sort +sort_ro ~mylist ~v*)'));
+    await pair.check(w('AUTH u1 x'));
+    await pair.check(w('MGET otherkey someotherkey'));
+    await pair.check(w('MGET key otherkey someotherkey'));
+    await pair.check(w('GET key'));
+    await pair.check(w('AUTH u2 x'));
+    for (const line of ['BITFIELD readstr GET u4 0', 'BITFIELD readstr GET u4 0 OVERFLOW WRAP GET i8 4', 'BITFIELD readstr GET u4 0 SET u4 0 1',
+      'BITFIELD readstr INCRBY u4 0 1', 'BITFIELD readstr GET u4', 'BITFIELD readstr']) {
+      await pair.check(w(line));
+    }
+    await pair.check(w('AUTH u3 x'));
+    for (const line of ['SORT mylist', 'SORT mylist BY v*', 'SORT mylist BY nosort', 'SORT mylist GET #', 'SORT_RO mylist BY v* GET v*']) {
+      await pair.check(w(line));
+    }
+    await pair.check(w('AUTH default x'));
+    await pair.check(w('ACL SETUSER u3 reset on nopass (+sort ~mylist %W~*)'));
+    await pair.check(w('ACL DRYRUN u3 SORT mylist BY v*'));
+    await pair.check(w('ACL SETUSER u3 reset on nopass (+sort ~mylist %R~*)'));
+    await pair.check(w('AUTH u3 x'));
+    await pair.check(w('SORT mylist BY v*'));
+    await pair.check(w('SORT mylist BY v* GET v*'));
+    await pair.check(w('AUTH default x'));
+    await pair.check(w('ACL LOG'), { normalize: normalizeLog });
+    await pair.check(w('ACL LOG RESET'));
+    await pair.check(w('DEL mylist v1 readstr'));
+  });
+});
