@@ -3,7 +3,7 @@
 import os from 'node:os';
 import { Errors, StreamErrors } from '../protocol/errors.js';
 import { parseInteger, tryParseInteger } from '../protocol/numbers.js';
-import { BLOCKED, MapReply, NO_REPLY, OK, ReplyError, SetReply, Status, Verbatim, type HandlerResult, type Reply } from '../protocol/reply.js';
+import { BLOCKED, BoolReply, Double, MapReply, NO_REPLY, OK, RawReply, ReplyError, SetReply, Status, Verbatim, type HandlerResult, type Reply } from '../protocol/reply.js';
 import type { Server } from '../server/server.js';
 import { REDIS_VERSION, TIDINGS_VERSION } from '../server/version.js';
 import { globMatch } from '../pubsub/glob.js';
@@ -519,6 +519,9 @@ function debug(ctx: CommandContext, argv: Buffer[]): Reply {
     }
     case 'reload':
       return debugReload(ctx, argv);
+    case 'protocol':
+      if (argv.length !== 3) throw new ReplyError("ERR unknown subcommand or wrong number of arguments for 'PROTOCOL'. Try DEBUG HELP.");
+      return debugProtocol(ctx, lower(argv[2]!));
     case 'digest':
       if (argv.length !== 2) throw new ReplyError("ERR unknown subcommand or wrong number of arguments for 'digest'. Try DEBUG HELP.");
       return new Status(datasetDigest(ctx.server.dbs, ctx.server.config));
@@ -533,6 +536,53 @@ function debug(ctx: CommandContext, argv: Buffer[]): Reply {
       return ['DEBUG <subcommand>', 'SLEEP <seconds>', 'SET-ACTIVE-EXPIRE <0|1>', 'LOG <message>', 'OBJECT <key>'].map((l) => new Status(l));
     default:
       throw new ReplyError(`ERR unknown subcommand '${argv[1]!.toString('latin1')}'. Try DEBUG HELP.`);
+  }
+}
+
+/**
+ * DEBUG PROTOCOL <type>: one sample reply of each RESP3 type, for client tests. Attributes, push
+ * and big numbers have no reply value of their own here, so they are written as raw bytes.
+ */
+function debugProtocol(ctx: CommandContext, type: string): Reply {
+  const resp3 = ctx.client.proto === 3;
+  const bulk = (text: string) => `$${Buffer.byteLength(text)}\r\n${text}\r\n`;
+  switch (type) {
+    case 'string':
+      return 'Hello World';
+    case 'integer':
+      return 12345;
+    case 'double':
+      return new Double(3.141);
+    case 'bignum': {
+      const digits = '1234567999999999999999999999999999999';
+      return resp3 ? new RawReply(Buffer.from(`(${digits}\r\n`)) : digits;
+    }
+    case 'null':
+      return null;
+    case 'array':
+      return [0, 1, 2];
+    case 'set':
+      return new SetReply([0, 1, 2]);
+    case 'map':
+      return new MapReply([0, new BoolReply(false), 1, new BoolReply(true), 2, new BoolReply(false)]);
+    case 'attrib': {
+      const text = 'Some real reply following the attribute';
+      if (!resp3) return text;
+      return new RawReply(Buffer.from(`|1\r\n${bulk('key-popularity')}*2\r\n${bulk('key:123')}:90\r\n${bulk(text)}`));
+    }
+    case 'push':
+      if (!resp3) throw new ReplyError('ERR RESP2 is not supported by this command');
+      return new RawReply(Buffer.from(`>2\r\n${bulk('server-cpu-usage')}:42\r\n${bulk('Some real reply following the push reply')}`));
+    case 'verbatim':
+      return new Verbatim('txt', 'This is a verbatim\nstring');
+    case 'true':
+      return new BoolReply(true);
+    case 'false':
+      return new BoolReply(false);
+    default:
+      throw new ReplyError(
+        'ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false',
+      );
   }
 }
 

@@ -13,6 +13,8 @@ export type RespValue =
   | { type: 'map'; value: RespValue[] }
   | { type: 'set'; value: RespValue[] }
   | { type: 'push'; value: RespValue[] }
+  /** A RESP3 attribute (`|`): read as a frame of its own, before the reply it annotates. */
+  | { type: 'attribute'; value: RespValue[] }
   | { type: 'double'; value: string }
   | { type: 'bool'; value: boolean }
   | { type: 'verbatim'; format: string; value: Buffer }
@@ -31,7 +33,7 @@ export function parseResp(buf: Buffer, pos = 0): { value: RespValue; end: number
   const line = buf.toString('latin1', pos + 1, lf - 1);
   const type = String.fromCharCode(buf[pos]!);
   const next = lf + 1;
-  const aggregate = (kind: 'array' | 'map' | 'set' | 'push', count: number) => {
+  const aggregate = (kind: 'array' | 'map' | 'set' | 'push' | 'attribute', count: number) => {
     const items: RespValue[] = [];
     let at = next;
     for (let i = 0; i < count; i++) {
@@ -79,6 +81,8 @@ export function parseResp(buf: Buffer, pos = 0): { value: RespValue; end: number
       return aggregate('set', Number(line));
     case '>':
       return aggregate('push', Number(line));
+    case '|':
+      return aggregate('attribute', Number(line) * 2);
     default:
       throw new Error(`bad RESP type byte ${JSON.stringify(type)} in ${JSON.stringify(buf.toString('latin1', pos, pos + 40))}`);
   }

@@ -1,0 +1,44 @@
+// DEBUG PROTOCOL <type>: the sample reply of each type, compared byte for byte with redis-server in
+// RESP2 and RESP3 (attributes, push and big numbers included), and its two error texts.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { requireRedisServer, startRedis, startTidings, type TestServer } from '../helpers/servers.js';
+
+let tidings: TestServer | undefined;
+let redis: TestServer | undefined;
+
+before(async (t) => {
+  if (!requireRedisServer(t as never)) return;
+  [tidings, redis] = await Promise.all([
+    startTidings({ config: { 'enable-debug-command': 'yes' } }),
+    startRedis(['--enable-debug-command', 'yes']),
+  ]);
+});
+after(async () => {
+  await Promise.all([tidings?.close(), redis?.close()]);
+});
+
+const TYPES = ['string', 'integer', 'double', 'bignum', 'null', 'array', 'set', 'map', 'attrib', 'push', 'verbatim', 'true', 'false', 'nope'];
+
+test('DEBUG PROTOCOL replies match redis-server byte for byte', async (t) => {
+  if (tidings === undefined || redis === undefined) return t.skip('redis-server is not installed (recorded in test-artifacts/skipped.txt)');
+  for (const proto of ['2', '3']) {
+    const [a, b] = await Promise.all([tidings.connect(), redis.connect()]);
+    await a.call('HELLO', proto);
+    await b.call('HELLO', proto);
+    const commands = [...TYPES.map((type) => ['DEBUG', 'PROTOCOL', type]), ['DEBUG', 'PROTOCOL'], ['PING']];
+    for (const args of commands) {
+      a.send(...args);
+      b.send(...args);
+      // An attribute precedes its reply: read both frames of it.
+      const frames = args[2] === 'attrib' && proto === '3' ? 2 : 1;
+      for (let i = 0; i < frames; i++) {
+        const [x, y] = await Promise.all([a.readFrame(), b.readFrame()]);
+        assert.ok(x && y);
+        assert.equal(x.raw.toString('latin1'), y.raw.toString('latin1'), `RESP${proto} ${args.join(' ')}`);
+      }
+    }
+    a.close();
+    b.close();
+  }
+});
