@@ -33,9 +33,6 @@ const CONTEXT_PARAMS = new Set([
 
 /** For replication and cluster links, which Tidings does not have. */
 
-/** Where a bad pair is only complete after the next parameter of the same CONFIG SET. */
-const PAIRED_PARAMS = new Set(['tls-cert-file', 'tls-key-file', 'tls-key-file-pass']);
-
 const UPDATE_FAILED = 'Unable to update TLS configuration. Check server logs.';
 
 type Log = (level: 'verbose' | 'notice' | 'warning', message: string) => void;
@@ -171,7 +168,6 @@ export class TlsListeners {
   /** The parameter values the current context was built from, to restore on a failed change. */
   private applied = new Map<string, string>();
   private restoring = false;
-  private pendingCheck = false;
   private readonly rawSockets = new Set<net.Socket>();
   /** For listeners created after it is set (tests shorten it). */
   handshakeTimeoutMs = TLS_HANDSHAKE_TIMEOUT_MS;
@@ -273,31 +269,10 @@ export class TlsListeners {
       this.rebuild();
     } catch (err) {
       const reason = (err as Error).message;
-      const unreadable = typeof (err as NodeJS.ErrnoException).syscall === 'string';
-      if (PAIRED_PARAMS.has(name) && !unreadable) {
-        // A new certificate and its key come in one CONFIG SET, one parameter at a time: judge the
-        // pair once the command is done. Until then the old context keeps serving.
-        this.deferCheck();
-        return;
-      }
       this.log('warning', `Failed to update TLS configuration (${name}): ${reason}`);
       this.restore();
       throw new Error(UPDATE_FAILED);
     }
-  }
-
-  private deferCheck(): void {
-    if (this.pendingCheck) return;
-    this.pendingCheck = true;
-    queueMicrotask(() => {
-      this.pendingCheck = false;
-      try {
-        this.rebuild();
-      } catch (err) {
-        this.log('warning', `Failed to update TLS configuration: ${(err as Error).message}; the previous certificate stays in use`);
-        this.restore();
-      }
-    });
   }
 
   /** Put the tls-* parameters back to the values the serving context was built from. */
