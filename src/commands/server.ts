@@ -285,7 +285,7 @@ const configSubcommands: CommandSpec[] = [
     const waiting = ctx.block({ keys: [], timeoutMs: 0, timeoutReply: failed('the listening addresses cannot change inside MULTI or a script'), retry: () => undefined });
     if (waiting !== BLOCKED) return waiting;
     const { server, client } = ctx;
-    server.relisten(relisten.bind, relisten.port).then(
+    server.relisten(relisten.bind, relisten.port, relisten.tlsPort).then(
       () => {
         try {
           pending.commit();
@@ -297,7 +297,7 @@ const configSubcommands: CommandSpec[] = [
       },
       (err: Error) => {
         server.log('warning', `Failed applying new configuration (${relisten.argument}): ${err.message}. Restoring previous settings.`);
-        server.blocking.unblock(client, failed(relisten.argument === 'port' ? 'Unable to listen on this port. Check server logs.' : 'Failed to bind to specified addresses.'));
+        server.blocking.unblock(client, failed(relisten.argument === 'port' || relisten.argument === 'tls-port' ? 'Unable to listen on this port. Check server logs.' : 'Failed to bind to specified addresses.'));
       },
     );
     return BLOCKED;

@@ -79,7 +79,7 @@ export class ConfigSetError extends Error {}
 /** A validated CONFIG SET, applied by commit(). */
 export interface PendingSet {
   /** New listening addresses to open first (port or bind changed), and the argument to blame. */
-  relisten: { bind: string; port: number; argument: string } | undefined;
+  relisten: { bind: string; port: number; tlsPort: number; argument: string } | undefined;
   commit(): void;
 }
 
@@ -212,7 +212,8 @@ export class Config {
       if (param.relisten && next.get(param.name)!.shown !== this.shown.get(param.name) && !relisten) {
         const bind = next.get('bind')?.shown ?? this.string('bind');
         const port = (next.get('port')?.value as number | undefined) ?? this.number('port');
-        relisten = { bind, port, argument: name.toLowerCase() };
+        const tlsPort = (next.get('tls-port')?.value as number | undefined) ?? this.number('tls-port');
+        relisten = { bind, port, tlsPort, argument: name.toLowerCase() };
       }
     });
     return {

@@ -289,7 +289,7 @@ export const PARAMS: ParamSpec[] = [
   mem('cluster-link-sendbuf-limit', 0, 0n, ULLONG_MAX, { ignored: NO_CLUSTER }),
 
   // ---- TLS (src/net/tls.ts applies them; a change rebuilds the secure context for new connections)
-  int('tls-port', 0, 0n, 65535n, { immutable: true }),
+  int('tls-port', 0, 0n, 65535n, { relisten: true }),
   str('tls-cert-file', ''),
   str('tls-key-file', ''),
   str('tls-key-file-pass', ''),

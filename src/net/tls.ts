@@ -218,6 +218,12 @@ export class TlsListeners {
     return server;
   }
 
+  /** A listener closed by CONFIG SET tls-port/bind: no more context updates for it. */
+  forget(server: tls.Server): void {
+    const i = this.servers.indexOf(server);
+    if (i !== -1) this.servers.splice(i, 1);
+  }
+
   /** At shutdown: drop every TLS connection, handshaking ones included. */
   destroyAll(): void {
     for (const raw of this.rawSockets) raw.destroy();

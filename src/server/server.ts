@@ -1,6 +1,7 @@
 // The server: listeners, clients, databases, pub/sub hub, blocked clients, statistics, and the
 // event-loop plumbing (read → dispatch → queue replies → one write per client per loop turn).
 import net from 'node:net';
+import type tls from 'node:tls';
 import fs from 'node:fs';
 import { Config, type ConfigValue } from '../config/config.js';
 import { Client } from '../net/client.js';
@@ -302,30 +303,66 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   }
 
   /**
-   * CONFIG SET port/bind: stop listening on the old TCP addresses (connections stay), listen on
-   * the new ones; if that fails, listen on the old ones again and reject.
+   * CONFIG SET port/tls-port/bind: stop listening on the old addresses (connections stay), listen
+   * on the new ones; if that fails, listen on the old ones again and reject. As at start, port 0
+   * beside a tls-port means no plain TCP, and tls-port 0 means no TLS.
    */
-  async relisten(bind: string, port: number): Promise<void> {
+  async relisten(bind: string, port: number, tlsPort = this.config.number('tls-port')): Promise<void> {
     const isTcp = (l: net.Server) => {
       const a = l.address();
       return a !== null && typeof a !== 'string';
     };
-    const old = this.listeners.filter(isTcp);
+    const previous = { bind: this.config.string('bind'), port: this.config.number('port'), tlsPort: this.config.number('tls-port') };
+    const tcpChanged = bind !== previous.bind || port !== previous.port || (port === 0 && tlsPort !== previous.tlsPort);
+    const tlsChanged = bind !== previous.bind || tlsPort !== previous.tlsPort;
+    const openTcp = async (b: string, p: number, t: number) => (p !== 0 || t === 0 ? this.listenTcp(b, p) : undefined);
+    const openTls = async (b: string, t: number) =>
+      t !== 0 ? this.listenTcp(b, t, () => this.tls.createServer((socket) => this.onConnection(socket))) : undefined;
+    const closeTls = () => {
+      for (const l of this.tlsListeners.splice(0)) {
+        l.close();
+        this.tls.forget(l as tls.Server);
+      }
+    };
     const others = this.listeners.filter((l) => !isTcp(l));
-    const previous = { bind: this.config.string('bind'), port: this.port };
-    for (const l of old) l.close();
+    if (tcpChanged) {
+      for (const l of this.listeners.filter(isTcp)) l.close();
+      this.listeners = others;
+    }
+    if (tlsChanged) closeTls();
     try {
-      const tcp = await this.listenTcp(bind, port);
-      this.listeners = [...tcp.servers, ...others];
-      if (tcp.host !== undefined) this.host = tcp.host;
-      this.port = tcp.port;
+      if (tcpChanged) {
+        const tcp = await openTcp(bind, port, tlsPort);
+        this.listeners = [...(tcp?.servers ?? []), ...others];
+        if (tcp?.host !== undefined) this.host = tcp.host;
+        this.port = tcp?.port ?? 0;
+      }
+      if (tlsChanged) {
+        const secure = await openTls(bind, tlsPort);
+        this.tlsListeners.push(...(secure?.servers ?? []));
+        if (secure?.host !== undefined && this.listeners.length === others.length) this.host = secure.host;
+        this.tlsPort = secure?.port ?? 0;
+      }
       this.log('notice', `Listening on ${this.addresses().join(', ')}`);
     } catch (err) {
-      const back = await this.listenTcp(previous.bind, previous.port).catch((e: Error) => {
-        this.log('warning', `Failed to listen again on ${previous.bind} port ${previous.port}: ${e.message}`);
-        return undefined;
-      });
-      this.listeners = [...(back?.servers ?? []), ...others];
+      if (tcpChanged) {
+        for (const l of this.listeners.filter(isTcp)) l.close();
+        const back = await openTcp(previous.bind, this.port === 0 ? previous.port : this.port, previous.tlsPort).catch((e: Error) => {
+          this.log('warning', `Failed to listen again on ${previous.bind} port ${previous.port}: ${e.message}`);
+          return undefined;
+        });
+        this.listeners = [...(back?.servers ?? []), ...others];
+        if (back) this.port = back.port;
+      }
+      if (tlsChanged) {
+        closeTls();
+        const back = await openTls(previous.bind, previous.tlsPort).catch((e: Error) => {
+          this.log('warning', `Failed to listen again on ${previous.bind} TLS port ${previous.tlsPort}: ${e.message}`);
+          return undefined;
+        });
+        this.tlsListeners.push(...(back?.servers ?? []));
+        if (back) this.tlsPort = back.port;
+      }
       throw err;
     }
   }

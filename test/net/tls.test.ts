@@ -11,6 +11,7 @@ import { makeCerts, removeCerts, hasOpenssl, type TestCerts } from './certs.js';
 import { CLOSED, TlsResp, startRedisTls, startTidingsTls, tlsConfig, tryPing, type TlsTarget } from './tls-helpers.js';
 import { Server } from '../../src/server/server.js';
 import { requireRedisServer, skipLoudly, startTidings, freePort } from '../helpers/servers.js';
+import { RespClient } from '../helpers/resp.js';
 
 let certs: TestCerts | undefined;
 before(() => {
@@ -365,4 +366,26 @@ test('close() does not wait for a handshake that never finishes', { timeout: 60_
   const closed = new Promise((resolve) => halfOpen.on('close', resolve));
   await server.close();
   await closed;
+});
+
+test('CONFIG SET tls-port and port move a port between plain TCP and TLS, as Redis', async (t) => {
+  await onBoth(t, { 'tls-auth-clients': 'no' }, async (target, c) => {
+    const shared = target.tlsPort;
+    const r = await TlsResp.connect(shared, c.ca);
+    // TLS off, plain TCP on the same port number.
+    assert.equal(await r.call('CONFIG', 'SET', 'tls-port', '0'), 'OK', target.name);
+    assert.equal(await r.call('CONFIG', 'SET', 'port', String(shared)), 'OK', target.name);
+    r.close();
+    const plain = await RespClient.connect(shared);
+    assert.equal(await plain.call('PING'), 'PONG', target.name);
+    assert.deepEqual(await plain.call('CONFIG', 'GET', 'tls-port'), ['tls-port', '0']);
+    // And back: plain TCP off, TLS on it again.
+    assert.equal(await plain.call('CONFIG', 'SET', 'port', '0'), 'OK', target.name);
+    assert.equal(await plain.call('CONFIG', 'SET', 'tls-port', String(shared)), 'OK', target.name);
+    plain.close();
+    assert.equal(await tryPing(shared, c.ca), 'PONG', target.name);
+    const again = await TlsResp.connect(shared, c.ca);
+    assert.deepEqual(await again.call('CONFIG', 'GET', 'tls-port'), ['tls-port', String(shared)]);
+    again.close();
+  });
 });
