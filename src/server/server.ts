@@ -423,7 +423,10 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     this.stats.totalConnections++;
     if (this.clients.size >= this.config.number('maxclients')) {
       this.stats.rejectedConnections++;
-      refuseConnection(socket, '-ERR max number of clients reached\r\n');
+      // Over TLS Redis refuses before its handshake is done, so nothing can be written: the client
+      // sees the connection close.
+      if ('encrypted' in socket) socket.destroy();
+      else refuseConnection(socket, '-ERR max number of clients reached\r\n');
       return;
     }
     client.aclUser = aclOf(this).defaultUser;

@@ -389,3 +389,13 @@ test('CONFIG SET tls-port and port move a port between plain TCP and TLS, as Red
     again.close();
   });
 });
+
+test('maxclients over TLS: the refused connection is closed without a reply, as Redis', async (t) => {
+  await onBoth(t, { 'tls-auth-clients': 'no', maxclients: '1' }, async (target, c) => {
+    const first = await TlsResp.connect(target.tlsPort, c.ca);
+    assert.equal(await first.call('PING'), 'PONG', target.name);
+    assert.equal(await tryPing(target.tlsPort, c.ca), CLOSED, target.name);
+    assert.equal(await first.call('PING'), 'PONG', target.name);
+    first.close();
+  });
+});
