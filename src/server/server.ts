@@ -146,6 +146,8 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     this.aof = new AppendOnlyFile(this);
     this.aofInfo = () => this.aof.info();
     this.config.onChange((name, value) => {
+      // As Redis: lowering maxmemory evicts at once (by policy), not at the next write.
+      if (name === 'maxmemory' && this.listeners.length !== 0) makeRoom(this);
       if (name !== 'appendonly' || this.listeners.length === 0) return;
       if (value === true) this.aof.enableAtRuntime();
       else this.aof.disable();
