@@ -396,6 +396,8 @@ describe('CONFIG REWRITE', () => {
       'latency-tracking-info-percentiles 50 99 99.9',
       'maxmemory-clients 10%',
       'slowlog-max-len 1000',
+      // As Redis: the users are written too when they are not in an aclfile.
+      'user default on nopass ~* &* +@all',
     ]);
     // The file starts the server with the values set before.
     const again = tidings([path.join(dir, 'server.conf')], dir);

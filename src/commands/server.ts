@@ -16,6 +16,7 @@ import type { CommandContext, CommandSpec } from './types.js';
 import { INVALID_GETKEYS_ARGS, NUMKEYS_AT, keysOf } from './key-positions.js';
 import { ConfigSetError, type PendingSet } from '../config/config.js';
 import { rewriteConfigFile } from '../config/file.js';
+import { aclOf } from '../security/acl.js';
 
 const lower = (b: Buffer) => b.toString('latin1').toLowerCase();
 
@@ -310,7 +311,7 @@ const configSubcommands: CommandSpec[] = [
   }),
   configSub('rewrite', 2, (ctx) => {
     try {
-      rewriteConfigFile(ctx.server.config);
+      rewriteConfigFile(ctx.server.config, false, aclOf(ctx.server).configLines());
     } catch (err) {
       ctx.server.log('warning', `CONFIG REWRITE failed: ${(err as Error).message}`);
       return new ReplyError(`ERR ${(err as Error).message}`);

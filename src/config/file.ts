@@ -191,7 +191,7 @@ function linesFor(param: ParamSpec, shown: string): string[] {
  * CONFIG REWRITE: the new text of the config file. `forceAll` writes every parameter, defaults
  * too (Redis's DEBUG CONFIG-REWRITE-FORCE-ALL).
  */
-export function rewriteConfigText(config: Config, oldText: string, forceAll = false): string {
+export function rewriteConfigText(config: Config, oldText: string, forceAll = false, users?: readonly string[]): string {
   const lines = oldText === '' ? [] : oldText.replace(/\n$/, '').split('\n');
   const byOption = new Map<string, number[]>();
   let hasSignature = false;
@@ -228,6 +228,23 @@ export function rewriteConfigText(config: Config, oldText: string, forceAll = fa
     }
     for (const at of old) removed.add(at);
   }
+  // ACL users (when they live in this file, not in an aclfile): one `user` line each, in the
+  // places of the old ones, the rest under the marker.
+  if (users !== undefined) {
+    const old = byOption.get('user') ?? [];
+    for (const user of users) {
+      const at = old.shift();
+      if (at !== undefined) out[at] = user;
+      else {
+        if (!hasSignature) {
+          out.push('', REWRITE_SIGNATURE);
+          hasSignature = true;
+        }
+        out.push(user);
+      }
+    }
+    for (const at of old) removed.add(at);
+  }
   const kept: string[] = [];
   let wasEmpty = false;
   out.forEach((line, i) => {
@@ -242,7 +259,7 @@ export function rewriteConfigText(config: Config, oldText: string, forceAll = fa
 }
 
 /** Rewrite the file the server started with; throws Error with Redis's reply text. */
-export function rewriteConfigFile(config: Config, forceAll = false): void {
+export function rewriteConfigFile(config: Config, forceAll = false, users?: readonly string[]): void {
   if (!config.file) throw new Error('The server is running without a config file');
   try {
     let old = '';
@@ -251,7 +268,7 @@ export function rewriteConfigFile(config: Config, forceAll = false): void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    const text = rewriteConfigText(config, old, forceAll);
+    const text = rewriteConfigText(config, old, forceAll, users);
     const tmp = path.join(path.dirname(config.file), `.tidings-rewrite-${process.pid}.tmp`);
     fs.writeFileSync(tmp, text, 'latin1');
     fs.renameSync(tmp, config.file);

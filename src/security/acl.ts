@@ -758,6 +758,12 @@ export class AclStore {
     return undefined;
   }
 
+  /** CONFIG REWRITE's `user` lines, by name; none (old ones dropped) when users live in an aclfile. */
+  configLines(): string[] {
+    if (this.aclfile() !== '') return [];
+    return [...this.users.keys()].sort().map((n) => this.users.get(n)!.describe());
+  }
+
   /** ACL SAVE: every user's ACL LIST line. */
   saveFile(file: string): boolean {
     const text = [...this.users.keys()].sort().map((n) => this.users.get(n)!.describe() + '\n').join('');

@@ -242,3 +242,40 @@ test('a relative aclfile is found in dir; ACL LOAD answers its caller, then clos
   await s.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('CONFIG REWRITE writes the ACL users as user lines, in the places of the old ones, as Redis', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { spawn } = await import('node:child_process');
+  const { freePort, ROOT } = await import('../helpers/servers.js');
+  const { RespClient } = await import('../helpers/resp.js');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-aclrw-'));
+  const file = path.join(dir, 'tidings.conf');
+  const port = await freePort();
+  fs.writeFileSync(file, `save ""\nuser alice on >pw ~a* +get\n# keep me\nport ${port}\n`);
+  // The config file comes first on the command line, as for redis-server.
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/tidings.js'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.includes('Ready to accept') && resolve()));
+  try {
+    const c = await RespClient.connect(port);
+    assert.equal(await c.call('ACL', 'SETUSER', 'bob', 'on', 'nopass', '~b*', '(+set ~c*)'), 'OK');
+    assert.equal(await c.call('CONFIG', 'REWRITE'), 'OK');
+    const lines = fs.readFileSync(file, 'latin1').split('\n');
+    assert.equal(lines[1], 'user alice on #30c952fab122c3f9759f02a6d95c3758b246b4fee239957b2d4fee46e26170c4 ~a* resetchannels -@all +get');
+    assert.equal(lines[2], '# keep me');
+    assert.ok(lines.includes('user bob on nopass ~b* resetchannels -@all (~c* resetchannels -@all +set)'));
+    assert.ok(lines.includes('user default on nopass ~* &* +@all'));
+    assert.equal(await c.call('ACL', 'DELUSER', 'alice'), 1);
+    assert.equal(await c.call('CONFIG', 'REWRITE'), 'OK');
+    const after = fs.readFileSync(file, 'latin1');
+    assert.doesNotMatch(after, /user alice/);
+    assert.match(after, /^user bob on nopass/m);
+    c.close();
+  } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
