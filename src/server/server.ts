@@ -429,7 +429,10 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
       this.stats.rejectedConnections++;
       // Over TLS Redis refuses before its handshake is done, so nothing can be written: the client
       // sees the connection close.
-      if ('encrypted' in socket) socket.destroy();
+      if ('encrypted' in socket) {
+        socket.on('error', () => {});
+        socket.destroy();
+      }
       else refuseConnection(socket, '-ERR max number of clients reached\r\n');
       return;
     }
