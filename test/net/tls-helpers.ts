@@ -94,6 +94,8 @@ export class TlsResp {
       });
       socket.once('secureConnect', () => resolve(new TlsResp(socket)));
       socket.once('error', reject);
+      // A server that resets right after the handshake (maxclients) may raise a second error.
+      socket.on('error', () => {});
       socket.once('close', () => reject(new Error('closed during handshake')));
     });
   }
