@@ -553,6 +553,12 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     }
     const out = client.out;
     const total = out.size;
+    if (total !== 0 && !client.closing) {
+      // As Redis: the limits count replies not yet written too, so one reply bigger than the hard
+      // limit closes the client before any of it is sent.
+      this.checkOutputLimit(client);
+      if (client.closing) return;
+    }
     const chunks = out.take();
     const n = chunks.length;
     if (n !== 0) {
