@@ -855,6 +855,9 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     return makeRoom(this);
   }
 
+  /** DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE skips the payload's CRC64 check. */
+  skipDumpChecksum = false;
+
   /** Set by the CLI: what to do after SHUTDOWN closed the server (exit the process). */
   onShutdown: (() => void) | undefined;
 
