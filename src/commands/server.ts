@@ -595,6 +595,8 @@ function shutdown(ctx: CommandContext, argv: Buffer[]): HandlerResult {
   // Without replicas there is never a shutdown waiting for them to catch up.
   if (options.abort) return new ReplyError('ERR No shutdown in progress.');
   const server = ctx.server;
+  // While a script is busy only SHUTDOWN NOSAVE stops the server (src/commands/scripting.ts).
+  if (server.busyScript !== undefined && !options.nosave) return server.busyScript;
   server.log('warning', 'User requested shutdown...');
   if (!server.prepareShutdown(options)) return new ReplyError('ERR Errors trying to SHUTDOWN. Check logs.');
   setImmediate(() => void server.close().then(() => server.emitShutdown()));

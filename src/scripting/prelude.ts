@@ -63,6 +63,22 @@ _G.pcall = function(f, ...) return reraise_if_killed(raw_pcall(f, ...)) end
 _G.xpcall = function(f, handler, ...) return reraise_if_killed(raw_xpcall(f, handler, ...)) end
 coroutine.resume = function(co, ...) return reraise_if_killed(raw_resume(co, ...)) end
 
+-- Scripts run inside a coroutine of the engine's own (so that a long script can be suspended
+-- between slices and the server can answer other clients -BUSY). To the script that coroutine is
+-- the main thread, as in Redis: nothing can yield out of it, and coroutine.running() is nil there.
+local script_thread = nil
+local raw_yield, raw_running = coroutine.yield, coroutine.running
+coroutine.yield = function(...)
+  local co, main = raw_running()
+  if main or co == script_thread then raw_error('attempt to yield across metamethod/C-call boundary', 0) end
+  return raw_yield(...)
+end
+coroutine.running = function()
+  local co, main = raw_running()
+  if main or co == script_thread then return nil end
+  return co
+end
+
 -- Lua 5.1 compatibility.
 unpack = tunpack
 table.getn = function(t) return #t end
@@ -843,5 +859,13 @@ local function message_handler(err)
   return { err, line }
 end
 
-return env, message_handler, G, new_library
+-- The body of the engine's script coroutine: the script or function with its arguments, under the
+-- message handler. Returns ok and the script's first result (or the error).
+local function run_script(f, ...)
+  script_thread = raw_running()
+  local ok, result = raw_xpcall(f, message_handler, ...)
+  return ok, result
+end
+
+return env, message_handler, G, new_library, run_script
 `;
