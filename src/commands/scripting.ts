@@ -59,6 +59,8 @@ export class Scripting {
   wrote = false;
   /** When the current run started. */
   startedAt = 0;
+  /** DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call commands flagged noscript. */
+  allowNoscript = false;
   /** Set while a script runs in slices past busy-reply-threshold; other clients get -BUSY. */
   busy: BusyScript | undefined;
   private closed = false;
@@ -298,17 +300,75 @@ export function scriptingStats(server: Server): ScriptingStats {
 const LIBRARY_NAME_ERROR =
   'ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long';
 
+/**
+ * Split a line into words as Redis splits its metadata line (and config lines): blanks separate
+ * words, and double quotes (with backslash escapes) or single quotes group characters anywhere in
+ * a word. Undefined for unbalanced quotes or a closing quote not followed by a blank.
+ */
+export function splitArgs(line: string): string[] | undefined {
+  const words: string[] = [];
+  let i = 0;
+  const blank = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\v' || c === '\f';
+  for (;;) {
+    while (i < line.length && blank(line[i])) i++;
+    if (i >= line.length) return words;
+    let word = '';
+    let quote: '"' | "'" | undefined;
+    for (;;) {
+      const c = line[i];
+      if (quote === '"') {
+        if (c === undefined) return undefined;
+        if (c === '\\' && line[i + 1] === 'x' && /^[0-9a-fA-F]{2}$/.test(line.slice(i + 2, i + 4))) {
+          word += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16));
+          i += 3;
+        } else if (c === '\\' && i + 1 < line.length) {
+          const n = line[++i]!;
+          word += n === 'n' ? '\n' : n === 'r' ? '\r' : n === 't' ? '\t' : n === 'b' ? '\b' : n === 'a' ? '\x07' : n;
+        } else if (c === '"') {
+          if (i + 1 < line.length && !blank(line[i + 1])) return undefined;
+          quote = undefined;
+          i++;
+          break;
+        } else word += c;
+        i++;
+      } else if (quote === "'") {
+        if (c === undefined) return undefined;
+        if (c === '\\' && line[i + 1] === "'") {
+          word += "'";
+          i += 2;
+        } else if (c === "'") {
+          if (i + 1 < line.length && !blank(line[i + 1])) return undefined;
+          quote = undefined;
+          i++;
+          break;
+        } else {
+          word += c;
+          i++;
+        }
+      } else {
+        if (c === undefined || blank(c)) break;
+        if (c === '"' || c === "'") quote = c;
+        else word += c;
+        i++;
+      }
+    }
+    words.push(word);
+  }
+}
+
 /** The library name from a `#!lua name=<name>` first line. */
 function libraryName(code: Buffer): string {
   if (code.length < 2 || code[0] !== 0x23 || code[1] !== 0x21) throw new ReplyError('ERR Missing library metadata');
   const end = code.indexOf(0x0a);
-  const line = code.toString('latin1', 2, end === -1 ? code.length : end).replace(/\r$/, '');
-  const parts = line.split(' ').filter((p) => p.length > 0);
-  if (parts[0] !== 'lua') throw new ReplyError(`ERR Engine '${parts[0] ?? ''}' not found`);
+  const parts = splitArgs(code.toString('latin1', 0, end === -1 ? code.length : end));
+  if (parts === undefined || parts.length === 0) throw new ReplyError('ERR Invalid library metadata');
+  const engine = parts[0]!.slice(2);
+  if (engine.toLowerCase() !== 'lua') throw new ReplyError(`ERR Engine '${engine}' not found`);
   let name: string | undefined;
   for (const part of parts.slice(1)) {
-    if (part.startsWith('name=')) name = part.slice(5);
-    else throw new ReplyError(`ERR Invalid metadata value given: ${part}`);
+    if (!part.startsWith('name=')) throw new ReplyError(`ERR Invalid metadata value given: ${part}`);
+    if (name !== undefined) throw new ReplyError('ERR Invalid metadata value, name argument was given multiple times');
+    name = part.slice(5);
   }
   if (name === undefined) throw new ReplyError('ERR Library name was not given');
   if (!/^[A-Za-z0-9_]+$/.test(name)) throw new ReplyError(LIBRARY_NAME_ERROR);
@@ -376,7 +436,7 @@ function resolveForScript(server: Server, state: Scripting, argv: Buffer[], read
     const arity = entry.spec.arity;
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return new ReplyError(WRONG_ARITY_FROM_SCRIPT);
   }
-  if (entry.noScript) return new ReplyError('ERR This Redis command is not allowed from script');
+  if (entry.noScript && !state.allowNoscript) return new ReplyError('ERR This Redis command is not allowed from script');
   if (readOnly && entry.write) return new ReplyError('ERR Write commands are not allowed from read-only scripts.');
   // -MISCONF after a failed save applies to a script's writes too (src/persistence/rdbfile.ts).
   if (entry.write && server.gated && server.rdb.refusingWrites) return PersistenceErrors.misconf();
@@ -558,7 +618,7 @@ function flushMode(argv: Buffer[], command: string): void {
   // subcommand error.
   if (argv.length > 3) {
     if (command === 'script') throw new ReplyError('ERR SCRIPT FLUSH only support SYNC|ASYNC option');
-    throw StreamErrors.unknownSubcommandOrArity('FLUSH', 'FUNCTION');
+    throw StreamErrors.unknownSubcommandOrArity(argv[1]!.toString('latin1'), 'FUNCTION');
   }
   if (argv.length === 3) {
     const mode = argv[2]!.toString('latin1').toLowerCase();
@@ -603,8 +663,9 @@ function functionList(ctx: CommandContext, argv: Buffer[]): Reply {
   let pattern: string | undefined;
   for (let i = 2; i < argv.length; i++) {
     const opt = argv[i]!.toString('latin1').toLowerCase();
-    if (opt === 'withcode') withCode = true;
-    else if (opt === 'libraryname' && i + 1 < argv.length) pattern = argv[++i]!.toString('latin1');
+    if (opt === 'withcode' && !withCode) withCode = true;
+    else if (opt === 'libraryname' && pattern === undefined && i + 1 < argv.length) pattern = argv[++i]!.toString('latin1');
+    else if (opt === 'libraryname' && pattern !== undefined) throw new ReplyError(`ERR Unknown argument ${argv[i]!.toString('latin1')}`);
     else if (opt === 'libraryname') throw new ReplyError('ERR library name argument was not given');
     else throw new ReplyError(`ERR Unknown argument ${argv[i]!.toString('latin1')}`);
   }
@@ -625,7 +686,7 @@ function functionList(ctx: CommandContext, argv: Buffer[]): Reply {
 function functionRestore(ctx: CommandContext, argv: Buffer[]): Reply {
   const state = scriptingOf(ctx.server);
   let policy = 'append';
-  if (argv.length > 4) throw StreamErrors.unknownSubcommandOrArity('RESTORE', 'FUNCTION');
+  if (argv.length > 4) throw StreamErrors.unknownSubcommandOrArity(argv[1]!.toString('latin1'), 'FUNCTION');
   if (argv.length === 4) {
     policy = argv[3]!.toString('latin1').toLowerCase();
     if (policy !== 'append' && policy !== 'replace' && policy !== 'flush') {

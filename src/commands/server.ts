@@ -498,6 +498,12 @@ function debug(ctx: CommandContext, argv: Buffer[]): Reply {
       ctx.server.activeExpireEnabled = argv[2]!.toString('latin1') !== '0';
       return OK;
     }
+    case 'set-disable-deny-scripts': {
+      // Lets scripts call commands flagged noscript (Redis's tests use it for CLIENT LIST, DEBUG).
+      if (argv.length !== 3) throw Errors.syntax();
+      scriptingOf(ctx.server).allowNoscript = argv[2]!.toString('latin1') !== '0';
+      return OK;
+    }
     case 'log': {
       if (argv.length !== 3) throw Errors.syntax();
       ctx.server.log('warning', `DEBUG LOG: ${argv[2]!.toString('latin1')}`);

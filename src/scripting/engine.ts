@@ -118,6 +118,9 @@ const LUA_YIELD = 1;
  * callback or a coroutine of its own) for this long past its last slice is aborted as before.
  */
 const UNYIELDABLE_LIMIT_MS = 5000;
+const SCRIPT_TIMEOUT = 'ERR Script killed by Tidings: it ran longer than busy-reply-threshold (lua-time-limit)';
+/** Redis gives a library's code 500 ms to register its functions. */
+const LOAD_TIMEOUT_MS = 500;
 
 function cstring(text: string): number {
   return m.stringToNewUTF8(text);
@@ -455,6 +458,8 @@ export class ScriptEngine {
   private callProtocol: 2 | 3 = 2;
   private raised: string | undefined;
   private deadline = 0;
+  /** The error a run stopped at its deadline gets. */
+  private deadlineMessage = SCRIPT_TIMEOUT;
   private timeLimitMs: number;
   private killRequested = false;
   private closed = false;
@@ -708,13 +713,15 @@ export class ScriptEngine {
       m._luaL_unref(L, LUA_REGISTRYINDEX, chunkRef);
       this.raised = undefined;
       this.killRequested = false;
-      this.deadline = Date.now() + 500;
+      this.deadline = Date.now() + LOAD_TIMEOUT_MS;
+      this.deadlineMessage = 'FUNCTION LOAD timeout';
       this.running = true;
       let status: number;
       try {
         status = m._lua_pcallk(L, 0, 0, 1, 0, 0);
       } finally {
         this.running = false;
+        this.deadlineMessage = SCRIPT_TIMEOUT;
       }
       if (status !== LUA_OK) {
         let message = 'not enough memory';
@@ -891,12 +898,7 @@ export class ScriptEngine {
         'ERR Script killed by Tidings: it ran longer than busy-reply-threshold (lua-time-limit) where it could not be suspended',
       );
     }
-    if (this.deadline !== 0 && Date.now() > this.deadline) {
-      this.raiseRedisError(
-        L,
-        'ERR Script killed by Tidings: it ran longer than busy-reply-threshold (lua-time-limit)',
-      );
-    }
+    if (this.deadline !== 0 && Date.now() > this.deadline) this.raiseRedisError(L, this.deadlineMessage);
   }
 
   /** A suspendable run that could not be suspended for too long (see UNYIELDABLE_LIMIT_MS). */
