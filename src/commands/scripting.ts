@@ -4,7 +4,15 @@
 import { Errors, StreamErrors } from '../protocol/errors.js';
 import { tryParseInteger } from '../protocol/numbers.js';
 import { BLOCKED, MapReply, NO_REPLY, OK, ReplyError, SetReply, Status, type HandlerResult, type Reply } from '../protocol/reply.js';
-import { ScriptEngine, scriptShebangFlags, type LuaFunction, type ScriptHost } from '../scripting/engine.js';
+import {
+  ScriptEngine,
+  scriptShebangFlags,
+  SUSPENDED,
+  type LuaFunction,
+  type RunOptions,
+  type RunResult,
+  type ScriptHost,
+} from '../scripting/engine.js';
 import { resolveCommand, runResolved } from '../server/dispatch.js';
 import { PersistenceErrors } from '../persistence/rdbfile.js';
 import { aclDenied } from '../security/acl.js';
@@ -17,6 +25,20 @@ interface Library {
   name: string;
   code: Buffer;
   functions: LuaFunction[];
+}
+
+/** A script that ran past busy-reply-threshold and now runs in slices (see Scripting.suspend). */
+interface BusyScript {
+  client: Client;
+  /** EVAL/EVALSHA (SCRIPT KILL) rather than FCALL (FUNCTION KILL). */
+  isEval: boolean;
+  /** The function's name, or the script's SHA1. */
+  name: string;
+  /** The command as the client sent it (FUNCTION STATS). */
+  argv: Buffer[];
+  startedAt: number;
+  /** The command's spec name, for its statistics. */
+  command: string;
 }
 
 /** Per-server scripting state, kept in server.extensions (closed with the server). */
@@ -33,6 +55,15 @@ export class Scripting {
   specTable: unknown;
   /** busy-reply-threshold (lua-time-limit), cached: looking it up per call showed in profiles. */
   timeLimitMs: number;
+  /** The current run called a write command: SCRIPT KILL / FUNCTION KILL refuse (UNKILLABLE). */
+  wrote = false;
+  /** When the current run started. */
+  startedAt = 0;
+  /** DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call commands flagged noscript. */
+  allowNoscript = false;
+  /** Set while a script runs in slices past busy-reply-threshold; other clients get -BUSY. */
+  busy: BusyScript | undefined;
+  private closed = false;
 
   constructor(private readonly server: Server) {
     const refresh = () => {
@@ -146,7 +177,88 @@ export class Scripting {
     return name;
   }
 
+  /**
+   * Run a script for a client. Normally it runs to the end at once, as in Redis. A script still
+   * running at busy-reply-threshold is suspended instead, and continued in slices on later event
+   * loop turns (setImmediate), so the server can answer other clients in between: with -BUSY, but
+   * for the allow_busy commands (SCRIPT KILL, FUNCTION KILL/STATS, SHUTDOWN NOSAVE, MULTI, ...).
+   * Nothing else runs between the slices, so the script stays atomic. The calling client is
+   * blocked until the script ends. Inside EXEC, or for a client without a socket, the script
+   * cannot be suspended and is aborted at the threshold, as before.
+   */
+  runFor(ctx: CommandContext, argv: Buffer[], isEval: boolean, name: string, start: (options: RunOptions) => RunResult): HandlerResult {
+    const canSuspend = !ctx.noBlock && ctx.client.socket !== null && !this.closed;
+    const protocol = ctx.client.proto;
+    this.wrote = false;
+    this.startedAt = Date.now();
+    const result = start(canSuspend ? { protocol, yieldAfterMs: this.timeLimitMs } : { protocol, timeLimitMs: this.timeLimitMs });
+    if (result !== SUSPENDED) return result;
+    return this.suspend(ctx, argv, isEval, name);
+  }
+
+  private suspend(ctx: CommandContext, argv: Buffer[], isEval: boolean, name: string): HandlerResult {
+    const server = this.server;
+    const client = ctx.client;
+    this.busy = { client, isEval, name, argv: argv.map((a) => Buffer.from(a)), startedAt: this.startedAt, command: client.lastCommand };
+    server.busyScript = isEval ? Errors.busy() : Errors.busyFunction();
+    client.blocked = true;
+    // The script's writes stay one unit of effects (one MULTI/EXEC) across its slices.
+    server.effects.enter();
+    server.log(
+      'warning',
+      `Slow script detected: still in execution after ${Date.now() - this.startedAt} milliseconds. ` +
+        `You can try killing the script using the ${isEval ? 'SCRIPT KILL' : 'FUNCTION KILL'} command. Script name is: ${name}.`,
+    );
+    setImmediate(() => this.slice());
+    return BLOCKED;
+  }
+
+  /** One more slice of the busy script; the next is scheduled, or the script ends. */
+  private slice(): void {
+    if (this.busy === undefined || this.closed) return;
+    let result: RunResult;
+    try {
+      result = this.engine.resume();
+    } catch (error) {
+      result = new ReplyError(`ERR ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (result === SUSPENDED) {
+      setImmediate(() => this.slice());
+      return;
+    }
+    this.finish(result);
+  }
+
+  private finish(reply: Reply): void {
+    const server = this.server;
+    const busy = this.busy!;
+    this.busy = undefined;
+    server.busyScript = undefined;
+    busy.client.blocked = false;
+    server.effects.leave();
+    if (reply instanceof ReplyError) {
+      server.stats.command(busy.command).failedCalls++;
+      server.stats.errorReply(reply.code);
+    }
+    server.log('warning', 'Slow script finished.');
+    if (!busy.client.closing) server.resume(busy.client, reply);
+    // Clients blocked on keys the script wrote are served now that it is over, not before.
+    if (server.blocking.hasReady) server.blocking.serveReady();
+  }
+
+  /** SCRIPT KILL (isEval) and FUNCTION KILL. */
+  kill(isEval: boolean): Reply {
+    const busy = this.busy;
+    if (busy === undefined) throw NOT_BUSY();
+    if (this.wrote) throw Errors.unkillable();
+    if (busy.isEval !== isEval) throw busy.isEval ? Errors.busy() : Errors.busyFunction();
+    this.engine.kill();
+    return OK;
+  }
+
   close(): void {
+    this.closed = true;
+    this.busy = undefined;
     this.engine.close();
   }
 }
@@ -188,17 +300,75 @@ export function scriptingStats(server: Server): ScriptingStats {
 const LIBRARY_NAME_ERROR =
   'ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long';
 
+/**
+ * Split a line into words as Redis splits its metadata line (and config lines): blanks separate
+ * words, and double quotes (with backslash escapes) or single quotes group characters anywhere in
+ * a word. Undefined for unbalanced quotes or a closing quote not followed by a blank.
+ */
+export function splitArgs(line: string): string[] | undefined {
+  const words: string[] = [];
+  let i = 0;
+  const blank = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\v' || c === '\f';
+  for (;;) {
+    while (i < line.length && blank(line[i])) i++;
+    if (i >= line.length) return words;
+    let word = '';
+    let quote: '"' | "'" | undefined;
+    for (;;) {
+      const c = line[i];
+      if (quote === '"') {
+        if (c === undefined) return undefined;
+        if (c === '\\' && line[i + 1] === 'x' && /^[0-9a-fA-F]{2}$/.test(line.slice(i + 2, i + 4))) {
+          word += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16));
+          i += 3;
+        } else if (c === '\\' && i + 1 < line.length) {
+          const n = line[++i]!;
+          word += n === 'n' ? '\n' : n === 'r' ? '\r' : n === 't' ? '\t' : n === 'b' ? '\b' : n === 'a' ? '\x07' : n;
+        } else if (c === '"') {
+          if (i + 1 < line.length && !blank(line[i + 1])) return undefined;
+          quote = undefined;
+          i++;
+          break;
+        } else word += c;
+        i++;
+      } else if (quote === "'") {
+        if (c === undefined) return undefined;
+        if (c === '\\' && line[i + 1] === "'") {
+          word += "'";
+          i += 2;
+        } else if (c === "'") {
+          if (i + 1 < line.length && !blank(line[i + 1])) return undefined;
+          quote = undefined;
+          i++;
+          break;
+        } else {
+          word += c;
+          i++;
+        }
+      } else {
+        if (c === undefined || blank(c)) break;
+        if (c === '"' || c === "'") quote = c;
+        else word += c;
+        i++;
+      }
+    }
+    words.push(word);
+  }
+}
+
 /** The library name from a `#!lua name=<name>` first line. */
 function libraryName(code: Buffer): string {
   if (code.length < 2 || code[0] !== 0x23 || code[1] !== 0x21) throw new ReplyError('ERR Missing library metadata');
   const end = code.indexOf(0x0a);
-  const line = code.toString('latin1', 2, end === -1 ? code.length : end).replace(/\r$/, '');
-  const parts = line.split(' ').filter((p) => p.length > 0);
-  if (parts[0] !== 'lua') throw new ReplyError(`ERR Engine '${parts[0] ?? ''}' not found`);
+  const parts = splitArgs(code.toString('latin1', 0, end === -1 ? code.length : end));
+  if (parts === undefined || parts.length === 0) throw new ReplyError('ERR Invalid library metadata');
+  const engine = parts[0]!.slice(2);
+  if (engine.toLowerCase() !== 'lua') throw new ReplyError(`ERR Engine '${engine}' not found`);
   let name: string | undefined;
   for (const part of parts.slice(1)) {
-    if (part.startsWith('name=')) name = part.slice(5);
-    else throw new ReplyError(`ERR Invalid metadata value given: ${part}`);
+    if (!part.startsWith('name=')) throw new ReplyError(`ERR Invalid metadata value given: ${part}`);
+    if (name !== undefined) throw new ReplyError('ERR Invalid metadata value, name argument was given multiple times');
+    name = part.slice(5);
   }
   if (name === undefined) throw new ReplyError('ERR Library name was not given');
   if (!/^[A-Za-z0-9_]+$/.test(name)) throw new ReplyError(LIBRARY_NAME_ERROR);
@@ -266,7 +436,7 @@ function resolveForScript(server: Server, state: Scripting, argv: Buffer[], read
     const arity = entry.spec.arity;
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return new ReplyError(WRONG_ARITY_FROM_SCRIPT);
   }
-  if (entry.noScript) return new ReplyError('ERR This Redis command is not allowed from script');
+  if (entry.noScript && !state.allowNoscript) return new ReplyError('ERR This Redis command is not allowed from script');
   if (readOnly && entry.write) return new ReplyError('ERR Write commands are not allowed from read-only scripts.');
   // -MISCONF after a failed save applies to a script's writes too (src/persistence/rdbfile.ts).
   if (entry.write && server.gated && server.rdb.refusingWrites) return PersistenceErrors.misconf();
@@ -304,6 +474,7 @@ function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean): S
         const denied = aclDenied(server, ctx.client, entry.spec, argv, 'lua');
         if (denied !== undefined) return denied;
       }
+      if (entry.write) state.wrote = true;
       client.proto = protocol;
       const result = executeFromScript(server, client, entry, argv);
       if (result === NO_REPLY || result === BLOCKED) return null;
@@ -325,7 +496,7 @@ function parseNumkeys(argv: Buffer[], at: number): number {
   return n;
 }
 
-function evalGeneric(ctx: CommandContext, argv: Buffer[], bySha: boolean, readOnly: boolean): Reply {
+function evalGeneric(ctx: CommandContext, argv: Buffer[], bySha: boolean, readOnly: boolean): HandlerResult {
   const state = scriptingOf(ctx.server);
   // As Redis: a SHA1 of the wrong length is unknown before numkeys is even looked at.
   if (bySha && argv[1]!.length !== 40) throw Errors.noScript();
@@ -346,13 +517,11 @@ function evalGeneric(ctx: CommandContext, argv: Buffer[], bySha: boolean, readOn
   if (!noWrites && ctx.server.gated && ctx.server.rdb.refusingWrites && state.scriptFlags.has(sha)) throw PersistenceErrors.misconf();
   const keys = argv.slice(3, 3 + numkeys);
   const args = argv.slice(3 + numkeys);
-  return state.engine.runLowerCase(sha, keys, args, scriptHost(ctx, state, noWrites), {
-    protocol: ctx.client.proto,
-    timeLimitMs: state.timeLimitMs,
-  });
+  const host = scriptHost(ctx, state, noWrites);
+  return state.runFor(ctx, argv, true, sha, (options) => state.engine.runLowerCase(sha, keys, args, host, options));
 }
 
-function fcallGeneric(ctx: CommandContext, argv: Buffer[], readOnly: boolean): Reply {
+function fcallGeneric(ctx: CommandContext, argv: Buffer[], readOnly: boolean): HandlerResult {
   const state = scriptingOf(ctx.server);
   const entry = state.functions.get(argv[1]!.toString('latin1').toLowerCase());
   if (!entry) throw new ReplyError('ERR Function not found');
@@ -362,10 +531,8 @@ function fcallGeneric(ctx: CommandContext, argv: Buffer[], readOnly: boolean): R
   if (!noWrites && ctx.server.gated && ctx.server.rdb.refusingWrites) throw PersistenceErrors.misconf();
   const keys = argv.slice(3, 3 + numkeys);
   const args = argv.slice(3 + numkeys);
-  return state.engine.runFunction(entry.fn, keys, args, scriptHost(ctx, state, noWrites), {
-    protocol: ctx.client.proto,
-    timeLimitMs: state.timeLimitMs,
-  });
+  const host = scriptHost(ctx, state, noWrites);
+  return state.runFor(ctx, argv, false, entry.fn.name, (options) => state.engine.runFunction(entry.fn, keys, args, host, options));
 }
 
 // ------------------------------------------------------------------------------ SCRIPT
@@ -451,7 +618,7 @@ function flushMode(argv: Buffer[], command: string): void {
   // subcommand error.
   if (argv.length > 3) {
     if (command === 'script') throw new ReplyError('ERR SCRIPT FLUSH only support SYNC|ASYNC option');
-    throw StreamErrors.unknownSubcommandOrArity('FLUSH', 'FUNCTION');
+    throw StreamErrors.unknownSubcommandOrArity(argv[1]!.toString('latin1'), 'FUNCTION');
   }
   if (argv.length === 3) {
     const mode = argv[2]!.toString('latin1').toLowerCase();
@@ -476,11 +643,8 @@ const scriptSubcommands: CommandSpec[] = [
     scriptingOf(ctx.server).flushScripts();
     return OK;
   }),
-  // Scripts run synchronously on the event loop, so no script is ever running when a command is
-  // read: a runaway script is stopped by the time limit instead (see README).
-  sub('script', 'kill', 2, ['noscript', 'allow_busy'], () => {
-    throw NOT_BUSY();
-  }),
+  // A script past busy-reply-threshold runs in slices, and this runs between two of them.
+  sub('script', 'kill', 2, ['noscript', 'allow_busy'], (ctx) => scriptingOf(ctx.server).kill(true)),
   sub('script', 'debug', 3, ['noscript'], (_ctx, argv) => {
     const mode = argv[2]!.toString('latin1').toLowerCase();
     if (mode === 'no') return OK;
@@ -499,8 +663,9 @@ function functionList(ctx: CommandContext, argv: Buffer[]): Reply {
   let pattern: string | undefined;
   for (let i = 2; i < argv.length; i++) {
     const opt = argv[i]!.toString('latin1').toLowerCase();
-    if (opt === 'withcode') withCode = true;
-    else if (opt === 'libraryname' && i + 1 < argv.length) pattern = argv[++i]!.toString('latin1');
+    if (opt === 'withcode' && !withCode) withCode = true;
+    else if (opt === 'libraryname' && pattern === undefined && i + 1 < argv.length) pattern = argv[++i]!.toString('latin1');
+    else if (opt === 'libraryname' && pattern !== undefined) throw new ReplyError(`ERR Unknown argument ${argv[i]!.toString('latin1')}`);
     else if (opt === 'libraryname') throw new ReplyError('ERR library name argument was not given');
     else throw new ReplyError(`ERR Unknown argument ${argv[i]!.toString('latin1')}`);
   }
@@ -521,7 +686,7 @@ function functionList(ctx: CommandContext, argv: Buffer[]): Reply {
 function functionRestore(ctx: CommandContext, argv: Buffer[]): Reply {
   const state = scriptingOf(ctx.server);
   let policy = 'append';
-  if (argv.length > 4) throw StreamErrors.unknownSubcommandOrArity('RESTORE', 'FUNCTION');
+  if (argv.length > 4) throw StreamErrors.unknownSubcommandOrArity(argv[1]!.toString('latin1'), 'FUNCTION');
   if (argv.length === 4) {
     policy = argv[3]!.toString('latin1').toLowerCase();
     if (policy !== 'append' && policy !== 'replace' && policy !== 'flush') {
@@ -591,16 +756,21 @@ const functionSubcommands: CommandSpec[] = [
   sub('function', 'restore', -3, ['write', 'denyoom', 'noscript'], functionRestore, ['@write', '@slow', '@scripting']),
   sub('function', 'stats', 2, ['noscript', 'allow_busy'], (ctx) => {
     const state = scriptingOf(ctx.server);
+    const busy = state.busy;
+    // As Redis: FUNCTION STATS does not describe a running EVAL, it is refused.
+    if (busy?.isEval) throw Errors.busy();
+    const running =
+      busy === undefined
+        ? null
+        : new MapReply(['name', busy.name, 'command', busy.argv, 'duration_ms', Date.now() - busy.startedAt]);
     return new MapReply([
       'running_script',
-      null,
+      running,
       'engines',
       new MapReply(['LUA', new MapReply(['libraries_count', state.libraries.size, 'functions_count', state.functions.size])]),
     ]);
   }),
-  sub('function', 'kill', 2, ['noscript', 'allow_busy'], () => {
-    throw NOT_BUSY();
-  }),
+  sub('function', 'kill', 2, ['noscript', 'allow_busy'], (ctx) => scriptingOf(ctx.server).kill(false)),
   sub('function', 'help', 2, ['loading', 'stale'], () => FUNCTION_HELP.map((l) => new Status(l))),
 ];
 

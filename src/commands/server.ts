@@ -515,6 +515,12 @@ function debug(ctx: CommandContext, argv: Buffer[]): Reply {
       ctx.server.activeExpireEnabled = argv[2]!.toString('latin1') !== '0';
       return OK;
     }
+    case 'set-disable-deny-scripts': {
+      // Lets scripts call commands flagged noscript (Redis's tests use it for CLIENT LIST, DEBUG).
+      if (argv.length !== 3) throw Errors.syntax();
+      scriptingOf(ctx.server).allowNoscript = argv[2]!.toString('latin1') !== '0';
+      return OK;
+    }
     case 'log': {
       if (argv.length !== 3) throw Errors.syntax();
       ctx.server.log('warning', `DEBUG LOG: ${argv[2]!.toString('latin1')}`);
@@ -662,6 +668,8 @@ function shutdown(ctx: CommandContext, argv: Buffer[]): HandlerResult {
   // Without replicas there is never a shutdown waiting for them to catch up.
   if (options.abort) return new ReplyError('ERR No shutdown in progress.');
   const server = ctx.server;
+  // While a script is busy only SHUTDOWN NOSAVE stops the server (src/commands/scripting.ts).
+  if (server.busyScript !== undefined && !options.nosave) return server.busyScript;
   server.log('warning', 'User requested shutdown...');
   if (!server.prepareShutdown(options)) return new ReplyError('ERR Errors trying to SHUTDOWN. Check logs.');
   setImmediate(() => void server.close().then(() => server.emitShutdown()));

@@ -30,6 +30,10 @@ export const Errors = {
   watchInMulti: e('ERR WATCH inside MULTI is not allowed'),
   noScript: e('NOSCRIPT No matching script. Please use EVAL.'),
   busy: e('BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.'),
+  busyFunction: e('BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.'),
+  unkillable: e(
+    'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.',
+  ),
   wrongArity: (name: string) => new ReplyError(`ERR wrong number of arguments for '${name}' command`),
   unknownSubcommand: (sub: string, command: string) =>
     new ReplyError(`ERR unknown subcommand '${sub}'. Try ${command.toUpperCase()} HELP.`),

@@ -21,6 +21,7 @@ import {
   lua as m,
   luaLoaded,
   LUA_ERRMEM,
+  LUA_ERRRUN,
   LUA_MASKCOUNT,
   LUA_OK,
   LUA_REGISTRYINDEX,
@@ -49,7 +50,17 @@ export interface RunOptions {
   protocol?: 2 | 3;
   /** Override the engine's time limit for this run (milliseconds; 0 = none). */
   timeLimitMs?: number;
+  /**
+   * Let the run be suspended instead of aborted: once it has run this long (milliseconds; Redis's
+   * busy-reply-threshold, 0 = from the first check) it gives control back at each hook check, and
+   * run*() returns SUSPENDED; the caller continues it with resume(). The time limit does not apply.
+   */
+  yieldAfterMs?: number;
 }
+
+/** What run*() and resume() return when the script was suspended and must be resumed later. */
+export const SUSPENDED: unique symbol = Symbol('suspended');
+export type RunResult = Reply | typeof SUSPENDED;
 
 export interface ScriptEngineOptions {
   /** Bytes the Lua heap may use before allocations fail with "not enough memory". */
@@ -101,6 +112,15 @@ const big = (n: number): bigint => (n <= 1024 && n >= 0 ? SMALL_INTS[n]! : BigIn
 const INT64_MIN = -9223372036854775808n;
 const MAX_NESTING = 1000;
 const HOOK_INSTRUCTIONS = 100_000;
+const LUA_YIELD = 1;
+/**
+ * A suspendable script that cannot be suspended (it is inside a comparator of table.sort, a gsub
+ * callback or a coroutine of its own) for this long past its last slice is aborted as before.
+ */
+const UNYIELDABLE_LIMIT_MS = 5000;
+const SCRIPT_TIMEOUT = 'ERR Script killed by Tidings: it ran longer than busy-reply-threshold (lua-time-limit)';
+/** Redis gives a library's code 500 ms to register its functions. */
+const LOAD_TIMEOUT_MS = 500;
 
 function cstring(text: string): number {
   return m.stringToNewUTF8(text);
@@ -438,9 +458,24 @@ export class ScriptEngine {
   private callProtocol: 2 | 3 = 2;
   private raised: string | undefined;
   private deadline = 0;
+  /** The error a run stopped at its deadline gets. */
+  private deadlineMessage = SCRIPT_TIMEOUT;
   private timeLimitMs: number;
   private killRequested = false;
   private closed = false;
+  /** The coroutine scripts run in (kept in the registry by threadRef; replaced after an error). */
+  private thread = 0;
+  private threadRef = 0;
+  private readonly runnerRef: number;
+  /** Where lua_resume stores its result count. */
+  private readonly nresSlot: number;
+  /** A suspendable run: when it may yield (0 = never), and the start of the current slice. */
+  private yieldAt = 0;
+  private sliceStart = 0;
+  /** Set by the hook just before it yields: a yield the script made itself is told apart. */
+  private hookYielded = false;
+  /** The run in progress (while suspended too): how to finish it. */
+  private current: { label: string; chunk: 'user_script' | 'user_function' } | undefined;
   /** The text of the last redis.call error raised into Lua (recognised when it escapes the script). */
   private running = false;
 
@@ -510,17 +545,28 @@ export class ScriptEngine {
     m._lua_pushlightuserdata(L, 0);
     m._lua_pushcclosure(L, fn(() => 0), 0);
     m._lua_pushcclosure(L, fn((Lc) => {
-      m._lua_pushboolean(Lc, this.running && (this.killRequested || (this.deadline !== 0 && Date.now() > this.deadline)) ? 1 : 0);
+      m._lua_pushboolean(Lc, this.running && (this.killRequested || (this.deadline !== 0 && Date.now() > this.deadline) || this.stuck()) ? 1 : 0);
       return 1;
     }), 0);
     m._lua_pushcclosure(L, fn((Lc) => msgpackUnpack(Lc)), 0);
-    status = m._lua_pcallk(L, 9, 4, 0, 0, 0);
+    status = m._lua_pcallk(L, 9, 5, 0, 0, 0);
     if (status !== LUA_OK) throw new Error(`Lua prelude: ${readBytes(L, -1).toString()}`);
+    this.runnerRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     this.newLibraryRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     this.globalsRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     this.handlerRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     this.envRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     m._lua_settop(L, 0);
+    this.nresSlot = m._malloc(4);
+    this.newThread();
+  }
+
+  /** A fresh script coroutine (it inherits the count hook from the main state). */
+  private newThread(): void {
+    const L = this.L;
+    if (this.threadRef !== 0) m._luaL_unref(L, LUA_REGISTRYINDEX, this.threadRef);
+    this.thread = m._lua_newthread(L);
+    this.threadRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
   }
 
   /** Bytes currently used by the Lua heap. */
@@ -547,7 +593,7 @@ export class ScriptEngine {
     this.memory.limit = bytes;
   }
 
-  /** True while a script runs (redis.call re-enters the server during that time). */
+  /** True while a script runs or is suspended (redis.call re-enters the server during that time). */
   get busy(): boolean {
     return this.running;
   }
@@ -555,6 +601,17 @@ export class ScriptEngine {
   /** Ask the running script (if any) to stop at its next hook check. */
   kill(): void {
     if (this.running) this.killRequested = true;
+  }
+
+  /**
+   * Continue a suspended run for one more slice: its reply, or SUSPENDED again. A killed script
+   * (kill()) ends with Redis's "Script killed by user" error.
+   */
+  resume(): RunResult {
+    if (!this.running || this.current === undefined) throw new Error('no suspended script to resume');
+    if (this.closed) throw new Error('the script engine is closed');
+    this.sliceStart = Date.now();
+    return this.settle(m._lua_resume(this.thread, this.L, 0, this.nresSlot));
   }
 
   has(sha: string): boolean {
@@ -579,14 +636,14 @@ export class ScriptEngine {
   }
 
   /** Run a cached script. Throws NOSCRIPT when the sha is unknown. */
-  run(sha: string, keys: Buffer[], args: Buffer[], host: ScriptHost, options: RunOptions = {}): Reply {
+  run(sha: string, keys: Buffer[], args: Buffer[], host: ScriptHost, options: RunOptions = {}): RunResult {
     const script = this.scripts.get(sha.length === 40 ? sha.toLowerCase() : sha);
     if (!script) throw Errors.noScript();
     return this.runRef(script.ref, sha, keys, args, host, options);
   }
 
   /** As run(), for a SHA1 already in lower case (callers that cache the normalised name). */
-  runLowerCase(sha: string, keys: Buffer[], args: Buffer[], host: ScriptHost, options: RunOptions = {}): Reply {
+  runLowerCase(sha: string, keys: Buffer[], args: Buffer[], host: ScriptHost, options: RunOptions = {}): RunResult {
     const script = this.scripts.get(sha);
     if (!script) throw Errors.noScript();
     return this.runRef(script.ref, sha, keys, args, host, options);
@@ -630,7 +687,7 @@ export class ScriptEngine {
   }
 
   /** Run a function registered by a library: callback(KEYS, ARGV). */
-  runFunction(fn: LuaFunction, keys: Buffer[], args: Buffer[], host: ScriptHost, options: RunOptions = {}): Reply {
+  runFunction(fn: LuaFunction, keys: Buffer[], args: Buffer[], host: ScriptHost, options: RunOptions = {}): RunResult {
     return this.runRef(fn.ref, fn.name, keys, args, host, options, 'user_function');
   }
 
@@ -656,13 +713,15 @@ export class ScriptEngine {
       m._luaL_unref(L, LUA_REGISTRYINDEX, chunkRef);
       this.raised = undefined;
       this.killRequested = false;
-      this.deadline = Date.now() + 500;
+      this.deadline = Date.now() + LOAD_TIMEOUT_MS;
+      this.deadlineMessage = 'FUNCTION LOAD timeout';
       this.running = true;
       let status: number;
       try {
         status = m._lua_pcallk(L, 0, 0, 1, 0, 0);
       } finally {
         this.running = false;
+        this.deadlineMessage = SCRIPT_TIMEOUT;
       }
       if (status !== LUA_OK) {
         let message = 'not enough memory';
@@ -711,13 +770,12 @@ export class ScriptEngine {
     host: ScriptHost,
     options: RunOptions,
     chunk: 'user_script' | 'user_function' = 'user_script',
-  ): Reply {
+  ): RunResult {
     if (this.running) throw new ReplyError('ERR a script is already running');
     const L = this.L;
     m._lua_settop(L, 0);
-    if (!m._lua_checkstack(L, keys.length + args.length + 20)) throw new ReplyError('ERR too many arguments for a script');
-    let nargs = 0;
     if (chunk === 'user_script') {
+      if (!m._lua_checkstack(L, 20)) throw new ReplyError('ERR too many arguments for a script');
       m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.globalsRef));
       this.pushArray(L, keys);
       setField(L, 1, K.KEYS);
@@ -725,33 +783,68 @@ export class ScriptEngine {
       setField(L, 1, K.ARGV);
       m._lua_settop(L, 0);
     }
-    m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.handlerRef));
-    m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(ref));
+    // The script runs in the engine's coroutine, as run_script(f, KEYS, ARGV) for a function.
+    if (m._lua_status(this.thread) !== LUA_OK) this.newThread();
+    const T = this.thread;
+    m._lua_settop(T, 0);
+    if (!m._lua_checkstack(T, 20)) throw new ReplyError('ERR too many arguments for a script');
+    m._lua_rawgeti(T, LUA_REGISTRYINDEX, big(this.runnerRef));
+    m._lua_rawgeti(T, LUA_REGISTRYINDEX, big(ref));
+    let nargs = 1;
     if (chunk === 'user_function') {
-      this.pushArray(L, keys);
-      this.pushArray(L, args);
-      nargs = 2;
+      this.pushArray(T, keys);
+      this.pushArray(T, args);
+      nargs = 3;
     }
     this.host = host;
     this.protocol = options.protocol ?? 2;
     this.callProtocol = 2;
     this.raised = undefined;
     this.killRequested = false;
-    const limit = options.timeLimitMs ?? this.timeLimitMs;
-    this.deadline = limit > 0 ? Date.now() + limit : 0;
-    this.running = true;
-    let status: number;
-    try {
-      status = m._lua_pcallk(L, nargs, 1, 1, 0, 0);
-    } finally {
-      this.running = false;
-      this.host = undefined;
+    this.current = { label, chunk };
+    const now = Date.now();
+    this.sliceStart = now;
+    if (options.yieldAfterMs !== undefined) {
+      this.yieldAt = now + Math.max(0, options.yieldAfterMs);
+      this.deadline = 0;
+    } else {
+      this.yieldAt = 0;
+      const limit = options.timeLimitMs ?? this.timeLimitMs;
+      this.deadline = limit > 0 ? now + limit : 0;
     }
+    this.running = true;
+    return this.settle(m._lua_resume(T, L, nargs, this.nresSlot));
+  }
+
+  /** After lua_resume: SUSPENDED, or the run's reply (and the engine is free again). */
+  private settle(status: number): RunResult {
+    const T = this.thread;
+    // A yield the script made itself (coroutine.yield at its top level is refused by the prelude,
+    // but be safe): continue at once.
+    while (status === LUA_YIELD && !this.hookYielded) status = m._lua_resume(T, this.L, 0, this.nresSlot);
+    if (status === LUA_YIELD) {
+      this.hookYielded = false;
+      m._lua_settop(T, 0);
+      return SUSPENDED;
+    }
+    const current = this.current!;
+    this.running = false;
+    this.host = undefined;
+    this.current = undefined;
+    this.yieldAt = 0;
     try {
-      if (status === LUA_OK) return this.toReply(L, m._lua_gettop(L), 0);
-      return this.scriptError(L, status, label, chunk);
+      if (status !== LUA_OK) {
+        // Only an error outside run_script's xpcall (memory) ends up here; the thread is dead.
+        return this.scriptError(T, status, current.label, current.chunk);
+      }
+      // run_script returned (ok, result).
+      if (m._lua_toboolean(T, 1)) return this.toReply(T, 2, 0);
+      m._lua_settop(T, 2);
+      const memory = m._lua_type(T, 2) === LuaType.String && readBytes(T, 2).toString('latin1') === 'not enough memory';
+      return this.scriptError(T, memory ? LUA_ERRMEM : LUA_ERRRUN, current.label, current.chunk);
     } finally {
-      m._lua_settop(L, 0);
+      m._lua_settop(T, 0);
+      if (status !== LUA_OK) this.newThread();
     }
   }
 
@@ -791,12 +884,28 @@ export class ScriptEngine {
     if (this.killRequested) {
       this.raiseRedisError(L, 'ERR Script killed by user with SCRIPT KILL...');
     }
-    if (this.deadline !== 0 && Date.now() > this.deadline) {
+    if (this.yieldAt !== 0) {
+      const now = Date.now();
+      if (now < this.yieldAt) return;
+      if (L === this.thread && m._lua_isyieldable(L)) {
+        this.hookYielded = true;
+        m._lua_yieldk(L, 0, 0, 0);
+        return;
+      }
+      if (now - this.sliceStart < Math.max(UNYIELDABLE_LIMIT_MS, this.yieldAt - this.sliceStart)) return;
       this.raiseRedisError(
         L,
-        'ERR Script killed by Tidings: it ran longer than busy-reply-threshold (lua-time-limit)',
+        'ERR Script killed by Tidings: it ran longer than busy-reply-threshold (lua-time-limit) where it could not be suspended',
       );
     }
+    if (this.deadline !== 0 && Date.now() > this.deadline) this.raiseRedisError(L, this.deadlineMessage);
+  }
+
+  /** A suspendable run that could not be suspended for too long (see UNYIELDABLE_LIMIT_MS). */
+  private stuck(): boolean {
+    if (this.yieldAt === 0) return false;
+    const now = Date.now();
+    return now >= this.yieldAt && now - this.sliceStart >= Math.max(UNYIELDABLE_LIMIT_MS, this.yieldAt - this.sliceStart);
   }
 
   private raiseRedisError(L: number, message: string): number {

@@ -66,6 +66,12 @@ export interface LuaExports {
   _lua_setupvalue(L: number, funcindex: number, n: number): number;
   _lua_checkstack(L: number, n: number): number;
   _lua_sethook(L: number, fn: number, mask: number, count: number): void;
+  _lua_newthread(L: number): number;
+  /** Lua 5.4: (L, from, nargs, nresults*). */
+  _lua_resume(L: number, from: number, nargs: number, nres: number): number;
+  _lua_yieldk(L: number, nresults: number, ctx: number, k: number): number;
+  _lua_isyieldable(L: number): number;
+  _lua_status(L: number): number;
   _luaL_ref(L: number, t: number): number;
   _luaL_unref(L: number, t: number, ref: number): void;
 }

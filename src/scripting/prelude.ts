@@ -63,6 +63,22 @@ _G.pcall = function(f, ...) return reraise_if_killed(raw_pcall(f, ...)) end
 _G.xpcall = function(f, handler, ...) return reraise_if_killed(raw_xpcall(f, handler, ...)) end
 coroutine.resume = function(co, ...) return reraise_if_killed(raw_resume(co, ...)) end
 
+-- Scripts run inside a coroutine of the engine's own (so that a long script can be suspended
+-- between slices and the server can answer other clients -BUSY). To the script that coroutine is
+-- the main thread, as in Redis: nothing can yield out of it, and coroutine.running() is nil there.
+local script_thread = nil
+local raw_yield, raw_running = coroutine.yield, coroutine.running
+coroutine.yield = function(...)
+  local co, main = raw_running()
+  if main or co == script_thread then raw_error('attempt to yield across metamethod/C-call boundary', 0) end
+  return raw_yield(...)
+end
+coroutine.running = function()
+  local co, main = raw_running()
+  if main or co == script_thread then return nil end
+  return co
+end
+
 -- Lua 5.1 compatibility.
 unpack = tunpack
 table.getn = function(t) return #t end
@@ -755,6 +771,8 @@ local function new_library()
   local loading = true
   local registered, by_name = {}, {}
   local function register(name, callback, flags, description)
+    if type(name) == 'number' then name = tostring(name) end
+    if type(description) == 'number' then description = tostring(description) end
     if not sfind(type(name) == 'string' and name or '', name_pattern) then
       raw_error('Library names can only contain letters, numbers, or underscores(_) and must be at least one character long', 0)
     end
@@ -780,22 +798,30 @@ local function new_library()
     LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
     REDIS_VERSION = redis.REDIS_VERSION, REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM,
     log = redis.log,
-    setresp = redis.setresp,
     register_function = function(...)
       local n = select('#', ...)
       local a, b = ...
+      local function is_string(v) return type(v) == 'string' or type(v) == 'number' end
       if n == 1 then
         if type(a) ~= 'table' then
           raw_error('calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).', 0)
         end
-        for k in pairs(a) do
-          if k ~= 'function_name' and k ~= 'callback' and k ~= 'flags' and k ~= 'description' then
+        for k, v in pairs(a) do
+          if k == 'function_name' then
+            if not is_string(v) then raw_error('function_name argument given to redis.register_function must be a string', 0) end
+          elseif k == 'callback' then
+            if type(v) ~= 'function' then raw_error('callback argument given to redis.register_function must be a function', 0) end
+          elseif k ~= 'flags' and k ~= 'description' then
             raw_error('unknown argument given to redis.register_function', 0)
           end
         end
+        if a.function_name == nil then raw_error('redis.register_function must get a function name argument', 0) end
+        if a.callback == nil then raw_error('redis.register_function must get a callback argument', 0) end
         return register(a.function_name, a.callback, a.flags, a.description)
       end
       if n ~= 2 then raw_error('wrong number of arguments to redis.register_function', 0) end
+      if not is_string(a) then raw_error('first argument to redis.register_function must be a string', 0) end
+      if type(b) ~= 'function' then raw_error('second argument to redis.register_function must be a function', 0) end
       return register(a, b, nil, nil)
     end,
   }
@@ -812,9 +838,10 @@ local function new_library()
   local env = setmetatable({}, {
     __index = function(_, k)
       if k == 'redis' then return loading and lib_redis_proxy or script_redis end
-      if k == '_G' then return nil end
+      if k == '_G' and not loading then return nil end
       local v = nil
-      if k ~= 'KEYS' and k ~= 'ARGV' then v = rawget(G, k) end
+      -- While the library loads only redis (the registration API) is there, as in Redis.
+      if k ~= 'KEYS' and k ~= 'ARGV' and not loading then v = rawget(G, k) end
       if v == nil then raw_error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2) end
       return v
     end,
@@ -843,5 +870,13 @@ local function message_handler(err)
   return { err, line }
 end
 
-return env, message_handler, G, new_library
+-- The body of the engine's script coroutine: the script or function with its arguments, under the
+-- message handler. Returns ok and the script's first result (or the error).
+local function run_script(f, ...)
+  script_thread = raw_running()
+  local ok, result = raw_xpcall(f, message_handler, ...)
+  return ok, result
+end
+
+return env, message_handler, G, new_library, run_script
 `;

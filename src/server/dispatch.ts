@@ -121,6 +121,8 @@ interface SpecInfo {
   multiControl: boolean;
   subscribedAllowed: boolean;
   write: boolean;
+  /** May run while a script is busy (allow_busy). */
+  allowBusy: boolean;
   /** Propagated even when no key changed (FLUSHALL on an empty server, FUNCTION LOAD, ...). */
   forcePropagation: boolean;
 }
@@ -143,6 +145,7 @@ function infoFor(spec: CommandSpec): SpecInfo {
       multiControl: MULTI_CONTROL.has(spec.name) || MULTI_CONTROL.has(spec.name.split('|')[0]!),
       subscribedAllowed: SUBSCRIBED_ALLOWED.has(spec.name),
       write: flags.includes('write'),
+      allowBusy: flags.includes('allow_busy'),
       forcePropagation: FORCE_PROPAGATION.has(spec.name),
     };
     specInfo.set(spec, info);
@@ -275,6 +278,18 @@ export function execute(server: Server, client: Client, argv: Buffer[], options:
       server.unwatchAll(client);
       return rejectWith(server, name, new ReplyError(`EXECABORT Transaction discarded because of: ${refusal.message}`));
     }
+  }
+
+  // A script past busy-reply-threshold (src/commands/scripting.ts): only allow_busy commands run.
+  if (server.busyScript !== undefined && !info.allowBusy && !options.fromScript) {
+    const busy = server.busyScript;
+    if (client.multi === undefined) return rejectWith(server, name, busy);
+    client.multiDirty = true;
+    if (name !== 'exec') return rejectWith(server, name, busy);
+    client.multi = undefined;
+    client.multiDirty = false;
+    server.unwatchAll(client);
+    return rejectWith(server, name, new ReplyError(`EXECABORT Transaction discarded because of: ${busy.message}`));
   }
 
   if (client.multi !== undefined && !info.multiControl) {

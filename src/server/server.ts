@@ -114,6 +114,11 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   gated = false;
   /** INFO persistence's aof_* fields, supplied by the append-only file when it is wired in. */
   aofInfo: (() => [string, string | number][]) | undefined;
+  /**
+   * While a script runs past busy-reply-threshold between its slices (src/commands/scripting.ts):
+   * the -BUSY error every command without the allow_busy flag gets. Undefined otherwise.
+   */
+  busyScript: ReplyError | undefined = undefined;
   /** Run before the server stops on SHUTDOWN or a signal (flush the append-only file, ...). */
   readonly beforeShutdown: Array<() => void> = [];
 
@@ -521,7 +526,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     const result = execute(this, client, argv);
     if (result !== NO_REPLY && result !== BLOCKED) client.write(result);
     if (this.tracking.current !== undefined) this.tracking.afterCommand(client, argv);
-    if (this.blocking.hasReady) this.blocking.serveReady();
+    if (this.blocking.hasReady && this.busyScript === undefined) this.blocking.serveReady();
     this.scheduleFlush(client);
   }
 
@@ -794,6 +799,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   // ---------------------------------------------------------------- cron
 
   private serverCron(): void {
+    if (this.busyScript !== undefined) return; // as Redis: no cron between a busy script's slices
     const now = Date.now();
     this.aof.cron();
     if (this.activeExpireEnabled) {

@@ -224,11 +224,70 @@ test('binary safety: every byte value round-trips through KEYS and ARGV', async 
   c.close();
 });
 
-test('a runaway script is stopped at the time limit and the server keeps serving', async () => {
+/** Send PING on `c` until it is refused with -BUSY (a script on another connection is busy). */
+async function untilBusy(c: RespClient): Promise<string> {
+  for (let i = 0; i < 500; i++) {
+    const reply = await c.call('PING');
+    if (typeof reply === 'object' && reply !== null && 'error' in reply) return (reply as { error: string }).error;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('the script never became busy');
+}
+
+test('a runaway script becomes busy: others get -BUSY, SCRIPT KILL stops it, the server keeps serving', async () => {
+  const c = await fresh();
+  const other = await srv.connect();
+  assert.equal(await c.call('CONFIG', 'SET', 'lua-time-limit', '50'), 'OK');
+  c.send('EVAL', 'local n = 0 while true do n = n + 1 end', '0');
+  assert.equal(await untilBusy(other), 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.');
+  assert.deepEqual(await other.call('FUNCTION', 'KILL'), { error: 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.' });
+  assert.equal(await other.call('SCRIPT', 'KILL'), 'OK');
+  const reply = (await c.read(10_000)) as { type: string; value: string };
+  assert.equal(reply.type, 'error');
+  assert.match(reply.value, /^ERR Script killed by user with SCRIPT KILL\.\.\. script: [0-9a-f]{40}, on @user_script:1\.$/);
+  assert.equal(await other.call('PING'), 'PONG');
+  assert.equal(await c.call('PING'), 'PONG');
+  assert.deepEqual(await other.call('SCRIPT', 'KILL'), { error: 'NOTBUSY No scripts in execution right now.' });
+  assert.equal(await c.call('CONFIG', 'SET', 'lua-time-limit', '5000'), 'OK');
+  c.close();
+  other.close();
+});
+
+test('a busy script that finishes answers its caller, and its pipelined commands follow', async () => {
+  const c = await fresh();
+  const other = await srv.connect();
+  assert.equal(await c.call('CONFIG', 'SET', 'lua-time-limit', '20'), 'OK');
+  // Long enough to pass the threshold on a loaded machine too; it ends by itself.
+  const script = [
+    "redis.call('set', KEYS[1], 'v')",
+    "local function now() local t = redis.call('time') return tonumber(t[1]) * 1000000 + tonumber(t[2]) end",
+    'local start = now()',
+    // Lua work between the clock reads: the hook that suspends the script counts Lua instructions.
+    'while now() - start < 1000000 do for i = 1, 1000 do end end',
+    "return redis.call('get', KEYS[1])",
+  ].join('\n');
+  c.send('EVAL', script, '1', 'k');
+  c.send('INCR', 'counter');
+  assert.match(await untilBusy(other), /^BUSY /);
+  assert.deepEqual(await other.call('SCRIPT', 'KILL'), {
+    error:
+      'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.',
+  });
+  assert.deepEqual(plain(await c.read(10_000)), 'v');
+  assert.equal(plain(await c.read()), 1);
+  assert.equal(await other.call('GET', 'k'), 'v');
+  assert.equal(await c.call('CONFIG', 'SET', 'lua-time-limit', '5000'), 'OK');
+  c.close();
+  other.close();
+});
+
+test('inside EXEC a script cannot be suspended and is still stopped at the time limit', async () => {
   const c = await fresh();
   assert.equal(await c.call('CONFIG', 'SET', 'lua-time-limit', '100'), 'OK');
-  const reply = (await c.call('EVAL', 'while true do end', '0')) as { error: string };
-  assert.match(reply.error, /^ERR Script killed by Tidings: it ran longer than busy-reply-threshold/);
+  assert.equal(await c.call('MULTI'), 'OK');
+  assert.equal(await c.call('EVAL', 'while true do end', '0'), 'QUEUED');
+  const [reply] = (await c.call('EXEC')) as { error: string }[];
+  assert.match(reply!.error, /^ERR Script killed by Tidings: it ran longer than busy-reply-threshold/);
   assert.equal(await c.call('PING'), 'PONG');
   assert.equal(await c.call('CONFIG', 'SET', 'lua-time-limit', '5000'), 'OK');
   c.close();

@@ -470,6 +470,47 @@ test('FUNCTION and FCALL', async (t) => {
   p.close();
 });
 
+test('FUNCTION LOAD: metadata line, registration errors, what the load run sees', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  const p = await servers.pair();
+  const reg = (body: string, name = 'libx') => ['FUNCTION', 'LOAD', 'REPLACE', `#!lua name=${name}\n${body}`];
+  const ok = "redis.register_function('fx', function() return 1 end)";
+  await checkEach(p, [
+    ['FUNCTION', 'FLUSH'],
+    // The metadata line: engine name in any case, quotes, repeated or unknown fields.
+    ['FUNCTION', 'LOAD', `#!LUA name=upper\n${ok}`],
+    ['FUNCTION', 'LOAD', 'REPLACE', `#!lua name="quoted"\n${ok.replace('fx', 'fq')}`],
+    ['FUNCTION', 'LOAD', `#! name=test\n${ok}`],
+    ['FUNCTION', 'LOAD', `#!lua name=a name=b\n${ok}`],
+    ['FUNCTION', 'LOAD', `#!lua name="open\n${ok}`],
+    ['FUNCTION', 'LOAD', `#!lua name=a other=b\n${ok}`],
+    // redis.register_function's argument checks.
+    reg("redis.register_function('f1', function() return 1 end)\nredis.register_function('f2', 'not a function')"),
+    reg('redis.register_function(nil, function() return 1 end)'),
+    reg('redis.register_function(7, function() return 1 end)'),
+    reg('redis.register_function{function_name=function() end, callback=function() end}'),
+    reg('redis.register_function{callback=function() end}'),
+    reg("redis.register_function{function_name='fy'}"),
+    reg("redis.register_function{function_name='fy', callback=function() end, description=5}"),
+    reg("redis.register_function{function_name='fy', callback=function() end, bogus=1}"),
+    // Only the registration API exists while the library loads.
+    reg('return math.random()'),
+    reg('return redis.setresp(3)'),
+    reg("return redis.call('ping')"),
+    reg('local mt = getmetatable(_G)'),
+    reg('local g = _G'),
+    reg("redis.log(redis.LOG_NOTICE, 'loading') redis.register_function('fz', function() return redis.REDIS_VERSION_NUM > 0 end)"),
+    ['FCALL', 'fz', '0'],
+    reg('local a = 1 while true do a = a + 1 end'),
+    ['FUNCTION', 'LIST', 'WITHCODE', 'WITHCODE'],
+    ['FUNCTION', 'LIST', 'LIBRARYNAME', 'a', 'LIBRARYNAME', 'b'],
+    ['FUNCTION', 'restore', 'a', 'b', 'c'],
+    ['FUNCTION', 'Flush', 'a', 'b'],
+    ['FUNCTION', 'FLUSH'],
+  ], { unordered: true });
+  p.close();
+});
+
 test('FUNCTION LIST / STATS in RESP3', async (t) => {
   if (!servers) return t.skip('redis-server missing (reported loudly above)');
   const p = await servers.pair(3);

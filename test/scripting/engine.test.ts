@@ -1,7 +1,7 @@
 // Unit tests for the Lua engine alone (no server): conversions, sandbox, libraries, limits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ScriptEngine, type ScriptHost } from '../../src/scripting/engine.js';
+import { ScriptEngine, SUSPENDED, type RunResult, type ScriptHost } from '../../src/scripting/engine.js';
 import { encodeReply } from '../../src/protocol/writer.js';
 import { Double, MapReply, ReplyError, SetReply, Status, type Reply } from '../../src/protocol/reply.js';
 import { loadLua } from '../../src/scripting/lua.js';
@@ -190,6 +190,75 @@ test('a script cannot catch the time-limit error with pcall and keep running', (
   const reply2 = engine.run(engine.load(Buffer.from(co)), [], [], fakeHost(), { timeLimitMs: 50 });
   assert.ok(reply2 instanceof ReplyError);
   assert.equal(evalRaw("return {pcall(error, 'x')}"), '*2\r\n$-1\r\n$1\r\nx\r\n');
+});
+
+/** Resume a suspended run until it ends; returns the reply and how many slices it took. */
+function drain(first: RunResult, onSlice: (n: number) => void = () => {}): { reply: Reply; slices: number } {
+  let result = first;
+  let slices = 1;
+  while (result === SUSPENDED) {
+    onSlice(slices);
+    result = engine.resume();
+    slices++;
+  }
+  return { reply: result, slices };
+}
+
+test('a suspendable run yields at the hook past its threshold and finishes on resume', () => {
+  const src = 'local n = 0 for i = 1, tonumber(ARGV[1]) do n = n + 1 end return {n, KEYS[1]}';
+  const first = engine.run(engine.load(Buffer.from(src)), [Buffer.from('k')], [Buffer.from('3000000')], fakeHost(), { yieldAfterMs: 0 });
+  assert.equal(first, SUSPENDED);
+  assert.equal(engine.busy, true);
+  const { reply, slices } = drain(first);
+  assert.ok(slices > 2);
+  assert.equal(engine.busy, false);
+  assert.equal(encodeReply(reply, 2).toString('latin1'), '*2\r\n:3000000\r\n$1\r\nk\r\n');
+  // Below the threshold nothing is suspended.
+  assert.equal(engine.run(engine.load(Buffer.from('return 7')), [], [], fakeHost(), { yieldAfterMs: 60_000 }), 7);
+  assert.equal(evalRaw('return 1'), ':1\r\n');
+});
+
+test('a suspended script keeps its state across slices: pcall, coroutines, redis.call, errors', () => {
+  const calls: Buffer[][] = [];
+  const src = [
+    'local co = coroutine.wrap(function() for i = 1, 3 do coroutine.yield(i) end end)',
+    'local sum = 0',
+    'for round = 1, 3 do',
+    '  local ok = pcall(function() for i = 1, 500000 do sum = sum + 1 end end)',
+    "  sum = sum + co() + #redis.call('echo', 'abc')",
+    'end',
+    "if ARGV[1] == 'fail' then error('late failure') end",
+    'return sum',
+  ].join('\n');
+  const sha = engine.load(Buffer.from(src));
+  const ok = drain(engine.run(sha, [], [Buffer.from('ok')], fakeHost({}, calls), { yieldAfterMs: 0 }));
+  assert.ok(ok.slices > 1);
+  assert.equal(ok.reply, 1500000 + 6 + 9);
+  assert.equal(calls.length, 3);
+  const failed = drain(engine.run(sha, [], [Buffer.from('fail')], fakeHost(), { yieldAfterMs: 0 }));
+  assert.ok(failed.reply instanceof ReplyError);
+  assert.equal(failed.reply.message, `ERR user_script:7: late failure script: ${sha}, on @user_script:7.`);
+  assert.equal(evalRaw('return 2'), ':2\r\n');
+});
+
+test('kill() stops a suspended script with the SCRIPT KILL error, even through pcall', () => {
+  const src = 'while true do pcall(function() local n = 0 while true do n = n + 1 end end) end';
+  const sha = engine.load(Buffer.from(src));
+  const { reply } = drain(engine.run(sha, [], [], fakeHost(), { yieldAfterMs: 0 }), (n) => {
+    if (n === 3) engine.kill();
+  });
+  assert.ok(reply instanceof ReplyError);
+  assert.equal(reply.message, `ERR Script killed by user with SCRIPT KILL... script: ${sha}, on @user_script:1.`);
+  assert.equal(evalRaw('return 3'), ':3\r\n');
+});
+
+test('a script cannot yield out of its own top level (as in Redis)', () => {
+  const sha = engine.load(Buffer.from('coroutine.yield(1) return 2'));
+  const reply = engine.run(sha, [], [], fakeHost(), { yieldAfterMs: 60_000 });
+  assert.ok(reply instanceof ReplyError);
+  assert.equal(reply.message, `ERR attempt to yield across metamethod/C-call boundary script: ${sha}, on @user_script:1.`);
+  assert.equal(evalRaw('return coroutine.running()'), '$-1\r\n');
+  assert.equal(evalRaw("local co = coroutine.create(function() return coroutine.running() ~= nil end) return {coroutine.resume(co)}"), '*2\r\n:1\r\n:1\r\n');
 });
 
 test('a JS exception in a host function becomes a script error and the VM stays usable', () => {
