@@ -36,7 +36,7 @@ const DEFAULT_SECTIONS = [
   'cluster',
   'keyspace',
 ];
-const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 8), 'commandstats', 'errorstats', 'cluster', 'keyspace'];
+const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 8), 'commandstats', 'errorstats', 'latencystats', 'cluster', 'keyspace'];
 
 function infoSection(server: Server, name: string): string | undefined {
   const now = Date.now();
@@ -189,6 +189,8 @@ function infoSection(server: Server, name: string): string | undefined {
       for (const [code, count] of server.stats.errors) fields.push([`errorstat_${code}`, `count=${count}`]);
       return lines('Errorstats', fields);
     }
+    case 'latencystats':
+      return lines('Latencystats', server.latency.infoFields());
     default:
       return undefined;
   }
@@ -305,6 +307,7 @@ const configSubcommands: CommandSpec[] = [
   configSub('resetstat', 2, (ctx) => {
     ctx.server.stats.reset();
     ctx.server.slowlog.reset();
+    ctx.server.latency.resetHistograms();
     ctx.server.hub.stats.reset();
     return OK;
   }),
@@ -612,6 +615,55 @@ function slowlogSub(name: string, arity: number, handler: CommandSpec['handler']
   return { name: `slowlog|${name}`, arity, flags: ['admin', 'loading', 'stale'], ...noKeys, categories: ['@admin', '@slow', '@dangerous'], handler };
 }
 
+const LATENCY_HELP = [
+  'LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'DOCTOR',
+  '    Return a human readable latency analysis report.',
+  'GRAPH <event>',
+  '    Return an ASCII latency graph for the <event> class.',
+  'HISTORY <event>',
+  '    Return time-latency samples for the <event> class.',
+  'LATEST',
+  '    Return the latest latency samples for all events.',
+  'RESET [<event> ...]',
+  '    Reset latency data of one or more <event> classes.',
+  '    (default: reset all data for all event classes)',
+  'HISTOGRAM [COMMAND ...]',
+  '    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.',
+  '    If no commands are specified then all histograms are replied.',
+  'HELP',
+  '    Prints this help.',
+];
+
+/** LATENCY HISTOGRAM [command ...]: calls and cumulative µs buckets per command that ran. */
+const latencyHistogram: CommandSpec['handler'] = (ctx, argv) => {
+  const latency = ctx.server.latency;
+  const entries: Reply[] = [];
+  const add = (name: string) => {
+    const h = latency.histogram(name);
+    if (h === undefined) return;
+    const buckets: Reply[] = [];
+    for (const [usec, count] of h.cumulative()) buckets.push(usec, count);
+    entries.push(name, new MapReply(['calls', h.total, 'histogram_usec', new MapReply(buckets)]));
+  };
+  if (argv.length === 2) {
+    for (const [name] of latency.commandHistograms()) add(name);
+    return new MapReply(entries);
+  }
+  for (const arg of argv.slice(2)) {
+    const [container, sub] = lower(arg).split('|', 2);
+    let spec = ctx.server.table.get(container!);
+    if (spec === undefined) continue;
+    if (sub !== undefined) {
+      spec = findSubcommand(spec, sub);
+      if (spec !== undefined) add(spec.name);
+    } else if (spec.subcommands !== undefined) {
+      for (const s of spec.subcommands) add(s.name);
+    } else add(spec.name);
+  }
+  return new MapReply(entries);
+};
+
 function latencySub(name: string, arity: number, handler: CommandSpec['handler']): CommandSpec {
   return { name: `latency|${name}`, arity, flags: ['admin', 'noscript', 'loading', 'stale'], ...noKeys, categories: ['@admin', '@slow', '@dangerous'], handler };
 }
@@ -822,13 +874,18 @@ export const specs: CommandSpec[] = [
     categories: ['@slow'],
     handler: () => null,
     subcommands: [
-      latencySub('latest', 2, () => []),
-      latencySub('history', 3, () => []),
-      latencySub('reset', -2, () => 0),
-      latencySub('doctor', 2, () => new Verbatim('txt', 'Dave, no latency spike was observed during the lifetime of this Tidings instance, not in the slightest bit.\n')),
-      latencySub('graph', 3, (_ctx, argv) => new ReplyError(`ERR No samples available for event '${argv[2]!.toString('latin1')}'`)),
-      latencySub('histogram', -2, () => new MapReply([])),
-      helpSpec(latencySub('help', 2, () => ['LATENCY <subcommand>', 'LATEST', 'HISTORY <event>', 'RESET [<event> ...]', 'DOCTOR', 'HELP'].map((l) => new Status(l)))),
+      latencySub('latest', 2, (ctx) => ctx.server.latency.latest()),
+      latencySub('history', 3, (ctx, argv) => ctx.server.latency.history(argv[2]!.toString('latin1')).map((s) => [s.time, s.latency])),
+      latencySub('reset', -2, (ctx, argv) => ctx.server.latency.reset(argv.slice(2).map((a) => a.toString('latin1')))),
+      latencySub('doctor', 2, (ctx) => new Verbatim('txt', ctx.server.latency.doctor())),
+      latencySub('graph', 3, (ctx, argv) => {
+        const event = argv[2]!.toString('latin1');
+        const graph = ctx.server.latency.graph(event);
+        if (graph === undefined) return new ReplyError(`ERR No samples available for event '${event}'`);
+        return new Verbatim('txt', graph);
+      }),
+      latencySub('histogram', -2, latencyHistogram),
+      helpSpec(latencySub('help', 2, () => LATENCY_HELP.map((l) => new Status(l)))),
     ],
   },
   {

@@ -118,6 +118,8 @@ interface SpecInfo {
   denyOom: boolean;
   skipMonitor: boolean;
   skipSlowlog: boolean;
+  /** Flagged fast: a slow call is a 'fast-command' latency event. */
+  fast: boolean;
   multiControl: boolean;
   subscribedAllowed: boolean;
   write: boolean;
@@ -140,6 +142,7 @@ function infoFor(spec: CommandSpec): SpecInfo {
       denyOom: flags.includes('denyoom'),
       skipMonitor: flags.includes('skip_monitor'),
       skipSlowlog: flags.includes('skip_slowlog'),
+      fast: flags.includes('fast'),
       multiControl: MULTI_CONTROL.has(spec.name) || MULTI_CONTROL.has(spec.name.split('|')[0]!),
       subscribedAllowed: SUBSCRIBED_ALLOWED.has(spec.name),
       write: flags.includes('write'),
@@ -390,6 +393,11 @@ function runAdmitted(
     server.stats.errorReply(result.code);
   }
   // SlowLog.record ignores faster commands itself; checking here first saves the call per command.
+  if (client.kind !== 'loader') {
+    server.latency.recordCommand(name, usec);
+    // The latency monitor sees commands run by clients (EXEC's too), not a script's redis.call()s.
+    if (!options.fromScript) server.latency.addIfNeeded(info.fast ? 'fast-command' : 'command', usec / 1000);
+  }
   const threshold = hot.slowlogThreshold;
   if (!info.skipSlowlog && threshold >= 0 && usec >= threshold) server.slowlog.record(usec, argv, client.addr, client.name);
   return result === undefined ? NO_REPLY : result;

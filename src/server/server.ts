@@ -16,6 +16,7 @@ import type { CommandContext } from '../commands/types.js';
 import { Stats } from './stats.js';
 import { Monitor } from '../observe/monitor.js';
 import { SlowLog } from '../observe/slowlog.js';
+import { LatencyMonitor } from '../observe/latency.js';
 import { startObserveListener } from '../observe/http.js';
 import { makeRoom } from '../store/eviction.js';
 import { loadLua } from '../scripting/lua.js';
@@ -61,6 +62,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   readonly stats = new Stats();
   readonly monitor = new Monitor();
   readonly slowlog: SlowLog;
+  readonly latency: LatencyMonitor;
   readonly startedAt = Date.now();
   readonly runId = randomHex(40);
   /** Extension point for the scripting group: per-server state (script cache, VM). */
@@ -121,6 +123,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     this.loadAtStart = options.loadAtStart !== false;
     this.config.onIgnoredSet = (name, reason) => this.log('warning', `CONFIG SET ${name}: accepted, but it has no effect in Tidings: ${reason}`);
     this.slowlog = new SlowLog(this.config);
+    this.latency = new LatencyMonitor(this.config);
     const logfile = this.config.string('logfile');
     if (options.log === false) this.logSink = undefined;
     else if (options.log) this.logSink = options.log;
@@ -745,7 +748,8 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     this.aof.cron();
     if (this.activeExpireEnabled) {
       // Active expiry: sample keys with a TTL in every database for a bounded time.
-      const deadline = performance.now() + 5;
+      const started = performance.now();
+      const deadline = started + 5;
       for (const db of this.dbs) {
         if (db.expiresCount === 0) continue;
         for (;;) {
@@ -753,6 +757,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
           if (examined === 0 || expired * 4 < examined || performance.now() > deadline) break;
         }
       }
+      this.latency.addIfNeeded('expire-cycle', performance.now() - started);
     }
     const timeout = this.config.number('timeout');
     if (timeout > 0) {
