@@ -408,11 +408,24 @@ const clientSubcommands: CommandSpec[] = [
     if (v !== 'on' && v !== 'off') throw Errors.syntax();
     return OK;
   }),
-  sub('pause', -3, (_ctx, argv) => {
-    parseInteger(argv[2]!);
+  sub('pause', -3, (ctx, argv) => {
+    if (argv.length > 4) throw StreamErrors.unknownSubcommandOrArity(argv[1]!.toString('latin1'), 'CLIENT');
+    const ms = tryParseInteger(argv[2]!);
+    if (ms === undefined) throw new ReplyError('ERR timeout is not an integer or out of range');
+    if (ms < 0) throw new ReplyError('ERR timeout is negative');
+    let mode: 'write' | 'all' = 'all';
+    if (argv.length === 4) {
+      const m = lower(argv, 3);
+      if (m !== 'write' && m !== 'all') throw new ReplyError('ERR CLIENT PAUSE mode must be WRITE or ALL');
+      mode = m;
+    }
+    ctx.server.pause.pause(Number(ms), mode);
     return OK;
   }),
-  sub('unpause', 2, () => OK),
+  sub('unpause', 2, (ctx) => {
+    ctx.server.pause.unpause();
+    return OK;
+  }),
   sub('getredir', 2, (ctx) => ctx.client.tracking?.redirect ?? -1),
   sub('tracking', -3, clientTracking),
   sub('caching', 3, clientCaching),

@@ -280,6 +280,12 @@ export function execute(server: Server, client: Client, argv: Buffer[], options:
     }
   }
 
+  // CLIENT PAUSE: the command waits (src/server/pause.ts); EXEC's and scripts' commands never do.
+  if (server.pause.active && !options.inExec && !options.fromScript && client.socket !== null && server.pause.covers(spec, argv, client)) {
+    server.pause.park(client, argv);
+    return BLOCKED;
+  }
+
   if (client.multi !== undefined && !info.multiControl) {
     if (info.noMulti) {
       client.multiDirty = true;

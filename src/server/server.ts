@@ -11,12 +11,14 @@ import { Database, type StoreHooks } from '../store/database.js';
 import { BlockedClients, type BlockingHost } from '../store/blocking.js';
 import { PubSubHub, type Delivery } from '../pubsub/hub.js';
 import { CommandTable } from './table.js';
-import { execute, Context, recordEffects, type ExecuteOptions } from './dispatch.js';
+import { execute, Context, recordEffects, resolveCommand, type ExecuteOptions } from './dispatch.js';
 import type { CommandContext } from '../commands/types.js';
 import { Stats } from './stats.js';
 import { Monitor } from '../observe/monitor.js';
 import { SlowLog } from '../observe/slowlog.js';
 import { LatencyMonitor } from '../observe/latency.js';
+import { ClientPause } from './pause.js';
+import { scriptingOf } from '../commands/scripting.js';
 import { startObserveListener } from '../observe/http.js';
 import { makeRoom } from '../store/eviction.js';
 import { loadLua } from '../scripting/lua.js';
@@ -58,6 +60,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   readonly dbs: Database[] = [];
   readonly hub: PubSubHub;
   readonly blocking: BlockedClients;
+  readonly pause: ClientPause;
   readonly clients = new Map<number, Client>();
   readonly stats = new Stats();
   readonly monitor = new Monitor();
@@ -141,6 +144,21 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     for (let i = 0; i < this.config.number('databases'); i++) this.dbs.push(new Database(i, this));
     this.hub = new PubSubHub(this);
     this.blocking = new BlockedClients(this);
+    this.pause = new ClientPause({
+      runParked: (client, argv) => {
+        this.runFromNetwork(client, argv);
+        if (!client.blocked && client.parser.buffered > 0) setImmediate(() => this.processInput(client));
+      },
+      expiryHeld: (held) => {
+        for (const db of this.dbs) db.expiryHeld = held;
+      },
+      resolve: (argv) => {
+        const spec = resolveCommand(this, argv);
+        return spec instanceof ReplyError ? undefined : spec;
+      },
+      scriptFlags: (sha) => scriptingOf(this).scriptFlags.get(sha),
+      functionFlags: (name) => scriptingOf(this).functions.get(name)?.fn.flags,
+    });
     this.tracking = new Tracking(this);
     this.rdb = new RdbFile(this);
     this.tls = new TlsListeners(this.config, (level, message) => this.log(level, message));
@@ -353,6 +371,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     if (this.closed) return;
     this.closed = true;
     if (this.cron) clearInterval(this.cron);
+    this.pause.close();
     const saving = this.rdb.abortBackground();
     const closing = [...this.listeners, ...this.tlsListeners].map((l) => new Promise<void>((resolve) => l.close(() => resolve())));
     // Replies already queued this turn were acknowledged writes: put them in the log first.
@@ -632,6 +651,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     this.blocking.unblock(client);
     this.unwatchAll(client);
     this.monitor.remove(client);
+    this.pause.remove(client);
     this.tracking.disable(client);
   }
 
@@ -746,7 +766,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   private serverCron(): void {
     const now = Date.now();
     this.aof.cron();
-    if (this.activeExpireEnabled) {
+    if (this.activeExpireEnabled && !this.pause.active) {
       // Active expiry: sample keys with a TTL in every database for a bounded time.
       const started = performance.now();
       const deadline = started + 5;
