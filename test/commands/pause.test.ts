@@ -123,8 +123,11 @@ test('a client that disconnects while paused is forgotten', async () => {
 test('expiry is held during a pause: expired keys read as missing but are deleted only after', async () => {
   const admin = await srv.connect();
   const statBefore = Number(/expired_keys:(\d+)/.exec(String(await admin.call('INFO', 'stats')))![1]);
-  assert.equal(await admin.call('SET', 'soon', 'x', 'PX', '20'), 'OK');
-  assert.equal(await admin.call('CLIENT', 'PAUSE', '100000', 'WRITE'), 'OK');
+  // The pause starts right after the transaction, so the key cannot expire before it.
+  assert.equal(await admin.call('MULTI'), 'OK');
+  assert.equal(await admin.call('SET', 'soon', 'x', 'PX', '20'), 'QUEUED');
+  assert.equal(await admin.call('CLIENT', 'PAUSE', '100000', 'WRITE'), 'QUEUED');
+  assert.deepEqual(await admin.call('EXEC'), ['OK', 'OK']);
   await new Promise((r) => setTimeout(r, 150));
   assert.equal(await admin.call('GET', 'soon'), null);
   assert.equal(await admin.call('EXISTS', 'soon'), 0);
