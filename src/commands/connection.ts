@@ -60,15 +60,42 @@ export function clientFlags(client: Client): string {
   return flags === '' ? 'N' : flags;
 }
 
-export function clientInfoLine(client: Client): string {
+/** Bytes of a request as RESP sends it (*N, then $len and the bytes per argument). */
+function requestBytes(argv: Buffer[]): number {
+  let n = 3 + String(argv.length).length;
+  for (const a of argv) n += 5 + String(a.length).length + a.length;
+  return n;
+}
+
+function argvBytes(argv: Buffer[]): number {
+  let n = 0;
+  for (const a of argv) n += a.length;
+  return n;
+}
+
+/**
+ * One CLIENT LIST / CLIENT INFO line, with Redis 7.0's fields in its order (and CLIENT SETINFO's
+ * lib-name/lib-ver after them, as Redis 7.2). `running` is the command being executed by this
+ * client, which Redis still holds: its bytes count in qbuf and its arguments in argv-mem.
+ */
+export function clientInfoLine(client: Client, running?: Buffer[]): string {
   const now = Date.now();
-  const qbuf = client.parser.buffered;
-  const omem = client.outputBytes;
+  const socket = client.socket;
+  const qbuf = client.parser.buffered + (running !== undefined ? requestBytes(running) : 0);
+  const argvMem = running !== undefined ? argvBytes(running) : 0;
+  let multiMem = 0;
+  if (client.multi !== undefined) for (const queued of client.multi) multiMem += argvBytes(queued);
+  // Replies queued this turn (Redis's reply buffer), then what the socket holds for the kernel.
+  const obl = client.out.size;
+  const omem = socket !== null ? socket.writableLength : 0;
+  const fd = (socket as unknown as { _handle?: { fd?: number } } | null)?._handle?.fd;
+  const rbs = socket !== null ? socket.readableHighWaterMark : 0;
+  const totMem = qbuf + argvMem + multiMem + client.out.allocated + omem;
   return [
     `id=${client.id}`,
     `addr=${client.addr}`,
     `laddr=${client.laddr}`,
-    `fd=${client.socket ? 8 : -1}`,
+    `fd=${typeof fd === 'number' && fd >= 0 ? fd : -1}`,
     `name=${client.name}`,
     `age=${Math.floor((now - client.createdAt) / 1000)}`,
     `idle=${Math.floor((now - client.lastInteraction) / 1000)}`,
@@ -80,15 +107,15 @@ export function clientInfoLine(client: Client): string {
     `multi=${client.multi === undefined ? -1 : client.multi.length}`,
     `qbuf=${qbuf}`,
     `qbuf-free=0`,
-    `argv-mem=0`,
-    `multi-mem=0`,
-    `rbs=16384`,
-    `rbp=0`,
-    `obl=0`,
+    `argv-mem=${argvMem}`,
+    `multi-mem=${multiMem}`,
+    `rbs=${rbs}`,
+    `rbp=${rbs}`,
+    `obl=${obl}`,
     `oll=0`,
     `omem=${omem}`,
-    `tot-mem=${omem + qbuf}`,
-    `events=r${omem > 0 ? 'w' : ''}`,
+    `tot-mem=${totMem}`,
+    `events=r${obl + omem > 0 ? 'w' : ''}`,
     `cmd=${client.lastCommand}`,
     `user=${client.user}`,
     `redir=${client.tracking === undefined ? -1 : client.tracking.redirect}`,
@@ -333,7 +360,7 @@ const clientSubcommands: CommandSpec[] = [
     else throw new ReplyError(`ERR Unrecognized option '${arg(argv, 2)}'`);
     return OK;
   }),
-  sub('info', 2, (ctx) => new Verbatim('txt', clientInfoLine(ctx.client) + '\n')),
+  sub('info', 2, (ctx, argv) => new Verbatim('txt', clientInfoLine(ctx.client, argv) + '\n')),
   sub('list', -2, (ctx, argv) => {
     let clients = [...ctx.server.clients.values()];
     for (let i = 2; i < argv.length; ) {
@@ -358,7 +385,7 @@ const clientSubcommands: CommandSpec[] = [
         throw Errors.syntax();
       }
     }
-    return new Verbatim('txt', clients.map((c) => clientInfoLine(c) + '\n').join(''));
+    return new Verbatim('txt', clients.map((c) => clientInfoLine(c, c === ctx.client ? argv : undefined) + '\n').join(''));
   }),
   sub('kill', -3, clientKill, ['admin', 'noscript', 'loading', 'stale'], ['@admin', '@slow', '@dangerous', '@connection']),
   sub('reply', 3, (ctx, argv) => {
@@ -408,11 +435,24 @@ const clientSubcommands: CommandSpec[] = [
     if (v !== 'on' && v !== 'off') throw Errors.syntax();
     return OK;
   }),
-  sub('pause', -3, (_ctx, argv) => {
-    parseInteger(argv[2]!);
+  sub('pause', -3, (ctx, argv) => {
+    if (argv.length > 4) throw StreamErrors.unknownSubcommandOrArity(argv[1]!.toString('latin1'), 'CLIENT');
+    const ms = tryParseInteger(argv[2]!);
+    if (ms === undefined) throw new ReplyError('ERR timeout is not an integer or out of range');
+    if (ms < 0) throw new ReplyError('ERR timeout is negative');
+    let mode: 'write' | 'all' = 'all';
+    if (argv.length === 4) {
+      const m = lower(argv, 3);
+      if (m !== 'write' && m !== 'all') throw new ReplyError('ERR CLIENT PAUSE mode must be WRITE or ALL');
+      mode = m;
+    }
+    ctx.server.pause.pause(Number(ms), mode);
     return OK;
   }),
-  sub('unpause', 2, () => OK),
+  sub('unpause', 2, (ctx) => {
+    ctx.server.pause.unpause();
+    return OK;
+  }),
   sub('getredir', 2, (ctx) => ctx.client.tracking?.redirect ?? -1),
   sub('tracking', -3, clientTracking),
   sub('caching', 3, clientCaching),

@@ -247,7 +247,7 @@ export const specs: CommandSpec[] = [
   {
     name: 'pfcount',
     arity: -2,
-    flags: ['readonly'],
+    flags: ['readonly', 'may_replicate'],
     firstKey: 1,
     lastKey: -1,
     step: 1,

@@ -382,6 +382,8 @@ interface ScriptSpec {
   spec: CommandSpec;
   noScript: boolean;
   write: boolean;
+  /** PUBLISH, PFCOUNT, ...: refused in read-only scripts like writes (they reach replicas). */
+  mayReplicate: boolean;
 }
 
 const scriptSpecs = new WeakMap<CommandSpec, ScriptSpec>();
@@ -394,6 +396,7 @@ function scriptSpecOf(spec: CommandSpec): ScriptSpec {
       spec,
       noScript: flags.includes('noscript'),
       write: flags.includes('write'),
+      mayReplicate: flags.includes('may_replicate'),
     };
     scriptSpecs.set(spec, entry);
   }
@@ -437,7 +440,7 @@ function resolveForScript(server: Server, state: Scripting, argv: Buffer[], read
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return new ReplyError(WRONG_ARITY_FROM_SCRIPT);
   }
   if (entry.noScript && !state.allowNoscript) return new ReplyError('ERR This Redis command is not allowed from script');
-  if (readOnly && entry.write) return new ReplyError('ERR Write commands are not allowed from read-only scripts.');
+  if (readOnly && (entry.write || entry.mayReplicate)) return new ReplyError('ERR Write commands are not allowed from read-only scripts.');
   // -MISCONF after a failed save applies to a script's writes too (src/persistence/rdbfile.ts).
   if (entry.write && server.gated && server.rdb.refusingWrites) return PersistenceErrors.misconf();
   return entry;

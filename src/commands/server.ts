@@ -17,6 +17,7 @@ import { INVALID_GETKEYS_ARGS, NUMKEYS_AT, keysOf } from './key-positions.js';
 import { ConfigSetError, type PendingSet } from '../config/config.js';
 import { rewriteConfigFile } from '../config/file.js';
 import { aclOf } from '../security/acl.js';
+import { REDIS_COMMAND_DOCS, REDIS_COMMAND_INFO, type Tagged } from './redis-command-docs.js';
 
 const lower = (b: Buffer) => b.toString('latin1').toLowerCase();
 
@@ -37,7 +38,7 @@ const DEFAULT_SECTIONS = [
   'cluster',
   'keyspace',
 ];
-const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 8), 'commandstats', 'errorstats', 'cluster', 'keyspace'];
+const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 8), 'commandstats', 'errorstats', 'latencystats', 'cluster', 'keyspace'];
 
 function infoSection(server: Server, name: string): string | undefined {
   const now = Date.now();
@@ -82,7 +83,7 @@ function infoSection(server: Server, name: string): string | undefined {
         ['maxclients', server.config.number('maxclients')],
         ['client_recent_max_input_buffer', 0],
         ['client_recent_max_output_buffer', 0],
-        ['blocked_clients', server.blocking.count],
+        ['blocked_clients', server.blocking.count + server.pause.count],
         ['tracking_clients', server.tracking.clients],
         ['pubsub_clients', pubsub],
         ['clients_in_timeout_table', server.blocking.count],
@@ -190,6 +191,8 @@ function infoSection(server: Server, name: string): string | undefined {
       for (const [code, count] of server.stats.errors) fields.push([`errorstat_${code}`, `count=${count}`]);
       return lines('Errorstats', fields);
     }
+    case 'latencystats':
+      return lines('Latencystats', server.latency.infoFields());
     default:
       return undefined;
   }
@@ -306,6 +309,7 @@ const configSubcommands: CommandSpec[] = [
   configSub('resetstat', 2, (ctx) => {
     ctx.server.stats.reset();
     ctx.server.slowlog.reset();
+    ctx.server.latency.resetHistograms();
     ctx.server.hub.stats.reset();
     return OK;
   }),
@@ -342,11 +346,77 @@ const configSubcommands: CommandSpec[] = [
 
 // ------------------------------------------------------------------ COMMAND
 
+/** Tidings-internal flags that Redis's COMMAND INFO does not show. */
+const HIDDEN_FLAGS = new Set(['may_replicate']);
+
 function flagReplies(spec: CommandSpec): Reply {
-  return new SetReply(spec.flags.map((f) => new Status(f)));
+  return new SetReply(spec.flags.filter((f) => !HIDDEN_FLAGS.has(f)).map((f) => new Status(f)));
 }
 
+function toReply(v: Tagged): Reply {
+  if (v === null || typeof v === 'string' || typeof v === 'number') return v;
+  if (Array.isArray(v)) return v.map(toReply);
+  if ('+' in v) return new Status(v['+']);
+  if ('%' in v) return new MapReply(v['%'].map(toReply));
+  return new SetReply(v['~'].map(toReply));
+}
+
+let generatedInfo: Map<string, Tagged[]> | undefined;
+let generatedDocs: Map<string, Tagged[]> | undefined;
+
+/** redis-server's COMMAND entries by full name (container|sub too). */
+function redisInfo(name: string): Tagged[] | undefined {
+  if (generatedInfo === undefined) {
+    const map = new Map<string, Tagged[]>();
+    const walk = (entry: Tagged[]) => {
+      map.set(entry[0] as string, entry);
+      if (Array.isArray(entry[9])) for (const sub of entry[9]) walk(sub as Tagged[]);
+    };
+    for (const entry of Object.values(REDIS_COMMAND_INFO)) walk(entry);
+    generatedInfo = map;
+  }
+  return generatedInfo.get(name);
+}
+
+/** redis-server's COMMAND DOCS fields by full name, without its subcommands. */
+function redisDocs(name: string): Tagged[] | undefined {
+  if (generatedDocs === undefined) {
+    const map = new Map<string, Tagged[]>();
+    const walk = (docName: string, doc: { '%': Tagged[] }) => {
+      const fields = doc['%'];
+      const own: Tagged[] = [];
+      for (let i = 0; i < fields.length; i += 2) {
+        if (fields[i] === 'subcommands') {
+          const subs = (fields[i + 1] as { '%': Tagged[] })['%'];
+          for (let j = 0; j < subs.length; j += 2) walk(subs[j] as string, subs[j + 1] as { '%': Tagged[] });
+        } else own.push(fields[i]!, fields[i + 1]!);
+      }
+      map.set(docName, own);
+    };
+    for (const [docName, doc] of Object.entries(REDIS_COMMAND_DOCS)) walk(docName, doc);
+    generatedDocs = map;
+  }
+  return generatedDocs.get(name);
+}
+
+/** A container's subcommands in redis-server's order (its COMMAND lists them so); Tidings' own last. */
+function orderedSubcommands(spec: CommandSpec): readonly CommandSpec[] {
+  const subs = spec.subcommands ?? [];
+  const redis = redisInfo(spec.name)?.[9];
+  if (!Array.isArray(redis)) return subs;
+  const rank = new Map<string, number>();
+  redis.forEach((e, i) => rank.set((e as Tagged[])[0] as string, i));
+  return [...subs].sort((a, b) => (rank.get(a.name) ?? Infinity) - (rank.get(b.name) ?? Infinity));
+}
+
+/** COMMAND INFO's entry: redis-server's own where Redis has the command, else built from the spec. */
 function commandInfo(spec: CommandSpec): Reply {
+  const redis = redisInfo(spec.name);
+  if (redis !== undefined) {
+    const entry = redis.slice(0, 9).map(toReply);
+    entry.push(spec.subcommands !== undefined ? orderedSubcommands(spec).map(commandInfo) : toReply(redis[9] ?? []));
+    return entry;
+  }
   return [
     spec.name,
     spec.arity,
@@ -355,21 +425,184 @@ function commandInfo(spec: CommandSpec): Reply {
     spec.lastKey,
     spec.step,
     new SetReply(spec.categories.map((c) => new Status(c))),
-    [],
-    [],
-    (spec.subcommands ?? []).map(commandInfo),
+    new SetReply([]),
+    new SetReply([]),
+    spec.subcommands !== undefined ? spec.subcommands.map(commandInfo) : new SetReply([]),
   ];
 }
 
 function commandDocs(spec: CommandSpec): Reply {
-  const group = spec.categories.find((c) => !['@read', '@write', '@fast', '@slow', '@admin', '@dangerous', '@keyspace', '@blocking'].includes(c));
-  const fields: Reply[] = ['summary', `The ${spec.name.toUpperCase()} command`, 'since', '1.0.0', 'group', (group ?? '@generic').slice(1)];
+  const redis = redisDocs(spec.name);
+  let fields: Reply[];
+  if (redis !== undefined) fields = redis.map(toReply);
+  else {
+    const group = spec.categories.find((c) => !['@read', '@write', '@fast', '@slow', '@admin', '@dangerous', '@keyspace', '@blocking'].includes(c));
+    fields = ['summary', `The ${spec.name.toUpperCase()} command`, 'since', '1.0.0', 'group', (group ?? '@generic').slice(1)];
+  }
   if (spec.subcommands?.length) {
     const subs: Reply[] = [];
-    for (const s of spec.subcommands) subs.push(s.name, commandDocs(s));
+    for (const s of orderedSubcommands(spec)) subs.push(s.name, commandDocs(s));
     fields.push('subcommands', new MapReply(subs));
   }
   return new MapReply(fields);
+}
+
+/** A command named as COMMAND INFO/DOCS take it: `name` or `container|sub`, any case. */
+function specByFullName(server: Server, sent: Buffer): CommandSpec | undefined {
+  const parts = sent.toString('latin1').toLowerCase().split('|');
+  if (parts.length > 2) return undefined;
+  const spec = server.table.get(parts[0]!);
+  if (spec === undefined || parts.length === 1) return spec;
+  return findSubcommand(spec, parts[1]!);
+}
+
+/** Every command and subcommand, containers first. */
+function allSpecs(server: Server): CommandSpec[] {
+  const out: CommandSpec[] = [];
+  for (const spec of server.table.all()) {
+    out.push(spec);
+    if (spec.subcommands !== undefined) out.push(...spec.subcommands);
+  }
+  return out;
+}
+
+/** Resolve COMMAND GETKEYS/GETKEYSANDFLAGS's command and its keys (argv from the command name on). */
+function getKeys(server: Server, argv: Buffer[]): { spec: CommandSpec; sub: Buffer[]; keys: Buffer[] } {
+  let spec = server.table.get(argv[2]!.toString('latin1').toLowerCase());
+  if (!spec) throw new ReplyError('ERR Invalid command specified');
+  if (spec.subcommands !== undefined && argv.length > 3) {
+    spec = findSubcommand(spec, argv[3]!.toString('latin1'));
+    if (!spec) throw new ReplyError('ERR Invalid command specified');
+  }
+  // As Redis: a command without keys is reported before a wrong argument count.
+  const hasKeys = spec.firstKey !== 0 || NUMKEYS_AT[spec.name] !== undefined || spec.name === 'xread' || spec.name === 'xreadgroup';
+  if (!hasKeys) throw new ReplyError('ERR The command has no key arguments');
+  const sub = argv.slice(2);
+  if ((spec.arity > 0 && sub.length !== spec.arity) || sub.length < -spec.arity) {
+    throw new ReplyError('ERR Invalid number of arguments specified for command');
+  }
+  const keys = keysOf(spec, sub);
+  if (keys.length === 0 && !spec.flags.includes('no_mandatory_keys')) throw INVALID_GETKEYS_ARGS();
+  return { spec, sub, keys };
+}
+
+type KeySpec = { flags: string[]; begin: Tagged[]; find: Tagged[] };
+
+function tagged(map: Tagged, field: string): Tagged | undefined {
+  const entries = (map as { '%': Tagged[] })['%'];
+  if (entries === undefined) return undefined;
+  for (let i = 0; i < entries.length; i += 2) if (entries[i] === field) return entries[i + 1];
+  return undefined;
+}
+
+function keySpecsOf(name: string): KeySpec[] {
+  const redis = redisInfo(name);
+  if (redis === undefined) return [];
+  const specs = redis[8];
+  const list = Array.isArray(specs) ? specs : ((specs as { '~': Tagged[] } | null)?.['~'] ?? []);
+  return list.map((ks) => {
+    const flags = (tagged(ks, 'flags') as { '~': Tagged[] } | Tagged[] | undefined) ?? [];
+    const flagList = (Array.isArray(flags) ? flags : flags['~']).map((f) => (typeof f === 'string' ? f : (f as { '+': string })['+']));
+    return { flags: flagList, begin: [tagged(ks, 'begin_search')!], find: [tagged(ks, 'find_keys')!] };
+  });
+}
+
+/** Argument positions a key spec names in `argv` (argv[0] is the command), or undefined if it cannot say. */
+function keySpecPositions(ks: KeySpec, argv: Buffer[]): number[] | undefined {
+  const begin = ks.begin[0];
+  const find = ks.find[0];
+  const spec = (t: Tagged | undefined) => tagged(t as Tagged, 'spec');
+  let start: number;
+  const beginType = tagged(begin!, 'type');
+  if (beginType === 'index') start = tagged(spec(begin)!, 'index') as number;
+  else if (beginType === 'keyword') {
+    const keyword = String(tagged(spec(begin)!, 'keyword')).toLowerCase();
+    const from = tagged(spec(begin)!, 'startfrom') as number;
+    start = -1;
+    if (from >= 0) {
+      for (let i = from; i < argv.length; i++) if (argv[i]!.toString('latin1').toLowerCase() === keyword) {
+        start = i + 1;
+        break;
+      }
+    } else {
+      for (let i = argv.length + from; i > 0; i--) if (argv[i]!.toString('latin1').toLowerCase() === keyword) {
+        start = i + 1;
+        break;
+      }
+    }
+    if (start === -1) return [];
+  } else return undefined;
+  const findType = tagged(find!, 'type');
+  const out: number[] = [];
+  if (findType === 'range') {
+    const s = spec(find)!;
+    const lastkey = tagged(s, 'lastkey') as number;
+    const step = tagged(s, 'keystep') as number;
+    const limit = tagged(s, 'limit') as number;
+    let last: number;
+    if (lastkey >= 0) last = start + lastkey;
+    else if (lastkey === -1 && limit > 1) last = start + Math.floor((argv.length - 1 - start) / limit);
+    else last = argv.length + lastkey;
+    for (let i = start; i <= last && i < argv.length; i += step) out.push(i);
+    return out;
+  }
+  if (findType === 'keynum') {
+    const s = spec(find)!;
+    const numAt = start + (tagged(s, 'keynumidx') as number);
+    const n = tryParseInteger(argv[numAt] ?? Buffer.alloc(0));
+    if (n === undefined || n < 0) return [];
+    const first = start + (tagged(s, 'firstkey') as number);
+    const step = tagged(s, 'keystep') as number;
+    for (let i = 0, at = first; i < n && at < argv.length; i++, at += step) out.push(at);
+    return out;
+  }
+  return undefined;
+}
+
+/** Key flags that depend on the arguments (key specs flagged variable_flags), as Redis 7.0 narrows them. */
+function variableKeyFlags(name: string, argv: Buffer[]): string[] | undefined {
+  const word = (i: number) => argv[i]!.toString('latin1').toLowerCase();
+  if (name === 'set') {
+    for (let i = 3; i < argv.length; i++) if (word(i) === 'get') return ['RW', 'access', 'update'];
+    return ['OW', 'update'];
+  }
+  if (name === 'bitfield') {
+    for (let i = 2; i < argv.length; ) {
+      const op = word(i);
+      if (op === 'set' || op === 'incrby') return ['RW', 'access', 'update'];
+      i += op === 'get' ? 3 : op === 'overflow' ? 2 : 1;
+    }
+    return ['RO', 'access'];
+  }
+  return undefined;
+}
+
+/** COMMAND GETKEYSANDFLAGS: each key with the flags of the key spec that names it. */
+function keysWithFlags(spec: CommandSpec, sub: Buffer[], keys: Buffer[]): Reply[] {
+  const specs = keySpecsOf(spec.name);
+  const located: { key: Buffer; flags: string[] }[] = [];
+  let fallback: string[] | undefined;
+  for (const ks of specs) {
+    const positions = keySpecPositions(ks, sub);
+    if (positions === undefined) {
+      // Keys no spec can place (SORT's STORE) take the last such spec's flags.
+      fallback = ks.flags;
+      continue;
+    }
+    for (const p of positions) located.push({ key: sub[p]!, flags: ks.flags });
+  }
+  return keys.map((key) => {
+    const i = located.findIndex((l) => l.key.equals(key));
+    let flags: string[];
+    if (i !== -1) {
+      flags = located[i]!.flags;
+      located.splice(i, 1);
+    } else flags = fallback ?? specs[0]?.flags ?? [];
+    if (flags.includes('variable_flags')) flags = variableKeyFlags(spec.name, sub) ?? flags;
+    // A key found by parsing the arguments is certain: Redis drops the spec's 'incomplete' then.
+    flags = flags.filter((f) => f !== 'incomplete');
+    return [key, new SetReply(flags.map((f) => new Status(f)))];
+  });
 }
 
 function commandSub(name: string, arity: number, handler: CommandSpec['handler']): CommandSpec {
@@ -380,24 +613,19 @@ const commandSubcommands: CommandSpec[] = [
   commandSub('count', 2, (ctx) => ctx.server.table.size),
   commandSub('info', -2, (ctx, argv) => {
     if (argv.length === 2) return [...ctx.server.table.all()].map(commandInfo);
-    const out: Reply[] = [];
-    for (let i = 2; i < argv.length; i++) {
-      // A subcommand is named container|sub, as in Redis.
-      const [name, sub] = argv[i]!.toString('latin1').split('|', 2) as [string, string | undefined];
-      let spec = ctx.server.table.get(name);
-      if (spec !== undefined && sub !== undefined) spec = findSubcommand(spec, sub);
-      out.push(spec ? commandInfo(spec) : null);
-    }
-    return out;
+    return argv.slice(2).map((a) => {
+      const spec = specByFullName(ctx.server, a);
+      return spec ? commandInfo(spec) : null;
+    });
   }),
   commandSub('docs', -2, (ctx, argv) => {
     const out: Reply[] = [];
-    const specs = argv.length === 2 ? [...ctx.server.table.all()] : argv.slice(2).map((a) => ctx.server.table.get(a.toString('latin1')));
+    const specs = argv.length === 2 ? [...ctx.server.table.all()] : argv.slice(2).map((a) => specByFullName(ctx.server, a));
     for (const spec of specs) if (spec) out.push(spec.name, commandDocs(spec));
     return new MapReply(out);
   }),
   commandSub('list', -2, (ctx, argv) => {
-    let specs = [...ctx.server.table.all()];
+    let specs = allSpecs(ctx.server);
     if (argv.length > 2) {
       if (argv.length !== 5 || lower(argv[2]!) !== 'filterby') throw Errors.syntax();
       const kind = lower(argv[3]!);
@@ -409,40 +637,36 @@ const commandSubcommands: CommandSpec[] = [
     }
     return specs.map((s) => s.name);
   }),
-  commandSub('getkeys', -4, (ctx, argv) => {
-    let spec = ctx.server.table.get(argv[2]!.toString('latin1'));
-    if (!spec) throw new ReplyError('ERR Invalid command specified');
-    if (spec.subcommands !== undefined && argv.length > 3) {
-      spec = findSubcommand(spec, argv[3]!.toString('latin1'));
-      if (!spec) throw new ReplyError('ERR Invalid command specified');
-    }
-    // As Redis: a command without keys is reported before a wrong argument count.
-    const hasKeys = spec.firstKey !== 0 || NUMKEYS_AT[spec.name] !== undefined || spec.name === 'xread' || spec.name === 'xreadgroup';
-    if (!hasKeys) throw new ReplyError('ERR The command has no key arguments');
-    const sub = argv.slice(2);
-    if ((spec.arity > 0 && sub.length !== spec.arity) || sub.length < -spec.arity) {
-      throw new ReplyError('ERR Invalid number of arguments specified for command');
-    }
-    const keys = keysOf(spec, sub);
-    if (keys.length === 0) {
-      if (spec.flags.includes('no_mandatory_keys')) return [];
-      throw INVALID_GETKEYS_ARGS();
-    }
-    return keys;
+  commandSub('getkeys', -4, (ctx, argv) => getKeys(ctx.server, argv).keys),
+  commandSub('getkeysandflags', -4, (ctx, argv) => {
+    const { spec, sub, keys } = getKeys(ctx.server, argv);
+    return keysWithFlags(spec, sub, keys);
   }),
-  commandSub('help', 2, () =>
-    [
-      'COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
-      '(no subcommand)',
-      '    Return details about all Redis commands.',
-      'COUNT',
-      'GETKEYS <full-command>',
-      'INFO [<command-name> ...]',
-      'DOCS [<command-name> ...]',
-      'LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]',
-      'HELP',
-    ].map((l) => new Status(l)),
-  ),
+  commandSub('help', 2, () => COMMAND_HELP.map((l) => new Status(l))),
+];
+
+const COMMAND_HELP = [
+  'COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  '(no subcommand)',
+  '    Return details about all Redis commands.',
+  'COUNT',
+  '    Return the total number of commands in this Redis server.',
+  'LIST',
+  '    Return a list of all commands in this Redis server.',
+  'INFO [<command-name> ...]',
+  '    Return details about multiple Redis commands.',
+  '    If no command names are given, documentation details for all',
+  '    commands are returned.',
+  'DOCS [<command-name> ...]',
+  '    Return documentation details about multiple Redis commands.',
+  '    If no command names are given, documentation details for all',
+  '    commands are returned.',
+  'GETKEYS <full-command>',
+  '    Return the keys from a full Redis command.',
+  'GETKEYSANDFLAGS <full-command>',
+  '    Return the keys and the access flags from a full Redis command.',
+  'HELP',
+  '    Prints this help.',
 ];
 
 // ------------------------------------------------------------------ helpers for flush
@@ -687,6 +911,55 @@ function slowlogSub(name: string, arity: number, handler: CommandSpec['handler']
   return { name: `slowlog|${name}`, arity, flags: ['admin', 'loading', 'stale'], ...noKeys, categories: ['@admin', '@slow', '@dangerous'], handler };
 }
 
+const LATENCY_HELP = [
+  'LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'DOCTOR',
+  '    Return a human readable latency analysis report.',
+  'GRAPH <event>',
+  '    Return an ASCII latency graph for the <event> class.',
+  'HISTORY <event>',
+  '    Return time-latency samples for the <event> class.',
+  'LATEST',
+  '    Return the latest latency samples for all events.',
+  'RESET [<event> ...]',
+  '    Reset latency data of one or more <event> classes.',
+  '    (default: reset all data for all event classes)',
+  'HISTOGRAM [COMMAND ...]',
+  '    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.',
+  '    If no commands are specified then all histograms are replied.',
+  'HELP',
+  '    Prints this help.',
+];
+
+/** LATENCY HISTOGRAM [command ...]: calls and cumulative µs buckets per command that ran. */
+const latencyHistogram: CommandSpec['handler'] = (ctx, argv) => {
+  const latency = ctx.server.latency;
+  const entries: Reply[] = [];
+  const add = (name: string) => {
+    const h = latency.histogram(name);
+    if (h === undefined) return;
+    const buckets: Reply[] = [];
+    for (const [usec, count] of h.cumulative()) buckets.push(usec, count);
+    entries.push(name, new MapReply(['calls', h.total, 'histogram_usec', new MapReply(buckets)]));
+  };
+  if (argv.length === 2) {
+    for (const [name] of latency.commandHistograms()) add(name);
+    return new MapReply(entries);
+  }
+  for (const arg of argv.slice(2)) {
+    const [container, sub] = lower(arg).split('|', 2);
+    let spec = ctx.server.table.get(container!);
+    if (spec === undefined) continue;
+    if (sub !== undefined) {
+      spec = findSubcommand(spec, sub);
+      if (spec !== undefined) add(spec.name);
+    } else if (spec.subcommands !== undefined) {
+      for (const s of spec.subcommands) add(s.name);
+    } else add(spec.name);
+  }
+  return new MapReply(entries);
+};
+
 function latencySub(name: string, arity: number, handler: CommandSpec['handler']): CommandSpec {
   return { name: `latency|${name}`, arity, flags: ['admin', 'noscript', 'loading', 'stale'], ...noKeys, categories: ['@admin', '@slow', '@dangerous'], handler };
 }
@@ -897,13 +1170,18 @@ export const specs: CommandSpec[] = [
     categories: ['@slow'],
     handler: () => null,
     subcommands: [
-      latencySub('latest', 2, () => []),
-      latencySub('history', 3, () => []),
-      latencySub('reset', -2, () => 0),
-      latencySub('doctor', 2, () => new Verbatim('txt', 'Dave, no latency spike was observed during the lifetime of this Tidings instance, not in the slightest bit.\n')),
-      latencySub('graph', 3, (_ctx, argv) => new ReplyError(`ERR No samples available for event '${argv[2]!.toString('latin1')}'`)),
-      latencySub('histogram', -2, () => new MapReply([])),
-      helpSpec(latencySub('help', 2, () => ['LATENCY <subcommand>', 'LATEST', 'HISTORY <event>', 'RESET [<event> ...]', 'DOCTOR', 'HELP'].map((l) => new Status(l)))),
+      latencySub('latest', 2, (ctx) => ctx.server.latency.latest()),
+      latencySub('history', 3, (ctx, argv) => ctx.server.latency.history(argv[2]!.toString('latin1')).map((s) => [s.time, s.latency])),
+      latencySub('reset', -2, (ctx, argv) => ctx.server.latency.reset(argv.slice(2).map((a) => a.toString('latin1')))),
+      latencySub('doctor', 2, (ctx) => new Verbatim('txt', ctx.server.latency.doctor())),
+      latencySub('graph', 3, (ctx, argv) => {
+        const event = argv[2]!.toString('latin1');
+        const graph = ctx.server.latency.graph(event);
+        if (graph === undefined) return new ReplyError(`ERR No samples available for event '${event}'`);
+        return new Verbatim('txt', graph);
+      }),
+      latencySub('histogram', -2, latencyHistogram),
+      helpSpec(latencySub('help', 2, () => LATENCY_HELP.map((l) => new Status(l)))),
     ],
   },
   {

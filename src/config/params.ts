@@ -146,7 +146,7 @@ export const PARAMS: ParamSpec[] = [
   int('busy-reply-threshold', 5000, 0n, LONG_MAX, { aliases: ['lua-time-limit'] }),
   int('slowlog-log-slower-than', 10000, -1n, LONG_MAX),
   int('slowlog-max-len', 128, 0n, LONG_MAX),
-  int('latency-monitor-threshold', 0, 0n, LONG_MAX, { ignored: 'latency events are not sampled (LATENCY reports none)' }),
+  int('latency-monitor-threshold', 0, 0n, LONG_MAX),
 
   // ---- persistence (src/persistence/). `save` is Redis's default only for the command line
   // (cli.ts); embedded servers and tests start with no save points unless given.
@@ -185,8 +185,8 @@ export const PARAMS: ParamSpec[] = [
   int('maxmemory-eviction-tenacity', 10, 0n, 100n, { ignored: 'eviction always frees what the write needs' }),
   str('maxmemory-clients', '0', { parse: parseMemoryOrPercent, rewrite: 'memory-or-percent', ignored: 'client memory is not evicted separately' }),
   int('tracking-table-max-keys', 1000000, 0n, LONG_MAX),
-  bool('latency-tracking', true, { ignored: 'per-command latency percentiles are not tracked' }),
-  str('latency-tracking-info-percentiles', '50 99 99.9', { multiArg: true, parse: parsePercentiles, rewrite: 'words', ignored: 'per-command latency percentiles are not tracked' }),
+  bool('latency-tracking', true),
+  str('latency-tracking-info-percentiles', '50 99 99.9', { multiArg: true, parse: parsePercentiles, rewrite: 'words' }),
   enm('sanitize-dump-payload', 'no', ['no', 'yes', 'clients'], { ignored: 'DUMP payloads are always checked in full' }),
   enm('propagation-error-behavior', 'ignore', ['ignore', 'panic', 'panic-on-replicas'], { ignored: NO_REPLICATION }),
   str('ignore-warnings', '', { ignored: 'Tidings prints no kernel-bug warnings' }),

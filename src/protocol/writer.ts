@@ -30,6 +30,11 @@ export class OutputBuffer {
   /** Every queued chunk came from shared() (pre-encoded frames queued by reference). */
   private onlyShared = true;
 
+  /** Memory this buffer holds: its scratch area and the chunks queued (CLIENT LIST's tot-mem). */
+  get allocated(): number {
+    return this.scratch.length + this.chunkBytes;
+  }
+
   /** Bytes queued and not yet taken. */
   get size(): number {
     return this.chunkBytes + (this.pos - this.start);

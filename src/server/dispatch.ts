@@ -118,6 +118,8 @@ interface SpecInfo {
   denyOom: boolean;
   skipMonitor: boolean;
   skipSlowlog: boolean;
+  /** Flagged fast: a slow call is a 'fast-command' latency event. */
+  fast: boolean;
   multiControl: boolean;
   subscribedAllowed: boolean;
   write: boolean;
@@ -142,6 +144,7 @@ function infoFor(spec: CommandSpec): SpecInfo {
       denyOom: flags.includes('denyoom'),
       skipMonitor: flags.includes('skip_monitor'),
       skipSlowlog: flags.includes('skip_slowlog'),
+      fast: flags.includes('fast'),
       multiControl: MULTI_CONTROL.has(spec.name) || MULTI_CONTROL.has(spec.name.split('|')[0]!),
       subscribedAllowed: SUBSCRIBED_ALLOWED.has(spec.name),
       write: flags.includes('write'),
@@ -292,6 +295,12 @@ export function execute(server: Server, client: Client, argv: Buffer[], options:
     return rejectWith(server, name, new ReplyError(`EXECABORT Transaction discarded because of: ${busy.message}`));
   }
 
+  // CLIENT PAUSE: the command waits (src/server/pause.ts); EXEC's and scripts' commands never do.
+  if (server.pause.active && !options.inExec && !options.fromScript && client.socket !== null && server.pause.covers(spec, argv, client)) {
+    server.pause.park(client, argv);
+    return BLOCKED;
+  }
+
   if (client.multi !== undefined && !info.multiControl) {
     if (info.noMulti) {
       client.multiDirty = true;
@@ -405,6 +414,11 @@ function runAdmitted(
     server.stats.errorReply(result.code);
   }
   // SlowLog.record ignores faster commands itself; checking here first saves the call per command.
+  if (client.kind !== 'loader') {
+    server.latency.recordCommand(name, usec);
+    // The latency monitor sees commands run by clients (EXEC's too), not a script's redis.call()s.
+    if (!options.fromScript) server.latency.addIfNeeded(info.fast ? 'fast-command' : 'command', usec / 1000);
+  }
   const threshold = hot.slowlogThreshold;
   if (!info.skipSlowlog && threshold >= 0 && usec >= threshold) server.slowlog.record(usec, argv, client.addr, client.name);
   return result === undefined ? NO_REPLY : result;

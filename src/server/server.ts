@@ -12,11 +12,14 @@ import { Database, type StoreHooks } from '../store/database.js';
 import { BlockedClients, type BlockingHost } from '../store/blocking.js';
 import { PubSubHub, type Delivery } from '../pubsub/hub.js';
 import { CommandTable } from './table.js';
-import { execute, Context, recordEffects, type ExecuteOptions } from './dispatch.js';
+import { execute, Context, recordEffects, resolveCommand, type ExecuteOptions } from './dispatch.js';
 import type { CommandContext } from '../commands/types.js';
 import { Stats } from './stats.js';
 import { Monitor } from '../observe/monitor.js';
 import { SlowLog } from '../observe/slowlog.js';
+import { LatencyMonitor } from '../observe/latency.js';
+import { ClientPause } from './pause.js';
+import { scriptingOf } from '../commands/scripting.js';
 import { startObserveListener } from '../observe/http.js';
 import { makeRoom } from '../store/eviction.js';
 import { loadLua } from '../scripting/lua.js';
@@ -58,10 +61,12 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   readonly dbs: Database[] = [];
   readonly hub: PubSubHub;
   readonly blocking: BlockedClients;
+  readonly pause: ClientPause;
   readonly clients = new Map<number, Client>();
   readonly stats = new Stats();
   readonly monitor = new Monitor();
   readonly slowlog: SlowLog;
+  readonly latency: LatencyMonitor;
   readonly startedAt = Date.now();
   readonly runId = randomHex(40);
   /** Extension point for the scripting group: per-server state (script cache, VM). */
@@ -127,6 +132,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     this.loadAtStart = options.loadAtStart !== false;
     this.config.onIgnoredSet = (name, reason) => this.log('warning', `CONFIG SET ${name}: accepted, but it has no effect in Tidings: ${reason}`);
     this.slowlog = new SlowLog(this.config);
+    this.latency = new LatencyMonitor(this.config);
     const logfile = this.config.string('logfile');
     if (options.log === false) this.logSink = undefined;
     else if (options.log) this.logSink = options.log;
@@ -144,6 +150,21 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     for (let i = 0; i < this.config.number('databases'); i++) this.dbs.push(new Database(i, this));
     this.hub = new PubSubHub(this);
     this.blocking = new BlockedClients(this);
+    this.pause = new ClientPause({
+      runParked: (client, argv) => {
+        this.runFromNetwork(client, argv);
+        if (!client.blocked && client.parser.buffered > 0) setImmediate(() => this.processInput(client));
+      },
+      expiryHeld: (held) => {
+        for (const db of this.dbs) db.expiryHeld = held;
+      },
+      resolve: (argv) => {
+        const spec = resolveCommand(this, argv);
+        return spec instanceof ReplyError ? undefined : spec;
+      },
+      scriptFlags: (sha) => scriptingOf(this).scriptFlags.get(sha),
+      functionFlags: (name) => scriptingOf(this).functions.get(name)?.fn.flags,
+    });
     this.tracking = new Tracking(this);
     this.rdb = new RdbFile(this);
     this.tls = new TlsListeners(this.config, (level, message) => this.log(level, message));
@@ -396,6 +417,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     if (this.closed) return;
     this.closed = true;
     if (this.cron) clearInterval(this.cron);
+    this.pause.close();
     const saving = this.rdb.abortBackground();
     const closing = [...this.listeners, ...this.tlsListeners].map((l) => new Promise<void>((resolve) => l.close(() => resolve())));
     // Replies already queued this turn were acknowledged writes: put them in the log first.
@@ -687,6 +709,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     this.blocking.unblock(client);
     this.unwatchAll(client);
     this.monitor.remove(client);
+    this.pause.remove(client);
     this.tracking.disable(client);
   }
 
@@ -802,9 +825,10 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     if (this.busyScript !== undefined) return; // as Redis: no cron between a busy script's slices
     const now = Date.now();
     this.aof.cron();
-    if (this.activeExpireEnabled) {
+    if (this.activeExpireEnabled && !this.pause.active) {
       // Active expiry: sample keys with a TTL in every database for a bounded time.
-      const deadline = performance.now() + 5;
+      const started = performance.now();
+      const deadline = started + 5;
       for (const db of this.dbs) {
         if (db.expiresCount === 0) continue;
         for (;;) {
@@ -812,6 +836,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
           if (examined === 0 || expired * 4 < examined || performance.now() > deadline) break;
         }
       }
+      this.latency.addIfNeeded('expire-cycle', performance.now() - started);
     }
     const timeout = this.config.number('timeout');
     if (timeout > 0) {

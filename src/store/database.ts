@@ -144,10 +144,17 @@ export class Database {
     return this.expires.size;
   }
 
-  /** Drop the key if its time has passed. Returns true when it expired now. */
+  /**
+   * While clients are paused (CLIENT PAUSE) keys past their TTL are not deleted: they read as
+   * missing, and expire for real once the pause ends.
+   */
+  expiryHeld = false;
+
+  /** Drop the key if its time has passed. Returns true when it expired now (or is held expired). */
   expireIfNeeded(key: string, now = Date.now()): boolean {
     const at = this.expires.get(key);
     if (at === undefined || at > now || this.loading) return false;
+    if (this.expiryHeld) return true;
     if (this.cow !== undefined) this.cow.beforeWrite(this, key);
     this.data.delete(key);
     this.order.removed(this.data);
@@ -159,8 +166,8 @@ export class Database {
 
   /** Lookup for reading: counts keyspace hits/misses and refreshes the access time. */
   lookupRead(key: string): Entry | undefined {
-    if (this.expires.size !== 0) this.expireIfNeeded(key);
-    const entry = this.data.get(key);
+    const held = this.expires.size !== 0 && this.expireIfNeeded(key) && this.expiryHeld;
+    const entry = held ? undefined : this.data.get(key);
     if (entry === undefined) {
       this.hooks.keyspaceMiss(this, key);
       return undefined;
@@ -172,8 +179,8 @@ export class Database {
 
   /** Lookup for reading without refreshing the access time (EXISTS, TYPE, TTL: Redis's NOTOUCH). */
   lookupReadNoTouch(key: string): Entry | undefined {
-    if (this.expires.size !== 0) this.expireIfNeeded(key);
-    const entry = this.data.get(key);
+    const held = this.expires.size !== 0 && this.expireIfNeeded(key) && this.expiryHeld;
+    const entry = held ? undefined : this.data.get(key);
     if (entry === undefined) this.hooks.keyspaceMiss(this, key);
     else this.hooks.keyspaceHit();
     return entry;
@@ -181,7 +188,7 @@ export class Database {
 
   /** Lookup for writing: no hit/miss statistics. */
   lookupWrite(key: string): Entry | undefined {
-    if (this.expires.size !== 0) this.expireIfNeeded(key);
+    if (this.expires.size !== 0 && this.expireIfNeeded(key) && this.expiryHeld) return undefined;
     if (this.cow !== undefined) this.cow.beforeWrite(this, key);
     const entry = this.data.get(key);
     if (entry !== undefined) entry.lru = Date.now();
@@ -190,7 +197,7 @@ export class Database {
 
   /** Lookup without side effects other than lazy expiry (TYPE-like introspection, SCAN filters). */
   peek(key: string): Entry | undefined {
-    if (this.expires.size !== 0) this.expireIfNeeded(key);
+    if (this.expires.size !== 0 && this.expireIfNeeded(key) && this.expiryHeld) return undefined;
     return this.data.get(key);
   }
 

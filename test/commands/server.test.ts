@@ -182,7 +182,8 @@ test('COMMAND COUNT/INFO/DOCS/LIST/GETKEYS', async () => {
   const count = (await c.call('COMMAND', 'COUNT')) as number;
   assert.ok(count > 20);
   const [info] = (await c.call('COMMAND', 'INFO', 'publish')) as unknown[][];
-  assert.deepEqual(info!.slice(0, 6), ['publish', 3, ['pubsub', 'loading', 'stale', 'fast', 'may_replicate'], 0, 0, 0]);
+  // As redis-server 7.0.15 reports it: may_replicate is not among COMMAND INFO's flags.
+  assert.deepEqual(info!.slice(0, 6), ['publish', 3, ['pubsub', 'loading', 'stale', 'fast'], 0, 0, 0]);
   assert.deepEqual(await c.call('COMMAND', 'INFO', 'nosuch'), [null]);
   const list = (await c.call('COMMAND', 'LIST')) as string[];
   assert.ok(list.includes('subscribe') && list.includes('client'));
@@ -288,7 +289,8 @@ test('SWAPDB, WAIT, READONLY, LATENCY, SAVE/BGSAVE', async () => {
   assert.equal(await c.call('WAIT', '0', '0'), 0);
   assert.deepEqual(await c.call('READONLY'), { error: 'ERR This instance has cluster support disabled' });
   assert.deepEqual(await c.call('LATENCY', 'LATEST'), []);
-  assert.match(String(await c.call('LATENCY', 'DOCTOR')), /no latency spike/);
+  // latency-monitor-threshold is 0 (off) by default: the doctor says so rather than giving an all-clear.
+  assert.match(String(await c.call('LATENCY', 'DOCTOR')), /Latency monitoring is disabled/);
   c.close();
 });
 
