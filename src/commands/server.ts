@@ -649,16 +649,9 @@ export const specs: CommandSpec[] = [
     flags: ['readonly', 'fast'],
     ...noKeys,
     categories: ['@keyspace', '@read', '@fast'],
-    handler: (ctx) => {
-      let n = 0;
-      // Count only keys that have not expired.
-      const now = Date.now();
-      for (const key of ctx.db.keys()) {
-        const at = ctx.db.getExpire(key);
-        if (at === undefined || at > now) n++;
-      }
-      return n;
-    },
+    // O(1), as Redis: keys whose time has passed count until they are expired (lazily on access,
+    // or by the active expiry cycle).
+    handler: (ctx) => ctx.db.size,
   },
   {
     name: 'flushdb',
@@ -701,6 +694,9 @@ export const specs: CommandSpec[] = [
         // live key of that name is swapped in from the other db. Keys missing from both (or only
         // swapped in after their TTL passed) stay valid, as in Redis.
         ctx.server.tracking.quiet = true; // Redis 7.0's SWAPDB sends no invalidations
+        // Keys present before the swap too: a client blocked in XREADGROUP on a stream that
+        // leaves its database is told so.
+        const before = [dbs[a]!, dbs[b]!].map((db) => [...db.keys()]);
         dbs[a]!.swapWith(dbs[b]!);
         const now = Date.now();
         for (const db of [dbs[a]!, dbs[b]!]) {
@@ -709,6 +705,8 @@ export const specs: CommandSpec[] = [
         ctx.server.tracking.quiet = false;
         // Clients blocked on keys of either db may now find data.
         for (const db of [dbs[a]!, dbs[b]!]) for (const key of db.keys()) db.signalReady(key);
+        for (const key of before[0]!) dbs[a]!.signalReady(key);
+        for (const key of before[1]!) dbs[b]!.signalReady(key);
       }
       return OK;
     },
