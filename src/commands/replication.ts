@@ -26,7 +26,8 @@ class ReplicaFeed implements EffectsConsumer {
   feed(effects: readonly Effect[]): void {
     // A closed connection is dropped at the next write (no hook on close needed).
     if (this.client.closing) {
-      this.server.effects.unsubscribe(this);
+      // Not while the stream iterates its consumers (that would skip the next one).
+      queueMicrotask(() => this.server.effects.unsubscribe(this));
       return;
     }
     for (const effect of effects) {
