@@ -16,6 +16,7 @@ import type { CommandContext, CommandSpec } from './types.js';
 import { INVALID_GETKEYS_ARGS, NUMKEYS_AT, keysOf } from './key-positions.js';
 import { ConfigSetError, type PendingSet } from '../config/config.js';
 import { rewriteConfigFile } from '../config/file.js';
+import { encodingOf } from './keys.js';
 
 const lower = (b: Buffer) => b.toString('latin1').toLowerCase();
 
@@ -509,7 +510,7 @@ function debug(ctx: CommandContext, argv: Buffer[]): Reply {
       const entry = ctx.db.peek(key);
       if (!entry) throw Errors.noSuchKey();
       const idle = Math.floor((Date.now() - entry.lru) / 1000);
-      return new Status(`Value at:0x0 refcount:1 encoding:${entry.type === 'string' ? 'raw' : entry.type} serializedlength:0 lru:0 lru_seconds_idle:${idle}`);
+      return new Status(`Value at:0x0 refcount:1 encoding:${encodingOf(ctx.server, entry)} serializedlength:0 lru:0 lru_seconds_idle:${idle}`);
     }
     case 'loadaof': {
       // Like Redis: write out and sync the log, empty the dataset, replay the log.
