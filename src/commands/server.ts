@@ -18,6 +18,7 @@ import { ConfigSetError, type PendingSet } from '../config/config.js';
 import { rewriteConfigFile } from '../config/file.js';
 import { aclOf } from '../security/acl.js';
 import { REDIS_COMMAND_DOCS, REDIS_COMMAND_INFO, type Tagged } from './redis-command-docs.js';
+import { encodingOf } from './keys.js';
 
 const lower = (b: Buffer) => b.toString('latin1').toLowerCase();
 
@@ -756,7 +757,7 @@ function debug(ctx: CommandContext, argv: Buffer[]): Reply {
       const entry = ctx.db.peek(key);
       if (!entry) throw Errors.noSuchKey();
       const idle = Math.floor((Date.now() - entry.lru) / 1000);
-      return new Status(`Value at:0x0 refcount:1 encoding:${entry.type === 'string' ? 'raw' : entry.type} serializedlength:0 lru:0 lru_seconds_idle:${idle}`);
+      return new Status(`Value at:0x0 refcount:1 encoding:${encodingOf(ctx.server, entry)} serializedlength:0 lru:0 lru_seconds_idle:${idle}`);
     }
     case 'loadaof': {
       // Like Redis: write out and sync the log, empty the dataset, replay the log.
@@ -997,16 +998,9 @@ export const specs: CommandSpec[] = [
     flags: ['readonly', 'fast'],
     ...noKeys,
     categories: ['@keyspace', '@read', '@fast'],
-    handler: (ctx) => {
-      let n = 0;
-      // Count only keys that have not expired.
-      const now = Date.now();
-      for (const key of ctx.db.keys()) {
-        const at = ctx.db.getExpire(key);
-        if (at === undefined || at > now) n++;
-      }
-      return n;
-    },
+    // O(1), as Redis: keys whose time has passed count until they are expired (lazily on access,
+    // or by the active expiry cycle).
+    handler: (ctx) => ctx.db.size,
   },
   {
     name: 'flushdb',
@@ -1049,6 +1043,9 @@ export const specs: CommandSpec[] = [
         // live key of that name is swapped in from the other db. Keys missing from both (or only
         // swapped in after their TTL passed) stay valid, as in Redis.
         ctx.server.tracking.quiet = true; // Redis 7.0's SWAPDB sends no invalidations
+        // Keys present before the swap too: a client blocked in XREADGROUP on a stream that
+        // leaves its database is told so.
+        const before = [dbs[a]!, dbs[b]!].map((db) => [...db.keys()]);
         dbs[a]!.swapWith(dbs[b]!);
         const now = Date.now();
         for (const db of [dbs[a]!, dbs[b]!]) {
@@ -1057,6 +1054,8 @@ export const specs: CommandSpec[] = [
         ctx.server.tracking.quiet = false;
         // Clients blocked on keys of either db may now find data.
         for (const db of [dbs[a]!, dbs[b]!]) for (const key of db.keys()) db.signalReady(key);
+        for (const key of before[0]!) dbs[a]!.signalReady(key);
+        for (const key of before[1]!) dbs[b]!.signalReady(key);
       }
       return OK;
     },

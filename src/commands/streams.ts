@@ -519,7 +519,10 @@ function xreadCommand(group: boolean) {
       const g = groups[i];
       if (g !== undefined && groupRead !== undefined) {
         if (target.from === NEW_ENTRIES) {
-          if (stream.lastId.compare(g.lastId) <= 0) continue;
+          // Compared with the last entry still there, not the stream's last ID: when the newest
+          // entries were deleted there is nothing to serve, and the client blocks (as Redis).
+          const lastEntry = stream.lastEntry();
+          if (lastEntry === undefined || lastEntry.id.compare(g.lastId) <= 0) continue;
           pairs.push(target.keyArg, deliverNew(ctx, target.key, stream, g, groupRead, count, now, argv[streamsAt + i]!, effects));
         } else {
           pairs.push(target.keyArg, deliverHistory(ctx, target.key, stream, g, groupRead, target.from, count, now));
@@ -677,7 +680,8 @@ function xgroupSetId(ctx: CommandContext, argv: Buffer[]): HandlerResult {
   const stream = groupStream(ctx, key);
   const group = requireGroup(stream, key, argv[3]!);
   const idArg = argv[4]!;
-  const id = idArg.length === 1 && idArg[0] === 0x24 ? stream.lastId : parseId(idArg);
+  // Unlike CREATE, SETID takes `-` (0-0) and `+` (the largest ID) too, as Redis 7.0 does.
+  const id = idArg.length === 1 && idArg[0] === 0x24 ? stream.lastId : parseIdOrSpecial(idArg, 0);
   group.lastId = id;
   group.entriesRead = opts.entriesRead;
   ctx.db.modified(key);

@@ -110,7 +110,10 @@ function writeStream(sink: CommandSink, key: Buffer, stream: Stream): void {
   const entries = stream.entries(StreamId.MIN, StreamId.MAX);
   if (entries.length === 0) {
     // An empty stream still exists: create it with a throwaway entry, then restore its state.
-    sink.add([b('XADD'), key, b('MAXLEN'), b('0'), b(stream.lastId.toString()), b('x'), b('y')]);
+    // A stream that never had an entry (XGROUP CREATE ... MKSTREAM) has last ID 0-0, which XADD
+    // refuses: the throwaway entry then takes 0-1, and XSETID below puts 0-0 back (as Redis does).
+    const id = stream.lastId.compare(StreamId.MIN) === 0 ? '0-1' : stream.lastId.toString();
+    sink.add([b('XADD'), key, b('MAXLEN'), b('0'), b(id), b('x'), b('y')]);
   } else {
     for (const e of entries) sink.add([b('XADD'), key, b(e.id.toString()), ...decodeFields(e.fields)]);
   }

@@ -223,6 +223,22 @@ function rejectWith(server: Server, name: string, error: ReplyError): ReplyError
   return error;
 }
 
+const OOM_EXEMPT_IN_MULTI = new Set(['exec', 'discard', 'quit', 'reset']);
+
+/** In MULTI with maxmemory set: must this command be refused because memory is over the limit? */
+function oomInMulti(server: Server, client: Client, name: string): boolean {
+  if (name === 'exec') {
+    const usesMemory = client.multi!.some((argv) => {
+      const queued = cachedLookup(server, argv);
+      return !(queued instanceof ReplyError) && infoFor(queued).denyOom;
+    });
+    if (!usesMemory) return false;
+  } else if (OOM_EXEMPT_IN_MULTI.has(name)) {
+    return false;
+  }
+  return !server.makeRoomForWrite();
+}
+
 export function execute(server: Server, client: Client, argv: Buffer[], options: ExecuteOptions = NO_OPTIONS): HandlerResult {
   const resolved = cachedLookup(server, argv);
   if (resolved instanceof ReplyError) {
@@ -281,6 +297,19 @@ export function execute(server: Server, client: Client, argv: Buffer[], options:
       server.unwatchAll(client);
       return rejectWith(server, name, new ReplyError(`EXECABORT Transaction discarded because of: ${refusal.message}`));
     }
+  }
+
+  // Over maxmemory, a transaction stops growing: every command but EXEC, DISCARD, QUIT and RESET is
+  // refused while queueing, and EXEC is refused (the transaction discarded) when it holds a command
+  // that may use memory — as Redis's processCommand does.
+  if (client.multi !== undefined && hot.maxmemory > 0 && oomInMulti(server, client, name)) {
+    client.multiDirty = true;
+    server.logOomRefusal(client, name);
+    if (name !== 'exec') return rejectWith(server, name, Errors.outOfMemory());
+    client.multi = undefined;
+    client.multiDirty = false;
+    server.unwatchAll(client);
+    return rejectWith(server, name, new ReplyError(`EXECABORT Transaction discarded because of: ${Errors.outOfMemory().message}`));
   }
 
   // A script past busy-reply-threshold (src/commands/scripting.ts): only allow_busy commands run.

@@ -29,6 +29,8 @@ export class EffectsStream {
   active = false;
   private readonly consumers: EffectsConsumer[] = [];
   private pending: Effect[] = [];
+  /** How many of `pending` are expiry/eviction DELs. */
+  private pendingDeletions = 0;
   private depth = 0;
   /**
    * Dirty increments caused by mechanisms that record their own effect (expiry, eviction), so a
@@ -45,7 +47,10 @@ export class EffectsStream {
     const i = this.consumers.indexOf(consumer);
     if (i >= 0) this.consumers.splice(i, 1);
     this.active = this.consumers.length > 0;
-    if (!this.active) this.pending = [];
+    if (!this.active) {
+      this.pending = [];
+      this.pendingDeletions = 0;
+    }
   }
 
   /** A command call starts (nested calls included). */
@@ -65,18 +70,26 @@ export class EffectsStream {
     if (this.depth === 0) this.commit();
   }
 
-  /** A key deleted by expiry or eviction: DEL, counted so it is not mistaken for the command's write. */
+  /**
+   * A key deleted by expiry or eviction: DEL, counted so it is not mistaken for the command's write.
+   * It goes in the command's unit, ahead of its own effect; a unit of such DELs alone (a read that
+   * met expired keys: SCAN, RANDOMKEY, GET) is not wrapped in MULTI/EXEC, as in Redis 7.0.
+   */
   deleted(db: number, key: string): void {
     this.selfRecorded++;
+    if (!this.active) return;
+    this.pendingDeletions++;
     this.add(db, [DEL, Buffer.from(key, 'latin1')]);
   }
 
   private commit(): void {
     const unit = this.pending;
+    const onlyDeletions = this.pendingDeletions === unit.length;
+    this.pendingDeletions = 0;
     if (unit.length === 0) return;
     this.pending = [];
     let out: readonly Effect[] = unit;
-    if (unit.length > 1) {
+    if (unit.length > 1 && !onlyDeletions) {
       const first = unit[0]!;
       const last = unit[unit.length - 1]!;
       out = [{ db: first.db, argv: MULTI }, ...unit, { db: last.db, argv: EXEC }];

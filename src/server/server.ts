@@ -813,6 +813,8 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
 
   resume(client: Client, reply: Reply): void {
     client.write(reply);
+    // An error that ends a wait (-NOGROUP, -UNBLOCKED, ...) counts in INFO errorstats, as Redis.
+    if (reply instanceof ReplyError) this.stats.errorReply(reply.code);
     if (this.tracking.current === client) this.tracking.served(client);
     this.scheduleFlush(client);
     // Pipelined commands that arrived while the client was blocked run now, after this turn.

@@ -20,6 +20,7 @@ import { specs as geo } from '../commands/geo.js';
 import { specs as sort } from '../commands/sort.js';
 import { specs as tidings } from '../commands/tidings.js';
 import { specs as acl } from '../commands/acl.js';
+import { specs as replication } from '../commands/replication.js';
 
 /**
  * Every group's specs. Built on first use rather than at import, so that the order in which the
@@ -49,6 +50,7 @@ export function allSpecs(): readonly CommandSpec[] {
     ...sort,
     ...tidings,
     ...acl,
+    ...replication,
   ];
   return all;
 }

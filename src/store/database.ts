@@ -314,7 +314,11 @@ export class Database {
   /** Remove everything; every key is signalled to WATCH first. */
   flush(): void {
     if (this.cow !== undefined) this.cow.beforeFlush(this);
-    for (const key of this.data.keys()) this.hooks.keyModified(this, key);
+    for (const key of this.data.keys()) {
+      this.hooks.keyModified(this, key);
+      // Blocked XREADGROUP clients must learn that their stream is gone.
+      this.hooks.keyReady(this, key);
+    }
     this.data = new Map();
     this.expires = new Map();
     this.order = new KeyOrder();

@@ -214,6 +214,13 @@ test('DEBUG is disabled by default, like Redis', async () => {
   assert.equal(await d.call('DEBUG', 'SLEEP', '0'), 'OK');
   assert.equal(await d.call('DEBUG', 'LOG', 'hello'), 'OK');
   assert.equal(await d.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0'), 'OK');
+  // DEBUG OBJECT reports the encoding OBJECT ENCODING does (a big field value converts a hash).
+  await d.call('HSET', 'h', 'f', 'v');
+  assert.match((await d.call('DEBUG', 'OBJECT', 'h')) as string, / encoding:listpack /);
+  await d.call('HSET', 'h', 'big', 'x'.repeat(1000));
+  assert.match((await d.call('DEBUG', 'OBJECT', 'h')) as string, / encoding:hashtable /);
+  await d.call('SET', 's', '12345');
+  assert.match((await d.call('DEBUG', 'OBJECT', 's')) as string, / encoding:int /);
   d.close();
   await s.close();
   c.close();

@@ -613,3 +613,74 @@ test('CONFIG SET stream-node-max-entries changes node size (radix-tree-keys, ~ t
     await c.call('CONFIG', 'SET', 'stream-node-max-entries', '100');
   }
 });
+
+test('XGROUP SETID takes - and + (CREATE does not); the group then re-reads from the start', async () => {
+  for (let i = 1; i <= 4; i++) await c.call('XADD', 'events', `${i}-0`, 'f', 'v');
+  assert.equal(await c.call('XGROUP', 'CREATE', 'events', 'g1', '$'), 'OK');
+  await c.call('XADD', 'events', '5-0', 'f', 'v');
+  const first = (await c.call('XREADGROUP', 'GROUP', 'g1', 'c1', 'STREAMS', 'events', '>')) as unknown[][];
+  assert.equal((first[0]![1] as unknown[]).length, 1);
+  assert.equal(await c.call('XGROUP', 'SETID', 'events', 'g1', '-'), 'OK');
+  const again = (await c.call('XREADGROUP', 'GROUP', 'g1', 'c2', 'STREAMS', 'events', '>')) as unknown[][];
+  assert.equal((again[0]![1] as unknown[]).length, 5);
+  assert.equal(await c.call('XGROUP', 'SETID', 'events', 'g1', '+'), 'OK');
+  assert.deepEqual(await c.call('XGROUP', 'CREATE', 'events', 'g2', '-'), { error: 'ERR Invalid stream ID specified as stream command argument' });
+  assert.deepEqual(await c.call('XGROUP', 'CREATE', 'events', 'g2', '+'), { error: 'ERR Invalid stream ID specified as stream command argument' });
+});
+
+test('XREADGROUP > blocks (and times out with null) when the entries past the group were deleted', async () => {
+  await c.call('XGROUP', 'CREATE', 'mystream', 'mygroup', '$', 'MKSTREAM');
+  await c.call('XADD', 'mystream', '666', 'f', 'v');
+  await c.call('XREADGROUP', 'GROUP', 'mygroup', 'Alice', 'STREAMS', 'mystream', '>');
+  await c.call('XADD', 'mystream', '667', 'f2', 'v2');
+  await c.call('XDEL', 'mystream', '667');
+  assert.equal(await c.call('XREADGROUP', 'GROUP', 'mygroup', 'Alice', 'BLOCK', '10', 'STREAMS', 'mystream', '>'), null);
+  assert.equal(await c.call('XREADGROUP', 'GROUP', 'mygroup', 'Alice', 'STREAMS', 'mystream', '>'), null);
+});
+
+test('a client blocked in XREADGROUP is woken with an error by FLUSHALL, FLUSHDB and SWAPDB', async () => {
+  const setup = async () => {
+    await c.call('DEL', 'mystream');
+    await c.call('XADD', 'mystream', '666', 'f', 'v');
+    await c.call('XGROUP', 'CREATE', 'mystream', 'mygroup', '$');
+  };
+  const waitBlocked = async () => {
+    for (let i = 0; i < 200; i++) {
+      const info = (await c.call('INFO', 'clients')) as string;
+      if (/blocked_clients:1/.test(info)) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.fail('the client never blocked');
+  };
+  const gone = { error: 'UNBLOCKED the stream key no longer exists' };
+  for (const wipe of [['FLUSHALL'], ['FLUSHDB'], ['SWAPDB', '0', '4']]) {
+    await c.call('SELECT', '4');
+    await c.call('FLUSHDB');
+    await c.call('SELECT', '0');
+    await setup();
+    const rd = await srv.connect();
+    rd.send('XREADGROUP', 'GROUP', 'mygroup', 'Alice', 'BLOCK', '0', 'STREAMS', 'mystream', '>');
+    await waitBlocked();
+    await c.call(...wipe);
+    assert.deepEqual(plainOf(await rd.read()), gone, wipe.join(' '));
+    rd.close();
+  }
+  await c.call('SELECT', '4');
+  await c.call('FLUSHDB');
+  await c.call('SELECT', '0');
+});
+
+test('the error that wakes a blocked XREADGROUP counts in INFO errorstats', async () => {
+  await c.call('CONFIG', 'RESETSTAT');
+  await c.call('XGROUP', 'CREATE', 'mystream', 'mygroup', '$', 'MKSTREAM');
+  const rd = await srv.connect();
+  rd.send('XREADGROUP', 'GROUP', 'mygroup', 'Alice', 'BLOCK', '0', 'STREAMS', 'mystream', '>');
+  for (let i = 0; i < 200 && !/blocked_clients:1/.test((await c.call('INFO', 'clients')) as string); i++) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await c.call('XGROUP', 'DESTROY', 'mystream', 'mygroup');
+  const reply = plainOf(await rd.read()) as { error: string };
+  assert.match(reply.error, /^NOGROUP/);
+  assert.match((await c.call('INFO', 'errorstats')) as string, /errorstat_NOGROUP:count=1/);
+  rd.close();
+});

@@ -120,3 +120,63 @@ test('RESP3 EXEC aborted by WATCH returns null', async () => {
   db.flush();
   c.close();
 });
+
+test('over maxmemory, queueing is refused with -OOM and EXEC then aborts; DISCARD still works', async () => {
+  const c = await srv.connect();
+  const admin = await srv.connect();
+  const oom = { error: "OOM command not allowed when used memory > 'maxmemory'." };
+  try {
+    await c.call('DEL', 'foo1', 'foo2');
+    await c.call('MULTI');
+    assert.equal(await c.call('SET', 'foo1', 'bar1'), 'QUEUED');
+    await admin.call('CONFIG', 'SET', 'maxmemory', '1');
+    assert.deepEqual(await c.call('LPUSH', 'mylist', 'v'), oom);
+    assert.deepEqual(await c.call('PING'), oom); // any command but EXEC/DISCARD/QUIT/RESET
+    await admin.call('CONFIG', 'SET', 'maxmemory', '0');
+    assert.equal(await c.call('SET', 'foo2', 'bar2'), 'QUEUED');
+    assert.deepEqual(await c.call('EXEC'), { error: 'EXECABORT Transaction discarded because of previous errors.' });
+    assert.equal(await c.call('EXISTS', 'foo1', 'foo2'), 0);
+
+    await admin.call('CONFIG', 'SET', 'maxmemory', '1');
+    await c.call('MULTI');
+    assert.deepEqual(await c.call('SET', 'x', '1'), oom);
+    assert.equal(await c.call('DISCARD'), 'OK');
+    await admin.call('CONFIG', 'SET', 'maxmemory', '0');
+    assert.equal(await c.call('PING'), 'PONG');
+  } finally {
+    await admin.call('CONFIG', 'SET', 'maxmemory', '0');
+    c.close();
+    admin.close();
+  }
+});
+
+test('over maxmemory, EXEC of only reads runs; EXEC holding a write is aborted with EXECABORT ... OOM', async () => {
+  const c = await srv.connect();
+  const admin = await srv.connect();
+  try {
+    await c.call('SET', 'x', 'value');
+    await c.call('MULTI');
+    await c.call('GET', 'x');
+    await c.call('PING');
+    await admin.call('CONFIG', 'SET', 'maxmemory', '1');
+    assert.deepEqual(await c.call('EXEC'), ['value', 'PONG']);
+    await admin.call('CONFIG', 'SET', 'maxmemory', '0');
+
+    await c.call('MULTI');
+    await c.call('SET', 'x', '1');
+    await c.call('GET', 'x');
+    await admin.call('CONFIG', 'SET', 'maxmemory', '1');
+    assert.deepEqual(await c.call('EXEC'), {
+      error: "EXECABORT Transaction discarded because of: OOM command not allowed when used memory > 'maxmemory'.",
+    });
+    await admin.call('CONFIG', 'SET', 'maxmemory', '0');
+    // The transaction is gone: a new MULTI is allowed.
+    assert.equal(await c.call('MULTI'), 'OK');
+    assert.equal(await c.call('DISCARD'), 'OK');
+    assert.equal(await c.call('GET', 'x'), 'value');
+  } finally {
+    await admin.call('CONFIG', 'SET', 'maxmemory', '0');
+    c.close();
+    admin.close();
+  }
+});

@@ -525,3 +525,24 @@ test('DEBUG AOF-FLUSH-SLEEP stalls log writes, and a reply still never overtakes
   }
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('an empty stream that never had an entry (XGROUP CREATE ... MKSTREAM) survives BGREWRITEAOF and DEBUG LOADAOF', async () => {
+  const dir = tempDir();
+  const srv = await startTidings({ config: { appendonly: 'yes', dir, 'enable-debug-command': 'yes' } });
+  try {
+    const c = await srv.connect();
+    assert.equal(await c.call('XGROUP', 'CREATE', 'mystream', 'group-name', '$', 'MKSTREAM'), 'OK');
+    const groups = await c.call('XINFO', 'GROUPS', 'mystream');
+    assert.equal(await c.call('BGREWRITEAOF'), 'Background append only file rewriting started');
+    await until(async () => ((await c.call('INFO', 'persistence')) as string).includes('aof_rewrite_in_progress:0'));
+    assert.equal(await c.call('DEBUG', 'LOADAOF'), 'OK');
+    assert.equal(await c.call('XLEN', 'mystream'), 0);
+    assert.deepEqual(await c.call('XINFO', 'GROUPS', 'mystream'), groups);
+    const info = (await c.call('XINFO', 'STREAM', 'mystream')) as unknown[];
+    assert.equal(info[info.indexOf('last-generated-id') + 1], '0-0');
+    c.close();
+  } finally {
+    await srv.close();
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
