@@ -51,13 +51,8 @@ export function valueBytes(entry: Entry, samples = ELEMENT_SAMPLES): number {
       }
       return 64 + sampled(z.size, samples, members.values(), (m) => 64 + m.length);
     }
-    case 'list': {
-      const list = entry.value as unknown as { length: number } & Partial<Iterable<Buffer>>;
-      if (typeof list[Symbol.iterator] === 'function') {
-        return 32 + sampled(list.length, samples, (list as Iterable<Buffer>)[Symbol.iterator](), (b) => 16 + b.length);
-      }
-      return 32 + list.length * 32;
-    }
+    case 'list':
+      return 32 + entry.value.packedBytes;
     case 'stream': {
       // Entries are packed in nodes; XADD fields average well under 100 bytes in practice.
       return 256 + entry.value.length * 96 + entry.value.groups.size * 128;
