@@ -5,7 +5,7 @@ import { parseBigInt, parseInteger, tryParseBigInt } from '../protocol/numbers.j
 import { Double, MapReply, OK, Status, Verbatim, type Reply } from '../protocol/reply.js';
 import { globMatch } from '../pubsub/glob.js';
 import type { Database, Entry, ValueOf } from '../store/database.js';
-import { BASE_BYTES, datasetBytes, entryBytes, usedMemory } from '../store/eviction.js';
+import { BASE_BYTES, datasetBytes, entryBytes, usedMemory, usedMemoryPeak } from '../store/eviction.js';
 import { copyString, stringEncoding } from './strings.js';
 import { encodingOf as listEncoding } from './lists.js';
 import { encodingOf as hashEncoding } from './hashes.js';
@@ -382,7 +382,7 @@ function memoryStats(ctx: CommandContext): Reply {
   const overhead = used - dataset;
   const fields: Reply[] = [
     'peak.allocated',
-    used,
+    usedMemoryPeak(server),
     'total.allocated',
     used,
     'startup.allocated',
