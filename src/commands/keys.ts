@@ -5,6 +5,7 @@ import { parseBigInt, parseInteger, tryParseBigInt } from '../protocol/numbers.j
 import { Double, MapReply, OK, Status, Verbatim, type Reply } from '../protocol/reply.js';
 import { globMatch } from '../pubsub/glob.js';
 import type { Database, Entry, ValueOf } from '../store/database.js';
+import { idleMsOf, lruClock } from '../store/database.js';
 import { BASE_BYTES, datasetBytes, entryBytes, usedMemory, usedMemoryPeak } from '../store/eviction.js';
 import { copyString, stringEncoding } from './strings.js';
 import { encodingOf as listEncoding } from './lists.js';
@@ -46,7 +47,7 @@ export function encodingOf(server: CommandContext['server'], entry: Entry): stri
 
 /** A deep copy of a value for COPY. */
 function cloneValue(entry: Entry): Entry {
-  const withValue = <T extends Entry['type']>(type: T, value: ValueOf[T]) => ({ type, value, lru: Date.now(), seq: 0 }) as Entry;
+  const withValue = <T extends Entry['type']>(type: T, value: ValueOf[T]) => ({ type, value, lru: lruClock(), seq: 0 }) as Entry;
   switch (entry.type) {
     case 'string':
       return withValue('string', copyString(entry.value));
@@ -59,7 +60,7 @@ function cloneValue(entry: Entry): Entry {
     default: {
       const value = entry.value as unknown as { clone?: () => unknown };
       const copy = typeof value.clone === 'function' ? value.clone() : deepClone(value);
-      return { type: entry.type, value: copy, lru: Date.now(), seq: 0 } as Entry;
+      return { type: entry.type, value: copy, lru: lruClock(), seq: 0 } as Entry;
     }
   }
 }
@@ -461,7 +462,7 @@ const objectSubcommands: CommandSpec[] = [
     const entry = objectEntry(ctx, argv);
     if (entry === undefined) return null;
     if (lfuPolicy(ctx)) throw KeyErrors.lfuSelected();
-    return Math.floor((Date.now() - entry.lru) / 1000);
+    return Math.floor(idleMsOf(entry) / 1000);
   }),
   spec('object|refcount', 3, ['readonly'], SUBKEY, [...KR, '@slow'], (ctx, argv) => {
     const entry = objectEntry(ctx, argv);

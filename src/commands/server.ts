@@ -9,6 +9,7 @@ import { REDIS_VERSION, TIDINGS_VERSION } from '../server/version.js';
 import { globMatch } from '../pubsub/glob.js';
 import { findSubcommand } from '../server/table.js';
 import { usedMemory, usedMemoryPeak } from '../store/eviction.js';
+import { idleMsOf } from '../store/database.js';
 import { scriptingOf, scriptingStats } from './scripting.js';
 import { LoadError, PersistenceErrors } from '../persistence/rdbfile.js';
 import { datasetDigest, keyDigest } from '../persistence/digest.js';
@@ -509,7 +510,7 @@ function debug(ctx: CommandContext, argv: Buffer[]): Reply {
       const key = argv[2]!.toString('latin1');
       const entry = ctx.db.peek(key);
       if (!entry) throw Errors.noSuchKey();
-      const idle = Math.floor((Date.now() - entry.lru) / 1000);
+      const idle = Math.floor(idleMsOf(entry) / 1000);
       return new Status(`Value at:0x0 refcount:1 encoding:${entry.type === 'string' ? 'raw' : entry.type} serializedlength:0 lru:0 lru_seconds_idle:${idle}`);
     }
     case 'loadaof': {

@@ -15,6 +15,7 @@
 // footprint is reported next to it (used_memory_rss, node_heap_used).
 import type { Server } from '../server/server.js';
 import type { Database, Entry } from './database.js';
+import { idleMsOf } from './database.js';
 
 /** What an empty server accounts for (Redis 7.0 reports about 0.9 MB when idle). */
 export const BASE_BYTES = 1024 * 1024;
@@ -236,7 +237,7 @@ export function makeRoom(server: Server): boolean {
         const entry = db.peekNoExpire(key);
         if (entry === undefined) continue;
         // Higher score = better victim: oldest access (LRU/LFU), soonest expiry (TTL).
-        const score = random ? Math.random() : byTtl ? -(db.getExpire(key) ?? Infinity) : now - entry.lru;
+        const score = random ? Math.random() : byTtl ? -(db.getExpire(key) ?? Infinity) : idleMsOf(entry);
         if (best === undefined || score > best.score) best = { db, key, score };
       }
     }

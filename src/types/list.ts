@@ -339,7 +339,9 @@ export class List {
   // ------------------------------------------------------------------ internals
 
   private newChunk(need: number, atFront = false): Chunk {
-    const capacity = Math.max(need, Math.min(CHUNK_BYTES, MIN_CAPACITY));
+    // A list that already filled a chunk is long: its next chunk starts at full size (no regrowth
+    // garbage); a short list's only chunk starts small and doubles.
+    const capacity = Math.max(need, this.chunks.length > 0 ? CHUNK_BYTES : MIN_CAPACITY);
     const buf = Buffer.allocUnsafeSlow(capacity);
     const at = atFront ? capacity : 0;
     return new Chunk(buf, at, at, 0);

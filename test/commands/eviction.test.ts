@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { startTidings, type TestServer } from '../helpers/servers.js';
 import { plain, type RespClient } from '../helpers/resp.js';
 import { BASE_BYTES } from '../../src/store/eviction.js';
+import { lruClock } from '../../src/store/database.js';
 
 let srv: TestServer;
 let c: RespClient;
@@ -79,7 +80,7 @@ test('allkeys-lru evicts the least recently used keys', async () => {
   await fill('old', 100);
   await fill('hot', 50);
   // Make the "old" keys clearly older than everything else.
-  for (let i = 0; i < 100; i++) db().peek(`old${i}`)!.lru = Date.now() - 100000;
+  for (let i = 0; i < 100; i++) db().peek(`old${i}`)!.lru = lruClock() - 100000;
   await c.call('CONFIG', 'SET', 'maxmemory', String(LIMIT));
   const evictedBefore = Number((await info('stats')).get('evicted_keys'));
   const replies = await fill('new', 100);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { startTidings, type TestServer } from '../helpers/servers.js';
 import { plain, type RespClient } from '../helpers/resp.js';
 import { SortedSet } from '../../src/types/zset.js';
+import { lruClock } from '../../src/store/database.js';
 
 let srv: TestServer;
 let c: RespClient;
@@ -270,7 +271,7 @@ test('OBJECT ENCODING of containers by the configured thresholds', async () => {
 test('OBJECT IDLETIME, REFCOUNT, FREQ, HELP and errors', async () => {
   await c.call('FLUSHALL');
   await c.call('SET', 'k', 'v');
-  db().peek('k')!.lru = Date.now() - 5000;
+  db().peek('k')!.lru = lruClock() - 5000;
   assert.equal(await c.call('OBJECT', 'IDLETIME', 'k'), 5);
   assert.equal(await c.call('OBJECT', 'IDLETIME', 'k'), 5, 'OBJECT does not touch the key');
   await c.call('GET', 'k');
