@@ -140,7 +140,12 @@ export async function main(args: string[]): Promise<void> {
   }
 
   try {
-    await server.listen();
+    // The banner comes once the port is bound and before the data is loaded, as Redis's logo does:
+    // a supervisor (or Redis's test suite) sees the PID even when a bad data file stops start-up.
+    await server.listen(() => {
+      server.log('notice', `Running mode=standalone, port=${server.port}.`);
+      server.log('notice', `Tidings ${TIDINGS_VERSION} (Redis ${REDIS_VERSION} compatible) 64 bit, standalone mode, port ${server.port}, PID: ${process.pid}`);
+    });
   } catch (err) {
     if (err instanceof LoadError || err instanceof AofLoadError) {
       // A dump or append-only file that cannot be loaded: say which and where; the file is untouched.
@@ -171,8 +176,6 @@ export async function main(args: string[]): Promise<void> {
     }
   }
 
-  server.log('notice', `Running mode=standalone, port=${server.port}.`);
-  server.log('notice', `Tidings ${TIDINGS_VERSION} (Redis ${REDIS_VERSION} compatible) 64 bit, standalone mode, port ${server.port}, PID: ${process.pid}`);
   server.log('warning', 'Server initialized');
   server.log('notice', `Listening on ${server.addresses().join(', ')}`);
   server.log('notice', 'Ready to accept connections');

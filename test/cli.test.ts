@@ -182,6 +182,26 @@ describe('bad input: exit code 1 and a clear message on stderr', () => {
     });
   }
 
+  test('a bad append-only file: the PID line comes first (the port is bound), then the error and exit 1', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-cli-aof-'));
+    const aofDir = path.join(dir, 'appendonlydir');
+    fs.mkdirSync(aofDir);
+    fs.writeFileSync(path.join(aofDir, 'appendonly.aof.1.incr.aof'), '*1\r\n$4\r\nPING\r\n!!!');
+    fs.writeFileSync(path.join(aofDir, 'appendonly.aof.manifest'), 'file appendonly.aof.1.incr.aof seq 1 type i\n');
+    try {
+      const cli = runCli(['--port', '0', '--appendonly', 'yes', '--dir', dir]);
+      const { code } = await exitsWithin(cli);
+      assert.equal(code, 1, cli.output());
+      const out = cli.stdout();
+      const pid = out.search(new RegExp(` PID: ${cli.child.pid}\\b`));
+      const bad = out.indexOf('Bad file format reading the append only file');
+      assert.ok(pid >= 0 && bad > pid, out);
+      assert.doesNotMatch(out, /Ready to accept connections/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('port already in use', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

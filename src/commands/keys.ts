@@ -300,7 +300,7 @@ function expireCommand(ctx: CommandContext, argv: Buffer[], name: string, unit: 
     if (flags & EXPIRE_GT && (current === undefined || at <= current)) return 0;
     if (flags & EXPIRE_LT && current !== undefined && at >= current) return 0;
   }
-  if (at <= now) {
+  if (at <= now && !ctx.db.loading) {
     ctx.db.delete(key);
     ctx.notify('g', 'del', key);
     if (ctx.propagating) ctx.propagateAs([DEL, argv[1]!]);

@@ -495,6 +495,15 @@ function debug(ctx: CommandContext, argv: Buffer[]): Reply {
       }
       return OK;
     }
+    case 'aof-flush-sleep': {
+      // DEBUG AOF-FLUSH-SLEEP <microseconds>: stall each append-only-file write that long (tests
+      // that replies never overtake the log).
+      if (argv.length !== 3) throw Errors.syntax();
+      const us = Number(argv[2]!.toString('latin1'));
+      if (!Number.isInteger(us) || us < 0) throw Errors.notInteger();
+      ctx.server.aof.flushSleepUs = us;
+      return OK;
+    }
     case 'set-active-expire': {
       if (argv.length !== 3) throw Errors.syntax();
       ctx.server.activeExpireEnabled = argv[2]!.toString('latin1') !== '0';

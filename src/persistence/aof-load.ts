@@ -18,6 +18,17 @@ const fixHint = (manifest: string) => `make a backup of your AOF file, then use 
  * a truncation anywhere else, or a malformed command, stops start-up.
  */
 export function loadAofFile(server: Server, file: string, displayName: string, last: boolean, manifestName: string): LoadOutcome {
+  // While replaying, nothing expires: an EXPIRE whose time has passed sets the TTL instead of
+  // deleting, and later commands in the file see the key, as they did when it was written.
+  for (const db of server.dbs) db.loading = true;
+  try {
+    return replayAofFile(server, file, displayName, last, manifestName);
+  } finally {
+    for (const db of server.dbs) db.loading = false;
+  }
+}
+
+function replayAofFile(server: Server, file: string, displayName: string, last: boolean, manifestName: string): LoadOutcome {
   let data: Buffer;
   try {
     data = fs.readFileSync(file);

@@ -17,6 +17,9 @@ import { encodeCommand, datasetAsCommands } from './aof-rewrite.js';
 import { loadAofFile, AofLoadError } from './aof-load.js';
 import { datasetAsRdb } from './aof-preamble.js';
 
+/** A word nobody notifies: Atomics.wait on it is a synchronous sleep. */
+const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
+
 export { AofLoadError } from './aof-load.js';
 
 const SELECT = Buffer.from('SELECT');
@@ -45,6 +48,8 @@ export class AppendOnlyFile implements EffectsConsumer {
   private fd = -1;
   private chunks: Buffer[] = [];
   private pendingBytes = 0;
+  /** DEBUG AOF-FLUSH-SLEEP: microseconds to stall before each write (0: none). */
+  flushSleepUs = 0;
   private selectedDb = -1;
   private lastTimestamp = 0;
   private manifest = new AofManifest();
@@ -260,6 +265,7 @@ export class AppendOnlyFile implements EffectsConsumer {
    */
   writeTurn(): boolean {
     if (this.pendingBytes === 0 || this.fd < 0) return this.lastWriteOk;
+    if (this.flushSleepUs > 0) Atomics.wait(SLEEPER, 0, 0, this.flushSleepUs / 1000);
     const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.pendingBytes);
     const always = this.config.string('appendfsync') === 'always';
     try {
@@ -389,7 +395,11 @@ export class AppendOnlyFile implements EffectsConsumer {
   private baseOf(seq: number): { info: AofFileInfo; data: Buffer } {
     const rdb = this.config.bool('aof-use-rdb-preamble');
     const info: AofFileInfo = { name: `${this.fileName}.${seq}.base.${rdb ? 'rdb' : 'aof'}`, seq, type: 'b' };
-    return { info, data: rdb ? datasetAsRdb(this.server) : datasetAsCommands(this.server) };
+    if (rdb) return { info, data: datasetAsRdb(this.server) };
+    // With aof-timestamp-enabled, a command base starts with the time of the rewrite, as Redis's.
+    const commands = datasetAsCommands(this.server);
+    if (!this.config.bool('aof-timestamp-enabled')) return { info, data: commands };
+    return { info, data: Buffer.concat([Buffer.from(`#TS:${Math.floor(Date.now() / 1000)}\r\n`), commands]) };
   }
 
   /** Write the dataset as a base file now (start, CONFIG SET appendonly yes). */

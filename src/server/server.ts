@@ -146,6 +146,8 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     this.aof = new AppendOnlyFile(this);
     this.aofInfo = () => this.aof.info();
     this.config.onChange((name, value) => {
+      // As Redis: lowering maxmemory evicts at once (by policy), not at the next write.
+      if (name === 'maxmemory' && this.listeners.length !== 0) makeRoom(this);
       if (name !== 'appendonly' || this.listeners.length === 0) return;
       if (value === true) this.aof.enableAtRuntime();
       else this.aof.disable();
@@ -198,7 +200,8 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
 
   // ---------------------------------------------------------------- listening
 
-  async listen(): Promise<void> {
+  /** Bind every listener, then load the dataset; `onBound` runs in between (the start-up banner). */
+  async listen(onBound?: () => void): Promise<void> {
     await loadLua();
     await startObserveListener(this);
     const bind = this.config.string('bind');
@@ -238,6 +241,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
       if (perm) fs.chmodSync(unixsocket, perm);
       this.listeners.push(srv);
     }
+    onBound?.();
     // Load the dataset after binding and before resolving, so "ready" means the data is there. A bad
     // file stops start-up (the listeners are closed). As in Redis, the append-only file is the
     // source when it is on, the dump file otherwise.

@@ -137,6 +137,8 @@ export class Database {
   private expireCursor: Iterator<[string, number]> | undefined;
   /** Set while a background snapshot runs; every write path checks it first. */
   cow: CopyOnWrite | undefined;
+  /** Set while an append-only file is replayed: keys do not expire (as in Redis while loading). */
+  loading = false;
 
   constructor(
     readonly index: number,
@@ -163,7 +165,7 @@ export class Database {
   /** Drop the key if its time has passed. Returns true when it expired now. */
   expireIfNeeded(key: string, now = Date.now()): boolean {
     const at = this.expires.get(key);
-    if (at === undefined || at > now) return false;
+    if (at === undefined || at > now || this.loading) return false;
     if (this.cow !== undefined) this.cow.beforeWrite(this, key);
     this.data.delete(key);
     this.order.removed(this.data);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { hasRedisServer, startTidings } from '../helpers/servers.js';
+import { hasRedisServer, requireRedisServer, startRedis, startTidings, type TestServer } from '../helpers/servers.js';
 import { encodeCommand } from '../helpers/resp.js';
 import { dump, incrCommands, parseAofCommands, readManifest, tempDir, until } from './aof-util.js';
 
@@ -448,6 +448,80 @@ test('eviction is logged as DEL of each evicted key, so a replay has the same ke
     c.close();
   } finally {
     await again.close();
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('replaying the log expires nothing: a past PEXPIREAT followed by RPUSH loads as redis-server loads it', async (t) => {
+  // While a log is replayed, an EXPIRE whose time has passed sets the TTL instead of deleting,
+  // and later commands still see the key; once loaded, the key is expired. Both servers load the
+  // same directory.
+  const log = Buffer.concat([cmd('RPUSH', 'list', 'foo'), cmd('PEXPIREAT', 'list', '1000'), cmd('RPUSH', 'list', 'bar'), cmd('RPUSH', 'other', 'x')]);
+  const dirs = [tempDir(), tempDir()];
+  for (const dir of dirs) writeAofDir(dir, log);
+  const starts: [string, () => Promise<TestServer>][] = [['tidings', () => startTidings({ config: { appendonly: 'yes', dir: dirs[0]! } })]];
+  if (requireRedisServer(t)) starts.push(['redis', () => startRedis(['--appendonly', 'yes', '--dir', dirs[1]!])]);
+  const seen: Record<string, unknown[]> = {};
+  for (const [name, start] of starts) {
+    const srv = await start();
+    try {
+      const c = await srv.connect();
+      await until(async () => (await c.call('PING')) === 'PONG'); // redis-server answers -LOADING at first
+      seen[name] = [await c.call('LLEN', 'list'), await c.call('EXISTS', 'list'), await c.call('LRANGE', 'other', '0', '-1')];
+      c.close();
+    } finally {
+      await srv.close();
+    }
+  }
+  assert.deepEqual(seen.tidings, [0, 0, ['x']]);
+  if (seen.redis) assert.deepEqual(seen.tidings, seen.redis);
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('aof-timestamp-enabled: a command base written by BGREWRITEAOF starts with #TS too', async () => {
+  const dir = tempDir();
+  const config = { appendonly: 'yes', dir, 'aof-timestamp-enabled': 'yes', 'aof-use-rdb-preamble': 'no' };
+  const srv = await startTidings({ config });
+  try {
+    const c = await srv.connect();
+    await c.call('SET', 'k', 'v');
+    assert.equal(await c.call('BGREWRITEAOF'), 'Background append only file rewriting started');
+    await until(async () => String(await c.call('INFO', 'persistence')).includes('aof_rewrite_in_progress:0'));
+    const base = readManifest(aofDir(dir)).find((f) => f.type === 'b')!;
+    const raw = fs.readFileSync(path.join(aofDir(dir), base.name), 'latin1');
+    assert.match(raw, /^#TS:\d+\r\n\*/);
+    c.close();
+  } finally {
+    await srv.close();
+  }
+  const again = await startTidings({ config });
+  try {
+    const c = await again.connect();
+    assert.equal(await c.call('GET', 'k'), 'v');
+    c.close();
+  } finally {
+    await again.close();
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('DEBUG AOF-FLUSH-SLEEP stalls log writes, and a reply still never overtakes its log entry', async () => {
+  const dir = tempDir();
+  const srv = await startTidings({ config: { appendonly: 'yes', appendfsync: 'always', dir, 'enable-debug-command': 'yes' } });
+  try {
+    const c = await srv.connect();
+    assert.deepEqual(await c.call('DEBUG', 'AOF-FLUSH-SLEEP', 'x'), { error: 'ERR value is not an integer or out of range' });
+    assert.equal(await c.call('DEBUG', 'AOF-FLUSH-SLEEP', '20000'), 'OK');
+    const incr = path.join(aofDir(dir), readManifest(aofDir(dir)).find((f) => f.type === 'i')!.name);
+    for (let i = 1; i <= 3; i++) {
+      const before = fs.statSync(incr).size;
+      assert.equal(await c.call('INCR', 'n'), i);
+      assert.ok(fs.statSync(incr).size > before, 'the INCR was in the log when its reply arrived');
+    }
+    assert.equal(await c.call('DEBUG', 'AOF-FLUSH-SLEEP', '0'), 'OK');
+    c.close();
+  } finally {
+    await srv.close();
   }
   fs.rmSync(dir, { recursive: true, force: true });
 });
