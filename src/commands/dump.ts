@@ -3,6 +3,7 @@ import { Errors } from '../protocol/errors.js';
 import { parseBigInt } from '../protocol/numbers.js';
 import { OK, ReplyError, type Reply } from '../protocol/reply.js';
 import type { Entry } from '../store/database.js';
+import { lruClock } from '../store/database.js';
 import { dumpValue, restoreValue } from '../persistence/rdb/index.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
@@ -67,7 +68,7 @@ function restore(ctx: CommandContext, argv: Buffer[]): Reply {
       return OK;
     }
   }
-  const now = Date.now();
+  const now = lruClock();
   const entry = { type: loaded.type, value: loaded.value, lru: now, seq: 0 } as Entry;
   if (idleSeconds !== undefined) entry.lru = now - Number(idleSeconds) * 1000;
   ctx.db.setEntry(key, entry, expireAt);

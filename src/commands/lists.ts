@@ -78,10 +78,10 @@ function pushValues(ctx: CommandContext, key: string, values: Buffer[], end: End
   let list = existing;
   if (list === undefined) {
     list = new List();
-    for (const v of values) end === 'left' ? list.pushFront(Buffer.from(v)) : list.pushBack(Buffer.from(v));
+    for (const v of values) end === 'left' ? list.pushFront(v) : list.pushBack(v);
     ctx.db.set(key, 'list', list);
   } else {
-    for (const v of values) end === 'left' ? list.pushFront(Buffer.from(v)) : list.pushBack(Buffer.from(v));
+    for (const v of values) end === 'left' ? list.pushFront(v) : list.pushBack(v);
     ctx.db.modified(key);
   }
   ctx.db.signalReady(key);
@@ -164,12 +164,11 @@ function linsert(ctx: CommandContext, argv: Buffer[]): Reply {
   if (list === undefined) return 0;
   const pivot = argv[3]!;
   let at = -1;
-  for (let i = 0; i < list.length; i++) {
-    if (list.get(i)!.equals(pivot)) {
-      at = i;
-      break;
-    }
-  }
+  list.scan(false, Infinity, (element, index) => {
+    if (!element.equals(pivot)) return true;
+    at = index;
+    return false;
+  });
   if (at === -1) return -1;
   list.insertAt(where === 'BEFORE' ? at : at + 1, Buffer.from(argv[4]!));
   ctx.db.modified(key);
@@ -233,15 +232,15 @@ function lpos(ctx: CommandContext, argv: Buffer[]): Reply {
   // A rank of -N means "the N-th match scanning from the tail"; skip |rank|-1 matches first.
   let skip = Math.abs(rank) - 1;
   const found: number[] = [];
-  for (let step = 0; step < limit && found.length < wanted; step++) {
-    const index = rank > 0 ? step : len - 1 - step;
-    if (!list.get(index)!.equals(element)) continue;
+  list.scan(rank < 0, limit, (item, index) => {
+    if (!item.equals(element)) return true;
     if (skip > 0) {
       skip--;
-      continue;
+      return true;
     }
     found.push(index);
-  }
+    return found.length < wanted;
+  });
   if (count === -1) return found.length === 0 ? null : found[0]!;
   return found;
 }

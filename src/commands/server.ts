@@ -8,7 +8,8 @@ import type { Server } from '../server/server.js';
 import { REDIS_VERSION, TIDINGS_VERSION } from '../server/version.js';
 import { globMatch } from '../pubsub/glob.js';
 import { findSubcommand } from '../server/table.js';
-import { usedMemory } from '../store/eviction.js';
+import { usedMemory, usedMemoryPeak } from '../store/eviction.js';
+import { idleMsOf } from '../store/database.js';
 import { scriptingOf, scriptingStats } from './scripting.js';
 import { LoadError, PersistenceErrors } from '../persistence/rdbfile.js';
 import { datasetDigest, keyDigest } from '../persistence/digest.js';
@@ -99,8 +100,8 @@ function infoSection(server: Server, name: string): string | undefined {
         ['used_memory_human', human(used)],
         ['used_memory_rss', m.rss],
         ['used_memory_rss_human', human(m.rss)],
-        ['used_memory_peak', Math.max(used, m.heapTotal)],
-        ['used_memory_peak_human', human(Math.max(used, m.heapTotal))],
+        ['used_memory_peak', usedMemoryPeak(server)],
+        ['used_memory_peak_human', human(usedMemoryPeak(server))],
         ['used_memory_lua', lua.luaHeapBytes],
         ['used_memory_scripts_eval', lua.cachedScriptBytes],
         ['number_of_cached_scripts', lua.cachedScripts],
@@ -113,7 +114,8 @@ function infoSection(server: Server, name: string): string | undefined {
         ['maxmemory', server.config.number('maxmemory')],
         ['maxmemory_human', human(server.config.number('maxmemory'))],
         ['maxmemory_policy', server.config.string('maxmemory-policy')],
-        ['mem_fragmentation_ratio', (m.rss / Math.max(1, used)).toFixed(2)],
+        // Resident pages over what the allocators (V8 heap, external buffers) hand out.
+        ['mem_fragmentation_ratio', (m.rss / Math.max(1, m.heapUsed + m.external)).toFixed(2)],
         ['mem_allocator', 'v8'],
         ['node_heap_used', m.heapUsed],
         ['node_heap_total', m.heapTotal],
@@ -756,7 +758,7 @@ function debug(ctx: CommandContext, argv: Buffer[]): Reply {
       const key = argv[2]!.toString('latin1');
       const entry = ctx.db.peek(key);
       if (!entry) throw Errors.noSuchKey();
-      const idle = Math.floor((Date.now() - entry.lru) / 1000);
+      const idle = Math.floor(idleMsOf(entry) / 1000);
       return new Status(`Value at:0x0 refcount:1 encoding:${encodingOf(ctx.server, entry)} serializedlength:0 lru:0 lru_seconds_idle:${idle}`);
     }
     case 'loadaof': {

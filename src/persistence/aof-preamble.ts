@@ -3,6 +3,7 @@
 import type { Server } from '../server/server.js';
 import { scriptingOf } from '../commands/scripting.js';
 import type { ValueOf, ValueType } from '../store/database.js';
+import { lruClock } from '../store/database.js';
 import { crc64, readRdb, RdbError } from './rdb/index.js';
 import { serverSnapshot } from './rdbfile.js';
 
@@ -57,7 +58,7 @@ export function loadRdbPreamble(server: Server, buf: Buffer, displayName: string
           if (expireAt !== undefined) db.setExpire(key, expireAt);
           if (idleMs !== undefined) {
             const entry = db.peekNoExpire(key);
-            if (entry !== undefined) entry.lru = now - idleMs;
+            if (entry !== undefined) entry.lru = lruClock(now) - idleMs;
           }
         },
       },

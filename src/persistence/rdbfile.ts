@@ -9,6 +9,7 @@ import { REDIS_VERSION } from '../server/version.js';
 import { scriptingOf } from '../commands/scripting.js';
 import { usedMemory } from '../store/eviction.js';
 import type { ValueOf, ValueType } from '../store/database.js';
+import { lruClock } from '../store/database.js';
 import { readRdb, RdbError } from './rdb/index.js';
 import { savePointReached, savePointsOf, type SavePoint } from './savepoints.js';
 import { Snapshot } from './snapshot.js';
@@ -351,7 +352,7 @@ export class RdbFile {
             if (expireAt !== undefined) db.setExpire(key, expireAt);
             if (idleMs !== undefined) {
               const entry = db.peekNoExpire(key);
-              if (entry !== undefined) entry.lru = now - idleMs;
+              if (entry !== undefined) entry.lru = lruClock(now) - idleMs;
             }
             loaded++;
           },

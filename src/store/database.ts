@@ -5,6 +5,24 @@ import type { List } from '../types/list.js';
 import type { SortedSet } from '../types/zset.js';
 import type { Stream } from '../types/stream.js';
 
+/** Process start: access times are kept relative to it (see lruClock). */
+const LRU_EPOCH = Date.now();
+
+/**
+ * An entry's access-time clock: ms since the process started. Kept as a small integer so V8
+ * stores it in the entry itself (an absolute Date.now() would be a separate 16-byte heap number
+ * per key); after ~12 days of uptime the values are plain doubles again (same meaning, larger).
+ */
+export function lruClock(now = Date.now()): number {
+  const t = now - LRU_EPOCH;
+  return t >= 0 && t < 0x3fffffff ? t | 0 : t;
+}
+
+/** Milliseconds since an entry was last accessed. */
+export function idleMsOf(entry: { lru: number }): number {
+  return lruClock() - entry.lru;
+}
+
 export interface ValueOf {
   string: Buffer;
   list: List;
@@ -22,7 +40,7 @@ export type Entry = {
   [T in ValueType]: {
     type: T;
     value: ValueOf[T];
-    /** last access, ms */
+    /** last access, lruClock() ms */
     lru: number;
     /** Insertion sequence number (SCAN order); assigned by Database when the key is created. */
     seq: number;
@@ -173,7 +191,7 @@ export class Database {
       return undefined;
     }
     this.hooks.keyspaceHit();
-    entry.lru = Date.now();
+    entry.lru = lruClock();
     return entry;
   }
 
@@ -191,7 +209,7 @@ export class Database {
     if (this.expires.size !== 0 && this.expireIfNeeded(key) && this.expiryHeld) return undefined;
     if (this.cow !== undefined) this.cow.beforeWrite(this, key);
     const entry = this.data.get(key);
-    if (entry !== undefined) entry.lru = Date.now();
+    if (entry !== undefined) entry.lru = lruClock();
     return entry;
   }
 
@@ -232,13 +250,13 @@ export class Database {
     if (old === undefined) {
       const seq = Database.nextSeq++;
       this.order.push(key, seq);
-      this.data.set(key, { type, value, lru: Date.now(), seq } as Entry);
+      this.data.set(key, { type, value, lru: lruClock(), seq } as Entry);
     } else {
       // Overwrite in place: no allocation on the SET/INCR path. The old type is read below.
       const oldType = old.type;
       (old as { type: ValueType }).type = type;
       (old as { value: unknown }).value = value;
-      old.lru = Date.now();
+      old.lru = lruClock();
       // A stream replaced by another type wakes its blocked XREADGROUP clients (with an error), as in Redis.
       if (oldType === 'stream' && type !== 'stream') this.hooks.keyReady(this, key);
     }

@@ -15,11 +15,15 @@
 // footprint is reported next to it (used_memory_rss, node_heap_used).
 import type { Server } from '../server/server.js';
 import type { Database, Entry } from './database.js';
+import { idleMsOf } from './database.js';
 
 /** What an empty server accounts for (Redis 7.0 reports about 0.9 MB when idle). */
 export const BASE_BYTES = 1024 * 1024;
-/** Per key: hash table entry, object header, key header. */
-const ENTRY_OVERHEAD = 56;
+/**
+ * Per key, as V8 on x64 pays it (measured with bench/memory.mjs and heap snapshots): the Map slot,
+ * the key string's header, the entry object with its boxed access time, the SCAN order slots.
+ */
+const ENTRY_OVERHEAD = 120;
 /** Extra per key with a TTL (entry in the expires table). */
 const EXPIRE_OVERHEAD = 24;
 const EXACT_KEYS = 256;
@@ -32,14 +36,15 @@ const ELEMENT_SAMPLES = 16;
 export function valueBytes(entry: Entry, samples = ELEMENT_SAMPLES): number {
   switch (entry.type) {
     case 'string':
-      return 16 + entry.value.length;
+      // A Buffer object on the heap (~96 bytes) plus its bytes.
+      return 96 + entry.value.length;
     case 'hash': {
       const map = entry.value;
-      return 32 + sampled(map.size, samples, map.entries(), ([f, v]) => 24 + f.length + v.length);
+      return 32 + sampled(map.size, samples, map.entries(), ([f, v]) => 136 + f.length + v.length);
     }
     case 'set': {
       const set = entry.value;
-      return 32 + sampled(set.size, samples, set.values(), (m) => 24 + m.length);
+      return 32 + sampled(set.size, samples, set.values(), (m) => 48 + m.length);
     }
     case 'zset': {
       const z = entry.value;
@@ -49,15 +54,10 @@ export function valueBytes(entry: Entry, samples = ELEMENT_SAMPLES): number {
         members.push(n.member);
         n = n.successor;
       }
-      return 64 + sampled(z.size, samples, members.values(), (m) => 64 + m.length);
+      return 64 + sampled(z.size, samples, members.values(), (m) => 112 + m.length);
     }
-    case 'list': {
-      const list = entry.value as unknown as { length: number } & Partial<Iterable<Buffer>>;
-      if (typeof list[Symbol.iterator] === 'function') {
-        return 32 + sampled(list.length, samples, (list as Iterable<Buffer>)[Symbol.iterator](), (b) => 16 + b.length);
-      }
-      return 32 + list.length * 32;
-    }
+    case 'list':
+      return 32 + entry.value.packedBytes;
     case 'stream': {
       // Entries are packed in nodes; XADD fields average well under 100 bytes in practice.
       return 256 + entry.value.length * 96 + entry.value.groups.size * 128;
@@ -156,8 +156,19 @@ let heapBytes = 0;
  * Used memory as INFO and maxmemory see it (see the top of this file). Without a server it
  * falls back to the process heap, re-measured at most every 10 ms.
  */
+let peakBytes = 0;
+
+/** The highest used memory seen so far (INFO used_memory_peak): it never goes down. */
+export function usedMemoryPeak(server?: Server): number {
+  return Math.max(peakBytes, usedMemory(server));
+}
+
 export function usedMemory(server?: Server): number {
-  if (server !== undefined) return BASE_BYTES + datasetBytes(server) + clientBytes(server);
+  if (server !== undefined) {
+    const used = BASE_BYTES + datasetBytes(server) + clientBytes(server);
+    if (used > peakBytes) peakBytes = used;
+    return used;
+  }
   const now = Date.now();
   if (now - heapAt > 10) {
     const m = process.memoryUsage();
@@ -226,7 +237,7 @@ export function makeRoom(server: Server): boolean {
         const entry = db.peekNoExpire(key);
         if (entry === undefined) continue;
         // Higher score = better victim: oldest access (LRU/LFU), soonest expiry (TTL).
-        const score = random ? Math.random() : byTtl ? -(db.getExpire(key) ?? Infinity) : now - entry.lru;
+        const score = random ? Math.random() : byTtl ? -(db.getExpire(key) ?? Infinity) : idleMsOf(entry);
         if (best === undefined || score > best.score) best = { db, key, score };
       }
     }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { startTidings, type TestServer } from '../helpers/servers.js';
 import { plain, type RespClient } from '../helpers/resp.js';
 import { SortedSet } from '../../src/types/zset.js';
+import { lruClock } from '../../src/store/database.js';
 
 let srv: TestServer;
 let c: RespClient;
@@ -270,7 +271,7 @@ test('OBJECT ENCODING of containers by the configured thresholds', async () => {
 test('OBJECT IDLETIME, REFCOUNT, FREQ, HELP and errors', async () => {
   await c.call('FLUSHALL');
   await c.call('SET', 'k', 'v');
-  db().peek('k')!.lru = Date.now() - 5000;
+  db().peek('k')!.lru = lruClock() - 5000;
   assert.equal(await c.call('OBJECT', 'IDLETIME', 'k'), 5);
   assert.equal(await c.call('OBJECT', 'IDLETIME', 'k'), 5, 'OBJECT does not touch the key');
   await c.call('GET', 'k');
@@ -304,13 +305,14 @@ test('MEMORY USAGE, STATS, DOCTOR, HELP', async () => {
   await c.call('SET', 'large', 'x'.repeat(10000));
   const small = (await c.call('MEMORY', 'USAGE', 'small')) as number;
   const large = (await c.call('MEMORY', 'USAGE', 'large')) as number;
-  assert.ok(small > 0 && small < 200, `small key estimate ${small}`);
+  // What V8 pays per key (map slot, entry, Buffer object), not Redis's ~50 bytes.
+  assert.ok(small > 0 && small < 300, `small key estimate ${small}`);
   assert.ok(large >= 10000 && large < 10500, `large key estimate ${large}`);
   const hash = new Map<string, Buffer>();
   for (let i = 0; i < 1000; i++) hash.set(`field:${i}`, Buffer.alloc(100));
   db().set('h', 'hash', hash);
   const h = (await c.call('MEMORY', 'USAGE', 'h', 'SAMPLES', '0')) as number;
-  assert.ok(h > 100 * 1000 && h < 200 * 1000, `hash estimate ${h}`);
+  assert.ok(h > 100 * 1000 && h < 300 * 1000, `hash estimate ${h}`);
   assert.equal(await c.call('MEMORY', 'USAGE', 'nokey'), null);
   assert.deepEqual(await c.call('MEMORY', 'USAGE', 'small', 'SAMPLES', '-1'), SYNTAX);
   assert.deepEqual(await c.call('MEMORY', 'USAGE', 'small', 'FOO'), SYNTAX);

@@ -353,3 +353,50 @@ test('blocking timeouts round like Redis (sub-millisecond, negative, huge, malfo
     p.close();
   }
 });
+
+test('packed list chunks: boundaries, binary and large elements agree with redis-server', async (t) => {
+  if (!servers) return t.skip('redis-server missing (see SKIPPED summary)');
+  const pair = await servers.pair(2);
+  // Elements around Tidings' one-byte length limit (253/254) and larger than a chunk (8 KB),
+  // holding the bytes Tidings uses as length markers, pushed at both ends so chunks fill, split
+  // and empty at both ends.
+  const bin = (len: number, seed: number) => {
+    const buf = Buffer.alloc(len);
+    for (let i = 0; i < len; i++) buf[i] = [0, 253, 254, 255, 13, 10][(i + seed) % 6]!;
+    return buf;
+  };
+  const sizes = [0, 1, 253, 254, 255, 8190, 8192, 20000];
+  for (let round = 0; round < 3; round++) {
+    await pair.check(['RPUSH', 'p', ...sizes.map((s, i) => bin(s, i + round))]);
+    await pair.check(['LPUSH', 'p', ...sizes.map((s, i) => bin(s, i * 3 + round))]);
+  }
+  const small = Array.from({ length: 2000 }, (_, i) => `e${i}`);
+  await pair.check(['RPUSH', 'p', ...small]);
+  await pair.check(['LPUSH', 'p', ...small.slice(0, 1000)]);
+  await pair.check(['LLEN', 'p']);
+  for (const i of [0, 7, 23, 24, 25, 47, 48, 500, 1023, 1024, 2047, 3047, 3048, -1, -25, -2000]) await pair.check(['LINDEX', 'p', i]);
+  await pair.check(['LSET', 'p', '1500', bin(9000, 1)]);
+  await pair.check(['LSET', 'p', '-3', bin(254, 2)]);
+  await pair.check(['LINSERT', 'p', 'BEFORE', 'e1999', bin(300, 3)]);
+  await pair.check(['LINSERT', 'p', 'AFTER', bin(253, 2), 'after-253']);
+  await pair.check(['LPOS', 'p', bin(254, 0), 'COUNT', '0']);
+  await pair.check(['LPOS', 'p', 'e10', 'RANK', '-2']);
+  await pair.check(['LPOS', 'p', 'e10', 'RANK', '-1', 'MAXLEN', '1500']);
+  await pair.check(['LREM', 'p', '-2', 'e5']);
+  await pair.check(['LREM', 'p', '0', bin(0, 0)]);
+  await pair.check(['LRANGE', 'p', '0', '-1']);
+  await pair.check(['LRANGE', 'p', '1020', '1030']);
+  await pair.check(['LMOVE', 'p', 'q', 'LEFT', 'RIGHT']);
+  await pair.check(['LMOVE', 'p', 'q', 'RIGHT', 'LEFT']);
+  await pair.check(['LTRIM', 'p', '3', '-4']);
+  await pair.check(['LPOP', 'p', '700']);
+  await pair.check(['RPOP', 'p', '700']);
+  await pair.check(['LRANGE', 'p', '0', '-1']);
+  await pair.check(['SORT', 'p', 'BY', 'nosort', 'DESC', 'LIMIT', '5', '10']);
+  await pair.check(['COPY', 'p', 'p2']);
+  await pair.check(['LRANGE', 'p2', '0', '-1']);
+  await pair.check(['LRANGE', 'q', '0', '-1']);
+  await pair.check(['LPOP', 'p', '100000']);
+  await pair.check(['EXISTS', 'p']);
+  pair.close();
+});

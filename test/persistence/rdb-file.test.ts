@@ -13,6 +13,7 @@ import type { RespClient } from '../helpers/resp.js';
 import { readRdb, RdbError, RdbWriter } from '../../src/persistence/rdb/index.js';
 import type { Server } from '../../src/server/server.js';
 import type { Entry } from '../../src/store/database.js';
+import { lruClock } from '../../src/store/database.js';
 import { contentCommands, datasetCommands, withoutRadixTree } from './rdb-dataset.js';
 
 const LIBRARY = "#!lua name=rdblib\nredis.register_function('rdb_echo', function(keys, args) return args[1] end)";
@@ -272,7 +273,7 @@ test('under an LRU policy the writer records idle times, which redis-server load
     await c.call('SET', 'old', 'v');
     await c.call('SET', 'new', 'v');
     c.close();
-    tidings.server!.dbs[0]!.peek('old')!.lru = Date.now() - 5000 * 1000;
+    tidings.server!.dbs[0]!.peek('old')!.lru = lruClock() - 5000 * 1000;
     writeRdbOf(tidings.server!, path.join(sub, 'dump.rdb'), { compress: true, checksum: true });
     const idle: Array<number | undefined> = [];
     readRdb(fs.readFileSync(path.join(sub, 'dump.rdb')), { key: (_db, _key, _type, _value, _exp, idleMs) => idle.push(idleMs) }, tidings.server!.config);

@@ -110,3 +110,78 @@ test('random operations agree with an array model', () => {
   }
   assert.deepEqual(strings(list), model);
 });
+
+test('packed chunks: elements of every length class and binary bytes survive every operation', () => {
+  // Lengths around the one-byte/long encoding switch (253/254), empty, and larger than a chunk,
+  // with bytes 0, 253, 254 and 255 inside (they are also the length markers).
+  const sizes = [0, 1, 2, 253, 254, 255, 300, 4000, 9000, 20000];
+  let seed = 777;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const make = () => {
+    const len = rand(4) === 0 ? sizes[rand(sizes.length)]! : rand(40);
+    const buf = Buffer.alloc(len);
+    for (let i = 0; i < len; i++) buf[i] = [0, 253, 254, 255, 10, 13][rand(6)]! ^ (i & 1);
+    return buf;
+  };
+  const list = new List();
+  const model: Buffer[] = [];
+  const same = () => {
+    assert.equal(list.length, model.length);
+    assert.deepEqual(list.toArray(), model);
+    assert.deepEqual([...list], model);
+  };
+  for (let step = 0; step < 6000; step++) {
+    const op = rand(11);
+    const v = make();
+    if (op <= 1) (list.pushBack(v), model.push(v));
+    else if (op === 2) (list.pushFront(v), model.unshift(v));
+    else if (op === 3) assert.deepEqual(list.popFront(), model.shift());
+    else if (op === 4) assert.deepEqual(list.popBack(), model.pop());
+    else if (op === 5) {
+      const i = rand(model.length + 1);
+      list.insertAt(i, v);
+      model.splice(i, 0, v);
+    } else if (op === 6 && model.length > 0) {
+      const i = rand(model.length);
+      list.set(i, v);
+      model[i] = v;
+    } else if (op === 7 && model.length > 0) {
+      const i = rand(model.length);
+      assert.deepEqual(list.removeAt(i), model.splice(i, 1)[0]);
+    } else if (op === 8 && model.length > 0) {
+      // Sequential access both ways goes through the remembered cursor.
+      for (let i = 0; i < model.length; i += 1 + rand(3)) assert.deepEqual(list.get(i), model[i]);
+      for (let i = model.length - 1; i >= 0; i -= 1 + rand(3)) assert.deepEqual(list.get(i), model[i]);
+    } else if (op === 9 && rand(30) === 0 && model.length > 2) {
+      const from = rand(3);
+      const to = model.length - 1 - rand(3);
+      list.trim(from, to);
+      model.splice(to + 1);
+      model.splice(0, from);
+    } else if (op === 10 && model.length > 0) {
+      const from = rand(model.length);
+      const to = from + rand(50);
+      assert.deepEqual(list.range(from, to), model.slice(from, to + 1));
+    }
+    if (step % 97 === 0) same();
+  }
+  same();
+  const copy = list.clone();
+  list.clear();
+  assert.deepEqual(copy.toArray(), model);
+});
+
+test('scan visits elements in order from either end, with a limit and an early stop', () => {
+  const list = new List();
+  for (let i = 0; i < 5000; i++) list.pushBack(b(i % 7));
+  const forward: number[] = [];
+  list.scan(false, Infinity, (e, i) => (e.toString() === '3' && forward.push(i), forward.length < 4));
+  assert.deepEqual(forward, [3, 10, 17, 24]);
+  const backward: number[] = [];
+  list.scan(true, 20, (e, i) => (e.toString() === '3' && backward.push(i), true));
+  // Indexes 4999..4980: 4998 is a multiple of 7, so the 3s are at 4994, 4987, 4980.
+  assert.deepEqual(backward, [4994, 4987, 4980]);
+});

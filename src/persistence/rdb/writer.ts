@@ -2,6 +2,7 @@
 // to disk between keys) and the CRC-64 footer covers everything taken before it.
 import type { Config } from '../../config/config.js';
 import type { Entry } from '../../store/database.js';
+import { idleMsOf } from '../../store/database.js';
 import { Crc64 } from './crc64.js';
 import { RdbEncoder } from './encoder.js';
 import { RDB_VERSION, RdbOpcode } from './format.js';
@@ -53,7 +54,7 @@ export class RdbWriter extends RdbEncoder {
     }
     if (config.string('maxmemory-policy').endsWith('-lru')) {
       this.u8(RdbOpcode.IDLE);
-      this.len(Math.max(0, Math.floor((Date.now() - entry.lru) / 1000)));
+      this.len(Math.max(0, Math.floor(idleMsOf(entry) / 1000)));
     }
     this.u8(this.objectType(entry, config));
     this.latin1(key);

@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+// Memory per element (issue #12): a fresh Tidings (node bin/tidings.js, from dist/) and a fresh
+// redis-server per dataset, loaded with the same pipelined commands; reported is each process's RSS
+// growth (VmRSS from /proc/<pid>/status, after a settle: MEMORY PURGE, which runs a full GC in
+// Tidings when node has --expose-gc, and a pause) and Tidings/Redis. Also INFO's used_memory.
+// Datasets (N elements each, default 1M):
+//   strings  N keys `key:<i>` with 64-byte values (SET)
+//   list     one list of N elements `elem-<i>` (RPUSH, 100 a command)
+//   hash     one hash of N fields `field:<i>` → `value:<i>` (HSET, 100 fields a command)
+//   set      one set of N members `member:<i>` (SADD, 100 a command)
+//   zset     one sorted set of N members `member:<i>` with score i (ZADD, 100 a command)
+// Usage: node bench/memory.mjs [--n 1000000] [--only list,strings] [--write]
+//   --write puts the table into BENCHMARKS.md (section memory). BENCH_NO_BUILD=1 skips tsc.
+import fs from 'node:fs';
+import { build, startServer, Pipe, sleep, machineFacts, writeSection, ROOT } from './lib.mjs';
+import path from 'node:path';
+
+const argv = process.argv.slice(2);
+function flag(name, fallback) {
+  const i = argv.indexOf(`--${name}`);
+  return i === -1 ? fallback : argv[i + 1];
+}
+const N = Number(flag('n', 1_000_000));
+const ONLY = flag('only', '')
+  .split(',')
+  .filter(Boolean);
+const WRITE = argv.includes('--write');
+const PER_COMMAND = 100;
+const BATCH = 200; // commands per pipelined write
+
+const value64 = Buffer.alloc(64, 'x');
+
+const datasets = {
+  strings: (i) => ['SET', `key:${i}`, value64],
+  list: (i, n) => ['RPUSH', 'list', ...range(i, n, (j) => `elem-${j}`)],
+  hash: (i, n) => ['HSET', 'hash', ...range(i, n, (j) => [`field:${j}`, `value:${j}`]).flat()],
+  set: (i, n) => ['SADD', 'set', ...range(i, n, (j) => `member:${j}`)],
+  zset: (i, n) => ['ZADD', 'zset', ...range(i, n, (j) => [String(j), `member:${j}`]).flat()],
+};
+const perCommand = { strings: 1, list: PER_COMMAND, hash: PER_COMMAND, set: PER_COMMAND, zset: PER_COMMAND };
+
+function range(from, count, f) {
+  const out = [];
+  for (let j = from; j < from + count; j++) out.push(f(j));
+  return out;
+}
+
+function rssBytes(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'latin1');
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+async function settle(pipe, pid) {
+  await pipe.batch([['MEMORY', 'PURGE']]);
+  await sleep(500);
+  await pipe.batch([['MEMORY', 'PURGE']]);
+  await sleep(500);
+  return rssBytes(pid);
+}
+
+async function usedMemory(pipe) {
+  const [info] = await pipe.batch([['INFO', 'memory']]);
+  const m = /used_memory:(\d+)/.exec(String(info));
+  return m ? Number(m[1]) : NaN;
+}
+
+async function measure(kind, name) {
+  if (kind === 'tidings' && !(process.env.TIDINGS_NODE_ARGS ?? '').includes('--expose-gc')) {
+    process.env.TIDINGS_NODE_ARGS = `${process.env.TIDINGS_NODE_ARGS ?? ''} --expose-gc`.trim();
+  }
+  const srv = await startServer(kind);
+  try {
+    const pipe = await Pipe.open(srv.port);
+    const before = await settle(pipe, srv.pid);
+    const usedBefore = await usedMemory(pipe);
+    const make = datasets[name];
+    const step = perCommand[name];
+    let batch = [];
+    let pending = [];
+    for (let i = 0; i < N; i += step) {
+      batch.push(make(i, Math.min(step, N - i)));
+      if (batch.length === BATCH) {
+        pending.push(pipe.batch(batch));
+        batch = [];
+        // Bound what is in flight so the client does not hold the whole dataset.
+        if (pending.length >= 8) {
+          for (const r of await Promise.all(pending)) checkReplies(r);
+          pending = [];
+        }
+      }
+    }
+    if (batch.length) pending.push(pipe.batch(batch));
+    for (const r of await Promise.all(pending)) checkReplies(r);
+    const after = await settle(pipe, srv.pid);
+    const usedAfter = await usedMemory(pipe);
+    pipe.close();
+    return { growth: after - before, used: usedAfter - usedBefore };
+  } finally {
+    await srv.stop();
+  }
+}
+
+function checkReplies(replies) {
+  for (const r of replies) if (r instanceof Error || (typeof r === 'string' && r.startsWith('ERR'))) throw new Error(`load failed: ${r}`);
+}
+
+const mb = (b) => (b / 1e6).toFixed(1);
+
+build();
+const names = Object.keys(datasets).filter((n) => ONLY.length === 0 || ONLY.includes(n));
+const rows = [];
+for (const name of names) {
+  const redis = await measure('redis', name);
+  const tidings = await measure('tidings', name);
+  const row = {
+    name,
+    redis: mb(redis.growth),
+    tidings: mb(tidings.growth),
+    ratio: (tidings.growth / redis.growth).toFixed(2),
+    perElem: `${(tidings.growth / N).toFixed(0)} / ${(redis.growth / N).toFixed(0)}`,
+    usedT: mb(tidings.used),
+    usedR: mb(redis.used),
+  };
+  rows.push(row);
+  console.log(JSON.stringify(row));
+}
+
+const facts = machineFacts();
+const table = [
+  `| dataset (N = ${N.toLocaleString('en')}) | Redis RSS growth MB | Tidings RSS growth MB | Tidings/Redis | bytes/element T / R | used_memory growth T / R MB |`,
+  '|---|---:|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.name} | ${r.redis} | ${r.tidings} | ${r.ratio} | ${r.perElem} | ${r.usedT} / ${r.usedR} |`),
+].join('\n');
+console.log(table);
+if (WRITE) {
+  writeSection(
+    path.join(ROOT, 'BENCHMARKS.md'),
+    'memory',
+    `Measured ${facts.date}, ${facts.cpu} × ${facts.cores}, ${facts.node}, ${facts.redis}; load average ${facts.load}.\n\n${table}`,
+  );
+}
