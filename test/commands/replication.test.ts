@@ -94,7 +94,7 @@ test('SYNC sends an RDB payload, then every write with SELECT, TTLs as PEXPIREAT
 test('PSYNC answers +FULLRESYNC <replid> 0 before the payload; a transaction goes out in MULTI/EXEC', async () => {
   const c = await srv.connect();
   const runId = (await c.call('INFO', 'server')) as string;
-  const replica = await Replica.open(srv.port, 'PSYNC ? -1\r\n');
+  const replica = await Replica.open(srv.port, ['PSYNC', '?', '-1'].join(' ') + '\r\n');
   await replica.waitFor(() => replica.buf.indexOf('\r\n') > 0);
   const eol = replica.buf.indexOf('\r\n');
   const line = replica.buf.subarray(0, eol).toString('latin1');

@@ -111,7 +111,7 @@ export const anyArg: fc.Arbitrary<string | Buffer> = fc.oneof(
 export const EXCLUDED = new Set([
   'shutdown', 'quit', 'monitor', 'debug', 'client|kill', 'client|pause', 'client|reply', 'client|tracking', 'client|caching',
   'subscribe', 'psubscribe', 'ssubscribe', 'save', 'bgsave', 'bgrewriteaof', 'script|debug', 'config|set', 'config|rewrite',
-  'acl|save', 'acl|load',
+  'acl|save', 'acl|load', 'sync', 'psync',
 ]);
 
 /** A command spec together with the words that select it (['CLIENT', 'LIST'] for client|list). */

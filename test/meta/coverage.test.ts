@@ -40,6 +40,7 @@ const NO_DIFF: Record<string, string> = {
   object: 'idle times and encodings checked over TCP',
   bgrewriteaof: 'its result is files; test/persistence compares them with what redis-server writes and reads',
   tidings: 'Tidings-only introspection; redis-server has no such command',
+  psync: 'the replication handshake: its run id and payload are server specific; checked over TCP (test/commands/replication)',
 };
 
 function mentioned(text: string, name: string): boolean {
