@@ -239,6 +239,20 @@ function oomInMulti(server: Server, client: Client, name: string): boolean {
   return !server.makeRoomForWrite();
 }
 
+/**
+ * Refuse a command with `error`. Inside MULTI the transaction is marked failed; a refused EXEC
+ * discards it with EXECABORT naming the cause (Redis's execCommandAbort).
+ */
+function refuseInTransaction(server: Server, client: Client, name: string, error: ReplyError): ReplyError {
+  if (client.multi === undefined) return rejectWith(server, name, error);
+  client.multiDirty = true;
+  if (name !== 'exec') return rejectWith(server, name, error);
+  client.multi = undefined;
+  client.multiDirty = false;
+  server.unwatchAll(client);
+  return rejectWith(server, name, new ReplyError(`EXECABORT Transaction discarded because of: ${error.message}`));
+}
+
 export function execute(server: Server, client: Client, argv: Buffer[], options: ExecuteOptions = NO_OPTIONS): HandlerResult {
   const resolved = cachedLookup(server, argv);
   if (resolved instanceof ReplyError) {
@@ -288,14 +302,7 @@ export function execute(server: Server, client: Client, argv: Buffer[], options:
   if (server.gated) {
     const refusal = server.admit(spec, client);
     if (refusal !== undefined) {
-      if (client.multi === undefined) return rejectWith(server, name, refusal);
-      client.multiDirty = true;
-      if (name !== 'exec') return rejectWith(server, name, refusal);
-      // A refused EXEC discards the transaction (Redis's execCommandAbort).
-      client.multi = undefined;
-      client.multiDirty = false;
-      server.unwatchAll(client);
-      return rejectWith(server, name, new ReplyError(`EXECABORT Transaction discarded because of: ${refusal.message}`));
+      return refuseInTransaction(server, client, name, refusal);
     }
   }
 
@@ -303,25 +310,13 @@ export function execute(server: Server, client: Client, argv: Buffer[], options:
   // refused while queueing, and EXEC is refused (the transaction discarded) when it holds a command
   // that may use memory — as Redis's processCommand does.
   if (client.multi !== undefined && hot.maxmemory > 0 && oomInMulti(server, client, name)) {
-    client.multiDirty = true;
     server.logOomRefusal(client, name);
-    if (name !== 'exec') return rejectWith(server, name, Errors.outOfMemory());
-    client.multi = undefined;
-    client.multiDirty = false;
-    server.unwatchAll(client);
-    return rejectWith(server, name, new ReplyError(`EXECABORT Transaction discarded because of: ${Errors.outOfMemory().message}`));
+    return refuseInTransaction(server, client, name, Errors.outOfMemory());
   }
 
   // A script past busy-reply-threshold (src/commands/scripting.ts): only allow_busy commands run.
   if (server.busyScript !== undefined && !info.allowBusy && !options.fromScript) {
-    const busy = server.busyScript;
-    if (client.multi === undefined) return rejectWith(server, name, busy);
-    client.multiDirty = true;
-    if (name !== 'exec') return rejectWith(server, name, busy);
-    client.multi = undefined;
-    client.multiDirty = false;
-    server.unwatchAll(client);
-    return rejectWith(server, name, new ReplyError(`EXECABORT Transaction discarded because of: ${busy.message}`));
+    return refuseInTransaction(server, client, name, server.busyScript);
   }
 
   // CLIENT PAUSE: the command waits (src/server/pause.ts); EXEC's and scripts' commands never do.
