@@ -146,6 +146,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     this.aof = new AppendOnlyFile(this);
     this.aofInfo = () => this.aof.info();
     this.config.onChange((name, value) => {
+      if (name === 'aof-disable-auto-gc' && value === false) this.aof.collectHistory();
       if (name !== 'appendonly' || this.listeners.length === 0) return;
       if (value === true) this.aof.enableAtRuntime();
       else this.aof.disable();
