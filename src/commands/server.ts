@@ -522,7 +522,7 @@ function debug(ctx: CommandContext, argv: Buffer[]): Reply {
     }
     case 'loadaof': {
       // Like Redis: write out and sync the log, empty the dataset, replay the log.
-      if (ctx.server.aof.enabled) ctx.server.aof.reload();
+      ctx.server.aof.reload();
       ctx.server.log('notice', 'Append Only File loaded by DEBUG LOADAOF');
       return OK;
     }

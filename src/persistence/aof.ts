@@ -196,11 +196,19 @@ export class AppendOnlyFile implements EffectsConsumer {
 
   /** DEBUG LOADAOF: write out what is pending, empty the dataset, and replay the log. */
   reload(): void {
-    this.writeTurn();
-    if (this.fd >= 0) fs.fsyncSync(this.fd);
-    this.server.effects.unsubscribe(this);
+    if (this.enabled) {
+      this.writeTurn();
+      if (this.fd >= 0) fs.fsyncSync(this.fd);
+      this.server.effects.unsubscribe(this);
+    }
     try {
       for (const db of this.server.dbs) db.flush();
+      if (!this.enabled) {
+        // As Redis's: with the log off, the files on disk (a BGREWRITEAOF's base) are loaded.
+        const manifestPath = path.join(this.dirPath, this.manifestName);
+        if (!fs.existsSync(manifestPath)) return;
+        this.manifest = readManifest(manifestPath, this.server);
+      }
       this.loadFiles();
     } finally {
       if (this.enabled) this.server.effects.subscribe(this);
@@ -238,6 +246,13 @@ export class AppendOnlyFile implements EffectsConsumer {
     if (!this.enabled) return;
     // A rewrite in flight belongs to the log being closed: it must not touch the files any more.
     this.epoch++;
+    if (this.rewriting) {
+      // Redis kills its rewrite child here; ours stops at its next step and is forgotten now.
+      this.server.log('notice', `Killing running AOF rewrite child: ${process.pid}`);
+      this.rewriteId++;
+      this.rewriting = false;
+      this.rewriteScheduled = false;
+    }
     this.writeTurn();
     this.server.effects.unsubscribe(this);
     this.enabled = false;
@@ -365,6 +380,9 @@ export class AppendOnlyFile implements EffectsConsumer {
       }
     });
   }
+
+  /** Which rewrite is current: a forgotten one (killed by CONFIG SET appendonly no) reports nothing. */
+  private rewriteId = 0;
 
   /** Bumped when appending stops, so a rewrite started before knows it is stale. */
   private epoch = 0;
@@ -505,9 +523,10 @@ export class AppendOnlyFile implements EffectsConsumer {
       return;
     }
     this.server.log('notice', `Background append only file rewriting started`);
+    const id = ++this.rewriteId;
     void this.finishRewrite(base, newIncr, this.enabled, this.epoch).then(
-      () => this.rewriteFinished(true),
-      (err: unknown) => this.rewriteFinished(false, err),
+      () => id === this.rewriteId && this.rewriteFinished(true),
+      (err: unknown) => id === this.rewriteId && this.rewriteFinished(false, err),
     );
   }
 
@@ -520,9 +539,9 @@ export class AppendOnlyFile implements EffectsConsumer {
     const dir = this.dirPath;
     const temp = `temp-rewriteaof-bg-${process.pid}.aof`;
     const tempPath = path.join(dir, temp);
+    await this.keySaveDelay(epoch);
     const handle = await fs.promises.open(tempPath, 'w');
     try {
-      await this.keySaveDelay();
       await handle.write(data);
       await handle.sync();
     } finally {
@@ -590,11 +609,12 @@ export class AppendOnlyFile implements EffectsConsumer {
    * child: the rewrite takes that long per key. The setting is read again every 50 ms, so setting
    * it back to 0 lets a slowed rewrite finish at once.
    */
-  private async keySaveDelay(): Promise<void> {
+  private async keySaveDelay(epoch: number): Promise<void> {
     let keys = 0;
     for (const db of this.server.dbs) keys += db.size;
     const started = performance.now();
     for (;;) {
+      if (epoch !== this.epoch) throw new Error('appendonly changed during the rewrite');
       const delayUs = this.config.number('rdb-key-save-delay');
       if (delayUs <= 0) return;
       const remaining = (keys * delayUs) / 1000 - (performance.now() - started);

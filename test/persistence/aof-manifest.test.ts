@@ -260,3 +260,47 @@ test('BGREWRITEAOF while a BGSAVE runs is scheduled, and runs once the BGSAVE en
   }
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('CONFIG SET appendonly no stops a rewrite in flight: no longer in progress, the next one runs', async () => {
+  const dir = tempDir('tidings-manifest-');
+  const srv = await startTidings({ config: { appendonly: 'yes', dir } });
+  try {
+    const c = await srv.connect();
+    await c.call('SET', 'k', 'v');
+    await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '10000000');
+    await c.call('BGREWRITEAOF');
+    assert.equal(await info(c, 'aof_rewrite_in_progress'), '1');
+    await c.call('CONFIG', 'SET', 'appendonly', 'no');
+    assert.equal(await info(c, 'aof_rewrite_in_progress'), '0');
+    await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
+    await c.call('SET', 'k2', 'v2');
+    await rewriteAndWait(c);
+    assert.equal(await info(c, 'aof_last_bgrewrite_status'), 'ok');
+    // The stopped rewrite left no temporary file behind.
+    assert.deepEqual(fs.readdirSync(aofDir(dir)).filter((f) => f.startsWith('temp-')), []);
+    c.close();
+  } finally {
+    await srv.close();
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('DEBUG LOADAOF with the log off loads the files a BGREWRITEAOF wrote (functions included)', async () => {
+  const dir = tempDir('tidings-manifest-');
+  const srv = await startTidings({ config: { appendonly: 'no', dir, 'aof-use-rdb-preamble': 'no', 'enable-debug-command': 'yes' } });
+  try {
+    const c = await srv.connect();
+    await c.call('SET', 'k', 'v');
+    await c.call('FUNCTION', 'LOAD', "#!lua name=test\nredis.register_function('test', function() return 1 end)");
+    await rewriteAndWait(c);
+    await c.call('FUNCTION', 'FLUSH');
+    await c.call('SET', 'later', 'x');
+    assert.equal(await c.call('DEBUG', 'LOADAOF'), 'OK');
+    assert.equal(await c.call('FCALL', 'test', 0), 1);
+    assert.deepEqual(await c.call('MGET', 'k', 'later'), ['v', null]);
+    c.close();
+  } finally {
+    await srv.close();
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
