@@ -47,7 +47,10 @@ function restore(ctx: CommandContext, argv: Buffer[]): Reply {
   if (!replace && ctx.db.lookupWrite(key) !== undefined) throw RestoreErrors.busyKey();
   const ttl = parseBigInt(argv[2]!);
   if (ttl < 0n) throw RestoreErrors.invalidTtl();
-  const loaded = restoreValue(argv[3]!, ctx.server.config);
+  const loaded = restoreValue(argv[3]!, ctx.server.config, {
+    skipChecksum: ctx.server.skipDumpChecksum,
+    report: (reason) => ctx.server.log('warning', `RESTORE of key '${key}' refused: bad DUMP payload: ${reason}`),
+  });
 
   const deleted = replace && ctx.db.delete(key);
   let expireAt: number | undefined;

@@ -493,6 +493,13 @@ function debug(ctx: CommandContext, argv: Buffer[]): Reply {
       }
       return OK;
     }
+    case 'set-skip-checksum-validation': {
+      // DEBUG SET-SKIP-CHECKSUM-VALIDATION 0|1: RESTORE accepts payloads without a valid CRC64
+      // (tests that hand-build payloads); the structure is still checked.
+      if (argv.length !== 3) throw Errors.syntax();
+      ctx.server.skipDumpChecksum = argv[2]!.toString('latin1') !== '0';
+      return OK;
+    }
     case 'aof-flush-sleep': {
       // DEBUG AOF-FLUSH-SLEEP <microseconds>: stall each append-only-file write that long (tests
       // that replies never overtake the log).

@@ -147,6 +147,8 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     this.aofInfo = () => this.aof.info();
     this.config.onChange((name, value) => {
       if (name === 'aof-disable-auto-gc' && value === false) this.aof.collectHistory();
+      // As Redis: lowering maxmemory evicts at once (by policy), not at the next write.
+      if (name === 'maxmemory' && this.listeners.length !== 0) makeRoom(this);
       if (name !== 'appendonly' || this.listeners.length === 0) return;
       if (value === true) this.aof.enableAtRuntime();
       else this.aof.disable();
@@ -552,6 +554,12 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     }
     const out = client.out;
     const total = out.size;
+    if (total !== 0 && !client.closing) {
+      // As Redis: the limits count replies not yet written too, so one reply bigger than the hard
+      // limit closes the client before any of it is sent.
+      this.checkOutputLimit(client);
+      if (client.closing) return;
+    }
     const chunks = out.take();
     const n = chunks.length;
     if (n !== 0) {
@@ -847,6 +855,9 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   makeRoomForWrite(): boolean {
     return makeRoom(this);
   }
+
+  /** DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE skips the payload's CRC64 check. */
+  skipDumpChecksum = false;
 
   /** Set by the CLI: what to do after SHUTDOWN closed the server (exit the process). */
   onShutdown: (() => void) | undefined;

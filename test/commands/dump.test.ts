@@ -136,3 +136,30 @@ test('RESTORE fires the restore keyspace event and wakes blocked clients', async
     await c.call('CONFIG', 'SET', 'notify-keyspace-events', '');
   }
 });
+
+test('a refused payload is logged with its reason; DEBUG SET-SKIP-CHECKSUM-VALIDATION skips only the CRC', async () => {
+  const lines: string[] = [];
+  const s = await startTidings({ config: { 'enable-debug-command': 'yes' }, log: (l) => lines.push(l) });
+  const c = await s.connect();
+  try {
+    await c.call('SADD', 'set', 'a', 'b', 'c');
+    const payload = (await c.callRaw('DUMP', 'set')) as { type: string; value: Buffer };
+    const good = Buffer.from(payload.value as Buffer);
+    // The CRC64 wrong: refused, unless the check is skipped.
+    const badCrc = Buffer.from(good);
+    badCrc[badCrc.length - 1]! ^= 0xff;
+    assert.deepEqual(await c.call('RESTORE', 'k1', '0', badCrc), { error: 'ERR DUMP payload version or checksum are wrong' });
+    assert.equal(await c.call('DEBUG', 'SET-SKIP-CHECKSUM-VALIDATION', '1'), 'OK');
+    assert.equal(await c.call('RESTORE', 'k1', '0', badCrc), 'OK');
+    assert.deepEqual(((await c.call('SMEMBERS', 'k1')) as string[]).sort(), ['a', 'b', 'c']);
+    // A broken structure is still refused, and the log says why.
+    const broken = Buffer.concat([good.subarray(0, 2), Buffer.from([0xff, 0xff, 0xff]), good.subarray(5)]);
+    assert.deepEqual(await c.call('RESTORE', 'k2', '0', broken), { error: 'ERR Bad data format' });
+    assert.ok(lines.some((l) => l.includes("RESTORE of key 'k2' refused: bad DUMP payload")), lines.join('\n'));
+    assert.equal(await c.call('DEBUG', 'SET-SKIP-CHECKSUM-VALIDATION', '0'), 'OK');
+    assert.deepEqual(await c.call('RESTORE', 'k3', '0', badCrc), { error: 'ERR DUMP payload version or checksum are wrong' });
+  } finally {
+    c.close();
+    await s.close();
+  }
+});

@@ -2,7 +2,7 @@
 // evicted_keys, and 'evicted' keyspace notifications.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTidings, type TestServer } from '../helpers/servers.js';
+import { requireRedisServer, startRedis, startTidings, type TestServer } from '../helpers/servers.js';
 import { plain, type RespClient } from '../helpers/resp.js';
 import { BASE_BYTES } from '../../src/store/eviction.js';
 
@@ -168,4 +168,35 @@ test("evictions are notified as 'evicted' keyspace events", async () => {
     await c.call('CONFIG', 'SET', 'notify-keyspace-events', '');
     await c.call('CONFIG', 'SET', 'maxmemory', '0');
   }
+});
+
+test('CONFIG SET maxmemory below the usage evicts at once, as redis-server does, before any write', async (t) => {
+  // The same sequence against Tidings and redis-server: the eviction and its notification arrive
+  // in reply to CONFIG SET itself.
+  const servers: [string, TestServer][] = [['tidings', srv]];
+  if (requireRedisServer(t)) servers.push(['redis', await startRedis()]);
+  const seen: Record<string, unknown[]> = {};
+  for (const [name, server] of servers) {
+    const a = await server.connect();
+    const sub = await server.connect();
+    try {
+      await a.call('FLUSHALL');
+      await a.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru');
+      await a.call('CONFIG', 'SET', 'notify-keyspace-events', 'Ee');
+      await sub.call('PSUBSCRIBE', '*');
+      await a.call('SET', 'foo', 'bar');
+      const reply = await a.call('CONFIG', 'SET', 'maxmemory', '1');
+      const msg = plain(await sub.read());
+      seen[name] = [reply, msg];
+    } finally {
+      await a.call('CONFIG', 'SET', 'maxmemory', '0');
+      await a.call('CONFIG', 'SET', 'notify-keyspace-events', '');
+      await a.call('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+      a.close();
+      sub.close();
+      if (name === 'redis') await server.close();
+    }
+  }
+  assert.deepEqual(seen.tidings, ['OK', ['pmessage', '*', '__keyevent@0__:evicted', 'foo']]);
+  if (seen.redis) assert.deepEqual(seen.tidings, seen.redis);
 });
