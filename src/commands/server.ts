@@ -763,7 +763,7 @@ function debug(ctx: CommandContext, argv: Buffer[]): Reply {
     }
     case 'loadaof': {
       // Like Redis: write out and sync the log, empty the dataset, replay the log.
-      if (ctx.server.aof.enabled) ctx.server.aof.reload();
+      ctx.server.aof.reload();
       ctx.server.log('notice', 'Append Only File loaded by DEBUG LOADAOF');
       return OK;
     }
@@ -1204,7 +1204,8 @@ export const specs: CommandSpec[] = [
       if (aof.rewriting) throw new ReplyError('ERR Background append only file rewriting already in progress');
       // Inside EXEC the transaction's effects are not logged yet: the snapshot would hold them
       // and the new incremental file too. Start it from the cron instead, as Redis does.
-      if (ctx.noBlock) {
+      // While a BGSAVE runs, the rewrite waits for it (Redis runs one child at a time).
+      if (ctx.noBlock || ctx.server.rdb.inProgress) {
         aof.rewriteScheduled = true;
         return new Status('Background append only file rewriting scheduled');
       }

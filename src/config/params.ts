@@ -176,7 +176,7 @@ export const PARAMS: ParamSpec[] = [
   bool('replica-read-only', true, { aliases: ['slave-read-only'] }),
 
   // ---- accepted, without effect in Tidings
-  bool('aof-disable-auto-gc', false, { ignored: 'no multi-part AOF history to collect' }),
+  bool('aof-disable-auto-gc', false),
   bool('activerehashing', true, { ignored: 'no incremental rehashing: JavaScript maps resize themselves' }),
   int('active-expire-effort', 1, 1n, 10n, { ignored: 'active expiry runs with a fixed effort' }),
   bool('dynamic-hz', true, { ignored: 'the cron runs at the configured hz' }),

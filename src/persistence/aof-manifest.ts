@@ -42,63 +42,136 @@ export class AofManifest {
     return out;
   }
 
-  /** Parse a manifest; throws Error with the reason (Redis refuses to start on a bad manifest). */
+  /**
+   * Parse a manifest as Redis 7.0 reads one, refusing what it refuses: a line of 1024 bytes or more
+   * (or a last line with no newline), a blank line, fewer than three key/value pairs or an odd word
+   * count, a missing file/seq/type, an unknown type, a second base, a non-increasing incremental
+   * sequence, and an empty file. Lines starting with `#` are
+   * comments; unknown keys are allowed (forward compatibility). Throws ManifestError.
+   */
   static parse(text: string): AofManifest {
     const m = new AofManifest();
-    for (const raw of text.split('\n')) {
-      const line = raw.replace(/\r$/, '').trim();
-      if (line === '' || line.startsWith('#')) continue;
+    let lineNo = 0;
+    let at = 0;
+    while (at < text.length) {
+      // Redis reads with a 1024-byte line buffer: a longer line is refused, as is a last line
+      // that ends without a newline.
+      const nl = text.indexOf('\n', at);
+      const end = nl < 0 ? text.length : nl + 1;
+      const raw = text.slice(at, Math.min(end, at + MANIFEST_LINE_MAX - 1));
+      at += raw.length;
+      lineNo++;
+      if (raw.startsWith('#')) {
+        if (!raw.endsWith('\n')) at = end; // a long comment is skipped whole
+        continue;
+      }
+      if (!raw.endsWith('\n')) throw new ManifestError('The AOF manifest file contains too long line');
+      const line = raw.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+      const bad = (reason: string) => new ManifestError(reason, lineNo, line);
+      if (line === '') throw bad('Invalid AOF manifest file format');
       const words = splitWords(line);
-      if (words === undefined || words.length % 2 !== 0) throw new Error('Invalid AOF manifest file format');
+      if (words === undefined || words.length < 6 || words.length % 2 !== 0) throw bad('Invalid AOF manifest file format');
       let name: string | undefined;
-      let seq: number | undefined;
+      let seq = 0;
       let type: string | undefined;
       for (let i = 0; i < words.length; i += 2) {
         const k = words[i]!;
         const v = words[i + 1]!;
         if (k === 'file') name = v;
-        else if (k === 'seq') seq = Number(v);
-        else if (k === 'type') type = v;
-        // Unknown keys are allowed, for forward compatibility (as in Redis).
+        else if (k === 'seq') seq = leadingInteger(v);
+        else if (k === 'type') type = v.charAt(0);
       }
-      if (name === undefined || seq === undefined || !Number.isInteger(seq) || (type !== 'b' && type !== 'h' && type !== 'i')) {
-        throw new Error('Invalid AOF manifest file format');
-      }
-      const info: AofFileInfo = { name, seq, type };
+      if (name === undefined || name === '' || seq === 0 || type === undefined || type === '') throw bad('Invalid AOF manifest file format');
       if (type === 'b') {
-        if (m.base) throw new Error('Found duplicate base file information');
-        m.base = info;
+        if (m.base) throw bad('Found duplicate base file information');
+        m.base = { name, seq, type };
         m.baseSeq = seq;
-      } else if (type === 'h') m.history.push(info);
-      else {
-        if (seq <= m.incrSeq) throw new Error('Found a non-monotonic sequence number');
-        m.incrs.push(info);
+      } else if (type === 'h') m.history.push({ name, seq, type });
+      else if (type === 'i') {
+        if (seq <= m.incrSeq) throw bad('Found a non-monotonic sequence number');
+        m.incrs.push({ name, seq, type });
         m.incrSeq = seq;
-      }
+      } else throw bad('Unknown AOF file type');
     }
+    // An empty file is refused; one with only comments (or history) names no data: a fresh start.
+    if (text.length === 0) throw new ManifestError('Found an empty AOF manifest');
     return m;
   }
 }
 
-function quoteName(name: string): string {
-  return /^[\x21-\x7e]+$/.test(name) && !name.includes('"') ? name : JSON.stringify(name);
+/** Redis's manifest line buffer. */
+const MANIFEST_LINE_MAX = 1024;
+
+/** Why a manifest was refused; `line` and `lineNo` when one line is at fault. */
+export class ManifestError extends Error {
+  constructor(
+    message: string,
+    readonly lineNo?: number,
+    readonly line?: string,
+  ) {
+    super(message);
+  }
 }
 
+/** atoll(): the integer at the start of the text (0 when there is none). */
+function leadingInteger(text: string): number {
+  const match = /^[ \t]*([+-]?\d+)/.exec(text);
+  return match ? Number(match[1]) : 0;
+}
+
+/** A file name as the manifest writes it: bare when it is plain, else quoted with C escapes. */
+function quoteName(name: string): string {
+  if (/^[\x21-\x7e]+$/.test(name) && !/["'\\]/.test(name)) return name;
+  let out = '"';
+  for (const ch of name) {
+    const c = ch.charCodeAt(0);
+    if (ch === '\\' || ch === '"') out += `\\${ch}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\x07') out += '\\a';
+    else if (ch === '\b') out += '\\b';
+    else if (c >= 0x20 && c < 0x7f) out += ch;
+    else out += `\\x${c.toString(16).padStart(2, '0')}`;
+  }
+  return `${out}"`;
+}
+
+const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', a: '\x07' };
+
+/** Words of a line, with "double" (C escapes) and 'single' quoting; undefined when unbalanced. */
 function splitWords(line: string): string[] | undefined {
   const words: string[] = [];
   let i = 0;
   while (i < line.length) {
     while (line[i] === ' ' || line[i] === '\t') i++;
     if (i >= line.length) break;
-    if (line[i] === '"') {
+    const q = line[i];
+    if (q === '"' || q === "'") {
       let j = i + 1;
       let word = '';
-      while (j < line.length && line[j] !== '"') {
-        if (line[j] === '\\' && j + 1 < line.length) j++;
-        word += line[j];
+      for (;;) {
+        if (j >= line.length) return undefined;
+        const ch = line[j]!;
+        if (ch === q) break;
+        if (ch === '\\' && j + 1 < line.length) {
+          const next = line[j + 1]!;
+          if (q === '"' && next === 'x' && /^[0-9a-fA-F]{2}$/.test(line.slice(j + 2, j + 4))) {
+            word += String.fromCharCode(parseInt(line.slice(j + 2, j + 4), 16));
+            j += 4;
+            continue;
+          }
+          if (q === '"' || next === "'") {
+            word += q === '"' ? (ESCAPES[next] ?? next) : next;
+            j += 2;
+            continue;
+          }
+        }
+        word += ch;
         j++;
       }
-      if (j >= line.length) return undefined;
+      // A closing quote must be followed by a space or the end of the line.
+      if (j + 1 < line.length && line[j + 1] !== ' ' && line[j + 1] !== '\t') return undefined;
       words.push(word);
       i = j + 1;
     } else {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Server } from '../server/server.js';
 import type { Effect, EffectsConsumer } from '../server/effects.js';
 import { ReplyError } from '../protocol/reply.js';
-import { AofManifest, writeFileAtomic, fsyncDir, type AofFileInfo } from './aof-manifest.js';
+import { AofManifest, ManifestError, writeFileAtomic, fsyncDir, type AofFileInfo } from './aof-manifest.js';
 import { encodeCommand, datasetAsCommands } from './aof-rewrite.js';
 import { loadAofFile, AofLoadError } from './aof-load.js';
 import { datasetAsRdb } from './aof-preamble.js';
@@ -106,8 +106,17 @@ export class AppendOnlyFile implements EffectsConsumer {
     const oldStyle = path.resolve(this.config.string('dir'), this.fileName);
     const started = performance.now();
     if (fs.existsSync(manifestPath)) {
-      this.manifest = readManifest(manifestPath);
+      this.manifest = readManifest(manifestPath, this.server);
+      this.continueUpgrade();
+      this.checkFilesExist();
       this.loadFiles();
+      if (this.manifest.base === undefined && this.manifest.incrs.length === 0) {
+        // A manifest that names no data (only comments): start from empty, as Redis does.
+        const base = this.writeBaseSync(this.manifest.baseSeq + 1);
+        this.server.log('notice', `Creating AOF base file ${base.name} on server start`);
+        this.manifest.base = base;
+        this.manifest.baseSeq = base.seq;
+      }
     } else if (fs.existsSync(oldStyle) && fs.statSync(oldStyle).isFile()) {
       loadAofFile(this.server, oldStyle, this.fileName, true, this.fileName);
       fs.mkdirSync(dir, { recursive: true });
@@ -143,6 +152,32 @@ export class AppendOnlyFile implements EffectsConsumer {
     this.turnOn();
   }
 
+  /**
+   * An upgrade from a single-file AOF stopped between writing the manifest (which names the old
+   * file as its base) and moving the file into the directory: finish it, as Redis does.
+   */
+  private continueUpgrade(): void {
+    const base = this.manifest.base;
+    if (base === undefined || base.name !== this.fileName) return;
+    const inDir = path.join(this.dirPath, base.name);
+    const oldStyle = path.resolve(this.config.string('dir'), base.name);
+    if (fs.existsSync(inDir) || !fs.existsSync(oldStyle)) return;
+    fs.renameSync(oldStyle, inDir);
+    fsyncDir(this.dirPath);
+    this.server.log('notice', 'Successfully migrated an old-style AOF into the AOF directory');
+  }
+
+  /** Every file the manifest names must be there before anything is loaded (Redis's wording). */
+  private checkFilesExist(): void {
+    for (const f of this.manifest.loadOrder) {
+      try {
+        fs.statSync(path.join(this.dirPath, f.name));
+      } catch (err) {
+        throw new AofLoadError(`Unable to obtain the AOF file ${f.name} length. stat: ${strerror(err)}`);
+      }
+    }
+  }
+
   /** Replay the files of the manifest, in order. */
   private loadFiles(): void {
     const files = this.manifest.loadOrder;
@@ -161,11 +196,19 @@ export class AppendOnlyFile implements EffectsConsumer {
 
   /** DEBUG LOADAOF: write out what is pending, empty the dataset, and replay the log. */
   reload(): void {
-    this.writeTurn();
-    if (this.fd >= 0) fs.fsyncSync(this.fd);
-    this.server.effects.unsubscribe(this);
+    if (this.enabled) {
+      this.writeTurn();
+      if (this.fd >= 0) fs.fsyncSync(this.fd);
+      this.server.effects.unsubscribe(this);
+    }
     try {
       for (const db of this.server.dbs) db.flush();
+      if (!this.enabled) {
+        // As Redis's: with the log off, the files on disk (a BGREWRITEAOF's base) are loaded.
+        const manifestPath = path.join(this.dirPath, this.manifestName);
+        if (!fs.existsSync(manifestPath)) return;
+        this.manifest = readManifest(manifestPath, this.server);
+      }
       this.loadFiles();
     } finally {
       if (this.enabled) this.server.effects.subscribe(this);
@@ -203,6 +246,13 @@ export class AppendOnlyFile implements EffectsConsumer {
     if (!this.enabled) return;
     // A rewrite in flight belongs to the log being closed: it must not touch the files any more.
     this.epoch++;
+    if (this.rewriting) {
+      // Redis kills its rewrite child here; ours stops at its next step and is forgotten now.
+      this.server.log('notice', `Killing running AOF rewrite child: ${process.pid}`);
+      this.rewriteId++;
+      this.rewriting = false;
+      this.rewriteScheduled = false;
+    }
     this.writeTurn();
     this.server.effects.unsubscribe(this);
     this.enabled = false;
@@ -331,6 +381,9 @@ export class AppendOnlyFile implements EffectsConsumer {
     });
   }
 
+  /** Which rewrite is current: a forgotten one (killed by CONFIG SET appendonly no) reports nothing. */
+  private rewriteId = 0;
+
   /** Bumped when appending stops, so a rewrite started before knows it is stale. */
   private epoch = 0;
 
@@ -339,7 +392,7 @@ export class AppendOnlyFile implements EffectsConsumer {
 
   /** Automatic rewrite (auto-aof-rewrite-percentage / -min-size), checked by the server cron. */
   cron(): void {
-    if (this.rewriteScheduled && !this.rewriting) {
+    if (this.rewriteScheduled && !this.rewriting && !this.server.rdb.inProgress) {
       this.rewriteScheduled = false;
       this.rewrite();
       return;
@@ -470,9 +523,10 @@ export class AppendOnlyFile implements EffectsConsumer {
       return;
     }
     this.server.log('notice', `Background append only file rewriting started`);
+    const id = ++this.rewriteId;
     void this.finishRewrite(base, newIncr, this.enabled, this.epoch).then(
-      () => this.rewriteFinished(true),
-      (err: unknown) => this.rewriteFinished(false, err),
+      () => id === this.rewriteId && this.rewriteFinished(true),
+      (err: unknown) => id === this.rewriteId && this.rewriteFinished(false, err),
     );
   }
 
@@ -485,6 +539,7 @@ export class AppendOnlyFile implements EffectsConsumer {
     const dir = this.dirPath;
     const temp = `temp-rewriteaof-bg-${process.pid}.aof`;
     const tempPath = path.join(dir, temp);
+    await this.keySaveDelay(epoch);
     const handle = await fs.promises.open(tempPath, 'w');
     try {
       await handle.write(data);
@@ -508,18 +563,15 @@ export class AppendOnlyFile implements EffectsConsumer {
     }
     next.base = base;
     next.baseSeq = seq;
-    next.history.push(...retired.map((f) => ({ ...f, type: 'h' as const })));
+    // As Redis's: each retired file goes to the head of the history, the base first, so the
+    // newest history comes first in the manifest.
+    next.history = [...retired.reverse().map((f) => ({ ...f, type: 'h' as const })), ...next.history];
     fs.renameSync(tempPath, path.join(dir, base.name));
     fsyncDir(dir);
     this.server.log('notice', `Successfully renamed the temporary AOF base file ${temp} into ${base.name}`);
     // The swap: one atomic manifest replacement makes the new base current.
     writeFileAtomic(dir, this.manifestName, next.format());
-    for (const f of next.history) {
-      this.server.log('notice', `Removing the history file ${f.name} in the background`);
-      this.unlinkQuietly(f.name);
-    }
-    next.history = [];
-    writeFileAtomic(dir, this.manifestName, next.format());
+    this.removeHistory(next);
     if (this.enabled) {
       // Appends may have opened nothing new meanwhile (only a rewrite does), so keep our incr list.
       next.incrs = this.manifest.incrs.filter((f) => newIncr === undefined || f.seq >= newIncr.seq);
@@ -527,6 +579,47 @@ export class AppendOnlyFile implements EffectsConsumer {
       this.manifest = next;
       this.computeSizes();
       this.baseSize = this.otherFilesSize + this.incrSize;
+    }
+  }
+
+  /**
+   * Delete the history files and drop them from the manifest, unless aof-disable-auto-gc is on
+   * (then they stay, listed as history, until it is turned off).
+   */
+  private removeHistory(m: AofManifest): void {
+    if (m.history.length === 0 || this.config.bool('aof-disable-auto-gc')) return;
+    for (const f of m.history) {
+      this.server.log('notice', `Removing the history file ${f.name} in the background`);
+      this.unlinkQuietly(f.name);
+    }
+    m.history = [];
+    writeFileAtomic(this.dirPath, this.manifestName, m.format());
+  }
+
+  /** CONFIG SET aof-disable-auto-gc no: collect the history kept meanwhile. */
+  collectHistory(): void {
+    if (this.rewriting) return; // the rewrite's end collects it
+    const manifestPath = path.join(this.dirPath, this.manifestName);
+    const m = this.enabled ? this.manifest : fs.existsSync(manifestPath) ? safeReadManifest(manifestPath) : undefined;
+    if (m !== undefined) this.removeHistory(m);
+  }
+
+  /**
+   * rdb-key-save-delay (microseconds per key, a testing knob) slows a rewrite as it slows Redis's
+   * child: the rewrite takes that long per key. The setting is read again every 50 ms, so setting
+   * it back to 0 lets a slowed rewrite finish at once.
+   */
+  private async keySaveDelay(epoch: number): Promise<void> {
+    let keys = 0;
+    for (const db of this.server.dbs) keys += db.size;
+    const started = performance.now();
+    for (;;) {
+      if (epoch !== this.epoch) throw new Error('appendonly changed during the rewrite');
+      const delayUs = this.config.number('rdb-key-save-delay');
+      if (delayUs <= 0) return;
+      const remaining = (keys * delayUs) / 1000 - (performance.now() - started);
+      if (remaining <= 0) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, remaining)));
     }
   }
 
@@ -580,11 +673,24 @@ export class AppendOnlyFile implements EffectsConsumer {
   }
 }
 
-function readManifest(file: string): AofManifest {
+/** The manifest at start; a bad one stops start-up with Redis's log lines (the line at fault). */
+function readManifest(file: string, server: Server): AofManifest {
+  let text: string;
   try {
-    return AofManifest.parse(fs.readFileSync(file, 'latin1'));
+    text = fs.readFileSync(file, 'latin1');
   } catch (err) {
-    throw new AofLoadError(`Fatal error: can't load the AOF manifest ${path.basename(file)}: ${(err as Error).message}`);
+    throw new AofLoadError(`Fatal error: can't open the AOF manifest ${path.basename(file)} for reading: ${strerror(err)}`);
+  }
+  try {
+    return AofManifest.parse(text);
+  } catch (err) {
+    if (!(err instanceof ManifestError)) throw err;
+    server.log('warning', '*** FATAL AOF MANIFEST FILE ERROR ***');
+    if (err.lineNo !== undefined) {
+      server.log('warning', `Reading the manifest file, at line ${err.lineNo}`);
+      server.log('warning', `>>> '${err.line ?? ''}'`);
+    }
+    throw new AofLoadError(err.message);
   }
 }
 

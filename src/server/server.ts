@@ -173,6 +173,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     this.aof = new AppendOnlyFile(this);
     this.aofInfo = () => this.aof.info();
     this.config.onChange((name, value) => {
+      if (name === 'aof-disable-auto-gc' && value === false) this.aof.collectHistory();
       // As Redis: lowering maxmemory evicts at once (by policy), not at the next write.
       if (name === 'maxmemory' && this.listeners.length !== 0) makeRoom(this);
       if (name !== 'appendonly' || this.listeners.length === 0) return;
