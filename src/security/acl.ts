@@ -67,7 +67,34 @@ const WRITE = 2;
 interface KeyPattern {
   pattern: string;
   flags: number;
+  /** The pattern's bytes without its trailing `*`s when it is a plain prefix (`jobs:*`), or all of
+   * them when it has no glob character at all: matched on the key's bytes, without a string. */
+  literal?: Buffer;
+  /** `literal` is a prefix (the pattern ended in `*`). */
+  prefix?: boolean;
 }
+
+/** A key pattern with its fast form: a literal or `literal*` is matched byte by byte. */
+function keyPattern(pattern: string, flags: number): KeyPattern {
+  let end = pattern.length;
+  while (end > 0 && pattern.charCodeAt(end - 1) === 42 /* * */) end--;
+  const head = pattern.slice(0, end);
+  // An empty text matches only an empty pattern (globMatch's rule): leave those to globMatch.
+  if (head.length === 0 || /[*?[\\]/.test(head)) return { pattern, flags };
+  return { pattern, flags, literal: Buffer.from(head, 'latin1'), prefix: end < pattern.length };
+}
+
+/** Does the key match the pattern (a glob on the key as latin1, as Redis matches bytes)? */
+function keyMatches(k: KeyPattern, key: Buffer): boolean {
+  const lit = k.literal;
+  if (lit === undefined) return globMatch(k.pattern, key.toString('latin1'));
+  const n = lit.length;
+  if (k.prefix ? key.length < n : key.length !== n) return false;
+  for (let i = 0; i < n; i++) if (key[i] !== lit[i]) return false;
+  return true;
+}
+
+const ALLOWED: SelectorVerdict = Object.freeze({ denied: 0 });
 
 /** One set of command, key and channel permissions: the user's root rules, or a `(...)` selector. */
 export class Selector {
@@ -148,7 +175,7 @@ export class Selector {
       if (this.allKeys) return AclErrors.keysAfterAll;
       const existing = this.keys.find((k) => k.pattern === pattern);
       if (existing) existing.flags |= flags;
-      else this.keys.push({ pattern, flags });
+      else this.keys.push(keyPattern(pattern, flags));
       return undefined;
     }
     if (op.startsWith('&')) {
@@ -299,18 +326,30 @@ export class Selector {
       }
     }
     if (!this.allKeys && (spec.firstKey !== 0 || spec.flags.includes('movablekeys')) && !SHARD_CHANNEL_COMMANDS.has(spec.name)) {
-      let keys: Buffer[];
-      try {
-        keys = keysOf(spec, argv);
-      } catch {
-        keys = [];
+      // The hot path (GET, SET, ... with fixed key positions) walks the positions in place: no
+      // array, no string, no closure per command.
+      const movable = spec.flags.includes('movablekeys');
+      let keys: Buffer[] | undefined;
+      if (movable) {
+        try {
+          keys = keysOf(spec, argv);
+        } catch {
+          keys = [];
+        }
       }
       const specs = KEY_SPEC_ACCESS[spec.name];
-      const fallback = spec.flags.includes('write') ? WRITE : spec.flags.includes('readonly') ? READ : 0;
-      for (let i = 0; i < keys.length; i++) {
-        const text = keys[i]!.toString('latin1');
-        const need = specs === undefined ? fallback : keyNeed(spec.name, specs, i, argv);
-        if (!this.keys.some((k) => (k.flags & need) === need && globMatch(k.pattern, text))) return { denied: 2, object: text, index: i };
+      const first = movable ? 0 : spec.firstKey;
+      const last = movable ? keys!.length - 1 : Math.min(spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey, argv.length - 1);
+      const step = movable ? 1 : spec.step;
+      for (let at = first, i = 0; at <= last; at += step, i++) {
+        const key = movable ? keys![at]! : argv[at]!;
+        const need = specs === undefined ? fallbackNeed(spec) : keyNeed(spec.name, specs, i, argv);
+        let ok = false;
+        for (let j = 0; j < this.keys.length && !ok; j++) {
+          const k = this.keys[j]!;
+          ok = (k.flags & need) === need && keyMatches(k, key);
+        }
+        if (!ok) return { denied: 2, object: key.toString('latin1'), index: i };
       }
     }
     if (!this.allChannels) {
@@ -325,7 +364,7 @@ export class Selector {
         }
       }
     }
-    return { denied: 0 };
+    return ALLOWED;
   }
 
   /** Reads every key (allkeys, or a `*` pattern with read access): what SORT's BY and GET need. */
@@ -346,10 +385,23 @@ export class Selector {
 /** The access key number `index` (in keysOf order) needs, from the command's key specs. */
 function keyNeed(name: string, specs: readonly number[], index: number, argv: Buffer[]): number {
   // SET reads the old value only with GET; SORT's second key is its STORE destination.
-  if (name === 'set') return argv.some((a, i) => i > 2 && a.length === 3 && a.toString('latin1').toLowerCase() === 'get') ? READ | WRITE : WRITE;
+  if (name === 'set') {
+    for (let i = 3; i < argv.length; i++) if (isGet(argv[i]!)) return READ | WRITE;
+    return WRITE;
+  }
   if (name === 'sort' && index > 0) return specs[2]!;
   if (name === 'bitfield') return bitfieldReadOnly(argv) ? READ : READ | WRITE;
   return specs[Math.min(index, specs.length - 1)]!;
+}
+
+/** The argument is GET, in any case (SET's option), compared without making a string. */
+function isGet(a: Buffer): boolean {
+  return a.length === 3 && (a[0]! | 0x20) === 0x67 && (a[1]! | 0x20) === 0x65 && (a[2]! | 0x20) === 0x74;
+}
+
+/** Access a key needs when the command has no key specs: by its write/readonly flag. */
+function fallbackNeed(spec: CommandSpec): number {
+  return spec.flags.includes('write') ? WRITE : spec.flags.includes('readonly') ? READ : 0;
 }
 
 /** BITFIELD with only GET (and OVERFLOW) operations reads its key; anything else, a syntax error too, writes. */
