@@ -162,8 +162,9 @@ function dryrun(ctx: CommandContext, argv: Buffer[]): Reply {
   const result = user.check(resolved, command);
   if (result.denied === 0) return OK;
   if (result.denied === 1) return `This user has no permissions to run the '${resolved.name}' command`;
-  if (result.denied === 2) return `This user has no permissions to access the '${result.object}' key`;
-  return `This user has no permissions to access the '${result.object}' channel`;
+  // The key or channel is a latin1 view of its bytes: reply with those bytes, not their UTF-8.
+  if (result.denied === 2) return Buffer.from(`This user has no permissions to access the '${result.object}' key`, 'latin1');
+  return Buffer.from(`This user has no permissions to access the '${result.object}' channel`, 'latin1');
 }
 
 const ACL_HELP = [

@@ -65,8 +65,9 @@ export class AclLog {
           'count', e.count,
           'reason', e.reason,
           'context', e.context,
-          'object', e.object,
-          'username', e.username,
+          // Keys, channels and user names are latin1 views of their bytes: reply with the bytes.
+          'object', Buffer.from(e.object, 'latin1'),
+          'username', Buffer.from(e.username, 'latin1'),
           'age-seconds', new Double((now - e.createdAt) / 1000),
           'client-info', e.clientInfo,
         ]),

@@ -194,6 +194,25 @@ test('DRYRUN', async (t) => {
   });
 });
 
+test('key patterns of every shape: literal, prefix*, several stars, globs, escapes, bytes above 127, the empty key', async (t) => {
+  await both(t, async (pair) => {
+    const patterns = ['~lit', '~pre:*', '~two**', '~a\\*b', '~q?x', '~[xy]z:*', '~\u00e9t\u00e9:*', '%R~ro:*', '%W~wo'];
+    await pair.check(['ACL', 'SETUSER', 'u1', 'reset', 'on', 'nopass', '+@all', ...patterns]);
+    const keys = ['lit', 'lit2', 'li', 'LIT', 'pre:', 'pre:x', 'pre', 'PRE:x', 'two', 'twox', 'tw', 'a*b', 'axb', 'a\\*b', 'qax', 'qx', 'xz:1', 'wz:1',
+      '\u00e9t\u00e9:1', '\u00e9t\u00e9', 'ro:1', 'wo', 'wo2', ''];
+    for (const key of keys) {
+      for (const cmd of [['get', key], ['set', key, 'v'], ['set', key, 'v', 'get'], ['mget', 'lit', key], ['copy', 'ro:1', key]]) {
+        await pair.check(['ACL', 'DRYRUN', 'u1', ...cmd]);
+      }
+    }
+    // A key that is not valid UTF-8 (0xff) against a pattern made of the same bytes.
+    await pair.check(['ACL', 'SETUSER', 'u2', 'reset', 'on', 'nopass', '+@all', Buffer.from([0x7e, 0xff, 0x3a, 0x2a])]);
+    for (const key of [Buffer.from([0xff, 0x3a, 0x31]), Buffer.from([0xfe, 0x3a, 0x31]), Buffer.from([0xff])]) {
+      await pair.check(['ACL', 'DRYRUN', 'u2', 'get', key]);
+    }
+  });
+});
+
 test('NOPERM replies for commands, keys and channels', async (t) => {
   await both(t, async (pair) => {
     await pair.check(w('ACL SETUSER u1 on >pw ~k* &c* +get +publish +subscribe +psubscribe +multi +exec +discard +client|id'));
@@ -243,6 +262,7 @@ test('ACL LOG entries: fields, types, grouping of repeats, AUTH failures', async
     await pair.check(w('AUTH u1 x'));
     await pair.check(w('GET x'));
     await pair.check(w('GET x'));
+    await pair.check(['GET', '\u00e9t\u00e9']);
     await pair.check(w('SET k v'));
     await pair.check(w('PUBLISH d m'));
     await pair.check(w('MULTI'));
