@@ -229,15 +229,29 @@ function subscriberMain() {
 
 // ====================================================================== parent (publisher)
 
-function request(child, msg, replyType) {
-  return new Promise((resolve) => {
-    const on = (m) => {
-      if (m.type === replyType) {
-        child.off('message', on);
-        resolve(m);
-      }
+/** Ask a subscriber child for something; fails (never hangs) if the child exits or stays silent. */
+function request(child, msg, replyType, timeoutMs = 60000) {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      child.off('message', on);
+      child.off('exit', onExit);
+      clearTimeout(timer);
     };
+    const on = (m) => {
+      if (m.type !== replyType) return;
+      done();
+      resolve(m);
+    };
+    const onExit = (code, signal) => {
+      done();
+      reject(new Error(`subscriber child exited (${signal ?? code}) before its '${replyType}' reply`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`subscriber child sent no '${replyType}' reply within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
     child.on('message', on);
+    child.once('exit', onExit);
     child.send(msg);
   });
 }
