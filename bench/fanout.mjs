@@ -221,20 +221,21 @@ function subscriberMain() {
     } else if (msg.type === 'finish') {
       for (const s of conns) s.destroy();
       conns = [];
-      process.send({ type: 'done', received, lastRecv, samples: samples.toArray() });
-      setTimeout(() => process.exit(0), 50);
+      // Exit only once the reply is handed to the IPC channel: a fixed delay lost it under load,
+      // and the parent waited forever.
+      process.send({ type: 'done', received, lastRecv, samples: samples.toArray() }, () => process.exit(0));
     }
   });
 }
 
 // ====================================================================== parent (publisher)
 
-/** Ask a subscriber child for something; fails (never hangs) if the child exits or stays silent. */
+/** Ask a subscriber child for something; fails (never hangs) if the child goes away or stays silent. */
 function request(child, msg, replyType, timeoutMs = 60000) {
   return new Promise((resolve, reject) => {
     const done = () => {
       child.off('message', on);
-      child.off('exit', onExit);
+      child.off('disconnect', onExit);
       clearTimeout(timer);
     };
     const on = (m) => {
@@ -242,16 +243,17 @@ function request(child, msg, replyType, timeoutMs = 60000) {
       done();
       resolve(m);
     };
-    const onExit = (code, signal) => {
+    // 'disconnect' (the IPC channel closed), not 'exit': it comes after every message the child sent.
+    const onExit = () => {
       done();
-      reject(new Error(`subscriber child exited (${signal ?? code}) before its '${replyType}' reply`));
+      reject(new Error(`subscriber child went away before its '${replyType}' reply`));
     };
     const timer = setTimeout(() => {
       done();
       reject(new Error(`subscriber child sent no '${replyType}' reply within ${timeoutMs / 1000} s`));
     }, timeoutMs);
     child.on('message', on);
-    child.once('exit', onExit);
+    child.once('disconnect', onExit);
     child.send(msg);
   });
 }
