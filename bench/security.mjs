@@ -6,7 +6,7 @@
 //  2. ACL: GET/SET -P 16 as a user with ten key patterns (the matching one last) vs the default user;
 //     target: under 5% slower.
 // Prints Markdown. Options (environment): BENCH_SCALE=0.2 (fewer requests), BENCH_ROUNDS=N (best of
-// N per cell, default 3), BENCH_NO_BUILD=1, BENCH_WRITE=1 (replace the "security" section of
+// N per cell, default 3), BENCH_PART=tls or acl (one half only), BENCH_NO_BUILD=1, BENCH_WRITE=1 (replace the "security" section of
 // BENCHMARKS.md; left to whoever reruns on an idle machine).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,6 +18,7 @@ const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const CLIENTS = 50;
 const KEYSPACE = 100000;
+const PART = process.env.BENCH_PART ?? 'all';
 
 function openssl(dir, args) {
   const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
@@ -126,8 +127,8 @@ async function main() {
     out.push(`Machine: ${facts.cpu}, ${facts.cores} cores, load ${facts.load}; ${facts.node}; ${facts.redis}; ${facts.date}.`);
     out.push(`redis-benchmark -c ${CLIENTS} -r ${KEYSPACE}, best of ${ROUNDS}; CPU/op is the server's user+system CPU per request.`, '');
 
-    out.push('### TLS', '', '| Command | -P | Transport | Tidings ops/s | Redis ops/s | Tidings/Redis | Tidings CPU/op (µs) | Redis CPU/op (µs) |', '|---|---|---|---|---|---|---|---|');
-    for (const [label, test] of TESTS) {
+    if (PART !== 'acl') out.push('### TLS', '', '| Command | -P | Transport | Tidings ops/s | Redis ops/s | Tidings/Redis | Tidings CPU/op (µs) | Redis CPU/op (µs) |', '|---|---|---|---|---|---|---|---|');
+    for (const [label, test] of PART === 'acl' ? [] : TESTS) {
       for (const pipeline of [1, 16]) {
         for (const tls of [false, true]) {
           await command(servers.tidings.port, ['FLUSHALL']);
@@ -142,28 +143,30 @@ async function main() {
       }
     }
 
-    out.push('', '### ACL check cost (GET/SET -P 16, plain TCP)', '');
-    out.push(`User \`${ACL_USER.name}\`: \`${PATTERNS.join(' ')} +@all\` (the keys match only the tenth pattern).`, '');
-    out.push('| Server | Command | default user ops/s | ACL user ops/s | ACL/default | default CPU/op (µs) | ACL CPU/op (µs) |', '|---|---|---|---|---|---|---|');
-    for (const s of Object.values(servers)) {
-      for (const [label, test] of TESTS.slice(1)) {
-        // Alternate default and ACL runs so drifting load hits both alike.
-        let d;
-        let a;
-        for (let i = 0; i < ROUNDS; i++) {
-          const di = runOnce(s, { test, pipeline: 16, tls: false, certs });
-          const ai = runOnce(s, { test, pipeline: 16, tls: false, certs, user: ACL_USER });
-          if (di.error || ai.error) {
-            d = di.error ? di : d;
-            a = ai.error ? ai : a;
-            break;
+    if (PART !== 'tls') {
+      out.push('', '### ACL check cost (GET/SET -P 16, plain TCP)', '');
+      out.push(`User \`${ACL_USER.name}\`: \`${PATTERNS.join(' ')} +@all\` (the keys match only the tenth pattern).`, '');
+      out.push('| Server | Command | default user ops/s | ACL user ops/s | ACL/default | default CPU/op (µs) | ACL CPU/op (µs) |', '|---|---|---|---|---|---|---|');
+      for (const s of Object.values(servers)) {
+        for (const [label, test] of TESTS.slice(1)) {
+          // Alternate default and ACL runs so drifting load hits both alike.
+          let d;
+          let a;
+          for (let i = 0; i < ROUNDS; i++) {
+            const di = runOnce(s, { test, pipeline: 16, tls: false, certs });
+            const ai = runOnce(s, { test, pipeline: 16, tls: false, certs, user: ACL_USER });
+            if (di.error || ai.error) {
+              d = di.error ? di : d;
+              a = ai.error ? ai : a;
+              break;
+            }
+            if (!d || di.rps > d.rps) d = di;
+            if (!a || ai.rps > a.rps) a = ai;
           }
-          if (!d || di.rps > d.rps) d = di;
-          if (!a || ai.rps > a.rps) a = ai;
+          const row = `| ${s.name} | ${label} | ${d?.error ?? fmtInt(d.rps)} | ${a?.error ?? fmtInt(a.rps)} | ${fmtRatio(a?.rps, d?.rps)} | ${fmtUs(d?.cpuPerOp)} | ${fmtUs(a?.cpuPerOp)} |`;
+          out.push(row);
+          console.error(row);
         }
-        const row = `| ${s.name} | ${label} | ${d?.error ?? fmtInt(d.rps)} | ${a?.error ?? fmtInt(a.rps)} | ${fmtRatio(a?.rps, d?.rps)} | ${fmtUs(d?.cpuPerOp)} | ${fmtUs(a?.cpuPerOp)} |`;
-        out.push(row);
-        console.error(row);
       }
     }
   } finally {
