@@ -352,7 +352,15 @@ export class Selector {
         if (!ok) return { denied: 2, object: key.toString('latin1'), index: i };
       }
     }
-    if (!this.allChannels) {
+    if (!this.allChannels && (spec.name === 'publish' || spec.name === 'spublish')) {
+      // PUBLISH's hot path: its one channel checked without the list channelsOf builds.
+      if (argv.length > 1) {
+        const channel = argv[1]!.toString('latin1');
+        let ok = false;
+        for (let j = 0; j < this.channels.length && !ok; j++) ok = globMatch(this.channels[j]!, channel);
+        if (!ok) return { denied: 4, object: channel, index: 0 };
+      }
+    } else if (!this.allChannels) {
       const channels = channelsOf(spec.name, argv);
       if (channels !== undefined) {
         for (let i = 0; i < channels.names.length; i++) {
