@@ -329,6 +329,27 @@ test('scripts run redis.call with the caller\'s permissions; channel rules for e
   });
 });
 
+test('functions run redis.call with the caller\'s permissions (FCALL, FCALL_RO)', async (t) => {
+  await both(t, async (pair) => {
+    const lib = [
+      '#!lua name=acllib',
+      "redis.register_function('getk', function(keys, args) return redis.call('get', keys[1]) end)",
+      "redis.register_function('getx', function(keys, args) return redis.pcall('get', 'x') end)",
+      "redis.register_function('setk', function(keys, args) return redis.pcall('set', keys[1], 'v') end)",
+      "redis.register_function{function_name='rok', callback=function(keys, args) return redis.call('get', keys[1]) end, flags={'no-writes'}}",
+    ].join('\n');
+    await pair.check(['FUNCTION', 'LOAD', 'REPLACE', lib]);
+    await pair.check(w('SET k1 v1'));
+    await pair.check(w('ACL SETUSER u1 on nopass ~k* +fcall +fcall_ro +get'));
+    await pair.check(w('AUTH u1 x'));
+    for (const c of ['FCALL getk 1 k1', 'FCALL getk 1 x', 'FCALL getx 0', 'FCALL setk 1 k1', 'FCALL_RO rok 1 k1', 'FCALL_RO rok 1 x', 'FUNCTION LIST']) {
+      await pair.check(w(c));
+    }
+    await pair.check(w('AUTH default x'));
+    await pair.check(w('FUNCTION DELETE acllib'));
+  });
+});
+
 test('selectors: the ACL LOG names the item of the selector that got furthest; BITFIELD GET only reads; SORT BY/GET need every key readable', async (t) => {
   await both(t, async (pair) => {
     await pair.check(w('ACL LOG RESET'));
