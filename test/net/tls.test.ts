@@ -405,3 +405,27 @@ test('maxclients over TLS: the refused connection is closed without a reply, as 
     first.close();
   });
 });
+
+test('tls-prefer-server-ciphers picks the server order (TLS 1.2); tls-ciphersuites restricts TLS 1.3', async (t) => {
+  const server12 = 'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384';
+  const client12 = 'ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256';
+  await onBoth(t, { 'tls-auth-clients': 'no', 'tls-ciphers': server12 }, async (target, c) => {
+    const cipherOf = async (options: Parameters<typeof TlsResp.connect>[2]) => {
+      const r = await TlsResp.connect(target.tlsPort, c.ca, options);
+      const name = r.socket.getCipher().standardName;
+      assert.equal(await r.call('PING'), 'PONG', target.name);
+      r.close();
+      return name;
+    };
+    const admin = await TlsResp.connect(target.tlsPort, c.ca);
+    // Without the preference the client's first choice wins; with it, the server's.
+    assert.equal(await cipherOf({ maxVersion: 'TLSv1.2', ciphers: client12 }), 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', target.name);
+    assert.equal(await admin.call('CONFIG', 'SET', 'tls-prefer-server-ciphers', 'yes'), 'OK');
+    assert.equal(await cipherOf({ maxVersion: 'TLSv1.2', ciphers: client12 }), 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', target.name);
+    // TLS 1.3 suites are tls-ciphersuites' business, not tls-ciphers'.
+    assert.equal(await admin.call('CONFIG', 'SET', 'tls-ciphersuites', 'TLS_AES_256_GCM_SHA384'), 'OK');
+    assert.equal(await cipherOf({ minVersion: 'TLSv1.3', ciphers: 'TLS_AES_256_GCM_SHA384' }), 'TLS_AES_256_GCM_SHA384', target.name);
+    assert.equal(await tryPing(target.tlsPort, c.ca, { minVersion: 'TLSv1.3', ciphers: 'TLS_AES_128_GCM_SHA256' }), CLOSED, target.name);
+    admin.close();
+  });
+});
