@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Errors, StreamErrors } from '../protocol/errors.js';
 import { tryParseInteger } from '../protocol/numbers.js';
 import { MapReply, OK, ReplyError, SetReply, Status, type Reply } from '../protocol/reply.js';
-import { resolveCommand } from '../server/dispatch.js';
+import { resolveCommand } from './lookup.js';
 import { ACL_CATEGORIES, AclErrors, aclOf, AclUser, joinSelectors, type Selector } from '../security/acl.js';
 import { aclLogOf } from '../security/acl-log.js';
 import type { CommandContext, CommandSpec } from './types.js';

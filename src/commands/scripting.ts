@@ -13,7 +13,8 @@ import {
   type RunResult,
   type ScriptHost,
 } from '../scripting/engine.js';
-import { resolveCommand, runResolved } from '../server/dispatch.js';
+import { runResolved } from '../server/dispatch.js';
+import { resolveCommand } from './lookup.js';
 import { PersistenceErrors } from '../persistence/rdbfile.js';
 import { aclDenied } from '../security/acl.js';
 import type { Server, LogLevel } from '../server/server.js';

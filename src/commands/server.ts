@@ -7,7 +7,7 @@ import { BLOCKED, BoolReply, Double, MapReply, NO_REPLY, OK, RawReply, ReplyErro
 import type { Server } from '../server/server.js';
 import { REDIS_VERSION, TIDINGS_VERSION } from '../server/version.js';
 import { globMatch } from '../pubsub/glob.js';
-import { findSubcommand } from '../server/table.js';
+import { findSubcommand } from './lookup.js';
 import { usedMemory, usedMemoryPeak } from '../store/eviction.js';
 import { idleMsOf } from '../store/database.js';
 import { scriptingOf, scriptingStats } from './scripting.js';

@@ -63,9 +63,7 @@ const UPWARD_ALLOWED = new Set<string>([
   'type commands/tidings.ts -> server/server.ts',
   'type commands/transactions.ts -> net/client.ts',
   'type commands/transactions.ts -> server/server.ts',
-  'commands/acl.ts -> server/dispatch.ts',
   'commands/scripting.ts -> server/dispatch.ts',
-  'commands/server.ts -> server/table.ts',
   'commands/connection.ts -> server/version.ts',
   'commands/server.ts -> server/version.ts',
   // MIGRATE opens an outbound connection itself.
@@ -106,9 +104,7 @@ const UPWARD_ALLOWED = new Set<string>([
  */
 const CYCLE_EDGES_TO_CUT = new Set<string>([
   'security/acl-log.ts -> commands/connection.ts',
-  'commands/acl.ts -> server/dispatch.ts',
   'commands/scripting.ts -> server/dispatch.ts',
-  'commands/server.ts -> server/table.ts',
   'commands/scripting.ts -> persistence/rdbfile.ts',
 ]);
 
