@@ -13,7 +13,6 @@ import {
   type RunResult,
   type ScriptHost,
 } from '../scripting/engine.js';
-import { runResolved } from '../server/dispatch.js';
 import { resolveCommand } from './lookup.js';
 import { PersistenceErrors } from '../persistence/rdbfile.js';
 import { aclDenied } from '../security/acl.js';
@@ -453,11 +452,11 @@ const FROM_SCRIPT = { fromScript: true } as const;
  * Run a resolved command for redis.call: the dispatcher's execute() minus what cannot apply to the
  * script client (authentication, MULTI queueing, subscribed mode) and minus the second name lookup,
  * since resolveForScript already found the spec. runResolved keeps the memory limit, MONITOR,
- * statistics and the slow log identical to execute().
+ * statistics and the slow log identical to execute() (Server.callResolved is dispatch's runResolved).
  */
 function executeFromScript(server: Server, client: Client, entry: ScriptSpec, argv: Buffer[]): HandlerResult {
   if (client.multi !== undefined || client.inSubscribedMode) return server.call(client, argv, FROM_SCRIPT);
-  return runResolved(server, client, entry.spec, argv, FROM_SCRIPT);
+  return server.callResolved(client, entry.spec, argv, FROM_SCRIPT);
 }
 
 /** The bridge from redis.call to the dispatcher, for one script run. */

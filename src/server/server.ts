@@ -12,7 +12,7 @@ import { Database, type StoreHooks } from '../store/database.js';
 import { BlockedClients, type BlockingHost } from '../store/blocking.js';
 import { PubSubHub, type Delivery } from '../pubsub/hub.js';
 import { CommandTable } from './table.js';
-import { execute, Context, recordEffects, resolveCommand, type ExecuteOptions } from './dispatch.js';
+import { execute, Context, recordEffects, resolveCommand, runResolved, type ExecuteOptions } from './dispatch.js';
 import type { CommandContext } from '../commands/types.js';
 import { Stats } from './stats.js';
 import { Monitor } from '../observe/monitor.js';
@@ -556,6 +556,14 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   /** Run a command for an in-process caller (tests, scripts) and return its reply. */
   call(client: Client, argv: Buffer[], options: ExecuteOptions = {}): HandlerResult {
     return execute(this, client, argv, options);
+  }
+
+  /**
+   * Run a command its caller has already resolved and admitted (redis.call): dispatch's second
+   * half, offered here so that command groups need not import the dispatcher.
+   */
+  callResolved(client: Client, spec: CommandSpec, argv: Buffer[], options: ExecuteOptions): HandlerResult {
+    return runResolved(this, client, spec, argv, options);
   }
 
   /** A client with no socket, for scripts and in-process calls. */

@@ -63,7 +63,6 @@ const UPWARD_ALLOWED = new Set<string>([
   'type commands/tidings.ts -> server/server.ts',
   'type commands/transactions.ts -> net/client.ts',
   'type commands/transactions.ts -> server/server.ts',
-  'commands/scripting.ts -> server/dispatch.ts',
   'commands/connection.ts -> server/version.ts',
   'commands/server.ts -> server/version.ts',
   // MIGRATE opens an outbound connection itself.
@@ -104,7 +103,6 @@ const UPWARD_ALLOWED = new Set<string>([
  */
 const CYCLE_EDGES_TO_CUT = new Set<string>([
   'security/acl-log.ts -> commands/connection.ts',
-  'commands/scripting.ts -> server/dispatch.ts',
   'commands/scripting.ts -> persistence/rdbfile.ts',
 ]);
 
