@@ -1,7 +1,7 @@
 // Scripting commands: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT *, FCALL, FCALL_RO, FUNCTION *.
 // The Lua VM lives in src/scripting/engine.ts; this file holds the per-server script cache and
 // function libraries, and runs redis.call through the normal dispatcher with a script client.
-import { Errors, StreamErrors } from '../protocol/errors.js';
+import { Errors, PersistenceErrors, StreamErrors } from '../protocol/errors.js';
 import { tryParseInteger } from '../protocol/numbers.js';
 import { BLOCKED, MapReply, NO_REPLY, OK, ReplyError, SetReply, Status, type HandlerResult, type Reply } from '../protocol/reply.js';
 import {
@@ -14,7 +14,6 @@ import {
   type ScriptHost,
 } from '../scripting/engine.js';
 import { resolveCommand } from './lookup.js';
-import { PersistenceErrors } from '../persistence/rdbfile.js';
 import { aclDenied } from '../security/acl.js';
 import type { Server, LogLevel } from '../server/server.js';
 import type { Client } from '../net/client.js';

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ReplyError } from '../protocol/reply.js';
+import { PersistenceErrors } from '../protocol/errors.js';
 import type { Server } from '../server/server.js';
 import { REDIS_VERSION } from '../server/version.js';
 import { scriptingOf } from '../commands/scripting.js';
@@ -14,16 +15,8 @@ import { readRdb, RdbError } from './rdb/index.js';
 import { savePointReached, savePointsOf, type SavePoint } from './savepoints.js';
 import { Snapshot } from './snapshot.js';
 
-export const PersistenceErrors = {
-  misconf: () =>
-    new ReplyError(
-      "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",
-    ),
-  loading: () => new ReplyError('LOADING Redis is loading the dataset in memory'),
-  bgsaveInProgress: () => new ReplyError('ERR Background save already in progress'),
-  /** SAVE's failure reply is a bare "-ERR" in Redis (shared.err). */
-  saveFailed: () => new ReplyError('ERR'),
-};
+// Its error texts live in the one table (protocol/errors.ts); re-exported for its callers.
+export { PersistenceErrors };
 
 /** Time slice for one step of a background save, in ms: short enough that clients barely notice. */
 const SLICE_MS = 4;

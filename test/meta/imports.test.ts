@@ -103,7 +103,6 @@ const UPWARD_ALLOWED = new Set<string>([
  */
 const CYCLE_EDGES_TO_CUT = new Set<string>([
   'security/acl-log.ts -> commands/connection.ts',
-  'commands/scripting.ts -> persistence/rdbfile.ts',
 ]);
 
 interface Edge {
