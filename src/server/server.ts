@@ -14,6 +14,7 @@ import { PubSubHub, type Delivery } from '../pubsub/hub.js';
 import { CommandTable } from './table.js';
 import { execute, Context, recordEffects, resolveCommand, runResolved, type ExecuteOptions } from './dispatch.js';
 import type { CommandContext } from '../commands/types.js';
+import { clientInfoLine } from '../commands/connection.js';
 import { Stats } from './stats.js';
 import { Monitor } from '../observe/monitor.js';
 import { SlowLog } from '../observe/slowlog.js';
@@ -564,6 +565,11 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
    */
   callResolved(client: Client, spec: CommandSpec, argv: Buffer[], options: ExecuteOptions): HandlerResult {
     return runResolved(this, client, spec, argv, options);
+  }
+
+  /** The CLIENT LIST line for a client, for modules below the commands (ACL LOG's client-info). */
+  describeClient(client: Client): string {
+    return clientInfoLine(client);
   }
 
   /** A client with no socket, for scripts and in-process calls. */
