@@ -5,7 +5,7 @@ import { Errors, StreamErrors } from '../protocol/errors.js';
 import { parseInteger, tryParseInteger } from '../protocol/numbers.js';
 import { BLOCKED, BoolReply, Double, MapReply, NO_REPLY, OK, RawReply, ReplyError, SetReply, Status, Verbatim, type HandlerResult, type Reply } from '../protocol/reply.js';
 import type { Server } from '../server/server.js';
-import { REDIS_VERSION, TIDINGS_VERSION } from '../server/version.js';
+import { REDIS_VERSION, TIDINGS_VERSION } from '../config/version.js';
 import { globMatch } from '../pubsub/glob.js';
 import { findSubcommand } from './lookup.js';
 import { usedMemory, usedMemoryPeak } from '../store/eviction.js';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ReplyError } from '../protocol/reply.js';
 import { PersistenceErrors } from '../protocol/errors.js';
 import type { Server } from '../server/server.js';
-import { REDIS_VERSION } from '../server/version.js';
+import { REDIS_VERSION } from '../config/version.js';
 import { scriptingOf } from '../commands/scripting.js';
 import { usedMemory } from '../store/eviction.js';
 import type { ValueOf, ValueType } from '../store/database.js';

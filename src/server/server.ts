@@ -33,7 +33,7 @@ import type { CommandSpec } from '../commands/types.js';
 import { OutboundConnections } from '../net/outbound.js';
 import { formatLogLine, logs, clientFields, LogThrottle, type LogLevel, type LogFields, type LogFormat } from './log.js';
 
-export { TIDINGS_VERSION, REDIS_VERSION } from './version.js';
+export { TIDINGS_VERSION, REDIS_VERSION } from '../config/version.js';
 
 export type { LogLevel } from './log.js';
 

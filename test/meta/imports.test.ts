@@ -63,8 +63,6 @@ const UPWARD_ALLOWED = new Set<string>([
   'type commands/tidings.ts -> server/server.ts',
   'type commands/transactions.ts -> net/client.ts',
   'type commands/transactions.ts -> server/server.ts',
-  'commands/connection.ts -> server/version.ts',
-  'commands/server.ts -> server/version.ts',
   // MIGRATE opens an outbound connection itself.
   'commands/migrate.ts -> net/outbound.ts',
   // Persistence reads the server (its databases, config, effects) and the scripting state.
@@ -77,7 +75,6 @@ const UPWARD_ALLOWED = new Set<string>([
   'type persistence/aof.ts -> server/server.ts',
   'type persistence/rdbfile.ts -> server/server.ts',
   'persistence/rdbfile.ts -> commands/scripting.ts',
-  'persistence/rdbfile.ts -> server/version.ts',
   // Hash and set encodings still live in their command files (types/hash.ts, types/set.ts to come).
   'persistence/rdb/encoder.ts -> commands/hashes.ts',
   'persistence/rdb/encoder.ts -> commands/sets.ts',
