@@ -63,8 +63,8 @@ const UPWARD_ALLOWED = new Set<string>([
   'type commands/tidings.ts -> server/server.ts',
   'type commands/transactions.ts -> net/client.ts',
   'type commands/transactions.ts -> server/server.ts',
-  // MIGRATE opens an outbound connection itself.
-  'commands/migrate.ts -> net/outbound.ts',
+  // MIGRATE names the outbound connection's error type (the pool itself comes from ctx.server).
+  'type commands/migrate.ts -> net/outbound.ts',
   // Persistence reads the server (its databases, config, effects) and the scripting state.
   'type persistence/aof-load.ts -> server/server.ts',
   'persistence/aof-load.ts -> server/dispatch.ts',
