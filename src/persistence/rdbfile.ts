@@ -7,7 +7,6 @@ import { ReplyError } from '../protocol/reply.js';
 import { PersistenceErrors } from '../protocol/errors.js';
 import type { Server } from '../server/server.js';
 import { REDIS_VERSION } from '../config/version.js';
-import { scriptingOf } from '../commands/scripting.js';
 import { usedMemory } from '../store/eviction.js';
 import type { ValueOf, ValueType } from '../store/database.js';
 import { lruClock } from '../store/database.js';
@@ -315,7 +314,7 @@ export class RdbFile {
     let producedBy = '';
     let ctime = 0;
     let usedMem = 0;
-    const scripting = scriptingOf(server);
+    const scripting = server.scripting;
     this.loading = true;
     this.updateGate();
     try {
@@ -487,7 +486,7 @@ export function serverSnapshot(server: Server, aofBase: boolean): Snapshot {
       ['aof-base', aofBase ? 1 : 0],
     ],
     libraries: () => {
-      const libs = server.extensions.has('scripting') ? scriptingOf(server).libraries : undefined;
+      const libs = server.extensions.has('scripting') ? server.scripting.libraries : undefined;
       return libs === undefined ? [] : [...libs.values()].map((l) => l.code);
     },
   });

@@ -20,7 +20,7 @@ import { Monitor } from '../observe/monitor.js';
 import { SlowLog } from '../observe/slowlog.js';
 import { LatencyMonitor } from '../observe/latency.js';
 import { ClientPause } from './pause.js';
-import { scriptingOf } from '../commands/scripting.js';
+import { scriptingOf, type Scripting } from '../commands/scripting.js';
 import { startObserveListener } from '../observe/http.js';
 import { makeRoom } from '../store/eviction.js';
 import { loadLua } from '../scripting/lua.js';
@@ -74,6 +74,11 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   readonly extensions = new Map<string, unknown>();
   /** Cached connections to other servers (MIGRATE). */
   readonly outbound = new OutboundConnections();
+
+  /** Lua scripting state (script cache, FUNCTION libraries, the VM), created on first use. */
+  get scripting(): Scripting {
+    return scriptingOf(this);
+  }
   readonly tracking: Tracking;
 
   private nextClientId = 1;

@@ -65,16 +65,14 @@ const UPWARD_ALLOWED = new Set<string>([
   'type commands/transactions.ts -> server/server.ts',
   // MIGRATE names the outbound connection's error type (the pool itself comes from ctx.server).
   'type commands/migrate.ts -> net/outbound.ts',
-  // Persistence reads the server (its databases, config, effects) and the scripting state.
+  // Persistence reads the server: its databases, config, effects and scripting state.
   'type persistence/aof-load.ts -> server/server.ts',
   'persistence/aof-load.ts -> server/dispatch.ts',
   'type persistence/aof-preamble.ts -> server/server.ts',
-  'persistence/aof-preamble.ts -> commands/scripting.ts',
   'type persistence/aof-rewrite.ts -> server/server.ts',
   'type persistence/aof.ts -> server/effects.ts',
   'type persistence/aof.ts -> server/server.ts',
   'type persistence/rdbfile.ts -> server/server.ts',
-  'persistence/rdbfile.ts -> commands/scripting.ts',
   // Hash and set encodings still live in their command files (types/hash.ts, types/set.ts to come).
   'persistence/rdb/encoder.ts -> commands/hashes.ts',
   'persistence/rdb/encoder.ts -> commands/sets.ts',
