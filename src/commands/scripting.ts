@@ -13,7 +13,7 @@ import {
   type RunResult,
   type ScriptHost,
 } from '../scripting/engine.js';
-import { resolveCommand } from './lookup.js';
+import { arityAllows, lookupCommand, LookupFailure } from './lookup.js';
 import { aclDenied } from '../security/acl.js';
 import type { Server, LogLevel } from '../server/server.js';
 import type { Client } from '../net/client.js';
@@ -427,16 +427,12 @@ function resolveForScript(server: Server, state: Scripting, argv: Buffer[], read
     }
   }
   if (entry.spec.subcommands !== undefined) {
-    const resolved = resolveCommand(server, argv);
-    if (resolved instanceof ReplyError) {
-      if (resolved.message.startsWith('ERR wrong number of arguments')) return new ReplyError(WRONG_ARITY_FROM_SCRIPT);
-      if (resolved.message.startsWith('ERR unknown subcommand')) return new ReplyError(UNKNOWN_FROM_SCRIPT);
-      return resolved;
-    }
+    const resolved = lookupCommand(server.table, argv);
+    if (resolved === LookupFailure.wrongArity) return new ReplyError(WRONG_ARITY_FROM_SCRIPT);
+    if (typeof resolved === 'number') return new ReplyError(UNKNOWN_FROM_SCRIPT);
     entry = scriptSpecOf(resolved);
-  } else {
-    const arity = entry.spec.arity;
-    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return new ReplyError(WRONG_ARITY_FROM_SCRIPT);
+  } else if (!arityAllows(entry.spec.arity, argv.length)) {
+    return new ReplyError(WRONG_ARITY_FROM_SCRIPT);
   }
   if (entry.noScript && !state.allowNoscript) return new ReplyError('ERR This Redis command is not allowed from script');
   if (readOnly && (entry.write || entry.mayReplicate)) return new ReplyError('ERR Write commands are not allowed from read-only scripts.');
