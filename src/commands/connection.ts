@@ -142,7 +142,6 @@ function resetClient(ctx: CommandContext): void {
   const acl = aclOf(server);
   if (acl.authRequired()) {
     client.authenticated = false;
-    client.parser.unauthenticated = true;
   }
   client.user = 'default';
   client.aclUser = acl.defaultUser;

@@ -473,7 +473,6 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     client.aclUser = aclOf(this).defaultUser;
     if (aclOf(this).authRequired()) {
       client.authenticated = false;
-      client.parser.unauthenticated = true;
     } else if (this.config.bool('protected-mode') && !unix && !isLocalPeer(socket.remoteAddress ?? '')) {
       // Redis's rule: with no password on the default user, only 127.0.0.1, ::1 and the unix
       // socket are let in, whatever the bind addresses are (127.0.0.2 is not local to it).
