@@ -43,6 +43,7 @@ const UPWARD_ALLOWED = new Set<string>([
   'server/server.ts -> net/client.ts',
   'server/server.ts -> net/outbound.ts',
   'server/server.ts -> net/tls.ts',
+  'type server/blocked.ts -> net/client.ts',
   'type server/dispatch.ts -> net/client.ts',
   'type server/pause.ts -> net/client.ts',
   'type server/tracking.ts -> net/client.ts',
@@ -84,11 +85,9 @@ const UPWARD_ALLOWED = new Set<string>([
   'security/acl.ts -> commands/key-positions.ts',
   'type security/acl-log.ts -> net/client.ts',
   'type security/acl-log.ts -> server/server.ts',
-  // Subscribers and blocked clients are Client objects; eviction calls back into Server.
+  // Subscribers are Client objects; eviction calls back into Server.
   'type pubsub/hub.ts -> net/client.ts',
   'type pubsub/stats.ts -> net/client.ts',
-  'type store/blocking.ts -> commands/types.ts',
-  'type store/blocking.ts -> net/client.ts',
   'type store/eviction.ts -> server/server.ts',
 ]);
 
