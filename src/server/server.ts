@@ -56,11 +56,11 @@ interface OutputLimit {
   softSeconds: number;
 }
 
-export class Server implements StoreHooks, Delivery, BlockingHost {
+export class Server implements StoreHooks, Delivery<Client>, BlockingHost {
   readonly config: Config;
   readonly table = new CommandTable();
   readonly dbs: Database[] = [];
-  readonly hub: PubSubHub;
+  readonly hub: PubSubHub<Client>;
   readonly blocking: BlockedClients;
   readonly pause: ClientPause;
   readonly clients = new Map<number, Client>();

@@ -85,9 +85,7 @@ const UPWARD_ALLOWED = new Set<string>([
   'security/acl.ts -> commands/key-positions.ts',
   'type security/acl-log.ts -> net/client.ts',
   'type security/acl-log.ts -> server/server.ts',
-  // Subscribers are Client objects; eviction calls back into Server.
-  'type pubsub/hub.ts -> net/client.ts',
-  'type pubsub/stats.ts -> net/client.ts',
+  // Eviction calls back into Server.
   'type store/eviction.ts -> server/server.ts',
 ]);
 
