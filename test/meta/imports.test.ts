@@ -85,8 +85,6 @@ const UPWARD_ALLOWED = new Set<string>([
   'security/acl.ts -> commands/key-positions.ts',
   'type security/acl-log.ts -> net/client.ts',
   'type security/acl-log.ts -> server/server.ts',
-  // Eviction calls back into Server.
-  'type store/eviction.ts -> server/server.ts',
 ]);
 
 /**
