@@ -65,7 +65,7 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost {
   readonly pause: ClientPause;
   readonly clients = new Map<number, Client>();
   readonly stats = new Stats();
-  readonly monitor = new Monitor();
+  readonly monitor = new Monitor<Client>();
   readonly slowlog: SlowLog;
   readonly latency: LatencyMonitor;
   readonly startedAt = Date.now();

@@ -47,7 +47,6 @@ const UPWARD_ALLOWED = new Set<string>([
   'type server/dispatch.ts -> net/client.ts',
   'type server/pause.ts -> net/client.ts',
   'type server/tracking.ts -> net/client.ts',
-  'type observe/monitor.ts -> net/client.ts',
   // Handlers see the whole Server and Client instead of a host and a session view of their own.
   'type commands/types.ts -> net/client.ts',
   'type commands/types.ts -> server/server.ts',
