@@ -86,12 +86,6 @@ const UPWARD_ALLOWED = new Set<string>([
   'type security/acl-log.ts -> server/server.ts',
 ]);
 
-/**
- * Runtime edges that close a cycle today. The cycle check ignores them; the goal is an empty list.
- */
-const CYCLE_EDGES_TO_CUT = new Set<string>([
-]);
-
 interface Edge {
   from: string;
   to: string;
@@ -232,7 +226,7 @@ test('the import parser sees the modules it should', () => {
 });
 
 test('no runtime import cycle in src/', () => {
-  const runtime = graph.edges.filter((e) => !e.typeOnly && !CYCLE_EDGES_TO_CUT.has(edgeName(e)));
+  const runtime = graph.edges.filter((e) => !e.typeOnly);
   const found = cycles(graph.files, runtime);
   assert.deepEqual(
     found.map((c) => loopIn(c, runtime)),
@@ -247,12 +241,10 @@ test('no import points up a layer, except the listed ones still to remove', () =
   assert.deepEqual(unexpected, [], `upward imports (layers: ${Object.keys(LAYER).join(' > ')})`);
 });
 
-test('the allow-lists hold no stale entries', () => {
+test('the allow-list holds no stale entries', () => {
   const names = new Set(graph.edges.map(edgeName));
   const upward = [...UPWARD_ALLOWED].filter((e) => !names.has(e));
   assert.deepEqual(upward, [], 'UPWARD_ALLOWED lists imports that are gone: delete those lines');
-  const cut = [...CYCLE_EDGES_TO_CUT].filter((e) => !names.has(e));
-  assert.deepEqual(cut, [], 'CYCLE_EDGES_TO_CUT lists imports that are gone: delete those lines');
 });
 
 /** Import one module in a worker thread: a fresh module graph, much cheaper than a process. */
