@@ -123,3 +123,53 @@ test('with requirepass every dashboard path needs Basic auth', async () => {
     await srv.close();
   }
 });
+
+test('ACL users: the listener asks for what AUTH asks, and each path for what it shows', async () => {
+  const metricsPort = await freePort();
+  const srv = await startTidings({ config: { 'metrics-port': metricsPort, dashboard: 'yes' } });
+  const base = `http://127.0.0.1:${metricsPort}`;
+  const as = (user: string, pass: string) => ({ headers: { authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` } });
+  const status = async (p: string, init?: RequestInit) => {
+    const res = await fetch(`${base}${p}`, init);
+    await res.body?.cancel();
+    return res.status;
+  };
+  const c = await srv.connect();
+  try {
+    // No requirepass, but the default user given a password by ACL: connections must AUTH, so must HTTP.
+    assert.equal(await status('/metrics'), 200, 'open while the default user is nopass');
+    assert.equal(await c.call('ACL', 'SETUSER', 'default', 'resetpass', '>dpw'), 'OK');
+    assert.equal(await c.call('AUTH', 'dpw'), 'OK');
+    assert.equal(srv.server!.config.string('requirepass'), '', 'requirepass itself is still empty');
+    for (const p of ['/', '/metrics', '/events', '/tap?name=x']) assert.equal(await status(p), 401, p);
+    assert.equal(await status('/metrics', as('default', 'nope')), 401);
+    assert.equal(await status('/metrics', as('default', 'dpw')), 200);
+    assert.equal(await status('/metrics', as('scraper-job', 'dpw')), 200, 'an unknown name means the default user');
+
+    // A scraper user: INFO only. /metrics yes, the dashboard no (403, not 401: the password is right).
+    assert.equal(await c.call('ACL', 'SETUSER', 'prom', 'on', '>ppw', '+info'), 'OK');
+    assert.equal(await status('/metrics', as('prom', 'ppw')), 200);
+    assert.equal(await status('/metrics', as('prom', 'dpw')), 401, "the named user's password, not the default one");
+    assert.equal(await status('/', as('prom', 'ppw')), 403);
+    assert.equal(await status('/events', as('prom', 'ppw')), 403);
+
+    // An operator allowed the dashboard and the orders:* channels: the tap follows only those.
+    assert.equal(
+      await c.call('ACL', 'SETUSER', 'ops', 'on', '>opw', '+info', '+slowlog|get', '+client|list', '+subscribe', '+psubscribe', 'resetchannels', '&orders:*'),
+      'OK',
+    );
+    assert.equal(await status('/', as('ops', 'opw')), 200);
+    assert.equal(await status('/events', as('ops', 'opw')), 200);
+    assert.equal(await status('/tap?name=orders:new', as('ops', 'opw')), 200);
+    assert.equal(await status('/tap?name=orders:*&pattern=1', as('ops', 'opw')), 200);
+    assert.equal(await status('/tap?name=payroll', as('ops', 'opw')), 403);
+    assert.equal(await status('/tap?name=*&pattern=1', as('ops', 'opw')), 403, 'a wider pattern than the user may subscribe');
+
+    // A disabled user is refused even with the right password.
+    assert.equal(await c.call('ACL', 'SETUSER', 'ops', 'off'), 'OK');
+    assert.equal(await status('/', as('ops', 'opw')), 401);
+  } finally {
+    c.close();
+    await srv.close();
+  }
+});
