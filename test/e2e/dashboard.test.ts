@@ -1,7 +1,8 @@
 // The live dashboard in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core):
 // loads with no console errors; a burst of PUBLISH moves the channel's counters; the message tap
 // shows a published message; a BLPOP consumer and a stream group show up under queues; the page
-// fits a 390 px phone. Screenshots at desktop and phone sizes go to test-artifacts/.
+// fits a 390 px phone. Screenshots at desktop and phone sizes go to test-artifacts/; the first screen
+// at desktop size is the README's picture (docs/dashboard.png, refreshed with UPDATE_DOCS_SCREENSHOT=1).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -115,8 +116,14 @@ test('dashboard: live counters, message tap, queues; desktop and phone', async (
     await page.waitForFunction(() => document.querySelectorAll('#slowlog tbody tr').length > 0, null, { timeout: WAIT_MS });
     await page.waitForFunction(() => document.querySelector('#types li[data-type="stream"] .count')?.textContent === '1', null, { timeout: WAIT_MS });
 
+    assert.match((await page.textContent('#t-patterns')) ?? '', /^channels? · 1 pattern · 0 shard$/);
+
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-desktop.png'), fullPage: true });
+    // The README's picture: the first screen at a laptop size. UPDATE_DOCS_SCREENSHOT=1 refreshes docs/dashboard.png.
+    const readme = path.join(ARTIFACTS, 'dashboard-readme.png');
+    await page.screenshot({ path: readme, fullPage: false });
+    if (process.env.UPDATE_DOCS_SCREENSHOT === '1') fs.copyFileSync(readme, path.join(ROOT, 'docs', 'dashboard.png'));
 
     // Phone width: nothing wider than the screen (tables scroll inside their cards).
     await page.setViewportSize({ width: 390, height: 844 });
