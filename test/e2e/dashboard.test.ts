@@ -1,11 +1,13 @@
 // The live dashboard in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core):
 // loads with no console errors; a burst of PUBLISH moves the channel's counters; the message tap
-// shows a published message; a BLPOP consumer and a stream group show up under queues; the page
+// shows a published message; a BLPOP consumer and a stream group show up under queues; a subscriber
+// that stops reading is listed as disconnected with its reason; the page
 // fits a 390 px phone. Screenshots at desktop and phone sizes go to test-artifacts/; the first screen
 // at desktop size is the README's picture (docs/dashboard.png, refreshed with UPDATE_DOCS_SCREENSHOT=1).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -36,7 +38,13 @@ test('dashboard: live counters, message tap, queues; desktop and phone', async (
   if (!fs.existsSync(CHROMIUM)) return skipLoudly(t, `${CHROMIUM} is missing (apt-get install chromium)`);
   const metricsPort = await freePort();
   const srv = await startTidings({
-    config: { 'metrics-port': metricsPort, dashboard: 'yes', 'slowlog-log-slower-than': 0, 'slowlog-max-len': 32 },
+    config: {
+      'metrics-port': metricsPort,
+      dashboard: 'yes',
+      'slowlog-log-slower-than': 0,
+      'slowlog-max-len': 32,
+      'client-output-buffer-limit': 'normal 0 0 0 replica 0 0 0 pubsub 256kb 0 0',
+    },
   });
   const base = `http://127.0.0.1:${metricsPort}/`;
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-dashboard-chromium-'));
@@ -113,6 +121,22 @@ test('dashboard: live counters, message tap, queues; desktop and phone', async (
     }
     assert.ok(shown, 'the tap shows a published message');
     assert.match(await tapped.first().innerText(), /orders:tap[\s\S]*tap probe \d+ \{"sku": 42\}/);
+    // A subscriber that stops reading is disconnected for its output limit and listed with the reason.
+    const slow = net.connect(srv.port, '127.0.0.1');
+    await new Promise((r) => slow.once('connect', r));
+    slow.on('error', () => undefined);
+    slow.write('*3\r\n$6\r\nCLIENT\r\n$7\r\nSETNAME\r\n$11\r\nslow-reader\r\n*2\r\n$9\r\nSUBSCRIBE\r\n$9\r\nfeed:bulk\r\n');
+    await new Promise((r) => slow.once('data', r));
+    slow.pause();
+    const slowClosed = new Promise((r) => slow.once('close', r));
+    const bulk = 'x'.repeat(64 * 1024);
+    for (let i = 0; i < 400 && Number(await c.call('PUBLISH', 'feed:bulk', bulk)) === 1; i++);
+    slow.resume();
+    await slowClosed;
+    const gone = page.locator('#disconnects li', { hasText: 'slow-reader' });
+    await gone.waitFor({ timeout: WAIT_MS });
+    assert.match(await gone.innerText(), /slow-reader 127\.0\.0\.1:\d+ — hard limit 262144 bytes[\s\S]*feed:bulk/);
+    assert.match((await page.textContent('#slow-total')) ?? '', /^1 disconnected for output limits$/);
     await page.waitForFunction(() => document.querySelectorAll('#slowlog tbody tr').length > 0, null, { timeout: WAIT_MS });
     await page.waitForFunction(() => document.querySelector('#types li[data-type="stream"] .count')?.textContent === '1', null, { timeout: WAIT_MS });
 
