@@ -65,6 +65,7 @@ test('dashboard: live counters, message tap, queues; desktop and phone', async (
     await c.call('XGROUP', 'CREATE', 'events', 'workers', '$', 'MKSTREAM');
     for (let i = 0; i < 3; i++) await c.call('XADD', 'events', '*', 'n', i);
     await c.call('XREADGROUP', 'GROUP', 'workers', 'alice', 'COUNT', 1, 'STREAMS', 'events', '>');
+    await c.call('RPUSH', 'celery', 'job-1', 'job-2', 'job-3');
     await c.call('SET', 'greeting', 'hello');
     await c.call('HSET', 'user:1', 'name', 'ann');
 
@@ -88,6 +89,11 @@ test('dashboard: live counters, message tap, queues; desktop and phone', async (
     await group.waitFor({ timeout: WAIT_MS });
     const groupCells = await group.locator('td').allInnerTexts();
     assert.deepEqual(groupCells.slice(1, 5), ['workers', '1', '1', '2'], 'group, consumers, pending, lag');
+
+    // Jobs waiting in a list queue (Celery's default queue), longest first.
+    const waiting = page.locator('#lists tr[data-name="celery"]');
+    await waiting.waitFor({ timeout: WAIT_MS });
+    assert.deepEqual((await waiting.locator('td').allInnerTexts()).slice(0, 3), ['celery', '3', '0']);
 
     // A burst of PUBLISH moves the channel's counters.
     const row = '#channels tr[data-name="orders:new"]';
@@ -139,6 +145,7 @@ test('dashboard: live counters, message tap, queues; desktop and phone', async (
     assert.match((await page.textContent('#slow-total')) ?? '', /^1 disconnected for output limits$/);
     await page.waitForFunction(() => document.querySelectorAll('#slowlog tbody tr').length > 0, null, { timeout: WAIT_MS });
     await page.waitForFunction(() => document.querySelector('#types li[data-type="stream"] .count')?.textContent === '1', null, { timeout: WAIT_MS });
+    await page.waitForFunction(() => document.querySelector('#types li[data-type="list"] .count')?.textContent === '1', null, { timeout: WAIT_MS });
 
     assert.match((await page.textContent('#t-patterns')) ?? '', /^channels? · 1 pattern · 0 shard$/);
 

@@ -52,12 +52,19 @@ test('dashboard assets and the snapshot stream', async () => {
     await sub.read();
     for (let i = 0; i < 4; i++) await c.call('PUBLISH', 'dash:a', 'hi');
     await c.call('XGROUP', 'CREATE', 'jobs-stream', 'g1', '$', 'MKSTREAM');
+    // Job queues as Celery, RQ and BullMQ keep them: lists, longest first, the 10 longest.
+    await c.call('RPUSH', 'celery', ...Array.from({ length: 30 }, (_, i) => `job${i}`));
+    await c.call('RPUSH', 'rq:queue:default', 'a', 'b');
+    for (let i = 0; i < 12; i++) await c.call('RPUSH', `small:${i}`, 'x');
+    await c.call('SELECT', 2);
+    await c.call('RPUSH', 'bull:mail:wait', ...Array.from({ length: 5 }, (_, i) => `m${i}`));
+    await c.call('SELECT', 0);
     const res = await fetch(`${base}/events`);
     assert.match(res.headers.get('content-type')!, /^text\/event-stream/);
     const [first] = (await readEvents(res, 1)) as {
       clients: { connected: number; pubsub: number };
       channels: { name: string; messages: number; deliveries: number; subscribers: number }[];
-      queues: { streams: { key: string; groups: { name: string; pending: number }[] }[] };
+      queues: { streams: { key: string; groups: { name: string; pending: number }[] }[]; lists: { db: number; key: string; length: number; consumers: number }[] };
       keyspace: { types: Record<string, number> };
     }[];
     assert.equal(first!.clients.connected, 2);
@@ -66,6 +73,14 @@ test('dashboard assets and the snapshot stream', async () => {
     assert.deepEqual([row.messages, row.deliveries, row.subscribers], [4, 4, 1]);
     assert.deepEqual(first!.queues.streams.map((s) => [s.key, s.groups.map((g) => g.name)]), [['jobs-stream', ['g1']]]);
     assert.equal(first!.keyspace.types.stream, 1);
+    const lists = first!.queues.lists;
+    assert.equal(lists.length, 10);
+    assert.deepEqual(lists.slice(0, 3).map((l) => [l.db, l.key, l.length, l.consumers]), [
+      [0, 'celery', 30, 0],
+      [2, 'bull:mail:wait', 5, 0],
+      [0, 'rq:queue:default', 2, 0],
+    ]);
+    assert.ok(lists.slice(3).every((l) => l.key.startsWith('small:') && l.length === 1));
     sub.close();
   } finally {
     c.close();

@@ -170,6 +170,11 @@
     $('disconnects').replaceChildren(events);
     $('disconnects-empty').hidden = s.slow.disconnects.length > 0;
 
+    fill('lists', s.queues.lists, [
+      [(r) => (r.db ? `${r.db}:${r.key}` : r.key), 'name'],
+      [(r) => num(r.length), 'n'],
+      [(r) => num(r.consumers), 'n'],
+    ], (r) => (r.db ? `${r.db}:${r.key}` : r.key));
     fill('blocked', s.queues.blocked, [
       [(r) => (r.db ? `${r.db}:${r.key}` : r.key), 'name'],
       [(r) => r.type],
