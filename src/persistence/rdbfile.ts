@@ -138,7 +138,7 @@ export class RdbFile {
       snapshot.abandon();
       closeQuietly(fd);
       unlinkQuietly(temp);
-      this.server.log('warning', `Write error saving DB on disk: ${reason(err)}`);
+      this.server.log('warning', `Write error saving DB on disk: ${reason(err)}`, { event: 'rdb-save-error' });
       return false;
     }
     if (!this.moveIntoPlace(temp)) return false;
@@ -248,7 +248,7 @@ export class RdbFile {
       this.saved(bg.dirtyAtStart, bg.startedMs);
       this.lastBgsaveOk = true;
     } else {
-      this.server.log('warning', 'Background saving error');
+      this.server.log('warning', 'Background saving error', { event: 'rdb-save-error' });
       this.lastBgsaveOk = false;
     }
     this.updateGate();

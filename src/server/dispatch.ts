@@ -290,6 +290,7 @@ export function execute(server: Server, client: Client, argv: Buffer[], options:
   if (server.gated) {
     const refusal = server.admit(spec, client);
     if (refusal !== undefined) {
+      if (refusal.code === 'MISCONF') server.logMisconfRefusal(client, name, refusal);
       return refuseInTransaction(server, client, name, refusal);
     }
   }
@@ -346,6 +347,7 @@ export function runResolved(
   const hot = hotConfig(server);
   if (server.writesDenied !== undefined && (info.write || name === 'ping') && client.kind !== 'loader') {
     if (client.multi !== undefined) client.multiDirty = true;
+    server.logMisconfRefusal(client, name, server.writesDenied);
     return rejectWith(server, name, server.writesDenied);
   }
   // Evictions come first and are effects of their own (a DEL each), not part of this command's.

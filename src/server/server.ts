@@ -95,6 +95,7 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost {
   };
   private logSink: ((line: string) => void) | undefined;
   private readonly oomLogThrottle = new LogThrottle(10_000);
+  private readonly misconfLogThrottle = new LogThrottle(10_000);
   private notifyFlags = '';
   private closed = false;
   /** Address actually bound (after listen). */
@@ -220,6 +221,26 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost {
       `OOM: refused '${command}' from client id=${client.id} addr=${client.addr} name=${client.name}: used memory is over 'maxmemory' (${this.config.number('maxmemory')} bytes) and nothing could be evicted${more}`,
       { ...clientFields(client), command, event: 'oom-refused', held },
     );
+  }
+
+  /**
+   * A write refused with -MISCONF because persistence failed (a failed save with
+   * stop-writes-on-bgsave-error, or the append-only file cannot write): one line with the client
+   * and the reason it was given, at most every 10 s (a flood is counted).
+   */
+  logMisconfRefusal(client: Client, command: string, refusal: ReplyError): void {
+    const held = this.misconfLogThrottle.admit(Date.now());
+    if (held === undefined) return;
+    const more = held > 0 ? ` (${held} more refused since the last line)` : '';
+    const reason = refusal.message.startsWith('MISCONF Errors writing to the AOF file')
+      ? refusal.message.slice('MISCONF '.length)
+      : 'the last background save failed (stop-writes-on-bgsave-error is yes)';
+    this.log('warning', `MISCONF: refused '${command}' from client id=${client.id} addr=${client.addr} name=${client.name}: ${reason}${more}`, {
+      ...clientFields(client),
+      command,
+      event: 'misconf-refused',
+      held,
+    });
   }
 
   /** Every address listened on: host:port per TCP listener, the unix socket path, then TLS ones. */
