@@ -9,7 +9,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import type { Server } from '../server/server.js';
 import type { CommandSpec } from '../commands/types.js';
-import { findSubcommand } from '../server/table.js';
+import { findSubcommand } from '../commands/lookup.js';
 import { aclOf, type AclUser } from '../security/acl.js';
 import { createRegistry } from './metrics.js';
 
