@@ -340,7 +340,7 @@ test('functions run redis.call with the caller\'s permissions (FCALL, FCALL_RO)'
     ].join('\n');
     await pair.check(['FUNCTION', 'LOAD', 'REPLACE', lib]);
     await pair.check(w('SET k1 v1'));
-    await pair.check(w('ACL SETUSER u1 on nopass ~k* +fcall +fcall_ro +get'));
+    await pair.check(w('ACL SETUSER u1 reset on nopass ~k* +fcall +fcall_ro +get'));
     await pair.check(w('AUTH u1 x'));
     for (const c of ['FCALL getk 1 k1', 'FCALL getk 1 x', 'FCALL getx 0', 'FCALL setk 1 k1', 'FCALL_RO rok 1 k1', 'FCALL_RO rok 1 x', 'FUNCTION LIST']) {
       await pair.check(w(c));
