@@ -3,7 +3,7 @@
 import os from 'node:os';
 import { Errors, StreamErrors } from '../protocol/errors.js';
 import { parseInteger, tryParseInteger } from '../protocol/numbers.js';
-import { BLOCKED, BoolReply, Double, MapReply, NO_REPLY, OK, RawReply, ReplyError, SetReply, Status, Verbatim, type HandlerResult, type Reply } from '../protocol/reply.js';
+import { BigNumber, BLOCKED, BoolReply, Double, MapReply, NO_REPLY, OK, RawReply, ReplyError, SetReply, Status, Verbatim, type HandlerResult, type Reply } from '../protocol/reply.js';
 import type { Server } from '../server/server.js';
 import { REDIS_VERSION, TIDINGS_VERSION } from '../server/version.js';
 import { globMatch } from '../pubsub/glob.js';
@@ -804,8 +804,7 @@ function debugProtocol(ctx: CommandContext, type: string): Reply {
     case 'double':
       return new Double(3.141);
     case 'bignum': {
-      const digits = '1234567999999999999999999999999999999';
-      return resp3 ? new RawReply(Buffer.from(`(${digits}\r\n`)) : digits;
+      return new BigNumber('1234567999999999999999999999999999999');
     }
     case 'null':
       return null;
