@@ -756,7 +756,8 @@ function debug(ctx: CommandContext, argv: Buffer[]): Reply {
     case 'object': {
       if (argv.length !== 3) throw Errors.syntax();
       const key = argv[2]!.toString('latin1');
-      const entry = ctx.db.peek(key);
+      // As Redis: the key is looked up as stored, without expiring it (active expiry off keeps it).
+      const entry = ctx.db.peekNoExpire(key);
       if (!entry) throw Errors.noSuchKey();
       const idle = Math.floor(idleMsOf(entry) / 1000);
       return new Status(`Value at:0x0 refcount:1 encoding:${encodingOf(ctx.server, entry)} serializedlength:0 lru:0 lru_seconds_idle:${idle}`);
