@@ -135,7 +135,7 @@ function infoSection(server: Server, name: string): string | undefined {
         ['rejected_connections', s.rejectedConnections],
         ['expired_keys', s.expiredKeys],
         ['evicted_keys', s.evictedKeys],
-        ['evicted_clients', 0],
+        ['evicted_clients', server.stats.evictedClients],
         ['keyspace_hits', s.keyspaceHits],
         ['keyspace_misses', s.keyspaceMisses],
         ['tracking_total_keys', server.tracking.totalKeys],
