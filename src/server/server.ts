@@ -840,8 +840,12 @@ export class Server implements StoreHooks, Delivery, BlockingHost, EvictionHost 
 
   resume(client: Client, reply: Reply): void {
     client.write(reply);
-    // An error that ends a wait (-NOGROUP, -UNBLOCKED, ...) counts in INFO errorstats, as Redis.
-    if (reply instanceof ReplyError) this.stats.errorReply(reply.code);
+    // An error that ends a wait (-NOGROUP, -UNBLOCKED, ...) counts in INFO errorstats, and as a
+    // failed call of the blocked command (the client's last command: it ran nothing since), as Redis.
+    if (reply instanceof ReplyError) {
+      this.stats.errorReply(reply.code);
+      this.stats.command(client.lastCommand).failedCalls++;
+    }
     if (this.tracking.current === client) this.tracking.served(client);
     this.scheduleFlush(client);
     // Pipelined commands that arrived while the client was blocked run now, after this turn.
