@@ -2,8 +2,10 @@
 // yet written) passes the limit, the biggest clients are disconnected until the rest fit, as Redis
 // 7.0 does. Clients marked CLIENT NO-EVICT neither count nor are evicted. Checked after a client's
 // input grows and after its output is flushed; free (a loop over nothing) while the limit is 0.
-import type { Client } from '../net/client.js';
 import { clientMemory } from '../commands/connection.js';
+
+/** A connection as CLIENT LIST measures it (net/client's Client), named without importing up. */
+type Client = Parameters<typeof clientMemory>[0];
 
 export interface EvictionHost {
   readonly clients: Map<number, Client>;
