@@ -56,6 +56,7 @@ export function clientFlags(client: Client): string {
   }
   if (client.watchDirty) flags += 'd';
   if (client.monitor) flags += 'O';
+  if (client.noEvict) flags += 'e';
   if (client.kind === 'unix') flags += 'U';
   return flags === '' ? 'N' : flags;
 }
@@ -71,6 +72,36 @@ function argvBytes(argv: Buffer[]): number {
   let n = 0;
   for (const a of argv) n += a.length;
   return n;
+}
+
+/** Estimated bytes per entry of a client's WATCH list and subscription/prefix sets (JS objects). */
+const ENTRY_OVERHEAD = 48;
+
+/**
+ * Memory of a client's bookkeeping beside its buffers: watched keys, channels, patterns, shard
+ * channels and tracking prefixes, each an entry of a list or set (Redis counts these too).
+ */
+function structureMemory(client: Client): number {
+  let n = 0;
+  for (const w of client.watched) n += ENTRY_OVERHEAD + w.key.length;
+  for (const c of client.channels) n += ENTRY_OVERHEAD + c.length;
+  for (const c of client.patterns) n += ENTRY_OVERHEAD + c.length;
+  for (const c of client.shardChannels) n += ENTRY_OVERHEAD + c.length;
+  if (client.tracking !== undefined) for (const p of client.tracking.prefixes) n += ENTRY_OVERHEAD + p.length;
+  return n;
+}
+
+/**
+ * A client's memory as CLIENT LIST's tot-mem counts it (maxmemory-clients evicts by it): query
+ * buffer, the running command's arguments, queued MULTI commands, output buffers and bookkeeping.
+ */
+export function clientMemory(client: Client, running?: Buffer[]): number {
+  const qbuf = client.parser.buffered + (running !== undefined ? requestBytes(running) : 0);
+  const argvMem = running !== undefined ? argvBytes(running) : 0;
+  let multiMem = 0;
+  if (client.multi !== undefined) for (const queued of client.multi) multiMem += argvBytes(queued);
+  const omem = client.socket !== null ? client.socket.writableLength : 0;
+  return qbuf + argvMem + multiMem + client.out.allocated + omem + structureMemory(client);
 }
 
 /**
@@ -90,7 +121,7 @@ export function clientInfoLine(client: Client, running?: Buffer[]): string {
   const omem = socket !== null ? socket.writableLength : 0;
   const fd = (socket as unknown as { _handle?: { fd?: number } } | null)?._handle?.fd;
   const rbs = socket !== null ? socket.readableHighWaterMark : 0;
-  const totMem = qbuf + argvMem + multiMem + client.out.allocated + omem;
+  const totMem = clientMemory(client, running);
   return [
     `id=${client.id}`,
     `addr=${client.addr}`,
@@ -424,9 +455,10 @@ const clientSubcommands: CommandSpec[] = [
     ['admin', 'noscript', 'loading', 'stale'],
     ['@admin', '@slow', '@dangerous', '@connection'],
   ),
-  sub('no-evict', 3, (_ctx, argv) => {
+  sub('no-evict', 3, (ctx, argv) => {
     const v = lower(argv, 2);
     if (v !== 'on' && v !== 'off') throw Errors.syntax();
+    ctx.client.noEvict = v === 'on';
     return OK;
   }),
   sub('no-touch', 3, (_ctx, argv) => {

@@ -484,11 +484,12 @@ function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean): S
   };
 }
 
-function parseNumkeys(argv: Buffer[], at: number): number {
+/** FCALL words a numkeys that is not a number as Redis does, unlike EVAL. */
+function parseNumkeys(argv: Buffer[], at: number, fcall = false): number {
   const sent = argv[at]!;
   // One digit (the usual case) needs no decoding.
   const n = sent.length === 1 && sent[0]! >= 0x30 && sent[0]! <= 0x39 ? sent[0]! - 0x30 : tryParseInteger(sent);
-  if (n === undefined) throw Errors.notInteger();
+  if (n === undefined) throw fcall ? new ReplyError('ERR Bad number of keys provided') : Errors.notInteger();
   if (n < 0) throw new ReplyError("ERR Number of keys can't be negative");
   if (n > argv.length - at - 1) throw new ReplyError("ERR Number of keys can't be greater than number of args");
   return n;
@@ -523,7 +524,7 @@ function fcallGeneric(ctx: CommandContext, argv: Buffer[], readOnly: boolean): H
   const state = scriptingOf(ctx.server);
   const entry = state.functions.get(argv[1]!.toString('latin1').toLowerCase());
   if (!entry) throw new ReplyError('ERR Function not found');
-  const numkeys = parseNumkeys(argv, 2);
+  const numkeys = parseNumkeys(argv, 2, true);
   const noWrites = entry.fn.flags.includes('no-writes');
   if (readOnly && !noWrites) throw new ReplyError('ERR Can not execute a script with write flag using *_ro command.');
   if (!noWrites && ctx.server.gated && ctx.server.rdb.refusingWrites) throw PersistenceErrors.misconf();

@@ -3,7 +3,7 @@
 import os from 'node:os';
 import { Errors, StreamErrors } from '../protocol/errors.js';
 import { parseInteger, tryParseInteger } from '../protocol/numbers.js';
-import { BLOCKED, BoolReply, Double, MapReply, NO_REPLY, OK, RawReply, ReplyError, SetReply, Status, Verbatim, type HandlerResult, type Reply } from '../protocol/reply.js';
+import { BigNumber, BLOCKED, BoolReply, Double, MapReply, NO_REPLY, OK, RawReply, ReplyError, SetReply, Status, Verbatim, type HandlerResult, type Reply } from '../protocol/reply.js';
 import type { Server } from '../server/server.js';
 import { REDIS_VERSION, TIDINGS_VERSION } from '../config/version.js';
 import { globMatch } from '../pubsub/glob.js';
@@ -135,7 +135,7 @@ function infoSection(server: Server, name: string): string | undefined {
         ['rejected_connections', s.rejectedConnections],
         ['expired_keys', s.expiredKeys],
         ['evicted_keys', s.evictedKeys],
-        ['evicted_clients', 0],
+        ['evicted_clients', server.stats.evictedClients],
         ['keyspace_hits', s.keyspaceHits],
         ['keyspace_misses', s.keyspaceMisses],
         ['tracking_total_keys', server.tracking.totalKeys],
@@ -756,7 +756,8 @@ function debug(ctx: CommandContext, argv: Buffer[]): Reply {
     case 'object': {
       if (argv.length !== 3) throw Errors.syntax();
       const key = argv[2]!.toString('latin1');
-      const entry = ctx.db.peek(key);
+      // As Redis: the key is looked up as stored, without expiring it (active expiry off keeps it).
+      const entry = ctx.db.peekNoExpire(key);
       if (!entry) throw Errors.noSuchKey();
       const idle = Math.floor(idleMsOf(entry) / 1000);
       return new Status(`Value at:0x0 refcount:1 encoding:${encodingOf(ctx.server, entry)} serializedlength:0 lru:0 lru_seconds_idle:${idle}`);
@@ -804,8 +805,7 @@ function debugProtocol(ctx: CommandContext, type: string): Reply {
     case 'double':
       return new Double(3.141);
     case 'bignum': {
-      const digits = '1234567999999999999999999999999999999';
-      return resp3 ? new RawReply(Buffer.from(`(${digits}\r\n`)) : digits;
+      return new BigNumber('1234567999999999999999999999999999999');
     }
     case 'null':
       return null;

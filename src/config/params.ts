@@ -183,7 +183,7 @@ export const PARAMS: ParamSpec[] = [
   int('lfu-log-factor', 10, 0n, INT_MAX, { ignored: 'the LFU counter uses a fixed increment' }),
   int('lfu-decay-time', 1, 0n, INT_MAX, { ignored: 'the LFU counter uses a fixed decay' }),
   int('maxmemory-eviction-tenacity', 10, 0n, 100n, { ignored: 'eviction always frees what the write needs' }),
-  str('maxmemory-clients', '0', { parse: parseMemoryOrPercent, rewrite: 'memory-or-percent', ignored: 'client memory is not evicted separately' }),
+  str('maxmemory-clients', '0', { parse: parseMemoryOrPercent, rewrite: 'memory-or-percent' }),
   int('tracking-table-max-keys', 1000000, 0n, LONG_MAX),
   bool('latency-tracking', true),
   str('latency-tracking-info-percentiles', '50 99 99.9', { multiArg: true, parse: parsePercentiles, rewrite: 'words' }),

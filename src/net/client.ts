@@ -53,6 +53,8 @@ export class Client {
   blocked = false;
   /** MONITOR client. */
   monitor = false;
+  /** CLIENT NO-EVICT ON: maxmemory-clients never disconnects it (and does not count it). */
+  noEvict = false;
   /** Closing: ignore further input, drop the socket once the output is flushed. */
   closing = false;
   /** Flush is scheduled for this client. */

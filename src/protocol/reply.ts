@@ -15,6 +15,7 @@
 //   PushReply     RESP3 push `>`; RESP2 array
 //   NULL_ARRAY    RESP2 `*-1`, RESP3 `_`
 //   Verbatim      RESP3 verbatim `=`; RESP2 bulk string
+//   BigNumber     RESP3 big number `(`; RESP2 bulk string of its digits
 //   BoolReply     RESP3 boolean `#`; RESP2 integer 0/1
 //   RawReply      bytes already encoded (protocol independent), written as they are
 
@@ -55,6 +56,10 @@ export class Verbatim {
   constructor(readonly format: string, readonly text: string) {}
 }
 
+export class BigNumber {
+  constructor(readonly text: string) {}
+}
+
 export class BoolReply {
   constructor(readonly value: boolean) {}
 }
@@ -90,6 +95,7 @@ export type Reply =
   | SetReply
   | PushReply
   | Verbatim
+  | BigNumber
   | BoolReply
   | RawReply
   | NullArray

@@ -4,6 +4,7 @@
 // it; large payloads (and pre-encoded shared pub/sub frames) are queued by reference, not copied.
 // Bytes already handed to the socket are never overwritten: a full scratch is replaced, not reused.
 import {
+  BigNumber,
   BoolReply,
   Double,
   MapReply,
@@ -249,6 +250,11 @@ export function writeReply(out: OutputBuffer, reply: Reply, proto: Protocol): vo
   }
   if (reply instanceof BoolReply) {
     out.ascii(proto === 3 ? (reply.value ? '#t\r\n' : '#f\r\n') : reply.value ? ':1\r\n' : ':0\r\n');
+    return;
+  }
+  if (reply instanceof BigNumber) {
+    if (proto === 3) out.ascii(`(${reply.text}\r\n`);
+    else writeBulk(out, Buffer.from(reply.text, 'latin1'));
     return;
   }
   if (reply instanceof Verbatim) {

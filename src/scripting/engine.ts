@@ -3,6 +3,7 @@
 // ScriptHost the caller passes in. Values cross the boundary as bytes, never as decoded text.
 import { createHash } from 'node:crypto';
 import {
+  BigNumber,
   BoolReply,
   Double,
   MapReply,
@@ -92,7 +93,7 @@ let CHUNK_NAME = 0;
 let MODE_TEXT = 0;
 let PRELUDE_NAME = 0;
 /** Field names as C strings. */
-const K = { err: 0, ok: 0, double: 0, map: 0, set: 0, KEYS: 0, ARGV: 0 };
+const K = { err: 0, ok: 0, double: 0, big_number: 0, map: 0, set: 0, verbatim_string: 0, format: 0, string: 0, KEYS: 0, ARGV: 0 };
 let HOST_FAILURE = 0;
 /** Where lua_tolstring stores a length. */
 let lengthSlot = 0;
@@ -1119,8 +1120,30 @@ export class ScriptEngine {
       else pushInteger(L, reply.value ? 1 : 0);
       return;
     }
+    // RESP3 big numbers and verbatim strings reach a RESP3 script as Redis hands them over:
+    // {big_number='digits'} and {verbatim_string={format='txt', string='...'}}.
+    if (reply instanceof BigNumber) {
+      if (resp3) {
+        m._lua_createtable(L, 0, 1);
+        pushText(L, reply.text);
+        setField(L, -2, K.big_number);
+      } else {
+        pushText(L, reply.text);
+      }
+      return;
+    }
     if (reply instanceof Verbatim) {
-      pushText(L, reply.text);
+      if (resp3) {
+        m._lua_createtable(L, 0, 1);
+        m._lua_createtable(L, 0, 2);
+        pushText(L, reply.format);
+        setField(L, -2, K.format);
+        pushText(L, reply.text);
+        setField(L, -2, K.string);
+        setField(L, -2, K.verbatim_string);
+      } else {
+        pushText(L, reply.text);
+      }
       return;
     }
     if (reply instanceof RawReply) {
@@ -1180,6 +1203,10 @@ export class ScriptEngine {
       m._lua_settop(L, top);
       if (rawGetField(L, idx, K.double) === LuaType.Number) return new Double(m._lua_tonumberx(L, -1, 0));
       m._lua_settop(L, top);
+      if (rawGetField(L, idx, K.big_number) === LuaType.String) {
+        return new BigNumber(readBytes(L, -1).toString('latin1').replace(/[\r\n]/g, ' '));
+      }
+      m._lua_settop(L, top);
       if (rawGetField(L, idx, K.map) === LuaType.Table) {
         const map = m._lua_gettop(L);
         const entries: Reply[] = [];
@@ -1205,6 +1232,16 @@ export class ScriptEngine {
           m._lua_settop(L, -3);
         }
         return new SetReply(items);
+      }
+      m._lua_settop(L, top);
+      if (rawGetField(L, idx, K.verbatim_string) === LuaType.Table) {
+        const table = m._lua_gettop(L);
+        if (rawGetField(L, table, K.format) === LuaType.String) {
+          const format = readBytes(L, -1).toString('utf8');
+          if (rawGetField(L, table, K.string) === LuaType.String) {
+            return new Verbatim(format.padEnd(3, ' ').slice(0, 3), readBytes(L, -1).toString('utf8'));
+          }
+        }
       }
       m._lua_settop(L, top);
       const items: Reply[] = [];

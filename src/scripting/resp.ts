@@ -1,6 +1,7 @@
 // Turns a pre-encoded reply (RawReply) back into a Reply value, so redis.call sees the same value
 // a command would have returned directly. Only complete, well-formed frames are expected here.
 import {
+  BigNumber,
   BoolReply,
   Double,
   MapReply,
@@ -57,7 +58,7 @@ function parseAt(b: Buffer, pos: number): Parsed {
     case 0x23: // #
       return { value: new BoolReply(line === 't'), next: after };
     case 0x28: // ( big number
-      return { value: BigInt(line), next: after };
+      return { value: new BigNumber(line), next: after };
     case 0x2a: // *
     case 0x7e: // ~
     case 0x3e: // >

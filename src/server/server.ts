@@ -32,6 +32,7 @@ import { RdbFile, PersistenceErrors } from '../persistence/rdbfile.js';
 import type { CommandSpec } from '../commands/types.js';
 import { OutboundConnections } from '../net/outbound.js';
 import { formatLogLine, logs, clientFields, LogThrottle, type LogLevel, type LogFields, type LogFormat } from './log.js';
+import { clientMemoryLimitOf, evictClientsIfNeeded, type EvictionHost } from './client-eviction.js';
 
 export { TIDINGS_VERSION, REDIS_VERSION } from '../config/version.js';
 
@@ -56,7 +57,7 @@ interface OutputLimit {
   softSeconds: number;
 }
 
-export class Server implements StoreHooks, Delivery<Client>, BlockingHost {
+export class Server implements StoreHooks, Delivery<Client>, BlockingHost, EvictionHost {
   readonly config: Config;
   readonly table = new CommandTable();
   readonly dbs: Database[] = [];
@@ -189,6 +190,24 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost {
     });
   }
 
+  /** maxmemory-clients in bytes (0: no limit), kept by applyConfig. */
+  private clientMemLimit = 0;
+
+  clientMemoryLimit(): number {
+    return this.clientMemLimit;
+  }
+
+  /** maxmemory-clients: disconnect a client for the memory it holds, as Redis logs and counts it. */
+  evictClient(client: Client, memory: number): void {
+    this.stats.evictedClients++;
+    this.log('verbose', `Evicting client: id=${client.id} addr=${client.addr} name=${client.name} tot-mem=${memory}`, {
+      ...clientFields(client),
+      event: 'client-evicted',
+      memory,
+    });
+    this.closeClient(client);
+  }
+
   private applyConfig(): void {
     this.notifyFlags = this.config.string('notify-keyspace-events');
     const parts = this.config.string('client-output-buffer-limit').split(' ');
@@ -197,6 +216,8 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost {
       if (parts[i] === 'normal') this.outputLimits.normal = limit;
       if (parts[i] === 'pubsub') this.outputLimits.pubsub = limit;
     }
+    this.clientMemLimit = clientMemoryLimitOf(this.config.string('maxmemory-clients'), this.config.number('maxmemory'));
+    if (this.clientMemLimit > 0 && this.listeners.length !== 0) evictClientsIfNeeded(this);
     const maxBulkLen = this.config.number('proto-max-bulk-len');
     const maxQueryBuffer = this.config.number('client-query-buffer-limit');
     for (const client of this.clients.values()) {
@@ -523,6 +544,10 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost {
       this.closeClient(client);
       return;
     }
+    if (this.clientMemLimit > 0) {
+      evictClientsIfNeeded(this);
+      if (client.closing) return;
+    }
     this.processInput(client);
   }
 
@@ -643,6 +668,7 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost {
       client.flushScheduled = false;
       this.flushClient(client);
     }
+    if (this.clientMemLimit > 0) evictClientsIfNeeded(this);
     this.lastSharedChunks = undefined;
     this.lastSharedBuffer = undefined;
   }
@@ -853,8 +879,12 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost {
 
   resume(client: Client, reply: Reply): void {
     client.write(reply);
-    // An error that ends a wait (-NOGROUP, -UNBLOCKED, ...) counts in INFO errorstats, as Redis.
-    if (reply instanceof ReplyError) this.stats.errorReply(reply.code);
+    // An error that ends a wait (-NOGROUP, -UNBLOCKED, ...) counts in INFO errorstats, and as a
+    // failed call of the blocked command (the client's last command: it ran nothing since), as Redis.
+    if (reply instanceof ReplyError) {
+      this.stats.errorReply(reply.code);
+      this.stats.command(client.lastCommand).failedCalls++;
+    }
     if (this.tracking.current === client) this.tracking.served(client);
     this.scheduleFlush(client);
     // Pipelined commands that arrived while the client was blocked run now, after this turn.

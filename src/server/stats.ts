@@ -17,6 +17,8 @@ export class Stats {
   totalErrorReplies = 0;
   outputLimitDisconnections = 0;
   queryBufferLimitDisconnections = 0;
+  /** Clients disconnected by maxmemory-clients. */
+  evictedClients = 0;
   netInputBytes = 0;
   netOutputBytes = 0;
   readonly commands = new Map<string, CommandStat>();
@@ -49,6 +51,7 @@ export class Stats {
     this.rejectedConnections = 0;
     this.outputLimitDisconnections = 0;
     this.queryBufferLimitDisconnections = 0;
+    this.evictedClients = 0;
     this.netInputBytes = 0;
     this.netOutputBytes = 0;
   }

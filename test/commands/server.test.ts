@@ -229,6 +229,13 @@ test('DEBUG is disabled by default, like Redis', async () => {
   assert.match((await d.call('DEBUG', 'OBJECT', 'h')) as string, / encoding:hashtable /);
   await d.call('SET', 's', '12345');
   assert.match((await d.call('DEBUG', 'OBJECT', 's')) as string, / encoding:int /);
+  // As Redis, DEBUG OBJECT sees a key past its TTL that nothing has expired yet (active expiry
+  // is off), and does not expire it; the next ordinary lookup does.
+  await d.call('SET', 'gone', 'v', 'PX', '1');
+  await new Promise((r) => setTimeout(r, 20));
+  assert.match((await d.call('DEBUG', 'OBJECT', 'gone')) as string, / encoding:embstr /);
+  assert.equal(await d.call('EXISTS', 'gone'), 0);
+  assert.deepEqual(await d.call('DEBUG', 'OBJECT', 'gone'), { error: 'ERR no such key' });
   d.close();
   await s.close();
   c.close();

@@ -42,3 +42,40 @@ test('DEBUG PROTOCOL replies match redis-server byte for byte', async (t) => {
     b.close();
   }
 });
+
+// A script sees RESP3 big numbers and verbatim strings as {big_number=...} and
+// {verbatim_string={format=..., string=...}} tables, and returning such tables gives the client a
+// big number / verbatim reply in RESP3 and a bulk string in RESP2 (\r and \n of a big number
+// become spaces). Redis's scripting unit reads these replies raw.
+test('script conversions of big numbers and verbatim strings match redis-server', async (t) => {
+  if (tidings === undefined || redis === undefined) return t.skip('redis-server is not installed (recorded in test-artifacts/skipped.txt)');
+  const scripts: string[] = [];
+  for (const resp of ['2', '3']) {
+    for (const type of ['bignum', 'verbatim', 'double', 'true', 'false', 'map', 'attrib']) {
+      scripts.push(`redis.setresp(${resp}) return redis.call('debug', 'protocol', '${type}')`);
+    }
+  }
+  scripts.push(
+    "return {big_number='123\\r\\n123'}",
+    "return {big_number='99999999999999999999999'}",
+    "return {verbatim_string={format='txt', string='hi\\nthere'}}",
+    "return {verbatim_string={format='mkd', string=''}}",
+    "return {verbatim_string={format='txt'}}",
+    "redis.setresp(3) local r = redis.call('debug', 'protocol', 'bignum') return {type(r), r.big_number}",
+    "redis.setresp(3) local v = redis.call('debug', 'protocol', 'verbatim').verbatim_string return {v.format, v.string}",
+  );
+  for (const proto of ['2', '3']) {
+    const [a, b] = await Promise.all([tidings.connect(), redis.connect()]);
+    await a.call('HELLO', proto);
+    await b.call('HELLO', proto);
+    for (const script of scripts) {
+      a.send('EVAL', script, '0');
+      b.send('EVAL', script, '0');
+      const [x, y] = await Promise.all([a.readFrame(), b.readFrame()]);
+      assert.ok(x && y);
+      assert.equal(x.raw.toString('latin1'), y.raw.toString('latin1'), `RESP${proto} ${script}`);
+    }
+    a.close();
+    b.close();
+  }
+});

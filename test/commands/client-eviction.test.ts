@@ -1,0 +1,101 @@
+// maxmemory-clients (client eviction): the same scenarios run against Tidings and redis-server over
+// TCP, and both must end the same way — the client holding the memory is disconnected (and counted
+// in INFO evicted_clients), a CLIENT NO-EVICT client is not, and lowering the limit (bytes or a
+// percentage of maxmemory) evicts at once.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { requireRedisServer, startRedis, startTidings, type TestServer } from '../helpers/servers.js';
+import type { RespClient } from '../helpers/resp.js';
+
+let tidings: TestServer | undefined;
+let redis: TestServer | undefined;
+
+before(async (t) => {
+  tidings = await startTidings();
+  if (requireRedisServer(t as never)) redis = await startRedis();
+});
+after(async () => {
+  await Promise.all([tidings?.close(), redis?.close()]);
+});
+
+const servers = (): [string, TestServer][] =>
+  [['tidings', tidings], ['redis-server', redis]].filter((e): e is [string, TestServer] => e[1] !== undefined);
+
+/** A field of the named client's CLIENT LIST line, or undefined when no such client is listed. */
+async function clientField(control: RespClient, name: string, field: string): Promise<string | undefined> {
+  const list = (await control.call('CLIENT', 'LIST')) as string;
+  const line = list.split('\n').find((l) => l.includes(` name=${name} `));
+  return line === undefined ? undefined : new RegExp(` ${field}=(\\S*)`).exec(line)?.[1];
+}
+
+async function evictedClients(control: RespClient): Promise<number> {
+  const info = (await control.call('INFO', 'stats')) as string;
+  return Number(/evicted_clients:(\d+)/.exec(info)![1]);
+}
+
+/** Start a request whose one argument is `size` bytes long and send `sent` of them. */
+function partialBulk(c: RespClient, size: number, sent: number): void {
+  c.write(Buffer.concat([Buffer.from(`*1\r\n$${size}\r\n`), Buffer.alloc(sent, 'v')]));
+}
+
+async function setup(srv: TestServer, settings: string[]): Promise<{ control: RespClient; victim: RespClient }> {
+  const control = await srv.connect();
+  assert.equal(await control.call('CONFIG', 'SET', 'maxmemory-clients', '0'), 'OK');
+  assert.equal(await control.call('CONFIG', 'RESETSTAT'), 'OK');
+  assert.equal(await control.call('CLIENT', 'NO-EVICT', 'ON'), 'OK');
+  if (settings.length > 0) assert.equal(await control.call('CONFIG', 'SET', ...settings), 'OK');
+  const victim = await srv.connect();
+  assert.equal(await victim.call('CLIENT', 'SETNAME', 'victim'), 'OK');
+  return { control, victim };
+}
+
+async function restore(control: RespClient): Promise<void> {
+  assert.equal(await control.call('CONFIG', 'SET', 'maxmemory-clients', '0', 'maxmemory', '0'), 'OK');
+  control.close();
+}
+
+test('a client whose query buffer passes maxmemory-clients is disconnected and counted', async () => {
+  for (const [label, srv] of servers()) {
+    const { control, victim } = await setup(srv, ['maxmemory-clients', '1mb']);
+    partialBulk(victim, 4_000_000, 2_000_000);
+    await victim.waitClosed(10000);
+    assert.equal(await clientField(control, 'victim', 'tot-mem'), undefined, label);
+    assert.equal(await evictedClients(control), 1, label);
+    assert.equal(await control.call('PING'), 'PONG', label);
+    await restore(control);
+  }
+});
+
+test('CLIENT NO-EVICT ON keeps a client over the limit connected, with flag e', async () => {
+  for (const [label, srv] of servers()) {
+    const { control, victim } = await setup(srv, ['maxmemory-clients', '1mb']);
+    assert.equal(await victim.call('CLIENT', 'NO-EVICT', 'ON'), 'OK');
+    partialBulk(victim, 4_000_000, 2_000_000);
+    for (let i = 0; i < 200 && Number(await clientField(control, 'victim', 'qbuf')) < 2_000_000; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(Number(await clientField(control, 'victim', 'tot-mem')) > 2_000_000, label);
+    assert.match((await clientField(control, 'victim', 'flags'))!, /e/, label);
+    assert.equal(victim.closed, false, label);
+    assert.equal(await evictedClients(control), 0, label);
+    victim.close();
+    await restore(control);
+  }
+});
+
+test('lowering maxmemory-clients (a percentage of maxmemory) evicts at once', async () => {
+  for (const [label, srv] of servers()) {
+    const { control, victim } = await setup(srv, ['maxmemory', '50mb']);
+    partialBulk(victim, 4_000_000, 800_000);
+    for (let i = 0; i < 200 && Number(await clientField(control, 'victim', 'qbuf')) < 800_000; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(victim.closed, false, label);
+    // 1% of 50 MB is 524288 bytes, under what the victim holds.
+    assert.equal(await control.call('CONFIG', 'SET', 'maxmemory-clients', '1%'), 'OK');
+    assert.deepEqual(await control.call('CONFIG', 'GET', 'maxmemory-clients'), ['maxmemory-clients', '1%']);
+    await victim.waitClosed(10000);
+    assert.equal(await evictedClients(control), 1, label);
+    await restore(control);
+  }
+});
