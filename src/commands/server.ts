@@ -706,7 +706,7 @@ function requireDebug(ctx: CommandContext): void {
   );
 }
 
-function debug(ctx: CommandContext, argv: Buffer[]): Reply {
+function debug(ctx: CommandContext, argv: Buffer[]): HandlerResult {
   requireDebug(ctx);
   const sub = lower(argv[1]!);
   switch (sub) {
@@ -764,9 +764,21 @@ function debug(ctx: CommandContext, argv: Buffer[]): Reply {
       return new Status(`Value at:0x0 refcount:1 encoding:${encodingOf(ctx.server, entry)} serializedlength:0 lru:0 lru_seconds_idle:${idle}`);
     }
     case 'loadaof': {
-      // Like Redis: write out and sync the log, empty the dataset, replay the log.
-      ctx.server.aof.reload();
-      ctx.server.log('notice', 'Append Only File loaded by DEBUG LOADAOF');
+      // Like Redis: write out and sync the log, empty the dataset, replay the log. A slow script
+      // in the log makes the replay span event-loop turns: the client waits for its OK.
+      const { server, client } = ctx;
+      if (server.aof.reloading) throw PersistenceErrors.loading();
+      const finished = server.aof.reload((error) => {
+        client.blocked = false;
+        if (error === undefined) server.log('notice', 'Append Only File loaded by DEBUG LOADAOF');
+        const reply = error === undefined ? OK : error instanceof ReplyError ? error : new ReplyError(`ERR ${error instanceof Error ? error.message : String(error)}`);
+        if (!client.closing) server.resume(client, reply);
+      });
+      if (!finished) {
+        client.blocked = true;
+        return BLOCKED;
+      }
+      server.log('notice', 'Append Only File loaded by DEBUG LOADAOF');
       return OK;
     }
     case 'reload':
