@@ -62,6 +62,14 @@ export class Scripting {
   allowNoscript = false;
   /** Set while a script runs in slices past busy-reply-threshold; other clients get -BUSY. */
   busy: BusyScript | undefined;
+  /**
+   * A script replayed from the AOF ran past busy-reply-threshold and is suspended: the loader
+   * (src/persistence/aof-load.ts) continues it with resumeForLoader() until it ends, letting the
+   * event loop answer -LOADING in between when it can (DEBUG LOADAOF).
+   */
+  loaderSuspended = false;
+  /** Set by the loader around a script it replays at the top level: only that one may be sliced. */
+  loaderMayYield = false;
   private closed = false;
 
   constructor(private readonly server: Server) {
@@ -186,6 +194,7 @@ export class Scripting {
    * cannot be suspended and is aborted at the threshold, as before.
    */
   runFor(ctx: CommandContext, argv: Buffer[], isEval: boolean, name: string, start: (options: RunOptions) => RunResult): HandlerResult {
+    if (ctx.client.kind === 'loader') return this.runForLoader(ctx, isEval, name, start);
     const canSuspend = !ctx.noBlock && ctx.client.socket !== null && !this.closed;
     const protocol = ctx.client.proto;
     this.wrote = false;
@@ -193,6 +202,44 @@ export class Scripting {
     const result = start(canSuspend ? { protocol, yieldAfterMs: this.timeLimitMs } : { protocol, timeLimitMs: this.timeLimitMs });
     if (result !== SUSPENDED) return result;
     return this.suspend(ctx, argv, isEval, name);
+  }
+
+  /**
+   * A script replayed from the AOF: as in Redis, loading never stops it, however long it runs.
+   * Past busy-reply-threshold it is suspended and the loader continues it (resumeForLoader).
+   */
+  private runForLoader(ctx: CommandContext, isEval: boolean, name: string, start: (options: RunOptions) => RunResult): HandlerResult {
+    const protocol = ctx.client.proto;
+    this.wrote = false;
+    this.startedAt = Date.now();
+    const sliced = this.loaderMayYield && this.timeLimitMs > 0;
+    const result = start(sliced ? { protocol, yieldAfterMs: this.timeLimitMs } : { protocol, timeLimitMs: 0 });
+    if (result !== SUSPENDED) return result;
+    this.loaderSuspended = true;
+    // The script's writes stay one unit of effects across its slices.
+    this.server.effects.enter();
+    this.server.log(
+      'warning',
+      `Slow script detected: still in execution after ${Date.now() - this.startedAt} milliseconds. ` +
+        `You can try killing the script using the ${isEval ? 'SCRIPT KILL' : 'FUNCTION KILL'} command. Script name is: ${name}.`,
+    );
+    return OK;
+  }
+
+  /** One more slice of the AOF's suspended script (loaderSuspended); false once it has ended. */
+  resumeForLoader(): boolean {
+    if (!this.loaderSuspended) return false;
+    let result: RunResult;
+    try {
+      result = this.closed ? new ReplyError('ERR the script engine is closed') : this.engine.resume();
+    } catch (error) {
+      result = new ReplyError(`ERR ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (result === SUSPENDED) return true;
+    this.loaderSuspended = false;
+    this.server.effects.leave();
+    this.server.log('warning', 'Slow script finished.');
+    return false;
   }
 
   private suspend(ctx: CommandContext, argv: Buffer[], isEval: boolean, name: string): HandlerResult {

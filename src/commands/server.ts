@@ -706,7 +706,7 @@ function requireDebug(ctx: CommandContext): void {
   );
 }
 
-function debug(ctx: CommandContext, argv: Buffer[]): Reply {
+function debug(ctx: CommandContext, argv: Buffer[]): HandlerResult {
   requireDebug(ctx);
   const sub = lower(argv[1]!);
   switch (sub) {
@@ -748,6 +748,8 @@ function debug(ctx: CommandContext, argv: Buffer[]): Reply {
       scriptingOf(ctx.server).allowNoscript = argv[2]!.toString('latin1') !== '0';
       return OK;
     }
+    case 'populate':
+      return debugPopulate(ctx, argv);
     case 'log': {
       if (argv.length !== 3) throw Errors.syntax();
       ctx.server.log('warning', `DEBUG LOG: ${argv[2]!.toString('latin1')}`);
@@ -763,9 +765,21 @@ function debug(ctx: CommandContext, argv: Buffer[]): Reply {
       return new Status(`Value at:0x0 refcount:1 encoding:${encodingOf(ctx.server, entry)} serializedlength:0 lru:0 lru_seconds_idle:${idle}`);
     }
     case 'loadaof': {
-      // Like Redis: write out and sync the log, empty the dataset, replay the log.
-      ctx.server.aof.reload();
-      ctx.server.log('notice', 'Append Only File loaded by DEBUG LOADAOF');
+      // Like Redis: write out and sync the log, empty the dataset, replay the log. A slow script
+      // in the log makes the replay span event-loop turns: the client waits for its OK.
+      const { server, client } = ctx;
+      if (server.aof.reloading) throw PersistenceErrors.loading();
+      const finished = server.aof.reload((error) => {
+        client.blocked = false;
+        if (error === undefined) server.log('notice', 'Append Only File loaded by DEBUG LOADAOF');
+        const reply = error === undefined ? OK : error instanceof ReplyError ? error : new ReplyError(`ERR ${error instanceof Error ? error.message : String(error)}`);
+        if (!client.closing) server.resume(client, reply);
+      });
+      if (!finished) {
+        client.blocked = true;
+        return BLOCKED;
+      }
+      server.log('notice', 'Append Only File loaded by DEBUG LOADAOF');
       return OK;
     }
     case 'reload':
@@ -834,6 +848,45 @@ function debugProtocol(ctx: CommandContext, type: string): Reply {
         'ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false',
       );
   }
+}
+
+/**
+ * DEBUG POPULATE <count> [prefix] [size]: create string keys `prefix:N` (default prefix "key")
+ * holding `value:N`, cut or zero-padded to `size` bytes when given (and not 0). Keys that exist are left
+ * alone. As Redis's: the keys are not counted as changes and not written to the AOF.
+ */
+function debugPopulate(ctx: CommandContext, argv: Buffer[]): Reply {
+  if (argv.length < 3 || argv.length > 5) {
+    throw new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!.toString('latin1')}'. Try DEBUG HELP.`);
+  }
+  const outOfRange = () => new ReplyError('ERR value is out of range, must be positive');
+  const positive = (arg: Buffer): number => {
+    const text = arg.toString('latin1');
+    if (!/^(0|[1-9][0-9]*)$/.test(text)) throw outOfRange();
+    const n = Number(text);
+    if (!Number.isSafeInteger(n)) throw outOfRange();
+    return n;
+  };
+  const count = positive(argv[2]!);
+  const prefix = argv.length > 3 ? argv[3]!.toString('latin1') : 'key';
+  // A size of 0 means no size, as in Redis.
+  const size = argv.length > 4 ? positive(argv[4]!) || undefined : undefined;
+  const db = ctx.db;
+  const dirty = ctx.server.dirty;
+  for (let i = 0; i < count; i++) {
+    const key = `${prefix}:${i}`;
+    if (db.peekNoExpire(key) !== undefined) continue;
+    const text = Buffer.from(`value:${i}`, 'latin1');
+    let value = text;
+    if (size !== undefined) {
+      value = Buffer.alloc(size);
+      text.copy(value, 0, 0, Math.min(size, text.length));
+    }
+    db.set(key, 'string', value);
+  }
+  // Not changes: no save point counts them and the effects stream (AOF, replicas) never sees them.
+  ctx.server.dirty = dirty;
+  return OK;
 }
 
 /** DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty the dataset (and functions), load. */

@@ -5,6 +5,7 @@ import type { Server } from '../server/server.js';
 import { resolveCommand } from '../server/dispatch.js';
 import { ReplyError } from '../protocol/reply.js';
 import { loadRdbPreamble } from './aof-preamble.js';
+import { scriptingOf } from '../commands/scripting.js';
 
 export type LoadOutcome = 'ok' | 'empty' | 'truncated';
 
@@ -14,21 +15,41 @@ export class AofLoadError extends Error {}
 const fixHint = (manifest: string) => `make a backup of your AOF file, then use ./redis-check-aof --fix <${manifest}>`;
 
 /**
+ * A replay in steps: it pauses (yields) only while a script from the file runs past
+ * busy-reply-threshold, between two slices of that script, so that a driver may let the event loop
+ * answer other clients (-LOADING) meanwhile. runToEnd() drives it without pausing.
+ */
+export type ReplaySteps<T> = Generator<void, T, void>;
+
+/** Drive a replay to its end now (at start-up, before the server listens). */
+export function runToEnd<T>(steps: ReplaySteps<T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/**
  * Replay one file. `last` allows a truncated tail (aof-load-truncated decides what happens);
  * a truncation anywhere else, or a malformed command, stops start-up.
  */
 export function loadAofFile(server: Server, file: string, displayName: string, last: boolean, manifestName: string): LoadOutcome {
+  return runToEnd(aofFileSteps(server, file, displayName, last, manifestName));
+}
+
+/** loadAofFile in steps (see ReplaySteps). */
+export function* aofFileSteps(server: Server, file: string, displayName: string, last: boolean, manifestName: string): ReplaySteps<LoadOutcome> {
   // While replaying, nothing expires: an EXPIRE whose time has passed sets the TTL instead of
   // deleting, and later commands in the file see the key, as they did when it was written.
   for (const db of server.dbs) db.loading = true;
   try {
-    return replayAofFile(server, file, displayName, last, manifestName);
+    return yield* replayAofFile(server, file, displayName, last, manifestName);
   } finally {
     for (const db of server.dbs) db.loading = false;
   }
 }
 
-function replayAofFile(server: Server, file: string, displayName: string, last: boolean, manifestName: string): LoadOutcome {
+function* replayAofFile(server: Server, file: string, displayName: string, last: boolean, manifestName: string): ReplaySteps<LoadOutcome> {
   let data: Buffer;
   try {
     data = fs.readFileSync(file);
@@ -131,7 +152,20 @@ function replayAofFile(server: Server, file: string, displayName: string, last: 
       validBeforeMulti = pos;
     }
     // Never block while loading (an old AOF may hold a BLPOP): run as inside EXEC.
-    server.call(client, argv, { inExec: true });
+    // A script: as in Redis, it runs to its end, whatever busy-reply-threshold says; a slow one
+    // at the top level (not inside MULTI/EXEC) runs in slices, and the replay pauses between them.
+    const script = name === 'eval' || name === 'evalsha' || name === 'fcall' || name === 'eval_ro' || name === 'evalsha_ro' || name === 'fcall_ro';
+    const scripting = script && !inMulti ? scriptingOf(server) : undefined;
+    if (scripting !== undefined) scripting.loaderMayYield = true;
+    try {
+      server.call(client, argv, { inExec: true });
+    } finally {
+      if (scripting !== undefined) scripting.loaderMayYield = false;
+    }
+    while (scripting?.loaderSuspended === true) {
+      yield;
+      scripting.resumeForLoader();
+    }
     pos = p;
     if (name === 'exec') inMulti = false;
     if (!inMulti) validUpTo = pos;

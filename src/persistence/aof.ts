@@ -14,7 +14,7 @@ import type { Effect, EffectsConsumer } from '../server/effects.js';
 import { ReplyError } from '../protocol/reply.js';
 import { AofManifest, ManifestError, writeFileAtomic, fsyncDir, type AofFileInfo } from './aof-manifest.js';
 import { encodeCommand, datasetAsCommands } from './aof-rewrite.js';
-import { loadAofFile, AofLoadError } from './aof-load.js';
+import { loadAofFile, AofLoadError, aofFileSteps, runToEnd, type ReplaySteps } from './aof-load.js';
 import { datasetAsRdb } from './aof-preamble.js';
 
 /** A word nobody notifies: Atomics.wait on it is a synchronous sleep. */
@@ -50,6 +50,10 @@ export class AppendOnlyFile implements EffectsConsumer {
   private pendingBytes = 0;
   /** DEBUG AOF-FLUSH-SLEEP: microseconds to stall before each write (0: none). */
   flushSleepUs = 0;
+  /** DEBUG LOADAOF is replaying the log across event-loop turns (see reload). */
+  private reloadInFlight = false;
+  /** The server closed (a replay in flight stops). */
+  private shutDown = false;
   private selectedDb = -1;
   private lastTimestamp = 0;
   private manifest = new AofManifest();
@@ -180,13 +184,18 @@ export class AppendOnlyFile implements EffectsConsumer {
 
   /** Replay the files of the manifest, in order. */
   private loadFiles(): void {
+    runToEnd(this.loadFilesSteps());
+  }
+
+  /** loadFiles in steps: pauses between the slices of a slow script (see ReplaySteps). */
+  private *loadFilesSteps(): ReplaySteps<void> {
     const files = this.manifest.loadOrder;
     for (let i = 0; i < files.length; i++) {
       const f = files[i]!;
       const full = path.join(this.dirPath, f.name);
       if (!fs.existsSync(full)) throw new AofLoadError(`The AOF file ${f.name} doesn't exist`);
       const started = performance.now();
-      const outcome = loadAofFile(this.server, full, f.name, i === files.length - 1, this.manifestName);
+      const outcome = yield* aofFileSteps(this.server, full, f.name, i === files.length - 1, this.manifestName);
       const kind = f.type === 'b' ? 'base' : 'incr';
       if (outcome !== 'empty') {
         this.server.log('notice', `DB loaded from ${kind} file ${f.name}: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
@@ -194,25 +203,68 @@ export class AppendOnlyFile implements EffectsConsumer {
     }
   }
 
-  /** DEBUG LOADAOF: write out what is pending, empty the dataset, and replay the log. */
-  reload(): void {
+  /** True while DEBUG LOADAOF replays the log across event-loop turns (a slow script in it). */
+  get reloading(): boolean {
+    return this.reloadInFlight;
+  }
+
+  /**
+   * DEBUG LOADAOF: write out what is pending, empty the dataset, and replay the log. Returns true
+   * when the replay finished at once. A slow script in the log (past busy-reply-threshold) runs
+   * in slices instead, as in Redis: the event loop answers other clients with -LOADING between
+   * them (INFO says loading:1), and `done` is called once the replay is over (with the error
+   * that stopped it, if any); then it returns false.
+   */
+  reload(done: (error: unknown) => void): boolean {
     if (this.enabled) {
       this.writeTurn();
       if (this.fd >= 0) fs.fsyncSync(this.fd);
       this.server.effects.unsubscribe(this);
     }
+    const finish = () => {
+      if (this.enabled) this.server.effects.subscribe(this);
+    };
+    let steps: ReplaySteps<void>;
     try {
       for (const db of this.server.dbs) db.flush();
       if (!this.enabled) {
         // As Redis's: with the log off, the files on disk (a BGREWRITEAOF's base) are loaded.
         const manifestPath = path.join(this.dirPath, this.manifestName);
-        if (!fs.existsSync(manifestPath)) return;
+        if (!fs.existsSync(manifestPath)) {
+          finish();
+          return true;
+        }
         this.manifest = readManifest(manifestPath, this.server);
       }
-      this.loadFiles();
-    } finally {
-      if (this.enabled) this.server.effects.subscribe(this);
+      steps = this.loadFilesSteps();
+      if (steps.next().done === true) {
+        finish();
+        return true;
+      }
+    } catch (err) {
+      finish();
+      throw err;
     }
+    // A slow script paused the replay: go on in later turns, refusing other clients meanwhile.
+    this.reloadInFlight = true;
+    this.server.rdb.setLoading(true);
+    const end = (error: unknown) => {
+      this.reloadInFlight = false;
+      this.server.rdb.setLoading(false);
+      finish();
+      done(error);
+    };
+    const next = () => {
+      if (this.shutDown) return end(new Error('the server is shutting down'));
+      try {
+        if (steps.next().done === true) return end(undefined);
+      } catch (err) {
+        return end(err);
+      }
+      setImmediate(next);
+    };
+    setImmediate(next);
+    return false;
   }
 
   /** CONFIG SET appendonly yes: create the log from the dataset (a base), then append to it. */
@@ -264,6 +316,7 @@ export class AppendOnlyFile implements EffectsConsumer {
 
   /** At shutdown: write, sync and close. */
   close(): void {
+    this.shutDown = true;
     if (!this.enabled) return;
     this.writeTurn();
     this.disable();

@@ -100,6 +100,15 @@ export class RdbFile {
     return !this.lastBgsaveOk && this.points.length > 0 && this.server.config.bool('stop-writes-on-bgsave-error');
   }
 
+  /**
+   * Loading the dataset from elsewhere (DEBUG LOADAOF replaying a slow script across event-loop
+   * turns): INFO says loading:1 and clients get -LOADING, as while the dump file loads.
+   */
+  setLoading(on: boolean): void {
+    this.loading = on;
+    this.updateGate();
+  }
+
   /** Dispatch consults the server only while something may refuse commands. */
   private updateGate(): void {
     this.server.gated = this.loading || this.refusingWrites;

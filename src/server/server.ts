@@ -894,7 +894,8 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
   // ---------------------------------------------------------------- cron
 
   private serverCron(): void {
-    if (this.busyScript !== undefined) return; // as Redis: no cron between a busy script's slices
+    // As Redis: no cron between a busy script's slices, nor while the dataset loads.
+    if (this.busyScript !== undefined || this.rdb.loading) return;
     const now = Date.now();
     this.aof.cron();
     if (this.activeExpireEnabled && !this.pause.active) {
@@ -935,7 +936,7 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     if (this.rdb.refusingWrites && (spec.flags.includes('write') || spec.name === 'ping' || (spec.name === 'exec' && this.queuedWrites(client)))) {
       return PersistenceErrors.misconf();
     }
-    if (this.rdb.loading && !spec.flags.includes('loading')) return PersistenceErrors.loading();
+    if (this.rdb.loading && !spec.flags.includes('loading') && client.kind !== 'loader') return PersistenceErrors.loading();
     // The append-only file cannot write (its -MISCONF; runResolved also refuses writes from scripts).
     if (this.writesDenied !== undefined && client.kind !== 'loader') {
       if (spec.flags.includes('write') || spec.name === 'ping' || (spec.name === 'exec' && this.queuedWrites(client))) return this.writesDenied;
