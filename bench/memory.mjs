@@ -9,6 +9,7 @@
 //   hash     one hash of N fields `field:<i>` → `value:<i>` (HSET, 100 fields a command)
 //   set      one set of N members `member:<i>` (SADD, 100 a command)
 //   zset     one sorted set of N members `member:<i>` with score i (ZADD, 100 a command)
+//   stream   one stream of N entries `field` → `value:<i>` with automatic IDs (XADD)
 // Usage: node bench/memory.mjs [--n 1000000] [--only list,strings] [--write]
 //   --write puts the table into BENCHMARKS.md (section memory). BENCH_NO_BUILD=1 skips tsc.
 import fs from 'node:fs';
@@ -29,6 +30,7 @@ const PER_COMMAND = 100;
 const BATCH = 200; // commands per pipelined write
 
 const value64 = Buffer.alloc(64, 'x');
+const IDLE_MS = Number(process.env.MEMORY_IDLE_MS ?? 6000);
 
 const datasets = {
   strings: (i) => ['SET', `key:${i}`, value64],
@@ -36,8 +38,9 @@ const datasets = {
   hash: (i, n) => ['HSET', 'hash', ...range(i, n, (j) => [`field:${j}`, `value:${j}`]).flat()],
   set: (i, n) => ['SADD', 'set', ...range(i, n, (j) => `member:${j}`)],
   zset: (i, n) => ['ZADD', 'zset', ...range(i, n, (j) => [String(j), `member:${j}`]).flat()],
+  stream: (i) => ['XADD', 'stream', '*', 'field', `value:${i}`],
 };
-const perCommand = { strings: 1, list: PER_COMMAND, hash: PER_COMMAND, set: PER_COMMAND, zset: PER_COMMAND };
+const perCommand = { strings: 1, list: PER_COMMAND, hash: PER_COMMAND, set: PER_COMMAND, zset: PER_COMMAND, stream: 1 };
 
 function range(from, count, f) {
   const out = [];
@@ -51,7 +54,11 @@ function rssBytes(pid) {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
+// V8 gives back its young generation (up to 32 MB of semi-spaces grown during the load) only at a
+// collection that sees the allocation rate low over its last ~5 s, so the settle idles 6 s first:
+// what is measured is the footprint of a server at rest, for both servers alike.
 async function settle(pipe, pid) {
+  await sleep(IDLE_MS);
   await pipe.batch([['MEMORY', 'PURGE']]);
   await sleep(500);
   await pipe.batch([['MEMORY', 'PURGE']]);

@@ -51,7 +51,10 @@ function lookupByPattern(ctx: CommandContext, pattern: Buffer, element: Buffer):
     pattern.toString('latin1', 0, star) + element.toString('latin1') + pattern.toString('latin1', star + 1, star + 1 + postfixLength);
   const entry = ctx.db.lookupRead(key);
   if (entry === undefined) return undefined;
-  if (field !== undefined) return entry.type === 'hash' ? entry.value.get(field) : undefined;
+  if (field !== undefined) {
+    const value = entry.type === 'hash' ? entry.value.get(field) : undefined;
+    return value === undefined ? undefined : Buffer.from(value, 'latin1');
+  }
   return entry.type === 'string' ? entry.value : undefined;
 }
 

@@ -88,7 +88,7 @@ function writeKey(sink: CommandSink, key: Buffer, entry: Entry): void {
       return;
     case 'hash':
       batched(sink, [b('HMSET'), key], (function* (fields) {
-        for (const [f, v] of fields) yield [b(f), v];
+        for (const [f, v] of fields) yield [b(f), b(v)];
       })(entry.value));
       return;
     case 'zset': {

@@ -26,8 +26,8 @@ export function idleMsOf(entry: { lru: number }): number {
 export interface ValueOf {
   string: Buffer;
   list: List;
-  /** field (latin1) → value */
-  hash: Map<string, Buffer>;
+  /** field (latin1) → value bytes as a latin1 string */
+  hash: Map<string, string>;
   /** members as latin1 strings */
   set: Set<string>;
   zset: SortedSet;

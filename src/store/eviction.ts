@@ -40,7 +40,8 @@ export function valueBytes(entry: Entry, samples = ELEMENT_SAMPLES): number {
       return 96 + entry.value.length;
     case 'hash': {
       const map = entry.value;
-      return 32 + sampled(map.size, samples, map.entries(), ([f, v]) => 136 + f.length + v.length);
+      // Per field: the Map slot and two latin1 strings (16-byte headers, 8-byte alignment).
+      return 32 + sampled(map.size, samples, map.entries(), ([f, v]) => 72 + f.length + v.length);
     }
     case 'set': {
       const set = entry.value;

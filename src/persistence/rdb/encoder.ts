@@ -191,14 +191,14 @@ export class RdbEncoder {
           const lp = new ListpackBuilder();
           for (const [field, value] of hash) {
             lp.appendLatin1(field);
-            lp.append(value);
+            lp.appendLatin1(value);
           }
           this.string(lp.finish());
         } else {
           this.len(hash.size);
           for (const [field, value] of hash) {
             this.latin1(field);
-            this.string(value);
+            this.latin1(value);
           }
         }
         return;

@@ -315,10 +315,10 @@ export class RdbReader {
       }
       case RdbType.HASH: {
         const n = this.count(2);
-        const hash = new Map<string, Buffer>();
+        const hash = new Map<string, string>();
         for (let i = 0; i < n; i++) {
           const field = this.latin1();
-          const value = this.ownString();
+          const value = this.latin1();
           if (hash.has(field)) this.fail('Duplicate hash fields detected');
           hash.set(field, value);
         }
@@ -326,11 +326,11 @@ export class RdbReader {
       }
       case RdbType.HASH_ZIPMAP: {
         const pairs = this.blob(readZipmap, 'Zipmap');
-        const hash = new Map<string, Buffer>();
+        const hash = new Map<string, string>();
         for (const [k, v] of pairs) {
           const field = k.toString('latin1');
           if (hash.has(field)) this.fail('Zipmap integrity check failed: duplicate field');
-          hash.set(field, Buffer.from(v));
+          hash.set(field, Buffer.from(v).toString('latin1'));
         }
         return hash.size === 0 ? undefined : { type: 'hash', value: hash };
       }
@@ -338,11 +338,11 @@ export class RdbReader {
       case RdbType.HASH_LISTPACK: {
         const items = rdbType === RdbType.HASH_ZIPLIST ? this.blob(readZiplist, 'Hash ziplist') : this.blob(readListpack, 'Hash listpack');
         if (items.length % 2 !== 0) this.fail('Hash listpack integrity check failed: odd element count');
-        const hash = new Map<string, Buffer>();
+        const hash = new Map<string, string>();
         for (let i = 0; i < items.length; i += 2) {
           const field = lpValueBytes(items[i]!).toString('latin1');
           if (hash.has(field)) this.fail('Hash listpack integrity check failed: duplicate field');
-          hash.set(field, ownBytes(items[i + 1]!));
+          hash.set(field, lpValueBytes(items[i + 1]!).toString('latin1'));
         }
         if (hash.size === 0) return undefined;
         setLoadedEncoding(hash, hash.size > this.config.number('hash-max-listpack-entries') ? 'hashtable' : 'listpack');
