@@ -6,6 +6,7 @@ import { Errors } from '../protocol/errors.js';
 import { ReplyError, type HandlerResult, type Reply } from '../protocol/reply.js';
 import { parseInteger } from '../protocol/numbers.js';
 import { List } from '../types/list.js';
+import { stringBytes } from '../store/database.js';
 import { partialSort } from '../types/partial-sort.js';
 import { ordered } from './sets.js';
 import { strtod } from './zsets.js';
@@ -55,7 +56,7 @@ function lookupByPattern(ctx: CommandContext, pattern: Buffer, element: Buffer):
     const value = entry.type === 'hash' ? entry.value.get(field) : undefined;
     return value === undefined ? undefined : Buffer.from(value, 'latin1');
   }
-  return entry.type === 'string' ? entry.value : undefined;
+  return entry.type === 'string' ? stringBytes(entry.value) : undefined;
 }
 
 interface Item {

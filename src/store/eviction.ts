@@ -36,8 +36,8 @@ const ELEMENT_SAMPLES = 16;
 export function valueBytes(entry: Entry, samples = ELEMENT_SAMPLES): number {
   switch (entry.type) {
     case 'string':
-      // A Buffer object on the heap (~96 bytes) plus its bytes.
-      return 96 + entry.value.length;
+      // A latin1 string: a 16-byte header, 8-byte aligned; a Buffer: its heap object (~96 bytes).
+      return typeof entry.value === 'string' ? 24 + entry.value.length : 96 + entry.value.length;
     case 'hash': {
       const map = entry.value;
       // Per field: the Map slot and two latin1 strings (16-byte headers, 8-byte alignment).

@@ -3,7 +3,7 @@
 // allocated for it, so garbage input ends in an RdbError, never a crash or a huge allocation.
 import type { Config } from '../../config/config.js';
 import { tryParseFloat } from '../../protocol/numbers.js';
-import type { ValueOf, ValueType } from '../../store/database.js';
+import { INLINE_STRING_MAX, type ValueOf, type ValueType } from '../../store/database.js';
 import { List } from '../../types/list.js';
 import { SortedSet } from '../../types/zset.js';
 import { Consumer, Stream, StreamId, type ConsumerGroup, type PendingEntry } from '../../types/stream.js';
@@ -235,8 +235,11 @@ export class RdbReader {
    */
   object(rdbType: number): LoadedValue | undefined {
     switch (rdbType) {
-      case RdbType.STRING:
-        return { type: 'string', value: this.ownString() };
+      case RdbType.STRING: {
+        // Small values are kept as latin1 strings, as SET keeps them (see StoredString).
+        const bytes = this.ownString();
+        return { type: 'string', value: bytes.length <= INLINE_STRING_MAX ? bytes.toString('latin1') : bytes };
+      }
       case RdbType.LIST: {
         const n = this.count(1);
         const list = new List();
