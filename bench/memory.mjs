@@ -66,10 +66,14 @@ async function settle(pipe, pid) {
   return rssBytes(pid);
 }
 
+/** INFO memory's used_memory, and (Tidings) the V8 heap plus external memory in use. */
 async function usedMemory(pipe) {
   const [info] = await pipe.batch([['INFO', 'memory']]);
-  const m = /used_memory:(\d+)/.exec(String(info));
-  return m ? Number(m[1]) : NaN;
+  const field = (name) => {
+    const m = new RegExp(`^${name}:(\\d+)`, 'm').exec(String(info));
+    return m ? Number(m[1]) : NaN;
+  };
+  return { used: field('used_memory'), heap: field('node_heap_used') + field('node_external') };
 }
 
 async function measure(kind, name) {
@@ -102,7 +106,7 @@ async function measure(kind, name) {
     const after = await settle(pipe, srv.pid);
     const usedAfter = await usedMemory(pipe);
     pipe.close();
-    return { growth: after - before, used: usedAfter - usedBefore };
+    return { growth: after - before, used: usedAfter.used - usedBefore.used, heap: usedAfter.heap - usedBefore.heap };
   } finally {
     await srv.stop();
   }
@@ -128,6 +132,8 @@ for (const name of names) {
     perElem: `${(tidings.growth / N).toFixed(0)} / ${(redis.growth / N).toFixed(0)}`,
     usedT: mb(tidings.used),
     usedR: mb(redis.used),
+    heapT: mb(tidings.heap),
+    usedVsHeap: (tidings.used / tidings.heap).toFixed(2),
   };
   rows.push(row);
   console.log(JSON.stringify(row));
@@ -135,9 +141,9 @@ for (const name of names) {
 
 const facts = machineFacts();
 const table = [
-  `| dataset (N = ${N.toLocaleString('en')}) | Redis RSS growth MB | Tidings RSS growth MB | Tidings/Redis | bytes/element T / R | used_memory growth T / R MB |`,
-  '|---|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.name} | ${r.redis} | ${r.tidings} | ${r.ratio} | ${r.perElem} | ${r.usedT} / ${r.usedR} |`),
+  `| dataset (N = ${N.toLocaleString('en')}) | Redis RSS growth MB | Tidings RSS growth MB | Tidings/Redis | bytes/element T / R | used_memory growth T / R MB | Tidings heap growth MB (used_memory/heap) |`,
+  '|---|---:|---:|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.name} | ${r.redis} | ${r.tidings} | ${r.ratio} | ${r.perElem} | ${r.usedT} / ${r.usedR} | ${r.heapT} (${r.usedVsHeap}) |`),
 ].join('\n');
 console.log(table);
 if (WRITE) {
