@@ -8,7 +8,8 @@
 // messages/s, losses (sum of PUBLISH receiver counts minus messages received), p50/p99 latency,
 // and the server's CPU time per delivered message (/proc/<pid>/stat).
 //
-// Usage: node bench/fanout.mjs [scenario-name ...]; BENCH_SECONDS=3 per scenario per server.
+// Usage: node bench/fanout.mjs [scenario-name ...]; BENCH_SECONDS=3 per scenario per server;
+// BENCH_RESIDENT=1000000 loads that many keys into both servers first (see lib.mjs loadResident).
 import { fork } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
@@ -25,6 +26,9 @@ import {
   fmtUs,
   writeSection,
   sleep,
+  RESIDENT,
+  residentLabel,
+  loadResident,
 } from './lib.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -221,29 +225,45 @@ function subscriberMain() {
     } else if (msg.type === 'finish') {
       for (const s of conns) s.destroy();
       conns = [];
-      process.send({ type: 'done', received, lastRecv, samples: samples.toArray() });
-      setTimeout(() => process.exit(0), 50);
+      // Exit only once the reply is handed to the IPC channel: a fixed delay lost it under load,
+      // and the parent waited forever.
+      process.send({ type: 'done', received, lastRecv, samples: samples.toArray() }, () => process.exit(0));
     }
   });
 }
 
 // ====================================================================== parent (publisher)
 
-function request(child, msg, replyType) {
-  return new Promise((resolve) => {
-    const on = (m) => {
-      if (m.type === replyType) {
-        child.off('message', on);
-        resolve(m);
-      }
+/** Ask a subscriber child for something; fails (never hangs) if the child goes away or stays silent. */
+function request(child, msg, replyType, timeoutMs = 60000) {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      child.off('message', on);
+      child.off('disconnect', onExit);
+      clearTimeout(timer);
     };
+    const on = (m) => {
+      if (m.type !== replyType) return;
+      done();
+      resolve(m);
+    };
+    // 'disconnect' (the IPC channel closed), not 'exit': it comes after every message the child sent.
+    const onExit = () => {
+      done();
+      reject(new Error(`subscriber child went away before its '${replyType}' reply`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`subscriber child sent no '${replyType}' reply within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
     child.on('message', on);
+    child.once('disconnect', onExit);
     child.send(msg);
   });
 }
 
 async function runScenario(server, sc, seconds = SECONDS) {
-  await command(server.port, ['FLUSHALL']);
+  if (RESIDENT === 0) await command(server.port, ['FLUSHALL']);
   const children = [];
   for (let c = 0; c < CHILDREN; c++) {
     children.push(fork(import.meta.filename, ['--subscriber'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
@@ -363,6 +383,11 @@ async function parentMain() {
   const servers = [await startServer('tidings'), await startServer('redis')];
   const results = [];
   try {
+    for (const s of servers) {
+      const t0 = Date.now();
+      await loadResident(s.port);
+      if (RESIDENT > 0) console.log(`${s.name}: ${residentLabel()} (loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    }
     let flip = false;
     for (const sc of scenarios) {
       const r = { sc };
@@ -387,14 +412,15 @@ async function parentMain() {
   } finally {
     for (const s of servers) await s.stop();
   }
-  if (wanted.length === 0) writeSection(DRAFT, 'fanout', fanoutSection(results));
+  if (wanted.length === 0) writeSection(DRAFT, RESIDENT > 0 ? 'fanout-resident' : 'fanout', fanoutSection(results));
 }
 
 function fanoutSection(results) {
   const lines = [
-    '## Pub/sub fan-out',
+    RESIDENT > 0 ? `## Pub/sub fan-out with ${fmtInt(RESIDENT)} keys resident` : '## Pub/sub fan-out',
     '',
-    `Each scenario runs ${SECONDS} s per server (alternating which server goes first)` +
+    `Dataset: ${residentLabel()}${RESIDENT > 0 ? ', loaded into both servers before the first scenario' : ''}. ` +
+      `Each scenario runs ${SECONDS} s per server (alternating which server goes first)` +
       (ROUNDS > 1 ? `, best of ${ROUNDS} rounds by delivered rate` : '') +
       '. Publisher: one raw-socket connection ' +
       'with a bounded window of PUBLISH commands in flight (32, or 4 for 16 KiB). Subscribers: raw sockets in 2 child ' +

@@ -364,3 +364,78 @@ export class Pipe {
     this.socket.destroy();
   }
 }
+
+/**
+ * BENCH_RESIDENT=N (e.g. 1000000): the number of keys to load into each server before a benchmark,
+ * so it runs with a real dataset in memory (#12) instead of an empty server. 0 (default) = none.
+ */
+export const RESIDENT = Math.max(0, Math.floor(Number(process.env.BENCH_RESIDENT ?? 0)));
+
+/** What loadResident puts in, for the tables' captions. */
+export function residentLabel(n = RESIDENT) {
+  if (n === 0) return 'empty server';
+  const s = Math.floor(n * 0.6);
+  const h = Math.floor(n * 0.2);
+  return `${fmtInt(n)} keys resident: ${fmtInt(s)} strings of 64 B, ${fmtInt(h)} hashes of 10 fields, ${fmtInt(n - s - h)} lists of 10 elements`;
+}
+
+/**
+ * Load the resident dataset of residentLabel(n) with pipelined writes (keys `resident:*`, which no
+ * benchmark touches). Every reply of SET/HSET/RPUSH is one line, so replies are counted by CRLF.
+ */
+export async function loadResident(port, n = RESIDENT) {
+  if (n === 0) return;
+  const strings = Math.floor(n * 0.6);
+  const hashes = Math.floor(n * 0.2);
+  const value = 'v'.repeat(64);
+  const commandFor = (i) => {
+    if (i < strings) return encodeCommand(['SET', `resident:s:${i}`, value]);
+    if (i < strings + hashes) {
+      const args = ['HSET', `resident:h:${i}`];
+      for (let f = 0; f < 10; f++) args.push(`field:${f}`, `value:${i}:${f}`);
+      return encodeCommand(args);
+    }
+    const args = ['RPUSH', `resident:l:${i}`];
+    for (let e = 0; e < 10; e++) args.push(`element:${i}:${e}`);
+    return encodeCommand(args);
+  };
+  const sock = net.connect(port, '127.0.0.1');
+  await new Promise((resolve, reject) => {
+    sock.once('connect', resolve);
+    sock.once('error', reject);
+  });
+  const BATCH = 2000;
+  let next = 0;
+  let replies = 0;
+  let sentInBatch = 0;
+  await new Promise((resolve, reject) => {
+    const sendBatch = () => {
+      const parts = [];
+      const end = Math.min(n, next + BATCH);
+      for (; next < end; next++) parts.push(commandFor(next));
+      sentInBatch = parts.length;
+      sock.write(Buffer.concat(parts));
+    };
+    let pending = 0;
+    sock.on('data', (chunk) => {
+      for (let i = 0; i < chunk.length; i++) {
+        if (chunk[i] === 0x2d /* '-' */ && (i === 0 || chunk[i - 1] === 0x0a)) {
+          reject(new Error(`loading the resident dataset: ${chunk.subarray(i, i + 80).toString()}`));
+          return;
+        }
+        if (chunk[i] === 0x0a) pending++;
+      }
+      while (pending >= sentInBatch && sentInBatch > 0) {
+        replies += sentInBatch;
+        pending -= sentInBatch;
+        sentInBatch = 0;
+        if (next < n) sendBatch();
+        else resolve();
+      }
+    });
+    sock.once('error', reject);
+    sendBatch();
+  });
+  sock.destroy();
+  if (replies !== n) throw new Error(`loading the resident dataset: ${replies} replies for ${n} commands`);
+}

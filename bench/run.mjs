@@ -5,7 +5,9 @@
 // Results are printed and written to BENCHMARKS.md.
 //
 // Options (environment): BENCH_SCALE=0.2 (fewer requests, quicker), BENCH_ONLY=ping,set (rows),
-// BENCH_NO_BUILD=1, BENCH_NO_FANOUT=1, BENCH_NO_QUEUE=1, BENCH_ROUNDS=N (best of N per cell).
+// BENCH_NO_BUILD=1, BENCH_NO_FANOUT=1, BENCH_NO_QUEUE=1, BENCH_ROUNDS=N (best of N per cell),
+// BENCH_RESIDENT=1000000 (load that many keys into both servers first: the resident-dataset variant,
+// written to its own sections of BENCHMARKS.md).
 import net from 'node:net';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -26,6 +28,9 @@ import {
   fmtUs,
   writeSection,
   sleep,
+  RESIDENT,
+  residentLabel,
+  loadResident,
 } from './lib.mjs';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
@@ -176,6 +181,12 @@ async function main() {
   const servers = [await startServer('tidings'), await startServer('redis')];
   const [tid, red] = servers;
   const results = [];
+  for (const s of servers) {
+    const t0 = Date.now();
+    await loadResident(s.port);
+    if (RESIDENT > 0) console.log(`${s.name}: ${residentLabel()} (loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  }
+  const suffix = RESIDENT > 0 ? '-resident' : '';
   let queue;
   try {
     const rows = ROWS.filter((r) => !ONLY || ONLY.some((o) => r.label.toLowerCase().includes(o)));
@@ -194,7 +205,8 @@ async function main() {
         flip = !flip;
         const cell = {};
         for (const s of order) {
-          await command(s.port, ['FLUSHALL']);
+          // With a resident dataset nothing is flushed: keys written by earlier cells stay too.
+          if (RESIDENT === 0) await command(s.port, ['FLUSHALL']);
           cell[s.kind] = await benchCell(s, row, pipeline);
         }
         entry.cells[pipeline] = cell;
@@ -212,7 +224,7 @@ async function main() {
       else {
         queue = {};
         for (const s of [tid, red]) {
-          await command(s.port, ['FLUSHALL']);
+          if (RESIDENT === 0) await command(s.port, ['FLUSHALL']);
           queue[s.kind] = await queueBench(s, { seconds: Math.max(1, 3 * Math.min(1, SCALE * 2)) });
           const q = queue[s.kind];
           console.log(
@@ -224,8 +236,8 @@ async function main() {
   } finally {
     for (const s of servers) await s.stop();
   }
-  writeSection(DRAFT, 'machine', machineSection(facts));
-  writeSection(DRAFT, 'commands', commandsSection(results, queue));
+  if (RESIDENT === 0) writeSection(DRAFT, 'machine', machineSection(facts));
+  writeSection(DRAFT, `commands${suffix}`, commandsSection(results, queue, facts));
   if (process.env.BENCH_NO_FANOUT !== '1') {
     const r = spawnSync(process.execPath, [path.join(ROOT, 'bench/fanout.mjs')], {
       stdio: 'inherit',
@@ -246,9 +258,15 @@ function machineSection(f) {
   ].join('\n');
 }
 
-function commandsSection(results, queue) {
+function commandsSection(results, queue, facts) {
   const lines = [
-    '## Commands (redis-benchmark)',
+    RESIDENT > 0 ? `## Commands with ${fmtInt(RESIDENT)} keys resident (redis-benchmark)` : '## Commands (redis-benchmark)',
+    '',
+    `Dataset: ${residentLabel()}` +
+      (RESIDENT > 0
+        ? ', loaded into both servers before the first cell; no FLUSHALL between cells, so the keys each cell writes (up to 100,000 per row) stay too.'
+        : ', FLUSHALL before each cell.') +
+      (RESIDENT > 0 ? ` Run at ${facts.date}, load average at start ${facts.load}.` : ''),
     '',
     `\`redis-benchmark -c ${CLIENTS} -n <N> -P <1|16> --csv\` per row, Tidings and Redis alternating; ` +
       `N = ${requestsFor(1)} for -P 1 and ${requestsFor(16)} for -P 16` +

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Errors, StreamErrors } from '../protocol/errors.js';
 import { tryParseInteger } from '../protocol/numbers.js';
 import { MapReply, OK, ReplyError, SetReply, Status, type Reply } from '../protocol/reply.js';
-import { resolveCommand } from '../server/dispatch.js';
+import { lookupCommand, lookupError, LookupFailure } from './lookup.js';
 import { ACL_CATEGORIES, AclErrors, aclOf, AclUser, joinSelectors, type Selector } from '../security/acl.js';
 import { aclLogOf } from '../security/acl-log.js';
 import type { CommandContext, CommandSpec } from './types.js';
@@ -154,11 +154,9 @@ function dryrun(ctx: CommandContext, argv: Buffer[]): Reply {
   const command = argv.slice(3);
   const spec = ctx.server.table.get(command[0]!.toString('latin1'));
   if (spec === undefined) return new ReplyError(`ERR Command '${command[0]!.toString('latin1')}' not found`);
-  const resolved = resolveCommand(ctx.server, command);
-  if (resolved instanceof ReplyError) {
-    if (resolved.message.startsWith('ERR unknown subcommand')) return new ReplyError(`ERR Command '${command[0]!.toString('latin1')}' not found`);
-    return resolved;
-  }
+  const resolved = lookupCommand(ctx.server.table, command);
+  if (resolved === LookupFailure.unknownSubcommand) return new ReplyError(`ERR Command '${command[0]!.toString('latin1')}' not found`);
+  if (typeof resolved === 'number') return lookupError(ctx.server.table, command, resolved);
   const result = user.check(resolved, command);
   if (result.denied === 0) return OK;
   if (result.denied === 1) return `This user has no permissions to run the '${resolved.name}' command`;

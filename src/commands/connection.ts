@@ -4,7 +4,7 @@ import { parseInteger, tryParseInteger } from '../protocol/numbers.js';
 import { MapReply, NO_REPLY, OK, PONG, ReplyError, SetReply, Status, Verbatim, type Reply } from '../protocol/reply.js';
 import type { Client } from '../net/client.js';
 import type { Server } from '../server/server.js';
-import { REDIS_VERSION } from '../server/version.js';
+import { REDIS_VERSION } from '../config/version.js';
 import type { CommandContext, CommandSpec } from './types.js';
 import { aclOf, authenticate as aclAuthenticate } from '../security/acl.js';
 
@@ -142,7 +142,6 @@ function resetClient(ctx: CommandContext): void {
   const acl = aclOf(server);
   if (acl.authRequired()) {
     client.authenticated = false;
-    client.parser.unauthenticated = true;
   }
   client.user = 'default';
   client.aclUser = acl.defaultUser;

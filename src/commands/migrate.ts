@@ -10,7 +10,7 @@ import { Errors } from '../protocol/errors.js';
 import { parseBigInt } from '../protocol/numbers.js';
 import { BLOCKED, OK, ReplyError, Status, type HandlerResult, type Reply } from '../protocol/reply.js';
 import { dumpValue } from '../persistence/rdb/index.js';
-import { OutboundError } from '../net/outbound.js';
+import type { OutboundError } from '../net/outbound.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
 const NOKEY = new Status('NOKEY');

@@ -1,7 +1,7 @@
 // Scripting commands: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT *, FCALL, FCALL_RO, FUNCTION *.
 // The Lua VM lives in src/scripting/engine.ts; this file holds the per-server script cache and
 // function libraries, and runs redis.call through the normal dispatcher with a script client.
-import { Errors, StreamErrors } from '../protocol/errors.js';
+import { Errors, PersistenceErrors, StreamErrors } from '../protocol/errors.js';
 import { tryParseInteger } from '../protocol/numbers.js';
 import { BLOCKED, MapReply, NO_REPLY, OK, ReplyError, SetReply, Status, type HandlerResult, type Reply } from '../protocol/reply.js';
 import {
@@ -13,8 +13,7 @@ import {
   type RunResult,
   type ScriptHost,
 } from '../scripting/engine.js';
-import { resolveCommand, runResolved } from '../server/dispatch.js';
-import { PersistenceErrors } from '../persistence/rdbfile.js';
+import { arityAllows, lookupCommand, LookupFailure } from './lookup.js';
 import { aclDenied } from '../security/acl.js';
 import type { Server, LogLevel } from '../server/server.js';
 import type { Client } from '../net/client.js';
@@ -428,16 +427,12 @@ function resolveForScript(server: Server, state: Scripting, argv: Buffer[], read
     }
   }
   if (entry.spec.subcommands !== undefined) {
-    const resolved = resolveCommand(server, argv);
-    if (resolved instanceof ReplyError) {
-      if (resolved.message.startsWith('ERR wrong number of arguments')) return new ReplyError(WRONG_ARITY_FROM_SCRIPT);
-      if (resolved.message.startsWith('ERR unknown subcommand')) return new ReplyError(UNKNOWN_FROM_SCRIPT);
-      return resolved;
-    }
+    const resolved = lookupCommand(server.table, argv);
+    if (resolved === LookupFailure.wrongArity) return new ReplyError(WRONG_ARITY_FROM_SCRIPT);
+    if (typeof resolved === 'number') return new ReplyError(UNKNOWN_FROM_SCRIPT);
     entry = scriptSpecOf(resolved);
-  } else {
-    const arity = entry.spec.arity;
-    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return new ReplyError(WRONG_ARITY_FROM_SCRIPT);
+  } else if (!arityAllows(entry.spec.arity, argv.length)) {
+    return new ReplyError(WRONG_ARITY_FROM_SCRIPT);
   }
   if (entry.noScript && !state.allowNoscript) return new ReplyError('ERR This Redis command is not allowed from script');
   if (readOnly && (entry.write || entry.mayReplicate)) return new ReplyError('ERR Write commands are not allowed from read-only scripts.');
@@ -452,11 +447,11 @@ const FROM_SCRIPT = { fromScript: true } as const;
  * Run a resolved command for redis.call: the dispatcher's execute() minus what cannot apply to the
  * script client (authentication, MULTI queueing, subscribed mode) and minus the second name lookup,
  * since resolveForScript already found the spec. runResolved keeps the memory limit, MONITOR,
- * statistics and the slow log identical to execute().
+ * statistics and the slow log identical to execute() (Server.callResolved is dispatch's runResolved).
  */
 function executeFromScript(server: Server, client: Client, entry: ScriptSpec, argv: Buffer[]): HandlerResult {
   if (client.multi !== undefined || client.inSubscribedMode) return server.call(client, argv, FROM_SCRIPT);
-  return runResolved(server, client, entry.spec, argv, FROM_SCRIPT);
+  return server.callResolved(client, entry.spec, argv, FROM_SCRIPT);
 }
 
 /** The bridge from redis.call to the dispatcher, for one script run. */

@@ -28,6 +28,7 @@ export class Client {
   user = 'default';
   /** The ACL user logged in; undefined means the default user. */
   aclUser: AclUser | undefined;
+  /** The one auth flag; the parser reads it too (tighter limits before AUTH). */
   authenticated = true;
   replyMode: ReplyMode = 'on';
   lastCommand = 'NULL';
@@ -76,7 +77,7 @@ export class Client {
     readonly laddr = '',
     readonly kind: 'tcp' | 'unix' | 'script' | 'loader' = 'tcp',
   ) {
-    this.parser = new RequestParser(limits);
+    this.parser = new RequestParser(limits, this);
   }
 
   get subscriptionCount(): number {

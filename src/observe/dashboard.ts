@@ -15,6 +15,7 @@ import { displayName } from './metrics.js';
 /** Keys examined per snapshot for the by-type counts; past it the counts are scaled from a sample. */
 const SCAN_BUDGET = 200_000;
 const TOP_ROWS = 25;
+const TOP_LISTS = 10;
 const TAP_MESSAGES_PER_SECOND = 50;
 const PREVIEW_BYTES = 240;
 
@@ -247,6 +248,9 @@ class SnapshotBuilder {
     const types: Record<string, number> = { string: 0, list: 0, hash: 0, set: 0, zset: 0, stream: 0 };
     const dbs: { db: number; keys: number; expires: number }[] = [];
     const streams: unknown[] = [];
+    // The longest lists: job queues (Celery's `celery`, RQ's `rq:queue:*`, BullMQ's `*:wait`) with
+    // how many jobs wait. Kept sorted, longest first, at most TOP_LISTS.
+    const longest: { db: number; key: string; length: number }[] = [];
     let budget = SCAN_BUDGET;
     let examined = 0;
     let total = 0;
@@ -258,6 +262,15 @@ class SnapshotBuilder {
         if (budget-- <= 0) break;
         examined++;
         types[entry.type] = (types[entry.type] ?? 0) + 1;
+        if (entry.type === 'list') {
+          const length = entry.value.length;
+          if (longest.length < TOP_LISTS || length > longest[longest.length - 1]!.length) {
+            let at = longest.length;
+            while (at > 0 && longest[at - 1]!.length < length) at--;
+            longest.splice(at, 0, { db: db.index, key, length });
+            if (longest.length > TOP_LISTS) longest.pop();
+          }
+        }
         if (entry.type === 'stream' && entry.value.groups.size > 0 && streams.length < TOP_ROWS) {
           const stream = entry.value;
           streams.push({
@@ -292,6 +305,14 @@ class SnapshotBuilder {
         waiters: [...waiters].map((w) => ({ id: w.client.id, name: w.client.name, addr: w.client.addr, command: w.command })),
       });
     }
-    return { keyspace: { dbs, types, sampled }, queues: { blocked: lists, streams } };
+    const waitingOn = new Map<string, number>();
+    for (const { db, key, waiters } of server.blocking.waitingKeys()) waitingOn.set(`${db}\n${key}`, waiters.size);
+    const longestLists = longest.map((l) => ({
+      db: l.db,
+      key: displayName(l.key),
+      length: l.length,
+      consumers: waitingOn.get(`${l.db}\n${l.key}`) ?? 0,
+    }));
+    return { keyspace: { dbs, types, sampled }, queues: { blocked: lists, streams, lists: longestLists } };
   }
 }

@@ -1,26 +1,33 @@
 // MONITOR: every command executed is echoed to monitoring clients in Redis's line format.
-import type { Client } from '../net/client.js';
-import { Status } from '../protocol/reply.js';
+import { Status, type Reply } from '../protocol/reply.js';
 
-export class Monitor {
-  private readonly clients = new Set<Client>();
+/** A connection as MONITOR sees it (net/client's Client is one). */
+export interface MonitorPeer {
+  monitor: boolean;
+  readonly kind: string;
+  readonly addr: string;
+  push(reply: Reply): void;
+}
+
+export class Monitor<C extends MonitorPeer = MonitorPeer> {
+  private readonly clients = new Set<C>();
   /** Set by the server so monitor lines get flushed. */
-  onWrite: ((client: Client) => void) | undefined;
+  onWrite: ((client: C) => void) | undefined;
 
   get active(): boolean {
     return this.clients.size !== 0;
   }
 
-  add(client: Client): void {
+  add(client: C): void {
     client.monitor = true;
     this.clients.add(client);
   }
 
-  remove(client: Client): void {
+  remove(client: C): void {
     this.clients.delete(client);
   }
 
-  feed(source: Client, dbIndex: number, argv: Buffer[]): void {
+  feed(source: MonitorPeer, dbIndex: number, argv: Buffer[]): void {
     const micros = Math.floor((performance.timeOrigin + performance.now()) * 1000);
     const time = `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
     const where = source.kind === 'script' ? 'lua' : source.kind === 'unix' ? `unix:${source.addr}` : source.addr;

@@ -1,7 +1,6 @@
 // The RDB preamble of an AOF base (aof-use-rdb-preamble yes): the dataset as an RDB image at the
 // start of the base file, written and read with the RDB codec.
 import type { Server } from '../server/server.js';
-import { scriptingOf } from '../commands/scripting.js';
 import type { ValueOf, ValueType } from '../store/database.js';
 import { lruClock } from '../store/database.js';
 import { crc64, readRdb, RdbError } from './rdb/index.js';
@@ -42,7 +41,7 @@ function rdbEnd(buf: Buffer): number {
 export function loadRdbPreamble(server: Server, buf: Buffer, displayName: string): number {
   const end = rdbEnd(buf);
   const now = Date.now();
-  const scripting = scriptingOf(server);
+  const scripting = server.scripting;
   try {
     readRdb(
       buf.subarray(0, end),

@@ -344,7 +344,7 @@ export class AppendOnlyFile implements EffectsConsumer {
   private writeFailed(err: unknown, always: boolean): void {
     const reason = strerror(err);
     if (!this.writeErrorLogged) {
-      this.server.log('warning', `Error writing to the AOF file: ${reason}`);
+      this.server.log('warning', `Error writing to the AOF file: ${reason}`, { event: 'aof-write-error' });
       if (always) this.server.log('warning', "Can't recover from AOF write error when the AOF fsync policy is 'always'. Refusing writes until the disk works again.");
       this.writeErrorLogged = true;
     }

@@ -4,9 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ReplyError } from '../protocol/reply.js';
+import { PersistenceErrors } from '../protocol/errors.js';
 import type { Server } from '../server/server.js';
-import { REDIS_VERSION } from '../server/version.js';
-import { scriptingOf } from '../commands/scripting.js';
+import { REDIS_VERSION } from '../config/version.js';
 import { usedMemory } from '../store/eviction.js';
 import type { ValueOf, ValueType } from '../store/database.js';
 import { lruClock } from '../store/database.js';
@@ -14,16 +14,8 @@ import { readRdb, RdbError } from './rdb/index.js';
 import { savePointReached, savePointsOf, type SavePoint } from './savepoints.js';
 import { Snapshot } from './snapshot.js';
 
-export const PersistenceErrors = {
-  misconf: () =>
-    new ReplyError(
-      "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",
-    ),
-  loading: () => new ReplyError('LOADING Redis is loading the dataset in memory'),
-  bgsaveInProgress: () => new ReplyError('ERR Background save already in progress'),
-  /** SAVE's failure reply is a bare "-ERR" in Redis (shared.err). */
-  saveFailed: () => new ReplyError('ERR'),
-};
+// Its error texts live in the one table (protocol/errors.ts); re-exported for its callers.
+export { PersistenceErrors };
 
 /** Time slice for one step of a background save, in ms: short enough that clients barely notice. */
 const SLICE_MS = 4;
@@ -146,7 +138,7 @@ export class RdbFile {
       snapshot.abandon();
       closeQuietly(fd);
       unlinkQuietly(temp);
-      this.server.log('warning', `Write error saving DB on disk: ${reason(err)}`);
+      this.server.log('warning', `Write error saving DB on disk: ${reason(err)}`, { event: 'rdb-save-error' });
       return false;
     }
     if (!this.moveIntoPlace(temp)) return false;
@@ -256,7 +248,7 @@ export class RdbFile {
       this.saved(bg.dirtyAtStart, bg.startedMs);
       this.lastBgsaveOk = true;
     } else {
-      this.server.log('warning', 'Background saving error');
+      this.server.log('warning', 'Background saving error', { event: 'rdb-save-error' });
       this.lastBgsaveOk = false;
     }
     this.updateGate();
@@ -322,7 +314,7 @@ export class RdbFile {
     let producedBy = '';
     let ctime = 0;
     let usedMem = 0;
-    const scripting = scriptingOf(server);
+    const scripting = server.scripting;
     this.loading = true;
     this.updateGate();
     try {
@@ -494,7 +486,7 @@ export function serverSnapshot(server: Server, aofBase: boolean): Snapshot {
       ['aof-base', aofBase ? 1 : 0],
     ],
     libraries: () => {
-      const libs = server.extensions.has('scripting') ? scriptingOf(server).libraries : undefined;
+      const libs = server.extensions.has('scripting') ? server.scripting.libraries : undefined;
       return libs === undefined ? [] : [...libs.values()].map((l) => l.code);
     },
   });

@@ -146,3 +146,15 @@ export const ZsetErrors = {
   randCountRange: e('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807'),
   outOfRange: e('ERR value is out of range'),
 };
+
+/** Refusals while the dump file cannot be written or is being loaded, and SAVE/BGSAVE's own. */
+export const PersistenceErrors = {
+  misconf: () =>
+    new ReplyError(
+      "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",
+    ),
+  loading: () => new ReplyError('LOADING Redis is loading the dataset in memory'),
+  bgsaveInProgress: () => new ReplyError('ERR Background save already in progress'),
+  /** SAVE's failure reply is a bare "-ERR" in Redis (shared.err). */
+  saveFailed: () => new ReplyError('ERR'),
+};

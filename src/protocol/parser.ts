@@ -25,6 +25,13 @@ export interface ParserLimits {
   maxQueryBuffer: number;
 }
 
+/** The connection's auth state, read (not copied) by the parser: one flag, owned by the client. */
+export interface ParserSession {
+  readonly authenticated: boolean;
+}
+
+const ALWAYS_AUTHENTICATED: ParserSession = { authenticated: true };
+
 export class RequestParser {
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
@@ -47,10 +54,14 @@ export class RequestParser {
   private bigFilled = 0;
   private bigSize = 0;
 
-  /** Set by the connection: whether the client still needs to authenticate (tighter limits). */
-  unauthenticated = false;
-
-  constructor(readonly limits: ParserLimits) {}
+  /**
+   * `session.authenticated` false means the client still needs to authenticate: tighter limits.
+   * It is read only when a request is over those limits, so the common path never looks.
+   */
+  constructor(
+    readonly limits: ParserLimits,
+    private readonly session: ParserSession = ALWAYS_AUTHENTICATED,
+  ) {}
 
   /** Bytes received and not yet consumed. */
   get buffered(): number {
@@ -98,7 +109,7 @@ export class RequestParser {
         const count = this.readHeaderNumber(INLINE_MAX, 'too big mbulk count string');
         if (count === undefined) return undefined;
         if (count > MAX_MULTIBULK) throw new ProtocolError('Protocol error: invalid multibulk length');
-        if (count > UNAUTH_MAX_MULTIBULK && this.unauthenticated) {
+        if (count > UNAUTH_MAX_MULTIBULK && !this.session.authenticated) {
           throw new ProtocolError('Protocol error: unauthenticated multibulk length');
         }
         if (count <= 0) continue; // `*0` and `*-1` are empty commands, ignored as Redis does
@@ -126,7 +137,7 @@ export class RequestParser {
           const len = this.readHeaderNumber(INLINE_MAX, 'too big bulk count string');
           if (len === undefined) return undefined;
           if (len < 0 || len > this.limits.maxBulkLen) throw new ProtocolError('Protocol error: invalid bulk length');
-          if (len > UNAUTH_MAX_BULK && this.unauthenticated) {
+          if (len > UNAUTH_MAX_BULK && !this.session.authenticated) {
             throw new ProtocolError('Protocol error: unauthenticated bulk length');
           }
           this.bulkLen = len;

@@ -3,7 +3,7 @@
 // A published message is encoded once per frame kind (RESP2 array / RESP3 push differ only in the
 // first byte) and the same bytes are queued on every receiving connection. Large payloads are not
 // copied at all: the header, the payload view and the trailing CRLF are queued by reference.
-import type { Client } from '../net/client.js';
+import type { Subscriber } from './subscriber.js';
 import { globMatch } from './glob.js';
 import { PubSubStats, coarseNow } from './stats.js';
 
@@ -11,9 +11,9 @@ const CRLF = Buffer.from('\r\n');
 /** Payloads below this are framed into one contiguous buffer; above, queued by reference. */
 const INLINE_PAYLOAD = 16 * 1024;
 
-export interface Delivery {
+export interface Delivery<C extends Subscriber = Subscriber> {
   /** Queue bytes for a client and make sure a flush is scheduled (the server provides this). */
-  deliver(client: Client, frame: Buffer): void;
+  deliver(client: C, frame: Buffer): void;
 }
 
 /** Frame bytes for one message kind, built lazily per protocol. */
@@ -66,10 +66,11 @@ export interface Tap {
   onMessage(channel: Buffer, message: Buffer, shard: boolean): void;
 }
 
-export class PubSubHub {
-  private readonly channels = new Map<string, Set<Client>>();
-  private readonly patterns = new Map<string, Set<Client>>();
-  private readonly shardChannels = new Map<string, Set<Client>>();
+/** C is the server's client type, which hands subscribers back typed as it knows them. */
+export class PubSubHub<C extends Subscriber = Subscriber> {
+  private readonly channels = new Map<string, Set<C>>();
+  private readonly patterns = new Map<string, Set<C>>();
+  private readonly shardChannels = new Map<string, Set<C>>();
   private readonly taps = new Set<Tap>();
   readonly stats = new PubSubStats({
     channel: (n) => this.channels.has(n),
@@ -83,42 +84,42 @@ export class PubSubHub {
    */
   private readonly countPublishes = process.env.TIDINGS_PUBSUB_STATS !== '0';
 
-  constructor(private readonly delivery: Delivery) {}
+  constructor(private readonly delivery: Delivery<C>) {}
 
   // ---- subscriptions (return true if newly added) ----
 
-  subscribe(client: Client, channel: string): boolean {
+  subscribe(client: C, channel: string): boolean {
     if (!add(this.channels, client.channels, client, channel)) return false;
     this.stats.channels.get(channel).subscribers = this.channels.get(channel);
     return true;
   }
 
-  unsubscribe(client: Client, channel: string): boolean {
+  unsubscribe(client: C, channel: string): boolean {
     return remove(this.channels, client.channels, client, channel);
   }
 
-  psubscribe(client: Client, pattern: string): boolean {
+  psubscribe(client: C, pattern: string): boolean {
     if (!add(this.patterns, client.patterns, client, pattern)) return false;
     this.stats.patterns.get(pattern);
     return true;
   }
 
-  punsubscribe(client: Client, pattern: string): boolean {
+  punsubscribe(client: C, pattern: string): boolean {
     return remove(this.patterns, client.patterns, client, pattern);
   }
 
-  ssubscribe(client: Client, channel: string): boolean {
+  ssubscribe(client: C, channel: string): boolean {
     if (!add(this.shardChannels, client.shardChannels, client, channel)) return false;
     this.stats.shardChannels.get(channel).subscribers = this.shardChannels.get(channel);
     return true;
   }
 
-  sunsubscribe(client: Client, channel: string): boolean {
+  sunsubscribe(client: C, channel: string): boolean {
     return remove(this.shardChannels, client.shardChannels, client, channel);
   }
 
   /** Drop every subscription of a disconnecting (or RESET) client. */
-  removeClient(client: Client): void {
+  removeClient(client: C): void {
     for (const ch of client.channels) this.channels.get(ch)?.delete(client) && cleanup(this.channels, ch);
     for (const p of client.patterns) this.patterns.get(p)?.delete(client) && cleanup(this.patterns, p);
     for (const ch of client.shardChannels) {
@@ -141,7 +142,8 @@ export class PubSubHub {
     const perKey = name.startsWith('__keyspace@') || name.startsWith('__keyevent@');
     let counters = perKey ? this.stats.channels.peek(name) : this.stats.channels.get(name);
     let receivers = 0;
-    const subscribers = counters?.subscribers;
+    // The stats keep this hub's own sets (subscribe() stores them), so they hold C.
+    const subscribers = counters?.subscribers as Set<C> | undefined;
     if (subscribers !== undefined && subscribers.size !== 0) {
       const frame = new Frame('message', undefined, channel, message);
       for (const client of subscribers) this.send(client, frame);
@@ -185,7 +187,7 @@ export class PubSubHub {
   spublish(channel: Buffer, message: Buffer): number {
     const name = channel.toString('latin1');
     const counters = this.stats.shardChannels.get(name);
-    const subscribers = counters.subscribers;
+    const subscribers = counters.subscribers as Set<C> | undefined;
     const receivers = subscribers === undefined ? 0 : subscribers.size;
     if (subscribers !== undefined && receivers !== 0) {
       const frame = new Frame('smessage', undefined, channel, message);
@@ -196,7 +198,7 @@ export class PubSubHub {
     return receivers;
   }
 
-  private send(client: Client, frame: Frame): void {
+  private send(client: C, frame: Frame): void {
     // Count messages queued since the client's output was last empty (an upper bound on what
     // is still waiting once part of it has been written).
     if (client.out.size === 0 && (client.socket === null || client.socket.writableLength === 0)) client.queuedMessages = 0;
@@ -222,8 +224,8 @@ export class PubSubHub {
   }
 
   /** Who receives messages published to `channel`: direct subscribers, then pattern subscribers. */
-  receiversOf(channel: string): { client: Client; via: string | undefined }[] {
-    const out: { client: Client; via: string | undefined }[] = [];
+  receiversOf(channel: string): { client: C; via: string | undefined }[] {
+    const out: { client: C; via: string | undefined }[] = [];
     for (const client of this.channels.get(channel) ?? []) out.push({ client, via: undefined });
     for (const [pattern, clients] of this.patterns) {
       if (globMatch(pattern, channel)) for (const client of clients) out.push({ client, via: pattern });
@@ -231,7 +233,7 @@ export class PubSubHub {
     return out;
   }
 
-  shardReceiversOf(channel: string): Client[] {
+  shardReceiversOf(channel: string): C[] {
     return [...(this.shardChannels.get(channel) ?? [])];
   }
 
@@ -270,7 +272,7 @@ export class PubSubHub {
   }
 }
 
-function add(index: Map<string, Set<Client>>, own: Set<string>, client: Client, name: string): boolean {
+function add<C extends Subscriber>(index: Map<string, Set<C>>, own: Set<string>, client: C, name: string): boolean {
   if (own.has(name)) return false;
   own.add(name);
   let set = index.get(name);
@@ -279,7 +281,7 @@ function add(index: Map<string, Set<Client>>, own: Set<string>, client: Client, 
   return true;
 }
 
-function remove(index: Map<string, Set<Client>>, own: Set<string>, client: Client, name: string): boolean {
+function remove<C extends Subscriber>(index: Map<string, Set<C>>, own: Set<string>, client: C, name: string): boolean {
   if (!own.delete(name)) return false;
   const set = index.get(name);
   if (set !== undefined) {
@@ -289,12 +291,12 @@ function remove(index: Map<string, Set<Client>>, own: Set<string>, client: Clien
   return true;
 }
 
-function cleanup(index: Map<string, Set<Client>>, name: string): boolean {
+function cleanup<C extends Subscriber>(index: Map<string, Set<C>>, name: string): boolean {
   if (index.get(name)?.size === 0) index.delete(name);
   return true;
 }
 
-function filterNames(index: Map<string, Set<Client>>, pattern?: string): string[] {
+function filterNames<C extends Subscriber>(index: Map<string, Set<C>>, pattern?: string): string[] {
   const names: string[] = [];
   for (const name of index.keys()) if (pattern === undefined || globMatch(pattern, name)) names.push(name);
   return names;

@@ -1,7 +1,7 @@
 // Publish statistics per channel, shard channel and pattern, and the record of subscribers that
 // were disconnected for being slow. Kept on the publish path, so each PUBLISH costs a map lookup and
 // a few integer adds per counter set it touches; nothing is done per subscriber here.
-import type { Client } from '../net/client.js';
+import type { Subscriber } from './subscriber.js';
 
 /** Seconds covered by the rate ring. */
 export const RATE_WINDOW = 60;
@@ -29,7 +29,7 @@ export class Counters {
    * The channel's subscriber set in the hub, linked at SUBSCRIBE so that PUBLISH finds counters
    * and receivers with one map lookup. Once the hub drops an emptied set this one stays empty.
    */
-  subscribers: Set<Client> | undefined;
+  subscribers: Set<Subscriber> | undefined;
   /** Messages published to the channel (or matched by the pattern). */
   messages = 0;
   /** Copies queued to subscribers (what PUBLISH returned, summed). */
@@ -181,7 +181,7 @@ export class PubSubStats {
   }
 
   /** Called by the server when it closes a client for its output buffer limit. */
-  recordDisconnect(client: Client, pendingBytes: number, limit: OutputLimitLike): void {
+  recordDisconnect(client: Subscriber, pendingBytes: number, limit: OutputLimitLike): void {
     this.slowDisconnectsTotal++;
     const reason =
       limit.hard > 0 && pendingBytes >= limit.hard

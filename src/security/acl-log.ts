@@ -3,7 +3,6 @@
 // that entry's count instead of adding a new one.
 import type { Client } from '../net/client.js';
 import { Double, MapReply, type Reply } from '../protocol/reply.js';
-import { clientInfoLine } from '../commands/connection.js';
 import type { Server } from '../server/server.js';
 
 export type AclLogReason = 'auth' | 'command' | 'key' | 'channel';
@@ -38,7 +37,7 @@ export class AclLog {
     const same = this.entries.findIndex(
       (e) => e.reason === reason && e.context === context && e.object === object && e.username === username && now - e.createdAt < GROUPING_MS,
     );
-    const clientInfo = clientInfoLine(client);
+    const clientInfo = this.server.describeClient(client);
     if (same !== -1) {
       const entry = this.entries[same]!;
       entry.count++;

@@ -826,6 +826,5 @@ export function authenticate(server: Server, client: Client, username: string, p
   client.aclUser = user;
   client.user = user.name;
   client.authenticated = true;
-  client.parser.unauthenticated = false;
   return true;
 }

@@ -6,8 +6,11 @@ import { BLOCKED, NO_REPLY, QUEUED, ReplyError, type HandlerResult } from '../pr
 import type { BlockOptions, CommandContext, CommandSpec } from '../commands/types.js';
 import type { Database } from '../store/database.js';
 import type { Server } from './server.js';
-import { findSubcommand } from './table.js';
+import { resolveCommand } from '../commands/lookup.js';
 import { aclDenied } from '../security/acl.js';
+
+// Resolution lives with the specs (commands/lookup.ts); dispatch is where callers have found it.
+export { resolveCommand };
 
 export interface ExecuteOptions {
   /** Called from a Lua script (redis.call). */
@@ -93,21 +96,6 @@ export function recordEffects(server: Server, ctx: Context, write: boolean, forc
   if (ctx.effects !== undefined) for (const command of ctx.effects) effects.add(db, command);
   else if (write && (changed || (forced && !failed))) effects.add(db, argv);
   if (ctx.extraEffects !== undefined) for (const command of ctx.extraEffects) effects.add(db, command);
-}
-
-/** Resolve argv to a spec, or an error reply. Subcommands of container commands included. */
-export function resolveCommand(server: Server, argv: Buffer[]): CommandSpec | ReplyError {
-  const sent = argv[0]!.toString('latin1');
-  let spec = server.table.get(sent);
-  if (spec === undefined) return Errors.unknownCommand(sent, argv.slice(1));
-  if (spec.subcommands !== undefined && argv.length >= 2) {
-    const sub = findSubcommand(spec, argv[1]!.toString('latin1'));
-    if (sub === undefined) return Errors.unknownSubcommand(argv[1]!.toString('latin1'), spec.name);
-    spec = sub;
-  }
-  const arity = spec.arity;
-  if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return Errors.wrongArity(spec.name);
-  return spec;
 }
 
 /** Per-spec facts execute() needs on every call, derived once from the flags. */
@@ -302,6 +290,7 @@ export function execute(server: Server, client: Client, argv: Buffer[], options:
   if (server.gated) {
     const refusal = server.admit(spec, client);
     if (refusal !== undefined) {
+      if (refusal.code === 'MISCONF') server.logMisconfRefusal(client, name, refusal);
       return refuseInTransaction(server, client, name, refusal);
     }
   }
@@ -358,6 +347,7 @@ export function runResolved(
   const hot = hotConfig(server);
   if (server.writesDenied !== undefined && (info.write || name === 'ping') && client.kind !== 'loader') {
     if (client.multi !== undefined) client.multiDirty = true;
+    server.logMisconfRefusal(client, name, server.writesDenied);
     return rejectWith(server, name, server.writesDenied);
   }
   // Evictions come first and are effects of their own (a DEL each), not part of this command's.

@@ -9,17 +9,18 @@ import { TlsListeners } from '../net/tls.js';
 import { ProtocolError } from '../protocol/parser.js';
 import { ReplyError, type Reply, BLOCKED, NO_REPLY, type HandlerResult } from '../protocol/reply.js';
 import { Database, type StoreHooks } from '../store/database.js';
-import { BlockedClients, type BlockingHost } from '../store/blocking.js';
+import { BlockedClients, type BlockingHost } from './blocked.js';
 import { PubSubHub, type Delivery } from '../pubsub/hub.js';
 import { CommandTable } from './table.js';
-import { execute, Context, recordEffects, resolveCommand, type ExecuteOptions } from './dispatch.js';
+import { execute, Context, recordEffects, resolveCommand, runResolved, type ExecuteOptions } from './dispatch.js';
 import type { CommandContext } from '../commands/types.js';
+import { clientInfoLine } from '../commands/connection.js';
 import { Stats } from './stats.js';
 import { Monitor } from '../observe/monitor.js';
 import { SlowLog } from '../observe/slowlog.js';
 import { LatencyMonitor } from '../observe/latency.js';
 import { ClientPause } from './pause.js';
-import { scriptingOf } from '../commands/scripting.js';
+import { scriptingOf, type Scripting } from '../commands/scripting.js';
 import { startObserveListener } from '../observe/http.js';
 import { makeRoom } from '../store/eviction.js';
 import { loadLua } from '../scripting/lua.js';
@@ -32,7 +33,7 @@ import type { CommandSpec } from '../commands/types.js';
 import { OutboundConnections } from '../net/outbound.js';
 import { formatLogLine, logs, clientFields, LogThrottle, type LogLevel, type LogFields, type LogFormat } from './log.js';
 
-export { TIDINGS_VERSION, REDIS_VERSION } from './version.js';
+export { TIDINGS_VERSION, REDIS_VERSION } from '../config/version.js';
 
 export type { LogLevel } from './log.js';
 
@@ -55,16 +56,16 @@ interface OutputLimit {
   softSeconds: number;
 }
 
-export class Server implements StoreHooks, Delivery, BlockingHost {
+export class Server implements StoreHooks, Delivery<Client>, BlockingHost {
   readonly config: Config;
   readonly table = new CommandTable();
   readonly dbs: Database[] = [];
-  readonly hub: PubSubHub;
+  readonly hub: PubSubHub<Client>;
   readonly blocking: BlockedClients;
   readonly pause: ClientPause;
   readonly clients = new Map<number, Client>();
   readonly stats = new Stats();
-  readonly monitor = new Monitor();
+  readonly monitor = new Monitor<Client>();
   readonly slowlog: SlowLog;
   readonly latency: LatencyMonitor;
   readonly startedAt = Date.now();
@@ -73,6 +74,11 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   readonly extensions = new Map<string, unknown>();
   /** Cached connections to other servers (MIGRATE). */
   readonly outbound = new OutboundConnections();
+
+  /** Lua scripting state (script cache, FUNCTION libraries, the VM), created on first use. */
+  get scripting(): Scripting {
+    return scriptingOf(this);
+  }
   readonly tracking: Tracking;
 
   private nextClientId = 1;
@@ -89,6 +95,7 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   };
   private logSink: ((line: string) => void) | undefined;
   private readonly oomLogThrottle = new LogThrottle(10_000);
+  private readonly misconfLogThrottle = new LogThrottle(10_000);
   private notifyFlags = '';
   private closed = false;
   /** Address actually bound (after listen). */
@@ -214,6 +221,26 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
       `OOM: refused '${command}' from client id=${client.id} addr=${client.addr} name=${client.name}: used memory is over 'maxmemory' (${this.config.number('maxmemory')} bytes) and nothing could be evicted${more}`,
       { ...clientFields(client), command, event: 'oom-refused', held },
     );
+  }
+
+  /**
+   * A write refused with -MISCONF because persistence failed (a failed save with
+   * stop-writes-on-bgsave-error, or the append-only file cannot write): one line with the client
+   * and the reason it was given, at most every 10 s (a flood is counted).
+   */
+  logMisconfRefusal(client: Client, command: string, refusal: ReplyError): void {
+    const held = this.misconfLogThrottle.admit(Date.now());
+    if (held === undefined) return;
+    const more = held > 0 ? ` (${held} more refused since the last line)` : '';
+    const reason = refusal.message.startsWith('MISCONF Errors writing to the AOF file')
+      ? refusal.message.slice('MISCONF '.length)
+      : 'the last background save failed (stop-writes-on-bgsave-error is yes)';
+    this.log('warning', `MISCONF: refused '${command}' from client id=${client.id} addr=${client.addr} name=${client.name}: ${reason}${more}`, {
+      ...clientFields(client),
+      command,
+      event: 'misconf-refused',
+      held,
+    });
   }
 
   /** Every address listened on: host:port per TCP listener, the unix socket path, then TLS ones. */
@@ -467,7 +494,6 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
     client.aclUser = aclOf(this).defaultUser;
     if (aclOf(this).authRequired()) {
       client.authenticated = false;
-      client.parser.unauthenticated = true;
     } else if (this.config.bool('protected-mode') && !unix && !isLocalPeer(socket.remoteAddress ?? '')) {
       // Redis's rule: with no password on the default user, only 127.0.0.1, ::1 and the unix
       // socket are let in, whatever the bind addresses are (127.0.0.2 is not local to it).
@@ -556,6 +582,19 @@ export class Server implements StoreHooks, Delivery, BlockingHost {
   /** Run a command for an in-process caller (tests, scripts) and return its reply. */
   call(client: Client, argv: Buffer[], options: ExecuteOptions = {}): HandlerResult {
     return execute(this, client, argv, options);
+  }
+
+  /**
+   * Run a command its caller has already resolved and admitted (redis.call): dispatch's second
+   * half, offered here so that command groups need not import the dispatcher.
+   */
+  callResolved(client: Client, spec: CommandSpec, argv: Buffer[], options: ExecuteOptions): HandlerResult {
+    return runResolved(this, client, spec, argv, options);
+  }
+
+  /** The CLIENT LIST line for a client, for modules below the commands (ACL LOG's client-info). */
+  describeClient(client: Client): string {
+    return clientInfoLine(client);
   }
 
   /** A client with no socket, for scripts and in-process calls. */

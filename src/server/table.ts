@@ -87,9 +87,3 @@ export class CommandTable {
     return this.byName.size;
   }
 }
-
-/** Find a container command's subcommand by name (case-insensitive). */
-export function findSubcommand(spec: CommandSpec, sub: string): CommandSpec | undefined {
-  const full = `${spec.name}|${sub.toLowerCase()}`;
-  return spec.subcommands?.find((s) => s.name === full);
-}

@@ -15,9 +15,18 @@
 // footprint is reported next to it (used_memory_rss, node_heap_used).
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import type { Server } from '../server/server.js';
 import type { Database, Entry } from './database.js';
 import { idleMsOf } from './database.js';
+
+/** What memory accounting and eviction need of the server (Server is one); store/ names no more. */
+export interface MemoryHost {
+  readonly dbs: readonly Database[];
+  readonly clients: { values(): Iterable<{ readonly outputBytes: number }> };
+  readonly config: { number(name: string): number; string(name: string): string };
+  readonly effects: { deleted(db: number, key: string): void };
+  readonly stats: { evictedKeys: number };
+  notifyKeyspaceEvent(flag: string, event: string, key: string, db: number): void;
+}
 
 /** What an empty server accounts for (Redis 7.0 reports about 0.9 MB when idle). */
 export const BASE_BYTES = 1024 * 1024;
@@ -132,17 +141,17 @@ function dbBytes(db: Database, now: number): number {
 }
 
 /** Estimated dataset bytes over all databases. */
-export function datasetBytes(server: Server): number {
+export function datasetBytes(server: MemoryHost): number {
   const now = Date.now();
   let total = 0;
   for (const db of server.dbs) total += dbBytes(db, now);
   return Math.round(total);
 }
 
-const clientTotals = new WeakMap<Server, { at: number; bytes: number }>();
+const clientTotals = new WeakMap<MemoryHost, { at: number; bytes: number }>();
 
 /** Bytes queued in client output buffers, re-counted at most every 10 ms (many clients). */
-function clientBytes(server: Server): number {
+function clientBytes(server: MemoryHost): number {
   const now = Date.now();
   const cached = clientTotals.get(server);
   if (cached !== undefined && now - cached.at <= 10) return cached.bytes;
@@ -162,11 +171,11 @@ let heapBytes = 0;
 let peakBytes = 0;
 
 /** The highest used memory seen so far (INFO used_memory_peak): it never goes down. */
-export function usedMemoryPeak(server?: Server): number {
+export function usedMemoryPeak(server?: MemoryHost): number {
   return Math.max(peakBytes, usedMemory(server));
 }
 
-export function usedMemory(server?: Server): number {
+export function usedMemory(server?: MemoryHost): number {
   if (server !== undefined) {
     const used = BASE_BYTES + datasetBytes(server) + clientBytes(server);
     if (used > peakBytes) peakBytes = used;
@@ -262,7 +271,7 @@ const MAX_EVICTIONS_PER_CALL = 512;
  * Evict keys by maxmemory-policy until used memory is under maxmemory. Returns false when the
  * write must be refused with OOM: over the limit and nothing (more) can be evicted.
  */
-export function makeRoom(server: Server): boolean {
+export function makeRoom(server: MemoryHost): boolean {
   const max = server.config.number('maxmemory');
   if (max <= 0) return true;
   let used = usedMemory(server);

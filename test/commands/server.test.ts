@@ -49,7 +49,15 @@ test('requirepass: NOAUTH, AUTH, HELLO AUTH, WRONGPASS', async () => {
     e.write('*20\r\n');
     assert.deepEqual(await e.read(), { type: 'error', value: 'ERR Protocol error: unauthenticated multibulk length' });
     await e.waitClosed();
-    c.close();
+    // After AUTH the limits go (the parser reads the client's one auth flag), and after RESET
+    // with a password configured they come back.
+    const many = Array.from({ length: 20 }, (_, i) => `k${i}`);
+    assert.equal(await c.call('DEL', ...many), 0);
+    assert.equal(await c.call('SET', 'big', 'x'.repeat(20000)), 'OK');
+    assert.equal(await c.call('RESET'), 'RESET');
+    c.write('*20\r\n');
+    assert.deepEqual(await c.read(), { type: 'error', value: 'ERR Protocol error: unauthenticated multibulk length' });
+    await c.waitClosed();
     d.close();
   } finally {
     await s.close();

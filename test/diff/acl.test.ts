@@ -174,7 +174,7 @@ test('DRYRUN', async (t) => {
     for (const c of [
       'get k1', 'get x', 'del k1', 'publish c1 m', 'publish d m', 'client id', 'client info', 'subscribe c1 c2', 'subscribe c1 d',
       'psubscribe c*', 'psubscribe c1*', 'get r1', 'set r1 v', 'set w1 v', 'get w1', 'lmove k1 k2 left right', 'lmove k1 x left right',
-      'eval x 1 k1', 'eval x 1 z', 'get', 'get a b', 'nocmd', 'client nosuch',
+      'eval x 1 k1', 'eval x 1 z', 'get', 'get a b', 'nocmd', 'client nosuch', 'object encoding', 'object',
     ]) {
       await pair.check(['ACL', 'DRYRUN', 'u1', ...w(c)]);
     }

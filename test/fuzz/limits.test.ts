@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, mock, test } from 'node:test';
 import type { Client } from '../../src/net/client.js';
 import type { Database } from '../../src/store/database.js';
-import { BlockedClients } from '../../src/store/blocking.js';
+import { BlockedClients } from '../../src/server/blocked.js';
 import type { RespClient } from '../helpers/resp.js';
 import { startTidings, type TestServer } from '../helpers/servers.js';
 

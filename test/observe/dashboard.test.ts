@@ -52,12 +52,19 @@ test('dashboard assets and the snapshot stream', async () => {
     await sub.read();
     for (let i = 0; i < 4; i++) await c.call('PUBLISH', 'dash:a', 'hi');
     await c.call('XGROUP', 'CREATE', 'jobs-stream', 'g1', '$', 'MKSTREAM');
+    // Job queues as Celery, RQ and BullMQ keep them: lists, longest first, the 10 longest.
+    await c.call('RPUSH', 'celery', ...Array.from({ length: 30 }, (_, i) => `job${i}`));
+    await c.call('RPUSH', 'rq:queue:default', 'a', 'b');
+    for (let i = 0; i < 12; i++) await c.call('RPUSH', `small:${i}`, 'x');
+    await c.call('SELECT', 2);
+    await c.call('RPUSH', 'bull:mail:wait', ...Array.from({ length: 5 }, (_, i) => `m${i}`));
+    await c.call('SELECT', 0);
     const res = await fetch(`${base}/events`);
     assert.match(res.headers.get('content-type')!, /^text\/event-stream/);
     const [first] = (await readEvents(res, 1)) as {
       clients: { connected: number; pubsub: number };
       channels: { name: string; messages: number; deliveries: number; subscribers: number }[];
-      queues: { streams: { key: string; groups: { name: string; pending: number }[] }[] };
+      queues: { streams: { key: string; groups: { name: string; pending: number }[] }[]; lists: { db: number; key: string; length: number; consumers: number }[] };
       keyspace: { types: Record<string, number> };
     }[];
     assert.equal(first!.clients.connected, 2);
@@ -66,6 +73,14 @@ test('dashboard assets and the snapshot stream', async () => {
     assert.deepEqual([row.messages, row.deliveries, row.subscribers], [4, 4, 1]);
     assert.deepEqual(first!.queues.streams.map((s) => [s.key, s.groups.map((g) => g.name)]), [['jobs-stream', ['g1']]]);
     assert.equal(first!.keyspace.types.stream, 1);
+    const lists = first!.queues.lists;
+    assert.equal(lists.length, 10);
+    assert.deepEqual(lists.slice(0, 3).map((l) => [l.db, l.key, l.length, l.consumers]), [
+      [0, 'celery', 30, 0],
+      [2, 'bull:mail:wait', 5, 0],
+      [0, 'rq:queue:default', 2, 0],
+    ]);
+    assert.ok(lists.slice(3).every((l) => l.key.startsWith('small:') && l.length === 1));
     sub.close();
   } finally {
     c.close();
@@ -120,6 +135,56 @@ test('with requirepass every dashboard path needs Basic auth', async () => {
     assert.equal(events.status, 200);
     assert.equal((await readEvents(events, 1)).length, 1);
   } finally {
+    await srv.close();
+  }
+});
+
+test('ACL users: the listener asks for what AUTH asks, and each path for what it shows', async () => {
+  const metricsPort = await freePort();
+  const srv = await startTidings({ config: { 'metrics-port': metricsPort, dashboard: 'yes' } });
+  const base = `http://127.0.0.1:${metricsPort}`;
+  const as = (user: string, pass: string) => ({ headers: { authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` } });
+  const status = async (p: string, init?: RequestInit) => {
+    const res = await fetch(`${base}${p}`, init);
+    await res.body?.cancel();
+    return res.status;
+  };
+  const c = await srv.connect();
+  try {
+    // No requirepass, but the default user given a password by ACL: connections must AUTH, so must HTTP.
+    assert.equal(await status('/metrics'), 200, 'open while the default user is nopass');
+    assert.equal(await c.call('ACL', 'SETUSER', 'default', 'resetpass', '>dpw'), 'OK');
+    assert.equal(await c.call('AUTH', 'dpw'), 'OK');
+    assert.equal(srv.server!.config.string('requirepass'), '', 'requirepass itself is still empty');
+    for (const p of ['/', '/metrics', '/events', '/tap?name=x']) assert.equal(await status(p), 401, p);
+    assert.equal(await status('/metrics', as('default', 'nope')), 401);
+    assert.equal(await status('/metrics', as('default', 'dpw')), 200);
+    assert.equal(await status('/metrics', as('scraper-job', 'dpw')), 200, 'an unknown name means the default user');
+
+    // A scraper user: INFO only. /metrics yes, the dashboard no (403, not 401: the password is right).
+    assert.equal(await c.call('ACL', 'SETUSER', 'prom', 'on', '>ppw', '+info'), 'OK');
+    assert.equal(await status('/metrics', as('prom', 'ppw')), 200);
+    assert.equal(await status('/metrics', as('prom', 'dpw')), 401, "the named user's password, not the default one");
+    assert.equal(await status('/', as('prom', 'ppw')), 403);
+    assert.equal(await status('/events', as('prom', 'ppw')), 403);
+
+    // An operator allowed the dashboard and the orders:* channels: the tap follows only those.
+    assert.equal(
+      await c.call('ACL', 'SETUSER', 'ops', 'on', '>opw', '+info', '+slowlog|get', '+client|list', '+subscribe', '+psubscribe', 'resetchannels', '&orders:*'),
+      'OK',
+    );
+    assert.equal(await status('/', as('ops', 'opw')), 200);
+    assert.equal(await status('/events', as('ops', 'opw')), 200);
+    assert.equal(await status('/tap?name=orders:new', as('ops', 'opw')), 200);
+    assert.equal(await status('/tap?name=orders:*&pattern=1', as('ops', 'opw')), 200);
+    assert.equal(await status('/tap?name=payroll', as('ops', 'opw')), 403);
+    assert.equal(await status('/tap?name=*&pattern=1', as('ops', 'opw')), 403, 'a wider pattern than the user may subscribe');
+
+    // A disabled user is refused even with the right password.
+    assert.equal(await c.call('ACL', 'SETUSER', 'ops', 'off'), 'OK');
+    assert.equal(await status('/', as('ops', 'opw')), 401);
+  } finally {
+    c.close();
     await srv.close();
   }
 });

@@ -1,9 +1,13 @@
 // Log lines people can read and machines can parse: Redis's format by default, one JSON object a
-// line with `log-format json`; a protocol error, an OOM refusal and a slow subscriber's disconnect
-// each give one line that names the client (id, address, name).
+// line with `log-format json`; a protocol error, an OOM refusal, a slow subscriber's disconnect and
+// a write refused because persistence failed each give one line that names the client (id,
+// address, name); the persistence failure itself is a line with its own event.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { startTidings, startTidingsProcess } from '../helpers/servers.js';
 
 interface JsonLine {
@@ -136,5 +140,67 @@ test('a slow subscriber disconnected for its output limit gives one line with it
     pub.socket.destroy();
   } finally {
     await srv.close();
+  }
+});
+
+test('a failed save: one line for the failure, one line naming the client whose write is refused', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-logging-'));
+  const lines: string[] = [];
+  const srv = await startTidings({ config: { 'log-format': 'json', dir, save: '3600 1' }, log: (l) => lines.push(l) });
+  try {
+    // The dump's name is taken by a non-empty directory, so the save's final rename fails (even as root).
+    fs.mkdirSync(path.join(dir, 'dump.rdb', 'blocker'), { recursive: true });
+    const c = await srv.connect();
+    await c.call('CLIENT', 'SETNAME', 'billing-worker');
+    const id = await c.call('CLIENT', 'ID');
+    await c.call('SET', 'x', '1');
+    assert.equal(await c.call('BGSAVE'), 'Background saving started');
+    await until(() => lines.some((l) => l.includes('Background saving error')), 'the failed BGSAVE');
+    const parsed = () => lines.map((l) => JSON.parse(l) as JsonLine);
+    const failed = parsed().filter((l) => l.event === 'rdb-save-error');
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0].level, 'warning');
+    for (let i = 0; i < 3; i++) assert.match(String(((await c.call('SET', 'x', String(i))) as { error: string }).error), /^MISCONF /);
+    const refused = parsed().filter((l) => l.event === 'misconf-refused');
+    assert.equal(refused.length, 1, 'three refusals within 10 s give one line');
+    assert.equal(refused[0].name, 'billing-worker');
+    assert.equal(refused[0].client_id, id);
+    assert.equal(refused[0].command, 'set');
+    assert.match(refused[0].addr ?? '', /^127\.0\.0\.1:\d+$/);
+    assert.match(refused[0].message, /^MISCONF: refused 'set' from client id=\d+ addr=127\.0\.0\.1:\d+ name=billing-worker: the last background save failed/);
+    c.socket.destroy();
+  } finally {
+    await srv.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a failed append-only file write: its line, then the refused client named in Redis format', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-logging-'));
+  const lines: string[] = [];
+  const srv = await startTidings({ config: { appendonly: 'yes', dir }, log: (l) => lines.push(l) });
+  const aof = srv.server!.aof;
+  const realWrite = aof.io.write;
+  try {
+    const c = await srv.connect();
+    await c.call('CLIENT', 'SETNAME', 'cart');
+    await c.call('SET', 'before', '1');
+    aof.io.write = () => {
+      const err = new Error('ENOSPC: no space left on device, write') as NodeJS.ErrnoException;
+      err.code = 'ENOSPC';
+      throw err;
+    };
+    await c.call('SET', 'pending', '1');
+    assert.deepEqual(await c.call('SET', 'refused', '1'), { error: 'MISCONF Errors writing to the AOF file: No space left on device' });
+    assert.equal(lines.filter((l) => l.includes('Error writing to the AOF file')).length, 1);
+    const refused = lines.filter((l) => l.includes('MISCONF: refused'));
+    assert.equal(refused.length, 1);
+    assert.match(refused[0], /^\d+:M \d\d \w{3} \d{4} [\d:.]+ # MISCONF: refused 'set' from client id=\d+ addr=127\.0\.0\.1:\d+ name=cart: Errors writing to the AOF file: No space left on device$/);
+    aof.io.write = realWrite;
+    c.socket.destroy();
+  } finally {
+    aof.io.write = realWrite;
+    await srv.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -2,6 +2,7 @@
 // traffic; the per-channel cap; and the listener's security defaults (off, loopback, 401).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { freePort, startTidings } from '../helpers/servers.js';
 import { plain } from '../helpers/resp.js';
@@ -172,6 +173,40 @@ test('the listener is off by default, binds loopback, and with requirepass answe
     const again = await startTidings({ port });
     await again.close();
   } finally {
+    await srv.close();
+  }
+});
+
+test('a slow subscriber disconnected for its output limit is counted in /metrics as in TIDINGS SLOWSUBSCRIBERS', async () => {
+  const metricsPort = await freePort();
+  const srv = await startTidings({
+    config: { 'metrics-port': metricsPort, 'client-output-buffer-limit': 'normal 0 0 0 replica 0 0 0 pubsub 256kb 0 0' },
+  });
+  const pub = await srv.connect();
+  try {
+    const before = await scrape(metricsPort);
+    assert.equal(before.families.get('tidings_slow_subscriber_disconnects_total')?.type, 'COUNTER');
+    assert.equal(value(before.families, 'tidings_slow_subscriber_disconnects_total'), 0);
+    // A subscriber that stops reading, and messages until the server drops it.
+    const slow = net.connect(srv.port, '127.0.0.1');
+    slow.on('error', () => undefined);
+    await new Promise((r) => slow.once('connect', r));
+    slow.write('*2\r\n$9\r\nSUBSCRIBE\r\n$4\r\nfeed\r\n');
+    await new Promise((r) => slow.once('data', r));
+    slow.pause();
+    const closed = new Promise((r) => slow.once('close', r));
+    const payload = 'x'.repeat(64 * 1024);
+    for (let i = 0; i < 400 && Number(await pub.call('PUBLISH', 'feed', payload)) === 1; i++);
+    slow.resume();
+    await closed;
+    const after = await scrape(metricsPort);
+    assert.equal(value(after.families, 'tidings_slow_subscriber_disconnects_total'), 1);
+    const reply = (await pub.call('TIDINGS', 'SLOWSUBSCRIBERS')) as unknown[];
+    const at = reply.indexOf('disconnects_total');
+    assert.ok(at >= 0, JSON.stringify(reply).slice(0, 200));
+    assert.equal(reply[at + 1], 1);
+  } finally {
+    pub.close();
     await srv.close();
   }
 });

@@ -78,14 +78,20 @@ test('protocol errors carry the Redis texts', () => {
 });
 
 test('unauthenticated clients get tighter limits', () => {
-  const p = new RequestParser(limits());
-  p.unauthenticated = true;
+  const p = new RequestParser(limits(), { authenticated: false });
   p.push(Buffer.from('*11\r\n'));
   assert.throws(() => p.next(), /unauthenticated multibulk length/);
-  const q = new RequestParser(limits());
-  q.unauthenticated = true;
+  const q = new RequestParser(limits(), { authenticated: false });
   q.push(Buffer.from('*1\r\n$20000\r\n'));
   assert.throws(() => q.next(), /unauthenticated bulk length/);
+});
+
+test('the parser reads the auth flag it is given, so AUTH lifts the limits at once', () => {
+  const session = { authenticated: false };
+  const p = new RequestParser(limits(), session);
+  session.authenticated = true;
+  p.push(Buffer.from('*11\r\n' + '$1\r\na\r\n'.repeat(11)));
+  assert.equal(p.next()?.length, 11);
 });
 
 test('inline arguments follow redis-cli quoting rules', () => {

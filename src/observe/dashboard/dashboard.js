@@ -69,7 +69,7 @@
     const opts = {
       width: Math.max(200, el.clientWidth),
       height: 180,
-      legend: { show: true },
+      legend: { show: true, live: false },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true } },
       axes: [{ stroke: '#5c6577', grid: { stroke: '#eef0f4' } }, { stroke: '#5c6577', grid: { stroke: '#eef0f4' }, size: 56 }],
@@ -112,9 +112,11 @@
     $('t-rss').textContent = bytes(s.memory.rss);
     $('t-dataset').textContent = `dataset ${bytes(s.memory.dataset)}${s.memory.max ? ` of ${bytes(s.memory.max)}` : ''}`;
     $('t-channels').textContent = num(s.pubsub.channels);
-    $('t-patterns').textContent = `channels · ${num(s.pubsub.patterns)} patterns · ${num(s.pubsub.shardChannels)} shard`;
+    const plural = (n, word) => (n === 1 ? word : `${word}s`);
+    $('t-patterns').textContent =
+      `${plural(s.pubsub.channels, 'channel')} · ${num(s.pubsub.patterns)} ${plural(s.pubsub.patterns, 'pattern')} · ${num(s.pubsub.shardChannels)} shard`;
     $('t-net-in').textContent = `${bytes(Math.round(s.net.inPerSec))}/s`;
-    $('t-net-out').textContent = `in · ${bytes(Math.round(s.net.outPerSec))}/s out`;
+    $('t-net-out').textContent = `received · ${bytes(Math.round(s.net.outPerSec))}/s sent`;
 
     push(cOps, t, [s.ops.perSec]);
     push(cLatency, t, [s.ops.avgLatencyUs]);
@@ -168,6 +170,11 @@
     $('disconnects').replaceChildren(events);
     $('disconnects-empty').hidden = s.slow.disconnects.length > 0;
 
+    fill('lists', s.queues.lists, [
+      [(r) => (r.db ? `${r.db}:${r.key}` : r.key), 'name'],
+      [(r) => num(r.length), 'n'],
+      [(r) => num(r.consumers), 'n'],
+    ], (r) => (r.db ? `${r.db}:${r.key}` : r.key));
     fill('blocked', s.queues.blocked, [
       [(r) => (r.db ? `${r.db}:${r.key}` : r.key), 'name'],
       [(r) => r.type],

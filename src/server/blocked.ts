@@ -7,7 +7,7 @@
 import type { Client } from '../net/client.js';
 import type { Reply } from '../protocol/reply.js';
 import type { CommandContext } from '../commands/types.js';
-import type { Database } from './database.js';
+import type { Database } from '../store/database.js';
 
 export interface Waiter {
   client: Client;
