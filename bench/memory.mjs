@@ -9,6 +9,7 @@
 //   hash     one hash of N fields `field:<i>` → `value:<i>` (HSET, 100 fields a command)
 //   set      one set of N members `member:<i>` (SADD, 100 a command)
 //   zset     one sorted set of N members `member:<i>` with score i (ZADD, 100 a command)
+//   stream   one stream of N entries `field` → `value:<i>` with automatic IDs (XADD)
 // Usage: node bench/memory.mjs [--n 1000000] [--only list,strings] [--write]
 //   --write puts the table into BENCHMARKS.md (section memory). BENCH_NO_BUILD=1 skips tsc.
 import fs from 'node:fs';
@@ -29,6 +30,7 @@ const PER_COMMAND = 100;
 const BATCH = 200; // commands per pipelined write
 
 const value64 = Buffer.alloc(64, 'x');
+const IDLE_MS = Number(process.env.MEMORY_IDLE_MS ?? 6000);
 
 const datasets = {
   strings: (i) => ['SET', `key:${i}`, value64],
@@ -36,8 +38,9 @@ const datasets = {
   hash: (i, n) => ['HSET', 'hash', ...range(i, n, (j) => [`field:${j}`, `value:${j}`]).flat()],
   set: (i, n) => ['SADD', 'set', ...range(i, n, (j) => `member:${j}`)],
   zset: (i, n) => ['ZADD', 'zset', ...range(i, n, (j) => [String(j), `member:${j}`]).flat()],
+  stream: (i) => ['XADD', 'stream', '*', 'field', `value:${i}`],
 };
-const perCommand = { strings: 1, list: PER_COMMAND, hash: PER_COMMAND, set: PER_COMMAND, zset: PER_COMMAND };
+const perCommand = { strings: 1, list: PER_COMMAND, hash: PER_COMMAND, set: PER_COMMAND, zset: PER_COMMAND, stream: 1 };
 
 function range(from, count, f) {
   const out = [];
@@ -51,7 +54,11 @@ function rssBytes(pid) {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
+// V8 gives back its young generation (up to 32 MB of semi-spaces grown during the load) only at a
+// collection that sees the allocation rate low over its last ~5 s, so the settle idles 6 s first:
+// what is measured is the footprint of a server at rest, for both servers alike.
 async function settle(pipe, pid) {
+  await sleep(IDLE_MS);
   await pipe.batch([['MEMORY', 'PURGE']]);
   await sleep(500);
   await pipe.batch([['MEMORY', 'PURGE']]);
@@ -59,10 +66,14 @@ async function settle(pipe, pid) {
   return rssBytes(pid);
 }
 
+/** INFO memory's used_memory, and (Tidings) the V8 heap plus external memory in use. */
 async function usedMemory(pipe) {
   const [info] = await pipe.batch([['INFO', 'memory']]);
-  const m = /used_memory:(\d+)/.exec(String(info));
-  return m ? Number(m[1]) : NaN;
+  const field = (name) => {
+    const m = new RegExp(`^${name}:(\\d+)`, 'm').exec(String(info));
+    return m ? Number(m[1]) : NaN;
+  };
+  return { used: field('used_memory'), heap: field('node_heap_used') + field('node_external') };
 }
 
 async function measure(kind, name) {
@@ -95,7 +106,7 @@ async function measure(kind, name) {
     const after = await settle(pipe, srv.pid);
     const usedAfter = await usedMemory(pipe);
     pipe.close();
-    return { growth: after - before, used: usedAfter - usedBefore };
+    return { growth: after - before, used: usedAfter.used - usedBefore.used, heap: usedAfter.heap - usedBefore.heap };
   } finally {
     await srv.stop();
   }
@@ -121,6 +132,8 @@ for (const name of names) {
     perElem: `${(tidings.growth / N).toFixed(0)} / ${(redis.growth / N).toFixed(0)}`,
     usedT: mb(tidings.used),
     usedR: mb(redis.used),
+    heapT: mb(tidings.heap),
+    usedVsHeap: (tidings.used / tidings.heap).toFixed(2),
   };
   rows.push(row);
   console.log(JSON.stringify(row));
@@ -128,9 +141,9 @@ for (const name of names) {
 
 const facts = machineFacts();
 const table = [
-  `| dataset (N = ${N.toLocaleString('en')}) | Redis RSS growth MB | Tidings RSS growth MB | Tidings/Redis | bytes/element T / R | used_memory growth T / R MB |`,
-  '|---|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.name} | ${r.redis} | ${r.tidings} | ${r.ratio} | ${r.perElem} | ${r.usedT} / ${r.usedR} |`),
+  `| dataset (N = ${N.toLocaleString('en')}) | Redis RSS growth MB | Tidings RSS growth MB | Tidings/Redis | bytes/element T / R | used_memory growth T / R MB | Tidings heap growth MB (used_memory/heap) |`,
+  '|---|---:|---:|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.name} | ${r.redis} | ${r.tidings} | ${r.ratio} | ${r.perElem} | ${r.usedT} / ${r.usedR} | ${r.heapT} (${r.usedVsHeap}) |`),
 ].join('\n');
 console.log(table);
 if (WRITE) {

@@ -25,6 +25,7 @@ import {
   HllCell,
 } from '../types/hll.js';
 import { markRaw } from './strings.js';
+import { stringEntryBytes, type Entry } from '../store/database.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
 // Error texts of this group (to be folded into protocol/errors.ts).
@@ -49,9 +50,9 @@ function sparseMaxBytes(ctx: CommandContext): number {
 }
 
 /** The stored HLL of an existing entry: WRONGTYPE for other types and for strings that are not HLLs. */
-function asHll(entry: { type: string; value: unknown }): Buffer {
+function asHll(entry: Entry): Buffer {
   if (entry.type !== 'string') throw Errors.wrongType();
-  const buf = entry.value as Buffer;
+  const buf = stringEntryBytes(entry);
   if (!isHll(buf)) throw HllErrors.notHll();
   return buf;
 }

@@ -6,6 +6,7 @@ import { Errors } from '../protocol/errors.js';
 import { ReplyError, type HandlerResult, type Reply } from '../protocol/reply.js';
 import { parseInteger } from '../protocol/numbers.js';
 import { List } from '../types/list.js';
+import { stringBytes } from '../store/database.js';
 import { partialSort } from '../types/partial-sort.js';
 import { ordered } from './sets.js';
 import { strtod } from './zsets.js';
@@ -51,8 +52,11 @@ function lookupByPattern(ctx: CommandContext, pattern: Buffer, element: Buffer):
     pattern.toString('latin1', 0, star) + element.toString('latin1') + pattern.toString('latin1', star + 1, star + 1 + postfixLength);
   const entry = ctx.db.lookupRead(key);
   if (entry === undefined) return undefined;
-  if (field !== undefined) return entry.type === 'hash' ? entry.value.get(field) : undefined;
-  return entry.type === 'string' ? entry.value : undefined;
+  if (field !== undefined) {
+    const value = entry.type === 'hash' ? entry.value.get(field) : undefined;
+    return value === undefined ? undefined : Buffer.from(value, 'latin1');
+  }
+  return entry.type === 'string' ? stringBytes(entry.value) : undefined;
 }
 
 interface Item {

@@ -10,8 +10,8 @@ import {
   tryParseBigInt,
   tryParseInteger,
 } from '../protocol/numbers.js';
-import { MapReply, OK, type Reply } from '../protocol/reply.js';
-import type { Database } from '../store/database.js';
+import { Latin1, MapReply, OK, type Reply } from '../protocol/reply.js';
+import { storedString, stringBytes, type Database, type StoredString } from '../store/database.js';
 import type { CommandContext, CommandFlag, CommandSpec } from './types.js';
 
 const MAX_I64 = 2n ** 63n - 1n;
@@ -30,8 +30,9 @@ const lower = (argv: Buffer[], i: number) => argv[i]!.toString('latin1').toLower
  */
 const encodingOverride = new WeakMap<Buffer, 'raw' | 'embstr'>();
 
-export function stringEncoding(value: Buffer): 'int' | 'embstr' | 'raw' {
-  const forced = encodingOverride.get(value);
+export function stringEncoding(value: StoredString): 'int' | 'embstr' | 'raw' {
+  // Values kept as latin1 strings are stored by SET-like commands only: never overridden.
+  const forced = typeof value === 'string' ? undefined : encodingOverride.get(value);
   if (forced === 'raw') return 'raw';
   if (forced === undefined && value.length <= 20 && tryParseBigInt(value) !== undefined) return 'int';
   return value.length <= 44 ? 'embstr' : 'raw';
@@ -44,7 +45,8 @@ export function markRaw(value: Buffer): Buffer {
 }
 
 /** A stored copy of a string value, keeping its encoding (COPY). */
-export function copyString(value: Buffer): Buffer {
+export function copyString(value: StoredString): StoredString {
+  if (typeof value === 'string') return value;
   const copy = Buffer.from(value);
   const forced = encodingOverride.get(value);
   if (forced !== undefined) encodingOverride.set(copy, forced);
@@ -53,17 +55,24 @@ export function copyString(value: Buffer): Buffer {
 
 // ------------------------------------------------------------------ helpers
 
+/** A string value as bytes (converted to a Buffer once, see Database.getRead). */
 function getString(db: Database, key: string): Buffer | undefined {
   return db.getRead(key, 'string');
+}
+
+/** A stored string as a reply: a latin1-kept value is wrapped, never copied. */
+function valueReply(value: StoredString | undefined): Reply {
+  if (value === undefined) return null;
+  return typeof value === 'string' ? new Latin1(value) : value;
 }
 
 function maxBulkLen(ctx: CommandContext): number {
   return ctx.server.config.number('proto-max-bulk-len');
 }
 
-/** Store a fresh string (copied: argv may point into the socket buffer) and notify `set`. */
+/** Store a fresh string (copied: argv may point into the socket buffer). */
 function store(ctx: CommandContext, key: string, value: Buffer, keepTtl = false): void {
-  ctx.db.set(key, 'string', Buffer.from(value), keepTtl);
+  ctx.db.set(key, 'string', storedString(value), keepTtl);
 }
 
 /** Relative or absolute expiry argument → absolute ms, with SET/GETEX/SETEX's validation. */
@@ -151,8 +160,8 @@ function setCommand(ctx: CommandContext, argv: Buffer[]): Reply {
   const at = expireFromOptions('set', options);
   const key = keyOf(argv, 1);
   const { flags } = options;
-  let old: Buffer | null = null;
-  if (flags & SET_GET) old = getString(ctx.db, key) ?? null;
+  let old: Reply = null;
+  if (flags & SET_GET) old = valueReply(ctx.db.getStringRead(key));
   // Always looked up (as Redis does): a key whose TTL has passed is deleted first, so KEEPTTL
   // cannot carry its stale TTL over to the new value.
   const exists = ctx.db.lookupWrite(key) !== undefined;
@@ -169,14 +178,14 @@ function setCommand(ctx: CommandContext, argv: Buffer[]): Reply {
 // ------------------------------------------------------------------ counters
 
 function incrBy(ctx: CommandContext, key: string, delta: bigint | number): Reply {
-  const current = getString(ctx.db, key);
+  const current = ctx.db.getStringRead(key);
   // Common case in plain numbers: both operands well inside 2^53, so the sum is exact.
   if (typeof delta === 'number' && (current === undefined || current.length < 16)) {
     const base = current === undefined ? 0 : tryParseInteger(current);
     if (base === undefined) throw Errors.notInteger();
     const sum = base + delta;
     if (Number.isSafeInteger(sum)) {
-      ctx.db.set(key, 'string', Buffer.from(String(sum), 'latin1'), true);
+      ctx.db.set(key, 'string', String(sum), true);
       ctx.notify('$', 'incrby', key);
       return sum;
     }
@@ -190,7 +199,7 @@ function incrBy(ctx: CommandContext, key: string, delta: bigint | number): Reply
   }
   const result = value + delta;
   if (!isInt64(result)) throw Errors.overflow();
-  ctx.db.set(key, 'string', Buffer.from(result.toString()), true);
+  ctx.db.set(key, 'string', result.toString(), true);
   ctx.notify('$', 'incrby', key);
   return result >= BigInt(Number.MIN_SAFE_INTEGER) && result <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(result) : result;
 }
@@ -229,10 +238,11 @@ function normaliseRange(start: number, end: number, len: number): [number, numbe
 function getRange(ctx: CommandContext, argv: Buffer[]): Reply {
   const start = parseInteger(argv[2]!);
   const end = parseInteger(argv[3]!);
-  const value = getString(ctx.db, keyOf(argv, 1));
+  const value = ctx.db.getStringRead(keyOf(argv, 1));
   if (value === undefined) return Buffer.alloc(0);
   const range = normaliseRange(start, end, value.length);
-  return range === undefined ? Buffer.alloc(0) : value.subarray(range[0], range[1] + 1);
+  if (range === undefined) return Buffer.alloc(0);
+  return typeof value === 'string' ? new Latin1(value.slice(range[0], range[1] + 1)) : value.subarray(range[0], range[1] + 1);
 }
 
 function setRange(ctx: CommandContext, argv: Buffer[]): Reply {
@@ -303,8 +313,8 @@ function lcs(ctx: CommandContext, argv: Buffer[]): Reply {
     } else throw Errors.syntax();
   }
   if (getIdx && getLen) throw KeyErrors.lcsLenAndIdx();
-  const a = ea === undefined ? Buffer.alloc(0) : (ea.value as Buffer);
-  const b = eb === undefined ? Buffer.alloc(0) : (eb.value as Buffer);
+  const a = ea === undefined ? Buffer.alloc(0) : stringBytes(ea.value as StoredString);
+  const b = eb === undefined ? Buffer.alloc(0) : stringBytes(eb.value as StoredString);
   const alen = a.length;
   const blen = b.length;
   if ((alen + 1) * (blen + 1) * 4 > maxBulkLen(ctx)) throw KeyErrors.lcsTooMuchMemory();
@@ -384,7 +394,7 @@ const R = ['@read', '@string'];
 const ONE: [number, number, number] = [1, 1, 1];
 
 export const specs: CommandSpec[] = [
-  spec('get', 2, ['readonly', 'fast'], ONE, [...R, '@fast'], (ctx, argv) => getString(ctx.db, keyOf(argv, 1)) ?? null),
+  spec('get', 2, ['readonly', 'fast'], ONE, [...R, '@fast'], (ctx, argv) => valueReply(ctx.db.getStringRead(keyOf(argv, 1)))),
   spec('set', -3, ['write', 'denyoom'], ONE, [...W, '@slow'], setCommand),
   spec('setnx', 3, ['write', 'denyoom', 'fast'], ONE, [...W, '@fast'], (ctx, argv) => {
     const key = keyOf(argv, 1);
@@ -406,23 +416,23 @@ export const specs: CommandSpec[] = [
   ),
   spec('getset', 3, ['write', 'denyoom', 'fast'], ONE, [...W, '@fast'], (ctx, argv) => {
     const key = keyOf(argv, 1);
-    const old = getString(ctx.db, key) ?? null;
+    const old = valueReply(ctx.db.getStringRead(key));
     store(ctx, key, argv[2]!);
     ctx.notify('$', 'set', key);
     return old;
   }),
   spec('getdel', 2, ['write', 'fast'], ONE, [...W, '@fast'], (ctx, argv) => {
     const key = keyOf(argv, 1);
-    const old = getString(ctx.db, key);
+    const old = ctx.db.getStringRead(key);
     if (old === undefined) return null;
     ctx.db.delete(key);
     ctx.notify('g', 'del', key);
-    return old;
+    return valueReply(old);
   }),
   spec('getex', -2, ['write', 'fast'], ONE, [...W, '@fast'], (ctx, argv) => {
     const options = parseSetOptions(argv, 2, 'getex');
     const key = keyOf(argv, 1);
-    const value = getString(ctx.db, key);
+    const value = ctx.db.getStringRead(key);
     if (value === undefined) return null;
     const at = expireFromOptions('getex', options);
     if (at !== undefined) {
@@ -438,13 +448,13 @@ export const specs: CommandSpec[] = [
       ctx.notify('g', 'persist', key);
       if (ctx.propagating) ctx.propagateAs([PERSIST, argv[1]!]);
     }
-    return value;
+    return valueReply(value);
   }),
   spec('mget', -2, ['readonly', 'fast'], [1, -1, 1], [...R, '@fast'], (ctx, argv) => {
     const out: Reply[] = [];
     for (let i = 1; i < argv.length; i++) {
       const entry = ctx.db.lookupRead(keyOf(argv, i));
-      out.push(entry !== undefined && entry.type === 'string' ? entry.value : null);
+      out.push(entry !== undefined && entry.type === 'string' ? valueReply(entry.value) : null);
     }
     return out;
   }),
@@ -468,7 +478,7 @@ export const specs: CommandSpec[] = [
     return 1;
   }),
   spec('append', 3, ['write', 'denyoom', 'fast'], ONE, [...W, '@fast'], append),
-  spec('strlen', 2, ['readonly', 'fast'], ONE, [...R, '@fast'], (ctx, argv) => getString(ctx.db, keyOf(argv, 1))?.length ?? 0),
+  spec('strlen', 2, ['readonly', 'fast'], ONE, [...R, '@fast'], (ctx, argv) => ctx.db.getStringRead(keyOf(argv, 1))?.length ?? 0),
   spec('getrange', 4, ['readonly'], ONE, [...R, '@slow'], getRange),
   spec('substr', 4, ['readonly'], ONE, [...R, '@slow'], getRange),
   spec('setrange', 4, ['write', 'denyoom'], ONE, [...W, '@slow'], setRange),

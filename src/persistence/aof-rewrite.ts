@@ -2,7 +2,7 @@
 // Like Redis's rewriteAppendOnlyFileRio: one SELECT per non-empty database, then per key the
 // fewest commands that rebuild it (batched, 64 items per command), then its PEXPIREAT.
 import type { Server } from '../server/server.js';
-import type { Entry } from '../store/database.js';
+import { stringBytes, type Entry } from '../store/database.js';
 import { formatDouble } from '../protocol/numbers.js';
 import { StreamId, decodeFields, type Stream } from '../types/stream.js';
 
@@ -74,7 +74,7 @@ function batched(sink: CommandSink, head: Buffer[], items: Iterable<Buffer[]>): 
 function writeKey(sink: CommandSink, key: Buffer, entry: Entry): void {
   switch (entry.type) {
     case 'string':
-      sink.add([b('SET'), key, entry.value]);
+      sink.add([b('SET'), key, stringBytes(entry.value)]);
       return;
     case 'list':
       batched(sink, [b('RPUSH'), key], (function* (items) {
@@ -88,7 +88,7 @@ function writeKey(sink: CommandSink, key: Buffer, entry: Entry): void {
       return;
     case 'hash':
       batched(sink, [b('HMSET'), key], (function* (fields) {
-        for (const [f, v] of fields) yield [b(f), v];
+        for (const [f, v] of fields) yield [b(f), b(v)];
       })(entry.value));
       return;
     case 'zset': {

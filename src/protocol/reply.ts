@@ -6,6 +6,7 @@
 //   bigint        integer            (`:n`) — for values outside 2^53
 //   string        bulk string (UTF-8 text we produced ourselves, never user bytes)
 //   Buffer        bulk string (user bytes)
+//   Latin1        bulk string (user bytes kept as a latin1 string: 1 char = 1 byte; stored values)
 //   Reply[]       array
 //   Status        simple string      (`+OK`)
 //   ReplyError    error              (`-ERR ...`)
@@ -64,6 +65,11 @@ export class BoolReply {
   constructor(readonly value: boolean) {}
 }
 
+/** User bytes held as a latin1 string (how small stored values are kept): written byte for char. */
+export class Latin1 {
+  constructor(readonly text: string) {}
+}
+
 export class RawReply {
   constructor(readonly bytes: Buffer) {}
 }
@@ -88,6 +94,7 @@ export type Reply =
   | bigint
   | string
   | Buffer
+  | Latin1
   | Status
   | ReplyError
   | Double

@@ -7,6 +7,7 @@ import {
   BigNumber,
   BoolReply,
   Double,
+  Latin1,
   MapReply,
   PushReply,
   RawReply,
@@ -58,7 +59,7 @@ export class OutputBuffer {
     }
   }
 
-  /** ASCII text (protocol framing, numbers, status strings). */
+  /** ASCII text (protocol framing, numbers, status strings), or any latin1 text: a byte per char. */
   ascii(text: string): void {
     const n = text.length;
     this.ensure(n);
@@ -188,6 +189,13 @@ export function writeReply(out: OutputBuffer, reply: Reply, proto: Protocol): vo
       out.ascii('\r\n');
       return;
     }
+  }
+  if (reply instanceof Latin1) {
+    const text = reply.text;
+    out.line(36 /* $ */, text.length);
+    out.ascii(text);
+    out.bytes(CRLF);
+    return;
   }
   if (Buffer.isBuffer(reply)) {
     writeBulk(out, reply);

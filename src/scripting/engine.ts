@@ -10,6 +10,7 @@ import {
   NULL_ARRAY,
   PushReply,
   RawReply,
+  Latin1,
   ReplyError,
   SetReply,
   Status,
@@ -1055,6 +1056,10 @@ export class ScriptEngine {
     }
     if (Buffer.isBuffer(reply)) {
       pushBytes(L, reply);
+      return;
+    }
+    if (reply instanceof Latin1) {
+      pushBytes(L, Buffer.from(reply.text, 'latin1'));
       return;
     }
     if (Array.isArray(reply)) {

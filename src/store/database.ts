@@ -23,11 +23,32 @@ export function idleMsOf(entry: { lru: number }): number {
   return lruClock() - entry.lru;
 }
 
+/**
+ * Values up to this many bytes set by SET and friends are kept as latin1 strings (1 char = 1 byte):
+ * a one-byte string costs 16 bytes of header where a Buffer costs ~100 bytes of heap object plus
+ * its pool slice. Longer values stay Buffers (queued to sockets by reference, never copied).
+ */
+export const INLINE_STRING_MAX = 2047;
+
+/** A string value's bytes as stored: a latin1 string (small values) or a Buffer. */
+export type StoredString = Buffer | string;
+
+/** The bytes to store for `bytes` (copied: argv may point into the socket buffer). */
+export function storedString(bytes: Buffer): StoredString {
+  return bytes.length <= INLINE_STRING_MAX ? bytes.toString('latin1') : Buffer.from(bytes);
+}
+
+/** A stored string's bytes as a Buffer (a fresh one for a latin1 string). */
+export function stringBytes(value: StoredString): Buffer {
+  return typeof value === 'string' ? Buffer.from(value, 'latin1') : value;
+}
+
 export interface ValueOf {
-  string: Buffer;
+  /** bytes: a latin1 string or a Buffer (see StoredString); getRead/getWrite always give a Buffer */
+  string: StoredString;
   list: List;
-  /** field (latin1) → value */
-  hash: Map<string, Buffer>;
+  /** field (latin1) → value bytes as a latin1 string */
+  hash: Map<string, string>;
   /** members as latin1 strings */
   set: Set<string>;
   zset: SortedSet;
@@ -35,6 +56,22 @@ export interface ValueOf {
 }
 
 export type ValueType = keyof ValueOf;
+
+/** What getRead/getWrite return: a string value as a Buffer, other types as stored. */
+export type AccessOf<T extends ValueType> = T extends 'string' ? Buffer : ValueOf[T];
+
+/**
+ * A string entry's value as a Buffer. A value kept as a latin1 string is converted once and the
+ * entry keeps the Buffer from then on, so commands that edit bytes in place (bitmaps, HLL caches)
+ * and replies that hold the bytes see one object. The bytes and their encoding do not change.
+ */
+export function stringEntryBytes(entry: Entry): Buffer {
+  const value = entry.value as StoredString;
+  if (typeof value !== 'string') return value;
+  const bytes = Buffer.from(value, 'latin1');
+  (entry as { value: unknown }).value = bytes;
+  return bytes;
+}
 
 export type Entry = {
   [T in ValueType]: {
@@ -225,18 +262,34 @@ export class Database {
   }
 
   /** The value of `key` if it has `type`; undefined if missing; WRONGTYPE otherwise. */
-  getRead<T extends ValueType>(key: string, type: T): ValueOf[T] | undefined {
+  getRead<T extends ValueType>(key: string, type: T): AccessOf<T> | undefined {
     const entry = this.lookupRead(key);
     if (entry === undefined) return undefined;
     if (entry.type !== type) throw Errors.wrongType();
-    return entry.value as ValueOf[T];
+    return (type === 'string' ? stringEntryBytes(entry) : entry.value) as AccessOf<T>;
   }
 
-  getWrite<T extends ValueType>(key: string, type: T): ValueOf[T] | undefined {
+  getWrite<T extends ValueType>(key: string, type: T): AccessOf<T> | undefined {
     const entry = this.lookupWrite(key);
     if (entry === undefined) return undefined;
     if (entry.type !== type) throw Errors.wrongType();
-    return entry.value as ValueOf[T];
+    return (type === 'string' ? stringEntryBytes(entry) : entry.value) as AccessOf<T>;
+  }
+
+  /** A string value as stored (latin1 string or Buffer), for reading: GET's path, no conversion. */
+  getStringRead(key: string): StoredString | undefined {
+    const entry = this.lookupRead(key);
+    if (entry === undefined) return undefined;
+    if (entry.type !== 'string') throw Errors.wrongType();
+    return entry.value;
+  }
+
+  /** A string value as stored, looked up for writing (INCR's path), no conversion. */
+  getStringWrite(key: string): StoredString | undefined {
+    const entry = this.lookupWrite(key);
+    if (entry === undefined) return undefined;
+    if (entry.type !== 'string') throw Errors.wrongType();
+    return entry.value;
   }
 
   has(key: string): boolean {

@@ -13,6 +13,8 @@
 // sampled (average entry size × key count), re-sampled at most every RESAMPLE_MS and corrected
 // immediately for every key evicted. INFO's used_memory reports this figure; the process's real
 // footprint is reported next to it (used_memory_rss, node_heap_used).
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import type { Database, Entry } from './database.js';
 import { idleMsOf } from './database.js';
 
@@ -32,7 +34,7 @@ export const BASE_BYTES = 1024 * 1024;
  * Per key, as V8 on x64 pays it (measured with bench/memory.mjs and heap snapshots): the Map slot,
  * the key string's header, the entry object with its boxed access time, the SCAN order slots.
  */
-const ENTRY_OVERHEAD = 120;
+const ENTRY_OVERHEAD = 136;
 /** Extra per key with a TTL (entry in the expires table). */
 const EXPIRE_OVERHEAD = 24;
 const EXACT_KEYS = 256;
@@ -45,11 +47,12 @@ const ELEMENT_SAMPLES = 16;
 export function valueBytes(entry: Entry, samples = ELEMENT_SAMPLES): number {
   switch (entry.type) {
     case 'string':
-      // A Buffer object on the heap (~96 bytes) plus its bytes.
-      return 96 + entry.value.length;
+      // A latin1 string: a 16-byte header, 8-byte aligned; a Buffer: its heap object (~96 bytes).
+      return typeof entry.value === 'string' ? 24 + entry.value.length : 96 + entry.value.length;
     case 'hash': {
       const map = entry.value;
-      return 32 + sampled(map.size, samples, map.entries(), ([f, v]) => 136 + f.length + v.length);
+      // Per field: the Map slot and two latin1 strings (16-byte headers, 8-byte alignment).
+      return 32 + sampled(map.size, samples, map.entries(), ([f, v]) => 72 + f.length + v.length);
     }
     case 'set': {
       const set = entry.value;
@@ -217,6 +220,50 @@ function sampleAll(db: Database, count: number): string[] {
   return out;
 }
 
+/**
+ * V8 frees evicted values only when its collector runs, and with a heap growing fast it lets the
+ * old generation grow to several times what is live before a full collection: a server at its
+ * maxmemory could hold three times that in garbage. So once the keys evicted since the last
+ * collection add up to a sixteenth of maxmemory, a full collection runs (at most once a second).
+ */
+const GC_EVICTED_FRACTION = 1 / 16;
+const GC_MIN_INTERVAL_MS = 1000;
+let evictedSinceGc = 0;
+let lastGcAt = 0;
+let collector: (() => void) | null | undefined;
+
+/** The process's gc(): node's own under --expose-gc, else exposed at run time; null if unavailable. */
+function fullGc(): (() => void) | null {
+  if (collector === undefined) {
+    // Evicted keys leave holes all over the old generation; compacting on full collections lets V8
+    // give those pages back instead of keeping them committed (only once eviction has started).
+    v8.setFlagsFromString('--compact-on-every-full-gc');
+    const exposed = (globalThis as { gc?: () => void }).gc;
+    if (exposed !== undefined) collector = exposed;
+    else {
+      try {
+        v8.setFlagsFromString('--expose-gc');
+        collector = vm.runInNewContext('gc') as () => void;
+      } catch {
+        collector = null;
+      }
+    }
+  }
+  return collector;
+}
+
+function collectEvicted(bytes: number, max: number): void {
+  evictedSinceGc += bytes;
+  if (evictedSinceGc < max * GC_EVICTED_FRACTION) return;
+  const now = Date.now();
+  if (now - lastGcAt < GC_MIN_INTERVAL_MS) return;
+  const gc = fullGc();
+  if (gc === null) return;
+  lastGcAt = now;
+  evictedSinceGc = 0;
+  gc();
+}
+
 /** Evict at most this many keys per write, so one command cannot stall the server. */
 const MAX_EVICTIONS_PER_CALL = 512;
 
@@ -237,6 +284,7 @@ export function makeRoom(server: MemoryHost): boolean {
   const samples = server.config.number('maxmemory-samples');
   const now = Date.now();
   let evicted = 0;
+  let evictedBytes = 0;
   while (used > max && evicted < MAX_EVICTIONS_PER_CALL) {
     let best: { db: Database; key: string; score: number } | undefined;
     for (const db of server.dbs) {
@@ -253,17 +301,20 @@ export function makeRoom(server: MemoryHost): boolean {
     if (best === undefined) break;
     const { db, key } = best;
     const entry = db.peekNoExpire(key)!;
+    const bytes = entryBytes(db, key, entry);
     const meter = meters.get(db);
     if (meter !== undefined) {
-      meter.bytes -= entryBytes(db, key, entry);
+      meter.bytes -= bytes;
       meter.size -= 1;
     }
+    evictedBytes += bytes;
     if (db.delete(key)) server.effects.deleted(db.index, key);
     server.stats.evictedKeys++;
     server.notifyKeyspaceEvent('e', 'evicted', key, db.index);
     evicted++;
     used = usedMemory(server);
   }
+  if (evictedBytes > 0) collectEvicted(evictedBytes, max);
   // Like Redis: under the limit, or still evicting (budget spent), lets the write through;
   // having run out of evictable keys while over the limit is an OOM, even after evicting some.
   return used <= max || evicted >= MAX_EVICTIONS_PER_CALL;

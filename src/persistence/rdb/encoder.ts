@@ -4,7 +4,7 @@
 import type { Config } from '../../config/config.js';
 import { tryParseBigInt, formatDouble } from '../../protocol/numbers.js';
 import { int32Of } from './ints.js';
-import type { Entry } from '../../store/database.js';
+import { stringBytes, type Entry } from '../../store/database.js';
 import type { List } from '../../types/list.js';
 import type { SortedSet } from '../../types/zset.js';
 import { decodeFields, StreamId, type Stream } from '../../types/stream.js';
@@ -180,7 +180,7 @@ export class RdbEncoder {
   object(entry: Entry, config: Config): void {
     switch (entry.type) {
       case 'string':
-        this.string(entry.value);
+        this.string(stringBytes(entry.value));
         return;
       case 'list':
         this.list(entry.value, config.number('list-max-listpack-size'));
@@ -191,14 +191,14 @@ export class RdbEncoder {
           const lp = new ListpackBuilder();
           for (const [field, value] of hash) {
             lp.appendLatin1(field);
-            lp.append(value);
+            lp.appendLatin1(value);
           }
           this.string(lp.finish());
         } else {
           this.len(hash.size);
           for (const [field, value] of hash) {
             this.latin1(field);
-            this.string(value);
+            this.latin1(value);
           }
         }
         return;

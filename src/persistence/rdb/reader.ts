@@ -3,7 +3,7 @@
 // allocated for it, so garbage input ends in an RdbError, never a crash or a huge allocation.
 import type { Config } from '../../config/config.js';
 import { tryParseFloat } from '../../protocol/numbers.js';
-import type { ValueOf, ValueType } from '../../store/database.js';
+import { INLINE_STRING_MAX, type ValueOf, type ValueType } from '../../store/database.js';
 import { List } from '../../types/list.js';
 import { SortedSet } from '../../types/zset.js';
 import { Consumer, Stream, StreamId, type ConsumerGroup, type PendingEntry } from '../../types/stream.js';
@@ -235,8 +235,11 @@ export class RdbReader {
    */
   object(rdbType: number): LoadedValue | undefined {
     switch (rdbType) {
-      case RdbType.STRING:
-        return { type: 'string', value: this.ownString() };
+      case RdbType.STRING: {
+        // Small values are kept as latin1 strings, as SET keeps them (see StoredString).
+        const bytes = this.ownString();
+        return { type: 'string', value: bytes.length <= INLINE_STRING_MAX ? bytes.toString('latin1') : bytes };
+      }
       case RdbType.LIST: {
         const n = this.count(1);
         const list = new List();
@@ -315,10 +318,10 @@ export class RdbReader {
       }
       case RdbType.HASH: {
         const n = this.count(2);
-        const hash = new Map<string, Buffer>();
+        const hash = new Map<string, string>();
         for (let i = 0; i < n; i++) {
           const field = this.latin1();
-          const value = this.ownString();
+          const value = this.latin1();
           if (hash.has(field)) this.fail('Duplicate hash fields detected');
           hash.set(field, value);
         }
@@ -326,11 +329,11 @@ export class RdbReader {
       }
       case RdbType.HASH_ZIPMAP: {
         const pairs = this.blob(readZipmap, 'Zipmap');
-        const hash = new Map<string, Buffer>();
+        const hash = new Map<string, string>();
         for (const [k, v] of pairs) {
           const field = k.toString('latin1');
           if (hash.has(field)) this.fail('Zipmap integrity check failed: duplicate field');
-          hash.set(field, Buffer.from(v));
+          hash.set(field, Buffer.from(v).toString('latin1'));
         }
         return hash.size === 0 ? undefined : { type: 'hash', value: hash };
       }
@@ -338,11 +341,11 @@ export class RdbReader {
       case RdbType.HASH_LISTPACK: {
         const items = rdbType === RdbType.HASH_ZIPLIST ? this.blob(readZiplist, 'Hash ziplist') : this.blob(readListpack, 'Hash listpack');
         if (items.length % 2 !== 0) this.fail('Hash listpack integrity check failed: odd element count');
-        const hash = new Map<string, Buffer>();
+        const hash = new Map<string, string>();
         for (let i = 0; i < items.length; i += 2) {
           const field = lpValueBytes(items[i]!).toString('latin1');
           if (hash.has(field)) this.fail('Hash listpack integrity check failed: duplicate field');
-          hash.set(field, ownBytes(items[i + 1]!));
+          hash.set(field, lpValueBytes(items[i + 1]!).toString('latin1'));
         }
         if (hash.size === 0) return undefined;
         setLoadedEncoding(hash, hash.size > this.config.number('hash-max-listpack-entries') ? 'hashtable' : 'listpack');
