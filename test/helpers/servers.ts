@@ -3,6 +3,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { startServer, type StartOptions } from '../../src/index.js';
@@ -77,9 +78,12 @@ export function hasRedisServer(): boolean {
 /** Start a real redis-server on a free loopback port (no persistence). */
 export async function startRedis(extra: string[] = []): Promise<TestServer> {
   const port = await freePort();
+  // Its own directory: a redis-server never loads a dump.rdb left in the working directory, and a
+  // replica's copy of its master's data (written even with save '') never lands there.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-ref-'));
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...extra],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir, ...extra],
     { stdio: 'ignore' },
   );
   await waitForPort(port, child);
@@ -87,7 +91,10 @@ export async function startRedis(extra: string[] = []): Promise<TestServer> {
     port,
     host: '127.0.0.1',
     connect: () => RespClient.connect(port),
-    close: () => stopChild(child),
+    close: async () => {
+      await stopChild(child);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
