@@ -715,8 +715,10 @@ function debug(ctx: CommandContext, argv: Buffer[]): HandlerResult {
       const seconds = Number(argv[2]!.toString('latin1'));
       if (!Number.isFinite(seconds)) throw Errors.notFloat();
       // Deliberately blocks the event loop, like Redis's DEBUG SLEEP (used to test timeouts).
-      const until = Date.now() + seconds * 1000;
-      while (Date.now() < until) {
+      // performance.now(), not Date.now(): with whole milliseconds the wait came up to 1 ms short,
+      // and Redis's latencystats test expects DEBUG SLEEP 0.05 to take at least 50 ms.
+      const until = performance.now() + seconds * 1000;
+      while (performance.now() < until) {
         /* busy wait */
       }
       return OK;
