@@ -84,10 +84,14 @@ test('WATCH is invalidated by FLUSHALL from another client and by expiry', async
   await c.call('MULTI');
   assert.equal((await c.callRaw('EXEC')).type, 'nullarray');
 
+  // The key must still be alive when WATCH runs (a key already expired at WATCH does not abort
+  // EXEC, as in Redis), so its TTL leaves room for a slow machine; then wait until it has passed.
   db.set('e', 'string', Buffer.from('1'));
-  db.setExpire('e', Date.now() + 50);
+  const expiresAt = Date.now() + 1000;
+  db.setExpire('e', expiresAt);
   await c.call('WATCH', 'e');
-  await new Promise((r) => setTimeout(r, 120));
+  assert.ok(Date.now() < expiresAt, 'WATCH ran before the key expired');
+  await new Promise((r) => setTimeout(r, expiresAt - Date.now() + 50));
   await c.call('MULTI');
   assert.equal((await c.callRaw('EXEC')).type, 'nullarray');
   c.close();
