@@ -34,7 +34,7 @@ if (build.status !== 0) {
 }
 
 fs.rmSync(skipLog, { force: true });
-const args = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=180000', ...files];
+const args = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files];
 const run = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env: process.env });
 
 if (fs.existsSync(skipLog)) {

@@ -290,7 +290,8 @@ test('a half-open handshake is dropped at the handshake timeout; tls-replication
     config: { port: 0, 'tls-port': tlsPort, ...tlsConfig(certs, { 'tls-auth-clients': 'no', 'tls-replication': 'yes' }) },
     log: (line) => lines.push(line),
   });
-  server.tls.handshakeTimeoutMs = 200;
+  // Long enough for a real handshake on a busy machine (200 ms was not), short for a test.
+  server.tls.handshakeTimeoutMs = 1500;
   await server.listen();
   try {
     const halfOpen = net.connect({ port: tlsPort, host: '127.0.0.1' });
