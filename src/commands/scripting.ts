@@ -5,6 +5,7 @@ import { Errors, PersistenceErrors, StreamErrors } from '../protocol/errors.js';
 import { tryParseInteger } from '../protocol/numbers.js';
 import { BLOCKED, MapReply, NO_REPLY, OK, ReplyError, SetReply, Status, type HandlerResult, type Reply } from '../protocol/reply.js';
 import {
+  CallRefused,
   ScriptEngine,
   scriptShebangFlags,
   SUSPENDED,
@@ -19,6 +20,7 @@ import type { Server, LogLevel } from '../server/server.js';
 import type { Client } from '../net/client.js';
 import { globMatch } from '../pubsub/glob.js';
 import type { CommandContext, CommandSpec } from './types.js';
+import { DebugAction, LuaDebugger } from '../scripting/ldb.js';
 
 interface Library {
   name: string;
@@ -70,6 +72,10 @@ export class Scripting {
   loaderSuspended = false;
   /** Set by the loader around a script it replays at the top level: only that one may be sliced. */
   loaderMayYield = false;
+  /** Clients that asked for SCRIPT DEBUG SYNC: their next EVAL runs under the debugger. */
+  readonly debugClients = new WeakSet<Client>();
+  /** The debugging session in progress (one at a time: the script holds the server). */
+  private debugging: { client: Client; ldb: LuaDebugger } | undefined;
   private closed = false;
 
   constructor(private readonly server: Server) {
@@ -289,6 +295,84 @@ export class Scripting {
     server.log('warning', 'Slow script finished.');
     if (!busy.client.closing) server.resume(busy.client, reply);
     // Clients blocked on keys the script wrote are served now that it is over, not before.
+    if (server.blocking.hasReady) server.blocking.serveReady();
+  }
+
+  /**
+   * EVAL under the debugger (SCRIPT DEBUG SYNC). Redis runs the session inside the command,
+   * reading the client's socket until the script ends; here the script's coroutine stops at each
+   * line the debugger wants, the client's commands reach debugCommand() through
+   * server.scriptDebugger, and every other client gets -BUSY meanwhile. The session's last reply
+   * (the script's own) closes the connection, as in Redis.
+   */
+  debug(ctx: CommandContext, body: Buffer, start: (options: RunOptions) => RunResult): HandlerResult {
+    const server = this.server;
+    const client = ctx.client;
+    const ldb = new LuaDebugger(body);
+    this.wrote = false;
+    this.startedAt = Date.now();
+    const result = start({ protocol: client.proto, debugger: ldb });
+    if (result !== SUSPENDED) {
+      // Nothing to stop at (no line of code): the session ends at once.
+      client.write(ldb.endSession());
+      server.closeAfterReply(client);
+      return result;
+    }
+    this.debugging = { client, ldb };
+    server.busyScript = Errors.busy();
+    // The script's writes stay one unit of effects across the session.
+    server.effects.enter();
+    server.scriptDebugger = {
+      client,
+      command: (argv) => this.debugCommand(argv),
+      disconnected: () => this.endDebugging(this.engine.abortDebugging(), false),
+    };
+    return ldb.takeLog();
+  }
+
+  private debugCommand(argv: Buffer[]): void {
+    const session = this.debugging;
+    if (session === undefined) return;
+    const action = session.ldb.command(argv, this.engine.debugTarget());
+    if (action === DebugAction.Reply) {
+      session.client.write(session.ldb.takeLog());
+      return;
+    }
+    let result: RunResult;
+    if (action === DebugAction.Abort) {
+      result = this.engine.abortDebugging();
+    } else {
+      try {
+        result = this.engine.resume();
+      } catch (error) {
+        result = new ReplyError(`ERR ${error instanceof Error ? error.message : String(error)}`);
+      }
+      if (result === SUSPENDED) {
+        session.client.write(session.ldb.takeLog());
+        return;
+      }
+    }
+    this.endDebugging(result, true);
+  }
+
+  /** The session is over: its last log and the script's reply, then the connection closes. */
+  private endDebugging(reply: Reply, answer: boolean): void {
+    const server = this.server;
+    const session = this.debugging;
+    if (session === undefined) return;
+    this.debugging = undefined;
+    server.scriptDebugger = undefined;
+    server.busyScript = undefined;
+    server.effects.leave();
+    if (answer) {
+      session.client.write(session.ldb.endSession());
+      if (reply instanceof ReplyError) {
+        server.stats.command(session.client.lastCommand).failedCalls++;
+        server.stats.errorReply(reply.code);
+      }
+      session.client.write(reply);
+      server.closeAfterReply(session.client);
+    }
     if (server.blocking.hasReady) server.blocking.serveReady();
   }
 
@@ -512,12 +596,12 @@ function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean): S
   return {
     call(argv: Buffer[], protocol: 2 | 3): Reply {
       const entry = resolveForScript(server, state, argv, readOnly);
-      if (entry instanceof ReplyError) return entry;
+      if (entry instanceof ReplyError) return new CallRefused(entry.message);
       // redis.call runs with the caller's ACL user; a denial is logged with the caller's client.
       const user = ctx.client.aclUser;
       if (user !== undefined && !user.unrestricted) {
         const denied = aclDenied(server, ctx.client, entry.spec, argv, 'lua');
-        if (denied !== undefined) return denied;
+        if (denied !== undefined) return new CallRefused(denied.message);
       }
       if (entry.write) state.wrote = true;
       client.proto = protocol;
@@ -564,7 +648,12 @@ function evalGeneric(ctx: CommandContext, argv: Buffer[], bySha: boolean, readOn
   const keys = argv.slice(3, 3 + numkeys);
   const args = argv.slice(3 + numkeys);
   const host = scriptHost(ctx, state, noWrites);
-  return state.runFor(ctx, argv, true, sha, (options) => state.engine.runLowerCase(sha, keys, args, host, options));
+  const run = (options: RunOptions) => state.engine.runLowerCase(sha, keys, args, host, options);
+  if (state.debugClients.has(ctx.client) && !readOnly && !ctx.noBlock && ctx.client.socket !== null) {
+    if (bySha) throw new ReplyError('ERR Please use EVAL instead of EVALSHA for debugging');
+    return state.debug(ctx, argv[1]!, run);
+  }
+  return state.runFor(ctx, argv, true, sha, run);
 }
 
 function fcallGeneric(ctx: CommandContext, argv: Buffer[], readOnly: boolean): HandlerResult {
@@ -691,11 +780,24 @@ const scriptSubcommands: CommandSpec[] = [
   }),
   // A script past busy-reply-threshold runs in slices, and this runs between two of them.
   sub('script', 'kill', 2, ['noscript', 'allow_busy'], (ctx) => scriptingOf(ctx.server).kill(true)),
-  sub('script', 'debug', 3, ['noscript'], (_ctx, argv) => {
+  // SYNC only: Redis's YES forks the server so that the session's writes are rolled back, and
+  // Tidings does not fork (see README, differences).
+  sub('script', 'debug', 3, ['noscript'], (ctx, argv) => {
     const mode = argv[2]!.toString('latin1').toLowerCase();
-    if (mode === 'no') return OK;
-    if (mode === 'yes' || mode === 'sync') throw new ReplyError('ERR SCRIPT DEBUG is not supported by Tidings');
-    throw new ReplyError('ERR Use SCRIPT DEBUG YES/SYNC/NO');
+    if (mode !== 'no' && mode !== 'yes' && mode !== 'sync') throw new ReplyError('ERR Use SCRIPT DEBUG YES/SYNC/NO');
+    if (ctx.noBlock) throw new ReplyError('ERR SCRIPT DEBUG must be called outside a pipeline');
+    const clients = scriptingOf(ctx.server).debugClients;
+    if (mode === 'no') {
+      clients.delete(ctx.client);
+      return OK;
+    }
+    if (mode === 'yes') {
+      throw new ReplyError(
+        'ERR SCRIPT DEBUG YES (a forked session whose changes are rolled back) is not supported by Tidings: use SCRIPT DEBUG SYNC (redis-cli --ldb-sync-mode)',
+      );
+    }
+    clients.add(ctx.client);
+    return OK;
   }),
   sub('script', 'help', 2, ['loading', 'stale'], () => SCRIPT_HELP.map((l) => new Status(l))),
 ];

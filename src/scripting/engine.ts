@@ -24,13 +24,16 @@ import {
   luaLoaded,
   LUA_ERRMEM,
   LUA_ERRRUN,
+  LUA_HOOKLINE,
   LUA_MASKCOUNT,
+  LUA_MASKLINE,
   LUA_OK,
   LUA_REGISTRYINDEX,
   LuaType,
 } from './lua.js';
 import { PRELUDE } from './prelude.js';
 import { parseRespValue } from './resp.js';
+import { formatG, quoteBytes, type DebugTarget, type LuaDebugger } from './ldb.js';
 
 export const LOG_DEBUG = 0;
 export const LOG_VERBOSE = 1;
@@ -58,7 +61,18 @@ export interface RunOptions {
    * run*() returns SUSPENDED; the caller continues it with resume(). The time limit does not apply.
    */
   yieldAfterMs?: number;
+  /**
+   * Run under the Lua debugger (SCRIPT DEBUG SYNC): the script stops where the debugger says
+   * (run*() and resume() return SUSPENDED), with no time limit.
+   */
+  debugger?: LuaDebugger;
 }
+
+/**
+ * An error redis.call reports without running the command (unknown command, arity, not allowed,
+ * ACL): the debugger logs it as an error rather than as the command's reply.
+ */
+export class CallRefused extends ReplyError {}
 
 /** What run*() and resume() return when the script was suspended and must be resumed later. */
 export const SUSPENDED: unique symbol = Symbol('suspended');
@@ -93,6 +107,11 @@ export function sha1hex(data: Buffer | string): string {
 let CHUNK_NAME = 0;
 let MODE_TEXT = 0;
 let PRELUDE_NAME = 0;
+let LDB_EVAL_NAME = 0;
+let INFO_SL = 0;
+let INFO_SNL = 0;
+/** A lua_Debug record for the debugger (wasm32 layout: source at 16, currentline at 24, name at 4, what at 12). */
+let debugRecord = 0;
 /** Field names as C strings. */
 const K = { err: 0, ok: 0, double: 0, big_number: 0, map: 0, set: 0, verbatim_string: 0, format: 0, string: 0, KEYS: 0, ARGV: 0 };
 let HOST_FAILURE = 0;
@@ -104,6 +123,10 @@ function allocateStatics(): void {
   CHUNK_NAME = cstring('@user_script');
   MODE_TEXT = cstring('t');
   PRELUDE_NAME = cstring('=tidings');
+  LDB_EVAL_NAME = cstring('@ldb_eval');
+  INFO_SL = cstring('Sl');
+  INFO_SNL = cstring('Snl');
+  debugRecord = m._malloc(256);
   for (const name of Object.keys(K) as (keyof typeof K)[]) K[name] = cstring(name);
   HOST_FAILURE = cstring('internal error in a Tidings scripting host function');
   lengthSlot = m._malloc(8);
@@ -480,6 +503,9 @@ export class ScriptEngine {
   private current: { label: string; chunk: 'user_script' | 'user_function' } | undefined;
   /** The text of the last redis.call error raised into Lua (recognised when it escapes the script). */
   private running = false;
+  /** The debugger of the run in progress (SCRIPT DEBUG SYNC), if any. */
+  private ldb: LuaDebugger | undefined;
+  private readonly hookPtr: number;
 
   constructor(options: ScriptEngineOptions = {}) {
     if (!luaLoaded()) throw new Error('the Lua VM is not loaded: await loadLua() (Server.listen() does) first');
@@ -523,14 +549,15 @@ export class ScriptEngine {
       this.functionRefs.push(ptr);
       return ptr;
     };
-    const hook = m.addFunction((Lh: number) => {
+    const hook = m.addFunction((Lh: number, ar: number) => {
       try {
-        this.onHook(Lh);
+        this.onHook(Lh, ar);
       } catch (error) {
         if (typeof error === 'number') throw error;
       }
     }, 'vii');
     this.functionRefs.push(hook);
+    this.hookPtr = hook;
     m._lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
 
     const prelude = Buffer.from(PRELUDE);
@@ -551,7 +578,9 @@ export class ScriptEngine {
       return 1;
     }), 0);
     m._lua_pushcclosure(L, fn((Lc) => msgpackUnpack(Lc)), 0);
-    status = m._lua_pcallk(L, 9, 5, 0, 0, 0);
+    m._lua_pushcclosure(L, fn((Lc) => this.redisBreakpoint(Lc)), 0);
+    m._lua_pushcclosure(L, fn((Lc) => this.redisDebug(Lc)), 0);
+    status = m._lua_pcallk(L, 11, 5, 0, 0, 0);
     if (status !== LUA_OK) throw new Error(`Lua prelude: ${readBytes(L, -1).toString()}`);
     this.runnerRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     this.newLibraryRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
@@ -806,7 +835,13 @@ export class ScriptEngine {
     this.current = { label, chunk };
     const now = Date.now();
     this.sliceStart = now;
-    if (options.yieldAfterMs !== undefined) {
+    this.ldb = options.debugger;
+    if (this.ldb !== undefined) {
+      // A debugging session waits for its client between lines: no time limit applies.
+      this.yieldAt = 0;
+      this.deadline = 0;
+      m._lua_sethook(T, this.hookPtr, LUA_MASKCOUNT | LUA_MASKLINE, HOOK_INSTRUCTIONS);
+    } else if (options.yieldAfterMs !== undefined) {
       this.yieldAt = now + Math.max(0, options.yieldAfterMs);
       this.deadline = 0;
     } else {
@@ -825,8 +860,9 @@ export class ScriptEngine {
     // but be safe): continue at once.
     while (status === LUA_YIELD && !this.hookYielded) status = m._lua_resume(T, this.L, 0, this.nresSlot);
     if (status === LUA_YIELD) {
+      // A yield from a hook leaves no values, and the stack top protects the registers of the
+      // function it stopped in (lua_settop would expose them to the collector): leave it as is.
       this.hookYielded = false;
-      m._lua_settop(T, 0);
       return SUSPENDED;
     }
     const current = this.current!;
@@ -834,6 +870,10 @@ export class ScriptEngine {
     this.host = undefined;
     this.current = undefined;
     this.yieldAt = 0;
+    if (this.ldb !== undefined) {
+      this.ldb = undefined;
+      m._lua_sethook(T, this.hookPtr, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
+    }
     try {
       if (status !== LUA_OK) {
         // Only an error outside run_script's xpcall (memory) ends up here; the thread is dead.
@@ -881,8 +921,12 @@ export class ScriptEngine {
     return new ReplyError(`${lua51Message(text).replace(/[\r\n]+/g, ' ')} script: ${label}, on @${chunk}:${line}.`);
   }
 
-  private onHook(L: number): void {
+  private onHook(L: number, ar: number): void {
     if (!this.running) return;
+    if (this.ldb !== undefined) {
+      if ((m.HEAPU32[ar >> 2]! | 0) === LUA_HOOKLINE) this.onLine(L, ar, this.ldb);
+      return;
+    }
     if (this.killRequested) {
       this.raiseRedisError(L, 'ERR Script killed by user with SCRIPT KILL...');
     }
@@ -901,6 +945,169 @@ export class ScriptEngine {
       );
     }
     if (this.deadline !== 0 && Date.now() > this.deadline) this.raiseRedisError(L, this.deadlineMessage);
+  }
+
+  // The Lua debugger ---------------------------------------------------------------------------
+
+  /** A line event under the debugger: stop there (suspend the coroutine) when it says so. */
+  private onLine(L: number, ar: number, ldb: LuaDebugger): void {
+    m._lua_getinfo(L, INFO_SL, ar);
+    if (!isUserScript(m.HEAPU32[(ar + 16) >> 2]!)) return;
+    const line = m.HEAPU32[(ar + 24) >> 2]! | 0;
+    const reason = ldb.shouldStop(line);
+    // Code called back from C (a table.sort comparator, a gsub callback) cannot be suspended.
+    if (reason === undefined || L !== this.thread || !m._lua_isyieldable(L)) return;
+    ldb.stopped(line, reason);
+    this.hookYielded = true;
+    m._lua_yieldk(L, 0, 0, 0);
+  }
+
+  private redisBreakpoint(L: number): number {
+    this.ldb?.breakpoint();
+    m._lua_pushboolean(L, this.ldb !== undefined ? 1 : 0);
+    return 1;
+  }
+
+  private redisDebug(L: number): number {
+    const ldb = this.ldb;
+    if (ldb === undefined) return 0;
+    const values: string[] = [];
+    const n = m._lua_gettop(L);
+    for (let i = 1; i <= n; i++) values.push(this.luaRepr(L, i, 0));
+    ldb.logDebug(values);
+    return 0;
+  }
+
+  /** The session's view of the stopped script (valid while the run is suspended). */
+  debugTarget(): DebugTarget {
+    const T = this.thread;
+    const ar = debugRecord;
+    return {
+      locals: () => {
+        const out: { name: string; value: string }[] = [];
+        if (!m._lua_getstack(T, 0, ar)) return out;
+        const top = m._lua_gettop(T);
+        m._lua_checkstack(T, 4);
+        for (let n = 1; ; n++) {
+          const name = m._lua_getlocal(T, ar, n);
+          if (name === 0) break;
+          const text = readCString(name);
+          // Lua's own temporaries ("(for state)", "(temporary)") are not the script's variables.
+          if (!text.startsWith('(')) out.push({ name: text, value: this.luaRepr(T, m._lua_gettop(T), 0) });
+          m._lua_settop(T, top);
+        }
+        return out;
+      },
+      global: (name) => {
+        const L = this.L;
+        m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.globalsRef));
+        rawGetField(L, -1, name === 'KEYS' ? K.KEYS : K.ARGV);
+        const text = m._lua_type(L, -1) === LuaType.Nil ? undefined : this.luaRepr(L, m._lua_gettop(L), 0);
+        m._lua_settop(L, -3);
+        return text;
+      },
+      frames: () => {
+        const frames: { name: string | undefined; line: number }[] = [];
+        for (let level = 0; m._lua_getstack(T, level, ar); level++) {
+          m._lua_getinfo(T, INFO_SNL, ar);
+          if (!isUserScript(m.HEAPU32[(ar + 16) >> 2]!)) continue;
+          const what = readCString(m.HEAPU32[(ar + 12) >> 2]!);
+          const name = m.HEAPU32[(ar + 4) >> 2]!;
+          frames.push({ name: what === 'main' ? undefined : name === 0 ? '?' : readCString(name), line: m.HEAPU32[(ar + 24) >> 2]! | 0 });
+        }
+        return frames;
+      },
+      evaluate: (code) => this.ldbEvaluate(code),
+      redis: (argv) => {
+        const ldb = this.ldb;
+        const host = this.host;
+        if (ldb === undefined || host === undefined) return;
+        ldb.logRedisCommand(argv);
+        let reply: Reply;
+        try {
+          reply = host.call(argv, this.callProtocol);
+          if (reply instanceof RawReply) reply = parseRespValue(reply.bytes);
+        } catch (error) {
+          reply = error instanceof ReplyError ? error : new ReplyError(`ERR ${String(error)}`);
+        }
+        if (reply instanceof CallRefused) ldb.logRefused(reply.message);
+        else ldb.logReply(reply, this.callProtocol);
+      },
+    };
+  }
+
+  /** The debugger's eval: the code in a frame of its own, with the scripts' globals. */
+  private ldbEvaluate(code: Buffer): { value: string } | { error: string } {
+    const L = this.L;
+    const top = m._lua_gettop(L);
+    try {
+      const buf = m._malloc(Math.max(code.length, 1));
+      if (!buf) return { error: 'not enough memory' };
+      heap().set(code, buf);
+      const status = m._luaL_loadbufferx(L, buf, code.length, LDB_EVAL_NAME, MODE_TEXT);
+      m._free(buf);
+      if (status !== LUA_OK) return { error: luaErrorText(L).replace(/(?<!')<eof>(?!')/g, "'<eof>'") };
+      m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.envRef));
+      m._lua_setupvalue(L, -2, 1);
+      if (m._lua_pcallk(L, 0, 1, 0, 0, 0) !== LUA_OK) return { error: luaErrorText(L) };
+      return { value: this.luaRepr(L, m._lua_gettop(L), 0) };
+    } finally {
+      m._lua_settop(L, top);
+    }
+  }
+
+  /**
+   * Stop a suspended debugging run for good (the user's abort, or the client left): the error it
+   * ends with. The coroutine is dropped unfinished; what the script already wrote stays.
+   */
+  abortDebugging(): ReplyError {
+    const line = this.ldb?.currentLine ?? 0;
+    const label = this.current?.label ?? '';
+    this.running = false;
+    this.host = undefined;
+    this.current = undefined;
+    this.ldb = undefined;
+    this.newThread();
+    return new ReplyError(`ERR script aborted for user request script: ${label}, on @user_script:${line}.`);
+  }
+
+  /** A Lua value as the debugger shows it (Redis's debugger format: Lua 5.1 numbers, quoted strings). */
+  private luaRepr(L: number, idx: number, depth: number): string {
+    switch (m._lua_type(L, idx)) {
+      case LuaType.Nil:
+      case LuaType.None:
+        return 'nil';
+      case LuaType.Boolean:
+        return m._lua_toboolean(L, idx) ? 'true' : 'false';
+      case LuaType.Number:
+        return formatG(m._lua_isinteger(L, idx) ? Number(m._lua_tointegerx(L, idx, 0)) : m._lua_tonumberx(L, idx, 0));
+      case LuaType.String:
+        return quoteBytes(readBytes(L, idx));
+      case LuaType.Table:
+        return this.tableRepr(L, idx, depth);
+      default: {
+        const type = ['nil', 'boolean', 'userdata', 'number', 'string', 'table', 'function', 'userdata', 'thread'][m._lua_type(L, idx)];
+        return quoteBytes(`${type}@0x${(m._lua_topointer(L, idx) >>> 0).toString(16).padStart(8, '0')}`);
+      }
+    }
+  }
+
+  private tableRepr(L: number, idx: number, depth: number): string {
+    if (depth >= 32 || !m._lua_checkstack(L, 4)) return '{...}';
+    const keys: string[] = [];
+    const values: string[] = [];
+    let sequence = true;
+    m._lua_pushnil(L);
+    while (m._lua_next(L, idx)) {
+      const top = m._lua_gettop(L);
+      const isInteger = m._lua_type(L, top - 1) === LuaType.Number && m._lua_isinteger(L, top - 1);
+      if (!isInteger || Number(m._lua_tointegerx(L, top - 1, 0)) !== keys.length + 1) sequence = false;
+      keys.push(this.luaRepr(L, top - 1, depth + 1));
+      values.push(this.luaRepr(L, top, depth + 1));
+      m._lua_settop(L, top - 1);
+    }
+    const items = sequence ? values : values.map((v, i) => `[${keys[i]}]=${v}`);
+    return `{${items.join('; ')}}`;
   }
 
   /** A suspendable run that could not be suspended for too long (see UNYIELDABLE_LIMIT_MS). */
@@ -952,6 +1159,8 @@ export class ScriptEngine {
       }
     }
     let reply: Reply;
+    const ldb = this.ldb !== undefined && this.ldb.stepping ? this.ldb : undefined;
+    if (ldb !== undefined) ldb.logRedisCommand(argv);
     try {
       const host = this.host;
       if (!host) throw new ReplyError('ERR redis.call is only available while a script runs');
@@ -959,6 +1168,10 @@ export class ScriptEngine {
       if (reply instanceof RawReply) reply = parseRespValue(reply.bytes);
     } catch (error) {
       reply = error instanceof ReplyError ? error : new ReplyError(`ERR ${String(error)}`);
+    }
+    if (ldb !== undefined) {
+      if (reply instanceof CallRefused) ldb.logRefused(reply.message);
+      else ldb.logReply(reply, this.callProtocol);
     }
     if (reply instanceof ReplyError) return this.callFailed(L, raise, reply.message);
     m._lua_settop(L, 0);
@@ -1266,6 +1479,24 @@ export class ScriptEngine {
  * Lua 5.4 words runtime errors as "attempt to index a nil value (local 'x')"; the Lua 5.1 inside
  * Redis says "attempt to index local 'x' (a nil value)". Scripts and clients match on these texts.
  */
+/** A NUL-terminated string in the WebAssembly heap. */
+function readCString(ptr: number): string {
+  const h = heap();
+  let end = ptr;
+  while (h[end] !== 0) end++;
+  return h.toString('latin1', ptr, end);
+}
+
+/** Whether a function's source (a lua_Debug `source`) is an EVAL script's. */
+function isUserScript(source: number): boolean {
+  return source !== 0 && readCString(source) === '@user_script';
+}
+
+/** The message of the error on top of the stack. */
+function luaErrorText(L: number): string {
+  return m._lua_type(L, -1) === LuaType.String ? readBytes(L, -1).toString('latin1') : 'unknown error';
+}
+
 function lua51Message(text: string): string {
   return text.replace(/attempt to (.+?) an? (\w+) value \((\w+) '([^']*)'\)/, "attempt to $1 $3 '$4' (a $2 value)");
 }
