@@ -506,6 +506,10 @@ export class ScriptEngine {
   /** The debugger of the run in progress (SCRIPT DEBUG SYNC), if any. */
   private ldb: LuaDebugger | undefined;
   private readonly hookPtr: number;
+  /** The stopped script's locals (names, and their values in a registry table) and call frames. */
+  private stopLocals: string[] = [];
+  private stopLocalsRef = 0;
+  private stopFrames: { name: string | undefined; line: number }[] = [];
 
   constructor(options: ScriptEngineOptions = {}) {
     if (!luaLoaded()) throw new Error('the Lua VM is not loaded: await loadLua() (Server.listen() does) first');
@@ -872,6 +876,7 @@ export class ScriptEngine {
     this.yieldAt = 0;
     if (this.ldb !== undefined) {
       this.ldb = undefined;
+      this.releaseStop();
       m._lua_sethook(T, this.hookPtr, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
     }
     try {
@@ -958,8 +963,54 @@ export class ScriptEngine {
     // Code called back from C (a table.sort comparator, a gsub callback) cannot be suspended.
     if (reason === undefined || L !== this.thread || !m._lua_isyieldable(L)) return;
     ldb.stopped(line, reason);
+    this.captureStop(L);
     this.hookYielded = true;
     m._lua_yieldk(L, 0, 0, 0);
+  }
+
+  /**
+   * What the debugger shows of the stopped script, taken in the hook: once the coroutine has
+   * yielded, Lua reports its position one instruction back (the one it will run again), where
+   * the line's new locals are not yet active.
+   */
+  private captureStop(L: number): void {
+    this.releaseStop();
+    const ar = debugRecord;
+    m._lua_checkstack(L, 4);
+    m._lua_createtable(L, 0, 0);
+    const table = m._lua_gettop(L);
+    if (m._lua_getstack(L, 0, ar)) {
+      for (let n = 1; ; n++) {
+        const name = m._lua_getlocal(L, ar, n);
+        if (name === 0) break;
+        const text = readCString(name);
+        // Lua's own temporaries ("(for state)", "(temporary)") are not the script's variables.
+        if (text.startsWith('(')) {
+          m._lua_settop(L, -2);
+          continue;
+        }
+        this.stopLocals.push(text);
+        m._lua_rawseti(L, table, big(this.stopLocals.length));
+      }
+    }
+    this.stopLocalsRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
+    for (let level = 0; m._lua_getstack(L, level, ar); level++) {
+      m._lua_getinfo(L, INFO_SNL, ar);
+      if (!isUserScript(m.HEAPU32[(ar + 16) >> 2]!)) continue;
+      const what = readCString(m.HEAPU32[(ar + 12) >> 2]!);
+      const name = m.HEAPU32[(ar + 4) >> 2]!;
+      this.stopFrames.push({
+        name: what === 'main' ? undefined : name === 0 ? '?' : readCString(name),
+        line: m.HEAPU32[(ar + 24) >> 2]! | 0,
+      });
+    }
+  }
+
+  private releaseStop(): void {
+    if (this.stopLocalsRef !== 0) m._luaL_unref(this.L, LUA_REGISTRYINDEX, this.stopLocalsRef);
+    this.stopLocalsRef = 0;
+    this.stopLocals = [];
+    this.stopFrames = [];
   }
 
   private redisBreakpoint(L: number): number {
@@ -980,22 +1031,19 @@ export class ScriptEngine {
 
   /** The session's view of the stopped script (valid while the run is suspended). */
   debugTarget(): DebugTarget {
-    const T = this.thread;
-    const ar = debugRecord;
     return {
       locals: () => {
+        const L = this.L;
         const out: { name: string; value: string }[] = [];
-        if (!m._lua_getstack(T, 0, ar)) return out;
-        const top = m._lua_gettop(T);
-        m._lua_checkstack(T, 4);
-        for (let n = 1; ; n++) {
-          const name = m._lua_getlocal(T, ar, n);
-          if (name === 0) break;
-          const text = readCString(name);
-          // Lua's own temporaries ("(for state)", "(temporary)") are not the script's variables.
-          if (!text.startsWith('(')) out.push({ name: text, value: this.luaRepr(T, m._lua_gettop(T), 0) });
-          m._lua_settop(T, top);
-        }
+        if (this.stopLocalsRef === 0) return out;
+        m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.stopLocalsRef));
+        const table = m._lua_gettop(L);
+        this.stopLocals.forEach((name, i) => {
+          m._lua_rawgeti(L, table, big(i + 1));
+          out.push({ name, value: this.luaRepr(L, m._lua_gettop(L), 0) });
+          m._lua_settop(L, table);
+        });
+        m._lua_settop(L, table - 1);
         return out;
       },
       global: (name) => {
@@ -1006,17 +1054,7 @@ export class ScriptEngine {
         m._lua_settop(L, -3);
         return text;
       },
-      frames: () => {
-        const frames: { name: string | undefined; line: number }[] = [];
-        for (let level = 0; m._lua_getstack(T, level, ar); level++) {
-          m._lua_getinfo(T, INFO_SNL, ar);
-          if (!isUserScript(m.HEAPU32[(ar + 16) >> 2]!)) continue;
-          const what = readCString(m.HEAPU32[(ar + 12) >> 2]!);
-          const name = m.HEAPU32[(ar + 4) >> 2]!;
-          frames.push({ name: what === 'main' ? undefined : name === 0 ? '?' : readCString(name), line: m.HEAPU32[(ar + 24) >> 2]! | 0 });
-        }
-        return frames;
-      },
+      frames: () => this.stopFrames,
       evaluate: (code) => this.ldbEvaluate(code),
       redis: (argv) => {
         const ldb = this.ldb;
@@ -1067,6 +1105,7 @@ export class ScriptEngine {
     this.host = undefined;
     this.current = undefined;
     this.ldb = undefined;
+    this.releaseStop();
     this.newThread();
     return new ReplyError(`ERR script aborted for user request script: ${label}, on @user_script:${line}.`);
   }
