@@ -325,7 +325,7 @@ export class Scripting {
     server.scriptDebugger = {
       client,
       command: (argv) => this.debugCommand(argv),
-      disconnected: () => this.endDebugging(this.engine.abortDebugging(), false),
+      disconnected: () => this.debuggerLeft(),
     };
     return ldb.takeLog();
   }
@@ -355,6 +355,22 @@ export class Scripting {
     this.endDebugging(result, true);
   }
 
+  /** The debugging client is gone: as in Redis, the script runs on to its end, stopping no more. */
+  private debuggerLeft(): void {
+    const session = this.debugging;
+    if (session === undefined) return;
+    session.ldb.detach();
+    let result: RunResult;
+    try {
+      result = this.engine.resume();
+    } catch (error) {
+      result = new ReplyError(`ERR ${error instanceof Error ? error.message : String(error)}`);
+    }
+    // It cannot stop again; if it did anyway, it is dropped where it is.
+    if (result === SUSPENDED) result = this.engine.abortDebugging();
+    this.endDebugging(result, false);
+  }
+
   /** The session is over: its last log and the script's reply, then the connection closes. */
   private endDebugging(reply: Reply, answer: boolean): void {
     const server = this.server;
@@ -378,6 +394,11 @@ export class Scripting {
 
   /** SCRIPT KILL (isEval) and FUNCTION KILL. */
   kill(isEval: boolean): Reply {
+    if (this.debugging !== undefined && isEval) {
+      // A debugging session holds the server until its client is done: SCRIPT KILL ends it.
+      this.endDebugging(this.engine.abortDebugging('ERR Script killed by user with SCRIPT KILL...'), true);
+      return OK;
+    }
     const busy = this.busy;
     if (busy === undefined) throw NOT_BUSY();
     if (this.wrote) throw Errors.unkillable();

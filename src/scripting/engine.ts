@@ -1098,7 +1098,7 @@ export class ScriptEngine {
    * Stop a suspended debugging run for good (the user's abort, or the client left): the error it
    * ends with. The coroutine is dropped unfinished; what the script already wrote stays.
    */
-  abortDebugging(): ReplyError {
+  abortDebugging(message = 'ERR script aborted for user request'): ReplyError {
     const line = this.ldb?.currentLine ?? 0;
     const label = this.current?.label ?? '';
     this.running = false;
@@ -1107,7 +1107,7 @@ export class ScriptEngine {
     this.ldb = undefined;
     this.releaseStop();
     this.newThread();
-    return new ReplyError(`ERR script aborted for user request script: ${label}, on @user_script:${line}.`);
+    return new ReplyError(`${message} script: ${label}, on @user_script:${line}.`);
   }
 
   /** A Lua value as the debugger shows it (Redis's debugger format: Lua 5.1 numbers, quoted strings). */

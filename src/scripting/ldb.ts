@@ -104,9 +104,18 @@ export class LuaDebugger {
     return this.step;
   }
 
+  /** The client left: the script runs to its end without stopping again (as in Redis). */
+  private detached = false;
+
+  detach(): void {
+    this.detached = true;
+    this.step = false;
+  }
+
   /** The line hook, at every line of the script: the reason to stop there, or undefined. */
   shouldStop(line: number): string | undefined {
     this.currentLine = line;
+    if (this.detached) return undefined;
     if (this.step) return 'step over';
     if (this.breakpoints.includes(line)) return 'break point';
     if (this.luaBreakpoint) return 'redis.breakpoint() called';
