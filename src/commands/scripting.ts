@@ -649,6 +649,8 @@ function parseNumkeys(argv: Buffer[], at: number, fcall = false): number {
 
 function evalGeneric(ctx: CommandContext, argv: Buffer[], bySha: boolean, readOnly: boolean): HandlerResult {
   const state = scriptingOf(ctx.server);
+  const debug = !readOnly && !ctx.noBlock && ctx.client.socket !== null && state.debugClients.has(ctx.client);
+  if (debug && bySha) throw new ReplyError('ERR Please use EVAL instead of EVALSHA for debugging');
   // As Redis: a SHA1 of the wrong length is unknown before numkeys is even looked at.
   if (bySha && argv[1]!.length !== 40) throw Errors.noScript();
   const numkeys = parseNumkeys(argv, 2);
@@ -670,10 +672,7 @@ function evalGeneric(ctx: CommandContext, argv: Buffer[], bySha: boolean, readOn
   const args = argv.slice(3 + numkeys);
   const host = scriptHost(ctx, state, noWrites);
   const run = (options: RunOptions) => state.engine.runLowerCase(sha, keys, args, host, options);
-  if (state.debugClients.has(ctx.client) && !readOnly && !ctx.noBlock && ctx.client.socket !== null) {
-    if (bySha) throw new ReplyError('ERR Please use EVAL instead of EVALSHA for debugging');
-    return state.debug(ctx, argv[1]!, run);
-  }
+  if (debug) return state.debug(ctx, argv[1]!, run);
   return state.runFor(ctx, argv, true, sha, run);
 }
 
