@@ -594,6 +594,7 @@ function resolveForScript(server: Server, state: Scripting, argv: Buffer[], read
 }
 
 const FROM_SCRIPT = { fromScript: true } as const;
+const FROM_SCRIPT_ALLOW_OOM = { fromScript: true, allowOom: true } as const;
 
 /**
  * Run a resolved command for redis.call: the dispatcher's execute() minus what cannot apply to the
@@ -601,13 +602,14 @@ const FROM_SCRIPT = { fromScript: true } as const;
  * since resolveForScript already found the spec. runResolved keeps the memory limit, MONITOR,
  * statistics and the slow log identical to execute() (Server.callResolved is dispatch's runResolved).
  */
-function executeFromScript(server: Server, client: Client, entry: ScriptSpec, argv: Buffer[]): HandlerResult {
-  if (client.multi !== undefined || client.inSubscribedMode) return server.call(client, argv, FROM_SCRIPT);
-  return server.callResolved(client, entry.spec, argv, FROM_SCRIPT);
+function executeFromScript(server: Server, client: Client, entry: ScriptSpec, argv: Buffer[], allowOom: boolean): HandlerResult {
+  const options = allowOom ? FROM_SCRIPT_ALLOW_OOM : FROM_SCRIPT;
+  if (client.multi !== undefined || client.inSubscribedMode) return server.call(client, argv, options);
+  return server.callResolved(client, entry.spec, argv, options);
 }
 
 /** The bridge from redis.call to the dispatcher, for one script run. */
-function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean): ScriptHost {
+function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean, allowOom = false): ScriptHost {
   const server = ctx.server;
   const client = state.client();
   client.dbIndex = ctx.client.dbIndex;
@@ -626,7 +628,7 @@ function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean): S
       }
       if (entry.write) state.wrote = true;
       client.proto = protocol;
-      const result = executeFromScript(server, client, entry, argv);
+      const result = executeFromScript(server, client, entry, argv, allowOom);
       if (result === NO_REPLY || result === BLOCKED) return null;
       return result;
     },
@@ -645,6 +647,16 @@ function parseNumkeys(argv: Buffer[], at: number, fcall = false): number {
   if (n < 0) throw new ReplyError("ERR Number of keys can't be negative");
   if (n > argv.length - at - 1) throw new ReplyError("ERR Number of keys can't be greater than number of args");
   return n;
+}
+
+/**
+ * As Redis: a script that declares its flags (a shebang, or a function) and neither allow-oom nor
+ * no-writes is refused while memory is over maxmemory, whatever it would run; a script without
+ * flags is checked command by command instead.
+ */
+function refuseOnOom(ctx: CommandContext, flags: string[], noWrites: boolean): void {
+  if (noWrites || flags.includes('allow-oom')) return;
+  if (ctx.server.config.number('maxmemory') > 0 && !ctx.server.makeRoomForWrite()) throw Errors.outOfMemory();
 }
 
 function evalGeneric(ctx: CommandContext, argv: Buffer[], bySha: boolean, readOnly: boolean): HandlerResult {
@@ -668,9 +680,11 @@ function evalGeneric(ctx: CommandContext, argv: Buffer[], bySha: boolean, readOn
   }
   // A script with a shebang declares whether it writes, so it is refused up front (as FCALL below).
   if (!noWrites && ctx.server.gated && ctx.server.rdb.refusingWrites && state.scriptFlags.has(sha)) throw PersistenceErrors.misconf();
+  const flags = state.scriptFlags.get(sha);
+  if (flags !== undefined) refuseOnOom(ctx, flags, noWrites);
   const keys = argv.slice(3, 3 + numkeys);
   const args = argv.slice(3 + numkeys);
-  const host = scriptHost(ctx, state, noWrites);
+  const host = scriptHost(ctx, state, noWrites, flags !== undefined && flags.includes('allow-oom'));
   const run = (options: RunOptions) => state.engine.runLowerCase(sha, keys, args, host, options);
   if (debug) return state.debug(ctx, argv[1]!, run);
   return state.runFor(ctx, argv, true, sha, run);
@@ -684,9 +698,10 @@ function fcallGeneric(ctx: CommandContext, argv: Buffer[], readOnly: boolean): H
   const noWrites = entry.fn.flags.includes('no-writes');
   if (readOnly && !noWrites) throw new ReplyError('ERR Can not execute a script with write flag using *_ro command.');
   if (!noWrites && ctx.server.gated && ctx.server.rdb.refusingWrites) throw PersistenceErrors.misconf();
+  refuseOnOom(ctx, entry.fn.flags, noWrites);
   const keys = argv.slice(3, 3 + numkeys);
   const args = argv.slice(3 + numkeys);
-  const host = scriptHost(ctx, state, noWrites);
+  const host = scriptHost(ctx, state, noWrites, entry.fn.flags.includes('allow-oom'));
   return state.runFor(ctx, argv, false, entry.fn.name, (options) => state.engine.runFunction(entry.fn, keys, args, host, options));
 }
 

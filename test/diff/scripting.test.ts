@@ -478,6 +478,38 @@ test('FUNCTION and FCALL', async (t) => {
   p.close();
 });
 
+// Redis's allow-oom rules: a script that declares flags (a shebang, or a function) is refused over
+// maxmemory unless it says allow-oom or no-writes; one without flags is checked per command.
+test('scripts with flags over maxmemory: allow-oom and no-writes', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  const p = await servers.pair();
+  const lib =
+    "#!lua name=oomlib\nredis.register_function('noflags', function() return 1 end)\n" +
+    "redis.register_function{function_name='ro', callback=function() return 2 end, flags={'no-writes'}}\n" +
+    "redis.register_function{function_name='ao', callback=function(k) redis.call('set', k[1], 'y') return 3 end, flags={'allow-oom'}}";
+  try {
+    await checkEach(p, [
+      ['FUNCTION', 'LOAD', 'REPLACE', lib],
+      ['SET', 'oom:x', '1'],
+      ['CONFIG', 'SET', 'maxmemory', '1'],
+      ['EVAL', "redis.call('set', KEYS[1], 1)\nreturn 1", '1', 'oom:x'],
+      ['EVAL', "return redis.call('get', KEYS[1])", '1', 'oom:x'],
+      ['EVAL', '#!lua flags=\nreturn 1', '0'],
+      ['EVAL', "#!lua flags=allow-oom\nredis.call('set', KEYS[1], 2)\nreturn 1", '1', 'oom:x'],
+      ['EVAL', "#!lua flags=no-writes\nreturn redis.call('get', KEYS[1])", '1', 'oom:x'],
+      ['FCALL', 'noflags', '0'],
+      ['FCALL', 'ro', '0'],
+      ['FCALL', 'ao', '1', 'oom:x'],
+    ]);
+  } finally {
+    await p.tidings.call('CONFIG', 'SET', 'maxmemory', '0');
+    await p.redis.call('CONFIG', 'SET', 'maxmemory', '0');
+    await p.tidings.call('FUNCTION', 'DELETE', 'oomlib');
+    await p.redis.call('FUNCTION', 'DELETE', 'oomlib');
+  }
+  p.close();
+});
+
 test('FUNCTION LOAD: metadata line, registration errors, what the load run sees', async (t) => {
   if (!servers) return t.skip('redis-server missing (reported loudly above)');
   const p = await servers.pair();
