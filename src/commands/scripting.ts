@@ -632,6 +632,13 @@ function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean, al
       if (result === NO_REPLY || result === BLOCKED) return null;
       return result;
     },
+    aclCheck(argv: Buffer[]): boolean | ReplyError {
+      const spec = lookupCommand(server.table, argv);
+      if (spec === LookupFailure.unknownCommand) return new ReplyError('ERR Invalid command passed to redis.acl_check_cmd()');
+      if (typeof spec === 'number') return false;
+      const user = ctx.client.aclUser;
+      return user === undefined || user.unrestricted || user.check(spec, argv).denied === 0;
+    },
     log(level: number, message: string): void {
       server.log(LOG_LEVELS[level] ?? 'notice', message);
     },

@@ -46,6 +46,11 @@ export interface ScriptHost {
    * the RESP version the script chose with redis.setresp (commands that shape replies by protocol).
    */
   call(argv: Buffer[], protocol: 2 | 3): Reply;
+  /**
+   * redis.acl_check_cmd(...): may the script's user run this command with these arguments (no
+   * ACL LOG entry)? An error for an unknown command.
+   */
+  aclCheck?(argv: Buffer[]): boolean | ReplyError;
   /** redis.log(level, ...) with the arguments already joined by spaces. */
   log(level: number, message: string): void;
 }
@@ -584,7 +589,8 @@ export class ScriptEngine {
     m._lua_pushcclosure(L, fn((Lc) => msgpackUnpack(Lc)), 0);
     m._lua_pushcclosure(L, fn((Lc) => this.redisBreakpoint(Lc)), 0);
     m._lua_pushcclosure(L, fn((Lc) => this.redisDebug(Lc)), 0);
-    status = m._lua_pcallk(L, 11, 5, 0, 0, 0);
+    m._lua_pushcclosure(L, fn((Lc) => this.redisAclCheck(Lc)), 0);
+    status = m._lua_pcallk(L, 12, 5, 0, 0, 0);
     if (status !== LUA_OK) throw new Error(`Lua prelude: ${readBytes(L, -1).toString()}`);
     this.runnerRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     this.newLibraryRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
@@ -1242,6 +1248,24 @@ export class ScriptEngine {
       this.names.set(ptr, name);
     }
     return name;
+  }
+
+  private redisAclCheck(L: number): number {
+    const n = m._lua_gettop(L);
+    if (n === 0) return this.raiseRedisError(L, 'ERR Please specify at least one argument for this redis lib call');
+    const argv: Buffer[] = [];
+    for (let i = 1; i <= n; i++) {
+      const type = m._lua_type(L, i);
+      if (type === LuaType.String) argv.push(readBytes(L, i));
+      else if (type === LuaType.Number && m._lua_isinteger(L, i)) argv.push(Buffer.from(String(m._lua_tointegerx(L, i, 0))));
+      else if (type === LuaType.Number) argv.push(numberArgument(L, i));
+      else return this.raiseRedisError(L, 'ERR Lua redis lib command arguments must be strings or integers');
+    }
+    const allowed = this.host?.aclCheck?.(argv) ?? true;
+    if (allowed instanceof ReplyError) return this.raiseRedisError(L, allowed.message);
+    m._lua_settop(L, 0);
+    m._lua_pushboolean(L, allowed ? 1 : 0);
+    return 1;
   }
 
   private callFailed(L: number, raise: boolean, message: string): number {

@@ -478,6 +478,32 @@ test('FUNCTION and FCALL', async (t) => {
   p.close();
 });
 
+// redis.acl_check_cmd: the script's user may run the command with these arguments (no ACL LOG
+// entry); an unknown command is an error.
+test('redis.acl_check_cmd', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  const p = await servers.pair();
+  try {
+    await checkEach(p, [
+      ['ACL', 'SETUSER', 'acl-check-bob', 'on', '>123', '+@scripting', '+set', '~x*'],
+      ['EVAL', "return redis.acl_check_cmd('hset', 'yy', 'f', 1)", '0'],
+      ['AUTH', 'acl-check-bob', '123'],
+      ['EVAL', "return redis.acl_check_cmd('set', 'xx', 1)", '1', 'xx'],
+      ['EVAL', "return redis.acl_check_cmd('set', 'xx', 1.5)", '1', 'xx'],
+      ['EVAL', "return redis.acl_check_cmd('hset', 'xx', 'f', 1)", '1', 'xx'],
+      ['EVAL', "return redis.acl_check_cmd('set', 'yy', 1)", '0'],
+      ['EVAL', "return redis.acl_check_cmd('invalid-cmd', 'arg')", '0'],
+      ['EVAL', 'return redis.acl_check_cmd()', '0'],
+      ['EVAL', "return redis.acl_check_cmd('set', {})", '0'],
+      ['AUTH', 'default', 'x'],
+    ]);
+  } finally {
+    await p.tidings.call('ACL', 'DELUSER', 'acl-check-bob');
+    await p.redis.call('ACL', 'DELUSER', 'acl-check-bob');
+  }
+  p.close();
+});
+
 // Redis's allow-oom rules: a script that declares flags (a shebang, or a function) is refused over
 // maxmemory unless it says allow-oom or no-writes; one without flags is checked per command.
 test('scripts with flags over maxmemory: allow-oom and no-writes', async (t) => {
