@@ -290,7 +290,7 @@ export class Scripting {
     server.effects.leave();
     if (reply instanceof ReplyError) {
       server.stats.command(busy.command).failedCalls++;
-      server.stats.errorReply(reply.code);
+      if (!reply.statsCounted) server.stats.errorReply(reply.code);
     }
     server.log('warning', 'Slow script finished.');
     if (!busy.client.closing) server.resume(busy.client, reply);
@@ -384,7 +384,7 @@ export class Scripting {
       session.client.write(session.ldb.endSession());
       if (reply instanceof ReplyError) {
         server.stats.command(session.client.lastCommand).failedCalls++;
-        server.stats.errorReply(reply.code);
+        if (!reply.statsCounted) server.stats.errorReply(reply.code);
       }
       session.client.write(reply);
       server.closeAfterReply(session.client);
@@ -608,6 +608,21 @@ function executeFromScript(server: Server, client: Client, entry: ScriptSpec, ar
   return server.callResolved(client, entry.spec, argv, options);
 }
 
+/**
+ * redis.call refused a command before running it. As Redis: a known command refused for the
+ * script's state (read-only script, not allowed from scripts, ACL, MISCONF) counts as a rejected
+ * call and an error there, and the script's own error is not counted again; an unknown command or
+ * a wrong arity counts only as the script's error.
+ */
+function refused(server: Server, argv: Buffer[], error: ReplyError): CallRefused {
+  const message = error.message;
+  const spec = message === UNKNOWN_FROM_SCRIPT || message === WRONG_ARITY_FROM_SCRIPT ? undefined : server.table.get(argv[0]!.toString('latin1'));
+  if (spec === undefined) return new CallRefused(message);
+  server.stats.command(spec.name).rejectedCalls++;
+  server.stats.errorReply(error.code);
+  return new CallRefused(message, true);
+}
+
 /** The bridge from redis.call to the dispatcher, for one script run. */
 function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean, allowOom = false): ScriptHost {
   const server = ctx.server;
@@ -619,12 +634,12 @@ function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean, al
   return {
     call(argv: Buffer[], protocol: 2 | 3): Reply {
       const entry = resolveForScript(server, state, argv, readOnly);
-      if (entry instanceof ReplyError) return new CallRefused(entry.message);
+      if (entry instanceof ReplyError) return refused(server, argv, entry);
       // redis.call runs with the caller's ACL user; a denial is logged with the caller's client.
       const user = ctx.client.aclUser;
       if (user !== undefined && !user.unrestricted) {
         const denied = aclDenied(server, ctx.client, entry.spec, argv, 'lua');
-        if (denied !== undefined) return new CallRefused(denied.message);
+        if (denied !== undefined) return refused(server, argv, denied);
       }
       if (entry.write) state.wrote = true;
       client.proto = protocol;

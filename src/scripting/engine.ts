@@ -77,7 +77,13 @@ export interface RunOptions {
  * An error redis.call reports without running the command (unknown command, arity, not allowed,
  * ACL): the debugger logs it as an error rather than as the command's reply.
  */
-export class CallRefused extends ReplyError {}
+export class CallRefused extends ReplyError {
+  /** `counted`: the host counted it in the error statistics (a known command refused). */
+  constructor(message: string, counted = false) {
+    super(message);
+    this.statsCounted = counted;
+  }
+}
 
 /** What run*() and resume() return when the script was suspended and must be resumed later. */
 export const SUSPENDED: unique symbol = Symbol('suspended');
@@ -118,7 +124,7 @@ let INFO_SNL = 0;
 /** A lua_Debug record for the debugger (wasm32 layout: source at 16, currentline at 24, name at 4, what at 12). */
 let debugRecord = 0;
 /** Field names as C strings. */
-const K = { err: 0, ok: 0, double: 0, big_number: 0, map: 0, set: 0, verbatim_string: 0, format: 0, string: 0, KEYS: 0, ARGV: 0 };
+const K = { ignore_error_stats_update: 0, err: 0, ok: 0, double: 0, big_number: 0, map: 0, set: 0, verbatim_string: 0, format: 0, string: 0, KEYS: 0, ARGV: 0 };
 let HOST_FAILURE = 0;
 /** Where lua_tolstring stores a length. */
 let lengthSlot = 0;
@@ -487,6 +493,8 @@ export class ScriptEngine {
   /** RESP version redis.setresp() selected for the replies of redis.call in the current run. */
   private callProtocol: 2 | 3 = 2;
   private raised: string | undefined;
+  /** The raised error was already counted in the error statistics (see ReplyError.statsCounted). */
+  private raisedCounted = false;
   private deadline = 0;
   /** The error a run stopped at its deadline gets. */
   private deadlineMessage = SCRIPT_TIMEOUT;
@@ -904,6 +912,7 @@ export class ScriptEngine {
   private scriptError(L: number, status: number, label: string, chunk: string): ReplyError {
     let text: string;
     let line = 0;
+    let counted = false;
     if (status === LUA_ERRMEM) {
       text = `ERR ${chunk}: not enough memory (Lua heap limit reached)`;
     } else if (m._lua_type(L, -1) !== LuaType.Table) {
@@ -918,18 +927,22 @@ export class ScriptEngine {
         const message = readBytes(L, -1).toString('latin1');
         if (this.raised !== undefined && message === this.raised) {
           text = message;
+          counted = this.raisedCounted;
         } else {
           text = `ERR ${message}`;
         }
       } else if (type === LuaType.Table && rawGetField(L, -1, K.err) === LuaType.String) {
         text = readBytes(L, -1).toString('latin1');
+        counted = rawGetField(L, -2, K.ignore_error_stats_update) === LuaType.Boolean && m._lua_toboolean(L, -1) !== 0;
       } else {
         text = 'ERR unknown error';
       }
     }
     // An error raised by C code called from one of our Lua wrappers carries the wrapper's position.
     text = text.replace(/^ERR tidings:\d+:/, `ERR ${chunk}:${line}:`);
-    return new ReplyError(`${lua51Message(text).replace(/[\r\n]+/g, ' ')} script: ${label}, on @${chunk}:${line}.`);
+    const error = new ReplyError(`${lua51Message(text).replace(/[\r\n]+/g, ' ')} script: ${label}, on @${chunk}:${line}.`);
+    error.statsCounted = counted;
+    return error;
   }
 
   private onHook(L: number, ar: number): void {
@@ -1162,8 +1175,9 @@ export class ScriptEngine {
     return now >= this.yieldAt && now - this.sliceStart >= Math.max(UNYIELDABLE_LIMIT_MS, this.yieldAt - this.sliceStart);
   }
 
-  private raiseRedisError(L: number, message: string): number {
+  private raiseRedisError(L: number, message: string, counted = false): number {
     this.raised = message;
+    this.raisedCounted = counted;
     pushText(L, message);
     return m._lua_error(L);
   }
@@ -1218,7 +1232,8 @@ export class ScriptEngine {
       if (reply instanceof CallRefused) ldb.logRefused(reply.message);
       else ldb.logReply(reply, this.callProtocol);
     }
-    if (reply instanceof ReplyError) return this.callFailed(L, raise, reply.message);
+    // A command's error was counted by the dispatcher; a refusal, by the host when it says so.
+    if (reply instanceof ReplyError) return this.callFailed(L, raise, reply.message, reply instanceof CallRefused ? reply.statsCounted : true);
     m._lua_settop(L, 0);
     this.pushReply(L, reply, 0);
     return 1;
@@ -1268,17 +1283,22 @@ export class ScriptEngine {
     return 1;
   }
 
-  private callFailed(L: number, raise: boolean, message: string): number {
+  private callFailed(L: number, raise: boolean, message: string, counted = false): number {
     m._lua_settop(L, 0);
-    if (raise) return this.raiseRedisError(L, message);
-    this.pushErrorTable(L, message);
+    if (raise) return this.raiseRedisError(L, message, counted);
+    this.pushErrorTable(L, message, counted);
     return 1;
   }
 
-  private pushErrorTable(L: number, message: string): void {
-    m._lua_createtable(L, 0, 1);
+  /** redis.pcall's error table; Redis marks one already counted in the error statistics. */
+  private pushErrorTable(L: number, message: string, counted = false): void {
+    m._lua_createtable(L, 0, 2);
     pushText(L, message);
     setField(L, -2, K.err);
+    if (counted) {
+      m._lua_pushboolean(L, 1);
+      setField(L, -2, K.ignore_error_stats_update);
+    }
   }
 
   private redisLog(L: number): number {
@@ -1477,7 +1497,9 @@ export class ScriptEngine {
     const top = m._lua_gettop(L);
     try {
       if (rawGetField(L, idx, K.err) === LuaType.String) {
-        return new ReplyError(readBytes(L, -1).toString('latin1').replace(/[\r\n]+/g, ' '));
+        const error = new ReplyError(readBytes(L, -1).toString('latin1').replace(/[\r\n]+/g, ' '));
+        error.statsCounted = rawGetField(L, idx, K.ignore_error_stats_update) === LuaType.Boolean && m._lua_toboolean(L, -1) !== 0;
+        return error;
       }
       m._lua_settop(L, top);
       if (rawGetField(L, idx, K.ok) === LuaType.String) return new Status(readBytes(L, -1).toString('latin1').replace(/[\r\n]+/g, ' '));

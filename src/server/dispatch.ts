@@ -427,7 +427,7 @@ function runAdmitted(
   client.commandsProcessed++;
   if (result instanceof ReplyError) {
     stat.failedCalls++;
-    server.stats.errorReply(result.code);
+    if (!result.statsCounted) server.stats.errorReply(result.code);
   }
   // SlowLog.record ignores faster commands itself; checking here first saves the call per command.
   if (client.kind !== 'loader') {

@@ -504,6 +504,52 @@ test('redis.acl_check_cmd', async (t) => {
   p.close();
 });
 
+// Redis counts a script's error once, where it happened: a redis.call command that failed or was
+// refused counts (errorstats, the command's failed or rejected calls), and the script's reply does
+// not count again; a redis.pcall error table says so (ignore_error_stats_update).
+test('error statistics of script errors match Redis', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  const p = await servers.pair();
+  const stats = async (c: typeof p.tidings): Promise<string[]> => {
+    const errors = String(await c.call('INFO', 'errorstats'))
+      .split('\r\n')
+      .filter((l) => l.startsWith('errorstat_'));
+    const commands = String(await c.call('INFO', 'commandstats'))
+      .split('\r\n')
+      .filter((l) => /^cmdstat_(set|select|eval|eval_ro|geoadd):/.test(l))
+      .map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, ''));
+    const total = String(await c.call('INFO', 'stats'))
+      .split('\r\n')
+      .filter((l) => l.startsWith('total_error_replies:'));
+    return [...errors, ...commands.sort(), ...total];
+  };
+  const cases: { setup?: Arg[][]; run: Arg[] }[] = [
+    { setup: [['CONFIG', 'SET', 'maxmemory', '1']], run: ['EVAL', "return redis.call('set','x','y')", '1', 'x'] },
+    { run: ['EVAL', "local t = redis.pcall('set','x','y') return t['err']", '1', 'x'] },
+    { run: ['EVAL', "return redis.pcall('set','x','y')", '1', 'x'] },
+    { setup: [['CONFIG', 'SET', 'maxmemory', '0']], run: ['EVAL', "return redis.call('select',99)", '0'] },
+    { run: ['EVAL', "local t = redis.pcall('select',99) local n = 0 for k in pairs(t) do n = n + 1 end return n", '0'] },
+    { run: ['EVAL_RO', "return redis.call('set','x','y')", '1', 'x'] },
+    { run: ['EVAL_RO', "local t = redis.pcall('set','x','y') return t['err']", '1', 'x'] },
+    { setup: [['SET', 'Sicily', '1']], run: ['EVAL', "return redis.call('GEOADD', 'Sicily', '13.361389', '38.115556', 'Palermo')", '1', 'x'] },
+    { run: ['EVAL', "return redis.error_reply('MY_ERR_CODE custom msg')", '0'] },
+    { run: ['EVAL', "return redis.call('nosuchcommand')", '0'] },
+  ];
+  try {
+    for (const c of cases) {
+      for (const setup of c.setup ?? []) await p.check(setup);
+      await p.tidings.call('CONFIG', 'RESETSTAT');
+      await p.redis.call('CONFIG', 'RESETSTAT');
+      await p.check(c.run);
+      assert.deepEqual(await stats(p.tidings), await stats(p.redis), c.run.join(' '));
+    }
+  } finally {
+    await p.tidings.call('CONFIG', 'SET', 'maxmemory', '0');
+    await p.redis.call('CONFIG', 'SET', 'maxmemory', '0');
+  }
+  p.close();
+});
+
 // Redis's allow-oom rules: a script that declares flags (a shebang, or a function) is refused over
 // maxmemory unless it says allow-oom or no-writes; one without flags is checked per command.
 test('scripts with flags over maxmemory: allow-oom and no-writes', async (t) => {
