@@ -5,6 +5,7 @@ import { Errors, PersistenceErrors, StreamErrors } from '../protocol/errors.js';
 import { tryParseInteger } from '../protocol/numbers.js';
 import { BLOCKED, MapReply, NO_REPLY, OK, ReplyError, SetReply, Status, type HandlerResult, type Reply } from '../protocol/reply.js';
 import {
+  CallRefused,
   ScriptEngine,
   scriptShebangFlags,
   SUSPENDED,
@@ -19,6 +20,7 @@ import type { Server, LogLevel } from '../server/server.js';
 import type { Client } from '../net/client.js';
 import { globMatch } from '../pubsub/glob.js';
 import type { CommandContext, CommandSpec } from './types.js';
+import { DebugAction, LuaDebugger } from '../scripting/ldb.js';
 
 interface Library {
   name: string;
@@ -70,6 +72,10 @@ export class Scripting {
   loaderSuspended = false;
   /** Set by the loader around a script it replays at the top level: only that one may be sliced. */
   loaderMayYield = false;
+  /** Clients that asked for SCRIPT DEBUG SYNC: their next EVAL runs under the debugger. */
+  readonly debugClients = new WeakSet<Client>();
+  /** The debugging session in progress (one at a time: the script holds the server). */
+  private debugging: { client: Client; ldb: LuaDebugger } | undefined;
   private closed = false;
 
   constructor(private readonly server: Server) {
@@ -284,7 +290,7 @@ export class Scripting {
     server.effects.leave();
     if (reply instanceof ReplyError) {
       server.stats.command(busy.command).failedCalls++;
-      server.stats.errorReply(reply.code);
+      if (!reply.statsCounted) server.stats.errorReply(reply.code);
     }
     server.log('warning', 'Slow script finished.');
     if (!busy.client.closing) server.resume(busy.client, reply);
@@ -292,8 +298,107 @@ export class Scripting {
     if (server.blocking.hasReady) server.blocking.serveReady();
   }
 
+  /**
+   * EVAL under the debugger (SCRIPT DEBUG SYNC). Redis runs the session inside the command,
+   * reading the client's socket until the script ends; here the script's coroutine stops at each
+   * line the debugger wants, the client's commands reach debugCommand() through
+   * server.scriptDebugger, and every other client gets -BUSY meanwhile. The session's last reply
+   * (the script's own) closes the connection, as in Redis.
+   */
+  debug(ctx: CommandContext, body: Buffer, start: (options: RunOptions) => RunResult): HandlerResult {
+    const server = this.server;
+    const client = ctx.client;
+    const ldb = new LuaDebugger(body);
+    this.wrote = false;
+    this.startedAt = Date.now();
+    const result = start({ protocol: client.proto, debugger: ldb });
+    if (result !== SUSPENDED) {
+      // Nothing to stop at (no line of code): the session ends at once.
+      client.write(ldb.endSession());
+      server.closeAfterReply(client);
+      return result;
+    }
+    this.debugging = { client, ldb };
+    server.busyScript = Errors.busy();
+    // The script's writes stay one unit of effects across the session.
+    server.effects.enter();
+    server.scriptDebugger = {
+      client,
+      command: (argv) => this.debugCommand(argv),
+      disconnected: () => this.debuggerLeft(),
+    };
+    return ldb.takeLog();
+  }
+
+  private debugCommand(argv: Buffer[]): void {
+    const session = this.debugging;
+    if (session === undefined) return;
+    const action = session.ldb.command(argv, this.engine.debugTarget());
+    if (action === DebugAction.Reply) {
+      session.client.write(session.ldb.takeLog());
+      return;
+    }
+    let result: RunResult;
+    if (action === DebugAction.Abort) {
+      result = this.engine.abortDebugging();
+    } else {
+      try {
+        result = this.engine.resume();
+      } catch (error) {
+        result = new ReplyError(`ERR ${error instanceof Error ? error.message : String(error)}`);
+      }
+      if (result === SUSPENDED) {
+        session.client.write(session.ldb.takeLog());
+        return;
+      }
+    }
+    this.endDebugging(result, true);
+  }
+
+  /** The debugging client is gone: as in Redis, the script runs on to its end, stopping no more. */
+  private debuggerLeft(): void {
+    const session = this.debugging;
+    if (session === undefined) return;
+    session.ldb.detach();
+    let result: RunResult;
+    try {
+      result = this.engine.resume();
+    } catch (error) {
+      result = new ReplyError(`ERR ${error instanceof Error ? error.message : String(error)}`);
+    }
+    // It cannot stop again; if it did anyway, it is dropped where it is.
+    if (result === SUSPENDED) result = this.engine.abortDebugging();
+    this.endDebugging(result, false);
+  }
+
+  /** The session is over: its last log and the script's reply, then the connection closes. */
+  private endDebugging(reply: Reply, answer: boolean): void {
+    const server = this.server;
+    const session = this.debugging;
+    if (session === undefined) return;
+    this.debugging = undefined;
+    server.scriptDebugger = undefined;
+    server.busyScript = undefined;
+    server.effects.leave();
+    if (answer) {
+      session.client.write(session.ldb.endSession());
+      if (reply instanceof ReplyError) {
+        server.stats.command(session.client.lastCommand).failedCalls++;
+        if (!reply.statsCounted) server.stats.errorReply(reply.code);
+      }
+      session.client.write(reply);
+      server.closeAfterReply(session.client);
+    }
+    if (server.blocking.hasReady) server.blocking.serveReady();
+  }
+
   /** SCRIPT KILL (isEval) and FUNCTION KILL. */
   kill(isEval: boolean): Reply {
+    if (this.debugging !== undefined && isEval) {
+      // A debugging session holds the server until its client is done: SCRIPT KILL ends it.
+      this.endDebugging(this.engine.abortDebugging('ERR Script killed by user with SCRIPT KILL...'), true);
+      return OK;
+    }
     const busy = this.busy;
     if (busy === undefined) throw NOT_BUSY();
     if (this.wrote) throw Errors.unkillable();
@@ -489,6 +594,7 @@ function resolveForScript(server: Server, state: Scripting, argv: Buffer[], read
 }
 
 const FROM_SCRIPT = { fromScript: true } as const;
+const FROM_SCRIPT_ALLOW_OOM = { fromScript: true, allowOom: true } as const;
 
 /**
  * Run a resolved command for redis.call: the dispatcher's execute() minus what cannot apply to the
@@ -496,13 +602,29 @@ const FROM_SCRIPT = { fromScript: true } as const;
  * since resolveForScript already found the spec. runResolved keeps the memory limit, MONITOR,
  * statistics and the slow log identical to execute() (Server.callResolved is dispatch's runResolved).
  */
-function executeFromScript(server: Server, client: Client, entry: ScriptSpec, argv: Buffer[]): HandlerResult {
-  if (client.multi !== undefined || client.inSubscribedMode) return server.call(client, argv, FROM_SCRIPT);
-  return server.callResolved(client, entry.spec, argv, FROM_SCRIPT);
+function executeFromScript(server: Server, client: Client, entry: ScriptSpec, argv: Buffer[], allowOom: boolean): HandlerResult {
+  const options = allowOom ? FROM_SCRIPT_ALLOW_OOM : FROM_SCRIPT;
+  if (client.multi !== undefined || client.inSubscribedMode) return server.call(client, argv, options);
+  return server.callResolved(client, entry.spec, argv, options);
+}
+
+/**
+ * redis.call refused a command before running it. As Redis: a known command refused for the
+ * script's state (read-only script, not allowed from scripts, ACL, MISCONF) counts as a rejected
+ * call and an error there, and the script's own error is not counted again; an unknown command or
+ * a wrong arity counts only as the script's error.
+ */
+function refused(server: Server, argv: Buffer[], error: ReplyError): CallRefused {
+  const message = error.message;
+  const spec = message === UNKNOWN_FROM_SCRIPT || message === WRONG_ARITY_FROM_SCRIPT ? undefined : server.table.get(argv[0]!.toString('latin1'));
+  if (spec === undefined) return new CallRefused(message);
+  server.stats.command(spec.name).rejectedCalls++;
+  server.stats.errorReply(error.code);
+  return new CallRefused(message, true);
 }
 
 /** The bridge from redis.call to the dispatcher, for one script run. */
-function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean): ScriptHost {
+function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean, allowOom = false): ScriptHost {
   const server = ctx.server;
   const client = state.client();
   client.dbIndex = ctx.client.dbIndex;
@@ -512,18 +634,25 @@ function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean): S
   return {
     call(argv: Buffer[], protocol: 2 | 3): Reply {
       const entry = resolveForScript(server, state, argv, readOnly);
-      if (entry instanceof ReplyError) return entry;
+      if (entry instanceof ReplyError) return refused(server, argv, entry);
       // redis.call runs with the caller's ACL user; a denial is logged with the caller's client.
       const user = ctx.client.aclUser;
       if (user !== undefined && !user.unrestricted) {
         const denied = aclDenied(server, ctx.client, entry.spec, argv, 'lua');
-        if (denied !== undefined) return denied;
+        if (denied !== undefined) return refused(server, argv, denied);
       }
       if (entry.write) state.wrote = true;
       client.proto = protocol;
-      const result = executeFromScript(server, client, entry, argv);
+      const result = executeFromScript(server, client, entry, argv, allowOom);
       if (result === NO_REPLY || result === BLOCKED) return null;
       return result;
+    },
+    aclCheck(argv: Buffer[]): boolean | ReplyError {
+      const spec = lookupCommand(server.table, argv);
+      if (spec === LookupFailure.unknownCommand) return new ReplyError('ERR Invalid command passed to redis.acl_check_cmd()');
+      if (typeof spec === 'number') return false;
+      const user = ctx.client.aclUser;
+      return user === undefined || user.unrestricted || user.check(spec, argv).denied === 0;
     },
     log(level: number, message: string): void {
       server.log(LOG_LEVELS[level] ?? 'notice', message);
@@ -542,8 +671,20 @@ function parseNumkeys(argv: Buffer[], at: number, fcall = false): number {
   return n;
 }
 
+/**
+ * As Redis: a script that declares its flags (a shebang, or a function) and neither allow-oom nor
+ * no-writes is refused while memory is over maxmemory, whatever it would run; a script without
+ * flags is checked command by command instead.
+ */
+function refuseOnOom(ctx: CommandContext, flags: string[], noWrites: boolean): void {
+  if (noWrites || flags.includes('allow-oom')) return;
+  if (ctx.server.config.number('maxmemory') > 0 && !ctx.server.makeRoomForWrite()) throw Errors.outOfMemory();
+}
+
 function evalGeneric(ctx: CommandContext, argv: Buffer[], bySha: boolean, readOnly: boolean): HandlerResult {
   const state = scriptingOf(ctx.server);
+  const debug = !readOnly && !ctx.noBlock && ctx.client.socket !== null && state.debugClients.has(ctx.client);
+  if (debug && bySha) throw new ReplyError('ERR Please use EVAL instead of EVALSHA for debugging');
   // As Redis: a SHA1 of the wrong length is unknown before numkeys is even looked at.
   if (bySha && argv[1]!.length !== 40) throw Errors.noScript();
   const numkeys = parseNumkeys(argv, 2);
@@ -561,10 +702,14 @@ function evalGeneric(ctx: CommandContext, argv: Buffer[], bySha: boolean, readOn
   }
   // A script with a shebang declares whether it writes, so it is refused up front (as FCALL below).
   if (!noWrites && ctx.server.gated && ctx.server.rdb.refusingWrites && state.scriptFlags.has(sha)) throw PersistenceErrors.misconf();
+  const flags = state.scriptFlags.get(sha);
+  if (flags !== undefined) refuseOnOom(ctx, flags, noWrites);
   const keys = argv.slice(3, 3 + numkeys);
   const args = argv.slice(3 + numkeys);
-  const host = scriptHost(ctx, state, noWrites);
-  return state.runFor(ctx, argv, true, sha, (options) => state.engine.runLowerCase(sha, keys, args, host, options));
+  const host = scriptHost(ctx, state, noWrites, flags !== undefined && flags.includes('allow-oom'));
+  const run = (options: RunOptions) => state.engine.runLowerCase(sha, keys, args, host, options);
+  if (debug) return state.debug(ctx, argv[1]!, run);
+  return state.runFor(ctx, argv, true, sha, run);
 }
 
 function fcallGeneric(ctx: CommandContext, argv: Buffer[], readOnly: boolean): HandlerResult {
@@ -575,9 +720,10 @@ function fcallGeneric(ctx: CommandContext, argv: Buffer[], readOnly: boolean): H
   const noWrites = entry.fn.flags.includes('no-writes');
   if (readOnly && !noWrites) throw new ReplyError('ERR Can not execute a script with write flag using *_ro command.');
   if (!noWrites && ctx.server.gated && ctx.server.rdb.refusingWrites) throw PersistenceErrors.misconf();
+  refuseOnOom(ctx, entry.fn.flags, noWrites);
   const keys = argv.slice(3, 3 + numkeys);
   const args = argv.slice(3 + numkeys);
-  const host = scriptHost(ctx, state, noWrites);
+  const host = scriptHost(ctx, state, noWrites, entry.fn.flags.includes('allow-oom'));
   return state.runFor(ctx, argv, false, entry.fn.name, (options) => state.engine.runFunction(entry.fn, keys, args, host, options));
 }
 
@@ -691,11 +837,24 @@ const scriptSubcommands: CommandSpec[] = [
   }),
   // A script past busy-reply-threshold runs in slices, and this runs between two of them.
   sub('script', 'kill', 2, ['noscript', 'allow_busy'], (ctx) => scriptingOf(ctx.server).kill(true)),
-  sub('script', 'debug', 3, ['noscript'], (_ctx, argv) => {
+  // SYNC only: Redis's YES forks the server so that the session's writes are rolled back, and
+  // Tidings does not fork (see README, differences).
+  sub('script', 'debug', 3, ['noscript'], (ctx, argv) => {
     const mode = argv[2]!.toString('latin1').toLowerCase();
-    if (mode === 'no') return OK;
-    if (mode === 'yes' || mode === 'sync') throw new ReplyError('ERR SCRIPT DEBUG is not supported by Tidings');
-    throw new ReplyError('ERR Use SCRIPT DEBUG YES/SYNC/NO');
+    if (mode !== 'no' && mode !== 'yes' && mode !== 'sync') throw new ReplyError('ERR Use SCRIPT DEBUG YES/SYNC/NO');
+    if (ctx.noBlock) throw new ReplyError('ERR SCRIPT DEBUG must be called outside a pipeline');
+    const clients = scriptingOf(ctx.server).debugClients;
+    if (mode === 'no') {
+      clients.delete(ctx.client);
+      return OK;
+    }
+    if (mode === 'yes') {
+      throw new ReplyError(
+        'ERR SCRIPT DEBUG YES (a forked session whose changes are rolled back) is not supported by Tidings: use SCRIPT DEBUG SYNC (redis-cli --ldb-sync-mode)',
+      );
+    }
+    clients.add(ctx.client);
+    return OK;
   }),
   sub('script', 'help', 2, ['loading', 'stale'], () => SCRIPT_HELP.map((l) => new Status(l))),
 ];

@@ -25,6 +25,11 @@ export class ReplyError extends Error {
   constructor(message: string) {
     super(message);
   }
+  /**
+   * Already counted in INFO errorstats: a script's error that one of its redis.call commands
+   * returned (Redis counts such an error once, where it happened, not again as the script's reply).
+   */
+  statsCounted = false;
   /** The error code: the first word (`ERR`, `WRONGTYPE`, `NOSCRIPT`, ...). */
   get code(): string {
     const space = this.message.indexOf(' ');

@@ -24,13 +24,16 @@ import {
   luaLoaded,
   LUA_ERRMEM,
   LUA_ERRRUN,
+  LUA_HOOKLINE,
   LUA_MASKCOUNT,
+  LUA_MASKLINE,
   LUA_OK,
   LUA_REGISTRYINDEX,
   LuaType,
 } from './lua.js';
 import { PRELUDE } from './prelude.js';
 import { parseRespValue } from './resp.js';
+import { formatG, quoteBytes, type DebugTarget, type LuaDebugger } from './ldb.js';
 
 export const LOG_DEBUG = 0;
 export const LOG_VERBOSE = 1;
@@ -43,6 +46,11 @@ export interface ScriptHost {
    * the RESP version the script chose with redis.setresp (commands that shape replies by protocol).
    */
   call(argv: Buffer[], protocol: 2 | 3): Reply;
+  /**
+   * redis.acl_check_cmd(...): may the script's user run this command with these arguments (no
+   * ACL LOG entry)? An error for an unknown command.
+   */
+  aclCheck?(argv: Buffer[]): boolean | ReplyError;
   /** redis.log(level, ...) with the arguments already joined by spaces. */
   log(level: number, message: string): void;
 }
@@ -58,6 +66,23 @@ export interface RunOptions {
    * run*() returns SUSPENDED; the caller continues it with resume(). The time limit does not apply.
    */
   yieldAfterMs?: number;
+  /**
+   * Run under the Lua debugger (SCRIPT DEBUG SYNC): the script stops where the debugger says
+   * (run*() and resume() return SUSPENDED), with no time limit.
+   */
+  debugger?: LuaDebugger;
+}
+
+/**
+ * An error redis.call reports without running the command (unknown command, arity, not allowed,
+ * ACL): the debugger logs it as an error rather than as the command's reply.
+ */
+export class CallRefused extends ReplyError {
+  /** `counted`: the host counted it in the error statistics (a known command refused). */
+  constructor(message: string, counted = false) {
+    super(message);
+    this.statsCounted = counted;
+  }
 }
 
 /** What run*() and resume() return when the script was suspended and must be resumed later. */
@@ -93,8 +118,13 @@ export function sha1hex(data: Buffer | string): string {
 let CHUNK_NAME = 0;
 let MODE_TEXT = 0;
 let PRELUDE_NAME = 0;
+let LDB_EVAL_NAME = 0;
+let INFO_SL = 0;
+let INFO_SNL = 0;
+/** A lua_Debug record for the debugger (wasm32 layout: source at 16, currentline at 24, name at 4, what at 12). */
+let debugRecord = 0;
 /** Field names as C strings. */
-const K = { err: 0, ok: 0, double: 0, big_number: 0, map: 0, set: 0, verbatim_string: 0, format: 0, string: 0, KEYS: 0, ARGV: 0 };
+const K = { ignore_error_stats_update: 0, err: 0, ok: 0, double: 0, big_number: 0, map: 0, set: 0, verbatim_string: 0, format: 0, string: 0, KEYS: 0, ARGV: 0 };
 let HOST_FAILURE = 0;
 /** Where lua_tolstring stores a length. */
 let lengthSlot = 0;
@@ -104,6 +134,10 @@ function allocateStatics(): void {
   CHUNK_NAME = cstring('@user_script');
   MODE_TEXT = cstring('t');
   PRELUDE_NAME = cstring('=tidings');
+  LDB_EVAL_NAME = cstring('@ldb_eval');
+  INFO_SL = cstring('Sl');
+  INFO_SNL = cstring('Snl');
+  debugRecord = m._malloc(256);
   for (const name of Object.keys(K) as (keyof typeof K)[]) K[name] = cstring(name);
   HOST_FAILURE = cstring('internal error in a Tidings scripting host function');
   lengthSlot = m._malloc(8);
@@ -459,6 +493,8 @@ export class ScriptEngine {
   /** RESP version redis.setresp() selected for the replies of redis.call in the current run. */
   private callProtocol: 2 | 3 = 2;
   private raised: string | undefined;
+  /** The raised error was already counted in the error statistics (see ReplyError.statsCounted). */
+  private raisedCounted = false;
   private deadline = 0;
   /** The error a run stopped at its deadline gets. */
   private deadlineMessage = SCRIPT_TIMEOUT;
@@ -480,6 +516,13 @@ export class ScriptEngine {
   private current: { label: string; chunk: 'user_script' | 'user_function' } | undefined;
   /** The text of the last redis.call error raised into Lua (recognised when it escapes the script). */
   private running = false;
+  /** The debugger of the run in progress (SCRIPT DEBUG SYNC), if any. */
+  private ldb: LuaDebugger | undefined;
+  private readonly hookPtr: number;
+  /** The stopped script's locals (names, and their values in a registry table) and call frames. */
+  private stopLocals: string[] = [];
+  private stopLocalsRef = 0;
+  private stopFrames: { name: string | undefined; line: number }[] = [];
 
   constructor(options: ScriptEngineOptions = {}) {
     if (!luaLoaded()) throw new Error('the Lua VM is not loaded: await loadLua() (Server.listen() does) first');
@@ -523,14 +566,15 @@ export class ScriptEngine {
       this.functionRefs.push(ptr);
       return ptr;
     };
-    const hook = m.addFunction((Lh: number) => {
+    const hook = m.addFunction((Lh: number, ar: number) => {
       try {
-        this.onHook(Lh);
+        this.onHook(Lh, ar);
       } catch (error) {
         if (typeof error === 'number') throw error;
       }
     }, 'vii');
     this.functionRefs.push(hook);
+    this.hookPtr = hook;
     m._lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
 
     const prelude = Buffer.from(PRELUDE);
@@ -551,7 +595,10 @@ export class ScriptEngine {
       return 1;
     }), 0);
     m._lua_pushcclosure(L, fn((Lc) => msgpackUnpack(Lc)), 0);
-    status = m._lua_pcallk(L, 9, 5, 0, 0, 0);
+    m._lua_pushcclosure(L, fn((Lc) => this.redisBreakpoint(Lc)), 0);
+    m._lua_pushcclosure(L, fn((Lc) => this.redisDebug(Lc)), 0);
+    m._lua_pushcclosure(L, fn((Lc) => this.redisAclCheck(Lc)), 0);
+    status = m._lua_pcallk(L, 12, 5, 0, 0, 0);
     if (status !== LUA_OK) throw new Error(`Lua prelude: ${readBytes(L, -1).toString()}`);
     this.runnerRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     this.newLibraryRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
@@ -806,7 +853,13 @@ export class ScriptEngine {
     this.current = { label, chunk };
     const now = Date.now();
     this.sliceStart = now;
-    if (options.yieldAfterMs !== undefined) {
+    this.ldb = options.debugger;
+    if (this.ldb !== undefined) {
+      // A debugging session waits for its client between lines: no time limit applies.
+      this.yieldAt = 0;
+      this.deadline = 0;
+      m._lua_sethook(T, this.hookPtr, LUA_MASKCOUNT | LUA_MASKLINE, HOOK_INSTRUCTIONS);
+    } else if (options.yieldAfterMs !== undefined) {
       this.yieldAt = now + Math.max(0, options.yieldAfterMs);
       this.deadline = 0;
     } else {
@@ -825,8 +878,9 @@ export class ScriptEngine {
     // but be safe): continue at once.
     while (status === LUA_YIELD && !this.hookYielded) status = m._lua_resume(T, this.L, 0, this.nresSlot);
     if (status === LUA_YIELD) {
+      // A yield from a hook leaves no values, and the stack top protects the registers of the
+      // function it stopped in (lua_settop would expose them to the collector): leave it as is.
       this.hookYielded = false;
-      m._lua_settop(T, 0);
       return SUSPENDED;
     }
     const current = this.current!;
@@ -834,6 +888,11 @@ export class ScriptEngine {
     this.host = undefined;
     this.current = undefined;
     this.yieldAt = 0;
+    if (this.ldb !== undefined) {
+      this.ldb = undefined;
+      this.releaseStop();
+      m._lua_sethook(T, this.hookPtr, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
+    }
     try {
       if (status !== LUA_OK) {
         // Only an error outside run_script's xpcall (memory) ends up here; the thread is dead.
@@ -853,6 +912,7 @@ export class ScriptEngine {
   private scriptError(L: number, status: number, label: string, chunk: string): ReplyError {
     let text: string;
     let line = 0;
+    let counted = false;
     if (status === LUA_ERRMEM) {
       text = `ERR ${chunk}: not enough memory (Lua heap limit reached)`;
     } else if (m._lua_type(L, -1) !== LuaType.Table) {
@@ -867,22 +927,30 @@ export class ScriptEngine {
         const message = readBytes(L, -1).toString('latin1');
         if (this.raised !== undefined && message === this.raised) {
           text = message;
+          counted = this.raisedCounted;
         } else {
           text = `ERR ${message}`;
         }
       } else if (type === LuaType.Table && rawGetField(L, -1, K.err) === LuaType.String) {
         text = readBytes(L, -1).toString('latin1');
+        counted = rawGetField(L, -2, K.ignore_error_stats_update) === LuaType.Boolean && m._lua_toboolean(L, -1) !== 0;
       } else {
         text = 'ERR unknown error';
       }
     }
     // An error raised by C code called from one of our Lua wrappers carries the wrapper's position.
     text = text.replace(/^ERR tidings:\d+:/, `ERR ${chunk}:${line}:`);
-    return new ReplyError(`${lua51Message(text).replace(/[\r\n]+/g, ' ')} script: ${label}, on @${chunk}:${line}.`);
+    const error = new ReplyError(`${lua51Message(text).replace(/[\r\n]+/g, ' ')} script: ${label}, on @${chunk}:${line}.`);
+    error.statsCounted = counted;
+    return error;
   }
 
-  private onHook(L: number): void {
+  private onHook(L: number, ar: number): void {
     if (!this.running) return;
+    if (this.ldb !== undefined) {
+      if ((m.HEAPU32[ar >> 2]! | 0) === LUA_HOOKLINE) this.onLine(L, ar, this.ldb);
+      return;
+    }
     if (this.killRequested) {
       this.raiseRedisError(L, 'ERR Script killed by user with SCRIPT KILL...');
     }
@@ -903,6 +971,203 @@ export class ScriptEngine {
     if (this.deadline !== 0 && Date.now() > this.deadline) this.raiseRedisError(L, this.deadlineMessage);
   }
 
+  // The Lua debugger ---------------------------------------------------------------------------
+
+  /** A line event under the debugger: stop there (suspend the coroutine) when it says so. */
+  private onLine(L: number, ar: number, ldb: LuaDebugger): void {
+    m._lua_getinfo(L, INFO_SL, ar);
+    if (!isUserScript(m.HEAPU32[(ar + 16) >> 2]!)) return;
+    const line = m.HEAPU32[(ar + 24) >> 2]! | 0;
+    const reason = ldb.shouldStop(line);
+    // Code called back from C (a table.sort comparator, a gsub callback) cannot be suspended.
+    if (reason === undefined || L !== this.thread || !m._lua_isyieldable(L)) return;
+    ldb.stopped(line, reason);
+    this.captureStop(L);
+    this.hookYielded = true;
+    m._lua_yieldk(L, 0, 0, 0);
+  }
+
+  /**
+   * What the debugger shows of the stopped script, taken in the hook: once the coroutine has
+   * yielded, Lua reports its position one instruction back (the one it will run again), where
+   * the line's new locals are not yet active.
+   */
+  private captureStop(L: number): void {
+    this.releaseStop();
+    const ar = debugRecord;
+    m._lua_checkstack(L, 4);
+    m._lua_createtable(L, 0, 0);
+    const table = m._lua_gettop(L);
+    if (m._lua_getstack(L, 0, ar)) {
+      for (let n = 1; ; n++) {
+        const name = m._lua_getlocal(L, ar, n);
+        if (name === 0) break;
+        const text = readCString(name);
+        // Lua's own temporaries ("(for state)", "(temporary)") are not the script's variables.
+        if (text.startsWith('(')) {
+          m._lua_settop(L, -2);
+          continue;
+        }
+        this.stopLocals.push(text);
+        m._lua_rawseti(L, table, big(this.stopLocals.length));
+      }
+    }
+    this.stopLocalsRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
+    for (let level = 0; m._lua_getstack(L, level, ar); level++) {
+      m._lua_getinfo(L, INFO_SNL, ar);
+      if (!isUserScript(m.HEAPU32[(ar + 16) >> 2]!)) continue;
+      const what = readCString(m.HEAPU32[(ar + 12) >> 2]!);
+      const name = m.HEAPU32[(ar + 4) >> 2]!;
+      this.stopFrames.push({
+        name: what === 'main' ? undefined : name === 0 ? '?' : readCString(name),
+        line: m.HEAPU32[(ar + 24) >> 2]! | 0,
+      });
+    }
+  }
+
+  private releaseStop(): void {
+    if (this.stopLocalsRef !== 0) m._luaL_unref(this.L, LUA_REGISTRYINDEX, this.stopLocalsRef);
+    this.stopLocalsRef = 0;
+    this.stopLocals = [];
+    this.stopFrames = [];
+  }
+
+  private redisBreakpoint(L: number): number {
+    this.ldb?.breakpoint();
+    m._lua_pushboolean(L, this.ldb !== undefined ? 1 : 0);
+    return 1;
+  }
+
+  private redisDebug(L: number): number {
+    const ldb = this.ldb;
+    if (ldb === undefined) return 0;
+    const values: string[] = [];
+    const n = m._lua_gettop(L);
+    for (let i = 1; i <= n; i++) values.push(this.luaRepr(L, i, 0));
+    ldb.logDebug(values);
+    return 0;
+  }
+
+  /** The session's view of the stopped script (valid while the run is suspended). */
+  debugTarget(): DebugTarget {
+    return {
+      locals: () => {
+        const L = this.L;
+        const out: { name: string; value: string }[] = [];
+        if (this.stopLocalsRef === 0) return out;
+        m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.stopLocalsRef));
+        const table = m._lua_gettop(L);
+        this.stopLocals.forEach((name, i) => {
+          m._lua_rawgeti(L, table, big(i + 1));
+          out.push({ name, value: this.luaRepr(L, m._lua_gettop(L), 0) });
+          m._lua_settop(L, table);
+        });
+        m._lua_settop(L, table - 1);
+        return out;
+      },
+      global: (name) => {
+        const L = this.L;
+        m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.globalsRef));
+        rawGetField(L, -1, name === 'KEYS' ? K.KEYS : K.ARGV);
+        const text = m._lua_type(L, -1) === LuaType.Nil ? undefined : this.luaRepr(L, m._lua_gettop(L), 0);
+        m._lua_settop(L, -3);
+        return text;
+      },
+      frames: () => this.stopFrames,
+      evaluate: (code) => this.ldbEvaluate(code),
+      redis: (argv) => {
+        const ldb = this.ldb;
+        const host = this.host;
+        if (ldb === undefined || host === undefined) return;
+        ldb.logRedisCommand(argv);
+        let reply: Reply;
+        try {
+          reply = host.call(argv, this.callProtocol);
+          if (reply instanceof RawReply) reply = parseRespValue(reply.bytes);
+        } catch (error) {
+          reply = error instanceof ReplyError ? error : new ReplyError(`ERR ${String(error)}`);
+        }
+        if (reply instanceof CallRefused) ldb.logRefused(reply.message);
+        else ldb.logReply(reply, this.callProtocol);
+      },
+    };
+  }
+
+  /** The debugger's eval: the code in a frame of its own, with the scripts' globals. */
+  private ldbEvaluate(code: Buffer): { value: string } | { error: string } {
+    const L = this.L;
+    const top = m._lua_gettop(L);
+    try {
+      const buf = m._malloc(Math.max(code.length, 1));
+      if (!buf) return { error: 'not enough memory' };
+      heap().set(code, buf);
+      const status = m._luaL_loadbufferx(L, buf, code.length, LDB_EVAL_NAME, MODE_TEXT);
+      m._free(buf);
+      if (status !== LUA_OK) return { error: luaErrorText(L).replace(/(?<!')<eof>(?!')/g, "'<eof>'") };
+      m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.envRef));
+      m._lua_setupvalue(L, -2, 1);
+      if (m._lua_pcallk(L, 0, 1, 0, 0, 0) !== LUA_OK) return { error: luaErrorText(L) };
+      return { value: this.luaRepr(L, m._lua_gettop(L), 0) };
+    } finally {
+      m._lua_settop(L, top);
+    }
+  }
+
+  /**
+   * Stop a suspended debugging run for good (the user's abort, or the client left): the error it
+   * ends with. The coroutine is dropped unfinished; what the script already wrote stays.
+   */
+  abortDebugging(message = 'ERR script aborted for user request'): ReplyError {
+    const line = this.ldb?.currentLine ?? 0;
+    const label = this.current?.label ?? '';
+    this.running = false;
+    this.host = undefined;
+    this.current = undefined;
+    this.ldb = undefined;
+    this.releaseStop();
+    this.newThread();
+    return new ReplyError(`${message} script: ${label}, on @user_script:${line}.`);
+  }
+
+  /** A Lua value as the debugger shows it (Redis's debugger format: Lua 5.1 numbers, quoted strings). */
+  private luaRepr(L: number, idx: number, depth: number): string {
+    switch (m._lua_type(L, idx)) {
+      case LuaType.Nil:
+      case LuaType.None:
+        return 'nil';
+      case LuaType.Boolean:
+        return m._lua_toboolean(L, idx) ? 'true' : 'false';
+      case LuaType.Number:
+        return formatG(m._lua_isinteger(L, idx) ? Number(m._lua_tointegerx(L, idx, 0)) : m._lua_tonumberx(L, idx, 0));
+      case LuaType.String:
+        return quoteBytes(readBytes(L, idx));
+      case LuaType.Table:
+        return this.tableRepr(L, idx, depth);
+      default: {
+        const type = ['nil', 'boolean', 'userdata', 'number', 'string', 'table', 'function', 'userdata', 'thread'][m._lua_type(L, idx)];
+        return quoteBytes(`${type}@0x${(m._lua_topointer(L, idx) >>> 0).toString(16).padStart(8, '0')}`);
+      }
+    }
+  }
+
+  private tableRepr(L: number, idx: number, depth: number): string {
+    if (depth >= 32 || !m._lua_checkstack(L, 4)) return '{...}';
+    const keys: string[] = [];
+    const values: string[] = [];
+    let sequence = true;
+    m._lua_pushnil(L);
+    while (m._lua_next(L, idx)) {
+      const top = m._lua_gettop(L);
+      const isInteger = m._lua_type(L, top - 1) === LuaType.Number && m._lua_isinteger(L, top - 1);
+      if (!isInteger || Number(m._lua_tointegerx(L, top - 1, 0)) !== keys.length + 1) sequence = false;
+      keys.push(this.luaRepr(L, top - 1, depth + 1));
+      values.push(this.luaRepr(L, top, depth + 1));
+      m._lua_settop(L, top - 1);
+    }
+    const items = sequence ? values : values.map((v, i) => `[${keys[i]}]=${v}`);
+    return `{${items.join('; ')}}`;
+  }
+
   /** A suspendable run that could not be suspended for too long (see UNYIELDABLE_LIMIT_MS). */
   private stuck(): boolean {
     if (this.yieldAt === 0) return false;
@@ -910,8 +1175,9 @@ export class ScriptEngine {
     return now >= this.yieldAt && now - this.sliceStart >= Math.max(UNYIELDABLE_LIMIT_MS, this.yieldAt - this.sliceStart);
   }
 
-  private raiseRedisError(L: number, message: string): number {
+  private raiseRedisError(L: number, message: string, counted = false): number {
     this.raised = message;
+    this.raisedCounted = counted;
     pushText(L, message);
     return m._lua_error(L);
   }
@@ -952,6 +1218,8 @@ export class ScriptEngine {
       }
     }
     let reply: Reply;
+    const ldb = this.ldb !== undefined && this.ldb.stepping ? this.ldb : undefined;
+    if (ldb !== undefined) ldb.logRedisCommand(argv);
     try {
       const host = this.host;
       if (!host) throw new ReplyError('ERR redis.call is only available while a script runs');
@@ -960,7 +1228,12 @@ export class ScriptEngine {
     } catch (error) {
       reply = error instanceof ReplyError ? error : new ReplyError(`ERR ${String(error)}`);
     }
-    if (reply instanceof ReplyError) return this.callFailed(L, raise, reply.message);
+    if (ldb !== undefined) {
+      if (reply instanceof CallRefused) ldb.logRefused(reply.message);
+      else ldb.logReply(reply, this.callProtocol);
+    }
+    // A command's error was counted by the dispatcher; a refusal, by the host when it says so.
+    if (reply instanceof ReplyError) return this.callFailed(L, raise, reply.message, reply instanceof CallRefused ? reply.statsCounted : true);
     m._lua_settop(L, 0);
     this.pushReply(L, reply, 0);
     return 1;
@@ -992,17 +1265,40 @@ export class ScriptEngine {
     return name;
   }
 
-  private callFailed(L: number, raise: boolean, message: string): number {
+  private redisAclCheck(L: number): number {
+    const n = m._lua_gettop(L);
+    if (n === 0) return this.raiseRedisError(L, 'ERR Please specify at least one argument for this redis lib call');
+    const argv: Buffer[] = [];
+    for (let i = 1; i <= n; i++) {
+      const type = m._lua_type(L, i);
+      if (type === LuaType.String) argv.push(readBytes(L, i));
+      else if (type === LuaType.Number && m._lua_isinteger(L, i)) argv.push(Buffer.from(String(m._lua_tointegerx(L, i, 0))));
+      else if (type === LuaType.Number) argv.push(numberArgument(L, i));
+      else return this.raiseRedisError(L, 'ERR Lua redis lib command arguments must be strings or integers');
+    }
+    const allowed = this.host?.aclCheck?.(argv) ?? true;
+    if (allowed instanceof ReplyError) return this.raiseRedisError(L, allowed.message);
     m._lua_settop(L, 0);
-    if (raise) return this.raiseRedisError(L, message);
-    this.pushErrorTable(L, message);
+    m._lua_pushboolean(L, allowed ? 1 : 0);
     return 1;
   }
 
-  private pushErrorTable(L: number, message: string): void {
-    m._lua_createtable(L, 0, 1);
+  private callFailed(L: number, raise: boolean, message: string, counted = false): number {
+    m._lua_settop(L, 0);
+    if (raise) return this.raiseRedisError(L, message, counted);
+    this.pushErrorTable(L, message, counted);
+    return 1;
+  }
+
+  /** redis.pcall's error table; Redis marks one already counted in the error statistics. */
+  private pushErrorTable(L: number, message: string, counted = false): void {
+    m._lua_createtable(L, 0, 2);
     pushText(L, message);
     setField(L, -2, K.err);
+    if (counted) {
+      m._lua_pushboolean(L, 1);
+      setField(L, -2, K.ignore_error_stats_update);
+    }
   }
 
   private redisLog(L: number): number {
@@ -1201,7 +1497,9 @@ export class ScriptEngine {
     const top = m._lua_gettop(L);
     try {
       if (rawGetField(L, idx, K.err) === LuaType.String) {
-        return new ReplyError(readBytes(L, -1).toString('latin1').replace(/[\r\n]+/g, ' '));
+        const error = new ReplyError(readBytes(L, -1).toString('latin1').replace(/[\r\n]+/g, ' '));
+        error.statsCounted = rawGetField(L, idx, K.ignore_error_stats_update) === LuaType.Boolean && m._lua_toboolean(L, -1) !== 0;
+        return error;
       }
       m._lua_settop(L, top);
       if (rawGetField(L, idx, K.ok) === LuaType.String) return new Status(readBytes(L, -1).toString('latin1').replace(/[\r\n]+/g, ' '));
@@ -1266,6 +1564,24 @@ export class ScriptEngine {
  * Lua 5.4 words runtime errors as "attempt to index a nil value (local 'x')"; the Lua 5.1 inside
  * Redis says "attempt to index local 'x' (a nil value)". Scripts and clients match on these texts.
  */
+/** A NUL-terminated string in the WebAssembly heap. */
+function readCString(ptr: number): string {
+  const h = heap();
+  let end = ptr;
+  while (h[end] !== 0) end++;
+  return h.toString('latin1', ptr, end);
+}
+
+/** Whether a function's source (a lua_Debug `source`) is an EVAL script's. */
+function isUserScript(source: number): boolean {
+  return source !== 0 && readCString(source) === '@user_script';
+}
+
+/** The message of the error on top of the stack. */
+function luaErrorText(L: number): string {
+  return m._lua_type(L, -1) === LuaType.String ? readBytes(L, -1).toString('latin1') : 'unknown error';
+}
+
 function lua51Message(text: string): string {
   return text.replace(/attempt to (.+?) an? (\w+) value \((\w+) '([^']*)'\)/, "attempt to $1 $3 '$4' (a $2 value)");
 }

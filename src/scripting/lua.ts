@@ -10,6 +10,8 @@ export const LUA_ERRRUN = 2;
 export const LUA_ERRSYNTAX = 3;
 export const LUA_ERRMEM = 4;
 export const LUA_MASKCOUNT = 8;
+export const LUA_MASKLINE = 4;
+export const LUA_HOOKLINE = 2;
 
 export const enum LuaType {
   None = -1,
@@ -66,6 +68,11 @@ export interface LuaExports {
   _lua_setupvalue(L: number, funcindex: number, n: number): number;
   _lua_checkstack(L: number, n: number): number;
   _lua_sethook(L: number, fn: number, mask: number, count: number): void;
+  _lua_getstack(L: number, level: number, ar: number): number;
+  _lua_getinfo(L: number, what: number, ar: number): number;
+  /** The local's name (a C string, 0 when there is none) and its value pushed. */
+  _lua_getlocal(L: number, ar: number, n: number): number;
+  _lua_topointer(L: number, idx: number): number;
   _lua_newthread(L: number): number;
   /** Lua 5.4: (L, from, nargs, nresults*). */
   _lua_resume(L: number, from: number, nargs: number, nres: number): number;

@@ -6,7 +6,8 @@
 // the libraries are small; they follow the observable behaviour of the C libraries Redis bundles.
 
 export const PRELUDE = String.raw`
-local host_call, host_pcall, host_log, host_setresp, host_sha1, host_null, host_setrepl, host_killed, host_mp_unpack = ...
+local host_call, host_pcall, host_log, host_setresp, host_sha1, host_null, host_setrepl, host_killed, host_mp_unpack,
+      host_breakpoint, host_debug, host_acl_check = ...
 
 local type, pairs, ipairs, next, select, error, tostring, tonumber, setmetatable, getmetatable =
       type, pairs, ipairs, next, select, error, tostring, tonumber, setmetatable, getmetatable
@@ -241,8 +242,10 @@ redis.set_repl = function(flags)
   host_setrepl(flags)
 end
 redis.replicate_commands = function() return true end
-redis.breakpoint = function() return false end
-redis.debug = function() end
+redis.acl_check_cmd = function(...) return host_acl_check(...) end
+-- The Lua debugger's (SCRIPT DEBUG): no-ops outside a debugging session.
+redis.breakpoint = function() return host_breakpoint() end
+redis.debug = function(...) host_debug(...) end
 
 -- bit (LuaBitOp): 32-bit operations, results are signed 32-bit numbers ------------------------
 

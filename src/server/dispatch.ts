@@ -17,6 +17,8 @@ export interface ExecuteOptions {
   fromScript?: boolean;
   /** Running a queued command inside EXEC. */
   inExec?: boolean;
+  /** redis.call of a script flagged allow-oom: denyoom commands run over maxmemory too. */
+  allowOom?: boolean;
 }
 
 /** Commands a RESP2 client in subscribed mode may run. */
@@ -351,7 +353,7 @@ export function runResolved(
     return rejectWith(server, name, server.writesDenied);
   }
   // Evictions come first and are effects of their own (a DEL each), not part of this command's.
-  if (info.denyOom && hot.maxmemory > 0 && !server.makeRoomForWrite()) {
+  if (info.denyOom && hot.maxmemory > 0 && options.allowOom !== true && !server.makeRoomForWrite()) {
     if (client.multi !== undefined) client.multiDirty = true;
     server.logOomRefusal(client, name);
     return rejectWith(server, name, Errors.outOfMemory());
@@ -425,7 +427,7 @@ function runAdmitted(
   client.commandsProcessed++;
   if (result instanceof ReplyError) {
     stat.failedCalls++;
-    server.stats.errorReply(result.code);
+    if (!result.statsCounted) server.stats.errorReply(result.code);
   }
   // SlowLog.record ignores faster commands itself; checking here first saves the call per command.
   if (client.kind !== 'loader') {

@@ -134,6 +134,11 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
    * the -BUSY error every command without the allow_busy flag gets. Undefined otherwise.
    */
   busyScript: ReplyError | undefined = undefined;
+  /**
+   * A Lua debugging session (SCRIPT DEBUG SYNC, src/commands/scripting.ts): its client's commands
+   * go to the debugger instead of the dispatcher, and its leaving ends the session.
+   */
+  scriptDebugger: { client: Client; command(argv: Buffer[]): void; disconnected(): void } | undefined = undefined;
   /** Run before the server stops on SHUTDOWN or a signal (flush the append-only file, ...). */
   readonly beforeShutdown: Array<() => void> = [];
 
@@ -598,6 +603,12 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
   }
 
   private runFromNetwork(client: Client, argv: Buffer[]): void {
+    const debugging = this.scriptDebugger;
+    if (debugging !== undefined && debugging.client === client) {
+      debugging.command(argv);
+      this.scheduleFlush(client);
+      return;
+    }
     if (this.tracking.clients !== 0) this.tracking.beforeCommand(client);
     const result = execute(this, client, argv);
     if (result !== NO_REPLY && result !== BLOCKED) client.write(result);
@@ -773,6 +784,7 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
   /** Remove a client from every registry (idempotent). */
   private detach(client: Client): void {
     if (!this.clients.delete(client.id)) return;
+    if (this.scriptDebugger?.client === client) this.scriptDebugger.disconnected();
     this.hub.removeClient(client);
     this.blocking.unblock(client);
     this.unwatchAll(client);

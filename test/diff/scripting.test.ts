@@ -478,6 +478,110 @@ test('FUNCTION and FCALL', async (t) => {
   p.close();
 });
 
+// redis.acl_check_cmd: the script's user may run the command with these arguments (no ACL LOG
+// entry); an unknown command is an error.
+test('redis.acl_check_cmd', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  const p = await servers.pair();
+  try {
+    await checkEach(p, [
+      ['ACL', 'SETUSER', 'acl-check-bob', 'on', '>123', '+@scripting', '+set', '~x*'],
+      ['EVAL', "return redis.acl_check_cmd('hset', 'yy', 'f', 1)", '0'],
+      ['AUTH', 'acl-check-bob', '123'],
+      ['EVAL', "return redis.acl_check_cmd('set', 'xx', 1)", '1', 'xx'],
+      ['EVAL', "return redis.acl_check_cmd('set', 'xx', 1.5)", '1', 'xx'],
+      ['EVAL', "return redis.acl_check_cmd('hset', 'xx', 'f', 1)", '1', 'xx'],
+      ['EVAL', "return redis.acl_check_cmd('set', 'yy', 1)", '0'],
+      ['EVAL', "return redis.acl_check_cmd('invalid-cmd', 'arg')", '0'],
+      ['EVAL', 'return redis.acl_check_cmd()', '0'],
+      ['EVAL', "return redis.acl_check_cmd('set', {})", '0'],
+      ['AUTH', 'default', 'x'],
+    ]);
+  } finally {
+    await p.tidings.call('ACL', 'DELUSER', 'acl-check-bob');
+    await p.redis.call('ACL', 'DELUSER', 'acl-check-bob');
+  }
+  p.close();
+});
+
+// Redis counts a script's error once, where it happened: a redis.call command that failed or was
+// refused counts (errorstats, the command's failed or rejected calls), and the script's reply does
+// not count again; a redis.pcall error table says so (ignore_error_stats_update).
+test('error statistics of script errors match Redis', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  const p = await servers.pair();
+  const stats = async (c: typeof p.tidings): Promise<string[]> => {
+    const errors = String(await c.call('INFO', 'errorstats'))
+      .split('\r\n')
+      .filter((l) => l.startsWith('errorstat_'));
+    const commands = String(await c.call('INFO', 'commandstats'))
+      .split('\r\n')
+      .filter((l) => /^cmdstat_(set|select|eval|eval_ro|geoadd):/.test(l))
+      .map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, ''));
+    const total = String(await c.call('INFO', 'stats'))
+      .split('\r\n')
+      .filter((l) => l.startsWith('total_error_replies:'));
+    return [...errors, ...commands.sort(), ...total];
+  };
+  const cases: { setup?: Arg[][]; run: Arg[] }[] = [
+    { setup: [['CONFIG', 'SET', 'maxmemory', '1']], run: ['EVAL', "return redis.call('set','x','y')", '1', 'x'] },
+    { run: ['EVAL', "local t = redis.pcall('set','x','y') return t['err']", '1', 'x'] },
+    { run: ['EVAL', "return redis.pcall('set','x','y')", '1', 'x'] },
+    { setup: [['CONFIG', 'SET', 'maxmemory', '0']], run: ['EVAL', "return redis.call('select',99)", '0'] },
+    { run: ['EVAL', "local t = redis.pcall('select',99) local n = 0 for k in pairs(t) do n = n + 1 end return n", '0'] },
+    { run: ['EVAL_RO', "return redis.call('set','x','y')", '1', 'x'] },
+    { run: ['EVAL_RO', "local t = redis.pcall('set','x','y') return t['err']", '1', 'x'] },
+    { setup: [['SET', 'Sicily', '1']], run: ['EVAL', "return redis.call('GEOADD', 'Sicily', '13.361389', '38.115556', 'Palermo')", '1', 'x'] },
+    { run: ['EVAL', "return redis.error_reply('MY_ERR_CODE custom msg')", '0'] },
+    { run: ['EVAL', "return redis.call('nosuchcommand')", '0'] },
+  ];
+  try {
+    for (const c of cases) {
+      for (const setup of c.setup ?? []) await p.check(setup);
+      await p.tidings.call('CONFIG', 'RESETSTAT');
+      await p.redis.call('CONFIG', 'RESETSTAT');
+      await p.check(c.run);
+      assert.deepEqual(await stats(p.tidings), await stats(p.redis), c.run.join(' '));
+    }
+  } finally {
+    await p.tidings.call('CONFIG', 'SET', 'maxmemory', '0');
+    await p.redis.call('CONFIG', 'SET', 'maxmemory', '0');
+  }
+  p.close();
+});
+
+// Redis's allow-oom rules: a script that declares flags (a shebang, or a function) is refused over
+// maxmemory unless it says allow-oom or no-writes; one without flags is checked per command.
+test('scripts with flags over maxmemory: allow-oom and no-writes', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  const p = await servers.pair();
+  const lib =
+    "#!lua name=oomlib\nredis.register_function('noflags', function() return 1 end)\n" +
+    "redis.register_function{function_name='ro', callback=function() return 2 end, flags={'no-writes'}}\n" +
+    "redis.register_function{function_name='ao', callback=function(k) redis.call('set', k[1], 'y') return 3 end, flags={'allow-oom'}}";
+  try {
+    await checkEach(p, [
+      ['FUNCTION', 'LOAD', 'REPLACE', lib],
+      ['SET', 'oom:x', '1'],
+      ['CONFIG', 'SET', 'maxmemory', '1'],
+      ['EVAL', "redis.call('set', KEYS[1], 1)\nreturn 1", '1', 'oom:x'],
+      ['EVAL', "return redis.call('get', KEYS[1])", '1', 'oom:x'],
+      ['EVAL', '#!lua flags=\nreturn 1', '0'],
+      ['EVAL', "#!lua flags=allow-oom\nredis.call('set', KEYS[1], 2)\nreturn 1", '1', 'oom:x'],
+      ['EVAL', "#!lua flags=no-writes\nreturn redis.call('get', KEYS[1])", '1', 'oom:x'],
+      ['FCALL', 'noflags', '0'],
+      ['FCALL', 'ro', '0'],
+      ['FCALL', 'ao', '1', 'oom:x'],
+    ]);
+  } finally {
+    await p.tidings.call('CONFIG', 'SET', 'maxmemory', '0');
+    await p.redis.call('CONFIG', 'SET', 'maxmemory', '0');
+    await p.tidings.call('FUNCTION', 'DELETE', 'oomlib');
+    await p.redis.call('FUNCTION', 'DELETE', 'oomlib');
+  }
+  p.close();
+});
+
 test('FUNCTION LOAD: metadata line, registration errors, what the load run sees', async (t) => {
   if (!servers) return t.skip('redis-server missing (reported loudly above)');
   const p = await servers.pair();
