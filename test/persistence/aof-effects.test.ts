@@ -25,6 +25,9 @@ async function workload(srv: TestServer): Promise<Record<string, unknown>> {
   await run('SET', 'b2', '2', 'PX', 100000, 'GET');
   await run('SET', 'b3', 'v', 'EXAT', 4000000000);
   await run('SET', 'b4', 'v', 'PXAT', 4000000000000);
+  await run('SET', 'b5', 'v', 'pxat', '04000000000000');
+  await run('SET', 'b6', 'v', 'keepttl', 'get');
+  await run('SET', 'b6', 'w', 'Get', 'XX', 'GET');
   await run('SETEX', 'c', 100, 'v');
   await run('PSETEX', 'd', 100000, 'v');
   await run('EXPIRE', 'a', 100);
