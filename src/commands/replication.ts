@@ -60,9 +60,11 @@ function attach(ctx: CommandContext, preamble: string | undefined): HandlerResul
   for (const feed of set) if (feed.client === client) return NO_REPLY; // already attached: ignored, as Redis
   if (preamble !== undefined) client.push(new Status(preamble));
   // The image and the subscription happen in the same turn, so no write falls between them.
+  const started = performance.now();
   const snapshot = serverSnapshot(server, false);
   snapshot.step();
   const rdb = snapshot.take();
+  server.stats.forked(started);
   client.pushRaw(Buffer.from(`$${rdb.length}\r\n`, 'latin1'));
   client.pushRaw(rdb);
   const feed = new ReplicaFeed(server, client);

@@ -144,6 +144,8 @@ function infoSection(server: Server, name: string): string | undefined {
         ['pubsub_channels', server.hub.channelCount],
         ['pubsub_patterns', server.hub.patternCount],
         ['pubsubshard_channels', server.hub.shardChannelCount],
+        ['latest_fork_usec', s.latestForkUsec],
+        ['total_forks', s.forks],
         ['total_error_replies', s.totalErrorReplies],
         ['client_query_buffer_limit_disconnections', s.queryBufferLimitDisconnections],
         ['client_output_buffer_limit_disconnections', s.outputLimitDisconnections],

@@ -339,6 +339,9 @@ interface GroupRead {
 // Effects of the consumer-group commands, as Redis writes them: each delivery or claim becomes
 // `XCLAIM key group consumer 0 id TIME ms RETRYCOUNT n FORCE JUSTID LASTID last`, a NOACK read
 // `XGROUP SETID key group last ENTRIESREAD n` (after CREATECONSUMER for a new consumer).
+// One addition to Redis 7.0's: a read that delivers also ends with that XGROUP SETID, because
+// XCLAIM ... LASTID moves the group's last ID but not its entries-read, and without it a restart
+// from the log (in Tidings or in redis-server) shows the group's entries-read and lag as nil.
 const b = (s: string) => Buffer.from(s, 'latin1');
 const XCLAIM = b('XCLAIM');
 const XGROUP = b('XGROUP');
@@ -402,8 +405,8 @@ function deliverNew(
   if (out.length > 0) {
     consumer.activeTime = now;
     ctx.db.modified(key);
-    if (effects !== undefined && read.noAck) {
-      if (created) effects.push([XGROUP, b('CREATECONSUMER'), keyArg, group.name, read.consumerName]);
+    if (effects !== undefined) {
+      if (read.noAck && created) effects.push([XGROUP, b('CREATECONSUMER'), keyArg, group.name, read.consumerName]);
       effects.push(setIdEffect(keyArg, group));
     }
   }

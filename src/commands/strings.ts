@@ -170,7 +170,11 @@ function setCommand(ctx: CommandContext, argv: Buffer[]): Reply {
   ctx.notify('$', 'set', key);
   if (at !== undefined) {
     setExpireAndNotify(ctx, key, at);
-    if (!(flags & SET_PXAT)) propagateSetPxat(ctx, argv[1]!, argv[2]!, at);
+    // Every expiry, PXAT too, is written as Redis writes it: SET key value PXAT <ms>.
+    propagateSetPxat(ctx, argv[1]!, argv[2]!, at);
+  } else if (flags & SET_GET && ctx.propagating) {
+    // GET changes only the reply: the effect is the SET without it, as Redis writes it.
+    ctx.propagateAs(argv.filter((arg, j) => j < 3 || arg.length !== 3 || arg.toString('latin1').toLowerCase() !== 'get'));
   }
   return flags & SET_GET ? old : OK;
 }

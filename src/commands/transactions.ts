@@ -56,9 +56,14 @@ export const specs: CommandSpec[] = [
       client.multi = undefined;
       server.unwatchAll(client);
       const replies: Reply[] = [];
-      for (const argv of queue) {
-        const result = server.call(client, argv, { inExec: true });
-        replies.push(typeof result === 'symbol' ? null : result);
+      server.inExec++;
+      try {
+        for (const argv of queue) {
+          const result = server.call(client, argv, { inExec: true });
+          replies.push(typeof result === 'symbol' ? null : result);
+        }
+      } finally {
+        server.inExec--;
       }
       return replies;
     },

@@ -269,7 +269,9 @@ export class AppendOnlyFile implements EffectsConsumer {
 
   /** CONFIG SET appendonly yes: create the log from the dataset (a base), then append to it. */
   enableAtRuntime(): void {
+    this.enableScheduled = false;
     if (this.enabled) return;
+    const started = performance.now();
     this.epoch++;
     const dir = this.dirPath;
     fs.mkdirSync(dir, { recursive: true });
@@ -289,12 +291,31 @@ export class AppendOnlyFile implements EffectsConsumer {
     this.computeSizes();
     this.baseSize = this.otherFilesSize + this.incrSize;
     this.turnOn();
+    this.server.stats.forked(started);
     this.server.log('notice', 'Background append only file rewriting started');
     this.server.log('notice', 'Background AOF rewrite finished successfully');
   }
 
+  /**
+   * CONFIG SET appendonly yes where the base cannot be taken now: inside EXEC (the transaction's
+   * earlier writes are not logged yet: the base would hold them and the log would repeat them) or
+   * while a BGSAVE runs (Redis runs one child at a time). The cron enables it once it can; INFO
+   * says enabled and a rewrite scheduled meanwhile, as Redis's does.
+   */
+  scheduleEnable(inExec: boolean): void {
+    if (this.enabled || this.enableScheduled) return;
+    this.enableScheduled = true;
+    this.server.log(
+      'warning',
+      inExec
+        ? 'AOF was enabled during a transaction. An AOF background was scheduled to start when possible.'
+        : 'AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.',
+    );
+  }
+
   /** CONFIG SET appendonly no. */
   disable(): void {
+    this.enableScheduled = false;
     if (!this.enabled) return;
     // A rewrite in flight belongs to the log being closed: it must not touch the files any more.
     this.epoch++;
@@ -443,8 +464,15 @@ export class AppendOnlyFile implements EffectsConsumer {
   /** BGREWRITEAOF inside MULTI/EXEC: started by the cron once the transaction's effects are logged. */
   rewriteScheduled = false;
 
+  /** CONFIG SET appendonly yes waiting for the cron (see scheduleEnable). */
+  private enableScheduled = false;
+
   /** Automatic rewrite (auto-aof-rewrite-percentage / -min-size), checked by the server cron. */
   cron(): void {
+    if (this.enableScheduled && !this.server.rdb.inProgress) {
+      this.enableAtRuntime();
+      return;
+    }
     if (this.rewriteScheduled && !this.rewriting && !this.server.rdb.inProgress) {
       this.rewriteScheduled = false;
       this.rewrite();
@@ -556,6 +584,7 @@ export class AppendOnlyFile implements EffectsConsumer {
     }
     this.rewriting = true;
     this.rewriteStartedAt = Date.now();
+    const started = performance.now();
     let newIncr: AofFileInfo | undefined;
     let base: { info: AofFileInfo; data: Buffer };
     try {
@@ -575,6 +604,7 @@ export class AppendOnlyFile implements EffectsConsumer {
       this.rewriteFinished(false, err);
       return;
     }
+    this.server.stats.forked(started);
     this.server.log('notice', `Background append only file rewriting started`);
     const id = ++this.rewriteId;
     void this.finishRewrite(base, newIncr, this.enabled, this.epoch).then(
@@ -701,9 +731,9 @@ export class AppendOnlyFile implements EffectsConsumer {
   /** The aof_* fields of INFO's Persistence section, in Redis's order. */
   info(): [string, string | number][] {
     const fields: [string, string | number][] = [
-      ['aof_enabled', this.enabled ? 1 : 0],
+      ['aof_enabled', this.enabled || this.enableScheduled ? 1 : 0],
       ['aof_rewrite_in_progress', this.rewriting ? 1 : 0],
-      ['aof_rewrite_scheduled', this.rewriteScheduled ? 1 : 0],
+      ['aof_rewrite_scheduled', this.rewriteScheduled || this.enableScheduled ? 1 : 0],
       ['aof_last_rewrite_time_sec', this.lastRewriteSeconds],
       ['aof_current_rewrite_time_sec', this.rewriting ? Math.round((Date.now() - this.rewriteStartedAt) / 1000) : -1],
       ['aof_last_bgrewrite_status', this.lastRewriteOk ? 'ok' : 'err'],

@@ -187,6 +187,7 @@ export class RdbFile {
     if (this.background !== undefined) return PersistenceErrors.bgsaveInProgress();
     this.scheduled = false;
     const startedMs = Date.now();
+    const started = performance.now();
     this.lastAttemptMs = startedMs;
     const bg = {
       snapshot: this.snapshot(),
@@ -197,6 +198,7 @@ export class RdbFile {
     } as BackgroundSave;
     this.background = bg;
     bg.finished = this.runBackground(bg);
+    this.server.stats.forked(started);
     this.server.log('notice', `Background saving started by pid ${process.pid}`);
     return undefined;
   }

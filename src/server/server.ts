@@ -114,6 +114,8 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
    * the last save, and the effects stream uses its change across a command to know that it wrote.
    */
   dirty = 0;
+  /** How many EXECs are running their queue (CONFIG SET appendonly yes waits for the cron then). */
+  inExec = 0;
   private readonly loadAtStart: boolean;
   /** Writes as effects, for the append-only file. */
   readonly effects = new EffectsStream();
@@ -192,8 +194,9 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
       // As Redis: lowering maxmemory evicts at once (by policy), not at the next write.
       if (name === 'maxmemory' && this.listeners.length !== 0) makeRoom(this);
       if (name !== 'appendonly' || this.listeners.length === 0) return;
-      if (value === true) this.aof.enableAtRuntime();
-      else this.aof.disable();
+      if (value !== true) this.aof.disable();
+      else if (this.inExec > 0 || this.rdb.inProgress) this.aof.scheduleEnable(this.inExec > 0);
+      else this.aof.enableAtRuntime();
     });
   }
 

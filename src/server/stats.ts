@@ -21,6 +21,13 @@ export class Stats {
   evictedClients = 0;
   netInputBytes = 0;
   netOutputBytes = 0;
+  /**
+   * Background saves and rewrites started (BGSAVE, BGREWRITEAOF, enabling the AOF, a replica's
+   * full sync): Redis forks for each and counts the forks; ours take a snapshot instead.
+   */
+  forks = 0;
+  /** How long the last one's synchronous start took, in microseconds (Redis: the fork call). */
+  latestForkUsec = 0;
   readonly commands = new Map<string, CommandStat>();
   readonly errors = new Map<string, number>();
 
@@ -31,6 +38,12 @@ export class Stats {
       this.commands.set(name, stat);
     }
     return stat;
+  }
+
+  /** A background save or rewrite started `startedAt` (performance.now()) and is under way. */
+  forked(startedAt: number): void {
+    this.forks++;
+    this.latestForkUsec = Math.round((performance.now() - startedAt) * 1000);
   }
 
   errorReply(code: string): void {
@@ -54,5 +67,7 @@ export class Stats {
     this.evictedClients = 0;
     this.netInputBytes = 0;
     this.netOutputBytes = 0;
+    this.forks = 0;
+    this.latestForkUsec = 0;
   }
 }

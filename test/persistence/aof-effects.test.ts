@@ -25,6 +25,9 @@ async function workload(srv: TestServer): Promise<Record<string, unknown>> {
   await run('SET', 'b2', '2', 'PX', 100000, 'GET');
   await run('SET', 'b3', 'v', 'EXAT', 4000000000);
   await run('SET', 'b4', 'v', 'PXAT', 4000000000000);
+  await run('SET', 'b5', 'v', 'pxat', '04000000000000');
+  await run('SET', 'b6', 'v', 'keepttl', 'get');
+  await run('SET', 'b6', 'w', 'Get', 'XX', 'GET');
   await run('SETEX', 'c', 100, 'v');
   await run('PSETEX', 'd', 100000, 'v');
   await run('EXPIRE', 'a', 100);
@@ -158,6 +161,33 @@ function normalise(commands: string[][], id1: string): string[][] {
   );
 }
 
+/**
+ * Tidings' one deliberate addition to Redis 7.0's effects: a group read that delivers entries
+ * ends with `XGROUP SETID key group last ENTRIESREAD n` after its XCLAIMs, so a restart keeps the
+ * group's entries-read (Redis's XCLAIM ... LASTID does not carry it). Check each such SETID names
+ * the last XCLAIM's group and LASTID, then drop it, and the MULTI/EXEC it alone made necessary.
+ */
+function withoutEntriesReadSetid(commands: string[][]): string[][] {
+  const out: string[][] = [];
+  let dropped = 0;
+  for (const argv of commands) {
+    const prev = out[out.length - 1];
+    if (argv[0] === 'XGROUP' && argv[1] === 'SETID' && prev?.[0] === 'XCLAIM' && prev.includes('LASTID')) {
+      assert.deepEqual([argv[2], argv[3], argv[4], argv[5]], [prev[1], prev[2], prev[prev.length - 1], 'ENTRIESREAD'], 'the SETID follows its read');
+      dropped++;
+      continue;
+    }
+    // A unit of one command is never wrapped (Redis 7.0): MULTI, X, EXEC left by the drop is X.
+    if (argv[0] === 'EXEC' && out.length >= 2 && out[out.length - 2]![0] === 'MULTI') {
+      out.splice(out.length - 2, 1);
+      continue;
+    }
+    out.push(argv);
+  }
+  assert.ok(dropped > 0, 'the workload has group reads that deliver');
+  return out;
+}
+
 /** SPOP's members are random: check they are the reply's, then mask them. */
 function maskSpop(commands: string[][], replies: Record<string, unknown>): string[][] {
   const popped = [replies.spop1 as string, ...(replies.spop2 as string[])];
@@ -184,7 +214,7 @@ test('the effects in the AOF match redis-server 7.0 for the same commands; each 
     rc.close();
     tc.close();
     const expected = maskSpop(normalise(incrCommands(path.join(redisDir, 'appendonlydir')), redisReplies.id1 as string), redisReplies);
-    const actual = maskSpop(normalise(incrCommands(path.join(tidingsDir, 'appendonlydir')), tidingsReplies.id1 as string), tidingsReplies);
+    const actual = maskSpop(normalise(withoutEntriesReadSetid(incrCommands(path.join(tidingsDir, 'appendonlydir'))), tidingsReplies.id1 as string), tidingsReplies);
     assert.deepEqual(actual, expected);
   } finally {
     await redis.close();
@@ -201,12 +231,14 @@ test('the effects in the AOF match redis-server 7.0 for the same commands; each 
   assert.equal(check.status, 0, check.stdout + check.stderr);
   assert.match(check.stdout, /All AOF files and manifest are valid/);
 
-  // Tidings' AOF directory loads in redis-server, and redis-server's in Tidings, giving what
-  // redis-server gets from replaying its own directory (a replay is not quite the live state:
-  // Redis's XCLAIM ... LASTID does not carry a group's entries-read).
+  // Tidings' AOF directory loads in redis-server, and redis-server's in Tidings. Redis's own
+  // replay is not quite its live state (its XCLAIM ... LASTID does not carry a group's
+  // entries-read): Tidings on Redis's files gives what redis-server gets from them; Tidings' files
+  // (with XGROUP SETID ... ENTRIESREAD after each group read) give the live state, in both servers.
   const reload = async (srv: TestServer) => {
     try {
       const c = await srv.connect();
+      await until(async () => /loading:0/.test((await c.call('INFO', 'persistence')) as string));
       const d = masked(await dumpWithout(c));
       c.close();
       return d;
@@ -218,9 +250,10 @@ test('the effects in the AOF match redis-server 7.0 for the same commands; each 
   const redisOnOurs = await reload(await startRedis(['--appendonly', 'yes', '--dir', tidingsDir]));
   const oursOnRedis = await reload(await startTidings({ config: { appendonly: 'yes', dir: redisDir } }));
   const oursOwn = await reload(await startTidings({ config: { appendonly: 'yes', dir: tidingsDir } }));
-  assert.deepEqual(redisOnOurs, redisOwn);
   assert.deepEqual(oursOnRedis, redisOwn);
-  assert.deepEqual(oursOwn, redisOwn);
+  const live = masked(tidingsDump);
+  assert.deepEqual(redisOnOurs, live);
+  assert.deepEqual(oursOwn, live);
   for (const dir of [redisDir, tidingsDir]) fs.rmSync(dir, { recursive: true, force: true });
 });
 

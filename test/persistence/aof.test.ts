@@ -24,14 +24,6 @@ function writeAofDir(dir: string, incr: Buffer | string): void {
 
 const cmd = (...args: string[]) => encodeCommand(args);
 
-/**
- * A consumer group's entries-read and lag are not carried by the effects Redis logs for a delivery
- * (XCLAIM ... LASTID): after a replay they are unknown, in redis-server too. Compare the rest.
- */
-function withoutReadCounters(d: Record<string, unknown>): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(d), (k, v) => (k === 'entries-read' || k === 'lag' ? undefined : v));
-}
-
 for (const fsync of ['always', 'everysec', 'no']) {
   test(`restart keeps every acknowledged write (appendfsync ${fsync})`, async () => {
     const dir = tempDir();
@@ -50,13 +42,14 @@ for (const fsync of ['always', 'everysec', 'no']) {
     await c.call('SET', 'in5', 'yes');
     await c.call('SELECT', 0);
     await c.call('SET', 'ttl', 'v', 'EX', 1000);
-    const before = withoutReadCounters(await dump(c, [0, 5]));
+    // The group's entries-read and lag too: a delivery's effects end with XGROUP SETID ... ENTRIESREAD.
+    const before = await dump(c, [0, 5]);
     c.close();
     await first.close();
 
     const second = await startTidings({ config });
     const c2 = await second.connect();
-    assert.deepEqual(withoutReadCounters(await dump(c2, [0, 5])), before);
+    assert.deepEqual(await dump(c2, [0, 5]), before);
     c2.close();
     await second.close();
     fs.rmSync(dir, { recursive: true, force: true });
