@@ -1212,14 +1212,6 @@ export const specs: CommandSpec[] = [
     },
   },
   {
-    name: 'readonly',
-    arity: 1,
-    flags: ['loading', 'stale', 'fast'],
-    ...noKeys,
-    categories: ['@fast', '@connection'],
-    handler: () => new ReplyError('ERR This instance has cluster support disabled'),
-  },
-  {
     name: 'monitor',
     arity: 1,
     flags: ['admin', 'noscript', 'loading', 'stale'],
