@@ -227,6 +227,11 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     }
     this.clientMemLimit = clientMemoryLimitOf(this.config.string('maxmemory-clients'), this.config.number('maxmemory'));
     if (this.clientMemLimit > 0 && this.listeners.length !== 0) evictClientsIfNeeded(this);
+    // An LFU policy keeps access counters in each entry's lru field (store/database.ts).
+    const lfu = this.config.string('maxmemory-policy').endsWith('-lfu')
+      ? { logFactor: this.config.number('lfu-log-factor'), decayMinutes: this.config.number('lfu-decay-time') }
+      : undefined;
+    for (const db of this.dbs) db.lfu = lfu;
     const maxBulkLen = this.config.number('proto-max-bulk-len');
     const maxQueryBuffer = this.config.number('client-query-buffer-limit');
     for (const client of this.clients.values()) {
