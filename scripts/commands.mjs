@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Prints the supported-command list for README.md from the command table itself (after a build),
 // so the README cannot drift from what the server actually dispatches.
-const groups = ['connection', 'acl', 'server', 'pubsub', 'transactions', 'keys', 'dump', 'migrate', 'strings', 'bitmaps', 'hyperloglog', 'lists', 'hashes', 'sets', 'zsets', 'geo', 'sort', 'streams', 'scripting', 'replication', 'tidings'];
+const groups = ['connection', 'acl', 'server', 'pubsub', 'transactions', 'keys', 'dump', 'migrate', 'strings', 'bitmaps', 'hyperloglog', 'lists', 'hashes', 'sets', 'zsets', 'geo', 'sort', 'streams', 'scripting', 'replication', 'cluster', 'tidings'];
 const titles = {
   connection: 'Connection',
   acl: 'Access control',
@@ -23,6 +23,7 @@ const titles = {
   streams: 'Streams',
   scripting: 'Scripting and functions',
   replication: 'Replication (Tidings as a master only)',
+  cluster: 'Cluster (no cluster mode: each answers as Redis with cluster-enabled no)',
   tidings: 'Tidings introspection',
 };
 let total = 0;

@@ -191,9 +191,7 @@ export async function main(args: string[]): Promise<void> {
   // signal tries again.
   const stop = (signal: 'SIGTERM' | 'SIGINT') => {
     server.log('warning', `Received ${signal} scheduling shutdown...`);
-    void server.shutdownOnSignal(signal).then((stopped) => {
-      if (stopped) process.exit(0);
-    });
+    server.signalShutdown(signal);
   };
   server.onShutdown = () => process.exit(0);
   process.on('SIGINT', () => stop('SIGINT'));

@@ -120,7 +120,6 @@ export function clientInfoLine(client: Client, running?: Buffer[]): string {
   const obl = client.out.size;
   const omem = socket !== null ? socket.writableLength : 0;
   const fd = (socket as unknown as { _handle?: { fd?: number } } | null)?._handle?.fd;
-  const rbs = socket !== null ? socket.readableHighWaterMark : 0;
   const totMem = clientMemory(client, running);
   return [
     `id=${client.id}`,
@@ -140,8 +139,8 @@ export function clientInfoLine(client: Client, running?: Buffer[]): string {
     `qbuf-free=0`,
     `argv-mem=${argvMem}`,
     `multi-mem=${multiMem}`,
-    `rbs=${rbs}`,
-    `rbp=${rbs}`,
+    `rbs=${client.out.capacity}`,
+    `rbp=${client.out.peak}`,
     `obl=${obl}`,
     `oll=0`,
     `omem=${omem}`,

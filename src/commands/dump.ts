@@ -3,7 +3,7 @@ import { Errors } from '../protocol/errors.js';
 import { parseBigInt } from '../protocol/numbers.js';
 import { OK, ReplyError, type Reply } from '../protocol/reply.js';
 import type { Entry } from '../store/database.js';
-import { lruClock } from '../store/database.js';
+import { lruClock, lfuValue } from '../store/database.js';
 import { dumpValue, restoreValue } from '../persistence/rdb/index.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
@@ -68,9 +68,10 @@ function restore(ctx: CommandContext, argv: Buffer[]): Reply {
       return OK;
     }
   }
-  const now = lruClock();
-  const entry = { type: loaded.type, value: loaded.value, lru: now, seq: 0 } as Entry;
-  if (idleSeconds !== undefined) entry.lru = now - Number(idleSeconds) * 1000;
+  const entry = { type: loaded.type, value: loaded.value, lru: ctx.db.newAccessClock(), seq: 0 } as Entry;
+  // As Redis: FREQ counts under an LFU policy, IDLETIME under any other one.
+  if (idleSeconds !== undefined && ctx.db.lfu === undefined) entry.lru = lruClock() - Number(idleSeconds) * 1000;
+  if (freq !== undefined && ctx.db.lfu !== undefined) entry.lru = lfuValue(Number(freq));
   ctx.db.setEntry(key, entry, expireAt);
   ctx.db.signalReady(key);
   ctx.notify('g', 'restore', key);

@@ -5,7 +5,7 @@ import { parseBigInt, parseInteger, tryParseBigInt } from '../protocol/numbers.j
 import { Double, MapReply, OK, Status, Verbatim, type Reply } from '../protocol/reply.js';
 import { globMatch } from '../pubsub/glob.js';
 import type { Database, Entry, ValueOf } from '../store/database.js';
-import { idleMsOf, lruClock } from '../store/database.js';
+import { idleMsOf, lfuCounter } from '../store/database.js';
 import { BASE_BYTES, datasetBytes, entryBytes, usedMemory, usedMemoryPeak } from '../store/eviction.js';
 import { copyString, stringEncoding } from './strings.js';
 import { encodingOf as listEncoding } from './lists.js';
@@ -45,9 +45,9 @@ export function encodingOf(server: CommandContext['server'], entry: Entry): stri
   }
 }
 
-/** A deep copy of a value for COPY. */
-function cloneValue(entry: Entry): Entry {
-  const withValue = <T extends Entry['type']>(type: T, value: ValueOf[T]) => ({ type, value, lru: lruClock(), seq: 0 }) as Entry;
+/** A deep copy of a value for COPY, as a new object (`lru`: the access clock of a new key). */
+function cloneValue(entry: Entry, lru: number): Entry {
+  const withValue = <T extends Entry['type']>(type: T, value: ValueOf[T]) => ({ type, value, lru, seq: 0 }) as Entry;
   switch (entry.type) {
     case 'string':
       return withValue('string', copyString(entry.value));
@@ -60,7 +60,7 @@ function cloneValue(entry: Entry): Entry {
     default: {
       const value = entry.value as unknown as { clone?: () => unknown };
       const copy = typeof value.clone === 'function' ? value.clone() : deepClone(value);
-      return { type: entry.type, value: copy, lru: lruClock(), seq: 0 } as Entry;
+      return { type: entry.type, value: copy, lru, seq: 0 } as Entry;
     }
   }
 }
@@ -192,7 +192,7 @@ function copy(ctx: CommandContext, argv: Buffer[]): Reply {
     if (!replace) return 0;
     dst.delete(to);
   }
-  const clone = cloneValue(entry);
+  const clone = cloneValue(entry, dst.newAccessClock());
   dst.setEntry(to, clone, expireAt);
   dst.signalReady(to);
   ctx.server.notifyKeyspaceEvent('g', 'copy_to', to, dst.index);
@@ -472,8 +472,7 @@ const objectSubcommands: CommandSpec[] = [
     const entry = objectEntry(ctx, argv);
     if (entry === undefined) return null;
     if (!lfuPolicy(ctx)) throw KeyErrors.lfuNotSelected();
-    // Access counts are not tracked; LFU policies evict by access time (like LRU).
-    return 0;
+    return lfuCounter(entry.lru, ctx.server.config.number('lfu-decay-time'));
   }),
 ];
 

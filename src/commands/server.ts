@@ -18,6 +18,7 @@ import { INVALID_GETKEYS_ARGS, NUMKEYS_AT, keysOf } from './key-positions.js';
 import { ConfigSetError, type PendingSet } from '../config/config.js';
 import { rewriteConfigFile } from '../config/file.js';
 import { aclOf } from '../security/acl.js';
+import { REPLY_BUFFER_PEAK_RESET_MS } from '../protocol/writer.js';
 import { REDIS_COMMAND_DOCS, REDIS_COMMAND_INFO, type Tagged } from './redis-command-docs.js';
 import { encodingOf } from './keys.js';
 
@@ -741,6 +742,25 @@ function debug(ctx: CommandContext, argv: Buffer[]): HandlerResult {
       ctx.server.aof.flushSleepUs = us;
       return OK;
     }
+    case 'pause-cron':
+      // DEBUG PAUSE-CRON 0|1: stop the cron (active expiry, client timeouts, reply buffer resizing,
+      // a signal's shutdown, ...). As Redis, the value is read as C's atoi: anything else is 0.
+      if (argv.length !== 3) throw debugArityError(argv[1]!);
+      ctx.server.cronPaused = atoi(argv[2]!) !== 0;
+      return OK;
+    case 'replybuffer':
+      return debugReplyBuffer(ctx, argv);
+    case 'config-rewrite-force-all': {
+      if (argv.length !== 2) throw debugArityError(argv[1]!);
+      try {
+        rewriteConfigFile(ctx.server.config, true, aclOf(ctx.server).configLines());
+      } catch (err) {
+        // Redis hands its rewrite a missing file name and reports the errno (EFAULT).
+        const reason = ctx.server.config.file ? (err as Error).message : 'Bad address';
+        return new ReplyError(`ERR CONFIG-REWRITE-FORCE-ALL failed: ${reason}`);
+      }
+      return OK;
+    }
     case 'set-active-expire': {
       if (argv.length !== 3) throw Errors.syntax();
       ctx.server.activeExpireEnabled = argv[2]!.toString('latin1') !== '0';
@@ -806,6 +826,38 @@ function debug(ctx: CommandContext, argv: Buffer[]): HandlerResult {
     default:
       throw new ReplyError(`ERR unknown subcommand '${argv[1]!.toString('latin1')}'. Try DEBUG HELP.`);
   }
+}
+
+function debugArityError(sub: Buffer): ReplyError {
+  return new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${sub.toString('latin1')}'. Try DEBUG HELP.`);
+}
+
+/** C's atoi: an optional sign and the leading digits; 0 when there are none. */
+function atoi(arg: Buffer): number {
+  const m = /^\s*([+-]?\d+)/.exec(arg.toString('latin1'));
+  return m === null ? 0 : Number(m[1]);
+}
+
+/**
+ * DEBUG REPLYBUFFER PEAK-RESET-TIME <NEVER|RESET|ms> (how often a reply buffer's peak is
+ * forgotten) and RESIZING <0|1> (whether the cron resizes reply buffers at all).
+ */
+function debugReplyBuffer(ctx: CommandContext, argv: Buffer[]): Reply {
+  if (argv.length !== 4) throw debugArityError(argv[1]!);
+  const what = lower(argv[2]!);
+  const server = ctx.server;
+  if (what === 'peak-reset-time') {
+    const value = lower(argv[3]!);
+    if (value === 'never') server.replyBufferPeakResetMs = -1;
+    else if (value === 'reset') server.replyBufferPeakResetMs = REPLY_BUFFER_PEAK_RESET_MS;
+    else server.replyBufferPeakResetMs = parseInteger(argv[3]!);
+    return OK;
+  }
+  if (what === 'resizing') {
+    server.replyBufferResizing = atoi(argv[3]!) !== 0;
+    return OK;
+  }
+  throw debugArityError(argv[1]!);
 }
 
 /**
@@ -950,7 +1002,8 @@ function parseShutdown(argv: Buffer[]): ShutdownOptions {
 function shutdown(ctx: CommandContext, argv: Buffer[]): HandlerResult {
   const options = parseShutdown(argv);
   // Without replicas there is never a shutdown waiting for them to catch up.
-  if (options.abort) return new ReplyError('ERR No shutdown in progress.');
+  // A signal's shutdown waiting for the cron (paused by DEBUG PAUSE-CRON) can still be aborted.
+  if (options.abort) return ctx.server.abortSignalShutdown() ? OK : new ReplyError('ERR No shutdown in progress.');
   const server = ctx.server;
   // While a script is busy only SHUTDOWN NOSAVE stops the server (src/commands/scripting.ts).
   if (server.busyScript !== undefined && !options.nosave) return server.busyScript;
@@ -1164,14 +1217,6 @@ export const specs: CommandSpec[] = [
       if (timeout < 0) throw Errors.timeoutNegative();
       return 0;
     },
-  },
-  {
-    name: 'readonly',
-    arity: 1,
-    flags: ['loading', 'stale', 'fast'],
-    ...noKeys,
-    categories: ['@fast', '@connection'],
-    handler: () => new ReplyError('ERR This instance has cluster support disabled'),
   },
   {
     name: 'monitor',

@@ -1,6 +1,7 @@
 // Configuration: one table (params.ts) drives the config file, `--name value` flags, CONFIG
 // GET/SET/REWRITE and their error texts. Values are kept parsed (numbers, booleans, strings) for
 // the code that reads them, and as Redis prints them for CONFIG GET.
+import path from 'node:path';
 import { globMatch } from '../pubsub/glob.js';
 import { PARAMS, findParam, type ConfigValue, type ParamSpec } from './params.js';
 import { parseMemoryBig, parseStrictInteger } from './values.js';
@@ -146,7 +147,16 @@ export class Config {
   show(name: string): string {
     const param = findParam(name);
     if (!param) throw new Error(`unknown config parameter ${name}`);
-    return this.shown.get(param.name)!;
+    return this.shownOf(param);
+  }
+
+  /**
+   * Redis chdirs to `dir` and answers CONFIG GET dir with getcwd(): an absolute path. Tidings
+   * keeps its working directory and resolves the setting against it instead.
+   */
+  private shownOf(param: ParamSpec): string {
+    const shown = this.shown.get(param.name)!;
+    return param.name === 'dir' ? path.resolve(shown) : shown;
   }
 
   /** Set one parameter as CONFIG SET does (kept for callers setting a single value). */
@@ -262,13 +272,13 @@ export class Config {
     const lowered = pattern.toLowerCase();
     if (!/[*?[\\]/.test(lowered)) {
       const param = findParam(lowered);
-      return param ? [[lowered, this.shown.get(param.name)!]] : [];
+      return param ? [[lowered, this.shownOf(param)]] : [];
     }
     const out: [string, string][] = [];
     for (const p of PARAMS) {
       if (p.hidden) continue;
       for (const name of [p.name, ...(p.aliases ?? [])]) {
-        if (globMatch(lowered, name, true)) out.push([name, this.shown.get(p.name)!]);
+        if (globMatch(lowered, name, true)) out.push([name, this.shownOf(p)]);
       }
     }
     return out;

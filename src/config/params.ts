@@ -180,8 +180,8 @@ export const PARAMS: ParamSpec[] = [
   bool('activerehashing', true, { ignored: 'no incremental rehashing: JavaScript maps resize themselves' }),
   int('active-expire-effort', 1, 1n, 10n, { ignored: 'active expiry runs with a fixed effort' }),
   bool('dynamic-hz', true, { ignored: 'the cron runs at the configured hz' }),
-  int('lfu-log-factor', 10, 0n, INT_MAX, { ignored: 'the LFU counter uses a fixed increment' }),
-  int('lfu-decay-time', 1, 0n, INT_MAX, { ignored: 'the LFU counter uses a fixed decay' }),
+  int('lfu-log-factor', 10, 0n, INT_MAX),
+  int('lfu-decay-time', 1, 0n, INT_MAX),
   int('maxmemory-eviction-tenacity', 10, 0n, 100n, { ignored: 'eviction always frees what the write needs' }),
   str('maxmemory-clients', '0', { parse: parseMemoryOrPercent, rewrite: 'memory-or-percent' }),
   int('tracking-table-max-keys', 1000000, 0n, LONG_MAX),
@@ -310,10 +310,12 @@ export const PARAMS: ParamSpec[] = [
   bool('tls-replication', false, { ignored: NO_TLS_LINKS }),
   bool('tls-cluster', false, { ignored: NO_TLS_LINKS }),
 
-  // ---- observability: the HTTP listener for /metrics and the dashboard (src/observe/http.ts); 0 = off
-  int('metrics-port', 0, 0n, 65535n, { immutable: true }),
-  str('metrics-bind', '127.0.0.1', { immutable: true }),
-  bool('dashboard', false, { immutable: true }),
+  // ---- observability: the HTTP listener for /metrics and the dashboard (src/observe/http.ts); 0 = off.
+  // Hidden from CONFIG GET * (as Redis's own hidden parameters): clients that set back every
+  // parameter CONFIG GET * lists, as Redis's test suite does, know nothing of these immutable ones.
+  int('metrics-port', 0, 0n, 65535n, { immutable: true, hidden: true }),
+  str('metrics-bind', '127.0.0.1', { immutable: true, hidden: true }),
+  bool('dashboard', false, { immutable: true, hidden: true }),
   // ---- Tidings' log format: Redis's lines (default) or one JSON object a line, for log shippers
   enm('log-format', 'redis', ['redis', 'json']),
 ];

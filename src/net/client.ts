@@ -3,7 +3,7 @@
 // A client without a socket is used for scripts (the Lua "fake client").
 import type { Socket } from 'node:net';
 import { RequestParser } from '../protocol/parser.js';
-import { OutputBuffer, writeReply, type Protocol } from '../protocol/writer.js';
+import { OutputBuffer, REPLY_BUFFER_SIZE, writeReply, type Protocol } from '../protocol/writer.js';
 import type { Reply } from '../protocol/reply.js';
 import type { ClientTracking } from '../server/tracking.js';
 import type { AclUser } from '../security/acl.js';
@@ -68,7 +68,7 @@ export class Client {
   /** Number of commands executed (for CLIENT LIST's `cmd`/stats). */
   commandsProcessed = 0;
 
-  readonly out = new OutputBuffer();
+  readonly out = new OutputBuffer(REPLY_BUFFER_SIZE);
   readonly parser: RequestParser;
 
   constructor(

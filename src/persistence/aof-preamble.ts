@@ -2,7 +2,7 @@
 // start of the base file, written and read with the RDB codec.
 import type { Server } from '../server/server.js';
 import type { ValueOf, ValueType } from '../store/database.js';
-import { lruClock } from '../store/database.js';
+import { lfuValue, lruClock } from '../store/database.js';
 import { crc64, readRdb, RdbError } from './rdb/index.js';
 import { serverSnapshot } from './rdbfile.js';
 
@@ -49,15 +49,18 @@ export function loadRdbPreamble(server: Server, buf: Buffer, displayName: string
         functionLibrary(code) {
           scripting.loadLibrary(code, true);
         },
-        key(dbIndex, key, type: ValueType, value: ValueOf[ValueType], expireAt, idleMs) {
+        key(dbIndex, key, type: ValueType, value: ValueOf[ValueType], expireAt, idleMs, freq) {
           const db = server.dbs[dbIndex];
           if (db === undefined) throw new RdbError(`FATAL: Data file was created with a Redis server configured to handle more than ${server.dbs.length} databases. Exiting`, 0);
           if (expireAt !== undefined && expireAt <= now) return;
           db.set(key, type, value);
           if (expireAt !== undefined) db.setExpire(key, expireAt);
-          if (idleMs !== undefined) {
-            const entry = db.peekNoExpire(key);
-            if (entry !== undefined) entry.lru = lruClock(now) - idleMs;
+          // As Redis: the file's FREQ counts under an LFU policy, its IDLE under any other one.
+          const entry = idleMs !== undefined || freq !== undefined ? db.peekNoExpire(key) : undefined;
+          if (entry !== undefined) {
+            if (db.lfu !== undefined) {
+              if (freq !== undefined) entry.lru = lfuValue(freq, now);
+            } else if (idleMs !== undefined) entry.lru = lruClock(now) - idleMs;
           }
         },
       },

@@ -9,7 +9,7 @@ import type { Server } from '../server/server.js';
 import { REDIS_VERSION } from '../config/version.js';
 import { usedMemory } from '../store/eviction.js';
 import type { ValueOf, ValueType } from '../store/database.js';
-import { lruClock } from '../store/database.js';
+import { lfuValue, lruClock } from '../store/database.js';
 import { readRdb, RdbError } from './rdb/index.js';
 import { savePointReached, savePointsOf, type SavePoint } from './savepoints.js';
 import { Snapshot } from './snapshot.js';
@@ -344,7 +344,7 @@ export class RdbFile {
               throw new RdbError(`Failed loading library: ${reason(err)}`, 0);
             }
           },
-          key(dbIndex, key, type: ValueType, value: ValueOf[ValueType], expireAt, idleMs) {
+          key(dbIndex, key, type: ValueType, value: ValueOf[ValueType], expireAt, idleMs, freq) {
             const db = server.dbs[dbIndex];
             if (db === undefined) throw new RdbError(`FATAL: Data file was created with a Redis server configured to handle more than ${server.dbs.length} databases. Exiting`, 0);
             if (expireAt !== undefined && expireAt <= now) {
@@ -353,9 +353,12 @@ export class RdbFile {
             }
             db.set(key, type, value);
             if (expireAt !== undefined) db.setExpire(key, expireAt);
-            if (idleMs !== undefined) {
-              const entry = db.peekNoExpire(key);
-              if (entry !== undefined) entry.lru = lruClock(now) - idleMs;
+            // As Redis: the file's FREQ counts under an LFU policy, its IDLE under any other one.
+            const entry = idleMs !== undefined || freq !== undefined ? db.peekNoExpire(key) : undefined;
+            if (entry !== undefined) {
+              if (db.lfu !== undefined) {
+                if (freq !== undefined) entry.lru = lfuValue(freq, now);
+              } else if (idleMs !== undefined) entry.lru = lruClock(now) - idleMs;
             }
             loaded++;
           },

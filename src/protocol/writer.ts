@@ -20,17 +20,48 @@ import {
 import { formatDouble } from './numbers.js';
 
 const SCRATCH_SIZE = 64 * 1024;
+/** A connection's reply buffer starts at this size (Redis's PROTO_REPLY_CHUNK_BYTES: 16 KB). */
+export const REPLY_BUFFER_SIZE = 16 * 1024;
+/** The server's cron never shrinks a reply buffer below this (Redis's PROTO_REPLY_MIN_BYTES). */
+export const REPLY_BUFFER_MIN = 1024;
+/** How often the cron forgets a reply buffer's peak by default (Redis's, in ms). */
+export const REPLY_BUFFER_PEAK_RESET_MS = 5000;
 /** Payloads at least this big are queued by reference instead of copied into the scratch. */
 const COPY_LIMIT = 2048;
 
 export class OutputBuffer {
   private chunks: Buffer[] = [];
   private chunkBytes = 0;
-  private scratch = Buffer.allocUnsafe(SCRATCH_SIZE);
+  private scratch: Buffer;
   private start = 0;
   private pos = 0;
   /** Every queued chunk came from shared() (pre-encoded frames queued by reference). */
   private onlyShared = true;
+  /**
+   * The size new scratch areas get. For a connection this is Redis's reply buffer (CLIENT LIST
+   * rbs), which the server's cron shrinks for idle clients and grows for busy ones.
+   */
+  capacity: number;
+  /** The most one take() found queued since the last peak reset, up to capacity (CLIENT LIST rbp). */
+  peak: number;
+  /** When the cron last reset `peak` (Date.now() ms). */
+  peakResetAt = Date.now();
+
+  constructor(capacity = SCRATCH_SIZE) {
+    this.capacity = capacity;
+    this.peak = capacity;
+    this.scratch = Buffer.allocUnsafe(capacity);
+  }
+
+  /** A new capacity, applied at once when nothing is queued, else at the next scratch area. */
+  resize(capacity: number): void {
+    this.capacity = capacity;
+    if (this.chunks.length === 0 && this.pos === this.start) {
+      this.scratch = Buffer.allocUnsafe(capacity);
+      this.start = 0;
+      this.pos = 0;
+    }
+  }
 
   /** Memory this buffer holds: its scratch area and the chunks queued (CLIENT LIST's tot-mem). */
   get allocated(): number {
@@ -45,7 +76,7 @@ export class OutputBuffer {
   private ensure(n: number): void {
     if (this.pos + n <= this.scratch.length) return;
     this.sealScratch();
-    this.scratch = Buffer.allocUnsafe(Math.max(SCRATCH_SIZE, n));
+    this.scratch = Buffer.allocUnsafe(Math.max(this.capacity, n));
     this.start = 0;
     this.pos = 0;
   }
@@ -141,12 +172,13 @@ export class OutputBuffer {
   take(): Buffer[] {
     this.sealScratch();
     const chunks = this.chunks;
+    if (this.chunkBytes > this.peak) this.peak = Math.min(this.chunkBytes, this.capacity);
     this.lastTakeShared = this.onlyShared;
     this.onlyShared = true;
     this.chunks = [];
     this.chunkBytes = 0;
-    if (this.scratch.length - this.pos < 1024) {
-      this.scratch = Buffer.allocUnsafe(SCRATCH_SIZE);
+    if (this.scratch.length - this.pos < Math.min(1024, this.capacity >> 2)) {
+      this.scratch = Buffer.allocUnsafe(this.capacity);
       this.start = 0;
       this.pos = 0;
     }

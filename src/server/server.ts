@@ -33,6 +33,7 @@ import type { CommandSpec } from '../commands/types.js';
 import { OutboundConnections } from '../net/outbound.js';
 import { formatLogLine, logs, clientFields, LogThrottle, type LogLevel, type LogFields, type LogFormat } from './log.js';
 import { clientMemoryLimitOf, evictClientsIfNeeded, type EvictionHost } from './client-eviction.js';
+import { REPLY_BUFFER_MIN, REPLY_BUFFER_PEAK_RESET_MS, REPLY_BUFFER_SIZE, type OutputBuffer } from '../protocol/writer.js';
 
 export { TIDINGS_VERSION, REDIS_VERSION } from '../config/version.js';
 
@@ -109,6 +110,14 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
   /** The TLS listeners' shared secure context, rebuilt on CONFIG SET tls-*. */
   readonly tls: TlsListeners;
   activeExpireEnabled = true;
+  /** DEBUG PAUSE-CRON: the cron does nothing (expiry, timeouts, buffer resizing, a signal's shutdown). */
+  cronPaused = false;
+  /** A SIGTERM/SIGINT not yet acted on (Redis's shutdown_asap): SHUTDOWN ABORT can still cancel it. */
+  shutdownAsap: 'SIGTERM' | 'SIGINT' | undefined;
+  /** DEBUG REPLYBUFFER PEAK-RESET-TIME: how often a client's reply buffer peak is forgotten (ms; <0 never). */
+  replyBufferPeakResetMs = REPLY_BUFFER_PEAK_RESET_MS;
+  /** DEBUG REPLYBUFFER RESIZING: whether the cron resizes reply buffers. */
+  replyBufferResizing = true;
   /**
    * Key modifications since start (Redis's server.dirty): save points compare it with its value at
    * the last save, and the effects stream uses its change across a command to know that it wrote.
@@ -228,6 +237,11 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     }
     this.clientMemLimit = clientMemoryLimitOf(this.config.string('maxmemory-clients'), this.config.number('maxmemory'));
     if (this.clientMemLimit > 0 && this.listeners.length !== 0) evictClientsIfNeeded(this);
+    // An LFU policy keeps access counters in each entry's lru field (store/database.ts).
+    const lfu = this.config.string('maxmemory-policy').endsWith('-lfu')
+      ? { logFactor: this.config.number('lfu-log-factor'), decayMinutes: this.config.number('lfu-decay-time') }
+      : undefined;
+    for (const db of this.dbs) db.lfu = lfu;
     const maxBulkLen = this.config.number('proto-max-bulk-len');
     const maxQueryBuffer = this.config.number('client-query-buffer-limit');
     for (const client of this.clients.values()) {
@@ -925,10 +939,13 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
   // ---------------------------------------------------------------- cron
 
   private serverCron(): void {
+    if (this.cronPaused) return;
+    if (this.shutdownAsap !== undefined) this.shutdownNow();
     // As Redis: no cron between a busy script's slices, nor while the dataset loads.
     if (this.busyScript !== undefined || this.rdb.loading) return;
     const now = Date.now();
     this.aof.cron();
+    this.tracking.cron();
     if (this.activeExpireEnabled && !this.pause.active) {
       // Active expiry: sample keys with a TTL in every database for a bounded time.
       const started = performance.now();
@@ -954,8 +971,51 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     }
     for (const client of this.clients.values()) {
       if (client.softLimitSince !== 0) this.checkOutputLimit(client);
+      if (this.replyBufferResizing) this.resizeReplyBuffer(client.out, now);
     }
     this.rdb.cron(now);
+  }
+
+  /**
+   * Redis's reply buffer sizing: a buffer whose peak used less than half of it shrinks to just
+   * above the peak (1 KB at least); one that filled up doubles, up to 16 KB. The peak is forgotten
+   * every replyBufferPeakResetMs, so a client idle since its last big reply shrinks.
+   */
+  private resizeReplyBuffer(out: OutputBuffer, now: number): void {
+    const size = out.capacity;
+    let next = 0;
+    if (size / 2 >= REPLY_BUFFER_MIN && out.peak < size / 2) next = Math.max(REPLY_BUFFER_MIN, out.peak + 1);
+    else if (size * 2 < REPLY_BUFFER_SIZE * 2 && out.peak === size) next = Math.min(REPLY_BUFFER_SIZE, size * 2);
+    if (this.replyBufferPeakResetMs >= 0 && now - out.peakResetAt >= this.replyBufferPeakResetMs) {
+      out.peak = 0;
+      out.peakResetAt = now;
+    }
+    if (next !== 0) out.resize(next);
+  }
+
+  /**
+   * SIGTERM/SIGINT: Redis's signal handler only sets shutdown_asap and its cron shuts down, so
+   * a paused cron leaves time for SHUTDOWN ABORT. Here the shutdown starts at once unless the
+   * cron is paused (DEBUG PAUSE-CRON), then at its first run after.
+   */
+  signalShutdown(signal: 'SIGTERM' | 'SIGINT'): void {
+    this.shutdownAsap = signal;
+    if (!this.cronPaused) this.shutdownNow();
+  }
+
+  /** SHUTDOWN ABORT of a signal's pending shutdown: false when none is pending. */
+  abortSignalShutdown(): boolean {
+    if (this.shutdownAsap === undefined) return false;
+    this.shutdownAsap = undefined;
+    this.log('notice', 'Shutdown manually aborted.');
+    return true;
+  }
+
+  private shutdownNow(): void {
+    const signal = this.shutdownAsap;
+    if (signal === undefined) return;
+    this.shutdownAsap = undefined;
+    void this.shutdownOnSignal(signal);
   }
 
   /**

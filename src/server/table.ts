@@ -21,6 +21,7 @@ import { specs as sort } from '../commands/sort.js';
 import { specs as tidings } from '../commands/tidings.js';
 import { specs as acl } from '../commands/acl.js';
 import { specs as replication } from '../commands/replication.js';
+import { specs as cluster } from '../commands/cluster.js';
 
 /**
  * Every group's specs. Built on first use rather than at import, so that the order in which the
@@ -51,6 +52,7 @@ export function allSpecs(): readonly CommandSpec[] {
     ...tidings,
     ...acl,
     ...replication,
+    ...cluster,
   ];
   return all;
 }

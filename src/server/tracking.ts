@@ -100,7 +100,6 @@ export class Tracking {
   private readonly prefixTable = new Map<string, PrefixState>();
   /** Invalidations for the running client, sent after its reply: a key, or null for a flush. */
   private pending: { client: Client; key: string | null }[] = [];
-  private limitTimer: NodeJS.Timeout | undefined;
   private broadcastScheduled = false;
   /** Consecutive over-limit runs: each spends more effort (as Redis's table limiter). */
   private overLimitRuns = 0;
@@ -120,11 +119,8 @@ export class Tracking {
       }
     };
     refresh();
-    host.config.onChange(() => {
-      refresh();
-      // A lowered limit applies before the next command, or within 100 ms (Redis: its cron).
-      if (this.maxKeys > 0 && this.table.size > this.maxKeys) this.scheduleLimit();
-    });
+    // A lowered limit applies before the next command, or at the server's next cron (as Redis).
+    host.config.onChange(refresh);
   }
 
   get totalKeys(): number {
@@ -263,8 +259,7 @@ export class Tracking {
         this.items++;
       }
     }
-    // Over the limit now: trimmed before the next command, or by the timer (Redis: its cron).
-    if (this.maxKeys > 0 && this.table.size > this.maxKeys) this.scheduleLimit();
+    // Over the limit now: trimmed before the next command, or by the server's cron (as Redis).
   }
 
   /** After a network command's reply was queued: pending self-invalidations, CACHING reset. */
@@ -433,17 +428,12 @@ export class Tracking {
         return;
       }
     }
+    // Still over: the next cron run tries again with more effort (as Redis's).
     this.overLimitRuns++;
-    // Still over: try again shortly with more effort (Redis's cron does the same).
-    this.scheduleLimit();
   }
 
-  private scheduleLimit(): void {
-    if (this.limitTimer !== undefined) return;
-    this.limitTimer = setTimeout(() => {
-      this.limitTimer = undefined;
-      this.limitTable();
-    }, 100);
-    this.limitTimer.unref();
+  /** The server's cron: trim a table over tracking-table-max-keys. */
+  cron(): void {
+    if (this.maxKeys > 0 && this.table.size > this.maxKeys) this.limitTable();
   }
 }

@@ -24,6 +24,49 @@ export function idleMsOf(entry: { lru: number }): number {
 }
 
 /**
+ * Under an LFU maxmemory-policy an entry's `lru` holds what Redis keeps in its lru field instead:
+ * a 16-bit clock of minutes and an 8-bit logarithmic access counter, (minutes << 8) | counter.
+ * A new key starts at LFU_INIT_VAL; each access adds one with a probability that falls as the
+ * counter grows (lfu-log-factor), and every lfu-decay-time minutes without access takes one off.
+ */
+export interface LfuSettings {
+  logFactor: number;
+  decayMinutes: number;
+}
+
+export const LFU_INIT_VAL = 5;
+
+function lfuMinutes(now: number): number {
+  return Math.floor(now / 60000) & 0xffff;
+}
+
+/** The counter with its decay since the last access applied (OBJECT FREQ, eviction, RDB FREQ). */
+export function lfuCounter(lru: number, decayMinutes: number, now = Date.now()): number {
+  const counter = lru & 0xff;
+  if (decayMinutes <= 0) return counter;
+  const then = lru >>> 8;
+  const minutes = lfuMinutes(now);
+  const elapsed = minutes >= then ? minutes - then : 0xffff - then + minutes;
+  const periods = Math.floor(elapsed / decayMinutes);
+  return periods >= counter ? 0 : counter - periods;
+}
+
+/** An `lru` value holding this counter, stamped now. */
+export function lfuValue(counter: number, now = Date.now()): number {
+  return (lfuMinutes(now) << 8) | counter;
+}
+
+function lfuAccess(lru: number, lfu: LfuSettings): number {
+  const now = Date.now();
+  let counter = lfuCounter(lru, lfu.decayMinutes, now);
+  if (counter < 255) {
+    const base = counter > LFU_INIT_VAL ? counter - LFU_INIT_VAL : 0;
+    if (Math.random() < 1 / (base * lfu.logFactor + 1)) counter++;
+  }
+  return lfuValue(counter, now);
+}
+
+/**
  * Values up to this many bytes set by SET and friends are kept as latin1 strings (1 char = 1 byte):
  * a one-byte string costs 16 bytes of header where a Buffer costs ~100 bytes of heap object plus
  * its pool slice. Longer values stay Buffers (queued to sockets by reference, never copied).
@@ -176,6 +219,8 @@ export class Database {
   cow: CopyOnWrite | undefined;
   /** Set while an append-only file is replayed: keys do not expire (as in Redis while loading). */
   loading = false;
+  /** Set (one object for every database) while maxmemory-policy is an LFU one. */
+  lfu: LfuSettings | undefined;
 
   constructor(
     readonly index: number,
@@ -219,6 +264,11 @@ export class Database {
     return true;
   }
 
+  /** The `lru` a new entry gets: now, or under LFU a fresh counter (see LfuSettings). */
+  newAccessClock(): number {
+    return this.lfu === undefined ? lruClock() : lfuValue(LFU_INIT_VAL);
+  }
+
   /** Lookup for reading: counts keyspace hits/misses and refreshes the access time. */
   lookupRead(key: string): Entry | undefined {
     const held = this.expires.size !== 0 && this.expireIfNeeded(key) && this.expiryHeld;
@@ -228,7 +278,7 @@ export class Database {
       return undefined;
     }
     this.hooks.keyspaceHit();
-    entry.lru = lruClock();
+    entry.lru = this.lfu === undefined ? lruClock() : lfuAccess(entry.lru, this.lfu);
     return entry;
   }
 
@@ -246,7 +296,7 @@ export class Database {
     if (this.expires.size !== 0 && this.expireIfNeeded(key) && this.expiryHeld) return undefined;
     if (this.cow !== undefined) this.cow.beforeWrite(this, key);
     const entry = this.data.get(key);
-    if (entry !== undefined) entry.lru = lruClock();
+    if (entry !== undefined) entry.lru = this.lfu === undefined ? lruClock() : lfuAccess(entry.lru, this.lfu);
     return entry;
   }
 
@@ -303,13 +353,14 @@ export class Database {
     if (old === undefined) {
       const seq = Database.nextSeq++;
       this.order.push(key, seq);
-      this.data.set(key, { type, value, lru: lruClock(), seq } as Entry);
+      this.data.set(key, { type, value, lru: this.newAccessClock(), seq } as Entry);
     } else {
       // Overwrite in place: no allocation on the SET/INCR path. The old type is read below.
       const oldType = old.type;
       (old as { type: ValueType }).type = type;
       (old as { value: unknown }).value = value;
-      old.lru = lruClock();
+      // As Redis's overwrite: under LFU the key keeps its access counter.
+      if (this.lfu === undefined) old.lru = lruClock();
       // A stream replaced by another type wakes its blocked XREADGROUP clients (with an error), as in Redis.
       if (oldType === 'stream' && type !== 'stream') this.hooks.keyReady(this, key);
     }

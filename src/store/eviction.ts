@@ -16,7 +16,7 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { Database, Entry } from './database.js';
-import { idleMsOf } from './database.js';
+import { idleMsOf, lfuCounter } from './database.js';
 
 /** What memory accounting and eviction need of the server (Server is one); store/ names no more. */
 export interface MemoryHost {
@@ -281,6 +281,7 @@ export function makeRoom(server: MemoryHost): boolean {
   const volatile = policy.startsWith('volatile-');
   const byTtl = policy.endsWith('-ttl');
   const random = policy.endsWith('-random');
+  const lfuDecay = policy.endsWith('-lfu') ? server.config.number('lfu-decay-time') : -1;
   const samples = server.config.number('maxmemory-samples');
   const now = Date.now();
   let evicted = 0;
@@ -293,8 +294,14 @@ export function makeRoom(server: MemoryHost): boolean {
       for (const key of candidates) {
         const entry = db.peekNoExpire(key);
         if (entry === undefined) continue;
-        // Higher score = better victim: oldest access (LRU/LFU), soonest expiry (TTL).
-        const score = random ? Math.random() : byTtl ? -(db.getExpire(key) ?? Infinity) : idleMsOf(entry);
+        // Higher score = better victim: oldest access (LRU), fewest accesses (LFU), soonest expiry (TTL).
+        const score = random
+          ? Math.random()
+          : byTtl
+            ? -(db.getExpire(key) ?? Infinity)
+            : lfuDecay >= 0
+              ? 255 - lfuCounter(entry.lru, lfuDecay, now)
+              : idleMsOf(entry);
         if (best === undefined || score > best.score) best = { db, key, score };
       }
     }

@@ -163,3 +163,57 @@ test('a refused payload is logged with its reason; DEBUG SET-SKIP-CHECKSUM-VALID
     await s.close();
   }
 });
+
+test('LFU: RESTORE FREQ is what OBJECT FREQ shows; new keys start at 5; IDLETIME is ignored under LFU', async () => {
+  await c.call('FLUSHALL');
+  try {
+    await c.call('SET', 'src', 'bar');
+    const payload = (await c.callRaw('DUMP', 'src')) as { value: Buffer };
+    await c.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu');
+    assert.equal(await c.call('RESTORE', 'f', '0', payload.value, 'FREQ', '100'), 'OK');
+    assert.equal(await c.call('OBJECT', 'FREQ', 'f'), 100);
+    assert.equal(await c.call('GET', 'f'), 'bar');
+    // One access near 100 adds one only with probability 1/(95 * lfu-log-factor + 1).
+    assert.ok([100, 101].includes((await c.call('OBJECT', 'FREQ', 'f')) as number));
+    assert.equal(await c.call('SET', 'new', 'v'), 'OK');
+    assert.equal(await c.call('OBJECT', 'FREQ', 'new'), 5);
+    // With lfu-log-factor 0 every access counts, up to 255.
+    await c.call('CONFIG', 'SET', 'lfu-log-factor', '0');
+    for (let i = 0; i < 3; i++) await c.call('GET', 'new');
+    assert.equal(await c.call('OBJECT', 'FREQ', 'new'), 8);
+    // An overwrite keeps the counter (as Redis); COPY makes a new key.
+    await c.call('SET', 'new', 'w');
+    assert.equal(await c.call('OBJECT', 'FREQ', 'new'), 9);
+    assert.equal(await c.call('COPY', 'new', 'copied'), 1);
+    assert.equal(await c.call('OBJECT', 'FREQ', 'copied'), 5);
+    assert.equal(await c.call('RESTORE', 'i', '0', payload.value, 'IDLETIME', '1000'), 'OK');
+    assert.equal(await c.call('OBJECT', 'FREQ', 'i'), 5);
+    // FREQ is ignored under another policy, IDLETIME applies under any non-LFU one.
+    await c.call('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+    assert.equal(await c.call('RESTORE', 'i2', '0', payload.value, 'IDLETIME', '1000'), 'OK');
+    assert.equal(await c.call('OBJECT', 'IDLETIME', 'i2'), 1000);
+  } finally {
+    await c.call('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+    await c.call('CONFIG', 'SET', 'lfu-log-factor', '10');
+  }
+});
+
+test('LFU: allkeys-lfu evicts the least frequently used key', async () => {
+  const s = await startTidings();
+  const d = await s.connect();
+  try {
+    await d.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu');
+    await d.call('CONFIG', 'SET', 'lfu-log-factor', '0');
+    await d.call('CONFIG', 'SET', 'maxmemory-samples', '64');
+    const big = 'x'.repeat(10000);
+    for (let i = 0; i < 20; i++) await d.call('SET', `k${i}`, big);
+    for (let i = 1; i < 20; i++) for (let j = 0; j < 3; j++) await d.call('GET', `k${i}`);
+    const used = Number(/used_memory:(\d+)/.exec(String(await d.call('INFO', 'memory')))![1]);
+    await d.call('CONFIG', 'SET', 'maxmemory', String(used - 5000));
+    assert.equal(await d.call('EXISTS', 'k0'), 0, 'the key never read is evicted');
+    assert.equal(await d.call('EXISTS', 'k1'), 1);
+  } finally {
+    d.close();
+    await s.close();
+  }
+});

@@ -383,3 +383,41 @@ test('older encodings (LIST, ziplists, quicklist v1, zipmap, ZSET v1, STREAM_LIS
     }
   });
 });
+
+test('LFU counters: RESTORE FREQ, new keys, reads, overwrites and COPY give the OBJECT FREQ redis-server gives', async (t) => {
+  if (servers === undefined) return t.skip('redis-server is not installed');
+  const pair = await servers.pair(2);
+  try {
+    await pair.checkAll([['SET', 'src', 'bar'], ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu'], ['CONFIG', 'SET', 'lfu-log-factor', '0']]);
+    const payload = bulk(await pair.tidings.callRaw('DUMP', 'src'));
+    await pair.checkAll([
+      ['RESTORE', 'f', '0', payload, 'FREQ', '100'],
+      ['OBJECT', 'FREQ', 'f'],
+      ['GET', 'f'],
+      ['OBJECT', 'FREQ', 'f'],
+      ['RESTORE', 'top', '0', payload, 'FREQ', '255'],
+      ['GET', 'top'],
+      ['OBJECT', 'FREQ', 'top'],
+      ['SET', 'new', 'v'],
+      ['OBJECT', 'FREQ', 'new'],
+      ['GET', 'new'],
+      ['GET', 'new'],
+      ['OBJECT', 'FREQ', 'new'],
+      ['SET', 'new', 'w'],
+      ['OBJECT', 'FREQ', 'new'],
+      ['COPY', 'new', 'copied'],
+      ['OBJECT', 'FREQ', 'copied'],
+      ['RESTORE', 'i', '0', payload, 'IDLETIME', '1000'],
+      ['OBJECT', 'FREQ', 'i'],
+      ['CONFIG', 'SET', 'maxmemory-policy', 'noeviction'],
+      ['RESTORE', 'g', '0', payload, 'FREQ', '100'],
+      ['RESTORE', 'i2', '0', payload, 'IDLETIME', '1000'],
+      ['OBJECT', 'IDLETIME', 'i2'],
+      ['CONFIG', 'SET', 'lfu-log-factor', '10'],
+    ]);
+  } finally {
+    await pair.tidings.call('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+    await pair.redis.call('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+    pair.close();
+  }
+});

@@ -34,7 +34,6 @@ const NO_DIFF: Record<string, string> = {
   reset: 'per-connection state; checked over TCP',
   save: 'writes files in the server directory; checked over TCP and by loading the files in redis-server (test/persistence)',
   bgsave: 'starts a background save whose timing is server specific; checked over TCP (test/persistence)',
-  readonly: 'cluster mode',
   command: 'metadata tables are checked over TCP (COMMAND INFO/LIST/COUNT)',
   memory: 'sizes are implementation specific',
   object: 'idle times and encodings checked over TCP',

@@ -2,7 +2,7 @@
 // to disk between keys) and the CRC-64 footer covers everything taken before it.
 import type { Config } from '../../config/config.js';
 import type { Entry } from '../../store/database.js';
-import { idleMsOf } from '../../store/database.js';
+import { idleMsOf, lfuCounter } from '../../store/database.js';
 import { Crc64 } from './crc64.js';
 import { RdbEncoder } from './encoder.js';
 import { RDB_VERSION, RdbOpcode } from './format.js';
@@ -46,15 +46,19 @@ export class RdbWriter extends RdbEncoder {
     this.len(expires);
   }
 
-  /** One key: EXPIRETIME_MS, IDLE (under an LRU maxmemory-policy), type, key, value. */
+  /** One key: EXPIRETIME_MS, IDLE or FREQ (under an LRU or LFU maxmemory-policy), type, key, value. */
   key(key: string, entry: Entry, expireAt: number | undefined, config: Config): void {
     if (expireAt !== undefined) {
       this.u8(RdbOpcode.EXPIRETIME_MS);
       this.millis(expireAt);
     }
-    if (config.string('maxmemory-policy').endsWith('-lru')) {
+    const policy = config.string('maxmemory-policy');
+    if (policy.endsWith('-lru')) {
       this.u8(RdbOpcode.IDLE);
       this.len(Math.max(0, Math.floor(idleMsOf(entry) / 1000)));
+    } else if (policy.endsWith('-lfu')) {
+      this.u8(RdbOpcode.FREQ);
+      this.u8(lfuCounter(entry.lru, config.number('lfu-decay-time')));
     }
     this.u8(this.objectType(entry, config));
     this.latin1(key);
