@@ -265,3 +265,35 @@ test("REPLCONF, REPLICAOF and SLAVEOF argument errors are redis-server's", async
   }
   assert.deepEqual(replies[0], replies[1]);
 });
+
+test("a read-only Tidings replica refuses writes, scripts' writes included, as a redis-server replica does", async (t) => {
+  if (!requireRedisServer(t)) return;
+  const m = await redis();
+  const replicas = [await tidings(), await redis()];
+  const cases: string[][] = [
+    ['SET', 'k', 'v'],
+    ['EVAL', "return redis.call('set', 'k', 'v')", '0'],
+    ['EVAL', "return redis.pcall('set', 'k', 'v')", '0'],
+    ['EVAL', "#!lua\nreturn redis.call('set', 'k', 'v')", '0'],
+    ['EVAL', "#!lua flags=no-writes\nreturn redis.call('get', 'k')", '0'],
+    ['MULTI'],
+    ['SET', 'k', 'v'],
+    ['GET', 'k'],
+    ['EXEC'],
+    ['GET', 'k'],
+    ['CONFIG', 'SET', 'replica-read-only', 'no'],
+    ['SET', 'k', 'local'],
+    ['GET', 'k'],
+  ];
+  const replies: string[][] = [];
+  for (const r of replicas) {
+    const c = await r.connect();
+    await c.call('REPLICAOF', '127.0.0.1', String(m.port));
+    await linkUp(c);
+    const got: string[] = [];
+    for (const argv of cases) got.push(Buffer.from((await c.callFrame(...argv)).raw).toString('latin1'));
+    replies.push(got);
+    c.close();
+  }
+  assert.deepEqual(replies[0], replies[1]);
+});
