@@ -546,7 +546,6 @@ describe('start-up', () => {
 
   const refused: [string, string[], string, RegExp][] = [
     ['cluster-enabled yes', ['--cluster-enabled', 'yes'], '', /command line: Tidings cannot start with 'cluster-enabled "yes"': Tidings runs standalone: Redis Cluster is not implemented/],
-    ['replicaof', [], 'replicaof 10.0.0.1 6379\n', /:1: Tidings cannot start with 'replicaof 10\.0\.0\.1 6379': Tidings has no replication/],
     ['loadmodule', [], '# modules\nloadmodule /usr/lib/redis/modules/x.so\n', /:2: Tidings cannot start with 'loadmodule .*': Tidings cannot load Redis modules/],
     ['a user directive with a bad rule', [], 'user alice on >pw ~* +@all\nuser bob on +nosuch\n', /tidings: .*:2: Error in applying operation '\+nosuch': Unknown command or category name in ACL\. WARNING: ACL errors detected/],
     ['user directives and an aclfile', ['--aclfile', '/nonexistent/users.acl'], 'user alice on >pw ~* +@all\n', /Configuring Redis with users defined in redis\.conf and at the same setting an ACL file path is invalid/],
@@ -565,6 +564,29 @@ describe('start-up', () => {
       assert.doesNotMatch(proc.output(), /Ready to accept/);
     });
   }
+
+  test('replicaof and masterauth in the file: Tidings starts as a replica and authenticates to its master', async (t) => {
+    if (!requireRedisServer(t)) return;
+    const master = await startRedis(['--requirepass', 'sekrit', '--repl-diskless-sync-delay', '0']);
+    const dir = tmpDir();
+    const port = await freePort();
+    const conf = path.join(dir, 'redis.conf');
+    fs.writeFileSync(conf, `replicaof 127.0.0.1 ${master.port}\nmasterauth sekrit\n`);
+    const proc = tidings([conf, '--port', String(port)], dir);
+    try {
+      await waitFor(proc, /MASTER <-> REPLICA sync: Finished with success/);
+      const c = await RespClient.connect(port);
+      const info = (await c.call('INFO', 'replication')) as string;
+      assert.match(info, /role:slave\r\n/);
+      assert.match(info, new RegExp(`master_port:${master.port}\r\n`));
+      assert.match(info, /master_link_status:up\r\n/);
+      assert.deepEqual(await c.call('CONFIG', 'GET', 'masterauth'), ['masterauth', 'sekrit']);
+      c.close();
+    } finally {
+      await stop(proc);
+      await master.close();
+    }
+  });
 
   test("redis-server's argument rules: option and value in one argument, values starting with --, --save alone", async () => {
     const dir = tmpDir();

@@ -562,7 +562,7 @@ const WRONG_ARITY_FROM_SCRIPT = 'ERR Wrong number of args calling Redis command 
  * engine passes are shared between calls (see ScriptEngine.commandName), so the result for a plain
  * command (no subcommands) is kept per Buffer object; containers resolve their subcommand each time.
  */
-function resolveForScript(server: Server, state: Scripting, argv: Buffer[], readOnly: boolean): ScriptSpec | ReplyError {
+function resolveForScript(server: Server, state: Scripting, argv: Buffer[], readOnly: boolean, caller: Client): ScriptSpec | ReplyError {
   const name = argv[0]!;
   if (state.specTable !== server.table) {
     state.specs.clear();
@@ -590,11 +590,17 @@ function resolveForScript(server: Server, state: Scripting, argv: Buffer[], read
   if (readOnly && (entry.write || entry.mayReplicate)) return new ReplyError('ERR Write commands are not allowed from read-only scripts.');
   // -MISCONF after a failed save applies to a script's writes too (src/persistence/rdbfile.ts).
   if (entry.write && server.gated && server.rdb.refusingWrites) return PersistenceErrors.misconf();
+  // On a read-only replica only the master's (or the AOF's) scripts may write.
+  if (entry.write && server.readOnlyReplica && !obeysWithoutChecks(caller)) return new ReplyError("READONLY You can't write against a read only replica.");
   return entry;
 }
 
 const FROM_SCRIPT = { fromScript: true } as const;
 const FROM_SCRIPT_ALLOW_OOM = { fromScript: true, allowOom: true } as const;
+
+/** The master's stream and the AOF replay run what they are given (Redis's mustObeyClient). */
+const obeysWithoutChecks = (client: Client) => client.kind === 'master' || client.kind === 'loader';
+const READONLY_SCRIPT = () => new ReplyError("READONLY You can't write against a read only replica.");
 
 /**
  * Run a resolved command for redis.call: the dispatcher's execute() minus what cannot apply to the
@@ -633,7 +639,7 @@ function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean, al
   client.authenticated = true;
   return {
     call(argv: Buffer[], protocol: 2 | 3): Reply {
-      const entry = resolveForScript(server, state, argv, readOnly);
+      const entry = resolveForScript(server, state, argv, readOnly, ctx.client);
       if (entry instanceof ReplyError) return refused(server, argv, entry);
       // redis.call runs with the caller's ACL user; a denial is logged with the caller's client.
       const user = ctx.client.aclUser;
@@ -702,6 +708,7 @@ function evalGeneric(ctx: CommandContext, argv: Buffer[], bySha: boolean, readOn
   }
   // A script with a shebang declares whether it writes, so it is refused up front (as FCALL below).
   if (!noWrites && ctx.server.gated && ctx.server.rdb.refusingWrites && state.scriptFlags.has(sha)) throw PersistenceErrors.misconf();
+  if (!noWrites && ctx.server.readOnlyReplica && state.scriptFlags.has(sha) && !obeysWithoutChecks(ctx.client)) throw READONLY_SCRIPT();
   const flags = state.scriptFlags.get(sha);
   if (flags !== undefined) refuseOnOom(ctx, flags, noWrites);
   const keys = argv.slice(3, 3 + numkeys);
@@ -720,6 +727,7 @@ function fcallGeneric(ctx: CommandContext, argv: Buffer[], readOnly: boolean): H
   const noWrites = entry.fn.flags.includes('no-writes');
   if (readOnly && !noWrites) throw new ReplyError('ERR Can not execute a script with write flag using *_ro command.');
   if (!noWrites && ctx.server.gated && ctx.server.rdb.refusingWrites) throw PersistenceErrors.misconf();
+  if (!noWrites && ctx.server.readOnlyReplica && !obeysWithoutChecks(ctx.client)) throw READONLY_SCRIPT();
   refuseOnOom(ctx, entry.fn.flags, noWrites);
   const keys = argv.slice(3, 3 + numkeys);
   const args = argv.slice(3 + numkeys);

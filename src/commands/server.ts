@@ -21,6 +21,7 @@ import { aclOf } from '../security/acl.js';
 import { REPLY_BUFFER_PEAK_RESET_MS } from '../protocol/writer.js';
 import { REDIS_COMMAND_DOCS, REDIS_COMMAND_INFO, type Tagged } from './redis-command-docs.js';
 import { encodingOf } from './keys.js';
+import { replicationInfo, roleReply, waitForReplicas } from './replication.js';
 
 const lower = (b: Buffer) => b.toString('latin1').toLowerCase();
 
@@ -155,13 +156,7 @@ function infoSection(server: Server, name: string): string | undefined {
       ]);
     }
     case 'replication':
-      return lines('Replication', [
-        ['role', 'master'],
-        ['connected_slaves', 0],
-        ['master_failover_state', 'no-failover'],
-        ['master_replid', server.runId],
-        ['master_repl_offset', 0],
-      ]);
+      return lines('Replication', replicationInfo(server));
     case 'cpu': {
       const u = process.cpuUsage();
       return lines('CPU', [
@@ -1202,7 +1197,7 @@ export const specs: CommandSpec[] = [
     flags: ['noscript', 'loading', 'stale', 'fast'],
     ...noKeys,
     categories: ['@admin', '@fast', '@dangerous'],
-    handler: () => ['master', 0, []],
+    handler: (ctx) => roleReply(ctx.server),
   },
   {
     name: 'wait',
@@ -1210,12 +1205,12 @@ export const specs: CommandSpec[] = [
     flags: ['noscript'],
     ...noKeys,
     categories: ['@slow', '@connection'],
-    handler: (_ctx, argv) => {
-      parseInteger(argv[1]!);
+    handler: (ctx, argv) => {
+      const wanted = parseInteger(argv[1]!);
       const timeout = tryParseInteger(argv[2]!);
       if (timeout === undefined) throw StreamErrors.timeoutNotInteger();
       if (timeout < 0) throw Errors.timeoutNegative();
-      return 0;
+      return waitForReplicas(ctx, wanted, timeout);
     },
   },
   {

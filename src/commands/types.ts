@@ -23,6 +23,7 @@ export type CommandFlag =
   | 'no_mandatory_keys'
   | 'no_multi'
   | 'allow_busy'
+  | 'no_async_loading'
   | 'movablekeys';
 
 export interface CommandSpec {

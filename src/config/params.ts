@@ -89,7 +89,6 @@ const NODE_MEMORY = "memory is managed by Node's allocator and garbage collector
 const SYNC_FREE = 'Tidings frees values synchronously';
 
 const refuseYes = (reason: string) => (shown: string) => (shown === 'yes' ? reason : undefined);
-const refuseNonEmpty = (reason: string) => (shown: string) => (shown !== '' ? reason : undefined);
 
 export const PARAMS: ParamSpec[] = [
   // ---- network and clients (applied)
@@ -236,17 +235,16 @@ export const PARAMS: ParamSpec[] = [
   int('acllog-max-len', 128, 0n, LONG_MAX),
   enm('acl-pubsub-default', 'resetchannels', ['allchannels', 'resetchannels']),
 
-  // ---- replication: accepted, never a replica
+  // ---- replication (server/replica.ts); the tuning knobs are accepted without effect
   str('replicaof', '', {
     aliases: ['slaveof'],
     immutable: true,
     multiArg: true,
     parse: parseReplicaOf,
     rewrite: 'words',
-    refuse: refuseNonEmpty(NO_REPLICATION + ': it cannot be a replica'),
   }),
-  str('masterauth', '', { ignored: NO_REPLICATION }),
-  str('masteruser', '', { ignored: NO_REPLICATION }),
+  str('masterauth', ''),
+  str('masteruser', ''),
   bool('replica-serve-stale-data', true, { aliases: ['slave-serve-stale-data'], ignored: NO_REPLICATION }),
   bool('replica-lazy-flush', false, { aliases: ['slave-lazy-flush'], ignored: NO_REPLICATION }),
   bool('replica-ignore-maxmemory', true, { aliases: ['slave-ignore-maxmemory'], ignored: NO_REPLICATION }),
@@ -257,7 +255,7 @@ export const PARAMS: ParamSpec[] = [
   int('replica-announce-port', 0, 0n, 65535n, { aliases: ['slave-announce-port'], ignored: NO_REPLICATION }),
   int('min-replicas-to-write', 0, 0n, INT_MAX, { aliases: ['min-slaves-to-write'], ignored: NO_REPLICATION, refuse: (v) => (v !== '0' ? NO_REPLICATION + ': writes would be refused forever' : undefined) }),
   int('min-replicas-max-lag', 10, 0n, INT_MAX, { aliases: ['min-slaves-max-lag'], ignored: NO_REPLICATION }),
-  mem('repl-backlog-size', 1024 * 1024, 1n, LONG_MAX, { ignored: NO_REPLICATION }),
+  mem('repl-backlog-size', 1024 * 1024, 1n, LONG_MAX),
   int('repl-backlog-ttl', 3600, 0n, LONG_MAX, { ignored: NO_REPLICATION }),
   int('repl-timeout', 60, 1n, INT_MAX, { ignored: NO_REPLICATION }),
   int('repl-ping-replica-period', 10, 1n, INT_MAX, { aliases: ['repl-ping-slave-period'], ignored: NO_REPLICATION }),

@@ -77,7 +77,7 @@ export class Client {
     limits: { maxBulkLen: number; maxQueryBuffer: number },
     readonly addr = '',
     readonly laddr = '',
-    readonly kind: 'tcp' | 'unix' | 'script' | 'loader' = 'tcp',
+    readonly kind: 'tcp' | 'unix' | 'script' | 'loader' | 'master' = 'tcp',
   ) {
     this.parser = new RequestParser(limits, this);
   }

@@ -110,8 +110,8 @@ export class RdbFile {
   }
 
   /** Dispatch consults the server only while something may refuse commands. */
-  private updateGate(): void {
-    this.server.gated = this.loading || this.refusingWrites;
+  updateGate(): void {
+    this.server.gated = this.loading || this.refusingWrites || this.server.readOnlyReplica;
   }
 
   // ------------------------------------------------------------------ saving
@@ -317,6 +317,15 @@ export class RdbFile {
       server.log('warning', `Fatal error loading the DB: ${reason(err)}. Exiting.`);
       throw new LoadError(`Fatal error loading the DB from ${file}: ${reason(err)}`, file, undefined);
     }
+    return this.loadBuffer(buf, file, options);
+  }
+
+  /**
+   * Load an RDB image already in memory (the dump file, or a master's full-sync payload) into
+   * the current databases. Throws LoadError naming `file` when it is corrupt.
+   */
+  loadBuffer(buf: Buffer, file: string, options: { replaceLibraries?: boolean } = {}): boolean {
+    const server = this.server;
     const started = performance.now();
     const now = Date.now();
     const dirty = server.dirty;

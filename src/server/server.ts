@@ -27,6 +27,7 @@ import { loadLua } from '../scripting/lua.js';
 import { Tracking } from './tracking.js';
 import { aclOf } from '../security/acl.js';
 import { EffectsStream } from './effects.js';
+import { ReplicaFeeds, ReplicaLink, ReplicationLog, type ReplicaHost } from './replica.js';
 import { AppendOnlyFile } from '../persistence/aof.js';
 import { RdbFile, PersistenceErrors } from '../persistence/rdbfile.js';
 import type { CommandSpec } from '../commands/types.js';
@@ -58,7 +59,7 @@ interface OutputLimit {
   softSeconds: number;
 }
 
-export class Server implements StoreHooks, Delivery<Client>, BlockingHost, EvictionHost {
+export class Server implements StoreHooks, Delivery<Client>, BlockingHost, EvictionHost, ReplicaHost {
   readonly config: Config;
   readonly table = new CommandTable();
   readonly dbs: Database[] = [];
@@ -138,6 +139,14 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
    * failed save): dispatch then asks admit(). One boolean on the hot path otherwise.
    */
   gated = false;
+  /** Replication ID, offset and backlog (server/replica.ts). */
+  readonly repl = new ReplicationLog(() => this.config.number('repl-backlog-size'));
+  /** The replicas attached to us, and the stream they get. */
+  readonly replicaFeeds = new ReplicaFeeds(this);
+  /** Set while this server is a replica (REPLICAOF host port). */
+  replicaLink: ReplicaLink | undefined;
+  /** A replica with replica-read-only: clients' writes get -READONLY (dispatch asks admit()). */
+  readOnlyReplica = false;
   /** INFO persistence's aof_* fields, supplied by the append-only file when it is wired in. */
   aofInfo: (() => [string, string | number][]) | undefined;
   /**
@@ -182,7 +191,7 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
         if (!client.blocked && client.parser.buffered > 0) setImmediate(() => this.processInput(client));
       },
       expiryHeld: (held) => {
-        for (const db of this.dbs) db.expiryHeld = held;
+        for (const db of this.dbs) db.expiryHeld = held || this.replicaLink !== undefined;
       },
       resolve: (argv) => {
         const spec = resolveCommand(this, argv);
@@ -199,6 +208,7 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     this.aof = new AppendOnlyFile(this);
     this.aofInfo = () => this.aof.info();
     this.config.onChange((name, value) => {
+      if (name === 'replica-read-only') this.applyReplicaMode();
       if (name === 'aof-disable-auto-gc' && value === false) this.aof.collectHistory();
       // As Redis: lowering maxmemory evicts at once (by policy), not at the next write.
       if (name === 'maxmemory' && this.listeners.length !== 0) makeRoom(this);
@@ -356,6 +366,80 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     this.config.onChange((name) => {
       if (name === 'hz' && this.cron && !this.closed) this.startCron();
     });
+    const master = this.config.string('replicaof');
+    if (master !== '') {
+      const [host, port] = master.split(' ');
+      this.replicaOf(host!, Number(port));
+    }
+  }
+
+  // ---------------------------------------------------------------- replication
+
+  /** REPLICAOF host port: drop our replicas, and follow that master from now on. */
+  replicaOf(host: string, port: number): void {
+    this.replicaLink?.stop();
+    this.replicaFeeds.disconnectAll();
+    this.replicaLink = new ReplicaLink(this, host, port);
+    this.applyReplicaMode();
+  }
+
+  /** REPLICAOF NO ONE: a master again, with a new replication ID (the old one valid up to now). */
+  promote(): void {
+    if (this.replicaLink === undefined) return;
+    this.replicaLink.stop();
+    this.replicaLink = undefined;
+    this.repl.shiftId();
+    this.replicaFeeds.disconnectAll();
+    this.applyReplicaMode();
+    this.log('notice', 'MASTER MODE enabled (user request from client)');
+  }
+
+  /** Read-only gate and expiry as a replica has them (keys expire only by the master's DEL). */
+  private applyReplicaMode(): void {
+    this.readOnlyReplica = this.replicaLink !== undefined && this.config.bool('replica-read-only');
+    this.rdb.updateGate();
+    for (const db of this.dbs) db.expiryHeld = this.replicaLink !== undefined || this.pause.active;
+  }
+
+  listeningPort(): number {
+    return this.port;
+  }
+
+  loadFullSync(rdb: Buffer): boolean {
+    for (const db of this.dbs) db.flush();
+    if (this.extensions.has('scripting')) scriptingOf(this).flushFunctions();
+    try {
+      this.rdb.loadBuffer(rdb, 'the master payload', { replaceLibraries: true });
+    } catch (err) {
+      this.log('warning', `Failed trying to load the MASTER synchronization DB: ${(err as Error).message}`);
+      return false;
+    }
+    return true;
+  }
+
+  createMasterClient(): Client {
+    const client = new Client(0, null, { maxBulkLen: Infinity, maxQueryBuffer: Infinity }, `${this.replicaLink?.masterHost}:${this.replicaLink?.masterPort}`, '', 'master');
+    return client;
+  }
+
+  /** One command of the master's stream: run without a reply, keys not expired by us meanwhile. */
+  applyFromMaster(client: Client, argv: Buffer[]): void {
+    for (const db of this.dbs) db.loading = true;
+    try {
+      execute(this, client, argv);
+    } finally {
+      for (const db of this.dbs) db.loading = false;
+    }
+    if (client.out.size > 0) client.out.take();
+    if (this.blocking.hasReady && this.busyScript === undefined) this.blocking.serveReady();
+  }
+
+  masterChanged(): void {
+    this.replicaFeeds.disconnectAll();
+  }
+
+  proxyToReplicas(raw: Buffer): void {
+    this.replicaFeeds.send(raw);
   }
 
   /**
@@ -498,6 +582,7 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     for (const client of [...this.clients.values()]) this.closeClient(client);
     this.tls.destroyAll();
     this.outbound.closeAll();
+    this.replicaLink?.stop();
     await Promise.all(closing);
     await saving;
     for (const ext of this.extensions.values()) {
@@ -946,7 +1031,7 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     const now = Date.now();
     this.aof.cron();
     this.tracking.cron();
-    if (this.activeExpireEnabled && !this.pause.active) {
+    if (this.activeExpireEnabled && !this.pause.active && this.replicaLink === undefined) {
       // Active expiry: sample keys with a TTL in every database for a bounded time.
       const started = performance.now();
       const deadline = started + 5;
@@ -1026,6 +1111,9 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
   admit(spec: CommandSpec, client: Client): ReplyError | undefined {
     if (this.rdb.refusingWrites && (spec.flags.includes('write') || spec.name === 'ping' || (spec.name === 'exec' && this.queuedWrites(client)))) {
       return PersistenceErrors.misconf();
+    }
+    if (this.readOnlyReplica && spec.flags.includes('write') && client.kind !== 'loader' && client.kind !== 'master') {
+      return new ReplyError("READONLY You can't write against a read only replica.");
     }
     if (this.rdb.loading && !spec.flags.includes('loading') && client.kind !== 'loader') return PersistenceErrors.loading();
     // The append-only file cannot write (its -MISCONF; runResolved also refuses writes from scripts).

@@ -91,17 +91,18 @@ test('SYNC sends an RDB payload, then every write with SELECT, TTLs as PEXPIREAT
   c.close();
 });
 
-test('PSYNC answers +FULLRESYNC <replid> 0 before the payload; a transaction goes out in MULTI/EXEC', async () => {
+test('PSYNC answers +FULLRESYNC <replid> <offset> before the payload; a transaction goes out in MULTI/EXEC', async () => {
   const c = await srv.connect();
-  const runId = (await c.call('INFO', 'server')) as string;
+  const info = (await c.call('INFO', 'replication')) as string;
   const replica = await Replica.open(srv.port, ['PSYNC', '?', '-1'].join(' ') + '\r\n');
   await replica.waitFor(() => replica.buf.indexOf('\r\n') > 0);
   const eol = replica.buf.indexOf('\r\n');
   const line = replica.buf.subarray(0, eol).toString('latin1');
   replica.buf = replica.buf.subarray(eol + 2);
-  const m = /^\+FULLRESYNC ([0-9a-f]{40}) 0$/.exec(line);
+  const m = /^\+FULLRESYNC ([0-9a-f]{40}) (\d+)$/.exec(line);
   assert.ok(m, line);
-  assert.ok(runId.includes(`run_id:${m[1]}`));
+  assert.ok(info.includes(`master_replid:${m[1]}\r\n`), info);
+  assert.ok(info.includes(`master_repl_offset:${m[2]}\r\n`), info);
   await replica.payload();
   await c.call('MULTI');
   await c.call('SET', 'a', '1');

@@ -112,6 +112,8 @@ export const EXCLUDED = new Set([
   'shutdown', 'quit', 'monitor', 'debug', 'client|kill', 'client|pause', 'client|reply', 'client|tracking', 'client|caching',
   'subscribe', 'psubscribe', 'ssubscribe', 'save', 'bgsave', 'bgrewriteaof', 'script|debug', 'config|set', 'config|rewrite',
   'acl|save', 'acl|load', 'sync', 'psync',
+  // Never make the fuzzed server a replica of a random port, nor feed it replica-only messages.
+  'replicaof', 'slaveof', 'replconf',
 ]);
 
 /** A command spec together with the words that select it (['CLIENT', 'LIST'] for client|list). */

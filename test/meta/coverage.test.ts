@@ -39,6 +39,9 @@ const NO_DIFF: Record<string, string> = {
   object: 'idle times and encodings checked over TCP',
   bgrewriteaof: 'its result is files; test/persistence compares them with what redis-server writes and reads',
   tidings: 'Tidings-only introspection; redis-server has no such command',
+  replicaof: 'starts a link to another server; checked over TCP against Tidings and redis-server masters (test/replication)',
+  slaveof: 'an alias of REPLICAOF; checked over TCP (test/replication)',
+  replconf: 'part of the replication handshake; its replies are compared over TCP in test/replication',
   psync: 'the replication handshake: its run id and payload are server specific; checked over TCP (test/commands/replication)',
 };
 
@@ -49,7 +52,7 @@ function mentioned(text: string, name: string): boolean {
 
 test('every command has a TCP test and a differential test', () => {
   // Differential tests talk to Tidings over TCP too (and assert its replies), so they count.
-  const tcp = ['commands', 'diff', 'interop', 'scripting', 'e2e', 'persistence', 'cli.test.ts']
+  const tcp = ['commands', 'diff', 'interop', 'scripting', 'e2e', 'persistence', 'replication', 'cli.test.ts']
     .map((p) => path.join(ROOT, 'test', p))
     .map((p) => (p.endsWith('.ts') ? (fs.existsSync(p) ? fs.readFileSync(p, 'utf8') : '') : readTree(p)))
     .join('\n');

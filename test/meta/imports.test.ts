@@ -54,7 +54,9 @@ const UPWARD_ALLOWED = new Set<string>([
   'type commands/connection.ts -> server/server.ts',
   'type commands/pubsub.ts -> net/client.ts',
   'type commands/replication.ts -> net/client.ts',
-  'type commands/replication.ts -> server/effects.ts',
+  // The replica link names the master client and its attached replicas' connections.
+  'type server/replica.ts -> net/client.ts',
+  'type commands/replication.ts -> server/replica.ts',
   'type commands/replication.ts -> server/server.ts',
   'type commands/scripting.ts -> net/client.ts',
   'type commands/scripting.ts -> server/server.ts',
