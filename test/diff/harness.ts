@@ -12,6 +12,8 @@ export interface CheckOptions {
   unordered?: boolean;
   /** Custom normalisation applied to both replies before comparing. */
   normalize?: (v: RespValue) => unknown;
+  /** How long to wait for each reply (default: the client's 5 s), for commands Redis itself may be slow at. */
+  timeoutMs?: number;
 }
 
 /** A readable, comparable rendering of a reply (binary-safe: bulk strings as latin1). */
@@ -61,7 +63,7 @@ export class DiffPair {
   async check(args: Arg[], options: CheckOptions = {}): Promise<RespValue> {
     this.tidings.send(...args);
     this.redis.send(...args);
-    const [t, r] = await Promise.all([this.tidings.readFrame(), this.redis.readFrame()]);
+    const [t, r] = await Promise.all([this.tidings.readFrame(options.timeoutMs), this.redis.readFrame(options.timeoutMs)]);
     assert.ok(t && r, `connection closed during ${describe(args)}`);
     if (options.normalize) {
       assert.deepEqual(options.normalize(t.value), options.normalize(r.value), `reply differs for ${describe(args)}`);
