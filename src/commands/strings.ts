@@ -11,6 +11,7 @@ import {
   tryParseInteger,
 } from '../protocol/numbers.js';
 import { Latin1, MapReply, OK, type Reply } from '../protocol/reply.js';
+import { exposure } from '../protocol/writer.js';
 import { storedString, stringBytes, type Database, type StoredString } from '../store/database.js';
 import type { CommandContext, CommandFlag, CommandSpec } from './types.js';
 
@@ -156,6 +157,13 @@ function expireFromOptions(command: string, o: ExpireOption): number | undefined
 }
 
 function setCommand(ctx: CommandContext, argv: Buffer[]): Reply {
+  if (argv.length === 3) {
+    // Plain SET key value: no options to parse, no old value needed.
+    const key = keyOf(argv, 1);
+    ctx.db.replace(key, 'string', storedString(argv[2]!));
+    ctx.notify('$', 'set', key);
+    return OK;
+  }
   const options = parseSetOptions(argv, 3, 'set');
   const at = expireFromOptions('set', options);
   const key = keyOf(argv, 1);
@@ -249,6 +257,52 @@ function getRange(ctx: CommandContext, argv: Buffer[]): Reply {
   return typeof value === 'string' ? new Latin1(value.slice(range[0], range[1] + 1)) : value.subarray(range[0], range[1] + 1);
 }
 
+// ------------------------------------------------------------------ in-place edits (SETRANGE, APPEND)
+
+/**
+ * Stored Buffers that SETRANGE and APPEND made (each over an ArrayBuffer of its own, from offset 0,
+ * with spare room after it) → the exposure epoch when they were made. Such a value is edited in
+ * place while the epoch has not moved since: nothing outside the store can hold it (a reply queued
+ * by reference or a database walk moves the epoch), so no one sees the bytes change under them.
+ */
+const editable = new WeakMap<Buffer, number>();
+
+const GROW_STEP = 1024 * 1024;
+
+/** A zero-filled value of `length` bytes with room to grow (double, then 1 MiB more), editable. */
+function growableValue(length: number, exact = false): Buffer {
+  const capacity = exact || length === 0 ? length : length < GROW_STEP ? length * 2 : length + GROW_STEP;
+  const value = Buffer.from(new ArrayBuffer(capacity), 0, length);
+  encodingOverride.set(value, 'raw');
+  editable.set(value, exposure.epoch);
+  return value;
+}
+
+/**
+ * `current` viewed with `length` bytes when it may be edited in place and its ArrayBuffer has the
+ * room (the bytes past its old length zeroed); undefined when the caller must copy.
+ */
+function inPlace(current: Buffer, length: number): Buffer | undefined {
+  if (editable.get(current) !== exposure.epoch || current.byteOffset !== 0 || current.buffer.byteLength < length) return undefined;
+  if (length === current.length) return current;
+  const value = Buffer.from(current.buffer, 0, length);
+  value.fill(0, current.length);
+  encodingOverride.set(value, 'raw');
+  editable.set(value, exposure.epoch);
+  editable.delete(current);
+  return value;
+}
+
+/** `current` grown to `length` bytes (zeros after its bytes), in place when it can be. */
+function grownValue(current: Buffer, length: number): Buffer {
+  const value = inPlace(current, Math.max(length, current.length));
+  if (value !== undefined) return value;
+  // Room to grow only when it grows; an edit within its length copies it to size.
+  const copy = growableValue(Math.max(length, current.length), length <= current.length);
+  current.copy(copy);
+  return copy;
+}
+
 function setRange(ctx: CommandContext, argv: Buffer[]): Reply {
   const key = keyOf(argv, 1);
   const offset = parseInteger(argv[2]!);
@@ -258,21 +312,21 @@ function setRange(ctx: CommandContext, argv: Buffer[]): Reply {
   if (current === undefined) {
     if (patch.length === 0) return 0;
     if (offset + patch.length > maxBulkLen(ctx)) throw KeyErrors.stringTooLong();
-    const value = Buffer.alloc(offset + patch.length);
+    // Made to size, as Redis does for a new key; it gets room when it first grows.
+    const value = growableValue(offset + patch.length, true);
     patch.copy(value, offset);
-    encodingOverride.set(value, 'raw');
     ctx.db.set(key, 'string', value);
-  } else {
-    if (patch.length === 0) return current.length;
-    if (offset + patch.length > maxBulkLen(ctx)) throw KeyErrors.stringTooLong();
-    const value = Buffer.alloc(Math.max(current.length, offset + patch.length));
-    current.copy(value);
-    patch.copy(value, offset);
-    encodingOverride.set(value, 'raw');
-    ctx.db.set(key, 'string', value, true);
+    ctx.notify('$', 'setrange', key);
+    return value.length;
   }
+  if (patch.length === 0) return current.length;
+  if (offset + patch.length > maxBulkLen(ctx)) throw KeyErrors.stringTooLong();
+  const value = grownValue(current, offset + patch.length);
+  patch.copy(value, offset);
+  // The same Buffer when edited in place: set() still signals WATCH, tracking and the dirty count.
+  ctx.db.set(key, 'string', value, true);
   ctx.notify('$', 'setrange', key);
-  return ctx.db.getWrite(key, 'string')!.length;
+  return value.length;
 }
 
 function append(ctx: CommandContext, argv: Buffer[]): Reply {
@@ -285,8 +339,9 @@ function append(ctx: CommandContext, argv: Buffer[]): Reply {
     ctx.db.set(key, 'string', value);
   } else {
     if (current.length + tail.length > maxBulkLen(ctx)) throw KeyErrors.stringTooLong();
-    value = Buffer.concat([current, tail]);
-    encodingOverride.set(value, 'raw');
+    const length = current.length;
+    value = grownValue(current, length + tail.length);
+    tail.copy(value, length);
     ctx.db.set(key, 'string', value, true);
   }
   ctx.notify('$', 'append', key);

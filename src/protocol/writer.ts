@@ -29,6 +29,14 @@ export const REPLY_BUFFER_PEAK_RESET_MS = 5000;
 /** Payloads at least this big are queued by reference instead of copied into the scratch. */
 const COPY_LIMIT = 2048;
 
+/**
+ * Counts the moments a Buffer may have been kept by reference beyond the current command: a payload
+ * queued to a connection by reference (below), a walk over a whole database (snapshots, AOF
+ * rewrite: Database.view()/entries()). A stored value edited in place (SETRANGE, APPEND) is edited
+ * only if it was made at the current epoch, so no queued reply or snapshot can see the edit.
+ */
+export const exposure = { epoch: 0 };
+
 export class OutputBuffer {
   private chunks: Buffer[] = [];
   private chunkBytes = 0;
@@ -136,6 +144,7 @@ export class OutputBuffer {
 
   bytes(data: Buffer): void {
     if (data.length >= COPY_LIMIT) {
+      exposure.epoch++;
       this.sealScratch();
       this.chunks.push(data);
       this.chunkBytes += data.length;

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTidings, type TestServer } from '../helpers/servers.js';
-import type { RespClient } from '../helpers/resp.js';
+import { encodeCommand, plain, type RespClient } from '../helpers/resp.js';
 
 let srv: TestServer;
 let c: RespClient;
@@ -293,4 +293,48 @@ test('OBJECT ENCODING of strings follows how the value was written', async () =>
   assert.equal(await c.call('OBJECT', 'REFCOUNT', 'e'), 1);
   await c.call('SET', 'small', '100');
   assert.equal(await c.call('OBJECT', 'REFCOUNT', 'small'), 2147483647, 'shared small integer');
+});
+
+test('SETRANGE and APPEND edit big values in place without changing replies already queued', async () => {
+  await c.call('FLUSHALL');
+  const big = 'a'.repeat(5000);
+  await c.call('SET', 'big', big);
+  // One write: every GET is queued before the next edit runs; each must show the value of its time.
+  const cmds: (string | number)[][] = [
+    ['GET', 'big'],
+    ['SETRANGE', 'big', 0, 'b'],
+    ['GET', 'big'],
+    ['APPEND', 'big', 'c'],
+    ['APPEND', 'big', 'd'],
+    ['GETRANGE', 'big', 0, -1],
+    ['SETRANGE', 'big', 1, 'e'],
+    ['SETRANGE', 'big', 5010, 'f'],
+    ['APPEND', 'big', 'g'],
+    ['GET', 'big'],
+    ['SETRANGE', 'big', 0, 'z'],
+  ];
+  c.write(Buffer.concat(cmds.map((args) => encodeCommand(args))));
+  const replies: unknown[] = [];
+  for (let i = 0; i < cmds.length; i++) replies.push(plain(await c.read()));
+  const b = 'b' + 'a'.repeat(4999);
+  const bcd = b + 'cd';
+  const last = 'be' + 'a'.repeat(4998) + 'cd' + '\0'.repeat(8) + 'fg';
+  assert.deepEqual(replies, [big, 5000, b, 5001, 5002, bcd, 5002, 5011, 5012, last, 5012]);
+  assert.equal(await c.call('GET', 'big'), 'z' + last.slice(1));
+  // Many appends (in place once the value has room): the bytes are all there, in order.
+  await c.call('DEL', 'log');
+  let expected = '';
+  for (let i = 0; i < 300; i++) {
+    const piece = `<${i}>`.repeat(20);
+    expected += piece;
+    assert.equal(await c.call('APPEND', 'log', piece), expected.length);
+    if (i % 50 === 0) assert.equal(await c.call('GETRANGE', 'log', 0, -1), expected);
+  }
+  assert.equal(await c.call('GET', 'log'), expected);
+  assert.equal(await c.call('OBJECT', 'ENCODING', 'log'), 'raw');
+  // A value renamed keeps its bytes; COPY's copy is not changed by an edit of the source.
+  await c.call('COPY', 'log', 'log2');
+  await c.call('SETRANGE', 'log', 0, 'XYZ');
+  assert.equal(await c.call('GET', 'log2'), expected);
+  assert.equal(await c.call('GETRANGE', 'log', 0, 5), 'XYZ<0>');
 });

@@ -12,7 +12,7 @@ export interface CheckOptions {
   unordered?: boolean;
   /** Custom normalisation applied to both replies before comparing. */
   normalize?: (v: RespValue) => unknown;
-  /** How long to wait for each reply (default 5 s): a 512 MB SETRANGE can take redis-server several seconds on a busy machine. */
+  /** How long to wait for each reply (default: the client's 5 s), for commands Redis itself may be slow at. */
   timeoutMs?: number;
 }
 
