@@ -185,9 +185,7 @@ function splitU64(v: number | bigint): [number, number] {
 //         only the values follow; tag n > 0 = its own n - 1 pairs, names and values.
 // Sealed nodes (all but the last) are shrunk to their exact sizes. Readers get an entry's fields
 // encoded as a RESP array (`*2\r\n$1\r\nf\r\n$1\r\nv\r\n`, the same in RESP2 and RESP3), built on
-// demand in a shared slab (see respSlab), so replies and persistence handle one Buffer per entry.
-
-const CRLF = 0x0a0d; // little-endian "\r\n" for writeUInt16LE
+// demand in a shared slab (see slabReserve), so replies and persistence handle one Buffer per entry.
 
 /** Bytes needed to encode fields as a RESP array (the node size limit counts these, as before). */
 function encodedSize(fields: readonly Buffer[]): number {
@@ -266,18 +264,24 @@ export function decodeFields(raw: Buffer): Buffer[] {
 
 // RESP renderings of entries are carved from a shared slab, as Buffer.allocUnsafe does from its
 // pool: a slab is never written twice, so buffers handed out stay valid as long as they are held.
+// A rendering reserves an upper bound of its size, is written in one pass, and takes what it used.
 const SLAB_SIZE = 64 * 1024;
 let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
 let slabPos = 0;
 
-function respSlab(size: number): Buffer {
-  if (size > SLAB_SIZE >>> 2) return Buffer.allocUnsafeSlow(size);
-  if (slabPos + size > SLAB_SIZE) {
-    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+/** Make room for `bound` bytes at slab[slabPos]; returns the slab to write into. */
+function slabReserve(bound: number): Buffer {
+  if (slabPos + bound > slab.length) {
+    slab = Buffer.allocUnsafeSlow(bound > SLAB_SIZE >>> 2 ? bound : SLAB_SIZE);
     slabPos = 0;
   }
-  const out = slab.subarray(slabPos, slabPos + size);
-  slabPos += size;
+  return slab;
+}
+
+/** Take slab[slabPos, end) as the rendering. */
+function slabTake(end: number): Buffer {
+  const out = slab.subarray(slabPos, end);
+  slabPos = end;
   return out;
 }
 
@@ -285,17 +289,24 @@ function respSlab(size: number): Buffer {
 function writeBulkFrom(target: Buffer, q: number, data: Buffer, p: number, len: number): number {
   target[q++] = 0x24; // $
   q = writeDecimal(target, q, len);
-  target.writeUInt16LE(CRLF, q);
-  q += 2;
-  if (len <= 16) {
+  target[q++] = 13;
+  target[q++] = 10;
+  if (len <= 24) {
     for (let i = 0; i < len; i++) target[q + i] = data[p + i]!;
   } else {
     data.copy(target, q, p, p + len);
   }
   q += len;
-  target.writeUInt16LE(CRLF, q);
-  return q + 2;
+  target[q++] = 13;
+  target[q++] = 10;
+  return q;
 }
+
+// The master field names of the node last rendered, as RESP bulk strings (`$5\r\nfield\r\n`...):
+// ranges render many entries of one node in a row.
+let namesNode: StreamNode | undefined;
+let namesResp = Buffer.alloc(0);
+let namesEnds: number[] = [];
 
 /** Does data[p, p + len) hold the same bytes as f? */
 function sameBytes(data: Buffer, p: number, len: number, f: Buffer): boolean {
@@ -368,59 +379,83 @@ export class StreamNode {
     return new StreamId(hi, lo, 0, w[b + 1]!);
   }
 
-  /** Slot's fields as a RESP array (a fresh view; see respSlab). */
-  fieldsAt(slot: number): Buffer {
+  private cacheNames(): void {
     const data = this.data;
-    rp = this.offs[slot]!;
-    const tag = readVarint(data);
+    rp = 0;
+    const pairs = readVarint(data);
+    const ends: number[] = [];
+    let size = 0;
     const start = rp;
-    const end = this.offs[slot + 1]!;
-    const pairs = tag === 0 ? this.masterPairs : tag - 1;
-    // Size: walk the names (master's or own) and the values.
-    let size = 3 + decimalDigits(pairs * 2);
-    let np = 0;
-    if (tag === 0) {
-      rp = 0;
-      readVarint(data);
-      np = rp;
-      for (let i = 0; i < pairs; i++) {
-        const len = readVarint(data);
-        size += 5 + decimalDigits(len) + len;
-        rp += len;
-      }
-      rp = start;
-    }
-    while (rp < end) {
+    for (let i = 0; i < pairs; i++) {
       const len = readVarint(data);
       size += 5 + decimalDigits(len) + len;
       rp += len;
     }
-    const out = respSlab(size);
-    out[0] = 0x2a; // *
-    let q = writeDecimal(out, 1, pairs * 2);
-    out.writeUInt16LE(CRLF, q);
-    q += 2;
-    let vp = start;
+    const out = Buffer.allocUnsafe(size);
+    rp = start;
+    let q = 0;
+    for (let i = 0; i < pairs; i++) {
+      const len = readVarint(data);
+      q = writeBulkFrom(out, q, data, rp, len);
+      rp += len;
+      ends.push(q);
+    }
+    namesNode = this;
+    namesResp = out;
+    namesEnds = ends;
+  }
+
+  /** Slot's fields as a RESP array (a fresh view of the shared slab). */
+  fieldsAt(slot: number): Buffer {
+    const data = this.data;
+    rp = this.offs[slot]!;
+    const end = this.offs[slot + 1]!;
+    const tag = readVarint(data);
     if (tag === 0) {
-      for (let i = 0; i < pairs; i++) {
-        rp = np;
-        let len = readVarint(data);
-        q = writeBulkFrom(out, q, data, rp, len);
-        np = rp + len;
-        rp = vp;
-        len = readVarint(data);
-        q = writeBulkFrom(out, q, data, rp, len);
-        vp = rp + len;
+      if (namesNode !== this) {
+        const at = rp;
+        this.cacheNames();
+        rp = at;
       }
-    } else {
-      rp = vp;
-      while (rp < end) {
+      const pairs = this.masterPairs;
+      const names = namesResp;
+      const ends = namesEnds;
+      // Bound: the array header, the names, each value's bytes and at most 15 bytes of framing.
+      const out = slabReserve(13 + names.length + (end - rp) + pairs * 15);
+      let q = slabPos;
+      out[q++] = 0x2a; // *
+      q = writeDecimal(out, q, pairs * 2);
+      out[q++] = 13;
+      out[q++] = 10;
+      let np = 0;
+      for (let i = 0; i < pairs; i++) {
+        const ne = ends[i]!;
+        if (ne - np <= 32) {
+          for (; np < ne; np++) out[q++] = names[np]!;
+        } else {
+          names.copy(out, q, np, ne);
+          q += ne - np;
+          np = ne;
+        }
         const len = readVarint(data);
         q = writeBulkFrom(out, q, data, rp, len);
         rp += len;
       }
+      return slabTake(q);
     }
-    return out;
+    const items = (tag - 1) * 2;
+    const out = slabReserve(13 + (end - rp) + items * 15);
+    let q = slabPos;
+    out[q++] = 0x2a; // *
+    q = writeDecimal(out, q, items);
+    out[q++] = 13;
+    out[q++] = 10;
+    while (rp < end) {
+      const len = readVarint(data);
+      q = writeBulkFrom(out, q, data, rp, len);
+      rp += len;
+    }
+    return slabTake(q);
   }
 
   isDeleted(slot: number): boolean {
