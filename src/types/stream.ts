@@ -11,8 +11,8 @@
 // tombstone slot in its node until the node is empty, as in Redis; this keeps node boundaries, and
 // therefore `~` approximate trimming, identical to Redis for small entries.
 //
-// An entry's fields are stored already encoded as a RESP array (`*2\r\n$1\r\nf\r\n$1\r\nv\r\n`),
-// which is the same in RESP2 and RESP3, so range replies hand out slices of the node buffer.
+// Inside a node, entries are packed (see "Entry storage" below); readers get each entry's fields
+// as a RESP array (`*2\r\n$1\r\nf\r\n$1\r\nv\r\n`), the same in RESP2 and RESP3, rendered on demand.
 
 const U32 = 4294967296;
 const MAX_U32 = U32 - 1;
@@ -335,6 +335,8 @@ export class StreamNode {
   deleted: Uint8Array | undefined;
   /** The entries' size as RESP arrays: what stream-node-max-bytes is checked against. */
   bytes = 0;
+  /** Bytes the entries take in this layout (data, ID words, offsets), for memory estimates. */
+  stored = 0;
   /** Field pairs in the master entry. */
   private readonly masterPairs: number;
 
@@ -540,8 +542,11 @@ export class StreamNode {
     return true;
   }
 
-  /** Append an entry whose RESP size is `respSize`; `id` must be above the node's last ID. */
-  append(id: StreamId, fields: readonly Buffer[], respSize: number): void {
+  /**
+   * Append an entry whose RESP size is `respSize`; `id` must be above the node's last ID. Returns
+   * the bytes it takes in the node.
+   */
+  append(id: StreamId, fields: readonly Buffer[], respSize: number): number {
     const slot = this.count;
     let words = this.wide ? 4 : 2;
     let delta = 0;
@@ -607,8 +612,11 @@ export class StreamNode {
       w[b + 3] = id.seqLo;
     }
     this.bytes += respSize;
+    const stored = p - start + words * 4 + (this.offs instanceof Uint16Array ? 2 : 4);
+    this.stored += stored;
     this.count++;
     this.live++;
+    return stored;
   }
 
   /** Bytes seal() needs in an arena. */
@@ -907,6 +915,8 @@ export class Stream {
   private arenaPos = 0;
   /** Bytes sealed so far (sizes the next chunk). */
   private sealedBytes = 0;
+  /** Bytes of the nodes' entries (Σ node.stored), for memory estimates; O(1) to read. */
+  storedBytes = 0;
 
   constructor(public limits: StreamLimits = DEFAULT_LIMITS) {}
 
@@ -957,7 +967,7 @@ export class Stream {
       node = new StreamNode(id, fields, slots, Math.max(maxBytes > 0 ? Math.min(maxBytes, 256) : 256, size));
       this.nodes.push(node);
     }
-    node.append(id, fields, size);
+    this.storedBytes += node.append(id, fields, size);
     this.length++;
     this.lastId = id;
     this.entriesAdded++;
@@ -1109,6 +1119,7 @@ export class Stream {
   }
 
   private removeNode(n: number): void {
+    this.storedBytes -= this.nodes[n]!.stored;
     if (n === this.head) {
       this.nodes[n] = undefined as unknown as StreamNode;
       this.head++;
@@ -1147,6 +1158,7 @@ export class Stream {
       if (wholeNode) {
         this.length -= node.live;
         removed += node.live;
+        this.storedBytes -= node.stored;
         this.nodes[this.head] = undefined as unknown as StreamNode;
         this.head++;
         continue;
@@ -1163,6 +1175,7 @@ export class Stream {
         removed++;
       }
       if (node.live === 0) {
+        this.storedBytes -= node.stored;
         this.nodes[this.head] = undefined as unknown as StreamNode;
         this.head++;
       }

@@ -387,6 +387,9 @@ test('node layout: a sealed node takes entries again when it becomes the last no
   assert.equal(got[4]!.fields.toString(), resp('g', 'v8'));
   assert.equal(s.delete(id('8')), true);
   assert.deepEqual(ids(s.entries(id('8'), id('9'))), ['9-0']);
+  s.trim({ maxLen: 0 }, false, 0);
+  assert.equal(s.nodeCount, 0);
+  assert.equal(s.storedBytes, 0);
 });
 
 test('node layout: random IDs, fields, deletions and trims match a plain reference', () => {
@@ -420,6 +423,8 @@ test('node layout: random IDs, fields, deletions and trims match a plain referen
       ref.splice(0, Math.max(0, ref.length - keep));
     }
     assert.equal(s.length, ref.length);
+    assert.equal(s.storedBytes, s.nodesForTests().reduce((sum, n) => sum + n.stored, 0));
+    assert.ok(s.storedBytes > 0 || s.length === 0);
     const got = s.entries(StreamId.MIN, StreamId.MAX);
     assert.deepEqual(ids(got), ref.map((e) => e.id.toString()));
     got.forEach((e, i) => assert.deepEqual(decodeFields(e.fields).map(String), ref[i]!.row));
