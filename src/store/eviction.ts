@@ -71,8 +71,10 @@ export function valueBytes(entry: Entry, samples = ELEMENT_SAMPLES): number {
     case 'list':
       return 32 + entry.value.packedBytes;
     case 'stream': {
-      // Entries are packed in nodes; XADD fields average well under 100 bytes in practice.
-      return 256 + entry.value.length * 96 + entry.value.groups.size * 128;
+      // Entries are packed in nodes (their bytes are counted as they are added), plus each node's
+      // objects.
+      const s = entry.value;
+      return 256 + s.storedBytes + s.nodeCount * 200 + s.groups.size * 128;
     }
   }
 }

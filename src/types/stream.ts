@@ -11,8 +11,8 @@
 // tombstone slot in its node until the node is empty, as in Redis; this keeps node boundaries, and
 // therefore `~` approximate trimming, identical to Redis for small entries.
 //
-// An entry's fields are stored already encoded as a RESP array (`*2\r\n$1\r\nf\r\n$1\r\nv\r\n`),
-// which is the same in RESP2 and RESP3, so range replies hand out slices of the node buffer.
+// Inside a node, entries are packed (see "Entry storage" below); readers get each entry's fields
+// as a RESP array (`*2\r\n$1\r\nf\r\n$1\r\nv\r\n`), the same in RESP2 and RESP3, rendered on demand.
 
 const U32 = 4294967296;
 const MAX_U32 = U32 - 1;
@@ -172,32 +172,76 @@ function splitU64(v: number | bigint): [number, number] {
 
 // ---------------------------------------------------------------------------------------------
 // Entry storage
+//
+// A node keeps its entries compact, in three arrays:
+//   ids   Uint32Array. Narrow layout, 2 words a slot: the ms part as a delta from the node's first
+//         ID (`msHi`/`msLo`) and the low 32 bits of seq. Used while every ID of the node has a
+//         delta below 2^32 and a seq below 2^32 (always, for clock IDs); otherwise the node turns
+//         wide: 4 words a slot, the full msHi, msLo, seqHi, seqLo.
+//   offs  Uint16Array (Uint32Array once the data passes 64 KiB): slot i is data[offs[i], offs[i+1]).
+//   data  Buffer. It starts with the node's master field names (the first entry's, as Redis's master
+//         entry): varint pair count, then each name as varint length + bytes. Each entry is a varint
+//         tag and its strings, each as varint length + bytes: tag 0 = the master's field names, so
+//         only the values follow; tag n > 0 = its own n - 1 pairs, names and values.
+// Sealed nodes (all but the last) are shrunk to their exact sizes. Readers get an entry's fields
+// encoded as a RESP array (`*2\r\n$1\r\nf\r\n$1\r\nv\r\n`, the same in RESP2 and RESP3), built on
+// demand in a shared slab (see slabReserve), so replies and persistence handle one Buffer per entry.
 
-const CRLF = 0x0a0d; // little-endian "\r\n" for writeUInt16LE
-
-/** Bytes needed to encode fields as a RESP array. */
+/** Bytes needed to encode fields as a RESP array (the node size limit counts these, as before). */
 function encodedSize(fields: readonly Buffer[]): number {
-  let size = 3 + String(fields.length).length;
-  for (const f of fields) size += 5 + String(f.length).length + f.length;
+  let size = 3 + decimalDigits(fields.length);
+  for (const f of fields) size += 5 + decimalDigits(f.length) + f.length;
   return size;
 }
 
-function encodeInto(target: Buffer, at: number, fields: readonly Buffer[]): number {
-  let p = at;
-  target[p++] = 0x2a; // *
-  p += target.write(String(fields.length), p, 'latin1');
-  target.writeUInt16LE(CRLF, p);
-  p += 2;
-  for (const f of fields) {
-    target[p++] = 0x24; // $
-    p += target.write(String(f.length), p, 'latin1');
-    target.writeUInt16LE(CRLF, p);
-    p += 2;
-    p += f.copy(target, p);
-    target.writeUInt16LE(CRLF, p);
-    p += 2;
+function decimalDigits(n: number): number {
+  if (n < 10) return 1;
+  if (n < 100) return 2;
+  if (n < 1000) return 3;
+  if (n < 10000) return 4;
+  if (n < 100000) return 5;
+  return String(n).length;
+}
+
+/** Write a non-negative integer's decimal digits at `p`; returns the position after them. */
+function writeDecimal(target: Buffer, p: number, n: number): number {
+  if (n < 10) {
+    target[p] = 48 + n;
+    return p + 1;
   }
-  return p - at;
+  const digits = decimalDigits(n);
+  let end = p + digits;
+  for (let v = n; v > 0; v = Math.floor(v / 10)) target[--end] = 48 + (v % 10);
+  return p + digits;
+}
+
+function varintSize(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
+}
+
+function writeVarint(target: Buffer, p: number, n: number): number {
+  while (n >= 0x80) {
+    target[p++] = (n & 0x7f) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  target[p++] = n;
+  return p;
+}
+
+/** Read position shared by readVarint and its callers (avoids returning pairs). */
+let rp = 0;
+
+function readVarint(source: Buffer): number {
+  let b = source[rp++]!;
+  if (b < 0x80) return b;
+  let n = b & 0x7f;
+  let scale = 128;
+  for (;;) {
+    b = source[rp++]!;
+    n += (b & 0x7f) * scale;
+    if (b < 0x80) return n;
+    scale *= 128;
+  }
 }
 
 /** Decode a stored RESP array of bulk strings back into views of the buffer. */
@@ -218,36 +262,202 @@ export function decodeFields(raw: Buffer): Buffer[] {
   return out;
 }
 
-class StreamNode {
-  /** 4 words per slot: msHi, msLo, seqHi, seqLo. */
+// RESP renderings of entries are carved from a shared slab, as Buffer.allocUnsafe does from its
+// pool: a slab is never written twice, so buffers handed out stay valid as long as they are held.
+// A rendering reserves an upper bound of its size, is written in one pass, and takes what it used.
+const SLAB_SIZE = 64 * 1024;
+let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+let slabPos = 0;
+
+/** Make room for `bound` bytes at slab[slabPos]; returns the slab to write into. */
+function slabReserve(bound: number): Buffer {
+  if (slabPos + bound > slab.length) {
+    slab = Buffer.allocUnsafeSlow(bound > SLAB_SIZE >>> 2 ? bound : SLAB_SIZE);
+    slabPos = 0;
+  }
+  return slab;
+}
+
+/** Take slab[slabPos, end) as the rendering. */
+function slabTake(end: number): Buffer {
+  const out = slab.subarray(slabPos, end);
+  slabPos = end;
+  return out;
+}
+
+/** `$<len>\r\n<bytes>\r\n` of data[p, p + len) at target[q]; returns the position after it. */
+function writeBulkFrom(target: Buffer, q: number, data: Buffer, p: number, len: number): number {
+  target[q++] = 0x24; // $
+  q = writeDecimal(target, q, len);
+  target[q++] = 13;
+  target[q++] = 10;
+  if (len <= 24) {
+    for (let i = 0; i < len; i++) target[q + i] = data[p + i]!;
+  } else {
+    data.copy(target, q, p, p + len);
+  }
+  q += len;
+  target[q++] = 13;
+  target[q++] = 10;
+  return q;
+}
+
+// The master field names of the node last rendered, as RESP bulk strings (`$5\r\nfield\r\n`...):
+// ranges render many entries of one node in a row.
+let namesNode: StreamNode | undefined;
+let namesResp = Buffer.alloc(0);
+let namesEnds: number[] = [];
+
+/** Does data[p, p + len) hold the same bytes as f? */
+function sameBytes(data: Buffer, p: number, len: number, f: Buffer): boolean {
+  if (f.length !== len) return false;
+  if (len <= 16) {
+    for (let i = 0; i < len; i++) if (data[p + i] !== f[i]) return false;
+    return true;
+  }
+  return data.compare(f, 0, len, p, p + len) === 0;
+}
+
+/** Exported for the unit tests of the node layout. */
+export class StreamNode {
+  /** The ms part of the node's first ID: narrow slots store ms as a delta from it. */
+  readonly msHi: number;
+  readonly msLo: number;
+  /** 4 words a slot (msHi, msLo, seqHi, seqLo) instead of 2 (ms delta, seqLo). */
+  wide = false;
   ids: Uint32Array;
-  /** Slot i's encoded fields are data[offsets[i], offsets[i+1]). */
-  offsets: Uint32Array;
+  offs: Uint16Array | Uint32Array;
   data: Buffer;
   /** Slots used, live and deleted. */
   count = 0;
   live = 0;
   /** 1 = deleted; allocated at the first deletion. */
   deleted: Uint8Array | undefined;
+  /** The entries' size as RESP arrays: what stream-node-max-bytes is checked against. */
+  bytes = 0;
+  /** Bytes the entries take in this layout (data, ID words, offsets), for memory estimates. */
+  stored = 0;
+  /** Field pairs in the master entry. */
+  private readonly masterPairs: number;
 
-  constructor(slotCapacity: number, byteCapacity: number) {
-    this.ids = new Uint32Array(slotCapacity * 4);
-    this.offsets = new Uint32Array(slotCapacity + 1);
-    this.data = Buffer.allocUnsafeSlow(byteCapacity);
+  constructor(first: StreamId, fields: readonly Buffer[], slotCapacity: number, byteCapacity: number) {
+    this.msHi = first.msHi;
+    this.msLo = first.msLo;
+    this.ids = new Uint32Array(slotCapacity * 2);
+    this.offs = new Uint16Array(slotCapacity + 1);
+    const pairs = fields.length >>> 1;
+    this.masterPairs = pairs;
+    let header = varintSize(pairs);
+    for (let i = 0; i < fields.length; i += 2) header += varintSize(fields[i]!.length) + fields[i]!.length;
+    if (header > 0xffff) this.offs = new Uint32Array(slotCapacity + 1);
+    this.data = Buffer.allocUnsafeSlow(Math.max(byteCapacity, header * 2));
+    let p = writeVarint(this.data, 0, pairs);
+    for (let i = 0; i < fields.length; i += 2) {
+      const f = fields[i]!;
+      p = writeVarint(this.data, p, f.length);
+      p += f.copy(this.data, p);
+    }
+    this.offs[0] = p;
   }
 
-  get bytes(): number {
-    return this.offsets[this.count]!;
+  /** Bytes of the node's arrays (tests, MEMORY-style estimates). */
+  get footprint(): number {
+    return this.ids.byteLength + this.offs.byteLength + this.data.length + (this.deleted?.length ?? 0);
   }
 
   idAt(slot: number): StreamId {
     const w = this.ids;
-    const b = slot * 4;
-    return new StreamId(w[b]!, w[b + 1]!, w[b + 2]!, w[b + 3]!);
+    if (this.wide) {
+      const b = slot * 4;
+      return new StreamId(w[b]!, w[b + 1]!, w[b + 2]!, w[b + 3]!);
+    }
+    const b = slot * 2;
+    let lo = this.msLo + w[b]!;
+    let hi = this.msHi;
+    if (lo > MAX_U32) {
+      lo -= U32;
+      hi++;
+    }
+    return new StreamId(hi, lo, 0, w[b + 1]!);
   }
 
+  private cacheNames(): void {
+    const data = this.data;
+    rp = 0;
+    const pairs = readVarint(data);
+    const ends: number[] = [];
+    let size = 0;
+    const start = rp;
+    for (let i = 0; i < pairs; i++) {
+      const len = readVarint(data);
+      size += 5 + decimalDigits(len) + len;
+      rp += len;
+    }
+    const out = Buffer.allocUnsafe(size);
+    rp = start;
+    let q = 0;
+    for (let i = 0; i < pairs; i++) {
+      const len = readVarint(data);
+      q = writeBulkFrom(out, q, data, rp, len);
+      rp += len;
+      ends.push(q);
+    }
+    namesNode = this;
+    namesResp = out;
+    namesEnds = ends;
+  }
+
+  /** Slot's fields as a RESP array (a fresh view of the shared slab). */
   fieldsAt(slot: number): Buffer {
-    return this.data.subarray(this.offsets[slot]!, this.offsets[slot + 1]!);
+    const data = this.data;
+    rp = this.offs[slot]!;
+    const end = this.offs[slot + 1]!;
+    const tag = readVarint(data);
+    if (tag === 0) {
+      if (namesNode !== this) {
+        const at = rp;
+        this.cacheNames();
+        rp = at;
+      }
+      const pairs = this.masterPairs;
+      const names = namesResp;
+      const ends = namesEnds;
+      // Bound: the array header, the names, each value's bytes and at most 15 bytes of framing.
+      const out = slabReserve(13 + names.length + (end - rp) + pairs * 15);
+      let q = slabPos;
+      out[q++] = 0x2a; // *
+      q = writeDecimal(out, q, pairs * 2);
+      out[q++] = 13;
+      out[q++] = 10;
+      let np = 0;
+      for (let i = 0; i < pairs; i++) {
+        const ne = ends[i]!;
+        if (ne - np <= 32) {
+          for (; np < ne; np++) out[q++] = names[np]!;
+        } else {
+          names.copy(out, q, np, ne);
+          q += ne - np;
+          np = ne;
+        }
+        const len = readVarint(data);
+        q = writeBulkFrom(out, q, data, rp, len);
+        rp += len;
+      }
+      return slabTake(q);
+    }
+    const items = (tag - 1) * 2;
+    const out = slabReserve(13 + (end - rp) + items * 15);
+    let q = slabPos;
+    out[q++] = 0x2a; // *
+    q = writeDecimal(out, q, items);
+    out[q++] = 13;
+    out[q++] = 10;
+    while (rp < end) {
+      const len = readVarint(data);
+      q = writeBulkFrom(out, q, data, rp, len);
+      rp += len;
+    }
+    return slabTake(q);
   }
 
   isDeleted(slot: number): boolean {
@@ -255,7 +465,7 @@ class StreamNode {
   }
 
   markDeleted(slot: number): void {
-    if (this.deleted === undefined) this.deleted = new Uint8Array(this.ids.length / 4);
+    if (this.deleted === undefined) this.deleted = new Uint8Array(this.offs.length - 1);
     this.deleted[slot] = 1;
     this.live--;
   }
@@ -263,15 +473,26 @@ class StreamNode {
   /** Compare slot's ID with `id`. */
   compareAt(slot: number, id: StreamId): number {
     const w = this.ids;
-    const b = slot * 4;
-    let x = w[b]!;
-    if (x !== id.msHi) return x < id.msHi ? -1 : 1;
-    x = w[b + 1]!;
-    if (x !== id.msLo) return x < id.msLo ? -1 : 1;
-    x = w[b + 2]!;
-    if (x !== id.seqHi) return x < id.seqHi ? -1 : 1;
-    x = w[b + 3]!;
-    if (x !== id.seqLo) return x < id.seqLo ? -1 : 1;
+    if (this.wide) {
+      const b = slot * 4;
+      let x = w[b]!;
+      if (x !== id.msHi) return x < id.msHi ? -1 : 1;
+      x = w[b + 1]!;
+      if (x !== id.msLo) return x < id.msLo ? -1 : 1;
+      x = w[b + 2]!;
+      if (x !== id.seqHi) return x < id.seqHi ? -1 : 1;
+      x = w[b + 3]!;
+      if (x !== id.seqLo) return x < id.seqLo ? -1 : 1;
+      return 0;
+    }
+    const b = slot * 2;
+    const d = w[b]!;
+    // id's ms as a delta from the node's; inexact only far outside [0, 2^32), where the order holds.
+    const rel = (id.msHi - this.msHi) * U32 + (id.msLo - this.msLo);
+    if (d !== rel) return d < rel ? -1 : 1;
+    if (id.seqHi !== 0) return -1;
+    const s = w[b + 1]!;
+    if (s !== id.seqLo) return s < id.seqLo ? -1 : 1;
     return 0;
   }
 
@@ -287,36 +508,145 @@ class StreamNode {
     return lo;
   }
 
-  append(id: StreamId, fields: readonly Buffer[], size: number): void {
+  /** Switch to 4 words a slot. */
+  private widen(): void {
+    const old = this.ids;
+    const ids = new Uint32Array(old.length * 2);
+    for (let s = 0; s < this.count; s++) {
+      let lo = this.msLo + old[s * 2]!;
+      let hi = this.msHi;
+      if (lo > MAX_U32) {
+        lo -= U32;
+        hi++;
+      }
+      ids[s * 4] = hi;
+      ids[s * 4 + 1] = lo;
+      ids[s * 4 + 2] = 0;
+      ids[s * 4 + 3] = old[s * 2 + 1]!;
+    }
+    this.ids = ids;
+    this.wide = true;
+  }
+
+  /** Does `fields` have the master's field names? */
+  private matchesMaster(fields: readonly Buffer[]): boolean {
+    if (fields.length !== this.masterPairs * 2) return false;
+    const data = this.data;
+    rp = 0;
+    readVarint(data);
+    for (let i = 0; i < fields.length; i += 2) {
+      const len = readVarint(data);
+      if (!sameBytes(data, rp, len, fields[i]!)) return false;
+      rp += len;
+    }
+    return true;
+  }
+
+  /**
+   * Append an entry whose RESP size is `respSize`; `id` must be above the node's last ID. Returns
+   * the bytes it takes in the node.
+   */
+  append(id: StreamId, fields: readonly Buffer[], respSize: number): number {
     const slot = this.count;
-    if ((slot + 1) * 4 > this.ids.length) {
+    let words = this.wide ? 4 : 2;
+    let delta = 0;
+    if (!this.wide) {
+      delta = (id.msHi - this.msHi) * U32 + (id.msLo - this.msLo);
+      if (delta > MAX_U32 || id.seqHi !== 0) {
+        this.widen();
+        words = 4;
+      }
+    }
+    if ((slot + 1) * words > this.ids.length) {
       const ids = new Uint32Array(this.ids.length * 2);
       ids.set(this.ids);
       this.ids = ids;
-      const offsets = new Uint32Array(this.offsets.length * 2 - 1);
-      offsets.set(this.offsets);
-      this.offsets = offsets;
+    }
+    if (slot + 2 > this.offs.length) {
+      const offs = this.offs instanceof Uint16Array ? new Uint16Array(this.offs.length * 2) : new Uint32Array(this.offs.length * 2);
+      offs.set(this.offs);
+      this.offs = offs;
       if (this.deleted !== undefined) {
-        const d = new Uint8Array(ids.length / 4);
+        const d = new Uint8Array(offs.length - 1);
         d.set(this.deleted);
         this.deleted = d;
       }
     }
-    const start = this.offsets[slot]!;
+    const same = this.matchesMaster(fields);
+    let size = same ? 1 : varintSize(fields.length / 2 + 1);
+    for (let i = same ? 1 : 0; i < fields.length; i += same ? 2 : 1) size += varintSize(fields[i]!.length) + fields[i]!.length;
+    const start = this.offs[slot]!;
     if (start + size > this.data.length) {
       const data = Buffer.allocUnsafeSlow(Math.max(this.data.length * 2, start + size));
       this.data.copy(data, 0, 0, start);
       this.data = data;
     }
-    encodeInto(this.data, start, fields);
-    this.offsets[slot + 1] = start + size;
-    const b = slot * 4;
-    this.ids[b] = id.msHi;
-    this.ids[b + 1] = id.msLo;
-    this.ids[b + 2] = id.seqHi;
-    this.ids[b + 3] = id.seqLo;
+    if (start + size > 0xffff && this.offs instanceof Uint16Array) this.offs = Uint32Array.from(this.offs);
+    const data = this.data;
+    let p: number;
+    if (same) {
+      data[start] = 0;
+      p = start + 1;
+      for (let i = 1; i < fields.length; i += 2) {
+        const f = fields[i]!;
+        p = writeVarint(data, p, f.length);
+        p += f.copy(data, p);
+      }
+    } else {
+      p = writeVarint(data, start, fields.length / 2 + 1);
+      for (const f of fields) {
+        p = writeVarint(data, p, f.length);
+        p += f.copy(data, p);
+      }
+    }
+    this.offs[slot + 1] = p;
+    const w = this.ids;
+    if (words === 2) {
+      w[slot * 2] = delta;
+      w[slot * 2 + 1] = id.seqLo;
+    } else {
+      const b = slot * 4;
+      w[b] = id.msHi;
+      w[b + 1] = id.msLo;
+      w[b + 2] = id.seqHi;
+      w[b + 3] = id.seqLo;
+    }
+    this.bytes += respSize;
+    const stored = p - start + words * 4 + (this.offs instanceof Uint16Array ? 2 : 4);
+    this.stored += stored;
     this.count++;
     this.live++;
+    return stored;
+  }
+
+  /** Bytes seal() needs in an arena. */
+  get sealedSize(): number {
+    const idBytes = this.count * (this.wide ? 16 : 8);
+    const offBytes = (this.count + 1) * (this.offs instanceof Uint16Array ? 2 : 4);
+    return (idBytes + ((offBytes + 3) & ~3) + this.offs[this.count]! + 3) & ~3;
+  }
+
+  /**
+   * Move the arrays, at their used sizes, into `arena` at `at` (4-aligned, sealedSize bytes): the
+   * node takes no more entries (unless a later deletion makes it the last node again), and sealed
+   * nodes share a few large allocations instead of growing and freeing their own.
+   */
+  seal(arena: ArrayBuffer, at: number): void {
+    const idWords = this.count * (this.wide ? 4 : 2);
+    const ids = new Uint32Array(arena, at, idWords);
+    ids.set(this.ids.subarray(0, idWords));
+    this.ids = ids;
+    at += idWords * 4;
+    const narrow = this.offs instanceof Uint16Array;
+    const offs = narrow ? new Uint16Array(arena, at, this.count + 1) : new Uint32Array(arena, at, this.count + 1);
+    offs.set(this.offs.subarray(0, this.count + 1));
+    this.offs = offs;
+    at += ((this.count + 1) * (narrow ? 2 : 4) + 3) & ~3;
+    const used = offs[this.count]!;
+    const data = Buffer.from(arena, at, used);
+    this.data.copy(data, 0, 0, used);
+    this.data = data;
+    if (this.deleted !== undefined && this.deleted.length > this.count) this.deleted = this.deleted.slice(0, this.count);
   }
 }
 
@@ -557,6 +887,9 @@ export interface StreamLimits {
   maxBytes: number;
 }
 
+const ARENA_MIN = 4096;
+const ARENA_MAX = 256 * 1024;
+
 export const DEFAULT_LIMITS: StreamLimits = { maxEntries: 100, maxBytes: 4096 };
 
 /** Outcome of computing the next automatic or explicit ID for XADD. */
@@ -577,12 +910,24 @@ export class Stream {
   private nodes: StreamNode[] = [];
   /** Index of the first node in use; the array is compacted when the head passes half of it. */
   private head = 0;
+  /** Where sealed nodes' arrays go: the current chunk, the next free (4-aligned) byte in it. */
+  private arena: ArrayBuffer | undefined;
+  private arenaPos = 0;
+  /** Bytes sealed so far (sizes the next chunk). */
+  private sealedBytes = 0;
+  /** Bytes of the nodes' entries (Σ node.stored), for memory estimates; O(1) to read. */
+  storedBytes = 0;
 
   constructor(public limits: StreamLimits = DEFAULT_LIMITS) {}
 
   /** Number of nodes holding entries (XINFO's radix-tree-keys). */
   get nodeCount(): number {
     return this.nodes.length - this.head;
+  }
+
+  /** The nodes in ID order (unit tests of the layout). */
+  nodesForTests(): readonly StreamNode[] {
+    return this.nodes.slice(this.head);
   }
 
   // --- adding ---------------------------------------------------------------------------------
@@ -617,14 +962,31 @@ export class Stream {
       (maxBytes > 0 && node.bytes + size >= maxBytes) ||
       (maxEntries > 0 && node.count >= maxEntries)
     ) {
+      if (node !== undefined) this.seal(node);
       const slots = maxEntries > 0 ? Math.min(maxEntries, 16) : 16;
-      node = new StreamNode(slots, Math.max(maxBytes > 0 ? Math.min(maxBytes, 256) : 256, size));
+      node = new StreamNode(id, fields, slots, Math.max(maxBytes > 0 ? Math.min(maxBytes, 256) : 256, size));
       this.nodes.push(node);
     }
-    node.append(id, fields, size);
+    this.storedBytes += node.append(id, fields, size);
     this.length++;
     this.lastId = id;
     this.entriesAdded++;
+  }
+
+  /** Move a full node's arrays into the stream's current arena chunk (a new one if it is full). */
+  private seal(node: StreamNode): void {
+    const size = node.sealedSize;
+    let arena = this.arena;
+    if (arena === undefined || this.arenaPos + size > arena.byteLength) {
+      // Chunks grow with the stream (a small stream wastes little), up to ARENA_MAX.
+      const chunk = Math.max(size, Math.min(ARENA_MAX, Math.max(ARENA_MIN, this.sealedBytes)));
+      arena = Buffer.allocUnsafeSlow(chunk).buffer as ArrayBuffer;
+      this.arena = arena;
+      this.arenaPos = 0;
+    }
+    node.seal(arena, this.arenaPos);
+    this.arenaPos += size;
+    this.sealedBytes += size;
   }
 
   // --- reading --------------------------------------------------------------------------------
@@ -757,6 +1119,7 @@ export class Stream {
   }
 
   private removeNode(n: number): void {
+    this.storedBytes -= this.nodes[n]!.stored;
     if (n === this.head) {
       this.nodes[n] = undefined as unknown as StreamNode;
       this.head++;
@@ -795,6 +1158,7 @@ export class Stream {
       if (wholeNode) {
         this.length -= node.live;
         removed += node.live;
+        this.storedBytes -= node.stored;
         this.nodes[this.head] = undefined as unknown as StreamNode;
         this.head++;
         continue;
@@ -811,6 +1175,7 @@ export class Stream {
         removed++;
       }
       if (node.live === 0) {
+        this.storedBytes -= node.stored;
         this.nodes[this.head] = undefined as unknown as StreamNode;
         this.head++;
       }

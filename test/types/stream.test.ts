@@ -275,3 +275,166 @@ test('a large stream appends and seeks by ID without scanning', () => {
   s.trim({ maxLen: 1000 }, true, 0);
   assert.ok(s.length >= 1000 && s.length < 1100);
 });
+
+// --- node layout ---------------------------------------------------------------------------------
+
+const resp = (...items: string[]): string => `*${items.length}\r\n${items.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join('')}`;
+
+test('node layout: master field names are stored once, values packed with varint lengths', () => {
+  const s = new Stream({ maxEntries: 100, maxBytes: 0 });
+  for (let i = 0; i < 250; i++) s.append(StreamId.of(1700000000000 + Math.floor(i / 3), i % 3), f('field', `value:${i}`));
+  const nodes = s.nodesForTests();
+  assert.equal(nodes.length, 3);
+  const first = nodes[0]!;
+  assert.equal(first.wide, false);
+  // header: pair count (1) + name length (1) + "field" (5); each entry: tag + length + "value:<i>".
+  let expected = 7;
+  for (let i = 0; i < 100; i++) expected += 2 + `value:${i}`.length;
+  assert.equal(first.offs[first.count], expected);
+  // Narrow IDs: 2 words a slot; sealed nodes are exactly sized and share one arena chunk.
+  assert.equal(first.ids.length, 200);
+  assert.equal(first.offs.length, 101);
+  assert.equal(first.data.length, expected);
+  assert.ok(first.data.buffer === first.ids.buffer && first.offs.buffer === first.ids.buffer, 'one arena chunk');
+  assert.ok(nodes[2]!.ids.length > nodes[2]!.count * 2, 'the last node is still growing');
+  assert.ok(first.footprint < 100 * 26, `footprint ${first.footprint}`);
+  const all = s.entries(StreamId.MIN, StreamId.MAX);
+  assert.equal(all.length, 250);
+  for (let i = 0; i < 250; i++) {
+    assert.equal(all[i]!.id.toString(), `${1700000000000 + Math.floor(i / 3)}-${i % 3}`);
+    assert.equal(all[i]!.fields.toString(), resp('field', `value:${i}`));
+  }
+});
+
+test('node layout: entries with other field names, empty and long strings, 64 KiB+ nodes', () => {
+  const s = new Stream({ maxEntries: 0, maxBytes: 0 });
+  const big = 'x'.repeat(70000);
+  const rows: string[][] = [
+    ['a', '1', 'b', '2'],
+    ['a', '3', 'b', '4'],
+    ['b', '1', 'a', '2'], // same names, other order: stored with its own names
+    ['a', '5'],
+    ['a', '', 'b', ''],
+    ['', 'empty name', 'b', 'v'],
+    ['a', big, 'b', 'y'.repeat(200)],
+    ['a', '6', 'b', '7'],
+    ['c', big],
+  ];
+  rows.forEach((row, i) => s.append(StreamId.of(10 + i, 0), f(...row)));
+  const node = s.nodesForTests()[0]!;
+  assert.ok(node.offs instanceof Uint32Array, 'offsets widen past 64 KiB');
+  const got = s.entries(StreamId.MIN, StreamId.MAX);
+  assert.equal(got.length, rows.length);
+  rows.forEach((row, i) => {
+    assert.equal(got[i]!.fields.toString(), resp(...row), `row ${i}`);
+    assert.deepEqual(decodeFields(got[i]!.fields).map(String), row);
+  });
+  assert.equal(s.get(StreamId.of(16, 0))!.fields.toString(), resp('a', big, 'b', 'y'.repeat(200)));
+});
+
+test('node layout: IDs that do not fit the narrow form widen the node; order and lookups hold', () => {
+  const s = new Stream({ maxEntries: 8, maxBytes: 0 });
+  const list = [
+    '5-1',
+    '5-4294967295',
+    '5-4294967296', // seq above 32 bits
+    '4294967300-0', // ms delta above 2^32 - 1 from 5
+    '4294967300-18446744073709551615',
+    '9007199254740993-3',
+    '18446744073709551614-0',
+    '18446744073709551615-7',
+    // next node: narrow across a 2^32 ms carry
+    '8589934590-0',
+  ].map(id);
+  // The last one is below the others: build two streams instead.
+  const ordered = list.slice(0, 8);
+  for (const x of ordered) s.append(x, f('k', x.toString()));
+  const node = s.nodesForTests()[0]!;
+  assert.equal(node.wide, true);
+  assert.deepEqual(ids(s.entries(StreamId.MIN, StreamId.MAX)), ordered.map(String));
+  assert.deepEqual(ids(s.entries(StreamId.MIN, StreamId.MAX, 0, true)), ordered.map(String).reverse());
+  for (const x of ordered) assert.equal(s.get(x)!.fields.toString(), resp('k', x.toString()));
+  assert.equal(s.get(id('5-2')), undefined);
+  assert.deepEqual(ids(s.entries(id('5-5'), id('4294967300-1'))), ['5-4294967295', '5-4294967296', '4294967300-0']);
+
+  const c = new Stream({ maxEntries: 100, maxBytes: 0 });
+  const carry = ['4294967290-0', '4294967295-9', '4294967296-0', '4294967297-2', '8589934585-0'].map(id);
+  for (const x of carry) c.append(x, f('k', 'v'));
+  assert.equal(c.nodesForTests()[0]!.wide, false);
+  assert.deepEqual(ids(c.entries(StreamId.MIN, StreamId.MAX)), carry.map(String));
+  assert.deepEqual(ids(c.entries(id('4294967295-10'), id('4294967297-2'))), ['4294967296-0', '4294967297-2']);
+  assert.equal(c.get(id('4294967296-0'))!.id.toString(), '4294967296-0');
+  assert.equal(c.get(id('4294967296-1')), undefined);
+  assert.equal(c.get(id('0-0')), undefined);
+  assert.equal(c.get(StreamId.MAX), undefined);
+  // An ID past the narrow range turns the node wide without losing the earlier slots.
+  c.append(id('8589934590-0'), f('k', 'w'));
+  assert.equal(c.nodesForTests()[0]!.wide, true);
+  assert.deepEqual(ids(c.entries(StreamId.MIN, StreamId.MAX)), [...carry.map(String), '8589934590-0']);
+});
+
+test('node layout: a sealed node takes entries again when it becomes the last node', () => {
+  const s = new Stream({ maxEntries: 4, maxBytes: 0 });
+  for (let i = 1; i <= 6; i++) s.append(StreamId.of(i), f('f', `v${i}`));
+  for (const x of ['5', '6']) s.delete(id(x));
+  assert.equal(s.nodeCount, 1);
+  s.delete(id('2'));
+  s.limits = { maxEntries: 10, maxBytes: 0 };
+  for (let i = 7; i <= 12; i++) s.append(StreamId.of(i), f(i % 2 ? 'f' : 'g', `v${i}`));
+  assert.equal(s.nodeCount, 1);
+  const got = s.entries(StreamId.MIN, StreamId.MAX);
+  assert.deepEqual(ids(got), ['1-0', '3-0', '4-0', '7-0', '8-0', '9-0', '10-0', '11-0', '12-0']);
+  assert.equal(got[4]!.fields.toString(), resp('g', 'v8'));
+  assert.equal(s.delete(id('8')), true);
+  assert.deepEqual(ids(s.entries(id('8'), id('9'))), ['9-0']);
+  s.trim({ maxLen: 0 }, false, 0);
+  assert.equal(s.nodeCount, 0);
+  assert.equal(s.storedBytes, 0);
+});
+
+test('node layout: random IDs, fields, deletions and trims match a plain reference', () => {
+  let seed = 12345;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  for (let round = 0; round < 20; round++) {
+    const s = new Stream({ maxEntries: 1 + rnd(20), maxBytes: rnd(2) ? 0 : 64 + rnd(400) });
+    const ref: Array<{ id: StreamId; row: string[] }> = [];
+    let last = StreamId.of(rnd(1000), 0);
+    for (let i = 0; i < 300; i++) {
+      const jump = rnd(10);
+      let next: StreamId;
+      if (jump === 0) next = StreamId.of(last.ms + BigInt(rnd(3)) * 4294967296n + 1n, BigInt(rnd(3)) << 32n);
+      else if (jump < 4) next = last.next()!;
+      else next = StreamId.of(last.ms + BigInt(1 + rnd(5000)), rnd(3));
+      last = next;
+      const row = rnd(4) ? ['name', `v${i}`, 'other', 'x'.repeat(rnd(40))] : ['f' + rnd(3), String(i)];
+      s.append(next, f(...row));
+      ref.push({ id: next, row });
+      if (rnd(8) === 0 && ref.length > 0) {
+        const victim = ref.splice(rnd(ref.length), 1)[0]!;
+        assert.equal(s.delete(victim.id), true);
+      }
+    }
+    if (round % 2) {
+      const keep = rnd(200);
+      s.trim({ maxLen: keep }, false, 0);
+      ref.splice(0, Math.max(0, ref.length - keep));
+    }
+    assert.equal(s.length, ref.length);
+    assert.equal(s.storedBytes, s.nodesForTests().reduce((sum, n) => sum + n.stored, 0));
+    assert.ok(s.storedBytes > 0 || s.length === 0);
+    const got = s.entries(StreamId.MIN, StreamId.MAX);
+    assert.deepEqual(ids(got), ref.map((e) => e.id.toString()));
+    got.forEach((e, i) => assert.deepEqual(decodeFields(e.fields).map(String), ref[i]!.row));
+    for (let k = 0; k < 30 && ref.length > 2; k++) {
+      const a = rnd(ref.length);
+      const b = a + rnd(ref.length - a);
+      const want = ref.slice(a, b + 1).map((e) => e.id.toString());
+      assert.deepEqual(ids(s.entries(ref[a]!.id, ref[b]!.id)), want);
+      assert.deepEqual(ids(s.entries(ref[a]!.id, ref[b]!.id, 0, true)), want.slice().reverse());
+      assert.equal(s.get(ref[a]!.id)!.fields.toString(), resp(...ref[a]!.row));
+    }
+  }
+});
