@@ -76,10 +76,6 @@ const UPWARD_ALLOWED = new Set<string>([
   'type persistence/aof.ts -> server/effects.ts',
   'type persistence/aof.ts -> server/server.ts',
   'type persistence/rdbfile.ts -> server/server.ts',
-  // Hash and set encodings still live in their command files (types/hash.ts, types/set.ts to come).
-  'persistence/rdb/encoder.ts -> commands/hashes.ts',
-  'persistence/rdb/encoder.ts -> commands/sets.ts',
-  'persistence/rdb/reader.ts -> commands/hashes.ts',
   // ACL reads the client and server, the command specs and their key positions.
   'type security/acl.ts -> commands/types.ts',
   'type security/acl.ts -> net/client.ts',
