@@ -52,7 +52,6 @@ const UPWARD_ALLOWED = new Set<string>([
   'type commands/types.ts -> server/server.ts',
   'type commands/connection.ts -> net/client.ts',
   'type commands/connection.ts -> server/server.ts',
-  'type commands/pubsub.ts -> net/client.ts',
   'type commands/replication.ts -> net/client.ts',
   'type commands/replication.ts -> server/effects.ts',
   'type commands/replication.ts -> server/server.ts',
@@ -61,8 +60,6 @@ const UPWARD_ALLOWED = new Set<string>([
   'type commands/server.ts -> server/server.ts',
   'type commands/tidings.ts -> net/client.ts',
   'type commands/tidings.ts -> server/server.ts',
-  'type commands/transactions.ts -> net/client.ts',
-  'type commands/transactions.ts -> server/server.ts',
   // MIGRATE names the outbound connection's error type (the pool itself comes from ctx.server).
   'type commands/migrate.ts -> net/outbound.ts',
   // Persistence reads the server: its databases, config, effects and scripting state.
