@@ -57,8 +57,6 @@ const UPWARD_ALLOWED = new Set<string>([
   'type commands/replication.ts -> server/server.ts',
   'type commands/scripting.ts -> net/client.ts',
   'type commands/scripting.ts -> server/server.ts',
-  'type commands/tidings.ts -> net/client.ts',
-  'type commands/tidings.ts -> server/server.ts',
   // MIGRATE names the outbound connection's error type (the pool itself comes from ctx.server).
   'type commands/migrate.ts -> net/outbound.ts',
   // Persistence reads the server: its databases, config, effects and scripting state.
