@@ -1,20 +1,15 @@
 // Hash commands: HSET and friends, counters (HINCRBY, HINCRBYFLOAT), HRANDFIELD and HSCAN.
 //
-// A hash is a Map from latin1 field name to latin1 value (a string holds bytes at ~1/3 the heap of
-// a Buffer; replies wrap it in Latin1); a Map keeps insertion order, which is
-// the order Redis 7.0 replies in while the hash is a small "listpack". Past
-// hash-max-listpack-entries fields, or a field or value longer than hash-max-listpack-value,
-// Redis converts it (one way) to a hash table; we track that so OBJECT ENCODING, HSCAN (a
-// listpack is returned whole) and HRANDFIELD match.
-import type { Config } from '../config/config.js';
+// The value and its encoding (listpack or hashtable, and when it converts) live in types/hash.ts;
+// the encoding decides HSCAN (a listpack is returned whole) and HRANDFIELD's order here.
 import { Errors, ZsetErrors } from '../protocol/errors.js';
 import { addLongDouble, formatLongDouble, parseLongDouble, tryParseBigInt } from '../protocol/numbers.js';
 import { Latin1, MapReply, OK, ReplyError, type Reply } from '../protocol/reply.js';
 import { globMatch } from '../pubsub/glob.js';
-import { checkRandomReplySize, distinctSample, indexAdd, indexOf, indexRemove, parseCursor, parseRandCount, parseScanOptions } from './sets.js';
+import { Hash, hashLimits, type HashLimits } from '../types/hash.js';
+import { distinctSample, indexOf } from '../types/member-index.js';
+import { checkRandomReplySize, parseCursor, parseRandCount, parseScanOptions } from './sets.js';
 import type { CommandContext, CommandSpec } from './types.js';
-
-type Hash = Map<string, string>;
 
 const err = (text: string) => () => new ReplyError(text);
 const HashErrors = {
@@ -23,52 +18,6 @@ const HashErrors = {
   nanOrInfinity: err('ERR value is NaN or Infinity'),
 };
 
-// ---------------------------------------------------------------- encoding
-
-type HashEncoding = 'listpack' | 'hashtable';
-const encodings = new WeakMap<Hash, HashEncoding>();
-
-interface Limits {
-  entries: number;
-  value: number;
-}
-
-function limitsOf(config: Config): Limits {
-  return { entries: config.number('hash-max-listpack-entries'), value: config.number('hash-max-listpack-value') };
-}
-
-function hashEncoding(hash: Hash, limits: Limits): HashEncoding {
-  let encoding = encodings.get(hash);
-  if (encoding === undefined) {
-    // A hash built elsewhere (COPY, RESTORE): judge by its contents, as loading it would.
-    let fits = hash.size <= limits.entries;
-    if (fits) {
-      for (const [field, value] of hash) {
-        if (field.length > limits.value || value.length > limits.value) {
-          fits = false;
-          break;
-        }
-      }
-    }
-    encoding = fits ? 'listpack' : 'hashtable';
-    encodings.set(hash, encoding);
-  }
-  return encoding;
-}
-
-/**
- * Record the encoding of a hash loaded from a listpack or ziplist (RESTORE, RDB files): Redis 7.0
- * keeps such a hash a listpack unless it has too many fields, even when a value is long.
- */
-export function setLoadedEncoding(hash: Hash, encoding: HashEncoding): void {
-  encodings.set(hash, encoding);
-}
-
-/** OBJECT ENCODING of a hash by Redis 7.0's rules: "listpack" or "hashtable". */
-export function encodingOf(value: Hash, config: Config): string {
-  return hashEncoding(value, limitsOf(config));
-}
-
 // ---------------------------------------------------------------- helpers
 
 const keyOf = (buf: Buffer): string => buf.toString('latin1');
@@ -76,24 +25,16 @@ const fieldOf = (buf: Buffer): string => buf.toString('latin1');
 const fieldReply = (field: string): Reply => new Latin1(field);
 const valueReply = (value: string | undefined): Reply => (value === undefined ? null : new Latin1(value));
 
-/** Store field = value (as a latin1 string); converts the encoding as Redis does. True if new. */
-function setField(hash: Hash, field: string, value: Buffer | string, limits: Limits): boolean {
-  const isNew = !hash.has(field);
-  hash.set(field, typeof value === 'string' ? value : value.toString('latin1'));
-  if (isNew) indexAdd(hash, field);
-  if (hashEncoding(hash, limits) === 'listpack') {
-    if (field.length > limits.value || value.length > limits.value || hash.size > limits.entries) encodings.set(hash, 'hashtable');
-  }
-  return isNew;
+/** Store field = value; converts the encoding as Redis does. True if new. */
+function setField(hash: Hash, field: string, value: Buffer | string, limits: HashLimits): boolean {
+  return hash.setField(field, typeof value === 'string' ? value : value.toString('latin1'), limits);
 }
 
 /** The hash at `key` for writing, created (not yet stored) when missing. */
 function hashForWrite(ctx: CommandContext, key: string): { hash: Hash; created: boolean } {
   const existing = ctx.db.getWrite(key, 'hash');
   if (existing !== undefined) return { hash: existing, created: false };
-  const hash: Hash = new Map();
-  encodings.set(hash, 'listpack');
-  return { hash, created: true };
+  return { hash: new Hash('listpack'), created: true };
 }
 
 function commit(ctx: CommandContext, key: string, hash: Hash, created: boolean, event: string): void {
@@ -107,7 +48,7 @@ function commit(ctx: CommandContext, key: string, hash: Hash, created: boolean, 
 function hset(ctx: CommandContext, argv: Buffer[], name: string): Reply {
   if (argv.length % 2 !== 0) throw Errors.wrongArity(name);
   const key = keyOf(argv[1]!);
-  const limits = limitsOf(ctx.server.config);
+  const limits = hashLimits(ctx.server.config);
   const { hash, created } = hashForWrite(ctx, key);
   let added = 0;
   for (let i = 2; i < argv.length; i += 2) if (setField(hash, fieldOf(argv[i]!), argv[i + 1]!, limits)) added++;
@@ -120,7 +61,7 @@ function hsetnx(ctx: CommandContext, argv: Buffer[]): Reply {
   const field = fieldOf(argv[2]!);
   const { hash, created } = hashForWrite(ctx, key);
   if (hash.has(field)) return 0;
-  setField(hash, field, argv[3]!, limitsOf(ctx.server.config));
+  setField(hash, field, argv[3]!, hashLimits(ctx.server.config));
   commit(ctx, key, hash, created, 'hset');
   return 1;
 }
@@ -132,8 +73,7 @@ function hdel(ctx: CommandContext, argv: Buffer[]): Reply {
   let removed = 0;
   for (let i = 2; i < argv.length; i++) {
     const field = fieldOf(argv[i]!);
-    if (hash.delete(field)) {
-      indexRemove(hash, field);
+    if (hash.deleteField(field)) {
       removed++;
       if (hash.size === 0) break;
     }
@@ -165,7 +105,7 @@ function hincrby(ctx: CommandContext, argv: Buffer[]): Reply {
   }
   const result = value + increment;
   if (result > 2n ** 63n - 1n || result < -(2n ** 63n)) throw Errors.overflow();
-  setField(hash, field, result.toString(), limitsOf(ctx.server.config));
+  setField(hash, field, result.toString(), hashLimits(ctx.server.config));
   commit(ctx, key, hash, created, 'hincrby');
   return result;
 }
@@ -187,7 +127,7 @@ function hincrbyfloat(ctx: CommandContext, argv: Buffer[]): Reply {
   const sum = addLongDouble(value, increment);
   if (sum === undefined || 'inf' in sum) throw Errors.incrNaN();
   const text = Buffer.from(formatLongDouble(sum));
-  setField(hash, field, text, limitsOf(ctx.server.config));
+  setField(hash, field, text, hashLimits(ctx.server.config));
   commit(ctx, key, hash, created, 'hincrbyfloat');
   // As Redis: recorded as HSET of the result, so a replay cannot drift with float formatting.
   if (ctx.propagating) ctx.propagateAs([Buffer.from('HSET'), argv[1]!, argv[2]!, text]);
@@ -241,7 +181,7 @@ function hrandfield(ctx: CommandContext, argv: Buffer[]): Reply {
   }
   if (count >= hash.size) return pairs(ctx, hash, [...hash.keys()], withValues);
   let picks = distinctSample(hash, count);
-  if (hashEncoding(hash, limitsOf(ctx.server.config)) === 'listpack') {
+  if (hash.encoding(hashLimits(ctx.server.config)) === 'listpack') {
     // A listpack sample comes back in the hash's own order.
     const chosen = new Set(picks);
     picks = [...hash.keys()].filter((f) => chosen.has(f));
@@ -256,7 +196,7 @@ function hscan(ctx: CommandContext, argv: Buffer[]): Reply {
   const options = parseScanOptions(argv, 3);
   let fields: string[];
   let next = 0;
-  if (hashEncoding(hash, limitsOf(ctx.server.config)) === 'listpack') {
+  if (hash.encoding(hashLimits(ctx.server.config)) === 'listpack') {
     // Like Redis, a compact hash is returned whole in one call.
     fields = [...hash.keys()];
   } else {

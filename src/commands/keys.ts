@@ -9,9 +9,9 @@ import { idleMsOf, lfuCounter } from '../store/database.js';
 import { BASE_BYTES, datasetBytes, entryBytes, usedMemory, usedMemoryPeak } from '../store/eviction.js';
 import { copyString, stringEncoding } from './strings.js';
 import { encodingOf as listEncoding } from './lists.js';
-import { encodingOf as hashEncoding } from './hashes.js';
-import { encodingOf as setEncoding } from './sets.js';
 import { encodingOf as zsetEncoding } from './zsets.js';
+import { encodingOf as hashEncoding } from '../types/hash.js';
+import { encodingOf as setEncoding } from '../types/set.js';
 import type { CommandContext, CommandFlag, CommandSpec } from './types.js';
 
 const MAX_I64 = 2n ** 63n - 1n;
@@ -52,9 +52,9 @@ function cloneValue(entry: Entry, lru: number): Entry {
     case 'string':
       return withValue('string', copyString(entry.value));
     case 'hash':
-      return withValue('hash', new Map(entry.value));
+      return withValue('hash', entry.value.clone());
     case 'set':
-      return withValue('set', new Set(entry.value));
+      return withValue('set', entry.value.clone());
     case 'zset':
       return withValue('zset', entry.value.clone());
     default: {

@@ -2,12 +2,13 @@
 // Confirmations are one reply per channel (a push frame in RESP3, an array in RESP2), each with
 // the client's subscription count after that step.
 import { NO_REPLY, PushReply, ReplyError, Status, type Reply } from '../protocol/reply.js';
-import type { Client } from '../net/client.js';
+import type { Subscriber } from '../pubsub/subscriber.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
 type Kind = 'channel' | 'pattern' | 'shard';
 
-function countFor(client: Client, kind: Kind): number {
+/** The count a confirmation carries; what pub/sub knows of a client (Subscriber) is enough. */
+function countFor(client: Subscriber, kind: Kind): number {
   return kind === 'shard' ? client.shardChannels.size : client.channels.size + client.patterns.size;
 }
 

@@ -4,7 +4,6 @@ import os from 'node:os';
 import { Errors, StreamErrors } from '../protocol/errors.js';
 import { parseInteger, tryParseInteger } from '../protocol/numbers.js';
 import { BigNumber, BLOCKED, BoolReply, Double, MapReply, NO_REPLY, OK, RawReply, ReplyError, SetReply, Status, Verbatim, type HandlerResult, type Reply } from '../protocol/reply.js';
-import type { Server } from '../server/server.js';
 import { REDIS_VERSION, TIDINGS_VERSION } from '../config/version.js';
 import { globMatch } from '../pubsub/glob.js';
 import { findSubcommand } from './lookup.js';
@@ -13,7 +12,7 @@ import { idleMsOf } from '../store/database.js';
 import { scriptingOf, scriptingStats } from './scripting.js';
 import { LoadError, PersistenceErrors } from '../persistence/rdbfile.js';
 import { datasetDigest, keyDigest } from '../persistence/digest.js';
-import type { CommandContext, CommandSpec } from './types.js';
+import type { CommandContext, CommandHost, CommandSession, CommandSpec } from './types.js';
 import { INVALID_GETKEYS_ARGS, NUMKEYS_AT, keysOf } from './key-positions.js';
 import { ConfigSetError, type PendingSet } from '../config/config.js';
 import { rewriteConfigFile } from '../config/file.js';
@@ -44,7 +43,7 @@ const DEFAULT_SECTIONS = [
 ];
 const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 8), 'commandstats', 'errorstats', 'latencystats', 'cluster', 'keyspace'];
 
-function infoSection(server: Server, name: string): string | undefined {
+function infoSection(server: CommandHost, name: string): string | undefined {
   const now = Date.now();
   const uptime = Math.floor((now - server.startedAt) / 1000);
   const lines = (title: string, fields: [string, string | number][]) =>
@@ -222,7 +221,7 @@ function human(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(2)}G`;
 }
 
-export function infoText(server: Server, requested: string[]): string {
+export function infoText(server: CommandHost, requested: string[]): string {
   let sections: string[];
   if (requested.length === 0 || requested.includes('default')) sections = DEFAULT_SECTIONS;
   else if (requested.includes('all') || requested.includes('everything')) sections = ALL_SECTIONS;
@@ -245,7 +244,7 @@ function configSub(name: string, arity: number, handler: CommandSpec['handler'],
 }
 
 /** A loopback or unix-socket client (enable-protected-configs local). */
-function isLocalClient(client: CommandContext['client']): boolean {
+function isLocalClient(client: CommandSession): boolean {
   return client.addr.startsWith('127.') || client.addr.startsWith('::1') || client.kind !== 'tcp';
 }
 
@@ -449,7 +448,7 @@ function commandDocs(spec: CommandSpec): Reply {
 }
 
 /** A command named as COMMAND INFO/DOCS take it: `name` or `container|sub`, any case. */
-function specByFullName(server: Server, sent: Buffer): CommandSpec | undefined {
+function specByFullName(server: CommandHost, sent: Buffer): CommandSpec | undefined {
   const parts = sent.toString('latin1').toLowerCase().split('|');
   if (parts.length > 2) return undefined;
   const spec = server.table.get(parts[0]!);
@@ -458,7 +457,7 @@ function specByFullName(server: Server, sent: Buffer): CommandSpec | undefined {
 }
 
 /** Every command and subcommand, containers first. */
-function allSpecs(server: Server): CommandSpec[] {
+function allSpecs(server: CommandHost): CommandSpec[] {
   const out: CommandSpec[] = [];
   for (const spec of server.table.all()) {
     out.push(spec);
@@ -468,7 +467,7 @@ function allSpecs(server: Server): CommandSpec[] {
 }
 
 /** Resolve COMMAND GETKEYS/GETKEYSANDFLAGS's command and its keys (argv from the command name on). */
-function getKeys(server: Server, argv: Buffer[]): { spec: CommandSpec; sub: Buffer[]; keys: Buffer[] } {
+function getKeys(server: CommandHost, argv: Buffer[]): { spec: CommandSpec; sub: Buffer[]; keys: Buffer[] } {
   let spec = server.table.get(argv[2]!.toString('latin1').toLowerCase());
   if (!spec) throw new ReplyError('ERR Invalid command specified');
   if (spec.subcommands !== undefined && argv.length > 3) {

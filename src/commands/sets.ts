@@ -1,15 +1,16 @@
 // Set commands: SADD and friends, random pops and samples, set algebra (SINTER/SUNION/SDIFF and
 // their STORE forms, SINTERCARD) and SSCAN.
 //
-// A set is a Set of latin1 member strings. Redis 7.0 encodes a set of integers as a sorted
-// "intset" until it grows past set-max-intset-entries or gains a non-integer member; the
-// conversion to a hash table is one-way. We track that encoding beside the value so OBJECT
-// ENCODING, and the order Redis replies in (intsets iterate in numeric order), match Redis.
-import type { Config } from '../config/config.js';
+// The value and its encoding (intset or hashtable, and when it converts) live in types/set.ts; the
+// encoding decides the order replies list members in (an intset iterates in numeric order) and
+// SSCAN (an intset is returned whole). Also here: the SCAN and random-count argument parsers that
+// hashes and sorted sets share.
 import { Errors, KeyErrors } from '../protocol/errors.js';
 import { tryParseBigInt, tryParseInteger } from '../protocol/numbers.js';
 import { ReplyError, SetReply, type Reply } from '../protocol/reply.js';
 import { globMatch } from '../pubsub/glob.js';
+import { maxIntsetEntries, MemberSet } from '../types/set.js';
+import { distinctSample, indexOf } from '../types/member-index.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
 const err = (text: string) => () => new ReplyError(text);
@@ -22,111 +23,7 @@ const SetErrors = {
   invalidCursor: err('ERR invalid cursor'),
 };
 
-// ---------------------------------------------------------------- member index (shared with hashes)
-
-/**
- * Members of a Set or Map in slots with increasing sequence numbers, built on first use by a
- * random pick or a SCAN over a large container, then kept up to date by every add/remove here.
- * It gives O(1) random sampling and sound SCAN cursors: a cursor is a sequence number, and a
- * member keeps its number for as long as it stays, so a full scan returns every member that was
- * present throughout (new members may or may not be returned, as in Redis).
- */
-export class MemberIndex {
-  private names: (string | undefined)[] = [];
-  private seqs: number[] = [];
-  private slotOf = new Map<string, number>();
-  private nextSeq = 1;
-  private dead = 0;
-
-  constructor(members: Iterable<string>) {
-    for (const m of members) this.add(m);
-  }
-
-  get size(): number {
-    return this.slotOf.size;
-  }
-
-  add(member: string): void {
-    if (this.slotOf.has(member)) return;
-    this.slotOf.set(member, this.names.length);
-    this.names.push(member);
-    this.seqs.push(this.nextSeq++);
-  }
-
-  remove(member: string): void {
-    const slot = this.slotOf.get(member);
-    if (slot === undefined) return;
-    this.slotOf.delete(member);
-    this.names[slot] = undefined;
-    this.dead++;
-    if (this.dead > 64 && this.dead * 2 > this.names.length) this.compact();
-  }
-
-  /** A uniformly random member (the index must not be empty). */
-  random(): string {
-    // Stored containers are never empty (an emptied key is deleted); guard against spinning.
-    if (this.slotOf.size === 0) throw new Error('random member of an empty container');
-    for (;;) {
-      const name = this.names[Math.floor(Math.random() * this.names.length)];
-      if (name !== undefined) return name;
-    }
-  }
-
-  /** Members from cursor `cursor` on, about `count` slots; `next` is 0 at the end. */
-  scan(cursor: number, count: number): { members: string[]; next: number } {
-    let lo = 0;
-    let hi = this.seqs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.seqs[mid]! < cursor) lo = mid + 1;
-      else hi = mid;
-    }
-    const members: string[] = [];
-    let i = lo;
-    for (let visited = 0; i < this.names.length && visited < count; i++, visited++) {
-      const name = this.names[i];
-      if (name !== undefined) members.push(name);
-    }
-    return { members, next: i < this.names.length ? this.seqs[i]! : 0 };
-  }
-
-  private compact(): void {
-    const names: string[] = [];
-    const seqs: number[] = [];
-    this.slotOf.clear();
-    for (let i = 0; i < this.names.length; i++) {
-      const name = this.names[i];
-      if (name === undefined) continue;
-      this.slotOf.set(name, names.length);
-      names.push(name);
-      seqs.push(this.seqs[i]!);
-    }
-    this.names = names;
-    this.seqs = seqs;
-    this.dead = 0;
-  }
-}
-
-const indexes = new WeakMap<object, MemberIndex>();
-
-/** The index of a container, built now if it has none (or lost track of it). */
-export function indexOf(container: Set<string> | Map<string, unknown>): MemberIndex {
-  let index = indexes.get(container);
-  if (index === undefined || index.size !== container.size) {
-    index = new MemberIndex(container.keys());
-    indexes.set(container, index);
-  }
-  return index;
-}
-
-/** Record an added member in the container's index, if it has one. */
-export function indexAdd(container: object, member: string): void {
-  indexes.get(container)?.add(member);
-}
-
-export function indexRemove(container: object, member: string): void {
-  indexes.get(container)?.remove(member);
-}
+// ---------------------------------------------------------------- argument parsers (shared with hashes, zsets)
 
 /** SCAN cursors are unsigned 64-bit decimals as strtoul reads them ("-1" wraps around). */
 export function parseCursor(buf: Buffer): number {
@@ -170,24 +67,6 @@ export function parseScanOptions(argv: Buffer[], at: number): ScanOptions {
   return { pattern, count };
 }
 
-/** Shared by SSCAN and HSCAN: random picks distinct members (count ≥ 0) for SRANDMEMBER/HRANDFIELD. */
-export function distinctSample(container: Set<string> | Map<string, unknown>, count: number): string[] {
-  const size = container.size;
-  if (count * 3 > size) {
-    // Close to the whole container: shuffle a copy and take a prefix.
-    const all = [...container.keys()];
-    for (let i = 0; i < count; i++) {
-      const j = i + Math.floor(Math.random() * (all.length - i));
-      [all[i], all[j]] = [all[j]!, all[i]!];
-    }
-    return all.slice(0, count);
-  }
-  const index = indexOf(container);
-  const picked = new Set<string>();
-  while (picked.size < count) picked.add(index.random());
-  return [...picked];
-}
-
 /** Range check for SRANDMEMBER/HRANDFIELD counts (LLONG_MIN cannot be negated). */
 /**
  * SRANDMEMBER/HRANDFIELD/ZRANDMEMBER with a negative count repeat elements, so the reply's size
@@ -208,66 +87,9 @@ export function parseRandCount(buf: Buffer): number {
   return Number(value);
 }
 
-// ---------------------------------------------------------------- encoding
-
-type SetEncoding = 'intset' | 'hashtable';
-const encodings = new WeakMap<Set<string>, SetEncoding>();
-
-const isIntMember = (member: string): boolean => tryParseBigInt(member) !== undefined;
-
-/** OBJECT ENCODING of a set by Redis 7.0's rules: "intset" or "hashtable". */
-export function encodingOf(value: Set<string>, config: Config): string {
-  return setEncoding(value, config.number('set-max-intset-entries'));
-}
-
-function setEncoding(set: Set<string>, maxIntset: number): SetEncoding {
-  let encoding = encodings.get(set);
-  if (encoding === undefined) {
-    // A set built elsewhere (COPY, RESTORE): judge by its contents, as loading it would.
-    encoding = set.size <= maxIntset && [...set].every(isIntMember) ? 'intset' : 'hashtable';
-    encodings.set(set, encoding);
-  }
-  return encoding;
-}
-
-function maxIntsetOf(ctx: CommandContext): number {
-  return ctx.server.config.number('set-max-intset-entries');
-}
-
-/** A new, empty set whose encoding starts as intset (Redis creates it from its first member). */
-function newSet(): Set<string> {
-  const set = new Set<string>();
-  encodings.set(set, 'intset');
-  return set;
-}
-
-/** Add a member, converting the encoding as Redis does. Returns true if it was new. */
-function addMember(set: Set<string>, member: string, maxIntset: number): boolean {
-  if (set.has(member)) return false;
-  set.add(member);
-  indexAdd(set, member);
-  if (encodings.get(set) !== 'hashtable' && (!isIntMember(member) || set.size > maxIntset)) encodings.set(set, 'hashtable');
-  return true;
-}
-
-function removeMember(set: Set<string>, member: string): boolean {
-  if (!set.delete(member)) return false;
-  indexRemove(set, member);
-  return true;
-}
-
-/** Members in the order Redis iterates them: numeric order for an intset, else insertion order. */
-export function ordered(set: Set<string>, maxIntset: number): string[] {
-  const members = [...set];
-  if (setEncoding(set, maxIntset) === 'intset') {
-    members.sort((a, b) => {
-      const x = BigInt(a);
-      const y = BigInt(b);
-      return x < y ? -1 : x > y ? 1 : 0;
-    });
-  }
-  return members;
-}
+const maxIntsetOf = (ctx: CommandContext): number => maxIntsetEntries(ctx.server.config);
+/** A new, empty set: an intset until a member says otherwise (Redis creates it from its first member). */
+const newSet = (): MemberSet => new MemberSet('intset');
 
 // ---------------------------------------------------------------- helpers
 
@@ -276,7 +98,7 @@ const memberOf = (buf: Buffer): string => buf.toString('latin1');
 const memberReply = (member: string): Buffer => Buffer.from(member, 'latin1');
 
 /** Delete the key (with a `del` event) if the set became empty, else mark it modified. */
-function afterRemoval(ctx: CommandContext, key: string, set: Set<string>): void {
+function afterRemoval(ctx: CommandContext, key: string, set: MemberSet): void {
   if (set.size === 0) {
     ctx.db.delete(key);
     ctx.notify('g', 'del', key);
@@ -295,7 +117,7 @@ function sadd(ctx: CommandContext, argv: Buffer[]): Reply {
     created = true;
   }
   let added = 0;
-  for (let i = 2; i < argv.length; i++) if (addMember(set, memberOf(argv[i]!), max)) added++;
+  for (let i = 2; i < argv.length; i++) if (set.addMember(memberOf(argv[i]!), max)) added++;
   if (created) ctx.db.set(key, 'set', set);
   else if (added > 0) ctx.db.modified(key);
   if (added > 0) ctx.notify('s', 'sadd', key);
@@ -307,7 +129,7 @@ function srem(ctx: CommandContext, argv: Buffer[]): Reply {
   const set = ctx.db.getWrite(key, 'set');
   if (set === undefined) return 0;
   let removed = 0;
-  for (let i = 2; i < argv.length && set.size > 0; i++) if (removeMember(set, memberOf(argv[i]!))) removed++;
+  for (let i = 2; i < argv.length && set.size > 0; i++) if (set.removeMember(memberOf(argv[i]!))) removed++;
   if (removed > 0) {
     ctx.notify('s', 'srem', key);
     afterRemoval(ctx, key, set);
@@ -318,7 +140,7 @@ function srem(ctx: CommandContext, argv: Buffer[]): Reply {
 function smembers(ctx: CommandContext, argv: Buffer[]): Reply {
   const set = ctx.db.getRead(keyOf(argv[1]!), 'set');
   if (set === undefined) return new SetReply([]);
-  return new SetReply(ordered(set, maxIntsetOf(ctx)).map(memberReply));
+  return new SetReply(set.ordered(maxIntsetOf(ctx)).map(memberReply));
 }
 
 // Effects: a random pop is recorded as the removal of the members it chose.
@@ -332,7 +154,7 @@ function spop(ctx: CommandContext, argv: Buffer[]): Reply {
     const set = ctx.db.getWrite(key, 'set');
     if (set === undefined) return null;
     const member = indexOf(set).random();
-    removeMember(set, member);
+    set.removeMember(member);
     ctx.notify('s', 'spop', key);
     afterRemoval(ctx, key, set);
     if (ctx.propagating) ctx.propagateAs([SREM, argv[1]!, Buffer.from(member, 'latin1')]);
@@ -344,12 +166,11 @@ function spop(ctx: CommandContext, argv: Buffer[]): Reply {
   if (set === undefined || count === 0) return new SetReply([]);
   let popped: string[];
   if (count >= set.size) {
-    popped = ordered(set, maxIntsetOf(ctx));
-    set.clear();
-    indexes.delete(set);
+    popped = set.ordered(maxIntsetOf(ctx));
+    set.removeAll();
   } else {
     popped = distinctSample(set, count);
-    for (const m of popped) removeMember(set, m);
+    for (const m of popped) set.removeMember(m);
   }
   ctx.notify('s', 'spop', key);
   afterRemoval(ctx, key, set);
@@ -379,7 +200,7 @@ function srandmember(ctx: CommandContext, argv: Buffer[]): Reply {
     for (let i = 0; i < -count; i++) out.push(memberReply(index.random()));
     return out;
   }
-  if (count >= set.size) return ordered(set, maxIntsetOf(ctx)).map(memberReply);
+  if (count >= set.size) return set.ordered(maxIntsetOf(ctx)).map(memberReply);
   return distinctSample(set, count).map(memberReply);
 }
 
@@ -391,16 +212,16 @@ function smove(ctx: CommandContext, argv: Buffer[]): Reply {
   if (src === undefined) return 0;
   const dst = ctx.db.getWrite(destination, 'set');
   if (source === destination) return src.has(member) ? 1 : 0;
-  if (!removeMember(src, member)) return 0;
+  if (!src.removeMember(member)) return 0;
   ctx.notify('s', 'srem', source);
   afterRemoval(ctx, source, src);
   const max = maxIntsetOf(ctx);
   if (dst === undefined) {
     const set = newSet();
-    addMember(set, member, max);
+    set.addMember(member, max);
     ctx.db.set(destination, 'set', set);
     ctx.notify('s', 'sadd', destination);
-  } else if (addMember(dst, member, max)) {
+  } else if (dst.addMember(member, max)) {
     ctx.db.modified(destination);
     ctx.notify('s', 'sadd', destination);
   }
@@ -412,17 +233,17 @@ function smove(ctx: CommandContext, argv: Buffer[]): Reply {
 type Algebra = 'inter' | 'union' | 'diff';
 
 /** Look up every key (a type error on any of them wins); missing keys are undefined. */
-function sources(ctx: CommandContext, keys: Buffer[], write: boolean): (Set<string> | undefined)[] {
+function sources(ctx: CommandContext, keys: Buffer[], write: boolean): (MemberSet | undefined)[] {
   return keys.map((k) => (write ? ctx.db.getWrite(keyOf(k), 'set') : ctx.db.getRead(keyOf(k), 'set')));
 }
 
-function intersect(sets: (Set<string> | undefined)[], maxIntset: number, limit = Infinity): string[] {
+function intersect(sets: (MemberSet | undefined)[], maxIntset: number, limit = Infinity): string[] {
   if (sets.some((s) => s === undefined || s.size === 0)) return [];
-  const all = sets as Set<string>[];
+  const all = sets as MemberSet[];
   // Walk the smallest set (in its Redis order) and probe the others.
   const smallest = all.reduce((a, b) => (b.size < a.size ? b : a));
   const out: string[] = [];
-  for (const m of ordered(smallest, maxIntset)) {
+  for (const m of smallest.ordered(maxIntset)) {
     if (all.every((s) => s === smallest || s.has(m))) {
       out.push(m);
       if (out.length >= limit) break;
@@ -431,20 +252,20 @@ function intersect(sets: (Set<string> | undefined)[], maxIntset: number, limit =
   return out;
 }
 
-function combine(op: Algebra, sets: (Set<string> | undefined)[], maxIntset: number): Set<string> {
+function combine(op: Algebra, sets: (MemberSet | undefined)[], maxIntset: number): MemberSet {
   const result = newSet();
   if (op === 'inter') {
-    for (const m of intersect(sets, maxIntset)) addMember(result, m, maxIntset);
+    for (const m of intersect(sets, maxIntset)) result.addMember(m, maxIntset);
     return result;
   }
   if (op === 'union') {
-    for (const s of sets) if (s !== undefined) for (const m of s) addMember(result, m, maxIntset);
+    for (const s of sets) if (s !== undefined) for (const m of s) result.addMember(m, maxIntset);
     return result;
   }
   const [first, ...rest] = sets;
   if (first === undefined) return result;
   for (const m of first) {
-    if (!rest.some((s) => s !== undefined && s.has(m))) addMember(result, m, maxIntset);
+    if (!rest.some((s) => s !== undefined && s.has(m))) result.addMember(m, maxIntset);
   }
   return result;
 }
@@ -453,7 +274,7 @@ function algebra(ctx: CommandContext, argv: Buffer[], op: Algebra): Reply {
   const max = maxIntsetOf(ctx);
   const sets = sources(ctx, argv.slice(1), false);
   if (op === 'inter') return new SetReply(intersect(sets, max).map(memberReply));
-  return new SetReply(ordered(combine(op, sets, max), max).map(memberReply));
+  return new SetReply(combine(op, sets, max).ordered(max).map(memberReply));
 }
 
 function algebraStore(ctx: CommandContext, argv: Buffer[], op: Algebra): Reply {
@@ -496,9 +317,9 @@ function sscan(ctx: CommandContext, argv: Buffer[]): Reply {
   const max = maxIntsetOf(ctx);
   let members: string[];
   let next = 0;
-  if (setEncoding(set, max) === 'intset') {
+  if (set.encoding(max) === 'intset') {
     // Like Redis, a compact set is returned whole in one call.
-    members = ordered(set, max);
+    members = set.ordered(max);
   } else {
     const step = indexOf(set).scan(cursor, options.count);
     members = step.members;

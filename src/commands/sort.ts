@@ -8,7 +8,7 @@ import { parseInteger } from '../protocol/numbers.js';
 import { List } from '../types/list.js';
 import { stringBytes } from '../store/database.js';
 import { partialSort } from '../types/partial-sort.js';
-import { ordered } from './sets.js';
+import { maxIntsetEntries } from '../types/set.js';
 import { strtod } from './zsets.js';
 
 const SortErrors = {
@@ -149,7 +149,7 @@ function sortGeneric(ctx: CommandContext, argv: Buffer[], readonly: boolean): Ha
       for (let i = 0; i < list.length; i++) items.push(item(list.get(i)!));
     }
   } else if (entry.type === 'set') {
-    for (const m of ordered(entry.value, ctx.server.config.number('set-max-intset-entries'))) items.push(item(Buffer.from(m, 'latin1')));
+    for (const m of entry.value.ordered(maxIntsetEntries(ctx.server.config))) items.push(item(Buffer.from(m, 'latin1')));
   } else {
     const z = entry.value;
     if (dontSort) {

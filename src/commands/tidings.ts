@@ -7,9 +7,7 @@ import { MapReply, ReplyError, Status, type Reply } from '../protocol/reply.js';
 import { Errors } from '../protocol/errors.js';
 import { globMatch } from '../pubsub/glob.js';
 import type { Counters } from '../pubsub/stats.js';
-import type { Client } from '../net/client.js';
-import type { Server } from '../server/server.js';
-import type { CommandSpec } from './types.js';
+import type { CommandHost, CommandSession, CommandSpec } from './types.js';
 
 const DEFAULT_COUNT = 10;
 
@@ -40,7 +38,7 @@ export interface ChannelRow {
 }
 
 /** Counter rows for every known channel and shard channel, busiest first (shared with /metrics and the dashboard). */
-export function channelRows(server: Server, pattern?: string): ChannelRow[] {
+export function channelRows(server: CommandHost, pattern?: string): ChannelRow[] {
   const hub = server.hub;
   const now = Date.now();
   const rows: ChannelRow[] = [];
@@ -55,7 +53,7 @@ export function channelRows(server: Server, pattern?: string): ChannelRow[] {
   return rows.sort(busiestFirst);
 }
 
-export function patternRows(server: Server): ChannelRow[] {
+export function patternRows(server: CommandHost): ChannelRow[] {
   const hub = server.hub;
   const now = Date.now();
   const rows: ChannelRow[] = [];
@@ -72,8 +70,8 @@ function busiestFirst(a: ChannelRow, b: ChannelRow): number {
 }
 
 /** Clients with subscriptions, most pending output first. */
-export function subscribersByPending(server: Server): Client[] {
-  const list: Client[] = [];
+export function subscribersByPending(server: CommandHost): CommandSession[] {
+  const list: CommandSession[] = [];
   for (const c of server.clients.values()) if (c.subscriptionCount > 0) list.push(c);
   return list.sort((a, b) => b.outputBytes - a.outputBytes || a.id - b.id);
 }
@@ -96,7 +94,7 @@ export function formatRate(rate: number): string {
   return String(Math.round(rate * 1000) / 1000);
 }
 
-function clientReply(client: Client, extra: Reply[] = []): Reply {
+function clientReply(client: CommandSession, extra: Reply[] = []): Reply {
   return new MapReply([
     'id', client.id,
     'name', client.name,

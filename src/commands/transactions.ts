@@ -2,17 +2,18 @@
 // Queueing itself happens in the dispatcher; EXEC replays the queue with blocking disabled.
 import { Errors } from '../protocol/errors.js';
 import { NULL_ARRAY, OK, type Reply } from '../protocol/reply.js';
-import type { Client } from '../net/client.js';
-import type { Server } from '../server/server.js';
-import type { CommandSpec } from './types.js';
+import type { CommandContext, CommandSpec } from './types.js';
+
+// The group reaches the client's transaction state and the server's WATCH table only through its
+// CommandContext (ctx.client, ctx.server): it names neither net/ nor server/.
 
 /** A watched key that was alive at WATCH time and has expired since also aborts EXEC. */
-function watchedKeyExpired(client: Client): boolean {
+function watchedKeyExpired(client: CommandContext['client']): boolean {
   const now = Date.now();
   return client.watched.some((w) => w.expireAt !== undefined && w.expireAt <= now);
 }
 
-function endTransaction(server: Server, client: Client): void {
+function endTransaction({ server, client }: CommandContext): void {
   client.multi = undefined;
   client.multiDirty = false;
   server.unwatchAll(client);
@@ -45,11 +46,11 @@ export const specs: CommandSpec[] = [
       const queue = client.multi;
       if (queue === undefined) throw Errors.execWithoutMulti();
       if (client.multiDirty) {
-        endTransaction(server, client);
+        endTransaction(ctx);
         throw Errors.execAbort();
       }
       if (client.watchDirty || watchedKeyExpired(client)) {
-        endTransaction(server, client);
+        endTransaction(ctx);
         return NULL_ARRAY;
       }
       // Leave MULTI before running the queue so queued commands execute instead of queueing.
@@ -76,7 +77,7 @@ export const specs: CommandSpec[] = [
     categories: ['@fast', '@transaction'],
     handler: (ctx) => {
       if (ctx.client.multi === undefined) throw Errors.discardWithoutMulti();
-      endTransaction(ctx.server, ctx.client);
+      endTransaction(ctx);
       return OK;
     },
   },

@@ -60,6 +60,14 @@ export interface BlockOptions {
   /** Optional: extra check run when a key is deleted or changes type (XREADGROUP's NOGROUP). */
 }
 
+/**
+ * The server as a command group sees it, and the calling client. Groups name these (or reach
+ * ctx.server / ctx.client) instead of importing server/ or net/, so that narrowing them to a host
+ * interface and a session view of this file's own is a change here, not in every group.
+ */
+export type CommandHost = CommandContext['server'];
+export type CommandSession = CommandContext['client'];
+
 export interface CommandContext {
   server: Server;
   client: Client;

@@ -5,6 +5,8 @@ import { exposure } from '../protocol/writer.js';
 import type { List } from '../types/list.js';
 import type { SortedSet } from '../types/zset.js';
 import type { Stream } from '../types/stream.js';
+import type { Hash } from '../types/hash.js';
+import type { MemberSet } from '../types/set.js';
 
 /** Process start: access times are kept relative to it (see lruClock). */
 const LRU_EPOCH = Date.now();
@@ -92,9 +94,9 @@ export interface ValueOf {
   string: StoredString;
   list: List;
   /** field (latin1) → value bytes as a latin1 string */
-  hash: Map<string, string>;
+  hash: Hash;
   /** members as latin1 strings */
-  set: Set<string>;
+  set: MemberSet;
   zset: SortedSet;
   stream: Stream;
 }

@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTidings, type TestServer } from '../helpers/servers.js';
 import { plain, type RespClient } from '../helpers/resp.js';
+import { Hash } from '../../src/types/hash.js';
 
 let srv: TestServer;
 let c: RespClient;
@@ -26,7 +27,7 @@ const BAD_TYPE = err('ERR Invalid bitfield type. Use something like i16 u8. Note
 
 async function fresh(): Promise<void> {
   await c.call('FLUSHALL');
-  srv.server!.dbs[0]!.set('h', 'hash', new Map([['f', Buffer.from('v')]]));
+  srv.server!.dbs[0]!.set('h', 'hash', new Hash(undefined, [['f', 'v']]));
 }
 
 async function bytes(key: string): Promise<Buffer> {

@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTidings, type TestServer } from '../helpers/servers.js';
 import { plain, type RespClient } from '../helpers/resp.js';
-import { encodingOf } from '../../src/commands/hashes.js';
+import { Hash, encodingOf } from '../../src/types/hash.js';
 
 let srv: TestServer;
 let c: RespClient;
@@ -263,7 +263,7 @@ test('encodings follow Redis 7.0: listpack until a threshold, then hashtable for
   await c.call('HDEL', 'h4', 'c', 'b');
   assert.equal(encoding('h4'), 'hashtable', 'no conversion back');
   await c.call('CONFIG', 'SET', 'hash-max-listpack-entries', '512');
-  assert.equal(encodingOf(new Map([['f', Buffer.from('v')]]), srv.server!.config), 'listpack');
+  assert.equal(encodingOf(new Hash(undefined, [['f', 'v']]), srv.server!.config), 'listpack');
 });
 
 test('binary-safe fields and values; stored bytes are copies', async () => {

@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTidings, type TestServer } from '../helpers/servers.js';
 import { plain, type RespClient } from '../helpers/resp.js';
+import { Hash } from '../../src/types/hash.js';
 
 let srv: TestServer;
 let c: RespClient;
@@ -25,7 +26,7 @@ const DENSE_SIZE = 12304;
 
 async function fresh(): Promise<void> {
   await c.call('FLUSHALL');
-  srv.server!.dbs[0]!.set('h', 'hash', new Map([['f', Buffer.from('v')]]));
+  srv.server!.dbs[0]!.set('h', 'hash', new Hash(undefined, [['f', 'v']]));
 }
 
 async function bytes(key: string): Promise<Buffer> {

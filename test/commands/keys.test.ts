@@ -6,6 +6,8 @@ import { startTidings, type TestServer } from '../helpers/servers.js';
 import { plain, type RespClient } from '../helpers/resp.js';
 import { SortedSet } from '../../src/types/zset.js';
 import { lruClock } from '../../src/store/database.js';
+import { Hash } from '../../src/types/hash.js';
+import { MemberSet } from '../../src/types/set.js';
 
 let srv: TestServer;
 let c: RespClient;
@@ -26,8 +28,8 @@ const db = (i = 0) => srv.server!.dbs[i]!;
 test('DEL, UNLINK, EXISTS, TYPE, TOUCH', async () => {
   await c.call('FLUSHALL');
   await c.call('MSET', 'a', '1', 'b', '2', 'c', '3');
-  db().set('h', 'hash', new Map([['f', Buffer.from('v')]]));
-  db().set('s', 'set', new Set(['m']));
+  db().set('h', 'hash', new Hash(undefined, [['f', 'v']]));
+  db().set('s', 'set', new MemberSet(undefined, ['m']));
   const z = new SortedSet();
   z.set('m', 1);
   db().set('z', 'zset', z);
@@ -94,7 +96,7 @@ async function scanAll(client: RespClient, ...options: string[]): Promise<string
 test('SCAN: COUNT, MATCH, TYPE and errors', async () => {
   await c.call('FLUSHALL');
   for (let i = 0; i < 100; i++) await c.call('SET', `k${i}`, 'v');
-  db().set('h', 'hash', new Map([['f', Buffer.from('v')]]));
+  db().set('h', 'hash', new Hash(undefined, [['f', 'v']]));
   const all = await scanAll(c);
   assert.equal(all.length, 101);
   assert.equal(new Set(all).size, 101, 'no duplicates without concurrent writes');
@@ -201,7 +203,7 @@ test('COPY within and across databases', async () => {
   assert.deepEqual(await c.call('COPY', 'src', 'x', 'FOO'), SYNTAX);
 
   // Containers are deep copies: changing the copy leaves the original alone.
-  db().set('h', 'hash', new Map([['f', Buffer.from('v')]]));
+  db().set('h', 'hash', new Hash(undefined, [['f', 'v']]));
   const z = new SortedSet();
   z.set('m', 1);
   db().set('z', 'zset', z);
@@ -246,15 +248,15 @@ test('OBJECT ENCODING of containers by the configured thresholds', async () => {
     assert.equal(await enc('h'), 'hashtable');
     await c.call('HDEL', 'h', 'c');
     assert.equal(await enc('h'), 'hashtable', 'a hash never converts back');
-    db().set('hv', 'hash', new Map([['a', Buffer.from('12345')]]));
+    db().set('hv', 'hash', new Hash(undefined, [['a', '12345']]));
     assert.equal(await enc('hv'), 'hashtable', 'value longer than hash-max-listpack-value');
     await c.call('SADD', 's', '1', '-2');
     assert.equal(await enc('s'), 'intset');
     await c.call('SADD', 's', '3');
     assert.equal(await enc('s'), 'hashtable');
-    db().set('s2', 'set', new Set(['1', 'a']));
+    db().set('s2', 'set', new MemberSet(undefined, ['1', 'a']));
     assert.equal(await enc('s2'), 'hashtable');
-    db().set('s3', 'set', new Set(['01']));
+    db().set('s3', 'set', new MemberSet(undefined, ['01']));
     assert.equal(await enc('s3'), 'hashtable', 'non-canonical integers are not intset members');
     const z = new SortedSet();
     z.set('m', 1);

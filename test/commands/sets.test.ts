@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTidings, type TestServer } from '../helpers/servers.js';
 import { plain, type RespClient } from '../helpers/resp.js';
-import { encodingOf } from '../../src/commands/sets.js';
+import { MemberSet, encodingOf } from '../../src/types/set.js';
 
 let srv: TestServer;
 let c: RespClient;
@@ -287,8 +287,8 @@ test('encodings follow Redis 7.0: intset, then hashtable for good', async () => 
   await c.call('CONFIG', 'SET', 'set-max-intset-entries', '512');
   await c.call('SDIFFSTORE', 'u3', 'j');
   assert.equal(encoding('u3'), 'intset');
-  assert.equal(encodingOf(new Set(['1', '2']), srv.server!.config), 'intset');
-  assert.equal(encodingOf(new Set(['1', 'b']), srv.server!.config), 'hashtable');
+  assert.equal(encodingOf(new MemberSet(undefined, ['1', '2']), srv.server!.config), 'intset');
+  assert.equal(encodingOf(new MemberSet(undefined, ['1', 'b']), srv.server!.config), 'hashtable');
 });
 
 test('binary-safe members', async () => {

@@ -3,6 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTidings, type TestServer } from '../helpers/servers.js';
 import { encodeCommand, plain, type RespClient } from '../helpers/resp.js';
+import { Hash } from '../../src/types/hash.js';
 
 let srv: TestServer;
 let c: RespClient;
@@ -22,7 +23,7 @@ const SYNTAX = err('ERR syntax error');
 
 /** A key of another type, made in-process so these tests do not depend on the list group. */
 function makeHash(key: string): void {
-  srv.server!.dbs[0]!.set(key, 'hash', new Map([['f', Buffer.from('v')]]));
+  srv.server!.dbs[0]!.set(key, 'hash', new Hash(undefined, [['f', 'v']]));
 }
 
 test('GET and SET basics, binary values, wrong types and arity', async () => {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { startTidings, type TestServer } from '../helpers/servers.js';
 import { plain, type RespClient } from '../helpers/resp.js';
 import type { SortedSet } from '../../src/types/zset.js';
+import { MemberSet } from '../../src/types/set.js';
 
 let srv: TestServer;
 let c: RespClient;
@@ -435,7 +436,7 @@ test('ZUNION, ZINTER, ZDIFF with WEIGHTS, AGGREGATE, WITHSCORES', async () => {
 test('set inputs count as score 1', async () => {
   await fresh();
   await c.call('ZADD', 'z', '5', 'a', '6', 'x');
-  srv.server!.dbs[0]!.set('s', 'set', new Set(['a', 'b']));
+  srv.server!.dbs[0]!.set('s', 'set', new MemberSet(undefined, ['a', 'b']));
   assert.deepEqual(await c.call('ZUNION', '2', 'z', 's', 'WITHSCORES'), ['b', '1', 'a', '6', 'x', '6']);
   assert.deepEqual(await c.call('ZINTER', '2', 's', 'z', 'WEIGHTS', '3', '1', 'WITHSCORES'), ['a', '8']);
   assert.deepEqual(await c.call('ZDIFF', '2', 's', 'z', 'WITHSCORES'), ['b', '1']);

@@ -377,7 +377,7 @@ test('OBJECT and MEMORY subcommands', async (t) => {
   });
 });
 
-test('OBJECT ENCODING of hashes, sets and lists at the thresholds', async (t) => {
+test('OBJECT ENCODING of hashes, sets and lists at the thresholds, and of their copies', async (t) => {
   if (servers === undefined) return t.skip('redis-server is not installed');
   const probe = await servers.tidings.connect();
   const available = plain(await probe.callRaw('COMMAND', 'INFO', 'hset', 'sadd', 'rpush')) as unknown[];
@@ -416,6 +416,19 @@ test('OBJECT ENCODING of hashes, sets and lists at the thresholds', async (t) =>
         object encoding s4
         rpush l a
         object encoding l
+        # COPY duplicates the value as it is: a converted container stays converted in the copy.
+        copy s s5
+        object encoding s5
+        scard s5
+        copy h h4
+        object encoding h4
+        hlen h4
+        sadd s6 1 x
+        srem s6 x
+        copy s6 s7
+        object encoding s7
+        copy h3 h5
+        object encoding h5
       `),
     );
     await pair.check(['CONFIG', 'SET', 'hash-max-listpack-entries', '128']);

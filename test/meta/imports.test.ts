@@ -52,7 +52,6 @@ const UPWARD_ALLOWED = new Set<string>([
   'type commands/types.ts -> server/server.ts',
   'type commands/connection.ts -> net/client.ts',
   'type commands/connection.ts -> server/server.ts',
-  'type commands/pubsub.ts -> net/client.ts',
   'type commands/replication.ts -> net/client.ts',
   // The replica link names the master client and its attached replicas' connections.
   'type server/replica.ts -> net/client.ts',
@@ -60,11 +59,6 @@ const UPWARD_ALLOWED = new Set<string>([
   'type commands/replication.ts -> server/server.ts',
   'type commands/scripting.ts -> net/client.ts',
   'type commands/scripting.ts -> server/server.ts',
-  'type commands/server.ts -> server/server.ts',
-  'type commands/tidings.ts -> net/client.ts',
-  'type commands/tidings.ts -> server/server.ts',
-  'type commands/transactions.ts -> net/client.ts',
-  'type commands/transactions.ts -> server/server.ts',
   // MIGRATE names the outbound connection's error type (the pool itself comes from ctx.server).
   'type commands/migrate.ts -> net/outbound.ts',
   // Persistence reads the server: its databases, config, effects and scripting state.
@@ -78,10 +72,6 @@ const UPWARD_ALLOWED = new Set<string>([
   'type persistence/aof.ts -> server/effects.ts',
   'type persistence/aof.ts -> server/server.ts',
   'type persistence/rdbfile.ts -> server/server.ts',
-  // Hash and set encodings still live in their command files (types/hash.ts, types/set.ts to come).
-  'persistence/rdb/encoder.ts -> commands/hashes.ts',
-  'persistence/rdb/encoder.ts -> commands/sets.ts',
-  'persistence/rdb/reader.ts -> commands/hashes.ts',
   // ACL reads the client and server, the command specs and their key positions.
   'type security/acl.ts -> commands/types.ts',
   'type security/acl.ts -> net/client.ts',

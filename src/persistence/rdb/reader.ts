@@ -7,7 +7,8 @@ import { INLINE_STRING_MAX, type ValueOf, type ValueType } from '../../store/dat
 import { List } from '../../types/list.js';
 import { SortedSet } from '../../types/zset.js';
 import { Consumer, Stream, StreamId, type ConsumerGroup, type PendingEntry } from '../../types/stream.js';
-import { setLoadedEncoding } from '../../commands/hashes.js';
+import { Hash, setLoadedEncoding } from '../../types/hash.js';
+import { MemberSet } from '../../types/set.js';
 import { crc64 } from './crc64.js';
 import { lzfDecompress } from './lzf.js';
 import { lpValueBytes, readListpack, type LpValue } from './listpack.js';
@@ -272,7 +273,7 @@ export class RdbReader {
       }
       case RdbType.SET: {
         const n = this.count(1);
-        const set = new Set<string>();
+        const set = new MemberSet();
         for (let i = 0; i < n; i++) {
           const member = this.latin1();
           if (set.has(member)) this.fail('Duplicate set members detected');
@@ -282,7 +283,7 @@ export class RdbReader {
       }
       case RdbType.SET_INTSET: {
         const values = this.blob(readIntset, 'Intset');
-        return values.length === 0 ? undefined : { type: 'set', value: new Set(values.map(String)) };
+        return values.length === 0 ? undefined : { type: 'set', value: new MemberSet(undefined, values.map(String)) };
       }
       case RdbType.ZSET:
       case RdbType.ZSET_2: {
@@ -318,7 +319,7 @@ export class RdbReader {
       }
       case RdbType.HASH: {
         const n = this.count(2);
-        const hash = new Map<string, string>();
+        const hash = new Hash();
         for (let i = 0; i < n; i++) {
           const field = this.latin1();
           const value = this.latin1();
@@ -329,7 +330,7 @@ export class RdbReader {
       }
       case RdbType.HASH_ZIPMAP: {
         const pairs = this.blob(readZipmap, 'Zipmap');
-        const hash = new Map<string, string>();
+        const hash = new Hash();
         for (const [k, v] of pairs) {
           const field = k.toString('latin1');
           if (hash.has(field)) this.fail('Zipmap integrity check failed: duplicate field');
@@ -341,7 +342,7 @@ export class RdbReader {
       case RdbType.HASH_LISTPACK: {
         const items = rdbType === RdbType.HASH_ZIPLIST ? this.blob(readZiplist, 'Hash ziplist') : this.blob(readListpack, 'Hash listpack');
         if (items.length % 2 !== 0) this.fail('Hash listpack integrity check failed: odd element count');
-        const hash = new Map<string, string>();
+        const hash = new Hash();
         for (let i = 0; i < items.length; i += 2) {
           const field = lpValueBytes(items[i]!).toString('latin1');
           if (hash.has(field)) this.fail('Hash listpack integrity check failed: duplicate field');
