@@ -26,7 +26,7 @@ const BAD_TYPE = err('ERR Invalid bitfield type. Use something like i16 u8. Note
 
 async function fresh(): Promise<void> {
   await c.call('FLUSHALL');
-  srv.server!.dbs[0]!.set('h', 'hash', new Map([['f', Buffer.from('v')]]));
+  srv.server!.dbs[0]!.set('h', 'hash', new Map([['f', 'v']]));
 }
 
 async function bytes(key: string): Promise<Buffer> {

@@ -102,7 +102,7 @@ test('a time in the past deletes the key at once', async () => {
 
 test('PERSIST and TTL on other value types', async () => {
   await c.call('FLUSHALL');
-  srv.server!.dbs[0]!.set('h', 'hash', new Map([['f', Buffer.from('v')]]));
+  srv.server!.dbs[0]!.set('h', 'hash', new Map([['f', 'v']]));
   assert.equal(await c.call('PERSIST', 'h'), 0);
   assert.equal(await c.call('EXPIRE', 'h', '100'), 1);
   assert.equal(await c.call('TTL', 'h'), 100);

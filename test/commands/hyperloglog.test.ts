@@ -25,7 +25,7 @@ const DENSE_SIZE = 12304;
 
 async function fresh(): Promise<void> {
   await c.call('FLUSHALL');
-  srv.server!.dbs[0]!.set('h', 'hash', new Map([['f', Buffer.from('v')]]));
+  srv.server!.dbs[0]!.set('h', 'hash', new Map([['f', 'v']]));
 }
 
 async function bytes(key: string): Promise<Buffer> {

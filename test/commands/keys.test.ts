@@ -26,7 +26,7 @@ const db = (i = 0) => srv.server!.dbs[i]!;
 test('DEL, UNLINK, EXISTS, TYPE, TOUCH', async () => {
   await c.call('FLUSHALL');
   await c.call('MSET', 'a', '1', 'b', '2', 'c', '3');
-  db().set('h', 'hash', new Map([['f', Buffer.from('v')]]));
+  db().set('h', 'hash', new Map([['f', 'v']]));
   db().set('s', 'set', new Set(['m']));
   const z = new SortedSet();
   z.set('m', 1);
@@ -94,7 +94,7 @@ async function scanAll(client: RespClient, ...options: string[]): Promise<string
 test('SCAN: COUNT, MATCH, TYPE and errors', async () => {
   await c.call('FLUSHALL');
   for (let i = 0; i < 100; i++) await c.call('SET', `k${i}`, 'v');
-  db().set('h', 'hash', new Map([['f', Buffer.from('v')]]));
+  db().set('h', 'hash', new Map([['f', 'v']]));
   const all = await scanAll(c);
   assert.equal(all.length, 101);
   assert.equal(new Set(all).size, 101, 'no duplicates without concurrent writes');
@@ -201,14 +201,14 @@ test('COPY within and across databases', async () => {
   assert.deepEqual(await c.call('COPY', 'src', 'x', 'FOO'), SYNTAX);
 
   // Containers are deep copies: changing the copy leaves the original alone.
-  db().set('h', 'hash', new Map([['f', Buffer.from('v')]]));
+  db().set('h', 'hash', new Map([['f', 'v']]));
   const z = new SortedSet();
   z.set('m', 1);
   db().set('z', 'zset', z);
   assert.equal(await c.call('COPY', 'h', 'h2'), 1);
   assert.equal(await c.call('COPY', 'z', 'z2'), 1);
   const h2 = db().getRead('h2', 'hash')!;
-  h2.set('g', Buffer.from('w'));
+  h2.set('g', 'w');
   assert.equal(db().getRead('h', 'hash')!.size, 1);
   db().getRead('z2', 'zset')!.set('n', 2);
   assert.equal(db().getRead('z', 'zset')!.size, 1);
@@ -246,7 +246,7 @@ test('OBJECT ENCODING of containers by the configured thresholds', async () => {
     assert.equal(await enc('h'), 'hashtable');
     await c.call('HDEL', 'h', 'c');
     assert.equal(await enc('h'), 'hashtable', 'a hash never converts back');
-    db().set('hv', 'hash', new Map([['a', Buffer.from('12345')]]));
+    db().set('hv', 'hash', new Map([['a', '12345']]));
     assert.equal(await enc('hv'), 'hashtable', 'value longer than hash-max-listpack-value');
     await c.call('SADD', 's', '1', '-2');
     assert.equal(await enc('s'), 'intset');
@@ -308,8 +308,8 @@ test('MEMORY USAGE, STATS, DOCTOR, HELP', async () => {
   // What V8 pays per key (map slot, entry, Buffer object), not Redis's ~50 bytes.
   assert.ok(small > 0 && small < 300, `small key estimate ${small}`);
   assert.ok(large >= 10000 && large < 10500, `large key estimate ${large}`);
-  const hash = new Map<string, Buffer>();
-  for (let i = 0; i < 1000; i++) hash.set(`field:${i}`, Buffer.alloc(100));
+  const hash = new Map<string, string>();
+  for (let i = 0; i < 1000; i++) hash.set(`field:${i}`, '\0'.repeat(100));
   db().set('h', 'hash', hash);
   const h = (await c.call('MEMORY', 'USAGE', 'h', 'SAMPLES', '0')) as number;
   assert.ok(h > 100 * 1000 && h < 300 * 1000, `hash estimate ${h}`);

@@ -22,7 +22,7 @@ const SYNTAX = err('ERR syntax error');
 
 /** A key of another type, made in-process so these tests do not depend on the list group. */
 function makeHash(key: string): void {
-  srv.server!.dbs[0]!.set(key, 'hash', new Map([['f', Buffer.from('v')]]));
+  srv.server!.dbs[0]!.set(key, 'hash', new Map([['f', 'v']]));
 }
 
 test('GET and SET basics, binary values, wrong types and arity', async () => {
