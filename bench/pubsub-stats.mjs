@@ -111,7 +111,7 @@ statistics on).
 | workload | rate, off | rate, on | rate on vs off | CPU µs, off | CPU µs, on | CPU on vs off |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}
-  `;
+`;
   console.log('\n' + text);
   writeSection(path.join(ROOT, 'BENCHMARKS.md'), 'pubsub-stats', text);
 }
