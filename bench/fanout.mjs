@@ -9,9 +9,13 @@
 // and the server's CPU time per delivered message (/proc/<pid>/stat).
 //
 // Usage: node bench/fanout.mjs [scenario-name ...]; BENCH_SECONDS=3 per scenario per server;
-// BENCH_RESIDENT=1000000 loads that many keys into both servers first (see lib.mjs loadResident).
+// BENCH_RESIDENT=1000000 loads that many keys into both servers first (see lib.mjs loadResident);
+// BENCH_TLS=1 connects publisher and subscribers over TLS (certificates made by openssl at run
+// time; the 64 B and 16 KiB one-channel scenarios by default; written to the `fanout-tls` section).
 import { fork } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import path from 'node:path';
 import {
   ROOT,
@@ -29,12 +33,30 @@ import {
   RESIDENT,
   residentLabel,
   loadResident,
+  makeCerts,
+  machineFacts,
 } from './lib.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 const CHILDREN = 2;
 const DRAFT = path.join(ROOT, 'BENCHMARKS.md');
+const TLS = process.env.BENCH_TLS === '1';
+/** Scenarios run over TLS when none are named. */
+const TLS_DEFAULT = ['100subs-1ch', '100subs-16k'];
+
+/**
+ * Connect to the server (TCP, or TLS when `ca` is given); resolves with the socket once it is ready
+ * to write (after the handshake for TLS).
+ */
+function dial(port, ca) {
+  return new Promise((resolve, reject) => {
+    const s = ca ? tls.connect({ port, host: '127.0.0.1', ca }) : net.connect(port, '127.0.0.1');
+    s.setNoDelay(true);
+    s.once(ca ? 'secureConnect' : 'connect', () => resolve(s));
+    s.once('error', reject);
+  });
+}
 
 const SCENARIOS = [
   {
@@ -193,29 +215,20 @@ function subscriberMain() {
     if (msg.type === 'start') {
       sampleEvery = msg.sampleEvery ?? 1;
       const expected = msg.subs.length;
+      const ca = msg.ca ? fs.readFileSync(msg.ca) : undefined;
       const batch = 100;
       for (let i = 0; i < msg.subs.length; i += batch) {
         const part = msg.subs.slice(i, i + batch);
         await Promise.all(
-          part.map(
-            (args) =>
-              new Promise((resolve, reject) => {
-                const s = net.connect(msg.port, '127.0.0.1');
-                s.setNoDelay(true);
-                const reader = makeReader();
-                s.on('data', reader);
-                s.once('connect', () => {
-                  let cmd = `*${args.length}\r\n`;
-                  for (const a of args) cmd += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
-                  s.write(cmd);
-                  resolve();
-                });
-                s.on('error', (err) => {
-                  if (conns.length < expected) reject(err);
-                });
-                conns.push(s);
-              }),
-          ),
+          part.map(async (args) => {
+            const s = await dial(msg.port, ca);
+            s.on('error', () => {});
+            s.on('data', makeReader());
+            let cmd = `*${args.length}\r\n`;
+            for (const a of args) cmd += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
+            s.write(cmd);
+            conns.push(s);
+          }),
         );
       }
       while (confirmed < expected) await sleep(5);
@@ -262,7 +275,12 @@ function request(child, msg, replyType, timeoutMs = 60000) {
   });
 }
 
-async function runScenario(server, sc, seconds = SECONDS) {
+/**
+ * One scenario against one server; with `certs` (from makeCerts) every connection goes to the
+ * server's TLS port.
+ */
+async function runScenario(server, sc, seconds = SECONDS, certs = undefined) {
+  const port = certs ? server.tlsPort : server.port;
   if (RESIDENT === 0) await command(server.port, ['FLUSHALL']);
   const children = [];
   for (let c = 0; c < CHILDREN; c++) {
@@ -272,15 +290,10 @@ async function runScenario(server, sc, seconds = SECONDS) {
   try {
     const subs = children.map(() => []);
     for (let i = 0; i < sc.subscribers; i++) subs[i % CHILDREN].push(sc.subscribe(i));
-    await Promise.all(children.map((ch, c) => request(ch, { type: 'start', port: server.port, subs: subs[c] }, 'ready')));
+    await Promise.all(children.map((ch, c) => request(ch, { type: 'start', port, ca: certs?.ca, subs: subs[c] }, 'ready')));
 
     // Publisher.
-    const sock = net.connect(server.port, '127.0.0.1');
-    sock.setNoDelay(true);
-    await new Promise((resolve, reject) => {
-      sock.once('connect', resolve);
-      sock.once('error', reject);
-    });
+    const sock = await dial(port, certs ? fs.readFileSync(certs.ca) : undefined);
     const templates = sc.channels.map((ch) => {
       const head = Buffer.from(`*3\r\n$7\r\nPUBLISH\r\n$${ch.length}\r\n${ch}\r\n$${sc.payload}\r\n`, 'latin1');
       const t = Buffer.alloc(head.length + sc.payload + 2, 'x'.charCodeAt(0));
@@ -379,9 +392,12 @@ async function runScenario(server, sc, seconds = SECONDS) {
 async function parentMain() {
   build();
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-  const scenarios = SCENARIOS.filter((s) => wanted.length === 0 || wanted.includes(s.name));
-  const servers = [await startServer('tidings'), await startServer('redis')];
+  const names = wanted.length === 0 && TLS ? TLS_DEFAULT : wanted;
+  const scenarios = SCENARIOS.filter((s) => names.length === 0 || names.includes(s.name));
+  const certs = TLS ? makeCerts() : undefined;
+  const servers = [await startServer('tidings', { certs }), await startServer('redis', { certs })];
   const results = [];
+  const facts = machineFacts();
   try {
     for (const s of servers) {
       const t0 = Date.now();
@@ -395,7 +411,7 @@ async function parentMain() {
         const order = flip ? [servers[1], servers[0]] : servers;
         flip = !flip;
         for (const s of order) {
-          const x = await runScenario(s, sc);
+          const x = await runScenario(s, sc, SECONDS, certs);
           // Best of the rounds by delivered rate (the machine is shared; slow rounds are noise).
           if (r[s.kind] === undefined || x.deliveredPerSec > r[s.kind].deliveredPerSec) r[s.kind] = x;
           console.log(
@@ -411,14 +427,25 @@ async function parentMain() {
     }
   } finally {
     for (const s of servers) await s.stop();
+    if (certs) fs.rmSync(certs.dir, { recursive: true, force: true });
   }
-  if (wanted.length === 0) writeSection(DRAFT, RESIDENT > 0 ? 'fanout-resident' : 'fanout', fanoutSection(results));
+  if (wanted.length === 0) {
+    const loadAfter = machineFacts().load;
+    writeSection(DRAFT, TLS ? 'fanout-tls' : RESIDENT > 0 ? 'fanout-resident' : 'fanout', fanoutSection(results, { facts, loadAfter }));
+  }
 }
 
-function fanoutSection(results) {
+function fanoutSection(results, { facts, loadAfter }) {
   const lines = [
-    RESIDENT > 0 ? `## Pub/sub fan-out with ${fmtInt(RESIDENT)} keys resident` : '## Pub/sub fan-out',
+    TLS ? '### Pub/sub fan-out over TLS (`BENCH_TLS=1 node bench/fanout.mjs`)' : RESIDENT > 0 ? `## Pub/sub fan-out with ${fmtInt(RESIDENT)} keys resident` : '## Pub/sub fan-out',
     '',
+    ...(TLS
+      ? [
+          `${facts.date}, ${facts.cpu}, ${facts.cores} cores; load average at the start ${facts.load}, at the end ${loadAfter}; ${facts.node}. ` +
+            'Publisher and subscribers connect to the TLS port (TLS 1.3, server certificate only); the rest as below.',
+          '',
+        ]
+      : []),
     `Dataset: ${residentLabel()}${RESIDENT > 0 ? ', loaded into both servers before the first scenario' : ''}. ` +
       `Each scenario runs ${SECONDS} s per server (alternating which server goes first)` +
       (ROUNDS > 1 ? `, best of ${ROUNDS} rounds by delivered rate` : '') +

@@ -72,33 +72,61 @@ export function build() {
   console.error('WARNING: tsc reported errors (above); benchmarking the JavaScript it emitted anyway.');
 }
 
+function openssl(dir, args) {
+  const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.error?.message ?? r.stderr}`);
+}
+
 /**
- * Start a server. kind: 'tidings' | 'redis'. Returns { kind, name, port, pid, stop() }.
+ * A CA and a server certificate for 127.0.0.1 made by openssl in a temporary directory:
+ * { dir, ca, cert, key } (paths). Remove `dir` when done.
+ */
+export function makeCerts() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-bench-tls-'));
+  openssl(dir, ['genrsa', '-out', 'ca.key', '2048']);
+  openssl(dir, ['req', '-x509', '-new', '-nodes', '-key', 'ca.key', '-sha256', '-days', '2', '-subj', '/CN=Tidings Bench CA', '-out', 'ca.crt']);
+  openssl(dir, ['genrsa', '-out', 'server.key', '2048']);
+  openssl(dir, ['req', '-new', '-key', 'server.key', '-subj', '/CN=127.0.0.1', '-out', 'server.csr']);
+  fs.writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  openssl(dir, ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-sha256', '-extfile', 'server.ext', '-out', 'server.crt']);
+  const at = (f) => path.join(dir, f);
+  return { dir, ca: at('ca.crt'), cert: at('server.crt'), key: at('server.key') };
+}
+
+/**
+ * Start a server. kind: 'tidings' | 'redis'. Returns { kind, name, port, tlsPort, pid, stop() }.
+ * With `certs` (from makeCerts) it also listens for TLS on tlsPort (no client certificates asked).
  * TIDINGS_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to node for profiling.
  */
-export async function startServer(kind) {
+export async function startServer(kind, { certs } = {}) {
   const port = await freePort();
+  const tlsPort = certs ? await freePort() : undefined;
+  const tlsArgs = certs
+    ? ['--tls-port', String(tlsPort), '--tls-cert-file', certs.cert, '--tls-key-file', certs.key, '--tls-ca-cert-file', certs.ca, '--tls-auth-clients', 'no']
+    : [];
   let child;
   if (kind === 'tidings') {
     const nodeArgs = (process.env.TIDINGS_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-    child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'bin/tidings.js'), '--port', String(port), '--save', ''], {
+    child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'bin/tidings.js'), '--port', String(port), '--save', '', ...tlsArgs], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'inherit'],
     });
   } else {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'],
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning', ...tlsArgs],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
   }
   started.add(child);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   await waitForPort(port);
+  if (tlsPort !== undefined) await waitForPort(tlsPort);
   return {
     kind,
     name: kind === 'tidings' ? 'Tidings' : 'Redis',
     port,
+    tlsPort,
     pid: child.pid,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) {

@@ -10,33 +10,14 @@
 // BENCHMARKS.md; left to whoever reruns on an idle machine).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { ROOT, build, freePort, waitForPort, cpuSeconds, command, machineFacts, fmtInt, fmtRatio, fmtUs, writeSection, sleep } from './lib.mjs';
+import { ROOT, build, freePort, waitForPort, cpuSeconds, command, machineFacts, makeCerts, fmtInt, fmtRatio, fmtUs, writeSection, sleep } from './lib.mjs';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const CLIENTS = 50;
 const KEYSPACE = 100000;
 const PART = process.env.BENCH_PART ?? 'all';
-
-function openssl(dir, args) {
-  const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
-}
-
-/** A CA and a server certificate for 127.0.0.1, in a temporary directory. */
-function makeCerts() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-bench-tls-'));
-  openssl(dir, ['genrsa', '-out', 'ca.key', '2048']);
-  openssl(dir, ['req', '-x509', '-new', '-nodes', '-key', 'ca.key', '-sha256', '-days', '2', '-subj', '/CN=Tidings Bench CA', '-out', 'ca.crt']);
-  openssl(dir, ['genrsa', '-out', 'server.key', '2048']);
-  openssl(dir, ['req', '-new', '-key', 'server.key', '-subj', '/CN=127.0.0.1', '-out', 'server.csr']);
-  fs.writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  openssl(dir, ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-sha256', '-extfile', 'server.ext', '-out', 'server.crt']);
-  const at = (f) => path.join(dir, f);
-  return { dir, ca: at('ca.crt'), cert: at('server.crt'), key: at('server.key') };
-}
 
 const started = new Set();
 process.on('exit', () => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: build, then run every test/**/*.test.ts with node's test runner (TypeScript via tsx),
-// then print a loud summary of anything skipped for a missing dependency.
+// `npm test`: build, type-check the tests (full runs), then run every test/**/*.test.ts with node's
+// test runner (TypeScript via tsx), then print a loud summary of anything skipped for a missing dependency.
 // Usage: npm test [-- <file or directory filter> ...]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -33,6 +33,17 @@ if (build.status !== 0) {
   process.exit(build.status ?? 1);
 }
 
+// The tests themselves are TypeScript run through tsx, which does not type-check: tsconfig.test.json
+// (noEmit) checks test/ with src/. A full run always does it; a filtered run only with TYPECHECK_TEST=1.
+let typecheckFailed = false;
+if (filters.length === 0 || process.env.TYPECHECK_TEST === '1') {
+  const tc = spawnSync('npx', ['tsc', '-p', 'tsconfig.test.json'], { cwd: root, stdio: 'inherit' });
+  if (tc.status !== 0) {
+    typecheckFailed = true;
+    console.error('typecheck:test failed (tsc -p tsconfig.test.json, above); running the tests anyway');
+  }
+}
+
 fs.rmSync(skipLog, { force: true });
 const args = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files];
 const run = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env: process.env });
@@ -44,4 +55,5 @@ if (fs.existsSync(skipLog)) {
   for (const l of lines) console.log(`  ${l}`);
   console.log(`Install the Debian packages listed in README (or run .ci/run) to run them.\n${bar}`);
 }
-process.exit(run.status ?? 1);
+if (typecheckFailed) console.error('\nFAILED: typecheck:test (tsc -p tsconfig.test.json) reported type errors in the tests.');
+process.exit(typecheckFailed ? 1 : (run.status ?? 1));

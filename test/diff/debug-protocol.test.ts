@@ -2,6 +2,7 @@
 // RESP2 and RESP3 (attributes, push and big numbers included), and its two error texts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Frame, RespClient } from '../helpers/resp.js';
 import { requireRedisServer, startRedis, startTidings, type TestServer } from '../helpers/servers.js';
 
 let tidings: TestServer | undefined;
@@ -23,7 +24,7 @@ const TYPES = ['string', 'integer', 'double', 'bignum', 'null', 'array', 'set', 
 test('DEBUG PROTOCOL replies match redis-server byte for byte', async (t) => {
   if (tidings === undefined || redis === undefined) return t.skip('redis-server is not installed (recorded in test-artifacts/skipped.txt)');
   for (const proto of ['2', '3']) {
-    const [a, b] = await Promise.all([tidings.connect(), redis.connect()]);
+    const [a, b]: RespClient[] = await Promise.all([tidings.connect(), redis.connect()]);
     await a.call('HELLO', proto);
     await b.call('HELLO', proto);
     const commands = [...TYPES.map((type) => ['DEBUG', 'PROTOCOL', type]), ['DEBUG', 'PROTOCOL'], ['PING']];
@@ -33,7 +34,7 @@ test('DEBUG PROTOCOL replies match redis-server byte for byte', async (t) => {
       // An attribute precedes its reply: read both frames of it.
       const frames = args[2] === 'attrib' && proto === '3' ? 2 : 1;
       for (let i = 0; i < frames; i++) {
-        const [x, y] = await Promise.all([a.readFrame(), b.readFrame()]);
+        const [x, y]: (Frame | undefined)[] = await Promise.all([a.readFrame(), b.readFrame()]);
         assert.ok(x && y);
         assert.equal(x.raw.toString('latin1'), y.raw.toString('latin1'), `RESP${proto} ${args.join(' ')}`);
       }
@@ -65,13 +66,13 @@ test('script conversions of big numbers and verbatim strings match redis-server'
     "redis.setresp(3) local v = redis.call('debug', 'protocol', 'verbatim').verbatim_string return {v.format, v.string}",
   );
   for (const proto of ['2', '3']) {
-    const [a, b] = await Promise.all([tidings.connect(), redis.connect()]);
+    const [a, b]: RespClient[] = await Promise.all([tidings.connect(), redis.connect()]);
     await a.call('HELLO', proto);
     await b.call('HELLO', proto);
     for (const script of scripts) {
       a.send('EVAL', script, '0');
       b.send('EVAL', script, '0');
-      const [x, y] = await Promise.all([a.readFrame(), b.readFrame()]);
+      const [x, y]: (Frame | undefined)[] = await Promise.all([a.readFrame(), b.readFrame()]);
       assert.ok(x && y);
       assert.equal(x.raw.toString('latin1'), y.raw.toString('latin1'), `RESP${proto} ${script}`);
     }

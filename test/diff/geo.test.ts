@@ -289,7 +289,7 @@ const geoCommand: fc.Arbitrary<Arg[]> = fc.oneof(
       .map(([c, s, d, o]) => ['GEOSEARCHSTORE', 'dst', 'g', ...c, ...s, ...d, ...o]),
     weight: 1,
   },
-  { arbitrary: fc.constant(['ZRANGE', 'dst', '0', '-1', 'WITHSCORES']), weight: 1 },
+  { arbitrary: fc.constant<Arg[]>(['ZRANGE', 'dst', '0', '-1', 'WITHSCORES']), weight: 1 },
   { arbitrary: fc.tuple(member, member, fc.constantFrom('m', 'km', 'mi', 'ft')).map(([a, b, u]) => ['GEODIST', 'g', a, b, u]), weight: 1 },
   { arbitrary: fc.array(member, { minLength: 1, maxLength: 4 }).map((ms) => ['GEOPOS', 'g', ...ms]), weight: 1 },
   { arbitrary: fc.array(member, { minLength: 1, maxLength: 4 }).map((ms) => ['GEOHASH', 'g', ...ms]), weight: 1 },

@@ -888,9 +888,9 @@ test('property: skiplist-encoded sets match redis-server', async (t) => {
     fc.tuple(scoreBound, scoreBound).map(([a, b]) => ['ZREMRANGEBYSCORE', 'big', a, b]),
     fc.tuple(fc.integer({ min: -30, max: 30 }), fc.integer({ min: -30, max: 30 })).map(([a, b]) => ['ZREMRANGEBYRANK', 'big', String(a), String(b)]),
     fc.tuple(fc.constantFrom('ZPOPMIN', 'ZPOPMAX'), fc.integer({ min: 1, max: 5 })).map(([c, n]) => [c, 'big', String(n)]),
-    fc.constant(['ZCARD', 'big']),
-    fc.constant(['ZUNIONSTORE', 'copy', '1', 'big', 'WEIGHTS', '-1']),
-    fc.constant(['ZRANGE', 'copy', '0', '-1', 'WITHSCORES']),
+    fc.constant<Arg[]>(['ZCARD', 'big']),
+    fc.constant<Arg[]>(['ZUNIONSTORE', 'copy', '1', 'big', 'WEIGHTS', '-1']),
+    fc.constant<Arg[]>(['ZRANGE', 'copy', '0', '-1', 'WITHSCORES']),
   );
   await fc.assert(
     fc.asyncProperty(fc.constantFrom(2 as const, 3 as const), fc.array(bigCommand, { minLength: 5, maxLength: 40 }), async (proto, commands) => {

@@ -100,7 +100,7 @@ test('dashboard: live counters, message tap, queues; desktop and phone', async (
     await page.locator(row).waitFor({ timeout: WAIT_MS });
     const before = await cellNumber(page, `${row} td:nth-child(6)`);
     for (let i = 0; i < 300; i++) c.send('PUBLISH', 'orders:new', `order ${i}`);
-    for (let i = 0; i < 300; i++) assert.equal(Number((await c.read()).value), 2);
+    for (let i = 0; i < 300; i++) assert.deepEqual(await c.read(), { type: 'int', value: 2n });
     await page.waitForFunction(
       ([sel, want]) => Number(document.querySelector(sel as string)?.textContent?.replace(/,/g, '')) >= (want as number),
       [`${row} td:nth-child(6)`, before + 300] as const,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { makeCerts, removeCerts, hasOpenssl, type TestCerts } from '../net/certs.js';
 import { startRedisTls, startTidingsTls } from '../net/tls-helpers.js';
 import { requirePython, requireRedisServer, runPython, skipLoudly, startRedis, startTidings, type TestServer } from '../helpers/servers.js';
@@ -60,7 +60,7 @@ async function errorOf(p: Promise<unknown>): Promise<string> {
 }
 
 /** What the worker may and may not do, through ioredis. */
-async function exerciseWorker(name: string, options: ConstructorParameters<typeof Redis>[0] & object): Promise<void> {
+async function exerciseWorker(name: string, options: RedisOptions): Promise<void> {
   const worker = new Redis({ ...options, username: 'worker', password: 'worker-pw', maxRetriesPerRequest: 1 });
   worker.on('error', () => {});
   const sub = worker.duplicate();

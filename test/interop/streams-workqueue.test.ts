@@ -4,7 +4,7 @@
 // same group with nothing lost. Each scenario runs against Tidings and a real redis-server.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { hasRedisServer, skipLoudly, startRedis, startTidings, type TestServer } from '../helpers/servers.js';
 import { waitFor } from './wait.js';
 

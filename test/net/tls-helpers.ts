@@ -1,6 +1,7 @@
 // TLS test plumbing: Tidings and redis-server started with the same certificates, and a small RESP
 // client over a TLS socket (replies as plain JS, like RespClient.call).
 import tls from 'node:tls';
+import type net from 'node:net';
 import fs from 'node:fs';
 import { encodeCommand, parseResp, plain } from '../helpers/resp.js';
 import { freePort, startRedis, startTidings } from '../helpers/servers.js';
@@ -79,7 +80,8 @@ export class TlsResp {
   /** Connect and finish the handshake; rejects if the handshake fails. */
   static connect(port: number, ca: string, options: ClientCertOptions = {}): Promise<TlsResp> {
     return new Promise((resolve, reject) => {
-      const socket = tls.connect({
+      // tls.connect takes net.connect's options too (localAddress); its type does not list them.
+      const connectOptions: tls.ConnectionOptions & net.TcpNetConnectOpts = {
         port,
         host: options.host ?? '127.0.0.1',
         localAddress: options.localAddress,
@@ -91,7 +93,8 @@ export class TlsResp {
         minVersion: options.minVersion,
         maxVersion: options.maxVersion,
         ciphers: options.ciphers,
-      });
+      };
+      const socket = tls.connect(connectOptions);
       socket.once('secureConnect', () => resolve(new TlsResp(socket)));
       socket.once('error', reject);
       // A server that resets right after the handshake (maxclients) may raise a second error.

@@ -397,7 +397,7 @@ test('closing the server while BGREWRITEAOF runs leaves a log that still has eve
   c.send('INCR', 'n');
   await c.read();
   await c.read();
-  assert.equal((await c.read()).value, 102n);
+  assert.deepEqual(await c.read(), { type: 'int', value: 102n });
   c.close();
   await srv.close();
   const again = await startTidings({ config });

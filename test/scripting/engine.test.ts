@@ -34,6 +34,7 @@ function evalRaw(src: string, keys: string[] = [], args: (string | Buffer)[] = [
     host,
     { protocol },
   );
+  assert.ok(reply !== SUSPENDED, 'the script ran to completion');
   return encodeReply(reply, protocol).toString('latin1');
 }
 
