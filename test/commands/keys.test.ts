@@ -210,7 +210,7 @@ test('COPY within and across databases', async () => {
   assert.equal(await c.call('COPY', 'h', 'h2'), 1);
   assert.equal(await c.call('COPY', 'z', 'z2'), 1);
   const h2 = db().getRead('h2', 'hash')!;
-  h2.set('g', Buffer.from('w'));
+  h2.set('g', 'w');
   assert.equal(db().getRead('h', 'hash')!.size, 1);
   db().getRead('z2', 'zset')!.set('n', 2);
   assert.equal(db().getRead('z', 'zset')!.size, 1);
@@ -310,8 +310,8 @@ test('MEMORY USAGE, STATS, DOCTOR, HELP', async () => {
   // What V8 pays per key (map slot, entry, Buffer object), not Redis's ~50 bytes.
   assert.ok(small > 0 && small < 300, `small key estimate ${small}`);
   assert.ok(large >= 10000 && large < 10500, `large key estimate ${large}`);
-  const hash = new Map<string, Buffer>();
-  for (let i = 0; i < 1000; i++) hash.set(`field:${i}`, Buffer.alloc(100));
+  const hash = new Hash('hashtable');
+  for (let i = 0; i < 1000; i++) hash.set(`field:${i}`, '\0'.repeat(100));
   db().set('h', 'hash', hash);
   const h = (await c.call('MEMORY', 'USAGE', 'h', 'SAMPLES', '0')) as number;
   assert.ok(h > 100 * 1000 && h < 300 * 1000, `hash estimate ${h}`);
