@@ -2,10 +2,8 @@
 import { Errors, KeyErrors, StreamErrors } from '../protocol/errors.js';
 import { parseInteger, tryParseInteger } from '../protocol/numbers.js';
 import { MapReply, NO_REPLY, OK, PONG, ReplyError, SetReply, Status, Verbatim, type Reply } from '../protocol/reply.js';
-import type { Client } from '../net/client.js';
-import type { Server } from '../server/server.js';
 import { REDIS_VERSION } from '../config/version.js';
-import type { CommandContext, CommandSpec } from './types.js';
+import type { CommandContext, CommandSession, CommandSpec } from './types.js';
 import { aclOf, authenticate as aclAuthenticate } from '../security/acl.js';
 
 const arg = (argv: Buffer[], i: number) => argv[i]!.toString('latin1');
@@ -44,7 +42,7 @@ function validName(name: Buffer): boolean {
   return true;
 }
 
-export function clientFlags(client: Client): string {
+export function clientFlags(client: CommandSession): string {
   let flags = '';
   if (client.subscriptionCount > 0) flags += 'P';
   if (client.multi !== undefined) flags += 'x';
@@ -81,7 +79,7 @@ const ENTRY_OVERHEAD = 48;
  * Memory of a client's bookkeeping beside its buffers: watched keys, channels, patterns, shard
  * channels and tracking prefixes, each an entry of a list or set (Redis counts these too).
  */
-function structureMemory(client: Client): number {
+function structureMemory(client: CommandSession): number {
   let n = 0;
   for (const w of client.watched) n += ENTRY_OVERHEAD + w.key.length;
   for (const c of client.channels) n += ENTRY_OVERHEAD + c.length;
@@ -95,7 +93,7 @@ function structureMemory(client: Client): number {
  * A client's memory as CLIENT LIST's tot-mem counts it (maxmemory-clients evicts by it): query
  * buffer, the running command's arguments, queued MULTI commands, output buffers and bookkeeping.
  */
-export function clientMemory(client: Client, running?: Buffer[]): number {
+export function clientMemory(client: CommandSession, running?: Buffer[]): number {
   const qbuf = client.parser.buffered + (running !== undefined ? requestBytes(running) : 0);
   const argvMem = running !== undefined ? argvBytes(running) : 0;
   let multiMem = 0;
@@ -109,7 +107,7 @@ export function clientMemory(client: Client, running?: Buffer[]): number {
  * lib-name/lib-ver after them, as Redis 7.2). `running` is the command being executed by this
  * client, which Redis still holds: its bytes count in qbuf and its arguments in argv-mem.
  */
-export function clientInfoLine(client: Client, running?: Buffer[]): string {
+export function clientInfoLine(client: CommandSession, running?: Buffer[]): string {
   const now = Date.now();
   const socket = client.socket;
   const qbuf = client.parser.buffered + (running !== undefined ? requestBytes(running) : 0);
@@ -177,7 +175,7 @@ function resetClient(ctx: CommandContext): void {
   client.aclUser = acl.defaultUser;
 }
 
-type Kill = (client: Client) => boolean;
+type Kill = (client: CommandSession) => boolean;
 
 function clientKill(ctx: CommandContext, argv: Buffer[]): Reply {
   const { server, client: self } = ctx;

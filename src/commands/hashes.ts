@@ -2,11 +2,12 @@
 //
 // The value and its encoding (listpack or hashtable, and when it converts) live in types/hash.ts;
 // the encoding decides HSCAN (a listpack is returned whole) and HRANDFIELD's order here.
+import type { Config } from '../config/config.js';
 import { Errors, ZsetErrors } from '../protocol/errors.js';
 import { addLongDouble, formatLongDouble, parseLongDouble, tryParseBigInt } from '../protocol/numbers.js';
 import { Latin1, MapReply, OK, ReplyError, type Reply } from '../protocol/reply.js';
 import { globMatch } from '../pubsub/glob.js';
-import { Hash, hashLimits, type HashLimits } from '../types/hash.js';
+import { Hash, type HashLimits } from '../types/hash.js';
 import { distinctSample, indexOf } from '../types/member-index.js';
 import { checkRandomReplySize, parseCursor, parseRandCount, parseScanOptions } from './sets.js';
 import type { CommandContext, CommandSpec } from './types.js';
@@ -19,6 +20,25 @@ const HashErrors = {
 };
 
 // ---------------------------------------------------------------- helpers
+
+const limitsByConfig = new WeakMap<Config, HashLimits>();
+
+/** The listpack limits, read once per configuration and refreshed when it changes (HSET's path). */
+function limitsOf(config: Config): HashLimits {
+  let limits = limitsByConfig.get(config);
+  if (limits === undefined) {
+    const l: HashLimits = { entries: 0, value: 0 };
+    const refresh = () => {
+      l.entries = config.number('hash-max-listpack-entries');
+      l.value = config.number('hash-max-listpack-value');
+    };
+    refresh();
+    config.onChange(refresh);
+    limitsByConfig.set(config, l);
+    limits = l;
+  }
+  return limits;
+}
 
 const keyOf = (buf: Buffer): string => buf.toString('latin1');
 const fieldOf = (buf: Buffer): string => buf.toString('latin1');
@@ -48,7 +68,7 @@ function commit(ctx: CommandContext, key: string, hash: Hash, created: boolean, 
 function hset(ctx: CommandContext, argv: Buffer[], name: string): Reply {
   if (argv.length % 2 !== 0) throw Errors.wrongArity(name);
   const key = keyOf(argv[1]!);
-  const limits = hashLimits(ctx.server.config);
+  const limits = limitsOf(ctx.server.config);
   const { hash, created } = hashForWrite(ctx, key);
   let added = 0;
   for (let i = 2; i < argv.length; i += 2) if (setField(hash, fieldOf(argv[i]!), argv[i + 1]!, limits)) added++;
@@ -61,7 +81,7 @@ function hsetnx(ctx: CommandContext, argv: Buffer[]): Reply {
   const field = fieldOf(argv[2]!);
   const { hash, created } = hashForWrite(ctx, key);
   if (hash.has(field)) return 0;
-  setField(hash, field, argv[3]!, hashLimits(ctx.server.config));
+  setField(hash, field, argv[3]!, limitsOf(ctx.server.config));
   commit(ctx, key, hash, created, 'hset');
   return 1;
 }
@@ -105,7 +125,7 @@ function hincrby(ctx: CommandContext, argv: Buffer[]): Reply {
   }
   const result = value + increment;
   if (result > 2n ** 63n - 1n || result < -(2n ** 63n)) throw Errors.overflow();
-  setField(hash, field, result.toString(), hashLimits(ctx.server.config));
+  setField(hash, field, result.toString(), limitsOf(ctx.server.config));
   commit(ctx, key, hash, created, 'hincrby');
   return result;
 }
@@ -127,7 +147,7 @@ function hincrbyfloat(ctx: CommandContext, argv: Buffer[]): Reply {
   const sum = addLongDouble(value, increment);
   if (sum === undefined || 'inf' in sum) throw Errors.incrNaN();
   const text = Buffer.from(formatLongDouble(sum));
-  setField(hash, field, text, hashLimits(ctx.server.config));
+  setField(hash, field, text, limitsOf(ctx.server.config));
   commit(ctx, key, hash, created, 'hincrbyfloat');
   // As Redis: recorded as HSET of the result, so a replay cannot drift with float formatting.
   if (ctx.propagating) ctx.propagateAs([Buffer.from('HSET'), argv[1]!, argv[2]!, text]);
@@ -181,7 +201,7 @@ function hrandfield(ctx: CommandContext, argv: Buffer[]): Reply {
   }
   if (count >= hash.size) return pairs(ctx, hash, [...hash.keys()], withValues);
   let picks = distinctSample(hash, count);
-  if (hash.encoding(hashLimits(ctx.server.config)) === 'listpack') {
+  if (hash.encoding(limitsOf(ctx.server.config)) === 'listpack') {
     // A listpack sample comes back in the hash's own order.
     const chosen = new Set(picks);
     picks = [...hash.keys()].filter((f) => chosen.has(f));
@@ -196,7 +216,7 @@ function hscan(ctx: CommandContext, argv: Buffer[]): Reply {
   const options = parseScanOptions(argv, 3);
   let fields: string[];
   let next = 0;
-  if (hash.encoding(hashLimits(ctx.server.config)) === 'listpack') {
+  if (hash.encoding(limitsOf(ctx.server.config)) === 'listpack') {
     // Like Redis, a compact hash is returned whole in one call.
     fields = [...hash.keys()];
   } else {

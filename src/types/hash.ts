@@ -69,8 +69,10 @@ export class Hash extends Map<string, string> implements Indexed {
 
   /** Store field = value (latin1 strings); converts the encoding as Redis does. True if new. */
   setField(field: string, value: string, limits: HashLimits): boolean {
-    const isNew = !this.has(field);
+    // One map operation: the field was new when the size grew.
+    const size = this.size;
     this.set(field, value);
+    const isNew = this.size !== size;
     if (isNew) this.index?.add(field);
     if (this.encoding(limits) === 'listpack') {
       if (field.length > limits.value || value.length > limits.value || this.size > limits.entries) this.known = 'hashtable';

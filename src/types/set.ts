@@ -54,8 +54,10 @@ export class MemberSet extends Set<string> implements Indexed {
 
   /** Add a member, converting the encoding as Redis does. True if it was new. */
   addMember(member: string, maxIntset: number): boolean {
-    if (this.has(member)) return false;
+    // One set operation: the member was new when the size grew.
+    const size = this.size;
     this.add(member);
+    if (this.size === size) return false;
     this.index?.add(member);
     if (this.known !== 'hashtable' && (this.size > maxIntset || !isIntMember(member))) this.known = 'hashtable';
     return true;

@@ -310,7 +310,8 @@ test('MEMORY USAGE, STATS, DOCTOR, HELP', async () => {
   // What V8 pays per key (map slot, entry, Buffer object), not Redis's ~50 bytes.
   assert.ok(small > 0 && small < 300, `small key estimate ${small}`);
   assert.ok(large >= 10000 && large < 10500, `large key estimate ${large}`);
-  const hash = new Hash(undefined, Array.from({ length: 1000 }, (_, i) => [`field:${i}`, '\0'.repeat(100)] as const));
+  const hash = new Hash('hashtable');
+  for (let i = 0; i < 1000; i++) hash.set(`field:${i}`, '\0'.repeat(100));
   db().set('h', 'hash', hash);
   const h = (await c.call('MEMORY', 'USAGE', 'h', 'SAMPLES', '0')) as number;
   assert.ok(h > 100 * 1000 && h < 300 * 1000, `hash estimate ${h}`);

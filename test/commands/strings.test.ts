@@ -1,9 +1,9 @@
 // String commands over TCP: replies, options and every error path with Redis's exact text.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { Hash } from '../../src/types/hash.js';
 import { startTidings, type TestServer } from '../helpers/servers.js';
 import { encodeCommand, plain, type RespClient } from '../helpers/resp.js';
-import { Hash } from '../../src/types/hash.js';
 
 let srv: TestServer;
 let c: RespClient;

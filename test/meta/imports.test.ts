@@ -50,8 +50,6 @@ const UPWARD_ALLOWED = new Set<string>([
   // Handlers see the whole Server and Client instead of a host and a session view of their own.
   'type commands/types.ts -> net/client.ts',
   'type commands/types.ts -> server/server.ts',
-  'type commands/connection.ts -> net/client.ts',
-  'type commands/connection.ts -> server/server.ts',
   'type commands/replication.ts -> net/client.ts',
   // The replica link names the master client and its attached replicas' connections.
   'type server/replica.ts -> net/client.ts',

@@ -330,13 +330,13 @@ export class RdbReader {
       }
       case RdbType.HASH_ZIPMAP: {
         const pairs = this.blob(readZipmap, 'Zipmap');
-        const hash = new Hash();
+        const hash = new Map<string, string>();
         for (const [k, v] of pairs) {
           const field = k.toString('latin1');
           if (hash.has(field)) this.fail('Zipmap integrity check failed: duplicate field');
           hash.set(field, Buffer.from(v).toString('latin1'));
         }
-        return hash.size === 0 ? undefined : { type: 'hash', value: hash };
+        return hash.size === 0 ? undefined : { type: 'hash', value: new Hash(undefined, hash) };
       }
       case RdbType.HASH_ZIPLIST:
       case RdbType.HASH_LISTPACK: {
