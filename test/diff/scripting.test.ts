@@ -550,6 +550,26 @@ test('error statistics of script errors match Redis', async (t) => {
   p.close();
 });
 
+// As Redis: a script sees time stand still, so a key does not expire in the middle of it.
+test('keys do not expire while a script runs', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  const p = await servers.pair();
+  const script = [
+    "redis.call('set', KEYS[1], 'value', 'PX', 1)",
+    "local s = redis.call('time')",
+    'repeat',
+    "  local n = redis.call('time')",
+    'until (n[1] - s[1]) * 1000000 + (n[2] - s[2]) > 5000',
+    'return redis.call(ARGV[1], KEYS[1])',
+  ].join('\n');
+  await checkEach(p, [
+    ['EVAL', script, '1', 'frozen:key', 'exists'],
+    ['EVAL', script, '1', 'frozen:key', 'get'],
+    ['EXISTS', 'frozen:key'],
+  ]);
+  p.close();
+});
+
 // Redis's allow-oom rules: a script that declares flags (a shebang, or a function) is refused over
 // maxmemory unless it says allow-oom or no-writes; one without flags is checked per command.
 test('scripts with flags over maxmemory: allow-oom and no-writes', async (t) => {
