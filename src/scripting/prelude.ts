@@ -697,13 +697,13 @@ end
 
 local readonly_tables = setmetatable({}, { __mode = 'k' })
 local function readonly_error() raw_error('Attempt to modify a readonly table', 2) end
-local function protect(t)
+local function protect(t, meta)
   local proxy = setmetatable({}, {
     __index = t,
     __newindex = readonly_error,
     __pairs = function() return next, t, nil end,
     __len = function() return #t end,
-    __metatable = false,
+    __metatable = meta or false,
   })
   readonly_tables[proxy] = true
   return proxy
@@ -714,8 +714,14 @@ _G.rawset = function(t, k, v)
   return rawset(t, k, v)
 end
 _G.setmetatable = function(t, mt)
-  if readonly_tables[t] then raw_error('Attempt to modify a readonly table', 2) end
+  if readonly_tables[t] then raw_error('Attempt to modify a readonly table', 0) end
   return setmetatable(t, mt)
+end
+-- Redis's readonly tables have no metatable to show (but _G's, itself readonly, below).
+_G.getmetatable = function(t)
+  local mt = getmetatable(t)
+  if mt == false and readonly_tables[t] then return nil end
+  return mt
 end
 
 local G = _G
@@ -735,7 +741,8 @@ for _, name in ipairs({ 'io', 'os', 'require', 'dofile', 'loadfile', 'load', 'lo
 end
 G.gcinfo = function() return floor(raw_collectgarbage('count')) end
 
-local env = protect(G)
+-- Redis's _G shows a metatable (with __index) that is itself read-only.
+local env = protect(G, protect({ __index = function() end }))
 
 -- Lua 5.1's loaders as Redis keeps them: loadstring compiles text only (never bytecode) into the
 -- script environment; load takes a reader function only.

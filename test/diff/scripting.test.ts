@@ -296,6 +296,12 @@ test('the global environment matches Redis', async (t) => {
       'return gcinfo() > 0',
       "local f = loadstring('return KEYS') return type(f())",
       "return {loadstring('return +')}",
+      // Read-only tables: _G shows a read-only metatable, the others none.
+      'local g = getmetatable(_G) return {type(g), type(getmetatable(redis)), type(getmetatable(KEYS)), type(getmetatable(string))}',
+      'local g = getmetatable(_G) local r = {} for k in pairs(g) do r[#r + 1] = tostring(k) end return r',
+      'local g = getmetatable(_G)\ng.__index = {}',
+      'setmetatable(_G, {})',
+      'setmetatable(redis, {})',
     ]),
   );
   p.close();
