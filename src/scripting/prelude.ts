@@ -742,7 +742,8 @@ end
 G.gcinfo = function() return floor(raw_collectgarbage('count')) end
 
 -- Redis's _G shows a metatable (with __index) that is itself read-only.
-local env = protect(G, protect({ __index = function() end }))
+local global_meta = protect({ __index = function() end })
+local env = protect(G, global_meta)
 
 -- Lua 5.1's loaders as Redis keeps them: loadstring compiles text only (never bytecode) into the
 -- script environment; load takes a reader function only.
@@ -845,10 +846,12 @@ local function new_library()
     __metatable = false,
   })
   readonly_tables[lib_redis_proxy] = true
-  local env = setmetatable({}, {
+  local env
+  env = setmetatable({}, {
     __index = function(_, k)
       if k == 'redis' then return loading and lib_redis_proxy or script_redis end
-      if k == '_G' and not loading then return nil end
+      -- A function's _G is its (read-only) environment.
+      if k == '_G' and not loading then return env end
       local v = nil
       -- While the library loads only redis (the registration API) is there, as in Redis.
       if k ~= 'KEYS' and k ~= 'ARGV' and not loading then v = rawget(G, k) end
@@ -856,7 +859,7 @@ local function new_library()
       return v
     end,
     __newindex = readonly_error,
-    __metatable = false,
+    __metatable = global_meta,
   })
   readonly_tables[env] = true
   local function finish()

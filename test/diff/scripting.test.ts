@@ -472,6 +472,19 @@ test('FUNCTION and FCALL', async (t) => {
     ['FUNCTION', 'STATS'],
     ['FUNCTION', 'LOAD', "#!lua name=lib5\nredis.register_function('f5', function() x = 1 end)"],
     ['FCALL', 'f5', '0'],
+    [
+      'FUNCTION',
+      'LOAD',
+      "#!lua name=libg\nredis.register_function('g1', function() return {type(_G), type(getmetatable(_G)), type(_G.redis)} end)\n" +
+        "redis.register_function('g2', function() setmetatable(_G, {}) end)\n" +
+        "redis.register_function('g3', function() local g = getmetatable(_G) g.__index = {} end)\n" +
+        "redis.register_function('g4', function() _G.x = 1 end)",
+    ],
+    ['FCALL', 'g1', '0'],
+    ['FCALL', 'g2', '0'],
+    ['FCALL', 'g3', '0'],
+    ['FCALL', 'g4', '0'],
+    ['FUNCTION', 'DELETE', 'libg'],
     ['FUNCTION', 'LOAD', "#!lua name=lib6\nredis.register_function('f6', function() error('boom') end)"],
     ['FCALL', 'f6', '0'],
     ['FUNCTION', 'DELETE', 'lib6'],
