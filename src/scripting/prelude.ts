@@ -32,6 +32,15 @@ local function script_line()
   return 'user_script', 1
 end
 local function lib_error(msg)
+  -- As luaL_error in a C library: a library function called directly by pcall (a C function, not
+  -- the script) reports no position.
+  for level = 2, 200 do
+    local info = getinfo(level, 'St')
+    if info == nil then break end
+    if info.what == 'C' then error(msg, 0) end
+    -- The script's own frame (or a tail call that replaced it) ends the walk.
+    if info.short_src ~= 'tidings' or info.istailcall then break end
+  end
   local src, line = script_line()
   error(src .. ':' .. line .. ': ' .. msg, 0)
 end
@@ -322,16 +331,21 @@ json_escapes['\127'] = '\\u007f'
 local function json_string(s)
   return '"' .. sgsub(s, '[%c\127"\\/]', json_escapes) .. '"'
 end
+-- cjson's settings: like Redis's, they last for the VM's life (a script's change is seen by the next).
+local json_encode_max_depth, json_decode_max_depth, json_invalid_numbers = 1000, 1000, false
 local function json_number(n)
   if n ~= n or n == huge or n == -huge then
-    lib_error('Cannot serialise number: must not be NaN or Inf')
+    if json_invalid_numbers == 'null' then return 'null' end
+    if not json_invalid_numbers then lib_error('Cannot serialise number: must not be NaN or Inf') end
+    if n ~= n then return 'nan' end
+    return n > 0 and 'inf' or '-inf'
   end
   if mtype(n) == 'integer' then return sfmt('%d', n) end
   return sfmt('%.14g', n)
 end
 local json_encode_value
 local function json_encode_table(t, depth, out)
-  if depth > 1000 then lib_error('Cannot serialise, excessive nesting (' .. depth .. ')') end
+  if depth > json_encode_max_depth then lib_error('Cannot serialise, excessive nesting (' .. depth .. ')') end
   local max, count, is_array = 0, 0, true
   for k in pairs(t) do
     if type(k) == 'number' and k > 0 and k == floor(k) then
@@ -449,9 +463,11 @@ local function json_decode_string(s, pos)
   end
 end
 json_decode_value = function(s, pos, depth)
-  if depth > 1000 then lib_error('Found too many nested data structures (' .. depth .. ') at character ' .. pos) end
   pos = skip_ws(s, pos)
   local c = ssub(s, pos, pos)
+  if (c == '{' or c == '[') and depth > json_decode_max_depth then
+    lib_error('Found too many nested data structures (' .. depth .. ') at character ' .. pos)
+  end
   if c == '"' then return json_decode_string(s, pos) end
   if c == '{' then
     local obj = {}
@@ -514,10 +530,30 @@ cjson.decode = function(s)
   return v
 end
 cjson.encode_keep_buffer = function() end
-cjson.encode_max_depth = function() return 1000 end
-cjson.decode_max_depth = function() return 1000 end
+local function json_depth_setting(n)
+  if n == nil then return nil end
+  n = tonumber(n)
+  if n == nil or n < 1 or n > 2147483647 or n ~= floor(n) then
+    raw_error("bad argument #1 to '?' (expected integer between 1 and 2147483647)", 2)
+  end
+  return tointeger(n)
+end
+cjson.encode_max_depth = function(n)
+  json_encode_max_depth = json_depth_setting(n) or json_encode_max_depth
+  return json_encode_max_depth
+end
+cjson.decode_max_depth = function(n)
+  json_decode_max_depth = json_depth_setting(n) or json_decode_max_depth
+  return json_decode_max_depth
+end
 cjson.encode_number_precision = function() return 14 end
-cjson.encode_invalid_numbers = function() return false end
+cjson.encode_invalid_numbers = function(v)
+  if v == true or v == 'on' then json_invalid_numbers = true
+  elseif v == false or v == 'off' then json_invalid_numbers = false
+  elseif v == 'null' then json_invalid_numbers = 'null'
+  elseif v ~= nil then raw_error("bad argument #1 to '?' (invalid option '" .. tostring(v) .. "')", 2) end
+  return json_invalid_numbers
+end
 cjson.decode_invalid_numbers = function() return true end
 cjson.encode_sparse_array = function() return false, 2, 10 end
 

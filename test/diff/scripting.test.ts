@@ -378,6 +378,28 @@ test('cjson round trips and error texts', async (t) => {
   p.close();
 });
 
+// cjson's settings last for the VM's life in Redis too: each case restores the defaults.
+test('cjson settings: max depths and invalid numbers', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  const p = await servers.pair();
+  const restore = 'cjson.encode_max_depth(1000) cjson.decode_max_depth(1000) cjson.encode_invalid_numbers(false) ';
+  await checkEach(
+    p,
+    evals([
+      'return {cjson.encode_max_depth(), cjson.decode_max_depth(), cjson.encode_invalid_numbers()}',
+      `cjson.encode_max_depth(1) local r = {pcall(cjson.encode, {a={1}})} ${restore} return r[2]`,
+      `cjson.encode_max_depth(2) local r = cjson.encode({a={1}}) ${restore} return r`,
+      `cjson.decode_max_depth(1) local r = {pcall(cjson.decode, '{"obj": {"array": [1,2,3,4]}}')} ${restore} return r[2]`,
+      `cjson.decode_max_depth(1) local r = cjson.decode('{"a": 1}') ${restore} return r.a`,
+      'return {pcall(cjson.encode, {num1=0/0})}',
+      `cjson.encode_invalid_numbers(true) local r = cjson.encode({1/0, -1/0}) ${restore} return r`,
+      `cjson.encode_invalid_numbers('null') local r = cjson.encode({1/0}) ${restore} return r`,
+      'return {cjson.encode_max_depth(), cjson.decode_max_depth(), cjson.encode_invalid_numbers()}',
+    ]),
+  );
+  p.close();
+});
+
 test('cmsgpack pack/unpack byte for byte', async (t) => {
   if (!servers) return t.skip('redis-server missing (reported loudly above)');
   const p = await servers.pair();
