@@ -846,6 +846,8 @@ local function new_library()
     REDIS_VERSION = redis.REDIS_VERSION, REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM,
     log = redis.log,
     register_function = function(...)
+      -- A registration API smuggled out of the load run cannot register anything later.
+      if not loading then raw_error('redis.register_function can only be called on FUNCTION LOAD command', 0) end
       local n = select('#', ...)
       local a, b = ...
       local function is_string(v) return type(v) == 'string' or type(v) == 'number' end

@@ -502,6 +502,15 @@ test('FUNCTION and FCALL', async (t) => {
         "redis.register_function('g3', function() local g = getmetatable(_G) g.__index = {} end)\n" +
         "redis.register_function('g4', function() _G.x = 1 end)",
     ],
+    [
+      'FUNCTION',
+      'LOAD',
+      "#!lua name=libm\nlocal lib = redis\nlib.register_function('m1', function() lib.register_function('m2', function() return 1 end) end)\n" +
+        "lib.register_function('m3', function() lib.register_function{function_name='m2', callback=function() return 1 end} end)",
+    ],
+    ['FCALL', 'm1', '0'],
+    ['FCALL', 'm3', '0'],
+    ['FUNCTION', 'DELETE', 'libm'],
     ['FCALL', 'g1', '0'],
     ['FCALL', 'g2', '0'],
     ['FCALL', 'g3', '0'],
