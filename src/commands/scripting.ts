@@ -205,9 +205,20 @@ export class Scripting {
     const protocol = ctx.client.proto;
     this.wrote = false;
     this.startedAt = Date.now();
-    const result = start(canSuspend ? { protocol, yieldAfterMs: this.timeLimitMs } : { protocol, timeLimitMs: this.timeLimitMs });
+    let result: RunResult | undefined;
+    this.freezeTime(this.startedAt);
+    try {
+      result = start(canSuspend ? { protocol, yieldAfterMs: this.timeLimitMs } : { protocol, timeLimitMs: this.timeLimitMs });
+    } finally {
+      if (result !== SUSPENDED) this.freezeTime(0);
+    }
     if (result !== SUSPENDED) return result;
     return this.suspend(ctx, argv, isEval, name);
+  }
+
+  /** Keys expire by the script's start time while it runs (0: by the clock again). */
+  private freezeTime(at: number): void {
+    for (const db of this.server.dbs) db.scriptTime = at;
   }
 
   /**
@@ -285,6 +296,7 @@ export class Scripting {
     const server = this.server;
     const busy = this.busy!;
     this.busy = undefined;
+    this.freezeTime(0);
     server.busyScript = undefined;
     busy.client.blocked = false;
     server.effects.leave();
@@ -311,7 +323,13 @@ export class Scripting {
     const ldb = new LuaDebugger(body);
     this.wrote = false;
     this.startedAt = Date.now();
-    const result = start({ protocol: client.proto, debugger: ldb });
+    let result: RunResult | undefined;
+    this.freezeTime(this.startedAt);
+    try {
+      result = start({ protocol: client.proto, debugger: ldb });
+    } finally {
+      if (result !== SUSPENDED) this.freezeTime(0);
+    }
     if (result !== SUSPENDED) {
       // Nothing to stop at (no line of code): the session ends at once.
       client.write(ldb.endSession());
@@ -377,6 +395,7 @@ export class Scripting {
     const session = this.debugging;
     if (session === undefined) return;
     this.debugging = undefined;
+    this.freezeTime(0);
     server.scriptDebugger = undefined;
     server.busyScript = undefined;
     server.effects.leave();

@@ -32,6 +32,15 @@ local function script_line()
   return 'user_script', 1
 end
 local function lib_error(msg)
+  -- As luaL_error in a C library: a library function called directly by pcall (a C function, not
+  -- the script) reports no position.
+  for level = 2, 200 do
+    local info = getinfo(level, 'St')
+    if info == nil then break end
+    if info.what == 'C' then error(msg, 0) end
+    -- The script's own frame (or a tail call that replaced it) ends the walk.
+    if info.short_src ~= 'tidings' or info.istailcall then break end
+  end
   local src, line = script_line()
   error(src .. ':' .. line .. ': ' .. msg, 0)
 end
@@ -322,16 +331,21 @@ json_escapes['\127'] = '\\u007f'
 local function json_string(s)
   return '"' .. sgsub(s, '[%c\127"\\/]', json_escapes) .. '"'
 end
+-- cjson's settings: like Redis's, they last for the VM's life (a script's change is seen by the next).
+local json_encode_max_depth, json_decode_max_depth, json_invalid_numbers = 1000, 1000, false
 local function json_number(n)
   if n ~= n or n == huge or n == -huge then
-    lib_error('Cannot serialise number: must not be NaN or Inf')
+    if json_invalid_numbers == 'null' then return 'null' end
+    if not json_invalid_numbers then lib_error('Cannot serialise number: must not be NaN or Inf') end
+    if n ~= n then return 'nan' end
+    return n > 0 and 'inf' or '-inf'
   end
   if mtype(n) == 'integer' then return sfmt('%d', n) end
   return sfmt('%.14g', n)
 end
 local json_encode_value
 local function json_encode_table(t, depth, out)
-  if depth > 1000 then lib_error('Cannot serialise, excessive nesting (' .. depth .. ')') end
+  if depth > json_encode_max_depth then lib_error('Cannot serialise, excessive nesting (' .. depth .. ')') end
   local max, count, is_array = 0, 0, true
   for k in pairs(t) do
     if type(k) == 'number' and k > 0 and k == floor(k) then
@@ -449,9 +463,11 @@ local function json_decode_string(s, pos)
   end
 end
 json_decode_value = function(s, pos, depth)
-  if depth > 1000 then lib_error('Found too many nested data structures (' .. depth .. ') at character ' .. pos) end
   pos = skip_ws(s, pos)
   local c = ssub(s, pos, pos)
+  if (c == '{' or c == '[') and depth > json_decode_max_depth then
+    lib_error('Found too many nested data structures (' .. depth .. ') at character ' .. pos)
+  end
   if c == '"' then return json_decode_string(s, pos) end
   if c == '{' then
     local obj = {}
@@ -514,10 +530,30 @@ cjson.decode = function(s)
   return v
 end
 cjson.encode_keep_buffer = function() end
-cjson.encode_max_depth = function() return 1000 end
-cjson.decode_max_depth = function() return 1000 end
+local function json_depth_setting(n)
+  if n == nil then return nil end
+  n = tonumber(n)
+  if n == nil or n < 1 or n > 2147483647 or n ~= floor(n) then
+    raw_error("bad argument #1 to '?' (expected integer between 1 and 2147483647)", 2)
+  end
+  return tointeger(n)
+end
+cjson.encode_max_depth = function(n)
+  json_encode_max_depth = json_depth_setting(n) or json_encode_max_depth
+  return json_encode_max_depth
+end
+cjson.decode_max_depth = function(n)
+  json_decode_max_depth = json_depth_setting(n) or json_decode_max_depth
+  return json_decode_max_depth
+end
 cjson.encode_number_precision = function() return 14 end
-cjson.encode_invalid_numbers = function() return false end
+cjson.encode_invalid_numbers = function(v)
+  if v == true or v == 'on' then json_invalid_numbers = true
+  elseif v == false or v == 'off' then json_invalid_numbers = false
+  elseif v == 'null' then json_invalid_numbers = 'null'
+  elseif v ~= nil then raw_error("bad argument #1 to '?' (invalid option '" .. tostring(v) .. "')", 2) end
+  return json_invalid_numbers
+end
 cjson.decode_invalid_numbers = function() return true end
 cjson.encode_sparse_array = function() return false, 2, 10 end
 
@@ -697,13 +733,13 @@ end
 
 local readonly_tables = setmetatable({}, { __mode = 'k' })
 local function readonly_error() raw_error('Attempt to modify a readonly table', 2) end
-local function protect(t)
+local function protect(t, meta)
   local proxy = setmetatable({}, {
     __index = t,
     __newindex = readonly_error,
     __pairs = function() return next, t, nil end,
     __len = function() return #t end,
-    __metatable = false,
+    __metatable = meta or false,
   })
   readonly_tables[proxy] = true
   return proxy
@@ -714,8 +750,14 @@ _G.rawset = function(t, k, v)
   return rawset(t, k, v)
 end
 _G.setmetatable = function(t, mt)
-  if readonly_tables[t] then raw_error('Attempt to modify a readonly table', 2) end
+  if readonly_tables[t] then raw_error('Attempt to modify a readonly table', 0) end
   return setmetatable(t, mt)
+end
+-- Redis's readonly tables have no metatable to show (but _G's, itself readonly, below).
+_G.getmetatable = function(t)
+  local mt = getmetatable(t)
+  if mt == false and readonly_tables[t] then return nil end
+  return mt
 end
 
 local G = _G
@@ -735,7 +777,9 @@ for _, name in ipairs({ 'io', 'os', 'require', 'dofile', 'loadfile', 'load', 'lo
 end
 G.gcinfo = function() return floor(raw_collectgarbage('count')) end
 
-local env = protect(G)
+-- Redis's _G shows a metatable (with __index) that is itself read-only.
+local global_meta = protect({ __index = function() end })
+local env = protect(G, global_meta)
 
 -- Lua 5.1's loaders as Redis keeps them: loadstring compiles text only (never bytecode) into the
 -- script environment; load takes a reader function only.
@@ -802,6 +846,8 @@ local function new_library()
     REDIS_VERSION = redis.REDIS_VERSION, REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM,
     log = redis.log,
     register_function = function(...)
+      -- A registration API smuggled out of the load run cannot register anything later.
+      if not loading then raw_error('redis.register_function can only be called on FUNCTION LOAD command', 0) end
       local n = select('#', ...)
       local a, b = ...
       local function is_string(v) return type(v) == 'string' or type(v) == 'number' end
@@ -838,10 +884,12 @@ local function new_library()
     __metatable = false,
   })
   readonly_tables[lib_redis_proxy] = true
-  local env = setmetatable({}, {
+  local env
+  env = setmetatable({}, {
     __index = function(_, k)
       if k == 'redis' then return loading and lib_redis_proxy or script_redis end
-      if k == '_G' and not loading then return nil end
+      -- A function's _G is its (read-only) environment.
+      if k == '_G' and not loading then return env end
       local v = nil
       -- While the library loads only redis (the registration API) is there, as in Redis.
       if k ~= 'KEYS' and k ~= 'ARGV' and not loading then v = rawget(G, k) end
@@ -849,7 +897,7 @@ local function new_library()
       return v
     end,
     __newindex = readonly_error,
-    __metatable = false,
+    __metatable = global_meta,
   })
   readonly_tables[env] = true
   local function finish()

@@ -254,8 +254,14 @@ export class Database {
    */
   expiryHeld = false;
 
+  /**
+   * While a script runs: the time it started. As in Redis, a script sees time stand still, so a
+   * key does not expire in the middle of it (0: the clock runs).
+   */
+  scriptTime = 0;
+
   /** Drop the key if its time has passed. Returns true when it expired now (or is held expired). */
-  expireIfNeeded(key: string, now = Date.now()): boolean {
+  expireIfNeeded(key: string, now = this.scriptTime || Date.now()): boolean {
     const at = this.expires.get(key);
     if (at === undefined || at > now || this.loading) return false;
     if (this.expiryHeld) return true;

@@ -296,6 +296,12 @@ test('the global environment matches Redis', async (t) => {
       'return gcinfo() > 0',
       "local f = loadstring('return KEYS') return type(f())",
       "return {loadstring('return +')}",
+      // Read-only tables: _G shows a read-only metatable, the others none.
+      'local g = getmetatable(_G) return {type(g), type(getmetatable(redis)), type(getmetatable(KEYS)), type(getmetatable(string))}',
+      'local g = getmetatable(_G) local r = {} for k in pairs(g) do r[#r + 1] = tostring(k) end return r',
+      'local g = getmetatable(_G)\ng.__index = {}',
+      'setmetatable(_G, {})',
+      'setmetatable(redis, {})',
     ]),
   );
   p.close();
@@ -367,6 +373,28 @@ test('cjson round trips and error texts', async (t) => {
       "return cjson.decode('')",
       "return cjson.decode('[1] x')",
       "return cjson.encode(cjson.decode('{\"k\":[1,2,{\"x\":null}]}'))",
+    ]),
+  );
+  p.close();
+});
+
+// cjson's settings last for the VM's life in Redis too: each case restores the defaults.
+test('cjson settings: max depths and invalid numbers', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  const p = await servers.pair();
+  const restore = 'cjson.encode_max_depth(1000) cjson.decode_max_depth(1000) cjson.encode_invalid_numbers(false) ';
+  await checkEach(
+    p,
+    evals([
+      'return {cjson.encode_max_depth(), cjson.decode_max_depth(), cjson.encode_invalid_numbers()}',
+      `cjson.encode_max_depth(1) local r = {pcall(cjson.encode, {a={1}})} ${restore} return r[2]`,
+      `cjson.encode_max_depth(2) local r = cjson.encode({a={1}}) ${restore} return r`,
+      `cjson.decode_max_depth(1) local r = {pcall(cjson.decode, '{"obj": {"array": [1,2,3,4]}}')} ${restore} return r[2]`,
+      `cjson.decode_max_depth(1) local r = cjson.decode('{"a": 1}') ${restore} return r.a`,
+      'return {pcall(cjson.encode, {num1=0/0})}',
+      `cjson.encode_invalid_numbers(true) local r = cjson.encode({1/0, -1/0}) ${restore} return r`,
+      `cjson.encode_invalid_numbers('null') local r = cjson.encode({1/0}) ${restore} return r`,
+      'return {cjson.encode_max_depth(), cjson.decode_max_depth(), cjson.encode_invalid_numbers()}',
     ]),
   );
   p.close();
@@ -466,6 +494,28 @@ test('FUNCTION and FCALL', async (t) => {
     ['FUNCTION', 'STATS'],
     ['FUNCTION', 'LOAD', "#!lua name=lib5\nredis.register_function('f5', function() x = 1 end)"],
     ['FCALL', 'f5', '0'],
+    [
+      'FUNCTION',
+      'LOAD',
+      "#!lua name=libg\nredis.register_function('g1', function() return {type(_G), type(getmetatable(_G)), type(_G.redis)} end)\n" +
+        "redis.register_function('g2', function() setmetatable(_G, {}) end)\n" +
+        "redis.register_function('g3', function() local g = getmetatable(_G) g.__index = {} end)\n" +
+        "redis.register_function('g4', function() _G.x = 1 end)",
+    ],
+    [
+      'FUNCTION',
+      'LOAD',
+      "#!lua name=libm\nlocal lib = redis\nlib.register_function('m1', function() lib.register_function('m2', function() return 1 end) end)\n" +
+        "lib.register_function('m3', function() lib.register_function{function_name='m2', callback=function() return 1 end} end)",
+    ],
+    ['FCALL', 'm1', '0'],
+    ['FCALL', 'm3', '0'],
+    ['FUNCTION', 'DELETE', 'libm'],
+    ['FCALL', 'g1', '0'],
+    ['FCALL', 'g2', '0'],
+    ['FCALL', 'g3', '0'],
+    ['FCALL', 'g4', '0'],
+    ['FUNCTION', 'DELETE', 'libg'],
     ['FUNCTION', 'LOAD', "#!lua name=lib6\nredis.register_function('f6', function() error('boom') end)"],
     ['FCALL', 'f6', '0'],
     ['FUNCTION', 'DELETE', 'lib6'],
@@ -547,6 +597,26 @@ test('error statistics of script errors match Redis', async (t) => {
     await p.tidings.call('CONFIG', 'SET', 'maxmemory', '0');
     await p.redis.call('CONFIG', 'SET', 'maxmemory', '0');
   }
+  p.close();
+});
+
+// As Redis: a script sees time stand still, so a key does not expire in the middle of it.
+test('keys do not expire while a script runs', async (t) => {
+  if (!servers) return t.skip('redis-server missing (reported loudly above)');
+  const p = await servers.pair();
+  const script = [
+    "redis.call('set', KEYS[1], 'value', 'PX', 1)",
+    "local s = redis.call('time')",
+    'repeat',
+    "  local n = redis.call('time')",
+    'until (n[1] - s[1]) * 1000000 + (n[2] - s[2]) > 5000',
+    'return redis.call(ARGV[1], KEYS[1])',
+  ].join('\n');
+  await checkEach(p, [
+    ['EVAL', script, '1', 'frozen:key', 'exists'],
+    ['EVAL', script, '1', 'frozen:key', 'get'],
+    ['EXISTS', 'frozen:key'],
+  ]);
   p.close();
 });
 
