@@ -18,6 +18,8 @@ export interface Waiter {
   timer: NodeJS.Timeout | undefined;
   /** Command name, for statistics. */
   command: string;
+  /** The command as sent: SLOWLOG logs it when the client is served (as Redis). */
+  argv: Buffer[];
 }
 
 export interface BlockingHost {
@@ -27,6 +29,8 @@ export interface BlockingHost {
   resume(client: Client, reply: Reply): void;
   /** A retry ran (served or not): record its writes in the effects stream. */
   retried?(ctx: CommandContext): void;
+  /** A waiter was served by its retry, which took `usec` (SLOWLOG). */
+  served?(waiter: Waiter, usec: number): void;
 }
 
 const slot = (db: Database, key: string) => `${db.index}\u0000${key}`;
@@ -129,9 +133,12 @@ export class BlockedClients {
         for (const waiter of [...set]) {
           if (!this.byClient.has(waiter.client)) continue;
           const ctx = this.host.contextFor(waiter.client, db);
+          const start = performance.now();
           const reply = waiter.retry(ctx, key);
+          const usec = Math.round((performance.now() - start) * 1000);
           this.host.retried?.(ctx);
           if (reply === undefined) continue;
+          this.host.served?.(waiter, usec);
           this.unblock(waiter.client, reply);
         }
       }

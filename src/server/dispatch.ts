@@ -47,6 +47,8 @@ export class Context implements CommandContext {
     readonly noBlock: boolean,
     readonly fromScript: boolean,
     private readonly command = '',
+    /** The command as the client sent it (a waiter keeps it for SLOWLOG when it is served). */
+    private readonly argv: Buffer[] = [],
   ) {}
 
   block(options: BlockOptions): HandlerResult {
@@ -60,6 +62,7 @@ export class Context implements CommandContext {
         retry: options.retry,
         timer: undefined,
         command: this.command,
+        argv: this.argv,
       },
       options.timeoutMs,
     );
@@ -391,7 +394,7 @@ function runAdmitted(
   const name = spec.name;
   const db = server.dbs[client.dbIndex]!;
   const noBlock = options.inExec === true || options.fromScript === true;
-  const ctx = new Context(server, client, db, noBlock, options.fromScript === true, name);
+  const ctx = new Context(server, client, db, noBlock, options.fromScript === true, name, argv);
   // MONITOR shows a command before the commands it runs (EVAL before its redis.call()s), except
   // EXEC, which Redis shows after the queued commands. Scripts are shown although flagged
   // skip_monitor, as in Redis.
@@ -435,7 +438,8 @@ function runAdmitted(
     // The latency monitor sees commands run by clients (EXEC's too), not a script's redis.call()s.
     if (!options.fromScript) server.latency.addIfNeeded(info.fast ? 'fast-command' : 'command', usec / 1000);
   }
+  // As Redis: a command that blocked the client on keys is logged when it is served (BlockedClients).
   const threshold = hot.slowlogThreshold;
-  if (!info.skipSlowlog && threshold >= 0 && usec >= threshold) server.slowlog.record(usec, argv, client.addr, client.name);
+  if (!info.skipSlowlog && threshold >= 0 && usec >= threshold && !(result === BLOCKED && server.blocking.isBlocked(client))) server.slowlog.record(usec, argv, client.addr, client.name);
   return result === undefined ? NO_REPLY : result;
 }

@@ -9,7 +9,7 @@ import { TlsListeners } from '../net/tls.js';
 import { ProtocolError } from '../protocol/parser.js';
 import { ReplyError, type Reply, BLOCKED, NO_REPLY, type HandlerResult } from '../protocol/reply.js';
 import { Database, type StoreHooks } from '../store/database.js';
-import { BlockedClients, type BlockingHost } from './blocked.js';
+import { BlockedClients, type BlockingHost, type Waiter } from './blocked.js';
 import { PubSubHub, type Delivery } from '../pubsub/hub.js';
 import { CommandTable } from './table.js';
 import { execute, Context, recordEffects, resolveCommand, runResolved, type ExecuteOptions } from './dispatch.js';
@@ -1005,6 +1005,11 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     this.effects.enter();
     recordEffects(this, ctx as Context, false, false, [], false, false);
     this.effects.leave();
+  }
+
+  served(waiter: Waiter, usec: number): void {
+    const threshold = this.config.number('slowlog-log-slower-than');
+    if (threshold >= 0 && usec >= threshold) this.slowlog.record(usec, waiter.argv, waiter.client.addr, waiter.client.name);
   }
 
   resume(client: Client, reply: Reply): void {
