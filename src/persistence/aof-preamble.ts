@@ -63,6 +63,9 @@ export function loadRdbPreamble(server: Server, buf: Buffer, displayName: string
             } else if (idleMs !== undefined) entry.lru = lruClock(now) - idleMs;
           }
         },
+        emptyKey(_dbIndex, key) {
+          server.log('warning', `rdbLoadObject skipping empty key: ${key}`);
+        },
       },
       server.config,
       { checksum: server.config.bool('rdbchecksum') },

@@ -306,7 +306,7 @@ export class RdbFile {
    * Load the dump file if there is one. Keys already expired are dropped. Throws LoadError
    * (naming the file and offset) when the file is unreadable or corrupt; the file is not touched.
    */
-  load(options: { replaceLibraries?: boolean } = {}): boolean {
+  load(options: { replaceLibraries?: boolean; atStart?: boolean } = {}): boolean {
     const server = this.server;
     const file = this.path;
     let buf: Buffer;
@@ -331,6 +331,7 @@ export class RdbFile {
     const dirty = server.dirty;
     let loaded = 0;
     let expired = 0;
+    let emptySkipped = 0;
     let producedBy = '';
     let ctime = 0;
     let usedMem = 0;
@@ -371,6 +372,10 @@ export class RdbFile {
             }
             loaded++;
           },
+          emptyKey(_dbIndex, key) {
+            emptySkipped++;
+            server.log('warning', `rdbLoadObject skipping empty key: ${key}`);
+          },
         },
         server.config,
         { checksum: server.config.bool('rdbchecksum') },
@@ -382,7 +387,9 @@ export class RdbFile {
         if (err.message.startsWith('Wrong RDB checksum')) server.log('warning', err.message);
         const what = err.message.startsWith('Wrong RDB checksum') ? 'RDB CRC error' : err.message;
         server.log('warning', `Internal error in RDB reading offset ${err.offset}, function at rdbLoad -> ${what}`);
-        server.log('warning', `Fatal error loading the DB: Invalid argument. Exiting.`);
+        // At start-up Redis checks the file (redis-check-rdb's report) and exits, saying so.
+        if (options.atStart) server.log('warning', 'Terminating server after rdb file reading failure.');
+        else server.log('warning', `Fatal error loading the DB: Invalid argument. Exiting.`);
         throw new LoadError(`Bad RDB file ${file} at offset ${err.offset}: ${what}`, file, err.offset);
       }
       throw err;
@@ -396,7 +403,8 @@ export class RdbFile {
     if (producedBy !== '') server.log('notice', `Loading RDB produced by version ${producedBy}`);
     if (ctime > 0) server.log('notice', `RDB age ${Math.max(0, Math.floor(now / 1000) - ctime)} seconds`);
     if (usedMem > 0) server.log('notice', `RDB memory usage when created ${(usedMem / 1024 / 1024).toFixed(2)} Mb`);
-    server.log('notice', `Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired}.`);
+    if (emptySkipped > 0) server.log('warning', `Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired}, empty keys skipped: ${emptySkipped}.`);
+    else server.log('notice', `Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired}.`);
     server.log('notice', `DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
     return true;
   }

@@ -357,7 +357,7 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     // source when it is on, the dump file otherwise.
     try {
       if (this.config.bool('appendonly')) this.aof.loadAtStart();
-      else if (this.loadAtStart) this.rdb.load();
+      else if (this.loadAtStart) this.rdb.load({ atStart: true });
     } catch (err) {
       await this.close();
       throw err;

@@ -37,6 +37,8 @@ export interface RdbHandler {
     idleMs?: number,
     freq?: number,
   ): void;
+  /** A key whose collection is empty (older versions could write them): skipped, as Redis does. */
+  emptyKey?(dbIndex: number, key: string): void;
 }
 
 export type LoadedValue = { type: ValueType; value: ValueOf[ValueType] };
@@ -221,8 +223,7 @@ export class RdbReader {
   }
 
   /** Parse a listpack or ziplist blob, turning its Error into an RdbError at this offset. */
-  private blob<T>(parse: (b: Buffer) => T, what: string): T {
-    const data = this.string();
+  private blob<T>(parse: (b: Buffer) => T, what: string, data: Buffer = this.string()): T {
     try {
       return parse(data);
     } catch (e) {
@@ -261,11 +262,14 @@ export class RdbReader {
             container = this.len();
             if (container !== QUICKLIST_NODE_PACKED && container !== QUICKLIST_NODE_PLAIN) this.fail(`Quicklist integrity check failed: bad container ${container}`);
           }
+          const data = this.string();
+          // A node is never empty, plain or packed (an empty list is not written): Redis refuses it.
+          if (data.length === 0) this.fail('Quicklist integrity check failed: node of encoded length 0');
           if (container === QUICKLIST_NODE_PLAIN) {
-            list.pushBack(this.ownString());
+            list.pushBack(Buffer.from(data));
             continue;
           }
-          const items = rdbType === RdbType.LIST_QUICKLIST ? this.blob(readZiplist, 'Ziplist') : this.blob(readListpack, 'Listpack');
+          const items = rdbType === RdbType.LIST_QUICKLIST ? this.blob(readZiplist, 'Ziplist', data) : this.blob(readListpack, 'Listpack', data);
           // Redis skips empty nodes silently; an empty list in the end is an empty key.
           for (const item of items) list.pushBack(ownBytes(item));
         }
@@ -330,6 +334,8 @@ export class RdbReader {
       }
       case RdbType.HASH_ZIPMAP: {
         const pairs = this.blob(readZipmap, 'Zipmap');
+        // Unlike the other encodings, an empty zipmap fails Redis's integrity check (not skipped).
+        if (pairs.length === 0) this.fail('Zipmap integrity check failed: no entries');
         const hash = new Map<string, string>();
         for (const [k, v] of pairs) {
           const field = k.toString('latin1');
@@ -345,7 +351,8 @@ export class RdbReader {
         const hash = new Hash();
         for (let i = 0; i < items.length; i += 2) {
           const field = lpValueBytes(items[i]!).toString('latin1');
-          if (hash.has(field)) this.fail('Hash listpack integrity check failed: duplicate field');
+          // Redis's words when it meets one converting the listpack (unsanitized): operators grep for them.
+          if (hash.has(field)) this.fail('Hash listpack integrity check failed: listpack with dup elements');
           hash.set(field, lpValueBytes(items[i + 1]!).toString('latin1'));
         }
         if (hash.size === 0) return undefined;
@@ -587,6 +594,7 @@ function readRecords(r: RdbReader, buf: Buffer, handler: RdbHandler, options: { 
         const loaded = r.object(type);
         // Redis skips empty collections in a file (older versions could write them).
         if (loaded !== undefined) handler.key(db, key, loaded.type, loaded.value, expireAt, idleMs, freq);
+        else handler.emptyKey?.(db, key);
         expireAt = undefined;
         idleMs = undefined;
         freq = undefined;
