@@ -33,8 +33,23 @@ interface Limits {
   value: number;
 }
 
+const limitsByConfig = new WeakMap<Config, Limits>();
+
+/** The listpack limits, read once per configuration and refreshed when it changes (HSET's path). */
 function limitsOf(config: Config): Limits {
-  return { entries: config.number('hash-max-listpack-entries'), value: config.number('hash-max-listpack-value') };
+  let limits = limitsByConfig.get(config);
+  if (limits === undefined) {
+    const l: Limits = { entries: 0, value: 0 };
+    const refresh = () => {
+      l.entries = config.number('hash-max-listpack-entries');
+      l.value = config.number('hash-max-listpack-value');
+    };
+    refresh();
+    config.onChange(refresh);
+    limitsByConfig.set(config, l);
+    limits = l;
+  }
+  return limits;
 }
 
 function hashEncoding(hash: Hash, limits: Limits): HashEncoding {
@@ -78,8 +93,10 @@ const valueReply = (value: string | undefined): Reply => (value === undefined ? 
 
 /** Store field = value (as a latin1 string); converts the encoding as Redis does. True if new. */
 function setField(hash: Hash, field: string, value: Buffer | string, limits: Limits): boolean {
-  const isNew = !hash.has(field);
+  // One map operation: the field was new when the size grew.
+  const size = hash.size;
   hash.set(field, typeof value === 'string' ? value : value.toString('latin1'));
+  const isNew = hash.size !== size;
   if (isNew) indexAdd(hash, field);
   if (hashEncoding(hash, limits) === 'listpack') {
     if (field.length > limits.value || value.length > limits.value || hash.size > limits.entries) encodings.set(hash, 'hashtable');
