@@ -190,14 +190,17 @@ function setCommand(ctx: CommandContext, argv: Buffer[]): Reply {
 // ------------------------------------------------------------------ counters
 
 function incrBy(ctx: CommandContext, key: string, delta: bigint | number): Reply {
-  const current = ctx.db.getStringRead(key);
+  // Looked up for writing, as Redis does: no keyspace hit or miss is counted.
+  const entry = ctx.db.stringEntryWrite(key);
+  const current = entry?.value;
   // Common case in plain numbers: both operands well inside 2^53, so the sum is exact.
   if (typeof delta === 'number' && (current === undefined || current.length < 16)) {
     const base = current === undefined ? 0 : tryParseInteger(current);
     if (base === undefined) throw Errors.notInteger();
     const sum = base + delta;
     if (Number.isSafeInteger(sum)) {
-      ctx.db.set(key, 'string', String(sum), true);
+      if (entry !== undefined) ctx.db.overwriteString(key, entry, String(sum));
+      else ctx.db.set(key, 'string', String(sum), true);
       ctx.notify('$', 'incrby', key);
       return sum;
     }
@@ -218,7 +221,7 @@ function incrBy(ctx: CommandContext, key: string, delta: bigint | number): Reply
 
 function incrByFloat(ctx: CommandContext, argv: Buffer[]): Reply {
   const key = keyOf(argv, 1);
-  const current = getString(ctx.db, key);
+  const current = ctx.db.getWrite(key, 'string');
   const base = current === undefined ? { mant: 0n, exp: 0 } : parseLongDouble(current);
   const increment = parseLongDouble(argv[2]!);
   if (base === undefined || increment === undefined) throw Errors.notFloat();

@@ -352,6 +352,24 @@ export class Database {
     return entry.value;
   }
 
+  /** A string entry looked up for writing (INCR's path: one lookup, no hit/miss statistics). */
+  stringEntryWrite(key: string): Extract<Entry, { type: 'string' }> | undefined {
+    const entry = this.lookupWrite(key);
+    if (entry === undefined) return undefined;
+    if (entry.type !== 'string') throw Errors.wrongType();
+    return entry;
+  }
+
+  /**
+   * Give a string entry just returned by stringEntryWrite() for `key` a new value, keeping its TTL:
+   * set(key, 'string', value, true) without the second lookup (copy-on-write and the access time
+   * were handled by that lookup).
+   */
+  overwriteString(key: string, entry: Extract<Entry, { type: 'string' }>, value: StoredString): void {
+    entry.value = value;
+    this.hooks.keyModified(this, key);
+  }
+
   has(key: string): boolean {
     return this.peek(key) !== undefined;
   }

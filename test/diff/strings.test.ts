@@ -1,5 +1,6 @@
 // Differential tests for string commands: the same commands go to Tidings and to redis-server 7.0
 // (RESP2 and RESP3) and the replies are compared byte for byte.
+import assert from 'node:assert/strict';
 import { after, before, test, type TestContext } from 'node:test';
 import { startDiffServers, type Arg, type CheckOptions, type DiffPair, type DiffServers } from './harness.js';
 
@@ -431,5 +432,38 @@ test('PSETEX and SUBSTR with deterministic replies', async (t) => {
     await pair.check(['SUBSTR', 'k', '-3', '-1']);
     await pair.check(['SUBSTR', 'nokey', '0', '1']);
     await pair.check(['SUBSTR', 'k', 'a', '1']);
+  });
+});
+
+test('counters look their key up for writing: no keyspace hit or miss is counted', async (t) => {
+  await both(t, async (pair) => {
+    const stats = (v: unknown) => {
+      const text = String((v as { value: Buffer | string }).value);
+      const lines = text.split('\r\n').filter((l) => l.startsWith('keyspace_'));
+      assert.equal(lines.length, 2, 'INFO stats has keyspace_hits and keyspace_misses');
+      return lines;
+    };
+    await pair.check(['CONFIG', 'RESETSTAT']);
+    await pair.checkAll(
+      parseCommands(`
+        incr n
+        incr n
+        decr n
+        incrby n 10
+        decrby n 3
+        incrby missing 5
+        incrbyfloat f 1.5
+        incrbyfloat f 2
+        incrby n 9223372036854775800
+        set s abc
+        incr s
+        incr other
+      `),
+    );
+    await pair.check(['INFO', 'stats'], { normalize: stats });
+    // And a read still counts, for comparison.
+    await pair.check(['GET', 'n']);
+    await pair.check(['GET', 'nope']);
+    await pair.check(['INFO', 'stats'], { normalize: stats });
   });
 });
