@@ -220,12 +220,21 @@ test('a broken link resumes with a partial resync (+CONTINUE) from the backlog',
   await caughtUp(mc, rc);
   const link = r.server!.replicaLink!;
   assert.equal(link.fullSyncs, 1);
-  m.server!.replicaFeeds.disconnectAll();
+  const listed = (await mc.call('CLIENT', 'LIST', 'TYPE', 'replica')) as string;
+  assert.match(listed, /^id=\d+ .* flags=S .*cmd=replconf /);
+  assert.equal(((await mc.call('CLIENT', 'LIST', 'TYPE', 'normal')) as string).includes('flags=S'), false);
+  assert.equal(await mc.call('CLIENT', 'KILL', 'TYPE', 'replica'), 1);
   await mc.call('SET', 'b', '2'); // written while the replica is away: comes from the backlog
   await until('the link to come back', async () => link.state === 'connected' && link.client !== undefined && field((await mc.call('INFO', 'replication')) as string, 'connected_slaves') === '1');
   await caughtUp(mc, rc);
   assert.equal(link.fullSyncs, 1, 'no second full sync');
   assert.equal(await rc.call('GET', 'b'), '2');
+  await compareCopies(mc, rc);
+  // From the replica's side: CLIENT KILL TYPE master drops the link, which comes back the same way.
+  assert.equal(await rc.call('CLIENT', 'KILL', 'TYPE', 'master'), 1);
+  await mc.call('SET', 'c', '3');
+  await until('the link to come back again', async () => link.state === 'connected' && (await rc.call('GET', 'c')) === '3');
+  assert.equal(link.fullSyncs, 1, 'still no second full sync');
   await compareCopies(mc, rc);
   mc.close();
   rc.close();
