@@ -111,7 +111,7 @@ export class RdbFile {
 
   /** Dispatch consults the server only while something may refuse commands. */
   updateGate(): void {
-    this.server.gated = this.loading || this.refusingWrites || this.server.readOnlyReplica;
+    this.server.gated = this.loading || this.refusingWrites || this.server.replicaGated;
   }
 
   // ------------------------------------------------------------------ saving
