@@ -22,7 +22,7 @@ const titles = {
   zsets: 'Sorted sets',
   streams: 'Streams',
   scripting: 'Scripting and functions',
-  replication: 'Replication (Tidings as a master only)',
+  replication: 'Replication',
   cluster: 'Cluster (no cluster mode: each answers as Redis with cluster-enabled no)',
   tidings: 'Tidings introspection',
 };

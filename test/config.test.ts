@@ -271,7 +271,7 @@ describe('CONFIG SET (compared with redis-server)', () => {
       assert.deepEqual(await c.call('CONFIG', 'GET', 'activedefrag'), ['activedefrag', 'yes']);
       assert.ok(lines.some((l) => /# CONFIG SET activedefrag: accepted, but it has no effect in Tidings: /.test(l)), lines.join('\n'));
       assert.deepEqual(await c.call('CONFIG', 'SET', 'min-replicas-to-write', '1', 'maxmemory', '5'), {
-        error: "ERR CONFIG SET failed (possibly related to argument 'min-replicas-to-write') - Tidings has no replication: writes would be refused forever",
+        error: "ERR CONFIG SET failed (possibly related to argument 'min-replicas-to-write') - Tidings does not implement min-replicas-to-write",
       });
       assert.deepEqual(await c.call('CONFIG', 'GET', 'maxmemory'), ['maxmemory', '0']);
       c.close();

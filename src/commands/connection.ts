@@ -5,6 +5,7 @@ import { MapReply, NO_REPLY, OK, PONG, ReplyError, SetReply, Status, Verbatim, t
 import { REDIS_VERSION } from '../config/version.js';
 import type { CommandContext, CommandSession, CommandSpec } from './types.js';
 import { aclOf, authenticate as aclAuthenticate } from '../security/acl.js';
+import { attachedReplica } from './replication.js';
 
 const arg = (argv: Buffer[], i: number) => argv[i]!.toString('latin1');
 const lower = (argv: Buffer[], i: number) => argv[i]!.toString('latin1').toLowerCase();
@@ -56,6 +57,7 @@ export function clientFlags(client: CommandSession): string {
   if (client.monitor) flags += 'O';
   if (client.noEvict) flags += 'e';
   if (client.kind === 'unix') flags += 'U';
+  if (attachedReplica(client) !== undefined) flags += 'S';
   return flags === '' ? 'N' : flags;
 }
 
@@ -193,6 +195,7 @@ function clientKill(ctx: CommandContext, argv: Buffer[]): Reply {
   if ((argv.length - 2) % 2 !== 0) throw Errors.syntax();
   const filters: Kill[] = [];
   let skipMe = true;
+  let killMaster = false;
   for (let i = 2; i < argv.length; i += 2) {
     const option = lower(argv, i);
     const value = arg(argv, i + 1);
@@ -215,9 +218,14 @@ function clientKill(ctx: CommandContext, argv: Buffer[]): Reply {
         break;
       case 'type': {
         const type = value.toLowerCase();
-        if (type === 'normal') filters.push((c) => c.subscriptionCount === 0 && !c.monitor);
+        if (type === 'normal') filters.push((c) => c.subscriptionCount === 0 && !c.monitor && attachedReplica(c) === undefined);
         else if (type === 'pubsub') filters.push((c) => c.subscriptionCount > 0);
-        else if (type === 'master' || type === 'slave' || type === 'replica') filters.push(() => false);
+        else if (type === 'slave' || type === 'replica') filters.push((c) => attachedReplica(c) !== undefined);
+        else if (type === 'master') {
+          // The master link has no entry in the client table: it is dropped (and reconnects) here.
+          filters.push(() => false);
+          killMaster = true;
+        }
         else throw new ReplyError(`ERR Unknown client type '${value}'`);
         break;
       }
@@ -233,6 +241,7 @@ function clientKill(ctx: CommandContext, argv: Buffer[]): Reply {
     }
   }
   let killed = 0;
+  if (killMaster && filters.length === 1 && server.replicaLink?.dropConnection()) killed++;
   for (const c of [...server.clients.values()]) {
     if (skipMe && c === self) continue;
     if (!filters.every((f) => f(c))) continue;
@@ -395,9 +404,10 @@ const clientSubcommands: CommandSpec[] = [
       // As Redis: TYPE must be the only filter (CLIENT LIST TYPE <type>).
       if (option === 'type' && argv.length === 4) {
         const type = lower(argv, i + 1);
-        if (type === 'normal') clients = clients.filter((c) => c.subscriptionCount === 0);
+        if (type === 'normal') clients = clients.filter((c) => c.subscriptionCount === 0 && attachedReplica(c) === undefined);
         else if (type === 'pubsub') clients = clients.filter((c) => c.subscriptionCount > 0);
-        else if (type === 'master' || type === 'replica' || type === 'slave') clients = [];
+        else if (type === 'replica' || type === 'slave') clients = clients.filter((c) => attachedReplica(c) !== undefined);
+        else if (type === 'master') clients = [];
         else throw new ReplyError(`ERR Unknown client type '${arg(argv, i + 1)}'`);
         i += 2;
       } else if (option === 'id' && i + 1 < argv.length) {

@@ -609,6 +609,7 @@ function resolveForScript(server: Server, state: Scripting, argv: Buffer[], read
   if (readOnly && (entry.write || entry.mayReplicate)) return new ReplyError('ERR Write commands are not allowed from read-only scripts.');
   // -MISCONF after a failed save applies to a script's writes too (src/persistence/rdbfile.ts).
   if (entry.write && server.gated && server.rdb.refusingWrites) return PersistenceErrors.misconf();
+  if (server.staleReplica && !entry.spec.flags.includes('stale') && !obeysWithoutChecks(caller)) return new ReplyError('ERR Can not execute the command on a stale replica');
   // On a read-only replica only the master's (or the AOF's) scripts may write.
   if (entry.write && server.readOnlyReplica && !obeysWithoutChecks(caller)) return new ReplyError("READONLY You can't write against a read only replica.");
   return entry;
@@ -619,6 +620,7 @@ const FROM_SCRIPT_ALLOW_OOM = { fromScript: true, allowOom: true } as const;
 
 /** The master's stream and the AOF replay run what they are given (Redis's mustObeyClient). */
 const obeysWithoutChecks = (client: Client) => client.kind === 'master' || client.kind === 'loader';
+const MASTERDOWN_SCRIPT = () => new ReplyError("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
 const READONLY_SCRIPT = () => new ReplyError("READONLY You can't write against a read only replica.");
 
 /**
@@ -729,6 +731,7 @@ function evalGeneric(ctx: CommandContext, argv: Buffer[], bySha: boolean, readOn
   if (!noWrites && ctx.server.gated && ctx.server.rdb.refusingWrites && state.scriptFlags.has(sha)) throw PersistenceErrors.misconf();
   if (!noWrites && ctx.server.readOnlyReplica && state.scriptFlags.has(sha) && !obeysWithoutChecks(ctx.client)) throw READONLY_SCRIPT();
   const flags = state.scriptFlags.get(sha);
+  if (flags !== undefined && !flags.includes('allow-stale') && ctx.server.staleReplica && !obeysWithoutChecks(ctx.client)) throw MASTERDOWN_SCRIPT();
   if (flags !== undefined) refuseOnOom(ctx, flags, noWrites);
   const keys = argv.slice(3, 3 + numkeys);
   const args = argv.slice(3 + numkeys);
@@ -747,6 +750,7 @@ function fcallGeneric(ctx: CommandContext, argv: Buffer[], readOnly: boolean): H
   if (readOnly && !noWrites) throw new ReplyError('ERR Can not execute a script with write flag using *_ro command.');
   if (!noWrites && ctx.server.gated && ctx.server.rdb.refusingWrites) throw PersistenceErrors.misconf();
   if (!noWrites && ctx.server.readOnlyReplica && !obeysWithoutChecks(ctx.client)) throw READONLY_SCRIPT();
+  if (!entry.fn.flags.includes('allow-stale') && ctx.server.staleReplica && !obeysWithoutChecks(ctx.client)) throw MASTERDOWN_SCRIPT();
   refuseOnOom(ctx, entry.fn.flags, noWrites);
   const keys = argv.slice(3, 3 + numkeys);
   const args = argv.slice(3 + numkeys);

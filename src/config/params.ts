@@ -82,8 +82,8 @@ const str = (name: string, def: string, extra: Extra & Pick<StringParam, 'parse'
 const enm = (name: string, def: string, values: string[], extra: Extra = {}): EnumParam => ({ name, type: 'enum', default: def, values, ...extra });
 
 const NO_CLUSTER = 'Tidings runs standalone: Redis Cluster is not implemented';
-const NO_REPLICATION = 'Tidings has no replication';
-const NO_TLS_LINKS = 'Tidings has no replication or cluster bus to secure';
+const NO_REPLICATION = 'Tidings replication does not use it';
+const NO_TLS_LINKS = 'the replication link is plain TCP and there is no cluster bus';
 const ONE_THREAD = 'Tidings runs every command on one event-loop thread';
 const NODE_MEMORY = "memory is managed by Node's allocator and garbage collector";
 const SYNC_FREE = 'Tidings frees values synchronously';
@@ -189,7 +189,7 @@ export const PARAMS: ParamSpec[] = [
   enm('sanitize-dump-payload', 'no', ['no', 'yes', 'clients'], { ignored: 'DUMP payloads are always checked in full' }),
   enm('propagation-error-behavior', 'ignore', ['ignore', 'panic', 'panic-on-replicas'], { ignored: NO_REPLICATION }),
   str('ignore-warnings', '', { ignored: 'Tidings prints no kernel-bug warnings' }),
-  int('shutdown-timeout', 10, 0n, INT_MAX, { ignored: NO_REPLICATION + ' to wait for at shutdown' }),
+  int('shutdown-timeout', 10, 0n, INT_MAX, { ignored: 'SHUTDOWN does not wait for replicas' }),
   str('shutdown-on-sigint', 'default', { multiArg: true, parse: parseShutdownFlags, rewrite: 'words', ignored: 'a signal shuts down like SHUTDOWN with no arguments' }),
   str('shutdown-on-sigterm', 'default', { multiArg: true, parse: parseShutdownFlags, rewrite: 'words', ignored: 'a signal shuts down like SHUTDOWN with no arguments' }),
   bool('always-show-logo', false, { immutable: true, ignored: 'Tidings prints no ASCII logo' }),
@@ -245,7 +245,7 @@ export const PARAMS: ParamSpec[] = [
   }),
   str('masterauth', ''),
   str('masteruser', ''),
-  bool('replica-serve-stale-data', true, { aliases: ['slave-serve-stale-data'], ignored: NO_REPLICATION }),
+  bool('replica-serve-stale-data', true, { aliases: ['slave-serve-stale-data'] }),
   bool('replica-lazy-flush', false, { aliases: ['slave-lazy-flush'], ignored: NO_REPLICATION }),
   bool('replica-ignore-maxmemory', true, { aliases: ['slave-ignore-maxmemory'], ignored: NO_REPLICATION }),
   bool('replica-ignore-disk-write-errors', false, { ignored: NO_REPLICATION }),
@@ -253,7 +253,7 @@ export const PARAMS: ParamSpec[] = [
   int('replica-priority', 100, 0n, INT_MAX, { aliases: ['slave-priority'], ignored: NO_REPLICATION }),
   str('replica-announce-ip', '', { aliases: ['slave-announce-ip'], ignored: NO_REPLICATION }),
   int('replica-announce-port', 0, 0n, 65535n, { aliases: ['slave-announce-port'], ignored: NO_REPLICATION }),
-  int('min-replicas-to-write', 0, 0n, INT_MAX, { aliases: ['min-slaves-to-write'], ignored: NO_REPLICATION, refuse: (v) => (v !== '0' ? NO_REPLICATION + ': writes would be refused forever' : undefined) }),
+  int('min-replicas-to-write', 0, 0n, INT_MAX, { aliases: ['min-slaves-to-write'], ignored: NO_REPLICATION, refuse: (v) => (v !== '0' ? 'Tidings does not implement min-replicas-to-write' : undefined) }),
   int('min-replicas-max-lag', 10, 0n, INT_MAX, { aliases: ['min-slaves-max-lag'], ignored: NO_REPLICATION }),
   mem('repl-backlog-size', 1024 * 1024, 1n, LONG_MAX),
   int('repl-backlog-ttl', 3600, 0n, LONG_MAX, { ignored: NO_REPLICATION }),

@@ -111,7 +111,7 @@ export class RdbFile {
 
   /** Dispatch consults the server only while something may refuse commands. */
   updateGate(): void {
-    this.server.gated = this.loading || this.refusingWrites || this.server.readOnlyReplica;
+    this.server.gated = this.loading || this.refusingWrites || this.server.replicaGated;
   }
 
   // ------------------------------------------------------------------ saving
@@ -324,7 +324,7 @@ export class RdbFile {
    * Load an RDB image already in memory (the dump file, or a master's full-sync payload) into
    * the current databases. Throws LoadError naming `file` when it is corrupt.
    */
-  loadBuffer(buf: Buffer, file: string, options: { replaceLibraries?: boolean } = {}): boolean {
+  loadBuffer(buf: Buffer, file: string, options: { replaceLibraries?: boolean; atStart?: boolean } = {}): boolean {
     const server = this.server;
     const started = performance.now();
     const now = Date.now();

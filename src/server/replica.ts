@@ -175,6 +175,13 @@ export class ReplicaLink {
     this.client = undefined;
   }
 
+  /** Close the connection to the master (CLIENT KILL TYPE master); it is made again. True if there was one. */
+  dropConnection(): boolean {
+    if (this.socket === undefined || this.state !== 'connected') return false;
+    this.socket.destroy();
+    return true;
+  }
+
   private connect(): void {
     if (this.stopped) return;
     this.state = 'connecting';

@@ -40,6 +40,8 @@ export { TIDINGS_VERSION, REDIS_VERSION } from '../config/version.js';
 
 export type { LogLevel } from './log.js';
 
+const MASTERDOWN = () => new ReplyError("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+
 export interface ServerOptions {
   /** Parameters as in redis.conf / CONFIG SET (`port`, `bind`, `requirepass`, ...), or a loaded Config. */
   config?: Record<string, string | number | boolean> | Config;
@@ -147,6 +149,18 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
   replicaLink: ReplicaLink | undefined;
   /** A replica with replica-read-only: clients' writes get -READONLY (dispatch asks admit()). */
   readOnlyReplica = false;
+  /** A replica with replica-serve-stale-data no: dispatch asks admit(), which checks the link. */
+  private denyStale = false;
+
+  /** A replica whose link is down while replica-serve-stale-data is no: only `stale` commands run. */
+  /** Dispatch must ask admit(): a read-only replica, or one that may refuse stale reads. */
+  get replicaGated(): boolean {
+    return this.readOnlyReplica || this.denyStale;
+  }
+
+  get staleReplica(): boolean {
+    return this.denyStale && this.replicaLink !== undefined && this.replicaLink.state !== 'connected';
+  }
   /** INFO persistence's aof_* fields, supplied by the append-only file when it is wired in. */
   aofInfo: (() => [string, string | number][]) | undefined;
   /**
@@ -208,7 +222,7 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     this.aof = new AppendOnlyFile(this);
     this.aofInfo = () => this.aof.info();
     this.config.onChange((name, value) => {
-      if (name === 'replica-read-only') this.applyReplicaMode();
+      if (name === 'replica-read-only' || name === 'replica-serve-stale-data') this.applyReplicaMode();
       if (name === 'aof-disable-auto-gc' && value === false) this.aof.collectHistory();
       // As Redis: lowering maxmemory evicts at once (by policy), not at the next write.
       if (name === 'maxmemory' && this.listeners.length !== 0) makeRoom(this);
@@ -397,6 +411,7 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
   /** Read-only gate and expiry as a replica has them (keys expire only by the master's DEL). */
   private applyReplicaMode(): void {
     this.readOnlyReplica = this.replicaLink !== undefined && this.config.bool('replica-read-only');
+    this.denyStale = this.replicaLink !== undefined && !this.config.bool('replica-serve-stale-data');
     this.rdb.updateGate();
     for (const db of this.dbs) db.expiryHeld = this.replicaLink !== undefined || this.pause.active;
   }
@@ -1120,6 +1135,7 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     if (this.readOnlyReplica && spec.flags.includes('write') && client.kind !== 'loader' && client.kind !== 'master') {
       return new ReplyError("READONLY You can't write against a read only replica.");
     }
+    if (this.staleReplica && !spec.flags.includes('stale') && client.kind !== 'loader' && client.kind !== 'master') return MASTERDOWN();
     if (this.rdb.loading && !spec.flags.includes('loading') && client.kind !== 'loader') return PersistenceErrors.loading();
     // The append-only file cannot write (its -MISCONF; runResolved also refuses writes from scripts).
     if (this.writesDenied !== undefined && client.kind !== 'loader') {

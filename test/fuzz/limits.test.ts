@@ -90,7 +90,7 @@ test('a wait longer than one timer can hold is cut into timers and still times o
     const client = { blocked: false } as unknown as Client;
     const db = { index: 0 } as unknown as Database;
     const day = 24 * 3600 * 1000;
-    blocking.block({ client, db, keys: ['k'], timeoutReply: null, retry: () => undefined, timer: undefined, command: 'blpop' }, 60 * day);
+    blocking.block({ client, db, keys: ['k'], timeoutReply: null, retry: () => undefined, timer: undefined, command: 'blpop', argv: [Buffer.from('BLPOP'), Buffer.from('k'), Buffer.from('0')] }, 60 * day);
     mock.timers.tick(25 * day);
     assert.equal(blocking.isBlocked(client), true);
     mock.timers.tick(34 * day);

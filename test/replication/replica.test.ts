@@ -220,12 +220,21 @@ test('a broken link resumes with a partial resync (+CONTINUE) from the backlog',
   await caughtUp(mc, rc);
   const link = r.server!.replicaLink!;
   assert.equal(link.fullSyncs, 1);
-  m.server!.replicaFeeds.disconnectAll();
+  const listed = (await mc.call('CLIENT', 'LIST', 'TYPE', 'replica')) as string;
+  assert.match(listed, /^id=\d+ .* flags=S .*cmd=replconf /);
+  assert.equal(((await mc.call('CLIENT', 'LIST', 'TYPE', 'normal')) as string).includes('flags=S'), false);
+  assert.equal(await mc.call('CLIENT', 'KILL', 'TYPE', 'replica'), 1);
   await mc.call('SET', 'b', '2'); // written while the replica is away: comes from the backlog
   await until('the link to come back', async () => link.state === 'connected' && link.client !== undefined && field((await mc.call('INFO', 'replication')) as string, 'connected_slaves') === '1');
   await caughtUp(mc, rc);
   assert.equal(link.fullSyncs, 1, 'no second full sync');
   assert.equal(await rc.call('GET', 'b'), '2');
+  await compareCopies(mc, rc);
+  // From the replica's side: CLIENT KILL TYPE master drops the link, which comes back the same way.
+  assert.equal(await rc.call('CLIENT', 'KILL', 'TYPE', 'master'), 1);
+  await mc.call('SET', 'c', '3');
+  await until('the link to come back again', async () => link.state === 'connected' && (await rc.call('GET', 'c')) === '3');
+  assert.equal(link.fullSyncs, 1, 'still no second full sync');
   await compareCopies(mc, rc);
   mc.close();
   rc.close();
@@ -296,4 +305,39 @@ test("a read-only Tidings replica refuses writes, scripts' writes included, as a
     c.close();
   }
   assert.deepEqual(replies[0], replies[1]);
+});
+
+test('replica-serve-stale-data no: with the link down only stale commands run, as on a redis-server replica', async (t) => {
+  if (!requireRedisServer(t)) return;
+  const replicas = [await tidings(), await redis()];
+  const library = `#!lua name=stale
+redis.register_function{function_name='f1', callback=function() return 'hello' end, flags={'no-writes'}}
+redis.register_function{function_name='f2', callback=function() return 'hello' end, flags={'allow-stale', 'no-writes'}}
+redis.register_function{function_name='f3', callback=function() return redis.call('get', 'x') end, flags={'allow-stale', 'no-writes'}}`;
+  const cases: string[][] = [
+    ['GET', 'x'],
+    ['PING'],
+    ['ECHO', 'e'],
+    ['FCALL', 'f1', '0'],
+    ['FCALL', 'f2', '0'],
+    ['FCALL', 'f3', '0'],
+    ['EVAL', "#!lua flags=no-writes\nreturn 1", '0'],
+    ['EVAL', "#!lua flags=no-writes,allow-stale\nreturn 1", '0'],
+    ['CONFIG', 'SET', 'replica-serve-stale-data', 'yes'],
+    ['GET', 'x'],
+  ];
+  const replies: string[][] = [];
+  for (const r of replicas) {
+    const c = await r.connect();
+    await c.call('FUNCTION', 'LOAD', library);
+    await c.call('CONFIG', 'SET', 'replica-serve-stale-data', 'no');
+    await c.call('REPLICAOF', '127.0.0.1', '1'); // nothing listens there: the link stays down
+    const got: string[] = [];
+    for (const argv of cases) got.push(Buffer.from((await c.callFrame(...argv)).raw).toString('latin1'));
+    replies.push(got);
+    assert.equal(await c.call('REPLICAOF', 'NO', 'ONE'), 'OK');
+    c.close();
+  }
+  for (let i = 0; i < cases.length; i++) assert.equal(replies[0]![i], replies[1]![i], cases[i]!.join(' '));
+  assert.match(replies[0]![0]!, /^-MASTERDOWN /);
 });
