@@ -381,6 +381,11 @@ export class Database {
    */
   replace<T extends ValueType>(key: string, type: T, value: ValueOf[T], keepTtl = false): void {
     if (this.expires.size !== 0) this.expireIfNeeded(key);
+    // Redis's SET looks the key up for writing first: under LFU that is an access of the old entry.
+    if (this.lfu !== undefined) {
+      const old = this.data.get(key);
+      if (old !== undefined) old.lru = lfuAccess(old.lru, this.lfu);
+    }
     this.set(key, type, value, keepTtl);
   }
 
