@@ -1155,12 +1155,7 @@ export const specs: CommandSpec[] = [
         dbs[a]!.swapWith(dbs[b]!);
         const now = Date.now();
         for (const db of [dbs[a]!, dbs[b]!]) {
-          for (const key of [...db.keys()]) {
-            if (!((db.getExpire(key) ?? Infinity) <= now)) db.modified(key);
-            // Swapped in after its TTL passed: reclaimed now, so the cron's reclaiming it later
-            // cannot abort a watcher's EXEC (Redis marks that watch as expired instead).
-            else ctx.server.reclaimUnwatched(db, key);
-          }
+          for (const key of db.keys()) if (!((db.getExpire(key) ?? Infinity) <= now)) db.modified(key);
         }
         ctx.server.tracking.quiet = false;
         // Clients blocked on keys of either db may now find data.

@@ -94,8 +94,6 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
   private flushScheduled = false;
   private cron: NodeJS.Timeout | undefined;
   private readonly watchers = new Map<string, Set<Client>>();
-  /** Set while reclaimUnwatched() runs: keyModified() leaves watchers alone. */
-  private watchQuiet = false;
   private outputLimits: { normal: OutputLimit; pubsub: OutputLimit } = {
     normal: { hard: 0, soft: 0, softSeconds: 0 },
     pubsub: { hard: 0, soft: 0, softSeconds: 0 },
@@ -937,7 +935,7 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
   keyModified(db: Database, key: string): void {
     this.dirty++;
     if (this.tracking.active) this.tracking.keyModified(key);
-    if (this.watchers.size === 0 || this.watchQuiet) return;
+    if (this.watchers.size === 0) return;
     const set = this.watchers.get(`${db.index}\u0000${key}`);
     if (set !== undefined) for (const client of set) client.watchDirty = true;
   }
@@ -967,20 +965,6 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
   }
 
   // ---------------------------------------------------------------- WATCH registry
-
-  /**
-   * Reclaim `key` if its TTL has passed, without marking its watchers dirty: SWAPDB uses it for a
-   * key swapped in already expired, which Redis flags on the watcher as expired (its later
-   * reclaiming is no change to that watcher).
-   */
-  reclaimUnwatched(db: Database, key: string): void {
-    this.watchQuiet = true;
-    try {
-      db.expireIfNeeded(key);
-    } finally {
-      this.watchQuiet = false;
-    }
-  }
 
   watch(client: Client, db: Database, key: string): void {
     if (client.watched.some((w) => w.dbIndex === db.index && w.key === key)) return;
