@@ -142,6 +142,12 @@ export class ReplicaLink {
   fullSyncs = 0;
   private phase: Phase = { kind: 'stream' };
   private pending: Buffer = Buffer.alloc(0);
+  /** Chunks held back (not yet joined to `pending`) until `pending` plus them reach `needBytes`. */
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  /** Bytes the command at the head of `pending` needs at least (0: unknown): a big value arriving
+   * in many chunks is joined once, not once per chunk. */
+  private needBytes = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private ackTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -190,6 +196,9 @@ export class ReplicaLink {
     const socket = net.connect({ host: this.masterHost, port: this.masterPort });
     this.socket = socket;
     this.pending = Buffer.alloc(0);
+    this.held = [];
+    this.heldBytes = 0;
+    this.needBytes = 0;
     socket.setNoDelay(true);
     socket.on('connect', () => {
       this.host.log('notice', 'Non blocking connect for SYNC fired the event.');
@@ -333,7 +342,17 @@ export class ReplicaLink {
 
   private onData(chunk: Buffer): void {
     this.lastIoMs = Date.now();
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    if (this.needBytes > 0 && this.phase.kind === 'stream') {
+      this.held.push(chunk);
+      this.heldBytes += chunk.length;
+      if (this.pending.length + this.heldBytes < this.needBytes) return;
+      this.pending = Buffer.concat([this.pending, ...this.held], this.pending.length + this.heldBytes);
+      this.held = [];
+      this.heldBytes = 0;
+      this.needBytes = 0;
+    } else {
+      this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    }
     try {
       this.drain();
     } catch (err) {
@@ -394,16 +413,21 @@ export class ReplicaLink {
         phase.parts.push(this.pending);
         this.syncBytesRead += this.pending.length;
         this.pending = Buffer.alloc(0);
+        // Only the last 40 bytes can be the mark: keep them, and join the payload once at the end.
+        phase.tail = Buffer.concat([phase.tail, phase.parts[phase.parts.length - 1]!]);
+        if (phase.tail.length > 40) phase.tail = phase.tail.subarray(phase.tail.length - 40);
+        if (phase.tail.length < 40 || !phase.tail.equals(phase.mark)) return;
         const all = Buffer.concat(phase.parts);
-        phase.parts = [all];
-        if (all.length < 40 || !all.subarray(all.length - 40).equals(phase.mark)) return;
         this.loadPayload(all.subarray(0, all.length - 40));
         continue;
       }
       // The command stream.
       if (this.pending.length === 0) return;
       const parsed = parseCommand(this.pending);
-      if (parsed === undefined) return;
+      if (typeof parsed === 'number') {
+        this.needBytes = parsed;
+        return;
+      }
       const { argv, length } = parsed;
       const raw = this.pending.subarray(0, length);
       this.pending = this.pending.subarray(length);
@@ -439,12 +463,15 @@ export class ReplicaLink {
   }
 }
 
-/** One RESP multibulk command at the start of `buf`, with its length in bytes; undefined if incomplete. */
-function parseCommand(buf: Buffer): { argv: Buffer[]; length: number } | undefined {
+/**
+ * One RESP multibulk command at the start of `buf`, with its length in bytes; if incomplete, the
+ * number of bytes it needs at least (0 when not known yet).
+ */
+function parseCommand(buf: Buffer): { argv: Buffer[]; length: number } | number {
   if (buf[0] !== 0x2a) {
     // An inline command (a master's "\n" keep-alive, or PING written inline).
     const nl = buf.indexOf(10);
-    if (nl < 0) return undefined;
+    if (nl < 0) return 0;
     const text = buf.toString('latin1', 0, nl).replace(/\r$/, '').trim();
     if (text === '') return { argv: [], length: nl + 1 };
     return { argv: text.split(/\s+/).map((w) => Buffer.from(w, 'latin1')), length: nl + 1 };
@@ -455,19 +482,19 @@ function parseCommand(buf: Buffer): { argv: Buffer[]; length: number } | undefin
     return { text: buf.toString('latin1', from, end), next: end + 2 };
   };
   const head = line(1);
-  if (head === undefined) return undefined;
+  if (head === undefined) return 0;
   const argc = Number(head.text);
   if (!Number.isInteger(argc)) throw new Error(`invalid multibulk length '${head.text}'`);
   let pos = head.next;
   const argv: Buffer[] = [];
   for (let i = 0; i < argc; i++) {
-    if (pos >= buf.length) return undefined;
+    if (pos >= buf.length) return 0;
     if (buf[pos] !== 0x24) throw new Error(`expected '$', got '${String.fromCharCode(buf[pos]!)}'`);
     const lenLine = line(pos + 1);
-    if (lenLine === undefined) return undefined;
+    if (lenLine === undefined) return 0;
     const len = Number(lenLine.text);
     if (!Number.isInteger(len) || len < 0) throw new Error(`invalid bulk length '${lenLine.text}'`);
-    if (lenLine.next + len + 2 > buf.length) return undefined;
+    if (lenLine.next + len + 2 > buf.length) return lenLine.next + len + 2;
     argv.push(Buffer.from(buf.subarray(lenLine.next, lenLine.next + len)));
     pos = lenLine.next + len + 2;
   }
