@@ -1157,6 +1157,9 @@ export const specs: CommandSpec[] = [
         for (const db of [dbs[a]!, dbs[b]!]) {
           for (const key of db.keys()) if (!((db.getExpire(key) ?? Infinity) <= now)) db.modified(key);
         }
+        const had = before.map((keys) => new Set(keys));
+        ctx.server.flagExpiredArrivals(dbs[a]!, (key) => !had[0]!.has(key), now);
+        ctx.server.flagExpiredArrivals(dbs[b]!, (key) => !had[1]!.has(key), now);
         ctx.server.tracking.quiet = false;
         // Clients blocked on keys of either db may now find data.
         for (const db of [dbs[a]!, dbs[b]!]) for (const key of db.keys()) db.signalReady(key);

@@ -15,6 +15,11 @@ export interface WatchedKey {
   key: string;
   /** Expiry time at WATCH (ms), so a key that expires before EXEC aborts it. */
   expireAt: number | undefined;
+  /**
+   * Swapped in by SWAPDB after its TTL passed, where the key did not exist: logically still
+   * missing, so reclaiming it later is no change to this watcher (Redis's "expired" watch).
+   */
+  expired?: boolean;
 }
 
 export class Client {

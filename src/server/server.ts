@@ -937,7 +937,19 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     if (this.tracking.active) this.tracking.keyModified(key);
     if (this.watchers.size === 0) return;
     const set = this.watchers.get(`${db.index}\u0000${key}`);
-    if (set !== undefined) for (const client of set) client.watchDirty = true;
+    if (set === undefined) return;
+    for (const client of set) if (!this.expiredWatchReclaimed(client, db, key)) client.watchDirty = true;
+  }
+
+  /** True when `key` was an expired-on-arrival watch of `client` (see WatchedKey.expired) and is now gone. */
+  private expiredWatchReclaimed(client: Client, db: Database, key: string): boolean {
+    for (const w of client.watched) {
+      if (w.expired !== true || w.dbIndex !== db.index || w.key !== key) continue;
+      if (db.peekNoExpire(key) !== undefined) return false; // written again: a change
+      w.expired = false;
+      return true;
+    }
+    return false;
   }
 
   keyReady(db: Database, key: string): void {
@@ -965,6 +977,22 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
   }
 
   // ---------------------------------------------------------------- WATCH registry
+
+  /**
+   * SWAPDB brought `db` its keys: a watched key that was missing and now arrives with its TTL
+   * passed stays logically missing, so it is flagged rather than changed (Redis does the same).
+   */
+  flagExpiredArrivals(db: Database, missingBefore: (key: string) => boolean, now: number): void {
+    if (this.watchers.size === 0) return;
+    const prefix = `${db.index}\u0000`;
+    for (const [slot, clients] of this.watchers) {
+      if (!slot.startsWith(prefix)) continue;
+      const key = slot.slice(prefix.length);
+      const at = db.getExpire(key);
+      if (at === undefined || at > now || !missingBefore(key) || db.peekNoExpire(key) === undefined) continue;
+      for (const client of clients) for (const w of client.watched) if (w.dbIndex === db.index && w.key === key) w.expired = true;
+    }
+  }
 
   watch(client: Client, db: Database, key: string): void {
     if (client.watched.some((w) => w.dbIndex === db.index && w.key === key)) return;

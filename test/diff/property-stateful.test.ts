@@ -425,6 +425,27 @@ const REGRESSIONS: [string, Step[]][] = [
       { kind: 'tx', watch: ['c'], before: [['SWAPDB', '0', '1']], queued: [], during: [], end: 'EXEC', unwatch: false },
     ],
   ],
+  [
+    // Deterministic form of the one above: a lookup reclaims the expired arrival before EXEC (it
+    // used to mark the watcher dirty when the cron got there first, so the test above flaked).
+    'a key swapped in by SWAPDB after its TTL passed, then reclaimed by a lookup, does not abort EXEC',
+    [
+      { kind: 'tx', watch: [], before: [], queued: [['SELECT', '1']], during: [], end: 'EXEC', unwatch: false },
+      { kind: 'cmd', conn: 1, cmd: ['SET', 'c', '1'] },
+      {
+        kind: 'tx',
+        watch: ['c'],
+        expire: 'after',
+        before: [['SWAPDB', '0', '1'], ['SELECT', '1'], ['EXISTS', 'c'], ['SELECT', '0']],
+        queued: [],
+        during: [],
+        end: 'EXEC',
+        unwatch: false,
+      },
+      // Written again after the reclaim: that is a change, EXEC aborts on both.
+      { kind: 'tx', watch: ['c'], expire: 'after', before: [['SWAPDB', '0', '1'], ['SELECT', '1'], ['SET', 'c', '2'], ['SELECT', '0']], queued: [], during: [], end: 'EXEC', unwatch: false },
+    ],
+  ],
 ];
 
 for (const [name, steps] of REGRESSIONS) {
