@@ -96,9 +96,10 @@ export function makeCerts() {
 /**
  * Start a server. kind: 'tidings' | 'redis'. Returns { kind, name, port, tlsPort, pid, stop() }.
  * With `certs` (from makeCerts) it also listens for TLS on tlsPort (no client certificates asked).
+ * `root` is the checkout whose bin/tidings.js runs (another build, for before/after comparisons).
  * TIDINGS_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to node for profiling.
  */
-export async function startServer(kind, { certs } = {}) {
+export async function startServer(kind, { certs, root = ROOT } = {}) {
   const port = await freePort();
   const tlsPort = certs ? await freePort() : undefined;
   const tlsArgs = certs
@@ -107,7 +108,7 @@ export async function startServer(kind, { certs } = {}) {
   let child;
   if (kind === 'tidings') {
     const nodeArgs = (process.env.TIDINGS_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-    child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'bin/tidings.js'), '--port', String(port), '--save', '', ...tlsArgs], {
+    child = spawn(process.execPath, [...nodeArgs, path.join(root, 'bin/tidings.js'), '--port', String(port), '--save', '', ...tlsArgs], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'inherit'],
     });

@@ -8,6 +8,9 @@ import type { Database } from '../store/database.js';
 import type { Server } from './server.js';
 import { resolveCommand } from '../commands/lookup.js';
 import { aclDenied } from '../security/acl.js';
+import { lruClock, setCommandClock } from '../store/database.js';
+import type { CommandStat, Stats } from './stats.js';
+import type { Histogram, LatencyMonitor } from '../observe/latency.js';
 
 // Resolution lives with the specs (commands/lookup.ts); dispatch is where callers have found it.
 export { resolveCommand };
@@ -120,7 +123,37 @@ interface SpecInfo {
   allowBusy: boolean;
   /** Propagated even when no key changed (FLUSHALL on an empty server, FUNCTION LOAD, ...). */
   forcePropagation: boolean;
+  /** The command's commandstats record in `statOwner` at its `statGeneration` (CONFIG RESETSTAT drops them). */
+  stat: CommandStat | undefined;
+  statOwner: Stats | undefined;
+  statGeneration: number;
+  /** The same for its latency histogram. */
+  histogram: Histogram | undefined;
+  histogramOwner: LatencyMonitor | undefined;
+  histogramGeneration: number;
 }
+
+/** The spec's commandstats record, looked up by name only when the cached one is stale. */
+function statOf(info: SpecInfo, stats: Stats, name: string): CommandStat {
+  if (info.statOwner === stats && info.statGeneration === stats.generation) return info.stat!;
+  const stat = stats.command(name);
+  info.stat = stat;
+  info.statOwner = stats;
+  info.statGeneration = stats.generation;
+  return stat;
+}
+
+function histogramOf(info: SpecInfo, latency: LatencyMonitor, name: string): Histogram {
+  if (info.histogramOwner === latency && info.histogramGeneration === latency.histogramGeneration) return info.histogram!;
+  const histogram = latency.histogramFor(name);
+  info.histogram = histogram;
+  info.histogramOwner = latency;
+  info.histogramGeneration = latency.histogramGeneration;
+  return histogram;
+}
+
+/** performance.now()'s zero in Date.now() terms, to turn a command's start into its access clock. */
+const TIME_ORIGIN = performance.timeOrigin;
 
 const FORCE_PROPAGATION = new Set(['flushall', 'flushdb', 'swapdb', 'function|load', 'function|delete', 'function|flush', 'function|restore']);
 
@@ -143,6 +176,12 @@ function infoFor(spec: CommandSpec): SpecInfo {
       write: flags.includes('write'),
       allowBusy: flags.includes('allow_busy'),
       forcePropagation: FORCE_PROPAGATION.has(spec.name),
+      stat: undefined,
+      statOwner: undefined,
+      statGeneration: 0,
+      histogram: undefined,
+      histogramOwner: undefined,
+      histogramGeneration: 0,
     };
     specInfo.set(spec, info);
   }
@@ -404,6 +443,8 @@ function runAdmitted(
   client.lastCommand = name;
   if (server.tracking.clients !== 0) server.tracking.commandStarting(client, spec, argv);
   const start = performance.now();
+  // Keys touched by this command take its start as their access time (one clock read).
+  const outerClock = setCommandClock(lruClock(TIME_ORIGIN + start));
   let result: HandlerResult;
   try {
     result = spec.handler(ctx, argv);
@@ -416,6 +457,7 @@ function runAdmitted(
       result = new ReplyError(`ERR internal error: ${message}`);
     }
   }
+  setCommandClock(outerClock);
   if (tracking) {
     const changed = server.dirty - dirtyBefore - (server.effects.selfRecorded - selfBefore) > 0;
     recordEffects(server, ctx, info.write, info.forcePropagation, argv, changed, result instanceof ReplyError);
@@ -423,7 +465,7 @@ function runAdmitted(
   const usec = Math.round((performance.now() - start) * 1000);
   if (server.tracking.clients !== 0) server.tracking.commandRan(client, spec, argv);
   if (monitored && name === 'exec') server.monitor.feed(client, client.dbIndex, argv);
-  const stat = server.stats.command(name);
+  const stat = statOf(info, server.stats, name);
   stat.calls++;
   stat.usec += usec;
   server.stats.totalCommands++;
@@ -434,7 +476,8 @@ function runAdmitted(
   }
   // SlowLog.record ignores faster commands itself; checking here first saves the call per command.
   if (client.kind !== 'loader') {
-    server.latency.recordCommand(name, usec);
+    const latency = server.latency;
+    if (latency.tracking) histogramOf(info, latency, name).record(usec * 1000);
     // The latency monitor sees commands run by clients (EXEC's too), not a script's redis.call()s.
     if (!options.fromScript) server.latency.addIfNeeded(info.fast ? 'fast-command' : 'command', usec / 1000);
   }
