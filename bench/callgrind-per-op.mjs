@@ -5,8 +5,10 @@
 //
 //   node bench/callgrind-per-op.mjs                       # this checkout and redis-server
 //   BENCH_BASE=/tmp/base node bench/callgrind-per-op.mjs  # also another build (a dir with bin/ and dist/)
+//   BENCH_ROOT=/tmp/other ...                             # measure that build instead of this checkout
 //
-// Knobs: BENCH_REQUESTS (20000 counted), BENCH_WARMUP (100000), BENCH_ONLY=set,get,
+// Knobs: BENCH_REQUESTS (15000 counted per window), BENCH_WINDOWS (3: the median is reported),
+// BENCH_WARMUP (100000), BENCH_ONLY=set,get,
 // BENCH_NO_BUILD=1. Kernel time (the socket syscalls) is not counted: it is the same number of
 // read/write calls for both servers. Prints a Markdown table; writes nothing.
 import { spawn, spawnSync } from 'node:child_process';
@@ -15,8 +17,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT, build, command, freePort, machineFacts, redisBenchmark, waitForPort } from './lib.mjs';
 
-const REQUESTS = Math.max(1000, Number(process.env.BENCH_REQUESTS ?? 20000));
+const REQUESTS = Math.max(1000, Number(process.env.BENCH_REQUESTS ?? 15000));
 const WARMUP = Math.max(0, Number(process.env.BENCH_WARMUP ?? 100000));
+const WINDOWS = Math.max(1, Number(process.env.BENCH_WINDOWS ?? 3));
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
 const MGET_KEYS = Array.from({ length: 10 }, (_, i) => `mget:${i}`);
 
@@ -69,14 +72,20 @@ function bench(server, test, requests) {
 async function measure(server, row) {
   await command(server.port, ['FLUSHALL']);
   for (const c of row.setup ?? []) await command(server.port, c);
-  if (row.fill) bench(server, row.fill, WARMUP + REQUESTS);
+  if (row.fill) bench(server, row.fill, WARMUP + WINDOWS * REQUESTS);
   if (WARMUP > 0) bench(server, row.test, WARMUP);
   control(server, '-i', 'on');
-  control(server, '-z');
-  bench(server, row.test, REQUESTS);
-  const total = dumpTotal(server);
+  const perOp = [];
+  for (let w = 0; w < WINDOWS; w++) {
+    control(server, '-z');
+    bench(server, row.test, REQUESTS);
+    perOp.push(dumpTotal(server) / REQUESTS);
+  }
   control(server, '-i', 'off');
-  return total / REQUESTS;
+  // A window may hold a major GC or a JIT recompilation: the median of the windows.
+  process.stderr.write(`${server.name} ${row.label} windows: ${perOp.map(Math.round).join(' / ')}\n`);
+  perOp.sort((x, y) => x - y);
+  return perOp[perOp.length >> 1];
 }
 
 if (!process.env.BENCH_NO_BUILD) build();
@@ -86,7 +95,7 @@ const tidings = (root) => (port) => [process.execPath, path.join(root, 'bin/tidi
 const redis = (port) => ['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'];
 const plan = [];
 if (process.env.BENCH_BASE) plan.push(['Tidings before', tidings(process.env.BENCH_BASE)]);
-plan.push([process.env.BENCH_BASE ? 'Tidings after' : 'Tidings', tidings(ROOT)]);
+plan.push([process.env.BENCH_BASE ? 'Tidings after' : 'Tidings', tidings(process.env.BENCH_ROOT ?? ROOT)]);
 plan.push(['Redis', redis]);
 
 const results = plan.map(() => new Map());
@@ -112,7 +121,7 @@ try {
 const redisIdx = plan.length - 1;
 const head = ['Command', ...plan.map(([n]) => `${n} instr/op`), ...plan.slice(0, -1).map(([n]) => `${n}/Redis`)];
 if (process.env.BENCH_BASE) head.push('after/before');
-console.log(`Load average at start: ${facts.load}; ${facts.date}; callgrind, ${REQUESTS} counted requests per row after ${WARMUP} uncounted, -c 50 -P 16\n`);
+console.log(`Load average at start: ${facts.load}; ${facts.date}; callgrind, median of ${WINDOWS} windows of ${REQUESTS} counted requests per row after ${WARMUP} uncounted, -c 50 -P 16\n`);
 console.log(`| ${head.join(' | ')} |`);
 console.log(`|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
 for (const row of ROWS) {

@@ -159,7 +159,12 @@ const FORCE_PROPAGATION = new Set(['flushall', 'flushdb', 'swapdb', 'function|lo
 
 const specInfo = new WeakMap<CommandSpec, SpecInfo>();
 
+/** The spec infoFor() answered last: a pipeline repeats one command. */
+let memoSpec: CommandSpec | undefined;
+let memoInfo: SpecInfo | undefined;
+
 function infoFor(spec: CommandSpec): SpecInfo {
+  if (spec === memoSpec) return memoInfo!;
   let info = specInfo.get(spec);
   if (info === undefined) {
     const flags = spec.flags;
@@ -185,6 +190,8 @@ function infoFor(spec: CommandSpec): SpecInfo {
     };
     specInfo.set(spec, info);
   }
+  memoSpec = spec;
+  memoInfo = info;
   return info;
 }
 
@@ -196,7 +203,11 @@ interface HotConfig {
 
 const hotConfigs = new WeakMap<Server, HotConfig>();
 
+let memoServer: Server | undefined;
+let memoHot: HotConfig | undefined;
+
 function hotConfig(server: Server): HotConfig {
+  if (server === memoServer) return memoHot!;
   let hot = hotConfigs.get(server);
   if (hot === undefined) {
     const h: HotConfig = { maxmemory: 0, slowlogThreshold: 0 };
@@ -209,6 +220,8 @@ function hotConfig(server: Server): HotConfig {
     hotConfigs.set(server, h);
     hot = h;
   }
+  memoServer = server;
+  memoHot = hot;
   return hot;
 }
 
@@ -371,7 +384,7 @@ export function execute(server: Server, client: Client, argv: Buffer[], options:
     return rejectWith(server, name, Errors.subscribedContext(name));
   }
 
-  return runResolved(server, client, spec, argv, options);
+  return runChecked(server, client, spec, argv, options, info, hot);
 }
 
 /**
@@ -386,9 +399,11 @@ export function runResolved(
   argv: Buffer[],
   options: ExecuteOptions = NO_OPTIONS,
 ): HandlerResult {
+  return runChecked(server, client, spec, argv, options, infoFor(spec), hotConfig(server));
+}
+
+function runChecked(server: Server, client: Client, spec: CommandSpec, argv: Buffer[], options: ExecuteOptions, info: SpecInfo, hot: HotConfig): HandlerResult {
   const name = spec.name;
-  const info = infoFor(spec);
-  const hot = hotConfig(server);
   if (server.writesDenied !== undefined && (info.write || name === 'ping') && client.kind !== 'loader') {
     if (client.multi !== undefined) client.multiDirty = true;
     server.logMisconfRefusal(client, name, server.writesDenied);
