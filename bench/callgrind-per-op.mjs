@@ -91,7 +91,10 @@ async function measure(server, row) {
 if (!process.env.BENCH_NO_BUILD) build();
 const facts = machineFacts();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-callgrind-'));
-const tidings = (root) => (port) => [process.execPath, path.join(root, 'bin/tidings.js'), '--port', String(port), '--save', ''];
+// TIDINGS_NODE_ARGS: node flags for both Tidings builds (e.g. --single-threaded: no concurrent JIT or
+// parallel GC threads, steadier counts).
+const nodeArgs = (process.env.TIDINGS_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+const tidings = (root) => (port) => [process.execPath, ...nodeArgs, path.join(root, 'bin/tidings.js'), '--port', String(port), '--save', ''];
 const redis = (port) => ['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'];
 const plan = [];
 if (process.env.BENCH_BASE) plan.push(['Tidings before', tidings(process.env.BENCH_BASE)]);
@@ -121,7 +124,7 @@ try {
 const redisIdx = plan.length - 1;
 const head = ['Command', ...plan.map(([n]) => `${n} instr/op`), ...plan.slice(0, -1).map(([n]) => `${n}/Redis`)];
 if (process.env.BENCH_BASE) head.push('after/before');
-console.log(`Load average at start: ${facts.load}; ${facts.date}; callgrind, median of ${WINDOWS} windows of ${REQUESTS} counted requests per row after ${WARMUP} uncounted, -c 50 -P 16\n`);
+console.log(`Load average at start: ${facts.load}; ${facts.date}; node flags: ${nodeArgs.join(' ') || 'none'}; callgrind, median of ${WINDOWS} windows of ${REQUESTS} counted requests per row after ${WARMUP} uncounted, -c 50 -P 16\n`);
 console.log(`| ${head.join(' | ')} |`);
 console.log(`|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
 for (const row of ROWS) {
