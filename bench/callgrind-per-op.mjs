@@ -15,23 +15,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, build, command, freePort, machineFacts, redisBenchmark, waitForPort } from './lib.mjs';
+import { ROOT, build, command, freePort, machineFacts, redisBenchmark, waitForPort, DATA_COMMAND_ROWS } from './lib.mjs';
 
 const REQUESTS = Math.max(1000, Number(process.env.BENCH_REQUESTS ?? 15000));
 const WARMUP = Math.max(0, Number(process.env.BENCH_WARMUP ?? 100000));
 const WINDOWS = Math.max(1, Number(process.env.BENCH_WINDOWS ?? 3));
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
-const MGET_KEYS = Array.from({ length: 10 }, (_, i) => `mget:${i}`);
-
-const ROWS = [
-  { label: 'SET', test: 'set' },
-  { label: 'GET', test: 'get', setup: [['SET', 'key:__rand_int__', 'xxx']] },
-  { label: 'INCR', test: 'incr' },
-  { label: 'LPUSH', test: 'lpush' },
-  { label: 'RPOP', test: 'rpop', fill: 'lpush' },
-  { label: 'HSET', test: 'hset' },
-  { label: 'MGET (10 keys)', test: ['MGET', ...MGET_KEYS], setup: [['MSET', ...MGET_KEYS.flatMap((k) => [k, 'x'.repeat(16)])]] },
-].filter((r) => ONLY.length === 0 || ONLY.some((o) => r.label.toLowerCase().includes(o)));
+const ROWS = DATA_COMMAND_ROWS.filter((r) => ONLY.length === 0 || ONLY.some((o) => r.label.toLowerCase().includes(o)));
 
 const children = new Set();
 process.on('exit', () => {

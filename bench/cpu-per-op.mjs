@@ -9,24 +9,13 @@
 //
 // Knobs: BENCH_ROUNDS (5), BENCH_REQUESTS (300000), BENCH_ONLY=set,get, BENCH_NO_BUILD=1.
 // Prints a Markdown table; writes nothing.
-import { build, cpuSeconds, command, machineFacts, redisBenchmark, startServer } from './lib.mjs';
+import { build, cpuSeconds, command, machineFacts, redisBenchmark, startServer, DATA_COMMAND_ROWS } from './lib.mjs';
 
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 const REQUESTS = Math.max(1000, Number(process.env.BENCH_REQUESTS ?? 300000));
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
 
-const MGET_KEYS = Array.from({ length: 10 }, (_, i) => `mget:${i}`);
-
-/** label, redis-benchmark test (a -t name or a custom command), setup commands. */
-const ROWS = [
-  { label: 'SET', test: 'set' },
-  { label: 'GET', test: 'get', setup: [['SET', 'key:__rand_int__', 'xxx']] },
-  { label: 'INCR', test: 'incr' },
-  { label: 'LPUSH', test: 'lpush' },
-  { label: 'RPOP', test: 'rpop', fill: 'lpush' },
-  { label: 'HSET', test: 'hset' },
-  { label: 'MGET (10 keys)', test: ['MGET', ...MGET_KEYS], setup: [['MSET', ...MGET_KEYS.flatMap((k) => [k, 'x'.repeat(16)])]] },
-].filter((r) => ONLY.length === 0 || ONLY.some((o) => r.label.toLowerCase().includes(o)));
+const ROWS = DATA_COMMAND_ROWS.filter((r) => ONLY.length === 0 || ONLY.some((o) => r.label.toLowerCase().includes(o)));
 
 function median(values) {
   const s = [...values].sort((a, b) => a - b);

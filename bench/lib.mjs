@@ -468,3 +468,19 @@ export async function loadResident(port, n = RESIDENT) {
   sock.destroy();
   if (replies !== n) throw new Error(`loading the resident dataset: ${replies} replies for ${n} commands`);
 }
+
+const MGET_KEYS = Array.from({ length: 10 }, (_, i) => `mget:${i}`);
+
+/**
+ * The data commands of the per-op benchmarks (cpu-per-op, callgrind-per-op): label, redis-benchmark
+ * test (a -t name or a custom command), commands to run first, and for RPOP what fills the list.
+ */
+export const DATA_COMMAND_ROWS = [
+  { label: 'SET', test: 'set' },
+  { label: 'GET', test: 'get', setup: [['SET', 'key:__rand_int__', 'xxx']] },
+  { label: 'INCR', test: 'incr' },
+  { label: 'LPUSH', test: 'lpush' },
+  { label: 'RPOP', test: 'rpop', fill: 'lpush' },
+  { label: 'HSET', test: 'hset' },
+  { label: 'MGET (10 keys)', test: ['MGET', ...MGET_KEYS], setup: [['MSET', ...MGET_KEYS.flatMap((k) => [k, 'x'.repeat(16)])]] },
+];

@@ -123,34 +123,30 @@ interface SpecInfo {
   allowBusy: boolean;
   /** Propagated even when no key changed (FLUSHALL on an empty server, FUNCTION LOAD, ...). */
   forcePropagation: boolean;
-  /** The command's commandstats record in `statOwner` at its `statGeneration` (CONFIG RESETSTAT drops them). */
-  stat: CommandStat | undefined;
-  statOwner: Stats | undefined;
-  statGeneration: number;
-  /** The same for its latency histogram. */
-  histogram: Histogram | undefined;
-  histogramOwner: LatencyMonitor | undefined;
-  histogramGeneration: number;
+  /** The command's commandstats record and latency histogram, cached per server. */
+  stat: PerServer<Stats, CommandStat>;
+  histogram: PerServer<LatencyMonitor, Histogram>;
 }
 
-/** The spec's commandstats record, looked up by name only when the cached one is stale. */
-function statOf(info: SpecInfo, stats: Stats, name: string): CommandStat {
-  if (info.statOwner === stats && info.statGeneration === stats.generation) return info.stat!;
-  const stat = stats.command(name);
-  info.stat = stat;
-  info.statOwner = stats;
-  info.statGeneration = stats.generation;
-  return stat;
+/** A per-command record of one server, valid while the server's `generation` is the one it was fetched at. */
+interface PerServer<O, T> {
+  value: T | undefined;
+  owner: O | undefined;
+  generation: number;
 }
 
-function histogramOf(info: SpecInfo, latency: LatencyMonitor, name: string): Histogram {
-  if (info.histogramOwner === latency && info.histogramGeneration === latency.histogramGeneration) return info.histogram!;
-  const histogram = latency.histogramFor(name);
-  info.histogram = histogram;
-  info.histogramOwner = latency;
-  info.histogramGeneration = latency.histogramGeneration;
-  return histogram;
+/** The cached record, fetched by name only when it belongs to another server or an older generation (CONFIG RESETSTAT). */
+function perServer<O, T>(slot: PerServer<O, T>, owner: O, generation: number, name: string, fetch: (owner: O, name: string) => T): T {
+  if (slot.owner === owner && slot.generation === generation) return slot.value!;
+  const value = fetch(owner, name);
+  slot.value = value;
+  slot.owner = owner;
+  slot.generation = generation;
+  return value;
 }
+
+const fetchStat = (stats: Stats, name: string): CommandStat => stats.command(name);
+const fetchHistogram = (latency: LatencyMonitor, name: string): Histogram => latency.histogramFor(name);
 
 /** performance.now()'s zero in Date.now() terms, to turn a command's start into its access clock. */
 const TIME_ORIGIN = performance.timeOrigin;
@@ -181,12 +177,8 @@ function infoFor(spec: CommandSpec): SpecInfo {
       write: flags.includes('write'),
       allowBusy: flags.includes('allow_busy'),
       forcePropagation: FORCE_PROPAGATION.has(spec.name),
-      stat: undefined,
-      statOwner: undefined,
-      statGeneration: 0,
-      histogram: undefined,
-      histogramOwner: undefined,
-      histogramGeneration: 0,
+      stat: { value: undefined, owner: undefined, generation: 0 },
+      histogram: { value: undefined, owner: undefined, generation: 0 },
     };
     specInfo.set(spec, info);
   }
@@ -480,10 +472,11 @@ function runAdmitted(
   const usec = Math.round((performance.now() - start) * 1000);
   if (server.tracking.clients !== 0) server.tracking.commandRan(client, spec, argv);
   if (monitored && name === 'exec') server.monitor.feed(client, client.dbIndex, argv);
-  const stat = statOf(info, server.stats, name);
+  const stats = server.stats;
+  const stat = perServer(info.stat, stats, stats.generation, name, fetchStat);
   stat.calls++;
   stat.usec += usec;
-  server.stats.totalCommands++;
+  stats.totalCommands++;
   client.commandsProcessed++;
   if (result instanceof ReplyError) {
     stat.failedCalls++;
@@ -492,7 +485,7 @@ function runAdmitted(
   // SlowLog.record ignores faster commands itself; checking here first saves the call per command.
   if (client.kind !== 'loader') {
     const latency = server.latency;
-    if (latency.tracking) histogramOf(info, latency, name).record(usec * 1000);
+    if (latency.tracking) perServer(info.histogram, latency, latency.histogramGeneration, name, fetchHistogram).record(usec * 1000);
     // The latency monitor sees commands run by clients (EXEC's too), not a script's redis.call()s.
     if (!options.fromScript) server.latency.addIfNeeded(info.fast ? 'fast-command' : 'command', usec / 1000);
   }
