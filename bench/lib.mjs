@@ -96,9 +96,10 @@ export function makeCerts() {
 /**
  * Start a server. kind: 'tidings' | 'redis'. Returns { kind, name, port, tlsPort, pid, stop() }.
  * With `certs` (from makeCerts) it also listens for TLS on tlsPort (no client certificates asked).
+ * `root` is the checkout whose bin/tidings.js runs (another build, for before/after comparisons).
  * TIDINGS_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to node for profiling.
  */
-export async function startServer(kind, { certs } = {}) {
+export async function startServer(kind, { certs, root = ROOT } = {}) {
   const port = await freePort();
   const tlsPort = certs ? await freePort() : undefined;
   const tlsArgs = certs
@@ -107,7 +108,7 @@ export async function startServer(kind, { certs } = {}) {
   let child;
   if (kind === 'tidings') {
     const nodeArgs = (process.env.TIDINGS_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-    child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'bin/tidings.js'), '--port', String(port), '--save', '', ...tlsArgs], {
+    child = spawn(process.execPath, [...nodeArgs, path.join(root, 'bin/tidings.js'), '--port', String(port), '--save', '', ...tlsArgs], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -467,3 +468,19 @@ export async function loadResident(port, n = RESIDENT) {
   sock.destroy();
   if (replies !== n) throw new Error(`loading the resident dataset: ${replies} replies for ${n} commands`);
 }
+
+const MGET_KEYS = Array.from({ length: 10 }, (_, i) => `mget:${i}`);
+
+/**
+ * The data commands of the per-op benchmarks (cpu-per-op, callgrind-per-op): label, redis-benchmark
+ * test (a -t name or a custom command), commands to run first, and for RPOP what fills the list.
+ */
+export const DATA_COMMAND_ROWS = [
+  { label: 'SET', test: 'set' },
+  { label: 'GET', test: 'get', setup: [['SET', 'key:__rand_int__', 'xxx']] },
+  { label: 'INCR', test: 'incr' },
+  { label: 'LPUSH', test: 'lpush' },
+  { label: 'RPOP', test: 'rpop', fill: 'lpush' },
+  { label: 'HSET', test: 'hset' },
+  { label: 'MGET (10 keys)', test: ['MGET', ...MGET_KEYS], setup: [['MSET', ...MGET_KEYS.flatMap((k) => [k, 'x'.repeat(16)])]] },
+];

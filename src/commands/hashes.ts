@@ -11,6 +11,7 @@ import { Hash, type HashLimits } from '../types/hash.js';
 import { distinctSample, indexOf } from '../types/member-index.js';
 import { checkRandomReplySize, parseCursor, parseRandCount, parseScanOptions } from './sets.js';
 import type { CommandContext, CommandSpec } from './types.js';
+import { latin1String } from '../protocol/latin1.js';
 
 const err = (text: string) => () => new ReplyError(text);
 const HashErrors = {
@@ -40,7 +41,7 @@ function limitsOf(config: Config): HashLimits {
   return limits;
 }
 
-const keyOf = (buf: Buffer): string => buf.toString('latin1');
+const keyOf = latin1String;
 const fieldOf = (buf: Buffer): string => buf.toString('latin1');
 const fieldReply = (field: string): Reply => new Latin1(field);
 const valueReply = (value: string | undefined): Reply => (value === undefined ? null : new Latin1(value));

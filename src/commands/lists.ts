@@ -11,6 +11,7 @@ import { parseTimeout, tryParseInteger } from '../protocol/numbers.js';
 import { NULL_ARRAY, OK, ReplyError, type HandlerResult, type Reply } from '../protocol/reply.js';
 import { List } from '../types/list.js';
 import type { CommandContext, CommandSpec } from './types.js';
+import { latin1String } from '../protocol/latin1.js';
 
 const err = (text: string) => () => new ReplyError(text);
 const ListErrors = {
@@ -31,7 +32,7 @@ export function encodingOf(_value: List, _config: Config): string {
 
 type End = 'left' | 'right';
 
-const keyOf = (buf: Buffer): string => buf.toString('latin1');
+const keyOf = latin1String;
 const keyReply = (key: string): Buffer => Buffer.from(key, 'latin1');
 
 function upper(buf: Buffer): string {

@@ -14,11 +14,12 @@ import { Latin1, MapReply, OK, type Reply } from '../protocol/reply.js';
 import { exposure } from '../protocol/writer.js';
 import { storedString, stringBytes, type Database, type StoredString } from '../store/database.js';
 import type { CommandContext, CommandFlag, CommandSpec } from './types.js';
+import { latin1String } from '../protocol/latin1.js';
 
 const MAX_I64 = 2n ** 63n - 1n;
 const MIN_I64 = -(2n ** 63n);
 
-const keyOf = (argv: Buffer[], i: number) => argv[i]!.toString('latin1');
+const keyOf = (argv: Buffer[], i: number) => latin1String(argv[i]!);
 const lower = (argv: Buffer[], i: number) => argv[i]!.toString('latin1').toLowerCase();
 
 // ------------------------------------------------------------------ encodings (OBJECT ENCODING)

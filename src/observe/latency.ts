@@ -46,19 +46,30 @@ function highestEquivalent(value: number): number {
 }
 
 export class Histogram {
-  /** bucket's lowest value → count. */
-  private readonly counts = new Map<number, number>();
+  /**
+   * Counts by bucket: rows[shift][value >>> shift], where shift = the value's bit length − 8 (as
+   * bucketOf). A row of 256 counters is made the first time a value of its magnitude comes.
+   */
+  private readonly rows: (Float64Array | undefined)[] = new Array<Float64Array | undefined>(24).fill(undefined);
   total = 0;
 
   record(ns: number): void {
     const v = Math.min(MAX_NS, Math.max(MIN_NS, Math.round(ns)));
-    const { low } = bucketOf(v);
-    this.counts.set(low, (this.counts.get(low) ?? 0) + 1);
+    const shift = 24 - Math.clz32(v | 0xff);
+    const row = this.rows[shift] ?? (this.rows[shift] = new Float64Array(256));
+    row[v >>> shift]!++;
     this.total++;
   }
 
+  /** [bucket's lowest value, count] for every bucket counted, lowest first. */
   private sortedBuckets(): [number, number][] {
-    return [...this.counts.entries()].sort((a, b) => a[0] - b[0]);
+    const out: [number, number][] = [];
+    for (let shift = 0; shift < this.rows.length; shift++) {
+      const row = this.rows[shift];
+      if (row === undefined) continue;
+      for (let m = 0; m < 256; m++) if (row[m] !== 0) out.push([m << shift, row[m]!]);
+    }
+    return out;
   }
 
   /** The value (ns) at a percentile: the top of the bucket where the cumulative count reaches it. */
@@ -254,12 +265,20 @@ export class LatencyMonitor {
 
   recordCommand(name: string, usec: number): void {
     if (!this.tracking) return;
+    this.histogramFor(name).record(usec * 1000);
+  }
+
+  /** Bumped when the histograms are dropped: a caller caching one from histogramFor() re-fetches. */
+  histogramGeneration = 0;
+
+  /** A command's histogram, created empty if needed (record into it only while `tracking`). */
+  histogramFor(name: string): Histogram {
     let h = this.histograms.get(name);
     if (h === undefined) {
       h = new Histogram();
       this.histograms.set(name, h);
     }
-    h.record(usec * 1000);
+    return h;
   }
 
   histogram(name: string): Histogram | undefined {
@@ -273,6 +292,7 @@ export class LatencyMonitor {
 
   resetHistograms(): void {
     this.histograms.clear();
+    this.histogramGeneration++;
   }
 
   /** INFO latencystats's lines. */

@@ -8,6 +8,9 @@ import type { Database } from '../store/database.js';
 import type { Server } from './server.js';
 import { resolveCommand } from '../commands/lookup.js';
 import { aclDenied } from '../security/acl.js';
+import { lruClock, setCommandClock } from '../store/database.js';
+import type { CommandStat, Stats } from './stats.js';
+import type { Histogram, LatencyMonitor } from '../observe/latency.js';
 
 // Resolution lives with the specs (commands/lookup.ts); dispatch is where callers have found it.
 export { resolveCommand };
@@ -120,13 +123,44 @@ interface SpecInfo {
   allowBusy: boolean;
   /** Propagated even when no key changed (FLUSHALL on an empty server, FUNCTION LOAD, ...). */
   forcePropagation: boolean;
+  /** The command's commandstats record and latency histogram, cached per server. */
+  stat: PerServer<Stats, CommandStat>;
+  histogram: PerServer<LatencyMonitor, Histogram>;
 }
+
+/** A per-command record of one server, valid while the server's `generation` is the one it was fetched at. */
+interface PerServer<O, T> {
+  value: T | undefined;
+  owner: O | undefined;
+  generation: number;
+}
+
+/** The cached record, fetched by name only when it belongs to another server or an older generation (CONFIG RESETSTAT). */
+function perServer<O, T>(slot: PerServer<O, T>, owner: O, generation: number, name: string, fetch: (owner: O, name: string) => T): T {
+  if (slot.owner === owner && slot.generation === generation) return slot.value!;
+  const value = fetch(owner, name);
+  slot.value = value;
+  slot.owner = owner;
+  slot.generation = generation;
+  return value;
+}
+
+const fetchStat = (stats: Stats, name: string): CommandStat => stats.command(name);
+const fetchHistogram = (latency: LatencyMonitor, name: string): Histogram => latency.histogramFor(name);
+
+/** performance.now()'s zero in Date.now() terms, to turn a command's start into its access clock. */
+const TIME_ORIGIN = performance.timeOrigin;
 
 const FORCE_PROPAGATION = new Set(['flushall', 'flushdb', 'swapdb', 'function|load', 'function|delete', 'function|flush', 'function|restore']);
 
 const specInfo = new WeakMap<CommandSpec, SpecInfo>();
 
+/** The spec infoFor() answered last: a pipeline repeats one command. */
+let memoSpec: CommandSpec | undefined;
+let memoInfo: SpecInfo | undefined;
+
 function infoFor(spec: CommandSpec): SpecInfo {
+  if (spec === memoSpec) return memoInfo!;
   let info = specInfo.get(spec);
   if (info === undefined) {
     const flags = spec.flags;
@@ -143,9 +177,13 @@ function infoFor(spec: CommandSpec): SpecInfo {
       write: flags.includes('write'),
       allowBusy: flags.includes('allow_busy'),
       forcePropagation: FORCE_PROPAGATION.has(spec.name),
+      stat: { value: undefined, owner: undefined, generation: 0 },
+      histogram: { value: undefined, owner: undefined, generation: 0 },
     };
     specInfo.set(spec, info);
   }
+  memoSpec = spec;
+  memoInfo = info;
   return info;
 }
 
@@ -157,7 +195,11 @@ interface HotConfig {
 
 const hotConfigs = new WeakMap<Server, HotConfig>();
 
+let memoServer: Server | undefined;
+let memoHot: HotConfig | undefined;
+
 function hotConfig(server: Server): HotConfig {
+  if (server === memoServer) return memoHot!;
   let hot = hotConfigs.get(server);
   if (hot === undefined) {
     const h: HotConfig = { maxmemory: 0, slowlogThreshold: 0 };
@@ -170,6 +212,8 @@ function hotConfig(server: Server): HotConfig {
     hotConfigs.set(server, h);
     hot = h;
   }
+  memoServer = server;
+  memoHot = hot;
   return hot;
 }
 
@@ -332,7 +376,7 @@ export function execute(server: Server, client: Client, argv: Buffer[], options:
     return rejectWith(server, name, Errors.subscribedContext(name));
   }
 
-  return runResolved(server, client, spec, argv, options);
+  return runChecked(server, client, spec, argv, options, info, hot);
 }
 
 /**
@@ -347,9 +391,11 @@ export function runResolved(
   argv: Buffer[],
   options: ExecuteOptions = NO_OPTIONS,
 ): HandlerResult {
+  return runChecked(server, client, spec, argv, options, infoFor(spec), hotConfig(server));
+}
+
+function runChecked(server: Server, client: Client, spec: CommandSpec, argv: Buffer[], options: ExecuteOptions, info: SpecInfo, hot: HotConfig): HandlerResult {
   const name = spec.name;
-  const info = infoFor(spec);
-  const hot = hotConfig(server);
   if (server.writesDenied !== undefined && (info.write || name === 'ping') && client.kind !== 'loader') {
     if (client.multi !== undefined) client.multiDirty = true;
     server.logMisconfRefusal(client, name, server.writesDenied);
@@ -404,6 +450,8 @@ function runAdmitted(
   client.lastCommand = name;
   if (server.tracking.clients !== 0) server.tracking.commandStarting(client, spec, argv);
   const start = performance.now();
+  // Keys touched by this command take its start as their access time (one clock read).
+  const outerClock = setCommandClock(lruClock(TIME_ORIGIN + start));
   let result: HandlerResult;
   try {
     result = spec.handler(ctx, argv);
@@ -416,6 +464,7 @@ function runAdmitted(
       result = new ReplyError(`ERR internal error: ${message}`);
     }
   }
+  setCommandClock(outerClock);
   if (tracking) {
     const changed = server.dirty - dirtyBefore - (server.effects.selfRecorded - selfBefore) > 0;
     recordEffects(server, ctx, info.write, info.forcePropagation, argv, changed, result instanceof ReplyError);
@@ -423,10 +472,11 @@ function runAdmitted(
   const usec = Math.round((performance.now() - start) * 1000);
   if (server.tracking.clients !== 0) server.tracking.commandRan(client, spec, argv);
   if (monitored && name === 'exec') server.monitor.feed(client, client.dbIndex, argv);
-  const stat = server.stats.command(name);
+  const stats = server.stats;
+  const stat = perServer(info.stat, stats, stats.generation, name, fetchStat);
   stat.calls++;
   stat.usec += usec;
-  server.stats.totalCommands++;
+  stats.totalCommands++;
   client.commandsProcessed++;
   if (result instanceof ReplyError) {
     stat.failedCalls++;
@@ -434,7 +484,8 @@ function runAdmitted(
   }
   // SlowLog.record ignores faster commands itself; checking here first saves the call per command.
   if (client.kind !== 'loader') {
-    server.latency.recordCommand(name, usec);
+    const latency = server.latency;
+    if (latency.tracking) perServer(info.histogram, latency, latency.histogramGeneration, name, fetchHistogram).record(usec * 1000);
     // The latency monitor sees commands run by clients (EXEC's too), not a script's redis.call()s.
     if (!options.fromScript) server.latency.addIfNeeded(info.fast ? 'fast-command' : 'command', usec / 1000);
   }

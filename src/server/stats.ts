@@ -29,6 +29,8 @@ export class Stats {
   /** How long the last one's synchronous start took, in microseconds (Redis: the fork call). */
   latestForkUsec = 0;
   readonly commands = new Map<string, CommandStat>();
+  /** Bumped when the per-command records are dropped (CONFIG RESETSTAT): callers caching one re-fetch. */
+  generation = 0;
   readonly errors = new Map<string, number>();
 
   command(name: string): CommandStat {
@@ -53,6 +55,7 @@ export class Stats {
 
   reset(): void {
     this.commands.clear();
+    this.generation++;
     this.errors.clear();
     this.totalErrorReplies = 0;
     this.totalCommands = 0;

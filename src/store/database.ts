@@ -16,9 +16,27 @@ const LRU_EPOCH = Date.now();
  * stores it in the entry itself (an absolute Date.now() would be a separate 16-byte heap number
  * per key); after ~12 days of uptime the values are plain doubles again (same meaning, larger).
  */
-export function lruClock(now = Date.now()): number {
+export function lruClock(now?: number): number {
+  if (now === undefined) {
+    if (commandClock >= 0) return commandClock;
+    now = Date.now();
+  }
   const t = now - LRU_EPOCH;
   return t >= 0 && t < 0x3fffffff ? t | 0 : t;
+}
+
+/**
+ * The access clock of the command being run, or -1 (read the clock). Dispatch sets it from the
+ * time it reads at a command's start, as Redis reads its cached LRU clock: one clock read per
+ * command however many keys it touches.
+ */
+let commandClock = -1;
+
+/** Set the clock lruClock() returns (-1: none); returns the previous one, to restore. */
+export function setCommandClock(clock: number): number {
+  const previous = commandClock;
+  commandClock = clock;
+  return previous;
 }
 
 /** Milliseconds since an entry was last accessed. */

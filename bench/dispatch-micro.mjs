@@ -1,0 +1,105 @@
+// The command path without sockets, in-process: parser → execute → reply writer for pipelined
+// data commands, on a socketless client of a server started from a build's dist/. Several builds
+// load side by side (BENCH_BASE=/tmp/base adds one: a directory holding its dist/), batches
+// alternate between them, and the fastest batch of each is reported (the least disturbed by other
+// work on a loaded machine), in ns of CPU (process.cpuUsage) per command.
+//
+//   BENCH_BASE=/tmp/base node bench/dispatch-micro.mjs
+//   BENCH_ROOT=/tmp/other ...   # that build instead of this checkout's
+//
+// Knobs: BENCH_BATCHES (30 per build and command), BENCH_BATCH (20000 commands), BENCH_NO_BUILD=1.
+// Kernel time (socket reads and writes) is not part of it. Prints a Markdown table.
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT, build, encodeCommand } from './lib.mjs';
+
+const BATCHES = Math.max(3, Number(process.env.BENCH_BATCHES ?? 30));
+const BATCH = Math.max(1000, Number(process.env.BENCH_BATCH ?? 20000));
+const MGET_KEYS = Array.from({ length: 10 }, (_, i) => `mget:${i}`);
+
+const ROWS = [
+  { label: 'SET', argv: ['SET', 'key:000000000042', 'xxx'] },
+  { label: 'GET', argv: ['GET', 'key:000000000042'], setup: [['SET', 'key:000000000042', 'xxx']] },
+  { label: 'INCR', argv: ['INCR', 'counter:000000000042'] },
+  { label: 'LPUSH', argv: ['LPUSH', 'mylist', 'xxx'] },
+  { label: 'RPOP', argv: ['RPOP', 'mylist'], refill: ['LPUSH', 'mylist', 'xxx'] },
+  { label: 'HSET', argv: ['HSET', 'myhash', 'element:000000000042', 'xxx'] },
+  { label: 'MGET (10 keys)', argv: ['MGET', ...MGET_KEYS], setup: [['MSET', ...MGET_KEYS.flatMap((k) => [k, 'x'.repeat(16)])]] },
+];
+
+async function load(name, root) {
+  const dist = (file) => pathToFileURL(path.join(root, 'dist', file)).href;
+  const { startServer } = await import(dist('index.js'));
+  const { Client } = await import(dist('net/client.js'));
+  const { execute } = await import(dist('server/dispatch.js'));
+  const running = await startServer({ port: 0, bind: '127.0.0.1' });
+  const server = running.server;
+  const client = new Client(1, null, { maxBulkLen: 512 * 1024 * 1024, maxQueryBuffer: 1024 * 1024 * 1024 }, '127.0.0.1:1', '127.0.0.1:2', 'tcp');
+  const run = (argv) => {
+    const result = execute(server, client, argv.map((a) => Buffer.from(a)));
+    client.out.take();
+    return result;
+  };
+  /** What processInput + runFromNetwork do for one received chunk, without the socket. */
+  const feed = (bytes) => {
+    const parser = client.parser;
+    parser.push(bytes);
+    for (;;) {
+      const argv = parser.next();
+      if (argv === undefined) break;
+      const result = execute(server, client, argv);
+      if (typeof result !== 'symbol') client.write(result);
+    }
+    client.out.take();
+  };
+  return { name, running, run, feed };
+}
+
+const builds = [];
+if (!process.env.BENCH_NO_BUILD) build();
+if (process.env.BENCH_BASE) builds.push(await load('before', process.env.BENCH_BASE));
+builds.push(await load(process.env.BENCH_BASE ? 'after' : 'this build', process.env.BENCH_ROOT ?? ROOT));
+
+const results = [];
+try {
+  for (const row of ROWS) {
+    // 16 commands per chunk, as redis-benchmark -P 16 sends them.
+    const chunk = Buffer.concat(Array.from({ length: 16 }, () => encodeCommand(row.argv)));
+    const refill = row.refill ? Buffer.concat(Array.from({ length: 16 }, () => encodeCommand(row.refill))) : undefined;
+    const best = builds.map(() => Infinity);
+    for (const b of builds) {
+      b.run(['FLUSHALL']);
+      for (const c of row.setup ?? []) b.run(c);
+    }
+    for (let i = 0; i < BATCHES + 3; i++) {
+      for (let j = 0; j < builds.length; j++) {
+        const b = builds[(i + j) % builds.length];
+        if (refill) for (let k = 0; k < BATCH / 16; k++) b.feed(refill);
+        const t = process.cpuUsage();
+        for (let k = 0; k < BATCH / 16; k++) b.feed(chunk);
+        const u = process.cpuUsage(t);
+        // The first batches warm the JIT up.
+        if (i >= 3) {
+          const idx = builds.indexOf(b);
+          best[idx] = Math.min(best[idx], ((u.user + u.system) * 1000) / BATCH);
+        }
+      }
+    }
+    results.push([row.label, best]);
+    process.stderr.write(`${row.label}: ${best.map((v, i) => `${builds[i].name} ${v.toFixed(0)} ns`).join(', ')}\n`);
+  }
+} finally {
+  for (const b of builds) await b.running.close();
+}
+
+const head = ['Command', ...builds.map((b) => `${b.name} ns/op`)];
+if (builds.length === 2) head.push('after/before');
+console.log(`In-process parser → execute → writer, fastest of ${BATCHES} batches of ${BATCH} commands (16 per chunk)\n`);
+console.log(`| ${head.join(' | ')} |`);
+console.log(`|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
+for (const [label, best] of results) {
+  const cells = [label, ...best.map((v) => v.toFixed(0))];
+  if (builds.length === 2) cells.push(`${(best[1] / best[0]).toFixed(2)}x`);
+  console.log(`| ${cells.join(' | ')} |`);
+}
+process.exit(0);
