@@ -761,6 +761,9 @@ export class AppendOnlyFile implements EffectsConsumer {
       ['aof_rewrites_consecutive_failures', this.rewriteFailures],
       ['aof_last_write_status', this.lastWriteOk ? 'ok' : 'err'],
       ['aof_last_cow_size', 0],
+      // Redis lists its module fork's figures here, before the open log's; no modules, no fork.
+      ['module_fork_in_progress', 0],
+      ['module_fork_last_cow_size', 0],
     ];
     if (this.enabled) {
       fields.push(
