@@ -3,7 +3,7 @@
 //  1. BGSAVE of 1,000,000 keys (DEBUG POPULATE, 16-byte values): how long it takes, the longest
 //     wait a client sees meanwhile (one PING at a time, the largest round trip), and the extra
 //     memory (Tidings: peak RSS over the RSS before; Redis: the fork's copy-on-write, as INFO's
-//     rdb_last_cow_size says, plus its child's RSS is shared pages and not counted).
+//     rdb_last_cow_size says; the child's pages shared with its parent are not counted).
 //  2. CPU per SET with the append-only file on (everysec, always): the server's user+system CPU
 //     (/proc) over a redis-benchmark SET run, divided by the SETs.
 // Usage: node bench/persistence.mjs   (BENCH_KEYS=200000 for a quicker run; BENCH_WRITE=1 writes
