@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { Server, TIDINGS_VERSION, REDIS_VERSION } from './server/server.js';
 import { LoadError } from './persistence/rdbfile.js';
 import { AofLoadError } from './persistence/aof-load.js';
+import { LoadAborted } from './persistence/loading.js';
 import { Config, findParam } from './config/config.js';
 import { ConfigError, loadConfig, type LoadedConfig } from './config/file.js';
 import { aclOf } from './security/acl.js';
@@ -139,6 +140,18 @@ export async function main(args: string[]): Promise<void> {
     return;
   }
 
+  // SIGTERM/SIGINT as in Redis: save first when save points are configured (shutdown-on-sigterm /
+  // shutdown-on-sigint can say otherwise); a failed save keeps the server running, and another
+  // signal tries again. Set before listening: the dataset loads while the server listens, and a
+  // signal or SHUTDOWN then stops it without saving (a partial dataset is never saved).
+  const stop = (signal: 'SIGTERM' | 'SIGINT') => {
+    server.log('warning', server.rdb.loading ? 'Received shutdown signal during loading, scheduling shutdown.' : `Received ${signal} scheduling shutdown...`);
+    server.signalShutdown(signal);
+  };
+  server.onShutdown = () => process.exit(0);
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+
   try {
     // The banner comes once the port is bound and before the data is loaded, as Redis's logo does:
     // a supervisor (or Redis's test suite) sees the PID even when a bad data file stops start-up.
@@ -147,6 +160,8 @@ export async function main(args: string[]): Promise<void> {
       server.log('notice', `Tidings ${TIDINGS_VERSION} (Redis ${REDIS_VERSION} compatible) 64 bit, standalone mode, port ${server.port}, PID: ${process.pid}`);
     });
   } catch (err) {
+    // SHUTDOWN or a signal while loading: the server is closing, and exits when it has closed.
+    if (err instanceof LoadAborted) return;
     if (err instanceof LoadError || err instanceof AofLoadError) {
       // A dump or append-only file that cannot be loaded: say which and where; the file is untouched.
       server.log('warning', err.message);
@@ -186,14 +201,4 @@ export async function main(args: string[]): Promise<void> {
     process.disconnect();
   }
 
-  // SIGTERM/SIGINT as in Redis: save first when save points are configured (shutdown-on-sigterm /
-  // shutdown-on-sigint can say otherwise); a failed save keeps the server running, and another
-  // signal tries again.
-  const stop = (signal: 'SIGTERM' | 'SIGINT') => {
-    server.log('warning', `Received ${signal} scheduling shutdown...`);
-    server.signalShutdown(signal);
-  };
-  server.onShutdown = () => process.exit(0);
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
 }

@@ -11,10 +11,11 @@ import { usedMemory, usedMemoryPeak } from '../store/eviction.js';
 import { idleMsOf } from '../store/database.js';
 import { scriptingOf, scriptingStats } from './scripting.js';
 import { LoadError, PersistenceErrors } from '../persistence/rdbfile.js';
+import { LoadAborted } from '../persistence/loading.js';
 import { datasetDigest, keyDigest } from '../persistence/digest.js';
 import type { CommandContext, CommandHost, CommandSession, CommandSpec } from './types.js';
 import { INVALID_GETKEYS_ARGS, NUMKEYS_AT, keysOf } from './key-positions.js';
-import { ConfigSetError, type PendingSet } from '../config/config.js';
+import { ConfigDeniedWhileLoading, ConfigSetError, type PendingSet } from '../config/config.js';
 import { rewriteConfigFile } from '../config/file.js';
 import { aclOf } from '../security/acl.js';
 import { REPLY_BUFFER_PEAK_RESET_MS } from '../protocol/writer.js';
@@ -124,7 +125,7 @@ function infoSection(server: CommandHost, name: string): string | undefined {
       ]);
     }
     case 'persistence':
-      return lines('Persistence', [...server.rdb.infoFields(), ...(server.aofInfo?.() ?? AOF_INFO_DEFAULTS)]);
+      return lines('Persistence', [...server.rdb.infoFields(), ...(server.aofInfo?.() ?? AOF_INFO_DEFAULTS), ...server.rdb.loadingInfoFields()]);
     case 'stats': {
       const s = server.stats;
       return lines('Stats', [
@@ -267,8 +268,9 @@ const configSubcommands: CommandSpec[] = [
     for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i]!.toString('latin1'), argv[i + 1]!.toString('latin1')]);
     let pending: PendingSet;
     try {
-      pending = ctx.server.config.prepareSet(pairs, { local: isLocalClient(ctx.client) });
+      pending = ctx.server.config.prepareSet(pairs, { local: isLocalClient(ctx.client), loading: ctx.server.rdb.loading });
     } catch (err) {
+      if (err instanceof ConfigDeniedWhileLoading) return PersistenceErrors.loading();
       if (err instanceof ConfigSetError) return new ReplyError(`ERR ${err.message}`);
       throw err;
     }
@@ -786,7 +788,7 @@ function debug(ctx: CommandContext, argv: Buffer[]): HandlerResult {
       // Like Redis: write out and sync the log, empty the dataset, replay the log. A slow script
       // in the log makes the replay span event-loop turns: the client waits for its OK.
       const { server, client } = ctx;
-      if (server.aof.reloading) throw PersistenceErrors.loading();
+      if (server.aof.reloading || server.rdb.loading) throw PersistenceErrors.loading();
       const finished = server.aof.reload((error) => {
         client.blocked = false;
         if (error === undefined) server.log('notice', 'Append Only File loaded by DEBUG LOADAOF');
@@ -940,7 +942,7 @@ function debugPopulate(ctx: CommandContext, argv: Buffer[]): Reply {
 }
 
 /** DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty the dataset (and functions), load. */
-function debugReload(ctx: CommandContext, argv: Buffer[]): Reply {
+function debugReload(ctx: CommandContext, argv: Buffer[]): HandlerResult {
   let save = true;
   let flush = true;
   let merge = false;
@@ -951,21 +953,50 @@ function debugReload(ctx: CommandContext, argv: Buffer[]): Reply {
     else if (option === 'nosave') save = false;
     else throw new ReplyError('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
   }
-  const server = ctx.server;
+  const { server, client } = ctx;
+  if (server.rdb.loading) throw PersistenceErrors.loading();
   server.rdb.abortBackgroundNow();
   if (save && !server.rdb.saveSync()) return PersistenceErrors.saveFailed();
   if (flush) {
     for (const db of server.dbs) db.flush();
     if (server.extensions.has('scripting')) scriptingOf(server).flushFunctions();
   }
-  try {
-    server.rdb.load({ replaceLibraries: merge });
-  } catch (err) {
+  const failed = (err: unknown): Reply => {
     if (err instanceof LoadError) return new ReplyError('ERR Error trying to load the RDB dump, check server logs.');
     throw err;
+  };
+  const reloaded = () => {
+    server.log('warning', 'DB reloaded by DEBUG RELOAD');
+    return OK;
+  };
+  if (ctx.noBlock) {
+    // Inside EXEC or a script: at once.
+    try {
+      server.rdb.load({ replaceLibraries: merge });
+    } catch (err) {
+      return failed(err);
+    }
+    return reloaded();
   }
-  server.log('warning', 'DB reloaded by DEBUG RELOAD');
-  return OK;
+  // As Redis: the file loads in slices, other clients answered -LOADING in between; this one
+  // waits for its reply.
+  client.blocked = true;
+  const answer = (reply: () => Reply) => {
+    client.blocked = false;
+    let r: Reply;
+    try {
+      r = reply();
+    } catch (err) {
+      if (err instanceof LoadAborted) return;
+      r = new ReplyError(`ERR ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (!client.closing) server.resume(client, r);
+  };
+  server.rdb.loadInSlices({ replaceLibraries: merge }).then(
+    () => answer(reloaded),
+    (err: unknown) => answer(() => failed(err)),
+  );
+  return BLOCKED;
 }
 
 // ------------------------------------------------------------------ SHUTDOWN

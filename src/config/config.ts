@@ -73,9 +73,14 @@ export type ConfigListener = (name: string, value: ConfigValue) => void;
 export interface SetRequest {
   /** The client is on a loopback or unix-socket connection. */
   local: boolean;
+  /** The dataset is loading: parameters marked denyLoading are refused (-LOADING). */
+  loading?: boolean;
 }
 
 export class ConfigSetError extends Error {}
+
+/** CONFIG SET of a denyLoading parameter while the dataset loads: the reply is -LOADING. */
+export class ConfigDeniedWhileLoading extends ConfigSetError {}
 
 /** A validated CONFIG SET, applied by commit(). */
 export interface PendingSet {
@@ -197,6 +202,7 @@ export class Config {
         const allowed = this.string('enable-protected-configs');
         if (allowed === 'no' || (allowed === 'local' && !request.local)) throw failed("can't set protected config");
       }
+      if (param.denyLoading && request.loading === true) throw new ConfigDeniedWhileLoading(failed('loading').message);
       if (seen.has(name.toLowerCase())) throw failed('duplicate parameter');
       seen.add(name.toLowerCase());
       params.push(param);

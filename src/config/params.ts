@@ -24,6 +24,8 @@ interface ParamBase {
   relisten?: boolean;
   /** Redis's PROTECTED_CONFIG: CONFIG SET needs enable-protected-configs. */
   protected?: boolean;
+  /** Redis's DENY_LOADING_CONFIG: CONFIG SET answers -LOADING while the dataset loads. */
+  denyLoading?: boolean;
   /** Left out of CONFIG GET patterns; listed only when asked for by exact name. */
   hidden?: boolean;
   /** Takes several words on a config line (save, bind, ...): they are joined with spaces. */
@@ -149,7 +151,7 @@ export const PARAMS: ParamSpec[] = [
 
   // ---- persistence (src/persistence/). `save` is Redis's default only for the command line
   // (cli.ts); embedded servers and tests start with no save points unless given.
-  bool('appendonly', false),
+  bool('appendonly', false, { denyLoading: true }),
   enm('appendfsync', 'everysec', ['everysec', 'always', 'no']),
   str('appenddirname', 'appendonlydir', { immutable: true }),
   str('appendfilename', 'appendonly.aof', { immutable: true }),
@@ -161,7 +163,7 @@ export const PARAMS: ParamSpec[] = [
   int('auto-aof-rewrite-percentage', 100, 0n, INT_MAX),
   mem('auto-aof-rewrite-min-size', 64 * 1024 * 1024, 0n, LONG_MAX),
   str('save', '', { multiArg: true, parse: parseSave, rewrite: 'words' }),
-  str('dir', './', { protected: true }),
+  str('dir', './', { protected: true, denyLoading: true }),
   str('dbfilename', 'dump.rdb', { protected: true }),
   bool('rdbcompression', true),
   bool('rdbchecksum', true, { immutable: true }),

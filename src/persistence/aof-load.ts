@@ -6,6 +6,7 @@ import { resolveCommand } from '../server/dispatch.js';
 import { ReplyError } from '../protocol/reply.js';
 import { loadRdbPreamble } from './aof-preamble.js';
 import { scriptingOf } from '../commands/scripting.js';
+import type { LoadPace } from './loading.js';
 
 export type LoadOutcome = 'ok' | 'empty' | 'truncated';
 
@@ -15,41 +16,29 @@ export class AofLoadError extends Error {}
 const fixHint = (manifest: string) => `make a backup of your AOF file, then use ./redis-check-aof --fix <${manifest}>`;
 
 /**
- * A replay in steps: it pauses (yields) only while a script from the file runs past
- * busy-reply-threshold, between two slices of that script, so that a driver may let the event loop
- * answer other clients (-LOADING) meanwhile. runToEnd() drives it without pausing.
+ * A replay in steps: it pauses (yields) while a script from the file runs past
+ * busy-reply-threshold, between two slices of that script, and, given a LoadPace, where the pace
+ * says (loading across turns), so that a driver may let the event loop answer other clients
+ * (-LOADING) meanwhile (loading.ts's drive()).
  */
 export type ReplaySteps<T> = Generator<void, T, void>;
 
-/** Drive a replay to its end now (at start-up, before the server listens). */
-export function runToEnd<T>(steps: ReplaySteps<T>): T {
-  for (;;) {
-    const step = steps.next();
-    if (step.done === true) return step.value;
-  }
-}
-
 /**
- * Replay one file. `last` allows a truncated tail (aof-load-truncated decides what happens);
- * a truncation anywhere else, or a malformed command, stops start-up.
+ * Replay one file, in steps (see ReplaySteps). `last` allows a truncated tail (aof-load-truncated
+ * decides what happens); a truncation anywhere else, or a malformed command, stops start-up.
  */
-export function loadAofFile(server: Server, file: string, displayName: string, last: boolean, manifestName: string): LoadOutcome {
-  return runToEnd(aofFileSteps(server, file, displayName, last, manifestName));
-}
-
-/** loadAofFile in steps (see ReplaySteps). */
-export function* aofFileSteps(server: Server, file: string, displayName: string, last: boolean, manifestName: string): ReplaySteps<LoadOutcome> {
+export function* aofFileSteps(server: Server, file: string, displayName: string, last: boolean, manifestName: string, pace?: LoadPace): ReplaySteps<LoadOutcome> {
   // While replaying, nothing expires: an EXPIRE whose time has passed sets the TTL instead of
   // deleting, and later commands in the file see the key, as they did when it was written.
   for (const db of server.dbs) db.loading = true;
   try {
-    return yield* replayAofFile(server, file, displayName, last, manifestName);
+    return yield* replayAofFile(server, file, displayName, last, manifestName, pace);
   } finally {
     for (const db of server.dbs) db.loading = false;
   }
 }
 
-function* replayAofFile(server: Server, file: string, displayName: string, last: boolean, manifestName: string): ReplaySteps<LoadOutcome> {
+function* replayAofFile(server: Server, file: string, displayName: string, last: boolean, manifestName: string, pace: LoadPace | undefined): ReplaySteps<LoadOutcome> {
   let data: Buffer;
   try {
     data = fs.readFileSync(file);
@@ -61,7 +50,7 @@ function* replayAofFile(server: Server, file: string, displayName: string, last:
   if (data.length >= 5 && data.subarray(0, 5).toString('latin1') === 'REDIS') {
     server.log('notice', 'Reading RDB base file on AOF loading...');
     try {
-      start = loadRdbPreamble(server, data, displayName);
+      start = yield* loadRdbPreamble(server, data, displayName, pace);
     } catch (err) {
       throw new AofLoadError((err as Error).message);
     }
@@ -169,6 +158,7 @@ function* replayAofFile(server: Server, file: string, displayName: string, last:
     pos = p;
     if (name === 'exec') inMulti = false;
     if (!inMulti) validUpTo = pos;
+    if (pace !== undefined && pace.command(pos)) yield;
   }
 
   if (corruptAt >= 0) {

@@ -3,7 +3,8 @@
 import type { Server } from '../server/server.js';
 import type { ValueOf, ValueType } from '../store/database.js';
 import { lfuValue, lruClock } from '../store/database.js';
-import { crc64, readRdb, RdbError } from './rdb/index.js';
+import { crc64, readRdbSteps, RdbError } from './rdb/index.js';
+import type { LoadPace } from './loading.js';
 import { serverSnapshot } from './rdbfile.js';
 
 /** The whole dataset as an RDB image, taken in one go (a consistent point in time). */
@@ -37,15 +38,21 @@ function rdbEnd(buf: Buffer): number {
   return buf.length;
 }
 
-/** Load the RDB preamble of an AOF file into the server; returns the offset of the AOF tail. */
-export function loadRdbPreamble(server: Server, buf: Buffer, displayName: string): number {
+/**
+ * Load the RDB preamble of an AOF file into the server; returns the offset of the AOF tail. With a
+ * pace, it pauses between keys as the pace says (loading across turns).
+ */
+export function* loadRdbPreamble(server: Server, buf: Buffer, displayName: string, pace?: LoadPace): Generator<void, number, void> {
   const end = rdbEnd(buf);
   const now = Date.now();
   const scripting = server.scripting;
   try {
-    readRdb(
+    yield* readRdbSteps(
       buf.subarray(0, end),
       {
+        aux(name, value) {
+          if (name === 'used-mem' && pace !== undefined) pace.rdbUsedMem = Number(value.toString('latin1'));
+        },
         functionLibrary(code) {
           scripting.loadLibrary(code, true);
         },
@@ -66,6 +73,7 @@ export function loadRdbPreamble(server: Server, buf: Buffer, displayName: string
         emptyKey(_dbIndex, key) {
           server.log('warning', `rdbLoadObject skipping empty key: ${key}`);
         },
+        pauseAt: pace === undefined ? undefined : (offset) => pace.at(offset),
       },
       server.config,
       { checksum: server.config.bool('rdbchecksum') },

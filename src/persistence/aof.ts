@@ -14,7 +14,8 @@ import type { Effect, EffectsConsumer } from '../server/effects.js';
 import { ReplyError } from '../protocol/reply.js';
 import { AofManifest, ManifestError, writeFileAtomic, fsyncDir, type AofFileInfo } from './aof-manifest.js';
 import { encodeCommand, datasetAsCommands } from './aof-rewrite.js';
-import { loadAofFile, AofLoadError, aofFileSteps, runToEnd, type ReplaySteps } from './aof-load.js';
+import { AofLoadError, aofFileSteps, type ReplaySteps } from './aof-load.js';
+import { LoadPace } from './loading.js';
 import { datasetAsRdb } from './aof-preamble.js';
 
 /** A word nobody notifies: Atomics.wait on it is a synchronous sleep. */
@@ -102,9 +103,22 @@ export class AppendOnlyFile implements EffectsConsumer {
   /**
    * At start with appendonly yes: load the log (multi-part, or an old single file in `dir`, which
    * is moved into the directory as its base), or create an empty one; then open it for appending.
-   * Throws AofLoadError when start-up must stop.
+   * Throws AofLoadError when start-up must stop. The replay runs in slices across event-loop
+   * turns (loading:1, clients get -LOADING meanwhile), as Redis loads while it serves.
    */
-  loadAtStart(): void {
+  async loadAtStartInSlices(): Promise<void> {
+    const pace = new LoadPace(this.config, 0);
+    const rdb = this.server.rdb;
+    rdb.setLoading(true);
+    try {
+      await rdb.drivePaced(pace, this.loadAtStartSteps(pace));
+    } finally {
+      rdb.setLoading(false);
+    }
+  }
+
+  /** loadAtStartInSlices' steps: they pause where `pace` says. */
+  private *loadAtStartSteps(pace: LoadPace): ReplaySteps<void> {
     const dir = this.dirPath;
     const manifestPath = path.join(dir, this.manifestName);
     const oldStyle = path.resolve(this.config.string('dir'), this.fileName);
@@ -112,8 +126,8 @@ export class AppendOnlyFile implements EffectsConsumer {
     if (fs.existsSync(manifestPath)) {
       this.manifest = readManifest(manifestPath, this.server);
       this.continueUpgrade();
-      this.checkFilesExist();
-      this.loadFiles();
+      pace.totalBytes = this.checkFilesExist();
+      yield* this.loadFilesSteps(pace);
       if (this.manifest.base === undefined && this.manifest.incrs.length === 0) {
         // A manifest that names no data (only comments): start from empty, as Redis does.
         const base = this.writeBaseSync(this.manifest.baseSeq + 1);
@@ -122,7 +136,8 @@ export class AppendOnlyFile implements EffectsConsumer {
         this.manifest.baseSeq = base.seq;
       }
     } else if (fs.existsSync(oldStyle) && fs.statSync(oldStyle).isFile()) {
-      loadAofFile(this.server, oldStyle, this.fileName, true, this.fileName);
+      pace.totalBytes = fs.statSync(oldStyle).size;
+      yield* aofFileSteps(this.server, oldStyle, this.fileName, true, this.fileName, pace);
       fs.mkdirSync(dir, { recursive: true });
       fs.renameSync(oldStyle, path.join(dir, this.fileName));
       this.manifest = new AofManifest();
@@ -171,31 +186,36 @@ export class AppendOnlyFile implements EffectsConsumer {
     this.server.log('notice', 'Successfully migrated an old-style AOF into the AOF directory');
   }
 
-  /** Every file the manifest names must be there before anything is loaded (Redis's wording). */
-  private checkFilesExist(): void {
+  /**
+   * Every file the manifest names must be there before anything is loaded (Redis's wording).
+   * Returns their total size (loading_total_bytes).
+   */
+  private checkFilesExist(): number {
+    let total = 0;
     for (const f of this.manifest.loadOrder) {
       try {
-        fs.statSync(path.join(this.dirPath, f.name));
+        total += fs.statSync(path.join(this.dirPath, f.name)).size;
       } catch (err) {
         throw new AofLoadError(`Unable to obtain the AOF file ${f.name} length. stat: ${strerror(err)}`);
       }
     }
+    return total;
   }
 
-  /** Replay the files of the manifest, in order. */
-  private loadFiles(): void {
-    runToEnd(this.loadFilesSteps());
-  }
-
-  /** loadFiles in steps: pauses between the slices of a slow script (see ReplaySteps). */
-  private *loadFilesSteps(): ReplaySteps<void> {
+  /**
+   * Replay the files of the manifest, in order, in steps: pauses between the slices of a slow
+   * script (see ReplaySteps) and, with a pace, where it says.
+   */
+  private *loadFilesSteps(pace?: LoadPace): ReplaySteps<void> {
     const files = this.manifest.loadOrder;
     for (let i = 0; i < files.length; i++) {
       const f = files[i]!;
       const full = path.join(this.dirPath, f.name);
       if (!fs.existsSync(full)) throw new AofLoadError(`The AOF file ${f.name} doesn't exist`);
       const started = performance.now();
-      const outcome = yield* aofFileSteps(this.server, full, f.name, i === files.length - 1, this.manifestName);
+      const size = fs.statSync(full).size;
+      const outcome = yield* aofFileSteps(this.server, full, f.name, i === files.length - 1, this.manifestName, pace);
+      pace?.fileDone(size);
       const kind = f.type === 'b' ? 'base' : 'incr';
       if (outcome !== 'empty') {
         this.server.log('notice', `DB loaded from ${kind} file ${f.name}: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
@@ -741,6 +761,9 @@ export class AppendOnlyFile implements EffectsConsumer {
       ['aof_rewrites_consecutive_failures', this.rewriteFailures],
       ['aof_last_write_status', this.lastWriteOk ? 'ok' : 'err'],
       ['aof_last_cow_size', 0],
+      // Redis lists its module fork's figures here, before the open log's; no modules, no fork.
+      ['module_fork_in_progress', 0],
+      ['module_fork_last_cow_size', 0],
     ];
     if (this.enabled) {
       fields.push(

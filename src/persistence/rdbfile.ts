@@ -10,7 +10,8 @@ import { REDIS_VERSION } from '../config/version.js';
 import { usedMemory } from '../store/eviction.js';
 import type { ValueOf, ValueType } from '../store/database.js';
 import { lfuValue, lruClock } from '../store/database.js';
-import { readRdb, RdbError } from './rdb/index.js';
+import { readRdbSteps, RdbError } from './rdb/index.js';
+import { drive, keyDelay, LoadPace, nextTurn, runToEnd, sleep } from './loading.js';
 import { savePointReached, savePointsOf, type SavePoint } from './savepoints.js';
 import { Snapshot } from './snapshot.js';
 
@@ -30,6 +31,13 @@ export class LoadError extends Error {
     super(message);
     this.name = 'LoadError';
   }
+}
+
+export interface LoadOptions {
+  /** FUNCTION libraries in the file replace loaded ones of the same name (DEBUG RELOAD MERGE, full sync). */
+  replaceLibraries?: boolean;
+  /** Start-up: a bad file ends the process (the log says so). */
+  atStart?: boolean;
 }
 
 interface BackgroundSave {
@@ -57,6 +65,8 @@ export class RdbFile {
   /** BGSAVE asked for inside MULTI/EXEC: started by the cron. */
   scheduled = false;
   loading = false;
+  /** The load running across event-loop turns, if any: INFO's loading_* fields. */
+  pace: LoadPace | undefined;
   lastLoadKeysLoaded = 0;
   lastLoadKeysExpired = 0;
   lastCowBytes = 0;
@@ -217,6 +227,7 @@ export class RdbFile {
       }
       for (;;) {
         if (bg.aborted) return false;
+        // rdb-key-save-delay (microseconds per key, a testing knob) slows the save as it slows Redis's.
         const { maxKeys, pauseMs } = keyDelay(server.config.number('rdb-key-save-delay'));
         const done = bg.snapshot.step(performance.now() + SLICE_MS, maxKeys);
         const bytes = bg.snapshot.take();
@@ -303,28 +314,58 @@ export class RdbFile {
   // ------------------------------------------------------------------ loading
 
   /**
-   * Load the dump file if there is one. Keys already expired are dropped. Throws LoadError
+   * Load the dump file if there is one, at once. Keys already expired are dropped. Throws LoadError
    * (naming the file and offset) when the file is unreadable or corrupt; the file is not touched.
    */
-  load(options: { replaceLibraries?: boolean; atStart?: boolean } = {}): boolean {
-    const server = this.server;
-    const file = this.path;
-    let buf: Buffer;
+  load(options: LoadOptions = {}): boolean {
+    const buf = this.readDump();
+    return buf !== undefined && this.loadBuffer(buf, this.path, options);
+  }
+
+  /**
+   * The same across event-loop turns (start-up, DEBUG RELOAD): the event loop runs between slices
+   * (see LoadPace), clients without the `loading` flag get -LOADING meanwhile, and INFO shows the
+   * loading_* fields. Rejects with LoadError, or LoadAborted when the server closed meanwhile.
+   */
+  async loadInSlices(options: LoadOptions = {}): Promise<boolean> {
+    const buf = this.readDump();
+    if (buf === undefined) return false;
+    const pace = new LoadPace(this.server.config, buf.length);
+    return this.drivePaced(pace, this.loadSteps(buf, this.path, options, pace));
+  }
+
+  /** Run a paced load (the dump file's, or the append-only file's) with INFO showing its figures. */
+  async drivePaced<T>(pace: LoadPace, steps: Generator<void, T, void>): Promise<T> {
+    this.pace = pace;
     try {
-      buf = fs.readFileSync(file);
+      return await drive(steps, pace, () => this.server.stopped);
+    } finally {
+      this.pace = undefined;
+    }
+  }
+
+  /** The dump file's bytes; undefined when there is none. Throws LoadError when it cannot be read. */
+  private readDump(): Buffer | undefined {
+    const file = this.path;
+    try {
+      return fs.readFileSync(file);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      server.log('warning', `Fatal error loading the DB: ${reason(err)}. Exiting.`);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      this.server.log('warning', `Fatal error loading the DB: ${reason(err)}. Exiting.`);
       throw new LoadError(`Fatal error loading the DB from ${file}: ${reason(err)}`, file, undefined);
     }
-    return this.loadBuffer(buf, file, options);
   }
 
   /**
    * Load an RDB image already in memory (the dump file, or a master's full-sync payload) into
-   * the current databases. Throws LoadError naming `file` when it is corrupt.
+   * the current databases, at once. Throws LoadError naming `file` when it is corrupt.
    */
-  loadBuffer(buf: Buffer, file: string, options: { replaceLibraries?: boolean; atStart?: boolean } = {}): boolean {
+  loadBuffer(buf: Buffer, file: string, options: LoadOptions = {}): boolean {
+    return runToEnd(this.loadSteps(buf, file, options, undefined));
+  }
+
+  /** loadBuffer in steps: with a pace, it pauses between keys as the pace says. */
+  private *loadSteps(buf: Buffer, file: string, options: LoadOptions, pace: LoadPace | undefined): Generator<void, boolean, void> {
     const server = this.server;
     const started = performance.now();
     const now = Date.now();
@@ -336,16 +377,18 @@ export class RdbFile {
     let ctime = 0;
     let usedMem = 0;
     const scripting = server.scripting;
-    this.loading = true;
-    this.updateGate();
+    this.setLoading(true);
     try {
-      readRdb(
+      yield* readRdbSteps(
         buf,
         {
           aux(name, value) {
             if (name === 'redis-ver') producedBy = value.toString('latin1');
             else if (name === 'ctime') ctime = Number(value.toString('latin1'));
-            else if (name === 'used-mem') usedMem = Number(value.toString('latin1'));
+            else if (name === 'used-mem') {
+              usedMem = Number(value.toString('latin1'));
+              if (pace !== undefined) pace.rdbUsedMem = usedMem;
+            }
           },
           functionLibrary(code) {
             try {
@@ -376,13 +419,12 @@ export class RdbFile {
             emptySkipped++;
             server.log('warning', `rdbLoadObject skipping empty key: ${key}`);
           },
+          pauseAt: pace === undefined ? undefined : (offset) => pace.at(offset),
         },
         server.config,
         { checksum: server.config.bool('rdbchecksum') },
       );
     } catch (err) {
-      this.loading = false;
-      this.updateGate();
       if (err instanceof RdbError) {
         if (err.message.startsWith('Wrong RDB checksum')) server.log('warning', err.message);
         const what = err.message.startsWith('Wrong RDB checksum') ? 'RDB CRC error' : err.message;
@@ -393,9 +435,9 @@ export class RdbFile {
         throw new LoadError(`Bad RDB file ${file} at offset ${err.offset}: ${what}`, file, err.offset);
       }
       throw err;
+    } finally {
+      this.setLoading(false);
     }
-    this.loading = false;
-    this.updateGate();
     // Loading is not a change to save again.
     server.dirty = dirty;
     this.lastLoadKeysLoaded = loaded;
@@ -435,15 +477,11 @@ export class RdbFile {
       ['rdb_last_load_keys_loaded', this.lastLoadKeysLoaded],
     ];
   }
-}
 
-/** rdb-key-save-delay (microseconds per key; negative: a microsecond every -n keys) as slices. */
-function keyDelay(delayUs: number): { maxKeys: number; pauseMs: number } {
-  if (delayUs === 0) return { maxKeys: Infinity, pauseMs: 0 };
-  if (delayUs < 0) return { maxKeys: Math.max(1, -delayUs * 1000), pauseMs: 1 };
-  // Sleep at least a millisecond at a time: a timer cannot wait less.
-  const maxKeys = Math.max(1, Math.floor(1000 / delayUs));
-  return { maxKeys, pauseMs: Math.max(1, Math.round((maxKeys * delayUs) / 1000)) };
+  /** The loading_* fields, while a load runs across turns (they end INFO's Persistence section). */
+  loadingInfoFields(): [string, string | number][] {
+    return this.pace?.infoFields() ?? [];
+  }
 }
 
 function writeAll(fd: number, buf: Buffer): void {
@@ -457,14 +495,6 @@ async function writeFully(handle: fs.promises.FileHandle, buf: Buffer): Promise<
     const { bytesWritten } = await handle.write(buf, off, buf.length - off);
     off += bytesWritten;
   }
-}
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function closeQuietly(fd: number): void {

@@ -29,6 +29,7 @@ import { aclOf } from '../security/acl.js';
 import { EffectsStream } from './effects.js';
 import { ReplicaFeeds, ReplicaLink, ReplicationLog, type ReplicaHost } from './replica.js';
 import { AppendOnlyFile } from '../persistence/aof.js';
+import { LoadAborted } from '../persistence/loading.js';
 import { RdbFile, PersistenceErrors } from '../persistence/rdbfile.js';
 import type { CommandSpec } from '../commands/types.js';
 import { OutboundConnections } from '../net/outbound.js';
@@ -103,6 +104,10 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
   private readonly misconfLogThrottle = new LogThrottle(10_000);
   private notifyFlags = '';
   private closed = false;
+  /** close() was called (a load across turns stops at its next pause). */
+  get stopped(): boolean {
+    return this.closed;
+  }
   /** Address actually bound (after listen). */
   host = '127.0.0.1';
   port = 0;
@@ -364,16 +369,19 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
       this.listeners.push(srv);
     }
     onBound?.();
-    // Load the dataset after binding and before resolving, so "ready" means the data is there. A bad
-    // file stops start-up (the listeners are closed). As in Redis, the append-only file is the
-    // source when it is on, the dump file otherwise.
+    // Load the dataset after binding and before resolving, so "ready" means the data is there. As
+    // in Redis, the load runs in slices while clients are served: commands without the `loading`
+    // flag get -LOADING until it ends (persistence/loading.ts). A bad file stops start-up (the
+    // listeners are closed); a close() meanwhile (SHUTDOWN, a signal) stops the load and rejects
+    // with LoadAborted. The append-only file is the source when it is on, the dump file otherwise.
     try {
-      if (this.config.bool('appendonly')) this.aof.loadAtStart();
-      else if (this.loadAtStart) this.rdb.load({ atStart: true });
+      if (this.config.bool('appendonly')) await this.aof.loadAtStartInSlices();
+      else if (this.loadAtStart) await this.rdb.loadInSlices({ atStart: true });
     } catch (err) {
-      await this.close();
+      if (!(err instanceof LoadAborted)) await this.close();
       throw err;
     }
+    if (this.closed) throw new LoadAborted();
     this.startCron();
     this.config.onChange((name) => {
       if (name === 'hz' && this.cron && !this.closed) this.startCron();

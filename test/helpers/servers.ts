@@ -62,6 +62,19 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs = 30000)
   throw new Error(`port ${port} did not open`);
 }
 
+/** Poll PING until the server no longer answers -LOADING. */
+async function waitLoaded(port: number, timeoutMs = 60000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const c = await RespClient.connect(port);
+    const reply = await c.call('PING').finally(() => c.close());
+    const loading = reply !== null && typeof reply === 'object' && String((reply as { error?: string }).error).startsWith('LOADING');
+    if (!loading) return;
+    if (Date.now() > deadline) throw new Error(`port ${port} still loading`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -102,7 +115,10 @@ export async function startRedis(extra: string[] = []): Promise<TestServer> {
  * Start Tidings as a child process via its CLI (needs `npm run build`). Like startRedis, without
  * the command line's default save points (`--save ...` in args adds some back).
  */
-export async function startTidingsProcess(args: string[] = []): Promise<TestServer & { child: ChildProcess; output: () => string }> {
+export async function startTidingsProcess(
+  args: string[] = [],
+  options: { waitLoaded?: boolean } = {},
+): Promise<TestServer & { child: ChildProcess; output: () => string }> {
   const port = await freePort();
   let output = '';
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/tidings.js'), '--port', String(port), '--save', '', ...args], {
@@ -111,6 +127,8 @@ export async function startTidingsProcess(args: string[] = []): Promise<TestServ
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   await waitForPort(port, child);
+  // It listens before its data is loaded (-LOADING meanwhile): wait for the load unless told not to.
+  if (options.waitLoaded !== false) await waitLoaded(port);
   return {
     port,
     host: '127.0.0.1',

@@ -8,7 +8,7 @@ import { RDB_VERSION } from './format.js';
 import { RdbReader } from './reader.js';
 
 export { RdbWriter } from './writer.js';
-export { RdbError, readRdb, type RdbHandler } from './reader.js';
+export { RdbError, readRdb, readRdbSteps, type RdbHandler, type RdbSteps } from './reader.js';
 export { crc64, Crc64 } from './crc64.js';
 export { lzfCompress, lzfDecompress } from './lzf.js';
 export { RDB_VERSION, RdbType, RdbOpcode } from './format.js';

@@ -39,7 +39,15 @@ export interface RdbHandler {
   ): void;
   /** A key whose collection is empty (older versions could write them): skipped, as Redis does. */
   emptyKey?(dbIndex: number, key: string): void;
+  /**
+   * After each key, with the offset reached: true pauses a stepwise read (readRdbSteps) there, so
+   * that its driver may let the event loop run. A whole-file read (readRdb) never asks.
+   */
+  pauseAt?(offset: number): boolean;
 }
+
+/** A read in steps: it pauses (yields) where the handler's pauseAt said so. */
+export type RdbSteps = Generator<void, void, void>;
 
 export type LoadedValue = { type: ValueType; value: ValueOf[ValueType] };
 
@@ -522,9 +530,15 @@ function ownBytes(v: LpValue): Buffer {
 
 /** Read a whole RDB file, calling `handler` for AUX fields, function libraries and keys. */
 export function readRdb(buf: Buffer, handler: RdbHandler, config: Config, options: { checksum?: boolean } = {}): void {
+  const steps = readRdbSteps(buf, handler, config, options);
+  while (steps.next().done !== true);
+}
+
+/** readRdb in steps: it pauses after a key when `handler.pauseAt` says so (loading across turns). */
+export function* readRdbSteps(buf: Buffer, handler: RdbHandler, config: Config, options: { checksum?: boolean } = {}): RdbSteps {
   const r = new RdbReader(buf, config);
   try {
-    readRecords(r, buf, handler, options);
+    yield* readRecords(r, buf, handler, options);
   } catch (e) {
     // Only a decoder bug lands here; report it as bad input at the offset reached.
     if (e instanceof RdbError || !(e instanceof RangeError || e instanceof TypeError)) throw e;
@@ -532,7 +546,8 @@ export function readRdb(buf: Buffer, handler: RdbHandler, config: Config, option
   }
 }
 
-function readRecords(r: RdbReader, buf: Buffer, handler: RdbHandler, options: { checksum?: boolean }): void {
+function* readRecords(r: RdbReader, buf: Buffer, handler: RdbHandler, options: { checksum?: boolean }): RdbSteps {
+  const pauseAt = handler.pauseAt;
   if (buf.length < 9 || buf.toString('latin1', 0, 5) !== 'REDIS') r.fail('Wrong signature trying to load DB from file');
   const versionText = buf.toString('latin1', 5, 9);
   const version = /^[0-9]{4}$/.test(versionText) ? Number(versionText) : -1;
@@ -598,6 +613,7 @@ function readRecords(r: RdbReader, buf: Buffer, handler: RdbHandler, options: { 
         expireAt = undefined;
         idleMs = undefined;
         freq = undefined;
+        if (pauseAt !== undefined && pauseAt(r.pos)) yield;
         continue;
       }
     }
