@@ -1,19 +1,16 @@
 // The hash value: field → value, both latin1 strings (a string holds bytes at ~1/3 the heap of a
 // Buffer), with the encoding Redis 7.0 would report as a field.
 //
-// Storage (independent of the reported encoding): a small hash is packed into ONE latin1 string,
-// `len field len value …` in insertion order (lengths as 7-bit varints, one char each below 128),
-// found by a linear scan, much as Redis's listpack. One string costs a 16-byte header for the whole
-// hash, where a Map costs ~200 bytes empty plus two string headers and ~28 bytes of table per field.
-// A write builds the new string in a scratch Buffer (one copy, like a listpack's realloc), so the
-// packed form is kept only up to PACKED_FIELDS fields and PACKED_CHARS chars; past either, the hash
-// becomes a Map (one way), which keeps the same insertion order.
+// Storage (independent of the reported encoding): a small hash is packed into one latin1 string,
+// field and value records in insertion order (types/packed.ts), up to PACKED_ITEMS fields and
+// PACKED_CHARS chars; past either, it becomes a Map (one way), which keeps the same order.
 //
 // The insertion order is the order Redis 7.0 replies in while the hash is a small "listpack". Past
 // hash-max-listpack-entries fields, or a field or value longer than hash-max-listpack-value, Redis
 // converts it (one way) to a hash table; the encoding is visible in OBJECT ENCODING, HSCAN (a
 // listpack is returned whole), HRANDFIELD's order, DUMP and RDB files.
 import { MemberIndex, type Indexed } from './member-index.js';
+import { PACKED_CHARS, PACKED_ITEMS, foundItem, foundRecordEnd, locate, packedBytes, recordChars, splice, unpack } from './packed.js';
 
 export type HashEncoding = 'listpack' | 'hashtable';
 
@@ -30,106 +27,6 @@ export interface NumericSettings {
 
 export function hashLimits(settings: NumericSettings): HashLimits {
   return { entries: settings.number('hash-max-listpack-entries'), value: settings.number('hash-max-listpack-value') };
-}
-
-/** Most fields a packed hash holds (a lookup scans them; a write copies them all). */
-export const PACKED_FIELDS = 64;
-/** Most chars a packed hash's string holds. */
-export const PACKED_CHARS = 4096;
-
-// ---------------------------------------------------------------- the packed string
-
-/** The shared buffer new packed strings are built in (synchronously, never kept). */
-let scratch = Buffer.allocUnsafe(PACKED_CHARS * 2);
-
-function room(chars: number): Buffer {
-  if (scratch.length < chars) scratch = Buffer.allocUnsafe(chars * 2);
-  return scratch;
-}
-
-/** Chars the varint of n takes. */
-const lenChars = (n: number): number => (n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : 4);
-
-function putLen(buf: Buffer, at: number, n: number): number {
-  while (n >= 0x80) {
-    buf[at++] = 0x80 | (n & 0x7f);
-    n >>>= 7;
-  }
-  buf[at++] = n;
-  return at;
-}
-
-/** Chars a packed entry takes. */
-const entryChars = (field: string, value: string): number =>
-  lenChars(field.length) + field.length + lenChars(value.length) + value.length;
-
-function putEntry(buf: Buffer, at: number, field: string, value: string): number {
-  at = putLen(buf, at, field.length);
-  at += buf.write(field, at, 'latin1');
-  at = putLen(buf, at, value.length);
-  return at + buf.write(value, at, 'latin1');
-}
-
-// Where locate() found the value: its first char and the end of the entry.
-let foundValue = 0;
-let foundEnd = 0;
-
-/** The start of `field`'s entry in packed string s (setting foundValue/foundEnd), or -1. */
-function locate(s: string, field: string): number {
-  const want = field.length;
-  const last = want - 1;
-  const end = s.length;
-  let p = 0;
-  while (p < end) {
-    const start = p;
-    let c = s.charCodeAt(p++);
-    let n = c & 0x7f;
-    for (let shift = 7; c >= 0x80; shift += 7) {
-      c = s.charCodeAt(p++);
-      n |= (c & 0x7f) << shift;
-    }
-    const at = p;
-    p += n;
-    c = s.charCodeAt(p++);
-    let m = c & 0x7f;
-    for (let shift = 7; c >= 0x80; shift += 7) {
-      c = s.charCodeAt(p++);
-      m |= (c & 0x7f) << shift;
-    }
-    const value = p;
-    p += m;
-    // The last char first: fields that share a prefix (field:1, field:2) differ there.
-    if (n === want && (want === 0 || (s.charCodeAt(at + last) === field.charCodeAt(last) && s.startsWith(field, at)))) {
-      foundValue = value;
-      foundEnd = p;
-      return start;
-    }
-  }
-  return -1;
-}
-
-/**
- * Packed string s as flat strings [field, value, field, value …]: decoded from a Buffer copy, so
- * none of them is a slice that would keep s alive.
- */
-function unpack(s: string): string[] {
-  const out: string[] = [];
-  const end = s.length;
-  if (end === 0) return out;
-  const buf = room(end);
-  buf.write(s, 0, 'latin1');
-  let p = 0;
-  while (p < end) {
-    let c = buf[p++]!;
-    let n = c & 0x7f;
-    for (let shift = 7; c >= 0x80; shift += 7) {
-      c = buf[p++]!;
-      n |= (c & 0x7f) << shift;
-    }
-    out.push(buf.toString('latin1', p, p + n));
-    p += n;
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------- Hash
@@ -167,19 +64,19 @@ export class Hash implements Indexed {
   /** Heap bytes the fields take, estimated (INFO used_memory, MEMORY USAGE); `sample` for a Map. */
   storedBytes(sample: (map: Map<string, string>) => number): number {
     const data = this.data;
-    // The object, and the string's 16-byte header with 8-byte alignment.
-    return typeof data === 'string' ? 64 + ((data.length + 7) & ~7) : 64 + sample(data);
+    // The object (five fields), then the string or the Map's fields.
+    return 48 + (typeof data === 'string' ? packedBytes(data) : sample(data));
   }
 
   get(field: string): string | undefined {
     const data = this.data;
     if (typeof data !== 'string') return data.get(field);
-    return locate(data, field) < 0 ? undefined : data.substring(foundValue, foundEnd);
+    return locate(data, field, 2) < 0 ? undefined : foundItem(data);
   }
 
   has(field: string): boolean {
     const data = this.data;
-    return typeof data === 'string' ? locate(data, field) >= 0 : data.has(field);
+    return typeof data === 'string' ? locate(data, field, 2) >= 0 : data.has(field);
   }
 
   /** Store field = value as it is (no encoding change: RDB loading). True if the field was new. */
@@ -190,33 +87,20 @@ export class Hash implements Indexed {
       data.set(field, value);
       return data.size !== size;
     }
-    const at = locate(data, field);
-    const length = data.length;
-    const chars = entryChars(field, value);
+    const at = locate(data, field, 2);
     if (at < 0) {
-      if (this.count >= PACKED_FIELDS || length + chars > PACKED_CHARS) {
+      if (this.count >= PACKED_ITEMS || data.length + recordChars(field, value) > PACKED_CHARS) {
         this.unpacked().set(field, value);
-        return true;
+      } else {
+        this.data = splice(data, data.length, data.length, field, value);
+        this.count++;
       }
-      const buf = room(length + chars);
-      buf.write(data, 0, 'latin1');
-      const end = putEntry(buf, length, field, value);
-      this.data = buf.toString('latin1', 0, end);
-      this.count++;
       return true;
     }
-    // In place: the entry is rewritten where it was, keeping the order.
-    const tail = length - foundEnd;
-    const total = at + chars + tail;
-    if (total > PACKED_CHARS) {
-      this.unpacked().set(field, value);
-      return false;
-    }
-    const buf = room(Math.max(length, total));
-    buf.write(data, 0, 'latin1');
-    buf.copyWithin(at + chars, foundEnd, length);
-    putEntry(buf, at, field, value);
-    this.data = buf.toString('latin1', 0, total);
+    // In place: the record is rewritten where it was, keeping the order.
+    const end = foundRecordEnd();
+    if (data.length - (end - at) + recordChars(field, value) > PACKED_CHARS) this.unpacked().set(field, value);
+    else this.data = splice(data, at, end, field, value);
     return false;
   }
 
@@ -224,17 +108,10 @@ export class Hash implements Indexed {
   delete(field: string): boolean {
     const data = this.data;
     if (typeof data !== 'string') return data.delete(field);
-    const at = locate(data, field);
+    const at = locate(data, field, 2);
     if (at < 0) return false;
-    if (--this.count === 0) {
-      this.data = '';
-      return true;
-    }
-    const length = data.length;
-    const buf = room(length);
-    buf.write(data, 0, 'latin1');
-    buf.copyWithin(at, foundEnd, length);
-    this.data = buf.toString('latin1', 0, length - (foundEnd - at));
+    this.data = splice(data, at, foundRecordEnd());
+    this.count--;
     return true;
   }
 

@@ -2,7 +2,8 @@
 // of a hash whose encoding is not known yet (RDB), COPY's clone and the member index upkeep.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Hash, PACKED_CHARS, PACKED_FIELDS, encodingOf, hashLimits, setLoadedEncoding, type HashLimits } from '../../src/types/hash.js';
+import { Hash, encodingOf, hashLimits, setLoadedEncoding, type HashLimits } from '../../src/types/hash.js';
+import { PACKED_CHARS, PACKED_ITEMS as PACKED_FIELDS } from '../../src/types/packed.js';
 import { indexOf } from '../../src/types/member-index.js';
 
 const LIMITS: HashLimits = { entries: 4, value: 8 };
@@ -193,5 +194,5 @@ test('storedBytes follows the packed string, and samples a Map', () => {
   assert.ok(h.storedBytes(() => 0) > empty);
   const big = new Hash('hashtable');
   for (let i = 0; i < PACKED_FIELDS + 1; i++) big.setField(`f${i}`, 'v', LIMITS);
-  assert.equal(big.storedBytes((map) => map.size * 100), 64 + (PACKED_FIELDS + 1) * 100);
+  assert.equal(big.storedBytes((map) => map.size * 100), 48 + (PACKED_FIELDS + 1) * 100);
 });
