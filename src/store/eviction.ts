@@ -55,8 +55,7 @@ export function valueBytes(entry: Entry, samples = ELEMENT_SAMPLES): number {
       return entry.value.storedBytes((map) => sampled(map.size, samples, map.entries(), ([f, v]) => 72 + f.length + v.length));
     }
     case 'set': {
-      const set = entry.value;
-      return 32 + sampled(set.size, samples, set.values(), (m) => 48 + m.length);
+      return entry.value.storedBytes((set) => sampled(set.size, samples, set.values(), (m) => 48 + m.length));
     }
     case 'zset': {
       const z = entry.value;
