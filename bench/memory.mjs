@@ -9,6 +9,7 @@
 //   hash     one hash of N fields `field:<i>` → `value:<i>` (HSET, 100 fields a command)
 //   hashes   N/5 small hashes `hash:<k>` of 5 fields `field:<j>` → `value:<i>` (HSET, one a key)
 //   set      one set of N members `member:<i>` (SADD, 100 a command)
+//   sets     N/5 small sets `set:<k>` of 5 members `member:<i>` (SADD, one a key)
 //   zset     one sorted set of N members `member:<i>` with score i (ZADD, 100 a command)
 //   stream   one stream of N entries `field` → `value:<i>` with automatic IDs (XADD)
 // Usage: node bench/memory.mjs [--n 1000000] [--only list,strings] [--write]
@@ -28,7 +29,7 @@ const ONLY = flag('only', '')
   .filter(Boolean);
 const WRITE = argv.includes('--write');
 const PER_COMMAND = 100;
-const SMALL = 5; // fields in each of the small hashes
+const SMALL = 5; // fields in each of the small hashes, members in each of the small sets
 const BATCH = 200; // commands per pipelined write
 
 const value64 = Buffer.alloc(64, 'x');
@@ -40,10 +41,11 @@ const datasets = {
   hash: (i, n) => ['HSET', 'hash', ...range(i, n, (j) => [`field:${j}`, `value:${j}`]).flat()],
   hashes: (i, n) => ['HSET', `hash:${i / SMALL}`, ...range(i, n, (j) => [`field:${j - i}`, `value:${j}`]).flat()],
   set: (i, n) => ['SADD', 'set', ...range(i, n, (j) => `member:${j}`)],
+  sets: (i, n) => ['SADD', `set:${i / SMALL}`, ...range(i, n, (j) => `member:${j}`)],
   zset: (i, n) => ['ZADD', 'zset', ...range(i, n, (j) => [String(j), `member:${j}`]).flat()],
   stream: (i) => ['XADD', 'stream', '*', 'field', `value:${i}`],
 };
-const perCommand = { strings: 1, list: PER_COMMAND, hash: PER_COMMAND, hashes: SMALL, set: PER_COMMAND, zset: PER_COMMAND, stream: 1 };
+const perCommand = { strings: 1, list: PER_COMMAND, hash: PER_COMMAND, hashes: SMALL, set: PER_COMMAND, sets: SMALL, zset: PER_COMMAND, stream: 1 };
 
 function range(from, count, f) {
   const out = [];
