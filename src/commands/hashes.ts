@@ -70,8 +70,9 @@ function hset(ctx: CommandContext, argv: Buffer[], name: string): Reply {
   const key = keyOf(argv[1]!);
   const limits = limitsOf(ctx.server.config);
   const { hash, created } = hashForWrite(ctx, key);
-  let added = 0;
-  for (let i = 2; i < argv.length; i += 2) if (setField(hash, fieldOf(argv[i]!), argv[i + 1]!, limits)) added++;
+  const pairs: string[] = [];
+  for (let i = 2; i < argv.length; i++) pairs.push(argv[i]!.toString('latin1'));
+  const added = hash.setFields(pairs, limits);
   commit(ctx, key, hash, created, 'hset');
   return name === 'hmset' ? OK : added;
 }

@@ -10,7 +10,7 @@
 // converts it (one way) to a hash table; the encoding is visible in OBJECT ENCODING, HSCAN (a
 // listpack is returned whole), HRANDFIELD's order, DUMP and RDB files.
 import { MemberIndex, type Indexed } from './member-index.js';
-import { PACKED_CHARS, PACKED_ITEMS, foundItem, foundRecordEnd, locate, packedBytes, recordChars, splice, unpack } from './packed.js';
+import { PACKED_CHARS, PACKED_ITEMS, foundItem, foundRecordEnd, locate, pack, packedBytes, recordChars, splice, unpack } from './packed.js';
 
 export type HashEncoding = 'listpack' | 'hashtable';
 
@@ -196,6 +196,48 @@ export class Hash implements Indexed {
       if (field.length > limits.value || value.length > limits.value || this.size > limits.entries) this.known = 'hashtable';
     }
     return isNew;
+  }
+
+  /**
+   * HSET's field/value pairs (flat) in one write: a packed hash is rebuilt once, not once a field.
+   * Same outcome as setField on each pair in turn. Returns how many fields were new.
+   */
+  setFields(pairs: readonly string[], limits: HashLimits): number {
+    let added = 0;
+    const data = this.data;
+    if (typeof data !== 'string' || pairs.length <= 2) {
+      for (let i = 0; i < pairs.length; i += 2) if (this.setField(pairs[i]!, pairs[i + 1]!, limits)) added++;
+      return added;
+    }
+    const items = unpack(data);
+    let listpack = this.encoding(limits) === 'listpack';
+    for (let i = 0; i < pairs.length; i += 2) {
+      const field = pairs[i]!;
+      const value = pairs[i + 1]!;
+      let j = 0;
+      while (j < items.length && items[j] !== field) j += 2;
+      if (j < items.length) {
+        items[j + 1] = value;
+      } else {
+        items.push(field, value);
+        added++;
+        this.index?.add(field);
+      }
+      if (listpack && (field.length > limits.value || value.length > limits.value || items.length / 2 > limits.entries)) listpack = false;
+    }
+    if (!listpack) this.known = 'hashtable';
+    let chars = 0;
+    for (const item of items) chars += recordChars(item);
+    if (items.length / 2 <= PACKED_ITEMS && chars <= PACKED_CHARS) {
+      this.data = pack(items);
+      this.count = items.length / 2;
+    } else {
+      const map = new Map<string, string>();
+      for (let i = 0; i < items.length; i += 2) map.set(items[i]!, items[i + 1]!);
+      this.data = map;
+      this.count = 0;
+    }
+    return added;
   }
 
   /** Remove a field. True if it was there. */

@@ -105,6 +105,17 @@ export function splice(s: string, at: number, end: number, first?: string, secon
   return buf.toString('latin1', 0, total);
 }
 
+/** Items packed into a new string (check recordChars' sum against PACKED_CHARS first). */
+export function pack(items: readonly string[]): string {
+  let chars = 0;
+  for (const item of items) chars += recordChars(item);
+  if (chars === 0) return '';
+  const buf = room(chars);
+  let at = 0;
+  for (const item of items) at = putItem(buf, at, item);
+  return buf.toString('latin1', 0, at);
+}
+
 /**
  * The items of packed string s in order, as flat strings: decoded from a Buffer copy, so none of
  * them is a slice that would keep s alive.

@@ -196,3 +196,26 @@ test('storedBytes follows the packed string, and samples a Map', () => {
   for (let i = 0; i < PACKED_FIELDS + 1; i++) big.setField(`f${i}`, 'v', LIMITS);
   assert.equal(big.storedBytes((map) => map.size * 100), 48 + (PACKED_FIELDS + 1) * 100);
 });
+
+test('setFields (HSET of many pairs) ends as setField on each pair would: contents, order, encoding, index', () => {
+  let seed = 99;
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8;
+  const limits: HashLimits = { entries: 80, value: 20 };
+  for (let round = 0; round < 200; round++) {
+    const a = new Hash('listpack');
+    const b = new Hash('listpack');
+    indexOf(a);
+    for (let op = 0; op < 6; op++) {
+      const pairs: string[] = [];
+      const n = 1 + (next() % 30);
+      for (let i = 0; i < n; i++) pairs.push(`f${next() % 90}`, 'v'.repeat(next() % (round % 2 ? 22 : 18)));
+      let added = 0;
+      for (let i = 0; i < pairs.length; i += 2) if (b.setField(pairs[i]!, pairs[i + 1]!, limits)) added++;
+      assert.equal(a.setFields(pairs, limits), added);
+      assert.deepEqual(a.flat(), b.flat());
+      assert.equal(a.encoding(limits), b.encoding(limits));
+      assert.equal(a.packed, b.packed);
+      assert.equal(a.index!.size, a.size, 'the index follows new fields');
+    }
+  }
+});
