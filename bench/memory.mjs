@@ -7,7 +7,9 @@
 //   strings  N keys `key:<i>` with 64-byte values (SET)
 //   list     one list of N elements `elem-<i>` (RPUSH, 100 a command)
 //   hash     one hash of N fields `field:<i>` → `value:<i>` (HSET, 100 fields a command)
+//   hashes   N/5 small hashes `hash:<k>` of 5 fields `field:<j>` → `value:<i>` (HSET, one a key)
 //   set      one set of N members `member:<i>` (SADD, 100 a command)
+//   sets     N/5 small sets `set:<k>` of 5 members `member:<i>` (SADD, one a key)
 //   zset     one sorted set of N members `member:<i>` with score i (ZADD, 100 a command)
 //   stream   one stream of N entries `field` → `value:<i>` with automatic IDs (XADD)
 // Usage: node bench/memory.mjs [--n 1000000] [--only list,strings] [--write]
@@ -27,6 +29,7 @@ const ONLY = flag('only', '')
   .filter(Boolean);
 const WRITE = argv.includes('--write');
 const PER_COMMAND = 100;
+const SMALL = 5; // fields in each of the small hashes, members in each of the small sets
 const BATCH = 200; // commands per pipelined write
 
 const value64 = Buffer.alloc(64, 'x');
@@ -36,11 +39,13 @@ const datasets = {
   strings: (i) => ['SET', `key:${i}`, value64],
   list: (i, n) => ['RPUSH', 'list', ...range(i, n, (j) => `elem-${j}`)],
   hash: (i, n) => ['HSET', 'hash', ...range(i, n, (j) => [`field:${j}`, `value:${j}`]).flat()],
+  hashes: (i, n) => ['HSET', `hash:${i / SMALL}`, ...range(i, n, (j) => [`field:${j - i}`, `value:${j}`]).flat()],
   set: (i, n) => ['SADD', 'set', ...range(i, n, (j) => `member:${j}`)],
+  sets: (i, n) => ['SADD', `set:${i / SMALL}`, ...range(i, n, (j) => `member:${j}`)],
   zset: (i, n) => ['ZADD', 'zset', ...range(i, n, (j) => [String(j), `member:${j}`]).flat()],
   stream: (i) => ['XADD', 'stream', '*', 'field', `value:${i}`],
 };
-const perCommand = { strings: 1, list: PER_COMMAND, hash: PER_COMMAND, set: PER_COMMAND, zset: PER_COMMAND, stream: 1 };
+const perCommand = { strings: 1, list: PER_COMMAND, hash: PER_COMMAND, hashes: SMALL, set: PER_COMMAND, sets: SMALL, zset: PER_COMMAND, stream: 1 };
 
 function range(from, count, f) {
   const out = [];

@@ -71,8 +71,9 @@ function hset(ctx: CommandContext, argv: Buffer[], name: string): Reply {
   const key = keyOf(argv[1]!);
   const limits = limitsOf(ctx.server.config);
   const { hash, created } = hashForWrite(ctx, key);
-  let added = 0;
-  for (let i = 2; i < argv.length; i += 2) if (setField(hash, fieldOf(argv[i]!), argv[i + 1]!, limits)) added++;
+  const pairs: string[] = [];
+  for (let i = 2; i < argv.length; i++) pairs.push(argv[i]!.toString('latin1'));
+  const added = hash.setFields(pairs, limits);
   commit(ctx, key, hash, created, 'hset');
   return name === 'hmset' ? OK : added;
 }
@@ -158,7 +159,10 @@ function hincrbyfloat(ctx: CommandContext, argv: Buffer[]): Reply {
 function hgetall(ctx: CommandContext, argv: Buffer[]): Reply {
   const hash = ctx.db.getRead(keyOf(argv[1]!), 'hash');
   const entries: Reply[] = [];
-  if (hash !== undefined) for (const [field, value] of hash) entries.push(fieldReply(field), new Latin1(value));
+  if (hash !== undefined) {
+    const flat = hash.flat();
+    for (let i = 0; i < flat.length; i += 2) entries.push(fieldReply(flat[i]!), new Latin1(flat[i + 1]!));
+  }
   return new MapReply(entries);
 }
 
@@ -215,21 +219,23 @@ function hscan(ctx: CommandContext, argv: Buffer[]): Reply {
   const hash = ctx.db.getRead(keyOf(argv[1]!), 'hash');
   if (hash === undefined) return ['0', []];
   const options = parseScanOptions(argv, 3);
-  let fields: string[];
+  // Fields with their values, flat.
+  let flat: (string | undefined)[];
   let next = 0;
   if (hash.encoding(limitsOf(ctx.server.config)) === 'listpack') {
     // Like Redis, a compact hash is returned whole in one call.
-    fields = [...hash.keys()];
+    flat = hash.flat();
   } else {
     const step = indexOf(hash).scan(cursor, options.count);
-    fields = step.members;
+    flat = step.members.flatMap((f) => [f, hash.get(f)]);
     next = step.next;
   }
   const pattern = options.pattern;
   const out: Reply[] = [];
-  for (const f of fields) {
+  for (let i = 0; i < flat.length; i += 2) {
+    const f = flat[i]!;
+    const value = flat[i + 1];
     if (pattern !== undefined && pattern !== '*' && !globMatch(pattern, f)) continue;
-    const value = hash.get(f);
     if (value !== undefined) out.push(fieldReply(f), new Latin1(value));
   }
   return [String(next), out];

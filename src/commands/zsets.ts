@@ -681,7 +681,7 @@ type Aggregate = 'sum' | 'min' | 'max';
 /** An input of a set operation: a sorted set, a plain set (every score 1), or a missing key. */
 interface Source {
   zset?: SortedSet;
-  set?: Set<string>;
+  set?: { readonly size: number; has(member: string): boolean } & Iterable<string>;
   weight: number;
 }
 

@@ -50,13 +50,12 @@ export function valueBytes(entry: Entry, samples = ELEMENT_SAMPLES): number {
       // A latin1 string: a 16-byte header, 8-byte aligned; a Buffer: its heap object (~96 bytes).
       return typeof entry.value === 'string' ? 24 + entry.value.length : 96 + entry.value.length;
     case 'hash': {
-      const map = entry.value;
-      // Per field: the Map slot and two latin1 strings (16-byte headers, 8-byte alignment).
-      return 32 + sampled(map.size, samples, map.entries(), ([f, v]) => 72 + f.length + v.length);
+      // Packed: one string. A Map, per field: its slot and two latin1 strings (16-byte headers,
+      // 8-byte alignment).
+      return entry.value.storedBytes((map) => sampled(map.size, samples, map.entries(), ([f, v]) => 72 + f.length + v.length));
     }
     case 'set': {
-      const set = entry.value;
-      return 32 + sampled(set.size, samples, set.values(), (m) => 48 + m.length);
+      return entry.value.storedBytes((set) => sampled(set.size, samples, set.values(), (m) => 48 + m.length));
     }
     case 'zset': {
       const z = entry.value;

@@ -239,6 +239,35 @@ test('a hash past hash-max-listpack-entries: same contents, HSCAN visits every f
   pair.close();
 });
 
+// Tidings packs a small hash into one string and turns it into a Map past 64 fields or 4 KB, well
+// inside Redis's listpack limits (128 fields, 64-byte values): the order and the encoding must not
+// show where that happens.
+test('a listpack hash growing past the packed form keeps Redis order and encoding', async (t) => {
+  if (!servers) return t.skip('redis-server missing (see SKIPPED summary)');
+  const pair = await servers.pair(2);
+  const value = (i: number) => Buffer.from(Array.from({ length: 60 }, (_, j) => (i * 7 + j * 13) & 0xff));
+  for (let i = 0; i < 100; i++) {
+    await pair.check(['HSET', 'lp', `field:${i}`, value(i)]);
+    if (i % 9 === 0) await pair.check(['HSET', 'lp', `field:${i >> 1}`, `over${i}`]);
+    if (i % 11 === 0) await pair.check(['HDEL', 'lp', `field:${i >> 2}`]);
+    if (i % 10 === 0) {
+      await pair.check(['HGETALL', 'lp']);
+      await pair.check(['OBJECT', 'ENCODING', 'lp']);
+    }
+  }
+  await pair.check(['HGETALL', 'lp']);
+  await pair.check(['HSCAN', 'lp', '0', 'COUNT', '5']);
+  await pair.check(['HMGET', 'lp', 'field:0', 'field:50', 'field:99', 'nope']);
+  await pair.check(['OBJECT', 'ENCODING', 'lp']);
+  const small: Arg[] = ['HSET', 's'];
+  for (let i = 0; i < 5; i++) small.push(`f${i}`, value(i));
+  await pair.check(small);
+  await pair.check(['HSET', 's', 'f2', 'x'.repeat(200)]);
+  await pair.check(['OBJECT', 'ENCODING', 's']);
+  await pair.check(['HGETALL', 's'], { unordered: true });
+  pair.close();
+});
+
 test('keyspace events of hashes commands match redis-server, in order', async (t) => {
   if (!servers) return t.skip('redis-server missing (see SKIPPED summary)');
   const pair = await servers.pair(2);

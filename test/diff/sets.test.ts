@@ -266,6 +266,31 @@ test('large sets (hash tables): algebra agrees, SSCAN visits every member once',
   pair.close();
 });
 
+// Tidings packs a small set into one string and turns it into a Set past 64 members or 4 KB,
+// inside Redis's intset limit (512): intset order, encodings and algebra must not show where.
+test('small sets growing past the packed form agree with Redis', async (t) => {
+  if (!servers) return t.skip('redis-server missing (see SKIPPED summary)');
+  const pair = await servers.pair(2);
+  for (let i = 0; i < 100; i++) {
+    await pair.check(['SADD', 'ints', String((i * 37) % 101 - 50)]);
+    await pair.check(['SADD', 'words', `w${i % 70}`, Buffer.from([i, 0x80 + i])]);
+    if (i % 7 === 0) await pair.check(['SREM', 'ints', String((i * 11) % 101 - 50)]);
+    if (i % 10 === 0) {
+      await pair.check(['SMEMBERS', 'ints']);
+      await pair.check(['OBJECT', 'ENCODING', 'ints']);
+      await pair.check(['SSCAN', 'ints', '0', 'COUNT', '3']);
+      await pair.check(['SMEMBERS', 'words'], { unordered: true });
+    }
+  }
+  await pair.check(['SISMEMBER', 'words', 'w69']);
+  await pair.check(['SMISMEMBER', 'ints', '0', '50', '-50', '51']);
+  await pair.check(['SINTER', 'ints', 'ints']);
+  await pair.check(['SUNION', 'words', 'ints'], { unordered: true });
+  await pair.check(['SCARD', 'words']);
+  await pair.check(['ZUNION', '2', 'ints', 'words'], { unordered: true });
+  pair.close();
+});
+
 test('keyspace events of sets commands match redis-server, in order', async (t) => {
   if (!servers) return t.skip('redis-server missing (see SKIPPED summary)');
   const pair = await servers.pair(2);

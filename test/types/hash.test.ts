@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Hash, encodingOf, hashLimits, setLoadedEncoding, type HashLimits } from '../../src/types/hash.js';
+import { PACKED_CHARS, PACKED_ITEMS as PACKED_FIELDS } from '../../src/types/packed.js';
 import { indexOf } from '../../src/types/member-index.js';
 
 const LIMITS: HashLimits = { entries: 4, value: 8 };
@@ -109,4 +110,112 @@ test('setField and deleteField keep a built member index in step', () => {
   const rebuilt = indexOf(h);
   assert.notEqual(rebuilt, index);
   assert.deepEqual(rebuilt.scan(0, 100).members.sort(), ['f0', 'f2', 'f3', 'f9']);
+});
+
+/** A field or value of `length` bytes from a seeded generator, over all 256 byte values. */
+function bytes(next: () => number, length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += String.fromCharCode(next() & 0xff);
+  return out;
+}
+
+test('the packed form answers as a Map would, through random writes and its conversion', () => {
+  let seed = 12345;
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8;
+  // Lengths around the varint steps (127/128 chars, 16383/16384) and empty strings.
+  const lengths = [0, 1, 5, 13, 127, 128, 300, 16383, 16384];
+  for (let round = 0; round < 20; round++) {
+    const h = new Hash('listpack');
+    const model = new Map<string, string>();
+    const names = Array.from({ length: 90 }, (_, i) => (i % 7 === 0 ? bytes(next, next() % 20) : `field:${i}`));
+    for (let op = 0; op < 400; op++) {
+      const field = names[next() % names.length]!;
+      const r = next() % 10;
+      if (r < 6) {
+        const value = next() % 50 === 0 ? bytes(next, lengths[next() % lengths.length]!) : bytes(next, next() % 40);
+        // A Map keeps the place of an overwritten key, as the packed string does.
+        assert.equal(h.set(field, value), !model.has(field));
+        model.set(field, value);
+      } else if (r < 9) {
+        assert.equal(h.delete(field), model.delete(field));
+      } else {
+        assert.equal(h.get(field), model.get(field));
+        assert.equal(h.has(field), model.has(field));
+      }
+      assert.equal(h.size, model.size);
+    }
+    assert.deepEqual([...h], [...model]);
+    assert.deepEqual([...h.keys()], [...model.keys()]);
+    assert.deepEqual([...h.values()], [...model.values()]);
+    assert.deepEqual(h.flat(), [...model].flat());
+    for (const [field, value] of model) assert.equal(h.get(field), value);
+  }
+});
+
+test('a hash is packed up to PACKED_FIELDS fields and PACKED_CHARS chars, then a Map in the same order', () => {
+  const LARGE: HashLimits = { entries: 1000, value: 1000 };
+  const byCount = new Hash('listpack');
+  for (let i = 0; i < PACKED_FIELDS; i++) byCount.setField(`f${i}`, `v${i}`, LARGE);
+  assert.equal(byCount.packed, true);
+  byCount.setField('last', 'v', LARGE);
+  assert.equal(byCount.packed, false);
+  assert.equal(byCount.encoding(LARGE), 'listpack', 'the storage does not decide the encoding');
+  assert.deepEqual([...byCount.keys()].slice(0, 3), ['f0', 'f1', 'f2']);
+  assert.equal([...byCount.keys()].at(-1), 'last');
+  byCount.deleteField('last');
+  assert.equal(byCount.packed, false, 'one way');
+
+  const byChars = new Hash('listpack');
+  byChars.setField('a', '1', LARGE);
+  byChars.setField('b', 'x'.repeat(PACKED_CHARS - 10), LARGE);
+  assert.equal(byChars.packed, true);
+  // Growing a value in place past the limit converts too, keeping its place.
+  byChars.setField('a', 'y'.repeat(20), LARGE);
+  assert.equal(byChars.packed, false);
+  assert.deepEqual([...byChars.keys()], ['a', 'b']);
+  assert.equal(byChars.get('a'), 'y'.repeat(20));
+});
+
+test('a packed clone shares the string until either side writes', () => {
+  const h = new Hash('listpack');
+  h.setField('a', '1', LIMITS);
+  const copy = h.clone();
+  copy.setField('a', '2', LIMITS);
+  h.deleteField('a');
+  assert.equal(copy.get('a'), '2');
+  assert.equal(h.size, 0);
+  assert.equal(h.get('a'), undefined);
+});
+
+test('storedBytes follows the packed string, and samples a Map', () => {
+  const h = new Hash('listpack');
+  const empty = h.storedBytes(() => 0);
+  h.setField('field', 'value', LIMITS);
+  assert.ok(h.storedBytes(() => 0) > empty);
+  const big = new Hash('hashtable');
+  for (let i = 0; i < PACKED_FIELDS + 1; i++) big.setField(`f${i}`, 'v', LIMITS);
+  assert.equal(big.storedBytes((map) => map.size * 100), 48 + (PACKED_FIELDS + 1) * 100);
+});
+
+test('setFields (HSET of many pairs) ends as setField on each pair would: contents, order, encoding, index', () => {
+  let seed = 99;
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8;
+  const limits: HashLimits = { entries: 80, value: 20 };
+  for (let round = 0; round < 200; round++) {
+    const a = new Hash('listpack');
+    const b = new Hash('listpack');
+    indexOf(a);
+    for (let op = 0; op < 6; op++) {
+      const pairs: string[] = [];
+      const n = 1 + (next() % 30);
+      for (let i = 0; i < n; i++) pairs.push(`f${next() % 90}`, 'v'.repeat(next() % (round % 2 ? 22 : 18)));
+      let added = 0;
+      for (let i = 0; i < pairs.length; i += 2) if (b.setField(pairs[i]!, pairs[i + 1]!, limits)) added++;
+      assert.equal(a.setFields(pairs, limits), added);
+      assert.deepEqual(a.flat(), b.flat());
+      assert.equal(a.encoding(limits), b.encoding(limits));
+      assert.equal(a.packed, b.packed);
+      assert.equal(a.index!.size, a.size, 'the index follows new fields');
+    }
+  }
 });

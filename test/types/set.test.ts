@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemberSet, encodingOf, isIntMember, maxIntsetEntries } from '../../src/types/set.js';
 import { MemberIndex, distinctSample, indexOf } from '../../src/types/member-index.js';
+import { PACKED_CHARS, PACKED_ITEMS } from '../../src/types/packed.js';
 
 test('a new set is an intset while its members are integers and few (one way)', () => {
   const s = new MemberSet('intset');
@@ -131,4 +132,60 @@ test('distinctSample: distinct members of the container, both when close to all 
     assert.equal(new Set(picks).size, count, 'distinct');
     for (const p of picks) assert.ok(s.has(p));
   }
+});
+
+test('the packed form answers as a Set would, through random writes and its conversion', () => {
+  let seed = 777;
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8;
+  const member = () => {
+    const r = next() % 10;
+    if (r === 0) return '';
+    if (r === 1) return String.fromCharCode(...Array.from({ length: next() % 300 }, () => next() & 0xff));
+    return `member:${next() % 100}`;
+  };
+  for (let round = 0; round < 20; round++) {
+    const s = new MemberSet('hashtable');
+    const model = new Set<string>();
+    for (let op = 0; op < 400; op++) {
+      const m = member();
+      const r = next() % 10;
+      if (r < 6) {
+        const isNew = !model.has(m);
+        model.add(m);
+        assert.equal(s.addMember(m, 512), isNew);
+      } else if (r < 9) {
+        assert.equal(s.removeMember(m), model.delete(m));
+      } else {
+        assert.equal(s.has(m), model.has(m));
+      }
+      assert.equal(s.size, model.size);
+    }
+    assert.deepEqual([...s], [...model]);
+    assert.deepEqual(s.members(), [...model]);
+  }
+});
+
+test('a set is packed up to PACKED_ITEMS members and PACKED_CHARS chars, then a Set in the same order', () => {
+  const byCount = new MemberSet('intset');
+  for (let i = 0; i < PACKED_ITEMS; i++) byCount.addMember(String(i * 3), 1000);
+  assert.equal(byCount.packed, true);
+  byCount.addMember('-5', 1000);
+  assert.equal(byCount.packed, false);
+  assert.equal(byCount.encoding(1000), 'intset', 'the storage does not decide the encoding');
+  assert.deepEqual(byCount.ordered(1000).slice(0, 3), ['-5', '0', '3']);
+  const byChars = new MemberSet('hashtable');
+  byChars.addMember('a', 0);
+  byChars.addMember('x'.repeat(PACKED_CHARS - 4), 0);
+  assert.equal(byChars.packed, true);
+  byChars.addMember('bb', 0);
+  assert.equal(byChars.packed, false);
+  assert.deepEqual(byChars.members().map((m) => m.length), [1, PACKED_CHARS - 4, 2]);
+  // A packed clone shares the string until either side writes; removeAll empties it.
+  const small = new MemberSet('intset', ['1', '2']);
+  const copy = small.clone();
+  copy.addMember('3', 512);
+  small.removeAll();
+  assert.equal(small.size, 0);
+  assert.deepEqual(copy.members(), ['1', '2', '3']);
+  assert.ok(copy.storedBytes(() => 0) > small.storedBytes(() => 0));
 });

@@ -404,7 +404,7 @@ function quicklistAllowsInsert(lp: ListpackBuilder, fill: number, sz: number): b
 }
 
 /** intset: <encoding u32le: 2, 4 or 8> <length u32le> <sorted little-endian integers> */
-export function encodeIntset(set: Set<string>): Buffer {
+export function encodeIntset(set: Iterable<string>): Buffer {
   const values = [...set].map((m) => tryParseBigInt(m)!).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   let width = 2;
   for (const v of values) {

@@ -1,0 +1,144 @@
+// Small containers packed into ONE latin1 string (hashes: types/hash.ts, sets: types/set.ts).
+//
+// The string is a run of records, each of `stride` items (a set member: 1; a hash field and its
+// value: 2); an item is its length as a 7-bit varint (one char below 128) then its chars. A lookup
+// scans the records, much as Redis scans a listpack. One string costs a 16-byte header for the whole
+// container, where a Map or Set costs ~200 bytes empty plus a string header and ~20-28 bytes of
+// table per element. A write builds the new string in a scratch Buffer (one copy, like a listpack's
+// realloc), so containers keep the packed form only up to PACKED_ITEMS records and PACKED_CHARS
+// chars, then turn into a Map or Set (one way) in the same order.
+
+/** Most records a packed string holds (a lookup scans them; a write copies them all). */
+export const PACKED_ITEMS = 64;
+/** Most chars a packed string holds. */
+export const PACKED_CHARS = 4096;
+
+/** The shared buffer new packed strings are built in (synchronously, never kept). */
+let scratch = Buffer.allocUnsafe(PACKED_CHARS * 2);
+
+function room(chars: number): Buffer {
+  if (scratch.length < chars) scratch = Buffer.allocUnsafe(chars * 2);
+  return scratch;
+}
+
+/** Chars the varint of n takes. */
+const lenChars = (n: number): number => (n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : 4);
+
+/** Chars a record of these items takes. */
+export function recordChars(first: string, second?: string): number {
+  const one = lenChars(first.length) + first.length;
+  return second === undefined ? one : one + lenChars(second.length) + second.length;
+}
+
+function putItem(buf: Buffer, at: number, item: string): number {
+  let n = item.length;
+  while (n >= 0x80) {
+    buf[at++] = 0x80 | (n & 0x7f);
+    n >>>= 7;
+  }
+  buf[at++] = n;
+  return at + buf.write(item, at, 'latin1');
+}
+
+// Where locate() found the record: its second item's first char and the record's end.
+let foundSecond = 0;
+let foundEnd = 0;
+
+/** The second item of the record locate() found last, as a string (a slice of s). */
+export const foundItem = (s: string): string => s.substring(foundSecond, foundEnd);
+/** The end of the record locate() found last. */
+export const foundRecordEnd = (): number => foundEnd;
+
+/** The start of the record whose first item is `key` in packed string s, or -1. */
+export function locate(s: string, key: string, stride: 1 | 2): number {
+  const want = key.length;
+  const last = want - 1;
+  const end = s.length;
+  let p = 0;
+  while (p < end) {
+    const start = p;
+    let c = s.charCodeAt(p++);
+    let n = c & 0x7f;
+    for (let shift = 7; c >= 0x80; shift += 7) {
+      c = s.charCodeAt(p++);
+      n |= (c & 0x7f) << shift;
+    }
+    const at = p;
+    p += n;
+    let second = p;
+    if (stride === 2) {
+      c = s.charCodeAt(p++);
+      let m = c & 0x7f;
+      for (let shift = 7; c >= 0x80; shift += 7) {
+        c = s.charCodeAt(p++);
+        m |= (c & 0x7f) << shift;
+      }
+      second = p;
+      p += m;
+    }
+    // The last char first: keys that share a prefix (field:1, field:2) differ there.
+    if (n === want && (want === 0 || (s.charCodeAt(at + last) === key.charCodeAt(last) && s.startsWith(key, at)))) {
+      foundSecond = second;
+      foundEnd = p;
+      return start;
+    }
+  }
+  return -1;
+}
+
+/**
+ * s with its chars [at, end) replaced by the record (first, second) — or removed, without one; at
+ * = end = s.length appends. The result is a new flat string.
+ */
+export function splice(s: string, at: number, end: number, first?: string, second?: string): string {
+  const length = s.length;
+  const chars = first === undefined ? 0 : recordChars(first, second);
+  const total = length - (end - at) + chars;
+  if (total === 0) return '';
+  const buf = room(Math.max(length, total));
+  buf.write(s, 0, 'latin1');
+  if (end < length) buf.copyWithin(at + chars, end, length);
+  if (first !== undefined) {
+    const next = putItem(buf, at, first);
+    if (second !== undefined) putItem(buf, next, second);
+  }
+  return buf.toString('latin1', 0, total);
+}
+
+/** Items packed into a new string (check recordChars' sum against PACKED_CHARS first). */
+export function pack(items: readonly string[]): string {
+  let chars = 0;
+  for (const item of items) chars += recordChars(item);
+  if (chars === 0) return '';
+  const buf = room(chars);
+  let at = 0;
+  for (const item of items) at = putItem(buf, at, item);
+  return buf.toString('latin1', 0, at);
+}
+
+/**
+ * The items of packed string s in order, as flat strings: decoded from a Buffer copy, so none of
+ * them is a slice that would keep s alive.
+ */
+export function unpack(s: string): string[] {
+  const out: string[] = [];
+  const end = s.length;
+  if (end === 0) return out;
+  const buf = room(end);
+  buf.write(s, 0, 'latin1');
+  let p = 0;
+  while (p < end) {
+    let c = buf[p++]!;
+    let n = c & 0x7f;
+    for (let shift = 7; c >= 0x80; shift += 7) {
+      c = buf[p++]!;
+      n |= (c & 0x7f) << shift;
+    }
+    out.push(buf.toString('latin1', p, p + n));
+    p += n;
+  }
+  return out;
+}
+
+/** Heap bytes of a packed string: a 16-byte header and its chars, 8-byte aligned. */
+export const packedBytes = (s: string): number => 16 + ((s.length + 7) & ~7);
