@@ -571,6 +571,14 @@ export class ReplicaFeeds implements EffectsConsumer {
     return n;
   }
 
+  /** Online replicas whose last ACK is at most `maxLagSeconds` old, counted in whole seconds as Redis. */
+  countGood(maxLagSeconds: number): number {
+    const now = Math.floor(Date.now() / 1000);
+    let n = 0;
+    for (const replica of this.connected()) if (replica.state === 'online' && now - Math.floor(replica.ackMs / 1000) <= maxLagSeconds) n++;
+    return n;
+  }
+
   /** Close every replica connection (they reconnect and resynchronise). */
   disconnectAll(): void {
     for (const replica of this.replicas) this.server.closeClient(replica.client);

@@ -24,12 +24,14 @@ import { scriptingOf, type Scripting } from '../commands/scripting.js';
 import { startObserveListener } from '../observe/http.js';
 import { makeRoom } from '../store/eviction.js';
 import { loadLua } from '../scripting/lua.js';
+import { scriptShebangFlags } from '../scripting/engine.js';
 import { Tracking } from './tracking.js';
 import { aclOf } from '../security/acl.js';
 import { EffectsStream } from './effects.js';
 import { ReplicaFeeds, ReplicaLink, ReplicationLog, type ReplicaHost } from './replica.js';
 import { AppendOnlyFile } from '../persistence/aof.js';
 import { RdbFile, PersistenceErrors } from '../persistence/rdbfile.js';
+import { ReplicationErrors } from '../protocol/errors.js';
 import type { CommandSpec } from '../commands/types.js';
 import { OutboundConnections } from '../net/outbound.js';
 import { formatLogLine, logs, clientFields, LogThrottle, type LogLevel, type LogFields, type LogFormat } from './log.js';
@@ -40,7 +42,6 @@ export { TIDINGS_VERSION, REDIS_VERSION } from '../config/version.js';
 
 export type { LogLevel } from './log.js';
 
-const MASTERDOWN = () => new ReplyError("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
 
 export interface ServerOptions {
   /** Parameters as in redis.conf / CONFIG SET (`port`, `bind`, `requirepass`, ...), or a loaded Config. */
@@ -150,11 +151,33 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
   /** A replica with replica-serve-stale-data no: dispatch asks admit(), which checks the link. */
   private denyStale = false;
 
-  /** A replica whose link is down while replica-serve-stale-data is no: only `stale` commands run. */
-  /** Dispatch must ask admit(): a read-only replica, or one that may refuse stale reads. */
+  /** min-replicas-to-write on a master whose min-replicas-max-lag is not 0 (else 0: no minimum). */
+  private minReplicas = 0;
+
+  /** Dispatch must ask admit(): a read-only replica, one that may refuse stale reads, or a master with a minimum of replicas. */
   get replicaGated(): boolean {
-    return this.readOnlyReplica || this.denyStale;
+    return this.readOnlyReplica || this.denyStale || this.minReplicas > 0;
   }
+
+  /**
+   * Redis's checkGoodReplicasStatus: false on a master with min-replicas-to-write set when fewer
+   * replicas are online with an ACK at most min-replicas-max-lag seconds old.
+   */
+  enoughGoodReplicas(): boolean {
+    return this.minReplicas === 0 || this.goodReplicas() >= this.minReplicas;
+  }
+
+  /** Online replicas whose last ACK is at most min-replicas-max-lag seconds old (INFO's min_slaves_good_slaves). */
+  goodReplicas(): number {
+    return this.replicaFeeds.countGood(this.config.number('min-replicas-max-lag'));
+  }
+
+  /** INFO replication shows min_slaves_good_slaves while both parameters are set (on a replica too). */
+  get minReplicasEnforced(): boolean {
+    return this.config.number('min-replicas-to-write') > 0 && this.config.number('min-replicas-max-lag') > 0;
+  }
+
+  /** A replica whose link is down while replica-serve-stale-data is no: only `stale` commands run. */
 
   get staleReplica(): boolean {
     return this.denyStale && this.replicaLink !== undefined && this.replicaLink.state !== 'connected';
@@ -219,8 +242,9 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     this.config.onChange(() => this.applyConfig());
     this.aof = new AppendOnlyFile(this);
     this.aofInfo = () => this.aof.info();
+    this.applyReplicaMode();
     this.config.onChange((name, value) => {
-      if (name === 'replica-read-only' || name === 'replica-serve-stale-data') this.applyReplicaMode();
+      if (name === 'replica-read-only' || name === 'replica-serve-stale-data' || name.startsWith('min-replicas-')) this.applyReplicaMode();
       if (name === 'aof-disable-auto-gc' && value === false) this.aof.collectHistory();
       // As Redis: lowering maxmemory evicts at once (by policy), not at the next write.
       if (name === 'maxmemory' && this.listeners.length !== 0) makeRoom(this);
@@ -410,6 +434,8 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
   private applyReplicaMode(): void {
     this.readOnlyReplica = this.replicaLink !== undefined && this.config.bool('replica-read-only');
     this.denyStale = this.replicaLink !== undefined && !this.config.bool('replica-serve-stale-data');
+    const lagLimited = this.config.number('min-replicas-max-lag') > 0;
+    this.minReplicas = this.replicaLink === undefined && lagLimited ? this.config.number('min-replicas-to-write') : 0;
     this.rdb.updateGate();
     for (const db of this.dbs) db.expiryHeld = this.replicaLink !== undefined || this.pause.active;
   }
@@ -1116,10 +1142,12 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     if (this.rdb.refusingWrites && (spec.flags.includes('write') || spec.name === 'ping' || (spec.name === 'exec' && this.queuedWrites(client)))) {
       return PersistenceErrors.misconf();
     }
-    if (this.readOnlyReplica && spec.flags.includes('write') && client.kind !== 'loader' && client.kind !== 'master') {
-      return new ReplyError("READONLY You can't write against a read only replica.");
+    if (this.minReplicas > 0 || this.readOnlyReplica) {
+      const writes = spec.flags.includes('write') || (spec.name === 'exec' && this.queuedWrites(client, true));
+      if (writes && this.minReplicas > 0 && !this.enoughGoodReplicas()) return ReplicationErrors.noReplicas();
+      if (writes && this.readOnlyReplica && client.kind !== 'loader' && client.kind !== 'master') return ReplicationErrors.readOnly();
     }
-    if (this.staleReplica && !spec.flags.includes('stale') && client.kind !== 'loader' && client.kind !== 'master') return MASTERDOWN();
+    if (this.staleReplica && !spec.flags.includes('stale') && client.kind !== 'loader' && client.kind !== 'master') return ReplicationErrors.masterDown();
     if (this.rdb.loading && !spec.flags.includes('loading') && client.kind !== 'loader') return PersistenceErrors.loading();
     // The append-only file cannot write (its -MISCONF; runResolved also refuses writes from scripts).
     if (this.writesDenied !== undefined && client.kind !== 'loader') {
@@ -1128,12 +1156,31 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     return undefined;
   }
 
-  private queuedWrites(client: Client): boolean {
+  /**
+   * Does the transaction hold a write? With `scripts`, as Redis's getCommandFlags: a script or
+   * function that declares flags without no-writes counts as one (a flagless EVAL does not).
+   */
+  private queuedWrites(client: Client, scripts = false): boolean {
     for (const argv of client.multi ?? []) {
       const spec = this.table.get(argv[0]!.toString('latin1'));
       if (spec?.flags.includes('write')) return true;
+      if (scripts && spec !== undefined && this.declaresWrites(spec.name, argv)) return true;
     }
     return false;
+  }
+
+  private declaresWrites(name: string, argv: Buffer[]): boolean {
+    if (argv.length < 2 || !this.extensions.has('scripting')) return false;
+    const scripting = scriptingOf(this);
+    let flags: string[] | undefined;
+    try {
+      if (name === 'eval' || name === 'eval_ro') flags = scriptShebangFlags(argv[1]!);
+      else if (name === 'evalsha' || name === 'evalsha_ro') flags = scripting.scriptFlags.get(argv[1]!.toString('latin1').toLowerCase());
+      else if (name === 'fcall' || name === 'fcall_ro') flags = scripting.functions.get(argv[1]!.toString('latin1').toLowerCase())?.fn.flags;
+    } catch {
+      return false; // a bad shebang is EVAL's own error
+    }
+    return flags !== undefined && !flags.includes('no-writes');
   }
 
   /**
