@@ -1055,7 +1055,8 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
 
   private serverCron(): void {
     if (this.cronPaused) return;
-    if (this.shutdownAsap !== undefined) this.shutdownNow();
+    if (this.shutdownWait !== undefined) this.checkShutdownWait();
+    else if (this.shutdownAsap !== undefined) this.shutdownNow();
     // As Redis: no cron between a busy script's slices, nor while the dataset loads.
     if (this.busyScript !== undefined || this.rdb.loading) return;
     const now = Date.now();
@@ -1118,12 +1119,101 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     if (!this.cronPaused) this.shutdownNow();
   }
 
-  /** SHUTDOWN ABORT of a signal's pending shutdown: false when none is pending. */
-  abortSignalShutdown(): boolean {
-    if (this.shutdownAsap === undefined) return false;
-    this.shutdownAsap = undefined;
+  /** SHUTDOWN ABORT: cancel a shutdown waiting for replicas, or a signal's not yet acted on. False when there is none. */
+  abortShutdown(): boolean {
+    if (this.shutdownWait !== undefined) this.cancelShutdown();
+    else if (this.shutdownAsap !== undefined) this.shutdownAsap = undefined;
+    else return false;
     this.log('notice', 'Shutdown manually aborted.');
     return true;
+  }
+
+  // ---------------------------------------------------------------- shutdown waiting for replicas
+
+  /**
+   * A shutdown waiting for lagging replicas (Redis's shutdown_mstime): until every replica ACKs
+   * the master offset or shutdown-timeout passes. SHUTDOWN callers stay blocked on it meanwhile.
+   */
+  private shutdownWait: { deadline: number; options: ShutdownOptions; callers: Set<Client>; done: Array<(closed: boolean) => void> } | undefined;
+
+  /** INFO's shutdown_in_milliseconds: time left for replicas to catch up, while a shutdown waits. */
+  shutdownInMs(): number | undefined {
+    return this.shutdownWait === undefined ? undefined : Math.max(0, this.shutdownWait.deadline - Date.now());
+  }
+
+  /** Every replica has acknowledged the whole stream (Redis's isReadyToShutdown). */
+  private replicasInSync(): boolean {
+    return this.replicaFeeds.connected().every((r) => r.ackOffset === this.repl.offset);
+  }
+
+  /**
+   * SHUTDOWN or a signal, as Redis's prepareForShutdown: with replicas behind, shutdown-timeout > 0
+   * and no NOW, wait for them ('waiting': `caller`, if any, stays blocked and hears the outcome);
+   * otherwise stop now ('closed'), or 'failed' when a save failed (logged).
+   */
+  beginShutdown(options: ShutdownOptions, caller?: Client): { outcome: 'closed' | 'waiting' | 'failed'; closed: Promise<boolean> } {
+    const wait = this.shutdownWait;
+    if (wait !== undefined) {
+      if (caller !== undefined) wait.callers.add(caller);
+      return { outcome: 'waiting', closed: new Promise((resolve) => wait.done.push(resolve)) };
+    }
+    this.log('warning', 'User requested shutdown...');
+    const timeout = this.config.number('shutdown-timeout');
+    if (options.now !== true && timeout > 0 && !this.replicasInSync()) {
+      const waiting = { deadline: Date.now() + timeout * 1000, options, callers: new Set<Client>(), done: [] as Array<(closed: boolean) => void> };
+      if (caller !== undefined) waiting.callers.add(caller);
+      this.shutdownWait = waiting;
+      this.replicaFeeds.ackListeners.add(this.checkShutdownWait);
+      this.replicaFeeds.sendCommand('REPLCONF', 'GETACK', '*');
+      this.log('notice', 'Waiting for replicas before shutting down.');
+      return { outcome: 'waiting', closed: new Promise((resolve) => waiting.done.push(resolve)) };
+    }
+    if (!this.prepareShutdown(options)) return { outcome: 'failed', closed: Promise.resolve(false) };
+    // After the current command's turn, as its reply (none) is settled.
+    const closed = new Promise<boolean>((resolve) => setImmediate(() => void this.close().then(() => (this.emitShutdown(), resolve(true)))));
+    return { outcome: 'closed', closed };
+  }
+
+  /** On every ACK and every cron run while a shutdown waits: finish once in sync or out of time. */
+  private readonly checkShutdownWait = (): void => {
+    const wait = this.shutdownWait;
+    if (wait === undefined || (Date.now() < wait.deadline && !this.replicasInSync())) return;
+    this.replicaFeeds.ackListeners.delete(this.checkShutdownWait);
+    if (!this.prepareShutdown(wait.options)) {
+      this.cancelShutdown();
+      return;
+    }
+    this.shutdownWait = undefined;
+    void this.close().then(() => {
+      this.emitShutdown();
+      for (const resolve of wait.done) resolve(true);
+    });
+  };
+
+  /** The wait ends without stopping: blocked SHUTDOWN callers get Redis's error. */
+  private cancelShutdown(): void {
+    const wait = this.shutdownWait;
+    if (wait === undefined) return;
+    this.shutdownWait = undefined;
+    this.shutdownAsap = undefined;
+    this.replicaFeeds.ackListeners.delete(this.checkShutdownWait);
+    for (const client of wait.callers) if (!client.closing) this.blocking.unblock(client, new ReplyError('ERR Errors trying to SHUTDOWN. Check logs.'));
+    for (const resolve of wait.done) resolve(false);
+  }
+
+  /** Before stopping with replicas attached: which ones are behind, as Redis's finishShutdown logs it. */
+  private logReplicasAtShutdown(): void {
+    const replicas = this.replicaFeeds.connected();
+    if (replicas.length === 0) return;
+    let lagging = 0;
+    const now = Math.floor(Date.now() / 1000);
+    for (const r of replicas) {
+      if (r.ackOffset === this.repl.offset) continue;
+      lagging++;
+      const lag = r.state === 'online' ? now - Math.floor(r.ackMs / 1000) : 0;
+      this.log('warning', `Lagging replica ${r.ip}:${r.port} reported offset ${this.repl.offset - r.ackOffset} behind master, lag=${lag}, state=${r.state}.`);
+    }
+    this.log('notice', `${replicas.length - lagging} of ${replicas.length} replicas are in sync when shutting down.`);
   }
 
   private shutdownNow(): void {
@@ -1188,7 +1278,7 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
    * (or `save`), unless `nosave`; a failed save refuses to stop unless `force`. Resolves false when
    * refused (the server keeps running), true once closed. The CLI calls it on SIGTERM/SIGINT.
    */
-  async shutdown(options: { save?: boolean; nosave?: boolean; force?: boolean; now?: boolean } = {}): Promise<boolean> {
+  async shutdown(options: ShutdownOptions = {}): Promise<boolean> {
     if (!this.prepareShutdown(options)) return false;
     await this.close();
     this.emitShutdown();
@@ -1202,11 +1292,12 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
    */
   shutdownOnSignal(signal: 'SIGTERM' | 'SIGINT'): Promise<boolean> {
     const flags = this.config.string(signal === 'SIGTERM' ? 'shutdown-on-sigterm' : 'shutdown-on-sigint').split(' ');
-    return this.shutdown({ save: flags.includes('save'), nosave: flags.includes('nosave'), force: flags.includes('force'), now: flags.includes('now') });
+    return this.beginShutdown({ save: flags.includes('save'), nosave: flags.includes('nosave'), force: flags.includes('force'), now: flags.includes('now') }).closed;
   }
 
   /** The synchronous part of shutdown(): true when the server may stop now. */
-  prepareShutdown(options: { save?: boolean; nosave?: boolean; force?: boolean }): boolean {
+  prepareShutdown(options: ShutdownOptions): boolean {
+    this.logReplicasAtShutdown();
     if (this.rdb.inProgress) {
       this.log('warning', 'There is a child saving an .rdb. Killing it!');
       this.rdb.abortBackgroundNow();
@@ -1250,6 +1341,14 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
   onConfigChange(listener: (name: string, value: ConfigValue) => void): void {
     this.config.onChange(listener);
   }
+}
+
+/** SHUTDOWN's modifiers (and shutdown-on-sigterm / shutdown-on-sigint's). */
+export interface ShutdownOptions {
+  save?: boolean;
+  nosave?: boolean;
+  force?: boolean;
+  now?: boolean;
 }
 
 function normaliseAddr(addr: string): string {
