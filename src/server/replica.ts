@@ -136,6 +136,8 @@ export class ReplicaLink {
   /** When the link went down (master_link_down_since_seconds). */
   downSinceMs = Date.now();
   syncStartedMs = 0;
+  /** When the current connection attempt began (repl-timeout while connecting). */
+  private connectStartedMs = 0;
   syncBytesTotal = -1;
   syncBytesRead = 0;
   /** How many full syncs this replica loaded (tests wait on it). */
@@ -185,6 +187,7 @@ export class ReplicaLink {
   private connect(): void {
     if (this.stopped) return;
     this.state = 'connecting';
+    this.connectStartedMs = Date.now();
     this.host.log('notice', `Connecting to MASTER ${this.masterHost}:${this.masterPort}`);
     this.host.log('notice', 'MASTER <-> REPLICA sync started');
     const socket = net.connect({ host: this.masterHost, port: this.masterPort });
@@ -318,12 +321,29 @@ export class ReplicaLink {
 
   private online(): void {
     this.state = 'connected';
+    this.lastIoMs = Date.now();
     this.client = this.host.createMasterClient();
     this.phase = { kind: 'stream' };
     if (this.ackTimer) clearInterval(this.ackTimer);
     this.ackTimer = setInterval(() => this.sendAck(), ACK_MS);
     this.ackTimer.unref();
     this.sendAck();
+  }
+
+  /**
+   * From the server's cron: a master silent for more than repl-timeout seconds (no data, not even
+   * its PING), or a connection or transfer stuck that long, is dropped and the link made again.
+   */
+  cron(now: number): void {
+    if (this.socket === undefined) return;
+    const timeoutMs = this.host.config.number('repl-timeout') * 1000;
+    if (this.state === 'connecting' || this.state === 'handshake') {
+      if (now - this.connectStartedMs > timeoutMs) this.fail('Timeout connecting to the MASTER...');
+    } else if (this.state === 'transfer') {
+      if (now - this.lastIoMs > timeoutMs) this.fail("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.");
+    } else if (now - this.lastIoMs > timeoutMs) {
+      this.fail('MASTER timeout: no data nor PING received...');
+    }
   }
 
   sendAck(): void {
@@ -569,6 +589,32 @@ export class ReplicaFeeds implements EffectsConsumer {
     let n = 0;
     for (const replica of this.connected()) if (replica.state === 'online' && replica.ackOffset >= offset) n++;
     return n;
+  }
+
+  private lastPingMs = Date.now();
+
+  /**
+   * Once a second from the server's cron, as Redis's replicationCron: a PING in the stream every
+   * repl-ping-replica-period seconds (not while clients are paused: it would move the offset), and
+   * replicas silent (no ACK) for more than repl-timeout seconds are disconnected.
+   */
+  cron(now: number): void {
+    if (this.replicas.size === 0) {
+      this.lastPingMs = now;
+      return;
+    }
+    const config = this.server.config;
+    if (now - this.lastPingMs >= config.number('repl-ping-replica-period') * 1000) {
+      this.lastPingMs = now;
+      if (!this.server.pause.active && this.server.replicaLink === undefined) this.sendCommand('ping'); // lower-case, as Redis writes it
+    }
+    const timeoutS = config.number('repl-timeout');
+    for (const replica of this.connected()) {
+      if (replica.state !== 'online' || Math.floor(now / 1000) - Math.floor(replica.ackMs / 1000) <= timeoutS) continue;
+      this.server.log('warning', `Disconnecting timedout replica (streaming sync): ${replica.ip}:${replica.port}`);
+      this.replicas.delete(replica);
+      this.server.closeClient(replica.client);
+    }
   }
 
   /** The backlog plus what waits to be written to replicas (INFO's mem_total_replication_buffers). */

@@ -151,6 +151,9 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
   /** A replica with replica-serve-stale-data no: dispatch asks admit(), which checks the link. */
   private denyStale = false;
 
+  /** When the replication checks last ran (once a second, from the cron). */
+  private replicationCronMs = 0;
+
   /** min-replicas-to-write on a master whose min-replicas-max-lag is not 0 (else 0: no minimum). */
   private minReplicas = 0;
 
@@ -1061,6 +1064,11 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     if (this.busyScript !== undefined || this.rdb.loading) return;
     const now = Date.now();
     this.aof.cron();
+    if (now - this.replicationCronMs >= 1000) {
+      this.replicationCronMs = now;
+      this.replicaFeeds.cron(now);
+      this.replicaLink?.cron(now);
+    }
     this.tracking.cron();
     if (this.activeExpireEnabled && !this.pause.active && this.replicaLink === undefined) {
       // Active expiry: sample keys with a TTL in every database for a bounded time.
