@@ -418,8 +418,22 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
   replicaOf(host: string, port: number): void {
     this.replicaLink?.stop();
     this.replicaFeeds.disconnectAll();
+    this.disconnectBlockedClients();
     this.replicaLink = new ReplicaLink(this, host, port);
     this.applyReplicaMode();
+  }
+
+  /**
+   * As Redis's disconnectAllBlockedClients: clients waiting in a blocking command (BLPOP, WAIT,
+   * SHUTDOWN, ...) get -UNBLOCKED and are closed, since the data they wait on now comes from a
+   * master. Clients held by CLIENT PAUSE are not blocked in a command yet and stay.
+   */
+  private disconnectBlockedClients(): void {
+    for (const client of [...this.clients.values()]) {
+      if (!this.blocking.isBlocked(client)) continue;
+      this.blocking.unblock(client, UNBLOCKED_BY_ROLE_CHANGE());
+      this.closeAfterReply(client);
+    }
   }
 
   /** REPLICAOF NO ONE: a master again, with a new replication ID (the old one valid up to now). */
@@ -1350,6 +1364,8 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     this.config.onChange(listener);
   }
 }
+
+const UNBLOCKED_BY_ROLE_CHANGE = () => new ReplyError('UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)');
 
 /** SHUTDOWN's modifiers (and shutdown-on-sigterm / shutdown-on-sigint's). */
 export interface ShutdownOptions {
