@@ -264,7 +264,7 @@ export const PARAMS: ParamSpec[] = [
   int('repl-diskless-sync-delay', 5, 0n, INT_MAX, { ignored: NO_REPLICATION }),
   int('repl-diskless-sync-max-replicas', 0, 0n, INT_MAX, { ignored: NO_REPLICATION }),
   enm('repl-diskless-load', 'disabled', ['disabled', 'on-empty-db', 'swapdb'], { ignored: NO_REPLICATION }),
-  str('bind-source-addr', '', { ignored: NO_REPLICATION + ' (no outgoing connections)' }),
+  str('bind-source-addr', ''),
 
   // ---- cluster: accepted, never enabled
   bool('cluster-enabled', false, { immutable: true, ignored: NO_CLUSTER, refuse: refuseYes(NO_CLUSTER + ' (cluster-enabled yes)') }),

@@ -190,7 +190,9 @@ export class ReplicaLink {
     this.connectStartedMs = Date.now();
     this.host.log('notice', `Connecting to MASTER ${this.masterHost}:${this.masterPort}`);
     this.host.log('notice', 'MASTER <-> REPLICA sync started');
-    const socket = net.connect({ host: this.masterHost, port: this.masterPort });
+    // bind-source-addr: the address the master sees us connect from (Redis uses it for this link).
+    const source = this.host.config.string('bind-source-addr');
+    const socket = net.connect({ host: this.masterHost, port: this.masterPort, ...(source !== '' ? { localAddress: source } : {}) });
     this.socket = socket;
     this.pending = Buffer.alloc(0);
     socket.setNoDelay(true);

@@ -1,6 +1,7 @@
 // Replica liveness: the master PINGs its replicas in the stream every repl-ping-replica-period
 // seconds (the same bytes redis-server sends), drops a replica silent for repl-timeout seconds (as
-// redis-server does), and a Tidings replica drops a master silent that long and connects again.
+// redis-server does), and a Tidings replica drops a master silent that long and connects again,
+// from bind-source-addr when set.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -83,6 +84,21 @@ test('a Tidings replica drops a master silent for repl-timeout seconds and conne
   await until('the link again', async () => field((await rc.call('INFO', 'replication')) as string, 'master_link_status') === 'up' && lines.some((l) => l.includes('Successful partial resynchronization with master.')));
   await mc.call('SET', 'k', 'v');
   await until('the write', async () => (await rc.call('GET', 'k')) === 'v');
+  rc.close();
+  mc.close();
+});
+
+test('bind-source-addr: a Tidings replica connects to its master from that address', async () => {
+  const m = await startTidings({ config: { 'protected-mode': 'no' } });
+  opened.push(m);
+  const r = await startTidings();
+  opened.push(r);
+  const rc = await r.connect();
+  const mc = await m.connect();
+  assert.equal(await rc.call('CONFIG', 'SET', 'bind-source-addr', '127.0.0.2'), 'OK');
+  assert.equal(await rc.call('REPLICAOF', '127.0.0.1', String(m.port)), 'OK');
+  await until('the link', async () => field((await rc.call('INFO', 'replication')) as string, 'master_link_status') === 'up');
+  assert.match(field((await mc.call('INFO', 'replication')) as string, 'slave0') ?? '', /^ip=127\.0\.0\.2,/);
   rc.close();
   mc.close();
 });
