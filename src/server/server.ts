@@ -42,7 +42,6 @@ export { TIDINGS_VERSION, REDIS_VERSION } from '../config/version.js';
 
 export type { LogLevel } from './log.js';
 
-
 export interface ServerOptions {
   /** Parameters as in redis.conf / CONFIG SET (`port`, `bind`, `requirepass`, ...), or a loaded Config. */
   config?: Record<string, string | number | boolean> | Config;
@@ -181,7 +180,6 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
   }
 
   /** A replica whose link is down while replica-serve-stale-data is no: only `stale` commands run. */
-
   get staleReplica(): boolean {
     return this.denyStale && this.replicaLink !== undefined && this.replicaLink.state !== 'connected';
   }
