@@ -686,6 +686,10 @@ function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean, al
     log(level: number, message: string): void {
       server.log(LOG_LEVELS[level] ?? 'notice', message);
     },
+    setRepl(flags: number): void {
+      // Reset when the command's effects are committed; nothing to steer while nothing consumes them.
+      if (server.effects.active) server.effects.target = flags;
+    },
   };
 }
 

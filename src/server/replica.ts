@@ -15,7 +15,7 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Client } from '../net/client.js';
 import type { Server } from './server.js';
-import type { Effect, EffectsConsumer } from './effects.js';
+import { PROPAGATE_REPLICAS, type Effect, type EffectsConsumer } from './effects.js';
 
 const randomId = () => randomBytes(20).toString('hex');
 
@@ -546,13 +546,14 @@ export class ReplicaFeeds implements EffectsConsumer {
     if (this.server.replicaLink !== undefined) return; // the master's stream is proxied instead
     const parts: Buffer[] = [];
     for (const effect of effects) {
+      if (effect.to !== undefined && (effect.to & PROPAGATE_REPLICAS) === 0) continue; // redis.set_repl
       if (effect.db !== this.selectedDb) {
         parts.push(encode([SELECT, Buffer.from(String(effect.db))]));
         this.selectedDb = effect.db;
       }
       parts.push(encode(effect.argv));
     }
-    this.send(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+    if (parts.length > 0) this.send(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
   }
 
   /** Bytes for the stream: counted in the offset, kept in the backlog, sent to online replicas. */
