@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Server } from '../server/server.js';
-import { PROPAGATE_AOF, type Effect, type EffectsConsumer } from '../server/effects.js';
+import type { Effect, EffectsConsumer } from '../server/effects.js';
 import { ReplyError } from '../protocol/reply.js';
 import { AofManifest, ManifestError, writeFileAtomic, fsyncDir, type AofFileInfo } from './aof-manifest.js';
 import { encodeCommand, datasetAsCommands } from './aof-rewrite.js';
@@ -363,7 +363,7 @@ export class AppendOnlyFile implements EffectsConsumer {
       }
     }
     for (const effect of effects) {
-      if (effect.to !== undefined && (effect.to & PROPAGATE_AOF) === 0) continue; // redis.set_repl
+      if (effect.to !== undefined && (effect.to & 1) === 0) continue; // redis.set_repl: not PROPAGATE_AOF (server/effects.ts)
       if (effect.db !== this.selectedDb) {
         this.push(encodeCommand([SELECT, Buffer.from(String(effect.db))]));
         this.selectedDb = effect.db;
