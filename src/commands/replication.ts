@@ -234,6 +234,7 @@ export function replicationInfo(server: Server): [string, string | number][] {
   }
   const replicas = server.replicaFeeds.connected();
   fields.push(['connected_slaves', replicas.length]);
+  if (server.minReplicasEnforced) fields.push(['min_slaves_good_slaves', server.goodReplicas()]);
   replicas.forEach((r, i) => {
     fields.push([`slave${i}`, `ip=${r.ip},port=${r.port},state=${r.state},offset=${r.ackOffset},lag=${Math.floor((now - r.ackMs) / 1000)}`]);
   });

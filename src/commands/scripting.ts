@@ -1,7 +1,7 @@
 // Scripting commands: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT *, FCALL, FCALL_RO, FUNCTION *.
 // The Lua VM lives in src/scripting/engine.ts; this file holds the per-server script cache and
 // function libraries, and runs redis.call through the normal dispatcher with a script client.
-import { Errors, PersistenceErrors, StreamErrors } from '../protocol/errors.js';
+import { Errors, PersistenceErrors, ReplicationErrors, StreamErrors } from '../protocol/errors.js';
 import { tryParseInteger } from '../protocol/numbers.js';
 import { BLOCKED, MapReply, NO_REPLY, OK, ReplyError, SetReply, Status, type HandlerResult, type Reply } from '../protocol/reply.js';
 import {
@@ -612,6 +612,8 @@ function resolveForScript(server: Server, state: Scripting, argv: Buffer[], read
   if (server.staleReplica && !entry.spec.flags.includes('stale') && !obeysWithoutChecks(caller)) return new ReplyError('ERR Can not execute the command on a stale replica');
   // On a read-only replica only the master's (or the AOF's) scripts may write.
   if (entry.write && server.readOnlyReplica && !obeysWithoutChecks(caller)) return new ReplyError("READONLY You can't write against a read only replica.");
+  // A script without flags finds out about min-replicas-to-write at its first write (not after one).
+  if (entry.write && !state.wrote && !server.enoughGoodReplicas() && !obeysWithoutChecks(caller)) return ReplicationErrors.noReplicas();
   return entry;
 }
 
@@ -684,6 +686,10 @@ function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean, al
     log(level: number, message: string): void {
       server.log(LOG_LEVELS[level] ?? 'notice', message);
     },
+    setRepl(flags: number): void {
+      // Reset when the command's effects are committed; nothing to steer while nothing consumes them.
+      if (server.effects.active) server.effects.target = flags;
+    },
   };
 }
 
@@ -731,7 +737,10 @@ function evalGeneric(ctx: CommandContext, argv: Buffer[], bySha: boolean, readOn
   if (!noWrites && ctx.server.gated && ctx.server.rdb.refusingWrites && state.scriptFlags.has(sha)) throw PersistenceErrors.misconf();
   if (!noWrites && ctx.server.readOnlyReplica && state.scriptFlags.has(sha) && !obeysWithoutChecks(ctx.client)) throw READONLY_SCRIPT();
   const flags = state.scriptFlags.get(sha);
-  if (flags !== undefined && !flags.includes('allow-stale') && ctx.server.staleReplica && !obeysWithoutChecks(ctx.client)) throw MASTERDOWN_SCRIPT();
+  // Flags that do not say no-writes make even EVAL_RO a write for min-replicas-to-write, as Redis.
+  if (flags !== undefined && !flags.includes('no-writes') && !ctx.server.enoughGoodReplicas()) throw ReplicationErrors.noReplicas();
+  // On a stale replica a script with flags needs allow-stale; one without flags is refused outright (Redis's compatibility mode).
+  if ((flags === undefined || !flags.includes('allow-stale')) && ctx.server.staleReplica && !obeysWithoutChecks(ctx.client)) throw MASTERDOWN_SCRIPT();
   if (flags !== undefined) refuseOnOom(ctx, flags, noWrites);
   const keys = argv.slice(3, 3 + numkeys);
   const args = argv.slice(3 + numkeys);
@@ -747,6 +756,7 @@ function fcallGeneric(ctx: CommandContext, argv: Buffer[], readOnly: boolean): H
   if (!entry) throw new ReplyError('ERR Function not found');
   const numkeys = parseNumkeys(argv, 2, true);
   const noWrites = entry.fn.flags.includes('no-writes');
+  if (!noWrites && !ctx.server.enoughGoodReplicas()) throw ReplicationErrors.noReplicas();
   if (readOnly && !noWrites) throw new ReplyError('ERR Can not execute a script with write flag using *_ro command.');
   if (!noWrites && ctx.server.gated && ctx.server.rdb.refusingWrites) throw PersistenceErrors.misconf();
   if (!noWrites && ctx.server.readOnlyReplica && !obeysWithoutChecks(ctx.client)) throw READONLY_SCRIPT();

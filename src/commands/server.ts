@@ -77,12 +77,14 @@ function infoSection(server: CommandHost, name: string): string | undefined {
         ['executable', process.argv[1] ?? ''],
         ['config_file', ''],
         ['io_threads_active', 0],
+        ...shutdownField(server),
       ]);
     case 'clients': {
       let pubsub = 0;
       for (const c of server.clients.values()) if (c.subscriptionCount > 0) pubsub++;
       return lines('Clients', [
-        ['connected_clients', server.clients.size],
+        // Replicas are not counted as clients, as in Redis.
+        ['connected_clients', server.clients.size - server.replicaFeeds.connected().length],
         ['cluster_connections', 0],
         ['maxclients', server.config.number('maxclients')],
         ['client_recent_max_input_buffer', 0],
@@ -118,6 +120,7 @@ function infoSection(server: CommandHost, name: string): string | undefined {
         ['maxmemory_policy', server.config.string('maxmemory-policy')],
         // Resident pages over what the allocators (V8 heap, external buffers) hand out.
         ['mem_fragmentation_ratio', (m.rss / Math.max(1, m.heapUsed + m.external)).toFixed(2)],
+        ['mem_total_replication_buffers', server.replicaFeeds.bufferedBytes()],
         ['mem_allocator', 'v8'],
         ['node_heap_used', m.heapUsed],
         ['node_heap_total', m.heapTotal],
@@ -1001,6 +1004,12 @@ function debugReload(ctx: CommandContext, argv: Buffer[]): HandlerResult {
 
 // ------------------------------------------------------------------ SHUTDOWN
 
+/** INFO server's shutdown_in_milliseconds: only while a shutdown waits for replicas. */
+function shutdownField(server: CommandHost): [string, number][] {
+  const left = server.shutdownInMs();
+  return left === undefined ? [] : [['shutdown_in_milliseconds', left]];
+}
+
 interface ShutdownOptions {
   save: boolean;
   nosave: boolean;
@@ -1026,15 +1035,17 @@ function parseShutdown(argv: Buffer[]): ShutdownOptions {
 
 function shutdown(ctx: CommandContext, argv: Buffer[]): HandlerResult {
   const options = parseShutdown(argv);
-  // Without replicas there is never a shutdown waiting for them to catch up.
-  // A signal's shutdown waiting for the cron (paused by DEBUG PAUSE-CRON) can still be aborted.
-  if (options.abort) return ctx.server.abortSignalShutdown() ? OK : new ReplyError('ERR No shutdown in progress.');
+  // ABORT cancels a shutdown waiting for replicas, or a signal's waiting for the cron (DEBUG PAUSE-CRON).
+  if (options.abort) return ctx.server.abortShutdown() ? OK : new ReplyError('ERR No shutdown in progress.');
   const server = ctx.server;
   // While a script is busy only SHUTDOWN NOSAVE stops the server (src/commands/scripting.ts).
   if (server.busyScript !== undefined && !options.nosave) return server.busyScript;
-  server.log('warning', 'User requested shutdown...');
-  if (!server.prepareShutdown(options)) return new ReplyError('ERR Errors trying to SHUTDOWN. Check logs.');
-  setImmediate(() => void server.close().then(() => server.emitShutdown()));
+  // The wait for replicas blocks the caller: not possible from a script (Redis's DENY_BLOCKING).
+  if (ctx.noBlock && !options.now) return new ReplyError("ERR SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
+  const { outcome } = server.beginShutdown(options, ctx.client);
+  if (outcome === 'failed') return new ReplyError('ERR Errors trying to SHUTDOWN. Check logs.');
+  // Waiting for replicas: the caller stays blocked until the server stops (no reply) or the shutdown fails.
+  if (outcome === 'waiting') return ctx.block({ keys: [], timeoutMs: 0, timeoutReply: null, retry: () => undefined });
   return NO_REPLY;
 }
 

@@ -383,6 +383,7 @@ export class AppendOnlyFile implements EffectsConsumer {
       }
     }
     for (const effect of effects) {
+      if (effect.to !== undefined && (effect.to & 1) === 0) continue; // redis.set_repl: not PROPAGATE_AOF (server/effects.ts)
       if (effect.db !== this.selectedDb) {
         this.push(encodeCommand([SELECT, Buffer.from(String(effect.db))]));
         this.selectedDb = effect.db;

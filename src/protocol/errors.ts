@@ -158,3 +158,10 @@ export const PersistenceErrors = {
   /** SAVE's failure reply is a bare "-ERR" in Redis (shared.err). */
   saveFailed: () => new ReplyError('ERR'),
 };
+
+/** Refusals of a replica, or of a master short of replicas (min-replicas-to-write). */
+export const ReplicationErrors = {
+  noReplicas: () => new ReplyError('NOREPLICAS Not enough good replicas to write.'),
+  masterDown: () => new ReplyError("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."),
+  readOnly: () => new ReplyError("READONLY You can't write against a read only replica."),
+};

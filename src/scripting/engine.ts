@@ -53,6 +53,8 @@ export interface ScriptHost {
   aclCheck?(argv: Buffer[]): boolean | ReplyError;
   /** redis.log(level, ...) with the arguments already joined by spaces. */
   log(level: number, message: string): void;
+  /** redis.set_repl(flags): where the script's next writes propagate (1 AOF, 2 replicas, 3 both, 0 neither). */
+  setRepl?(flags: number): void;
 }
 
 export interface RunOptions {
@@ -589,7 +591,10 @@ export class ScriptEngine {
     m._lua_pushcclosure(L, fn((Lc) => this.redisSetResp(Lc)), 0);
     m._lua_pushcclosure(L, fn((Lc) => this.redisSha1(Lc)), 0);
     m._lua_pushlightuserdata(L, 0);
-    m._lua_pushcclosure(L, fn(() => 0), 0);
+    m._lua_pushcclosure(L, fn((Lc) => {
+      this.host?.setRepl?.(Number(m._lua_tonumberx(Lc, 1, 0)));
+      return 0;
+    }), 0);
     m._lua_pushcclosure(L, fn((Lc) => {
       m._lua_pushboolean(Lc, this.running && (this.killRequested || (this.deadline !== 0 && Date.now() > this.deadline) || this.stuck()) ? 1 : 0);
       return 1;

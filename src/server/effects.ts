@@ -13,7 +13,13 @@
 export interface Effect {
   db: number;
   argv: Buffer[];
+  /** Where it propagates when not everywhere (a script's redis.set_repl): PROPAGATE_AOF, PROPAGATE_REPLICAS. */
+  to?: number;
 }
+
+export const PROPAGATE_AOF = 1;
+export const PROPAGATE_REPLICAS = 2;
+const PROPAGATE_ALL = PROPAGATE_AOF | PROPAGATE_REPLICAS;
 
 export interface EffectsConsumer {
   /** One unit of effects: a top-level command's, already wrapped in MULTI/EXEC when needed. */
@@ -63,10 +69,17 @@ export class EffectsStream {
     if (--this.depth === 0) this.commit();
   }
 
+  /**
+   * Where the current command's writes propagate: set by a script's redis.set_repl, back to
+   * everywhere when the command's unit is committed.
+   */
+  target = PROPAGATE_ALL;
+
   /** Record one effect. Outside any command (active expiry in the cron) it is a unit of its own. */
-  add(db: number, argv: Buffer[]): void {
+  add(db: number, argv: Buffer[], to = this.target): void {
     if (!this.active) return;
-    this.pending.push({ db, argv });
+    if (to === PROPAGATE_ALL) this.pending.push({ db, argv });
+    else if (to !== 0) this.pending.push({ db, argv, to });
     if (this.depth === 0) this.commit();
   }
 
@@ -79,10 +92,11 @@ export class EffectsStream {
     this.selfRecorded++;
     if (!this.active) return;
     this.pendingDeletions++;
-    this.add(db, [DEL, Buffer.from(key, 'latin1')]);
+    this.add(db, [DEL, Buffer.from(key, 'latin1')], PROPAGATE_ALL);
   }
 
   private commit(): void {
+    this.target = PROPAGATE_ALL;
     const unit = this.pending;
     const onlyDeletions = this.pendingDeletions === unit.length;
     this.pendingDeletions = 0;

@@ -15,7 +15,7 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Client } from '../net/client.js';
 import type { Server } from './server.js';
-import type { Effect, EffectsConsumer } from './effects.js';
+import { PROPAGATE_REPLICAS, type Effect, type EffectsConsumer } from './effects.js';
 
 const randomId = () => randomBytes(20).toString('hex');
 
@@ -136,6 +136,8 @@ export class ReplicaLink {
   /** When the link went down (master_link_down_since_seconds). */
   downSinceMs = Date.now();
   syncStartedMs = 0;
+  /** When the current connection attempt began (repl-timeout while connecting). */
+  private connectStartedMs = 0;
   syncBytesTotal = -1;
   syncBytesRead = 0;
   /** How many full syncs this replica loaded (tests wait on it). */
@@ -191,9 +193,12 @@ export class ReplicaLink {
   private connect(): void {
     if (this.stopped) return;
     this.state = 'connecting';
+    this.connectStartedMs = Date.now();
     this.host.log('notice', `Connecting to MASTER ${this.masterHost}:${this.masterPort}`);
     this.host.log('notice', 'MASTER <-> REPLICA sync started');
-    const socket = net.connect({ host: this.masterHost, port: this.masterPort });
+    // bind-source-addr: the address the master sees us connect from (Redis uses it for this link).
+    const source = this.host.config.string('bind-source-addr');
+    const socket = net.connect({ host: this.masterHost, port: this.masterPort, ...(source !== '' ? { localAddress: source } : {}) });
     this.socket = socket;
     this.pending = Buffer.alloc(0);
     this.held = [];
@@ -327,12 +332,29 @@ export class ReplicaLink {
 
   private online(): void {
     this.state = 'connected';
+    this.lastIoMs = Date.now();
     this.client = this.host.createMasterClient();
     this.phase = { kind: 'stream' };
     if (this.ackTimer) clearInterval(this.ackTimer);
     this.ackTimer = setInterval(() => this.sendAck(), ACK_MS);
     this.ackTimer.unref();
     this.sendAck();
+  }
+
+  /**
+   * From the server's cron: a master silent for more than repl-timeout seconds (no data, not even
+   * its PING), or a connection or transfer stuck that long, is dropped and the link made again.
+   */
+  cron(now: number): void {
+    if (this.socket === undefined) return;
+    const timeoutMs = this.host.config.number('repl-timeout') * 1000;
+    if (this.state === 'connecting' || this.state === 'handshake') {
+      if (now - this.connectStartedMs > timeoutMs) this.fail('Timeout connecting to the MASTER...');
+    } else if (this.state === 'transfer') {
+      if (now - this.lastIoMs > timeoutMs) this.fail("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.");
+    } else if (now - this.lastIoMs > timeoutMs) {
+      this.fail('MASTER timeout: no data nor PING received...');
+    }
   }
 
   sendAck(): void {
@@ -551,13 +573,14 @@ export class ReplicaFeeds implements EffectsConsumer {
     if (this.server.replicaLink !== undefined) return; // the master's stream is proxied instead
     const parts: Buffer[] = [];
     for (const effect of effects) {
+      if (effect.to !== undefined && (effect.to & PROPAGATE_REPLICAS) === 0) continue; // redis.set_repl
       if (effect.db !== this.selectedDb) {
         parts.push(encode([SELECT, Buffer.from(String(effect.db))]));
         this.selectedDb = effect.db;
       }
       parts.push(encode(effect.argv));
     }
-    this.send(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+    if (parts.length > 0) this.send(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
   }
 
   /** Bytes for the stream: counted in the offset, kept in the backlog, sent to online replicas. */
@@ -595,6 +618,47 @@ export class ReplicaFeeds implements EffectsConsumer {
   countAcked(offset: number): number {
     let n = 0;
     for (const replica of this.connected()) if (replica.state === 'online' && replica.ackOffset >= offset) n++;
+    return n;
+  }
+
+  private lastPingMs = Date.now();
+
+  /**
+   * Once a second from the server's cron, as Redis's replicationCron: a PING in the stream every
+   * repl-ping-replica-period seconds (not while clients are paused: it would move the offset), and
+   * replicas silent (no ACK) for more than repl-timeout seconds are disconnected.
+   */
+  cron(now: number): void {
+    if (this.replicas.size === 0) {
+      this.lastPingMs = now;
+      return;
+    }
+    const config = this.server.config;
+    if (now - this.lastPingMs >= config.number('repl-ping-replica-period') * 1000) {
+      this.lastPingMs = now;
+      if (!this.server.pause.active && this.server.replicaLink === undefined) this.sendCommand('ping'); // lower-case, as Redis writes it
+    }
+    const timeoutS = config.number('repl-timeout');
+    for (const replica of this.connected()) {
+      if (replica.state !== 'online' || Math.floor(now / 1000) - Math.floor(replica.ackMs / 1000) <= timeoutS) continue;
+      this.server.log('warning', `Disconnecting timedout replica (streaming sync): ${replica.ip}:${replica.port}`);
+      this.replicas.delete(replica);
+      this.server.closeClient(replica.client);
+    }
+  }
+
+  /** The backlog plus what waits to be written to replicas (INFO's mem_total_replication_buffers). */
+  bufferedBytes(): number {
+    let n = this.server.repl.histlen;
+    for (const replica of this.connected()) n += replica.client.outputBytes;
+    return n;
+  }
+
+  /** Online replicas whose last ACK is at most `maxLagSeconds` old, counted in whole seconds as Redis. */
+  countGood(maxLagSeconds: number): number {
+    const now = Math.floor(Date.now() / 1000);
+    let n = 0;
+    for (const replica of this.connected()) if (replica.state === 'online' && now - Math.floor(replica.ackMs / 1000) <= maxLagSeconds) n++;
     return n;
   }
 

@@ -24,6 +24,7 @@ import { scriptingOf, type Scripting } from '../commands/scripting.js';
 import { startObserveListener } from '../observe/http.js';
 import { makeRoom } from '../store/eviction.js';
 import { loadLua } from '../scripting/lua.js';
+import { scriptShebangFlags } from '../scripting/engine.js';
 import { Tracking } from './tracking.js';
 import { aclOf } from '../security/acl.js';
 import { EffectsStream } from './effects.js';
@@ -31,6 +32,7 @@ import { ReplicaFeeds, ReplicaLink, ReplicationLog, type ReplicaHost } from './r
 import { AppendOnlyFile } from '../persistence/aof.js';
 import { LoadAborted } from '../persistence/loading.js';
 import { RdbFile, PersistenceErrors } from '../persistence/rdbfile.js';
+import { ReplicationErrors } from '../protocol/errors.js';
 import type { CommandSpec } from '../commands/types.js';
 import { OutboundConnections } from '../net/outbound.js';
 import { formatLogLine, logs, clientFields, LogThrottle, type LogLevel, type LogFields, type LogFormat } from './log.js';
@@ -40,8 +42,6 @@ import { REPLY_BUFFER_MIN, REPLY_BUFFER_PEAK_RESET_MS, REPLY_BUFFER_SIZE, type O
 export { TIDINGS_VERSION, REDIS_VERSION } from '../config/version.js';
 
 export type { LogLevel } from './log.js';
-
-const MASTERDOWN = () => new ReplyError("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
 
 export interface ServerOptions {
   /** Parameters as in redis.conf / CONFIG SET (`port`, `bind`, `requirepass`, ...), or a loaded Config. */
@@ -155,12 +155,36 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
   /** A replica with replica-serve-stale-data no: dispatch asks admit(), which checks the link. */
   private denyStale = false;
 
-  /** A replica whose link is down while replica-serve-stale-data is no: only `stale` commands run. */
-  /** Dispatch must ask admit(): a read-only replica, or one that may refuse stale reads. */
+  /** When the replication checks last ran (once a second, from the cron). */
+  private replicationCronMs = 0;
+
+  /** min-replicas-to-write on a master whose min-replicas-max-lag is not 0 (else 0: no minimum). */
+  private minReplicas = 0;
+
+  /** Dispatch must ask admit(): a read-only replica, one that may refuse stale reads, or a master with a minimum of replicas. */
   get replicaGated(): boolean {
-    return this.readOnlyReplica || this.denyStale;
+    return this.readOnlyReplica || this.denyStale || this.minReplicas > 0;
   }
 
+  /**
+   * Redis's checkGoodReplicasStatus: false on a master with min-replicas-to-write set when fewer
+   * replicas are online with an ACK at most min-replicas-max-lag seconds old.
+   */
+  enoughGoodReplicas(): boolean {
+    return this.minReplicas === 0 || this.goodReplicas() >= this.minReplicas;
+  }
+
+  /** Online replicas whose last ACK is at most min-replicas-max-lag seconds old (INFO's min_slaves_good_slaves). */
+  goodReplicas(): number {
+    return this.replicaFeeds.countGood(this.config.number('min-replicas-max-lag'));
+  }
+
+  /** INFO replication shows min_slaves_good_slaves while both parameters are set (on a replica too). */
+  get minReplicasEnforced(): boolean {
+    return this.config.number('min-replicas-to-write') > 0 && this.config.number('min-replicas-max-lag') > 0;
+  }
+
+  /** A replica whose link is down while replica-serve-stale-data is no: only `stale` commands run. */
   get staleReplica(): boolean {
     return this.denyStale && this.replicaLink !== undefined && this.replicaLink.state !== 'connected';
   }
@@ -224,8 +248,9 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     this.config.onChange(() => this.applyConfig());
     this.aof = new AppendOnlyFile(this);
     this.aofInfo = () => this.aof.info();
+    this.applyReplicaMode();
     this.config.onChange((name, value) => {
-      if (name === 'replica-read-only' || name === 'replica-serve-stale-data') this.applyReplicaMode();
+      if (name === 'replica-read-only' || name === 'replica-serve-stale-data' || name.startsWith('min-replicas-')) this.applyReplicaMode();
       if (name === 'aof-disable-auto-gc' && value === false) this.aof.collectHistory();
       // As Redis: lowering maxmemory evicts at once (by policy), not at the next write.
       if (name === 'maxmemory' && this.listeners.length !== 0) makeRoom(this);
@@ -399,8 +424,22 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
   replicaOf(host: string, port: number): void {
     this.replicaLink?.stop();
     this.replicaFeeds.disconnectAll();
+    this.disconnectBlockedClients();
     this.replicaLink = new ReplicaLink(this, host, port);
     this.applyReplicaMode();
+  }
+
+  /**
+   * As Redis's disconnectAllBlockedClients: clients waiting in a blocking command (BLPOP, WAIT,
+   * SHUTDOWN, ...) get -UNBLOCKED and are closed, since the data they wait on now comes from a
+   * master. Clients held by CLIENT PAUSE are not blocked in a command yet and stay.
+   */
+  private disconnectBlockedClients(): void {
+    for (const client of [...this.clients.values()]) {
+      if (!this.blocking.isBlocked(client)) continue;
+      this.blocking.unblock(client, UNBLOCKED_BY_ROLE_CHANGE());
+      this.closeAfterReply(client);
+    }
   }
 
   /** REPLICAOF NO ONE: a master again, with a new replication ID (the old one valid up to now). */
@@ -418,6 +457,8 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
   private applyReplicaMode(): void {
     this.readOnlyReplica = this.replicaLink !== undefined && this.config.bool('replica-read-only');
     this.denyStale = this.replicaLink !== undefined && !this.config.bool('replica-serve-stale-data');
+    const lagLimited = this.config.number('min-replicas-max-lag') > 0;
+    this.minReplicas = this.replicaLink === undefined && lagLimited ? this.config.number('min-replicas-to-write') : 0;
     this.rdb.updateGate();
     for (const db of this.dbs) db.expiryHeld = this.replicaLink !== undefined || this.pause.active;
   }
@@ -1065,11 +1106,17 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
 
   private serverCron(): void {
     if (this.cronPaused) return;
-    if (this.shutdownAsap !== undefined) this.shutdownNow();
+    if (this.shutdownWait !== undefined) this.checkShutdownWait();
+    else if (this.shutdownAsap !== undefined) this.shutdownNow();
     // As Redis: no cron between a busy script's slices, nor while the dataset loads.
     if (this.busyScript !== undefined || this.rdb.loading) return;
     const now = Date.now();
     this.aof.cron();
+    if (now - this.replicationCronMs >= 1000) {
+      this.replicationCronMs = now;
+      this.replicaFeeds.cron(now);
+      this.replicaLink?.cron(now);
+    }
     this.tracking.cron();
     if (this.activeExpireEnabled && !this.pause.active && this.replicaLink === undefined) {
       // Active expiry: sample keys with a TTL in every database for a bounded time.
@@ -1128,12 +1175,101 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     if (!this.cronPaused) this.shutdownNow();
   }
 
-  /** SHUTDOWN ABORT of a signal's pending shutdown: false when none is pending. */
-  abortSignalShutdown(): boolean {
-    if (this.shutdownAsap === undefined) return false;
-    this.shutdownAsap = undefined;
+  /** SHUTDOWN ABORT: cancel a shutdown waiting for replicas, or a signal's not yet acted on. False when there is none. */
+  abortShutdown(): boolean {
+    if (this.shutdownWait !== undefined) this.cancelShutdown();
+    else if (this.shutdownAsap !== undefined) this.shutdownAsap = undefined;
+    else return false;
     this.log('notice', 'Shutdown manually aborted.');
     return true;
+  }
+
+  // ---------------------------------------------------------------- shutdown waiting for replicas
+
+  /**
+   * A shutdown waiting for lagging replicas (Redis's shutdown_mstime): until every replica ACKs
+   * the master offset or shutdown-timeout passes. SHUTDOWN callers stay blocked on it meanwhile.
+   */
+  private shutdownWait: { deadline: number; options: ShutdownOptions; callers: Set<Client>; done: Array<(closed: boolean) => void> } | undefined;
+
+  /** INFO's shutdown_in_milliseconds: time left for replicas to catch up, while a shutdown waits. */
+  shutdownInMs(): number | undefined {
+    return this.shutdownWait === undefined ? undefined : Math.max(0, this.shutdownWait.deadline - Date.now());
+  }
+
+  /** Every replica has acknowledged the whole stream (Redis's isReadyToShutdown). */
+  private replicasInSync(): boolean {
+    return this.replicaFeeds.connected().every((r) => r.ackOffset === this.repl.offset);
+  }
+
+  /**
+   * SHUTDOWN or a signal, as Redis's prepareForShutdown: with replicas behind, shutdown-timeout > 0
+   * and no NOW, wait for them ('waiting': `caller`, if any, stays blocked and hears the outcome);
+   * otherwise stop now ('closed'), or 'failed' when a save failed (logged).
+   */
+  beginShutdown(options: ShutdownOptions, caller?: Client): { outcome: 'closed' | 'waiting' | 'failed'; closed: Promise<boolean> } {
+    const wait = this.shutdownWait;
+    if (wait !== undefined) {
+      if (caller !== undefined) wait.callers.add(caller);
+      return { outcome: 'waiting', closed: new Promise((resolve) => wait.done.push(resolve)) };
+    }
+    this.log('warning', 'User requested shutdown...');
+    const timeout = this.config.number('shutdown-timeout');
+    if (options.now !== true && timeout > 0 && !this.replicasInSync()) {
+      const waiting = { deadline: Date.now() + timeout * 1000, options, callers: new Set<Client>(), done: [] as Array<(closed: boolean) => void> };
+      if (caller !== undefined) waiting.callers.add(caller);
+      this.shutdownWait = waiting;
+      this.replicaFeeds.ackListeners.add(this.checkShutdownWait);
+      this.replicaFeeds.sendCommand('REPLCONF', 'GETACK', '*');
+      this.log('notice', 'Waiting for replicas before shutting down.');
+      return { outcome: 'waiting', closed: new Promise((resolve) => waiting.done.push(resolve)) };
+    }
+    if (!this.prepareShutdown(options)) return { outcome: 'failed', closed: Promise.resolve(false) };
+    // After the current command's turn, as its reply (none) is settled.
+    const closed = new Promise<boolean>((resolve) => setImmediate(() => void this.close().then(() => (this.emitShutdown(), resolve(true)))));
+    return { outcome: 'closed', closed };
+  }
+
+  /** On every ACK and every cron run while a shutdown waits: finish once in sync or out of time. */
+  private readonly checkShutdownWait = (): void => {
+    const wait = this.shutdownWait;
+    if (wait === undefined || (Date.now() < wait.deadline && !this.replicasInSync())) return;
+    this.replicaFeeds.ackListeners.delete(this.checkShutdownWait);
+    if (!this.prepareShutdown(wait.options)) {
+      this.cancelShutdown();
+      return;
+    }
+    this.shutdownWait = undefined;
+    void this.close().then(() => {
+      this.emitShutdown();
+      for (const resolve of wait.done) resolve(true);
+    });
+  };
+
+  /** The wait ends without stopping: blocked SHUTDOWN callers get Redis's error. */
+  private cancelShutdown(): void {
+    const wait = this.shutdownWait;
+    if (wait === undefined) return;
+    this.shutdownWait = undefined;
+    this.shutdownAsap = undefined;
+    this.replicaFeeds.ackListeners.delete(this.checkShutdownWait);
+    for (const client of wait.callers) if (!client.closing) this.blocking.unblock(client, new ReplyError('ERR Errors trying to SHUTDOWN. Check logs.'));
+    for (const resolve of wait.done) resolve(false);
+  }
+
+  /** Before stopping with replicas attached: which ones are behind, as Redis's finishShutdown logs it. */
+  private logReplicasAtShutdown(): void {
+    const replicas = this.replicaFeeds.connected();
+    if (replicas.length === 0) return;
+    let lagging = 0;
+    const now = Math.floor(Date.now() / 1000);
+    for (const r of replicas) {
+      if (r.ackOffset === this.repl.offset) continue;
+      lagging++;
+      const lag = r.state === 'online' ? now - Math.floor(r.ackMs / 1000) : 0;
+      this.log('warning', `Lagging replica ${r.ip}:${r.port} reported offset ${this.repl.offset - r.ackOffset} behind master, lag=${lag}, state=${r.state}.`);
+    }
+    this.log('notice', `${replicas.length - lagging} of ${replicas.length} replicas are in sync when shutting down.`);
   }
 
   private shutdownNow(): void {
@@ -1152,10 +1288,12 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     if (this.rdb.refusingWrites && (spec.flags.includes('write') || spec.name === 'ping' || (spec.name === 'exec' && this.queuedWrites(client)))) {
       return PersistenceErrors.misconf();
     }
-    if (this.readOnlyReplica && spec.flags.includes('write') && client.kind !== 'loader' && client.kind !== 'master') {
-      return new ReplyError("READONLY You can't write against a read only replica.");
+    if (this.minReplicas > 0 || this.readOnlyReplica) {
+      const writes = spec.flags.includes('write') || (spec.name === 'exec' && this.queuedWrites(client, true));
+      if (writes && this.minReplicas > 0 && !this.enoughGoodReplicas()) return ReplicationErrors.noReplicas();
+      if (writes && this.readOnlyReplica && client.kind !== 'loader' && client.kind !== 'master') return ReplicationErrors.readOnly();
     }
-    if (this.staleReplica && !spec.flags.includes('stale') && client.kind !== 'loader' && client.kind !== 'master') return MASTERDOWN();
+    if (this.staleReplica && !spec.flags.includes('stale') && client.kind !== 'loader' && client.kind !== 'master') return ReplicationErrors.masterDown();
     if (this.rdb.loading && !spec.flags.includes('loading') && client.kind !== 'loader') return PersistenceErrors.loading();
     // The append-only file cannot write (its -MISCONF; runResolved also refuses writes from scripts).
     if (this.writesDenied !== undefined && client.kind !== 'loader') {
@@ -1164,12 +1302,31 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     return undefined;
   }
 
-  private queuedWrites(client: Client): boolean {
+  /**
+   * Does the transaction hold a write? With `scripts`, as Redis's getCommandFlags: a script or
+   * function that declares flags without no-writes counts as one (a flagless EVAL does not).
+   */
+  private queuedWrites(client: Client, scripts = false): boolean {
     for (const argv of client.multi ?? []) {
       const spec = this.table.get(argv[0]!.toString('latin1'));
       if (spec?.flags.includes('write')) return true;
+      if (scripts && spec !== undefined && this.declaresWrites(spec.name, argv)) return true;
     }
     return false;
+  }
+
+  private declaresWrites(name: string, argv: Buffer[]): boolean {
+    if (argv.length < 2 || !this.extensions.has('scripting')) return false;
+    const scripting = scriptingOf(this);
+    let flags: string[] | undefined;
+    try {
+      if (name === 'eval' || name === 'eval_ro') flags = scriptShebangFlags(argv[1]!);
+      else if (name === 'evalsha' || name === 'evalsha_ro') flags = scripting.scriptFlags.get(argv[1]!.toString('latin1').toLowerCase());
+      else if (name === 'fcall' || name === 'fcall_ro') flags = scripting.functions.get(argv[1]!.toString('latin1').toLowerCase())?.fn.flags;
+    } catch {
+      return false; // a bad shebang is EVAL's own error
+    }
+    return flags !== undefined && !flags.includes('no-writes');
   }
 
   /**
@@ -1177,7 +1334,7 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
    * (or `save`), unless `nosave`; a failed save refuses to stop unless `force`. Resolves false when
    * refused (the server keeps running), true once closed. The CLI calls it on SIGTERM/SIGINT.
    */
-  async shutdown(options: { save?: boolean; nosave?: boolean; force?: boolean; now?: boolean } = {}): Promise<boolean> {
+  async shutdown(options: ShutdownOptions = {}): Promise<boolean> {
     if (!this.prepareShutdown(options)) return false;
     await this.close();
     this.emitShutdown();
@@ -1191,11 +1348,12 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
    */
   shutdownOnSignal(signal: 'SIGTERM' | 'SIGINT'): Promise<boolean> {
     const flags = this.config.string(signal === 'SIGTERM' ? 'shutdown-on-sigterm' : 'shutdown-on-sigint').split(' ');
-    return this.shutdown({ save: flags.includes('save'), nosave: flags.includes('nosave'), force: flags.includes('force'), now: flags.includes('now') });
+    return this.beginShutdown({ save: flags.includes('save'), nosave: flags.includes('nosave'), force: flags.includes('force'), now: flags.includes('now') }).closed;
   }
 
   /** The synchronous part of shutdown(): true when the server may stop now. */
-  prepareShutdown(options: { save?: boolean; nosave?: boolean; force?: boolean }): boolean {
+  prepareShutdown(options: ShutdownOptions): boolean {
+    this.logReplicasAtShutdown();
     if (this.rdb.inProgress) {
       this.log('warning', 'There is a child saving an .rdb. Killing it!');
       this.rdb.abortBackgroundNow();
@@ -1239,6 +1397,16 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
   onConfigChange(listener: (name: string, value: ConfigValue) => void): void {
     this.config.onChange(listener);
   }
+}
+
+const UNBLOCKED_BY_ROLE_CHANGE = () => new ReplyError('UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)');
+
+/** SHUTDOWN's modifiers (and shutdown-on-sigterm / shutdown-on-sigint's). */
+export interface ShutdownOptions {
+  save?: boolean;
+  nosave?: boolean;
+  force?: boolean;
+  now?: boolean;
 }
 
 function normaliseAddr(addr: string): string {
