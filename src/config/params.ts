@@ -85,7 +85,7 @@ const enm = (name: string, def: string, values: string[], extra: Extra = {}): En
 
 const NO_CLUSTER = 'Tidings runs standalone: Redis Cluster is not implemented';
 const NO_REPLICATION = 'Tidings replication does not use it';
-const NO_TLS_LINKS = 'the replication link is plain TCP and there is no cluster bus';
+const NO_TLS_LINKS = 'there is no cluster bus';
 const ONE_THREAD = 'Tidings runs every command on one event-loop thread';
 const NODE_MEMORY = "memory is managed by Node's allocator and garbage collector";
 const SYNC_FREE = 'Tidings frees values synchronously';
@@ -304,10 +304,10 @@ export const PARAMS: ParamSpec[] = [
   bool('tls-session-caching', true),
   int('tls-session-cache-size', 20480, 0n, INT_MAX),
   int('tls-session-cache-timeout', 300, 0n, INT_MAX),
-  str('tls-client-cert-file', '', { ignored: NO_TLS_LINKS }),
-  str('tls-client-key-file', '', { ignored: NO_TLS_LINKS }),
-  str('tls-client-key-file-pass', '', { ignored: NO_TLS_LINKS }),
-  bool('tls-replication', false, { ignored: NO_TLS_LINKS }),
+  str('tls-client-cert-file', ''),
+  str('tls-client-key-file', ''),
+  str('tls-client-key-file-pass', ''),
+  bool('tls-replication', false),
   bool('tls-cluster', false, { ignored: NO_TLS_LINKS }),
 
   // ---- observability: the HTTP listener for /metrics and the dashboard (src/observe/http.ts); 0 = off.

@@ -125,6 +125,36 @@ export function secureContextOptions(config: Config, log?: Log): tls.SecureConte
 }
 
 /**
+ * Options for an outgoing TLS connection (the replica's link to its master, tls-replication yes):
+ * the client certificate is tls-client-cert-file, or tls-cert-file when none is given, as Redis;
+ * the peer is checked against the configured CAs, not against its host name (Redis does not
+ * check names either).
+ */
+export function clientConnectOptions(config: Config, log?: Log): tls.ConnectionOptions {
+  const clientCert = config.string('tls-client-cert-file');
+  const certFile = clientCert !== '' ? clientCert : config.string('tls-cert-file');
+  const keyFile = clientCert !== '' ? config.string('tls-client-key-file') : config.string('tls-key-file');
+  const pass = clientCert !== '' ? config.string('tls-client-key-file-pass') : config.string('tls-key-file-pass');
+  const options: tls.ConnectionOptions = {
+    ...parseProtocols(config.string('tls-protocols'), log),
+    ciphers: cipherList(config.string('tls-ciphers'), config.string('tls-ciphersuites')),
+    checkServerIdentity: () => undefined,
+  };
+  if (certFile !== '' && keyFile !== '') {
+    options.cert = fs.readFileSync(certFile);
+    options.key = fs.readFileSync(keyFile);
+    if (pass !== '') options.passphrase = pass;
+  }
+  const ca: Buffer[] = [];
+  const caFile = config.string('tls-ca-cert-file');
+  const caDir = config.string('tls-ca-cert-dir');
+  if (caFile !== '') ca.push(fs.readFileSync(caFile));
+  if (caDir !== '') ca.push(...readCaDir(caDir));
+  if (ca.length > 0) options.ca = ca;
+  return options;
+}
+
+/**
  * A bounded session store (tls-session-cache-size entries, tls-session-cache-timeout seconds)
  * for session-ID resumption; Node keeps none of its own on the server side.
  */

@@ -12,6 +12,7 @@
 // the offset counted byte by byte. REPLCONF GETACK in the stream is answered with REPLCONF ACK
 // <offset>, and an ACK goes out every second. A broken link is retried every second.
 import net from 'node:net';
+import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import type { Client } from '../net/client.js';
 import type { Server } from './server.js';
@@ -115,6 +116,8 @@ export interface ReplicaHost {
   listeningPort(): number;
   /** Replace the dataset with an RDB image; false when the payload is corrupt. */
   loadFullSync(rdb: Buffer): boolean;
+  /** Options for the link's TLS connection (tls-replication yes): certificates and CAs. */
+  tlsClientOptions(): tls.ConnectionOptions;
   /** Run one command from the master as the master client. */
   applyFromMaster(client: Client, argv: Buffer[]): void;
   createMasterClient(): Client;
@@ -198,14 +201,25 @@ export class ReplicaLink {
     this.host.log('notice', 'MASTER <-> REPLICA sync started');
     // bind-source-addr: the address the master sees us connect from (Redis uses it for this link).
     const source = this.host.config.string('bind-source-addr');
-    const socket = net.connect({ host: this.masterHost, port: this.masterPort, ...(source !== '' ? { localAddress: source } : {}) });
+    const where = { host: this.masterHost, port: this.masterPort, ...(source !== '' ? { localAddress: source } : {}) };
+    let socket: net.Socket;
+    const secure = this.host.config.bool('tls-replication');
+    try {
+      socket = secure ? tls.connect({ ...where, ...this.host.tlsClientOptions() }) : net.connect(where);
+    } catch (err) {
+      this.host.log('warning', `Unable to connect to MASTER: ${(err as Error).message}`);
+      this.state = 'connect';
+      this.retryTimer = setTimeout(() => this.connect(), RETRY_MS);
+      this.retryTimer.unref();
+      return;
+    }
     this.socket = socket;
     this.pending = Buffer.alloc(0);
     this.held = [];
     this.heldBytes = 0;
     this.needBytes = 0;
     socket.setNoDelay(true);
-    socket.on('connect', () => {
+    socket.on(secure ? 'secureConnect' : 'connect', () => {
       this.host.log('notice', 'Non blocking connect for SYNC fired the event.');
       this.state = 'handshake';
       this.handshake();

@@ -5,7 +5,7 @@ import type tls from 'node:tls';
 import fs from 'node:fs';
 import { Config, type ConfigValue } from '../config/config.js';
 import { Client } from '../net/client.js';
-import { TlsListeners } from '../net/tls.js';
+import { TlsListeners, clientConnectOptions } from '../net/tls.js';
 import { ProtocolError } from '../protocol/parser.js';
 import { ReplyError, type Reply, BLOCKED, NO_REPLY, type HandlerResult } from '../protocol/reply.js';
 import { Database, type StoreHooks } from '../store/database.js';
@@ -465,6 +465,10 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
 
   listeningPort(): number {
     return this.port;
+  }
+
+  tlsClientOptions(): ReturnType<typeof clientConnectOptions> {
+    return clientConnectOptions(this.config, (level, text) => this.log(level, text));
   }
 
   loadFullSync(rdb: Buffer): boolean {
