@@ -86,7 +86,6 @@ const NO_REPLICATION = 'Tidings replication does not use it';
 const NO_TLS_LINKS = 'the replication link is plain TCP and there is no cluster bus';
 const ONE_THREAD = 'Tidings runs every command on one event-loop thread';
 const NODE_MEMORY = "memory is managed by Node's allocator and garbage collector";
-const SYNC_FREE = 'Tidings frees values synchronously';
 
 const refuseYes = (reason: string) => (shown: string) => (shown === 'yes' ? reason : undefined);
 
@@ -225,10 +224,10 @@ export const PARAMS: ParamSpec[] = [
   int('active-defrag-cycle-max', 25, 1n, 99n, { ignored: NODE_MEMORY }),
   int('active-defrag-max-scan-fields', 1000, 1n, LONG_MAX, { ignored: NODE_MEMORY }),
   bool('jemalloc-bg-thread', true, { ignored: NODE_MEMORY }),
-  bool('lazyfree-lazy-eviction', false, { ignored: SYNC_FREE }),
-  bool('lazyfree-lazy-expire', false, { ignored: SYNC_FREE }),
-  bool('lazyfree-lazy-server-del', false, { ignored: SYNC_FREE }),
-  bool('lazyfree-lazy-user-del', false, { ignored: SYNC_FREE }),
+  bool('lazyfree-lazy-eviction', false),
+  bool('lazyfree-lazy-expire', false),
+  bool('lazyfree-lazy-server-del', false),
+  bool('lazyfree-lazy-user-del', false),
 
   // ---- ACL (see security/ when it lands)
   str('aclfile', '', { immutable: true }),

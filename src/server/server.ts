@@ -8,7 +8,8 @@ import { Client } from '../net/client.js';
 import { TlsListeners } from '../net/tls.js';
 import { ProtocolError } from '../protocol/parser.js';
 import { ReplyError, type Reply, BLOCKED, NO_REPLY, type HandlerResult } from '../protocol/reply.js';
-import { Database, type StoreHooks } from '../store/database.js';
+import { Database, type Entry, type StoreHooks } from '../store/database.js';
+import { freedLazily } from '../store/lazyfree.js';
 import { BlockedClients, type BlockingHost, type Waiter } from './blocked.js';
 import { PubSubHub, type Delivery } from '../pubsub/hub.js';
 import { CommandTable } from './table.js';
@@ -944,11 +945,16 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     this.blocking.keyReady(db, key);
   }
 
-  keyExpired(db: Database, key: string): void {
+  keyExpired(db: Database, key: string, entry: Entry): void {
+    if (this.config.bool('lazyfree-lazy-expire')) freedLazily(this.stats, entry, this.config);
     this.effects.deleted(db.index, key);
     this.stats.expiredKeys++;
     if (this.tracking.active) this.tracking.expiring = true;
     this.notifyKeyspaceEvent('x', 'expired', key, db.index);
+  }
+
+  valueDropped(old: Entry): void {
+    if (this.config.bool('lazyfree-lazy-server-del')) freedLazily(this.stats, old, this.config);
   }
 
   keyCreated(db: Database, key: string): void {

@@ -17,14 +17,15 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { Database, Entry } from './database.js';
 import { idleMsOf, lfuCounter } from './database.js';
+import { freedLazily, type LazyFreeStats } from './lazyfree.js';
 
 /** What memory accounting and eviction need of the server (Server is one); store/ names no more. */
 export interface MemoryHost {
   readonly dbs: readonly Database[];
   readonly clients: { values(): Iterable<{ readonly outputBytes: number }> };
-  readonly config: { number(name: string): number; string(name: string): string };
+  readonly config: { number(name: string): number; string(name: string): string; bool(name: string): boolean };
   readonly effects: { deleted(db: number, key: string): void };
-  readonly stats: { evictedKeys: number };
+  readonly stats: { evictedKeys: number } & LazyFreeStats;
   notifyKeyspaceEvent(flag: string, event: string, key: string, db: number): void;
 }
 
@@ -285,6 +286,7 @@ export function makeRoom(server: MemoryHost): boolean {
   const random = policy.endsWith('-random');
   const lfuDecay = policy.endsWith('-lfu') ? server.config.number('lfu-decay-time') : -1;
   const samples = server.config.number('maxmemory-samples');
+  const lazy = server.config.bool('lazyfree-lazy-eviction');
   const now = Date.now();
   let evicted = 0;
   let evictedBytes = 0;
@@ -317,7 +319,8 @@ export function makeRoom(server: MemoryHost): boolean {
       meter.size -= 1;
     }
     evictedBytes += bytes;
-    if (db.delete(key)) server.effects.deleted(db.index, key);
+    if (lazy) freedLazily(server.stats, entry, server.config);
+    if (db.delete(key, true)) server.effects.deleted(db.index, key);
     server.stats.evictedKeys++;
     server.notifyKeyspaceEvent('e', 'evicted', key, db.index);
     evicted++;
