@@ -10,6 +10,7 @@ import { ProtocolError } from '../protocol/parser.js';
 import { ReplyError, type Reply, BLOCKED, NO_REPLY, type HandlerResult } from '../protocol/reply.js';
 import { Database, type Entry, type StoreHooks } from '../store/database.js';
 import { freedLazily } from '../store/lazyfree.js';
+import { OomScoreAdj } from './oom-score.js';
 import { BlockedClients, type BlockingHost, type Waiter } from './blocked.js';
 import { PubSubHub, type Delivery } from '../pubsub/hub.js';
 import { CommandTable } from './table.js';
@@ -222,6 +223,7 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     this.aofInfo = () => this.aof.info();
     this.config.onChange((name, value) => {
       if (name === 'replica-read-only' || name === 'replica-serve-stale-data') this.applyReplicaMode();
+      if (name === 'oom-score-adj' || name === 'oom-score-adj-values') this.applyOomScore();
       if (name === 'aof-disable-auto-gc' && value === false) this.aof.collectHistory();
       // As Redis: lowering maxmemory evicts at once (by policy), not at the next write.
       if (name === 'maxmemory' && this.listeners.length !== 0) makeRoom(this);
@@ -376,6 +378,11 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
       throw err;
     }
     this.startCron();
+    try {
+      this.applyOomScore();
+    } catch {
+      /* logged by applyOomScore; Redis starts anyway */
+    }
     this.config.onChange((name) => {
       if (name === 'hz' && this.cron && !this.closed) this.startCron();
     });
@@ -413,6 +420,19 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     this.denyStale = this.replicaLink !== undefined && !this.config.bool('replica-serve-stale-data');
     this.rdb.updateGate();
     for (const db of this.dbs) db.expiryHeld = this.replicaLink !== undefined || this.pause.active;
+    // A replica has its own oom-score-adj class; a refusal here is only logged.
+    try {
+      this.applyOomScore();
+    } catch {
+      /* logged by applyOomScore */
+    }
+  }
+
+  private readonly oomScore = new OomScoreAdj();
+
+  /** oom-score-adj for this process's class; throws (CONFIG SET fails) when the kernel refuses. */
+  private applyOomScore(): void {
+    this.oomScore.apply(this.config, this.replicaLink !== undefined, (message) => this.log('warning', message));
   }
 
   listeningPort(): number {
