@@ -192,8 +192,8 @@ export const PARAMS: ParamSpec[] = [
   str('shutdown-on-sigint', 'default', { multiArg: true, parse: parseShutdownFlags, rewrite: 'words', ignored: 'a signal shuts down like SHUTDOWN with no arguments' }),
   str('shutdown-on-sigterm', 'default', { multiArg: true, parse: parseShutdownFlags, rewrite: 'words', ignored: 'a signal shuts down like SHUTDOWN with no arguments' }),
   bool('always-show-logo', false, { immutable: true, ignored: 'Tidings prints no ASCII logo' }),
-  bool('set-proc-title', true, { immutable: true, ignored: 'the process title is not changed' }),
-  str('proc-title-template', '{title} {listen-addr} {server-mode}', { parse: parseProcTitleTemplate, ignored: 'the process title is not changed' }),
+  bool('set-proc-title', true, { immutable: true }),
+  str('proc-title-template', '{title} {listen-addr} {server-mode}', { parse: parseProcTitleTemplate }),
   bool('syslog-enabled', false, { immutable: true, ignored: 'logs go to the logfile or stdout only' }),
   str('syslog-ident', 'redis', { immutable: true, ignored: 'logs go to the logfile or stdout only' }),
   enm('syslog-facility', 'local0', ['user', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'], {
