@@ -217,3 +217,29 @@ test('CONFIG SET maxmemory below the usage evicts at once, as redis-server does,
   assert.deepEqual(seen.tidings, ['OK', ['pmessage', '*', '__keyevent@0__:evicted', 'foo']]);
   if (seen.redis) assert.deepEqual(seen.tidings, seen.redis);
 });
+
+test("a client's unfinished request counts in used_memory and makes keys go, as Redis counts query buffers", async () => {
+  await setup('allkeys-random');
+  await fill('k', 100);
+  const before = Number((await info('memory')).get('used_memory'));
+  const dead = await srv.connect();
+  try {
+    // 200 arguments of 1000 bytes announced as 250: the command never completes.
+    let partial = '*250\r\n';
+    for (let i = 0; i < 200; i++) partial += `$1000\r\n${VALUE}\r\n`;
+    dead.write(partial);
+    let used = before;
+    for (let i = 0; i < 100 && used < before + 200 * 1000; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      used = Number((await info('memory')).get('used_memory'));
+    }
+    assert.ok(used >= before + 200 * 1000, `used_memory ${used} counts the 200 KB held (was ${before})`);
+    await c.call('CONFIG', 'SET', 'maxmemory', String(before + 100 * 1024));
+    // Any command evicts first (a read too).
+    await c.call('PING');
+    assert.ok(((await c.call('DBSIZE')) as number) < 100, 'keys were evicted for the query buffer');
+  } finally {
+    dead.close();
+    await c.call('CONFIG', 'SET', 'maxmemory', '0');
+  }
+});
