@@ -492,12 +492,12 @@ describe('start-up', () => {
       c.close();
       assert.equal(fs.readFileSync(path.join(dir, 'p'), 'utf8').trim(), String(proc.child.pid));
       const out = proc.output();
-      for (const name of ['jemalloc-bg-thread', 'repl-diskless-sync', 'lazyfree-lazy-eviction', 'oom-score-adj', 'disable-thp', 'activerehashing']) {
+      for (const name of ['jemalloc-bg-thread', 'repl-diskless-sync', 'dynamic-hz', 'disable-thp', 'activerehashing']) {
         const logged = out.match(new RegExp(`# Ignoring '${name}' \\(accepted for compatibility, no effect in Tidings\\): \\S`, 'g')) ?? [];
         assert.equal(logged.length, 1, `${name} logged once:\n${out}`);
       }
       // Parameters Tidings applies are not reported as ignored.
-      for (const name of ['port', 'maxmemory-policy', 'timeout', 'appendonly', 'save', 'notify-keyspace-events', 'hz']) {
+      for (const name of ['port', 'maxmemory-policy', 'timeout', 'appendonly', 'save', 'notify-keyspace-events', 'hz', 'lazyfree-lazy-eviction', 'oom-score-adj', 'set-proc-title']) {
         assert.doesNotMatch(out, new RegExp(`Ignoring '${name}'`));
       }
     } finally {

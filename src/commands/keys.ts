@@ -7,6 +7,7 @@ import { globMatch } from '../pubsub/glob.js';
 import type { Database, Entry, ValueOf } from '../store/database.js';
 import { idleMsOf, lfuCounter } from '../store/database.js';
 import { BASE_BYTES, datasetBytes, entryBytes, usedMemory, usedMemoryPeak } from '../store/eviction.js';
+import { freedLazily } from '../store/lazyfree.js';
 import { copyString, stringEncoding } from './strings.js';
 import { encodingOf as listEncoding } from './lists.js';
 import { encodingOf as zsetEncoding } from './zsets.js';
@@ -123,11 +124,14 @@ function dbByIndex(ctx: CommandContext, arg: Buffer): Database {
   return ctx.server.dbs[index]!;
 }
 
-function del(ctx: CommandContext, argv: Buffer[]): Reply {
+/** DEL; UNLINK (`lazy`), or DEL under lazyfree-lazy-user-del, counts what Redis would free lazily. */
+function del(ctx: CommandContext, argv: Buffer[], lazy = ctx.server.config.bool('lazyfree-lazy-user-del')): Reply {
   let n = 0;
   for (let i = 1; i < argv.length; i++) {
     const key = keyOf(argv, i);
-    if (ctx.db.delete(key)) {
+    const entry = lazy ? ctx.db.peek(key) : undefined;
+    if (ctx.db.delete(key, true)) {
+      if (entry !== undefined) freedLazily(ctx.server.stats, entry, ctx.server.config);
       ctx.notify('g', 'del', key);
       n++;
     }
@@ -147,7 +151,8 @@ function rename(ctx: CommandContext, argv: Buffer[], nx: boolean): Reply {
     if (nx) return 0;
     db.delete(to);
   }
-  db.delete(from);
+  // The value moves: the source is not freed.
+  db.delete(from, true);
   db.setEntry(to, entry, expireAt);
   db.signalReady(to);
   ctx.notify('g', 'rename_from', from);
@@ -164,7 +169,7 @@ function move(ctx: CommandContext, argv: Buffer[]): Reply {
   if (entry === undefined) return 0;
   const expireAt = src.getExpire(key);
   if (dst.lookupWrite(key) !== undefined) return 0;
-  src.delete(key);
+  src.delete(key, true);
   dst.setEntry(key, entry, expireAt);
   dst.signalReady(key);
   ctx.notify('g', 'move_from', key);
@@ -530,8 +535,8 @@ const ttlSpecs = (
 );
 
 export const specs: CommandSpec[] = [
-  spec('del', -2, ['write'], ALL, [...KW, '@slow'], del),
-  spec('unlink', -2, ['write', 'fast'], ALL, [...KW, '@fast'], del),
+  spec('del', -2, ['write'], ALL, [...KW, '@slow'], (ctx, argv) => del(ctx, argv)),
+  spec('unlink', -2, ['write', 'fast'], ALL, [...KW, '@fast'], (ctx, argv) => del(ctx, argv, true)),
   spec('exists', -2, ['readonly', 'fast'], ALL, [...KR, '@fast'], (ctx, argv) => {
     let n = 0;
     for (let i = 1; i < argv.length; i++) if (ctx.db.lookupReadNoTouch(keyOf(argv, i)) !== undefined) n++;

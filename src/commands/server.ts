@@ -120,8 +120,12 @@ function infoSection(server: CommandHost, name: string): string | undefined {
         ['maxmemory_policy', server.config.string('maxmemory-policy')],
         // Resident pages over what the allocators (V8 heap, external buffers) hand out.
         ['mem_fragmentation_ratio', (m.rss / Math.max(1, m.heapUsed + m.external)).toFixed(2)],
+        ['mem_not_counted_for_evict', 0],
         ['mem_total_replication_buffers', server.replicaFeeds.bufferedBytes()],
         ['mem_allocator', 'v8'],
+        // Tidings frees at once: nothing is ever pending (store/lazyfree.ts).
+        ['lazyfree_pending_objects', 0],
+        ['lazyfreed_objects', server.stats.lazyfreedObjects],
         ['node_heap_used', m.heapUsed],
         ['node_heap_total', m.heapTotal],
         ['node_external', m.external],
@@ -676,17 +680,22 @@ const COMMAND_HELP = [
 
 // ------------------------------------------------------------------ helpers for flush
 
-function parseFlushMode(argv: Buffer[], from: number): void {
+/** Whether the flush is ASYNC: the argument, else lazyfree-lazy-user-flush. */
+function parseFlushMode(ctx: CommandContext, argv: Buffer[], from: number): boolean {
   if (argv.length > from + 1) throw Errors.syntax();
   if (argv.length === from + 1) {
     const mode = lower(argv[from]!);
     if (mode !== 'sync' && mode !== 'async') throw Errors.syntax();
+    return mode === 'async';
   }
+  return ctx.server.config.bool('lazyfree-lazy-user-flush');
 }
 
-function flushDb(ctx: CommandContext, all: boolean): Reply {
+function flushDb(ctx: CommandContext, all: boolean, async: boolean): Reply {
   const server = ctx.server;
   const dbs = all ? server.dbs : [ctx.db];
+  // Redis hands each flushed database to its background thread and counts its keys as freed lazily.
+  if (async) for (const db of dbs) server.stats.lazyfreedObjects += db.size;
   // FLUSHALL stops a running BGSAVE (its image is of data just thrown away), as Redis kills the child.
   if (all && server.rdb.inProgress) server.rdb.abortBackgroundNow();
   // flush() invalidates WATCH on the keys that existed; like Redis, watching a missing key survives.
@@ -1157,8 +1166,7 @@ export const specs: CommandSpec[] = [
     ...noKeys,
     categories: ['@keyspace', '@write', '@slow', '@dangerous'],
     handler: (ctx, argv) => {
-      parseFlushMode(argv, 1);
-      return flushDb(ctx, false);
+      return flushDb(ctx, false, parseFlushMode(ctx, argv, 1));
     },
   },
   {
@@ -1168,8 +1176,7 @@ export const specs: CommandSpec[] = [
     ...noKeys,
     categories: ['@keyspace', '@write', '@slow', '@dangerous'],
     handler: (ctx, argv) => {
-      parseFlushMode(argv, 1);
-      return flushDb(ctx, true);
+      return flushDb(ctx, true, parseFlushMode(ctx, argv, 1));
     },
   },
   {

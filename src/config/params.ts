@@ -88,7 +88,6 @@ const NO_REPLICATION = 'Tidings replication does not use it';
 const NO_TLS_LINKS = 'there is no cluster bus';
 const ONE_THREAD = 'Tidings runs every command on one event-loop thread';
 const NODE_MEMORY = "memory is managed by Node's allocator and garbage collector";
-const SYNC_FREE = 'Tidings frees values synchronously';
 
 const refuseYes = (reason: string) => (shown: string) => (shown === 'yes' ? reason : undefined);
 
@@ -195,8 +194,8 @@ export const PARAMS: ParamSpec[] = [
   str('shutdown-on-sigint', 'default', { multiArg: true, parse: parseShutdownFlags, rewrite: 'words', ignored: 'a signal shuts down like SHUTDOWN with no arguments' }),
   str('shutdown-on-sigterm', 'default', { multiArg: true, parse: parseShutdownFlags, rewrite: 'words', ignored: 'a signal shuts down like SHUTDOWN with no arguments' }),
   bool('always-show-logo', false, { immutable: true, ignored: 'Tidings prints no ASCII logo' }),
-  bool('set-proc-title', true, { immutable: true, ignored: 'the process title is not changed' }),
-  str('proc-title-template', '{title} {listen-addr} {server-mode}', { parse: parseProcTitleTemplate, ignored: 'the process title is not changed' }),
+  bool('set-proc-title', true, { immutable: true }),
+  str('proc-title-template', '{title} {listen-addr} {server-mode}', { parse: parseProcTitleTemplate }),
   bool('syslog-enabled', false, { immutable: true, ignored: 'logs go to the logfile or stdout only' }),
   str('syslog-ident', 'redis', { immutable: true, ignored: 'logs go to the logfile or stdout only' }),
   enm('syslog-facility', 'local0', ['user', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'], {
@@ -209,8 +208,8 @@ export const PARAMS: ParamSpec[] = [
   bool('use-exit-on-panic', false, { hidden: true, ignored: 'Node prints its own crash reports' }),
   int('watchdog-period', 0, 0n, INT_MAX, { hidden: true, ignored: 'no software watchdog' }),
   bool('disable-thp', true, { immutable: true, ignored: 'transparent huge pages are left as the system sets them' }),
-  enm('oom-score-adj', 'no', ['no', 'yes', 'relative', 'absolute'], { ignored: 'Tidings does not change its Linux OOM score' }),
-  str('oom-score-adj-values', '0 200 800', { multiArg: true, parse: parseOomScoreAdjValues, rewrite: 'words', ignored: 'Tidings does not change its Linux OOM score' }),
+  enm('oom-score-adj', 'no', ['no', 'yes', 'relative', 'absolute']),
+  str('oom-score-adj-values', '0 200 800', { multiArg: true, parse: parseOomScoreAdjValues, rewrite: 'words' }),
   str('server_cpulist', '', { immutable: true, ignored: 'no CPU affinity' }),
   str('bio_cpulist', '', { immutable: true, ignored: 'no CPU affinity' }),
   str('aof_rewrite_cpulist', '', { immutable: true, ignored: 'no CPU affinity' }),
@@ -227,10 +226,10 @@ export const PARAMS: ParamSpec[] = [
   int('active-defrag-cycle-max', 25, 1n, 99n, { ignored: NODE_MEMORY }),
   int('active-defrag-max-scan-fields', 1000, 1n, LONG_MAX, { ignored: NODE_MEMORY }),
   bool('jemalloc-bg-thread', true, { ignored: NODE_MEMORY }),
-  bool('lazyfree-lazy-eviction', false, { ignored: SYNC_FREE }),
-  bool('lazyfree-lazy-expire', false, { ignored: SYNC_FREE }),
-  bool('lazyfree-lazy-server-del', false, { ignored: SYNC_FREE }),
-  bool('lazyfree-lazy-user-del', false, { ignored: SYNC_FREE }),
+  bool('lazyfree-lazy-eviction', false),
+  bool('lazyfree-lazy-expire', false),
+  bool('lazyfree-lazy-server-del', false),
+  bool('lazyfree-lazy-user-del', false),
 
   // ---- ACL (see security/ when it lands)
   str('aclfile', '', { immutable: true }),

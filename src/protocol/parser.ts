@@ -68,6 +68,11 @@ export class RequestParser {
     return this.buf.length - this.pos + this.bigFilled;
   }
 
+  /** Memory the client's input holds: unread bytes and the arguments of a command not complete yet. */
+  get heldBytes(): number {
+    return this.buf.length - this.pos + this.bigFilled + this.argvBytes;
+  }
+
   push(chunk: Buffer): void {
     if (this.big !== undefined) {
       // Fill the large bulk directly; whatever follows it goes to the normal buffer.

@@ -8,7 +8,9 @@ import { Client } from '../net/client.js';
 import { TlsListeners, clientConnectOptions } from '../net/tls.js';
 import { ProtocolError } from '../protocol/parser.js';
 import { ReplyError, type Reply, BLOCKED, NO_REPLY, type HandlerResult } from '../protocol/reply.js';
-import { Database, type StoreHooks } from '../store/database.js';
+import { Database, type Entry, type StoreHooks } from '../store/database.js';
+import { freedLazily } from '../store/lazyfree.js';
+import { OomScoreAdj } from './oom-score.js';
 import { BlockedClients, type BlockingHost, type Waiter } from './blocked.js';
 import { PubSubHub, type Delivery } from '../pubsub/hub.js';
 import { CommandTable } from './table.js';
@@ -251,6 +253,7 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     this.applyReplicaMode();
     this.config.onChange((name, value) => {
       if (name === 'replica-read-only' || name === 'replica-serve-stale-data' || name.startsWith('min-replicas-')) this.applyReplicaMode();
+      if (name === 'oom-score-adj' || name === 'oom-score-adj-values') this.applyOomScore();
       if (name === 'aof-disable-auto-gc' && value === false) this.aof.collectHistory();
       // As Redis: lowering maxmemory evicts at once (by policy), not at the next write.
       if (name === 'maxmemory' && this.listeners.length !== 0) makeRoom(this);
@@ -408,6 +411,11 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     }
     if (this.closed) throw new LoadAborted();
     this.startCron();
+    try {
+      this.applyOomScore();
+    } catch {
+      /* logged by applyOomScore; Redis starts anyway */
+    }
     this.config.onChange((name) => {
       if (name === 'hz' && this.cron && !this.closed) this.startCron();
     });
@@ -461,6 +469,19 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     this.minReplicas = this.replicaLink === undefined && lagLimited ? this.config.number('min-replicas-to-write') : 0;
     this.rdb.updateGate();
     for (const db of this.dbs) db.expiryHeld = this.replicaLink !== undefined || this.pause.active;
+    // A replica has its own oom-score-adj class; a refusal here is only logged.
+    try {
+      this.applyOomScore();
+    } catch {
+      /* logged by applyOomScore */
+    }
+  }
+
+  private readonly oomScore = new OomScoreAdj();
+
+  /** oom-score-adj for this process's class; throws (CONFIG SET fails) when the kernel refuses. */
+  private applyOomScore(): void {
+    this.oomScore.apply(this.config, this.replicaLink !== undefined, (message) => this.log('warning', message));
   }
 
   listeningPort(): number {
@@ -1009,11 +1030,16 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     this.blocking.keyReady(db, key);
   }
 
-  keyExpired(db: Database, key: string): void {
+  keyExpired(db: Database, key: string, entry: Entry): void {
+    if (this.config.bool('lazyfree-lazy-expire')) freedLazily(this.stats, entry, this.config);
     this.effects.deleted(db.index, key);
     this.stats.expiredKeys++;
     if (this.tracking.active) this.tracking.expiring = true;
     this.notifyKeyspaceEvent('x', 'expired', key, db.index);
+  }
+
+  valueDropped(old: Entry): void {
+    if (this.config.bool('lazyfree-lazy-server-del')) freedLazily(this.stats, old, this.config);
   }
 
   keyCreated(db: Database, key: string): void {

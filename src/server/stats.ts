@@ -19,6 +19,8 @@ export class Stats {
   queryBufferLimitDisconnections = 0;
   /** Clients disconnected by maxmemory-clients. */
   evictedClients = 0;
+  /** Values (and flushed keys) Redis would have freed in the background (store/lazyfree.ts). */
+  lazyfreedObjects = 0;
   netInputBytes = 0;
   netOutputBytes = 0;
   /**
@@ -68,6 +70,7 @@ export class Stats {
     this.outputLimitDisconnections = 0;
     this.queryBufferLimitDisconnections = 0;
     this.evictedClients = 0;
+    this.lazyfreedObjects = 0;
     this.netInputBytes = 0;
     this.netOutputBytes = 0;
     this.forks = 0;

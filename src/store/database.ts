@@ -220,7 +220,13 @@ export interface DatabaseView {
 export interface StoreHooks {
   keyModified(db: Database, key: string): void;
   keyReady(db: Database, key: string): void;
-  keyExpired(db: Database, key: string): void;
+  /** The key expired; `entry` is the value it held (lazyfree-lazy-expire counts it). */
+  keyExpired(db: Database, key: string, entry: Entry): void;
+  /**
+   * A container value (not a string) was replaced by set() or deleted by a command other than
+   * DEL/UNLINK (lazyfree-lazy-server-del counts it).
+   */
+  valueDropped?(old: Entry): void;
   /** A key that did not exist was created (keyspace event `new`). */
   keyCreated?(db: Database, key: string): void;
   keyspaceHit(): void;
@@ -284,10 +290,11 @@ export class Database {
     if (at === undefined || at > now || this.loading) return false;
     if (this.expiryHeld) return true;
     if (this.cow !== undefined) this.cow.beforeWrite(this, key);
+    const entry = this.data.get(key)!;
     this.data.delete(key);
     this.order.removed(this.data);
     this.expires.delete(key);
-    this.hooks.keyExpired(this, key);
+    this.hooks.keyExpired(this, key, entry);
     this.hooks.keyModified(this, key);
     return true;
   }
@@ -418,6 +425,7 @@ export class Database {
     } else {
       // Overwrite in place: no allocation on the SET/INCR path. The old type is read below.
       const oldType = old.type;
+      if (oldType !== 'string' && this.hooks.valueDropped !== undefined) this.hooks.valueDropped({ ...old });
       (old as { type: ValueType }).type = type;
       (old as { value: unknown }).value = value;
       // As Redis's overwrite: under LFU the key keeps its access counter.
@@ -445,9 +453,14 @@ export class Database {
     if (old === undefined) this.hooks.keyCreated?.(this, key);
   }
 
-  delete(key: string): boolean {
+  /** Delete a key; `callerFrees`: the caller accounts for the value (DEL, UNLINK, eviction). */
+  delete(key: string, callerFrees = false): boolean {
     if (this.expires.size !== 0) this.expireIfNeeded(key);
     if (this.cow !== undefined) this.cow.beforeWrite(this, key);
+    if (!callerFrees && this.hooks.valueDropped !== undefined) {
+      const old = this.data.get(key);
+      if (old !== undefined && old.type !== 'string') this.hooks.valueDropped(old);
+    }
     if (!this.data.delete(key)) return false;
     this.order.removed(this.data);
     this.expires.delete(key);

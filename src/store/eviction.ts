@@ -5,7 +5,7 @@
 // keeps deleting keys that were already gone as far as the data is concerned, and may empty the
 // whole database before a GC happens. Instead "used memory" is
 //
-//   BASE_BYTES + estimated dataset bytes + bytes queued in client output buffers
+//   BASE_BYTES + estimated dataset bytes + bytes held in client query and output buffers
 //
 // where the dataset estimate sums, per key, the key and value sizes plus a fixed per-entry
 // overhead similar to what Redis pays (dict entry, object header, expiry). Databases of at most
@@ -17,14 +17,15 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { Database, Entry } from './database.js';
 import { idleMsOf, lfuCounter } from './database.js';
+import { freedLazily, type LazyFreeStats } from './lazyfree.js';
 
 /** What memory accounting and eviction need of the server (Server is one); store/ names no more. */
 export interface MemoryHost {
   readonly dbs: readonly Database[];
-  readonly clients: { values(): Iterable<{ readonly outputBytes: number }> };
-  readonly config: { number(name: string): number; string(name: string): string };
+  readonly clients: { values(): Iterable<{ readonly outputBytes: number; readonly parser: { readonly heldBytes: number } }> };
+  readonly config: { number(name: string): number; string(name: string): string; bool(name: string): boolean };
   readonly effects: { deleted(db: number, key: string): void };
-  readonly stats: { evictedKeys: number };
+  readonly stats: { evictedKeys: number } & LazyFreeStats;
   notifyKeyspaceEvent(flag: string, event: string, key: string, db: number): void;
 }
 
@@ -151,13 +152,17 @@ export function datasetBytes(server: MemoryHost): number {
 
 const clientTotals = new WeakMap<MemoryHost, { at: number; bytes: number }>();
 
-/** Bytes queued in client output buffers, re-counted at most every 10 ms (many clients). */
+/**
+ * Bytes clients hold: replies not yet written and requests not yet run (query buffers, a partial
+ * command's arguments), as Redis counts client buffers in used_memory. Re-counted at most every
+ * 10 ms (many clients).
+ */
 function clientBytes(server: MemoryHost): number {
   const now = Date.now();
   const cached = clientTotals.get(server);
   if (cached !== undefined && now - cached.at <= 10) return cached.bytes;
   let bytes = 0;
-  for (const client of server.clients.values()) bytes += client.outputBytes;
+  for (const client of server.clients.values()) bytes += client.outputBytes + client.parser.heldBytes;
   clientTotals.set(server, { at: now, bytes });
   return bytes;
 }
@@ -284,6 +289,7 @@ export function makeRoom(server: MemoryHost): boolean {
   const random = policy.endsWith('-random');
   const lfuDecay = policy.endsWith('-lfu') ? server.config.number('lfu-decay-time') : -1;
   const samples = server.config.number('maxmemory-samples');
+  const lazy = server.config.bool('lazyfree-lazy-eviction');
   const now = Date.now();
   let evicted = 0;
   let evictedBytes = 0;
@@ -316,7 +322,8 @@ export function makeRoom(server: MemoryHost): boolean {
       meter.size -= 1;
     }
     evictedBytes += bytes;
-    if (db.delete(key)) server.effects.deleted(db.index, key);
+    if (lazy) freedLazily(server.stats, entry, server.config);
+    if (db.delete(key, true)) server.effects.deleted(db.index, key);
     server.stats.evictedKeys++;
     server.notifyKeyspaceEvent('e', 'evicted', key, db.index);
     evicted++;
