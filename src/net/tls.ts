@@ -102,11 +102,7 @@ export function secureContextOptions(config: Config, log?: Log): tls.SecureConte
   };
   const pass = config.string('tls-key-file-pass');
   if (pass !== '') options.passphrase = pass;
-  const ca: Buffer[] = [];
-  const caFile = config.string('tls-ca-cert-file');
-  const caDir = config.string('tls-ca-cert-dir');
-  if (caFile !== '') ca.push(fs.readFileSync(caFile));
-  if (caDir !== '') ca.push(...readCaDir(caDir));
+  const ca = caCertificates(config);
   if (ca.length > 0) options.ca = ca;
   else if (config.string('tls-auth-clients') !== 'no') {
     throw new Error('Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-auth-clients is enabled!');
@@ -145,13 +141,19 @@ export function clientConnectOptions(config: Config, log?: Log): tls.ConnectionO
     options.key = fs.readFileSync(keyFile);
     if (pass !== '') options.passphrase = pass;
   }
+  const ca = caCertificates(config);
+  if (ca.length > 0) options.ca = ca;
+  return options;
+}
+
+/** The PEM certificates of tls-ca-cert-file and tls-ca-cert-dir. */
+function caCertificates(config: Config): Buffer[] {
   const ca: Buffer[] = [];
   const caFile = config.string('tls-ca-cert-file');
   const caDir = config.string('tls-ca-cert-dir');
   if (caFile !== '') ca.push(fs.readFileSync(caFile));
   if (caDir !== '') ca.push(...readCaDir(caDir));
-  if (ca.length > 0) options.ca = ca;
-  return options;
+  return ca;
 }
 
 /**

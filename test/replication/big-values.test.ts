@@ -7,6 +7,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { requireRedisServer, startRedis, startTidings, type TestServer } from '../helpers/servers.js';
 import type { RespClient } from '../helpers/resp.js';
+import { field } from './wait.js';
 
 const opened: TestServer[] = [];
 after(async () => {
@@ -20,10 +21,6 @@ function bigValue(seed: number): Buffer {
   const v = Buffer.alloc(SIZE);
   for (let i = 0; i < SIZE; i += 4096) v.writeUInt32LE((i * 2654435761 + seed) >>> 0, i);
   return v;
-}
-
-function field(info: string, name: string): string | undefined {
-  return new RegExp(`^${name}:(.*)\\r$`, 'm').exec(info)?.[1];
 }
 
 /** Wait until the replica's link is up and it has run everything the master produced. */

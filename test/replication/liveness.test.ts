@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { requireRedisServer, startRedis, startTidings, type TestServer } from '../helpers/servers.js';
 import { encodeCommand } from '../helpers/resp.js';
+import { until, field } from './wait.js';
 
 const opened: TestServer[] = [];
 const sockets: net.Socket[] = [];
@@ -14,18 +15,6 @@ after(async () => {
   for (const s of sockets) s.destroy();
   for (const s of opened.reverse()) await s.close();
 });
-
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function field(info: string, name: string): string | undefined {
-  return new RegExp(`^${name}:(.*)\\r$`, 'm').exec(info)?.[1];
-}
 
 /**
  * A replica that syncs, records what the master sends and ACKs once (redis-server starts the stream

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { render, startDiffServers, type DiffServers } from '../diff/harness.js';
 import { requireRedisServer, startRedis, startTidings, type TestServer } from '../helpers/servers.js';
 import type { RespClient } from '../helpers/resp.js';
+import { until, field } from './wait.js';
 
 const opened: TestServer[] = [];
 let diff: DiffServers | undefined;
@@ -14,18 +15,6 @@ after(async () => {
   for (const s of opened.reverse()) await s.close();
   await diff?.close();
 });
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function field(info: string, name: string): string | undefined {
-  return new RegExp(`^${name}:(.*)\\r$`, 'm').exec(info)?.[1];
-}
 
 const WRITE_SHEBANG = "#!lua\nreturn redis.call('get', KEYS[1])";
 const NO_WRITES = "#!lua flags=no-writes\nreturn redis.call('get', KEYS[1])";

@@ -6,6 +6,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { requireRedisServer, startRedis, startTidings, type TestServer } from '../helpers/servers.js';
 import type { RespClient } from '../helpers/resp.js';
+import { until, field, linkUp, caughtUp } from './wait.js';
 
 const DEBUG = { 'enable-debug-command': 'yes' };
 const opened: TestServer[] = [];
@@ -23,31 +24,6 @@ async function redis(extra: string[] = []): Promise<TestServer> {
   const s = await startRedis(['--enable-debug-command', 'yes', '--repl-diskless-sync-delay', '0', ...extra]);
   opened.push(s);
   return s;
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function field(info: string, name: string): string | undefined {
-  return new RegExp(`^${name}:(.*)\\r$`, 'm').exec(info)?.[1];
-}
-
-async function linkUp(replica: RespClient): Promise<void> {
-  await until('master_link_status:up', async () => field((await replica.call('INFO', 'replication')) as string, 'master_link_status') === 'up');
-}
-
-/** Wait until the replica has processed everything the master produced. */
-async function caughtUp(master: RespClient, replica: RespClient): Promise<void> {
-  await until('the replica to catch up', async () => {
-    const m = field((await master.call('INFO', 'replication')) as string, 'master_repl_offset');
-    const r = field((await replica.call('INFO', 'replication')) as string, 'slave_repl_offset');
-    return m !== undefined && m === r;
-  });
 }
 
 /** Every key of every non-empty database, with its DUMP payload: what the two servers hold. */

@@ -7,23 +7,12 @@ import assert from 'node:assert/strict';
 import { startDiffServers, type DiffServers } from '../diff/harness.js';
 import { freePort } from '../helpers/servers.js';
 import type { RespClient } from '../helpers/resp.js';
+import { until, field } from './wait.js';
 
 let diff: DiffServers | undefined;
 after(async () => {
   await diff?.close();
 });
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function field(info: string, name: string): string | undefined {
-  return new RegExp(`^${name}:(.*)\\r$`, 'm').exec(info)?.[1];
-}
 
 test('REPLICAOF unblocks blocked clients with -UNBLOCKED and closes them; flagless EVAL on a stale replica gets -MASTERDOWN, as redis-server', async (t) => {
   diff = await startDiffServers(t);

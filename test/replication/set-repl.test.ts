@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { requireRedisServer, startRedis, startTidings, type TestServer } from '../helpers/servers.js';
+import { until } from './wait.js';
 
 const opened: TestServer[] = [];
 const dirs: string[] = [];
@@ -14,14 +15,6 @@ after(async () => {
   for (const s of opened.reverse()) await s.close();
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const SCRIPT = `
 redis.call('set','a','1')

@@ -8,6 +8,7 @@ import { requireRedisServer, skipLoudly, startTidings, type TestServer } from '.
 import { makeCerts, removeCerts, hasOpenssl, type TestCerts } from '../net/certs.js';
 import { startRedisTls, startTidingsTls, tlsConfig, TlsResp, type TlsTarget } from '../net/tls-helpers.js';
 import type { RespClient } from '../helpers/resp.js';
+import { linkUp } from './wait.js';
 
 const certs: TestCerts | undefined = hasOpenssl() ? makeCerts() : undefined;
 const opened: { close(): Promise<void> }[] = [];
@@ -16,14 +17,6 @@ after(async () => {
   if (certs) removeCerts(certs);
 });
 
-async function linkUp(replica: RespClient): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!/master_link_status:up/.test((await replica.call('INFO', 'replication')) as string)) {
-    if (Date.now() > deadline) throw new Error('the TLS link to the master did not come up');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function replicaOver(master: TlsTarget, c: TestCerts, extra: Record<string, string>): Promise<void> {
   const m = await TlsResp.connect(master.tlsPort, c.ca, { cert: c.clientCert, key: c.clientKey });
   assert.equal(await m.call('SET', 'before', 'sync'), 'OK');
@@ -31,7 +24,7 @@ async function replicaOver(master: TlsTarget, c: TestCerts, extra: Record<string
   opened.push(replica);
   const r = await replica.connect();
   assert.equal(await r.call('REPLICAOF', '127.0.0.1', String(master.tlsPort)), 'OK');
-  await linkUp(r);
+  await linkUp(r, 30_000);
   assert.equal(await m.call('RPUSH', 'after', 'a', 'b'), 2);
   const deadline = Date.now() + 30_000;
   while ((await r.call('LLEN', 'after')) !== 2) {
