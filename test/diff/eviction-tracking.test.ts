@@ -1,20 +1,12 @@
 // Eviction runs before every command a client sends, a read too (Redis's processCommand), so the
 // invalidation message of an evicted tracked key reaches the client before the reply of the read
 // that evicted it. The same bytes are compared with redis-server's.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { requireRedisServer, startRedis, startTidings, type TestServer } from '../helpers/servers.js';
+import type { TestServer } from '../helpers/servers.js';
+import { serverPair } from './harness.js';
 
-let tidings: TestServer | undefined;
-let redis: TestServer | undefined;
-
-before(async (t) => {
-  if (!requireRedisServer(t as never)) return;
-  [tidings, redis] = await Promise.all([startTidings(), startRedis()]);
-});
-after(async () => {
-  await Promise.all([tidings?.close(), redis?.close()]);
-});
+const pair = serverPair();
 
 async function scenario(server: TestServer): Promise<string[]> {
   const c = await server.connect();
@@ -39,6 +31,7 @@ async function scenario(server: TestServer): Promise<string[]> {
 }
 
 test('a read evicts first: the invalidation of the evicted tracked key comes before its reply', async (t) => {
+  const { tidings, redis } = pair;
   if (tidings === undefined || redis === undefined) return t.skip('redis-server is not installed (recorded in test-artifacts/skipped.txt)');
   const theirs = await scenario(redis);
   assert.equal(theirs[3], '>2\r\n$10\r\ninvalidate\r\n*1\r\n$12\r\nvolatile-key\r\n');

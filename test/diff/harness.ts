@@ -1,7 +1,7 @@
 // Differential harness: send the same commands to Tidings and to a real redis-server and compare
 // the replies byte for byte (or after a normalisation where Redis's order is unspecified).
 import assert from 'node:assert/strict';
-import type { TestContext } from 'node:test';
+import { after, before, type TestContext } from 'node:test';
 import { RespClient, type RespValue } from '../helpers/resp.js';
 import { requireRedisServer, startRedis, startTidings, type TestServer } from '../helpers/servers.js';
 
@@ -135,4 +135,24 @@ export async function startDiffServers(t: TestContext): Promise<DiffServers | un
       await Promise.all([tidings.close(), redis.close()]);
     },
   };
+}
+
+/**
+ * A Tidings and a redis-server for the whole file, started before its tests and closed after them;
+ * both stay undefined when redis-server is missing (recorded by requireRedisServer) or `available`
+ * says no. `startOurs` picks how Tidings runs (in-process by default).
+ */
+export function serverPair(
+  startOurs: () => Promise<TestServer> = () => startTidings(),
+  available: () => boolean = () => true,
+): { tidings?: TestServer; redis?: TestServer } {
+  const pair: { tidings?: TestServer; redis?: TestServer } = {};
+  before(async (t) => {
+    if (!available() || !requireRedisServer(t as never)) return;
+    [pair.tidings, pair.redis] = await Promise.all([startOurs(), startRedis()]);
+  });
+  after(async () => {
+    await Promise.all([pair.tidings?.close(), pair.redis?.close()]);
+  });
+  return pair;
 }

@@ -2,21 +2,13 @@
 // its background thread (UNLINK, FLUSH* ASYNC, the lazyfree-lazy-* deletions) when freeing the value
 // costs more than 64 allocations; lazyfree_pending_objects is back to 0 once the thread is done
 // (at once in Tidings, which frees synchronously). The counter is compared after every step.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { requireRedisServer, startRedis, startTidings, type TestServer } from '../helpers/servers.js';
+import type { TestServer } from '../helpers/servers.js';
+import { serverPair } from './harness.js';
 import type { RespClient } from '../helpers/resp.js';
 
-let tidings: TestServer | undefined;
-let redis: TestServer | undefined;
-
-before(async (t) => {
-  if (!requireRedisServer(t as never)) return;
-  [tidings, redis] = await Promise.all([startTidings(), startRedis()]);
-});
-after(async () => {
-  await Promise.all([tidings?.close(), redis?.close()]);
-});
+const pair = serverPair();
 
 function field(info: string, name: string): number {
   const m = new RegExp(`^${name}:(\\d+)`, 'm').exec(info);
@@ -113,6 +105,7 @@ async function scenario(server: TestServer): Promise<[string, number][]> {
 }
 
 test('INFO lazyfreed_objects counts what Redis frees lazily, step by step as redis-server does', async (t) => {
+  const { tidings, redis } = pair;
   if (tidings === undefined || redis === undefined) return t.skip('redis-server is not installed (recorded in test-artifacts/skipped.txt)');
   const theirs = await scenario(redis);
   const ours = await scenario(tidings);
@@ -120,6 +113,7 @@ test('INFO lazyfreed_objects counts what Redis frees lazily, step by step as red
 });
 
 test('lazyfree-lazy-eviction: an evicted big value counts as freed lazily', async (t) => {
+  const { tidings } = pair;
   if (tidings === undefined) return t.skip('redis-server is not installed (recorded in test-artifacts/skipped.txt)');
   const c = await tidings.connect();
   try {

@@ -2,22 +2,13 @@
 // score found when enabled (yes/relative) or absolute, restored when disabled, never touched while
 // disabled. The same steps run against both servers (each its own process) and the scores read
 // after each step are compared, with the replies.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { requireRedisServer, startRedis, startTidingsProcess, type TestServer } from '../helpers/servers.js';
+import { startTidingsProcess, type TestServer } from '../helpers/servers.js';
+import { serverPair } from './harness.js';
 
-let tidings: TestServer | undefined;
-let redis: TestServer | undefined;
-
-before(async (t) => {
-  if (process.platform !== 'linux') return;
-  if (!requireRedisServer(t as never)) return;
-  [tidings, redis] = await Promise.all([startTidingsProcess(), startRedis()]);
-});
-after(async () => {
-  await Promise.all([tidings?.close(), redis?.close()]);
-});
+const pair = serverPair(() => startTidingsProcess(), () => process.platform === 'linux');
 
 async function scenario(server: TestServer): Promise<unknown[]> {
   const c = await server.connect();
@@ -52,6 +43,7 @@ async function scenario(server: TestServer): Promise<unknown[]> {
 }
 
 test('CONFIG SET oom-score-adj changes /proc/<pid>/oom_score_adj as redis-server does', async (t) => {
+  const { tidings, redis } = pair;
   if (tidings === undefined || redis === undefined) return t.skip('Linux and redis-server are needed (recorded in test-artifacts/skipped.txt)');
   const theirs = await scenario(redis);
   assert.deepEqual(await scenario(tidings), theirs);

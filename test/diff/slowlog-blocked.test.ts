@@ -1,21 +1,13 @@
 // SLOWLOG and blocked commands, against redis-server: a command that blocks is not logged when it
 // blocks, it is logged as sent when it is served (after the command that served it), and not at
 // all when it times out. Only the logged arguments are compared (times and durations differ).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { requireRedisServer, startRedis, startTidings, type TestServer } from '../helpers/servers.js';
+import type { TestServer } from '../helpers/servers.js';
+import { serverPair } from './harness.js';
 import { plain } from '../helpers/resp.js';
 
-let tidings: TestServer | undefined;
-let redis: TestServer | undefined;
-
-before(async (t) => {
-  if (!requireRedisServer(t as never)) return;
-  [tidings, redis] = await Promise.all([startTidings(), startRedis()]);
-});
-after(async () => {
-  await Promise.all([tidings?.close(), redis?.close()]);
-});
+const pair = serverPair();
 
 async function scenario(server: TestServer): Promise<string[][]> {
   const c = await server.connect();
@@ -47,6 +39,7 @@ async function scenario(server: TestServer): Promise<string[][]> {
 }
 
 test('a blocked BLPOP is logged in SLOWLOG when served, as redis-server logs it', async (t) => {
+  const { tidings, redis } = pair;
   if (tidings === undefined || redis === undefined) return t.skip('redis-server is not installed (recorded in test-artifacts/skipped.txt)');
   const ours = await scenario(tidings);
   const theirs = await scenario(redis);
