@@ -425,7 +425,8 @@ export class Database {
     } else {
       // Overwrite in place: no allocation on the SET/INCR path. The old type is read below.
       const oldType = old.type;
-      if (oldType !== 'string' && this.hooks.valueDropped !== undefined) this.hooks.valueDropped({ ...old });
+      // Read by the hook before the entry is reused below (no copy needed).
+      if (oldType !== 'string' && this.hooks.valueDropped !== undefined) this.hooks.valueDropped(old);
       (old as { type: ValueType }).type = type;
       (old as { value: unknown }).value = value;
       // As Redis's overwrite: under LFU the key keeps its access counter.

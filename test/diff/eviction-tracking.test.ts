@@ -3,7 +3,7 @@
 // that evicted it. The same bytes are compared with redis-server's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TestServer } from '../helpers/servers.js';
+import { skipLoudly, type TestServer } from '../helpers/servers.js';
 import { serverPair } from './harness.js';
 
 const pair = serverPair();
@@ -32,7 +32,7 @@ async function scenario(server: TestServer): Promise<string[]> {
 
 test('a read evicts first: the invalidation of the evicted tracked key comes before its reply', async (t) => {
   const { tidings, redis } = pair;
-  if (tidings === undefined || redis === undefined) return t.skip('redis-server is not installed (recorded in test-artifacts/skipped.txt)');
+  if (tidings === undefined || redis === undefined) return skipLoudly(t, 'redis-server is not installed');
   const theirs = await scenario(redis);
   assert.equal(theirs[3], '>2\r\n$10\r\ninvalidate\r\n*1\r\n$12\r\nvolatile-key\r\n');
   assert.deepEqual(await scenario(tidings), theirs);

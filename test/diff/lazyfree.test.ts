@@ -4,7 +4,7 @@
 // (at once in Tidings, which frees synchronously). The counter is compared after every step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TestServer } from '../helpers/servers.js';
+import { skipLoudly, type TestServer } from '../helpers/servers.js';
 import { serverPair } from './harness.js';
 import type { RespClient } from '../helpers/resp.js';
 
@@ -106,7 +106,7 @@ async function scenario(server: TestServer): Promise<[string, number][]> {
 
 test('INFO lazyfreed_objects counts what Redis frees lazily, step by step as redis-server does', async (t) => {
   const { tidings, redis } = pair;
-  if (tidings === undefined || redis === undefined) return t.skip('redis-server is not installed (recorded in test-artifacts/skipped.txt)');
+  if (tidings === undefined || redis === undefined) return skipLoudly(t, 'redis-server is not installed');
   const theirs = await scenario(redis);
   const ours = await scenario(tidings);
   assert.deepEqual(ours, theirs);
@@ -114,7 +114,7 @@ test('INFO lazyfreed_objects counts what Redis frees lazily, step by step as red
 
 test('lazyfree-lazy-eviction: an evicted big value counts as freed lazily', async (t) => {
   const { tidings } = pair;
-  if (tidings === undefined) return t.skip('redis-server is not installed (recorded in test-artifacts/skipped.txt)');
+  if (tidings === undefined) return skipLoudly(t, 'redis-server is not installed');
   const c = await tidings.connect();
   try {
     await c.call('FLUSHALL');

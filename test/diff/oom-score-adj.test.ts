@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { startTidingsProcess, type TestServer } from '../helpers/servers.js';
+import { skipLoudly, startTidingsProcess, type TestServer } from '../helpers/servers.js';
 import { serverPair } from './harness.js';
 
 const pair = serverPair(() => startTidingsProcess(), () => process.platform === 'linux');
@@ -44,7 +44,7 @@ async function scenario(server: TestServer): Promise<unknown[]> {
 
 test('CONFIG SET oom-score-adj changes /proc/<pid>/oom_score_adj as redis-server does', async (t) => {
   const { tidings, redis } = pair;
-  if (tidings === undefined || redis === undefined) return t.skip('Linux and redis-server are needed (recorded in test-artifacts/skipped.txt)');
+  if (tidings === undefined || redis === undefined) return skipLoudly(t, 'Linux and redis-server are needed');
   const theirs = await scenario(redis);
   assert.deepEqual(await scenario(tidings), theirs);
 });

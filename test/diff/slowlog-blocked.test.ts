@@ -3,7 +3,7 @@
 // all when it times out. Only the logged arguments are compared (times and durations differ).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TestServer } from '../helpers/servers.js';
+import { skipLoudly, type TestServer } from '../helpers/servers.js';
 import { serverPair } from './harness.js';
 import { plain } from '../helpers/resp.js';
 
@@ -40,7 +40,7 @@ async function scenario(server: TestServer): Promise<string[][]> {
 
 test('a blocked BLPOP is logged in SLOWLOG when served, as redis-server logs it', async (t) => {
   const { tidings, redis } = pair;
-  if (tidings === undefined || redis === undefined) return t.skip('redis-server is not installed (recorded in test-artifacts/skipped.txt)');
+  if (tidings === undefined || redis === undefined) return skipLoudly(t, 'redis-server is not installed');
   const ours = await scenario(tidings);
   const theirs = await scenario(redis);
   assert.deepEqual(ours, theirs);
