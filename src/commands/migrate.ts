@@ -10,7 +10,7 @@ import { Errors } from '../protocol/errors.js';
 import { parseBigInt } from '../protocol/numbers.js';
 import { BLOCKED, OK, ReplyError, Status, type HandlerResult, type Reply } from '../protocol/reply.js';
 import { dumpValue } from '../persistence/rdb/index.js';
-import type { OutboundError } from '../net/outbound.js';
+import type { OutboundFailure } from './host.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
 const NOKEY = new Status('NOKEY');
@@ -91,7 +91,7 @@ function migrate(ctx: CommandContext, argv: Buffer[]): HandlerResult {
     try {
       conn = await pool.get(host, port, timeoutMs);
     } catch (err) {
-      const e = err as OutboundError;
+      const e = err as OutboundFailure;
       if (e.stage === 'connecting') return new ReplyError('IOERR error or timeout connecting to the client');
       if (mayRetry) return attempt(false);
       return ioError(e.stage);
@@ -115,7 +115,7 @@ function migrate(ctx: CommandContext, argv: Buffer[]): HandlerResult {
     try {
       lines = await conn.exchange(Buffer.concat(parts), replies, timeoutMs);
     } catch (err) {
-      const e = err as OutboundError;
+      const e = err as OutboundFailure;
       // As Redis: one retry on a fresh connection, unless the failure was a timeout.
       if (mayRetry && !e.timedOut) return attempt(false);
       return ioError(e.stage);

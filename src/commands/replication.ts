@@ -6,9 +6,7 @@
 import { BLOCKED, NO_REPLY, OK, ReplyError, Status, type HandlerResult, type Reply } from '../protocol/reply.js';
 import { Errors } from '../protocol/errors.js';
 import { tryParseInteger } from '../protocol/numbers.js';
-import type { Client } from '../net/client.js';
-import type { AttachedReplica } from '../server/replica.js';
-import type { Server } from '../server/server.js';
+import type { AttachedReplica, CommandHost, CommandSession } from './host.js';
 import { serverSnapshot } from '../persistence/rdbfile.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
@@ -19,12 +17,12 @@ interface Announced {
   port: number;
   ip: string;
 }
-const announced = new WeakMap<Client, Announced>();
+const announced = new WeakMap<CommandSession, Announced>();
 /** Connections that are attached replicas. */
-const attachedOf = new WeakMap<Client, AttachedReplica>();
+const attachedOf = new WeakMap<CommandSession, AttachedReplica>();
 
 /** The attached replica behind a connection, if it is one (CLIENT LIST flags=S, CLIENT KILL TYPE). */
-export function attachedReplica(client: Client): AttachedReplica | undefined {
+export function attachedReplica(client: CommandSession): AttachedReplica | undefined {
   const replica = attachedOf.get(client);
   return replica !== undefined && !client.closing ? replica : undefined;
 }
@@ -201,7 +199,7 @@ export const specs: CommandSpec[] = [
 const LINK_STATE_NAMES = { connect: 'connect', connecting: 'connecting', handshake: 'handshake', transfer: 'sync', connected: 'connected' } as const;
 
 /** INFO replication's fields, as redis-server 7.0 lists them. */
-export function replicationInfo(server: Server): [string, string | number][] {
+export function replicationInfo(server: CommandHost): [string, string | number][] {
   const fields: [string, string | number][] = [];
   const repl = server.repl;
   const link = server.replicaLink;
@@ -253,7 +251,7 @@ export function replicationInfo(server: Server): [string, string | number][] {
 }
 
 /** ROLE's reply. */
-export function roleReply(server: Server): Reply {
+export function roleReply(server: CommandHost): Reply {
   const link = server.replicaLink;
   if (link !== undefined) {
     return ['slave', link.masterHost, link.masterPort, LINK_STATE_NAMES[link.state], link.state === 'connected' ? server.repl.offset : -1];

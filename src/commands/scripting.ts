@@ -16,8 +16,7 @@ import {
 } from '../scripting/engine.js';
 import { arityAllows, lookupCommand, LookupFailure } from './lookup.js';
 import { aclDenied } from '../security/acl.js';
-import type { Server, LogLevel } from '../server/server.js';
-import type { Client } from '../net/client.js';
+import type { CommandHost, CommandSession, LogLevel } from './host.js';
 import { globMatch } from '../pubsub/glob.js';
 import type { CommandContext, CommandSpec } from './types.js';
 import { DebugAction, LuaDebugger } from '../scripting/ldb.js';
@@ -30,7 +29,7 @@ interface Library {
 
 /** A script that ran past busy-reply-threshold and now runs in slices (see Scripting.suspend). */
 interface BusyScript {
-  client: Client;
+  client: CommandSession;
   /** EVAL/EVALSHA (SCRIPT KILL) rather than FCALL (FUNCTION KILL). */
   isEval: boolean;
   /** The function's name, or the script's SHA1. */
@@ -50,7 +49,7 @@ export class Scripting {
   readonly libraries = new Map<string, Library>();
   /** Lower-cased function name → function and its library. */
   readonly functions = new Map<string, { fn: LuaFunction; library: Library }>();
-  private scriptClient: Client | undefined;
+  private scriptClient: CommandSession | undefined;
   /** Specs of plain commands by the command-name Buffer redis.call passed (see resolveForScript). */
   readonly specs = new Map<Buffer, ScriptSpec>();
   specTable: unknown;
@@ -73,12 +72,12 @@ export class Scripting {
   /** Set by the loader around a script it replays at the top level: only that one may be sliced. */
   loaderMayYield = false;
   /** Clients that asked for SCRIPT DEBUG SYNC: their next EVAL runs under the debugger. */
-  readonly debugClients = new WeakSet<Client>();
+  readonly debugClients = new WeakSet<CommandSession>();
   /** The debugging session in progress (one at a time: the script holds the server). */
-  private debugging: { client: Client; ldb: LuaDebugger } | undefined;
+  private debugging: { client: CommandSession; ldb: LuaDebugger } | undefined;
   private closed = false;
 
-  constructor(private readonly server: Server) {
+  constructor(private readonly server: CommandHost) {
     const refresh = () => {
       this.timeLimitMs = server.config.number('lua-time-limit');
     };
@@ -87,7 +86,7 @@ export class Scripting {
     server.config.onChange(refresh);
   }
 
-  client(): Client {
+  client(): CommandSession {
     if (!this.scriptClient) this.scriptClient = this.server.createFakeClient();
     return this.scriptClient;
   }
@@ -433,7 +432,7 @@ export class Scripting {
   }
 }
 
-export function scriptingOf(server: Server): Scripting {
+export function scriptingOf(server: CommandHost): Scripting {
   let state = server.extensions.get('scripting') as Scripting | undefined;
   if (!state) {
     state = new Scripting(server);
@@ -452,7 +451,7 @@ export interface ScriptingStats {
   libraryCodeBytes: number;
 }
 
-export function scriptingStats(server: Server): ScriptingStats {
+export function scriptingStats(server: CommandHost): ScriptingStats {
   const state = server.extensions.get('scripting') as Scripting | undefined;
   if (!state) return { luaHeapBytes: 0, cachedScripts: 0, cachedScriptBytes: 0, libraries: 0, functions: 0, libraryCodeBytes: 0 };
   let libraryCodeBytes = 0;
@@ -581,7 +580,7 @@ const WRONG_ARITY_FROM_SCRIPT = 'ERR Wrong number of args calling Redis command 
  * engine passes are shared between calls (see ScriptEngine.commandName), so the result for a plain
  * command (no subcommands) is kept per Buffer object; containers resolve their subcommand each time.
  */
-function resolveForScript(server: Server, state: Scripting, argv: Buffer[], readOnly: boolean, caller: Client): ScriptSpec | ReplyError {
+function resolveForScript(server: CommandHost, state: Scripting, argv: Buffer[], readOnly: boolean, caller: CommandSession): ScriptSpec | ReplyError {
   const name = argv[0]!;
   if (state.specTable !== server.table) {
     state.specs.clear();
@@ -621,7 +620,7 @@ const FROM_SCRIPT = { fromScript: true } as const;
 const FROM_SCRIPT_ALLOW_OOM = { fromScript: true, allowOom: true } as const;
 
 /** The master's stream and the AOF replay run what they are given (Redis's mustObeyClient). */
-const obeysWithoutChecks = (client: Client) => client.kind === 'master' || client.kind === 'loader';
+const obeysWithoutChecks = (client: CommandSession) => client.kind === 'master' || client.kind === 'loader';
 const MASTERDOWN_SCRIPT = () => new ReplyError("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
 const READONLY_SCRIPT = () => new ReplyError("READONLY You can't write against a read only replica.");
 
@@ -631,7 +630,7 @@ const READONLY_SCRIPT = () => new ReplyError("READONLY You can't write against a
  * since resolveForScript already found the spec. runResolved keeps the memory limit, MONITOR,
  * statistics and the slow log identical to execute() (Server.callResolved is dispatch's runResolved).
  */
-function executeFromScript(server: Server, client: Client, entry: ScriptSpec, argv: Buffer[], allowOom: boolean): HandlerResult {
+function executeFromScript(server: CommandHost, client: CommandSession, entry: ScriptSpec, argv: Buffer[], allowOom: boolean): HandlerResult {
   const options = allowOom ? FROM_SCRIPT_ALLOW_OOM : FROM_SCRIPT;
   if (client.multi !== undefined || client.inSubscribedMode) return server.call(client, argv, options);
   return server.callResolved(client, entry.spec, argv, options);
@@ -643,7 +642,7 @@ function executeFromScript(server: Server, client: Client, entry: ScriptSpec, ar
  * call and an error there, and the script's own error is not counted again; an unknown command or
  * a wrong arity counts only as the script's error.
  */
-function refused(server: Server, argv: Buffer[], error: ReplyError): CallRefused {
+function refused(server: CommandHost, argv: Buffer[], error: ReplyError): CallRefused {
   const message = error.message;
   const spec = message === UNKNOWN_FROM_SCRIPT || message === WRONG_ARITY_FROM_SCRIPT ? undefined : server.table.get(argv[0]!.toString('latin1'));
   if (spec === undefined) return new CallRefused(message);

@@ -1,9 +1,10 @@
 // The shape every command group shares. A command group file exports `specs: CommandSpec[]`;
 // src/server/table.ts collects them. Metadata is data: it drives dispatch, COMMAND INFO and ACLs.
 import type { HandlerResult, Reply } from '../protocol/reply.js';
-import type { Client } from '../net/client.js';
 import type { Database } from '../store/database.js';
-import type { Server } from '../server/server.js';
+import type { CommandHost, CommandSession } from './host.js';
+
+export type { CommandHost, CommandSession };
 
 export type CommandFlag =
   | 'write'
@@ -60,17 +61,11 @@ export interface BlockOptions {
   /** Optional: extra check run when a key is deleted or changes type (XREADGROUP's NOGROUP). */
 }
 
-/**
- * The server as a command group sees it, and the calling client. Groups name these (or reach
- * ctx.server / ctx.client) instead of importing server/ or net/, so that narrowing them to a host
- * interface and a session view of this file's own is a change here, not in every group.
- */
-export type CommandHost = CommandContext['server'];
-export type CommandSession = CommandContext['client'];
-
 export interface CommandContext {
-  server: Server;
-  client: Client;
+  /** The server as command groups see it (commands/host.ts). */
+  server: CommandHost;
+  /** The calling client's session view (commands/host.ts). */
+  client: CommandSession;
   /** The client's selected database. */
   db: Database;
   /** True inside EXEC and inside scripts: blocking commands must answer at once (timeout reply). */

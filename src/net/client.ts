@@ -5,24 +5,12 @@ import type { Socket } from 'node:net';
 import { RequestParser } from '../protocol/parser.js';
 import { OutputBuffer, REPLY_BUFFER_SIZE, writeReply, type Protocol } from '../protocol/writer.js';
 import type { Reply } from '../protocol/reply.js';
-import type { ClientTracking } from '../server/tracking.js';
 import type { AclUser } from '../security/acl.js';
+import type { ClientTracking, CommandSession, ReplyMode, WatchedKey } from '../commands/host.js';
 
-export type ReplyMode = 'on' | 'off' | 'skip';
+export type { ReplyMode, WatchedKey };
 
-export interface WatchedKey {
-  dbIndex: number;
-  key: string;
-  /** Expiry time at WATCH (ms), so a key that expires before EXEC aborts it. */
-  expireAt: number | undefined;
-  /**
-   * Swapped in by SWAPDB after its TTL passed, where the key did not exist: logically still
-   * missing, so reclaiming it later is no change to this watcher (Redis's "expired" watch).
-   */
-  expired?: boolean;
-}
-
-export class Client {
+export class Client implements CommandSession {
   readonly createdAt = Date.now();
   lastInteraction = Date.now();
   proto: Protocol = 2;

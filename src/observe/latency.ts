@@ -10,16 +10,12 @@
 //   of two) between 1 ns and 1 s — the same resolution Redis's HdrHistogram uses, so LATENCY
 //   HISTOGRAM's bucket labels and INFO latencystats' percentiles come out on the same values.
 import type { Config } from '../config/config.js';
+import type { LatencySample } from '../commands/host.js';
 
 /** Samples kept per event, as Redis. */
 export const EVENT_SAMPLES = 160;
 
-export interface LatencySample {
-  /** Unix time, seconds. */
-  time: number;
-  /** Milliseconds. */
-  latency: number;
-}
+export type { LatencySample };
 
 interface EventSeries {
   samples: LatencySample[];

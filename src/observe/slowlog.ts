@@ -1,14 +1,8 @@
 // SLOWLOG: commands slower than slowlog-log-slower-than microseconds, newest first.
 import type { Config } from '../config/config.js';
+import type { SlowLogEntry } from '../commands/host.js';
 
-export interface SlowLogEntry {
-  id: number;
-  time: number;
-  durationUs: number;
-  argv: Buffer[];
-  addr: string;
-  name: string;
-}
+export type { SlowLogEntry };
 
 export class SlowLog {
   private log: SlowLogEntry[] = [];

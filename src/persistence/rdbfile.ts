@@ -7,7 +7,8 @@ import { ReplyError } from '../protocol/reply.js';
 import { PersistenceErrors } from '../protocol/errors.js';
 import type { Server } from '../server/server.js';
 import { REDIS_VERSION } from '../config/version.js';
-import { usedMemory } from '../store/eviction.js';
+import type { Config } from '../config/config.js';
+import { usedMemory, type MemoryHost } from '../store/eviction.js';
 import type { ValueOf, ValueType } from '../store/database.js';
 import { lfuValue, lruClock } from '../store/database.js';
 import { readRdbSteps, RdbError } from './rdb/index.js';
@@ -531,11 +532,18 @@ function reason(err: unknown): string {
   return String(err);
 }
 
+/** What a snapshot reads of the server: its data, config, memory figures and FUNCTION libraries. */
+export interface SnapshotServer extends MemoryHost {
+  readonly config: Config;
+  readonly extensions: ReadonlyMap<string, unknown>;
+  readonly scripting: { readonly libraries: ReadonlyMap<string, { readonly code: Buffer }> };
+}
+
 /**
  * A point-in-time image of the server's data and FUNCTION libraries, with the AUX fields Redis
  * writes; `aofBase` marks the base of an append-only file.
  */
-export function serverSnapshot(server: Server, aofBase: boolean): Snapshot {
+export function serverSnapshot(server: SnapshotServer, aofBase: boolean): Snapshot {
   return new Snapshot({
     dbs: server.dbs,
     config: server.config,

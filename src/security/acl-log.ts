@@ -1,9 +1,8 @@
 // ACL LOG: recent denials (commands, keys, channels) and failed AUTHs, newest first. As in Redis,
 // an event like one logged less than a minute ago (same reason, context, object and user) bumps
 // that entry's count instead of adding a new one.
-import type { Client } from '../net/client.js';
 import { Double, MapReply, type Reply } from '../protocol/reply.js';
-import type { Server } from '../server/server.js';
+import type { AclHost, AclSession } from './host.js';
 
 export type AclLogReason = 'auth' | 'command' | 'key' | 'channel';
 
@@ -22,7 +21,7 @@ const GROUPING_MS = 60_000;
 export class AclLog {
   private entries: AclLogEntry[] = [];
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: AclHost) {}
 
   private maxLen(): number {
     try {
@@ -32,7 +31,7 @@ export class AclLog {
     }
   }
 
-  add(client: Client, reason: AclLogReason, context: string, object: string, username: string): void {
+  add(client: AclSession, reason: AclLogReason, context: string, object: string, username: string): void {
     const now = Date.now();
     const same = this.entries.findIndex(
       (e) => e.reason === reason && e.context === context && e.object === object && e.username === username && now - e.createdAt < GROUPING_MS,
@@ -74,9 +73,9 @@ export class AclLog {
   }
 }
 
-const logs = new WeakMap<Server, AclLog>();
+const logs = new WeakMap<AclHost, AclLog>();
 
-export function aclLogOf(server: Server): AclLog {
+export function aclLogOf(server: AclHost): AclLog {
   let log = logs.get(server);
   if (log === undefined) {
     log = new AclLog(server);

@@ -5,13 +5,12 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Client } from '../net/client.js';
 import { ReplyError } from '../protocol/reply.js';
 import { globMatch } from '../pubsub/glob.js';
 import type { CommandSpec } from '../commands/types.js';
 import { keysOf } from '../commands/key-positions.js';
 import { KEY_SPEC_ACCESS } from './key-access.js';
-import type { Server } from '../server/server.js';
+import type { AclHost, AclSession } from './host.js';
 import { aclLogOf } from './acl-log.js';
 
 /** Redis 7.0's categories, in the order ACL CAT lists them and ACL LIST tries them. */
@@ -381,7 +380,7 @@ export class Selector {
   }
 
   /** Would this selector still allow the client's current subscriptions? */
-  allowsSubscriptions(client: Client): boolean {
+  allowsSubscriptions(client: AclSession): boolean {
     if (this.allChannels) return true;
     for (const c of client.channels) if (!this.channels.some((p) => globMatch(p, c))) return false;
     for (const c of client.shardChannels) if (!this.channels.some((p) => globMatch(p, c))) return false;
@@ -622,7 +621,7 @@ export class AclUser {
     return [this.root, ...this.selectors].some((s) => s.readsAllKeys() && s.check(spec, argv).denied === 0);
   }
 
-  allowsSubscriptions(client: Client): boolean {
+  allowsSubscriptions(client: AclSession): boolean {
     return this.root.allowsSubscriptions(client) || this.selectors.some((s) => s.allowsSubscriptions(client));
   }
 }
@@ -676,7 +675,7 @@ export class AclStore {
   /** Why the aclfile could not be loaded when the store was created (the CLI refuses to start). */
   startupError: string | undefined;
 
-  constructor(private readonly server: Server) {
+  constructor(private readonly server: AclHost) {
     this.table = new AclTable(server.table.all());
     this.defaultUser = new AclUser('default', this.table);
     for (const op of ['on', 'nopass', '~*', '&*', '+@all']) this.defaultUser.apply(op, 'allchannels');
@@ -734,7 +733,7 @@ export class AclStore {
    * Returns the error text (Redis's wording) or undefined. Connections of replaced users are closed;
    * the default user is updated in place, so its connections stay.
    */
-  loadFile(file: string, self?: Client): string | undefined {
+  loadFile(file: string, self?: AclSession): string | undefined {
     let text: string;
     try {
       text = fs.readFileSync(this.resolve(file), 'latin1');
@@ -757,7 +756,7 @@ export class AclStore {
     return this.loadLines(directives.map((d) => `user ${d}`), configFile, false);
   }
 
-  private loadLines(lines: string[], file: string, replaceDefault: boolean, self?: Client): string | undefined {
+  private loadLines(lines: string[], file: string, replaceDefault: boolean, self?: AclSession): string | undefined {
     const pubsubDefault = this.pubsubDefault();
     const loaded = new Map<string, AclUser>();
     let errors = '';
@@ -839,14 +838,14 @@ export class AclStore {
     }
   }
 
-  userOf(client: Client): AclUser {
+  userOf(client: AclSession): AclUser {
     return client.aclUser ?? this.defaultUser;
   }
 }
 
-const stores = new WeakMap<Server, AclStore>();
+const stores = new WeakMap<AclHost, AclStore>();
 
-export function aclOf(server: Server): AclStore {
+export function aclOf(server: AclHost): AclStore {
   let store = stores.get(server);
   if (store === undefined) {
     store = new AclStore(server);
@@ -859,7 +858,7 @@ export function aclOf(server: Server): AclStore {
  * The dispatcher's ACL check for a command about to be queued or run: undefined when allowed,
  * else the NOPERM error (or the script form of it), after logging the denial in ACL LOG.
  */
-export function aclDenied(server: Server, client: Client, spec: CommandSpec, argv: Buffer[], context: AclContext): ReplyError | undefined {
+export function aclDenied(server: AclHost, client: AclSession, spec: CommandSpec, argv: Buffer[], context: AclContext): ReplyError | undefined {
   const store = aclOf(server);
   const user = store.userOf(client);
   const result = user.check(spec, argv);
@@ -876,7 +875,7 @@ export function aclDenied(server: Server, client: Client, spec: CommandSpec, arg
 }
 
 /** AUTH and HELLO AUTH: log in as `username`, or log the failure and return WRONGPASS. */
-export function authenticate(server: Server, client: Client, username: string, password: Buffer, command = 'auth'): boolean {
+export function authenticate(server: AclHost, client: AclSession, username: string, password: Buffer, command = 'auth'): boolean {
   const store = aclOf(server);
   const user = store.users.get(username);
   if (user === undefined || !user.checkPassword(password)) {

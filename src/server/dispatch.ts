@@ -4,6 +4,7 @@ import type { Client } from '../net/client.js';
 import { Errors } from '../protocol/errors.js';
 import { BLOCKED, NO_REPLY, QUEUED, ReplyError, type HandlerResult } from '../protocol/reply.js';
 import type { BlockOptions, CommandContext, CommandSpec } from '../commands/types.js';
+import type { ExecuteOptions } from '../commands/host.js';
 import type { Database } from '../store/database.js';
 import type { Server } from './server.js';
 import { resolveCommand } from '../commands/lookup.js';
@@ -15,14 +16,7 @@ import type { Histogram, LatencyMonitor } from '../observe/latency.js';
 // Resolution lives with the specs (commands/lookup.ts); dispatch is where callers have found it.
 export { resolveCommand };
 
-export interface ExecuteOptions {
-  /** Called from a Lua script (redis.call). */
-  fromScript?: boolean;
-  /** Running a queued command inside EXEC. */
-  inExec?: boolean;
-  /** redis.call of a script flagged allow-oom: denyoom commands run over maxmemory too. */
-  allowOom?: boolean;
-}
+export type { ExecuteOptions };
 
 /** Commands a RESP2 client in subscribed mode may run. */
 const SUBSCRIBED_ALLOWED = new Set([

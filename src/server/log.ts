@@ -3,9 +3,10 @@
 // concern one client carry its id, address and name: in Redis's format inside the message, in JSON
 // also as fields.
 
-export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
+import type { LogFields, LogLevel } from '../commands/host.js';
+
+export type { LogFields, LogLevel };
 export type LogFormat = 'redis' | 'json';
-export type LogFields = Record<string, string | number | undefined>;
 
 const LEVELS: Record<LogLevel, number> = { debug: 0, verbose: 1, notice: 2, warning: 3 };
 const MARKS: Record<LogLevel, string> = { debug: '.', verbose: '-', notice: '*', warning: '#' };

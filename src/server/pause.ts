@@ -10,9 +10,10 @@
 // Expiry and eviction are held too: keys past their TTL read as missing but are not deleted.
 import type { Client } from '../net/client.js';
 import type { CommandSpec } from '../commands/types.js';
+import type { PauseMode } from '../commands/host.js';
 import { scriptShebangFlags } from '../scripting/engine.js';
 
-export type PauseMode = 'write' | 'all';
+export type { PauseMode };
 
 export interface PauseHost {
   /** Run a parked command now (its client is no longer blocked), then the client's further input. */

@@ -16,6 +16,7 @@ import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import type { Client } from '../net/client.js';
 import type { Server } from './server.js';
+import type { AttachedReplica as AttachedReplicaOf, LinkState } from '../commands/host.js';
 import { PROPAGATE_REPLICAS, type Effect, type EffectsConsumer } from './effects.js';
 
 const randomId = () => randomBytes(20).toString('hex');
@@ -96,7 +97,7 @@ export class ReplicationLog {
   }
 }
 
-export type LinkState = 'connect' | 'connecting' | 'handshake' | 'transfer' | 'connected';
+export type { LinkState };
 
 type Phase =
   | { kind: 'reply'; onLine: (line: string) => void }
@@ -544,16 +545,8 @@ function encode(argv: Buffer[]): Buffer {
 }
 
 /** One replica attached to us by SYNC/PSYNC. */
-export interface AttachedReplica {
-  client: Client;
-  /** REPLCONF listening-port / ip-address, as announced. */
-  port: number;
-  ip: string;
-  /** The last REPLCONF ACK: offset and when (INFO's offset= and lag=). */
-  ackOffset: number;
-  ackMs: number;
-  state: 'wait_bgsave' | 'send_bulk' | 'online';
-}
+/** A replica attached to us (commands/host.ts's shape, with the full client). */
+export type AttachedReplica = AttachedReplicaOf<Client>;
 
 const SELECT = Buffer.from('SELECT');
 

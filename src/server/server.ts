@@ -36,6 +36,7 @@ import { LoadAborted } from '../persistence/loading.js';
 import { RdbFile, PersistenceErrors } from '../persistence/rdbfile.js';
 import { ReplicationErrors } from '../protocol/errors.js';
 import type { CommandSpec } from '../commands/types.js';
+import type { CommandHost, ShutdownOptions } from '../commands/host.js';
 import { OutboundConnections } from '../net/outbound.js';
 import { formatLogLine, logs, clientFields, LogThrottle, type LogLevel, type LogFields, type LogFormat } from './log.js';
 import { clientMemoryLimitOf, evictClientsIfNeeded, type EvictionHost } from './client-eviction.js';
@@ -64,7 +65,7 @@ interface OutputLimit {
   softSeconds: number;
 }
 
-export class Server implements StoreHooks, Delivery<Client>, BlockingHost, EvictionHost, ReplicaHost {
+export class Server implements CommandHost, StoreHooks, Delivery<Client>, BlockingHost, EvictionHost, ReplicaHost {
   readonly config: Config;
   readonly table = new CommandTable();
   readonly dbs: Database[] = [];
@@ -1431,13 +1432,7 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
 
 const UNBLOCKED_BY_ROLE_CHANGE = () => new ReplyError('UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)');
 
-/** SHUTDOWN's modifiers (and shutdown-on-sigterm / shutdown-on-sigint's). */
-export interface ShutdownOptions {
-  save?: boolean;
-  nosave?: boolean;
-  force?: boolean;
-  now?: boolean;
-}
+export type { ShutdownOptions };
 
 function normaliseAddr(addr: string): string {
   return addr.startsWith('::ffff:') ? addr.slice(7) : addr;

@@ -1,12 +1,9 @@
 // Counters behind INFO stats, commandstats and errorstats.
-export interface CommandStat {
-  calls: number;
-  usec: number;
-  rejectedCalls: number;
-  failedCalls: number;
-}
+import type { CommandStat, StatsView } from '../commands/host.js';
 
-export class Stats {
+export type { CommandStat };
+
+export class Stats implements StatsView {
   totalConnections = 0;
   rejectedConnections = 0;
   totalCommands = 0;

@@ -11,22 +11,10 @@
 import type { Client } from '../net/client.js';
 import { PushReply } from '../protocol/reply.js';
 import type { CommandSpec } from '../commands/types.js';
+import type { ClientTracking } from '../commands/host.js';
 
 /** A client's tracking mode (Client.tracking; undefined while tracking is off). */
-export interface ClientTracking {
-  /** Client id the messages go to; 0 = the client itself. */
-  redirect: number;
-  bcast: boolean;
-  optin: boolean;
-  optout: boolean;
-  noloop: boolean;
-  /** CLIENT CACHING YES (OPTIN) / NO (OPTOUT) applies to the next command (or transaction). */
-  caching: boolean;
-  /** The redirect client went away. */
-  brokenRedirect: boolean;
-  /** BCAST prefixes (latin1). */
-  prefixes: Set<string>;
-}
+export type { ClientTracking };
 
 /** What tracking needs from the server (kept narrow so the module stands alone in tests). */
 export interface TrackingHost {

@@ -47,18 +47,8 @@ const UPWARD_ALLOWED = new Set<string>([
   'type server/dispatch.ts -> net/client.ts',
   'type server/pause.ts -> net/client.ts',
   'type server/tracking.ts -> net/client.ts',
-  // Handlers see the whole Server and Client instead of a host and a session view of their own.
-  'type commands/types.ts -> net/client.ts',
-  'type commands/types.ts -> server/server.ts',
-  'type commands/replication.ts -> net/client.ts',
   // The replica link names the master client and its attached replicas' connections.
   'type server/replica.ts -> net/client.ts',
-  'type commands/replication.ts -> server/replica.ts',
-  'type commands/replication.ts -> server/server.ts',
-  'type commands/scripting.ts -> net/client.ts',
-  'type commands/scripting.ts -> server/server.ts',
-  // MIGRATE names the outbound connection's error type (the pool itself comes from ctx.server).
-  'type commands/migrate.ts -> net/outbound.ts',
   // Persistence reads the server: its databases, config, effects and scripting state.
   'type persistence/aof-load.ts -> server/server.ts',
   'persistence/aof-load.ts -> server/dispatch.ts',
@@ -70,13 +60,9 @@ const UPWARD_ALLOWED = new Set<string>([
   'type persistence/aof.ts -> server/effects.ts',
   'type persistence/aof.ts -> server/server.ts',
   'type persistence/rdbfile.ts -> server/server.ts',
-  // ACL reads the client and server, the command specs and their key positions.
+  // ACL reads the command specs and their key positions (the server and client through security/host.ts).
   'type security/acl.ts -> commands/types.ts',
-  'type security/acl.ts -> net/client.ts',
-  'type security/acl.ts -> server/server.ts',
   'security/acl.ts -> commands/key-positions.ts',
-  'type security/acl-log.ts -> net/client.ts',
-  'type security/acl-log.ts -> server/server.ts',
 ]);
 
 interface Edge {
