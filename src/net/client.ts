@@ -6,11 +6,12 @@ import { RequestParser } from '../protocol/parser.js';
 import { OutputBuffer, REPLY_BUFFER_SIZE, writeReply, type Protocol } from '../protocol/writer.js';
 import type { Reply } from '../protocol/reply.js';
 import type { AclUser } from '../security/acl.js';
-import type { ClientTracking, CommandSession, ReplyMode, WatchedKey } from '../commands/host.js';
+import type { ClientTracking, ReplyMode, WatchedKey } from '../commands/host.js';
+import type { ServerSession } from '../server/session.js';
 
 export type { ReplyMode, WatchedKey };
 
-export class Client implements CommandSession {
+export class Client implements ServerSession {
   readonly createdAt = Date.now();
   lastInteraction = Date.now();
   proto: Protocol = 2;

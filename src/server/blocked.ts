@@ -4,7 +4,7 @@
 // marks the key ready; after the command (or EXEC, or script) that did it, serveReady() retries
 // each waiter's command in order until the data runs out. A retry may itself make other keys
 // ready (BLMOVE pushes to its destination), so serving loops until nothing is ready.
-import type { Client } from '../net/client.js';
+import type { ServerSession as Client } from './session.js';
 import type { Reply } from '../protocol/reply.js';
 import type { CommandContext } from '../commands/types.js';
 import type { Database } from '../store/database.js';

@@ -1,6 +1,6 @@
 // The one place that knows about lookup, arity, auth, MULTI queueing, subscribed mode, memory
 // limits and statistics. Handlers only see a context and argv.
-import type { Client } from '../net/client.js';
+import type { ServerSession as Client } from './session.js';
 import { Errors } from '../protocol/errors.js';
 import { BLOCKED, NO_REPLY, QUEUED, ReplyError, type HandlerResult } from '../protocol/reply.js';
 import type { BlockOptions, CommandContext, CommandSpec } from '../commands/types.js';

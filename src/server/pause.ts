@@ -8,7 +8,7 @@
 // EXEC when a queued command is covered. Commands inside EXEC and scripts are never parked (the pause
 // starts after the transaction), and argument errors are answered at once (they come first).
 // Expiry and eviction are held too: keys past their TTL read as missing but are not deleted.
-import type { Client } from '../net/client.js';
+import type { ServerSession as Client } from './session.js';
 import type { CommandSpec } from '../commands/types.js';
 import type { PauseMode } from '../commands/host.js';
 import { scriptShebangFlags } from '../scripting/engine.js';

@@ -14,7 +14,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
-import type { Client } from '../net/client.js';
+import type { ServerSession as Client } from './session.js';
 import type { Server } from './server.js';
 import type { AttachedReplica as AttachedReplicaOf, LinkState } from '../commands/host.js';
 import { PROPAGATE_REPLICAS, type Effect, type EffectsConsumer } from './effects.js';

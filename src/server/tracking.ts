@@ -8,7 +8,7 @@
 // `__redis__:invalidate` when that client is subscribed).
 //
 // Cost when nobody tracks: the server checks `clients !== 0` (and the table size) and returns.
-import type { Client } from '../net/client.js';
+import type { ServerSession as Client } from './session.js';
 import { PushReply } from '../protocol/reply.js';
 import type { CommandSpec } from '../commands/types.js';
 import type { ClientTracking } from '../commands/host.js';

@@ -1,0 +1,13 @@
+// A client as the server-level modules see it (dispatch, blocked clients, pause, tracking, the
+// replica link): the commands' session view plus the bookkeeping the server keeps per client.
+// net/client.ts's Client implements it, so that server/ names no type from net/ (issue #9).
+import type { CommandSession } from '../commands/host.js';
+
+export interface ServerSession extends CommandSession {
+  /** Flush is scheduled for this client. */
+  flushScheduled: boolean;
+  /** When the pub/sub or normal soft output limit was first exceeded (ms), or 0. */
+  softLimitSince: number;
+  /** Number of commands executed (for CLIENT LIST's `cmd`/stats). */
+  commandsProcessed: number;
+}
