@@ -1,11 +1,9 @@
 // Replaying AOF files at start: each command runs through the dispatcher as a client with no
 // socket, MULTI/EXEC included, so the dataset is rebuilt by the same code that built it.
 import fs from 'node:fs';
-import type { Server } from '../server/server.js';
-import { resolveCommand } from '../server/dispatch.js';
+import type { PersistenceHost } from './host.js';
 import { ReplyError } from '../protocol/reply.js';
 import { loadRdbPreamble } from './aof-preamble.js';
-import { scriptingOf } from '../commands/scripting.js';
 import type { LoadPace } from './loading.js';
 
 export type LoadOutcome = 'ok' | 'empty' | 'truncated';
@@ -27,7 +25,7 @@ export type ReplaySteps<T> = Generator<void, T, void>;
  * Replay one file, in steps (see ReplaySteps). `last` allows a truncated tail (aof-load-truncated
  * decides what happens); a truncation anywhere else, or a malformed command, stops start-up.
  */
-export function* aofFileSteps(server: Server, file: string, displayName: string, last: boolean, manifestName: string, pace?: LoadPace): ReplaySteps<LoadOutcome> {
+export function* aofFileSteps(server: PersistenceHost, file: string, displayName: string, last: boolean, manifestName: string, pace?: LoadPace): ReplaySteps<LoadOutcome> {
   // While replaying, nothing expires: an EXPIRE whose time has passed sets the TTL instead of
   // deleting, and later commands in the file see the key, as they did when it was written.
   for (const db of server.dbs) db.loading = true;
@@ -38,7 +36,7 @@ export function* aofFileSteps(server: Server, file: string, displayName: string,
   }
 }
 
-function* replayAofFile(server: Server, file: string, displayName: string, last: boolean, manifestName: string, pace: LoadPace | undefined): ReplaySteps<LoadOutcome> {
+function* replayAofFile(server: PersistenceHost, file: string, displayName: string, last: boolean, manifestName: string, pace: LoadPace | undefined): ReplaySteps<LoadOutcome> {
   let data: Buffer;
   try {
     data = fs.readFileSync(file);
@@ -131,7 +129,7 @@ function* replayAofFile(server: Server, file: string, displayName: string, last:
       argv.push(data.subarray(lenLine.next, lenLine.next + len));
       p = lenLine.next + len + 2;
     }
-    const resolved = resolveCommand(server, argv);
+    const resolved = server.resolveCommand(argv);
     if (resolved instanceof ReplyError) {
       throw new AofLoadError(`Unknown command '${argv[0]!.toString('latin1')}' reading the append only file ${displayName}`);
     }
@@ -144,7 +142,7 @@ function* replayAofFile(server: Server, file: string, displayName: string, last:
     // A script: as in Redis, it runs to its end, whatever busy-reply-threshold says; a slow one
     // at the top level (not inside MULTI/EXEC) runs in slices, and the replay pauses between them.
     const script = name === 'eval' || name === 'evalsha' || name === 'fcall' || name === 'eval_ro' || name === 'evalsha_ro' || name === 'fcall_ro';
-    const scripting = script && !inMulti ? scriptingOf(server) : undefined;
+    const scripting = script && !inMulti ? server.scripting : undefined;
     if (scripting !== undefined) scripting.loaderMayYield = true;
     try {
       server.call(client, argv, { inExec: true });

@@ -1,6 +1,6 @@
 // The RDB preamble of an AOF base (aof-use-rdb-preamble yes): the dataset as an RDB image at the
 // start of the base file, written and read with the RDB codec.
-import type { Server } from '../server/server.js';
+import type { PersistenceHost } from './host.js';
 import type { ValueOf, ValueType } from '../store/database.js';
 import { lfuValue, lruClock } from '../store/database.js';
 import { crc64, readRdbSteps, RdbError } from './rdb/index.js';
@@ -8,7 +8,7 @@ import type { LoadPace } from './loading.js';
 import { serverSnapshot } from './rdbfile.js';
 
 /** The whole dataset as an RDB image, taken in one go (a consistent point in time). */
-export function datasetAsRdb(server: Server): Buffer {
+export function datasetAsRdb(server: PersistenceHost): Buffer {
   // A BGSAVE may be running with its copy-on-write hook on every database: this image is taken
   // within one synchronous step, so the hooks are set back exactly as they were afterwards.
   const hooks = server.dbs.map((db) => db.cow);
@@ -42,7 +42,7 @@ function rdbEnd(buf: Buffer): number {
  * Load the RDB preamble of an AOF file into the server; returns the offset of the AOF tail. With a
  * pace, it pauses between keys as the pace says (loading across turns).
  */
-export function* loadRdbPreamble(server: Server, buf: Buffer, displayName: string, pace?: LoadPace): Generator<void, number, void> {
+export function* loadRdbPreamble(server: PersistenceHost, buf: Buffer, displayName: string, pace?: LoadPace): Generator<void, number, void> {
   const end = rdbEnd(buf);
   const now = Date.now();
   const scripting = server.scripting;

@@ -1,7 +1,7 @@
 // The dataset as commands: the base file of a rewritten AOF (when it is not an RDB preamble).
 // Like Redis's rewriteAppendOnlyFileRio: one SELECT per non-empty database, then per key the
 // fewest commands that rebuild it (batched, 64 items per command), then its PEXPIREAT.
-import type { Server } from '../server/server.js';
+import type { PersistenceHost } from './host.js';
 import { stringBytes, type Entry } from '../store/database.js';
 import { formatDouble } from '../protocol/numbers.js';
 import { StreamId, decodeFields, type Stream } from '../types/stream.js';
@@ -37,7 +37,7 @@ class CommandSink {
 }
 
 /** Serialise every database (and the function libraries) as AOF commands. */
-export function datasetAsCommands(server: Server): Buffer {
+export function datasetAsCommands(server: PersistenceHost): Buffer {
   const sink = new CommandSink();
   const scripting = server.extensions.get('scripting') as { libraries?: Map<string, { code: Buffer }> } | undefined;
   if (scripting?.libraries !== undefined) {

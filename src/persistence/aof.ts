@@ -9,8 +9,8 @@
 // pool, never the event loop); `no` leaves it to the kernel.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Server } from '../server/server.js';
-import type { Effect, EffectsConsumer } from '../server/effects.js';
+import type { PersistenceHost } from './host.js';
+import type { Effect, EffectsConsumer } from './host.js';
 import { ReplyError } from '../protocol/reply.js';
 import { AofManifest, ManifestError, writeFileAtomic, fsyncDir, type AofFileInfo } from './aof-manifest.js';
 import { encodeCommand, datasetAsCommands } from './aof-rewrite.js';
@@ -80,7 +80,7 @@ export class AppendOnlyFile implements EffectsConsumer {
   /** The two system calls of the append path; tests substitute failing ones to simulate a bad disk. */
   readonly io = { write: fs.writeSync, fdatasync: fs.fdatasyncSync };
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: PersistenceHost) {}
 
   private get config() {
     return this.server.config;
@@ -781,7 +781,7 @@ export class AppendOnlyFile implements EffectsConsumer {
 }
 
 /** The manifest at start; a bad one stops start-up with Redis's log lines (the line at fault). */
-function readManifest(file: string, server: Server): AofManifest {
+function readManifest(file: string, server: PersistenceHost): AofManifest {
   let text: string;
   try {
     text = fs.readFileSync(file, 'latin1');

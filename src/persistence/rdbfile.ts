@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ReplyError } from '../protocol/reply.js';
 import { PersistenceErrors } from '../protocol/errors.js';
-import type { Server } from '../server/server.js';
+import type { PersistenceHost } from './host.js';
 import { REDIS_VERSION } from '../config/version.js';
 import type { Config } from '../config/config.js';
 import { usedMemory, type MemoryHost } from '../store/eviction.js';
@@ -73,7 +73,7 @@ export class RdbFile {
   lastCowBytes = 0;
   private background: BackgroundSave | undefined;
 
-  constructor(private readonly server: Server) {
+  constructor(private readonly server: PersistenceHost) {
     this.lastSaveMs = Date.now();
     this.applyConfig();
     server.config.onChange((name) => {

@@ -9,22 +9,13 @@
 // one command, as Redis 7.0 does. With no consumer, `active` is false and the dispatcher skips
 // all of this after one check.
 
-/** One command to propagate, with the database it ran in. */
-export interface Effect {
-  db: number;
-  argv: Buffer[];
-  /** Where it propagates when not everywhere (a script's redis.set_repl): PROPAGATE_AOF, PROPAGATE_REPLICAS. */
-  to?: number;
-}
+import type { Effect, EffectsConsumer } from '../persistence/host.js';
+
+export type { Effect, EffectsConsumer };
 
 export const PROPAGATE_AOF = 1;
 export const PROPAGATE_REPLICAS = 2;
 const PROPAGATE_ALL = PROPAGATE_AOF | PROPAGATE_REPLICAS;
-
-export interface EffectsConsumer {
-  /** One unit of effects: a top-level command's, already wrapped in MULTI/EXEC when needed. */
-  feed(effects: readonly Effect[]): void;
-}
 
 const MULTI = [Buffer.from('MULTI')];
 const EXEC = [Buffer.from('EXEC')];

@@ -37,6 +37,7 @@ import { RdbFile, PersistenceErrors } from '../persistence/rdbfile.js';
 import { ReplicationErrors } from '../protocol/errors.js';
 import type { CommandSpec } from '../commands/types.js';
 import type { CommandHost, ShutdownOptions } from '../commands/host.js';
+import type { PersistenceHost } from '../persistence/host.js';
 import { OutboundConnections } from '../net/outbound.js';
 import { formatLogLine, logs, clientFields, LogThrottle, type LogLevel, type LogFields, type LogFormat } from './log.js';
 import { clientMemoryLimitOf, evictClientsIfNeeded, type EvictionHost } from './client-eviction.js';
@@ -65,7 +66,7 @@ interface OutputLimit {
   softSeconds: number;
 }
 
-export class Server implements CommandHost, StoreHooks, Delivery<Client>, BlockingHost, EvictionHost, ReplicaHost {
+export class Server implements CommandHost, PersistenceHost, StoreHooks, Delivery<Client>, BlockingHost, EvictionHost, ReplicaHost {
   readonly config: Config;
   readonly table = new CommandTable();
   readonly dbs: Database[] = [];
@@ -818,6 +819,11 @@ export class Server implements CommandHost, StoreHooks, Delivery<Client>, Blocki
    */
   callResolved(client: Client, spec: CommandSpec, argv: Buffer[], options: ExecuteOptions): HandlerResult {
     return runResolved(this, client, spec, argv, options);
+  }
+
+  /** Resolve a command by name and arity, for modules below the commands (the AOF replay). */
+  resolveCommand(argv: Buffer[]): CommandSpec | ReplyError {
+    return resolveCommand(this, argv);
   }
 
   /** The CLIENT LIST line for a client, for modules below the commands (ACL LOG's client-info). */

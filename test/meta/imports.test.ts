@@ -43,17 +43,6 @@ const UPWARD_ALLOWED = new Set<string>([
   'server/server.ts -> net/client.ts',
   'server/server.ts -> net/outbound.ts',
   'server/server.ts -> net/tls.ts',
-  // Persistence reads the server: its databases, config, effects and scripting state.
-  'type persistence/aof-load.ts -> server/server.ts',
-  'persistence/aof-load.ts -> server/dispatch.ts',
-  // The AOF replay runs a slow script to its end in slices through the scripting group's state
-  // (server.scripting would do it without the import).
-  'persistence/aof-load.ts -> commands/scripting.ts',
-  'type persistence/aof-preamble.ts -> server/server.ts',
-  'type persistence/aof-rewrite.ts -> server/server.ts',
-  'type persistence/aof.ts -> server/effects.ts',
-  'type persistence/aof.ts -> server/server.ts',
-  'type persistence/rdbfile.ts -> server/server.ts',
   // ACL reads the command specs and their key positions (the server and client through security/host.ts).
   'type security/acl.ts -> commands/types.ts',
   'security/acl.ts -> commands/key-positions.ts',
