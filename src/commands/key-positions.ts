@@ -72,7 +72,7 @@ function movableKeysOf(name: string, argv: Buffer[]): Buffer[] | undefined {
   return undefined;
 }
 
-export function keysOf(spec: CommandSpec, argv: Buffer[]): Buffer[] {
+export function keysOf(spec: Pick<CommandSpec, 'name' | 'firstKey' | 'lastKey' | 'step'>, argv: Buffer[]): Buffer[] {
   const movable = movableKeysOf(spec.name, argv);
   if (movable !== undefined) return movable;
   if (spec.firstKey === 0) return [];

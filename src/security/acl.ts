@@ -7,10 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ReplyError } from '../protocol/reply.js';
 import { globMatch } from '../pubsub/glob.js';
-import type { CommandSpec } from '../commands/types.js';
 import { keysOf } from '../commands/key-positions.js';
 import { KEY_SPEC_ACCESS } from './key-access.js';
-import type { AclHost, AclSession } from './host.js';
+import type { AclCommandSpec as CommandSpec, AclHost, AclSession } from './host.js';
 import { aclLogOf } from './acl-log.js';
 
 /** Redis 7.0's categories, in the order ACL CAT lists them and ACL LIST tries them. */

@@ -4,6 +4,20 @@
 import type { Config } from '../config/config.js';
 import type { AclTable, AclUser } from './acl.js';
 
+/** A command's metadata as ACL reads it (commands/types.ts's CommandSpec satisfies it). */
+export interface AclCommandSpec {
+  readonly name: string;
+  readonly arity: number;
+  readonly flags: readonly string[];
+  /** Key positions as in COMMAND INFO (1-based; 0 = no keys; lastKey -1 = last argument). */
+  readonly firstKey: number;
+  readonly lastKey: number;
+  readonly step: number;
+  /** ACL categories, e.g. ['@write', '@list', '@slow']. */
+  readonly categories: readonly string[];
+  readonly subcommands?: readonly AclCommandSpec[];
+}
+
 /** A client as ACL reads and sets it: who is logged in, what it subscribed to. */
 export interface AclSession {
   /** The ACL user logged in; undefined means the default user. */

@@ -43,8 +43,8 @@ const UPWARD_ALLOWED = new Set<string>([
   'server/server.ts -> net/client.ts',
   'server/server.ts -> net/outbound.ts',
   'server/server.ts -> net/tls.ts',
-  // ACL reads the command specs and their key positions (the server and client through security/host.ts).
-  'type security/acl.ts -> commands/types.ts',
+  // ACL's key check calls the commands' key finder (COMMAND GETKEYS uses the same). To go: hand
+  // keysOf to AclTable from the server's command table (left while issue 11 reworks that check).
   'security/acl.ts -> commands/key-positions.ts',
 ]);
 
