@@ -287,11 +287,23 @@ export class AppendOnlyFile implements EffectsConsumer {
     return false;
   }
 
-  /** CONFIG SET appendonly yes: create the log from the dataset (a base), then append to it. */
+  /**
+   * CONFIG SET appendonly yes, as Redis's startAppendOnly: the base is written by a background
+   * rewrite (rdb-key-save-delay slows it as BGREWRITEAOF). Meanwhile the log is "waiting for its
+   * rewrite" (Redis's AOF_WAIT_REWRITE): effects go to a temporary incremental file that the
+   * manifest does not name, so the files on disk stay as they were until the base is complete;
+   * then the base and that file become the log, in one manifest swap. SHUTDOWN refuses to stop in
+   * between ("Writing initial AOF, can't exit."), since nothing would hold the dataset.
+   */
   enableAtRuntime(): void {
     this.enableScheduled = false;
     if (this.enabled) return;
-    const started = performance.now();
+    if (this.rewriting) {
+      // A rewrite with the log off does not collect the appends: start over, as Redis does.
+      this.server.log('notice', 'AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.');
+      this.rewriteId++;
+      this.rewriting = false;
+    }
     this.epoch++;
     const dir = this.dirPath;
     fs.mkdirSync(dir, { recursive: true });
@@ -302,18 +314,41 @@ export class AppendOnlyFile implements EffectsConsumer {
     fresh.baseSeq = old.baseSeq;
     fresh.incrSeq = old.incrSeq;
     this.manifest = fresh;
-    const base = this.writeBaseSync(old.baseSeq + 1);
-    fresh.base = base;
-    fresh.baseSeq = base.seq;
-    this.openNewIncr('');
-    this.persistManifest();
-    for (const f of old.loadOrder.concat(old.history)) this.unlinkQuietly(f.name);
-    this.computeSizes();
-    this.baseSize = this.otherFilesSize + this.incrSize;
+    this.closeFd(false);
+    this.fd = fs.openSync(path.join(dir, this.tempIncrName), 'w');
+    this.incrSize = 0;
+    this.otherFilesSize = 0;
+    this.initialRewrite = { old };
     this.turnOn();
-    this.server.stats.forked(started);
-    this.server.log('notice', 'Background append only file rewriting started');
-    this.server.log('notice', 'Background AOF rewrite finished successfully');
+    this.rewrite();
+  }
+
+  /** The temporary incremental file appended to while the initial base is written. */
+  private get tempIncrName(): string {
+    return `temp-${this.fileName}.incr`;
+  }
+
+  /** CONFIG SET appendonly yes is writing its base (Redis's AOF_WAIT_REWRITE), with the log's former files. */
+  private initialRewrite: { old: AofManifest } | undefined;
+
+  /** True while CONFIG SET appendonly yes writes its base: stopping now would lose the dataset. */
+  get writingInitialAof(): boolean {
+    return this.initialRewrite !== undefined;
+  }
+
+  /** The initial rewrite ended without a base: drop the temporary file, and let the cron retry. */
+  private abandonInitial(retry: boolean): void {
+    if (this.initialRewrite === undefined) return;
+    this.initialRewrite = undefined;
+    this.server.effects.unsubscribe(this);
+    this.enabled = false;
+    if (this.syncTimer) clearInterval(this.syncTimer);
+    this.syncTimer = undefined;
+    this.chunks = [];
+    this.pendingBytes = 0;
+    this.closeFd(false);
+    this.unlinkQuietly(this.tempIncrName);
+    this.enableScheduled = retry;
   }
 
   /**
@@ -345,6 +380,12 @@ export class AppendOnlyFile implements EffectsConsumer {
       this.rewriteId++;
       this.rewriting = false;
       this.rewriteScheduled = false;
+    }
+    if (this.initialRewrite !== undefined) {
+      // Its base was never written: the files on disk are those from before CONFIG SET appendonly yes.
+      this.abandonInitial(false);
+      this.server.writesDenied = undefined;
+      return;
     }
     this.writeTurn();
     this.server.effects.unsubscribe(this);
@@ -609,7 +650,7 @@ export class AppendOnlyFile implements EffectsConsumer {
     let newIncr: AofFileInfo | undefined;
     let base: { info: AofFileInfo; data: Buffer };
     try {
-      if (this.enabled) {
+      if (this.enabled && this.initialRewrite === undefined) {
         this.writeTurn();
         newIncr = this.openNewIncr('during AOF rewrite');
         this.persistManifest();
@@ -653,6 +694,10 @@ export class AppendOnlyFile implements EffectsConsumer {
     }
     // The log was turned off or on meanwhile: this base belongs to a state of files that is gone.
     if (epoch !== this.epoch || wasEnabled !== this.enabled) throw new Error('appendonly changed during the rewrite');
+    if (this.initialRewrite !== undefined) {
+      this.finishInitial(base, temp);
+      return;
+    }
     const seq = base.seq;
     const next = this.enabled ? this.manifest.clone() : readManifestOr(path.join(dir, this.manifestName));
     const retired: AofFileInfo[] = [];
@@ -684,6 +729,35 @@ export class AppendOnlyFile implements EffectsConsumer {
       this.computeSizes();
       this.baseSize = this.otherFilesSize + this.incrSize;
     }
+  }
+
+  /**
+   * The base of CONFIG SET appendonly yes is complete: it and the temporary incremental file
+   * become the log (the manifest swap), and the files of the former log become history.
+   */
+  private finishInitial(base: AofFileInfo, tempBase: string): void {
+    const dir = this.dirPath;
+    const { old } = this.initialRewrite!;
+    fs.renameSync(path.join(dir, tempBase), path.join(dir, base.name));
+    this.server.log('notice', `Successfully renamed the temporary AOF base file ${tempBase} into ${base.name}`);
+    this.writeTurn();
+    const seq = this.manifest.incrSeq + 1;
+    const incr: AofFileInfo = { name: `${this.fileName}.${seq}.incr.aof`, seq, type: 'i' };
+    fs.renameSync(path.join(dir, this.tempIncrName), path.join(dir, incr.name));
+    fsyncDir(dir);
+    this.server.log('notice', `Successfully renamed the temporary AOF incr file ${this.tempIncrName} into ${incr.name}`);
+    const next = this.manifest;
+    next.base = base;
+    next.baseSeq = base.seq;
+    next.incrs = [incr];
+    next.incrSeq = seq;
+    const current = new Set([base.name, incr.name]);
+    next.history = old.loadOrder.concat(old.history).filter((f) => !current.has(f.name)).map((f) => ({ ...f, type: 'h' as const }));
+    this.initialRewrite = undefined;
+    this.persistManifest();
+    this.removeHistory(next);
+    this.computeSizes();
+    this.baseSize = this.otherFilesSize + this.incrSize;
   }
 
   /**
@@ -739,6 +813,8 @@ export class AppendOnlyFile implements EffectsConsumer {
     } else {
       this.rewriteFailures++;
       this.server.log('warning', `Background AOF rewrite failed: ${err instanceof Error ? err.message : String(err)}`);
+      // CONFIG SET appendonly yes stays pending: the cron tries again, as Redis reschedules it.
+      this.abandonInitial(true);
       try {
         fs.unlinkSync(path.join(this.dirPath, `temp-rewriteaof-bg-${process.pid}.aof`));
       } catch {

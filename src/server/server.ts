@@ -1388,6 +1388,15 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
       this.log('warning', 'There is a child saving an .rdb. Killing it!');
       this.rdb.abortBackgroundNow();
     }
+    if (this.aof.writingInitialAof) {
+      // CONFIG SET appendonly yes has not written its base yet: stopping would lose the dataset.
+      if (options.force === true) this.log('warning', 'Writing initial AOF. Exit anyway.');
+      else {
+        this.log('warning', "Writing initial AOF, can't exit.");
+        this.log('warning', 'Errors trying to shut down the server. Check the logs for more information.');
+        return false;
+      }
+    }
     const save = options.save === true || (this.rdb.points.length > 0 && options.nosave !== true);
     if (save && !this.rdb.loading) {
       this.log('notice', 'Saving the final RDB snapshot before exiting.');
