@@ -492,13 +492,13 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
     return clientConnectOptions(this.config, (level, text) => this.log(level, text));
   }
 
-  loadFullSync(rdb: Buffer): boolean {
+  async loadFullSync(rdb: Buffer): Promise<boolean> {
     for (const db of this.dbs) db.flush();
     if (this.extensions.has('scripting')) scriptingOf(this).flushFunctions();
     try {
-      this.rdb.loadBuffer(rdb, 'the master payload', { replaceLibraries: true });
+      await this.rdb.loadBufferInSlices(rdb, 'the master payload', { replaceLibraries: true });
     } catch (err) {
-      this.log('warning', `Failed trying to load the MASTER synchronization DB: ${(err as Error).message}`);
+      if (!(err instanceof LoadAborted)) this.log('warning', `Failed trying to load the MASTER synchronization DB: ${(err as Error).message}`);
       return false;
     }
     return true;
