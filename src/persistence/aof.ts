@@ -17,6 +17,7 @@ import { encodeCommand, datasetAsCommands } from './aof-rewrite.js';
 import { AofLoadError, aofFileSteps, type ReplaySteps } from './aof-load.js';
 import { LoadPace } from './loading.js';
 import { datasetAsRdb } from './aof-preamble.js';
+import { RewriteChild } from './rewrite-child.js';
 
 /** A word nobody notifies: Atomics.wait on it is a synchronous sleep. */
 const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
@@ -303,6 +304,7 @@ export class AppendOnlyFile implements EffectsConsumer {
       this.server.log('notice', 'AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.');
       this.rewriteId++;
       this.rewriting = false;
+      this.killRewriteChild();
     }
     this.epoch++;
     const dir = this.dirPath;
@@ -375,10 +377,11 @@ export class AppendOnlyFile implements EffectsConsumer {
     // A rewrite in flight belongs to the log being closed: it must not touch the files any more.
     this.epoch++;
     if (this.rewriting) {
-      // Redis kills its rewrite child here; ours stops at its next step and is forgotten now.
-      this.server.log('notice', `Killing running AOF rewrite child: ${process.pid}`);
+      // As Redis: the rewrite child is killed, and the rewrite forgotten.
+      this.server.log('notice', `Killing running AOF rewrite child: ${this.rewriteChild?.pid ?? process.pid}`);
       this.rewriteId++;
       this.rewriting = false;
+      this.killRewriteChild();
       this.rewriteScheduled = false;
     }
     if (this.initialRewrite !== undefined) {
@@ -682,16 +685,34 @@ export class AppendOnlyFile implements EffectsConsumer {
     epoch: number,
   ): Promise<void> {
     const dir = this.dirPath;
-    const temp = `temp-rewriteaof-bg-${process.pid}.aof`;
+    const child = RewriteChild.start(dir);
+    this.rewriteChild = child;
+    const temp = child?.tempName ?? `temp-rewriteaof-bg-${process.pid}.aof`;
+    this.rewriteTemp = temp;
     const tempPath = path.join(dir, temp);
-    await this.keySaveDelay(epoch);
-    const handle = await fs.promises.open(tempPath, 'w');
-    try {
-      await handle.write(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
+    if (child !== undefined) {
+      const delay = this.keySaveDelay(epoch, () => child.ended);
+      delay.catch(() => undefined); // awaited below unless the child ended first
+      const early = await Promise.race([delay.then(() => undefined), child.exited.then((why) => why ?? 'the rewrite child exited before its data')]);
+      if (early !== undefined) throw new Error(early);
+      await child.write(data);
+      const handle = await fs.promises.open(tempPath, 'r+');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } else {
+      await this.keySaveDelay(epoch);
+      const handle = await fs.promises.open(tempPath, 'w');
+      try {
+        await handle.write(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
     }
+    if (this.rewriteChild === child) this.rewriteChild = undefined;
     // The log was turned off or on meanwhile: this base belongs to a state of files that is gone.
     if (epoch !== this.epoch || wasEnabled !== this.enabled) throw new Error('appendonly changed during the rewrite');
     if (this.initialRewrite !== undefined) {
@@ -787,12 +808,13 @@ export class AppendOnlyFile implements EffectsConsumer {
    * child: the rewrite takes that long per key. The setting is read again every 50 ms, so setting
    * it back to 0 lets a slowed rewrite finish at once.
    */
-  private async keySaveDelay(epoch: number): Promise<void> {
+  private async keySaveDelay(epoch: number, stop: () => boolean = () => false): Promise<void> {
     let keys = 0;
     for (const db of this.server.dbs) keys += db.size;
     const started = performance.now();
     for (;;) {
       if (epoch !== this.epoch) throw new Error('appendonly changed during the rewrite');
+      if (stop()) return;
       const delayUs = this.config.number('rdb-key-save-delay');
       if (delayUs <= 0) return;
       const remaining = (keys * delayUs) / 1000 - (performance.now() - started);
@@ -815,12 +837,20 @@ export class AppendOnlyFile implements EffectsConsumer {
       this.server.log('warning', `Background AOF rewrite failed: ${err instanceof Error ? err.message : String(err)}`);
       // CONFIG SET appendonly yes stays pending: the cron tries again, as Redis reschedules it.
       this.abandonInitial(true);
-      try {
-        fs.unlinkSync(path.join(this.dirPath, `temp-rewriteaof-bg-${process.pid}.aof`));
-      } catch {
-        // no temp file left
-      }
+      this.killRewriteChild();
     }
+  }
+
+  /** The process writing the current rewrite's base (see RewriteChild), and its temporary file. */
+  private rewriteChild: RewriteChild | undefined;
+  private rewriteTemp = '';
+
+  /** Stop the rewrite's writer, if running, and remove its temporary file. */
+  private killRewriteChild(): void {
+    this.rewriteChild?.kill();
+    this.rewriteChild = undefined;
+    if (this.rewriteTemp !== '') this.unlinkQuietly(this.rewriteTemp);
+    this.rewriteTemp = '';
   }
 
   // ---------------------------------------------------------------- INFO
