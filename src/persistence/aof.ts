@@ -349,6 +349,7 @@ export class AppendOnlyFile implements EffectsConsumer {
     this.chunks = [];
     this.pendingBytes = 0;
     this.closeFd(false);
+    this.server.log('notice', `Removing the temp incr aof file ${this.tempIncrName} in the background`);
     this.unlinkQuietly(this.tempIncrName);
     this.enableScheduled = retry;
   }
@@ -550,10 +551,37 @@ export class AppendOnlyFile implements EffectsConsumer {
     if (percentage === 0 || current < minSize) return;
     const base = this.baseSize > 0 ? this.baseSize : 1;
     const growth = Math.floor((current * 100) / base) - 100;
-    if (growth >= percentage) {
+    if (growth >= percentage && !this.rewriteLimited()) {
       this.server.log('notice', `Starting automatic rewriting of AOF on ${growth}% growth`);
       this.rewrite();
     }
+  }
+
+  /** While automatic rewrites are held back after repeated failures: when the next may run (ms), and the wait. */
+  private limitUntil = 0;
+  private limitMinutes = 0;
+
+  /**
+   * After 3 consecutive failed rewrites, automatic ones are held back as Redis holds them: for a
+   * minute, then a doubled wait after each further failure (an hour at most), logged each time the
+   * limit starts. BGREWRITEAOF is never held back.
+   */
+  private rewriteLimited(): boolean {
+    if (this.rewriteFailures < 3) {
+      this.limitUntil = 0;
+      this.limitMinutes = 0;
+      return false;
+    }
+    const now = Date.now();
+    if (this.limitUntil !== 0) {
+      if (now < this.limitUntil) return true;
+      this.limitUntil = 0;
+      return false;
+    }
+    this.limitMinutes = Math.min(60, this.limitMinutes === 0 ? 1 : this.limitMinutes * 2);
+    this.limitUntil = now + this.limitMinutes * 60_000;
+    this.server.log('warning', `Background AOF rewrite has repeatedly failed and triggered the limit, will retry in ${this.limitMinutes} minutes`);
+    return true;
   }
 
   // ---------------------------------------------------------------- files

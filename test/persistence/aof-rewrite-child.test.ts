@@ -90,3 +90,65 @@ test('CONFIG SET appendonly no kills the rewrite child and removes its file', as
   }
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('after 3 failed rewrites, automatic rewrites are held back (logged); BGREWRITEAOF still runs', async () => {
+  const dir = tempDir('tidings-rewrite-child-');
+  const srv = await startTidingsProcess(['--dir', dir, '--appendonly', 'yes']);
+  try {
+    const c = await srv.connect();
+    await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '10000000');
+    await c.call('SET', 'k', 'v');
+    for (let i = 0; i < 3; i++) {
+      await c.call('BGREWRITEAOF');
+      let child: number[] = [];
+      await until(() => (child = children(srv.child.pid!)).length === 1);
+      process.kill(child[0]!, 'SIGKILL');
+      await until(async () => (await info(c, 'aof_rewrite_in_progress')) === '0');
+    }
+    assert.equal(await info(c, 'aof_rewrites_consecutive_failures'), '3');
+    const manifest = readManifest(aofDir(dir));
+    await c.call('CONFIG', 'SET', 'auto-aof-rewrite-percentage', '1');
+    await c.call('CONFIG', 'SET', 'auto-aof-rewrite-min-size', '1kb');
+    await c.call('SET', 'x', 'x'.repeat(1024));
+    await until(() => /Background AOF rewrite has repeatedly failed and triggered the limit, will retry in 1 minutes/.test(srv.output()));
+    assert.equal(await info(c, 'aof_rewrite_in_progress'), '0');
+    assert.deepEqual(readManifest(aofDir(dir)), manifest, 'no rewrite started, no incremental file opened');
+    await c.call('CONFIG', 'SET', 'auto-aof-rewrite-percentage', '0');
+    await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
+    await c.call('BGREWRITEAOF');
+    await until(async () => (await info(c, 'aof_rewrite_in_progress')) === '0');
+    assert.equal(await info(c, 'aof_last_bgrewrite_status'), 'ok');
+    c.close();
+  } finally {
+    await srv.close();
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('CONFIG SET appendonly yes whose rewrite child is killed: the temporary incr file goes, the rewrite starts again', async () => {
+  const dir = tempDir('tidings-rewrite-child-');
+  const srv = await startTidingsProcess(['--dir', dir, '--appendonly', 'no']);
+  try {
+    const c = await srv.connect();
+    await c.call('SET', 'k', 'v');
+    await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '10000000');
+    await c.call('CONFIG', 'SET', 'appendonly', 'yes');
+    let child: number[] = [];
+    await until(() => (child = children(srv.child.pid!)).length === 1);
+    await c.call('SET', 'during', '1');
+    process.kill(child[0]!, 'SIGKILL');
+    await until(() => srv.output().includes('Removing the temp incr aof file temp-appendonly.aof.incr in the background'));
+    assert.equal(fs.existsSync(path.join(aofDir(dir), 'appendonly.aof.manifest')), false);
+    await until(async () => (await info(c, 'aof_rewrite_in_progress')) === '1');
+    await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
+    await until(async () => (await info(c, 'aof_rewrite_in_progress')) === '0');
+    assert.deepEqual(readManifest(aofDir(dir)), [
+      { name: 'appendonly.aof.1.base.rdb', seq: 1, type: 'b' },
+      { name: 'appendonly.aof.1.incr.aof', seq: 1, type: 'i' },
+    ]);
+    c.close();
+  } finally {
+    await srv.close();
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
