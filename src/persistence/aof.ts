@@ -17,6 +17,7 @@ import { encodeCommand, datasetAsCommands } from './aof-rewrite.js';
 import { AofLoadError, aofFileSteps, type ReplaySteps } from './aof-load.js';
 import { LoadPace } from './loading.js';
 import { datasetAsRdb } from './aof-preamble.js';
+import { RewriteChild } from './rewrite-child.js';
 
 /** A word nobody notifies: Atomics.wait on it is a synchronous sleep. */
 const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
@@ -287,11 +288,24 @@ export class AppendOnlyFile implements EffectsConsumer {
     return false;
   }
 
-  /** CONFIG SET appendonly yes: create the log from the dataset (a base), then append to it. */
+  /**
+   * CONFIG SET appendonly yes, as Redis's startAppendOnly: the base is written by a background
+   * rewrite (rdb-key-save-delay slows it as BGREWRITEAOF). Meanwhile the log is "waiting for its
+   * rewrite" (Redis's AOF_WAIT_REWRITE): effects go to a temporary incremental file that the
+   * manifest does not name, so the files on disk stay as they were until the base is complete;
+   * then the base and that file become the log, in one manifest swap. SHUTDOWN refuses to stop in
+   * between ("Writing initial AOF, can't exit."), since nothing would hold the dataset.
+   */
   enableAtRuntime(): void {
     this.enableScheduled = false;
     if (this.enabled) return;
-    const started = performance.now();
+    if (this.rewriting) {
+      // A rewrite with the log off does not collect the appends: start over, as Redis does.
+      this.server.log('notice', 'AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.');
+      this.rewriteId++;
+      this.rewriting = false;
+      this.killRewriteChild();
+    }
     this.epoch++;
     const dir = this.dirPath;
     fs.mkdirSync(dir, { recursive: true });
@@ -302,18 +316,42 @@ export class AppendOnlyFile implements EffectsConsumer {
     fresh.baseSeq = old.baseSeq;
     fresh.incrSeq = old.incrSeq;
     this.manifest = fresh;
-    const base = this.writeBaseSync(old.baseSeq + 1);
-    fresh.base = base;
-    fresh.baseSeq = base.seq;
-    this.openNewIncr('');
-    this.persistManifest();
-    for (const f of old.loadOrder.concat(old.history)) this.unlinkQuietly(f.name);
-    this.computeSizes();
-    this.baseSize = this.otherFilesSize + this.incrSize;
+    this.closeFd(false);
+    this.fd = fs.openSync(path.join(dir, this.tempIncrName), 'w');
+    this.incrSize = 0;
+    this.otherFilesSize = 0;
+    this.initialRewrite = { old };
     this.turnOn();
-    this.server.stats.forked(started);
-    this.server.log('notice', 'Background append only file rewriting started');
-    this.server.log('notice', 'Background AOF rewrite finished successfully');
+    this.rewrite();
+  }
+
+  /** The temporary incremental file appended to while the initial base is written. */
+  private get tempIncrName(): string {
+    return `temp-${this.fileName}.incr`;
+  }
+
+  /** CONFIG SET appendonly yes is writing its base (Redis's AOF_WAIT_REWRITE), with the log's former files. */
+  private initialRewrite: { old: AofManifest } | undefined;
+
+  /** True while CONFIG SET appendonly yes writes its base: stopping now would lose the dataset. */
+  get writingInitialAof(): boolean {
+    return this.initialRewrite !== undefined;
+  }
+
+  /** The initial rewrite ended without a base: drop the temporary file, and let the cron retry. */
+  private abandonInitial(retry: boolean): void {
+    if (this.initialRewrite === undefined) return;
+    this.initialRewrite = undefined;
+    this.server.effects.unsubscribe(this);
+    this.enabled = false;
+    if (this.syncTimer) clearInterval(this.syncTimer);
+    this.syncTimer = undefined;
+    this.chunks = [];
+    this.pendingBytes = 0;
+    this.closeFd(false);
+    this.server.log('notice', `Removing the temp incr aof file ${this.tempIncrName} in the background`);
+    this.unlinkQuietly(this.tempIncrName);
+    this.enableScheduled = retry;
   }
 
   /**
@@ -340,11 +378,18 @@ export class AppendOnlyFile implements EffectsConsumer {
     // A rewrite in flight belongs to the log being closed: it must not touch the files any more.
     this.epoch++;
     if (this.rewriting) {
-      // Redis kills its rewrite child here; ours stops at its next step and is forgotten now.
-      this.server.log('notice', `Killing running AOF rewrite child: ${process.pid}`);
+      // As Redis: the rewrite child is killed, and the rewrite forgotten.
+      this.server.log('notice', `Killing running AOF rewrite child: ${this.rewriteChild?.pid ?? process.pid}`);
       this.rewriteId++;
       this.rewriting = false;
+      this.killRewriteChild();
       this.rewriteScheduled = false;
+    }
+    if (this.initialRewrite !== undefined) {
+      // Its base was never written: the files on disk are those from before CONFIG SET appendonly yes.
+      this.abandonInitial(false);
+      this.server.writesDenied = undefined;
+      return;
     }
     this.writeTurn();
     this.server.effects.unsubscribe(this);
@@ -506,10 +551,37 @@ export class AppendOnlyFile implements EffectsConsumer {
     if (percentage === 0 || current < minSize) return;
     const base = this.baseSize > 0 ? this.baseSize : 1;
     const growth = Math.floor((current * 100) / base) - 100;
-    if (growth >= percentage) {
+    if (growth >= percentage && !this.rewriteLimited()) {
       this.server.log('notice', `Starting automatic rewriting of AOF on ${growth}% growth`);
       this.rewrite();
     }
+  }
+
+  /** While automatic rewrites are held back after repeated failures: when the next may run (ms), and the wait. */
+  private limitUntil = 0;
+  private limitMinutes = 0;
+
+  /**
+   * After 3 consecutive failed rewrites, automatic ones are held back as Redis holds them: for a
+   * minute, then a doubled wait after each further failure (an hour at most), logged each time the
+   * limit starts. BGREWRITEAOF is never held back.
+   */
+  private rewriteLimited(): boolean {
+    if (this.rewriteFailures < 3) {
+      this.limitUntil = 0;
+      this.limitMinutes = 0;
+      return false;
+    }
+    const now = Date.now();
+    if (this.limitUntil !== 0) {
+      if (now < this.limitUntil) return true;
+      this.limitUntil = 0;
+      return false;
+    }
+    this.limitMinutes = Math.min(60, this.limitMinutes === 0 ? 1 : this.limitMinutes * 2);
+    this.limitUntil = now + this.limitMinutes * 60_000;
+    this.server.log('warning', `Background AOF rewrite has repeatedly failed and triggered the limit, will retry in ${this.limitMinutes} minutes`);
+    return true;
   }
 
   // ---------------------------------------------------------------- files
@@ -609,7 +681,7 @@ export class AppendOnlyFile implements EffectsConsumer {
     let newIncr: AofFileInfo | undefined;
     let base: { info: AofFileInfo; data: Buffer };
     try {
-      if (this.enabled) {
+      if (this.enabled && this.initialRewrite === undefined) {
         this.writeTurn();
         newIncr = this.openNewIncr('during AOF rewrite');
         this.persistManifest();
@@ -641,18 +713,40 @@ export class AppendOnlyFile implements EffectsConsumer {
     epoch: number,
   ): Promise<void> {
     const dir = this.dirPath;
-    const temp = `temp-rewriteaof-bg-${process.pid}.aof`;
+    const child = RewriteChild.start(dir);
+    this.rewriteChild = child;
+    const temp = child?.tempName ?? `temp-rewriteaof-bg-${process.pid}.aof`;
+    this.rewriteTemp = temp;
     const tempPath = path.join(dir, temp);
-    await this.keySaveDelay(epoch);
-    const handle = await fs.promises.open(tempPath, 'w');
-    try {
-      await handle.write(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
+    if (child !== undefined) {
+      const delay = this.keySaveDelay(epoch, () => child.ended);
+      delay.catch(() => undefined); // awaited below unless the child ended first
+      const early = await Promise.race([delay.then(() => undefined), child.exited.then((why) => why ?? 'the rewrite child exited before its data')]);
+      if (early !== undefined) throw new Error(early);
+      await child.write(data);
+      const handle = await fs.promises.open(tempPath, 'r+');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } else {
+      await this.keySaveDelay(epoch);
+      const handle = await fs.promises.open(tempPath, 'w');
+      try {
+        await handle.write(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
     }
+    if (this.rewriteChild === child) this.rewriteChild = undefined;
     // The log was turned off or on meanwhile: this base belongs to a state of files that is gone.
     if (epoch !== this.epoch || wasEnabled !== this.enabled) throw new Error('appendonly changed during the rewrite');
+    if (this.initialRewrite !== undefined) {
+      this.finishInitial(base, temp);
+      return;
+    }
     const seq = base.seq;
     const next = this.enabled ? this.manifest.clone() : readManifestOr(path.join(dir, this.manifestName));
     const retired: AofFileInfo[] = [];
@@ -687,6 +781,35 @@ export class AppendOnlyFile implements EffectsConsumer {
   }
 
   /**
+   * The base of CONFIG SET appendonly yes is complete: it and the temporary incremental file
+   * become the log (the manifest swap), and the files of the former log become history.
+   */
+  private finishInitial(base: AofFileInfo, tempBase: string): void {
+    const dir = this.dirPath;
+    const { old } = this.initialRewrite!;
+    fs.renameSync(path.join(dir, tempBase), path.join(dir, base.name));
+    this.server.log('notice', `Successfully renamed the temporary AOF base file ${tempBase} into ${base.name}`);
+    this.writeTurn();
+    const seq = this.manifest.incrSeq + 1;
+    const incr: AofFileInfo = { name: `${this.fileName}.${seq}.incr.aof`, seq, type: 'i' };
+    fs.renameSync(path.join(dir, this.tempIncrName), path.join(dir, incr.name));
+    fsyncDir(dir);
+    this.server.log('notice', `Successfully renamed the temporary AOF incr file ${this.tempIncrName} into ${incr.name}`);
+    const next = this.manifest;
+    next.base = base;
+    next.baseSeq = base.seq;
+    next.incrs = [incr];
+    next.incrSeq = seq;
+    const current = new Set([base.name, incr.name]);
+    next.history = old.loadOrder.concat(old.history).filter((f) => !current.has(f.name)).map((f) => ({ ...f, type: 'h' as const }));
+    this.initialRewrite = undefined;
+    this.persistManifest();
+    this.removeHistory(next);
+    this.computeSizes();
+    this.baseSize = this.otherFilesSize + this.incrSize;
+  }
+
+  /**
    * Delete the history files and drop them from the manifest, unless aof-disable-auto-gc is on
    * (then they stay, listed as history, until it is turned off).
    */
@@ -713,12 +836,13 @@ export class AppendOnlyFile implements EffectsConsumer {
    * child: the rewrite takes that long per key. The setting is read again every 50 ms, so setting
    * it back to 0 lets a slowed rewrite finish at once.
    */
-  private async keySaveDelay(epoch: number): Promise<void> {
+  private async keySaveDelay(epoch: number, stop: () => boolean = () => false): Promise<void> {
     let keys = 0;
     for (const db of this.server.dbs) keys += db.size;
     const started = performance.now();
     for (;;) {
       if (epoch !== this.epoch) throw new Error('appendonly changed during the rewrite');
+      if (stop()) return;
       const delayUs = this.config.number('rdb-key-save-delay');
       if (delayUs <= 0) return;
       const remaining = (keys * delayUs) / 1000 - (performance.now() - started);
@@ -739,12 +863,22 @@ export class AppendOnlyFile implements EffectsConsumer {
     } else {
       this.rewriteFailures++;
       this.server.log('warning', `Background AOF rewrite failed: ${err instanceof Error ? err.message : String(err)}`);
-      try {
-        fs.unlinkSync(path.join(this.dirPath, `temp-rewriteaof-bg-${process.pid}.aof`));
-      } catch {
-        // no temp file left
-      }
+      // CONFIG SET appendonly yes stays pending: the cron tries again, as Redis reschedules it.
+      this.abandonInitial(true);
+      this.killRewriteChild();
     }
+  }
+
+  /** The process writing the current rewrite's base (see RewriteChild), and its temporary file. */
+  private rewriteChild: RewriteChild | undefined;
+  private rewriteTemp = '';
+
+  /** Stop the rewrite's writer, if running, and remove its temporary file. */
+  private killRewriteChild(): void {
+    this.rewriteChild?.kill();
+    this.rewriteChild = undefined;
+    if (this.rewriteTemp !== '') this.unlinkQuietly(this.rewriteTemp);
+    this.rewriteTemp = '';
   }
 
   // ---------------------------------------------------------------- INFO

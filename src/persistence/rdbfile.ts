@@ -331,8 +331,7 @@ export class RdbFile {
   async loadInSlices(options: LoadOptions = {}): Promise<boolean> {
     const buf = this.readDump();
     if (buf === undefined) return false;
-    const pace = new LoadPace(this.server.config, buf.length);
-    return this.drivePaced(pace, this.loadSteps(buf, this.path, options, pace));
+    return this.loadBufferInSlices(buf, this.path, options);
   }
 
   /** Run a paced load (the dump file's, or the append-only file's) with INFO showing its figures. */
@@ -363,6 +362,12 @@ export class RdbFile {
    */
   loadBuffer(buf: Buffer, file: string, options: LoadOptions = {}): boolean {
     return runToEnd(this.loadSteps(buf, file, options, undefined));
+  }
+
+  /** loadBuffer across event-loop turns, as loadInSlices (a replica's full-sync payload). */
+  loadBufferInSlices(buf: Buffer, file: string, options: LoadOptions = {}): Promise<boolean> {
+    const pace = new LoadPace(this.server.config, buf.length);
+    return this.drivePaced(pace, this.loadSteps(buf, file, options, pace));
   }
 
   /** loadBuffer in steps: with a pace, it pauses between keys as the pace says. */

@@ -104,6 +104,8 @@ type Phase =
   | { kind: 'preamble' }
   | { kind: 'payload'; length: number; parts: Buffer[]; got: number }
   | { kind: 'eofPayload'; mark: Buffer; parts: Buffer[]; tail: Buffer }
+  /** The payload is loading: what the master sends meanwhile waits in `pending`. */
+  | { kind: 'loading' }
   | { kind: 'stream' };
 
 const RETRY_MS = 1000;
@@ -115,8 +117,11 @@ export interface ReplicaHost {
   readonly repl: ReplicationLog;
   log: Server['log'];
   listeningPort(): number;
-  /** Replace the dataset with an RDB image; false when the payload is corrupt. */
-  loadFullSync(rdb: Buffer): boolean;
+  /**
+   * Replace the dataset with an RDB image, loaded in slices across event-loop turns (clients get
+   * -LOADING meanwhile); false when the payload is corrupt or the server closed meanwhile.
+   */
+  loadFullSync(rdb: Buffer): Promise<boolean>;
   /** Options for the link's TLS connection (tls-replication yes): certificates and CAs. */
   tlsClientOptions(): tls.ConnectionOptions;
   /** Run one command from the master as the master client. */
@@ -160,6 +165,8 @@ export class ReplicaLink {
   /** Offset announced by +FULLRESYNC, applied once the payload is loaded. */
   private fullSyncOffset = 0;
   private fullSyncId = '';
+  /** A payload is loading (the link waits for it before connecting again). */
+  private loadInFlight = false;
 
   constructor(
     private readonly host: ReplicaHost,
@@ -196,6 +203,12 @@ export class ReplicaLink {
 
   private connect(): void {
     if (this.stopped) return;
+    if (this.loadInFlight) {
+      // The link broke while a payload loads: connect again once it is done.
+      this.retryTimer = setTimeout(() => this.connect(), RETRY_MS);
+      this.retryTimer.unref();
+      return;
+    }
     this.state = 'connecting';
     this.connectStartedMs = Date.now();
     this.host.log('notice', `Connecting to MASTER ${this.masterHost}:${this.masterPort}`);
@@ -400,6 +413,7 @@ export class ReplicaLink {
   private drain(): void {
     for (;;) {
       const phase = this.phase;
+      if (phase.kind === 'loading') return;
       if (phase.kind === 'reply') {
         const end = this.pending.indexOf('\r\n');
         if (end < 0) return;
@@ -474,10 +488,32 @@ export class ReplicaLink {
     }
   }
 
+  /**
+   * Load a full sync's payload, as a Redis replica with repl-diskless-load disabled: in slices
+   * across event-loop turns, the server answering -LOADING meanwhile; the master's stream that
+   * follows is run once the load is over.
+   */
   private loadPayload(rdb: Buffer): void {
     this.host.log('notice', 'MASTER <-> REPLICA sync: Flushing old data');
     this.host.log('notice', 'MASTER <-> REPLICA sync: Loading DB in memory');
-    if (!this.host.loadFullSync(rdb)) throw new Error('Failed trying to load the MASTER synchronization DB from disk');
+    this.phase = { kind: 'loading' };
+    this.loadInFlight = true;
+    const socket = this.socket;
+    void this.host.loadFullSync(rdb).then((ok) => {
+      this.loadInFlight = false;
+      // The link broke (or was stopped) meanwhile: a new sync follows, if any.
+      if (this.stopped || socket === undefined || socket !== this.socket) return;
+      if (!ok) return this.fail('Replication link error: Failed trying to load the MASTER synchronization DB from disk');
+      this.loaded();
+      try {
+        this.drain();
+      } catch (err) {
+        this.fail(`Replication link error: ${(err as Error).message}`);
+      }
+    });
+  }
+
+  private loaded(): void {
     this.fullSyncs++;
     this.host.repl.adopt(this.fullSyncId === '?' ? this.host.repl.replid : this.fullSyncId, this.fullSyncOffset);
     this.readOffset = this.fullSyncOffset;

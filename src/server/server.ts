@@ -494,13 +494,13 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     return clientConnectOptions(this.config, (level, text) => this.log(level, text));
   }
 
-  loadFullSync(rdb: Buffer): boolean {
+  async loadFullSync(rdb: Buffer): Promise<boolean> {
     for (const db of this.dbs) db.flush();
     if (this.extensions.has('scripting')) scriptingOf(this).flushFunctions();
     try {
-      this.rdb.loadBuffer(rdb, 'the master payload', { replaceLibraries: true });
+      await this.rdb.loadBufferInSlices(rdb, 'the master payload', { replaceLibraries: true });
     } catch (err) {
-      this.log('warning', `Failed trying to load the MASTER synchronization DB: ${(err as Error).message}`);
+      if (!(err instanceof LoadAborted)) this.log('warning', `Failed trying to load the MASTER synchronization DB: ${(err as Error).message}`);
       return false;
     }
     return true;
@@ -1394,6 +1394,15 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     if (this.rdb.inProgress) {
       this.log('warning', 'There is a child saving an .rdb. Killing it!');
       this.rdb.abortBackgroundNow();
+    }
+    if (this.aof.writingInitialAof) {
+      // CONFIG SET appendonly yes has not written its base yet: stopping would lose the dataset.
+      if (options.force === true) this.log('warning', 'Writing initial AOF. Exit anyway.');
+      else {
+        this.log('warning', "Writing initial AOF, can't exit.");
+        this.log('warning', 'Errors trying to shut down the server. Check the logs for more information.');
+        return false;
+      }
     }
     const save = options.save === true || (this.rdb.points.length > 0 && options.nosave !== true);
     if (save && !this.rdb.loading) {

@@ -238,7 +238,7 @@ test('the effects in the AOF match redis-server 7.0 for the same commands; each 
   const reload = async (srv: TestServer) => {
     try {
       const c = await srv.connect();
-      await until(async () => /loading:0/.test((await c.call('INFO', 'persistence')) as string));
+      await until(async () => /\r\nloading:0\r\n/.test((await c.call('INFO', 'persistence')) as string));
       const d = masked(await dumpWithout(c));
       c.close();
       return d;

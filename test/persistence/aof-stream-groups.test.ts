@@ -57,7 +57,7 @@ async function restartedState(srv: TestServer): Promise<unknown> {
   try {
     const c = await srv.connect();
     // redis-server listens before it has loaded its files.
-    await until(async () => /loading:0/.test((await c.call('INFO', 'persistence')) as string));
+    await until(async () => /\r\nloading:0\r\n/.test((await c.call('INFO', 'persistence')) as string));
     const state = await groupState(c);
     c.close();
     return state;

@@ -157,6 +157,8 @@ test('CONFIG SET appendonly yes writes a base of the current data first; no stop
     await c.call('HSET', 'h', 'a', '1', 'b', '2');
     assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), 'OK');
     await c.call('SET', 'after', '2');
+    // The base is written by a background rewrite, as Redis's.
+    await until(async () => ((await c.call('INFO', 'persistence')) as string).includes('aof_rewrite_in_progress:0'));
     const manifest = readManifest(aofDir(dir));
     assert.deepEqual(manifest.map((f) => f.type), ['b', 'i']);
     const base = parseAofCommands(fs.readFileSync(path.join(aofDir(dir), manifest[0]!.name)));

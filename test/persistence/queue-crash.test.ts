@@ -1,4 +1,4 @@
-// Crash and restart with real job queues: BullMQ (node) and RQ (Python) enqueue jobs; the server is
+// Crash and restart with real job queues: BullMQ (node), RQ and Celery (Python) enqueue jobs; the server is
 // killed with SIGKILL, restarted on the same directory and killed again while it loads (the load is
 // slowed with key-load-delay so that it is caught at it), then restarted once more. Every job whose
 // enqueue was acknowledged to the client is there, and a worker processes each of them.
@@ -17,6 +17,7 @@ const AOF = ['--appendonly', 'yes', '--appendfsync', 'always'];
 const RDB = ['--appendonly', 'no'];
 const SLOW = ['--key-load-delay', '5000', '--loading-process-events-interval-bytes', '1024'];
 const RQ_SCRIPT = path.join(import.meta.dirname, 'python', 'rq_crash.py');
+const CELERY_SCRIPT = path.join(import.meta.dirname, 'python', 'celery_crash.py');
 
 function exited(srv: Proc): Promise<unknown> {
   return new Promise((resolve) => (srv.child.exitCode !== null || srv.child.signalCode !== null ? resolve(null) : srv.child.once('exit', resolve)));
@@ -103,6 +104,25 @@ async function rqEnqueue(srv: Proc, kill: () => Promise<void>, rdb: boolean): Pr
   return ids;
 }
 
+async function celeryEnqueue(srv: Proc, kill: () => Promise<void>, rdb: boolean): Promise<string[]> {
+  const running = runPython(CELERY_SCRIPT, ['enqueue'], { cwd: path.dirname(CELERY_SCRIPT), env: { CRASH_PORT: String(srv.port) }, timeoutMs: 120000 });
+  const c = await srv.connect();
+  // Count queued tasks through Celery's list (the script prints them as apply_async returns).
+  await until(async () => Number(await c.call('LLEN', 'celery')) >= 150, 60000);
+  if (rdb) assert.equal(await c.call('CLIENT', 'PAUSE', '60000', 'WRITE'), 'OK');
+  c.close();
+  await kill();
+  const result = await running;
+  return result.stdout.split('\n').filter((l) => l.startsWith('task-'));
+}
+
+async function processCelery(srv: Proc, acked: string[]): Promise<void> {
+  const result = await runPython(CELERY_SCRIPT, ['process', ...acked], { cwd: path.dirname(CELERY_SCRIPT), env: { CRASH_PORT: String(srv.port) }, timeoutMs: 180000 });
+  assert.equal(result.code, 0, result.stderr);
+  const summary = JSON.parse(result.stdout.trim().split('\n').pop()!) as { missing: string[]; unfinished: string[]; checked: number };
+  assert.deepEqual(summary, { missing: [], unfinished: [], checked: acked.length });
+}
+
 async function processBull(srv: Proc, acked: string[]): Promise<void> {
   const c = await srv.connect();
   for (const id of acked) assert.equal(await c.call('EXISTS', `bull:crash:${id}`), 1, `acknowledged job ${id} survives`);
@@ -165,4 +185,18 @@ test('RQ, appendfsync always: killed mid-enqueue and again mid-load, every ackno
 test('RQ, dump file: SAVE, killed, killed again mid-load, every saved job is processed', { timeout: 300_000 }, async (t) => {
   if (!rqAvailable(t)) return;
   await scenario(RDB, rqEnqueue, processRq);
+});
+
+function celeryAvailable(t: TestContext): boolean {
+  return requirePython(t, ['celery', 'kombu', 'redis']);
+}
+
+test('Celery, appendfsync always: killed mid-enqueue and again mid-load, every acknowledged task runs after the restart', { timeout: 300_000 }, async (t) => {
+  if (!celeryAvailable(t)) return;
+  await scenario(AOF, celeryEnqueue, processCelery);
+});
+
+test('Celery, dump file: SAVE, killed, killed again mid-load, every saved task runs after the restart', { timeout: 300_000 }, async (t) => {
+  if (!celeryAvailable(t)) return;
+  await scenario(RDB, celeryEnqueue, processCelery);
 });

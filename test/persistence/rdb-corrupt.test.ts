@@ -101,7 +101,7 @@ const EMPTY_KEYS_RDB = rdbFile(
 
 async function dbsizeOf(srv: TestServer): Promise<unknown> {
   const c = await srv.connect();
-  await until(async () => /loading:0/.test((await c.call('INFO', 'persistence')) as string));
+  await until(async () => /\r\nloading:0\r\n/.test((await c.call('INFO', 'persistence')) as string));
   const n = await c.call('DBSIZE');
   c.close();
   return n;

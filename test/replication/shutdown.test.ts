@@ -119,3 +119,30 @@ test('a SIGTERM-style shutdown waits for the replica too', async () => {
   assert.equal(await closed, true);
   assert.ok(lines.some((l) => l.includes('1 of 1 replicas are in sync when shutting down.')));
 });
+
+for (const kind of ['tidings', 'redis-server'] as const) {
+  test(`a ${kind} master waiting for its replica: CONFIG SET appendonly yes (slow base) makes the shutdown fail`, async (t) => {
+    if (kind === 'redis-server' && !requireRedisServer(t)) return;
+    const lines: string[] = [];
+    const m = kind === 'tidings' ? await startTidings({ log: (l) => lines.push(l) }) : await startRedis(['--repl-diskless-sync-delay', '0']);
+    opened.push(m);
+    const { c, replica } = await withReplica(m);
+    const [rd1, rd2] = [await m.connect(), await m.connect()];
+    rd1.send('SHUTDOWN');
+    rd2.send('SHUTDOWN');
+    await until('the shutdown waiting', async () => Number(field((await c.call('INFO', 'server')) as string, 'shutdown_in_milliseconds') ?? 0) > 0);
+    assert.equal(await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '30000000'), 'OK');
+    assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), 'OK');
+    replica.ack(await masterOffset(c));
+    for (const rd of [rd1, rd2]) assert.equal((await rd.readFrame())!.raw.toString('latin1'), '-ERR Errors trying to SHUTDOWN. Check logs.\r\n');
+    assert.equal(await c.call('PING'), 'PONG');
+    if (kind === 'tidings') {
+      for (const text of ['1 of 1 replicas are in sync', "Writing initial AOF, can't exit.", 'Errors trying to shut down the server']) {
+        assert.ok(lines.some((l) => l.includes(text)), `logged: ${text}`);
+      }
+    }
+    // The slow base is dropped (CONFIG SET appendonly no), so the server can close.
+    assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'no'), 'OK');
+    for (const x of [c, rd1, rd2]) x.close();
+  });
+}

@@ -1,0 +1,154 @@
+// A rewrite's base is written by a child process (see src/persistence/rewrite-child.ts), which
+// `pgrep -P <server pid>` finds, as Redis's tests find the rewrite child. Killing it fails the
+// rewrite as in Redis: INFO says err, the temporary file is gone, each failed attempt has opened
+// its own incremental file (all kept in the manifest), and the next rewrite succeeds and turns
+// them into history. The data is whole throughout (DEBUG LOADAOF gives the same digest).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { startTidingsProcess } from '../helpers/servers.js';
+import type { RespClient } from '../helpers/resp.js';
+import { readManifest, tempDir, until } from './aof-util.js';
+
+const aofDir = (dir: string) => path.join(dir, 'appendonlydir');
+
+async function info(c: RespClient, field: string): Promise<string> {
+  const text = String(await c.call('INFO', 'persistence'));
+  return new RegExp(`^${field}:(.*)$`, 'm').exec(text)![1]!.trim();
+}
+
+/** The server's child processes (pgrep -P, as Redis's get_child_pid). */
+function children(pid: number): number[] {
+  const out = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout;
+  return out.split('\n').filter((l) => l.trim() !== '').map(Number);
+}
+
+test('killing the rewrite child fails the rewrite (incr files kept), the next rewrite succeeds', async () => {
+  const dir = tempDir('tidings-rewrite-child-');
+  const srv = await startTidingsProcess(['--dir', dir, '--appendonly', 'yes', '--enable-debug-command', 'yes']);
+  try {
+    const c = await srv.connect();
+    for (let i = 0; i < 20; i++) await c.call('SET', `k${i}`, String(i));
+    await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '10000000');
+    for (let round = 0; round < 2; round++) {
+      assert.equal(await c.call('BGREWRITEAOF'), 'Background append only file rewriting started');
+      let child: number[] = [];
+      await until(() => (child = children(srv.child.pid!)).length === 1);
+      await c.call('INCR', `during${round}`);
+      process.kill(child[0]!, 'SIGKILL');
+      await until(async () => (await info(c, 'aof_rewrite_in_progress')) === '0');
+      assert.equal(await info(c, 'aof_last_bgrewrite_status'), 'err');
+      assert.deepEqual(fs.readdirSync(aofDir(dir)).filter((f) => f.startsWith('temp-')), []);
+    }
+    await until(() => /Background AOF rewrite failed: the rewrite child was terminated by signal SIGKILL/.test(srv.output()));
+    assert.deepEqual(readManifest(aofDir(dir)), [
+      { name: 'appendonly.aof.1.base.rdb', seq: 1, type: 'b' },
+      { name: 'appendonly.aof.1.incr.aof', seq: 1, type: 'i' },
+      { name: 'appendonly.aof.2.incr.aof', seq: 2, type: 'i' },
+      { name: 'appendonly.aof.3.incr.aof', seq: 3, type: 'i' },
+    ]);
+    const digest = await c.call('DEBUG', 'DIGEST');
+    assert.equal(await c.call('DEBUG', 'LOADAOF'), 'OK');
+    assert.equal(await c.call('DEBUG', 'DIGEST'), digest);
+    await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
+    await c.call('BGREWRITEAOF');
+    await until(async () => (await info(c, 'aof_rewrite_in_progress')) === '0');
+    assert.equal(await info(c, 'aof_last_bgrewrite_status'), 'ok');
+    assert.deepEqual(readManifest(aofDir(dir)), [
+      { name: 'appendonly.aof.2.base.rdb', seq: 2, type: 'b' },
+      { name: 'appendonly.aof.4.incr.aof', seq: 4, type: 'i' },
+    ]);
+    assert.deepEqual(children(srv.child.pid!), [], 'no child left once the rewrite is over');
+    assert.equal(await c.call('DEBUG', 'LOADAOF'), 'OK');
+    assert.equal(await c.call('DEBUG', 'DIGEST'), digest);
+    c.close();
+  } finally {
+    await srv.close();
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('CONFIG SET appendonly no kills the rewrite child and removes its file', async () => {
+  const dir = tempDir('tidings-rewrite-child-');
+  const srv = await startTidingsProcess(['--dir', dir, '--appendonly', 'yes']);
+  try {
+    const c = await srv.connect();
+    await c.call('SET', 'k', 'v');
+    await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '10000000');
+    await c.call('BGREWRITEAOF');
+    let child: number[] = [];
+    await until(() => (child = children(srv.child.pid!)).length === 1);
+    await c.call('CONFIG', 'SET', 'appendonly', 'no');
+    await until(() => srv.output().includes(`Killing running AOF rewrite child: ${child[0]}`));
+    await until(() => children(srv.child.pid!).length === 0);
+    assert.deepEqual(fs.readdirSync(aofDir(dir)).filter((f) => f.startsWith('temp-')), []);
+    c.close();
+  } finally {
+    await srv.close();
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('after 3 failed rewrites, automatic rewrites are held back (logged); BGREWRITEAOF still runs', async () => {
+  const dir = tempDir('tidings-rewrite-child-');
+  const srv = await startTidingsProcess(['--dir', dir, '--appendonly', 'yes']);
+  try {
+    const c = await srv.connect();
+    await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '10000000');
+    await c.call('SET', 'k', 'v');
+    for (let i = 0; i < 3; i++) {
+      await c.call('BGREWRITEAOF');
+      let child: number[] = [];
+      await until(() => (child = children(srv.child.pid!)).length === 1);
+      process.kill(child[0]!, 'SIGKILL');
+      await until(async () => (await info(c, 'aof_rewrite_in_progress')) === '0');
+    }
+    assert.equal(await info(c, 'aof_rewrites_consecutive_failures'), '3');
+    const manifest = readManifest(aofDir(dir));
+    await c.call('CONFIG', 'SET', 'auto-aof-rewrite-percentage', '1');
+    await c.call('CONFIG', 'SET', 'auto-aof-rewrite-min-size', '1kb');
+    await c.call('SET', 'x', 'x'.repeat(1024));
+    await until(() => /Background AOF rewrite has repeatedly failed and triggered the limit, will retry in 1 minutes/.test(srv.output()));
+    assert.equal(await info(c, 'aof_rewrite_in_progress'), '0');
+    assert.deepEqual(readManifest(aofDir(dir)), manifest, 'no rewrite started, no incremental file opened');
+    await c.call('CONFIG', 'SET', 'auto-aof-rewrite-percentage', '0');
+    await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
+    await c.call('BGREWRITEAOF');
+    await until(async () => (await info(c, 'aof_rewrite_in_progress')) === '0');
+    assert.equal(await info(c, 'aof_last_bgrewrite_status'), 'ok');
+    c.close();
+  } finally {
+    await srv.close();
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('CONFIG SET appendonly yes whose rewrite child is killed: the temporary incr file goes, the rewrite starts again', async () => {
+  const dir = tempDir('tidings-rewrite-child-');
+  const srv = await startTidingsProcess(['--dir', dir, '--appendonly', 'no']);
+  try {
+    const c = await srv.connect();
+    await c.call('SET', 'k', 'v');
+    await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '10000000');
+    await c.call('CONFIG', 'SET', 'appendonly', 'yes');
+    let child: number[] = [];
+    await until(() => (child = children(srv.child.pid!)).length === 1);
+    await c.call('SET', 'during', '1');
+    process.kill(child[0]!, 'SIGKILL');
+    await until(() => srv.output().includes('Removing the temp incr aof file temp-appendonly.aof.incr in the background'));
+    assert.equal(fs.existsSync(path.join(aofDir(dir), 'appendonly.aof.manifest')), false);
+    await until(async () => (await info(c, 'aof_rewrite_in_progress')) === '1');
+    await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
+    await until(async () => (await info(c, 'aof_rewrite_in_progress')) === '0');
+    assert.deepEqual(readManifest(aofDir(dir)), [
+      { name: 'appendonly.aof.1.base.rdb', seq: 1, type: 'b' },
+      { name: 'appendonly.aof.1.incr.aof', seq: 1, type: 'i' },
+    ]);
+    c.close();
+  } finally {
+    await srv.close();
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
