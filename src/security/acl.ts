@@ -99,14 +99,18 @@ function keyMatches(k: KeyPattern, key: Buffer): boolean {
 
 /** Does one of the patterns give `need` access to the key? */
 function keyAllowed(keys: readonly KeyPattern[], key: Buffer, need: number): boolean {
-  // -2 matches no literal's first byte: an empty key only matches globs (and `*`).
-  const head = key.length > 0 ? key[0]! : -2;
   for (let j = 0; j < keys.length; j++) {
     const k = keys[j]!;
-    if ((k.flags & need) !== need || (k.first >= 0 && k.first !== head)) continue;
-    if (keyMatches(k, key)) return true;
+    if ((k.flags & need) === need && keyMatches(k, key)) return true;
   }
   return false;
+}
+
+/** Patterns that may match a key starting with the byte (index 256: the empty key): globs and the literals starting with it. */
+function patternsByFirstByte(keys: readonly KeyPattern[]): KeyPattern[][] {
+  const byFirst: KeyPattern[][] = [];
+  for (let b = 0; b <= 256; b++) byFirst.push(keys.filter((k) => k.first < 0 || k.first === b));
+  return byFirst;
 }
 
 /** What the ACL check needs to know of a command, worked out once per spec (see accessOf). */
@@ -170,8 +174,23 @@ export class Selector {
   allKeys = false;
   channels: string[] = [];
   allChannels = false;
+  /** `keys` indexed by a key's first byte (see candidates), and the array and length it was built from. */
+  private byFirst: KeyPattern[][] = [];
+  private indexed: KeyPattern[] | undefined;
+  private indexedLength = -1;
 
   constructor(private readonly table: AclTable) {}
+
+  /** The patterns that can match a key: most keys are told apart from most literals by their first byte. */
+  private candidates(key: Buffer): KeyPattern[] {
+    // Rules replace `keys` or push to it; a flag change (%R~ then %W~) edits a shared pattern in place.
+    if (this.indexed !== this.keys || this.indexedLength !== this.keys.length) {
+      this.byFirst = patternsByFirstByte(this.keys);
+      this.indexed = this.keys;
+      this.indexedLength = this.keys.length;
+    }
+    return this.byFirst[key.length > 0 ? key[0]! : 256]!;
+  }
 
   clone(): Selector {
     const s = new Selector(this.table);
@@ -410,7 +429,7 @@ export class Selector {
       for (let at = first, i = 0; at <= last; at += step, i++) {
         const key = keys !== undefined ? keys[at]! : argv[at]!;
         const need = access.need >= 0 ? access.need : access.specs === undefined ? fallbackNeed(spec) : keyNeed(spec.name, access.specs, i, argv);
-        if (!keyAllowed(this.keys, key, need)) return { denied: 2, object: key.toString('latin1'), index: i };
+        if (!keyAllowed(this.candidates(key), key, need)) return { denied: 2, object: key.toString('latin1'), index: i };
       }
     }
     if (this.allChannels || access.channels === 0) return ALLOWED;
