@@ -70,6 +70,8 @@ interface KeyPattern {
   literal?: Buffer;
   /** `literal` is a prefix (the pattern ended in `*`). */
   prefix?: boolean;
+  /** The literal's first byte, or -1 for a glob: most keys are told apart from most patterns by it. */
+  first: number;
 }
 
 /** A key pattern with its fast form: a literal or `literal*` is matched byte by byte. */
@@ -78,8 +80,9 @@ function keyPattern(pattern: string, flags: number): KeyPattern {
   while (end > 0 && pattern.charCodeAt(end - 1) === 42 /* * */) end--;
   const head = pattern.slice(0, end);
   // An empty text matches only an empty pattern (globMatch's rule): leave those to globMatch.
-  if (head.length === 0 || /[*?[\\]/.test(head)) return { pattern, flags };
-  return { pattern, flags, literal: Buffer.from(head, 'latin1'), prefix: end < pattern.length };
+  if (head.length === 0 || /[*?[\\]/.test(head)) return { pattern, flags, first: -1 };
+  const literal = Buffer.from(head, 'latin1');
+  return { pattern, flags, literal, prefix: end < pattern.length, first: literal[0]! };
 }
 
 /** Does the key match the pattern (a glob on the key as latin1, as Redis matches bytes)? */
@@ -90,6 +93,69 @@ function keyMatches(k: KeyPattern, key: Buffer): boolean {
   if (k.prefix ? key.length < n : key.length !== n) return false;
   for (let i = 0; i < n; i++) if (key[i] !== lit[i]) return false;
   return true;
+}
+
+/** Does one of the patterns give `need` access to the key? */
+function keyAllowed(keys: readonly KeyPattern[], key: Buffer, need: number): boolean {
+  for (let j = 0; j < keys.length; j++) {
+    const k = keys[j]!;
+    if ((k.flags & need) === need && keyMatches(k, key)) return true;
+  }
+  return false;
+}
+
+/** Patterns that may match a key starting with the byte (index 256: the empty key): globs and the literals starting with it. */
+function patternsByFirstByte(keys: readonly KeyPattern[]): KeyPattern[][] {
+  const byFirst: KeyPattern[][] = [];
+  for (let b = 0; b <= 256; b++) byFirst.push(keys.filter((k) => k.first < 0 || k.first === b));
+  return byFirst;
+}
+
+/** What the ACL check needs to know of a command, worked out once per spec (see accessOf). */
+interface CommandAccess {
+  noAuth: boolean;
+  /** How the keys are found: 0 none checked, 1 fixed positions (first, last, step), 2 keysOf. */
+  keys: 0 | 1 | 2;
+  first: number;
+  lastKey: number;
+  step: number;
+  /** The access every key needs, or -1 when it depends on the arguments or the key's index. */
+  need: number;
+  specs: readonly number[] | undefined;
+  /** 0 no channels, 1 PUBLISH/SPUBLISH (the one channel in argv[1]), 2 channelsOf. */
+  channels: 0 | 1 | 2;
+}
+
+const accessBySpec = new WeakMap<CommandSpec, CommandAccess>();
+/** The spec accessOf() answered last: a pipeline repeats one command. */
+let memoSpec: CommandSpec | undefined;
+let memoAccess: CommandAccess | undefined;
+
+function accessOf(spec: CommandSpec): CommandAccess {
+  if (spec === memoSpec) return memoAccess!;
+  let access = accessBySpec.get(spec);
+  if (access === undefined) {
+    const name = spec.name;
+    const movable = spec.flags.includes('movablekeys');
+    const specs = KEY_SPEC_ACCESS[name];
+    const keys = SHARD_CHANNEL_COMMANDS.has(name) || (spec.firstKey === 0 && !movable) ? 0 : movable ? 2 : 1;
+    // SET (GET option), SORT (STORE) and BITFIELD (its operations) need what their arguments say.
+    const varies = name === 'set' || name === 'sort' || name === 'bitfield' || (specs !== undefined && specs.length > 1);
+    access = {
+      noAuth: spec.flags.includes('no_auth'),
+      keys,
+      first: spec.firstKey,
+      lastKey: spec.lastKey,
+      step: spec.step,
+      need: varies ? -1 : specs === undefined ? fallbackNeed(spec) : specs[0]!,
+      specs,
+      channels: name === 'publish' || name === 'spublish' ? 1 : channelsOf(name, []) !== undefined ? 2 : 0,
+    };
+    accessBySpec.set(spec, access);
+  }
+  memoSpec = spec;
+  memoAccess = access;
+  return access;
 }
 
 const ALLOWED: SelectorVerdict = Object.freeze({ denied: 0 });
@@ -106,8 +172,23 @@ export class Selector {
   allKeys = false;
   channels: string[] = [];
   allChannels = false;
+  /** `keys` indexed by a key's first byte (see candidates), and the array and length it was built from. */
+  private byFirst: KeyPattern[][] = [];
+  private indexed: KeyPattern[] | undefined;
+  private indexedLength = -1;
 
   constructor(private readonly table: AclTable) {}
+
+  /** The patterns that can match a key: most keys are told apart from most literals by their first byte. */
+  private candidates(key: Buffer): KeyPattern[] {
+    // Rules replace `keys` or push to it; a flag change (%R~ then %W~) edits a shared pattern in place.
+    if (this.indexed !== this.keys || this.indexedLength !== this.keys.length) {
+      this.byFirst = patternsByFirstByte(this.keys);
+      this.indexed = this.keys;
+      this.indexedLength = this.keys.length;
+    }
+    return this.byFirst[key.length > 0 ? key[0]! : 256]!;
+  }
 
   clone(): Selector {
     const s = new Selector(this.table);
@@ -126,7 +207,7 @@ export class Selector {
     const lower = op.toLowerCase();
     if (lower === 'allkeys' || op === '~*') {
       this.allKeys = true;
-      this.keys = [{ pattern: '*', flags: READ | WRITE }];
+      this.keys = [{ pattern: '*', flags: READ | WRITE, first: -1 }];
       return undefined;
     }
     if (lower === 'resetkeys') {
@@ -315,42 +396,42 @@ export class Selector {
 
   /** 0 when allowed, else the reason: 1 command, 2 key, 4 channel (Redis's order of relevance). */
   check(spec: CommandSpec, argv: Buffer[]): SelectorVerdict {
+    const access = accessOf(spec);
     if (!this.allCommands || this.allowed.size !== this.table.names.length) {
-      if (!this.allowed.has(spec.name) && !spec.flags.includes('no_auth')) {
+      if (!this.allowed.has(spec.name) && !access.noAuth) {
         const args = this.firstArgs.get(spec.name);
         if (args === undefined || argv.length < 2 || !args.includes(argv[1]!.toString('latin1').toLowerCase())) {
           return { denied: 1 };
         }
       }
     }
-    if (!this.allKeys && (spec.firstKey !== 0 || spec.flags.includes('movablekeys')) && !SHARD_CHANNEL_COMMANDS.has(spec.name)) {
+    if (!this.allKeys && access.keys !== 0) {
       // The hot path (GET, SET, ... with fixed key positions) walks the positions in place: no
       // array, no string, no closure per command.
-      const movable = spec.flags.includes('movablekeys');
       let keys: Buffer[] | undefined;
-      if (movable) {
+      let first = access.first;
+      let last: number;
+      let step = access.step;
+      if (access.keys === 2) {
         try {
           keys = keysOf(spec, argv);
         } catch {
           keys = [];
         }
+        first = 0;
+        last = keys.length - 1;
+        step = 1;
+      } else {
+        last = Math.min(access.lastKey < 0 ? argv.length + access.lastKey : access.lastKey, argv.length - 1);
       }
-      const specs = KEY_SPEC_ACCESS[spec.name];
-      const first = movable ? 0 : spec.firstKey;
-      const last = movable ? keys!.length - 1 : Math.min(spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey, argv.length - 1);
-      const step = movable ? 1 : spec.step;
       for (let at = first, i = 0; at <= last; at += step, i++) {
-        const key = movable ? keys![at]! : argv[at]!;
-        const need = specs === undefined ? fallbackNeed(spec) : keyNeed(spec.name, specs, i, argv);
-        let ok = false;
-        for (let j = 0; j < this.keys.length && !ok; j++) {
-          const k = this.keys[j]!;
-          ok = (k.flags & need) === need && keyMatches(k, key);
-        }
-        if (!ok) return { denied: 2, object: key.toString('latin1'), index: i };
+        const key = keys !== undefined ? keys[at]! : argv[at]!;
+        const need = access.need >= 0 ? access.need : access.specs === undefined ? fallbackNeed(spec) : keyNeed(spec.name, access.specs, i, argv);
+        if (!keyAllowed(this.candidates(key), key, need)) return { denied: 2, object: key.toString('latin1'), index: i };
       }
     }
-    if (!this.allChannels && (spec.name === 'publish' || spec.name === 'spublish')) {
+    if (this.allChannels || access.channels === 0) return ALLOWED;
+    if (access.channels === 1) {
       // PUBLISH's hot path: its one channel checked without the list channelsOf builds.
       if (argv.length > 1) {
         const channel = argv[1]!.toString('latin1');
@@ -358,17 +439,13 @@ export class Selector {
         for (let j = 0; j < this.channels.length && !ok; j++) ok = globMatch(this.channels[j]!, channel);
         if (!ok) return { denied: 4, object: channel, index: 0 };
       }
-    } else if (!this.allChannels) {
-      const channels = channelsOf(spec.name, argv);
-      if (channels !== undefined) {
-        for (let i = 0; i < channels.names.length; i++) {
-          const channel = channels.names[i]!;
-          const ok = channels.literal
-            ? this.channels.includes(channel)
-            : this.channels.some((p) => globMatch(p, channel));
-          if (!ok) return { denied: 4, object: channel, index: i };
-        }
-      }
+      return ALLOWED;
+    }
+    const channels = channelsOf(spec.name, argv)!;
+    for (let i = 0; i < channels.names.length; i++) {
+      const channel = channels.names[i]!;
+      const ok = channels.literal ? this.channels.includes(channel) : this.channels.some((p) => globMatch(p, channel));
+      if (!ok) return { denied: 4, object: channel, index: i };
     }
     return ALLOWED;
   }
@@ -858,8 +935,8 @@ export function aclOf(server: AclHost): AclStore {
  * else the NOPERM error (or the script form of it), after logging the denial in ACL LOG.
  */
 export function aclDenied(server: AclHost, client: AclSession, spec: CommandSpec, argv: Buffer[], context: AclContext): ReplyError | undefined {
-  const store = aclOf(server);
-  const user = store.userOf(client);
+  // The client's user, without the store's lookup while the command is allowed (the hot path).
+  const user = client.aclUser ?? aclOf(server).defaultUser;
   const result = user.check(spec, argv);
   if (result.denied === 0) return undefined;
   const reason = result.denied === 1 ? 'command' : result.denied === 2 ? 'key' : 'channel';

@@ -120,6 +120,32 @@ test('the message tap follows a pattern without being a subscriber', async () =>
   }
 });
 
+test('a tap on a busy channel sends a bounded batch per interval and counts the messages it skipped', async () => {
+  const metricsPort = await freePort();
+  const srv = await startTidings({ config: { 'metrics-port': metricsPort, dashboard: 'yes' } });
+  const c = await srv.connect();
+  try {
+    const res = await fetch(`http://127.0.0.1:${metricsPort}/tap?name=busy`);
+    assert.equal(res.status, 200);
+    const events = readEvents(res, 11);
+    // 100 messages at once: the first 10 are kept for the next flush, the other 90 only counted.
+    await Promise.all(Array.from({ length: 100 }, (_, i) => c.call('PUBLISH', 'busy', `m${i} ${'x'.repeat(1000)}`)));
+    // After a flush, one more message: it tells how many were skipped before it.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await c.call('PUBLISH', 'busy', 'last'), 0);
+    const got = (await events) as { preview: string; size: number; dropped: number }[];
+    assert.deepEqual(
+      got.map((e) => [e.preview.split(' ')[0], e.dropped]),
+      [...Array.from({ length: 10 }, (_, i) => [`m${i}`, 0]), ['last', 90]],
+    );
+    assert.equal(got[0]!.size, 1003);
+    assert.equal(got[0]!.preview.length, 240, 'the preview is the head of the payload');
+  } finally {
+    c.close();
+    await srv.close();
+  }
+});
+
 test('with requirepass every dashboard path needs Basic auth', async () => {
   const metricsPort = await freePort();
   const srv = await startTidings({ password: 'pw', config: { 'metrics-port': metricsPort, dashboard: 'yes' } });
