@@ -7,7 +7,8 @@
 //   BENCH_BASE=/tmp/base node bench/dispatch-micro.mjs
 //   BENCH_ROOT=/tmp/other ...   # that build instead of this checkout's
 //
-// Knobs: BENCH_BATCHES (30 per build and command), BENCH_BATCH (20000 commands), BENCH_NO_BUILD=1.
+// Knobs: BENCH_BATCHES (30 per build and command), BENCH_BATCH (20000 commands), BENCH_NO_BUILD=1,
+// BENCH_ONLY=set,get (rows whose label starts with one of these).
 // Kernel time (socket reads and writes) is not part of it. Prints a Markdown table.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,6 +17,7 @@ import { ROOT, build, encodeCommand } from './lib.mjs';
 const BATCHES = Math.max(3, Number(process.env.BENCH_BATCHES ?? 30));
 const BATCH = Math.max(1000, Number(process.env.BENCH_BATCH ?? 20000));
 const MGET_KEYS = Array.from({ length: 10 }, (_, i) => `mget:${i}`);
+const ONLY = (process.env.BENCH_ONLY ?? '').toLowerCase().split(',').filter(Boolean);
 
 const ROWS = [
   { label: 'SET', argv: ['SET', 'key:000000000042', 'xxx'] },
@@ -62,7 +64,7 @@ builds.push(await load(process.env.BENCH_BASE ? 'after' : 'this build', process.
 
 const results = [];
 try {
-  for (const row of ROWS) {
+  for (const row of ROWS.filter((r) => ONLY.length === 0 || ONLY.some((o) => r.label.toLowerCase().startsWith(o)))) {
     // 16 commands per chunk, as redis-benchmark -P 16 sends them.
     const chunk = Buffer.concat(Array.from({ length: 16 }, () => encodeCommand(row.argv)));
     const refill = row.refill ? Buffer.concat(Array.from({ length: 16 }, () => encodeCommand(row.refill))) : undefined;

@@ -7,6 +7,7 @@ import { OutputBuffer, REPLY_BUFFER_SIZE, writeReply, type Protocol } from '../p
 import type { Reply } from '../protocol/reply.js';
 import type { ClientTracking } from '../server/tracking.js';
 import type { AclUser } from '../security/acl.js';
+import type { DispatchMemo } from '../server/dispatch.js';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -72,6 +73,8 @@ export class Client {
   softLimitHits = 0;
   /** Number of commands executed (for CLIENT LIST's `cmd`/stats). */
   commandsProcessed = 0;
+  /** What dispatch remembers of this client's last command (server/dispatch.ts). */
+  dispatchMemo: DispatchMemo | undefined = undefined;
 
   readonly out = new OutputBuffer(REPLY_BUFFER_SIZE);
   readonly parser: RequestParser;
