@@ -2,6 +2,7 @@
 // Expiry is lazy (checked on every lookup) plus an active cycle driven by the server.
 import { Errors } from '../protocol/errors.js';
 import { exposure } from '../protocol/writer.js';
+import { latin1String } from '../protocol/latin1.js';
 import type { List } from '../types/list.js';
 import type { SortedSet } from '../types/zset.js';
 import type { Stream } from '../types/stream.js';
@@ -95,7 +96,7 @@ export type StoredString = Buffer | string;
 
 /** The bytes to store for `bytes` (copied: argv may point into the socket buffer). */
 export function storedString(bytes: Buffer): StoredString {
-  return bytes.length <= INLINE_STRING_MAX ? bytes.toString('latin1') : Buffer.from(bytes);
+  return bytes.length <= INLINE_STRING_MAX ? latin1String(bytes) : Buffer.from(bytes);
 }
 
 /** A stored string's bytes as a Buffer (a fresh one for a latin1 string). */
