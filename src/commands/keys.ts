@@ -467,7 +467,7 @@ const objectSubcommands: CommandSpec[] = [
     const entry = objectEntry(ctx, argv);
     if (entry === undefined) return null;
     if (lfuPolicy(ctx)) throw KeyErrors.lfuSelected();
-    return Math.floor(idleMsOf(entry) / 1000);
+    return Math.floor(idleMsOf(entry, ctx.db.clock) / 1000);
   }),
   spec('object|refcount', 3, ['readonly'], SUBKEY, [...KR, '@slow'], (ctx, argv) => {
     const entry = objectEntry(ctx, argv);

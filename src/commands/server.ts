@@ -793,7 +793,7 @@ function debug(ctx: CommandContext, argv: Buffer[]): HandlerResult {
       // As Redis: the key is looked up as stored, without expiring it (active expiry off keeps it).
       const entry = ctx.db.peekNoExpire(key);
       if (!entry) throw Errors.noSuchKey();
-      const idle = Math.floor(idleMsOf(entry) / 1000);
+      const idle = Math.floor(idleMsOf(entry, ctx.db.clock) / 1000);
       return new Status(`Value at:0x0 refcount:1 encoding:${encodingOf(ctx.server, entry)} serializedlength:0 lru:0 lru_seconds_idle:${idle}`);
     }
     case 'loadaof': {

@@ -8,6 +8,7 @@ import type { Reply } from '../protocol/reply.js';
 import type { AclUser } from '../security/acl.js';
 import type { ClientTracking, ReplyMode, WatchedKey } from '../commands/host.js';
 import type { ServerSession } from '../server/session.js';
+import type { DispatchMemo } from '../server/dispatch.js';
 
 export type { ReplyMode, WatchedKey };
 
@@ -61,6 +62,8 @@ export class Client implements ServerSession {
   softLimitHits = 0;
   /** Number of commands executed (for CLIENT LIST's `cmd`/stats). */
   commandsProcessed = 0;
+  /** What dispatch remembers of this client's last command (server/dispatch.ts). */
+  dispatchMemo: DispatchMemo | undefined = undefined;
 
   readonly out = new OutputBuffer(REPLY_BUFFER_SIZE);
   readonly parser: RequestParser;

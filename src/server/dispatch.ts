@@ -9,7 +9,7 @@ import type { Database } from '../store/database.js';
 import type { Server } from './server.js';
 import { resolveCommand } from '../commands/lookup.js';
 import { aclDenied } from '../security/acl.js';
-import { lruClock, setCommandClock } from '../store/database.js';
+import { lruClock } from '../store/database.js';
 import type { CommandStat, Stats } from './stats.js';
 import type { Histogram, LatencyMonitor } from '../observe/latency.js';
 
@@ -100,7 +100,7 @@ export function recordEffects(server: Server, ctx: Context, write: boolean, forc
   if (ctx.extraEffects !== undefined) for (const command of ctx.extraEffects) effects.add(db, command);
 }
 
-/** Per-spec facts execute() needs on every call, derived once from the flags. */
+/** Per-spec facts execute() needs on every call, derived once from the flags, and the spec's records in one server. */
 interface SpecInfo {
   noAuth: boolean;
   noScript: boolean;
@@ -117,69 +117,18 @@ interface SpecInfo {
   allowBusy: boolean;
   /** Propagated even when no key changed (FLUSHALL on an empty server, FUNCTION LOAD, ...). */
   forcePropagation: boolean;
-  /** The command's commandstats record and latency histogram, cached per server. */
-  stat: PerServer<Stats, CommandStat>;
-  histogram: PerServer<LatencyMonitor, Histogram>;
+  /** The command's commandstats record, valid while `stats.generation` is `statGeneration` (CONFIG RESETSTAT). */
+  stat: CommandStat | undefined;
+  statGeneration: number;
+  /** The command's latency histogram, valid while the monitor's `histogramGeneration` is this one. */
+  histogram: Histogram | undefined;
+  histogramGeneration: number;
 }
-
-/** A per-command record of one server, valid while the server's `generation` is the one it was fetched at. */
-interface PerServer<O, T> {
-  value: T | undefined;
-  owner: O | undefined;
-  generation: number;
-}
-
-/** The cached record, fetched by name only when it belongs to another server or an older generation (CONFIG RESETSTAT). */
-function perServer<O, T>(slot: PerServer<O, T>, owner: O, generation: number, name: string, fetch: (owner: O, name: string) => T): T {
-  if (slot.owner === owner && slot.generation === generation) return slot.value!;
-  const value = fetch(owner, name);
-  slot.value = value;
-  slot.owner = owner;
-  slot.generation = generation;
-  return value;
-}
-
-const fetchStat = (stats: Stats, name: string): CommandStat => stats.command(name);
-const fetchHistogram = (latency: LatencyMonitor, name: string): Histogram => latency.histogramFor(name);
 
 /** performance.now()'s zero in Date.now() terms, to turn a command's start into its access clock. */
 const TIME_ORIGIN = performance.timeOrigin;
 
 const FORCE_PROPAGATION = new Set(['flushall', 'flushdb', 'swapdb', 'function|load', 'function|delete', 'function|flush', 'function|restore']);
-
-const specInfo = new WeakMap<CommandSpec, SpecInfo>();
-
-/** The spec infoFor() answered last: a pipeline repeats one command. */
-let memoSpec: CommandSpec | undefined;
-let memoInfo: SpecInfo | undefined;
-
-function infoFor(spec: CommandSpec): SpecInfo {
-  if (spec === memoSpec) return memoInfo!;
-  let info = specInfo.get(spec);
-  if (info === undefined) {
-    const flags = spec.flags;
-    info = {
-      noAuth: flags.includes('no_auth'),
-      noScript: flags.includes('noscript'),
-      noMulti: flags.includes('no_multi'),
-      denyOom: flags.includes('denyoom'),
-      skipMonitor: flags.includes('skip_monitor'),
-      skipSlowlog: flags.includes('skip_slowlog'),
-      fast: flags.includes('fast'),
-      multiControl: MULTI_CONTROL.has(spec.name) || MULTI_CONTROL.has(spec.name.split('|')[0]!),
-      subscribedAllowed: SUBSCRIBED_ALLOWED.has(spec.name),
-      write: flags.includes('write'),
-      allowBusy: flags.includes('allow_busy'),
-      forcePropagation: FORCE_PROPAGATION.has(spec.name),
-      stat: { value: undefined, owner: undefined, generation: 0 },
-      histogram: { value: undefined, owner: undefined, generation: 0 },
-    };
-    specInfo.set(spec, info);
-  }
-  memoSpec = spec;
-  memoInfo = info;
-  return info;
-}
 
 /** Config values read on every command, refreshed when the configuration changes. */
 interface HotConfig {
@@ -187,43 +136,109 @@ interface HotConfig {
   slowlogThreshold: number;
 }
 
-const hotConfigs = new WeakMap<Server, HotConfig>();
+/**
+ * One server's dispatch state: its hot config values and a SpecInfo per command spec (the specs
+ * are shared by every server of the process; the records are not). Clients reach it through their
+ * DispatchMemo, so a command costs no lookup here unless it differs from the client's last one.
+ */
+class ServerDispatch {
+  readonly hot: HotConfig = { maxmemory: 0, slowlogThreshold: 0 };
+  private readonly specs = new Map<CommandSpec, SpecInfo>();
 
-let memoServer: Server | undefined;
-let memoHot: HotConfig | undefined;
-
-function hotConfig(server: Server): HotConfig {
-  if (server === memoServer) return memoHot!;
-  let hot = hotConfigs.get(server);
-  if (hot === undefined) {
-    const h: HotConfig = { maxmemory: 0, slowlogThreshold: 0 };
+  constructor(server: Server) {
+    const hot = this.hot;
     const refresh = () => {
-      h.maxmemory = server.config.number('maxmemory');
-      h.slowlogThreshold = server.config.number('slowlog-log-slower-than');
+      hot.maxmemory = server.config.number('maxmemory');
+      hot.slowlogThreshold = server.config.number('slowlog-log-slower-than');
     };
     refresh();
     server.config.onChange(refresh);
-    hotConfigs.set(server, h);
-    hot = h;
   }
-  memoServer = server;
-  memoHot = hot;
-  return hot;
+
+  info(spec: CommandSpec): SpecInfo {
+    let info = this.specs.get(spec);
+    if (info === undefined) {
+      const flags = spec.flags;
+      info = {
+        noAuth: flags.includes('no_auth'),
+        noScript: flags.includes('noscript'),
+        noMulti: flags.includes('no_multi'),
+        denyOom: flags.includes('denyoom'),
+        skipMonitor: flags.includes('skip_monitor'),
+        skipSlowlog: flags.includes('skip_slowlog'),
+        fast: flags.includes('fast'),
+        multiControl: MULTI_CONTROL.has(spec.name) || MULTI_CONTROL.has(spec.name.split('|')[0]!),
+        subscribedAllowed: SUBSCRIBED_ALLOWED.has(spec.name),
+        write: flags.includes('write'),
+        allowBusy: flags.includes('allow_busy'),
+        forcePropagation: FORCE_PROPAGATION.has(spec.name),
+        stat: undefined,
+        statGeneration: 0,
+        histogram: undefined,
+        histogramGeneration: 0,
+      };
+      this.specs.set(spec, info);
+    }
+    return info;
+  }
 }
 
-/**
- * The last command name resolved from the network, as sent (bytes) — pipelines and benchmarks
- * repeat the same command, and comparing a few bytes is cheaper than decoding and a Map lookup.
- * Only plain commands (no subcommands) are cached; the spec objects never change at runtime.
- */
-let lastName: Buffer = Buffer.alloc(0);
-let lastSpec: CommandSpec | undefined;
-let lastTable: unknown;
+/** Each server's dispatch state; weak, so a closed server is not kept alive by it. */
+const serverStates = new WeakMap<Server, ServerDispatch>();
 
-function cachedLookup(server: Server, argv: Buffer[]): CommandSpec | ReplyError {
+function dispatchOf(server: Server): ServerDispatch {
+  let state = serverStates.get(server);
+  if (state === undefined) {
+    state = new ServerDispatch(server);
+    serverStates.set(server, state);
+  }
+  return state;
+}
+
+const NO_NAME = Buffer.alloc(0);
+
+/**
+ * What execute() remembers of one client's last command (Client.dispatchMemo): its server's
+ * state, and the last command name resolved from the network, as sent (bytes) — pipelines and
+ * benchmarks repeat the same command, and comparing a few bytes is cheaper than decoding and a
+ * Map lookup. Only plain commands (no subcommands) are remembered by name; spec objects never
+ * change at runtime. Kept per client, so two servers in one process share nothing here.
+ */
+export class DispatchMemo {
+  name: Buffer = NO_NAME;
+  spec: CommandSpec | undefined = undefined;
+  /** The SpecInfo infoOf() answered last, and its spec. */
+  infoSpec: CommandSpec | undefined = undefined;
+  info: SpecInfo | undefined = undefined;
+
+  constructor(
+    readonly server: Server,
+    readonly state: ServerDispatch,
+  ) {}
+}
+
+function memoOf(server: Server, client: Client): DispatchMemo {
+  const memo = client.dispatchMemo;
+  if (memo !== undefined && memo.server === server) return memo;
+  const created = new DispatchMemo(server, dispatchOf(server));
+  client.dispatchMemo = created;
+  return created;
+}
+
+function infoOf(memo: DispatchMemo, spec: CommandSpec): SpecInfo {
+  if (spec === memo.infoSpec) return memo.info!;
+  const info = memo.state.info(spec);
+  memo.infoSpec = spec;
+  memo.info = info;
+  return info;
+}
+
+function cachedLookup(memo: DispatchMemo, server: Server, argv: Buffer[]): CommandSpec | ReplyError {
   const name = argv[0]!;
   const n = name.length;
-  if (lastSpec !== undefined && lastTable === server.table && n === lastName.length) {
+  const last = memo.spec;
+  if (last !== undefined && n === memo.name.length) {
+    const lastName = memo.name;
     let same = true;
     for (let i = 0; i < n; i++) {
       if (name[i] !== lastName[i]) {
@@ -232,16 +247,15 @@ function cachedLookup(server: Server, argv: Buffer[]): CommandSpec | ReplyError 
       }
     }
     if (same) {
-      const arity = lastSpec.arity;
-      if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return Errors.wrongArity(lastSpec.name);
-      return lastSpec;
+      const arity = last.arity;
+      if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return Errors.wrongArity(last.name);
+      return last;
     }
   }
   const resolved = resolveCommand(server, argv);
   if (!(resolved instanceof ReplyError) && resolved.subcommands === undefined && !resolved.name.includes('|') && n <= 32) {
-    lastName = Buffer.from(name);
-    lastSpec = resolved;
-    lastTable = server.table;
+    memo.name = Buffer.from(name);
+    memo.spec = resolved;
   }
   return resolved;
 }
@@ -257,11 +271,11 @@ function rejectWith(server: Server, name: string, error: ReplyError): ReplyError
 const OOM_EXEMPT_IN_MULTI = new Set(['exec', 'discard', 'quit', 'reset']);
 
 /** In MULTI with maxmemory set: must this command be refused because memory is over the limit? */
-function oomInMulti(server: Server, client: Client, name: string): boolean {
+function oomInMulti(memo: DispatchMemo, server: Server, client: Client, name: string): boolean {
   if (name === 'exec') {
     const usesMemory = client.multi!.some((argv) => {
-      const queued = cachedLookup(server, argv);
-      return !(queued instanceof ReplyError) && infoFor(queued).denyOom;
+      const queued = cachedLookup(memo, server, argv);
+      return !(queued instanceof ReplyError) && infoOf(memo, queued).denyOom;
     });
     if (!usesMemory) return false;
   } else if (OOM_EXEMPT_IN_MULTI.has(name)) {
@@ -285,7 +299,8 @@ function refuseInTransaction(server: Server, client: Client, name: string, error
 }
 
 export function execute(server: Server, client: Client, argv: Buffer[], options: ExecuteOptions = NO_OPTIONS): HandlerResult {
-  const resolved = cachedLookup(server, argv);
+  const memo = memoOf(server, client);
+  const resolved = cachedLookup(memo, server, argv);
   if (resolved instanceof ReplyError) {
     const known = server.table.get(argv[0]!.toString('latin1'));
     if (known) server.stats.command(known.name).rejectedCalls++;
@@ -306,8 +321,8 @@ export function execute(server: Server, client: Client, argv: Buffer[], options:
   }
   const spec = resolved;
   const name = spec.name;
-  const info = infoFor(spec);
-  const hot = hotConfig(server);
+  const info = infoOf(memo, spec);
+  const hot = memo.state.hot;
 
   if (!client.authenticated && !info.noAuth) {
     if (client.multi !== undefined) client.multiDirty = true;
@@ -341,7 +356,7 @@ export function execute(server: Server, client: Client, argv: Buffer[], options:
   // Over maxmemory, a transaction stops growing: every command but EXEC, DISCARD, QUIT and RESET is
   // refused while queueing, and EXEC is refused (the transaction discarded) when it holds a command
   // that may use memory — as Redis's processCommand does.
-  if (client.multi !== undefined && hot.maxmemory > 0 && oomInMulti(server, client, name)) {
+  if (client.multi !== undefined && hot.maxmemory > 0 && oomInMulti(memo, server, client, name)) {
     server.logOomRefusal(client, name);
     return refuseInTransaction(server, client, name, Errors.outOfMemory());
   }
@@ -385,7 +400,8 @@ export function runResolved(
   argv: Buffer[],
   options: ExecuteOptions = NO_OPTIONS,
 ): HandlerResult {
-  return runChecked(server, client, spec, argv, options, infoFor(spec), hotConfig(server));
+  const memo = memoOf(server, client);
+  return runChecked(server, client, spec, argv, options, infoOf(memo, spec), memo.state.hot);
 }
 
 function runChecked(server: Server, client: Client, spec: CommandSpec, argv: Buffer[], options: ExecuteOptions, info: SpecInfo, hot: HotConfig): HandlerResult {
@@ -451,7 +467,9 @@ function runAdmitted(
   if (server.tracking.clients !== 0) server.tracking.commandStarting(client, spec, argv);
   const start = performance.now();
   // Keys touched by this command take its start as their access time (one clock read).
-  const outerClock = setCommandClock(lruClock(TIME_ORIGIN + start));
+  const clock = db.clock;
+  const outerClock = clock.command;
+  clock.command = lruClock(TIME_ORIGIN + start);
   let result: HandlerResult;
   try {
     result = spec.handler(ctx, argv);
@@ -464,7 +482,7 @@ function runAdmitted(
       result = new ReplyError(`ERR internal error: ${message}`);
     }
   }
-  setCommandClock(outerClock);
+  clock.command = outerClock;
   if (tracking) {
     const changed = server.dirty - dirtyBefore - (server.effects.selfRecorded - selfBefore) > 0;
     recordEffects(server, ctx, info.write, info.forcePropagation, argv, changed, result instanceof ReplyError);
@@ -473,7 +491,11 @@ function runAdmitted(
   if (server.tracking.clients !== 0) server.tracking.commandRan(client, spec, argv);
   if (monitored && name === 'exec') server.monitor.feed(client, client.dbIndex, argv);
   const stats = server.stats;
-  const stat = perServer(info.stat, stats, stats.generation, name, fetchStat);
+  let stat = info.stat;
+  if (stat === undefined || info.statGeneration !== stats.generation) {
+    stat = info.stat = stats.command(name);
+    info.statGeneration = stats.generation;
+  }
   stat.calls++;
   stat.usec += usec;
   stats.totalCommands++;
@@ -485,7 +507,14 @@ function runAdmitted(
   // SlowLog.record ignores faster commands itself; checking here first saves the call per command.
   if (client.kind !== 'loader') {
     const latency = server.latency;
-    if (latency.tracking) perServer(info.histogram, latency, latency.histogramGeneration, name, fetchHistogram).record(usec * 1000);
+    if (latency.tracking) {
+      let histogram = info.histogram;
+      if (histogram === undefined || info.histogramGeneration !== latency.histogramGeneration) {
+        histogram = info.histogram = latency.histogramFor(name);
+        info.histogramGeneration = latency.histogramGeneration;
+      }
+      histogram.record(usec * 1000);
+    }
     // The latency monitor sees commands run by clients (EXEC's too), not a script's redis.call()s.
     if (!options.fromScript) server.latency.addIfNeeded(info.fast ? 'fast-command' : 'command', usec / 1000);
   }

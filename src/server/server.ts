@@ -8,7 +8,7 @@ import { Client } from '../net/client.js';
 import { TlsListeners, clientConnectOptions } from '../net/tls.js';
 import { ProtocolError } from '../protocol/parser.js';
 import { ReplyError, type Reply, BLOCKED, NO_REPLY, type HandlerResult } from '../protocol/reply.js';
-import { Database, type Entry, type StoreHooks } from '../store/database.js';
+import { AccessClock, Database, type Entry, type StoreHooks } from '../store/database.js';
 import { freedLazily } from '../store/lazyfree.js';
 import { OomScoreAdj } from './oom-score.js';
 import { BlockedClients, type BlockingHost, type Waiter } from './blocked.js';
@@ -227,7 +227,8 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
         }
       };
     }
-    for (let i = 0; i < this.config.number('databases'); i++) this.dbs.push(new Database(i, this));
+    const clock = new AccessClock();
+    for (let i = 0; i < this.config.number('databases'); i++) this.dbs.push(new Database(i, this, clock));
     this.hub = new PubSubHub(this);
     this.blocking = new BlockedClients(this);
     this.pause = new ClientPause({

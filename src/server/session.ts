@@ -1,6 +1,7 @@
 // A client as the server-level modules see it (dispatch, blocked clients, pause, tracking, the
 // replica link): the commands' session view plus the bookkeeping the server keeps per client.
 // net/client.ts's Client implements it, so that server/ names no type from net/ (issue #9).
+import type { DispatchMemo } from './dispatch.js';
 import type { CommandSession } from '../commands/host.js';
 
 export interface ServerSession extends CommandSession {
@@ -10,4 +11,6 @@ export interface ServerSession extends CommandSession {
   softLimitSince: number;
   /** Number of commands executed (for CLIENT LIST's `cmd`/stats). */
   commandsProcessed: number;
+  /** What dispatch remembers of this client's last command (see DispatchMemo). */
+  dispatchMemo: DispatchMemo | undefined;
 }

@@ -2,6 +2,7 @@
 // Expiry is lazy (checked on every lookup) plus an active cycle driven by the server.
 import { Errors } from '../protocol/errors.js';
 import { exposure } from '../protocol/writer.js';
+import { latin1String } from '../protocol/latin1.js';
 import type { List } from '../types/list.js';
 import type { SortedSet } from '../types/zset.js';
 import type { Stream } from '../types/stream.js';
@@ -16,32 +17,28 @@ const LRU_EPOCH = Date.now();
  * stores it in the entry itself (an absolute Date.now() would be a separate 16-byte heap number
  * per key); after ~12 days of uptime the values are plain doubles again (same meaning, larger).
  */
-export function lruClock(now?: number): number {
-  if (now === undefined) {
-    if (commandClock >= 0) return commandClock;
-    now = Date.now();
-  }
+export function lruClock(now = Date.now()): number {
   const t = now - LRU_EPOCH;
   return t >= 0 && t < 0x3fffffff ? t | 0 : t;
 }
 
 /**
- * The access clock of the command being run, or -1 (read the clock). Dispatch sets it from the
- * time it reads at a command's start, as Redis reads its cached LRU clock: one clock read per
- * command however many keys it touches.
+ * The access clock of one server's databases (they share one). While a command runs, `command`
+ * holds its access time: dispatch sets it from the time it reads at a command's start, as Redis
+ * reads its cached LRU clock, so a command reads the clock once however many keys it touches.
  */
-let commandClock = -1;
+export class AccessClock {
+  /** The running command's access time, or -1 (read the clock). */
+  command = -1;
 
-/** Set the clock lruClock() returns (-1: none); returns the previous one, to restore. */
-export function setCommandClock(clock: number): number {
-  const previous = commandClock;
-  commandClock = clock;
-  return previous;
+  now(): number {
+    return this.command >= 0 ? this.command : lruClock();
+  }
 }
 
-/** Milliseconds since an entry was last accessed. */
-export function idleMsOf(entry: { lru: number }): number {
-  return lruClock() - entry.lru;
+/** Milliseconds since an entry was last accessed (by `clock`: its database's, inside a command). */
+export function idleMsOf(entry: { lru: number }, clock?: AccessClock): number {
+  return (clock === undefined ? lruClock() : clock.now()) - entry.lru;
 }
 
 /**
@@ -99,7 +96,7 @@ export type StoredString = Buffer | string;
 
 /** The bytes to store for `bytes` (copied: argv may point into the socket buffer). */
 export function storedString(bytes: Buffer): StoredString {
-  return bytes.length <= INLINE_STRING_MAX ? bytes.toString('latin1') : Buffer.from(bytes);
+  return bytes.length <= INLINE_STRING_MAX ? latin1String(bytes) : Buffer.from(bytes);
 }
 
 /** A stored string's bytes as a Buffer (a fresh one for a latin1 string). */
@@ -252,6 +249,8 @@ export class Database {
   constructor(
     readonly index: number,
     private readonly hooks: StoreHooks,
+    /** Shared by the databases of one server (see AccessClock). */
+    readonly clock: AccessClock = new AccessClock(),
   ) {}
 
   /** The sequence number the next created key will get: keys below it exist now or existed. */
@@ -301,7 +300,7 @@ export class Database {
 
   /** The `lru` a new entry gets: now, or under LFU a fresh counter (see LfuSettings). */
   newAccessClock(): number {
-    return this.lfu === undefined ? lruClock() : lfuValue(LFU_INIT_VAL);
+    return this.lfu === undefined ? this.clock.now() : lfuValue(LFU_INIT_VAL);
   }
 
   /** Lookup for reading: counts keyspace hits/misses and refreshes the access time. */
@@ -313,7 +312,7 @@ export class Database {
       return undefined;
     }
     this.hooks.keyspaceHit();
-    entry.lru = this.lfu === undefined ? lruClock() : lfuAccess(entry.lru, this.lfu);
+    entry.lru = this.lfu === undefined ? this.clock.now() : lfuAccess(entry.lru, this.lfu);
     return entry;
   }
 
@@ -331,7 +330,7 @@ export class Database {
     if (this.expires.size !== 0 && this.expireIfNeeded(key) && this.expiryHeld) return undefined;
     if (this.cow !== undefined) this.cow.beforeWrite(this, key);
     const entry = this.data.get(key);
-    if (entry !== undefined) entry.lru = this.lfu === undefined ? lruClock() : lfuAccess(entry.lru, this.lfu);
+    if (entry !== undefined) entry.lru = this.lfu === undefined ? this.clock.now() : lfuAccess(entry.lru, this.lfu);
     return entry;
   }
 
@@ -430,7 +429,7 @@ export class Database {
       (old as { type: ValueType }).type = type;
       (old as { value: unknown }).value = value;
       // As Redis's overwrite: under LFU the key keeps its access counter.
-      if (this.lfu === undefined) old.lru = lruClock();
+      if (this.lfu === undefined) old.lru = this.clock.now();
       // A stream replaced by another type wakes its blocked XREADGROUP clients (with an error), as in Redis.
       if (oldType === 'stream' && type !== 'stream') this.hooks.keyReady(this, key);
     }

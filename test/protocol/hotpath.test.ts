@@ -125,3 +125,26 @@ test('parser fast paths: header numbers and plain inline commands', () => {
   q.push(Buffer.from('*1\r\n$3x\r\nfoo\r\n'));
   assert.throws(() => q.next(), /invalid bulk length/);
 });
+
+test('latin1String: every byte value and every length around the short-key path decode as toString("latin1")', async () => {
+  const { latin1String } = await import('../../src/protocol/latin1.js');
+  for (let n = 0; n <= 40; n++) {
+    for (let seed = 0; seed < 8; seed++) {
+      const buf = Buffer.from(Array.from({ length: n }, (_, i) => (i * 131 + seed * 37 + n) & 255));
+      assert.equal(latin1String(buf), buf.toString('latin1'), `length ${n}`);
+    }
+  }
+  const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+  for (let i = 0; i < 256; i += 16) assert.equal(latin1String(all.subarray(i, i + 16)), all.toString('latin1', i, i + 16));
+  // Binary keys and values of short lengths round-trip over TCP (SET/GET/INCR/HSET decode them so).
+  const c = await srv.connect();
+  for (const n of [1, 3, 15, 16, 17]) {
+    const key = Buffer.from(Array.from({ length: n }, (_, i) => (255 - i * 7) & 255));
+    const value = Buffer.from(Array.from({ length: n }, (_, i) => (i * 29 + 128) & 255));
+    assert.equal(await c.call('SET', key, value), 'OK');
+    assert.deepEqual(await c.callRaw('GET', key), { type: 'bulk', value });
+    assert.equal(await c.call('HSET', 'hp:h', key, value), 1);
+    assert.deepEqual(await c.callRaw('HGET', 'hp:h', key), { type: 'bulk', value });
+    assert.equal(await c.call('EXISTS', key), 1);
+  }
+});
