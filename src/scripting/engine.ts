@@ -1393,7 +1393,9 @@ export class ScriptEngine {
         return;
       }
       m._lua_createtable(L, 0, 1);
-      m._lua_createtable(L, 0, reply.entries.length / 2);
+      // Not presized, as Redis's: the table grows (and rehashes integer keys into its array part)
+      // as Lua 5.1's does, so pairs() walks it in Redis's order.
+      m._lua_createtable(L, 0, 0);
       for (let i = 0; i + 1 < reply.entries.length; i += 2) {
         this.pushReply(L, reply.entries[i]!, depth + 1);
         this.pushReply(L, reply.entries[i + 1]!, depth + 1);
@@ -1408,7 +1410,7 @@ export class ScriptEngine {
         return;
       }
       m._lua_createtable(L, 0, 1);
-      m._lua_createtable(L, 0, reply.items.length);
+      m._lua_createtable(L, 0, 0);
       for (const item of reply.items) {
         this.pushReply(L, item, depth + 1);
         m._lua_pushboolean(L, 1);
