@@ -479,6 +479,32 @@ function mpMap(L: number, src: number, len: number, pos: number, n: number, dept
   return pos;
 }
 
+/** The `ud` each engine's allocator is created with: how unseedStrings() finds the global state. */
+const ALLOC_TAG = 0x5eed7a95;
+/** Offsets in Lua 5.4's global_State (wasm32): frealloc, ud, totalbytes, ..., seed. */
+const G_UD = 4;
+const G_TOTALBYTES = 8;
+const G_SEED = 72;
+
+/**
+ * Lua 5.4 seeds its string hash per state (time and addresses), so pairs() walks string keys in
+ * an order that changes from run to run; Lua 5.1 (Redis's) hashes with no seed. With the seed at 0
+ * both hash short strings alike, so tables iterate in Redis's order (cjson.encode, cmsgpack.pack,
+ * a map reply built from a table). lua_newstate's first allocation is the state block; it sets
+ * the seed before its second one (the stack), which comes before the first string is made: the
+ * allocator clears the seed there. The global state is found by the allocator tag in g->ud and
+ * checked by g->totalbytes; if the layout is not the one expected the seed is left alone.
+ */
+function clearStringSeed(block: number, blockSize: number): void {
+  const heap = m.HEAPU32;
+  for (let p = block; p + G_SEED + 4 <= block + blockSize; p += 4) {
+    if (heap[(p + G_UD) >> 2] === ALLOC_TAG && heap[(p + G_TOTALBYTES) >> 2] === blockSize) {
+      heap[(p + G_SEED) >> 2] = 0;
+      return;
+    }
+  }
+}
+
 export class ScriptEngine {
   private readonly L: number;
   private readonly scripts = new Map<string, CompiledScript>();
@@ -532,7 +558,14 @@ export class ScriptEngine {
     this.memory.limit = options.memoryLimit ?? 512 * 1024 * 1024;
     this.timeLimitMs = options.timeLimitMs ?? 5000;
     const memory = this.memory;
+    // The state block while lua_newstate runs (see clearStringSeed), then 0.
+    let stateBlock = -1;
+    let stateSize = 0;
     const alloc = m.addFunction((_ud: number, ptr: number, oldSize: number, newSize: number) => {
+      if (stateBlock > 0) {
+        clearStringSeed(stateBlock, stateSize);
+        stateBlock = 0;
+      }
       if (newSize === 0) {
         if (ptr) {
           m._free(ptr);
@@ -544,10 +577,14 @@ export class ScriptEngine {
       if (delta > 0 && memory.limit > 0 && memory.used + delta > memory.limit) return 0;
       const next = m._realloc(ptr, newSize);
       if (next) memory.used += delta;
+      if (stateBlock === -1) {
+        stateBlock = next;
+        stateSize = newSize;
+      }
       return next;
     }, 'iiiii');
     this.functionRefs.push(alloc);
-    const L = m._lua_newstate(alloc, 0);
+    const L = m._lua_newstate(alloc, ALLOC_TAG);
     if (!L) throw new Error('cannot create a Lua state');
     this.L = L;
     m._luaL_openlibs(L);
