@@ -96,7 +96,7 @@ function structureMemory(client: CommandSession): number {
  * buffer, the running command's arguments, queued MULTI commands, output buffers and bookkeeping.
  */
 export function clientMemory(client: CommandSession, running?: Buffer[]): number {
-  const qbuf = client.parser.buffered + (running !== undefined ? requestBytes(running) : 0);
+  const qbuf = client.parser.buffered + client.parser.announced + (running !== undefined ? requestBytes(running) : 0);
   const argvMem = running !== undefined ? argvBytes(running) : 0;
   let multiMem = 0;
   if (client.multi !== undefined) for (const queued of client.multi) multiMem += argvBytes(queued);
@@ -136,7 +136,7 @@ export function clientInfoLine(client: CommandSession, running?: Buffer[]): stri
     `ssub=${client.shardChannels.size}`,
     `multi=${client.multi === undefined ? -1 : client.multi.length}`,
     `qbuf=${qbuf}`,
-    `qbuf-free=0`,
+    `qbuf-free=${client.parser.announced}`,
     `argv-mem=${argvMem}`,
     `multi-mem=${multiMem}`,
     `rbs=${client.out.capacity}`,

@@ -68,6 +68,15 @@ export class RequestParser {
     return this.buf.length - this.pos + this.bigFilled;
   }
 
+  /**
+   * Bytes a large bulk argument still announces and has not received. Redis allocates a big
+   * argument's whole length when it reads the header (CLIENT LIST's qbuf-free, counted in tot-mem
+   * and by maxmemory-clients); Tidings grows the buffer as bytes arrive but counts it the same.
+   */
+  get announced(): number {
+    return this.big !== undefined ? this.bigSize - this.bigFilled : 0;
+  }
+
   /** Memory the client's input holds: unread bytes and the arguments of a command not complete yet. */
   get heldBytes(): number {
     return this.buf.length - this.pos + this.bigFilled + this.argvBytes;

@@ -745,6 +745,10 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
       if (client.closing) return;
     }
     this.processInput(client);
+    // A large argument's header was read, or replies were queued: Redis counts both at once.
+    if (this.clientMemLimit > 0 && !client.closing && (client.parser.announced !== 0 || client.out.size !== 0)) {
+      evictClientsIfNeeded(this);
+    }
   }
 
   /** Run every complete command buffered for this client, unless it is blocked. */
@@ -755,6 +759,10 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
         const argv = parser.next();
         if (argv === undefined) break;
         this.runFromNetwork(client, argv);
+        // As Redis checks at each reply: a client over its output limit goes now, not at the
+        // flush, so neither its own pipelined commands nor the next client's CLIENT LIST (or a
+        // client eviction) see it.
+        if (client.out.size !== 0) this.checkOutputLimit(client);
       }
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
