@@ -479,6 +479,8 @@ function mpMap(L: number, src: number, len: number, pos: number, n: number, dept
   return pos;
 }
 
+/** Redis's LUA_GC_CYCLE_PERIOD: scripts between two collection steps, and the step's size. */
+const GC_CYCLE_PERIOD = 50;
 /** The `ud` each engine's allocator is created with: how unseedStrings() finds the global state. */
 const ALLOC_TAG = 0x5eed7a95;
 /** Offsets in Lua 5.4's global_State (wasm32): frealloc, ud, totalbytes, ..., seed. */
@@ -533,6 +535,9 @@ export class ScriptEngine {
   private thread = 0;
   private threadRef = 0;
   private readonly runnerRef: number;
+  private readonly gcRef: number;
+  /** Scripts run since the last garbage collection step (Redis steps every GC_CYCLE_PERIOD). */
+  private runsSinceGc = 0;
   /** Where lua_resume stores its result count. */
   private readonly nresSlot: number;
   /** A suspendable run: when it may yield (0 = never), and the start of the current slice. */
@@ -648,8 +653,33 @@ export class ScriptEngine {
     this.handlerRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     this.envRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     m._lua_settop(L, 0);
+    this.gcRef = this.loadGcFunction();
     this.nresSlot = m._malloc(4);
     this.newThread();
+  }
+
+  /** gc(full): a full collection, or Redis's periodic step (LUA_GCSTEP of LUA_GC_CYCLE_PERIOD). */
+  private loadGcFunction(): number {
+    const L = this.L;
+    const code = Buffer.from(`local collect = collectgarbage
+return function(full) if full then collect('collect') else collect('step', ${GC_CYCLE_PERIOD}) end end`);
+    const buf = m._malloc(code.length);
+    heap().set(code, buf);
+    let status = m._luaL_loadbufferx(L, buf, code.length, PRELUDE_NAME, MODE_TEXT);
+    m._free(buf);
+    if (status === LUA_OK) status = m._lua_pcallk(L, 0, 1, 0, 0, 0);
+    if (status !== LUA_OK) throw new Error(`Lua prelude: ${readBytes(L, -1).toString()}`);
+    return m._luaL_ref(L, LUA_REGISTRYINDEX);
+  }
+
+  /** Run the garbage collector: all of it, or one step. A failure (out of memory) is ignored. */
+  private collectGarbage(full: boolean): void {
+    const L = this.L;
+    const top = m._lua_gettop(L);
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.gcRef));
+    m._lua_pushboolean(L, full ? 1 : 0);
+    m._lua_pcallk(L, 1, 0, 0, 0, 0);
+    m._lua_settop(L, top);
   }
 
   /** A fresh script coroutine (it inherits the count hook from the main state). */
@@ -720,10 +750,14 @@ export class ScriptEngine {
     return sha;
   }
 
-  /** Forget every cached script (SCRIPT FLUSH). */
+  /**
+   * Forget every cached script (SCRIPT FLUSH). Redis starts a new Lua VM there; Tidings keeps its
+   * state but collects what the scripts held, so used_memory_lua falls back as Redis's does.
+   */
   flush(): void {
     for (const script of this.scripts.values()) m._luaL_unref(this.L, LUA_REGISTRYINDEX, script.ref);
     this.scripts.clear();
+    if (!this.running) this.collectGarbage(true);
   }
 
   /** Run a cached script. Throws NOSCRIPT when the sha is unknown. */
@@ -865,6 +899,12 @@ export class ScriptEngine {
     if (this.running) throw new ReplyError('ERR a script is already running');
     const L = this.L;
     m._lua_settop(L, 0);
+    // As Redis: a step of incremental collection every GC_CYCLE_PERIOD scripts keeps the heap
+    // near its live size when scripts make garbage faster than the collector's pace.
+    if (++this.runsSinceGc === GC_CYCLE_PERIOD) {
+      this.runsSinceGc = 0;
+      this.collectGarbage(false);
+    }
     if (chunk === 'user_script') {
       if (!m._lua_checkstack(L, 20)) throw new ReplyError('ERR too many arguments for a script');
       m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.globalsRef));

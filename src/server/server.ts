@@ -745,8 +745,10 @@ export class Server implements StoreHooks, Delivery<Client>, BlockingHost, Evict
       if (client.closing) return;
     }
     this.processInput(client);
-    // A large argument's header was read, or replies were queued: Redis counts both at once.
-    if (this.clientMemLimit > 0 && !client.closing && (client.parser.announced !== 0 || client.out.size !== 0)) {
+    // Arguments of an incomplete command, a large argument's announced length, replies queued:
+    // Redis counts them all at once.
+    const input = client.parser;
+    if (this.clientMemLimit > 0 && !client.closing && (input.partialArgBytes !== 0 || input.announced !== 0 || client.out.size !== 0)) {
       evictClientsIfNeeded(this);
     }
   }

@@ -143,3 +143,26 @@ test('a client over its output buffer limit runs none of the commands pipelined 
     control.close();
   }
 });
+
+// The arguments already read of an incomplete command are held as Redis's argv: CLIENT LIST's
+// argv-mem shows them, and maxmemory-clients counts them (Redis's maxmemory unit: "input buffer of
+// a dead client").
+test('the arguments read of an incomplete command count in argv-mem and for maxmemory-clients', async () => {
+  const args = (n: number) => Buffer.concat([Buffer.from('*250\r\n'), Buffer.from(`$1000\r\n${'x'.repeat(1000)}\r\n`.repeat(n))]);
+  for (const [label, srv] of servers()) {
+    const { control, victim } = await setup(srv, []);
+    victim.write(args(249));
+    for (let i = 0; i < 200 && Number(await clientField(control, 'victim', 'argv-mem')) < 249_000; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(await clientField(control, 'victim', 'argv-mem'), '249000', label);
+    assert.ok(Number(await clientField(control, 'victim', 'tot-mem')) >= 249_000, label);
+    victim.close();
+    assert.equal(await control.call('CONFIG', 'SET', 'maxmemory-clients', '1mb'), 'OK');
+    const big = await srv.connect();
+    big.write(Buffer.concat([Buffer.from('*2000\r\n'), Buffer.from(`$1000\r\n${'x'.repeat(1000)}\r\n`.repeat(1500))]));
+    await big.waitClosed(10000);
+    assert.equal(await evictedClients(control), 1, label);
+    await restore(control);
+  }
+});
