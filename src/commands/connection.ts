@@ -96,8 +96,9 @@ function structureMemory(client: CommandSession): number {
  * buffer, the running command's arguments, queued MULTI commands, output buffers and bookkeeping.
  */
 export function clientMemory(client: CommandSession, running?: Buffer[]): number {
-  const qbuf = client.parser.buffered + (running !== undefined ? requestBytes(running) : 0);
-  const argvMem = running !== undefined ? argvBytes(running) : 0;
+  const qbuf = client.parser.buffered + client.parser.announced + (running !== undefined ? requestBytes(running) : 0);
+  // The arguments of the running command, or (as Redis's argv) those read of an incomplete one.
+  const argvMem = running !== undefined ? argvBytes(running) : client.parser.partialArgBytes;
   let multiMem = 0;
   if (client.multi !== undefined) for (const queued of client.multi) multiMem += argvBytes(queued);
   const omem = client.socket !== null ? client.socket.writableLength : 0;
@@ -113,7 +114,7 @@ export function clientInfoLine(client: CommandSession, running?: Buffer[]): stri
   const now = Date.now();
   const socket = client.socket;
   const qbuf = client.parser.buffered + (running !== undefined ? requestBytes(running) : 0);
-  const argvMem = running !== undefined ? argvBytes(running) : 0;
+  const argvMem = running !== undefined ? argvBytes(running) : client.parser.partialArgLength;
   let multiMem = 0;
   if (client.multi !== undefined) for (const queued of client.multi) multiMem += argvBytes(queued);
   // Replies queued this turn (Redis's reply buffer), then what the socket holds for the kernel.
@@ -136,7 +137,7 @@ export function clientInfoLine(client: CommandSession, running?: Buffer[]): stri
     `ssub=${client.shardChannels.size}`,
     `multi=${client.multi === undefined ? -1 : client.multi.length}`,
     `qbuf=${qbuf}`,
-    `qbuf-free=0`,
+    `qbuf-free=${client.parser.announced}`,
     `argv-mem=${argvMem}`,
     `multi-mem=${multiMem}`,
     `rbs=${client.out.capacity}`,

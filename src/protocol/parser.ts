@@ -68,6 +68,28 @@ export class RequestParser {
     return this.buf.length - this.pos + this.bigFilled;
   }
 
+  /**
+   * Bytes a large bulk argument still announces and has not received. Redis allocates a big
+   * argument's whole length when it reads the header (CLIENT LIST's qbuf-free, counted in tot-mem
+   * and by maxmemory-clients); Tidings grows the buffer as bytes arrive but counts it the same.
+   */
+  get announced(): number {
+    return this.big !== undefined ? this.bigSize - this.bigFilled : 0;
+  }
+
+  /** Memory held by the arguments already read of a command not complete yet. */
+  get partialArgBytes(): number {
+    return this.argvBytes;
+  }
+
+  /** The bytes of the arguments already read of a command not complete yet (CLIENT LIST's argv-mem). */
+  get partialArgLength(): number {
+    if (this.remaining === 0) return 0;
+    let n = 0;
+    for (const arg of this.argv) n += arg.length;
+    return n;
+  }
+
   /** Memory the client's input holds: unread bytes and the arguments of a command not complete yet. */
   get heldBytes(): number {
     return this.buf.length - this.pos + this.bigFilled + this.argvBytes;

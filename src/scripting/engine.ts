@@ -479,6 +479,34 @@ function mpMap(L: number, src: number, len: number, pos: number, n: number, dept
   return pos;
 }
 
+/** Redis's LUA_GC_CYCLE_PERIOD: scripts between two collection steps, and the step's size. */
+const GC_CYCLE_PERIOD = 50;
+/** The `ud` each engine's allocator is created with: how unseedStrings() finds the global state. */
+const ALLOC_TAG = 0x5eed7a95;
+/** Offsets in Lua 5.4's global_State (wasm32): frealloc, ud, totalbytes, ..., seed. */
+const G_UD = 4;
+const G_TOTALBYTES = 8;
+const G_SEED = 72;
+
+/**
+ * Lua 5.4 seeds its string hash per state (time and addresses), so pairs() walks string keys in
+ * an order that changes from run to run; Lua 5.1 (Redis's) hashes with no seed. With the seed at 0
+ * both hash short strings alike, so tables iterate in Redis's order (cjson.encode, cmsgpack.pack,
+ * a map reply built from a table). lua_newstate's first allocation is the state block; it sets
+ * the seed before its second one (the stack), which comes before the first string is made: the
+ * allocator clears the seed there. The global state is found by the allocator tag in g->ud and
+ * checked by g->totalbytes; if the layout is not the one expected the seed is left alone.
+ */
+function clearStringSeed(block: number, blockSize: number): void {
+  const heap = m.HEAPU32;
+  for (let p = block; p + G_SEED + 4 <= block + blockSize; p += 4) {
+    if (heap[(p + G_UD) >> 2] === ALLOC_TAG && heap[(p + G_TOTALBYTES) >> 2] === blockSize) {
+      heap[(p + G_SEED) >> 2] = 0;
+      return;
+    }
+  }
+}
+
 export class ScriptEngine {
   private readonly L: number;
   private readonly scripts = new Map<string, CompiledScript>();
@@ -507,6 +535,9 @@ export class ScriptEngine {
   private thread = 0;
   private threadRef = 0;
   private readonly runnerRef: number;
+  private readonly gcRef: number;
+  /** Scripts run since the last garbage collection step (Redis steps every GC_CYCLE_PERIOD). */
+  private runsSinceGc = 0;
   /** Where lua_resume stores its result count. */
   private readonly nresSlot: number;
   /** A suspendable run: when it may yield (0 = never), and the start of the current slice. */
@@ -532,7 +563,14 @@ export class ScriptEngine {
     this.memory.limit = options.memoryLimit ?? 512 * 1024 * 1024;
     this.timeLimitMs = options.timeLimitMs ?? 5000;
     const memory = this.memory;
+    // The state block while lua_newstate runs (see clearStringSeed), then 0.
+    let stateBlock = -1;
+    let stateSize = 0;
     const alloc = m.addFunction((_ud: number, ptr: number, oldSize: number, newSize: number) => {
+      if (stateBlock > 0) {
+        clearStringSeed(stateBlock, stateSize);
+        stateBlock = 0;
+      }
       if (newSize === 0) {
         if (ptr) {
           m._free(ptr);
@@ -544,10 +582,14 @@ export class ScriptEngine {
       if (delta > 0 && memory.limit > 0 && memory.used + delta > memory.limit) return 0;
       const next = m._realloc(ptr, newSize);
       if (next) memory.used += delta;
+      if (stateBlock === -1) {
+        stateBlock = next;
+        stateSize = newSize;
+      }
       return next;
     }, 'iiiii');
     this.functionRefs.push(alloc);
-    const L = m._lua_newstate(alloc, 0);
+    const L = m._lua_newstate(alloc, ALLOC_TAG);
     if (!L) throw new Error('cannot create a Lua state');
     this.L = L;
     m._luaL_openlibs(L);
@@ -611,8 +653,33 @@ export class ScriptEngine {
     this.handlerRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     this.envRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     m._lua_settop(L, 0);
+    this.gcRef = this.loadGcFunction();
     this.nresSlot = m._malloc(4);
     this.newThread();
+  }
+
+  /** gc(full): a full collection, or Redis's periodic step (LUA_GCSTEP of LUA_GC_CYCLE_PERIOD). */
+  private loadGcFunction(): number {
+    const L = this.L;
+    const code = Buffer.from(`local collect = collectgarbage
+return function(full) if full then collect('collect') else collect('step', ${GC_CYCLE_PERIOD}) end end`);
+    const buf = m._malloc(code.length);
+    heap().set(code, buf);
+    let status = m._luaL_loadbufferx(L, buf, code.length, PRELUDE_NAME, MODE_TEXT);
+    m._free(buf);
+    if (status === LUA_OK) status = m._lua_pcallk(L, 0, 1, 0, 0, 0);
+    if (status !== LUA_OK) throw new Error(`Lua prelude: ${readBytes(L, -1).toString()}`);
+    return m._luaL_ref(L, LUA_REGISTRYINDEX);
+  }
+
+  /** Run the garbage collector: all of it, or one step. A failure (out of memory) is ignored. */
+  private collectGarbage(full: boolean): void {
+    const L = this.L;
+    const top = m._lua_gettop(L);
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.gcRef));
+    m._lua_pushboolean(L, full ? 1 : 0);
+    m._lua_pcallk(L, 1, 0, 0, 0, 0);
+    m._lua_settop(L, top);
   }
 
   /** A fresh script coroutine (it inherits the count hook from the main state). */
@@ -683,10 +750,14 @@ export class ScriptEngine {
     return sha;
   }
 
-  /** Forget every cached script (SCRIPT FLUSH). */
+  /**
+   * Forget every cached script (SCRIPT FLUSH). Redis starts a new Lua VM there; Tidings keeps its
+   * state but collects what the scripts held, so used_memory_lua falls back as Redis's does.
+   */
   flush(): void {
     for (const script of this.scripts.values()) m._luaL_unref(this.L, LUA_REGISTRYINDEX, script.ref);
     this.scripts.clear();
+    if (!this.running) this.collectGarbage(true);
   }
 
   /** Run a cached script. Throws NOSCRIPT when the sha is unknown. */
@@ -828,6 +899,12 @@ export class ScriptEngine {
     if (this.running) throw new ReplyError('ERR a script is already running');
     const L = this.L;
     m._lua_settop(L, 0);
+    // As Redis: a step of incremental collection every GC_CYCLE_PERIOD scripts keeps the heap
+    // near its live size when scripts make garbage faster than the collector's pace.
+    if (++this.runsSinceGc === GC_CYCLE_PERIOD) {
+      this.runsSinceGc = 0;
+      this.collectGarbage(false);
+    }
     if (chunk === 'user_script') {
       if (!m._lua_checkstack(L, 20)) throw new ReplyError('ERR too many arguments for a script');
       m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.globalsRef));
@@ -1393,7 +1470,9 @@ export class ScriptEngine {
         return;
       }
       m._lua_createtable(L, 0, 1);
-      m._lua_createtable(L, 0, reply.entries.length / 2);
+      // Not presized, as Redis's: the table grows (and rehashes integer keys into its array part)
+      // as Lua 5.1's does, so pairs() walks it in Redis's order.
+      m._lua_createtable(L, 0, 0);
       for (let i = 0; i + 1 < reply.entries.length; i += 2) {
         this.pushReply(L, reply.entries[i]!, depth + 1);
         this.pushReply(L, reply.entries[i + 1]!, depth + 1);
@@ -1408,7 +1487,7 @@ export class ScriptEngine {
         return;
       }
       m._lua_createtable(L, 0, 1);
-      m._lua_createtable(L, 0, reply.items.length);
+      m._lua_createtable(L, 0, 0);
       for (const item of reply.items) {
         this.pushReply(L, item, depth + 1);
         m._lua_pushboolean(L, 1);

@@ -59,6 +59,12 @@ function parseAt(b: Buffer, pos: number): Parsed {
       return { value: new BoolReply(line === 't'), next: after };
     case 0x28: // ( big number
       return { value: new BigNumber(line), next: after };
+    case 0x7c: {
+      // | attribute: a script never sees it (as in Redis), only the reply that follows it
+      let next = after;
+      for (let i = 0; i < Number(line) * 2; i++) next = parseAt(b, next).next;
+      return parseAt(b, next);
+    }
     case 0x2a: // *
     case 0x7e: // ~
     case 0x3e: // >

@@ -748,6 +748,12 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
       if (client.closing) return;
     }
     this.processInput(client);
+    // Arguments of an incomplete command, a large argument's announced length, replies queued:
+    // Redis counts them all at once.
+    const input = client.parser;
+    if (this.clientMemLimit > 0 && !client.closing && (input.partialArgBytes !== 0 || input.announced !== 0 || client.out.size !== 0)) {
+      evictClientsIfNeeded(this);
+    }
   }
 
   /** Run every complete command buffered for this client, unless it is blocked. */
@@ -758,6 +764,10 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
         const argv = parser.next();
         if (argv === undefined) break;
         this.runFromNetwork(client, argv);
+        // As Redis checks at each reply: a client over its output limit goes now, not at the
+        // flush, so neither its own pipelined commands nor the next client's CLIENT LIST (or a
+        // client eviction) see it.
+        if (client.out.size !== 0) this.checkOutputLimit(client);
       }
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;

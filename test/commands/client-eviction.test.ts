@@ -99,3 +99,70 @@ test('lowering maxmemory-clients (a percentage of maxmemory) evicts at once', as
     await restore(control);
   }
 });
+
+// Redis reserves a large argument's whole length when it reads its header: CLIENT LIST's
+// qbuf-free and tot-mem count it before the bytes arrive, and so does maxmemory-clients.
+test('a large argument counts its announced length as soon as its header is read', async () => {
+  for (const [label, srv] of servers()) {
+    const { control, victim } = await setup(srv, []);
+    partialBulk(victim, 300_000, 1000);
+    for (let i = 0; i < 200 && Number(await clientField(control, 'victim', 'qbuf')) < 1000; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(Number(await clientField(control, 'victim', 'qbuf-free')) >= 299_000, label);
+    assert.ok(Number(await clientField(control, 'victim', 'tot-mem')) >= 300_000, label);
+    victim.close();
+    await restore(control);
+  }
+});
+
+test('a header announcing more than maxmemory-clients evicts its client before the bytes come', async () => {
+  for (const [label, srv] of servers()) {
+    const { control, victim } = await setup(srv, ['maxmemory-clients', '1mb']);
+    partialBulk(victim, 2_000_000, 1000);
+    await victim.waitClosed(10000);
+    assert.equal(await evictedClients(control), 1, label);
+    await restore(control);
+  }
+});
+
+// Redis closes a client over its output limit when the reply is added: the commands pipelined
+// after it do not run.
+test('a client over its output buffer limit runs none of the commands pipelined after the reply', async () => {
+  for (const [label, srv] of servers()) {
+    const control = await srv.connect();
+    assert.equal(await control.call('CONFIG', 'SET', 'client-output-buffer-limit', 'normal 100kb 0 0'), 'OK');
+    assert.equal(await control.call('DEL', 'after'), 0);
+    assert.equal(await control.call('SET', 'big', Buffer.alloc(200_000, 'v')), 'OK');
+    const c = await srv.connect();
+    c.write(Buffer.from('*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n*3\r\n$3\r\nSET\r\n$5\r\nafter\r\n$1\r\n1\r\n'));
+    await c.waitClosed(10000);
+    assert.equal(await control.call('EXISTS', 'after'), 0, label);
+    assert.equal(await control.call('CONFIG', 'SET', 'client-output-buffer-limit', 'normal 0 0 0'), 'OK');
+    assert.equal(await control.call('DEL', 'big'), 1);
+    control.close();
+  }
+});
+
+// The arguments already read of an incomplete command are held as Redis's argv: CLIENT LIST's
+// argv-mem shows them, and maxmemory-clients counts them (Redis's maxmemory unit: "input buffer of
+// a dead client").
+test('the arguments read of an incomplete command count in argv-mem and for maxmemory-clients', async () => {
+  const args = (n: number) => Buffer.concat([Buffer.from('*250\r\n'), Buffer.from(`$1000\r\n${'x'.repeat(1000)}\r\n`.repeat(n))]);
+  for (const [label, srv] of servers()) {
+    const { control, victim } = await setup(srv, []);
+    victim.write(args(249));
+    for (let i = 0; i < 200 && Number(await clientField(control, 'victim', 'argv-mem')) < 249_000; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(await clientField(control, 'victim', 'argv-mem'), '249000', label);
+    assert.ok(Number(await clientField(control, 'victim', 'tot-mem')) >= 249_000, label);
+    victim.close();
+    assert.equal(await control.call('CONFIG', 'SET', 'maxmemory-clients', '1mb'), 'OK');
+    const big = await srv.connect();
+    big.write(Buffer.concat([Buffer.from('*2000\r\n'), Buffer.from(`$1000\r\n${'x'.repeat(1000)}\r\n`.repeat(1500))]));
+    await big.waitClosed(10000);
+    assert.equal(await evictedClients(control), 1, label);
+    await restore(control);
+  }
+});
