@@ -267,12 +267,23 @@ function writeField(buf: Buffer, offset: number, bits: number, value: bigint): v
  * The value to store for `sum` in a field, under the overflow policy; undefined means FAIL
  * refused the operation. `sum` is exact (unbounded), so overflow is a plain range check.
  */
+const INT64_MAX = (1n << 63n) - 1n;
+
+/**
+ * Redis measures a signed field's headroom as `max - value` in 64-bit arithmetic, which wraps for
+ * a value within `max` of -2^63: such a value (only SET can give one) saturates to the field's
+ * maximum there, not its minimum (BITFIELD OVERFLOW SAT SET i8 0 -9223372036854775808 → 127).
+ */
+function outOfInt64Reach(sum: bigint, max: bigint, bits: number, signed: boolean): boolean {
+  return signed && bits < 64 && max - sum > INT64_MAX;
+}
+
 function fitField(sum: bigint, bits: number, signed: boolean, overflow: Overflow): bigint | undefined {
   const min = signed ? -(1n << BigInt(bits - 1)) : 0n;
   const max = signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n;
   if (sum >= min && sum <= max) return sum;
   if (overflow === 'fail') return undefined;
-  if (overflow === 'sat') return sum > max ? max : min;
+  if (overflow === 'sat') return sum > max || outOfInt64Reach(sum, max, bits, signed) ? max : min;
   return signed ? BigInt.asIntN(bits, sum) : BigInt.asUintN(bits, sum);
 }
 

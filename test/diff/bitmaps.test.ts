@@ -242,6 +242,11 @@ test(
     get f
     bitfield g set i64 0 -2 get u63 0 incrby i64 0 9223372036854775807
     bitfield g overflow sat incrby i64 0 9223372036854775807 incrby i64 0 -9223372036854775808 incrby i64 0 -9223372036854775808
+    bitfield h overflow sat set i1 0 -9223372036854775808 set i8 8 -9223372036854775800 set i8 16 -9223372036854775000 set i63 24 -9223372036854775808
+    get h
+    bitfield h overflow fail set i8 0 -9223372036854775808 set i8 0 -9223372036854775000
+    bitfield h overflow wrap set i8 0 -9223372036854775808
+    get h
     bitfield g overflow fail incrby i64 0 -1 set i64 0 9223372036854775807 incrby i64 0 1
     bitfield g set u63 1 9223372036854775807 get i64 0 get u63 1 get i1 0 get u1 63
     bitfield g overflow wrap incrby i64 0 9223372036854775807 incrby u63 0 -1
