@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { Server, TIDINGS_VERSION, REDIS_VERSION } from './server/server.js';
+import { TIDINGS_VERSION, REDIS_VERSION, type Server } from './server/server.js';
+import { createServer } from './net/network.js';
 import { LoadError } from './persistence/rdbfile.js';
 import { AofLoadError } from './persistence/aof-load.js';
 import { LoadAborted } from './persistence/loading.js';
@@ -115,7 +116,7 @@ export async function main(args: string[]): Promise<void> {
     }
   }
   // With daemonize and no logfile, Redis logs to /dev/null: our output is already ignored.
-  const server = new Server({ config, log: logfile ? undefined : (line) => console.log(line) });
+  const server = createServer({ config, log: logfile ? undefined : (line) => console.log(line) });
   server.log('warning', 'oO0OoO0OoO0Oo Tidings is starting oO0OoO0OoO0Oo');
   server.log('warning', `Tidings version=${TIDINGS_VERSION}, redis_version=${REDIS_VERSION}, node=${process.version}, bits=64, pid=${process.pid}, just started`);
   if (loaded.file) server.log('warning', 'Configuration loaded');

@@ -1,7 +1,9 @@
 // Public embedding API: start a Tidings server inside a Node process (apps, test suites).
-import { Server, type ServerOptions } from './server/server.js';
+import type { Server, ServerOptions } from './server/server.js';
+import { createServer } from './net/network.js';
 
 export { Server, REDIS_VERSION, TIDINGS_VERSION } from './server/server.js';
+export { createServer } from './net/network.js';
 export type { ServerOptions } from './server/server.js';
 
 export interface StartOptions extends Omit<ServerOptions, 'config'> {
@@ -33,7 +35,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   if (options.bind !== undefined) config.bind = options.bind;
   if (options.password !== undefined) config.requirepass = options.password;
   const loadAtStart = options.loadAtStart ?? ('dir' in config || 'appendonly' in config);
-  const server = new Server({ ...options, config, log: options.log ?? false, loadAtStart });
+  const server = createServer({ ...options, config, log: options.log ?? false, loadAtStart });
   await server.listen();
   const host = server.host;
   return {

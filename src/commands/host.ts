@@ -184,6 +184,8 @@ export interface CommandTableView {
   /** Look up by the name as sent; case-insensitive. */
   get(name: string): CommandSpec | undefined;
   all(): IterableIterator<CommandSpec>;
+  /** A command's keys in its arguments (commands/key-positions.ts's keysOf): ACL's key finder. */
+  keysOf(spec: Pick<CommandSpec, 'name' | 'firstKey' | 'lastKey' | 'step'>, argv: Buffer[]): Buffer[];
   readonly size: number;
 }
 

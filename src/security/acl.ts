@@ -7,9 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ReplyError } from '../protocol/reply.js';
 import { globMatch } from '../pubsub/glob.js';
-import { keysOf } from '../commands/key-positions.js';
 import { KEY_SPEC_ACCESS } from './key-access.js';
-import type { AclCommandSpec as CommandSpec, AclHost, AclSession } from './host.js';
+import type { AclCommandSpec as CommandSpec, AclHost, AclSession, KeyFinder } from './host.js';
 import { aclLogOf } from './acl-log.js';
 
 /** Redis 7.0's categories, in the order ACL CAT lists them and ACL LIST tries them. */
@@ -111,7 +110,7 @@ function patternsByFirstByte(keys: readonly KeyPattern[]): KeyPattern[][] {
   return byFirst;
 }
 
-/** What the ACL check needs to know of a command, worked out once per spec (see accessOf). */
+/** What the ACL check needs to know of a command, worked out once per spec (AclTable.accessOf). */
 interface CommandAccess {
   noAuth: boolean;
   /** How the keys are found: 0 none checked, 1 fixed positions (first, last, step), 2 keysOf. */
@@ -126,36 +125,24 @@ interface CommandAccess {
   channels: 0 | 1 | 2;
 }
 
-const accessBySpec = new WeakMap<CommandSpec, CommandAccess>();
-/** The spec accessOf() answered last: a pipeline repeats one command. */
-let memoSpec: CommandSpec | undefined;
-let memoAccess: CommandAccess | undefined;
-
-function accessOf(spec: CommandSpec): CommandAccess {
-  if (spec === memoSpec) return memoAccess!;
-  let access = accessBySpec.get(spec);
-  if (access === undefined) {
-    const name = spec.name;
-    const movable = spec.flags.includes('movablekeys');
-    const specs = KEY_SPEC_ACCESS[name];
-    const keys = SHARD_CHANNEL_COMMANDS.has(name) || (spec.firstKey === 0 && !movable) ? 0 : movable ? 2 : 1;
-    // SET (GET option), SORT (STORE) and BITFIELD (its operations) need what their arguments say.
-    const varies = name === 'set' || name === 'sort' || name === 'bitfield' || (specs !== undefined && specs.length > 1);
-    access = {
-      noAuth: spec.flags.includes('no_auth'),
-      keys,
-      first: spec.firstKey,
-      lastKey: spec.lastKey,
-      step: spec.step,
-      need: varies ? -1 : specs === undefined ? fallbackNeed(spec) : specs[0]!,
-      specs,
-      channels: name === 'publish' || name === 'spublish' ? 1 : channelsOf(name, []) !== undefined ? 2 : 0,
-    };
-    accessBySpec.set(spec, access);
-  }
-  memoSpec = spec;
-  memoAccess = access;
-  return access;
+/** Worked out once per spec and table (AclTable.accessOf keeps them). */
+function describeAccess(spec: CommandSpec): CommandAccess {
+  const name = spec.name;
+  const movable = spec.flags.includes('movablekeys');
+  const specs = KEY_SPEC_ACCESS[name];
+  const keys = SHARD_CHANNEL_COMMANDS.has(name) || (spec.firstKey === 0 && !movable) ? 0 : movable ? 2 : 1;
+  // SET (GET option), SORT (STORE) and BITFIELD (its operations) need what their arguments say.
+  const varies = name === 'set' || name === 'sort' || name === 'bitfield' || (specs !== undefined && specs.length > 1);
+  return {
+    noAuth: spec.flags.includes('no_auth'),
+    keys,
+    first: spec.firstKey,
+    lastKey: spec.lastKey,
+    step: spec.step,
+    need: varies ? -1 : specs === undefined ? fallbackNeed(spec) : specs[0]!,
+    specs,
+    channels: name === 'publish' || name === 'spublish' ? 1 : channelsOf(name, []) !== undefined ? 2 : 0,
+  };
 }
 
 const ALLOWED: SelectorVerdict = Object.freeze({ denied: 0 });
@@ -396,7 +383,7 @@ export class Selector {
 
   /** 0 when allowed, else the reason: 1 command, 2 key, 4 channel (Redis's order of relevance). */
   check(spec: CommandSpec, argv: Buffer[]): SelectorVerdict {
-    const access = accessOf(spec);
+    const access = this.table.accessOf(spec);
     if (!this.allCommands || this.allowed.size !== this.table.names.length) {
       if (!this.allowed.has(spec.name) && !access.noAuth) {
         const args = this.firstArgs.get(spec.name);
@@ -414,7 +401,7 @@ export class Selector {
       let step = access.step;
       if (access.keys === 2) {
         try {
-          keys = keysOf(spec, argv);
+          keys = this.table.keysOf(spec, argv);
         } catch {
           keys = [];
         }
@@ -515,13 +502,25 @@ function channelsOf(name: string, argv: Buffer[]): { names: string[]; literal: b
   }
 }
 
-/** The command table seen by the ACL: every command and subcommand name, and categories. */
+/**
+ * The command table seen by the ACL: every command and subcommand name, categories, what the
+ * check needs of each command, and the key finder (the commands' own, handed in by the server's
+ * table, so that COMMAND GETKEYS and ACL find the same keys).
+ */
 export class AclTable {
   readonly names: string[] = [];
   private readonly specs = new Map<string, CommandSpec>();
   private readonly categories = new Map<string, string[]>();
+  private readonly access = new Map<CommandSpec, CommandAccess>();
+  /** The spec accessOf() answered last: a pipeline repeats one command. */
+  private memoSpec: CommandSpec | undefined;
+  private memoAccess: CommandAccess | undefined;
 
-  constructor(all: Iterable<CommandSpec>) {
+  constructor(
+    all: Iterable<CommandSpec>,
+    /** The keys of a command with movable keys (or any command), in key-spec order. */
+    readonly keysOf: KeyFinder,
+  ) {
     const add = (spec: CommandSpec) => {
       this.names.push(spec.name);
       this.specs.set(spec.name, spec);
@@ -544,6 +543,15 @@ export class AclTable {
 
   inCategory(category: string): string[] {
     return this.categories.get(category) ?? [];
+  }
+
+  accessOf(spec: CommandSpec): CommandAccess {
+    if (spec === this.memoSpec) return this.memoAccess!;
+    let access = this.access.get(spec);
+    if (access === undefined) this.access.set(spec, (access = describeAccess(spec)));
+    this.memoSpec = spec;
+    this.memoAccess = access;
+    return access;
   }
 }
 
@@ -752,7 +760,7 @@ export class AclStore {
   startupError: string | undefined;
 
   constructor(private readonly server: AclHost) {
-    this.table = new AclTable(server.table.all());
+    this.table = new AclTable(server.table.all(), (spec, argv) => server.table.keysOf(spec, argv));
     this.defaultUser = new AclUser('default', this.table);
     for (const op of ['on', 'nopass', '~*', '&*', '+@all']) this.defaultUser.apply(op, 'allchannels');
     this.defaultUser.refresh();

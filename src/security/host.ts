@@ -18,6 +18,9 @@ export interface AclCommandSpec {
   readonly subcommands?: readonly AclCommandSpec[];
 }
 
+/** Finds a command's keys in its arguments (commands/key-positions.ts's keysOf, through the table). */
+export type KeyFinder = (spec: AclCommandSpec, argv: Buffer[]) => Buffer[];
+
 /** A client as ACL reads and sets it: who is logged in, what it subscribed to. */
 export interface AclSession {
   /** The ACL user logged in; undefined means the default user. */
@@ -34,8 +37,8 @@ export interface AclSession {
 /** The server as ACL and ACL LOG use it. */
 export interface AclHost {
   readonly config: Config;
-  /** The command specs ACL rules name (the server's command table). */
-  readonly table: { all(): ConstructorParameters<typeof AclTable>[0] };
+  /** The command specs ACL rules name (the server's command table), and their key finder. */
+  readonly table: { all(): ConstructorParameters<typeof AclTable>[0]; keysOf: KeyFinder };
   readonly clients: { values(): Iterable<AclSession> };
   log(level: 'debug' | 'verbose' | 'notice' | 'warning', message: string): void;
   /** Mark the client to be closed once its queued replies are written. */

@@ -1,11 +1,11 @@
-// The server: listeners, clients, databases, pub/sub hub, blocked clients, statistics, and the
-// event-loop plumbing (read → dispatch → queue replies → one write per client per loop turn).
-import net from 'node:net';
+// The server: clients, databases, pub/sub hub, blocked clients, statistics, and the event-loop
+// plumbing (read → dispatch → queue replies → one write per client per loop turn). Listening and
+// the client objects belong to the network layer (server/network.ts says what is asked of it).
 import type tls from 'node:tls';
 import fs from 'node:fs';
 import { Config, type ConfigValue } from '../config/config.js';
-import { Client } from '../net/client.js';
-import { TlsListeners, clientConnectOptions } from '../net/tls.js';
+import type { ServerSession as Client } from './session.js';
+import type { ConnectionHost, Network, NetworkFactory } from './network.js';
 import { ProtocolError } from '../protocol/parser.js';
 import { ReplyError, type Reply, BLOCKED, NO_REPLY, type HandlerResult } from '../protocol/reply.js';
 import { AccessClock, Database, type Entry, type StoreHooks } from '../store/database.js';
@@ -36,9 +36,8 @@ import { LoadAborted } from '../persistence/loading.js';
 import { RdbFile, PersistenceErrors } from '../persistence/rdbfile.js';
 import { ReplicationErrors } from '../protocol/errors.js';
 import type { CommandSpec } from '../commands/types.js';
-import type { CommandHost, ShutdownOptions } from '../commands/host.js';
+import type { CommandHost, OutboundPool, ShutdownOptions } from '../commands/host.js';
 import type { PersistenceHost } from '../persistence/host.js';
-import { OutboundConnections } from '../net/outbound.js';
 import { formatLogLine, logs, clientFields, LogThrottle, type LogLevel, type LogFields, type LogFormat } from './log.js';
 import { clientMemoryLimitOf, evictClientsIfNeeded, type EvictionHost } from './client-eviction.js';
 import { REPLY_BUFFER_MIN, REPLY_BUFFER_PEAK_RESET_MS, REPLY_BUFFER_SIZE, type OutputBuffer } from '../protocol/writer.js';
@@ -66,7 +65,7 @@ interface OutputLimit {
   softSeconds: number;
 }
 
-export class Server implements CommandHost, PersistenceHost, StoreHooks, Delivery<Client>, BlockingHost, EvictionHost, ReplicaHost {
+export class Server implements CommandHost, PersistenceHost, StoreHooks, Delivery<Client>, BlockingHost, EvictionHost, ReplicaHost, ConnectionHost {
   readonly config: Config;
   readonly table = new CommandTable();
   readonly dbs: Database[] = [];
@@ -82,8 +81,13 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
   readonly runId = randomHex(40);
   /** Extension point for the scripting group: per-server state (script cache, VM). */
   readonly extensions = new Map<string, unknown>();
+  /** Listeners, client objects and outbound links (net/network.ts). */
+  private readonly network: Network;
+
   /** Cached connections to other servers (MIGRATE). */
-  readonly outbound = new OutboundConnections();
+  get outbound(): OutboundPool {
+    return this.network.outbound;
+  }
 
   /** Lua scripting state (script cache, FUNCTION libraries, the VM), created on first use. */
   get scripting(): Scripting {
@@ -91,10 +95,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
   }
   readonly tracking: Tracking;
 
-  private nextClientId = 1;
-  private listeners: net.Server[] = [];
-  /** TLS listeners (tls-port), kept apart so that CONFIG SET port/bind leaves them alone. */
-  private readonly tlsListeners: net.Server[] = [];
+  private lastClientId = 0;
   private readonly pendingFlush: Client[] = [];
   private flushScheduled = false;
   private cron: NodeJS.Timeout | undefined;
@@ -113,12 +114,16 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     return this.closed;
   }
   /** Address actually bound (after listen). */
-  host = '127.0.0.1';
-  port = 0;
+  get host(): string {
+    return this.network.host;
+  }
+  get port(): number {
+    return this.network.port;
+  }
   /** TLS port actually bound, 0 without TLS. */
-  tlsPort = 0;
-  /** The TLS listeners' shared secure context, rebuilt on CONFIG SET tls-*. */
-  readonly tls: TlsListeners;
+  get tlsPort(): number {
+    return this.network.tlsPort;
+  }
   activeExpireEnabled = true;
   /** DEBUG PAUSE-CRON: the cron does nothing (expiry, timeouts, buffer resizing, a signal's shutdown). */
   cronPaused = false;
@@ -207,7 +212,8 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
   /** Run before the server stops on SHUTDOWN or a signal (flush the append-only file, ...). */
   readonly beforeShutdown: Array<() => void> = [];
 
-  constructor(options: ServerOptions = {}) {
+  /** `network` supplies the listeners and client objects: net/network.ts's createServer passes it. */
+  constructor(options: ServerOptions, network: NetworkFactory) {
     this.config = options.config instanceof Config ? options.config : new Config(options.config ?? {});
     this.loadAtStart = options.loadAtStart !== false;
     this.config.onIgnoredSet = (name, reason) => this.log('warning', `CONFIG SET ${name}: accepted, but it has no effect in Tidings: ${reason}`);
@@ -248,7 +254,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     });
     this.tracking = new Tracking(this);
     this.rdb = new RdbFile(this);
-    this.tls = new TlsListeners(this.config, (level, message) => this.log(level, message));
+    this.network = network(this);
     this.applyConfig();
     this.config.onChange(() => this.applyConfig());
     this.aof = new AppendOnlyFile(this);
@@ -259,8 +265,8 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
       if (name === 'oom-score-adj' || name === 'oom-score-adj-values') this.applyOomScore();
       if (name === 'aof-disable-auto-gc' && value === false) this.aof.collectHistory();
       // As Redis: lowering maxmemory evicts at once (by policy), not at the next write.
-      if (name === 'maxmemory' && this.listeners.length !== 0) makeRoom(this);
-      if (name !== 'appendonly' || this.listeners.length === 0) return;
+      if (name === 'maxmemory' && this.network.listening) makeRoom(this);
+      if (name !== 'appendonly' || !this.network.listening) return;
       if (value !== true) this.aof.disable();
       else if (this.inExec > 0 || this.rdb.inProgress) this.aof.scheduleEnable(this.inExec > 0);
       else this.aof.enableAtRuntime();
@@ -294,7 +300,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
       if (parts[i] === 'pubsub') this.outputLimits.pubsub = limit;
     }
     this.clientMemLimit = clientMemoryLimitOf(this.config.string('maxmemory-clients'), this.config.number('maxmemory'));
-    if (this.clientMemLimit > 0 && this.listeners.length !== 0) evictClientsIfNeeded(this);
+    if (this.clientMemLimit > 0 && this.network.listening) evictClientsIfNeeded(this);
     // An LFU policy keeps access counters in each entry's lru field (store/database.ts).
     const lfu = this.config.string('maxmemory-policy').endsWith('-lfu')
       ? { logFactor: this.config.number('lfu-log-factor'), decayMinutes: this.config.number('lfu-decay-time') }
@@ -348,12 +354,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
 
   /** Every address listened on: host:port per TCP listener, the unix socket path, then TLS ones. */
   addresses(): string[] {
-    const show = (l: net.Server) => {
-      const a = l.address();
-      if (typeof a === 'string' || a === null) return this.config.string('unixsocket');
-      return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
-    };
-    return [...this.listeners.map(show), ...this.tlsListeners.map((l) => `${show(l)} (TLS)`)];
+    return this.network.addresses();
   }
 
   // ---------------------------------------------------------------- listening
@@ -362,43 +363,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
   async listen(onBound?: () => void): Promise<void> {
     await loadLua();
     await startObserveListener(this);
-    const bind = this.config.string('bind');
-    const port = this.config.number('port');
-    const tlsPort = this.config.number('tls-port');
-    // As in Redis, `port 0` beside a tls-port means TLS only; on its own it picks a free port.
-    if (port !== 0 || tlsPort === 0) {
-      const tcp = await this.listenTcp(bind, port);
-      this.listeners.push(...tcp.servers);
-      if (tcp.host !== undefined) this.host = tcp.host;
-      this.port = tcp.port;
-    }
-    if (tlsPort !== 0) {
-      try {
-        const secure = await this.listenTcp(bind, tlsPort, () => this.tls.createServer((socket) => this.onConnection(socket)));
-        this.tlsListeners.push(...secure.servers);
-        if (this.listeners.length === 0 && secure.host !== undefined) this.host = secure.host;
-        this.tlsPort = secure.port;
-      } catch (err) {
-        this.log('warning', `Failed to configure TLS: ${(err as Error).message}`);
-        throw err;
-      }
-    }
-    const unixsocket = this.config.string('unixsocket');
-    if (unixsocket) {
-      try {
-        fs.unlinkSync(unixsocket);
-      } catch {
-        // no stale socket file
-      }
-      const srv = this.createListener();
-      await new Promise<void>((resolve, reject) => {
-        srv.once('error', reject);
-        srv.listen(unixsocket, () => resolve());
-      });
-      const perm = this.config.number('unixsocketperm');
-      if (perm) fs.chmodSync(unixsocket, perm);
-      this.listeners.push(srv);
-    }
+    await this.network.listen();
     onBound?.();
     // Load the dataset after binding and before resolving, so "ready" means the data is there. As
     // in Redis, the load runs in slices while clients are served: commands without the `loading`
@@ -491,8 +456,8 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     return this.port;
   }
 
-  tlsClientOptions(): ReturnType<typeof clientConnectOptions> {
-    return clientConnectOptions(this.config, (level, text) => this.log(level, text));
+  tlsClientOptions(): tls.ConnectionOptions {
+    return this.network.tlsClientOptions();
   }
 
   async loadFullSync(rdb: Buffer): Promise<boolean> {
@@ -508,8 +473,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
   }
 
   createMasterClient(): Client {
-    const client = new Client(0, null, { maxBulkLen: Infinity, maxQueryBuffer: Infinity }, `${this.replicaLink?.masterHost}:${this.replicaLink?.masterPort}`, '', 'master');
-    return client;
+    return this.network.detachedClient('master', `${this.replicaLink?.masterHost}:${this.replicaLink?.masterPort}`);
   }
 
   /** One command of the master's stream: run without a reply, keys not expired by us meanwhile. */
@@ -532,116 +496,9 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     this.replicaFeeds.send(raw);
   }
 
-  /**
-   * Listen on every address of `bind` (Redis's syntax) at `port` (0: a free port, the same for
-   * all). On failure, the listeners already opened are closed.
-   */
-  private async listenTcp(
-    bind: string,
-    port: number,
-    create: () => net.Server = () => this.createListener(),
-  ): Promise<{ servers: net.Server[]; port: number; host: string | undefined }> {
-    const servers: net.Server[] = [];
-    let boundPort = port;
-    let first: string | undefined;
-    const backlog = this.config.number('tcp-backlog');
-    try {
-      for (const address of bind.split(/\s+/).filter(Boolean)) {
-        // A leading '-' marks an optional address (Redis: skipped when it is not available).
-        const optional = address.startsWith('-');
-        // '*' is every IPv4 address and '::*' every IPv6 one (Redis's default bind is "* -::*").
-        const named = address.replace(/^-/, '');
-        const host = named === '*' ? '0.0.0.0' : named === '::*' ? '::' : named;
-        const srv = create();
-        try {
-          boundPort = await new Promise<number>((resolve, reject) => {
-            srv.once('error', reject);
-            srv.listen({ host, port: boundPort, exclusive: true, backlog, ipv6Only: host.includes(':') }, () => {
-              srv.off('error', reject);
-              resolve((srv.address() as net.AddressInfo).port);
-            });
-          });
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) {
-            this.log('notice', `Skipping optional bind address ${host}: ${code}`);
-            continue;
-          }
-          throw err;
-        }
-        servers.push(srv);
-        first ??= host;
-      }
-    } catch (err) {
-      for (const srv of servers) srv.close();
-      throw err;
-    }
-    return { servers, port: boundPort, host: first };
-  }
-
-  /**
-   * CONFIG SET port/tls-port/bind: stop listening on the old addresses (connections stay), listen
-   * on the new ones; if that fails, listen on the old ones again and reject. As at start, port 0
-   * beside a tls-port means no plain TCP, and tls-port 0 means no TLS.
-   */
-  async relisten(bind: string, port: number, tlsPort = this.config.number('tls-port')): Promise<void> {
-    const isTcp = (l: net.Server) => {
-      const a = l.address();
-      return a !== null && typeof a !== 'string';
-    };
-    const previous = { bind: this.config.string('bind'), port: this.config.number('port'), tlsPort: this.config.number('tls-port') };
-    const tcpChanged = bind !== previous.bind || port !== previous.port || (port === 0 && tlsPort !== previous.tlsPort);
-    const tlsChanged = bind !== previous.bind || tlsPort !== previous.tlsPort;
-    const openTcp = async (b: string, p: number, t: number) => (p !== 0 || t === 0 ? this.listenTcp(b, p) : undefined);
-    const openTls = async (b: string, t: number) =>
-      t !== 0 ? this.listenTcp(b, t, () => this.tls.createServer((socket) => this.onConnection(socket))) : undefined;
-    const closeTls = () => {
-      for (const l of this.tlsListeners.splice(0)) {
-        l.close();
-        this.tls.forget(l as tls.Server);
-      }
-    };
-    const others = this.listeners.filter((l) => !isTcp(l));
-    if (tcpChanged) {
-      for (const l of this.listeners.filter(isTcp)) l.close();
-      this.listeners = others;
-    }
-    if (tlsChanged) closeTls();
-    try {
-      if (tcpChanged) {
-        const tcp = await openTcp(bind, port, tlsPort);
-        this.listeners = [...(tcp?.servers ?? []), ...others];
-        if (tcp?.host !== undefined) this.host = tcp.host;
-        this.port = tcp?.port ?? 0;
-      }
-      if (tlsChanged) {
-        const secure = await openTls(bind, tlsPort);
-        this.tlsListeners.push(...(secure?.servers ?? []));
-        if (secure?.host !== undefined && this.listeners.length === others.length) this.host = secure.host;
-        this.tlsPort = secure?.port ?? 0;
-      }
-      this.log('notice', `Listening on ${this.addresses().join(', ')}`);
-    } catch (err) {
-      if (tcpChanged) {
-        for (const l of this.listeners.filter(isTcp)) l.close();
-        const back = await openTcp(previous.bind, this.port === 0 ? previous.port : this.port, previous.tlsPort).catch((e: Error) => {
-          this.log('warning', `Failed to listen again on ${previous.bind} port ${previous.port}: ${e.message}`);
-          return undefined;
-        });
-        this.listeners = [...(back?.servers ?? []), ...others];
-        if (back) this.port = back.port;
-      }
-      if (tlsChanged) {
-        closeTls();
-        const back = await openTls(previous.bind, previous.tlsPort).catch((e: Error) => {
-          this.log('warning', `Failed to listen again on ${previous.bind} TLS port ${previous.tlsPort}: ${e.message}`);
-          return undefined;
-        });
-        this.tlsListeners.push(...(back?.servers ?? []));
-        if (back) this.tlsPort = back.port;
-      }
-      throw err;
-    }
+  /** CONFIG SET port/tls-port/bind: move the listeners (connections stay); rejects when the new ones fail. */
+  relisten(bind: string, port: number, tlsPort = this.config.number('tls-port')): Promise<void> {
+    return this.network.relisten(bind, port, tlsPort);
   }
 
   /** The cron at `hz` times a second, clamped to 1..500 as Redis does. */
@@ -652,28 +509,19 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     this.cron.unref();
   }
 
-  private createListener(): net.Server {
-    return net.createServer({ noDelay: true }, (socket) => {
-      const keepalive = this.config.number('tcp-keepalive');
-      socket.setKeepAlive(keepalive > 0, keepalive * 1000);
-      this.onConnection(socket);
-    });
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.cron) clearInterval(this.cron);
     this.pause.close();
     const saving = this.rdb.abortBackground();
-    const closing = [...this.listeners, ...this.tlsListeners].map((l) => new Promise<void>((resolve) => l.close(() => resolve())));
+    const closing = this.network.stopListening();
     // Replies already queued this turn were acknowledged writes: put them in the log first.
     this.aof.close();
     for (const client of [...this.clients.values()]) this.closeClient(client);
-    this.tls.destroyAll();
-    this.outbound.closeAll();
+    this.network.dropConnections();
     this.replicaLink?.stop();
-    await Promise.all(closing);
+    await closing;
     await saving;
     for (const ext of this.extensions.values()) {
       const closable = ext as { close?: () => void };
@@ -683,52 +531,38 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
 
   // ---------------------------------------------------------------- connections
 
-  private onConnection(socket: net.Socket): void {
-    socket.setNoDelay(true);
-    const unix = socket.remoteAddress === undefined;
-    const addr = unix ? `${this.config.string('unixsocket')}:0` : `${socket.remoteAddress}:${socket.remotePort}`;
-    const laddr = unix ? `${this.config.string('unixsocket')}:0` : `${socket.localAddress}:${socket.localPort}`;
-    const client = new Client(
-      this.nextClientId++,
-      socket,
-      {
-        maxBulkLen: this.config.number('proto-max-bulk-len'),
-        maxQueryBuffer: this.config.number('client-query-buffer-limit'),
-      },
-      normaliseAddr(addr),
-      normaliseAddr(laddr),
-      unix ? 'unix' : 'tcp',
-    );
+  nextClientId(): number {
+    return ++this.lastClientId;
+  }
+
+  /** A new connection: admitted (registered) unless maxclients or protected mode refuses it. */
+  accept(client: Client, remoteAddress: string | undefined, encrypted: boolean): string | undefined {
     this.stats.totalConnections++;
     if (this.clients.size >= this.config.number('maxclients')) {
       this.stats.rejectedConnections++;
       // Over TLS Redis refuses before its handshake is done, so nothing can be written: the client
       // sees the connection close.
-      if ('encrypted' in socket) {
-        socket.on('error', () => {});
-        socket.destroy();
-      }
-      else refuseConnection(socket, '-ERR max number of clients reached\r\n');
-      return;
+      return encrypted ? '' : '-ERR max number of clients reached\r\n';
     }
     client.aclUser = aclOf(this).defaultUser;
     if (aclOf(this).authRequired()) {
       client.authenticated = false;
-    } else if (this.config.bool('protected-mode') && !unix && !isLocalPeer(socket.remoteAddress ?? '')) {
+    } else if (this.config.bool('protected-mode') && client.kind !== 'unix' && !isLocalPeer(remoteAddress ?? '')) {
       // Redis's rule: with no password on the default user, only 127.0.0.1, ::1 and the unix
       // socket are let in, whatever the bind addresses are (127.0.0.2 is not local to it).
       this.stats.rejectedConnections++;
-      refuseConnection(socket, PROTECTED_MODE_DENIED);
-      return;
+      return PROTECTED_MODE_DENIED;
     }
     this.clients.set(client.id, client);
-    socket.on('data', (chunk) => this.onData(client, chunk));
-    socket.on('error', () => this.closeClient(client));
-    socket.on('close', () => this.closeClient(client));
-    socket.on('drain', () => this.checkOutputLimit(client));
+    return undefined;
   }
 
-  private onData(client: Client, chunk: Buffer): void {
+  /** The connection's write buffer drained: the soft output limit may be met again. */
+  outputDrained(client: Client): void {
+    this.checkOutputLimit(client);
+  }
+
+  input(client: Client, chunk: Buffer): void {
     if (client.closing) return;
     client.lastInteraction = Date.now();
     this.stats.netInputBytes += chunk.length;
@@ -844,13 +678,12 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
 
   /** A client with no socket, for scripts and in-process calls. */
   createFakeClient(): Client {
-    const client = new Client(0, null, { maxBulkLen: Infinity, maxQueryBuffer: Infinity }, '', '', 'script');
-    return client;
+    return this.network.detachedClient('script', '');
   }
 
   /** The client that replays the append-only file at start (no socket, never refused). */
   createLoaderClient(): Client {
-    return new Client(0, null, { maxBulkLen: Infinity, maxQueryBuffer: Infinity }, '', '', 'loader');
+    return this.network.detachedClient('loader', '');
   }
 
   /** Make sure flush() runs at the end of this turn even if no client has output (AOF bytes). */
@@ -1460,14 +1293,12 @@ const UNBLOCKED_BY_ROLE_CHANGE = () => new ReplyError('UNBLOCKED force unblock f
 
 export type { ShutdownOptions };
 
-function normaliseAddr(addr: string): string {
-  return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
-}
-
-/** Local for protected mode, as Redis counts it: exactly 127.0.0.1 or ::1 (IPv4-mapped too). */
+/**
+ * Local for protected mode, as Redis counts it: exactly 127.0.0.1 or ::1 (the network layer gives
+ * an IPv4-mapped address unwrapped).
+ */
 export function isLocalPeer(address: string): boolean {
-  const a = normaliseAddr(address);
-  return a === '127.0.0.1' || a === '::1';
+  return address === '127.0.0.1' || address === '::1';
 }
 
 /** Redis 7.0's protected-mode refusal, word for word (clients and tests match on it). */
@@ -1483,14 +1314,6 @@ export const PROTECTED_MODE_DENIED =
   "3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
   '4) Setup a an authentication password for the default user. ' +
   'NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n';
-
-/** Write a refusal and close for real: no half-open socket left for a peer that never reads. */
-function refuseConnection(socket: net.Socket, text: string): void {
-  socket.on('error', () => socket.destroy());
-  socket.pause();
-  socket.write(text, () => socket.destroy());
-  setTimeout(() => socket.destroy(), 5000).unref();
-}
 
 function randomHex(n: number): string {
   let s = '';

@@ -1,5 +1,6 @@
 // The command table: every group's specs in one map, looked up by lower-case name.
 import type { CommandSpec } from '../commands/types.js';
+import { keysOf } from '../commands/key-positions.js';
 import { specs as connection } from '../commands/connection.js';
 import { specs as admin } from '../commands/server.js';
 import { specs as pubsub } from '../commands/pubsub.js';
@@ -79,6 +80,11 @@ export class CommandTable {
     if (to !== '' && this.byName.has(to.toLowerCase())) throw new Error('Target command name already exists');
     this.byName.delete(from.toLowerCase());
     if (to !== '') this.byName.set(to.toLowerCase(), spec);
+  }
+
+  /** A command's keys in its arguments (movable ones too): what COMMAND GETKEYS and ACL find. */
+  keysOf(spec: Pick<CommandSpec, 'name' | 'firstKey' | 'lastKey' | 'step'>, argv: Buffer[]): Buffer[] {
+    return keysOf(spec, argv);
   }
 
   all(): IterableIterator<CommandSpec> {

@@ -10,6 +10,7 @@ import crypto from 'node:crypto';
 import { makeCerts, removeCerts, hasOpenssl, type TestCerts } from './certs.js';
 import { CLOSED, TlsResp, startRedisTls, startTidingsTls, tlsConfig, tryPing, type TlsTarget } from './tls-helpers.js';
 import { Server } from '../../src/server/server.js';
+import { SocketNetwork } from '../../src/net/network.js';
 import { requireRedisServer, skipLoudly, startTidings, freePort } from '../helpers/servers.js';
 import { RespClient } from '../helpers/resp.js';
 
@@ -286,12 +287,16 @@ test('a half-open handshake is dropped at the handshake timeout; tls-replication
   if (!certs) return skipLoudly(t, 'openssl is not installed');
   const lines: string[] = [];
   const tlsPort = await freePort();
-  const server = new Server({
-    config: { port: 0, 'tls-port': tlsPort, ...tlsConfig(certs, { 'tls-auth-clients': 'no', 'tls-replication': 'yes' }) },
-    log: (line) => lines.push(line),
-  });
+  let network!: SocketNetwork;
+  const server = new Server(
+    {
+      config: { port: 0, 'tls-port': tlsPort, ...tlsConfig(certs, { 'tls-auth-clients': 'no', 'tls-replication': 'yes' }) },
+      log: (line) => lines.push(line),
+    },
+    (host) => (network = new SocketNetwork(host)),
+  );
   // Long enough for a real handshake on a busy machine (200 ms was not), short for a test.
-  server.tls.handshakeTimeoutMs = 1500;
+  network.tls.handshakeTimeoutMs = 1500;
   await server.listen();
   try {
     const halfOpen = net.connect({ port: tlsPort, host: '127.0.0.1' });
@@ -356,9 +361,10 @@ test('session-ID resumption is bounded by tls-session-cache-size', async (t) => 
 test('close() does not wait for a handshake that never finishes', { timeout: 60_000 }, async (t) => {
   if (!certs) return skipLoudly(t, 'openssl is not installed');
   const tlsPort = await freePort();
-  const server = new Server({ config: { port: 0, 'tls-port': tlsPort, ...tlsConfig(certs, { 'tls-auth-clients': 'no' }) }, log: false });
+  let network!: SocketNetwork;
+  const server = new Server({ config: { port: 0, 'tls-port': tlsPort, ...tlsConfig(certs, { 'tls-auth-clients': 'no' }) }, log: false }, (host) => (network = new SocketNetwork(host)));
   // Far beyond the test's timeout: only the server's own close can end the connection in time.
-  server.tls.handshakeTimeoutMs = 3_600_000;
+  network.tls.handshakeTimeoutMs = 3_600_000;
   await server.listen();
   const halfOpen = net.connect({ port: tlsPort, host: '127.0.0.1' });
   halfOpen.on('error', () => {});
