@@ -1,21 +1,13 @@
 // A blocked command that ends with an error (CLIENT UNBLOCK ... ERROR, XGROUP DESTROY under a
 // blocked XREADGROUP) counts as a failed call of that command and in errorstats, as in Redis: the
 // same sequence runs against Tidings and redis-server and their INFO lines must agree.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { requireRedisServer, startRedis, startTidings, type TestServer } from '../helpers/servers.js';
+import type { TestServer } from '../helpers/servers.js';
+import { tidingsAndRedis } from '../helpers/fixtures.js';
 import type { RespClient } from '../helpers/resp.js';
 
-let tidings: TestServer | undefined;
-let redis: TestServer | undefined;
-
-before(async (t) => {
-  tidings = await startTidings();
-  if (requireRedisServer(t as never)) redis = await startRedis();
-});
-after(async () => {
-  await Promise.all([tidings?.close(), redis?.close()]);
-});
+const both = tidingsAndRedis();
 
 /** The `calls=...,failed_calls=N` tail of a cmdstat line without the timing fields. */
 async function cmdstat(c: RespClient, name: string): Promise<string> {
@@ -64,8 +56,8 @@ async function scenario(srv: TestServer): Promise<string[]> {
 }
 
 test('a blocked command ended by an error is a failed call, as in Redis', async (t) => {
-  const mine = await scenario(tidings!);
+  const mine = await scenario(both.tidings);
   assert.match(mine[2]!, /calls=1,rejected_calls=0,failed_calls=1$/);
-  if (redis === undefined) return t.skip('redis-server is not installed (recorded in test-artifacts/skipped.txt)');
-  assert.deepEqual(mine, await scenario(redis));
+  if (both.redis === undefined) return t.skip('redis-server is not installed (recorded in test-artifacts/skipped.txt)');
+  assert.deepEqual(mine, await scenario(both.redis));
 });

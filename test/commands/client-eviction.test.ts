@@ -4,28 +4,27 @@
 // percentage of maxmemory) evicts at once.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { requireRedisServer, startRedis, startTidings, type TestServer } from '../helpers/servers.js';
+import type { TestServer } from '../helpers/servers.js';
+import { tidingsAndRedis } from '../helpers/fixtures.js';
 import type { RespClient } from '../helpers/resp.js';
 
-let tidings: TestServer | undefined;
-let redis: TestServer | undefined;
-
-before(async (t) => {
-  tidings = await startTidings();
-  if (requireRedisServer(t as never)) redis = await startRedis();
-});
-after(async () => {
-  await Promise.all([tidings?.close(), redis?.close()]);
-});
+const both = tidingsAndRedis();
 
 const servers = (): [string, TestServer][] =>
-  [['tidings', tidings], ['redis-server', redis]].filter((e): e is [string, TestServer] => e[1] !== undefined);
+  [['tidings', both.tidings], ['redis-server', both.redis]].filter((e): e is [string, TestServer] => e[1] !== undefined);
 
 /** A field of the named client's CLIENT LIST line, or undefined when no such client is listed. */
 async function clientField(control: RespClient, name: string, field: string): Promise<string | undefined> {
   const list = (await control.call('CLIENT', 'LIST')) as string;
   const line = list.split('\n').find((l) => l.includes(` name=${name} `));
   return line === undefined ? undefined : new RegExp(` ${field}=(\\S*)`).exec(line)?.[1];
+}
+
+/** Poll (up to 200 times) until the victim's CLIENT LIST `field` is at least `atLeast`. */
+async function victimReaches(control: RespClient, field: string, atLeast: number): Promise<void> {
+  for (let i = 0; i < 200 && Number(await clientField(control, 'victim', field)) < atLeast; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 async function evictedClients(control: RespClient): Promise<number> {
@@ -71,9 +70,7 @@ test('CLIENT NO-EVICT ON keeps a client over the limit connected, with flag e', 
     const { control, victim } = await setup(srv, ['maxmemory-clients', '1mb']);
     assert.equal(await victim.call('CLIENT', 'NO-EVICT', 'ON'), 'OK');
     partialBulk(victim, 4_000_000, 2_000_000);
-    for (let i = 0; i < 200 && Number(await clientField(control, 'victim', 'qbuf')) < 2_000_000; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await victimReaches(control, 'qbuf', 2_000_000);
     assert.ok(Number(await clientField(control, 'victim', 'tot-mem')) > 2_000_000, label);
     assert.match((await clientField(control, 'victim', 'flags'))!, /e/, label);
     assert.equal(victim.closed, false, label);
@@ -87,9 +84,7 @@ test('lowering maxmemory-clients (a percentage of maxmemory) evicts at once', as
   for (const [label, srv] of servers()) {
     const { control, victim } = await setup(srv, ['maxmemory', '50mb']);
     partialBulk(victim, 4_000_000, 800_000);
-    for (let i = 0; i < 200 && Number(await clientField(control, 'victim', 'qbuf')) < 800_000; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await victimReaches(control, 'qbuf', 800_000);
     assert.equal(victim.closed, false, label);
     // 1% of 50 MB is 524288 bytes, under what the victim holds.
     assert.equal(await control.call('CONFIG', 'SET', 'maxmemory-clients', '1%'), 'OK');
@@ -106,9 +101,7 @@ test('a large argument counts its announced length as soon as its header is read
   for (const [label, srv] of servers()) {
     const { control, victim } = await setup(srv, []);
     partialBulk(victim, 300_000, 1000);
-    for (let i = 0; i < 200 && Number(await clientField(control, 'victim', 'qbuf')) < 1000; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await victimReaches(control, 'qbuf', 1000);
     assert.ok(Number(await clientField(control, 'victim', 'qbuf-free')) >= 299_000, label);
     assert.ok(Number(await clientField(control, 'victim', 'tot-mem')) >= 300_000, label);
     victim.close();
@@ -152,9 +145,7 @@ test('the arguments read of an incomplete command count in argv-mem and for maxm
   for (const [label, srv] of servers()) {
     const { control, victim } = await setup(srv, []);
     victim.write(args(249));
-    for (let i = 0; i < 200 && Number(await clientField(control, 'victim', 'argv-mem')) < 249_000; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await victimReaches(control, 'argv-mem', 249_000);
     assert.equal(await clientField(control, 'victim', 'argv-mem'), '249000', label);
     assert.ok(Number(await clientField(control, 'victim', 'tot-mem')) >= 249_000, label);
     victim.close();

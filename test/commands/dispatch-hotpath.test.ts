@@ -2,22 +2,13 @@
 // records and latency histograms cached per command spec (dropped by CONFIG RESETSTAT, separate
 // per server in one process), and the access clock read once per command for the keys it touches
 // (OBJECT IDLETIME). Over TCP, two in-process servers.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startTidings, type TestServer } from '../helpers/servers.js';
+import { twoServers } from '../helpers/fixtures.js';
 import type { RespClient } from '../helpers/resp.js';
 
-let a: TestServer;
-let b: TestServer;
-before(async () => {
-  a = await startTidings();
-  b = await startTidings();
-});
-after(async () => {
-  await a.close();
-  await b.close();
-});
+const servers = twoServers();
 
 async function calls(c: RespClient, command: string): Promise<number | undefined> {
   const info = String(await c.call('INFO', 'commandstats'));
@@ -32,8 +23,8 @@ async function histogramCalls(c: RespClient, command: string): Promise<number | 
 }
 
 test('commandstats and latency histograms count from zero after CONFIG RESETSTAT, per server', async () => {
-  const ca = await a.connect();
-  const cb = await b.connect();
+  const ca = await servers.a.connect();
+  const cb = await servers.b.connect();
   await ca.call('CONFIG', 'RESETSTAT');
   await cb.call('CONFIG', 'RESETSTAT');
   for (let i = 0; i < 3; i++) await ca.call('SET', 'k', String(i));
@@ -72,8 +63,8 @@ test('commandstats and latency histograms count from zero after CONFIG RESETSTAT
 });
 
 test('keys touched by a command get its time as their access time (OBJECT IDLETIME)', async () => {
-  const c = await a.connect();
-  const other = await a.connect();
+  const c = await servers.a.connect();
+  const other = await servers.a.connect();
   await c.call('FLUSHALL');
   await c.call('MSET', 'get', '1', 'm1', '1', 'm2', '1', 'script', '1', 'multi', '1', 'untouched', '1');
   await c.call('HSET', 'h', 'f', 'v');

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { requireRedisServer, startRedis, startTidings, startTidingsProcess } from '../helpers/servers.js';
 import type { RespClient } from '../helpers/resp.js';
 import { dump, readManifest, tempDir, until } from './aof-util.js';
+import { withServer } from '../helpers/fixtures.js';
 
 const aofDir = (dir: string) => path.join(dir, 'appendonlydir');
 
@@ -61,9 +62,7 @@ test('CONFIG SET appendonly yes: a slow initial rewrite keeps writes, SHUTDOWN f
 
 test('SHUTDOWN FORCE stops during the initial rewrite; CONFIG SET appendonly no abandons it', async () => {
   const dir = tempDir('tidings-aof-initial-');
-  const srv = await startTidings({ config: { dir, appendonly: 'no' } });
-  try {
-    const c = await srv.connect();
+  await withServer(() => startTidings({ config: { dir, appendonly: 'no' } }), async (c) => {
     await c.call('SET', 'k', 'v');
     await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '30000000');
     await c.call('CONFIG', 'SET', 'appendonly', 'yes');
@@ -73,10 +72,7 @@ test('SHUTDOWN FORCE stops during the initial rewrite; CONFIG SET appendonly no 
     assert.equal(await info(c, 'aof_rewrite_in_progress'), '0');
     assert.deepEqual(fs.readdirSync(aofDir(dir)), []);
     await c.call('CONFIG', 'SET', 'appendonly', 'yes');
-    c.close();
-  } finally {
-    await srv.close();
-  }
+  });
   const proc = await startTidingsProcess(['--dir', dir, '--appendonly', 'no', '--rdb-key-save-delay', '30000000']);
   const c = await proc.connect();
   await c.call('SET', 'k', 'v');

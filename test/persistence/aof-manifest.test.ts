@@ -12,6 +12,7 @@ import { ROOT, freePort, hasRedisServer, startTidings } from '../helpers/servers
 import { encodeCommand } from '../helpers/resp.js';
 import type { RespClient } from '../helpers/resp.js';
 import { readManifest, tempDir, until } from './aof-util.js';
+import { withServer, withServerInDir, infoField } from '../helpers/fixtures.js';
 
 const aofDir = (dir: string) => path.join(dir, 'appendonlydir');
 const cmd = (...args: string[]) => encodeCommand(args);
@@ -94,27 +95,17 @@ test('a manifest line that is refused is quoted in the log with its number', asy
 
 test('comments, unknown keys and a gap in the sequence are accepted', async () => {
   const dir = layout('# written by hand\nfile appendonly.aof.1.base.aof seq 1 type b newkey newvalue\nfile appendonly.aof.1.incr.aof seq 1 type i\nfile appendonly.aof.3.incr.aof seq 3 type i\n');
-  const srv = await startTidings({ config: { appendonly: 'yes', dir } });
-  try {
-    const c = await srv.connect();
+  await withServer(() => startTidings({ config: { appendonly: 'yes', dir } }), async (c) => {
     assert.deepEqual(await c.call('MGET', 'k1', 'k2', 'k3'), ['v1', 'v2', 'v3']);
-    c.close();
-  } finally {
-    await srv.close();
-  }
+  });
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('a manifest with only comments names no data: start from empty with base 1 and incr 1 (as redis-server)', async () => {
   const dir = layout('# nothing here\n');
-  const srv = await startTidings({ config: { appendonly: 'yes', dir } });
-  try {
-    const c = await srv.connect();
+  await withServer(() => startTidings({ config: { appendonly: 'yes', dir } }), async (c) => {
     assert.equal(await c.call('DBSIZE'), 0);
-    c.close();
-  } finally {
-    await srv.close();
-  }
+  });
   assert.deepEqual(readManifest(aofDir(dir)), [
     { name: 'appendonly.aof.1.base.rdb', seq: 1, type: 'b' },
     { name: 'appendonly.aof.1.incr.aof', seq: 1, type: 'i' },
@@ -127,14 +118,9 @@ test('an upgrade interrupted before the old AOF was moved is finished at start',
   fs.writeFileSync(path.join(dir, 'appendonly.aof'), Buffer.concat([cmd('SET', 'k1', 'v1'), cmd('SET', 'k2', 'v2')]));
   fs.mkdirSync(aofDir(dir));
   fs.writeFileSync(path.join(aofDir(dir), 'appendonly.aof.manifest'), 'file appendonly.aof seq 1 type b\n');
-  const srv = await startTidings({ config: { appendonly: 'yes', dir } });
-  try {
-    const c = await srv.connect();
+  await withServer(() => startTidings({ config: { appendonly: 'yes', dir } }), async (c) => {
     assert.deepEqual(await c.call('MGET', 'k1', 'k2'), ['v1', 'v2']);
-    c.close();
-  } finally {
-    await srv.close();
-  }
+  });
   assert.equal(fs.existsSync(path.join(dir, 'appendonly.aof')), false);
   assert.equal(fs.existsSync(path.join(aofDir(dir), 'appendonly.aof')), true);
   assert.deepEqual(readManifest(aofDir(dir)), [
@@ -147,34 +133,21 @@ test('an upgrade interrupted before the old AOF was moved is finished at start',
 test('an appendfilename with spaces and newlines is quoted in the manifest and read back', async () => {
   const dir = tempDir('tidings-manifest-');
   const name = ' file seq \n\n.aof ';
-  const srv = await startTidings({ config: { appendonly: 'yes', dir, appendfilename: name } });
-  try {
-    const c = await srv.connect();
+  await withServer(() => startTidings({ config: { appendonly: 'yes', dir, appendfilename: name } }), async (c) => {
     await c.call('SET', 'k1', 'v1');
     await c.call('BGREWRITEAOF');
     await until(async () => (await info(c, 'aof_rewrite_in_progress')) === '0');
     await c.call('SET', 'k2', 'v2');
-    c.close();
-  } finally {
-    await srv.close();
-  }
+  });
   const text = fs.readFileSync(path.join(aofDir(dir), `${name}.manifest`), 'latin1');
   assert.equal(text, 'file " file seq \\n\\n.aof .2.base.rdb" seq 2 type b\nfile " file seq \\n\\n.aof .2.incr.aof" seq 2 type i\n');
-  const again = await startTidings({ config: { appendonly: 'yes', dir, appendfilename: name } });
-  try {
-    const c = await again.connect();
+  await withServer(() => startTidings({ config: { appendonly: 'yes', dir, appendfilename: name } }), async (c) => {
     assert.deepEqual(await c.call('MGET', 'k1', 'k2'), ['v1', 'v2']);
-    c.close();
-  } finally {
-    await again.close();
-  }
+  });
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function info(c: RespClient, field: string): Promise<string> {
-  const text = String(await c.call('INFO', 'persistence'));
-  return new RegExp(`^${field}:(.*)$`, 'm').exec(text)![1]!.trim();
-}
+const info = (c: RespClient, field: string) => infoField(c, 'persistence', field);
 
 async function rewriteAndWait(c: RespClient): Promise<void> {
   await c.call('BGREWRITEAOF');
@@ -182,10 +155,7 @@ async function rewriteAndWait(c: RespClient): Promise<void> {
 }
 
 test('aof-disable-auto-gc keeps the history files, newest first; turning it off deletes them', async () => {
-  const dir = tempDir('tidings-manifest-');
-  const srv = await startTidings({ config: { appendonly: 'yes', dir } });
-  try {
-    const c = await srv.connect();
+  await withServerInDir('tidings-manifest-', (dir) => startTidings({ config: { appendonly: 'yes', dir } }), async (c, dir) => {
     await c.call('SET', 'k', 'v');
     await c.call('CONFIG', 'SET', 'aof-disable-auto-gc', 'yes');
     await rewriteAndWait(c);
@@ -209,18 +179,11 @@ test('aof-disable-auto-gc keeps the history files, newest first; turning it off 
     assert.deepEqual(fs.readdirSync(aofDir(dir)).sort(), ['appendonly.aof.3.base.rdb', 'appendonly.aof.3.incr.aof', 'appendonly.aof.manifest']);
     await c.call('DEBUG', 'LOADAOF');
     assert.equal(await c.call('GET', 'k'), 'v');
-    c.close();
-  } finally {
-    await srv.close();
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
+  });
 });
 
 test('rdb-key-save-delay slows a rewrite: a second BGREWRITEAOF is refused until it ends', async () => {
-  const dir = tempDir('tidings-manifest-');
-  const srv = await startTidings({ config: { appendonly: 'yes', dir } });
-  try {
-    const c = await srv.connect();
+  await withServerInDir('tidings-manifest-', (dir) => startTidings({ config: { appendonly: 'yes', dir } }), async (c) => {
     await c.call('SET', 'k', 'v');
     await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '10000000');
     assert.equal(await c.call('BGREWRITEAOF'), 'Background append only file rewriting started');
@@ -229,18 +192,11 @@ test('rdb-key-save-delay slows a rewrite: a second BGREWRITEAOF is refused until
     await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
     await until(async () => (await info(c, 'aof_rewrite_in_progress')) === '0');
     assert.equal(await info(c, 'aof_last_bgrewrite_status'), 'ok');
-    c.close();
-  } finally {
-    await srv.close();
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
+  });
 });
 
 test('BGREWRITEAOF while a BGSAVE runs is scheduled, and runs once the BGSAVE ends', async () => {
-  const dir = tempDir('tidings-manifest-');
-  const srv = await startTidings({ config: { appendonly: 'yes', dir } });
-  try {
-    const c = await srv.connect();
+  await withServerInDir('tidings-manifest-', (dir) => startTidings({ config: { appendonly: 'yes', dir } }), async (c, dir) => {
     for (let i = 0; i < 50; i++) await c.call('SET', `k${i}`, 'v');
     // 100 ms per key: the BGSAVE takes 5 s unless the delay is lifted.
     await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '100000');
@@ -254,18 +210,11 @@ test('BGREWRITEAOF while a BGSAVE runs is scheduled, and runs once the BGSAVE en
       { name: 'appendonly.aof.2.base.rdb', seq: 2, type: 'b' },
       { name: 'appendonly.aof.2.incr.aof', seq: 2, type: 'i' },
     ]);
-    c.close();
-  } finally {
-    await srv.close();
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
+  });
 });
 
 test('CONFIG SET appendonly no stops a rewrite in flight: no longer in progress, the next one runs', async () => {
-  const dir = tempDir('tidings-manifest-');
-  const srv = await startTidings({ config: { appendonly: 'yes', dir } });
-  try {
-    const c = await srv.connect();
+  await withServerInDir('tidings-manifest-', (dir) => startTidings({ config: { appendonly: 'yes', dir } }), async (c, dir) => {
     await c.call('SET', 'k', 'v');
     await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '10000000');
     await c.call('BGREWRITEAOF');
@@ -278,18 +227,11 @@ test('CONFIG SET appendonly no stops a rewrite in flight: no longer in progress,
     assert.equal(await info(c, 'aof_last_bgrewrite_status'), 'ok');
     // The stopped rewrite left no temporary file behind.
     assert.deepEqual(fs.readdirSync(aofDir(dir)).filter((f) => f.startsWith('temp-')), []);
-    c.close();
-  } finally {
-    await srv.close();
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
+  });
 });
 
 test('DEBUG LOADAOF with the log off loads the files a BGREWRITEAOF wrote (functions included)', async () => {
-  const dir = tempDir('tidings-manifest-');
-  const srv = await startTidings({ config: { appendonly: 'no', dir, 'aof-use-rdb-preamble': 'no', 'enable-debug-command': 'yes' } });
-  try {
-    const c = await srv.connect();
+  await withServerInDir('tidings-manifest-', (dir) => startTidings({ config: { appendonly: 'no', dir, 'aof-use-rdb-preamble': 'no', 'enable-debug-command': 'yes' } }), async (c) => {
     await c.call('SET', 'k', 'v');
     await c.call('FUNCTION', 'LOAD', "#!lua name=test\nredis.register_function('test', function() return 1 end)");
     await rewriteAndWait(c);
@@ -298,9 +240,5 @@ test('DEBUG LOADAOF with the log off loads the files a BGREWRITEAOF wrote (funct
     assert.equal(await c.call('DEBUG', 'LOADAOF'), 'OK');
     assert.equal(await c.call('FCALL', 'test', 0), 1);
     assert.deepEqual(await c.call('MGET', 'k', 'later'), ['v', null]);
-    c.close();
-  } finally {
-    await srv.close();
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
+  });
 });

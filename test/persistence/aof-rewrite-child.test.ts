@@ -10,14 +10,12 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { startTidingsProcess } from '../helpers/servers.js';
 import type { RespClient } from '../helpers/resp.js';
-import { readManifest, tempDir, until } from './aof-util.js';
+import { readManifest, until } from './aof-util.js';
+import { withServerInDir, infoField } from '../helpers/fixtures.js';
 
 const aofDir = (dir: string) => path.join(dir, 'appendonlydir');
 
-async function info(c: RespClient, field: string): Promise<string> {
-  const text = String(await c.call('INFO', 'persistence'));
-  return new RegExp(`^${field}:(.*)$`, 'm').exec(text)![1]!.trim();
-}
+const info = (c: RespClient, field: string) => infoField(c, 'persistence', field);
 
 /** The server's child processes (pgrep -P, as Redis's get_child_pid). */
 function children(pid: number): number[] {
@@ -26,10 +24,7 @@ function children(pid: number): number[] {
 }
 
 test('killing the rewrite child fails the rewrite (incr files kept), the next rewrite succeeds', async () => {
-  const dir = tempDir('tidings-rewrite-child-');
-  const srv = await startTidingsProcess(['--dir', dir, '--appendonly', 'yes', '--enable-debug-command', 'yes']);
-  try {
-    const c = await srv.connect();
+  await withServerInDir('tidings-rewrite-child-', (dir) => startTidingsProcess(['--dir', dir, '--appendonly', 'yes', '--enable-debug-command', 'yes']), async (c, dir, srv) => {
     for (let i = 0; i < 20; i++) await c.call('SET', `k${i}`, String(i));
     await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '10000000');
     for (let round = 0; round < 2; round++) {
@@ -63,18 +58,11 @@ test('killing the rewrite child fails the rewrite (incr files kept), the next re
     assert.deepEqual(children(srv.child.pid!), [], 'no child left once the rewrite is over');
     assert.equal(await c.call('DEBUG', 'LOADAOF'), 'OK');
     assert.equal(await c.call('DEBUG', 'DIGEST'), digest);
-    c.close();
-  } finally {
-    await srv.close();
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
+  });
 });
 
 test('CONFIG SET appendonly no kills the rewrite child and removes its file', async () => {
-  const dir = tempDir('tidings-rewrite-child-');
-  const srv = await startTidingsProcess(['--dir', dir, '--appendonly', 'yes']);
-  try {
-    const c = await srv.connect();
+  await withServerInDir('tidings-rewrite-child-', (dir) => startTidingsProcess(['--dir', dir, '--appendonly', 'yes']), async (c, dir, srv) => {
     await c.call('SET', 'k', 'v');
     await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '10000000');
     await c.call('BGREWRITEAOF');
@@ -84,18 +72,11 @@ test('CONFIG SET appendonly no kills the rewrite child and removes its file', as
     await until(() => srv.output().includes(`Killing running AOF rewrite child: ${child[0]}`));
     await until(() => children(srv.child.pid!).length === 0);
     assert.deepEqual(fs.readdirSync(aofDir(dir)).filter((f) => f.startsWith('temp-')), []);
-    c.close();
-  } finally {
-    await srv.close();
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
+  });
 });
 
 test('after 3 failed rewrites, automatic rewrites are held back (logged); BGREWRITEAOF still runs', async () => {
-  const dir = tempDir('tidings-rewrite-child-');
-  const srv = await startTidingsProcess(['--dir', dir, '--appendonly', 'yes']);
-  try {
-    const c = await srv.connect();
+  await withServerInDir('tidings-rewrite-child-', (dir) => startTidingsProcess(['--dir', dir, '--appendonly', 'yes']), async (c, dir, srv) => {
     await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '10000000');
     await c.call('SET', 'k', 'v');
     for (let i = 0; i < 3; i++) {
@@ -118,18 +99,11 @@ test('after 3 failed rewrites, automatic rewrites are held back (logged); BGREWR
     await c.call('BGREWRITEAOF');
     await until(async () => (await info(c, 'aof_rewrite_in_progress')) === '0');
     assert.equal(await info(c, 'aof_last_bgrewrite_status'), 'ok');
-    c.close();
-  } finally {
-    await srv.close();
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
+  });
 });
 
 test('CONFIG SET appendonly yes whose rewrite child is killed: the temporary incr file goes, the rewrite starts again', async () => {
-  const dir = tempDir('tidings-rewrite-child-');
-  const srv = await startTidingsProcess(['--dir', dir, '--appendonly', 'no']);
-  try {
-    const c = await srv.connect();
+  await withServerInDir('tidings-rewrite-child-', (dir) => startTidingsProcess(['--dir', dir, '--appendonly', 'no']), async (c, dir, srv) => {
     await c.call('SET', 'k', 'v');
     await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '10000000');
     await c.call('CONFIG', 'SET', 'appendonly', 'yes');
@@ -146,9 +120,5 @@ test('CONFIG SET appendonly yes whose rewrite child is killed: the temporary inc
       { name: 'appendonly.aof.1.base.rdb', seq: 1, type: 'b' },
       { name: 'appendonly.aof.1.incr.aof', seq: 1, type: 'i' },
     ]);
-    c.close();
-  } finally {
-    await srv.close();
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
+  });
 });

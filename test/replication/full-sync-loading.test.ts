@@ -67,23 +67,22 @@ async function watchLoad(master: RespClient, replica: TestServer, masterPort: nu
 
 const SLOW = { 'key-load-delay': '2000', 'loading-process-events-interval-bytes': '1024' };
 
-test('a Tidings replica of Tidings loads the full sync in slices: -LOADING meanwhile, then the same data', async () => {
-  const master = await startTidings();
-  const replica = await startTidings({ config: SLOW });
+/** Fill `master`, make `replica` its replica and watch it load (both closed after the file's tests). */
+async function fillAndWatchLoad(master: TestServer, replica: TestServer): Promise<void> {
   opened.push(master, replica);
   const m = await master.connect();
   await fill(m);
   await watchLoad(m, replica, master.port);
   m.close();
+}
+
+test('a Tidings replica of Tidings loads the full sync in slices: -LOADING meanwhile, then the same data', async () => {
+  const master = await startTidings();
+  await fillAndWatchLoad(master, await startTidings({ config: SLOW }));
 });
 
 test('a Tidings replica of redis-server (diskless $EOF: payload) loads it in slices', async (t) => {
   if (!requireRedisServer(t)) return;
   const master = await startRedis(['--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0']);
-  const replica = await startTidings({ config: SLOW });
-  opened.push(master, replica);
-  const m = await master.connect();
-  await fill(m);
-  await watchLoad(m, replica, master.port);
-  m.close();
+  await fillAndWatchLoad(master, await startTidings({ config: SLOW }));
 });

@@ -3,25 +3,17 @@
 // aside), down to the connection closing after the script's reply; then what only Tidings can
 // show (other clients get -BUSY, SCRIPT KILL, a client leaving mid-session, SCRIPT DEBUG YES), and
 // redis-cli --ldb-sync-mode run against both.
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { requireRedisServer, skipLoudly, startRedis, startTidings, type TestServer } from '../helpers/servers.js';
+import { skipLoudly, type TestServer } from '../helpers/servers.js';
+import { tidingsAndRedis } from '../helpers/fixtures.js';
 import { plain, type RespClient } from '../helpers/resp.js';
 
-let tidings: TestServer;
-let redis: TestServer | undefined;
-
-before(async (t) => {
-  tidings = await startTidings();
-  if (requireRedisServer(t as never)) redis = await startRedis();
-});
-after(async () => {
-  await Promise.all([tidings?.close(), redis?.close()]);
-});
+const both = tidingsAndRedis();
 
 /** Every reply frame of a session as text; the connection's end shows as `<closed>`. */
 async function session(srv: TestServer, steps: string[][]): Promise<string[]> {
@@ -49,12 +41,12 @@ async function session(srv: TestServer, steps: string[][]): Promise<string[]> {
 }
 
 async function compare(t: TestContext, steps: string[][]): Promise<string[]> {
-  const mine = await session(tidings, steps);
-  if (redis === undefined) {
+  const mine = await session(both.tidings, steps);
+  if (both.redis === undefined) {
     skipLoudly(t, 'redis-server is not installed: the debugger session is not compared');
     return mine;
   }
-  const theirs = await session(redis, steps);
+  const theirs = await session(both.redis, steps);
   assert.deepEqual(mine, theirs);
   return mine;
 }
@@ -205,7 +197,7 @@ describe('SCRIPT DEBUG SYNC: sessions compared with redis-server', () => {
 
 describe('SCRIPT DEBUG SYNC: the rest of the server meanwhile', () => {
   async function startSession(script: string, keys: string[] = []): Promise<RespClient> {
-    const c = await tidings.connect();
+    const c = await both.tidings.connect();
     assert.equal(await c.call('SCRIPT', 'DEBUG', 'SYNC'), 'OK');
     const stop = await c.call('EVAL', script, String(keys.length), ...keys);
     assert.ok(Array.isArray(stop) && String(stop[0]).startsWith('* Stopped at 1'), String(stop));
@@ -213,7 +205,7 @@ describe('SCRIPT DEBUG SYNC: the rest of the server meanwhile', () => {
   }
 
   test('other clients get -BUSY until the session ends', async () => {
-    const other = await tidings.connect();
+    const other = await both.tidings.connect();
     const c = await startSession("redis.call('set', KEYS[1], 'v')\nreturn 1", ['ldb:busy']);
     const frame = await other.callFrame('GET', 'ldb:busy');
     assert.equal(frame.raw.toString(), '-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n');
@@ -225,7 +217,7 @@ describe('SCRIPT DEBUG SYNC: the rest of the server meanwhile', () => {
   });
 
   test('SCRIPT KILL from another client ends the session', async () => {
-    const other = await tidings.connect();
+    const other = await both.tidings.connect();
     const c = await startSession("redis.call('set', KEYS[1], 'v')\nreturn 1", ['ldb:kill']);
     assert.equal(await other.call('SCRIPT', 'KILL'), 'OK');
     assert.deepEqual(plain(await c.read()), ['<endsession>']);
@@ -242,7 +234,7 @@ describe('SCRIPT DEBUG SYNC: the rest of the server meanwhile', () => {
       'ldb:left',
     ]);
     c.close();
-    const other = await tidings.connect();
+    const other = await both.tidings.connect();
     for (let i = 0; i < 100 && (await other.callFrame('PING')).raw.toString().startsWith('-BUSY'); i++) {
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -252,7 +244,7 @@ describe('SCRIPT DEBUG SYNC: the rest of the server meanwhile', () => {
   });
 
   test('SCRIPT DEBUG YES is refused with the reason; the next EVAL runs undebugged', async () => {
-    const c = await tidings.connect();
+    const c = await both.tidings.connect();
     const frame = await c.callFrame('SCRIPT', 'DEBUG', 'YES');
     assert.match(frame.raw.toString(), /^-ERR SCRIPT DEBUG YES .* not supported by Tidings: use SCRIPT DEBUG SYNC/);
     assert.equal(await c.call('EVAL', 'return 3', '0'), 3);
@@ -260,7 +252,7 @@ describe('SCRIPT DEBUG SYNC: the rest of the server meanwhile', () => {
   });
 
   test('SCRIPT DEBUG inside MULTI fails at EXEC; EVAL in a transaction is not debugged', async () => {
-    const c = await tidings.connect();
+    const c = await both.tidings.connect();
     assert.equal(await c.call('MULTI'), 'OK');
     assert.equal(await c.call('SCRIPT', 'DEBUG', 'SYNC'), 'QUEUED');
     assert.equal(await c.call('EVAL', 'return 4', '0'), 'QUEUED');
@@ -299,12 +291,12 @@ test('redis-cli --ldb-sync-mode --eval: the same session as against redis-server
   const args = ['--ldb-sync-mode', '--eval', file, 'ldb:cli', ',', 'hello'];
   const input = 's\np\ns\nr get ldb:cli\nc\n';
   try {
-    const mine = await runCli(tidings.port, args, input);
+    const mine = await runCli(both.tidings.port, args, input);
     assert.match(mine, /<value> a = 1/);
     assert.match(mine, /<redis> set ldb:cli hello/);
     assert.match(mine, /"hello"\n\n\(Lua debugging session ended\)/);
-    if (redis === undefined) return skipLoudly(t, 'redis-server is not installed: redis-cli output not compared');
-    assert.equal(mine, await runCli(redis.port, args, input));
+    if (both.redis === undefined) return skipLoudly(t, 'redis-server is not installed: redis-cli output not compared');
+    assert.equal(mine, await runCli(both.redis.port, args, input));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -3,21 +3,13 @@
 // Tidings does the same steps (a full collection on SCRIPT FLUSH), so many scripts that make
 // garbage leave the heap under the bound Redis's suite allows ("EVAL does not leak in the Lua
 // stack"). INFO memory names the same scripting fields as redis-server, in its order.
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { requireRedisServer, startRedis, startTidings, type TestServer } from '../helpers/servers.js';
+import type { TestServer } from '../helpers/servers.js';
+import { tidingsAndRedis } from '../helpers/fixtures.js';
 import type { RespClient } from '../helpers/resp.js';
 
-let tidings: TestServer;
-let redis: TestServer | undefined;
-
-before(async (t) => {
-  tidings = await startTidings();
-  if (requireRedisServer(t as never)) redis = await startRedis();
-});
-after(async () => {
-  await Promise.all([tidings?.close(), redis?.close()]);
-});
+const both = tidingsAndRedis();
 
 async function infoField(c: RespClient, field: string): Promise<number> {
   const info = (await c.call('INFO', 'memory')) as string;
@@ -25,7 +17,7 @@ async function infoField(c: RespClient, field: string): Promise<number> {
 }
 
 test('used_memory_lua stays under 100 KB after SCRIPT FLUSH and 10000 scripts', async () => {
-  const c = await tidings.connect();
+  const c = await both.tidings.connect();
   assert.equal(await c.call('SCRIPT', 'FLUSH'), 'OK');
   const afterFlush = await infoField(c, 'used_memory_lua');
   assert.equal(await c.call('SET', 'x', '0'), 'OK');
@@ -41,7 +33,7 @@ test('used_memory_lua stays under 100 KB after SCRIPT FLUSH and 10000 scripts', 
 });
 
 test('INFO memory has the scripting fields of redis-server, in its order', async (t) => {
-  if (redis === undefined) return t.skip('redis-server is not installed (recorded in test-artifacts/skipped.txt)');
+  if (both.redis === undefined) return t.skip('redis-server is not installed (recorded in test-artifacts/skipped.txt)');
   const names = async (srv: TestServer): Promise<string[]> => {
     const c = await srv.connect();
     const info = (await c.call('INFO', 'memory')) as string;
@@ -50,5 +42,5 @@ test('INFO memory has the scripting fields of redis-server, in its order', async
       .map((m) => m[1]!)
       .filter((n) => /lua|scripts|functions|vm_|libraries/.test(n));
   };
-  assert.deepEqual(await names(tidings), await names(redis));
+  assert.deepEqual(await names(both.tidings), await names(both.redis));
 });
