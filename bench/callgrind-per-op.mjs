@@ -10,7 +10,8 @@
 // Knobs: BENCH_REQUESTS (15000 counted per window), BENCH_WINDOWS (3: the median is reported),
 // BENCH_WARMUP (100000), BENCH_ONLY=set,get, BENCH_KEYSPACE (0: one key per command, as
 // redis-benchmark without -r; 100000: random keys, as bench/run.mjs's SET/GET/INCR/HSET rows),
-// BENCH_NO_BUILD=1. Kernel time (the socket syscalls) is not counted: it is the same number of
+// BENCH_NO_BUILD=1, BENCH_PIPELINE (16), BENCH_ONLY=ping,publish (rows not run by default).
+// Kernel time (the socket syscalls) is not counted: it is the same number of
 // read/write calls for both servers. Prints a Markdown table; writes nothing.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,7 +25,16 @@ const WINDOWS = Math.max(1, Number(process.env.BENCH_WINDOWS ?? 3));
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
 // BENCH_KEYSPACE=100000: redis-benchmark -r, as bench/run.mjs sends SET/GET/INCR/HSET (random keys).
 const KEYSPACE = Math.max(0, Number(process.env.BENCH_KEYSPACE ?? 0));
-const ROWS = DATA_COMMAND_ROWS.filter((r) => ONLY.length === 0 || ONLY.some((o) => r.label.toLowerCase().includes(o)));
+// BENCH_PIPELINE=1: one request per read and one reply per write (the per-write cost shows).
+const PIPELINE = Math.max(1, Number(process.env.BENCH_PIPELINE ?? 16));
+// PING and PUBLISH (no subscribers) only when BENCH_ONLY names them: the network path alone.
+const NETWORK_ROWS = [
+  { label: 'PING', test: 'ping_mbulk' },
+  { label: 'PUBLISH', test: ['PUBLISH', 'channel', 'xxx'] },
+];
+const ROWS = [...DATA_COMMAND_ROWS, ...(ONLY.length === 0 ? [] : NETWORK_ROWS)].filter(
+  (r) => ONLY.length === 0 || ONLY.some((o) => r.label.toLowerCase().includes(o)),
+);
 
 const children = new Set();
 process.on('exit', () => {
@@ -58,7 +68,7 @@ function dumpTotal(server) {
 }
 
 function bench(server, test, requests) {
-  const r = redisBenchmark(server.port, test, { clients: 50, requests, pipeline: 16, keyspace: KEYSPACE });
+  const r = redisBenchmark(server.port, test, { clients: 50, requests, pipeline: PIPELINE, keyspace: KEYSPACE });
   if (r.error) throw new Error(`${server.name}: ${r.error}`);
 }
 
@@ -117,7 +127,7 @@ try {
 const redisIdx = plan.length - 1;
 const head = ['Command', ...plan.map(([n]) => `${n} instr/op`), ...plan.slice(0, -1).map(([n]) => `${n}/Redis`)];
 if (process.env.BENCH_BASE) head.push('after/before');
-console.log(`Load average at start: ${facts.load}; ${facts.date}; node flags: ${nodeArgs.join(' ') || 'none'}; keyspace: ${KEYSPACE || 'one key'}; callgrind, median of ${WINDOWS} windows of ${REQUESTS} counted requests per row after ${WARMUP} uncounted, -c 50 -P 16\n`);
+console.log(`Load average at start: ${facts.load}; ${facts.date}; node flags: ${nodeArgs.join(' ') || 'none'}; keyspace: ${KEYSPACE || 'one key'}; callgrind, median of ${WINDOWS} windows of ${REQUESTS} counted requests per row after ${WARMUP} uncounted, -c 50 -P ${PIPELINE}\n`);
 console.log(`| ${head.join(' | ')} |`);
 console.log(`|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
 for (const row of ROWS) {

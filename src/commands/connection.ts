@@ -101,7 +101,7 @@ export function clientMemory(client: CommandSession, running?: Buffer[]): number
   const argvMem = running !== undefined ? argvBytes(running) : client.parser.partialArgBytes;
   let multiMem = 0;
   if (client.multi !== undefined) for (const queued of client.multi) multiMem += argvBytes(queued);
-  const omem = client.socket !== null ? client.socket.writableLength : 0;
+  const omem = client.unsentBytes;
   return qbuf + argvMem + multiMem + client.out.allocated + omem + structureMemory(client);
 }
 
@@ -119,7 +119,7 @@ export function clientInfoLine(client: CommandSession, running?: Buffer[]): stri
   if (client.multi !== undefined) for (const queued of client.multi) multiMem += argvBytes(queued);
   // Replies queued this turn (Redis's reply buffer), then what the socket holds for the kernel.
   const obl = client.out.size;
-  const omem = socket !== null ? socket.writableLength : 0;
+  const omem = client.unsentBytes;
   const fd = (socket as unknown as { _handle?: { fd?: number } } | null)?._handle?.fd;
   const totMem = clientMemory(client, running);
   return [

@@ -169,6 +169,8 @@ export interface CommandSession {
   readonly out: OutputBuffer;
   /** Bytes waiting: our queue plus what the socket has not handed to the kernel yet. */
   readonly outputBytes: number;
+  /** Bytes handed to the socket that the kernel has not taken yet. */
+  readonly unsentBytes: number;
   /** Queue a command reply (honours CLIENT REPLY OFF/SKIP). */
   write(reply: Reply): void;
   /** Queue an out-of-band message (pub/sub delivery, MONITOR line): ignores CLIENT REPLY. */

@@ -9,6 +9,7 @@ import type { AclUser } from '../security/acl.js';
 import type { ClientTracking, ReplyMode, WatchedKey } from '../commands/host.js';
 import type { ServerSession } from '../server/session.js';
 import type { DispatchMemo } from '../server/dispatch.js';
+import { SocketWriter } from './socket-write.js';
 
 export type { ReplyMode, WatchedKey };
 
@@ -66,6 +67,8 @@ export class Client implements ServerSession {
   dispatchMemo: DispatchMemo | undefined = undefined;
 
   readonly out = new OutputBuffer(REPLY_BUFFER_SIZE);
+  /** Writes this connection's output to its socket; null without a socket. */
+  readonly writer: { write(data: Buffer): void; readonly unsent: number } | null;
   readonly parser: RequestParser;
 
   constructor(
@@ -77,6 +80,9 @@ export class Client implements ServerSession {
     readonly kind: 'tcp' | 'unix' | 'script' | 'loader' | 'master' = 'tcp',
   ) {
     this.parser = new RequestParser(limits, this);
+    // A direct write that had to wait reports its end as socket.write()'s would: with 'drain'
+    // (the server checks the output limits again on it).
+    this.writer = socket !== null ? new SocketWriter(socket, () => socket.emit('drain')) : null;
   }
 
   get subscriptionCount(): number {
@@ -109,6 +115,12 @@ export class Client implements ServerSession {
 
   /** Bytes waiting: our queue plus what the socket has not handed to the kernel yet. */
   get outputBytes(): number {
-    return this.out.size + (this.socket ? this.socket.writableLength : 0);
+    return this.out.size + this.unsentBytes;
+  }
+
+  /** Bytes handed to the socket that the kernel has not taken yet. */
+  get unsentBytes(): number {
+    if (this.writer !== null) return this.writer.unsent;
+    return this.socket !== null ? this.socket.writableLength : 0;
   }
 }

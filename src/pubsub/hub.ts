@@ -201,7 +201,7 @@ export class PubSubHub<C extends Subscriber = Subscriber> {
   private send(client: C, frame: Frame): void {
     // Count messages queued since the client's output was last empty (an upper bound on what
     // is still waiting once part of it has been written).
-    if (client.out.size === 0 && (client.socket === null || client.socket.writableLength === 0)) client.queuedMessages = 0;
+    if (client.out.size === 0 && client.unsentBytes === 0) client.queuedMessages = 0;
     client.queuedMessages++;
     for (const part of frame.parts(client.proto)) this.delivery.deliver(client, part);
   }

@@ -12,8 +12,8 @@ export interface Subscriber {
   readonly shardChannels: Set<string>;
   /** Replies queued this turn. */
   readonly out: { readonly size: number };
-  /** What the socket still holds for the kernel; null for socketless clients. */
-  readonly socket: { readonly writableLength: number } | null;
+  /** Bytes handed to the socket that the kernel has not taken yet (0 without a socket). */
+  readonly unsentBytes: number;
   /** Pub/sub messages queued since the output was last empty. */
   queuedMessages: number;
   readonly softLimitHits: number;

@@ -752,7 +752,8 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     const n = chunks.length;
     if (n !== 0) {
       this.stats.netOutputBytes += total;
-      if (n === 1) socket.write(chunks[0]!);
+      const writer = client.writer!;
+      if (n === 1) writer.write(chunks[0]!);
       else if (out.lastTakeShared) {
         const prev = this.lastSharedChunks;
         let same = prev !== undefined && prev.length === n;
@@ -761,8 +762,8 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
           this.lastSharedChunks = chunks;
           this.lastSharedBuffer = Buffer.concat(chunks, total);
         }
-        socket.write(this.lastSharedBuffer!);
-      } else if (total <= 256 * 1024) socket.write(Buffer.concat(chunks, total));
+        writer.write(this.lastSharedBuffer!);
+      } else if (total <= 256 * 1024) writer.write(Buffer.concat(chunks, total));
       else {
         socket.cork();
         for (const c of chunks) socket.write(c);

@@ -13,4 +13,6 @@ export interface ServerSession extends CommandSession {
   commandsProcessed: number;
   /** What dispatch remembers of this client's last command (see DispatchMemo). */
   dispatchMemo: DispatchMemo | undefined;
+  /** Writes the connection's output to its socket (net/socket-write.ts); null without a socket. */
+  readonly writer: { write(data: Buffer): void; readonly unsent: number } | null;
 }
