@@ -355,7 +355,6 @@ export interface ReplicaFeedsView {
   connected(): AttachedReplica[];
   acked(replica: AttachedReplica, offset: number): void;
   countAcked(offset: number): number;
-  bufferedBytes(): number;
 }
 
 /** This server's link to its master while it is a replica (server/replica.ts). */

@@ -7,7 +7,7 @@ import { BigNumber, BLOCKED, BoolReply, Double, MapReply, NO_REPLY, OK, RawReply
 import { REDIS_VERSION, TIDINGS_VERSION } from '../config/version.js';
 import { globMatch } from '../pubsub/glob.js';
 import { findSubcommand } from './lookup.js';
-import { usedMemory, usedMemoryPeak } from '../store/eviction.js';
+import { clientMemory, usedMemory, usedMemoryPeak } from '../store/eviction.js';
 import { idleMsOf } from '../store/database.js';
 import { scriptingOf, scriptingStats } from './scripting.js';
 import { LoadError, PersistenceErrors } from '../persistence/rdbfile.js';
@@ -99,6 +99,8 @@ function infoSection(server: CommandHost, name: string): string | undefined {
       const m = process.memoryUsage();
       const lua = scriptingStats(server);
       const used = usedMemory(server);
+      const clients = clientMemory(server);
+      const backlogSize = server.config.number('repl-backlog-size');
       return lines('Memory', [
         ['used_memory', used],
         ['used_memory_human', human(used)],
@@ -127,8 +129,13 @@ function infoSection(server: CommandHost, name: string): string | undefined {
         ['maxmemory_policy', server.config.string('maxmemory-policy')],
         // Resident pages over what the allocators (V8 heap, external buffers) hand out.
         ['mem_fragmentation_ratio', (m.rss / Math.max(1, m.heapUsed + m.external)).toFixed(2)],
-        ['mem_not_counted_for_evict', 0],
-        ['mem_total_replication_buffers', server.replicaFeeds.bufferedBytes()],
+        ['mem_not_counted_for_evict', clients.notCountedForEvict],
+        // The replication buffer up to repl-backlog-size is the backlog's; the rest is held for replicas.
+        ['mem_replication_backlog', Math.min(clients.replicationBuffer, backlogSize)],
+        ['mem_total_replication_buffers', clients.replicationBuffer],
+        ['mem_clients_slaves', clients.replicas],
+        ['mem_clients_normal', clients.normal],
+        ['mem_cluster_links', 0],
         ['mem_allocator', 'v8'],
         // Tidings frees at once: nothing is ever pending (store/lazyfree.ts).
         ['lazyfree_pending_objects', 0],

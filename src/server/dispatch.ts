@@ -414,14 +414,15 @@ function runChecked(server: Server, client: Client, spec: CommandSpec, argv: Buf
   // Evictions come first and are effects of their own (a DEL each), not part of this command's.
   // As Redis's processCommand, every command a client sends evicts (a read too, so eviction's
   // invalidation messages precede its reply); only a denyoom one is refused when nothing is left.
-  if (hot.maxmemory > 0 && options.allowOom !== true) {
+  // EXEC was admitted as a whole (oomInMulti): its commands neither evict nor get OOM, as in Redis.
+  if (hot.maxmemory > 0 && options.allowOom !== true && options.inExec !== true) {
     if (info.denyOom) {
       if (!server.makeRoomForWrite()) {
         if (client.multi !== undefined) client.multiDirty = true;
         server.logOomRefusal(client, name);
         return rejectWith(server, name, Errors.outOfMemory());
       }
-    } else if (!options.inExec && !options.fromScript) server.makeRoomForWrite();
+    } else if (!options.fromScript) server.makeRoomForWrite();
   }
   // The effects stream: one check when nothing consumes it.
   const effects = server.effects;

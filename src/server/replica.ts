@@ -690,13 +690,6 @@ export class ReplicaFeeds implements EffectsConsumer {
     }
   }
 
-  /** The backlog plus what waits to be written to replicas (INFO's mem_total_replication_buffers). */
-  bufferedBytes(): number {
-    let n = this.server.repl.histlen;
-    for (const replica of this.connected()) n += replica.client.outputBytes;
-    return n;
-  }
-
   /** Online replicas whose last ACK is at most `maxLagSeconds` old, counted in whole seconds as Redis. */
   countGood(maxLagSeconds: number): number {
     const now = Math.floor(Date.now() / 1000);

@@ -264,8 +264,9 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
       if (name === 'replica-read-only' || name === 'replica-serve-stale-data' || name.startsWith('min-replicas-')) this.applyReplicaMode();
       if (name === 'oom-score-adj' || name === 'oom-score-adj-values') this.applyOomScore();
       if (name === 'aof-disable-auto-gc' && value === false) this.aof.collectHistory();
-      // As Redis: lowering maxmemory evicts at once (by policy), not at the next write.
-      if (name === 'maxmemory' && this.network.listening) makeRoom(this);
+      // As Redis: lowering maxmemory evicts at once (by policy), not at the next write; inside
+      // EXEC only once the transaction is over (the next command evicts), so it stays atomic.
+      if (name === 'maxmemory' && this.network.listening && this.inExec === 0) makeRoom(this);
       if (name !== 'appendonly' || !this.network.listening) return;
       if (value !== true) this.aof.disable();
       else if (this.inExec > 0 || this.rdb.inProgress) this.aof.scheduleEnable(this.inExec > 0);

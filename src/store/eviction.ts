@@ -6,23 +6,34 @@
 // whole database before a GC happens. Instead "used memory" is
 //
 //   BASE_BYTES + estimated dataset bytes + bytes held in client query and output buffers
+//   + the replication buffer (the backlog and what replicas have not received yet)
 //
 // where the dataset estimate sums, per key, the key and value sizes plus a fixed per-entry
 // overhead similar to what Redis pays (dict entry, object header, expiry). Databases of at most
 // EXACT_KEYS keys are measured exactly (containers are themselves sampled); larger ones are
-// sampled (average entry size × key count), re-sampled at most every RESAMPLE_MS and corrected
+// sampled (average entry size × key count), re-sampled every RESAMPLE_MS or once keys created
+// since the sample reach an eighth of the sampled count (new keys are counted at the sample's
+// average, evicted ones at their own size: with churn the two drift apart), and corrected
 // immediately for every key evicted. INFO's used_memory reports this figure; the process's real
 // footprint is reported next to it (used_memory_rss, node_heap_used).
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import type { Database, Entry } from './database.js';
-import { idleMsOf, lfuCounter } from './database.js';
+import { Database, idleMsOf, lfuCounter, type Entry } from './database.js';
 import { freedLazily, type LazyFreeStats } from './lazyfree.js';
+
+/** A connection as memory accounting sees it: replies not yet written, requests not yet run. */
+interface MemoryClient {
+  readonly outputBytes: number;
+  readonly parser: { readonly heldBytes: number };
+}
 
 /** What memory accounting and eviction need of the server (Server is one); store/ names no more. */
 export interface MemoryHost {
   readonly dbs: readonly Database[];
-  readonly clients: { values(): Iterable<{ readonly outputBytes: number; readonly parser: { readonly heldBytes: number } }> };
+  readonly clients: { readonly size: number; values(): Iterable<MemoryClient> };
+  /** The replication backlog (its bytes kept), and the replicas attached (their clients are among `clients`). */
+  readonly repl: { readonly histlen: number };
+  readonly replicaFeeds: { connected(): readonly { readonly client: MemoryClient }[] };
   readonly config: { number(name: string): number; string(name: string): string; bool(name: string): boolean };
   readonly effects: { deleted(db: number, key: string): void };
   readonly stats: { evictedKeys: number } & LazyFreeStats;
@@ -40,6 +51,8 @@ const ENTRY_OVERHEAD = 136;
 const EXPIRE_OVERHEAD = 24;
 const EXACT_KEYS = 256;
 const SAMPLE_KEYS = 64;
+/** Keys created since a sample that make it stale: an eighth of the keys sampled, at least this. */
+const CHURN_MIN_KEYS = 64;
 const RESAMPLE_MS = 100;
 /** Container elements looked at per key when estimating (MEMORY USAGE's default is 5). */
 const ELEMENT_SAMPLES = 16;
@@ -104,6 +117,8 @@ interface Meter {
   size: number;
   /** Average bytes per key, for keys added since the sample. */
   avg: number;
+  /** Database.nextSequence when sampled: how many keys were created since. */
+  seq: number;
 }
 
 const meters = new WeakMap<Database, Meter>();
@@ -128,7 +143,7 @@ function measure(db: Database, now: number): Meter {
     bytes = counted === 0 ? 0 : (bytes / counted) * db.size;
     counted = db.size;
   }
-  const meter = { at: now, bytes, size: db.size, avg: counted === 0 ? 0 : bytes / counted };
+  const meter = { at: now, bytes, size: db.size, avg: counted === 0 ? 0 : bytes / counted, seq: Database.nextSequence };
   meters.set(db, meter);
   return meter;
 }
@@ -136,7 +151,12 @@ function measure(db: Database, now: number): Meter {
 function dbBytes(db: Database, now: number): number {
   if (db.size === 0) return 0;
   let meter = meters.get(db);
-  if (meter === undefined || now - meter.at > RESAMPLE_MS || (db.size <= EXACT_KEYS && meter.size !== db.size)) {
+  if (
+    meter === undefined ||
+    now - meter.at > RESAMPLE_MS ||
+    (db.size <= EXACT_KEYS && meter.size !== db.size) ||
+    Database.nextSequence - meter.seq > Math.max(CHURN_MIN_KEYS, meter.size / 8)
+  ) {
     meter = measure(db, now);
   }
   return Math.max(0, meter.bytes + (db.size - meter.size) * meter.avg);
@@ -150,21 +170,57 @@ export function datasetBytes(server: MemoryHost): number {
   return Math.round(total);
 }
 
-const clientTotals = new WeakMap<MemoryHost, { at: number; bytes: number }>();
+/** What connections hold, as INFO memory splits it. */
+export interface ClientMemory {
+  /** Query and output buffers of every client but replicas (mem_clients_normal). */
+  readonly normal: number;
+  /** Replicas' pending output and query buffers (mem_clients_slaves). */
+  readonly replicas: number;
+  /** Replicas' query buffers (their ACKs), counted apart from the stream they are sent. */
+  readonly replicaInput: number;
+  /**
+   * The replication stream held in memory (mem_total_replication_buffers): the backlog and what
+   * replicas have not received yet. They share the bytes (each replica's pending output is the
+   * stream's newest part, the backlog its last repl-backlog-size bytes), so the larger of the two.
+   */
+  readonly replicationBuffer: number;
+  /** The part of it beyond repl-backlog-size, held only for slow replicas (mem_not_counted_for_evict). */
+  readonly notCountedForEvict: number;
+}
+
+const clientTotals = new WeakMap<MemoryHost, { at: number; count: number; memory: ClientMemory }>();
 
 /**
- * Bytes clients hold: replies not yet written and requests not yet run (query buffers, a partial
- * command's arguments), as Redis counts client buffers in used_memory. Re-counted at most every
- * 10 ms (many clients).
+ * Bytes connections hold: replies not yet written and requests not yet run (query buffers, a
+ * partial command's arguments), as Redis counts client buffers in used_memory; replicas' output
+ * as the replication buffer. Re-counted at most every 10 ms (many clients), and at once when a
+ * client came or went (a replica killed leaves the figures at once, as in Redis).
  */
-function clientBytes(server: MemoryHost): number {
+export function clientMemory(server: MemoryHost): ClientMemory {
   const now = Date.now();
   const cached = clientTotals.get(server);
-  if (cached !== undefined && now - cached.at <= 10) return cached.bytes;
-  let bytes = 0;
-  for (const client of server.clients.values()) bytes += client.outputBytes + client.parser.heldBytes;
-  clientTotals.set(server, { at: now, bytes });
-  return bytes;
+  if (cached !== undefined && now - cached.at <= 10 && cached.count === server.clients.size) return cached.memory;
+  const attached = server.replicaFeeds.connected();
+  const replicaClients = attached.length === 0 ? undefined : new Set(attached.map((r) => r.client));
+  let normal = 0;
+  let replicas = 0;
+  let replicaInput = 0;
+  let replicaPending = 0;
+  for (const client of server.clients.values()) {
+    if (replicaClients?.has(client) === true) {
+      const pending = client.outputBytes;
+      replicas += pending + client.parser.heldBytes;
+      replicaInput += client.parser.heldBytes;
+      if (pending > replicaPending) replicaPending = pending;
+    } else {
+      normal += client.outputBytes + client.parser.heldBytes;
+    }
+  }
+  const replicationBuffer = Math.max(server.repl.histlen, replicaPending);
+  const notCountedForEvict = Math.max(0, replicationBuffer - server.config.number('repl-backlog-size'));
+  const memory = { normal, replicas, replicaInput, replicationBuffer, notCountedForEvict };
+  clientTotals.set(server, { at: now, count: server.clients.size, memory });
+  return memory;
 }
 
 let heapAt = 0;
@@ -183,7 +239,8 @@ export function usedMemoryPeak(server?: MemoryHost): number {
 
 export function usedMemory(server?: MemoryHost): number {
   if (server !== undefined) {
-    const used = BASE_BYTES + datasetBytes(server) + clientBytes(server);
+    const clients = clientMemory(server);
+    const used = BASE_BYTES + datasetBytes(server) + clients.normal + clients.replicaInput + clients.replicationBuffer;
     if (used > peakBytes) peakBytes = used;
     return used;
   }
@@ -196,7 +253,21 @@ export function usedMemory(server?: MemoryHost): number {
   return heapBytes;
 }
 
-/** Rotating iterators over keys with a TTL, so volatile sampling does not always see the same keys. */
+/**
+ * Used memory as maxmemory compares it: as Redis, without the replication buffer held beyond the
+ * backlog for slow replicas, so a replica that falls behind cannot make the master evict its keys
+ * (and with them send the replica yet more DELs).
+ */
+function usedForEviction(server: MemoryHost): number {
+  return usedMemory(server) - clientMemory(server).notCountedForEvict;
+}
+
+/**
+ * Rotating iterators over keys with a TTL, so volatile sampling does not always see the same keys.
+ * FLUSHDB/FLUSHALL and SWAPDB give a database another expires table; an iterator still walking
+ * the old one yields keys without a TTL here, and is replaced at the first such key (else every
+ * write would find nothing to evict until the stale walk ran out, and be refused for OOM).
+ */
 const volatileCursors = new WeakMap<Database, Iterator<string>>();
 
 function sampleVolatile(db: Database, count: number): string[] {
@@ -206,7 +277,7 @@ function sampleVolatile(db: Database, count: number): string[] {
   for (let tries = 0; out.length < count && tries < count * 2; tries++) {
     if (it === undefined) it = db.volatileKeys();
     const r = it.next();
-    if (r.done) {
+    if (r.done || db.getExpire(r.value) === undefined) {
       it = undefined;
       continue;
     }
@@ -280,8 +351,13 @@ const MAX_EVICTIONS_PER_CALL = 512;
 export function makeRoom(server: MemoryHost): boolean {
   const max = server.config.number('maxmemory');
   if (max <= 0) return true;
-  let used = usedMemory(server);
+  const used = usedForEviction(server);
   if (used <= max) return true;
+  // As Redis, the amount to free is fixed before the first eviction and each eviction counts the
+  // key's own bytes only: the invalidation messages, keyspace events and DELs for replicas an
+  // eviction produces sit in output buffers until the next flush, and counting them here would
+  // evict more keys for them, and so on until the database is empty.
+  const toFree = used - max;
   const policy = server.config.string('maxmemory-policy');
   if (policy === 'noeviction') return false;
   const volatile = policy.startsWith('volatile-');
@@ -293,7 +369,7 @@ export function makeRoom(server: MemoryHost): boolean {
   const now = Date.now();
   let evicted = 0;
   let evictedBytes = 0;
-  while (used > max && evicted < MAX_EVICTIONS_PER_CALL) {
+  while (evictedBytes < toFree && evicted < MAX_EVICTIONS_PER_CALL) {
     let best: { db: Database; key: string; score: number } | undefined;
     for (const db of server.dbs) {
       if (db.size === 0) continue;
@@ -327,10 +403,9 @@ export function makeRoom(server: MemoryHost): boolean {
     server.stats.evictedKeys++;
     server.notifyKeyspaceEvent('e', 'evicted', key, db.index);
     evicted++;
-    used = usedMemory(server);
   }
   if (evictedBytes > 0) collectEvicted(evictedBytes, max);
-  // Like Redis: under the limit, or still evicting (budget spent), lets the write through;
-  // having run out of evictable keys while over the limit is an OOM, even after evicting some.
-  return used <= max || evicted >= MAX_EVICTIONS_PER_CALL;
+  // Like Redis: freed enough, or still evicting (budget spent), lets the write through; having
+  // run out of evictable keys while over the limit is an OOM, even after evicting some.
+  return evictedBytes >= toFree || evicted >= MAX_EVICTIONS_PER_CALL;
 }
