@@ -244,6 +244,8 @@ export class AppendOnlyFile implements EffectsConsumer {
     }
     const finish = () => {
       if (this.enabled) this.server.effects.subscribe(this);
+      // As Redis's DEBUG LOADAOF: what was loaded is not a change to save (dirty back to 0).
+      this.server.rdb.forgetChanges();
     };
     let steps: ReplaySteps<void>;
     try {

@@ -103,7 +103,12 @@ export class RdbFile {
   private backgroundCount = 0;
 
   get changesSinceLastSave(): number {
-    return this.server.dirty - this.dirtyAtLastSave;
+    return Math.max(0, this.server.dirty - this.dirtyAtLastSave);
+  }
+
+  /** rdb_changes_since_last_save back to 0 without a save (the dataset was just reloaded). */
+  forgetChanges(): void {
+    this.dirtyAtLastSave = this.server.dirty;
   }
 
   get inProgress(): boolean {
@@ -191,7 +196,8 @@ export class RdbFile {
   }
 
   private saved(dirtyAtStart: number, startedMs: number): void {
-    this.dirtyAtLastSave = dirtyAtStart;
+    // (A reload since the start may have counted the changes as saved already.)
+    this.dirtyAtLastSave = Math.max(this.dirtyAtLastSave, dirtyAtStart);
     this.lastSaveMs = startedMs;
     this.saves++;
   }

@@ -1,4 +1,4 @@
-// A rewrite's base is written by a child process (see src/persistence/rewrite-child.ts), which
+// A rewrite's base is written by a child process (see src/persistence/writer-child.ts), which
 // `pgrep -P <server pid>` finds, as Redis's tests find the rewrite child. Killing it fails the
 // rewrite as in Redis: INFO says err, the temporary file is gone, each failed attempt has opened
 // its own incremental file (all kept in the manifest), and the next rewrite succeeds and turns
