@@ -7,21 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { requireRedisServer, skipLoudly, startRedis, startTidingsProcess } from '../helpers/servers.js';
-import type { RespClient } from '../helpers/resp.js';
-import { tempDir, until } from './aof-util.js';
+import { children, persistenceInfo as info, tempDir, until } from './aof-util.js';
 
-async function info(c: RespClient, field: string): Promise<string> {
-  const text = String(await c.call('INFO', 'persistence'));
-  return new RegExp(`^${field}:(.*)$`, 'm').exec(text)![1]!.trim();
-}
-
-/** The server's child processes (pgrep -P, as Redis's get_child_pid). */
-function children(pid: number): number[] {
-  const out = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout;
-  return out.split('\n').filter((l) => l.trim() !== '').map(Number);
-}
 
 test('killing the BGSAVE child fails the save (MISCONF, temp file removed); a later BGSAVE succeeds and loads in redis-server', async (t) => {
   const dir = tempDir('tidings-bgsave-child-');
