@@ -17,7 +17,7 @@ import { encodeCommand, datasetAsCommands } from './aof-rewrite.js';
 import { AofLoadError, aofFileSteps, type ReplaySteps } from './aof-load.js';
 import { LoadPace } from './loading.js';
 import { datasetAsRdb } from './aof-preamble.js';
-import { RewriteChild } from './rewrite-child.js';
+import { WriterChild } from './writer-child.js';
 
 /** A word nobody notifies: Atomics.wait on it is a synchronous sleep. */
 const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
@@ -244,6 +244,8 @@ export class AppendOnlyFile implements EffectsConsumer {
     }
     const finish = () => {
       if (this.enabled) this.server.effects.subscribe(this);
+      // As Redis's DEBUG LOADAOF: what was loaded is not a change to save (dirty back to 0).
+      this.server.rdb.forgetChanges();
     };
     let steps: ReplaySteps<void>;
     try {
@@ -713,7 +715,7 @@ export class AppendOnlyFile implements EffectsConsumer {
     epoch: number,
   ): Promise<void> {
     const dir = this.dirPath;
-    const child = RewriteChild.start(dir);
+    const child = WriterChild.start(dir, 'rewrite', 'temp-rewriteaof-bg-', '.aof', this.server.childOomScore());
     this.rewriteChild = child;
     const temp = child?.tempName ?? `temp-rewriteaof-bg-${process.pid}.aof`;
     this.rewriteTemp = temp;
@@ -723,7 +725,7 @@ export class AppendOnlyFile implements EffectsConsumer {
       delay.catch(() => undefined); // awaited below unless the child ended first
       const early = await Promise.race([delay.then(() => undefined), child.exited.then((why) => why ?? 'the rewrite child exited before its data')]);
       if (early !== undefined) throw new Error(early);
-      await child.write(data);
+      await child.end(data);
       const handle = await fs.promises.open(tempPath, 'r+');
       try {
         await handle.sync();
@@ -833,17 +835,18 @@ export class AppendOnlyFile implements EffectsConsumer {
 
   /**
    * rdb-key-save-delay (microseconds per key, a testing knob) slows a rewrite as it slows Redis's
-   * child: the rewrite takes that long per key. The setting is read again every 50 ms, so setting
-   * it back to 0 lets a slowed rewrite finish at once.
+   * child: the rewrite takes that long per key. The value is the one the rewrite started with, as
+   * Redis's child keeps the value it forked with: setting it back to 0 speeds up the next rewrite,
+   * not this one (Redis's tests kill the slow child and let the next one run at full speed).
    */
   private async keySaveDelay(epoch: number, stop: () => boolean = () => false): Promise<void> {
     let keys = 0;
     for (const db of this.server.dbs) keys += db.size;
     const started = performance.now();
+    const delayUs = this.config.number('rdb-key-save-delay');
     for (;;) {
       if (epoch !== this.epoch) throw new Error('appendonly changed during the rewrite');
       if (stop()) return;
-      const delayUs = this.config.number('rdb-key-save-delay');
       if (delayUs <= 0) return;
       const remaining = (keys * delayUs) / 1000 - (performance.now() - started);
       if (remaining <= 0) return;
@@ -869,8 +872,8 @@ export class AppendOnlyFile implements EffectsConsumer {
     }
   }
 
-  /** The process writing the current rewrite's base (see RewriteChild), and its temporary file. */
-  private rewriteChild: RewriteChild | undefined;
+  /** The process writing the current rewrite's base (see WriterChild), and its temporary file. */
+  private rewriteChild: WriterChild | undefined;
   private rewriteTemp = '';
 
   /** Stop the rewrite's writer, if running, and remove its temporary file. */

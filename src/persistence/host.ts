@@ -57,6 +57,8 @@ export interface PersistenceHost extends MemoryHost {
   readonly extensions: ReadonlyMap<string, unknown>;
   /** Lua scripting state, created on first use. */
   readonly scripting: PersistedScripting;
+  /** The oom_score_adj of a background writer child (oom-score-adj's bgchild class), if any. */
+  childOomScore(): number | undefined;
   log(level: 'debug' | 'verbose' | 'notice' | 'warning', message: string, fields?: Record<string, string | number | undefined>): void;
   /** Write queued output (and the AOF's buffer) at the end of this event-loop turn. */
   requestFlush(): void;

@@ -15,6 +15,8 @@ import { readRdbSteps, RdbError } from './rdb/index.js';
 import { drive, keyDelay, LoadPace, nextTurn, runToEnd, sleep } from './loading.js';
 import { savePointReached, savePointsOf, type SavePoint } from './savepoints.js';
 import { Snapshot } from './snapshot.js';
+import { WriterChild } from './writer-child.js';
+import { fsyncDir } from './aof-manifest.js';
 
 // Its error texts live in the one table (protocol/errors.ts); re-exported for its callers.
 export { PersistenceErrors };
@@ -43,6 +45,8 @@ export interface LoadOptions {
 
 interface BackgroundSave {
   snapshot: Snapshot;
+  /** The process writing the file; undefined when none could start (written in-process). */
+  child: WriterChild | undefined;
   tempPath: string;
   startedMs: number;
   /** server.dirty when it started: the changes an eventual success accounts for. */
@@ -90,16 +94,21 @@ export class RdbFile {
     return path.resolve(this.server.config.string('dir'), this.server.config.string('dbfilename'));
   }
 
-  /** SAVE's temp file is temp-<pid>.rdb as in Redis; each BGSAVE gets its own name (Redis's child pid). */
-  private tempPath(background = false): string {
-    const name = background ? `temp-${process.pid}-${++this.backgroundCount}.rdb` : `temp-${process.pid}.rdb`;
-    return path.resolve(this.server.config.string('dir'), name);
+  /** SAVE's temp file is temp-<pid>.rdb as in Redis (a BGSAVE's is named after its writer child). */
+  private tempPath(): string {
+    return path.resolve(this.server.config.string('dir'), `temp-${process.pid}.rdb`);
   }
 
+  /** A BGSAVE without a writer child (none could start): a name of its own, beside SAVE's. */
   private backgroundCount = 0;
 
   get changesSinceLastSave(): number {
-    return this.server.dirty - this.dirtyAtLastSave;
+    return Math.max(0, this.server.dirty - this.dirtyAtLastSave);
+  }
+
+  /** rdb_changes_since_last_save back to 0 without a save (the dataset was just reloaded). */
+  forgetChanges(): void {
+    this.dirtyAtLastSave = this.server.dirty;
   }
 
   get inProgress(): boolean {
@@ -173,6 +182,8 @@ export class RdbFile {
   private moveIntoPlace(temp: string): boolean {
     try {
       fs.renameSync(temp, this.path);
+      // The rename itself is made durable too, as Redis syncs the directory after it.
+      fsyncDir(path.dirname(this.path));
       return true;
     } catch (err) {
       this.server.log(
@@ -185,14 +196,15 @@ export class RdbFile {
   }
 
   private saved(dirtyAtStart: number, startedMs: number): void {
-    this.dirtyAtLastSave = dirtyAtStart;
+    // (A reload since the start may have counted the changes as saved already.)
+    this.dirtyAtLastSave = Math.max(this.dirtyAtLastSave, dirtyAtStart);
     this.lastSaveMs = startedMs;
     this.saves++;
   }
 
   /**
-   * BGSAVE: start serializing in slices across event-loop turns. Returns an error reply when one
-   * is already running.
+   * BGSAVE: start serializing in slices across event-loop turns, the bytes going to a writer child
+   * (see WriterChild) as they are produced. Returns an error reply when one is already running.
    */
   startBackground(): ReplyError | undefined {
     if (this.background !== undefined) return PersistenceErrors.bgsaveInProgress();
@@ -200,9 +212,12 @@ export class RdbFile {
     const startedMs = Date.now();
     const started = performance.now();
     this.lastAttemptMs = startedMs;
+    const dir = path.resolve(this.server.config.string('dir'));
+    const child = WriterChild.start(dir, 'save', 'temp-', '.rdb', this.server.childOomScore());
     const bg = {
       snapshot: this.snapshot(),
-      tempPath: this.tempPath(true),
+      child,
+      tempPath: path.join(dir, child?.tempName ?? `temp-${process.pid}-${++this.backgroundCount}.rdb`),
       startedMs,
       dirtyAtStart: this.server.dirty,
       aborted: false,
@@ -210,47 +225,51 @@ export class RdbFile {
     this.background = bg;
     bg.finished = this.runBackground(bg);
     this.server.stats.forked(started);
-    this.server.log('notice', `Background saving started by pid ${process.pid}`);
+    this.server.log('notice', `Background saving started by pid ${child?.pid ?? process.pid}`);
     return undefined;
   }
 
   private async runBackground(bg: BackgroundSave): Promise<boolean> {
     const server = this.server;
-    let handle: fs.promises.FileHandle | undefined;
+    const sink = bg.child === undefined ? new FileSink(bg.tempPath) : new ChildSink(bg.child, bg.tempPath);
     let ok = false;
     let failure: string | undefined;
     try {
       try {
-        handle = await fs.promises.open(bg.tempPath, 'w');
+        await sink.open();
       } catch (err) {
         failure = `Failed opening the temp RDB file ${path.basename(bg.tempPath)} (in server root dir ${path.resolve(server.config.string('dir'))}) for saving: ${reason(err)}`;
         throw err;
       }
       for (;;) {
         if (bg.aborted) return false;
+        if (bg.child?.ended === true) throw new Error((await bg.child.exited) ?? 'the save child exited before its data');
         // rdb-key-save-delay (microseconds per key, a testing knob) slows the save as it slows Redis's.
         const { maxKeys, pauseMs } = keyDelay(server.config.number('rdb-key-save-delay'));
         const done = bg.snapshot.step(performance.now() + SLICE_MS, maxKeys);
         const bytes = bg.snapshot.take();
-        if (bytes.length > 0) await writeFully(handle, bytes);
+        if (bytes.length > 0) await sink.write(bytes);
+        if (done && pauseMs === 0) break;
+        // Let clients run; copy-on-write keeps the image at its starting point meanwhile. A killed
+        // child ends the wait: the save has failed. (The delay follows every key, the last one
+        // too, as in Redis's child.)
+        await sink.until(pauseMs > 0 ? sleep(pauseMs) : nextTurn());
         if (done) break;
-        // Let clients run; copy-on-write keeps the image at its starting point meanwhile.
-        await (pauseMs > 0 ? sleep(pauseMs) : nextTurn());
       }
-      // Hooks may have added nothing after the end, but the snapshot's tail is taken above.
-      await handle.sync();
-      await handle.close();
-      handle = undefined;
+      if (bg.aborted) return false;
+      // The data is on disk (fsynced) before the rename makes it the dump.
+      await sink.finish();
       if (bg.aborted) return false;
       ok = this.moveIntoPlace(bg.tempPath);
       if (ok) server.log('notice', 'DB saved on disk');
       return ok;
     } catch (err) {
-      if (failure === undefined) failure = `Write error saving DB on disk: ${reason(err)}`;
+      // A killed child is reported by backgroundEnded, as Redis reports its child's signal.
+      if (failure === undefined && bg.child?.signal === undefined) failure = `Write error saving DB on disk: ${reason(err)}`;
       return false;
     } finally {
       if (!bg.snapshot.done) bg.snapshot.abandon();
-      if (handle !== undefined) await handle.close().catch(() => undefined);
+      await sink.close();
       if (!ok) unlinkQuietly(bg.tempPath);
       if (failure !== undefined && !bg.aborted) server.log('warning', failure);
       this.backgroundEnded(bg, ok);
@@ -266,10 +285,15 @@ export class RdbFile {
       this.server.log('warning', 'Background saving terminated by signal 10');
       return;
     }
+    const signal = bg.child?.signalNumber;
     if (ok) {
       this.server.log('notice', 'Background saving terminated with success');
       this.saved(bg.dirtyAtStart, bg.startedMs);
       this.lastBgsaveOk = true;
+    } else if (signal !== undefined) {
+      // Its writer was killed (Redis's tests kill the child): a failure, as in Redis.
+      this.server.log('warning', `Background saving terminated by signal ${signal}`, { event: 'rdb-save-error' });
+      this.lastBgsaveOk = false;
     } else {
       this.server.log('warning', 'Background saving error', { event: 'rdb-save-error' });
       this.lastBgsaveOk = false;
@@ -284,6 +308,9 @@ export class RdbFile {
     bg.aborted = true;
     bg.snapshot.abandon();
     this.background = undefined;
+    // As Redis's SIGUSR1 to its child, and the temp file goes at once (SHUTDOWN may exit next).
+    bg.child?.kill();
+    unlinkQuietly(bg.tempPath);
     await bg.finished;
   }
 
@@ -487,6 +514,78 @@ export class RdbFile {
   /** The loading_* fields, while a load runs across turns (they end INFO's Persistence section). */
   loadingInfoFields(): [string, string | number][] {
     return this.pace?.infoFields() ?? [];
+  }
+}
+
+/** Where a BGSAVE's bytes go: its writer child, or (when none could start) the file itself. */
+interface SaveSink {
+  open(): Promise<void>;
+  write(bytes: Buffer): Promise<void>;
+  /** Wait for `pause`, or less if the writer ends meanwhile. */
+  until(pause: Promise<void>): Promise<void>;
+  /** All written: make it durable; throws when it is not whole. */
+  finish(): Promise<void>;
+  close(): Promise<void>;
+}
+
+class ChildSink implements SaveSink {
+  constructor(
+    private readonly child: WriterChild,
+    private readonly file: string,
+  ) {}
+
+  async open(): Promise<void> {}
+
+  write(bytes: Buffer): Promise<void> {
+    return this.child.write(bytes);
+  }
+
+  async until(pause: Promise<void>): Promise<void> {
+    await Promise.race([pause, this.child.exited]);
+  }
+
+  async finish(): Promise<void> {
+    await this.child.end();
+    // `cat` does not sync: the file is synced here, once it is whole.
+    const handle = await fs.promises.open(this.file, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.child.kill();
+  }
+}
+
+class FileSink implements SaveSink {
+  private handle: fs.promises.FileHandle | undefined;
+
+  constructor(private readonly file: string) {}
+
+  async open(): Promise<void> {
+    this.handle = await fs.promises.open(this.file, 'w');
+  }
+
+  write(bytes: Buffer): Promise<void> {
+    return writeFully(this.handle!, bytes);
+  }
+
+  async until(pause: Promise<void>): Promise<void> {
+    await pause;
+  }
+
+  async finish(): Promise<void> {
+    await this.handle!.sync();
+    await this.close();
+  }
+
+  async close(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    if (handle !== undefined) await handle.close().catch(() => undefined);
   }
 }
 

@@ -3,8 +3,13 @@
 // Redis forks and lets the kernel copy pages on write. We have one heap, so we copy on write
 // ourselves: while a snapshot runs every Database has `cow` set, and before a key that existed at
 // the start is changed, expired, deleted or replaced, its old value is serialized into the image
-// right away. The main pass walks each database in insertion order (the per-key sequence
-// numbers) and skips keys created after the start and keys already written by the hook.
+// right away. The main pass walks each database from its newest key to its oldest (the per-key
+// sequence numbers, backwards) and skips keys created after the start and keys already written by
+// the hook. Newest first because recently created keys are the likeliest to change soon (a
+// queue's jobs, a session's keys): passing them early means fewer early copies. The bytes the hook
+// copies (uncompressed: see beforeWrite) are the snapshot's copy-on-write size, INFO's
+// current_cow_size: memory duplicated to keep the point-in-time image, as the pages a fork child
+// keeps are in Redis.
 import type { Config } from '../config/config.js';
 import { Database, type CopyOnWrite, type DatabaseView, type Entry } from '../store/database.js';
 import { RdbWriter } from './rdb/index.js';
@@ -26,7 +31,7 @@ interface DbProgress {
   /** Keys and keys with a TTL at the start (the RESIZEDB hint). */
   readonly keys: number;
   readonly expires: number;
-  /** Main pass position: every key whose sequence number is below this has been visited. */
+  /** Main pass position: every key whose sequence number is at or above this has been visited. */
   cursor: number;
   /** Keys ahead of the cursor already written by the copy-on-write hook. */
   readonly saved: Set<string>;
@@ -66,7 +71,7 @@ export class Snapshot implements CopyOnWrite {
         view,
         keys: view.data.size,
         expires: view.expires.size,
-        cursor: 0,
+        cursor: this.startSeq,
         saved: new Set(),
         done: view.data.size === 0,
         detached: false,
@@ -123,9 +128,18 @@ export class Snapshot implements CopyOnWrite {
     const p = this.byIndex.get(db.index);
     if (p === undefined || p.done || p.detached || p.db !== db) return;
     const entry = p.view.data.get(key);
-    if (entry === undefined || entry.seq >= this.startSeq || entry.seq < p.cursor || p.saved.has(key)) return;
+    // Keys created after the start and keys the main pass has visited are at or above the cursor.
+    if (entry === undefined || entry.seq >= p.cursor || p.saved.has(key)) return;
     const before = this.writer.pending;
-    this.write(p, key, entry, p.view.expires.get(key));
+    // This runs inside the client's write command: the copy skips LZF so that the write does not
+    // wait for a compressor (the file takes those values uncompressed, which loaders accept).
+    const compress = this.writer.compress;
+    this.writer.compress = false;
+    try {
+      this.write(p, key, entry, p.view.expires.get(key));
+    } finally {
+      this.writer.compress = compress;
+    }
     p.saved.add(key);
     this.cowKeys++;
     this.cowBytes += this.writer.pending - before;
@@ -151,22 +165,22 @@ export class Snapshot implements CopyOnWrite {
   /** Visit keys of one database; returns the unused key budget. Sets p.done at the end. */
   private advance(p: DbProgress, deadline: number, budget: number): number {
     const { data, expires, order } = p.view;
-    let i = order.lowerBound(p.cursor);
+    // Slots are in sequence order; those at or above the cursor were visited or created later.
+    // (Found again on each call: a compaction between slices moves the slots.)
+    let i = order.lowerBound(p.cursor) - 1;
     let visited = 0;
-    while (i < order.keys.length) {
+    while (i >= 0) {
       if (budget <= 0 || ((visited & 31) === 31 && performance.now() >= deadline)) return budget;
       const seq = order.seqs[i]!;
-      // Slots are in sequence order: everything from here on was created after the start.
-      if (seq >= this.startSeq) break;
       const key = order.keys[i]!;
       const entry = data.get(key);
       if (entry !== undefined && entry.seq === seq && (p.saved.size === 0 || !p.saved.has(key))) {
         this.write(p, key, entry, expires.get(key));
         budget--;
       }
-      p.cursor = seq + 1;
+      p.cursor = seq;
       visited++;
-      i++;
+      i--;
     }
     p.done = true;
     p.saved.clear();

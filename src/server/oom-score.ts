@@ -1,7 +1,7 @@
 // oom-score-adj: the process's Linux OOM-killer score (/proc/self/oom_score_adj), as Redis sets it.
 // Enabled (`yes`/`relative`), the score is the value found when it was enabled plus the class's
-// entry of oom-score-adj-values (master, replica; the third, for background children, has no use:
-// Tidings does not fork); `absolute` writes the entry itself. Disabled again, the score found is
+// entry of oom-score-adj-values (master, replica, and background child: the writer process of a
+// BGSAVE or rewrite sets its own); `absolute` writes the entry itself. Disabled again, the score found is
 // written back. While disabled the file is never touched. Raising the score needs no privilege;
 // lowering it below what the process started with may be refused: CONFIG SET then fails and rolls
 // back, as in Redis.
@@ -48,6 +48,18 @@ export class OomScoreAdj {
     const score = Math.min(OOM_MAX, Math.max(OOM_MIN, mode === 'absolute' ? entry : base + entry));
     this.write(score, log);
     this.base = base;
+  }
+
+  /**
+   * The score of a background child (the third class), as Redis's child sets it after fork:
+   * undefined while oom-score-adj is off (the child keeps the one it inherits).
+   */
+  childScore(config: OomSettings): number | undefined {
+    if (process.platform !== 'linux') return undefined;
+    const mode = config.string('oom-score-adj');
+    if (mode === 'no' || this.base === undefined) return undefined;
+    const entry = config.string('oom-score-adj-values').split(' ').map(Number)[2]!;
+    return Math.min(OOM_MAX, Math.max(OOM_MIN, mode === 'absolute' ? entry : this.base! + entry));
   }
 
   private write(score: number, log: (message: string) => void): void {

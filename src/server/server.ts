@@ -448,6 +448,11 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
 
   private readonly oomScore = new OomScoreAdj();
 
+  /** The oom_score_adj a background writer child gives itself (undefined: leave it as inherited). */
+  childOomScore(): number | undefined {
+    return this.oomScore.childScore(this.config);
+  }
+
   /** oom-score-adj for this process's class; throws (CONFIG SET fails) when the kernel refuses. */
   private applyOomScore(): void {
     this.oomScore.apply(this.config, this.replicaLink !== undefined, (message) => this.log('warning', message));

@@ -1,5 +1,6 @@
 // Helpers for the AOF tests: read a multi-part AOF directory as commands, dump a dataset over
 // RESP for comparison, and temporary directories.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -108,4 +109,16 @@ export async function until(check: () => Promise<boolean> | boolean, capMs = 200
     if (Date.now() > deadline) throw new Error('condition not reached');
     await sleep(20);
   }
+}
+
+/** One field of INFO persistence. */
+export async function persistenceInfo(c: RespClient, field: string): Promise<string> {
+  const text = String(await c.call('INFO', 'persistence'));
+  return new RegExp(`^${field}:(.*)$`, 'm').exec(text)![1]!.trim();
+}
+
+/** A process's children (pgrep -P, as Redis's get_child_pid finds a server's fork child). */
+export function children(pid: number): number[] {
+  const out = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout;
+  return out.split('\n').filter((l) => l.trim() !== '').map(Number);
 }

@@ -25,7 +25,8 @@ export class RdbEncoder {
   protected pos = 0;
 
   constructor(
-    readonly compress: boolean,
+    /** LZF for long strings; a writer may turn it off for some keys (the snapshot's copies). */
+    public compress: boolean,
     initial = 256,
   ) {
     this.buf = Buffer.allocUnsafe(initial);
