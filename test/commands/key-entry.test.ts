@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTidings, type TestServer } from '../helpers/servers.js';
+import type { RespClient } from '../helpers/resp.js';
 
 let srv: TestServer;
 before(async () => {
@@ -17,10 +18,19 @@ after(async () => {
 
 const WRONGTYPE = { error: 'WRONGTYPE Operation against a key holding the wrong kind of value' };
 
-test('every type is reported from the value, and an entry has no type field', async () => {
+/** Run `body` with a fresh connection to an emptied server. */
+async function withClient(body: (c: RespClient) => Promise<void>): Promise<void> {
   const c = await srv.connect();
   try {
     await c.call('FLUSHALL');
+    await body(c);
+  } finally {
+    c.close();
+  }
+}
+
+test('every type is reported from the value, and an entry has no type field', () =>
+  withClient(async (c) => {
     await c.call('SET', 's', 'short');
     await c.call('SET', 'big', 'x'.repeat(5000));
     await c.call('RPUSH', 'l', 'a');
@@ -49,15 +59,10 @@ test('every type is reported from the value, and an entry has no type field', as
     for (const [key] of expected) {
       assert.deepEqual(Object.keys(db.peekNoExpire(key)!).sort(), ['lru', 'seq', 'value'], `own fields of ${key}'s entry`);
     }
-  } finally {
-    c.close();
-  }
-});
+  }));
 
-test('an overwrite by another type changes the type of the same entry', async () => {
-  const c = await srv.connect();
-  try {
-    await c.call('FLUSHALL');
+test('an overwrite by another type changes the type of the same entry', () =>
+  withClient(async (c) => {
     await c.call('HSET', 'k', 'f', 'v');
     await c.call('EXPIRE', 'k', '1000');
     const db = srv.server!.dbs[0]!;
@@ -85,15 +90,10 @@ test('an overwrite by another type changes the type of the same entry', async ()
     assert.equal(await c.call('APPEND', 'e', 'z'), 14);
     assert.equal(await c.call('TYPE', 'e'), 'string');
     assert.deepEqual(await c.call('LPUSH', 'e', 'x'), WRONGTYPE);
-  } finally {
-    c.close();
-  }
-});
+  }));
 
-test('COPY, RENAME, MOVE and RESTORE keep each type', async () => {
-  const c = await srv.connect();
-  try {
-    await c.call('FLUSHALL');
+test('COPY, RENAME, MOVE and RESTORE keep each type', () =>
+  withClient(async (c) => {
     await c.call('SET', 's', 'v');
     await c.call('RPUSH', 'l', 'a', 'b');
     await c.call('HSET', 'h', 'f', 'v');
@@ -117,7 +117,4 @@ test('COPY, RENAME, MOVE and RESTORE keep each type', async () => {
     }
     assert.deepEqual(await c.call('LRANGE', 'l:restored', '0', '-1'), ['a', 'b']);
     assert.equal(await c.call('HGET', 'h:copy', 'f'), 'v');
-  } finally {
-    c.close();
-  }
-});
+  }));
