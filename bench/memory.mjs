@@ -2,7 +2,8 @@
 // Memory per element (issue #12): a fresh Tidings (node bin/tidings.js, from dist/) and a fresh
 // redis-server per dataset, loaded with the same pipelined commands; reported is each process's RSS
 // growth (VmRSS from /proc/<pid>/status, after a settle: MEMORY PURGE, which runs a full GC in
-// Tidings when node has --expose-gc, and a pause) and Tidings/Redis. Also INFO's used_memory.
+// Tidings when node has --expose-gc, then RSS sampled until it stops falling; see settle()) and
+// Tidings/Redis. Also INFO's used_memory.
 // Datasets (N elements each, default 1M):
 //   strings  N keys `key:<i>` with 64-byte values (SET)
 //   list     one list of N elements `elem-<i>` (RPUSH, 100 a command)
@@ -59,16 +60,33 @@ function rssBytes(pid) {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
-// V8 gives back its young generation (up to 32 MB of semi-spaces grown during the load) only at a
-// collection that sees the allocation rate low over its last ~5 s, so the settle idles 6 s first:
-// what is measured is the footprint of a server at rest, for both servers alike.
+// V8 gives back its young generation (up to 32 MB of semi-spaces grown during the load) at a
+// collection that finds the allocation rate of its last ~5 s low but not zero. A purge right after
+// the idle still has the load's last young allocations (up to 16 MB) in that window, so a fixed
+// 6 s idle and two purges caught the shrink in some runs and not in others (set: 64 vs 94 MB for
+// the same heap). So the settle idles IDLE_MS, purges (a full GC in Tidings; a jemalloc purge in
+// Redis), purges again PURGE_AGAIN_S later, when the window holds only the idle time, and samples
+// RSS once a second until it has not fallen by more than SETTLE_SLACK over the last
+// SETTLE_STABLE_S seconds (at most SETTLE_MAX_S): what is measured is the footprint of a server at
+// rest, for both servers alike. More purges are not better: each full GC of a large Map leaves a
+// few MB more of malloc'd memory behind in Tidings (RSS rose 175 → 204 MB over six purges of the
+// 1M-field hash). `seconds` records how long the sampling took.
+const PURGE_AGAIN_S = 6;
+const SETTLE_STABLE_S = 10;
+const SETTLE_MAX_S = 40;
+const SETTLE_SLACK = 1 << 20;
 async function settle(pipe, pid) {
   await sleep(IDLE_MS);
-  await pipe.batch([['MEMORY', 'PURGE']]);
-  await sleep(500);
-  await pipe.batch([['MEMORY', 'PURGE']]);
-  await sleep(500);
-  return rssBytes(pid);
+  const samples = [];
+  while (samples.length <= SETTLE_MAX_S) {
+    if (samples.length === 0 || samples.length === PURGE_AGAIN_S) await pipe.batch([['MEMORY', 'PURGE']]);
+    await sleep(1000);
+    samples.push(rssBytes(pid));
+    const window = samples.slice(-SETTLE_STABLE_S - 1);
+    if (samples.length > PURGE_AGAIN_S && window.length > SETTLE_STABLE_S && window[0] - Math.min(...window) <= SETTLE_SLACK) break;
+  }
+  if (process.env.MEMORY_DEBUG) console.error(samples.map((b) => (b / 1e6).toFixed(1)).join(' '));
+  return { rss: samples.at(-1), seconds: samples.length - 1 };
 }
 
 /** INFO memory's used_memory, and (Tidings) the V8 heap plus external memory in use. */
@@ -88,7 +106,7 @@ async function measure(kind, name) {
   const srv = await startServer(kind);
   try {
     const pipe = await Pipe.open(srv.port);
-    const before = await settle(pipe, srv.pid);
+    const { rss: before } = await settle(pipe, srv.pid);
     const usedBefore = await usedMemory(pipe);
     const make = datasets[name];
     const step = perCommand[name];
@@ -108,10 +126,10 @@ async function measure(kind, name) {
     }
     if (batch.length) pending.push(pipe.batch(batch));
     for (const r of await Promise.all(pending)) checkReplies(r);
-    const after = await settle(pipe, srv.pid);
+    const { rss: after, seconds } = await settle(pipe, srv.pid);
     const usedAfter = await usedMemory(pipe);
     pipe.close();
-    return { growth: after - before, used: usedAfter.used - usedBefore.used, heap: usedAfter.heap - usedBefore.heap };
+    return { growth: after - before, used: usedAfter.used - usedBefore.used, heap: usedAfter.heap - usedBefore.heap, seconds };
   } finally {
     await srv.stop();
   }
@@ -139,6 +157,7 @@ for (const name of names) {
     usedR: mb(redis.used),
     heapT: mb(tidings.heap),
     usedVsHeap: (tidings.used / tidings.heap).toFixed(2),
+    settle: `${tidings.seconds} / ${redis.seconds}`,
   };
   rows.push(row);
   console.log(JSON.stringify(row));
@@ -146,9 +165,9 @@ for (const name of names) {
 
 const facts = machineFacts();
 const table = [
-  `| dataset (N = ${N.toLocaleString('en')}) | Redis RSS growth MB | Tidings RSS growth MB | Tidings/Redis | bytes/element T / R | used_memory growth T / R MB | Tidings heap growth MB (used_memory/heap) |`,
-  '|---|---:|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.name} | ${r.redis} | ${r.tidings} | ${r.ratio} | ${r.perElem} | ${r.usedT} / ${r.usedR} | ${r.heapT} (${r.usedVsHeap}) |`),
+  `| dataset (N = ${N.toLocaleString('en')}) | Redis RSS growth MB | Tidings RSS growth MB | Tidings/Redis | bytes/element T / R | used_memory growth T / R MB | Tidings heap growth MB (used_memory/heap) | settle s T / R |`,
+  '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.name} | ${r.redis} | ${r.tidings} | ${r.ratio} | ${r.perElem} | ${r.usedT} / ${r.usedR} | ${r.heapT} (${r.usedVsHeap}) | ${r.settle} |`),
 ].join('\n');
 console.log(table);
 if (WRITE) {

@@ -2,8 +2,7 @@
 import { Errors } from '../protocol/errors.js';
 import { parseBigInt } from '../protocol/numbers.js';
 import { OK, ReplyError, type Reply } from '../protocol/reply.js';
-import type { Entry } from '../store/database.js';
-import { lfuValue } from '../store/database.js';
+import { lfuValue, newEntry } from '../store/database.js';
 import { dumpValue, restoreValue } from '../persistence/rdb/index.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
@@ -68,7 +67,7 @@ function restore(ctx: CommandContext, argv: Buffer[]): Reply {
       return OK;
     }
   }
-  const entry = { type: loaded.type, value: loaded.value, lru: ctx.db.newAccessClock(), seq: 0 } as Entry;
+  const entry = newEntry(loaded.value, ctx.db.newAccessClock());
   // As Redis: FREQ counts under an LFU policy, IDLETIME under any other one.
   if (idleSeconds !== undefined && ctx.db.lfu === undefined) entry.lru = ctx.db.clock.now() - Number(idleSeconds) * 1000;
   if (freq !== undefined && ctx.db.lfu !== undefined) entry.lru = lfuValue(Number(freq));

@@ -5,7 +5,7 @@ import { parseBigInt, parseInteger, tryParseBigInt } from '../protocol/numbers.j
 import { Double, MapReply, OK, Status, Verbatim, type Reply } from '../protocol/reply.js';
 import { globMatch } from '../pubsub/glob.js';
 import type { Database, Entry, ValueOf } from '../store/database.js';
-import { idleMsOf, lfuCounter } from '../store/database.js';
+import { idleMsOf, lfuCounter, newEntry } from '../store/database.js';
 import { BASE_BYTES, datasetBytes, entryBytes, usedMemory, usedMemoryPeak } from '../store/eviction.js';
 import { freedLazily } from '../store/lazyfree.js';
 import { copyString, stringEncoding } from './strings.js';
@@ -48,20 +48,17 @@ export function encodingOf(server: CommandContext['server'], entry: Entry): stri
 
 /** A deep copy of a value for COPY, as a new object (`lru`: the access clock of a new key). */
 function cloneValue(entry: Entry, lru: number): Entry {
-  const withValue = <T extends Entry['type']>(type: T, value: ValueOf[T]) => ({ type, value, lru, seq: 0 }) as Entry;
   switch (entry.type) {
     case 'string':
-      return withValue('string', copyString(entry.value));
+      return newEntry(copyString(entry.value), lru);
     case 'hash':
-      return withValue('hash', entry.value.clone());
     case 'set':
-      return withValue('set', entry.value.clone());
     case 'zset':
-      return withValue('zset', entry.value.clone());
+      return newEntry(entry.value.clone(), lru);
     default: {
       const value = entry.value as unknown as { clone?: () => unknown };
       const copy = typeof value.clone === 'function' ? value.clone() : deepClone(value);
-      return { type: entry.type, value: copy, lru, seq: 0 } as Entry;
+      return newEntry(copy as ValueOf[typeof entry.type], lru);
     }
   }
 }

@@ -136,7 +136,8 @@ export function stringEntryBytes(entry: Entry): Buffer {
 
 export type Entry = {
   [T in ValueType]: {
-    type: T;
+    /** Follows from the value (see KeyEntry): change the value to change the type. */
+    readonly type: T;
     value: ValueOf[T];
     /** last access, lruClock() ms */
     lru: number;
@@ -144,6 +145,29 @@ export type Entry = {
     seq: number;
   };
 }[ValueType];
+
+/**
+ * An entry as the keyspace holds it. The type is not a field: a latin1 string or a Buffer is a
+ * string value, and every container class answers `valueType` from its prototype, so an entry is
+ * three fields (48 bytes in V8) instead of four (56), 8 bytes less per key (issue #12).
+ */
+class KeyEntry {
+  constructor(
+    public value: StoredString | { readonly valueType: ValueType },
+    public lru: number,
+    public seq: number,
+  ) {}
+
+  get type(): ValueType {
+    const value = this.value;
+    return typeof value === 'string' || value instanceof Uint8Array ? 'string' : value.valueType;
+  }
+}
+
+/** A new entry holding `value` (its type follows from it), last accessed at `lru`. */
+export function newEntry<T extends ValueType>(value: ValueOf[T], lru: number, seq = 0): Entry {
+  return new KeyEntry(value, lru, seq) as unknown as Entry;
+}
 
 /**
  * Keys in insertion order with their sequence numbers, for SCAN cursors and random sampling.
@@ -420,13 +444,12 @@ export class Database {
     if (old === undefined) {
       const seq = Database.nextSeq++;
       this.order.push(key, seq);
-      this.data.set(key, { type, value, lru: this.newAccessClock(), seq } as Entry);
+      this.data.set(key, newEntry(value, this.newAccessClock(), seq));
     } else {
       // Overwrite in place: no allocation on the SET/INCR path. The old type is read below.
       const oldType = old.type;
       // Read by the hook before the entry is reused below (no copy needed).
       if (oldType !== 'string' && this.hooks.valueDropped !== undefined) this.hooks.valueDropped(old);
-      (old as { type: ValueType }).type = type;
       (old as { value: unknown }).value = value;
       // As Redis's overwrite: under LFU the key keeps its access counter.
       if (this.lfu === undefined) old.lru = this.clock.now();

@@ -32,6 +32,11 @@ export function hashLimits(settings: NumericSettings): HashLimits {
 // ---------------------------------------------------------------- Hash
 
 export class Hash implements Indexed {
+  /** This value's key type (store/database.ts reads it: entries hold no type field). */
+  get valueType(): 'hash' {
+    return 'hash';
+  }
+
   /** Member index for random picks and HSCAN cursors (types/member-index.ts), built on first use. */
   index: MemberIndex | undefined = undefined;
   /** The encoding; undefined for a hash read from an RDB table encoding, until first asked. */

@@ -90,6 +90,11 @@ function buildChunk(values: Buffer[], front = 0, back = 0): Chunk {
 }
 
 export class List {
+  /** This value's key type (store/database.ts reads it: entries hold no type field). */
+  get valueType(): 'list' {
+    return 'list';
+  }
+
   private chunks: Chunk[] = [];
   length = 0;
   // Cursor from the last lookup: element `cIndex` (global) starts at byte `cAt` of chunks[cChunk],

@@ -24,6 +24,11 @@ export function maxIntsetEntries(settings: NumericSettings): number {
 export const isIntMember = (member: string): boolean => tryParseBigInt(member) !== undefined;
 
 export class MemberSet implements Indexed {
+  /** This value's key type (store/database.ts reads it: entries hold no type field). */
+  get valueType(): 'set' {
+    return 'set';
+  }
+
   /** Member index for random picks and SSCAN cursors (types/member-index.ts), built on first use. */
   index: MemberIndex | undefined = undefined;
   /** The encoding; undefined for a set read from an RDB file or payload, until first asked. */

@@ -896,6 +896,11 @@ export const DEFAULT_LIMITS: StreamLimits = { maxEntries: 100, maxBytes: 4096 };
 export type NextIdResult = { id: StreamId } | { error: 'exhausted' | 'too-small' | 'seq-overflow' };
 
 export class Stream {
+  /** This value's key type (store/database.ts reads it: entries hold no type field). */
+  get valueType(): 'stream' {
+    return 'stream';
+  }
+
   /** Live entries. */
   length = 0;
   /** The last ID ever added (or set by XSETID). */

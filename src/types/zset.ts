@@ -189,6 +189,11 @@ export interface ListpackLimits {
 }
 
 export class SortedSet {
+  /** This value's key type (store/database.ts reads it: entries hold no type field). */
+  get valueType(): 'zset' {
+    return 'zset';
+  }
+
   private root: TreeNode = new Leaf();
   private readonly scoreOf = new Map<string, number>();
   /**
