@@ -4,7 +4,8 @@
 //     wait a client sees meanwhile (one PING at a time, the largest round trip), and the extra
 //     memory (Tidings: peak RSS over the RSS before; Redis: the fork's copy-on-write, as INFO's
 //     rdb_last_cow_size says; the child's pages shared with its parent are not counted).
-//  2. CPU per SET with the append-only file on (everysec, always): the server's user+system CPU
+//     Then each server starts on the file it wrote: seconds until INFO says loading:0.
+//  2. CPU per SET without the append-only file and with it on (everysec, always): the server's user+system CPU
 //     (/proc) over a redis-benchmark SET run, divided by the SETs.
 // Usage: node bench/persistence.mjs   (BENCH_KEYS=200000 for a quicker run; BENCH_WRITE=1 writes
 // its section of BENCHMARKS.md). Benchmarks, not tests: numbers move with the machine's load.
@@ -17,9 +18,8 @@ import { build, command, cpuSeconds, freePort, machineFacts, redisBenchmark, ROO
 const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000);
 const SETS = Number(process.env.BENCH_SETS ?? 100_000);
 
-async function start(kind, extra) {
+async function start(kind, extra, dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-persist-${kind}-`))) {
   const port = await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-persist-${kind}-`));
   const common = ['--port', String(port), '--save', '', '--dir', dir, '--enable-debug-command', 'yes', ...extra];
   const child =
     kind === 'tidings'
@@ -30,11 +30,12 @@ async function start(kind, extra) {
     kind,
     port,
     pid: child.pid,
-    async stop() {
+    dir,
+    async stop({ keepDir = false } = {}) {
       const exited = new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
       child.kill('SIGKILL');
       await exited;
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (!keepDir) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -63,6 +64,7 @@ async function pingMs(port) {
 
 async function bgsave(kind) {
   const srv = await start(kind, ['--appendonly', 'no']);
+  let saved = false;
   try {
     await command(srv.port, ['DEBUG', 'POPULATE', String(KEYS), 'key', '16']);
     // The quiet baseline: the same probe for a second before.
@@ -82,14 +84,43 @@ async function bgsave(kind) {
     const persistence = await info(srv.port);
     const cow = Number(infoField(persistence, 'rdb_last_cow_size') ?? 0);
     const extra = kind === 'tidings' ? rssPeak - rssBefore : cow;
-    return { seconds, stall, baseline, extra, rssBefore, ok: infoField(persistence, 'rdb_last_bgsave_status') };
+    const ok = infoField(persistence, 'rdb_last_bgsave_status');
+    saved = ok === 'ok';
+    return { seconds, stall, baseline, extra, rssBefore, ok, dir: srv.dir };
+  } finally {
+    await srv.stop({ keepDir: saved });
+  }
+}
+
+/** Start a server on the dump.rdb a BGSAVE left in `dir`: seconds from spawn until INFO says loading:0 with every key in. */
+async function loadTime(kind, dir) {
+  const t0 = performance.now();
+  const srv = await start(kind, ['--appendonly', 'no'], dir);
+  try {
+    for (;;) {
+      if (infoField(await info(srv.port), 'loading') === '0') break;
+      await sleep(5);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const keys = Number(await command(srv.port, ['DBSIZE']));
+    return { seconds, keys };
   } finally {
     await srv.stop();
   }
 }
 
+/** An empty server's start: seconds from spawn until it answers (what loadTime pays without a file). */
+async function startTime(kind) {
+  const t0 = performance.now();
+  const srv = await start(kind, ['--appendonly', 'no']);
+  await info(srv.port);
+  const seconds = (performance.now() - t0) / 1000;
+  await srv.stop();
+  return seconds;
+}
+
 async function aofCpu(kind, fsync) {
-  const srv = await start(kind, ['--appendonly', 'yes', '--appendfsync', fsync]);
+  const srv = await start(kind, fsync === 'off' ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', fsync]);
   try {
     await sleep(200);
     const before = cpuSeconds(srv.pid);
@@ -105,9 +136,16 @@ build();
 const facts = machineFacts();
 const rows = [];
 const save = {};
-for (const kind of ['tidings', 'redis']) save[kind] = await bgsave(kind);
+const load = {};
+const empty = {};
+for (const kind of ['tidings', 'redis']) {
+  save[kind] = await bgsave(kind);
+  empty[kind] = await startTime(kind);
+  if (save[kind].ok === 'ok') load[kind] = await loadTime(kind, save[kind].dir);
+}
 const aof = {};
-for (const fsync of ['everysec', 'always']) for (const kind of ['tidings', 'redis']) aof[`${kind}:${fsync}`] = await aofCpu(kind, fsync);
+const FSYNCS = ['off', 'everysec', 'always'];
+for (const fsync of FSYNCS) for (const kind of ['tidings', 'redis']) aof[`${kind}:${fsync}`] = await aofCpu(kind, fsync);
 
 const mb = (b) => (b / 2 ** 20).toFixed(1);
 const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(2)}x` : '—');
@@ -124,14 +162,23 @@ rows.push(`| duration (s) | ${t.seconds.toFixed(2)} | ${r.seconds.toFixed(2)} | 
 rows.push(`| longest PING round trip during the save (ms) | ${t.stall.toFixed(1)} | ${r.stall.toFixed(1)} | ${ratio(t.stall, r.stall)} |`);
 rows.push(`| longest PING round trip in the second before (ms) | ${t.baseline.toFixed(1)} | ${r.baseline.toFixed(1)} | |`);
 rows.push(`| extra memory (MiB; Tidings: peak RSS over ${mb(t.rssBefore)} MiB before; Redis: rdb_last_cow_size) | ${mb(t.extra)} | ${mb(r.extra)} | ${ratio(t.extra, r.extra)} |`);
+if (load.tidings && load.redis) {
+  rows.push(`| start-up on that file until INFO says loading:0 (s; keys loaded) | ${load.tidings.seconds.toFixed(2)} (${load.tidings.keys}) | ${load.redis.seconds.toFixed(2)} (${load.redis.keys}) | ${ratio(load.tidings.seconds, load.redis.seconds)} |`);
+  rows.push(`| start-up of an empty server (s) | ${empty.tidings.toFixed(2)} | ${empty.redis.toFixed(2)} | |`);
+}
 rows.push('');
 rows.push('| AOF: CPU per SET (µs, user+system of the server) | Tidings | Redis | Tidings / Redis |');
 rows.push('| --- | ---: | ---: | ---: |');
-for (const fsync of ['everysec', 'always']) {
+for (const fsync of FSYNCS) {
   const a = aof[`tidings:${fsync}`];
   const b = aof[`redis:${fsync}`];
-  rows.push(`| appendfsync ${fsync} | ${a.usPerSet.toFixed(1)} (${Math.round(a.rps)} SET/s) | ${b.usPerSet.toFixed(1)} (${Math.round(b.rps)} SET/s) | ${ratio(a.usPerSet, b.usPerSet)} |`);
+  const label = fsync === 'off' ? 'appendonly no' : `appendfsync ${fsync}`;
+  rows.push(`| ${label} | ${a.usPerSet.toFixed(1)} (${Math.round(a.rps)} SET/s) | ${b.usPerSet.toFixed(1)} (${Math.round(b.rps)} SET/s) | ${ratio(a.usPerSet, b.usPerSet)} |`);
 }
+const off = aof['tidings:off'].rps;
+const every = aof['tidings:everysec'].rps;
+rows.push('');
+rows.push(`Tidings with appendfsync everysec keeps ${((every / off) * 100).toFixed(0)}% of its own SET/s without persistence (Redis: ${((aof['redis:everysec'].rps / aof['redis:off'].rps) * 100).toFixed(0)}%); with always, Tidings' SET/s is ${ratio(aof['tidings:always'].rps, aof['redis:always'].rps)} Redis's.`);
 const text = rows.join('\n');
 console.log(text);
 if (process.env.BENCH_WRITE === '1') writeSection(path.join(ROOT, 'BENCHMARKS.md'), 'persistence', text);

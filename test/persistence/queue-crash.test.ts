@@ -15,7 +15,9 @@ type Proc = Awaited<ReturnType<typeof startTidingsProcess>>;
 
 const AOF = ['--appendonly', 'yes', '--appendfsync', 'always'];
 const RDB = ['--appendonly', 'no'];
-const SLOW = ['--key-load-delay', '5000', '--loading-process-events-interval-bytes', '1024'];
+// Half a second after each key: a dump of a few keys (Celery's queue is 2) must still be loading
+// when INFO arrives; at 5 ms per key the load could end first on a loaded machine.
+const SLOW = ['--key-load-delay', '500000', '--loading-process-events-interval-bytes', '1024'];
 const RQ_SCRIPT = path.join(import.meta.dirname, 'python', 'rq_crash.py');
 const CELERY_SCRIPT = path.join(import.meta.dirname, 'python', 'celery_crash.py');
 
