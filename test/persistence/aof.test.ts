@@ -541,3 +541,29 @@ test('an empty stream that never had an entry (XGROUP CREATE ... MKSTREAM) survi
   }
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('with appendfsync always, every acknowledged write of concurrent clients is in the log when its reply arrives', async () => {
+  const dir = tempDir();
+  const srv = await startTidings({ config: { appendonly: 'yes', appendfsync: 'always', dir } });
+  try {
+    const incr = path.join(aofDir(dir), readManifest(aofDir(dir)).find((f) => f.type === 'i')!.name);
+    const logged = (key: string) => parseAofCommands(fs.readFileSync(incr)).filter((a) => a[0] === 'INCR' && a[1] === key).length;
+    // Several clients at once, so one turn's group commit covers writes of many of them: each
+    // reply must still find its own write (and all earlier ones on that key) in the file.
+    const clients = await Promise.all(Array.from({ length: 8 }, () => srv.connect()));
+    await Promise.all(
+      clients.map(async (c, i) => {
+        const key = `k${i}`;
+        for (let n = 1; n <= 25; n++) {
+          const value = (await c.call('INCR', key)) as number;
+          assert.equal(value, n);
+          assert.ok(logged(key) >= value, `INCR ${key} -> ${value} was acknowledged before it was in the log`);
+        }
+      }),
+    );
+    for (const c of clients) c.close();
+  } finally {
+    await srv.close();
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
