@@ -13,6 +13,7 @@ import { freedLazily } from '../store/lazyfree.js';
 import { OomScoreAdj } from './oom-score.js';
 import { BlockedClients, type BlockingHost, type Waiter } from './blocked.js';
 import { PubSubHub, type Delivery } from '../pubsub/hub.js';
+import { PublisherHolds } from '../pubsub/backpressure.js';
 import { CommandTable } from './table.js';
 import { execute, Context, recordEffects, resolveCommand, runResolved, type ExecuteOptions } from './dispatch.js';
 import type { CommandContext } from '../commands/types.js';
@@ -70,6 +71,8 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
   readonly table = new CommandTable();
   readonly dbs: Database[] = [];
   readonly hub: PubSubHub<Client>;
+  /** Publishers not read while a subscriber they deliver to drains. */
+  readonly holds = new PublisherHolds<Client>();
   readonly blocking: BlockedClients;
   readonly pause: ClientPause;
   readonly clients = new Map<number, Client>();
@@ -300,6 +303,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
       if (parts[i] === 'normal') this.outputLimits.normal = limit;
       if (parts[i] === 'pubsub') this.outputLimits.pubsub = limit;
     }
+    this.holds.configure(this.outputLimits.pubsub.hard, this.outputLimits.pubsub.soft);
     this.clientMemLimit = clientMemoryLimitOf(this.config.string('maxmemory-clients'), this.config.number('maxmemory'));
     if (this.clientMemLimit > 0 && this.network.listening) evictClientsIfNeeded(this);
     // An LFU policy keeps access counters in each entry's lru field (store/database.ts).
@@ -587,7 +591,10 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
       evictClientsIfNeeded(this);
       if (client.closing) return;
     }
+    this.holds.beginInput();
     this.processInput(client);
+    // Not read again while a subscriber it just delivered to drains (pubsub/backpressure.ts).
+    this.holds.endInput(client);
     // Arguments of an incomplete command, a large argument's announced length, replies queued:
     // Redis counts them all at once.
     const input = client.parser;
@@ -789,6 +796,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     const limit = client.subscriptionCount > 0 ? this.outputLimits.pubsub : this.outputLimits.normal;
     if (limit.hard === 0 && limit.soft === 0) return;
     const bytes = client.outputBytes;
+    if (client.subscriptionCount > 0) this.holds.observe(client, bytes);
     let over = limit.hard > 0 && bytes >= limit.hard;
     if (!over && limit.soft > 0) {
       if (bytes >= limit.soft) {
@@ -833,6 +841,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     if (!this.clients.delete(client.id)) return;
     if (this.scriptDebugger?.client === client) this.scriptDebugger.disconnected();
     this.hub.removeClient(client);
+    this.holds.forget(client);
     this.blocking.unblock(client);
     this.unwatchAll(client);
     this.monitor.remove(client);
@@ -845,6 +854,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
   deliver(client: Client, frame: Buffer): void {
     if (client.closing) return;
     client.pushRaw(frame);
+    this.holds.delivered(client);
     this.scheduleFlush(client);
   }
 
