@@ -121,7 +121,11 @@ async function runUnits(units, logFile) {
     // Normal mode: `jobs` workers each take the next unit from the queue and run it with run.sh on
     // their own port range (the suite starts its servers from BASEPORT up). Units mostly wait on
     // sockets and timers, so two at a time roughly halve the profile's wall time on two cores.
-    const mode = profile === 'tls' ? ['--tls'] : [];
+    // The server command run.sh's src/redis-server wrapper execs: run.sh's default (node and the
+    // checkout's bin/tidings.js) with `exec -a "$0"`, so Tidings knows it was started as
+    // src/redis-server ({title} in proc-title-template), as redis-server would.
+    const server = `-a "$0" node ${path.join(root, 'bin/tidings.js')}`;
+    const mode = [...(profile === 'tls' ? ['--tls'] : []), '--server', server];
     const queue = orderUnits(units.length > 0 ? units : profileUnits(profile === 'tls' ? 'security' : profile));
     const base = Number(process.env.BASEPORT ?? 21111);
     fs.writeFileSync(logFile, '');

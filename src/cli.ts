@@ -1,7 +1,6 @@
 // The `tidings` command: `tidings [config-file] [--name value ...]`, started the way redis-server
 // starts: the same arguments and config file, log lines, pidfile, daemonize and ready line.
 import fs from 'node:fs';
-import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { TIDINGS_VERSION, REDIS_VERSION, type Server } from './server/server.js';
 import { createServer } from './net/network.js';
@@ -11,6 +10,7 @@ import { LoadAborted } from './persistence/loading.js';
 import { Config, findParam } from './config/config.js';
 import { ConfigError, loadConfig, type LoadedConfig } from './config/file.js';
 import { aclOf } from './security/acl.js';
+import { procTitle, setProcessTitle } from './proc-title.js';
 
 /** Redis's save points when none are configured (the command line only; see config/params.ts). */
 const DEFAULT_SAVE = '3600 1 300 100 60 10000';
@@ -213,37 +213,6 @@ export async function main(args: string[]): Promise<void> {
 
 }
 
-/**
- * proc-title-template expanded as Redis does: {title} is how the server was started (Redis's
- * argv[0]; ours the script, bin/tidings.js), {listen-addr} the first bind address (`*` for every
- * interface) and port, {server-mode} empty (no cluster, no sentinel). Node can only reuse the
- * memory of the original command line, so a title longer than it is cut there.
- */
-export function procTitle(template: string, config: Config, port: number, title = scriptAsTyped()): string {
-  const tlsPort = config.number('tls-port');
-  const unixsocket = config.string('unixsocket');
-  const bind = config.string('bind').split(' ')[0] || '*';
-  const listenAddr = port !== 0 || tlsPort !== 0 ? `${bind}:${port !== 0 ? port : tlsPort}` : `unixsocket:${unixsocket}`;
-  const values: Record<string, string> = {
-    '{title}': title,
-    '{listen-addr}': listenAddr,
-    '{server-mode}': '',
-    '{port}': String(port),
-    '{tls-port}': String(tlsPort),
-    '{unixsocket}': unixsocket,
-    '{config-file}': config.file ?? '',
-  };
-  return template.replace(/\{[^}]*\}/g, (v) => values[v] ?? v).trim();
-}
-
-/** The script's path relative to the working directory when under it (short, as usually typed). */
-function scriptAsTyped(): string {
-  const script = process.argv[1];
-  if (script === undefined) return process.argv0;
-  const relative = path.relative(process.cwd(), script);
-  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : script;
-}
-
 function setProcTitle(server: Server, config: Config): void {
-  process.title = procTitle(config.string('proc-title-template'), config, config.number('port') === 0 ? 0 : server.port);
+  setProcessTitle(procTitle(config.string('proc-title-template'), config, config.number('port') === 0 ? 0 : server.port));
 }

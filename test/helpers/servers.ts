@@ -117,12 +117,13 @@ export async function startRedis(extra: string[] = []): Promise<TestServer> {
  */
 export async function startTidingsProcess(
   args: string[] = [],
-  options: { waitLoaded?: boolean } = {},
+  options: { waitLoaded?: boolean; argv0?: string } = {},
 ): Promise<TestServer & { child: ChildProcess; output: () => string }> {
   const port = await freePort();
   let output = '';
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/tidings.js'), '--port', String(port), '--save', '', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.argv0 !== undefined ? { argv0: options.argv0 } : {}),
   });
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
