@@ -9,7 +9,7 @@ import { SortedSet } from '../../types/zset.js';
 import { Consumer, Stream, StreamId, type ConsumerGroup, type PendingEntry } from '../../types/stream.js';
 import { Hash, setLoadedEncoding } from '../../types/hash.js';
 import { MemberSet } from '../../types/set.js';
-import { crc64 } from './crc64.js';
+import { Crc64, crc64 } from './crc64.js';
 import { lzfDecompress } from './lzf.js';
 import { lpValueBytes, readListpack, type LpValue } from './listpack.js';
 import { readIntset, readZiplist, readZipmap } from './ziplist.js';
@@ -591,6 +591,9 @@ function* readRecords(r: RdbReader, buf: Buffer, handler: RdbHandler, options: {
   const version = /^[0-9]{4}$/.test(versionText) ? Number(versionText) : -1;
   if (version < 1 || version > RDB_VERSION) r.fail(`Can't handle RDB format version ${versionText}`);
   r.pos = 9;
+  // Computed as the read goes when a stepwise read will verify it (else at the end, if at all).
+  const crc = pauseAt !== undefined && options.checksum !== false && endsInChecksum(buf, version) ? new Crc64() : undefined;
+  let crcAt = 0;
   let db = 0;
   let expireAt: number | undefined;
   let idleMs: number | undefined;
@@ -653,7 +656,12 @@ function* readRecords(r: RdbReader, buf: Buffer, handler: RdbHandler, options: {
         expireAt = undefined;
         idleMs = undefined;
         freq = undefined;
-        if (pauseAt !== undefined && pauseAt(r.pos)) yield;
+        if (pauseAt !== undefined && pauseAt(r.pos)) {
+          // The checksum goes along slice by slice: no long pause for it at the end.
+          crc?.update(buf, crcAt, r.pos);
+          crcAt = r.pos;
+          yield;
+        }
         continue;
       }
     }
@@ -665,8 +673,14 @@ function* readRecords(r: RdbReader, buf: Buffer, handler: RdbHandler, options: {
     const stored = buf.readBigUInt64LE(end);
     r.pos += 8;
     if (options.checksum !== false && stored !== 0n) {
-      const actual = crc64(buf, 0, end);
+      const actual = crc === undefined ? crc64(buf, 0, end) : crc.update(buf, crcAt, end).value;
       if (actual !== stored) r.fail(`Wrong RDB checksum expected: (${stored.toString(16)}) got: (${actual.toString(16)}). Aborting now.`);
     }
   }
+}
+
+/** True when the image probably ends in a checksum to verify: its last 8 bytes are not all zero. */
+function endsInChecksum(buf: Buffer, version: number): boolean {
+  if (version < 5 || buf.length < 17) return false;
+  return buf.readBigUInt64LE(buf.length - 8) !== 0n;
 }
