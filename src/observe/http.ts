@@ -11,7 +11,7 @@ import type { Server } from '../server/server.js';
 import type { CommandSpec } from '../commands/types.js';
 import { findSubcommand } from '../commands/lookup.js';
 import { aclOf, type AclUser } from '../security/acl.js';
-import { createRegistry } from './metrics.js';
+import type { Registry } from 'prom-client';
 
 /** Commands a user must be allowed, by path: [command, subcommand?, ...args]. */
 const METRICS_NEEDS: string[][] = [['info']];
@@ -22,14 +22,15 @@ export type Route = (req: http.IncomingMessage, res: http.ServerResponse, url: U
 
 export class ObserveListener {
   private readonly http: http.Server;
-  private readonly registry;
   private readonly routes: Route[] = [];
   private readonly cleanups: (() => void)[] = [];
   port = 0;
   host = '127.0.0.1';
 
-  constructor(private readonly server: Server) {
-    this.registry = createRegistry(server);
+  constructor(
+    private readonly server: Server,
+    private readonly registry: Registry,
+  ) {
     this.http = http.createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
@@ -144,7 +145,9 @@ export async function startObserveListener(server: Server): Promise<ObserveListe
     if (server.config.bool('dashboard')) server.log('warning', 'dashboard yes has no effect without metrics-port (the dashboard is served on that port).');
     return undefined;
   }
-  const listener = new ObserveListener(server);
+  // prom-client is loaded only here: importing it costs a fifth of an empty server's start-up.
+  const { createRegistry } = await import('./metrics.js');
+  const listener = new ObserveListener(server, createRegistry(server));
   if (server.config.bool('dashboard')) {
     const { installDashboard } = await import('./dashboard.js');
     installDashboard(server, listener);

@@ -2,6 +2,8 @@
 // serves: the loaders (RDB reader, AOF replay) are generators that pause where a LoadPace says so,
 // and drive() resumes them in later turns, other clients being answered -LOADING in between.
 import type { Config } from '../config/config.js';
+import { LFU_INIT_VAL, lfuValue, lruClock, type Database, type ValueOf, type ValueType } from '../store/database.js';
+import { RdbError } from './rdb/reader.js';
 
 /**
  * How often a load pauses, and the figures INFO's loading_* fields show. A load pauses after a key
@@ -22,26 +24,34 @@ export class LoadPace {
   private commands = 0;
   private keysInSlice = 0;
   private pendingPauseMs = 0;
+  /**
+   * The settings as they were when the current slice began: they can only change (CONFIG SET)
+   * while the load is paused, so they are read once per slice, not once per key.
+   */
+  private interval = 0;
+  private delay = keyDelay(0);
 
   constructor(
     private readonly config: Config,
     /** loading_total_bytes: the file's size (an AOF's files' sizes, set once its manifest is read). */
     public totalBytes: number,
   ) {
+    this.resumed();
     this.nextPauseAt = this.interval;
   }
 
-  private get interval(): number {
-    return this.config.number('loading-process-events-interval-bytes');
+  /** A slice begins: read the settings again. */
+  resumed(): void {
+    this.interval = this.config.number('loading-process-events-interval-bytes');
+    this.delay = keyDelay(this.config.number('key-load-delay'));
   }
 
   /** After a key ending at `offset` of the current file: true when the load should pause now. */
   at(offset: number): boolean {
     const loaded = this.base + offset;
     this.loadedBytes = loaded;
-    const delayUs = this.config.number('key-load-delay');
-    if (delayUs !== 0) {
-      const { maxKeys, pauseMs } = keyDelay(delayUs);
+    if (this.delay.pauseMs !== 0) {
+      const { maxKeys, pauseMs } = this.delay;
       if (++this.keysInSlice >= maxKeys) {
         this.keysInSlice = 0;
         this.pendingPauseMs = pauseMs;
@@ -115,6 +125,7 @@ export async function drive<T>(steps: Generator<void, T, void>, pace: LoadPace |
       steps.return(undefined as T);
       throw new LoadAborted();
     }
+    pace?.resumed();
   }
 }
 
@@ -141,4 +152,39 @@ export function nextTurn(): Promise<void> {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Stores the keys a load reads into the databases, as Redis's load does: keys already expired are
+ * dropped (and counted), a loaded key's access time is the file's FREQ under an LFU policy or its
+ * IDLE under any other one, else a new key's. The clock is read every 1024 keys, not per key.
+ */
+export class KeyLoader {
+  loaded = 0;
+  expired = 0;
+  /** Expiry is judged against the time the load started. */
+  private readonly now = Date.now();
+  private clockNow = 0;
+  private untilTick = 0;
+
+  constructor(private readonly dbs: readonly Database[]) {}
+
+  key(dbIndex: number, key: string, value: ValueOf[ValueType], expireAt: number | undefined, idleMs?: number, freq?: number): void {
+    const db = this.dbs[dbIndex];
+    if (db === undefined) throw new RdbError(`FATAL: Data file was created with a Redis server configured to handle more than ${this.dbs.length} databases. Exiting`, 0);
+    if (expireAt !== undefined && expireAt <= this.now) {
+      this.expired++;
+      return;
+    }
+    if (--this.untilTick < 0) {
+      this.untilTick = 1023;
+      this.clockNow = Date.now();
+    }
+    const now = this.clockNow;
+    let lru: number;
+    if (db.lfu !== undefined) lru = lfuValue(freq ?? LFU_INIT_VAL, now);
+    else lru = idleMs !== undefined ? lruClock(now) - idleMs : lruClock(now);
+    db.load(key, value, lru, expireAt);
+    this.loaded++;
+  }
 }

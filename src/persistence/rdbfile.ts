@@ -9,10 +9,8 @@ import type { PersistenceHost } from './host.js';
 import { REDIS_VERSION } from '../config/version.js';
 import type { Config } from '../config/config.js';
 import { usedMemory, type MemoryHost } from '../store/eviction.js';
-import type { ValueOf, ValueType } from '../store/database.js';
-import { lfuValue, lruClock } from '../store/database.js';
 import { readRdbSteps, RdbError } from './rdb/index.js';
-import { drive, keyDelay, LoadPace, nextTurn, runToEnd, sleep } from './loading.js';
+import { drive, KeyLoader, keyDelay, LoadPace, nextTurn, runToEnd, sleep } from './loading.js';
 import { savePointReached, savePointsOf, type SavePoint } from './savepoints.js';
 import { Snapshot } from './snapshot.js';
 import { WriterChild } from './writer-child.js';
@@ -403,8 +401,7 @@ export class RdbFile {
     const started = performance.now();
     const now = Date.now();
     const dirty = server.dirty;
-    let loaded = 0;
-    let expired = 0;
+    const keys = new KeyLoader(server.dbs);
     let emptySkipped = 0;
     let producedBy = '';
     let ctime = 0;
@@ -430,23 +427,8 @@ export class RdbFile {
               throw new RdbError(`Failed loading library: ${reason(err)}`, 0);
             }
           },
-          key(dbIndex, key, type: ValueType, value: ValueOf[ValueType], expireAt, idleMs, freq) {
-            const db = server.dbs[dbIndex];
-            if (db === undefined) throw new RdbError(`FATAL: Data file was created with a Redis server configured to handle more than ${server.dbs.length} databases. Exiting`, 0);
-            if (expireAt !== undefined && expireAt <= now) {
-              expired++;
-              return;
-            }
-            db.set(key, type, value);
-            if (expireAt !== undefined) db.setExpire(key, expireAt);
-            // As Redis: the file's FREQ counts under an LFU policy, its IDLE under any other one.
-            const entry = idleMs !== undefined || freq !== undefined ? db.peekNoExpire(key) : undefined;
-            if (entry !== undefined) {
-              if (db.lfu !== undefined) {
-                if (freq !== undefined) entry.lru = lfuValue(freq, now);
-              } else if (idleMs !== undefined) entry.lru = lruClock(now) - idleMs;
-            }
-            loaded++;
+          key(dbIndex, key, _type, value, expireAt, idleMs, freq) {
+            keys.key(dbIndex, key, value, expireAt, idleMs, freq);
           },
           emptyKey(_dbIndex, key) {
             emptySkipped++;
@@ -473,6 +455,7 @@ export class RdbFile {
     }
     // Loading is not a change to save again.
     server.dirty = dirty;
+    const { loaded, expired } = keys;
     this.lastLoadKeysLoaded = loaded;
     this.lastLoadKeysExpired = expired;
     if (producedBy !== '') server.log('notice', `Loading RDB produced by version ${producedBy}`);

@@ -461,6 +461,24 @@ export class Database {
     if (old === undefined) this.hooks.keyCreated?.(this, key);
   }
 
+  /**
+   * Add a key read from a dump file, with its access time and expiry. As Redis adds loaded keys,
+   * nothing is signalled (WATCH, tracking, keyspace events, dirty): loading is not a write. One map
+   * operation per key, the hot path of a load; a key already there (DEBUG RELOAD MERGE, a
+   * duplicate in the file) is replaced, its old order slot left dead.
+   */
+  load(key: string, value: ValueOf[ValueType], lru: number, expireAt: number | undefined): void {
+    if (this.cow !== undefined) this.cow.beforeWrite(this, key);
+    const data = this.data;
+    const size = data.size;
+    const seq = Database.nextSeq++;
+    data.set(key, newEntry(value, lru, seq));
+    this.order.push(key, seq);
+    if (data.size === size) this.order.removed(data);
+    if (expireAt !== undefined) this.expires.set(key, expireAt);
+    else if (this.expires.size !== 0) this.expires.delete(key);
+  }
+
   /** Put an existing entry back (RENAME, MOVE, COPY, SWAPDB helpers). */
   setEntry(key: string, entry: Entry, expireAt?: number): void {
     if (this.cow !== undefined) this.cow.beforeWrite(this, key);

@@ -7,8 +7,10 @@
 const REFLECTED_POLY_HI = 0x95ac9329;
 const REFLECTED_POLY_LO = 0xac4bc9b5;
 
-const TABLE_HI = new Uint32Array(256);
-const TABLE_LO = new Uint32Array(256);
+// Slicing by 8: TABLE_*[k * 256 + n] is the CRC of byte n followed by k zero bytes, so eight
+// input bytes take eight lookups instead of eight dependent steps (a load checks every byte).
+const TABLE_HI = new Uint32Array(8 * 256);
+const TABLE_LO = new Uint32Array(8 * 256);
 for (let n = 0; n < 256; n++) {
   let hi = 0;
   let lo = n;
@@ -24,6 +26,15 @@ for (let n = 0; n < 256; n++) {
   TABLE_HI[n] = hi;
   TABLE_LO[n] = lo;
 }
+for (let k = 1; k < 8; k++) {
+  for (let n = 0; n < 256; n++) {
+    const hi = TABLE_HI[(k - 1) * 256 + n]!;
+    const lo = TABLE_LO[(k - 1) * 256 + n]!;
+    const idx = lo & 0xff;
+    TABLE_LO[k * 256 + n] = (((lo >>> 8) | (hi << 24)) ^ TABLE_LO[idx]!) >>> 0;
+    TABLE_HI[k * 256 + n] = ((hi >>> 8) ^ TABLE_HI[idx]!) >>> 0;
+  }
+}
 
 /** An incremental CRC-64; feed bytes with update(), read the result with digest(). */
 export class Crc64 {
@@ -33,10 +44,27 @@ export class Crc64 {
   update(data: Uint8Array, start = 0, end = data.length): this {
     let hi = this.hi;
     let lo = this.lo;
-    for (let i = start; i < end; i++) {
+    let i = start;
+    const T_HI = TABLE_HI;
+    const T_LO = TABLE_LO;
+    for (const last8 = end - 8; i <= last8; i += 8) {
+      const a = lo ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24));
+      const b = hi ^ (data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24));
+      const i7 = 7 * 256 + (a & 0xff);
+      const i6 = 6 * 256 + ((a >>> 8) & 0xff);
+      const i5 = 5 * 256 + ((a >>> 16) & 0xff);
+      const i4 = 4 * 256 + (a >>> 24);
+      const i3 = 3 * 256 + (b & 0xff);
+      const i2 = 2 * 256 + ((b >>> 8) & 0xff);
+      const i1 = 256 + ((b >>> 16) & 0xff);
+      const i0 = b >>> 24;
+      lo = T_LO[i7]! ^ T_LO[i6]! ^ T_LO[i5]! ^ T_LO[i4]! ^ T_LO[i3]! ^ T_LO[i2]! ^ T_LO[i1]! ^ T_LO[i0]!;
+      hi = T_HI[i7]! ^ T_HI[i6]! ^ T_HI[i5]! ^ T_HI[i4]! ^ T_HI[i3]! ^ T_HI[i2]! ^ T_HI[i1]! ^ T_HI[i0]!;
+    }
+    for (; i < end; i++) {
       const idx = (lo ^ data[i]!) & 0xff;
-      lo = ((lo >>> 8) | (hi << 24)) ^ TABLE_LO[idx]!;
-      hi = (hi >>> 8) ^ TABLE_HI[idx]!;
+      lo = ((lo >>> 8) | (hi << 24)) ^ T_LO[idx]!;
+      hi = (hi >>> 8) ^ T_HI[idx]!;
     }
     this.hi = hi >>> 0;
     this.lo = lo >>> 0;

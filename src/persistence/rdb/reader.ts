@@ -3,13 +3,13 @@
 // allocated for it, so garbage input ends in an RdbError, never a crash or a huge allocation.
 import type { Config } from '../../config/config.js';
 import { tryParseFloat } from '../../protocol/numbers.js';
-import { INLINE_STRING_MAX, type ValueOf, type ValueType } from '../../store/database.js';
+import { INLINE_STRING_MAX, type StoredString, type ValueOf, type ValueType } from '../../store/database.js';
 import { List } from '../../types/list.js';
 import { SortedSet } from '../../types/zset.js';
 import { Consumer, Stream, StreamId, type ConsumerGroup, type PendingEntry } from '../../types/stream.js';
 import { Hash, setLoadedEncoding } from '../../types/hash.js';
 import { MemberSet } from '../../types/set.js';
-import { crc64 } from './crc64.js';
+import { Crc64, crc64 } from './crc64.js';
 import { lzfDecompress } from './lzf.js';
 import { lpValueBytes, readListpack, type LpValue } from './listpack.js';
 import { readIntset, readZiplist, readZipmap } from './ziplist.js';
@@ -86,38 +86,54 @@ export class RdbReader {
     return out;
   }
 
-  /** A length or, when `encoded`, a special string encoding number. */
-  lenOrEncoding(): { value: bigint; encoded: boolean } {
+  /** Set by lenOrEncoding(): what it read was a special string encoding number, not a length. */
+  private encoded = false;
+
+  /**
+   * A length or, when it sets `encoded`, a special string encoding number. A plain number, no
+   * object per call: this runs several times for every key of a file. A 64-bit length beyond 2^53
+   * fails here (nothing that large fits in memory); lenBig() reads those as the IDs they are.
+   */
+  private lenOrEncoding(): number {
     const first = this.u8();
     const kind = first >> 6;
-    if (kind === 0) return { value: BigInt(first & 0x3f), encoded: false };
-    if (kind === 1) return { value: BigInt(((first & 0x3f) << 8) | this.u8()), encoded: false };
-    if (kind === 3) return { value: BigInt(first & 0x3f), encoded: true };
+    this.encoded = kind === 3;
+    if (kind === 0 || kind === 3) return first & 0x3f;
+    if (kind === 1) return ((first & 0x3f) << 8) | this.u8();
     if (first === 0x80) {
       this.need(4);
       const v = this.buf.readUInt32BE(this.pos);
       this.pos += 4;
-      return { value: BigInt(v), encoded: false };
+      return v;
     }
     if (first === 0x81) {
-      this.need(8);
-      const v = this.buf.readBigUInt64BE(this.pos);
-      this.pos += 8;
-      return { value: v, encoded: false };
+      const v = this.u64();
+      if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail('Length out of range');
+      return Number(v);
     }
     return this.fail(`Unknown length encoding ${first} in rdbLoadLen()`);
   }
 
+  private u64(): bigint {
+    this.need(8);
+    const v = this.buf.readBigUInt64BE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  /** A length that may use all 64 bits (stream IDs and counters). */
   lenBig(): bigint {
-    const r = this.lenOrEncoding();
-    if (r.encoded) this.fail('Unexpected string encoding where a length was expected');
-    return r.value;
+    if (this.buf[this.pos] === 0x81) {
+      this.pos++;
+      return this.u64();
+    }
+    return BigInt(this.len());
   }
 
   len(): number {
-    const v = this.lenBig();
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail('Length out of range');
-    return Number(v);
+    const v = this.lenOrEncoding();
+    if (this.encoded) this.fail('Unexpected string encoding where a length was expected');
+    return v;
   }
 
   /** A count of items that each take at least `minBytes` of the input: bounded by what is left. */
@@ -129,41 +145,66 @@ export class RdbReader {
 
   /** A string in any encoding (raw, integer, LZF), as a view of the input or a fresh buffer. */
   string(): Buffer {
-    const r = this.lenOrEncoding();
-    if (!r.encoded) {
-      const n = r.value;
-      if (n > BigInt(this.remaining)) this.fail('Unexpected EOF reading RDB file');
-      return this.bytes(Number(n));
+    const n = this.lenOrEncoding();
+    if (!this.encoded) {
+      if (n > this.remaining) this.fail('Unexpected EOF reading RDB file');
+      return this.bytes(n);
     }
-    switch (Number(r.value)) {
+    if (n === 3) return this.lzf();
+    return Buffer.from(String(this.intString(n)), 'latin1');
+  }
+
+  /** The value of an integer-encoded string (encoding number `enc`, after its length byte). */
+  private intString(enc: number): number {
+    const b = this.buf;
+    switch (enc) {
       case 0:
         this.need(1);
-        return Buffer.from(String(this.buf.readInt8(this.pos++)), 'latin1');
+        return b.readInt8(this.pos++);
       case 1: {
         this.need(2);
-        const v = this.buf.readInt16LE(this.pos);
+        const v = b.readInt16LE(this.pos);
         this.pos += 2;
-        return Buffer.from(String(v), 'latin1');
+        return v;
       }
       case 2: {
         this.need(4);
-        const v = this.buf.readInt32LE(this.pos);
+        const v = b.readInt32LE(this.pos);
         this.pos += 4;
-        return Buffer.from(String(v), 'latin1');
-      }
-      case 3: {
-        const clen = this.len();
-        const ulen = this.len();
-        if (clen > this.remaining) this.fail('Unexpected EOF reading RDB file');
-        // A back reference of 3 bytes expands to at most 264: anything claiming more is corrupt.
-        if (ulen === 0 || ulen > clen * 88 + 32 || ulen > MAX_STRING) this.fail('Invalid LZF compressed string');
-        const out = lzfDecompress(this.bytes(clen), ulen);
-        if (out === undefined) this.fail('Invalid LZF compressed string');
-        return out;
+        return v;
       }
       default:
-        return this.fail(`Unknown RDB string encoding type ${r.value}`);
+        return this.fail(`Unknown RDB string encoding type ${enc}`);
     }
+  }
+
+  /** An LZF-compressed string (after its encoding byte): a fresh buffer. */
+  private lzf(): Buffer {
+    const clen = this.len();
+    const ulen = this.len();
+    if (clen > this.remaining) this.fail('Unexpected EOF reading RDB file');
+    // A back reference of 3 bytes expands to at most 264: anything claiming more is corrupt.
+    if (ulen === 0 || ulen > clen * 88 + 32 || ulen > MAX_STRING) this.fail('Invalid LZF compressed string');
+    const out = lzfDecompress(this.bytes(clen), ulen);
+    if (out === undefined) this.fail('Invalid LZF compressed string');
+    return out;
+  }
+
+  /**
+   * A string value as the keyspace stores it (see StoredString): a latin1 string up to
+   * INLINE_STRING_MAX bytes, read straight from the input, else a Buffer of its own.
+   */
+  storedString(): StoredString {
+    const n = this.lenOrEncoding();
+    if (!this.encoded) {
+      if (n > this.remaining) this.fail('Unexpected EOF reading RDB file');
+      const p = this.pos;
+      this.pos = p + n;
+      return n <= INLINE_STRING_MAX ? this.buf.toString('latin1', p, p + n) : Buffer.from(this.buf.subarray(p, p + n));
+    }
+    if (n !== 3) return String(this.intString(n));
+    const bytes = this.lzf();
+    return bytes.length <= INLINE_STRING_MAX ? bytes.toString('latin1') : bytes;
   }
 
   /** A copy of a string (the input buffer may be reused by the caller). */
@@ -245,11 +286,8 @@ export class RdbReader {
    */
   object(rdbType: number): LoadedValue | undefined {
     switch (rdbType) {
-      case RdbType.STRING: {
-        // Small values are kept as latin1 strings, as SET keeps them (see StoredString).
-        const bytes = this.ownString();
-        return { type: 'string', value: bytes.length <= INLINE_STRING_MAX ? bytes.toString('latin1') : bytes };
-      }
+      case RdbType.STRING:
+        return { type: 'string', value: this.storedString() };
       case RdbType.LIST: {
         const n = this.count(1);
         const list = new List();
@@ -553,6 +591,9 @@ function* readRecords(r: RdbReader, buf: Buffer, handler: RdbHandler, options: {
   const version = /^[0-9]{4}$/.test(versionText) ? Number(versionText) : -1;
   if (version < 1 || version > RDB_VERSION) r.fail(`Can't handle RDB format version ${versionText}`);
   r.pos = 9;
+  // Computed as the read goes when a stepwise read will verify it (else at the end, if at all).
+  const crc = pauseAt !== undefined && options.checksum !== false && endsInChecksum(buf, version) ? new Crc64() : undefined;
+  let crcAt = 0;
   let db = 0;
   let expireAt: number | undefined;
   let idleMs: number | undefined;
@@ -606,14 +647,21 @@ function* readRecords(r: RdbReader, buf: Buffer, handler: RdbHandler, options: {
         break;
       default: {
         const key = r.latin1();
-        const loaded = r.object(type);
+        // Strings, most keys of most files, without the LoadedValue wrapper.
+        const loaded = type === RdbType.STRING ? undefined : r.object(type);
+        if (type === RdbType.STRING) handler.key(db, key, 'string', r.storedString(), expireAt, idleMs, freq);
         // Redis skips empty collections in a file (older versions could write them).
-        if (loaded !== undefined) handler.key(db, key, loaded.type, loaded.value, expireAt, idleMs, freq);
+        else if (loaded !== undefined) handler.key(db, key, loaded.type, loaded.value, expireAt, idleMs, freq);
         else handler.emptyKey?.(db, key);
         expireAt = undefined;
         idleMs = undefined;
         freq = undefined;
-        if (pauseAt !== undefined && pauseAt(r.pos)) yield;
+        if (pauseAt !== undefined && pauseAt(r.pos)) {
+          // The checksum goes along slice by slice: no long pause for it at the end.
+          crc?.update(buf, crcAt, r.pos);
+          crcAt = r.pos;
+          yield;
+        }
         continue;
       }
     }
@@ -625,8 +673,14 @@ function* readRecords(r: RdbReader, buf: Buffer, handler: RdbHandler, options: {
     const stored = buf.readBigUInt64LE(end);
     r.pos += 8;
     if (options.checksum !== false && stored !== 0n) {
-      const actual = crc64(buf, 0, end);
+      const actual = crc === undefined ? crc64(buf, 0, end) : crc.update(buf, crcAt, end).value;
       if (actual !== stored) r.fail(`Wrong RDB checksum expected: (${stored.toString(16)}) got: (${actual.toString(16)}). Aborting now.`);
     }
   }
+}
+
+/** True when the image probably ends in a checksum to verify: its last 8 bytes are not all zero. */
+function endsInChecksum(buf: Buffer, version: number): boolean {
+  if (version < 5 || buf.length < 17) return false;
+  return buf.readBigUInt64LE(buf.length - 8) !== 0n;
 }
