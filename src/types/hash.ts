@@ -31,20 +31,37 @@ export function hashLimits(settings: NumericSettings): HashLimits {
 
 // ---------------------------------------------------------------- Hash
 
+/**
+ * A small hash is one string and nothing else: its first char is a header holding the field count
+ * and the encoding, `count + HEADER_STEP * code` (code 0: not known yet, 1: listpack, 2:
+ * hashtable; count ≤ PACKED_ITEMS < HEADER_STEP), then the records. So the Hash object has one
+ * field (32 bytes in V8) where a count, an encoding and an index field made it 56 (issue #12).
+ */
+const HEADER_STEP = 65;
+const CODES: readonly (HashEncoding | undefined)[] = [undefined, 'listpack', 'hashtable'];
+const codeOf = (encoding: HashEncoding | undefined): number => (encoding === undefined ? 0 : encoding === 'listpack' ? 1 : 2);
+const header = (count: number, encoding: HashEncoding | undefined): number => count + HEADER_STEP * codeOf(encoding);
+const countOf = (packed: string): number => packed.charCodeAt(0) % HEADER_STEP;
+const knownOf = (packed: string): HashEncoding | undefined => CODES[(packed.charCodeAt(0) / HEADER_STEP) | 0];
+
+/** A hash past its packed form: the fields, the encoding and the member index. */
+class HashTable {
+  index: MemberIndex | undefined = undefined;
+
+  constructor(
+    readonly fields: Map<string, string>,
+    public known: HashEncoding | undefined,
+  ) {}
+}
+
 export class Hash implements Indexed {
   /** This value's key type (store/database.ts reads it: entries hold no type field). */
   get valueType(): 'hash' {
     return 'hash';
   }
 
-  /** Member index for random picks and HSCAN cursors (types/member-index.ts), built on first use. */
-  index: MemberIndex | undefined = undefined;
-  /** The encoding; undefined for a hash read from an RDB table encoding, until first asked. */
-  private known: HashEncoding | undefined;
-  /** The packed string (see the top of this file), or the Map once the hash outgrew it. */
-  private data: string | Map<string, string> = '';
-  /** Fields in the packed string (unused once data is a Map). */
-  private count = 0;
+  /** The packed string with its header char (see HEADER_STEP), or the table once it outgrew it. */
+  private data: string | HashTable;
 
   /**
    * A hash of `entries`. Commands create an empty one as a listpack (Redis starts every hash
@@ -52,13 +69,38 @@ export class Hash implements Indexed {
    * loading it would.
    */
   constructor(encoding?: HashEncoding, entries?: Iterable<readonly [string, string]>) {
-    this.known = encoding;
+    this.data = String.fromCharCode(header(0, encoding));
     if (entries !== undefined) for (const [field, value] of entries) this.set(field, value);
+  }
+
+  /**
+   * Member index for random picks and HSCAN cursors (types/member-index.ts), built on first use.
+   * A packed hash has none: giving it one moves its fields into the table form.
+   */
+  get index(): MemberIndex | undefined {
+    const data = this.data;
+    return typeof data === 'string' ? undefined : data.index;
+  }
+
+  set index(index: MemberIndex | undefined) {
+    if (index !== undefined || typeof this.data !== 'string') this.unpacked().index = index;
+  }
+
+  /** The encoding; undefined for a hash read from an RDB table encoding, until first asked. */
+  private get known(): HashEncoding | undefined {
+    const data = this.data;
+    return typeof data === 'string' ? knownOf(data) : data.known;
+  }
+
+  private set known(encoding: HashEncoding | undefined) {
+    const data = this.data;
+    if (typeof data !== 'string') data.known = encoding;
+    else if (knownOf(data) !== encoding) this.data = splice(data, 1, 1, undefined, undefined, header(countOf(data), encoding));
   }
 
   get size(): number {
     const data = this.data;
-    return typeof data === 'string' ? this.count : data.size;
+    return typeof data === 'string' ? countOf(data) : data.fields.size;
   }
 
   /** Whether the fields are still in one packed string (for tests and memory estimates). */
@@ -69,42 +111,43 @@ export class Hash implements Indexed {
   /** Heap bytes the fields take, estimated (INFO used_memory, MEMORY USAGE); `sample` for a Map. */
   storedBytes(sample: (map: Map<string, string>) => number): number {
     const data = this.data;
-    // The object (five fields), then the string or the Map's fields.
-    return 48 + (typeof data === 'string' ? packedBytes(data) : sample(data));
+    // The object (one field), then the string, or the table (three fields) and the Map's fields.
+    return 32 + (typeof data === 'string' ? packedBytes(data) : 48 + sample(data.fields));
   }
 
   get(field: string): string | undefined {
     const data = this.data;
-    if (typeof data !== 'string') return data.get(field);
-    return locate(data, field, 2) < 0 ? undefined : foundItem(data);
+    if (typeof data !== 'string') return data.fields.get(field);
+    return locate(data, field, 2, 1) < 0 ? undefined : foundItem(data);
   }
 
   has(field: string): boolean {
     const data = this.data;
-    return typeof data === 'string' ? locate(data, field, 2) >= 0 : data.has(field);
+    return typeof data === 'string' ? locate(data, field, 2, 1) >= 0 : data.fields.has(field);
   }
 
   /** Store field = value as it is (no encoding change: RDB loading). True if the field was new. */
   set(field: string, value: string): boolean {
     const data = this.data;
     if (typeof data !== 'string') {
-      const size = data.size;
-      data.set(field, value);
-      return data.size !== size;
+      const fields = data.fields;
+      const size = fields.size;
+      fields.set(field, value);
+      return fields.size !== size;
     }
-    const at = locate(data, field, 2);
+    const at = locate(data, field, 2, 1);
     if (at < 0) {
-      if (this.count >= PACKED_ITEMS || data.length + recordChars(field, value) > PACKED_CHARS) {
-        this.unpacked().set(field, value);
+      const count = countOf(data);
+      if (count >= PACKED_ITEMS || data.length + recordChars(field, value) > PACKED_CHARS) {
+        this.unpacked().fields.set(field, value);
       } else {
-        this.data = splice(data, data.length, data.length, field, value);
-        this.count++;
+        this.data = splice(data, data.length, data.length, field, value, data.charCodeAt(0) + 1);
       }
       return true;
     }
     // In place: the record is rewritten where it was, keeping the order.
     const end = foundRecordEnd();
-    if (data.length - (end - at) + recordChars(field, value) > PACKED_CHARS) this.unpacked().set(field, value);
+    if (data.length - (end - at) + recordChars(field, value) > PACKED_CHARS) this.unpacked().fields.set(field, value);
     else this.data = splice(data, at, end, field, value);
     return false;
   }
@@ -112,39 +155,38 @@ export class Hash implements Indexed {
   /** Remove a field as it is (no index upkeep). True if it was there. */
   delete(field: string): boolean {
     const data = this.data;
-    if (typeof data !== 'string') return data.delete(field);
-    const at = locate(data, field, 2);
+    if (typeof data !== 'string') return data.fields.delete(field);
+    const at = locate(data, field, 2, 1);
     if (at < 0) return false;
-    this.data = splice(data, at, foundRecordEnd());
-    this.count--;
+    this.data = splice(data, at, foundRecordEnd(), undefined, undefined, data.charCodeAt(0) - 1);
     return true;
   }
 
-  /** The Map form (converting to it, one way). */
-  private unpacked(): Map<string, string> {
+  /** The table form (converting to it, one way). */
+  private unpacked(): HashTable {
     const data = this.data;
     if (typeof data !== 'string') return data;
-    const flat = unpack(data);
+    const flat = unpack(data, 1);
     const map = new Map<string, string>();
     for (let i = 0; i < flat.length; i += 2) map.set(flat[i]!, flat[i + 1]!);
-    this.data = map;
-    this.count = 0;
-    return map;
+    const table = new HashTable(map, knownOf(data));
+    this.data = table;
+    return table;
   }
 
   /** Fields and values, flat: [field, value, field, value …] in the hash's order. */
   flat(): string[] {
     const data = this.data;
-    if (typeof data === 'string') return unpack(data);
+    if (typeof data === 'string') return unpack(data, 1);
     const out: string[] = [];
-    for (const [field, value] of data) out.push(field, value);
+    for (const [field, value] of data.fields) out.push(field, value);
     return out;
   }
 
   entries(): IterableIterator<[string, string]> {
     const data = this.data;
-    if (typeof data !== 'string') return data.entries();
-    const flat = unpack(data);
+    if (typeof data !== 'string') return data.fields.entries();
+    const flat = unpack(data, 1);
     const pairs: [string, string][] = [];
     for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
     return pairs.values();
@@ -152,14 +194,14 @@ export class Hash implements Indexed {
 
   keys(): IterableIterator<string> {
     const data = this.data;
-    if (typeof data !== 'string') return data.keys();
-    return unpack(data).filter((_, i) => i % 2 === 0).values();
+    if (typeof data !== 'string') return data.fields.keys();
+    return unpack(data, 1).filter((_, i) => i % 2 === 0).values();
   }
 
   values(): IterableIterator<string> {
     const data = this.data;
-    if (typeof data !== 'string') return data.values();
-    return unpack(data).filter((_, i) => i % 2 === 1).values();
+    if (typeof data !== 'string') return data.fields.values();
+    return unpack(data, 1).filter((_, i) => i % 2 === 1).values();
   }
 
   [Symbol.iterator](): IterableIterator<[string, string]> {
@@ -214,8 +256,9 @@ export class Hash implements Indexed {
       for (let i = 0; i < pairs.length; i += 2) if (this.setField(pairs[i]!, pairs[i + 1]!, limits)) added++;
       return added;
     }
-    const items = unpack(data);
-    let listpack = this.encoding(limits) === 'listpack';
+    const items = unpack(data, 1);
+    const known = this.encoding(limits);
+    let listpack = known === 'listpack';
     for (let i = 0; i < pairs.length; i += 2) {
       const field = pairs[i]!;
       const value = pairs[i + 1]!;
@@ -226,21 +269,18 @@ export class Hash implements Indexed {
       } else {
         items.push(field, value);
         added++;
-        this.index?.add(field);
       }
       if (listpack && (field.length > limits.value || value.length > limits.value || items.length / 2 > limits.entries)) listpack = false;
     }
-    if (!listpack) this.known = 'hashtable';
-    let chars = 0;
+    const encoding = listpack ? 'listpack' : 'hashtable';
+    let chars = 1;
     for (const item of items) chars += recordChars(item);
     if (items.length / 2 <= PACKED_ITEMS && chars <= PACKED_CHARS) {
-      this.data = pack(items);
-      this.count = items.length / 2;
+      this.data = pack(items, header(items.length / 2, encoding));
     } else {
       const map = new Map<string, string>();
       for (let i = 0; i < items.length; i += 2) map.set(items[i]!, items[i + 1]!);
-      this.data = map;
-      this.count = 0;
+      this.data = new HashTable(map, encoding);
     }
     return added;
   }
@@ -254,11 +294,10 @@ export class Hash implements Indexed {
 
   /** A copy with the same fields and encoding (COPY: Redis duplicates the object as it is). */
   clone(): Hash {
-    const copy = new Hash(this.known);
+    const copy = new Hash();
     const data = this.data;
     // A packed string is immutable: the copy shares it until either side writes.
-    copy.data = typeof data === 'string' ? data : new Map(data);
-    copy.count = this.count;
+    copy.data = typeof data === 'string' ? data : new HashTable(new Map(data.fields), data.known);
     return copy;
   }
 }

@@ -49,12 +49,15 @@ export const foundItem = (s: string): string => s.substring(foundSecond, foundEn
 /** The end of the record locate() found last. */
 export const foundRecordEnd = (): number => foundEnd;
 
-/** The start of the record whose first item is `key` in packed string s, or -1. */
-export function locate(s: string, key: string, stride: 1 | 2): number {
+/**
+ * The start of the record whose first item is `key` in packed string s, or -1. Records start at
+ * `from` (a hash keeps a header char before them).
+ */
+export function locate(s: string, key: string, stride: 1 | 2, from = 0): number {
   const want = key.length;
   const last = want - 1;
   const end = s.length;
-  let p = 0;
+  let p = from;
   while (p < end) {
     const start = p;
     let c = s.charCodeAt(p++);
@@ -88,9 +91,10 @@ export function locate(s: string, key: string, stride: 1 | 2): number {
 
 /**
  * s with its chars [at, end) replaced by the record (first, second) — or removed, without one; at
- * = end = s.length appends. The result is a new flat string.
+ * = end = s.length appends. `header` (≥ 0), if given, replaces the first char. The result is a new
+ * flat string.
  */
-export function splice(s: string, at: number, end: number, first?: string, second?: string): string {
+export function splice(s: string, at: number, end: number, first?: string, second?: string, header = -1): string {
   const length = s.length;
   const chars = first === undefined ? 0 : recordChars(first, second);
   const total = length - (end - at) + chars;
@@ -102,31 +106,36 @@ export function splice(s: string, at: number, end: number, first?: string, secon
     const next = putItem(buf, at, first);
     if (second !== undefined) putItem(buf, next, second);
   }
+  if (header >= 0) buf[0] = header;
   return buf.toString('latin1', 0, total);
 }
 
-/** Items packed into a new string (check recordChars' sum against PACKED_CHARS first). */
-export function pack(items: readonly string[]): string {
-  let chars = 0;
+/**
+ * Items packed into a new string (check recordChars' sum against PACKED_CHARS first), after a
+ * header char if `header` (≥ 0) is given.
+ */
+export function pack(items: readonly string[], header = -1): string {
+  let chars = header >= 0 ? 1 : 0;
   for (const item of items) chars += recordChars(item);
   if (chars === 0) return '';
   const buf = room(chars);
   let at = 0;
+  if (header >= 0) buf[at++] = header;
   for (const item of items) at = putItem(buf, at, item);
   return buf.toString('latin1', 0, at);
 }
 
 /**
- * The items of packed string s in order, as flat strings: decoded from a Buffer copy, so none of
- * them is a slice that would keep s alive.
+ * The items of packed string s in order (its records start at `from`), as flat strings: decoded
+ * from a Buffer copy, so none of them is a slice that would keep s alive.
  */
-export function unpack(s: string): string[] {
+export function unpack(s: string, from = 0): string[] {
   const out: string[] = [];
   const end = s.length;
-  if (end === 0) return out;
+  if (end <= from) return out;
   const buf = room(end);
   buf.write(s, 0, 'latin1');
-  let p = 0;
+  let p = from;
   while (p < end) {
     let c = buf[p++]!;
     let n = c & 0x7f;

@@ -176,6 +176,28 @@ test('a hash is packed up to PACKED_FIELDS fields and PACKED_CHARS chars, then a
   assert.equal(byChars.get('a'), 'y'.repeat(20));
 });
 
+test('a packed hash keeps its count and encoding in its string; an index moves it to the table form', () => {
+  const h = new Hash(undefined, [['f', 'v']]);
+  assert.equal(h.packed, true);
+  assert.equal(h.size, 1);
+  assert.equal(h.encoding(LIMITS), 'listpack');
+  for (let i = 0; i < PACKED_FIELDS - 1; i++) h.setField(`g${i}`, 'v', { entries: 1000, value: 1000 });
+  assert.equal(h.packed, true);
+  assert.equal(h.size, PACKED_FIELDS);
+  h.setEncoding('hashtable');
+  assert.equal(h.encoding(LIMITS), 'hashtable');
+  assert.equal(h.size, PACKED_FIELDS);
+  assert.equal(h.deleteField('f'), true);
+  assert.equal(h.size, PACKED_FIELDS - 1);
+  assert.equal(h.encoding(LIMITS), 'hashtable');
+  assert.equal(h.index, undefined);
+  const index = indexOf(h);
+  assert.equal(h.packed, false);
+  assert.equal(h.index, index);
+  assert.equal(index.size, PACKED_FIELDS - 1);
+  assert.equal(h.encoding(LIMITS), 'hashtable', 'the encoding goes with the fields');
+});
+
 test('a packed clone shares the string until either side writes', () => {
   const h = new Hash('listpack');
   h.setField('a', '1', LIMITS);
@@ -194,7 +216,7 @@ test('storedBytes follows the packed string, and samples a Map', () => {
   assert.ok(h.storedBytes(() => 0) > empty);
   const big = new Hash('hashtable');
   for (let i = 0; i < PACKED_FIELDS + 1; i++) big.setField(`f${i}`, 'v', LIMITS);
-  assert.equal(big.storedBytes((map) => map.size * 100), 48 + (PACKED_FIELDS + 1) * 100);
+  assert.equal(big.storedBytes((map) => map.size * 100), 32 + 48 + (PACKED_FIELDS + 1) * 100);
 });
 
 test('setFields (HSET of many pairs) ends as setField on each pair would: contents, order, encoding, index', () => {
@@ -214,7 +236,8 @@ test('setFields (HSET of many pairs) ends as setField on each pair would: conten
       assert.equal(a.setFields(pairs, limits), added);
       assert.deepEqual(a.flat(), b.flat());
       assert.equal(a.encoding(limits), b.encoding(limits));
-      assert.equal(a.packed, b.packed);
+      // A hash with a member index is kept in the table form (the packed string has no room for one).
+      assert.equal(a.packed, false);
       assert.equal(a.index!.size, a.size, 'the index follows new fields');
     }
   }
