@@ -20,6 +20,8 @@ const MGET_KEYS = Array.from({ length: 10 }, (_, i) => `mget:${i}`);
 const ONLY = (process.env.BENCH_ONLY ?? '').toLowerCase().split(',').filter(Boolean);
 
 const ROWS = [
+  // PING: the dispatch path alone (lookup, checks, context, statistics, reply), no keyspace.
+  { label: 'PING', argv: ['PING'] },
   { label: 'SET', argv: ['SET', 'key:000000000042', 'xxx'] },
   { label: 'GET', argv: ['GET', 'key:000000000042'], setup: [['SET', 'key:000000000042', 'xxx']] },
   { label: 'INCR', argv: ['INCR', 'counter:000000000042'] },
