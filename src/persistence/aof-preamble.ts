@@ -1,10 +1,8 @@
 // The RDB preamble of an AOF base (aof-use-rdb-preamble yes): the dataset as an RDB image at the
 // start of the base file, written and read with the RDB codec.
 import type { PersistenceHost } from './host.js';
-import type { ValueOf, ValueType } from '../store/database.js';
-import { lfuValue, lruClock } from '../store/database.js';
 import { crc64, readRdbSteps, RdbError } from './rdb/index.js';
-import type { LoadPace } from './loading.js';
+import { KeyLoader, type LoadPace } from './loading.js';
 import { serverSnapshot } from './rdbfile.js';
 
 /** The whole dataset as an RDB image, taken in one go (a consistent point in time). */
@@ -44,7 +42,8 @@ function rdbEnd(buf: Buffer): number {
  */
 export function* loadRdbPreamble(server: PersistenceHost, buf: Buffer, displayName: string, pace?: LoadPace): Generator<void, number, void> {
   const end = rdbEnd(buf);
-  const now = Date.now();
+  // Keys go in as an RDB file's do (loading.ts): expired ones skipped, IDLE/FREQ kept, no signals.
+  const keys = new KeyLoader(server.dbs);
   const scripting = server.scripting;
   try {
     yield* readRdbSteps(
@@ -56,19 +55,8 @@ export function* loadRdbPreamble(server: PersistenceHost, buf: Buffer, displayNa
         functionLibrary(code) {
           scripting.loadLibrary(code, true);
         },
-        key(dbIndex, key, type: ValueType, value: ValueOf[ValueType], expireAt, idleMs, freq) {
-          const db = server.dbs[dbIndex];
-          if (db === undefined) throw new RdbError(`FATAL: Data file was created with a Redis server configured to handle more than ${server.dbs.length} databases. Exiting`, 0);
-          if (expireAt !== undefined && expireAt <= now) return;
-          db.set(key, type, value);
-          if (expireAt !== undefined) db.setExpire(key, expireAt);
-          // As Redis: the file's FREQ counts under an LFU policy, its IDLE under any other one.
-          const entry = idleMs !== undefined || freq !== undefined ? db.peekNoExpire(key) : undefined;
-          if (entry !== undefined) {
-            if (db.lfu !== undefined) {
-              if (freq !== undefined) entry.lru = lfuValue(freq, now);
-            } else if (idleMs !== undefined) entry.lru = lruClock(now) - idleMs;
-          }
+        key(dbIndex, key, _type, value, expireAt, idleMs, freq) {
+          keys.key(dbIndex, key, value, expireAt, idleMs, freq);
         },
         emptyKey(_dbIndex, key) {
           server.log('warning', `rdbLoadObject skipping empty key: ${key}`);
