@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { ROOT, startTidingsProcess } from './helpers/servers.js';
+import { ROOT, skipLoudly, startTidingsProcess } from './helpers/servers.js';
 
 /** /proc/<pid>/cmdline as one string: the title, then the padding Node leaves (NULs). */
 function cmdline(pid: number): string {
@@ -14,7 +14,7 @@ function cmdline(pid: number): string {
 }
 
 test('the process title follows proc-title-template, at start and on CONFIG SET', async (t) => {
-  if (process.platform !== 'linux') return t.skip('needs /proc');
+  if (process.platform !== 'linux') return skipLoudly(t, 'needs Linux /proc');
   const server = await startTidingsProcess(['--proc-title-template', '{title} {listen-addr} {server-mode}']);
   const c = await server.connect();
   try {
@@ -33,7 +33,7 @@ test('the process title follows proc-title-template, at start and on CONFIG SET'
 });
 
 test('a title longer than the command line is shown whole (written over the environment too, as redis-server does)', async (t) => {
-  if (process.platform !== 'linux') return t.skip('needs /proc');
+  if (process.platform !== 'linux') return skipLoudly(t, 'needs Linux /proc');
   const server = await startTidingsProcess([]);
   const c = await server.connect();
   try {
@@ -53,7 +53,7 @@ test('a title longer than the command line is shown whole (written over the envi
 });
 
 test('the environment is copied before its memory holds a title', (t) => {
-  if (process.platform !== 'linux') return t.skip('needs /proc');
+  if (process.platform !== 'linux') return skipLoudly(t, 'needs Linux /proc');
   const script = [
     `import fs from 'node:fs';`,
     `import { setProcessTitle } from ${JSON.stringify(path.join(ROOT, 'dist/proc-title.js'))};`,
@@ -70,7 +70,7 @@ test('the environment is copied before its memory holds a title', (t) => {
 });
 
 test('{title} is the name the process was started as, when its starter gave one (exec -a)', async (t) => {
-  if (process.platform !== 'linux') return t.skip('needs /proc');
+  if (process.platform !== 'linux') return skipLoudly(t, 'needs Linux /proc');
   // As the wrapper Redis's suite starts as src/redis-server runs `exec -a "$0" node bin/tidings.js`.
   const server = await startTidingsProcess([], { argv0: 'src/redis-server' });
   const c = await server.connect();
@@ -85,7 +85,7 @@ test('{title} is the name the process was started as, when its starter gave one 
 });
 
 test('set-proc-title no leaves the command line as it was', async (t) => {
-  if (process.platform !== 'linux') return t.skip('needs /proc');
+  if (process.platform !== 'linux') return skipLoudly(t, 'needs Linux /proc');
   const server = await startTidingsProcess(['--set-proc-title', 'no']);
   try {
     assert.match(cmdline(server.child.pid!), /bin\/tidings\.js --port \d+ --save {2}--set-proc-title no$/);

@@ -648,11 +648,13 @@ function* readRecords(r: RdbReader, buf: Buffer, handler: RdbHandler, options: {
       default: {
         const key = r.latin1();
         // Strings, most keys of most files, without the LoadedValue wrapper.
-        const loaded = type === RdbType.STRING ? undefined : r.object(type);
         if (type === RdbType.STRING) handler.key(db, key, 'string', r.storedString(), expireAt, idleMs, freq);
-        // Redis skips empty collections in a file (older versions could write them).
-        else if (loaded !== undefined) handler.key(db, key, loaded.type, loaded.value, expireAt, idleMs, freq);
-        else handler.emptyKey?.(db, key);
+        else {
+          const loaded = r.object(type);
+          // Redis skips empty collections in a file (older versions could write them).
+          if (loaded !== undefined) handler.key(db, key, loaded.type, loaded.value, expireAt, idleMs, freq);
+          else handler.emptyKey?.(db, key);
+        }
         expireAt = undefined;
         idleMs = undefined;
         freq = undefined;
