@@ -2,25 +2,9 @@
 // generous deadlines so a loaded 2-core machine does not cause false failures.
 import { EventEmitter, once } from 'node:events';
 
-export const WAIT_MS = 30000;
+import { WAIT_MS } from '../helpers/wait.js';
 
-/** Resolve when `cond()` is truthy; poll every 20 ms; fail with `what` after `timeoutMs`. */
-export async function waitFor<T>(cond: () => T | Promise<T>, what: string, timeoutMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await cond();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { WAIT_MS, waitFor } from '../helpers/wait.js';
 
 /** A queue of received items that tests can await one by one. */
 export class Inbox<T> {

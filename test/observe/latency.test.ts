@@ -3,6 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Histogram, LatencyMonitor, EVENT_SAMPLES } from '../../src/observe/latency.js';
 import { startTidings, type TestServer } from '../helpers/servers.js';
+import { waitFor } from '../helpers/wait.js';
 
 test('histogram percentiles land on the top of their two-digit bucket (as redis-server reports them)', () => {
   // Values redis-server 7.0.15 printed for DEBUG SLEEP 0.2 and 0.3 (INFO latencystats):
@@ -162,7 +163,7 @@ test('an expire cycle that runs to its time budget is recorded as expire-cycle',
   await c.call('EVAL', "for i = 1, 100000 do redis.call('SET', 'exp:' .. i, 'v', 'PX', 1) end", '0');
   assert.equal(await c.call('DEBUG', 'SET-ACTIVE-EXPIRE', '1'), 'OK');
   // Wait for active expiry to empty the database (DBSIZE counts expired keys not yet deleted).
-  while ((await c.call('DBSIZE')) !== 0) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(async () => (await c.call('DBSIZE')) === 0, 'active expiry to delete the 100,000 keys');
   const latest = (await c.call('LATENCY', 'LATEST')) as [string, number, number, number][];
   assert.ok(latest.some((e) => e[0] === 'expire-cycle'), JSON.stringify(latest));
   assert.equal(await c.call('CONFIG', 'SET', 'latency-monitor-threshold', '0'), 'OK');

@@ -1,13 +1,10 @@
 // Shared by the replication tests: polling until a condition holds, and reading INFO fields.
 import type { RespClient } from '../helpers/resp.js';
+import { waitFor } from '../helpers/wait.js';
 
-/** Poll `check` every 25 ms until it is true; throw naming `what` after `timeoutMs`. */
+/** Poll `check` until it is true; throw naming `what` after `timeoutMs`. */
 export async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitFor(check, what, timeoutMs);
 }
 
 /** One `name:value` field of an INFO reply. */
