@@ -2,7 +2,8 @@
 // byte-level helpers the engine needs. wasmoon's own high-level API converts Lua strings through
 // UTF-8, which would corrupt binary values, so the engine talks to the raw C API exports and copies
 // bytes in and out of the WebAssembly heap itself.
-import { LuaWasm } from 'wasmoon';
+import { createRequire } from 'node:module';
+import type * as Wasmoon from 'wasmoon';
 
 export const LUA_REGISTRYINDEX = -1001000;
 export const LUA_OK = 0;
@@ -100,6 +101,9 @@ async function instantiateLua(): Promise<LuaExports> {
     return result;
   }) as typeof WebAssembly.instantiate;
   try {
+    // wasmoon is CommonJS: require() compiles it without the ESM loader's scan of its 150 KB for
+    // named exports, which took longer than the rest of the Lua start-up (issue 10).
+    const { LuaWasm } = createRequire(import.meta.url)('wasmoon') as typeof Wasmoon;
     const wasm = await LuaWasm.initialize();
     return bindExports(wasm.module as unknown as Record<string, unknown>, rawExports);
   } finally {

@@ -368,7 +368,16 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
   async listen(onBound?: () => void): Promise<void> {
     await loadLua();
     await startObserveListener(this);
-    await this.network.listen();
+    // With a file to load, clients get -LOADING from the first accepted connection: one listener
+    // may accept while another still binds, and no client may see the dataset before it is loaded.
+    const appendonly = this.config.bool('appendonly');
+    if (appendonly || (this.loadAtStart && fs.existsSync(this.rdb.path))) this.rdb.setLoading(true);
+    try {
+      await this.network.listen();
+    } catch (err) {
+      this.rdb.setLoading(false);
+      throw err;
+    }
     onBound?.();
     // Load the dataset after binding and before resolving, so "ready" means the data is there. As
     // in Redis, the load runs in slices while clients are served: commands without the `loading`
@@ -376,11 +385,14 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     // listeners are closed); a close() meanwhile (SHUTDOWN, a signal) stops the load and rejects
     // with LoadAborted. The append-only file is the source when it is on, the dump file otherwise.
     try {
-      if (this.config.bool('appendonly')) await this.aof.loadAtStartInSlices();
+      if (appendonly) await this.aof.loadAtStartInSlices();
       else if (this.loadAtStart) await this.rdb.loadInSlices({ atStart: true });
     } catch (err) {
       if (!(err instanceof LoadAborted)) await this.close();
       throw err;
+    } finally {
+      // The dump file may have gone since it was seen.
+      this.rdb.setLoading(false);
     }
     if (this.closed) throw new LoadAborted();
     this.startCron();
