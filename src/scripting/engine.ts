@@ -663,6 +663,8 @@ export class ScriptEngine {
     this.gcRef = this.loadGcFunction();
     this.nresSlot = m._malloc(4);
     this.newThread();
+    // The prelude's compilation leaves garbage: start from the live heap, as Redis's new VM does.
+    this.collectGarbage(true);
   }
 
   /** gc(full): a full collection, or Redis's periodic step (LUA_GCSTEP of LUA_GC_CYCLE_PERIOD). */

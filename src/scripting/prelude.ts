@@ -340,14 +340,16 @@ end
 local function load_all_libraries()
   for name in pairs(lazy_libraries) do library_global(name) end
 end
-local function forget_libraries()
-  for name in pairs(lazy_libraries) do rawset(G, name, nil) end
-end
--- The FUNCTION library support is compiled on the first FUNCTION LOAD.
+-- The FUNCTION library support is compiled on the first FUNCTION LOAD (after a flush, again: the
+-- libraries loaded before keep what they use).
 local new_library_impl
 local function new_library()
   new_library_impl = new_library_impl or load_library('functions')
   return new_library_impl()
+end
+local function forget_libraries()
+  for name in pairs(lazy_libraries) do rawset(G, name, nil) end
+  new_library_impl = nil
 end
 
 local env = protect(G, global_meta, load_all_libraries)
