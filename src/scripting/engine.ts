@@ -770,7 +770,8 @@ return function(full) if full then collect('collect') else collect('step', ${GC_
 
   /**
    * Forget every cached script (SCRIPT FLUSH). Redis starts a new Lua VM there; Tidings keeps its
-   * state but collects what the scripts held, so used_memory_lua falls back as Redis's does.
+   * state but drops the libraries scripts built (cjson and the others start afresh, settings too)
+   * and collects what the scripts held, so used_memory_lua falls back as Redis's does.
    */
   flush(): void {
     for (const script of this.scripts.values()) m._luaL_unref(this.L, LUA_REGISTRYINDEX, script.ref);
