@@ -31,7 +31,7 @@ import {
   LUA_REGISTRYINDEX,
   LuaType,
 } from './lua.js';
-import { PRELUDE } from './prelude.js';
+import { LIBRARIES, PRELUDE } from './prelude.js';
 import { parseRespValue } from './resp.js';
 import { formatG, quoteBytes, type DebugTarget, type LuaDebugger } from './ldb.js';
 
@@ -514,6 +514,8 @@ export class ScriptEngine {
   private readonly handlerRef: number;
   private readonly globalsRef: number;
   private readonly newLibraryRef: number;
+  /** The prelude's forget_libraries: drops the libraries it built on first use (SCRIPT FLUSH). */
+  private readonly forgetLibrariesRef: number;
   private readonly functionRefs: number[] = [];
   /** Command-name Buffers by the address of their Lua string (see commandName). */
   private readonly names = new Map<number, Buffer>();
@@ -645,8 +647,13 @@ export class ScriptEngine {
     m._lua_pushcclosure(L, fn((Lc) => this.redisBreakpoint(Lc)), 0);
     m._lua_pushcclosure(L, fn((Lc) => this.redisDebug(Lc)), 0);
     m._lua_pushcclosure(L, fn((Lc) => this.redisAclCheck(Lc)), 0);
-    status = m._lua_pcallk(L, 12, 5, 0, 0, 0);
+    m._lua_pushcclosure(L, fn((Lc) => {
+      pushBytes(Lc, Buffer.from(LIBRARIES[readBytes(Lc, 1).toString('latin1')] ?? ''));
+      return 1;
+    }), 0);
+    status = m._lua_pcallk(L, 13, 6, 0, 0, 0);
     if (status !== LUA_OK) throw new Error(`Lua prelude: ${readBytes(L, -1).toString()}`);
+    this.forgetLibrariesRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     this.runnerRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     this.newLibraryRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     this.globalsRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
@@ -656,6 +663,8 @@ export class ScriptEngine {
     this.gcRef = this.loadGcFunction();
     this.nresSlot = m._malloc(4);
     this.newThread();
+    // The prelude's compilation leaves garbage: start from the live heap, as Redis's new VM does.
+    this.collectGarbage(true);
   }
 
   /** gc(full): a full collection, or Redis's periodic step (LUA_GCSTEP of LUA_GC_CYCLE_PERIOD). */
@@ -679,6 +688,15 @@ return function(full) if full then collect('collect') else collect('step', ${GC_
     m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.gcRef));
     m._lua_pushboolean(L, full ? 1 : 0);
     m._lua_pcallk(L, 1, 0, 0, 0, 0);
+    m._lua_settop(L, top);
+  }
+
+  /** Call a function kept in the registry with no arguments; its results and any error are dropped. */
+  private callRef(ref: number): void {
+    const L = this.L;
+    const top = m._lua_gettop(L);
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(ref));
+    m._lua_pcallk(L, 0, 0, 0, 0, 0);
     m._lua_settop(L, top);
   }
 
@@ -752,12 +770,16 @@ return function(full) if full then collect('collect') else collect('step', ${GC_
 
   /**
    * Forget every cached script (SCRIPT FLUSH). Redis starts a new Lua VM there; Tidings keeps its
-   * state but collects what the scripts held, so used_memory_lua falls back as Redis's does.
+   * state but drops the libraries scripts built (cjson and the others start afresh, settings too)
+   * and collects what the scripts held, so used_memory_lua falls back as Redis's does.
    */
   flush(): void {
     for (const script of this.scripts.values()) m._luaL_unref(this.L, LUA_REGISTRYINDEX, script.ref);
     this.scripts.clear();
-    if (!this.running) this.collectGarbage(true);
+    if (!this.running) {
+      this.callRef(this.forgetLibrariesRef);
+      this.collectGarbage(true);
+    }
   }
 
   /** Run a cached script. Throws NOSCRIPT when the sha is unknown. */

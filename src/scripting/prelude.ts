@@ -1,13 +1,24 @@
 // Lua source run once per VM before any script. It builds the environment Redis gives scripts on
-// top of Lua 5.4: Lua 5.1 compatibility shims, the redis.* table, cjson, cmsgpack, bit and struct,
-// and the read-only sandbox. Host functions (implemented in JS) arrive as the chunk's arguments.
+// top of Lua 5.4: Lua 5.1 compatibility shims, the redis.* table and the read-only sandbox. Host
+// functions (implemented in JS) arrive as the chunk's arguments.
+//
+// cjson, cmsgpack, bit and struct, and the FUNCTION library support, are separate chunks
+// (LIBRARIES) that the prelude compiles on first use: a VM that never uses them does not hold them.
 //
 // Everything here is written against Lua 5.4's own facilities (string.pack, 64-bit integers), so
 // the libraries are small; they follow the observable behaviour of the C libraries Redis bundles.
 
+/** The prelude's locals a library chunk sees: it receives them as its arguments, in this order. */
+const SHARED = [
+  'host_null', 'host_mp_unpack', 'type', 'pairs', 'ipairs', 'select', 'tostring', 'tonumber',
+  'setmetatable', 'rawget', 'rawequal', 'sfmt', 'schar', 'sbyte', 'ssub', 'sfind', 'spack', 'sunpack',
+  'sgsub', 'tconcat', 'tunpack', 'floor', 'huge', 'mtype', 'tointeger', 'fmod', 'lib_error',
+  'raw_error', 'redis', 'readonly_tables', 'readonly_error', 'G', 'global_meta', 'library_global',
+].join(', ');
+
 export const PRELUDE = String.raw`
 local host_call, host_pcall, host_log, host_setresp, host_sha1, host_null, host_setrepl, host_killed, host_mp_unpack,
-      host_breakpoint, host_debug, host_acl_check = ...
+      host_breakpoint, host_debug, host_acl_check, host_library = ...
 
 local type, pairs, ipairs, next, select, error, tostring, tonumber, setmetatable, getmetatable =
       type, pairs, ipairs, next, select, error, tostring, tonumber, setmetatable, getmetatable
@@ -256,6 +267,148 @@ redis.acl_check_cmd = function(...) return host_acl_check(...) end
 redis.breakpoint = function() return host_breakpoint() end
 redis.debug = function(...) host_debug(...) end
 
+-- sandbox --------------------------------------------------------------------------------------
+
+local readonly_tables = setmetatable({}, { __mode = 'k' })
+local function readonly_error() raw_error('Attempt to modify a readonly table', 2) end
+local function protect(t, meta, before_pairs)
+  local proxy = setmetatable({}, {
+    __index = t,
+    __newindex = readonly_error,
+    __pairs = function()
+      if before_pairs then before_pairs() end
+      return next, t, nil
+    end,
+    __len = function() return #t end,
+    __metatable = meta or false,
+  })
+  readonly_tables[proxy] = true
+  return proxy
+end
+
+_G.rawset = function(t, k, v)
+  if readonly_tables[t] then raw_error('Attempt to modify a readonly table', 0) end
+  return rawset(t, k, v)
+end
+_G.setmetatable = function(t, mt)
+  if readonly_tables[t] then raw_error('Attempt to modify a readonly table', 0) end
+  return setmetatable(t, mt)
+end
+-- Redis's readonly tables have no metatable to show (but _G's, itself readonly, below).
+_G.getmetatable = function(t)
+  local mt = getmetatable(t)
+  if mt == false and readonly_tables[t] then return nil end
+  return mt
+end
+
+local G = _G
+G.redis = protect(redis)
+G.string = protect(string)
+G.table = protect(table)
+G.math = protect(math)
+
+-- What Redis leaves out of the script environment (and what Lua 5.1 does not have).
+for _, name in ipairs({ 'io', 'os', 'require', 'dofile', 'loadfile', 'load', 'loadstring', 'package',
+  'debug', 'print', 'utf8', 'warn', 'module', 'setfenv', 'getfenv', 'rawlen' }) do
+  G[name] = nil
+end
+G.gcinfo = function() return floor(raw_collectgarbage('count')) end
+
+-- Redis's _G shows a metatable (with __index) that is itself read-only.
+local global_meta = protect({ __index = function() end })
+
+-- cjson, cmsgpack, bit and struct are compiled from their source (the host keeps it, see LIBRARIES
+-- below) when a script first reads their global, and forgotten on SCRIPT FLUSH, where Redis starts
+-- a new VM: a fresh heap holds only what scripts use, near the size of Redis's. Scripts cannot tell:
+-- the global reads as always, and pairs(_G) builds them all first.
+local lazy_libraries = { bit = true, struct = true, cjson = true, cmsgpack = true }
+local library_global
+local function load_library(name)
+  local chunk, err = raw_load(host_library(name), '=tidings', 't', G)
+  if chunk == nil then raw_error(err, 0) end
+  return chunk(${SHARED})
+end
+-- A global as a script reads it (nil when there is none), building a library on first use.
+library_global = function(k)
+  local v = rawget(G, k)
+  if v == nil and lazy_libraries[k] then
+    v = protect(load_library(k))
+    rawset(G, k, v)
+  end
+  return v
+end
+local function load_all_libraries()
+  for name in pairs(lazy_libraries) do library_global(name) end
+end
+-- The FUNCTION library support is compiled on the first FUNCTION LOAD (after a flush, again: the
+-- libraries loaded before keep what they use).
+local new_library_impl
+local function new_library()
+  new_library_impl = new_library_impl or load_library('functions')
+  return new_library_impl()
+end
+local function forget_libraries()
+  for name in pairs(lazy_libraries) do rawset(G, name, nil) end
+  new_library_impl = nil
+end
+
+local env = protect(G, global_meta, load_all_libraries)
+
+-- Lua 5.1's loaders as Redis keeps them: loadstring compiles text only (never bytecode) into the
+-- script environment; load takes a reader function only.
+G.loadstring = function(s, chunkname)
+  if type(s) ~= 'string' and type(s) ~= 'number' then
+    lib_error("bad argument #1 to 'loadstring' (string expected, got " .. type(s) .. ')')
+  end
+  s = tostring(s)
+  return raw_load(s, chunkname or s, 't', env)
+end
+G.load = function(f, chunkname)
+  if type(f) ~= 'function' then
+    lib_error("bad argument #1 to 'load' (function expected, got " .. (f == nil and 'no value' or type(f)) .. ')')
+  end
+  return raw_load(f, chunkname or '=(load)', 't', env)
+end
+G._G = env
+setmetatable(G, {
+  __index = function(_, k)
+    -- Redis removed loadstring but reading the name still gives nil.
+    if k == 'loadstring' then return nil end
+    local lib = lazy_libraries[k] and library_global(k)
+    if lib then return lib end
+    raw_error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+  end,
+})
+
+-- The message handler run for an uncaught error: the error value and the script line it came from.
+local function message_handler(err)
+  local line = 1
+  for level = 2, 200 do
+    local info = getinfo(level, 'Sl')
+    if info == nil then break end
+    if (info.short_src == 'user_script' or info.short_src == 'user_function') and info.currentline > 0 then
+      line = info.currentline
+      break
+    end
+  end
+  return { err, line }
+end
+
+-- The body of the engine's script coroutine: the script or function with its arguments, under the
+-- message handler. Returns ok and the script's first result (or the error).
+local function run_script(f, ...)
+  script_thread = raw_running()
+  local ok, result = raw_xpcall(f, message_handler, ...)
+  return ok, result
+end
+
+return env, message_handler, G, new_library, run_script, forget_libraries
+`;
+
+/** The library chunks, by name: each gets SHARED as its arguments and returns the library. */
+export const LIBRARIES: Readonly<Record<string, string>> = {
+  bit: String.raw`local ${SHARED} = ...
+
 -- bit (LuaBitOp): 32-bit operations, results are signed 32-bit numbers ------------------------
 
 local function tobit(x)
@@ -293,6 +446,9 @@ bit.tohex = function(x, n)
   local s = sfmt(upper and '%08X' or '%08x', u)
   return ssub(s, 9 - n)
 end
+return bit
+`,
+  struct: String.raw`local ${SHARED} = ...
 
 -- struct: translated onto string.pack, with Redis's 64-bit sizes for long and size_t ------------
 
@@ -314,6 +470,9 @@ struct.pack = function(fmt, ...)
 end
 struct.unpack = function(fmt, s, pos) return sunpack(struct_format(fmt), s, pos) end
 struct.size = function(fmt) return string.packsize(struct_format(fmt)) end
+return struct
+`,
+  cjson: String.raw`local ${SHARED} = ...
 
 -- cjson ----------------------------------------------------------------------------------------
 
@@ -556,6 +715,9 @@ cjson.encode_invalid_numbers = function(v)
 end
 cjson.decode_invalid_numbers = function() return true end
 cjson.encode_sparse_array = function() return false, 2, 10 end
+return cjson
+`,
+  cmsgpack: String.raw`local ${SHARED} = ...
 
 -- cmsgpack -------------------------------------------------------------------------------------
 
@@ -728,82 +890,9 @@ end
 cmsgpack.unpack_one = function(s, offset)
   return cmsgpack.unpack_limit(s, 1, offset)
 end
-
--- sandbox --------------------------------------------------------------------------------------
-
-local readonly_tables = setmetatable({}, { __mode = 'k' })
-local function readonly_error() raw_error('Attempt to modify a readonly table', 2) end
-local function protect(t, meta)
-  local proxy = setmetatable({}, {
-    __index = t,
-    __newindex = readonly_error,
-    __pairs = function() return next, t, nil end,
-    __len = function() return #t end,
-    __metatable = meta or false,
-  })
-  readonly_tables[proxy] = true
-  return proxy
-end
-
-_G.rawset = function(t, k, v)
-  if readonly_tables[t] then raw_error('Attempt to modify a readonly table', 0) end
-  return rawset(t, k, v)
-end
-_G.setmetatable = function(t, mt)
-  if readonly_tables[t] then raw_error('Attempt to modify a readonly table', 0) end
-  return setmetatable(t, mt)
-end
--- Redis's readonly tables have no metatable to show (but _G's, itself readonly, below).
-_G.getmetatable = function(t)
-  local mt = getmetatable(t)
-  if mt == false and readonly_tables[t] then return nil end
-  return mt
-end
-
-local G = _G
-G.redis = protect(redis)
-G.cjson = protect(cjson)
-G.cmsgpack = protect(cmsgpack)
-G.bit = protect(bit)
-G.struct = protect(struct)
-G.string = protect(string)
-G.table = protect(table)
-G.math = protect(math)
-
--- What Redis leaves out of the script environment (and what Lua 5.1 does not have).
-for _, name in ipairs({ 'io', 'os', 'require', 'dofile', 'loadfile', 'load', 'loadstring', 'package',
-  'debug', 'print', 'utf8', 'warn', 'module', 'setfenv', 'getfenv', 'rawlen' }) do
-  G[name] = nil
-end
-G.gcinfo = function() return floor(raw_collectgarbage('count')) end
-
--- Redis's _G shows a metatable (with __index) that is itself read-only.
-local global_meta = protect({ __index = function() end })
-local env = protect(G, global_meta)
-
--- Lua 5.1's loaders as Redis keeps them: loadstring compiles text only (never bytecode) into the
--- script environment; load takes a reader function only.
-G.loadstring = function(s, chunkname)
-  if type(s) ~= 'string' and type(s) ~= 'number' then
-    lib_error("bad argument #1 to 'loadstring' (string expected, got " .. type(s) .. ')')
-  end
-  s = tostring(s)
-  return raw_load(s, chunkname or s, 't', env)
-end
-G.load = function(f, chunkname)
-  if type(f) ~= 'function' then
-    lib_error("bad argument #1 to 'load' (function expected, got " .. (f == nil and 'no value' or type(f)) .. ')')
-  end
-  return raw_load(f, chunkname or '=(load)', 't', env)
-end
-G._G = env
-setmetatable(G, {
-  __index = function(_, k)
-    -- Redis removed loadstring but reading the name still gives nil.
-    if k == 'loadstring' then return nil end
-    raw_error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
-  end,
-})
+return cmsgpack
+`,
+  functions: String.raw`local ${SHARED} = ...
 
 -- FUNCTION libraries ----------------------------------------------------------------------------
 -- Each library gets its own environment. While its code loads, redis offers register_function
@@ -892,7 +981,7 @@ local function new_library()
       if k == '_G' and not loading then return env end
       local v = nil
       -- While the library loads only redis (the registration API) is there, as in Redis.
-      if k ~= 'KEYS' and k ~= 'ARGV' and not loading then v = rawget(G, k) end
+      if k ~= 'KEYS' and k ~= 'ARGV' and not loading then v = library_global(k) end
       if v == nil then raw_error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2) end
       return v
     end,
@@ -906,28 +995,6 @@ local function new_library()
   end
   return env, finish
 end
-
--- The message handler run for an uncaught error: the error value and the script line it came from.
-local function message_handler(err)
-  local line = 1
-  for level = 2, 200 do
-    local info = getinfo(level, 'Sl')
-    if info == nil then break end
-    if (info.short_src == 'user_script' or info.short_src == 'user_function') and info.currentline > 0 then
-      line = info.currentline
-      break
-    end
-  end
-  return { err, line }
-end
-
--- The body of the engine's script coroutine: the script or function with its arguments, under the
--- message handler. Returns ok and the script's first result (or the error).
-local function run_script(f, ...)
-  script_thread = raw_running()
-  local ok, result = raw_xpcall(f, message_handler, ...)
-  return ok, result
-end
-
-return env, message_handler, G, new_library, run_script
-`;
+return new_library
+`,
+};
