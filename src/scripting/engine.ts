@@ -30,6 +30,8 @@ import {
   LUA_OK,
   LUA_REGISTRYINDEX,
   LuaType,
+  newLuaAllocator,
+  type LuaAllocator,
 } from './lua.js';
 import { PRELUDE } from './prelude.js';
 import { parseRespValue } from './resp.js';
@@ -518,6 +520,8 @@ export class ScriptEngine {
   /** Command-name Buffers by the address of their Lua string (see commandName). */
   private readonly names = new Map<number, Buffer>();
   private readonly memory = { used: 0, limit: 0 };
+  /** The WebAssembly allocator the state switches to once created (it keeps used/limit itself). */
+  private readonly allocator: LuaAllocator | undefined;
   private host: ScriptHost | undefined;
   private protocol: 2 | 3 = 2;
   /** RESP version redis.setresp() selected for the replies of redis.call in the current run. */
@@ -592,6 +596,16 @@ export class ScriptEngine {
     const L = m._lua_newstate(alloc, ALLOC_TAG);
     if (!L) throw new Error('cannot create a Lua state');
     this.L = L;
+    this.allocator = newLuaAllocator();
+    if (this.allocator !== undefined) {
+      // The string seed is cleared (the JS allocator's one job left): switch to the allocator
+      // that runs inside WebAssembly, carrying the count over.
+      this.allocator.used.value = BigInt(memory.used);
+      this.allocator.limit.value = BigInt(Math.max(0, Math.floor(memory.limit)));
+      const ptr = m.addFunction(this.allocator.fn as (...args: number[]) => number, 'iiiii');
+      this.functionRefs.push(ptr);
+      m._lua_setallocf(L, ptr, ALLOC_TAG);
+    }
     m._luaL_openlibs(L);
 
     const fn = (f: (L: number) => number) => {
@@ -692,7 +706,7 @@ return function(full) if full then collect('collect') else collect('step', ${GC_
 
   /** Bytes currently used by the Lua heap. */
   get memoryUsed(): number {
-    return this.memory.used;
+    return this.allocator !== undefined ? Number(this.allocator.used.value) : this.memory.used;
   }
 
   get scriptCount(): number {
@@ -712,6 +726,7 @@ return function(full) if full then collect('collect') else collect('step', ${GC_
 
   setMemoryLimit(bytes: number): void {
     this.memory.limit = bytes;
+    if (this.allocator !== undefined) this.allocator.limit.value = BigInt(Math.max(0, Math.floor(bytes)));
   }
 
   /** True while a script runs or is suspended (redis.call re-enters the server during that time). */
@@ -905,28 +920,18 @@ return function(full) if full then collect('collect') else collect('step', ${GC_
       this.runsSinceGc = 0;
       this.collectGarbage(false);
     }
-    if (chunk === 'user_script') {
-      if (!m._lua_checkstack(L, 20)) throw new ReplyError('ERR too many arguments for a script');
-      m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.globalsRef));
-      this.pushArray(L, keys);
-      setField(L, 1, K.KEYS);
-      this.pushArray(L, args);
-      setField(L, 1, K.ARGV);
-      m._lua_settop(L, 0);
-    }
-    // The script runs in the engine's coroutine, as run_script(f, KEYS, ARGV) for a function.
+    // The script runs in the engine's coroutine: run_script(f, KEYS, ARGV, is_script) sets the
+    // globals for a script, passes the arguments to a function.
     if (m._lua_status(this.thread) !== LUA_OK) this.newThread();
     const T = this.thread;
     m._lua_settop(T, 0);
     if (!m._lua_checkstack(T, 20)) throw new ReplyError('ERR too many arguments for a script');
     m._lua_rawgeti(T, LUA_REGISTRYINDEX, big(this.runnerRef));
     m._lua_rawgeti(T, LUA_REGISTRYINDEX, big(ref));
-    let nargs = 1;
-    if (chunk === 'user_function') {
-      this.pushArray(T, keys);
-      this.pushArray(T, args);
-      nargs = 3;
-    }
+    this.pushArray(T, keys);
+    this.pushArray(T, args);
+    m._lua_pushboolean(T, chunk === 'user_script' ? 1 : 0);
+    const nargs = 4;
     this.host = host;
     this.protocol = options.protocol ?? 2;
     this.callProtocol = 2;
