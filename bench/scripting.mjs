@@ -11,7 +11,6 @@
 // one of these), BENCH_PIPELINES=16 (only these pipeline depths), BENCH_BASE=/tmp/base (also
 // another build, a directory with its bin/ and dist/, measured in the same run: "before" columns).
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import {
   ROOT,
   build,
@@ -23,6 +22,8 @@ import {
   fmtInt,
   fmtRatio,
   writeSection,
+  SCRIPTS,
+  scriptSha,
 } from './lib.mjs';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
@@ -33,19 +34,12 @@ const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean).map((o) =
 const PIPELINES = (process.env.BENCH_PIPELINES ?? '1,16').split(',').map(Number);
 const BASE = process.env.BENCH_BASE;
 
-const INCR_SCRIPT = "return redis.call('INCR', KEYS[1])";
-const LOOP_SCRIPT = 'local s = 0 for i = 1, 1000 do s = s + i end return s';
-// redis-benchmark's CSV output quotes the command; a comma in it would split the row, hence `;`.
-const EVAL_SCRIPT = "return redis.call(unpack({'INCR'; KEYS[1]}))";
-// A queue-library-like script: several commands of different kinds per call and a MessagePack
-// value to decode (stored once in bench:mp by SETUP_SCRIPT: redis-benchmark passes arguments as
-// UTF-8 text, which would mangle MessagePack bytes).
-const MULTI_SCRIPT =
-  "local o = cmsgpack.unpack(redis.call('GET', KEYS[4])) redis.call('HINCRBY', KEYS[1], 'n', 1) " +
-  "redis.call('ZADD', KEYS[2], o.p, 'm') redis.call('XADD', KEYS[3], 'MAXLEN', '~', '100', '*', 'a', 'b') " +
-  "return redis.call('HMSET', KEYS[1], 'x', o.s)";
-const SETUP_SCRIPT = "return redis.call('SET', 'bench:mp', cmsgpack.pack({s = 'job', p = 5, t = 1700000000000, a = {1, 2}}))";
-const sha = (body) => createHash('sha1').update(body).digest('hex');
+const INCR_SCRIPT = SCRIPTS.incr;
+const LOOP_SCRIPT = SCRIPTS.loop;
+const EVAL_SCRIPT = SCRIPTS.evalIncr;
+const MULTI_SCRIPT = SCRIPTS.multi;
+const SETUP_SCRIPT = SCRIPTS.setup;
+const sha = scriptSha;
 
 const ALL_ROWS = [
   { label: 'INCR (reference, no script)', test: ['INCR', 'bench:plain'] },

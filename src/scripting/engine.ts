@@ -481,7 +481,12 @@ function mpMap(L: number, src: number, len: number, pos: number, n: number, dept
   return pos;
 }
 
-/** Redis's LUA_GC_CYCLE_PERIOD: scripts between two collection steps, and the step's size. */
+/**
+ * Redis's LUA_GC_CYCLE_PERIOD: scripts between two collection steps. Lua 5.4 reads a step's size
+ * as extra debt (KB) to pay at once, which with Redis's size of 50 finished a whole cycle every
+ * time (marking the live heap again every 50 scripts); one basic step keeps used_memory_lua as
+ * near the live heap for scripts that make little garbage, and Lua's own pace handles the rest.
+ */
 const GC_CYCLE_PERIOD = 50;
 /** The `ud` each engine's allocator is created with: how unseedStrings() finds the global state. */
 const ALLOC_TAG = 0x5eed7a95;
@@ -672,11 +677,11 @@ export class ScriptEngine {
     this.newThread();
   }
 
-  /** gc(full): a full collection, or Redis's periodic step (LUA_GCSTEP of LUA_GC_CYCLE_PERIOD). */
+  /** gc(full): a full collection, or the periodic step (one basic step, see GC_CYCLE_PERIOD). */
   private loadGcFunction(): number {
     const L = this.L;
     const code = Buffer.from(`local collect = collectgarbage
-return function(full) if full then collect('collect') else collect('step', ${GC_CYCLE_PERIOD}) end end`);
+return function(full) if full then collect('collect') else collect('step', 0) end end`);
     const buf = m._malloc(code.length);
     heap().set(code, buf);
     let status = m._luaL_loadbufferx(L, buf, code.length, PRELUDE_NAME, MODE_TEXT);
@@ -1557,6 +1562,9 @@ return function(full) if full then collect('collect') else collect('step', ${GC_
     switch (m._lua_type(L, idx)) {
       case LuaType.Number: {
         if (m._lua_isinteger(L, idx)) {
+          // As a double it is exact when it is a safe integer (no BigInt made for the usual case).
+          const d = m._lua_tonumberx(L, idx, 0);
+          if (Number.isSafeInteger(d)) return d;
           const n = m._lua_tointegerx(L, idx, 0);
           return n >= -9007199254740991n && n <= 9007199254740991n ? Number(n) : n;
         }
