@@ -195,7 +195,7 @@ export function redisBenchmark(port, test, { clients = 50, requests = 100000, pi
   if (keyspace > 0) args.push('-r', String(keyspace));
   if (Array.isArray(test)) args.push(...test);
   else args.push('-t', test);
-  const r = spawnSync('redis-benchmark', args, { encoding: 'utf8', timeout: 120000 });
+  const r = spawnSync('redis-benchmark', args, { encoding: 'utf8', timeout: Number(process.env.BENCH_TIMEOUT_MS ?? 120000) });
   if (r.error) return { error: r.error.message };
   const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('"') && !l.startsWith('"test"'));
   if (lines.length === 0) return { error: (r.stderr || r.stdout || 'no output').trim().split('\n').slice(-1)[0] };
