@@ -10,14 +10,15 @@
 // Knobs: BENCH_REQUESTS (15000 counted per window), BENCH_WINDOWS (3: the median is reported),
 // BENCH_WARMUP (100000), BENCH_ONLY=set,get, BENCH_KEYSPACE (0: one key per command, as
 // redis-benchmark without -r; 100000: random keys, as bench/run.mjs's SET/GET/INCR/HSET rows),
-// BENCH_NO_BUILD=1, BENCH_PIPELINE (16), BENCH_ONLY=ping,publish (rows not run by default).
+// BENCH_NO_BUILD=1, BENCH_PIPELINE (16), BENCH_ONLY=ping,publish or BENCH_ONLY=evalsha (rows not run by
+// default: the network path alone; scripts from lib.mjs's SCRIPTS).
 // Kernel time (the socket syscalls) is not counted: it is the same number of
 // read/write calls for both servers. Prints a Markdown table; writes nothing.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, build, command, freePort, machineFacts, redisBenchmark, waitForPort, DATA_COMMAND_ROWS } from './lib.mjs';
+import { ROOT, build, command, freePort, machineFacts, redisBenchmark, waitForPort, DATA_COMMAND_ROWS, SCRIPT_ROWS } from './lib.mjs';
 
 const REQUESTS = Math.max(1000, Number(process.env.BENCH_REQUESTS ?? 15000));
 const WARMUP = Math.max(0, Number(process.env.BENCH_WARMUP ?? 100000));
@@ -32,7 +33,7 @@ const NETWORK_ROWS = [
   { label: 'PING', test: 'ping_mbulk' },
   { label: 'PUBLISH', test: ['PUBLISH', 'channel', 'xxx'] },
 ];
-const ROWS = [...DATA_COMMAND_ROWS, ...(ONLY.length === 0 ? [] : NETWORK_ROWS)].filter(
+const ROWS = [...DATA_COMMAND_ROWS, ...(ONLY.length === 0 ? [] : [...NETWORK_ROWS, ...SCRIPT_ROWS])].filter(
   (r) => ONLY.length === 0 || ONLY.some((o) => r.label.toLowerCase().includes(o)),
 );
 

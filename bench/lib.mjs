@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
@@ -194,7 +195,7 @@ export function redisBenchmark(port, test, { clients = 50, requests = 100000, pi
   if (keyspace > 0) args.push('-r', String(keyspace));
   if (Array.isArray(test)) args.push(...test);
   else args.push('-t', test);
-  const r = spawnSync('redis-benchmark', args, { encoding: 'utf8', timeout: 120000 });
+  const r = spawnSync('redis-benchmark', args, { encoding: 'utf8', timeout: Number(process.env.BENCH_TIMEOUT_MS ?? 120000) });
   if (r.error) return { error: r.error.message };
   const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('"') && !l.startsWith('"test"'));
   if (lines.length === 0) return { error: (r.stderr || r.stdout || 'no output').trim().split('\n').slice(-1)[0] };
@@ -483,4 +484,32 @@ export const DATA_COMMAND_ROWS = [
   { label: 'RPOP', test: 'rpop', fill: 'lpush' },
   { label: 'HSET', test: 'hset' },
   { label: 'MGET (10 keys)', test: ['MGET', ...MGET_KEYS], setup: [['MSET', ...MGET_KEYS.flatMap((k) => [k, 'x'.repeat(16)])]] },
+];
+
+// Scripts measured by bench/scripting.mjs and bench/callgrind-per-op.mjs (its EVALSHA rows).
+export const SCRIPTS = {
+  incr: "return redis.call('INCR', KEYS[1])",
+  loop: 'local s = 0 for i = 1, 1000 do s = s + i end return s',
+  // redis-benchmark's CSV output quotes the command; a comma in it would split the row, hence `;`.
+  evalIncr: "return redis.call(unpack({'INCR'; KEYS[1]}))",
+  // A queue-library-like script: several commands of different kinds per call and a MessagePack
+  // value to decode (stored once in bench:mp by `setup`: redis-benchmark passes arguments as
+  // UTF-8 text, which would mangle MessagePack bytes).
+  multi:
+    "local o = cmsgpack.unpack(redis.call('GET', KEYS[4])) redis.call('HINCRBY', KEYS[1], 'n', 1) " +
+    "redis.call('ZADD', KEYS[2], o.p, 'm') redis.call('XADD', KEYS[3], 'MAXLEN', '~', '100', '*', 'a', 'b') " +
+    "return redis.call('HMSET', KEYS[1], 'x', o.s)",
+  setup: "return redis.call('SET', 'bench:mp', cmsgpack.pack({s = 'job', p = 5, t = 1700000000000, a = {1, 2}}))",
+};
+export const scriptSha = (body) => createHash('sha1').update(body).digest('hex');
+
+/** EVALSHA rows for bench/callgrind-per-op.mjs (run when BENCH_ONLY names them, e.g. BENCH_ONLY=evalsha). */
+export const SCRIPT_ROWS = [
+  { label: 'EVALSHA INCR script', test: ['EVALSHA', scriptSha(SCRIPTS.incr), '1', 'bench:counter'], setup: [['SCRIPT', 'LOAD', SCRIPTS.incr]] },
+  { label: 'EVALSHA 1,000-step loop', test: ['EVALSHA', scriptSha(SCRIPTS.loop), '0'], setup: [['SCRIPT', 'LOAD', SCRIPTS.loop]] },
+  {
+    label: 'EVALSHA GET+cmsgpack+4 writes',
+    test: ['EVALSHA', scriptSha(SCRIPTS.multi), '4', 'bench:h', 'bench:z', 'bench:s', 'bench:mp'],
+    setup: [['SCRIPT', 'LOAD', SCRIPTS.multi], ['EVAL', SCRIPTS.setup, '0']],
+  },
 ];

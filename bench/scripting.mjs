@@ -7,9 +7,10 @@
 // Prints a table with Tidings/Redis ratios and writes a section of BENCHMARKS.md.
 //
 // Environment: BENCH_SCALE=0.2 (fewer requests), BENCH_NO_BUILD=1, BENCH_ROUNDS=N (best of N),
-// BENCH_NO_DRAFT=1 (do not write BENCHMARKS.md).
+// BENCH_NO_DRAFT=1 (do not write BENCHMARKS.md), BENCH_ONLY=loop,one key (rows whose label contains
+// one of these), BENCH_PIPELINES=16 (only these pipeline depths), BENCH_BASE=/tmp/base (also
+// another build, a directory with its bin/ and dist/, measured in the same run: "before" columns).
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import {
   ROOT,
   build,
@@ -21,28 +22,26 @@ import {
   fmtInt,
   fmtRatio,
   writeSection,
+  SCRIPTS,
+  scriptSha,
 } from './lib.mjs';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 const DRAFT = path.join(ROOT, 'BENCHMARKS.md');
 const CLIENTS = 50;
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean).map((o) => o.toLowerCase());
+const PIPELINES = (process.env.BENCH_PIPELINES ?? '1,16').split(',').map(Number);
+const BASE = process.env.BENCH_BASE;
 
-const INCR_SCRIPT = "return redis.call('INCR', KEYS[1])";
-const LOOP_SCRIPT = 'local s = 0 for i = 1, 1000 do s = s + i end return s';
-// redis-benchmark's CSV output quotes the command; a comma in it would split the row, hence `;`.
-const EVAL_SCRIPT = "return redis.call(unpack({'INCR'; KEYS[1]}))";
-// A queue-library-like script: several commands of different kinds per call and a MessagePack
-// value to decode (stored once in bench:mp by SETUP_SCRIPT: redis-benchmark passes arguments as
-// UTF-8 text, which would mangle MessagePack bytes).
-const MULTI_SCRIPT =
-  "local o = cmsgpack.unpack(redis.call('GET', KEYS[4])) redis.call('HINCRBY', KEYS[1], 'n', 1) " +
-  "redis.call('ZADD', KEYS[2], o.p, 'm') redis.call('XADD', KEYS[3], 'MAXLEN', '~', '100', '*', 'a', 'b') " +
-  "return redis.call('HMSET', KEYS[1], 'x', o.s)";
-const SETUP_SCRIPT = "return redis.call('SET', 'bench:mp', cmsgpack.pack({s = 'job', p = 5, t = 1700000000000, a = {1, 2}}))";
-const sha = (body) => createHash('sha1').update(body).digest('hex');
+const INCR_SCRIPT = SCRIPTS.incr;
+const LOOP_SCRIPT = SCRIPTS.loop;
+const EVAL_SCRIPT = SCRIPTS.evalIncr;
+const MULTI_SCRIPT = SCRIPTS.multi;
+const SETUP_SCRIPT = SCRIPTS.setup;
+const sha = scriptSha;
 
-const ROWS = [
+const ALL_ROWS = [
   { label: 'INCR (reference, no script)', test: ['INCR', 'bench:plain'] },
   { label: 'EVALSHA INCR script, one key', test: ['EVALSHA', sha(INCR_SCRIPT), '1', 'bench:counter'] },
   { label: 'EVALSHA INCR script, random keys', test: ['EVALSHA', sha(INCR_SCRIPT), '1', 'bench:c:__rand_int__'], keyspace: 100000 },
@@ -53,6 +52,8 @@ const ROWS = [
     test: ['EVALSHA', sha(MULTI_SCRIPT), '4', 'bench:h', 'bench:z', 'bench:s', 'bench:mp'],
   },
 ];
+
+const ROWS = ALL_ROWS.filter((r) => ONLY.length === 0 || ONLY.some((o) => r.label.toLowerCase().includes(o)));
 
 function requestsFor(pipeline) {
   return Math.max(1000, Math.round((pipeline === 1 ? 100000 : 300000) * SCALE));
@@ -80,8 +81,9 @@ async function main() {
   build();
   const facts = machineFacts();
   const servers = {};
-  for (const kind of ['tidings', 'redis']) {
-    servers[kind] = await startServer(kind);
+  const kinds = BASE ? ['tidings', 'base', 'redis'] : ['tidings', 'redis'];
+  for (const kind of kinds) {
+    servers[kind] = kind === 'base' ? await startServer('tidings', { root: BASE }) : await startServer(kind);
     for (const body of [INCR_SCRIPT, LOOP_SCRIPT, MULTI_SCRIPT]) {
       const loaded = await command(servers[kind].port, ['SCRIPT', 'LOAD', body]);
       if (loaded instanceof Error) throw loaded;
@@ -90,19 +92,21 @@ async function main() {
     if (setup instanceof Error) throw setup;
   }
   const lines = [];
+  const show = (c) => (c.error ? c.error : fmtInt(c.rps).padStart(9));
   try {
-    for (const pipeline of [1, 16]) {
+    for (const pipeline of PIPELINES) {
       for (const row of ROWS) {
-        // Alternate which server goes first per row so neither always runs on a cooler machine.
-        const order = lines.length % 2 === 0 ? ['tidings', 'redis'] : ['redis', 'tidings'];
+        // Rotate which server goes first per row so none always runs on a cooler machine.
+        const order = kinds.map((_, i) => kinds[(i + lines.length) % kinds.length]);
         const res = {};
         for (const kind of order) res[kind] = await cell(servers[kind], row, pipeline);
-        lines.push({ label: row.label, pipeline, t: res.tidings, r: res.redis });
+        lines.push({ label: row.label, pipeline, t: res.tidings, b: res.base, r: res.redis });
         const t = res.tidings;
         const r = res.redis;
         console.log(
-          `${row.label.padEnd(52)} -P ${String(pipeline).padEnd(2)}  Tidings ${t.error ? t.error : fmtInt(t.rps).padStart(9)} rps   ` +
-            `Redis ${r.error ? r.error : fmtInt(r.rps).padStart(9)} rps   ratio ${t.error || r.error ? '—' : fmtRatio(t.rps, r.rps)}`,
+          `${row.label.padEnd(52)} -P ${String(pipeline).padEnd(2)}  Tidings ${show(t)} rps   ` +
+            (res.base ? `before ${show(res.base)} rps   ` : '') +
+            `Redis ${show(r)} rps   ratio ${t.error || r.error ? '—' : fmtRatio(t.rps, r.rps)}`,
         );
       }
     }
@@ -111,16 +115,18 @@ async function main() {
   }
 
   let md = '## Scripting (EVAL/EVALSHA)\n\n';
-  md += `redis-benchmark, ${CLIENTS} clients; best of ${ROUNDS}; ${facts.cpu}, ${facts.cores} cores, node ${facts.node}, ${facts.redis.split(' ').slice(0, 3).join(' ')}; ${facts.date}.\n`;
-  md += 'Ratio = Tidings rps / Redis rps. CPU = server CPU seconds for the cell.\n\n';
-  md += '| Command | Pipeline | Tidings rps | Redis rps | Ratio | Tidings p50 ms | Redis p50 ms | Tidings CPU s | Redis CPU s |\n';
-  md += '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n';
+  md += `redis-benchmark, ${CLIENTS} clients; best of ${ROUNDS}; ${facts.cpu}, ${facts.cores} cores, node ${facts.node}, ${facts.redis.split(' ').slice(0, 3).join(' ')}; load ${facts.load}; ${facts.date}.\n`;
+  md += 'Ratio = Tidings rps / Redis rps. CPU = server CPU seconds for the cell.';
+  md += BASE ? ' "Before" is the build in BENCH_BASE, measured in the same run.\n\n' : '\n\n';
+  const before = (c) => (c.error ? c.error : fmtInt(c.rps));
+  md += `| Command | Pipeline | Tidings rps |${BASE ? ' Before rps |' : ''} Redis rps | Ratio | Tidings p50 ms | Redis p50 ms | Tidings CPU s |${BASE ? ' Before CPU s |' : ''} Redis CPU s |\n`;
+  md += `| --- | --- | ---: |${BASE ? ' ---: |' : ''} ---: | ---: | ---: | ---: | ---: |${BASE ? ' ---: |' : ''} ---: |\n`;
   for (const l of lines) {
     const t = l.t;
     const r = l.r;
-    md += `| ${l.label} | ${l.pipeline} | ${t.error ? t.error : fmtInt(t.rps)} | ${r.error ? r.error : fmtInt(r.rps)} | ${
+    md += `| ${l.label} | ${l.pipeline} | ${t.error ? t.error : fmtInt(t.rps)} |${BASE ? ` ${before(l.b)} |` : ''} ${r.error ? r.error : fmtInt(r.rps)} | ${
       t.error || r.error ? '—' : fmtRatio(t.rps, r.rps)
-    } | ${t.p50 ?? '—'} | ${r.p50 ?? '—'} | ${t.cpu?.toFixed(2) ?? '—'} | ${r.cpu?.toFixed(2) ?? '—'} |\n`;
+    } | ${t.p50 ?? '—'} | ${r.p50 ?? '—'} | ${t.cpu?.toFixed(2) ?? '—'} |${BASE ? ` ${l.b.cpu?.toFixed(2) ?? '—'} |` : ''} ${r.cpu?.toFixed(2) ?? '—'} |\n`;
   }
   console.log('\n' + md);
   if (process.env.BENCH_NO_DRAFT !== '1') writeSection(DRAFT, 'scripting', md);

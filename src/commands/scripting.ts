@@ -651,45 +651,63 @@ function refused(server: CommandHost, argv: Buffer[], error: ReplyError): CallRe
   return new CallRefused(message, true);
 }
 
-/** The bridge from redis.call to the dispatcher, for one script run. */
+/**
+ * The bridge from redis.call to the dispatcher, for one script run: one object per run (a class
+ * rather than closures, as every EVALSHA makes one).
+ */
 function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean, allowOom = false): ScriptHost {
-  const server = ctx.server;
   const client = state.client();
   client.dbIndex = ctx.client.dbIndex;
   client.user = ctx.client.user;
   client.aclUser = ctx.client.aclUser;
   client.authenticated = true;
-  return {
-    call(argv: Buffer[], protocol: 2 | 3): Reply {
-      const entry = resolveForScript(server, state, argv, readOnly, ctx.client);
-      if (entry instanceof ReplyError) return refused(server, argv, entry);
-      // redis.call runs with the caller's ACL user; a denial is logged with the caller's client.
-      const user = ctx.client.aclUser;
-      if (user !== undefined && !user.unrestricted) {
-        const denied = aclDenied(server, ctx.client, entry.spec, argv, 'lua');
-        if (denied !== undefined) return refused(server, argv, denied);
-      }
-      if (entry.write) state.wrote = true;
-      client.proto = protocol;
-      const result = executeFromScript(server, client, entry, argv, allowOom);
-      if (result === NO_REPLY || result === BLOCKED) return null;
-      return result;
-    },
-    aclCheck(argv: Buffer[]): boolean | ReplyError {
-      const spec = lookupCommand(server.table, argv);
-      if (spec === LookupFailure.unknownCommand) return new ReplyError('ERR Invalid command passed to redis.acl_check_cmd()');
-      if (typeof spec === 'number') return false;
-      const user = ctx.client.aclUser;
-      return user === undefined || user.unrestricted || user.check(spec, argv).denied === 0;
-    },
-    log(level: number, message: string): void {
-      server.log(LOG_LEVELS[level] ?? 'notice', message);
-    },
-    setRepl(flags: number): void {
-      // Reset when the command's effects are committed; nothing to steer while nothing consumes them.
-      if (server.effects.active) server.effects.target = flags;
-    },
-  };
+  return new ScriptCallHost(ctx, state, client, readOnly, allowOom);
+}
+
+class ScriptCallHost implements ScriptHost {
+  constructor(
+    private readonly ctx: CommandContext,
+    private readonly state: Scripting,
+    private readonly client: CommandSession,
+    private readonly readOnly: boolean,
+    private readonly allowOom: boolean,
+  ) {}
+
+  call(argv: Buffer[], protocol: 2 | 3): Reply {
+    const { ctx, state, client } = this;
+    const server = ctx.server;
+    const entry = resolveForScript(server, state, argv, this.readOnly, ctx.client);
+    if (entry instanceof ReplyError) return refused(server, argv, entry);
+    // redis.call runs with the caller's ACL user; a denial is logged with the caller's client.
+    const user = ctx.client.aclUser;
+    if (user !== undefined && !user.unrestricted) {
+      const denied = aclDenied(server, ctx.client, entry.spec, argv, 'lua');
+      if (denied !== undefined) return refused(server, argv, denied);
+    }
+    if (entry.write) state.wrote = true;
+    client.proto = protocol;
+    const result = executeFromScript(server, client, entry, argv, this.allowOom);
+    if (result === NO_REPLY || result === BLOCKED) return null;
+    return result;
+  }
+
+  aclCheck(argv: Buffer[]): boolean | ReplyError {
+    const spec = lookupCommand(this.ctx.server.table, argv);
+    if (spec === LookupFailure.unknownCommand) return new ReplyError('ERR Invalid command passed to redis.acl_check_cmd()');
+    if (typeof spec === 'number') return false;
+    const user = this.ctx.client.aclUser;
+    return user === undefined || user.unrestricted || user.check(spec, argv).denied === 0;
+  }
+
+  log(level: number, message: string): void {
+    this.ctx.server.log(LOG_LEVELS[level] ?? 'notice', message);
+  }
+
+  setRepl(flags: number): void {
+    // Reset when the command's effects are committed; nothing to steer while nothing consumes them.
+    const server = this.ctx.server;
+    if (server.effects.active) server.effects.target = flags;
+  }
 }
 
 /** FCALL words a numkeys that is not a number as Redis does, unlike EVAL. */

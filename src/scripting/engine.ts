@@ -30,6 +30,8 @@ import {
   LUA_OK,
   LUA_REGISTRYINDEX,
   LuaType,
+  newLuaAllocator,
+  type LuaAllocator,
 } from './lua.js';
 import { LIBRARIES, PRELUDE } from './prelude.js';
 import { parseRespValue } from './resp.js';
@@ -109,6 +111,8 @@ export interface LuaFunction {
 interface CompiledScript {
   ref: number;
   body: Buffer;
+  /** It may run for long (see mayRunLong): it runs under the count hook. */
+  hooked: boolean;
 }
 
 export function sha1hex(data: Buffer | string): string {
@@ -479,7 +483,12 @@ function mpMap(L: number, src: number, len: number, pos: number, n: number, dept
   return pos;
 }
 
-/** Redis's LUA_GC_CYCLE_PERIOD: scripts between two collection steps, and the step's size. */
+/**
+ * Redis's LUA_GC_CYCLE_PERIOD: scripts between two collection steps. Lua 5.4 reads a step's size
+ * as extra debt (KB) to pay at once, which with Redis's size of 50 finished a whole cycle every
+ * time (marking the live heap again every 50 scripts); one basic step keeps used_memory_lua as
+ * near the live heap for scripts that make little garbage, and Lua's own pace handles the rest.
+ */
 const GC_CYCLE_PERIOD = 50;
 /** The `ud` each engine's allocator is created with: how unseedStrings() finds the global state. */
 const ALLOC_TAG = 0x5eed7a95;
@@ -507,6 +516,72 @@ function clearStringSeed(block: number, blockSize: number): void {
   }
 }
 
+/**
+ * Whether a compiled script (its string.dump) could run for long. Lua 5.4 checks a count hook on
+ * every instruction (a call into luaG_traceexec, where Lua 5.1 decrements a counter), which more
+ * than doubles the cost of a loop, so a script that cannot run long runs without it. Its main
+ * function cannot loop or recurse when it has no backward jump (while, repeat, for, goto back)
+ * and defines no function; nor reach code that can when none of its constants names a way to run
+ * new code or a coroutine (or _G, for lookups by computed names). The library functions it may
+ * call then run bounded work, as Redis's C libraries do (uninterruptible there too). Anything
+ * else, or a dump not understood, keeps the hook.
+ */
+const RUNS_CODE = new Set(['_G', 'load', 'loadstring', 'coroutine', 'getfenv', 'setfenv', 'dofile', 'loadfile', 'require', 'debug']);
+/** Lua 5.4 opcodes (lopcodes.h) and the offset of a signed jump (sJ, 25 bits). */
+const OP_JMP = 56;
+const OP_FORLOOP = 73;
+const OP_TFORLOOP = 77;
+const OP_CLOSURE = 79;
+const OFFSET_SJ = ((1 << 25) - 1) >> 1;
+
+export function mayRunLong(d: Buffer): boolean {
+  // Header: "\x1bLua", version 0x54, format 0, LUAC_DATA (6), sizes of Instruction, lua_Integer
+  // and lua_Number, LUAC_INT (8), LUAC_NUM (8), the main function's upvalue count (1).
+  if (d.length < 32 || d[0] !== 0x1b || d[4] !== 0x54 || d[5] !== 0 || d[12] !== 4 || d[13] !== 8 || d[14] !== 8) return true;
+  let pos = 32;
+  const size = (): number => {
+    let x = 0;
+    for (;;) {
+      if (pos >= d.length) throw new RangeError('truncated dump');
+      const b = d[pos++]!;
+      x = x * 128 + (b & 0x7f);
+      if (b & 0x80) return x;
+    }
+  };
+  try {
+    pos += Math.max(0, size() - 1); // source
+    size(); // linedefined
+    size(); // lastlinedefined
+    pos += 3; // numparams, is_vararg, maxstacksize
+    const code = size();
+    if (pos + code * 4 > d.length) return true;
+    for (let i = 0; i < code; i++, pos += 4) {
+      const ins = d.readUInt32LE(pos);
+      const op = ins & 0x7f;
+      if (op === OP_CLOSURE || op === OP_FORLOOP || op === OP_TFORLOOP) return true;
+      if (op === OP_JMP && ins >>> 7 < OFFSET_SJ) return true;
+    }
+    const constants = size();
+    for (let i = 0; i < constants; i++) {
+      const tag = d[pos++];
+      if (tag === 3 || tag === 19) {
+        pos += 8; // integer, float
+      } else if (tag === 4 || tag === 20) {
+        const n = size() - 1;
+        if (n >= 0) {
+          if (n <= 10 && RUNS_CODE.has(d.toString('latin1', pos, pos + n))) return true;
+          pos += n;
+        }
+      } else if (tag !== 0 && tag !== 1 && tag !== 17) {
+        return true; // not nil, false or true
+      }
+    }
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 export class ScriptEngine {
   private readonly L: number;
   private readonly scripts = new Map<string, CompiledScript>();
@@ -520,6 +595,8 @@ export class ScriptEngine {
   /** Command-name Buffers by the address of their Lua string (see commandName). */
   private readonly names = new Map<number, Buffer>();
   private readonly memory = { used: 0, limit: 0 };
+  /** The WebAssembly allocator the state switches to once created (it keeps used/limit itself). */
+  private readonly allocator: LuaAllocator | undefined;
   private host: ScriptHost | undefined;
   private protocol: 2 | 3 = 2;
   /** RESP version redis.setresp() selected for the replies of redis.call in the current run. */
@@ -554,6 +631,10 @@ export class ScriptEngine {
   /** The debugger of the run in progress (SCRIPT DEBUG SYNC), if any. */
   private ldb: LuaDebugger | undefined;
   private readonly hookPtr: number;
+  /** The script coroutine has the count hook (a new one inherits it from the main state). */
+  private threadHooked = true;
+  /** string.dump, kept in the registry (0 when the sandbox left it out: every script is hooked). */
+  private readonly dumpRef: number;
   /** The stopped script's locals (names, and their values in a registry table) and call frames. */
   private stopLocals: string[] = [];
   private stopLocalsRef = 0;
@@ -594,6 +675,16 @@ export class ScriptEngine {
     const L = m._lua_newstate(alloc, ALLOC_TAG);
     if (!L) throw new Error('cannot create a Lua state');
     this.L = L;
+    this.allocator = newLuaAllocator();
+    if (this.allocator !== undefined) {
+      // The string seed is cleared (the JS allocator's one job left): switch to the allocator
+      // that runs inside WebAssembly, carrying the count over.
+      this.allocator.used.value = BigInt(memory.used);
+      this.allocator.limit.value = BigInt(Math.max(0, Math.floor(memory.limit)));
+      const ptr = m.addFunction(this.allocator.fn as (...args: number[]) => number, 'iiiii');
+      this.functionRefs.push(ptr);
+      m._lua_setallocf(L, ptr, ALLOC_TAG);
+    }
     m._luaL_openlibs(L);
 
     const fn = (f: (L: number) => number) => {
@@ -661,17 +752,48 @@ export class ScriptEngine {
     this.envRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     m._lua_settop(L, 0);
     this.gcRef = this.loadGcFunction();
+    this.dumpRef = this.loadHelper('return string.dump');
     this.nresSlot = m._malloc(4);
     this.newThread();
     // The prelude's compilation leaves garbage: start from the live heap, as Redis's new VM does.
     this.collectGarbage(true);
   }
 
-  /** gc(full): a full collection, or Redis's periodic step (LUA_GCSTEP of LUA_GC_CYCLE_PERIOD). */
+  /** A value computed by a chunk of our own, kept in the registry (0 if it is nil or fails). */
+  private loadHelper(source: string): number {
+    const L = this.L;
+    const code = Buffer.from(source);
+    const buf = m._malloc(code.length);
+    heap().set(code, buf);
+    let status = m._luaL_loadbufferx(L, buf, code.length, PRELUDE_NAME, MODE_TEXT);
+    m._free(buf);
+    if (status === LUA_OK) status = m._lua_pcallk(L, 0, 1, 0, 0, 0);
+    const ok = status === LUA_OK && m._lua_type(L, -1) === LuaType.Function;
+    if (!ok) {
+      m._lua_settop(L, 0);
+      return 0;
+    }
+    return m._luaL_ref(L, LUA_REGISTRYINDEX);
+  }
+
+  /** mayRunLong for a compiled script (by its registry reference). */
+  private compiledMayRunLong(ref: number): boolean {
+    const L = this.L;
+    if (this.dumpRef === 0) return true;
+    const top = m._lua_gettop(L);
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.dumpRef));
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(ref));
+    const ok = m._lua_pcallk(L, 1, 1, 0, 0, 0) === LUA_OK && m._lua_type(L, -1) === LuaType.String;
+    const result = ok ? mayRunLong(readBytes(L, -1)) : true;
+    m._lua_settop(L, top);
+    return result;
+  }
+
+  /** gc(full): a full collection, or the periodic step (one basic step, see GC_CYCLE_PERIOD). */
   private loadGcFunction(): number {
     const L = this.L;
     const code = Buffer.from(`local collect = collectgarbage
-return function(full) if full then collect('collect') else collect('step', ${GC_CYCLE_PERIOD}) end end`);
+return function(full) if full then collect('collect') else collect('step', 0) end end`);
     const buf = m._malloc(code.length);
     heap().set(code, buf);
     let status = m._luaL_loadbufferx(L, buf, code.length, PRELUDE_NAME, MODE_TEXT);
@@ -705,12 +827,13 @@ return function(full) if full then collect('collect') else collect('step', ${GC_
     const L = this.L;
     if (this.threadRef !== 0) m._luaL_unref(L, LUA_REGISTRYINDEX, this.threadRef);
     this.thread = m._lua_newthread(L);
+    this.threadHooked = true;
     this.threadRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
   }
 
   /** Bytes currently used by the Lua heap. */
   get memoryUsed(): number {
-    return this.memory.used;
+    return this.allocator !== undefined ? Number(this.allocator.used.value) : this.memory.used;
   }
 
   get scriptCount(): number {
@@ -730,6 +853,7 @@ return function(full) if full then collect('collect') else collect('step', ${GC_
 
   setMemoryLimit(bytes: number): void {
     this.memory.limit = bytes;
+    if (this.allocator !== undefined) this.allocator.limit.value = BigInt(Math.max(0, Math.floor(bytes)));
   }
 
   /** True while a script runs or is suspended (redis.call re-enters the server during that time). */
@@ -764,7 +888,7 @@ return function(full) if full then collect('collect') else collect('step', ${GC_
     const sha = sha1hex(body);
     if (this.scripts.has(sha)) return sha;
     const ref = this.compile(body, '@user_script');
-    this.scripts.set(sha, { ref, body: Buffer.from(body) });
+    this.scripts.set(sha, { ref, body: Buffer.from(body), hooked: this.compiledMayRunLong(ref) });
     return sha;
   }
 
@@ -786,14 +910,14 @@ return function(full) if full then collect('collect') else collect('step', ${GC_
   run(sha: string, keys: Buffer[], args: Buffer[], host: ScriptHost, options: RunOptions = {}): RunResult {
     const script = this.scripts.get(sha.length === 40 ? sha.toLowerCase() : sha);
     if (!script) throw Errors.noScript();
-    return this.runRef(script.ref, sha, keys, args, host, options);
+    return this.runRef(script.ref, sha, keys, args, host, options, 'user_script', script.hooked);
   }
 
   /** As run(), for a SHA1 already in lower case (callers that cache the normalised name). */
   runLowerCase(sha: string, keys: Buffer[], args: Buffer[], host: ScriptHost, options: RunOptions = {}): RunResult {
     const script = this.scripts.get(sha);
     if (!script) throw Errors.noScript();
-    return this.runRef(script.ref, sha, keys, args, host, options);
+    return this.runRef(script.ref, sha, keys, args, host, options, 'user_script', script.hooked);
   }
 
   close(): void {
@@ -917,6 +1041,7 @@ return function(full) if full then collect('collect') else collect('step', ${GC_
     host: ScriptHost,
     options: RunOptions,
     chunk: 'user_script' | 'user_function' = 'user_script',
+    hooked = true,
   ): RunResult {
     if (this.running) throw new ReplyError('ERR a script is already running');
     const L = this.L;
@@ -927,28 +1052,18 @@ return function(full) if full then collect('collect') else collect('step', ${GC_
       this.runsSinceGc = 0;
       this.collectGarbage(false);
     }
-    if (chunk === 'user_script') {
-      if (!m._lua_checkstack(L, 20)) throw new ReplyError('ERR too many arguments for a script');
-      m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.globalsRef));
-      this.pushArray(L, keys);
-      setField(L, 1, K.KEYS);
-      this.pushArray(L, args);
-      setField(L, 1, K.ARGV);
-      m._lua_settop(L, 0);
-    }
-    // The script runs in the engine's coroutine, as run_script(f, KEYS, ARGV) for a function.
+    // The script runs in the engine's coroutine: run_script(f, KEYS, ARGV, is_script) sets the
+    // globals for a script, passes the arguments to a function.
     if (m._lua_status(this.thread) !== LUA_OK) this.newThread();
     const T = this.thread;
     m._lua_settop(T, 0);
     if (!m._lua_checkstack(T, 20)) throw new ReplyError('ERR too many arguments for a script');
     m._lua_rawgeti(T, LUA_REGISTRYINDEX, big(this.runnerRef));
     m._lua_rawgeti(T, LUA_REGISTRYINDEX, big(ref));
-    let nargs = 1;
-    if (chunk === 'user_function') {
-      this.pushArray(T, keys);
-      this.pushArray(T, args);
-      nargs = 3;
-    }
+    this.pushArray(T, keys);
+    this.pushArray(T, args);
+    m._lua_pushboolean(T, chunk === 'user_script' ? 1 : 0);
+    const nargs = 4;
     this.host = host;
     this.protocol = options.protocol ?? 2;
     this.callProtocol = 2;
@@ -963,13 +1078,21 @@ return function(full) if full then collect('collect') else collect('step', ${GC_
       this.yieldAt = 0;
       this.deadline = 0;
       m._lua_sethook(T, this.hookPtr, LUA_MASKCOUNT | LUA_MASKLINE, HOOK_INSTRUCTIONS);
-    } else if (options.yieldAfterMs !== undefined) {
-      this.yieldAt = now + Math.max(0, options.yieldAfterMs);
-      this.deadline = 0;
+      this.threadHooked = true;
     } else {
-      this.yieldAt = 0;
-      const limit = options.timeLimitMs ?? this.timeLimitMs;
-      this.deadline = limit > 0 ? now + limit : 0;
+      if (options.yieldAfterMs !== undefined) {
+        this.yieldAt = now + Math.max(0, options.yieldAfterMs);
+        this.deadline = 0;
+      } else {
+        this.yieldAt = 0;
+        const limit = options.timeLimitMs ?? this.timeLimitMs;
+        this.deadline = limit > 0 ? now + limit : 0;
+      }
+      // A script that cannot run long (mayRunLong) runs without the count hook.
+      if (hooked !== this.threadHooked) {
+        m._lua_sethook(T, hooked ? this.hookPtr : 0, hooked ? LUA_MASKCOUNT : 0, hooked ? HOOK_INSTRUCTIONS : 0);
+        this.threadHooked = hooked;
+      }
     }
     this.running = true;
     return this.settle(m._lua_resume(T, L, nargs, this.nresSlot));
@@ -996,6 +1119,7 @@ return function(full) if full then collect('collect') else collect('step', ${GC_
       this.ldb = undefined;
       this.releaseStop();
       m._lua_sethook(T, this.hookPtr, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
+      this.threadHooked = true;
     }
     try {
       if (status !== LUA_OK) {
@@ -1574,6 +1698,9 @@ return function(full) if full then collect('collect') else collect('step', ${GC_
     switch (m._lua_type(L, idx)) {
       case LuaType.Number: {
         if (m._lua_isinteger(L, idx)) {
+          // As a double it is exact when it is a safe integer (no BigInt made for the usual case).
+          const d = m._lua_tonumberx(L, idx, 0);
+          if (Number.isSafeInteger(d)) return d;
           const n = m._lua_tointegerx(L, idx, 0);
           return n >= -9007199254740991n && n <= 9007199254740991n ? Number(n) : n;
         }

@@ -38,6 +38,7 @@ export interface LuaExports {
   removeFunction(ptr: number): void;
   stringToNewUTF8(text: string): number;
   _lua_newstate(alloc: number, ud: number): number;
+  _lua_setallocf(L: number, alloc: number, ud: number): void;
   _lua_close(L: number): void;
   _luaL_openlibs(L: number): void;
   _luaL_loadbufferx(L: number, buf: number, size: number, name: number, mode: number): number;
@@ -86,17 +87,25 @@ export interface LuaExports {
 
 // wasmoon's build wraps every C export in a JS function that re-checks (and formats messages for)
 // runtime assertions on each call, which costs more than many of the calls themselves. Capture the
-// raw WebAssembly exports while the module instantiates and call those directly.
+// raw WebAssembly exports while the module instantiates and call those directly. The same goes for
+// the one import Lua's protected calls go through (emscripten's setjmp emulation, invoke_vii: every
+// lua_pcall and lua_resume): it is replaced by one that calls the raw exports.
 async function instantiateLua(): Promise<LuaExports> {
   let rawExports: Record<string, unknown> | undefined;
   const originalInstantiate = WebAssembly.instantiate;
-  WebAssembly.instantiate = (async (...args: Parameters<typeof WebAssembly.instantiate>) => {
-    const result = await (originalInstantiate as (...a: unknown[]) => Promise<unknown>)(...args);
+  WebAssembly.instantiate = (async (source: unknown, imports?: WebAssembly.Imports) => {
+    const env = imports?.env;
+    const ours = rawExports === undefined && env !== undefined && typeof env.invoke_vii === 'function';
+    const result = await (originalInstantiate as (...a: unknown[]) => Promise<unknown>)(
+      source,
+      ours ? { ...imports, env: { ...env, invoke_vii: protectedCall.invoke } } : imports,
+    );
     const instance = result instanceof WebAssembly.Instance ? result : (result as { instance: WebAssembly.Instance }).instance;
     // Only Lua's module: other code (undici's HTTP parser, loaded by fetch) may instantiate its own
     // WebAssembly module while this one loads.
-    if (instance && rawExports === undefined && 'lua_checkstack' in instance.exports) {
+    if (ours && instance && 'lua_checkstack' in instance.exports) {
       rawExports = instance.exports as Record<string, unknown>;
+      protectedCall.bind(instance.exports);
     }
     return result;
   }) as typeof WebAssembly.instantiate;
@@ -111,6 +120,42 @@ async function instantiateLua(): Promise<LuaExports> {
   }
 }
 
+/**
+ * invoke_vii(fn, a, b): call table[fn](a, b); a longjmp (a thrown number) unwinds to here, restores
+ * the C stack pointer and is recorded with setThrew, as emscripten's own version does. Until the
+ * raw exports are known it is never called (Lua runs no protected call while it instantiates).
+ */
+const protectedCall = {
+  table: undefined as unknown as WebAssembly.Table,
+  stackSave: undefined as unknown as () => number,
+  stackRestore: undefined as unknown as (sp: number) => void,
+  setThrew: undefined as unknown as (threw: number, value: number) => void,
+  /** table entries by index; cleared whenever addFunction/removeFunction change the table. */
+  functions: [] as (((a: number, b: number) => void) | undefined)[],
+  bind(exports: WebAssembly.Exports): void {
+    this.table = exports.__indirect_function_table as WebAssembly.Table;
+    this.stackSave = exports.stackSave as () => number;
+    this.stackRestore = exports.stackRestore as (sp: number) => void;
+    this.setThrew = exports.setThrew as (threw: number, value: number) => void;
+  },
+  invoke(index: number, a: number, b: number): void {
+    const self = protectedCall;
+    const sp = self.stackSave();
+    try {
+      let fn = self.functions[index];
+      if (fn === undefined) {
+        fn = self.table.get(index) as (a: number, b: number) => void;
+        self.functions[index] = fn;
+      }
+      fn(a, b);
+    } catch (error) {
+      self.stackRestore(sp);
+      if (typeof error !== 'number' || Number.isNaN(error)) throw error;
+      self.setThrew(1, 0);
+    }
+  },
+};
+
 function bindExports(module: Record<string, unknown>, raw: Record<string, unknown> | undefined): LuaExports {
   const bound: Record<string, unknown> = {};
   for (const key of Object.keys(module)) {
@@ -118,13 +163,94 @@ function bindExports(module: Record<string, unknown>, raw: Record<string, unknow
     const direct = raw?.[key.slice(1)];
     bound[key] = typeof direct === 'function' ? direct : module[key];
   }
-  bound.addFunction = (module.addFunction as (...a: unknown[]) => unknown).bind(module);
-  bound.removeFunction = (module.removeFunction as (...a: unknown[]) => unknown).bind(module);
+  const addFunction = (module.addFunction as (...a: unknown[]) => number).bind(module);
+  const removeFunction = (module.removeFunction as (...a: unknown[]) => void).bind(module);
+  bound.addFunction = (...args: unknown[]) => {
+    protectedCall.functions.length = 0;
+    return addFunction(...args);
+  };
+  bound.removeFunction = (ptr: number) => {
+    protectedCall.functions.length = 0;
+    removeFunction(ptr);
+  };
   bound.stringToNewUTF8 = (module.stringToNewUTF8 as (...a: unknown[]) => unknown).bind(module);
   // The heap views are replaced when memory grows: always read them from the module.
   Object.defineProperty(bound, 'HEAPU8', { get: () => module.HEAPU8 });
   Object.defineProperty(bound, 'HEAPU32', { get: () => module.HEAPU32 });
+  if (raw !== undefined && typeof raw.realloc === 'function' && typeof raw.free === 'function') {
+    allocatorImports = { realloc: raw.realloc, free: raw.free };
+  }
   return bound as unknown as LuaExports;
+}
+
+/**
+ * A lua_Alloc written in WebAssembly (a few instructions, below), imported by nothing but
+ * realloc/free of Lua's own module: Lua calls it without leaving WebAssembly, where a JS allocator
+ * costs two crossings per allocation. It keeps the bytes in use and refuses to grow past the
+ * limit (0 = none), as ScriptEngine's memory limit needs; both are i64 globals.
+ *
+ *   alloc(ud, ptr, osize, nsize):
+ *     if nsize == 0: if ptr: free(ptr); used -= osize   ; return 0
+ *     delta = nsize - (ptr ? osize : 0)
+ *     if limit != 0 and delta > 0 and used + delta > limit: return 0
+ *     next = realloc(ptr, nsize); if next: used += delta; return next
+ */
+export interface LuaAllocator {
+  /** Its slot in the function table (for lua_setallocf). */
+  fn: WebAssembly.ExportValue;
+  used: WebAssembly.Global;
+  limit: WebAssembly.Global;
+}
+
+let allocatorImports: { realloc: unknown; free: unknown } | undefined;
+let allocatorModule: WebAssembly.Module | undefined;
+
+function allocatorBytes() {
+  const section = (id: number, body: number[]) => [id, body.length, ...body];
+  const name = (text: string) => [text.length, ...Buffer.from(text, 'latin1')];
+  const I32 = 0x7f;
+  const I64 = 0x7e;
+  const code = [
+    0x02, 0x01, I64, 0x01, I32, // locals: 4 delta (i64), 5 next (i32)
+    0x20, 0x03, 0x45, 0x04, 0x40, // if nsize == 0
+    0x20, 0x01, 0x04, 0x40, //   if ptr
+    0x20, 0x01, 0x10, 0x01, //     free(ptr)
+    0x23, 0x00, 0x20, 0x02, 0xad, 0x7d, 0x24, 0x00, //     used -= osize
+    0x0b, //   end
+    0x41, 0x00, 0x0f, //   return 0
+    0x0b, // end
+    0x20, 0x03, 0xad, // nsize
+    0x20, 0x01, 0x04, I64, 0x20, 0x02, 0xad, 0x05, 0x42, 0x00, 0x0b, // ptr ? osize : 0
+    0x7d, 0x21, 0x04, // delta = nsize - that
+    0x23, 0x01, 0x50, 0x45, 0x20, 0x04, 0x42, 0x00, 0x55, 0x71, 0x04, 0x40, // if limit != 0 and delta > 0
+    0x23, 0x00, 0x20, 0x04, 0x7c, 0x23, 0x01, 0x55, 0x04, 0x40, //   if used + delta > limit
+    0x41, 0x00, 0x0f, //     return 0
+    0x0b, 0x0b,
+    0x20, 0x01, 0x20, 0x03, 0x10, 0x00, 0x22, 0x05, // next = realloc(ptr, nsize)
+    0x04, 0x40, 0x23, 0x00, 0x20, 0x04, 0x7c, 0x24, 0x00, 0x0b, // if next: used += delta
+    0x20, 0x05, // return next
+    0x0b,
+  ];
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    // types: 0 realloc (i32 i32)->i32, 1 free (i32)->(), 2 alloc (i32 i32 i32 i32)->i32
+    ...section(1, [0x03, 0x60, 0x02, I32, I32, 0x01, I32, 0x60, 0x01, I32, 0x00, 0x60, 0x04, I32, I32, I32, I32, 0x01, I32]),
+    ...section(2, [0x02, ...name('m'), ...name('realloc'), 0x00, 0x00, ...name('m'), ...name('free'), 0x00, 0x01]),
+    ...section(3, [0x01, 0x02]),
+    // globals: 0 used, 1 limit (mutable i64, 0)
+    ...section(6, [0x02, I64, 0x01, 0x42, 0x00, 0x0b, I64, 0x01, 0x42, 0x00, 0x0b]),
+    ...section(7, [0x03, ...name('alloc'), 0x00, 0x02, ...name('used'), 0x03, 0x00, ...name('limit'), 0x03, 0x01]),
+    ...section(10, [0x01, code.length, ...code]),
+  ]);
+}
+
+/** A new allocator (one per lua_State: its own counters), or undefined when the raw exports are unknown. */
+export function newLuaAllocator(): LuaAllocator | undefined {
+  if (allocatorImports === undefined) return undefined;
+  allocatorModule ??= new WebAssembly.Module(allocatorBytes());
+  const instance = new WebAssembly.Instance(allocatorModule, { m: allocatorImports as WebAssembly.ModuleImports });
+  const exports = instance.exports;
+  return { fn: exports.alloc!, used: exports.used as WebAssembly.Global, limit: exports.limit as WebAssembly.Global };
 }
 
 /**

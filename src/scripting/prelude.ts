@@ -394,11 +394,18 @@ local function message_handler(err)
   return { err, line }
 end
 
--- The body of the engine's script coroutine: the script or function with its arguments, under the
--- message handler. Returns ok and the script's first result (or the error).
-local function run_script(f, ...)
+-- The body of the engine's script coroutine: the script (KEYS and ARGV as globals) or function
+-- (KEYS and ARGV as arguments), under the message handler. Returns ok and the first result (or the error).
+local function run_script(f, keys, argv, is_script)
   script_thread = raw_running()
-  local ok, result = raw_xpcall(f, message_handler, ...)
+  local ok, result
+  if is_script then
+    rawset(G, 'KEYS', keys)
+    rawset(G, 'ARGV', argv)
+    ok, result = raw_xpcall(f, message_handler)
+  else
+    ok, result = raw_xpcall(f, message_handler, keys, argv)
+  end
   return ok, result
 end
 

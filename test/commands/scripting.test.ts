@@ -293,6 +293,30 @@ test('inside EXEC a script cannot be suspended and is still stopped at the time 
   c.close();
 });
 
+// A script with no loop of its own runs without the count hook (the engine's mayRunLong); one that
+// builds code (loadstring, or found through _G) or a coroutine to loop in is still stopped.
+test('a script that loops only in code it loads or in a coroutine is still stopped at the time limit', async () => {
+  const c = await fresh();
+  assert.equal(await c.call('CONFIG', 'SET', 'lua-time-limit', '100'), 'OK');
+  const scripts = [
+    "return loadstring('while true do end')()",
+    "local f = _G['load' .. 'string'] return f('while true do end')()",
+    "return coroutine.wrap(loadstring('while true do end'))()",
+  ];
+  for (const script of scripts) {
+    assert.equal(await c.call('MULTI'), 'OK');
+    assert.equal(await c.call('EVAL', script, '0'), 'QUEUED');
+    const [reply] = (await c.call('EXEC')) as { error: string }[];
+    // (coroutine.wrap passes the error on with its position in front)
+    assert.match(reply!.error, /ERR Script killed by Tidings: it ran longer than busy-reply-threshold/, script);
+  }
+  // The same scripts without a loop run to their end.
+  assert.equal(await c.call('EVAL', "return loadstring('return 7')()", '0'), 7);
+  assert.equal(await c.call('EVAL', "return redis.call('INCR', KEYS[1]) + redis.call('INCR', KEYS[1])", '1', 'hookless'), 3);
+  assert.equal(await c.call('CONFIG', 'SET', 'lua-time-limit', '5000'), 'OK');
+  c.close();
+});
+
 test('FUNCTION LOAD/LIST/DELETE/FLUSH/DUMP/RESTORE/STATS and FCALL', async () => {
   const c = await fresh();
   const lib1 = '#!lua name=lib1\nredis.register_function("f1", function(keys, args) return {keys[1], args[1]} end)';
