@@ -3,6 +3,7 @@
 //
 // Replies follow Redis 7.0: scores are doubles (RESP2 bulk "%.17g", RESP3 `,`), and WITHSCORES
 // results are a flat member/score list in RESP2 but [member, score] pairs in RESP3.
+import { latin1String } from '../protocol/latin1.js';
 import type { CommandContext, CommandSpec } from './types.js';
 import type { Config } from '../config/config.js';
 import { Errors, KeyErrors, ZsetErrors as ZErrors } from '../protocol/errors.js';
@@ -170,7 +171,7 @@ function parseAtLeast(buf: Buffer, min: number, error: () => ReplyError): number
  */
 // ---------------------------------------------------------------- helpers
 
-const keyOf = (buf: Buffer): string => buf.toString('latin1');
+const keyOf = latin1String;
 const memberReply = (member: string): Buffer => Buffer.from(member, 'latin1');
 
 function upper(buf: Buffer): string {
