@@ -112,7 +112,7 @@ function isSpace(c: number): boolean {
 
 /** A score or increment as Redis's getDoubleFromObject accepts it: whole string, no NaN, no ERANGE. */
 export function tryParseScore(buf: Buffer): number | undefined {
-  const text = buf.toString('latin1');
+  const text = latin1String(buf);
   if (text.length === 0 || isSpace(text.charCodeAt(0))) return undefined;
   const r = strtod(text);
   if (r.end !== text.length || Number.isNaN(r.value) || r.overflow || r.underflow) return undefined;
@@ -175,7 +175,7 @@ const keyOf = latin1String;
 const memberReply = (member: string): Buffer => Buffer.from(member, 'latin1');
 
 function upper(buf: Buffer): string {
-  return buf.length > 16 ? '' : buf.toString('latin1').toUpperCase();
+  return buf.length > 16 ? '' : latin1String(buf).toUpperCase();
 }
 
 function limitsOf(ctx: CommandContext): ListpackLimits {
