@@ -10,8 +10,8 @@
 // Knobs: BENCH_REQUESTS (15000 counted per window), BENCH_WINDOWS (3: the median is reported),
 // BENCH_WARMUP (100000), BENCH_ONLY=set,get, BENCH_KEYSPACE (0: one key per command, as
 // redis-benchmark without -r; 100000: random keys, as bench/run.mjs's SET/GET/INCR/HSET rows),
-// BENCH_NO_BUILD=1, BENCH_PIPELINE (16), BENCH_ONLY=ping,publish or BENCH_ONLY=evalsha (rows not run by
-// default: the network path alone; scripts from lib.mjs's SCRIPTS).
+// BENCH_NO_BUILD=1, BENCH_PIPELINE (16), BENCH_ONLY=ping,publish,zadd,mset or BENCH_ONLY=evalsha (rows not
+// run by default: the network path alone; ZADD and MSET of 10 keys; scripts from lib.mjs's SCRIPTS).
 // Kernel time (the socket syscalls) is not counted: it is the same number of
 // read/write calls for both servers. Prints a Markdown table; writes nothing.
 import { spawn, spawnSync } from 'node:child_process';
@@ -33,7 +33,12 @@ const NETWORK_ROWS = [
   { label: 'PING', test: 'ping_mbulk' },
   { label: 'PUBLISH', test: ['PUBLISH', 'channel', 'xxx'] },
 ];
-const ROWS = [...DATA_COMMAND_ROWS, ...(ONLY.length === 0 ? [] : [...NETWORK_ROWS, ...SCRIPT_ROWS])].filter(
+// ZADD (random members of one sorted set, -r 100000 as bench/run.mjs) and MSET (10 keys) on request too.
+const EXTRA_ROWS = [
+  { label: 'ZADD', test: 'zadd' },
+  { label: 'MSET (10 keys)', test: 'mset' },
+];
+const ROWS = [...DATA_COMMAND_ROWS, ...(ONLY.length === 0 ? [] : [...EXTRA_ROWS, ...NETWORK_ROWS, ...SCRIPT_ROWS])].filter(
   (r) => ONLY.length === 0 || ONLY.some((o) => r.label.toLowerCase().includes(o)),
 );
 

@@ -42,13 +42,13 @@ function limitsOf(config: Config): HashLimits {
 }
 
 const keyOf = latin1String;
-const fieldOf = (buf: Buffer): string => buf.toString('latin1');
+const fieldOf = latin1String;
 const fieldReply = (field: string): Reply => new Latin1(field);
 const valueReply = (value: string | undefined): Reply => (value === undefined ? null : new Latin1(value));
 
 /** Store field = value; converts the encoding as Redis does. True if new. */
 function setField(hash: Hash, field: string, value: Buffer | string, limits: HashLimits): boolean {
-  return hash.setField(field, typeof value === 'string' ? value : value.toString('latin1'), limits);
+  return hash.setField(field, typeof value === 'string' ? value : latin1String(value), limits);
 }
 
 /** The hash at `key` for writing, created (not yet stored) when missing. */
@@ -71,9 +71,15 @@ function hset(ctx: CommandContext, argv: Buffer[], name: string): Reply {
   const key = keyOf(argv[1]!);
   const limits = limitsOf(ctx.server.config);
   const { hash, created } = hashForWrite(ctx, key);
-  const pairs: string[] = [];
-  for (let i = 2; i < argv.length; i++) pairs.push(argv[i]!.toString('latin1'));
-  const added = hash.setFields(pairs, limits);
+  let added: number;
+  if (argv.length === 4) {
+    // One field (the common HSET): no flat array of pairs to build.
+    added = hash.setField(latin1String(argv[2]!), latin1String(argv[3]!), limits) ? 1 : 0;
+  } else {
+    const pairs: string[] = [];
+    for (let i = 2; i < argv.length; i++) pairs.push(latin1String(argv[i]!));
+    added = hash.setFields(pairs, limits);
+  }
   commit(ctx, key, hash, created, 'hset');
   return name === 'hmset' ? OK : added;
 }

@@ -1,6 +1,7 @@
 // Keyspace commands: DEL, EXISTS, TYPE, RENAME, KEYS, SCAN, MOVE, COPY, OBJECT, MEMORY, TOUCH,
 // and expiry: EXPIRE and friends, TTL and friends, PERSIST.
 import { Errors, KeyErrors } from '../protocol/errors.js';
+import { latin1String } from '../protocol/latin1.js';
 import { parseBigInt, parseInteger, tryParseBigInt } from '../protocol/numbers.js';
 import { Double, MapReply, OK, Status, Verbatim, type Reply } from '../protocol/reply.js';
 import { globMatch } from '../pubsub/glob.js';
@@ -21,8 +22,8 @@ const MAX_U64 = 2n ** 64n - 1n;
 /** OBJECT REFCOUNT of Redis's shared small integers (OBJ_SHARED_REFCOUNT). */
 const SHARED_REFCOUNT = 2147483647;
 
-const keyOf = (argv: Buffer[], i: number) => argv[i]!.toString('latin1');
-const lower = (argv: Buffer[], i: number) => argv[i]!.toString('latin1').toLowerCase();
+const keyOf = (argv: Buffer[], i: number) => latin1String(argv[i]!);
+const lower = (argv: Buffer[], i: number) => latin1String(argv[i]!).toLowerCase();
 const keyReply = (key: string) => Buffer.from(key, 'latin1');
 
 // ------------------------------------------------------------------ encodings

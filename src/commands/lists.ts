@@ -36,7 +36,7 @@ const keyOf = latin1String;
 const keyReply = (key: string): Buffer => Buffer.from(key, 'latin1');
 
 function upper(buf: Buffer): string {
-  return buf.length > 16 ? '' : buf.toString('latin1').toUpperCase();
+  return buf.length > 16 ? '' : latin1String(buf).toUpperCase();
 }
 
 function parseEnd(buf: Buffer): End {

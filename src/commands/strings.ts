@@ -20,7 +20,7 @@ const MAX_I64 = 2n ** 63n - 1n;
 const MIN_I64 = -(2n ** 63n);
 
 const keyOf = (argv: Buffer[], i: number) => latin1String(argv[i]!);
-const lower = (argv: Buffer[], i: number) => argv[i]!.toString('latin1').toLowerCase();
+const lower = (argv: Buffer[], i: number) => latin1String(argv[i]!).toLowerCase();
 
 // ------------------------------------------------------------------ encodings (OBJECT ENCODING)
 

@@ -3,6 +3,7 @@
 //
 // Replies follow Redis 7.0: scores are doubles (RESP2 bulk "%.17g", RESP3 `,`), and WITHSCORES
 // results are a flat member/score list in RESP2 but [member, score] pairs in RESP3.
+import { latin1String } from '../protocol/latin1.js';
 import type { CommandContext, CommandSpec } from './types.js';
 import type { Config } from '../config/config.js';
 import { Errors, KeyErrors, ZsetErrors as ZErrors } from '../protocol/errors.js';
@@ -111,7 +112,7 @@ function isSpace(c: number): boolean {
 
 /** A score or increment as Redis's getDoubleFromObject accepts it: whole string, no NaN, no ERANGE. */
 export function tryParseScore(buf: Buffer): number | undefined {
-  const text = buf.toString('latin1');
+  const text = latin1String(buf);
   if (text.length === 0 || isSpace(text.charCodeAt(0))) return undefined;
   const r = strtod(text);
   if (r.end !== text.length || Number.isNaN(r.value) || r.overflow || r.underflow) return undefined;
@@ -170,11 +171,11 @@ function parseAtLeast(buf: Buffer, min: number, error: () => ReplyError): number
  */
 // ---------------------------------------------------------------- helpers
 
-const keyOf = (buf: Buffer): string => buf.toString('latin1');
+const keyOf = latin1String;
 const memberReply = (member: string): Buffer => Buffer.from(member, 'latin1');
 
 function upper(buf: Buffer): string {
-  return buf.length > 16 ? '' : buf.toString('latin1').toUpperCase();
+  return buf.length > 16 ? '' : latin1String(buf).toUpperCase();
 }
 
 function limitsOf(ctx: CommandContext): ListpackLimits {

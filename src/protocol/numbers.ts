@@ -1,6 +1,7 @@
 // Number parsing and formatting with Redis's rules: strict integer syntax (no '+', no spaces, no
 // leading zeros), 64-bit range, floats that reject NaN, and doubles printed like C's "%.17g".
 import { Errors } from './errors.js';
+import { latin1String } from './latin1.js';
 
 const MIN_I64 = -(2n ** 63n);
 const MAX_I64 = 2n ** 63n - 1n;
@@ -23,6 +24,31 @@ function isIntegerSyntax(text: string): boolean {
   return true;
 }
 
+/**
+ * isIntegerSyntax and the value in one pass, for text under 16 chars (exact in a double): INCR
+ * and every integer argument take this path, and Number(text) would call into the runtime.
+ */
+function shortInteger(text: string): number | undefined {
+  const len = text.length;
+  if (len === 0) return undefined;
+  let i = 0;
+  let negative = false;
+  if (text.charCodeAt(0) === 45 /* - */) {
+    if (len === 1) return undefined;
+    negative = true;
+    i = 1;
+  }
+  // "0" only; "-0" and "01" are rejected, as string2ll does.
+  if (text.charCodeAt(i) === 48 /* 0 */) return len === 1 ? 0 : undefined;
+  let value = 0;
+  for (; i < len; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+    value = value * 10 + (c - 48);
+  }
+  return negative ? -value : value;
+}
+
 /** Parse a signed 64-bit integer exactly, or return undefined. */
 export function tryParseBigInt(buf: Buffer | string): bigint | undefined {
   const text = typeof buf === 'string' ? buf : buf.toString('latin1');
@@ -34,10 +60,8 @@ export function tryParseBigInt(buf: Buffer | string): bigint | undefined {
 
 /** Parse a signed 64-bit integer as a JS number (exact below 2^53), or return undefined. */
 export function tryParseInteger(buf: Buffer | string): number | undefined {
-  const text = typeof buf === 'string' ? buf : buf.toString('latin1');
-  if (text.length < 16) {
-    return isIntegerSyntax(text) ? Number(text) : undefined;
-  }
+  const text = typeof buf === 'string' ? buf : latin1String(buf);
+  if (text.length < 16) return shortInteger(text);
   const big = tryParseBigInt(text);
   return big === undefined ? undefined : Number(big);
 }
