@@ -44,7 +44,6 @@ interface DbProgress {
 export class Snapshot implements CopyOnWrite {
   private readonly writer: RdbWriter;
   private readonly config: Config;
-  private readonly startSeq: number;
   private readonly progress: DbProgress[] = [];
   private readonly byIndex = new Map<number, DbProgress>();
   private current = 0;
@@ -62,7 +61,6 @@ export class Snapshot implements CopyOnWrite {
     this.writer = new RdbWriter({ compress: this.config.bool('rdbcompression'), checksum: this.config.bool('rdbchecksum') });
     this.writer.header(source.aux());
     for (const code of source.libraries()) this.writer.functionLibrary(code);
-    this.startSeq = Database.nextSequence;
     let total = 0;
     for (const db of source.dbs) {
       const view = db.view();
@@ -71,7 +69,7 @@ export class Snapshot implements CopyOnWrite {
         view,
         keys: view.data.size,
         expires: view.expires.size,
-        cursor: this.startSeq,
+        cursor: view.order.nextSequence,
         saved: new Set(),
         done: view.data.size === 0,
         detached: false,
@@ -171,7 +169,7 @@ export class Snapshot implements CopyOnWrite {
     let visited = 0;
     while (i >= 0) {
       if (budget <= 0 || ((visited & 31) === 31 && performance.now() >= deadline)) return budget;
-      const seq = order.seqs[i]!;
+      const seq = order.positions.at(i);
       const key = order.keys[i]!;
       const entry = data.get(key);
       if (entry !== undefined && entry.seq === seq && (p.saved.size === 0 || !p.saved.has(key))) {

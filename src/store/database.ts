@@ -8,6 +8,7 @@ import type { SortedSet } from '../types/zset.js';
 import type { Stream } from '../types/stream.js';
 import type { Hash } from '../types/hash.js';
 import type { MemberSet } from '../types/set.js';
+import { SlotPositions } from '../types/slot-positions.js';
 
 /** Process start: access times are kept relative to it (see lruClock). */
 const LRU_EPOCH = Date.now();
@@ -170,18 +171,31 @@ export function newEntry<T extends ValueType>(value: ValueOf[T], lru: number, se
 }
 
 /**
- * Keys in insertion order with their sequence numbers, for SCAN cursors and random sampling.
- * A slot is live while the key's entry still carries that slot's sequence number; dead slots are
- * dropped by compaction once they outnumber live ones, so upkeep is amortised O(1) per key.
+ * Keys in insertion order, for SCAN cursors, random sampling and the snapshot's main pass. A slot's
+ * position (types/slot-positions.ts) is the sequence number of the entry it was pushed for; a slot
+ * is live while its key's entry still carries that number. Dead slots are dropped by compaction
+ * once they outnumber live ones, so upkeep is amortised O(1) per key.
  */
 export class KeyOrder {
   keys: string[] = [];
-  seqs: number[] = [];
+  readonly positions = new SlotPositions();
   dead = 0;
 
-  push(key: string, seq: number): void {
+  /** The sequence number the next pushed key gets: keys of this order below it exist or existed. */
+  get nextSequence(): number {
+    return this.positions.at(this.keys.length);
+  }
+
+  /** Append `key`; returns its sequence number (the entry's `seq`). */
+  push(key: string): number {
+    const seq = this.positions.at(this.keys.length);
     this.keys.push(key);
-    this.seqs.push(seq);
+    return seq;
+  }
+
+  /** Whether slot `i` is its key's live slot in `data`. */
+  live(i: number, data: ReadonlyMap<string, Entry>): boolean {
+    return data.get(this.keys[i]!)?.seq === this.positions.at(i);
   }
 
   /** Called after a key left the map; compacts when dead slots outnumber live ones. */
@@ -192,29 +206,20 @@ export class KeyOrder {
 
   compact(data: Map<string, Entry>): void {
     const keys: string[] = [];
-    const seqs: number[] = [];
+    const kept: number[] = [];
     for (let i = 0; i < this.keys.length; i++) {
-      const key = this.keys[i]!;
-      if (data.get(key)?.seq === this.seqs[i]) {
-        keys.push(key);
-        seqs.push(this.seqs[i]!);
-      }
+      if (!this.live(i, data)) continue;
+      keys.push(this.keys[i]!);
+      kept.push(i);
     }
+    this.positions.compacted(kept, this.keys.length);
     this.keys = keys;
-    this.seqs = seqs;
     this.dead = 0;
   }
 
   /** Index of the first slot whose sequence number is >= seq. */
   lowerBound(seq: number): number {
-    let lo = 0;
-    let hi = this.seqs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.seqs[mid]! < seq) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return this.positions.lowerBound(seq, this.keys.length);
   }
 }
 
@@ -259,8 +264,8 @@ export class Database {
   private data = new Map<string, Entry>();
   private expires = new Map<string, number>();
   private order = new KeyOrder();
-  /** Shared by all databases of a process so SWAPDB cannot make two keys share a number. */
-  private static nextSeq = 1;
+  /** Keys created in any database of the process (memory accounting's churn measure). */
+  private static created = 0;
   /** Resumable iterator for the active expire cycle, so each cycle continues where the last stopped. */
   private expireCursor: Iterator<[string, number]> | undefined;
   /** Set while a background snapshot runs; every write path checks it first. */
@@ -277,9 +282,9 @@ export class Database {
     readonly clock: AccessClock = new AccessClock(),
   ) {}
 
-  /** The sequence number the next created key will get: keys below it exist now or existed. */
-  static get nextSequence(): number {
-    return Database.nextSeq;
+  /** How many keys were created so far in all databases of the process. */
+  static get keysCreated(): number {
+    return Database.created;
   }
 
   view(): DatabaseView {
@@ -442,9 +447,8 @@ export class Database {
     if (this.cow !== undefined) this.cow.beforeWrite(this, key);
     const old = this.data.get(key);
     if (old === undefined) {
-      const seq = Database.nextSeq++;
-      this.order.push(key, seq);
-      this.data.set(key, newEntry(value, this.newAccessClock(), seq));
+      Database.created++;
+      this.data.set(key, newEntry(value, this.newAccessClock(), this.order.push(key)));
     } else {
       // Overwrite in place: no allocation on the SET/INCR path. The old type is read below.
       const oldType = old.type;
@@ -471,9 +475,8 @@ export class Database {
     if (this.cow !== undefined) this.cow.beforeWrite(this, key);
     const data = this.data;
     const size = data.size;
-    const seq = Database.nextSeq++;
-    data.set(key, newEntry(value, lru, seq));
-    this.order.push(key, seq);
+    Database.created++;
+    data.set(key, newEntry(value, lru, this.order.push(key)));
     if (data.size === size) this.order.removed(data);
     if (expireAt !== undefined) this.expires.set(key, expireAt);
     else if (this.expires.size !== 0) this.expires.delete(key);
@@ -484,8 +487,8 @@ export class Database {
     if (this.cow !== undefined) this.cow.beforeWrite(this, key);
     const old = this.data.get(key);
     if (old === undefined) {
-      entry.seq = Database.nextSeq++;
-      this.order.push(key, entry.seq);
+      Database.created++;
+      entry.seq = this.order.push(key);
     } else entry.seq = old.seq;
     this.data.set(key, entry);
     if (expireAt !== undefined) this.expires.set(key, expireAt);
@@ -593,8 +596,7 @@ export class Database {
     // At least half the slots are live after the compaction check, so this rarely loops.
     for (let attempt = 0; attempt < 64; attempt++) {
       const i = Math.floor(Math.random() * order.keys.length);
-      const key = order.keys[i]!;
-      if (this.data.get(key)?.seq === order.seqs[i]) return key;
+      if (order.live(i, this.data)) return order.keys[i]!;
     }
     return this.data.keys().next().value;
   }
@@ -610,11 +612,10 @@ export class Database {
     const keys: string[] = [];
     let i = order.lowerBound(cursor);
     while (i < order.keys.length && keys.length < count) {
-      const key = order.keys[i]!;
-      if (this.data.get(key)?.seq === order.seqs[i]) keys.push(key);
+      if (order.live(i, this.data)) keys.push(order.keys[i]!);
       i++;
     }
-    return { keys, next: i < order.keys.length ? order.seqs[i]! : 0 };
+    return { keys, next: i < order.keys.length ? order.positions.at(i) : 0 };
   }
 
   /** Keys with a TTL (volatile eviction sampling). */

@@ -117,7 +117,7 @@ interface Meter {
   size: number;
   /** Average bytes per key, for keys added since the sample. */
   avg: number;
-  /** Database.nextSequence when sampled: how many keys were created since. */
+  /** Database.keysCreated when sampled: how many keys were created since. */
   seq: number;
 }
 
@@ -143,7 +143,7 @@ function measure(db: Database, now: number): Meter {
     bytes = counted === 0 ? 0 : (bytes / counted) * db.size;
     counted = db.size;
   }
-  const meter = { at: now, bytes, size: db.size, avg: counted === 0 ? 0 : bytes / counted, seq: Database.nextSequence };
+  const meter = { at: now, bytes, size: db.size, avg: counted === 0 ? 0 : bytes / counted, seq: Database.keysCreated };
   meters.set(db, meter);
   return meter;
 }
@@ -155,7 +155,7 @@ function dbBytes(db: Database, now: number): number {
     meter === undefined ||
     now - meter.at > RESAMPLE_MS ||
     (db.size <= EXACT_KEYS && meter.size !== db.size) ||
-    Database.nextSequence - meter.seq > Math.max(CHURN_MIN_KEYS, meter.size / 8)
+    Database.keysCreated - meter.seq > Math.max(CHURN_MIN_KEYS, meter.size / 8)
   ) {
     meter = measure(db, now);
   }
