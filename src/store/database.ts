@@ -609,10 +609,10 @@ export class Database {
   }
 
   /**
-   * SCAN step: visit live keys in insertion order starting at sequence number `cursor` (0 = from
+   * SCAN step: visit live keys in insertion order starting at slot position `cursor` (0 = from
    * the start), stopping after `count` slots. Returns the next cursor (0 when done). A key keeps
-   * its sequence number for as long as it exists, so every key present for the whole scan is
-   * visited exactly once; keys created meanwhile get larger numbers and may or may not be seen.
+   * its slot and position for as long as it exists, so every key present for the whole scan is
+   * visited exactly once; keys created meanwhile get larger positions and may or may not be seen.
    */
   scan(cursor: number, count: number): { keys: string[]; next: number } {
     const order = this.order;
