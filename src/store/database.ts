@@ -8,6 +8,7 @@ import type { SortedSet } from '../types/zset.js';
 import type { Stream } from '../types/stream.js';
 import type { Hash } from '../types/hash.js';
 import type { MemberSet } from '../types/set.js';
+import { SlotPositions } from '../types/slot-positions.js';
 
 /** Process start: access times are kept relative to it (see lruClock). */
 const LRU_EPOCH = Date.now();
@@ -141,21 +142,18 @@ export type Entry = {
     value: ValueOf[T];
     /** last access, lruClock() ms */
     lru: number;
-    /** Insertion sequence number (SCAN order); assigned by Database when the key is created. */
-    seq: number;
   };
 }[ValueType];
 
 /**
- * An entry as the keyspace holds it. The type is not a field: a latin1 string or a Buffer is a
- * string value, and every container class answers `valueType` from its prototype, so an entry is
- * three fields (48 bytes in V8) instead of four (56), 8 bytes less per key (issue #12).
+ * An entry as the keyspace holds it: two fields, 40 bytes in V8 (issue #12). The type is not a
+ * field: a latin1 string or a Buffer is a string value, and every container class answers
+ * `valueType` from its prototype. Nor is the key's place in the SCAN order (see KeyOrder).
  */
 class KeyEntry {
   constructor(
     public value: StoredString | { readonly valueType: ValueType },
     public lru: number,
-    public seq: number,
   ) {}
 
   get type(): ValueType {
@@ -165,56 +163,69 @@ class KeyEntry {
 }
 
 /** A new entry holding `value` (its type follows from it), last accessed at `lru`. */
-export function newEntry<T extends ValueType>(value: ValueOf[T], lru: number, seq = 0): Entry {
-  return new KeyEntry(value, lru, seq) as unknown as Entry;
+export function newEntry<T extends ValueType>(value: ValueOf[T], lru: number): Entry {
+  return new KeyEntry(value, lru) as unknown as Entry;
 }
 
 /**
- * Keys in insertion order with their sequence numbers, for SCAN cursors and random sampling.
- * A slot is live while the key's entry still carries that slot's sequence number; dead slots are
- * dropped by compaction once they outnumber live ones, so upkeep is amortised O(1) per key.
+ * Keys in insertion order, for SCAN cursors, random sampling and the snapshot's main pass. Each
+ * slot has a position (types/slot-positions.ts), SCAN's cursor. A key has one live slot for as
+ * long as it exists; a slot dies when its key leaves the map. Dead slots are dropped by compaction
+ * once they outnumber live ones, so upkeep is amortised O(1) per key.
+ *
+ * Entries do not record their slot (8 bytes a key): a slot is live while its key is in the map,
+ * unless the key left and came back since the last compaction, which `moved` records (the index
+ * of the key's live slot, -1 while it is gone). Only keys deleted since then have a record.
  */
 export class KeyOrder {
   keys: string[] = [];
-  seqs: number[] = [];
+  readonly positions = new SlotPositions();
   dead = 0;
+  private readonly moved = new Map<string, number>();
 
-  push(key: string, seq: number): void {
-    this.keys.push(key);
-    this.seqs.push(seq);
+  /** The position the next pushed key gets: keys of this order below it exist or existed. */
+  get nextPosition(): number {
+    return this.positions.at(this.keys.length);
   }
 
-  /** Called after a key left the map; compacts when dead slots outnumber live ones. */
-  removed(data: Map<string, Entry>): void {
+  /** Append a slot for `key`, new to the map, or `replacing` its entry (the old slot dies). */
+  push(key: string, replacing = false): void {
+    if (replacing) this.dead++;
+    if (replacing || (this.moved.size !== 0 && this.moved.has(key))) this.moved.set(key, this.keys.length);
+    this.keys.push(key);
+  }
+
+  /** Whether slot `i` is its key's live slot in `data`. */
+  live(i: number, data: ReadonlyMap<string, Entry>): boolean {
+    const key = this.keys[i]!;
+    if (!data.has(key)) return false;
+    return this.moved.size === 0 || (this.moved.get(key) ?? i) === i;
+  }
+
+  /** Called after `key` left the map; compacts when dead slots outnumber live ones. */
+  removed(key: string, data: Map<string, Entry>): void {
     this.dead++;
+    this.moved.set(key, -1);
     if (this.dead > 64 && this.dead * 2 > this.keys.length) this.compact(data);
   }
 
   compact(data: Map<string, Entry>): void {
     const keys: string[] = [];
-    const seqs: number[] = [];
+    const kept: number[] = [];
     for (let i = 0; i < this.keys.length; i++) {
-      const key = this.keys[i]!;
-      if (data.get(key)?.seq === this.seqs[i]) {
-        keys.push(key);
-        seqs.push(this.seqs[i]!);
-      }
+      if (!this.live(i, data)) continue;
+      keys.push(this.keys[i]!);
+      kept.push(i);
     }
+    this.positions.compacted(kept, this.keys.length);
     this.keys = keys;
-    this.seqs = seqs;
+    this.moved.clear();
     this.dead = 0;
   }
 
-  /** Index of the first slot whose sequence number is >= seq. */
-  lowerBound(seq: number): number {
-    let lo = 0;
-    let hi = this.seqs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.seqs[mid]! < seq) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+  /** Index of the first slot whose position is >= `position`. */
+  lowerBound(position: number): number {
+    return this.positions.lowerBound(position, this.keys.length);
   }
 }
 
@@ -259,8 +270,8 @@ export class Database {
   private data = new Map<string, Entry>();
   private expires = new Map<string, number>();
   private order = new KeyOrder();
-  /** Shared by all databases of a process so SWAPDB cannot make two keys share a number. */
-  private static nextSeq = 1;
+  /** Keys created in any database of the process (memory accounting's churn measure). */
+  private static created = 0;
   /** Resumable iterator for the active expire cycle, so each cycle continues where the last stopped. */
   private expireCursor: Iterator<[string, number]> | undefined;
   /** Set while a background snapshot runs; every write path checks it first. */
@@ -277,9 +288,9 @@ export class Database {
     readonly clock: AccessClock = new AccessClock(),
   ) {}
 
-  /** The sequence number the next created key will get: keys below it exist now or existed. */
-  static get nextSequence(): number {
-    return Database.nextSeq;
+  /** How many keys were created so far in all databases of the process. */
+  static get keysCreated(): number {
+    return Database.created;
   }
 
   view(): DatabaseView {
@@ -315,7 +326,7 @@ export class Database {
     if (this.cow !== undefined) this.cow.beforeWrite(this, key);
     const entry = this.data.get(key)!;
     this.data.delete(key);
-    this.order.removed(this.data);
+    this.order.removed(key, this.data);
     this.expires.delete(key);
     this.hooks.keyExpired(this, key, entry);
     this.hooks.keyModified(this, key);
@@ -442,9 +453,9 @@ export class Database {
     if (this.cow !== undefined) this.cow.beforeWrite(this, key);
     const old = this.data.get(key);
     if (old === undefined) {
-      const seq = Database.nextSeq++;
-      this.order.push(key, seq);
-      this.data.set(key, newEntry(value, this.newAccessClock(), seq));
+      Database.created++;
+      this.order.push(key);
+      this.data.set(key, newEntry(value, this.newAccessClock()));
     } else {
       // Overwrite in place: no allocation on the SET/INCR path. The old type is read below.
       const oldType = old.type;
@@ -471,10 +482,9 @@ export class Database {
     if (this.cow !== undefined) this.cow.beforeWrite(this, key);
     const data = this.data;
     const size = data.size;
-    const seq = Database.nextSeq++;
-    data.set(key, newEntry(value, lru, seq));
-    this.order.push(key, seq);
-    if (data.size === size) this.order.removed(data);
+    Database.created++;
+    data.set(key, newEntry(value, lru));
+    this.order.push(key, data.size === size);
     if (expireAt !== undefined) this.expires.set(key, expireAt);
     else if (this.expires.size !== 0) this.expires.delete(key);
   }
@@ -484,9 +494,9 @@ export class Database {
     if (this.cow !== undefined) this.cow.beforeWrite(this, key);
     const old = this.data.get(key);
     if (old === undefined) {
-      entry.seq = Database.nextSeq++;
-      this.order.push(key, entry.seq);
-    } else entry.seq = old.seq;
+      Database.created++;
+      this.order.push(key);
+    }
     this.data.set(key, entry);
     if (expireAt !== undefined) this.expires.set(key, expireAt);
     else this.expires.delete(key);
@@ -503,7 +513,7 @@ export class Database {
       if (old !== undefined && old.type !== 'string') this.hooks.valueDropped(old);
     }
     if (!this.data.delete(key)) return false;
-    this.order.removed(this.data);
+    this.order.removed(key, this.data);
     this.expires.delete(key);
     this.hooks.keyModified(this, key);
     // Blocked XREADGROUP clients must learn that their stream is gone.
@@ -593,28 +603,26 @@ export class Database {
     // At least half the slots are live after the compaction check, so this rarely loops.
     for (let attempt = 0; attempt < 64; attempt++) {
       const i = Math.floor(Math.random() * order.keys.length);
-      const key = order.keys[i]!;
-      if (this.data.get(key)?.seq === order.seqs[i]) return key;
+      if (order.live(i, this.data)) return order.keys[i]!;
     }
     return this.data.keys().next().value;
   }
 
   /**
-   * SCAN step: visit live keys in insertion order starting at sequence number `cursor` (0 = from
+   * SCAN step: visit live keys in insertion order starting at slot position `cursor` (0 = from
    * the start), stopping after `count` slots. Returns the next cursor (0 when done). A key keeps
-   * its sequence number for as long as it exists, so every key present for the whole scan is
-   * visited exactly once; keys created meanwhile get larger numbers and may or may not be seen.
+   * its slot and position for as long as it exists, so every key present for the whole scan is
+   * visited exactly once; keys created meanwhile get larger positions and may or may not be seen.
    */
   scan(cursor: number, count: number): { keys: string[]; next: number } {
     const order = this.order;
     const keys: string[] = [];
     let i = order.lowerBound(cursor);
     while (i < order.keys.length && keys.length < count) {
-      const key = order.keys[i]!;
-      if (this.data.get(key)?.seq === order.seqs[i]) keys.push(key);
+      if (order.live(i, this.data)) keys.push(order.keys[i]!);
       i++;
     }
-    return { keys, next: i < order.keys.length ? order.seqs[i]! : 0 };
+    return { keys, next: i < order.keys.length ? order.positions.at(i) : 0 };
   }
 
   /** Keys with a TTL (volatile eviction sampling). */

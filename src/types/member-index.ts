@@ -1,20 +1,21 @@
 // The member index of a hash or a set: random picks and SCAN cursors over a container's members.
 //
-// Members sit in slots with increasing sequence numbers; the index is built on first use by a
-// random pick or a SCAN over a large container, then kept up to date by the container's own add
-// and remove methods (types/hash.ts, types/set.ts). The container holds its index as a field.
+// Members sit in slots with increasing positions (types/slot-positions.ts); the index is built on
+// first use by a random pick or a SCAN over a large container, then kept up to date by the
+// container's own add and remove methods (types/hash.ts, types/set.ts). The container holds its
+// index as a field.
+import { SlotPositions } from './slot-positions.js';
 
 /**
- * Members of a Set or Map in slots with increasing sequence numbers. It gives O(1) random sampling
- * and sound SCAN cursors: a cursor is a sequence number, and a member keeps its number for as long
- * as it stays, so a full scan returns every member that was present throughout (new members may or
+ * Members of a Set or Map in slots with increasing positions. It gives O(1) random sampling
+ * and sound SCAN cursors: a cursor is a position, and a member keeps its position for as long as it
+ * stays, so a full scan returns every member that was present throughout (new members may or
  * may not be returned, as in Redis).
  */
 export class MemberIndex {
   private names: (string | undefined)[] = [];
-  private seqs: number[] = [];
+  private readonly positions = new SlotPositions();
   private slotOf = new Map<string, number>();
-  private nextSeq = 1;
   private dead = 0;
 
   constructor(members: Iterable<string>) {
@@ -29,7 +30,6 @@ export class MemberIndex {
     if (this.slotOf.has(member)) return;
     this.slotOf.set(member, this.names.length);
     this.names.push(member);
-    this.seqs.push(this.nextSeq++);
   }
 
   remove(member: string): void {
@@ -53,35 +53,28 @@ export class MemberIndex {
 
   /** Members from cursor `cursor` on, about `count` slots; `next` is 0 at the end. */
   scan(cursor: number, count: number): { members: string[]; next: number } {
-    let lo = 0;
-    let hi = this.seqs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.seqs[mid]! < cursor) lo = mid + 1;
-      else hi = mid;
-    }
     const members: string[] = [];
-    let i = lo;
+    let i = this.positions.lowerBound(cursor, this.names.length);
     for (let visited = 0; i < this.names.length && visited < count; i++, visited++) {
       const name = this.names[i];
       if (name !== undefined) members.push(name);
     }
-    return { members, next: i < this.names.length ? this.seqs[i]! : 0 };
+    return { members, next: i < this.names.length ? this.positions.at(i) : 0 };
   }
 
   private compact(): void {
     const names: string[] = [];
-    const seqs: number[] = [];
+    const kept: number[] = [];
     this.slotOf.clear();
     for (let i = 0; i < this.names.length; i++) {
       const name = this.names[i];
       if (name === undefined) continue;
       this.slotOf.set(name, names.length);
       names.push(name);
-      seqs.push(this.seqs[i]!);
+      kept.push(i);
     }
+    this.positions.compacted(kept, this.names.length);
     this.names = names;
-    this.seqs = seqs;
     this.dead = 0;
   }
 }

@@ -151,6 +151,38 @@ test('SCAN during concurrent writes returns every key present for the whole scan
   for (const k of stable) assert.ok(seen.has(k), `${k} was present for the whole scan`);
 });
 
+test('SCAN cursors hold across repeated compactions of the key order', async () => {
+  await c.call('FLUSHALL');
+  const writer = await srv.connect();
+  // Stable keys spread among short-lived ones, so that each compaction moves the stable keys' slots.
+  const stable: string[] = [];
+  const initial: string[] = [];
+  for (let i = 0; i < 600; i++) {
+    stable.push(`s:${i}`);
+    initial.push(`s:${i}`, 'v', `t:${i}`, 'v');
+  }
+  await writer.call('MSET', ...initial);
+  const counts = new Map<string, number>();
+  let cursor = '0';
+  let round = 0;
+  do {
+    const [next, keys] = plain(await c.callRaw('SCAN', cursor, 'COUNT', '40')) as [string, string[]];
+    cursor = next;
+    for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
+    // Each round creates a wave of keys and deletes it again (dead slots outnumber live ones, so
+    // the order compacts), and deletes and re-creates a stable key's neighbour.
+    const wave: string[] = [];
+    for (let j = 0; j < 1500; j++) wave.push(`w:${round}:${j}`, 'v');
+    await writer.call('MSET', ...wave);
+    await writer.call('DEL', ...wave.filter((_, j) => j % 2 === 0), `t:${round % 600}`);
+    await writer.call('SET', `t:${round % 600}`, 'again');
+    round++;
+  } while (cursor !== '0');
+  writer.close();
+  assert.ok(round > 3, 'the scan spanned several compactions');
+  for (const k of stable) assert.equal(counts.get(k), 1, `${k} was returned exactly once`);
+});
+
 test('RANDOMKEY', async () => {
   await c.call('FLUSHALL');
   assert.equal(await c.call('RANDOMKEY'), null);
