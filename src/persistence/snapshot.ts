@@ -3,14 +3,13 @@
 // Redis forks and lets the kernel copy pages on write. We have one heap, so we copy on write
 // ourselves: while a snapshot runs every Database has `cow` set, and before a key that existed at
 // the start is changed, expired, deleted or replaced, its old value is serialized into the image
-// right away. The main pass walks each database from its newest key to its oldest (the key order's
-// slots, backwards) and skips keys created after the start and keys already written by the hook;
-// a set of the keys written or created since the start (memory for the snapshot's duration only)
-// is what tells the hook and the main pass apart, since entries carry no creation stamp. Newest
-// first because recently created keys are the likeliest to change soon (a queue's jobs, a session's
-// keys): passing them early means fewer early copies. The bytes the hook copies (uncompressed: see
-// beforeWrite) are the snapshot's copy-on-write size, INFO's current_cow_size: memory duplicated to
-// keep the point-in-time image, as the pages a fork child keeps are in Redis.
+// right away. The main pass walks each database from its newest key to its oldest (the per-key
+// sequence numbers, backwards) and skips keys created after the start and keys already written by
+// the hook. Newest first because recently created keys are the likeliest to change soon (a
+// queue's jobs, a session's keys): passing them early means fewer early copies. The bytes the hook
+// copies (uncompressed: see beforeWrite) are the snapshot's copy-on-write size, INFO's
+// current_cow_size: memory duplicated to keep the point-in-time image, as the pages a fork child
+// keeps are in Redis.
 import type { Config } from '../config/config.js';
 import { Database, type CopyOnWrite, type DatabaseView, type Entry } from '../store/database.js';
 import { RdbWriter } from './rdb/index.js';
@@ -32,12 +31,9 @@ interface DbProgress {
   /** Keys and keys with a TTL at the start (the RESIZEDB hint). */
   readonly keys: number;
   readonly expires: number;
-  /** Main pass position: every slot of the key order at or above this has been visited. */
+  /** Main pass position: every key whose sequence number is at or above this has been visited. */
   cursor: number;
-  /**
-   * Keys no longer to write: written by the main pass or the copy-on-write hook, or created after
-   * the start (entries do not say when they were created: store/database.ts, KeyOrder).
-   */
+  /** Keys ahead of the cursor already written by the copy-on-write hook. */
   readonly saved: Set<string>;
   /** Nothing of this database is left to write. */
   done: boolean;
@@ -73,7 +69,7 @@ export class Snapshot implements CopyOnWrite {
         view,
         keys: view.data.size,
         expires: view.expires.size,
-        cursor: view.order.nextPosition,
+        cursor: view.order.nextSequence,
         saved: new Set(),
         done: view.data.size === 0,
         detached: false,
@@ -129,13 +125,9 @@ export class Snapshot implements CopyOnWrite {
   beforeWrite(db: Database, key: string): void {
     const p = this.byIndex.get(db.index);
     if (p === undefined || p.done || p.detached || p.db !== db) return;
-    if (p.saved.has(key)) return;
     const entry = p.view.data.get(key);
-    // Not there and not saved: the key did not exist at the start, and this write may create it.
-    if (entry === undefined) {
-      p.saved.add(key);
-      return;
-    }
+    // Keys created after the start and keys the main pass has visited are at or above the cursor.
+    if (entry === undefined || entry.seq >= p.cursor || p.saved.has(key)) return;
     const before = this.writer.pending;
     // This runs inside the client's write command: the copy skips LZF so that the write does not
     // wait for a compressor (the file takes those values uncompressed, which loaders accept).
@@ -171,20 +163,20 @@ export class Snapshot implements CopyOnWrite {
   /** Visit keys of one database; returns the unused key budget. Sets p.done at the end. */
   private advance(p: DbProgress, deadline: number, budget: number): number {
     const { data, expires, order } = p.view;
-    // Slots are in position order; those at or above the cursor were visited or created later.
+    // Slots are in sequence order; those at or above the cursor were visited or created later.
     // (Found again on each call: a compaction between slices moves the slots.)
     let i = order.lowerBound(p.cursor) - 1;
     let visited = 0;
     while (i >= 0) {
       if (budget <= 0 || ((visited & 31) === 31 && performance.now() >= deadline)) return budget;
+      const seq = order.positions.at(i);
       const key = order.keys[i]!;
-      if (order.live(i, data) && !p.saved.has(key)) {
-        this.write(p, key, data.get(key)!, expires.get(key));
-        // The hook must not write it again (an entry does not say where the main pass is).
-        p.saved.add(key);
+      const entry = data.get(key);
+      if (entry !== undefined && entry.seq === seq && (p.saved.size === 0 || !p.saved.has(key))) {
+        this.write(p, key, entry, expires.get(key));
         budget--;
       }
-      p.cursor = order.positions.at(i);
+      p.cursor = seq;
       visited++;
       i--;
     }

@@ -142,18 +142,21 @@ export type Entry = {
     value: ValueOf[T];
     /** last access, lruClock() ms */
     lru: number;
+    /** Insertion sequence number (SCAN order); assigned by Database when the key is created. */
+    seq: number;
   };
 }[ValueType];
 
 /**
- * An entry as the keyspace holds it: two fields, 40 bytes in V8 (issue #12). The type is not a
- * field: a latin1 string or a Buffer is a string value, and every container class answers
- * `valueType` from its prototype. Nor is the key's place in the SCAN order (see KeyOrder).
+ * An entry as the keyspace holds it. The type is not a field: a latin1 string or a Buffer is a
+ * string value, and every container class answers `valueType` from its prototype, so an entry is
+ * three fields (48 bytes in V8) instead of four (56), 8 bytes less per key (issue #12).
  */
 class KeyEntry {
   constructor(
     public value: StoredString | { readonly valueType: ValueType },
     public lru: number,
+    public seq: number,
   ) {}
 
   get type(): ValueType {
@@ -163,49 +166,41 @@ class KeyEntry {
 }
 
 /** A new entry holding `value` (its type follows from it), last accessed at `lru`. */
-export function newEntry<T extends ValueType>(value: ValueOf[T], lru: number): Entry {
-  return new KeyEntry(value, lru) as unknown as Entry;
+export function newEntry<T extends ValueType>(value: ValueOf[T], lru: number, seq = 0): Entry {
+  return new KeyEntry(value, lru, seq) as unknown as Entry;
 }
 
 /**
- * Keys in insertion order, for SCAN cursors, random sampling and the snapshot's main pass. Each
- * slot has a position (types/slot-positions.ts), SCAN's cursor. A key has one live slot for as
- * long as it exists; a slot dies when its key leaves the map. Dead slots are dropped by compaction
+ * Keys in insertion order, for SCAN cursors, random sampling and the snapshot's main pass. A slot's
+ * position (types/slot-positions.ts) is the sequence number of the entry it was pushed for; a slot
+ * is live while its key's entry still carries that number. Dead slots are dropped by compaction
  * once they outnumber live ones, so upkeep is amortised O(1) per key.
- *
- * Entries do not record their slot (8 bytes a key): a slot is live while its key is in the map,
- * unless the key left and came back since the last compaction, which `moved` records (the index
- * of the key's live slot, -1 while it is gone). Only keys deleted since then have a record.
  */
 export class KeyOrder {
   keys: string[] = [];
   readonly positions = new SlotPositions();
   dead = 0;
-  private readonly moved = new Map<string, number>();
 
-  /** The position the next pushed key gets: keys of this order below it exist or existed. */
-  get nextPosition(): number {
+  /** The sequence number the next pushed key gets: keys of this order below it exist or existed. */
+  get nextSequence(): number {
     return this.positions.at(this.keys.length);
   }
 
-  /** Append a slot for `key`, new to the map, or `replacing` its entry (the old slot dies). */
-  push(key: string, replacing = false): void {
-    if (replacing) this.dead++;
-    if (replacing || (this.moved.size !== 0 && this.moved.has(key))) this.moved.set(key, this.keys.length);
+  /** Append `key`; returns its sequence number (the entry's `seq`). */
+  push(key: string): number {
+    const seq = this.positions.at(this.keys.length);
     this.keys.push(key);
+    return seq;
   }
 
   /** Whether slot `i` is its key's live slot in `data`. */
   live(i: number, data: ReadonlyMap<string, Entry>): boolean {
-    const key = this.keys[i]!;
-    if (!data.has(key)) return false;
-    return this.moved.size === 0 || (this.moved.get(key) ?? i) === i;
+    return data.get(this.keys[i]!)?.seq === this.positions.at(i);
   }
 
-  /** Called after `key` left the map; compacts when dead slots outnumber live ones. */
-  removed(key: string, data: Map<string, Entry>): void {
+  /** Called after a key left the map; compacts when dead slots outnumber live ones. */
+  removed(data: Map<string, Entry>): void {
     this.dead++;
-    this.moved.set(key, -1);
     if (this.dead > 64 && this.dead * 2 > this.keys.length) this.compact(data);
   }
 
@@ -219,13 +214,12 @@ export class KeyOrder {
     }
     this.positions.compacted(kept, this.keys.length);
     this.keys = keys;
-    this.moved.clear();
     this.dead = 0;
   }
 
-  /** Index of the first slot whose position is >= `position`. */
-  lowerBound(position: number): number {
-    return this.positions.lowerBound(position, this.keys.length);
+  /** Index of the first slot whose sequence number is >= seq. */
+  lowerBound(seq: number): number {
+    return this.positions.lowerBound(seq, this.keys.length);
   }
 }
 
@@ -326,7 +320,7 @@ export class Database {
     if (this.cow !== undefined) this.cow.beforeWrite(this, key);
     const entry = this.data.get(key)!;
     this.data.delete(key);
-    this.order.removed(key, this.data);
+    this.order.removed(this.data);
     this.expires.delete(key);
     this.hooks.keyExpired(this, key, entry);
     this.hooks.keyModified(this, key);
@@ -454,8 +448,7 @@ export class Database {
     const old = this.data.get(key);
     if (old === undefined) {
       Database.created++;
-      this.order.push(key);
-      this.data.set(key, newEntry(value, this.newAccessClock()));
+      this.data.set(key, newEntry(value, this.newAccessClock(), this.order.push(key)));
     } else {
       // Overwrite in place: no allocation on the SET/INCR path. The old type is read below.
       const oldType = old.type;
@@ -483,8 +476,8 @@ export class Database {
     const data = this.data;
     const size = data.size;
     Database.created++;
-    data.set(key, newEntry(value, lru));
-    this.order.push(key, data.size === size);
+    data.set(key, newEntry(value, lru, this.order.push(key)));
+    if (data.size === size) this.order.removed(data);
     if (expireAt !== undefined) this.expires.set(key, expireAt);
     else if (this.expires.size !== 0) this.expires.delete(key);
   }
@@ -495,8 +488,8 @@ export class Database {
     const old = this.data.get(key);
     if (old === undefined) {
       Database.created++;
-      this.order.push(key);
-    }
+      entry.seq = this.order.push(key);
+    } else entry.seq = old.seq;
     this.data.set(key, entry);
     if (expireAt !== undefined) this.expires.set(key, expireAt);
     else this.expires.delete(key);
@@ -513,7 +506,7 @@ export class Database {
       if (old !== undefined && old.type !== 'string') this.hooks.valueDropped(old);
     }
     if (!this.data.delete(key)) return false;
-    this.order.removed(key, this.data);
+    this.order.removed(this.data);
     this.expires.delete(key);
     this.hooks.keyModified(this, key);
     // Blocked XREADGROUP clients must learn that their stream is gone.
@@ -609,10 +602,10 @@ export class Database {
   }
 
   /**
-   * SCAN step: visit live keys in insertion order starting at slot position `cursor` (0 = from
+   * SCAN step: visit live keys in insertion order starting at sequence number `cursor` (0 = from
    * the start), stopping after `count` slots. Returns the next cursor (0 when done). A key keeps
-   * its slot and position for as long as it exists, so every key present for the whole scan is
-   * visited exactly once; keys created meanwhile get larger positions and may or may not be seen.
+   * its sequence number for as long as it exists, so every key present for the whole scan is
+   * visited exactly once; keys created meanwhile get larger numbers and may or may not be seen.
    */
   scan(cursor: number, count: number): { keys: string[]; next: number } {
     const order = this.order;

@@ -99,7 +99,7 @@ test('RdbWriter: taking bytes in pieces gives the same file and footer as taking
     assert.equal(w.pending, takeEvery ? 0 : w.pending);
     w.selectDb(0, 50, 0);
     for (let i = 0; i < 50; i++) {
-      w.key(`k${i}`, { type: 'string', value: Buffer.from(`value ${i} `.repeat(i)), lru: 0 }, i % 2 ? 1700000000000 + i : undefined, config);
+      w.key(`k${i}`, { type: 'string', value: Buffer.from(`value ${i} `.repeat(i)), lru: 0, seq: 0 }, i % 2 ? 1700000000000 + i : undefined, config);
       if (takeEvery) parts.push(w.take());
     }
     w.end();
