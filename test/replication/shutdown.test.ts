@@ -54,6 +54,8 @@ for (const kind of ['tidings', 'redis-server'] as const) {
     rd1.send('SHUTDOWN');
     rd2.send('SHUTDOWN', 'NOSAVE');
     await until('the shutdown waiting', async () => Number(field((await c.call('INFO', 'server')) as string, 'shutdown_in_milliseconds') ?? 0) > 0);
+    // Both callers blocked: the second SHUTDOWN may reach the server after the first one started waiting.
+    await until('both SHUTDOWN callers blocked', async () => field((await c.call('INFO', 'clients')) as string, 'blocked_clients') === '2');
     const clients = (await c.call('INFO', 'clients')) as string;
     assert.equal(field(clients, 'connected_clients'), '3');
     assert.equal(field(clients, 'blocked_clients'), '2');
