@@ -39,7 +39,7 @@ test('while loading a dump file, replies and INFO persistence fields match redis
   fs.copyFileSync(path.join(dir, 'dump.rdb'), path.join(redisDir, 'dump.rdb'));
   const [tidings, redis] = await Promise.all([
     startTidingsProcess(['--dir', dir, ...SLOW], { waitLoaded: false }),
-    startRedis([...SLOW, '--dir', redisDir]),
+    startRedis([...SLOW, '--dir', redisDir], { waitLoaded: false }),
   ]);
   const [a, b] = await Promise.all([tidings.connect(), redis.connect()]);
   const p = new DiffPair(a, b);

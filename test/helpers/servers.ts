@@ -88,8 +88,12 @@ export function hasRedisServer(): boolean {
   return spawnSync('redis-server', ['--version']).status === 0;
 }
 
-/** Start a real redis-server on a free loopback port (no persistence). */
-export async function startRedis(extra: string[] = []): Promise<TestServer> {
+/**
+ * Start a real redis-server on a free loopback port (no persistence unless `extra` turns it on).
+ * It resolves once the server has loaded its data (a restart with an AOF or dump answers -LOADING
+ * for a moment after its port opens); `waitLoaded: false` for tests that want to see that state.
+ */
+export async function startRedis(extra: string[] = [], options: { waitLoaded?: boolean } = {}): Promise<TestServer> {
   const port = await freePort();
   // Its own directory: a redis-server never loads a dump.rdb left in the working directory, and a
   // replica's copy of its master's data (written even with save '') never lands there.
@@ -100,6 +104,7 @@ export async function startRedis(extra: string[] = []): Promise<TestServer> {
     { stdio: 'ignore' },
   );
   await waitForPort(port, child);
+  if (options.waitLoaded !== false) await waitLoaded(port);
   return {
     port,
     host: '127.0.0.1',
