@@ -17,8 +17,15 @@ const infoField = async (c: RespClient, section: string, name: string): Promise<
   return m[1]!.trim();
 };
 
-const rewriteDone = async (c: RespClient) =>
-  (await infoField(c, 'persistence', 'aof_rewrite_in_progress')) === '0' && (await infoField(c, 'persistence', 'aof_rewrite_scheduled')) === '0';
+/**
+ * No rewrite running or scheduled, read from ONE INFO reply: with two calls the cron could start
+ * the scheduled rewrite between them (in progress 0, then scheduled 0), and the test would go on
+ * while the initial base is still being written.
+ */
+const rewriteDone = async (c: RespClient) => {
+  const text = (await c.call('INFO', 'persistence')) as string;
+  return /^aof_rewrite_in_progress:0\r?$/m.test(text) && /^aof_rewrite_scheduled:0\r?$/m.test(text);
+};
 
 interface Target {
   name: string;
