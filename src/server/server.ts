@@ -25,7 +25,7 @@ import { LatencyMonitor } from '../observe/latency.js';
 import { ClientPause } from './pause.js';
 import { scriptingOf, type Scripting } from '../commands/scripting.js';
 import { startObserveListener } from '../observe/http.js';
-import { makeRoom } from '../store/eviction.js';
+import { applyHeapTarget, makeRoom } from '../store/eviction.js';
 import { loadLua } from '../scripting/lua.js';
 import { scriptShebangFlags } from '../scripting/engine.js';
 import { Tracking } from './tracking.js';
@@ -304,6 +304,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
       if (parts[i] === 'pubsub') this.outputLimits.pubsub = limit;
     }
     this.holds.configure(this.outputLimits.pubsub.hard, this.outputLimits.pubsub.soft);
+    applyHeapTarget(this.config.number('maxmemory'));
     this.clientMemLimit = clientMemoryLimitOf(this.config.string('maxmemory-clients'), this.config.number('maxmemory'));
     if (this.clientMemLimit > 0 && this.network.listening) evictClientsIfNeeded(this);
     // An LFU policy keeps access counters in each entry's lru field (store/database.ts).
