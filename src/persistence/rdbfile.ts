@@ -10,9 +10,9 @@ import { REDIS_VERSION } from '../config/version.js';
 import type { Config } from '../config/config.js';
 import { usedMemory, type MemoryHost } from '../store/eviction.js';
 import { readRdbSteps, RdbError } from './rdb/index.js';
-import { drive, KeyLoader, keyDelay, LoadPace, nextTurn, runToEnd, sleep } from './loading.js';
+import { drive, KeyLoader, keyDelay, LoadPace, runToEnd, sleep } from './loading.js';
 import { savePointReached, savePointsOf, type SavePoint } from './savepoints.js';
-import { Snapshot } from './snapshot.js';
+import { afterReplies, Snapshot } from './snapshot.js';
 import { WriterChild } from './writer-child.js';
 import { fsyncDir } from './aof-manifest.js';
 
@@ -251,7 +251,7 @@ export class RdbFile {
         // Let clients run; copy-on-write keeps the image at its starting point meanwhile. A killed
         // child ends the wait: the save has failed. (The delay follows every key, the last one
         // too, as in Redis's child.)
-        await sink.until(pauseMs > 0 ? sleep(pauseMs) : nextTurn());
+        await sink.until(pauseMs > 0 ? sleep(pauseMs) : afterReplies());
         if (done) break;
       }
       if (bg.aborted) return false;
