@@ -141,13 +141,26 @@ export class ListpackBuilder {
     this.count++;
   }
 
-  finish(): Buffer {
+  /** Start again, keeping the buffer (a snapshot reuses one builder for every key). */
+  reset(): this {
+    this.pos = HEADER;
+    this.count = 0;
+    return this;
+  }
+
+  /** The finished listpack as a view into the builder's buffer: valid until the next append or reset. */
+  view(): Buffer {
     this.ensure(0);
-    this.buf[this.pos] = 0xff;
-    const out = Buffer.from(this.buf.subarray(0, this.pos + 1));
-    out.writeUInt32LE(out.length, 0);
-    out.writeUInt16LE(this.count < NUMELE_UNKNOWN ? this.count : NUMELE_UNKNOWN, 4);
-    return out;
+    const b = this.buf;
+    b[this.pos] = 0xff;
+    b.writeUInt32LE(this.pos + 1, 0);
+    b.writeUInt16LE(this.count < NUMELE_UNKNOWN ? this.count : NUMELE_UNKNOWN, 4);
+    return b.subarray(0, this.pos + 1);
+  }
+
+  /** The finished listpack, in a Buffer of its own. */
+  finish(): Buffer {
+    return Buffer.from(this.view());
   }
 }
 
