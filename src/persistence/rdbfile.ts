@@ -245,7 +245,7 @@ export class RdbFile {
         // rdb-key-save-delay (microseconds per key, a testing knob) slows the save as it slows Redis's.
         const { maxKeys, pauseMs } = keyDelay(server.config.number('rdb-key-save-delay'));
         const done = bg.snapshot.step(performance.now() + SLICE_MS, maxKeys);
-        const bytes = bg.snapshot.take();
+        const bytes = bg.snapshot.takeView();
         if (bytes.length > 0) await sink.write(bytes);
         if (done && pauseMs === 0) break;
         // Let clients run; copy-on-write keeps the image at its starting point meanwhile. A killed

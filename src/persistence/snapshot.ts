@@ -108,6 +108,11 @@ export class Snapshot implements CopyOnWrite {
     return this.writer.take();
   }
 
+  /** The same without a copy: valid until the next takeView() (see RdbWriter.takeView). */
+  takeView(): Buffer {
+    return this.writer.takeView();
+  }
+
   /**
    * Run the main pass until `deadline` (performance.now() ms) or `maxKeys` keys were visited.
    * Returns true when the image is complete (EOF and checksum written, hooks detached).

@@ -135,15 +135,21 @@ export class RdbEncoder {
   }
 
   /** LZF-compressed, when that saves at least 5 bytes (else false and nothing written). */
-  private lzf(s: Uint8Array): boolean {
-    const len = s.length;
+  private lzf(s: Buffer, len = s.length): boolean {
     if (scratch.length < len + 3) scratch = Buffer.allocUnsafe(Math.max(len + 3, scratch.length * 2));
-    const packed = lzfCompressInto(s, len - 4, scratch);
+    const packed = lzfCompressInto(s, len - 4, scratch, len);
     if (packed === 0) return false;
     this.u8(0xc0 | RdbEnc.LZF);
     this.len(packed);
     this.len(len);
-    this.raw(scratch.subarray(0, packed));
+    this.ensure(packed);
+    // A byte loop for the usual short output: Buffer.copy of a range allocates a view.
+    if (packed < 512) {
+      const b = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < packed; i++) b[p++] = scratch[i]!;
+      this.pos = p;
+    } else this.pos += scratch.copy(this.buf, this.pos, 0, packed);
     return true;
   }
 
@@ -160,7 +166,7 @@ export class RdbEncoder {
     if (this.compress && len > 20) {
       if (latin1Input.length < len) latin1Input = Buffer.allocUnsafe(Math.max(len, latin1Input.length * 2));
       latin1Input.write(s, 0, len, 'latin1');
-      if (this.lzf(latin1Input.subarray(0, len))) return;
+      if (this.lzf(latin1Input, len)) return;
     }
     this.len(len);
     this.ensure(len);
@@ -219,10 +225,8 @@ export class RdbEncoder {
         const hash = entry.value;
         if (hashEncodingOf(hash, config) === 'listpack') {
           const lp = listpack.reset();
-          for (const [field, value] of hash) {
-            lp.appendLatin1(field);
-            lp.appendLatin1(value);
-          }
+          // flat(): no [field, value] pair per field, as the iterator makes.
+          for (const item of hash.flat()) lp.appendLatin1(item);
           this.string(lp.view());
         } else {
           this.len(hash.size);
