@@ -28,6 +28,7 @@ const listpack = new ListpackBuilder();
 /** A list's finished nodes but the last, back to back, and where each ends. */
 let listNodes = Buffer.allocUnsafe(16 * 1024);
 const listNodeEnds: number[] = [];
+const appendPackedItem = (buf: Buffer, start: number, end: number): void => listpack.appendRange(buf, start, end);
 
 /** A growable output buffer with the RDB primitive encodings. */
 export class RdbEncoder {
@@ -225,8 +226,9 @@ export class RdbEncoder {
         const hash = entry.value;
         if (hashEncodingOf(hash, config) === 'listpack') {
           const lp = listpack.reset();
-          // flat(): no [field, value] pair per field, as the iterator makes.
-          for (const item of hash.flat()) lp.appendLatin1(item);
+          // A packed hash's bytes go straight into the listpack; else flat(), not the iterator's
+          // [field, value] pair per field.
+          if (!hash.visitPackedItems(appendPackedItem)) for (const item of hash.flat()) lp.appendLatin1(item);
           this.string(lp.view());
         } else {
           this.len(hash.size);
