@@ -134,7 +134,7 @@ function report(label, r) {
   console.log(`  save:  ${summary(r.save)}; ${slices.length} slices, median ${slices[slices.length >> 1]?.toFixed(2)} ms, max ${slices.at(-1)?.toFixed(2)} ms`);
   for (const [t, rtt] of [...r.save].sort((a, b) => b[1] - a[1]).slice(0, 5)) {
     const over = r.events.filter((e) => e.t + e.d >= t && e.t <= t + rtt);
-    console.log(`    ${rtt.toFixed(1)} ms: ${over.map((e) => `${e.kind === 'gc' ? e.x : 'slice'} +${(e.t - t).toFixed(1)} for ${e.d.toFixed(1)}`).join(', ') || 'nothing of the server (scheduling)'}`);
+    console.log(`    ${rtt.toFixed(1)} ms: ${over.map((e) => `${e.kind === 'gc' ? e.x : 'slice'} at ${e.t - t >= 0 ? '+' : ''}${(e.t - t).toFixed(1)} for ${e.d.toFixed(1)}`).join(', ') || 'nothing of the server (scheduling)'}`);
   }
 }
 
