@@ -41,6 +41,18 @@ interface DbProgress {
   detached: boolean;
 }
 
+/**
+ * Resolves on a later event-loop turn than the flush of the replies to requests read meanwhile,
+ * for a background save to wait on between its slices. The server sends the replies of a turn
+ * from a setImmediate queued when the first is produced (Server.scheduleFlush). A next slice
+ * queued with one setImmediate before the poll phase reads a request runs ahead of that flush,
+ * so a request that arrived during a slice waited for two; the second hop puts the slice behind
+ * the flush, and a request waits for at most the slice it arrived in.
+ */
+export function afterReplies(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+}
+
 export class Snapshot implements CopyOnWrite {
   private readonly writer: RdbWriter;
   private readonly config: Config;
@@ -94,6 +106,11 @@ export class Snapshot implements CopyOnWrite {
   /** Serialized bytes so far (to write to the file between slices). */
   take(): Buffer {
     return this.writer.take();
+  }
+
+  /** The same without a copy: valid until the next takeView() (see RdbWriter.takeView). */
+  takeView(): Buffer {
+    return this.writer.takeView();
   }
 
   /**

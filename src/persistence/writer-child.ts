@@ -74,20 +74,14 @@ export class WriterChild {
   }
 
   /**
-   * Pass `data` on; resolves once the pipe takes more (so at most a pipe's worth waits in memory),
-   * or when the child has ended (which `exited` then reports).
+   * Pass `data` on; resolves once all of it is in the pipe, so the caller may reuse its memory
+   * (a BGSAVE alternates two buffers), or when the child has ended (which `exited` then reports).
    */
   async write(data: Buffer): Promise<void> {
     if (this.done) return;
-    if (this.child.stdin!.write(data)) return;
     await new Promise<void>((resolve) => {
-      const stdin = this.child.stdin!;
-      const finish = () => {
-        stdin.off('drain', finish);
-        resolve();
-      };
-      stdin.on('drain', finish);
-      void this.exited.then(finish);
+      this.child.stdin!.write(data, () => resolve());
+      void this.exited.then(() => resolve());
     });
   }
 

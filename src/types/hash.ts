@@ -10,7 +10,7 @@
 // converts it (one way) to a hash table; the encoding is visible in OBJECT ENCODING, HSCAN (a
 // listpack is returned whole), HRANDFIELD's order, DUMP and RDB files.
 import { MemberIndex, type Indexed } from './member-index.js';
-import { PACKED_CHARS, PACKED_ITEMS, foundItem, foundRecordEnd, locate, pack, packedBytes, recordChars, splice, unpack } from './packed.js';
+import { PACKED_CHARS, PACKED_ITEMS, foundItem, foundRecordEnd, locate, pack, packedBytes, recordChars, splice, unpack, visitPacked } from './packed.js';
 
 export type HashEncoding = 'listpack' | 'hashtable';
 
@@ -172,6 +172,17 @@ export class Hash implements Indexed {
     const table = new HashTable(map, knownOf(data));
     this.data = table;
     return table;
+  }
+
+  /**
+   * When the hash is packed, its fields and values in order as byte ranges (see visitPacked), and
+   * true; false (nothing visited) when it is a table.
+   */
+  visitPackedItems(visit: (buf: Buffer, start: number, end: number) => void): boolean {
+    const data = this.data;
+    if (typeof data !== 'string') return false;
+    visitPacked(data, 1, visit);
+    return true;
   }
 
   /** Fields and values, flat: [field, value, field, value …] in the hash's order. */

@@ -131,8 +131,18 @@ export function pack(items: readonly string[], header = -1): string {
  */
 export function unpack(s: string, from = 0): string[] {
   const out: string[] = [];
+  visitPacked(s, from, (buf, start, end) => out.push(buf.toString('latin1', start, end)));
+  return out;
+}
+
+/**
+ * The items of packed string s in order (its records start at `from`), as ranges of one scratch
+ * Buffer that holds s's chars: no string per item (a snapshot copies them into a listpack). The
+ * Buffer is only valid during the call, and `visit` must not pack or unpack meanwhile.
+ */
+export function visitPacked(s: string, from: number, visit: (buf: Buffer, start: number, end: number) => void): void {
   const end = s.length;
-  if (end <= from) return out;
+  if (end <= from) return;
   const buf = room(end);
   buf.write(s, 0, 'latin1');
   let p = from;
@@ -143,10 +153,9 @@ export function unpack(s: string, from = 0): string[] {
       c = buf[p++]!;
       n |= (c & 0x7f) << shift;
     }
-    out.push(buf.toString('latin1', p, p + n));
+    visit(buf, p, p + n);
     p += n;
   }
-  return out;
 }
 
 /** Heap bytes of a packed string: a 16-byte header and its chars, 8-byte aligned. */

@@ -4,7 +4,7 @@
 import type { Config } from '../../config/config.js';
 import { tryParseBigInt, formatDouble } from '../../protocol/numbers.js';
 import { int32Of } from './ints.js';
-import { stringBytes, type Entry } from '../../store/database.js';
+import type { Entry } from '../../store/database.js';
 import type { List } from '../../types/list.js';
 import type { SortedSet } from '../../types/zset.js';
 import { decodeFields, StreamId, type Stream } from '../../types/stream.js';
@@ -16,8 +16,19 @@ import { QUICKLIST_NODE_PACKED, RdbEnc, RdbType, STREAM_ITEM_FLAG_SAMEFIELDS } f
 
 const TWO_32 = 4294967296;
 
-/** LZF output scratch, shared: encoding is synchronous. */
+// Scratch space, shared (encoding is synchronous): serializing a dataset makes no garbage per
+// key beyond views, so a BGSAVE does not keep the young generation collecting (a PING that
+// arrives during a slice waits for the slice and for any collection in it).
+/** LZF output. */
 let scratch = Buffer.allocUnsafe(64 * 1024);
+/** A latin1 string's bytes, for LZF. */
+let latin1Input = Buffer.allocUnsafe(1024);
+/** The listpack of a small hash or sorted set, or a list's node being filled. */
+const listpack = new ListpackBuilder();
+/** A list's finished nodes but the last, back to back, and where each ends. */
+let listNodes = Buffer.allocUnsafe(16 * 1024);
+const listNodeEnds: number[] = [];
+const appendPackedItem = (buf: Buffer, start: number, end: number): void => listpack.appendRange(buf, start, end);
 
 /** A growable output buffer with the RDB primitive encodings. */
 export class RdbEncoder {
@@ -96,45 +107,67 @@ export class RdbEncoder {
     if (len <= 11 && len > 0) {
       const v = int32Of(s);
       if (v !== undefined) {
-        this.ensure(5);
-        const b = this.buf;
-        if (v >= -128 && v <= 127) {
-          b[this.pos++] = 0xc0 | RdbEnc.INT8;
-          b.writeInt8(v, this.pos);
-          this.pos += 1;
-        } else if (v >= -32768 && v <= 32767) {
-          b[this.pos++] = 0xc0 | RdbEnc.INT16;
-          b.writeInt16LE(v, this.pos);
-          this.pos += 2;
-        } else {
-          b[this.pos++] = 0xc0 | RdbEnc.INT32;
-          b.writeInt32LE(v, this.pos);
-          this.pos += 4;
-        }
+        this.int32(v);
         return;
       }
     }
-    if (this.compress && len > 20) {
-      if (scratch.length < len + 3) scratch = Buffer.allocUnsafe(Math.max(len + 3, scratch.length * 2));
-      const packed = lzfCompressInto(s, len - 4, scratch);
-      if (packed !== 0) {
-        this.u8(0xc0 | RdbEnc.LZF);
-        this.len(packed);
-        this.len(len);
-        this.raw(scratch.subarray(0, packed));
-        return;
-      }
-    }
+    if (this.compress && len > 20 && this.lzf(s)) return;
     this.len(len);
     this.raw(s);
   }
 
-  /** A latin1 key or member: as string(), written without an intermediate Buffer when it can be. */
+  /** A string that is a canonical 32-bit integer, integer-encoded. */
+  private int32(v: number): void {
+    this.ensure(5);
+    const b = this.buf;
+    if (v >= -128 && v <= 127) {
+      b[this.pos++] = 0xc0 | RdbEnc.INT8;
+      b.writeInt8(v, this.pos);
+      this.pos += 1;
+    } else if (v >= -32768 && v <= 32767) {
+      b[this.pos++] = 0xc0 | RdbEnc.INT16;
+      b.writeInt16LE(v, this.pos);
+      this.pos += 2;
+    } else {
+      b[this.pos++] = 0xc0 | RdbEnc.INT32;
+      b.writeInt32LE(v, this.pos);
+      this.pos += 4;
+    }
+  }
+
+  /** LZF-compressed, when that saves at least 5 bytes (else false and nothing written). */
+  private lzf(s: Buffer, len = s.length): boolean {
+    if (scratch.length < len + 3) scratch = Buffer.allocUnsafe(Math.max(len + 3, scratch.length * 2));
+    const packed = lzfCompressInto(s, len - 4, scratch, len);
+    if (packed === 0) return false;
+    this.u8(0xc0 | RdbEnc.LZF);
+    this.len(packed);
+    this.len(len);
+    this.ensure(packed);
+    // A byte loop for the usual short output: Buffer.copy of a range allocates a view.
+    if (packed < 512) {
+      const b = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < packed; i++) b[p++] = scratch[i]!;
+      this.pos = p;
+    } else this.pos += scratch.copy(this.buf, this.pos, 0, packed);
+    return true;
+  }
+
+  /** A latin1 key, member or value: as string() of its bytes, without a Buffer of its own. */
   latin1(s: string): void {
     const len = s.length;
-    if ((this.compress && len > 20) || (len <= 11 && int32Of(s) !== undefined)) {
-      this.string(Buffer.from(s, 'latin1'));
-      return;
+    if (len <= 11 && len > 0) {
+      const v = int32Of(s);
+      if (v !== undefined) {
+        this.int32(v);
+        return;
+      }
+    }
+    if (this.compress && len > 20) {
+      if (latin1Input.length < len) latin1Input = Buffer.allocUnsafe(Math.max(len, latin1Input.length * 2));
+      latin1Input.write(s, 0, len, 'latin1');
+      if (this.lzf(latin1Input, len)) return;
     }
     this.len(len);
     this.ensure(len);
@@ -180,21 +213,23 @@ export class RdbEncoder {
   /** The value in the encoding objectType() named (rdbSaveObject). */
   object(entry: Entry, config: Config): void {
     switch (entry.type) {
-      case 'string':
-        this.string(stringBytes(entry.value));
+      case 'string': {
+        const value = entry.value;
+        if (typeof value === 'string') this.latin1(value);
+        else this.string(value);
         return;
+      }
       case 'list':
         this.list(entry.value, config.number('list-max-listpack-size'));
         return;
       case 'hash': {
         const hash = entry.value;
         if (hashEncodingOf(hash, config) === 'listpack') {
-          const lp = new ListpackBuilder();
-          for (const [field, value] of hash) {
-            lp.appendLatin1(field);
-            lp.appendLatin1(value);
-          }
-          this.string(lp.finish());
+          const lp = listpack.reset();
+          // A packed hash's bytes go straight into the listpack; else flat(), not the iterator's
+          // [field, value] pair per field.
+          if (!hash.visitPackedItems(appendPackedItem)) for (const item of hash.flat()) lp.appendLatin1(item);
+          this.string(lp.view());
         } else {
           this.len(hash.size);
           for (const [field, value] of hash) {
@@ -223,32 +258,47 @@ export class RdbEncoder {
   }
 
   private list(list: List, fill: number): void {
-    const nodes: Buffer[] = [];
-    let lp: ListpackBuilder | undefined;
-    for (const item of list.toArray()) {
-      if (lp === undefined || !quicklistAllowsInsert(lp, fill, item.length)) {
-        if (lp !== undefined) nodes.push(lp.finish());
-        lp = new ListpackBuilder();
+    // The node count comes first: every node but the last waits in listNodes.
+    const lp = listpack.reset();
+    let finished = 0;
+    let used = 0;
+    list.scan(false, Infinity, (item) => {
+      if (lp.count > 0 && !quicklistAllowsInsert(lp, fill, item.length)) {
+        const node = lp.view();
+        if (listNodes.length < used + node.length) {
+          const grown = Buffer.allocUnsafe(Math.max(used + node.length, listNodes.length * 2));
+          listNodes.copy(grown, 0, 0, used);
+          listNodes = grown;
+        }
+        used += node.copy(listNodes, used);
+        listNodeEnds[finished++] = used;
+        lp.reset();
       }
       lp.append(item);
-    }
-    if (lp !== undefined) nodes.push(lp.finish());
-    this.len(nodes.length);
-    for (const node of nodes) {
+      return true;
+    });
+    this.len(finished + (lp.count > 0 ? 1 : 0));
+    let start = 0;
+    for (let i = 0; i < finished; i++) {
       this.len(QUICKLIST_NODE_PACKED);
-      this.string(node);
+      this.string(listNodes.subarray(start, listNodeEnds[i]));
+      start = listNodeEnds[i]!;
+    }
+    if (lp.count > 0) {
+      this.len(QUICKLIST_NODE_PACKED);
+      this.string(lp.view());
     }
   }
 
   private zset(z: SortedSet): void {
     if (z.encoding === 'listpack') {
-      const lp = new ListpackBuilder();
+      const lp = listpack.reset();
       z.walk(0, false, (member, score) => {
         lp.appendLatin1(member);
         lp.appendLatin1(formatDouble(score));
         return true;
       });
-      this.string(lp.finish());
+      this.string(lp.view());
       return;
     }
     // Redis saves a skip list from the tail so that loading inserts at the head.

@@ -75,7 +75,20 @@ export class ListpackBuilder {
     this.appendBytes(value, value.length);
   }
 
-  private appendBytes(value: Buffer | string, len: number): void {
+  /** append() of value[start, end), without a view of it. */
+  appendRange(value: Buffer, start: number, end: number): void {
+    const len = end - start;
+    if (len <= 20) {
+      const n = int64Of(value, start, end);
+      if (n !== undefined) {
+        this.appendInt(n);
+        return;
+      }
+    }
+    this.appendBytes(value, len, start);
+  }
+
+  private appendBytes(value: Buffer | string, len: number, start = 0): void {
     this.ensure(len + 10);
     const b = this.buf;
     let p = this.pos;
@@ -94,7 +107,9 @@ export class ListpackBuilder {
       head = 5;
     }
     if (typeof value === 'string') b.write(value, p, len, 'latin1');
-    else value.copy(b, p);
+    else if (start === 0 && len === value.length) value.copy(b, p);
+    // A byte loop: Buffer.copy of a range allocates a view.
+    else for (let i = 0; i < len; i++) b[p + i] = value[start + i]!;
     this.pos = p + len;
     this.backlen(head + len);
     this.count++;
@@ -141,13 +156,26 @@ export class ListpackBuilder {
     this.count++;
   }
 
-  finish(): Buffer {
+  /** Start again, keeping the buffer (a snapshot reuses one builder for every key). */
+  reset(): this {
+    this.pos = HEADER;
+    this.count = 0;
+    return this;
+  }
+
+  /** The finished listpack as a view into the builder's buffer: valid until the next append or reset. */
+  view(): Buffer {
     this.ensure(0);
-    this.buf[this.pos] = 0xff;
-    const out = Buffer.from(this.buf.subarray(0, this.pos + 1));
-    out.writeUInt32LE(out.length, 0);
-    out.writeUInt16LE(this.count < NUMELE_UNKNOWN ? this.count : NUMELE_UNKNOWN, 4);
-    return out;
+    const b = this.buf;
+    b[this.pos] = 0xff;
+    b.writeUInt32LE(this.pos + 1, 0);
+    b.writeUInt16LE(this.count < NUMELE_UNKNOWN ? this.count : NUMELE_UNKNOWN, 4);
+    return b.subarray(0, this.pos + 1);
+  }
+
+  /** The finished listpack, in a Buffer of its own. */
+  finish(): Buffer {
+    return Buffer.from(this.view());
   }
 }
 

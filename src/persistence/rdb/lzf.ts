@@ -35,10 +35,10 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | undefin
 
 /**
  * Compress into `out` (at least maxOut + 3 bytes long): returns the compressed length, or 0 when
- * it would exceed maxOut or the input is empty. Writing a snapshot reuses one scratch buffer.
+ * it would exceed maxOut or the input is empty. Writing a snapshot reuses one scratch buffer (for
+ * the output, and for a latin1 input: then only its first `inLen` bytes are the input).
  */
-export function lzfCompressInto(input: Uint8Array, maxOut: number, out: Buffer): number {
-  const inLen = input.length;
+export function lzfCompressInto(input: Uint8Array, maxOut: number, out: Buffer, inLen = input.length): number {
   if (inLen === 0 || maxOut <= 0) return 0;
   generation = (generation + 1) >>> 0;
   if (generation === 0) {

@@ -12,6 +12,8 @@ export class RdbWriter extends RdbEncoder {
   private readonly crc = new Crc64();
   /** Bytes of buf[0, crcPos) are already in the CRC. */
   private crcPos = 0;
+  /** The other buffer of takeView(): the bytes it gave last, being written out. */
+  private spare: Buffer = Buffer.allocUnsafe(64 * 1024);
 
   constructor(options: { compress: boolean; checksum: boolean }) {
     super(options.compress, 64 * 1024);
@@ -79,8 +81,20 @@ export class RdbWriter extends RdbEncoder {
   }
 
   take(): Buffer {
+    return Buffer.from(this.takeView());
+  }
+
+  /**
+   * The bytes produced since the last take, without copying them: a view of one of two buffers
+   * that the writer alternates, valid until the next takeView() (write it out before that; keys
+   * written meanwhile go to the other buffer). A BGSAVE's output so makes no garbage.
+   */
+  takeView(): Buffer {
     if (this.checksum && this.crcPos < this.pos) this.crc.update(this.buf, this.crcPos, this.pos);
-    const out = Buffer.from(this.buf.subarray(0, this.pos));
+    const full = this.buf;
+    this.buf = this.spare;
+    this.spare = full;
+    const out = full.subarray(0, this.pos);
     this.pos = 0;
     this.crcPos = 0;
     return out;

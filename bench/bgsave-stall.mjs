@@ -1,0 +1,147 @@
+#!/usr/bin/env node
+// Issue 10's question, measured: how long a client waits during a BGSAVE of 1M keys, and why.
+// One PING at a time (a second client writes, with BENCH_SAVE_WRITES=1), first for IDLE seconds
+// without a save, then during a BGSAVE; the server runs with bench/bgsave-stall-trace.mjs, which
+// logs its GC pauses and its save slices, so each long round trip is shown with what overlapped it.
+// Rounds alternate this build and the one in BENCH_BASE (a copy with dist/, bin/ and package.json).
+//
+//   node bench/bgsave-stall.mjs                       # strings (DEBUG POPULATE, 16 B), 2 rounds
+//   BENCH_MIXED=1 BENCH_SAVE_WRITES=1 BENCH_BASE=/tmp/base node bench/bgsave-stall.mjs
+//   BENCH_RT=1 ...   # as root: server and probe SCHED_FIFO while measured (chrt), so that a loaded
+//                    # machine's scheduling does not dominate the round trips; say so with numbers
+// Knobs: BENCH_KEYS (1000000), BENCH_ROUNDS (2), BENCH_IDLE_S (2), BENCH_THRESHOLD_MS (10).
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { build, command, freePort, loadResident, Pipe, ROOT, residentLabel, sleep, waitForPort } from './lib.mjs';
+
+const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 2);
+const THRESHOLD = Number(process.env.BENCH_THRESHOLD_MS ?? 10);
+const MIXED = process.env.BENCH_MIXED === '1';
+const WRITES = process.env.BENCH_SAVE_WRITES === '1';
+const RT = process.env.BENCH_RT === '1';
+const now = () => performance.timeOrigin + performance.now();
+const rssMiB = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'latin1'))[1]) / 1024;
+const infoField = (text, name) => new RegExp(`\\r\\n${name}:([^\\r]*)`).exec(String(text))?.[1];
+
+async function run(root) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bgsave-stall-'));
+  const trace = path.join(dir, 'trace.txt');
+  const port = await freePort();
+  const args = ['--import', path.join(ROOT, 'bench/bgsave-stall-trace.mjs'), path.join(root, 'bin/tidings.js')];
+  args.push('--port', String(port), '--save', '', '--dir', dir, '--appendonly', 'no', '--enable-debug-command', 'yes');
+  const child = spawn(process.execPath, args, { stdio: 'ignore', env: { ...process.env, STALL_TRACE_FILE: trace } });
+  const ping = [];
+  let writer;
+  try {
+    await waitForPort(port, 30000);
+    if (MIXED) await loadResident(port, KEYS);
+    else await command(port, ['DEBUG', 'POPULATE', String(KEYS), 'key', '16']);
+    if (RT) for (const pid of [child.pid, process.pid]) execFileSync('chrt', ['-a', '-f', '-p', '20', String(pid)]);
+    const probe = await Pipe.open(port);
+    ping.push(probe);
+    const timed = async (stop) => {
+      const out = [];
+      while (!(await stop())) {
+        const t = now();
+        await probe.batch([['PING']]);
+        out.push([t, now() - t]);
+      }
+      return out;
+    };
+    let writing = WRITES;
+    let writes = 0;
+    const load = (async () => {
+      if (!writing) return;
+      writer = await Pipe.open(port);
+      while (writing) {
+        const batch = [];
+        for (let i = 0; i < 10; i++) {
+          const k = Math.floor(Math.random() * KEYS);
+          batch.push(MIXED ? ['SET', `resident:s:${Math.floor(k * 0.6)}`, 'x'.repeat(64)] : ['SET', `key:${k}`, 'y'.repeat(16)]);
+        }
+        await writer.batch(batch);
+        writes += batch.length;
+      }
+    })();
+    // A settling second, then the quiet phase: the first young collection after loading promotes
+    // the last keys loaded (once, 10-20 ms), which is not the save's doing.
+    let end = now() + 1000;
+    await timed(async () => now() > end);
+    end = now() + IDLE_S * 1000;
+    const idle = await timed(async () => now() > end);
+    const rssBefore = rssMiB(child.pid);
+    let rssPeak = rssBefore;
+    const t0 = now();
+    await command(port, ['BGSAVE']);
+    let checks = 0;
+    const save = await timed(async () => {
+      rssPeak = Math.max(rssPeak, rssMiB(child.pid));
+      if (++checks % 5 !== 0) return false;
+      return infoField(await command(port, ['INFO', 'persistence']), 'rdb_bgsave_in_progress') === '0';
+    });
+    const seconds = (now() - t0) / 1000;
+    writing = false;
+    await load;
+    const status = infoField(await command(port, ['INFO', 'persistence']), 'rdb_last_bgsave_status');
+    await sleep(300); // the trace file is flushed every 200 ms
+    return { idle, save, seconds, extra: rssPeak - rssBefore, status, writes, events: readTrace(trace) };
+  } finally {
+    for (const p of ping) p.close();
+    writer?.close();
+    const exited = new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+    child.kill('SIGKILL');
+    await exited;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function readTrace(file) {
+  return fs
+    .readFileSync(file, 'latin1')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [kind, t, d, x] = l.split(' ');
+      return { kind, t: Number(t), d: Number(d), x };
+    });
+}
+
+function report(label, r) {
+  const within = (pings) => {
+    const t0 = pings[0][0];
+    const t1 = pings.at(-1)[0] + pings.at(-1)[1];
+    return r.events.filter((e) => e.t + e.d >= t0 && e.t <= t1);
+  };
+  const summary = (pings) => {
+    const sorted = pings.map((p) => p[1]).sort((a, b) => a - b);
+    const gcs = within(pings).filter((e) => e.kind === 'gc');
+    const byKind = {};
+    for (const g of gcs) {
+      const k = (byKind[g.x] ??= { n: 0, max: 0 });
+      k.n++;
+      k.max = Math.max(k.max, g.d);
+    }
+    const kinds = Object.entries(byKind).map(([k, v]) => `${v.n} ${k} (max ${v.max.toFixed(1)} ms)`).join(', ') || 'no GC';
+    return `max ${sorted.at(-1).toFixed(1)} ms, p99 ${sorted[Math.floor(0.99 * (sorted.length - 1))].toFixed(1)} ms, ${pings.filter((p) => p[1] > THRESHOLD).length}/${pings.length} over ${THRESHOLD} ms; ${kinds}`;
+  };
+  const slices = within(r.save).filter((e) => e.kind === 'slice').map((e) => e.d).sort((a, b) => a - b);
+  console.log(`${label}: save ${r.seconds.toFixed(2)} s (${r.status}), extra RSS ${r.extra.toFixed(1)} MiB${WRITES ? `, ${r.writes} writes` : ''}`);
+  console.log(`  quiet: ${summary(r.idle)}`);
+  console.log(`  save:  ${summary(r.save)}; ${slices.length} slices, median ${slices[slices.length >> 1]?.toFixed(2)} ms, max ${slices.at(-1)?.toFixed(2)} ms`);
+  for (const [t, rtt] of [...r.save].sort((a, b) => b[1] - a[1]).slice(0, 5)) {
+    const over = r.events.filter((e) => e.t + e.d >= t && e.t <= t + rtt);
+    console.log(`    ${rtt.toFixed(1)} ms: ${over.map((e) => `${e.kind === 'gc' ? e.x : 'slice'} at ${e.t - t >= 0 ? '+' : ''}${(e.t - t).toFixed(1)} for ${e.d.toFixed(1)}`).join(', ') || 'nothing of the server (scheduling)'}`);
+  }
+}
+
+build();
+const builds = [['this build', ROOT]];
+if (process.env.BENCH_BASE) builds.push(['base', path.resolve(process.env.BENCH_BASE)]);
+console.log(`${MIXED ? residentLabel(KEYS) : `${KEYS} keys from DEBUG POPULATE (16 B strings)`}${WRITES ? ', a client writing meanwhile' : ''}${RT ? ', SCHED_FIFO while measured' : ''}; load average ${os.loadavg()[0].toFixed(1)}`);
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const [label, root] of round % 2 === 1 ? builds : [...builds].reverse()) report(`round ${round}, ${label}`, await run(root));
+}
