@@ -2,6 +2,7 @@
 // bounds-checked, and every count is checked against the bytes left before anything is
 // allocated for it, so garbage input ends in an RdbError, never a crash or a huge allocation.
 import type { Config } from '../../config/config.js';
+import { latin1At } from '../../protocol/latin1.js';
 import { tryParseFloat } from '../../protocol/numbers.js';
 import { INLINE_STRING_MAX, type StoredString, type ValueOf, type ValueType } from '../../store/database.js';
 import { List } from '../../types/list.js';
@@ -200,7 +201,7 @@ export class RdbReader {
       if (n > this.remaining) this.fail('Unexpected EOF reading RDB file');
       const p = this.pos;
       this.pos = p + n;
-      return n <= INLINE_STRING_MAX ? this.buf.toString('latin1', p, p + n) : Buffer.from(this.buf.subarray(p, p + n));
+      return n <= INLINE_STRING_MAX ? latin1At(this.buf, p, n) : Buffer.from(this.buf.subarray(p, p + n));
     }
     if (n !== 3) return String(this.intString(n));
     const bytes = this.lzf();
@@ -224,7 +225,7 @@ export class RdbReader {
         const len = kind === 0 ? first & 0x3f : ((first & 0x3f) << 8) | b[p + 1]!;
         if (p + head + len <= b.length) {
           this.pos = p + head + len;
-          return b.toString('latin1', p + head, p + head + len);
+          return latin1At(b, p + head, len);
         }
       }
     }
