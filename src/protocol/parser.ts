@@ -23,6 +23,9 @@ const BIG_BULK_START = 1024 * 1024;
  * what Buffer.from(arrayBuffer, offset, length) ends in, without its argument checks (a call
  * into C++ to test for an ArrayBuffer, a byteLength read); the views have the same hidden class.
  */
+/** Command names up to this length are shared between commands (see commandName). */
+const NAME_MAX = 32;
+
 const ArgView = (Buffer as unknown as { [Symbol.species]: new (bytes: ArrayBufferLike, offset: number, length: number) => Buffer })[Symbol.species];
 
 export class ProtocolError extends Error {}
@@ -67,6 +70,8 @@ export class RequestParser {
   private big: Buffer | undefined;
   private bigFilled = 0;
   private bigSize = 0;
+  /** The last command name read (see commandName). */
+  private lastName: Buffer = Buffer.alloc(0);
 
   /**
    * `session.authenticated` false means the client still needs to authenticate: tighter limits.
@@ -201,7 +206,9 @@ export class RequestParser {
         }
         const end = this.pos + this.bulkLen;
         if (end + 2 > this.buf.length) return undefined;
-        this.argv.push(new ArgView(this.bufBytes, this.bufOffset + this.pos, this.bulkLen));
+        this.argv.push(
+          this.argv.length === 0 && this.bulkLen <= NAME_MAX ? this.commandName(this.pos, this.bulkLen) : new ArgView(this.bufBytes, this.bufOffset + this.pos, this.bulkLen),
+        );
         this.argvBytes += this.bulkLen + ARG_OVERHEAD;
         this.pos = end + 2;
         this.bulkLen = -1;
@@ -211,6 +218,24 @@ export class RequestParser {
       this.argvBytes = 0;
       return this.argv;
     }
+  }
+
+  /**
+   * A command name's bytes: the previous command's name Buffer again when the bytes are the same
+   * (pipelines repeat one command), else a copy that becomes the one remembered. Comparing a few
+   * bytes costs less than making a view; the copy, unlike a view, holds no received chunk alive.
+   */
+  private commandName(pos: number, len: number): Buffer {
+    const last = this.lastName;
+    const buf = this.buf;
+    if (last.length === len) {
+      let i = 0;
+      while (i < len && buf[pos + i] === last[i]) i++;
+      if (i === len) return last;
+    }
+    const name = Buffer.from(buf.subarray(pos, pos + len));
+    this.lastName = name;
+    return name;
   }
 
   /** Read `<prefix><integer>\r\n` at pos; undefined if the line is incomplete. */
