@@ -23,6 +23,9 @@ const BIG_BULK_START = 1024 * 1024;
  * what Buffer.from(arrayBuffer, offset, length) ends in, without its argument checks (a call
  * into C++ to test for an ArrayBuffer, a byteLength read); the views have the same hidden class.
  */
+/** Multibulk counts up to this get an array of their size at the header. */
+const PRESIZED_MAX = 16;
+
 /** Command names up to this length are shared between commands (see commandName). */
 const NAME_MAX = 32;
 
@@ -55,6 +58,8 @@ export class RequestParser {
   /** Arguments still expected in the current multibulk; 0 when between commands. */
   private remaining = 0;
   private argv: Buffer[] = [];
+  /** Arguments of the current multibulk read so far. */
+  private argc = 0;
   /**
    * Memory held by the arguments of a command still being received: counted with the unread
    * bytes against client-query-buffer-limit, so `*<huge>` followed by endless small arguments
@@ -105,7 +110,7 @@ export class RequestParser {
   get partialArgLength(): number {
     if (this.remaining === 0) return 0;
     let n = 0;
-    for (const arg of this.argv) n += arg.length;
+    for (let i = 0; i < this.argc; i++) n += this.argv[i]!.length;
     return n;
   }
 
@@ -162,13 +167,16 @@ export class RequestParser {
         }
         if (count <= 0) continue; // `*0` and `*-1` are empty commands, ignored as Redis does
         this.remaining = count;
-        this.argv = [];
+        // A small command's array is made at its size: pushing onto [] would grow it to 17 slots
+        // (a builtin call); a large count is not trusted with an allocation before its arguments.
+        this.argv = count <= PRESIZED_MAX ? new Array<Buffer>(count) : [];
+        this.argc = 0;
         this.argvBytes = 0;
       }
       while (this.remaining > 0) {
         if (this.big !== undefined) {
           if (this.bigFilled < this.bigSize) return undefined;
-          this.argv.push(this.big.subarray(0, this.bigSize - 2));
+          this.argv[this.argc++] = this.big.subarray(0, this.bigSize - 2);
           this.argvBytes += this.bigSize + ARG_OVERHEAD;
           this.big = undefined;
           this.bigFilled = 0;
@@ -206,9 +214,8 @@ export class RequestParser {
         }
         const end = this.pos + this.bulkLen;
         if (end + 2 > this.buf.length) return undefined;
-        this.argv.push(
-          this.argv.length === 0 && this.bulkLen <= NAME_MAX ? this.commandName(this.pos, this.bulkLen) : new ArgView(this.bufBytes, this.bufOffset + this.pos, this.bulkLen),
-        );
+        this.argv[this.argc++] =
+          this.argc === 0 && this.bulkLen <= NAME_MAX ? this.commandName(this.pos, this.bulkLen) : new ArgView(this.bufBytes, this.bufOffset + this.pos, this.bulkLen);
         this.argvBytes += this.bulkLen + ARG_OVERHEAD;
         this.pos = end + 2;
         this.bulkLen = -1;
