@@ -2,8 +2,9 @@
 // pipelining depth, input split at any byte. Pull-style so the connection can stop reading
 // commands while its client is blocked (BLPOP) and resume later with the rest of the buffer.
 //
-// Arguments are subarray views into the received bytes (no copy on the hot path); a handler that
-// stores an argument must copy it.
+// Arguments are views into the received bytes (no copy on the hot path); a handler that stores an
+// argument must copy it. The command name is the exception: a small copy shared by consecutive
+// commands with the same name (never written to).
 
 const CR = 13;
 const LF = 10;
