@@ -10,9 +10,7 @@
 // Knobs: BENCH_BATCHES (30 per build and command), BENCH_BATCH (20000 commands), BENCH_NO_BUILD=1,
 // BENCH_ONLY=set,get (rows whose label starts with one of these).
 // Kernel time (socket reads and writes) is not part of it. Prints a Markdown table.
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { ROOT, build, encodeCommand } from './lib.mjs';
+import { ROOT, build, encodeCommand, inProcessServer } from './lib.mjs';
 
 const BATCHES = Math.max(3, Number(process.env.BENCH_BATCHES ?? 30));
 const BATCH = Math.max(1000, Number(process.env.BENCH_BATCH ?? 20000));
@@ -45,13 +43,7 @@ function chunksFor(argv) {
 }
 
 async function load(name, root) {
-  const dist = (file) => pathToFileURL(path.join(root, 'dist', file)).href;
-  const { startServer } = await import(dist('index.js'));
-  const { Client } = await import(dist('net/client.js'));
-  const { execute } = await import(dist('server/dispatch.js'));
-  const running = await startServer({ port: 0, bind: '127.0.0.1' });
-  const server = running.server;
-  const client = new Client(1, null, { maxBulkLen: 512 * 1024 * 1024, maxQueryBuffer: 1024 * 1024 * 1024 }, '127.0.0.1:1', '127.0.0.1:2', 'tcp');
+  const { running, server, client, execute } = await inProcessServer(root);
   const run = (argv) => {
     const result = execute(server, client, argv.map((a) => Buffer.from(a)));
     client.out.take();

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createHash } from 'node:crypto';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
@@ -513,3 +514,14 @@ export const SCRIPT_ROWS = [
     setup: [['SCRIPT', 'LOAD', SCRIPTS.multi], ['EVAL', SCRIPTS.setup, '0']],
   },
 ];
+
+/** A build's server started in this process (no listener used) and a socketless client of it: the command path without sockets. */
+export async function inProcessServer(root) {
+  const dist = (file) => pathToFileURL(path.join(root, 'dist', file)).href;
+  const { startServer } = await import(dist('index.js'));
+  const { Client } = await import(dist('net/client.js'));
+  const { execute } = await import(dist('server/dispatch.js'));
+  const running = await startServer({ port: 0, bind: '127.0.0.1' });
+  const client = new Client(1, null, { maxBulkLen: 512 * 1024 * 1024, maxQueryBuffer: 1024 * 1024 * 1024 }, '127.0.0.1:1', '127.0.0.1:2', 'tcp');
+  return { running, server: running.server, client, execute };
+}

@@ -125,8 +125,20 @@ interface SpecInfo {
   histogramGeneration: number;
 }
 
-/** performance.now()'s zero in Date.now() terms, to turn a command's start into its access clock. */
-const TIME_ORIGIN = performance.timeOrigin;
+const hrtime = process.hrtime;
+
+/**
+ * The monotonic clock in milliseconds, read twice per command (its duration). process.hrtime()
+ * reads the same clock as performance.now() for about a third of the instructions (~95 against
+ * ~300 under callgrind, Node 20: performance.now() checks its receiver and goes through more calls).
+ */
+function monotonicMs(): number {
+  const t = hrtime();
+  return t[0]! * 1e3 + t[1]! / 1e6;
+}
+
+/** monotonicMs()'s zero in Date.now() terms, to turn a command's start into its access clock. */
+const MONOTONIC_ORIGIN = performance.timeOrigin + performance.now() - monotonicMs();
 
 const FORCE_PROPAGATION = new Set(['flushall', 'flushdb', 'swapdb', 'function|load', 'function|delete', 'function|flush', 'function|restore']);
 
@@ -466,11 +478,11 @@ function runAdmitted(
 
   client.lastCommand = name;
   if (server.tracking.clients !== 0) server.tracking.commandStarting(client, spec, argv);
-  const start = performance.now();
+  const start = monotonicMs();
   // Keys touched by this command take its start as their access time (one clock read).
   const clock = db.clock;
   const outerClock = clock.command;
-  clock.command = lruClock(TIME_ORIGIN + start);
+  clock.command = lruClock(MONOTONIC_ORIGIN + start);
   let result: HandlerResult;
   try {
     result = spec.handler(ctx, argv);
@@ -488,7 +500,7 @@ function runAdmitted(
     const changed = server.dirty - dirtyBefore - (server.effects.selfRecorded - selfBefore) > 0;
     recordEffects(server, ctx, info.write, info.forcePropagation, argv, changed, result instanceof ReplyError);
   }
-  const usec = Math.round((performance.now() - start) * 1000);
+  const usec = Math.round((monotonicMs() - start) * 1000);
   if (server.tracking.clients !== 0) server.tracking.commandRan(client, spec, argv);
   if (monitored && name === 'exec') server.monitor.feed(client, client.dbIndex, argv);
   const stats = server.stats;
