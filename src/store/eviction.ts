@@ -287,8 +287,17 @@ function sampleVolatile(db: Database, count: number): string[] {
   return out;
 }
 
+/**
+ * `count` random keys (with repetition). A database of at most `count` keys gives all of them, as
+ * Redis's sampling does (it walks whole buckets): else a small database's best victim could be
+ * missed by every draw (1 in 27 for 20 keys and 64 draws).
+ */
 function sampleAll(db: Database, count: number): string[] {
   const out: string[] = [];
+  if (db.size <= count) {
+    for (const key of db.keys()) out.push(key);
+    return out;
+  }
   for (let i = 0; i < count && db.size > 0; i++) {
     const key = db.sampleKey();
     if (key !== undefined) out.push(key);
