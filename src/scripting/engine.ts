@@ -155,6 +155,7 @@ const SMALL_INTS: bigint[] = Array.from({ length: 1025 }, (_, i) => BigInt(i));
 const big = (n: number): bigint => (n <= 1024 && n >= 0 ? SMALL_INTS[n]! : BigInt(n));
 const INT64_MIN = -9223372036854775808n;
 const MAX_NESTING = 1000;
+const EMPTY = Buffer.alloc(0);
 /** KEYS and ARGV strings a run remembers for redis.call (see argBuffers): the first this many. */
 const MAX_REMEMBERED_ARGUMENTS = 16;
 const HOOK_INSTRUCTIONS = 100_000;
@@ -658,6 +659,8 @@ export class ScriptEngine {
    */
   private readonly argBuffers: Buffer[] = [];
   private readonly argAddresses: number[] = [];
+  /** How many entries of argBuffers/argAddresses belong to the current run (arrays are reused). */
+  private argCount = 0;
   /** The text of the last redis.call error raised into Lua (recognised when it escapes the script). */
   private running = false;
   /** The debugger of the run in progress (SCRIPT DEBUG SYNC), if any. */
@@ -1099,8 +1102,7 @@ return function(full) if full then collect('collect') else collect('step', 0) en
     if (!m._lua_checkstack(T, 20)) throw new ReplyError('ERR too many arguments for a script');
     m._lua_rawgeti(T, LUA_REGISTRYINDEX, big(this.runnerRef));
     m._lua_rawgeti(T, LUA_REGISTRYINDEX, big(ref));
-    this.argBuffers.length = 0;
-    this.argAddresses.length = 0;
+    this.argCount = 0;
     const argsFrom = keysFrom + numkeys;
     this.pushArguments(T, argv, keysFrom, argsFrom);
     this.pushArguments(T, argv, argsFrom, argv.length);
@@ -1158,8 +1160,7 @@ return function(full) if full then collect('collect') else collect('step', 0) en
     this.running = false;
     this.host = undefined;
     this.currentLabel = undefined;
-    this.argBuffers.length = 0;
-    this.argAddresses.length = 0;
+    this.forgetArguments();
     this.yieldAt = 0;
     if (this.ldb !== undefined) {
       this.ldb = undefined;
@@ -1397,8 +1398,7 @@ return function(full) if full then collect('collect') else collect('step', 0) en
     this.running = false;
     this.host = undefined;
     this.currentLabel = undefined;
-    this.argBuffers.length = 0;
-    this.argAddresses.length = 0;
+    this.forgetArguments();
     this.ldb = undefined;
     this.releaseStop();
     this.newThread();
@@ -1458,15 +1458,23 @@ return function(full) if full then collect('collect') else collect('step', 0) en
     return m._lua_error(L);
   }
 
+  /** The run is over: its KEYS/ARGV Buffers are not kept (setting an array's length is a runtime call). */
+  private forgetArguments(): void {
+    for (let i = 0; i < this.argCount; i++) this.argBuffers[i] = EMPTY;
+    this.argCount = 0;
+  }
+
   /** A table of argv[from, to) (KEYS or ARGV), remembering where Lua keeps each string (argBuffers). */
   private pushArguments(L: number, argv: Buffer[], from: number, to: number): void {
     m._lua_createtable(L, to - from, 0);
     for (let i = from; i < to; i++) {
       const bytes = argv[i]!;
       const at = pushBytes(L, bytes);
-      if (this.argBuffers.length < MAX_REMEMBERED_ARGUMENTS) {
-        this.argBuffers.push(bytes);
-        this.argAddresses.push(at);
+      const n = this.argCount;
+      if (n < MAX_REMEMBERED_ARGUMENTS) {
+        this.argBuffers[n] = bytes;
+        this.argAddresses[n] = at;
+        this.argCount = n + 1;
       }
       m._lua_rawseti(L, -2, big(i - from + 1));
     }
@@ -1554,7 +1562,7 @@ return function(full) if full then collect('collect') else collect('step', 0) en
    */
   private argumentBytes(h: Buffer, ptr: number, len: number): Buffer {
     const addresses = this.argAddresses;
-    for (let j = 0; j < addresses.length; j++) {
+    for (let j = 0; j < this.argCount; j++) {
       if (addresses[j] !== ptr) continue;
       const known = this.argBuffers[j]!;
       if (known.length === len && sameBytes(h, ptr, known)) return known;
