@@ -637,6 +637,8 @@ export class ScriptEngine {
   private thread = 0;
   private threadRef = 0;
   private readonly runnerRef: number;
+  /** The prelude's adopt_thread: tells the sandbox which coroutine scripts run in. */
+  private readonly adoptThreadRef: number;
   private readonly gcRef: number;
   /** Scripts run since the last garbage collection step (Redis steps every GC_CYCLE_PERIOD). */
   private runsSinceGc = 0;
@@ -777,8 +779,9 @@ export class ScriptEngine {
       pushBytes(Lc, Buffer.from(LIBRARIES[readBytes(Lc, 1).toString('latin1')] ?? ''));
       return 1;
     }), 0);
-    status = m._lua_pcallk(L, 13, 6, 0, 0, 0);
+    status = m._lua_pcallk(L, 13, 7, 0, 0, 0);
     if (status !== LUA_OK) throw new Error(`Lua prelude: ${readBytes(L, -1).toString()}`);
+    this.adoptThreadRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     this.forgetLibrariesRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     this.runnerRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     this.newLibraryRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
@@ -862,8 +865,13 @@ return function(full) if full then collect('collect') else collect('step', 0) en
   private newThread(): void {
     const L = this.L;
     if (this.threadRef !== 0) m._luaL_unref(L, LUA_REGISTRYINDEX, this.threadRef);
+    const top = m._lua_gettop(L);
     this.thread = m._lua_newthread(L);
     this.threadHooked = true;
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.adoptThreadRef));
+    m._lua_pushvalue(L, -2);
+    m._lua_pcallk(L, 1, 0, 0, 0, 0);
+    m._lua_settop(L, top + 1);
     this.threadRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
   }
 
@@ -1169,14 +1177,10 @@ return function(full) if full then collect('collect') else collect('step', 0) en
       this.threadHooked = true;
     }
     try {
-      if (status !== LUA_OK) {
-        // Only an error outside run_script's xpcall (memory) ends up here; the thread is dead.
-        return this.scriptError(T, status, label, chunk);
-      }
-      // run_script returned (ok, result).
-      if (m._lua_toboolean(T, 1)) return this.toReply(T, 2, 0);
-      m._lua_settop(T, 2);
-      const memory = m._lua_type(T, 2) === LuaType.String && readBytes(T, 2).toString('latin1') === 'not enough memory';
+      // run_script returned the script's result.
+      if (status === LUA_OK) return this.toReply(T, 1, 0);
+      // An error ended the coroutine (it is replaced below); its stack shows where.
+      const memory = status === LUA_ERRMEM || (m._lua_type(T, -1) === LuaType.String && readBytes(T, -1).toString('latin1') === 'not enough memory');
       return this.scriptError(T, memory ? LUA_ERRMEM : LUA_ERRRUN, label, chunk);
     } finally {
       m._lua_settop(T, 0);
@@ -1184,19 +1188,18 @@ return function(full) if full then collect('collect') else collect('step', 0) en
     }
   }
 
+  /**
+   * The error a run ended with (on top of the dead coroutine's stack): Redis's text, with the
+   * script line where it was raised (as the prelude's message_handler finds it for FUNCTION LOAD).
+   */
   private scriptError(L: number, status: number, label: string, chunk: string): ReplyError {
     let text: string;
     let line = 0;
     let counted = false;
     if (status === LUA_ERRMEM) {
       text = `ERR ${chunk}: not enough memory (Lua heap limit reached)`;
-    } else if (m._lua_type(L, -1) !== LuaType.Table) {
-      text = `ERR ${m._lua_type(L, -1) === LuaType.String ? readBytes(L, -1).toString('latin1') : 'unknown error'}`;
     } else {
-      m._lua_rawgeti(L, -1, 2n);
-      line = Number(m._lua_tonumberx(L, -1, 0)) || 0;
-      m._lua_settop(L, -2);
-      m._lua_rawgeti(L, -1, 1n);
+      line = errorLine(L);
       const type = m._lua_type(L, -1);
       if (type === LuaType.String) {
         const message = readBytes(L, -1).toString('latin1');
@@ -1883,6 +1886,27 @@ function readCString(ptr: number): string {
   let end = ptr;
   while (h[end] !== 0) end++;
   return h.toString('latin1', ptr, end);
+}
+
+/**
+ * The line of the innermost script or function frame of a coroutine an error ended (1 when there
+ * is none): what the prelude's message_handler reports.
+ */
+function errorLine(L: number): number {
+  const ar = debugRecord;
+  for (let level = 0; level < 200 && m._lua_getstack(L, level, ar); level++) {
+    m._lua_getinfo(L, INFO_SL, ar);
+    const line = m.HEAPU32[(ar + 24) >> 2]! | 0;
+    if (line > 0 && isUserCode(m.HEAPU32[(ar + 16) >> 2]!)) return line;
+  }
+  return 1;
+}
+
+/** Whether a function's source is an EVAL script's or a FUNCTION library's. */
+function isUserCode(source: number): boolean {
+  if (source === 0) return false;
+  const text = readCString(source);
+  return text === '@user_script' || text === '@user_function';
 }
 
 /** Whether a function's source (a lua_Debug `source`) is an EVAL script's. */
