@@ -21,6 +21,18 @@ import { globMatch } from '../pubsub/glob.js';
 import type { CommandContext, CommandSpec } from './types.js';
 import { DebugAction, LuaDebugger } from '../scripting/ldb.js';
 
+const NO_ARGV: Buffer[] = [];
+
+/** A cached EVAL script as EVAL/EVALSHA check it: its lower-case SHA1 and shebang flags. */
+interface CachedScript {
+  sha: string;
+  /** Undefined for a script without a shebang (checked command by command instead). */
+  flags: string[] | undefined;
+  noWrites: boolean;
+  allowOom: boolean;
+  allowStale: boolean;
+}
+
 interface Library {
   name: string;
   code: Buffer;
@@ -91,6 +103,45 @@ export class Scripting {
     return this.scriptClient;
   }
 
+  /** The host reused by runs that start while no script runs (see ScriptCallHost). */
+  private freeHost: ScriptCallHost | undefined;
+
+  /** redis.call's host for a run for ctx's client: the script client takes its database and user. */
+  hostFor(ctx: CommandContext, readOnly: boolean, allowOom: boolean): ScriptCallHost {
+    const client = this.client();
+    client.dbIndex = ctx.client.dbIndex;
+    client.user = ctx.client.user;
+    client.aclUser = ctx.client.aclUser;
+    client.authenticated = true;
+    if (this.engine.busy) return new ScriptCallHost(ctx, this, client, readOnly, allowOom);
+    this.freeHost ??= new ScriptCallHost(ctx, this, client, readOnly, allowOom);
+    return this.freeHost.reset(ctx, readOnly, allowOom);
+  }
+
+  /**
+   * The run runFor starts, set by EVAL/EVALSHA (a SHA1) and FCALL (a function) just before: KEYS
+   * and ARGV are read from argv after the numkeys at 2. Fields rather than a closure per call.
+   */
+  pending: string | LuaFunction = '';
+  pendingArgv: Buffer[] = NO_ARGV;
+  pendingNumkeys = 0;
+  pendingHost: ScriptHost | undefined;
+
+  private startPending(options: RunOptions): RunResult {
+    const pending = this.pending;
+    const argv = this.pendingArgv;
+    const host = this.pendingHost!;
+    this.pendingArgv = NO_ARGV;
+    this.pendingHost = undefined;
+    return typeof pending === 'string'
+      ? this.engine.runCommand(pending, argv, 3, this.pendingNumkeys, host, options)
+      : this.engine.runFunction(pending, argv, 3, this.pendingNumkeys, host, options);
+  }
+
+  /** runFor's options, filled in per run (the engine reads them before it returns). */
+  private readonly suspendable = { protocol: 2 as 2 | 3, yieldAfterMs: 0, startedAt: 0 };
+  private readonly bounded = { protocol: 2 as 2 | 3, timeLimitMs: 0, startedAt: 0 };
+
   loadScript(body: Buffer): string {
     const flags = scriptShebangFlags(body);
     const sha = this.engine.load(body);
@@ -99,13 +150,13 @@ export class Scripting {
   }
 
   /**
-   * SHA1s recently run by EVALSHA, as sent (bytes) with their lower-case text and no-writes flag:
-   * comparing 40 bytes is cheaper than decoding, lower-casing and looking the name up per call.
+   * SHA1s recently run by EVALSHA, as sent (bytes) with their lower-case text and flags: comparing
+   * 40 bytes is cheaper than decoding, lower-casing and looking the name up per call.
    */
-  private readonly recentShas: { bytes: Buffer; sha: string; noWrites: boolean }[] = [];
+  private readonly recentShas: (CachedScript & { bytes: Buffer })[] = [];
 
   /** The cached script's lower-case SHA1 and flags for an EVALSHA argument, or undefined. */
-  knownSha(sent: Buffer): { sha: string; noWrites: boolean } | undefined {
+  knownSha(sent: Buffer): CachedScript | undefined {
     const recent = this.recentShas;
     for (let i = 0; i < recent.length; i++) {
       const entry = recent[i]!;
@@ -122,29 +173,40 @@ export class Scripting {
     }
     const sha = sent.toString('latin1').toLowerCase();
     if (sha.length !== 40 || !this.engine.has(sha)) return undefined;
-    const flags = this.scriptFlags.get(sha);
-    const entry = { bytes: Buffer.from(sent), sha, noWrites: flags !== undefined && flags.includes('no-writes') };
+    const entry = { ...this.cachedScript(sha), bytes: Buffer.from(sent) };
     if (recent.length >= 16) recent.pop();
     recent.unshift(entry);
     return entry;
   }
 
-  /** Bodies recently run by EVAL with their SHA1: comparing bytes is cheaper than hashing. */
-  private readonly recentBodies: { body: Buffer; sha: string }[] = [];
+  /** A cached script's SHA1 and what its shebang flags say. */
+  private cachedScript(sha: string): CachedScript {
+    const flags = this.scriptFlags.get(sha);
+    return {
+      sha,
+      flags,
+      noWrites: flags !== undefined && flags.includes('no-writes'),
+      allowOom: flags !== undefined && flags.includes('allow-oom'),
+      allowStale: flags !== undefined && flags.includes('allow-stale'),
+    };
+  }
 
-  /** EVAL: the SHA1 of a body, compiling and caching it when it is new. */
-  evalScript(body: Buffer): string {
+  /** Bodies recently run by EVAL with their SHA1 and flags: comparing bytes is cheaper than hashing. */
+  private readonly recentBodies: (CachedScript & { body: Buffer })[] = [];
+
+  /** EVAL: the SHA1 and flags of a body, compiling and caching it when it is new. */
+  evalScript(body: Buffer): CachedScript {
     const recent = this.recentBodies;
     for (let i = 0; i < recent.length; i++) {
       const entry = recent[i]!;
-      if (entry.body.length === body.length && entry.body.equals(body)) return entry.sha;
+      if (entry.body.length === body.length && entry.body.equals(body)) return entry;
     }
-    const sha = this.loadScript(body);
+    const script = this.cachedScript(this.loadScript(body));
     if (body.length <= 16 * 1024) {
       if (recent.length >= 16) recent.pop();
-      recent.unshift({ body: Buffer.from(body), sha });
+      recent.unshift({ ...script, body: Buffer.from(body) });
     }
-    return sha;
+    return script;
   }
 
   flushScripts(): void {
@@ -198,16 +260,31 @@ export class Scripting {
    * blocked until the script ends. Inside EXEC, or for a client without a socket, the script
    * cannot be suspended and is aborted at the threshold, as before.
    */
-  runFor(ctx: CommandContext, argv: Buffer[], isEval: boolean, name: string, start: (options: RunOptions) => RunResult): HandlerResult {
-    if (ctx.client.kind === 'loader') return this.runForLoader(ctx, isEval, name, start);
+  runFor(ctx: CommandContext, argv: Buffer[], isEval: boolean, name: string): HandlerResult {
+    if (ctx.client.kind === 'loader') return this.runForLoader(ctx, isEval, name);
     const canSuspend = !ctx.noBlock && ctx.client.socket !== null && !this.closed;
     const protocol = ctx.client.proto;
     this.wrote = false;
-    this.startedAt = Date.now();
+    const startedAt = Date.now();
+    this.startedAt = startedAt;
+    let options: RunOptions;
+    if (canSuspend) {
+      const o = this.suspendable;
+      o.protocol = protocol;
+      o.yieldAfterMs = this.timeLimitMs;
+      o.startedAt = startedAt;
+      options = o;
+    } else {
+      const o = this.bounded;
+      o.protocol = protocol;
+      o.timeLimitMs = this.timeLimitMs;
+      o.startedAt = startedAt;
+      options = o;
+    }
     let result: RunResult | undefined;
-    this.freezeTime(this.startedAt);
+    this.freezeTime(startedAt);
     try {
-      result = start(canSuspend ? { protocol, yieldAfterMs: this.timeLimitMs } : { protocol, timeLimitMs: this.timeLimitMs });
+      result = this.startPending(options);
     } finally {
       if (result !== SUSPENDED) this.freezeTime(0);
     }
@@ -224,12 +301,12 @@ export class Scripting {
    * A script replayed from the AOF: as in Redis, loading never stops it, however long it runs.
    * Past busy-reply-threshold it is suspended and the loader continues it (resumeForLoader).
    */
-  private runForLoader(ctx: CommandContext, isEval: boolean, name: string, start: (options: RunOptions) => RunResult): HandlerResult {
+  private runForLoader(ctx: CommandContext, isEval: boolean, name: string): HandlerResult {
     const protocol = ctx.client.proto;
     this.wrote = false;
     this.startedAt = Date.now();
     const sliced = this.loaderMayYield && this.timeLimitMs > 0;
-    const result = start(sliced ? { protocol, yieldAfterMs: this.timeLimitMs } : { protocol, timeLimitMs: 0 });
+    const result = this.startPending(sliced ? { protocol, yieldAfterMs: this.timeLimitMs } : { protocol, timeLimitMs: 0 });
     if (result !== SUSPENDED) return result;
     this.loaderSuspended = true;
     // The script's writes stay one unit of effects across its slices.
@@ -652,26 +729,26 @@ function refused(server: CommandHost, argv: Buffer[], error: ReplyError): CallRe
 }
 
 /**
- * The bridge from redis.call to the dispatcher, for one script run: one object per run (a class
- * rather than closures, as every EVALSHA makes one).
+ * The bridge from redis.call to the dispatcher for a script run. Scripts do not nest and one runs
+ * at a time, so Scripting.hostFor reuses one (its fields set per run) unless a script is running
+ * or suspended.
  */
-function scriptHost(ctx: CommandContext, state: Scripting, readOnly: boolean, allowOom = false): ScriptHost {
-  const client = state.client();
-  client.dbIndex = ctx.client.dbIndex;
-  client.user = ctx.client.user;
-  client.aclUser = ctx.client.aclUser;
-  client.authenticated = true;
-  return new ScriptCallHost(ctx, state, client, readOnly, allowOom);
-}
-
-class ScriptCallHost implements ScriptHost {
+export class ScriptCallHost implements ScriptHost {
   constructor(
-    private readonly ctx: CommandContext,
+    private ctx: CommandContext,
     private readonly state: Scripting,
     private readonly client: CommandSession,
-    private readonly readOnly: boolean,
-    private readonly allowOom: boolean,
+    private readOnly: boolean,
+    private allowOom: boolean,
   ) {}
+
+  /** Ready the host for a new run (the one it served has ended). */
+  reset(ctx: CommandContext, readOnly: boolean, allowOom: boolean): this {
+    this.ctx = ctx;
+    this.readOnly = readOnly;
+    this.allowOom = allowOom;
+    return this;
+  }
 
   call(argv: Buffer[], protocol: 2 | 3): Reply {
     const { ctx, state, client } = this;
@@ -738,33 +815,32 @@ function evalGeneric(ctx: CommandContext, argv: Buffer[], bySha: boolean, readOn
   // As Redis: a SHA1 of the wrong length is unknown before numkeys is even looked at.
   if (bySha && argv[1]!.length !== 40) throw Errors.noScript();
   const numkeys = parseNumkeys(argv, 2);
-  let sha: string;
-  let noWrites: boolean;
+  let script: CachedScript;
   if (bySha) {
     const known = state.knownSha(argv[1]!);
     if (known === undefined) throw Errors.noScript();
-    sha = known.sha;
-    noWrites = readOnly || known.noWrites;
+    script = known;
   } else {
-    sha = state.evalScript(argv[1]!);
-    const flags = state.scriptFlags.get(sha);
-    noWrites = readOnly || (flags !== undefined && flags.includes('no-writes'));
+    script = state.evalScript(argv[1]!);
   }
+  const { sha, flags } = script;
+  const noWrites = readOnly || script.noWrites;
+  const server = ctx.server;
   // A script with a shebang declares whether it writes, so it is refused up front (as FCALL below).
-  if (!noWrites && ctx.server.gated && ctx.server.rdb.refusingWrites && state.scriptFlags.has(sha)) throw PersistenceErrors.misconf();
-  if (!noWrites && ctx.server.readOnlyReplica && state.scriptFlags.has(sha) && !obeysWithoutChecks(ctx.client)) throw READONLY_SCRIPT();
-  const flags = state.scriptFlags.get(sha);
+  if (flags !== undefined && !noWrites && server.gated && server.rdb.refusingWrites) throw PersistenceErrors.misconf();
+  if (flags !== undefined && !noWrites && server.readOnlyReplica && !obeysWithoutChecks(ctx.client)) throw READONLY_SCRIPT();
   // Flags that do not say no-writes make even EVAL_RO a write for min-replicas-to-write, as Redis.
-  if (flags !== undefined && !flags.includes('no-writes') && !ctx.server.enoughGoodReplicas()) throw ReplicationErrors.noReplicas();
+  if (flags !== undefined && !script.noWrites && !server.enoughGoodReplicas()) throw ReplicationErrors.noReplicas();
   // On a stale replica a script with flags needs allow-stale; one without flags is refused outright (Redis's compatibility mode).
-  if ((flags === undefined || !flags.includes('allow-stale')) && ctx.server.staleReplica && !obeysWithoutChecks(ctx.client)) throw MASTERDOWN_SCRIPT();
+  if (!script.allowStale && server.staleReplica && !obeysWithoutChecks(ctx.client)) throw MASTERDOWN_SCRIPT();
   if (flags !== undefined) refuseOnOom(ctx, flags, noWrites);
-  const keys = argv.slice(3, 3 + numkeys);
-  const args = argv.slice(3 + numkeys);
-  const host = scriptHost(ctx, state, noWrites, flags !== undefined && flags.includes('allow-oom'));
-  const run = (options: RunOptions) => state.engine.runLowerCase(sha, keys, args, host, options);
-  if (debug) return state.debug(ctx, argv[1]!, run);
-  return state.runFor(ctx, argv, true, sha, run);
+  const host = state.hostFor(ctx, noWrites, script.allowOom);
+  if (debug) return state.debug(ctx, argv[1]!, (options) => state.engine.runCommand(sha, argv, 3, numkeys, host, options));
+  state.pending = sha;
+  state.pendingArgv = argv;
+  state.pendingNumkeys = numkeys;
+  state.pendingHost = host;
+  return state.runFor(ctx, argv, true, sha);
 }
 
 function fcallGeneric(ctx: CommandContext, argv: Buffer[], readOnly: boolean): HandlerResult {
@@ -779,10 +855,11 @@ function fcallGeneric(ctx: CommandContext, argv: Buffer[], readOnly: boolean): H
   if (!noWrites && ctx.server.readOnlyReplica && !obeysWithoutChecks(ctx.client)) throw READONLY_SCRIPT();
   if (!entry.fn.flags.includes('allow-stale') && ctx.server.staleReplica && !obeysWithoutChecks(ctx.client)) throw MASTERDOWN_SCRIPT();
   refuseOnOom(ctx, entry.fn.flags, noWrites);
-  const keys = argv.slice(3, 3 + numkeys);
-  const args = argv.slice(3 + numkeys);
-  const host = scriptHost(ctx, state, noWrites, entry.fn.flags.includes('allow-oom'));
-  return state.runFor(ctx, argv, false, entry.fn.name, (options) => state.engine.runFunction(entry.fn, keys, args, host, options));
+  state.pending = entry.fn;
+  state.pendingArgv = argv;
+  state.pendingNumkeys = numkeys;
+  state.pendingHost = state.hostFor(ctx, noWrites, entry.fn.flags.includes('allow-oom'));
+  return state.runFor(ctx, argv, false, entry.fn.name);
 }
 
 // ------------------------------------------------------------------------------ SCRIPT

@@ -64,6 +64,8 @@ export interface RunOptions {
   protocol?: 2 | 3;
   /** Override the engine's time limit for this run (milliseconds; 0 = none). */
   timeLimitMs?: number;
+  /** When the caller took the run's start time (Date.now()), so the engine need not read the clock again. */
+  startedAt?: number;
   /**
    * Let the run be suspended instead of aborted: once it has run this long (milliseconds; Redis's
    * busy-reply-threshold, 0 = from the first check) it gives control back at each hook check, and
@@ -153,6 +155,9 @@ const SMALL_INTS: bigint[] = Array.from({ length: 1025 }, (_, i) => BigInt(i));
 const big = (n: number): bigint => (n <= 1024 && n >= 0 ? SMALL_INTS[n]! : BigInt(n));
 const INT64_MIN = -9223372036854775808n;
 const MAX_NESTING = 1000;
+const EMPTY = Buffer.alloc(0);
+/** KEYS and ARGV strings a run remembers for redis.call (see argBuffers): the first this many. */
+const MAX_REMEMBERED_ARGUMENTS = 16;
 const HOOK_INSTRUCTIONS = 100_000;
 const LUA_YIELD = 1;
 /**
@@ -187,7 +192,8 @@ function heap(): Buffer {
 let scratch = 0;
 let scratchSize = 0;
 
-function pushBytes(L: number, bytes: Uint8Array): void {
+/** Push the bytes as a Lua string; returns the address of Lua's copy (valid while the string lives). */
+function pushBytes(L: number, bytes: Uint8Array): number {
   const n = bytes.length;
   if (n > scratchSize) {
     if (scratch) m._free(scratch);
@@ -204,12 +210,13 @@ function pushBytes(L: number, bytes: Uint8Array): void {
   } else {
     h.set(bytes, scratch);
   }
-  m._lua_pushlstring(L, scratch, n);
+  const at = m._lua_pushlstring(L, scratch, n);
   if (scratchSize > 1 << 20) {
     m._free(scratch);
     scratch = 0;
     scratchSize = 0;
   }
+  return at;
 }
 
 /**
@@ -266,6 +273,14 @@ function copyOut(h: Buffer, ptr: number, len: number): Buffer {
     h.copy(out, 0, ptr, ptr + len);
   }
   return out;
+}
+
+/** Whether the len bytes at ptr in the heap are those of `bytes` (len = bytes.length). */
+function sameBytes(h: Buffer, ptr: number, bytes: Buffer): boolean {
+  const len = bytes.length;
+  if (len > 64) return bytes.compare(h, ptr, ptr + len) === 0;
+  for (let i = 0; i < len; i++) if (bytes[i] !== h[ptr + i]) return false;
+  return true;
 }
 
 /** The bytes of the string at idx (copied out of the heap). The value must be a string. */
@@ -490,6 +505,14 @@ function mpMap(L: number, src: number, len: number, pos: number, n: number, dept
  * near the live heap for scripts that make little garbage, and Lua's own pace handles the rest.
  */
 const GC_CYCLE_PERIOD = 50;
+/**
+ * The periodic step is taken only once the heap has grown this much since the last collection:
+ * a basic step marks the whole live heap (about 48 KB for a fresh VM, 12 us), while a script such
+ * as `return redis.call('INCR', KEYS[1])` leaves 80 bytes of garbage, so stepping every 50 scripts
+ * cost more than the script. used_memory_lua stays within this of the live heap (plus 50 scripts'
+ * garbage), under the 100 KB Redis's suite allows after 10000 scripts.
+ */
+const GC_STEP_GROWTH = 32 * 1024;
 /** The `ud` each engine's allocator is created with: how unseedStrings() finds the global state. */
 const ALLOC_TAG = 0x5eed7a95;
 /** Offsets in Lua 5.4's global_State (wasm32): frealloc, ud, totalbytes, ..., seed. */
@@ -614,9 +637,13 @@ export class ScriptEngine {
   private thread = 0;
   private threadRef = 0;
   private readonly runnerRef: number;
+  /** The prelude's adopt_thread: tells the sandbox which coroutine scripts run in. */
+  private readonly adoptThreadRef: number;
   private readonly gcRef: number;
   /** Scripts run since the last garbage collection step (Redis steps every GC_CYCLE_PERIOD). */
   private runsSinceGc = 0;
+  /** memoryUsed after the last collection (full or step): see GC_STEP_GROWTH. */
+  private usedAfterGc = 0;
   /** Where lua_resume stores its result count. */
   private readonly nresSlot: number;
   /** A suspendable run: when it may yield (0 = never), and the start of the current slice. */
@@ -625,7 +652,17 @@ export class ScriptEngine {
   /** Set by the hook just before it yields: a yield the script made itself is told apart. */
   private hookYielded = false;
   /** The run in progress (while suspended too): how to finish it. */
-  private current: { label: string; chunk: 'user_script' | 'user_function' } | undefined;
+  private currentLabel: string | undefined;
+  private currentChunk: 'user_script' | 'user_function' = 'user_script';
+  /**
+   * The run's KEYS and ARGV as the caller passed them and the addresses of their Lua copies:
+   * redis.call given one of those strings back (KEYS[1], the usual case) reuses the caller's
+   * Buffer instead of copying the bytes out (see argumentBytes).
+   */
+  private readonly argBuffers: Buffer[] = [];
+  private readonly argAddresses: number[] = [];
+  /** How many entries of argBuffers/argAddresses belong to the current run (arrays are reused). */
+  private argCount = 0;
   /** The text of the last redis.call error raised into Lua (recognised when it escapes the script). */
   private running = false;
   /** The debugger of the run in progress (SCRIPT DEBUG SYNC), if any. */
@@ -742,8 +779,9 @@ export class ScriptEngine {
       pushBytes(Lc, Buffer.from(LIBRARIES[readBytes(Lc, 1).toString('latin1')] ?? ''));
       return 1;
     }), 0);
-    status = m._lua_pcallk(L, 13, 6, 0, 0, 0);
+    status = m._lua_pcallk(L, 13, 7, 0, 0, 0);
     if (status !== LUA_OK) throw new Error(`Lua prelude: ${readBytes(L, -1).toString()}`);
+    this.adoptThreadRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     this.forgetLibrariesRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     this.runnerRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
     this.newLibraryRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
@@ -811,6 +849,7 @@ return function(full) if full then collect('collect') else collect('step', 0) en
     m._lua_pushboolean(L, full ? 1 : 0);
     m._lua_pcallk(L, 1, 0, 0, 0, 0);
     m._lua_settop(L, top);
+    this.usedAfterGc = this.memoryUsed;
   }
 
   /** Call a function kept in the registry with no arguments; its results and any error are dropped. */
@@ -826,8 +865,13 @@ return function(full) if full then collect('collect') else collect('step', 0) en
   private newThread(): void {
     const L = this.L;
     if (this.threadRef !== 0) m._luaL_unref(L, LUA_REGISTRYINDEX, this.threadRef);
+    const top = m._lua_gettop(L);
     this.thread = m._lua_newthread(L);
     this.threadHooked = true;
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.adoptThreadRef));
+    m._lua_pushvalue(L, -2);
+    m._lua_pcallk(L, 1, 0, 0, 0, 0);
+    m._lua_settop(L, top + 1);
     this.threadRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
   }
 
@@ -871,7 +915,7 @@ return function(full) if full then collect('collect') else collect('step', 0) en
    * (kill()) ends with Redis's "Script killed by user" error.
    */
   resume(): RunResult {
-    if (!this.running || this.current === undefined) throw new Error('no suspended script to resume');
+    if (!this.running || this.currentLabel === undefined) throw new Error('no suspended script to resume');
     if (this.closed) throw new Error('the script engine is closed');
     this.sliceStart = Date.now();
     return this.settle(m._lua_resume(this.thread, this.L, 0, this.nresSlot));
@@ -910,14 +954,18 @@ return function(full) if full then collect('collect') else collect('step', 0) en
   run(sha: string, keys: Buffer[], args: Buffer[], host: ScriptHost, options: RunOptions = {}): RunResult {
     const script = this.scripts.get(sha.length === 40 ? sha.toLowerCase() : sha);
     if (!script) throw Errors.noScript();
-    return this.runRef(script.ref, sha, keys, args, host, options, 'user_script', script.hooked);
+    return this.runRef(script.ref, sha, keys.concat(args), 0, keys.length, host, options, 'user_script', script.hooked);
   }
 
-  /** As run(), for a SHA1 already in lower case (callers that cache the normalised name). */
-  runLowerCase(sha: string, keys: Buffer[], args: Buffer[], host: ScriptHost, options: RunOptions = {}): RunResult {
+  /**
+   * As run(), for a SHA1 already in lower case (callers that cache the normalised name), with
+   * KEYS and ARGV read from a command's arguments: argv[keysFrom, keysFrom + numkeys) and the
+   * rest after them (the command needs no arrays of its own per call).
+   */
+  runCommand(sha: string, argv: Buffer[], keysFrom: number, numkeys: number, host: ScriptHost, options: RunOptions): RunResult {
     const script = this.scripts.get(sha);
     if (!script) throw Errors.noScript();
-    return this.runRef(script.ref, sha, keys, args, host, options, 'user_script', script.hooked);
+    return this.runRef(script.ref, sha, argv, keysFrom, numkeys, host, options, 'user_script', script.hooked);
   }
 
   close(): void {
@@ -957,9 +1005,9 @@ return function(full) if full then collect('collect') else collect('step', 0) en
     return ref;
   }
 
-  /** Run a function registered by a library: callback(KEYS, ARGV). */
-  runFunction(fn: LuaFunction, keys: Buffer[], args: Buffer[], host: ScriptHost, options: RunOptions = {}): RunResult {
-    return this.runRef(fn.ref, fn.name, keys, args, host, options, 'user_function');
+  /** Run a function registered by a library: callback(KEYS, ARGV), read from argv as runCommand does. */
+  runFunction(fn: LuaFunction, argv: Buffer[], keysFrom: number, numkeys: number, host: ScriptHost, options: RunOptions = {}): RunResult {
+    return this.runRef(fn.ref, fn.name, argv, keysFrom, numkeys, host, options, 'user_function');
   }
 
   /**
@@ -1036,8 +1084,9 @@ return function(full) if full then collect('collect') else collect('step', 0) en
   private runRef(
     ref: number,
     label: string,
-    keys: Buffer[],
-    args: Buffer[],
+    argv: Buffer[],
+    keysFrom: number,
+    numkeys: number,
     host: ScriptHost,
     options: RunOptions,
     chunk: 'user_script' | 'user_function' = 'user_script',
@@ -1046,11 +1095,12 @@ return function(full) if full then collect('collect') else collect('step', 0) en
     if (this.running) throw new ReplyError('ERR a script is already running');
     const L = this.L;
     m._lua_settop(L, 0);
-    // As Redis: a step of incremental collection every GC_CYCLE_PERIOD scripts keeps the heap
-    // near its live size when scripts make garbage faster than the collector's pace.
+    // As Redis: a step of incremental collection every GC_CYCLE_PERIOD scripts (here only once
+    // the heap grew GC_STEP_GROWTH) keeps it near its live size when scripts make garbage faster
+    // than the collector's pace.
     if (++this.runsSinceGc === GC_CYCLE_PERIOD) {
       this.runsSinceGc = 0;
-      this.collectGarbage(false);
+      if (this.memoryUsed - this.usedAfterGc >= GC_STEP_GROWTH) this.collectGarbage(false);
     }
     // The script runs in the engine's coroutine: run_script(f, KEYS, ARGV, is_script) sets the
     // globals for a script, passes the arguments to a function.
@@ -1060,8 +1110,10 @@ return function(full) if full then collect('collect') else collect('step', 0) en
     if (!m._lua_checkstack(T, 20)) throw new ReplyError('ERR too many arguments for a script');
     m._lua_rawgeti(T, LUA_REGISTRYINDEX, big(this.runnerRef));
     m._lua_rawgeti(T, LUA_REGISTRYINDEX, big(ref));
-    this.pushArray(T, keys);
-    this.pushArray(T, args);
+    this.argCount = 0;
+    const argsFrom = keysFrom + numkeys;
+    this.pushArguments(T, argv, keysFrom, argsFrom);
+    this.pushArguments(T, argv, argsFrom, argv.length);
     m._lua_pushboolean(T, chunk === 'user_script' ? 1 : 0);
     const nargs = 4;
     this.host = host;
@@ -1069,8 +1121,9 @@ return function(full) if full then collect('collect') else collect('step', 0) en
     this.callProtocol = 2;
     this.raised = undefined;
     this.killRequested = false;
-    this.current = { label, chunk };
-    const now = Date.now();
+    this.currentLabel = label;
+    this.currentChunk = chunk;
+    const now = options.startedAt ?? Date.now();
     this.sliceStart = now;
     this.ldb = options.debugger;
     if (this.ldb !== undefined) {
@@ -1110,10 +1163,12 @@ return function(full) if full then collect('collect') else collect('step', 0) en
       this.hookYielded = false;
       return SUSPENDED;
     }
-    const current = this.current!;
+    const label = this.currentLabel!;
+    const chunk = this.currentChunk;
     this.running = false;
     this.host = undefined;
-    this.current = undefined;
+    this.currentLabel = undefined;
+    this.forgetArguments();
     this.yieldAt = 0;
     if (this.ldb !== undefined) {
       this.ldb = undefined;
@@ -1122,34 +1177,29 @@ return function(full) if full then collect('collect') else collect('step', 0) en
       this.threadHooked = true;
     }
     try {
-      if (status !== LUA_OK) {
-        // Only an error outside run_script's xpcall (memory) ends up here; the thread is dead.
-        return this.scriptError(T, status, current.label, current.chunk);
-      }
-      // run_script returned (ok, result).
-      if (m._lua_toboolean(T, 1)) return this.toReply(T, 2, 0);
-      m._lua_settop(T, 2);
-      const memory = m._lua_type(T, 2) === LuaType.String && readBytes(T, 2).toString('latin1') === 'not enough memory';
-      return this.scriptError(T, memory ? LUA_ERRMEM : LUA_ERRRUN, current.label, current.chunk);
+      // run_script returned the script's result.
+      if (status === LUA_OK) return this.toReply(T, 1, 0);
+      // An error ended the coroutine (it is replaced below); its stack shows where.
+      const memory = status === LUA_ERRMEM || (m._lua_type(T, -1) === LuaType.String && readBytes(T, -1).toString('latin1') === 'not enough memory');
+      return this.scriptError(T, memory ? LUA_ERRMEM : LUA_ERRRUN, label, chunk);
     } finally {
       m._lua_settop(T, 0);
       if (status !== LUA_OK) this.newThread();
     }
   }
 
+  /**
+   * The error a run ended with (on top of the dead coroutine's stack): Redis's text, with the
+   * script line where it was raised (as the prelude's message_handler finds it for FUNCTION LOAD).
+   */
   private scriptError(L: number, status: number, label: string, chunk: string): ReplyError {
     let text: string;
     let line = 0;
     let counted = false;
     if (status === LUA_ERRMEM) {
       text = `ERR ${chunk}: not enough memory (Lua heap limit reached)`;
-    } else if (m._lua_type(L, -1) !== LuaType.Table) {
-      text = `ERR ${m._lua_type(L, -1) === LuaType.String ? readBytes(L, -1).toString('latin1') : 'unknown error'}`;
     } else {
-      m._lua_rawgeti(L, -1, 2n);
-      line = Number(m._lua_tonumberx(L, -1, 0)) || 0;
-      m._lua_settop(L, -2);
-      m._lua_rawgeti(L, -1, 1n);
+      line = errorLine(L);
       const type = m._lua_type(L, -1);
       if (type === LuaType.String) {
         const message = readBytes(L, -1).toString('latin1');
@@ -1347,10 +1397,11 @@ return function(full) if full then collect('collect') else collect('step', 0) en
    */
   abortDebugging(message = 'ERR script aborted for user request'): ReplyError {
     const line = this.ldb?.currentLine ?? 0;
-    const label = this.current?.label ?? '';
+    const label = this.currentLabel ?? '';
     this.running = false;
     this.host = undefined;
-    this.current = undefined;
+    this.currentLabel = undefined;
+    this.forgetArguments();
     this.ldb = undefined;
     this.releaseStop();
     this.newThread();
@@ -1410,11 +1461,25 @@ return function(full) if full then collect('collect') else collect('step', 0) en
     return m._lua_error(L);
   }
 
-  private pushArray(L: number, items: Buffer[]): void {
-    m._lua_createtable(L, items.length, 0);
-    for (let i = 0; i < items.length; i++) {
-      pushBytes(L, items[i]!);
-      m._lua_rawseti(L, -2, big(i + 1));
+  /** The run is over: its KEYS/ARGV Buffers are not kept (setting an array's length is a runtime call). */
+  private forgetArguments(): void {
+    for (let i = 0; i < this.argCount; i++) this.argBuffers[i] = EMPTY;
+    this.argCount = 0;
+  }
+
+  /** A table of argv[from, to) (KEYS or ARGV), remembering where Lua keeps each string (argBuffers). */
+  private pushArguments(L: number, argv: Buffer[], from: number, to: number): void {
+    m._lua_createtable(L, to - from, 0);
+    for (let i = from; i < to; i++) {
+      const bytes = argv[i]!;
+      const at = pushBytes(L, bytes);
+      const n = this.argCount;
+      if (n < MAX_REMEMBERED_ARGUMENTS) {
+        this.argBuffers[n] = bytes;
+        this.argAddresses[n] = at;
+        this.argCount = n + 1;
+      }
+      m._lua_rawseti(L, -2, big(i - from + 1));
     }
   }
 
@@ -1430,7 +1495,7 @@ return function(full) if full then collect('collect') else collect('step', 0) en
         const ptr = m._lua_tolstring(L, i, lengthSlot);
         const h = heap();
         const len = slotLength(h);
-        argv[i - 1] = i === 1 ? this.commandName(h, ptr, len) : copyOut(h, ptr, len);
+        argv[i - 1] = i === 1 ? this.commandName(h, ptr, len) : this.argumentBytes(h, ptr, len);
       } else if (type === LuaType.Number) {
         if (m._lua_isinteger(L, i)) {
           // Lua writes integers as plain decimals, as the argument must be: convert in place
@@ -1491,6 +1556,22 @@ return function(full) if full then collect('collect') else collect('step', 0) en
       this.names.set(ptr, name);
     }
     return name;
+  }
+
+  /**
+   * A redis.call argument's bytes: the caller's Buffer when the string is one of the run's KEYS or
+   * ARGV (the same address, checked against the bytes: a collected string's address may be
+   * reused), otherwise a copy. Commands get the very Buffer they would get from the client.
+   */
+  private argumentBytes(h: Buffer, ptr: number, len: number): Buffer {
+    const addresses = this.argAddresses;
+    for (let j = 0; j < this.argCount; j++) {
+      if (addresses[j] !== ptr) continue;
+      const known = this.argBuffers[j]!;
+      if (known.length === len && sameBytes(h, ptr, known)) return known;
+      break;
+    }
+    return copyOut(h, ptr, len);
   }
 
   private redisAclCheck(L: number): number {
@@ -1555,7 +1636,9 @@ return function(full) if full then collect('collect') else collect('step', 0) en
   // Reply → Lua -------------------------------------------------------------------------------
 
   private pushReply(L: number, reply: Reply, depth: number): void {
-    if (depth > MAX_NESTING || !m._lua_checkstack(L, 4)) {
+    // A C function starts with LUA_MINSTACK (20) free slots, and redisCall emptied its stack: a
+    // reply's own value (at most a table, a key and a value) needs no check, its elements do.
+    if (depth > MAX_NESTING || (depth > 0 && !m._lua_checkstack(L, 4))) {
       pushText(L, 'reached lua stack limit');
       m._lua_error(L);
       return;
@@ -1803,6 +1886,27 @@ function readCString(ptr: number): string {
   let end = ptr;
   while (h[end] !== 0) end++;
   return h.toString('latin1', ptr, end);
+}
+
+/**
+ * The line of the innermost script or function frame of a coroutine an error ended (1 when there
+ * is none): what the prelude's message_handler reports.
+ */
+function errorLine(L: number): number {
+  const ar = debugRecord;
+  for (let level = 0; level < 200 && m._lua_getstack(L, level, ar); level++) {
+    m._lua_getinfo(L, INFO_SL, ar);
+    const line = m.HEAPU32[(ar + 24) >> 2]! | 0;
+    if (line > 0 && isUserCode(m.HEAPU32[(ar + 16) >> 2]!)) return line;
+  }
+  return 1;
+}
+
+/** Whether a function's source is an EVAL script's or a FUNCTION library's. */
+function isUserCode(source: number): boolean {
+  if (source === 0) return false;
+  const text = readCString(source);
+  return text === '@user_script' || text === '@user_function';
 }
 
 /** Whether a function's source (a lua_Debug `source`) is an EVAL script's. */

@@ -125,3 +125,30 @@ test('commands run from scripts still count in INFO commandstats and the slow lo
     await c.call('CONFIG', 'SET', 'slowlog-log-slower-than', '10000');
   }
 });
+
+test('redis.call given KEYS and ARGV strings, or strings made after they were dropped and collected, uses the right bytes', async () => {
+  const c = await fresh();
+  // KEYS[1] and ARGV[1] passed straight on (the caller's bytes are reused), then dropped: once
+  // collected, a new string of the same length may take the old one's address.
+  const body = `
+    redis.call('SET', KEYS[1], ARGV[1])
+    redis.call('SET', KEYS[2], ARGV[2])
+    local out = { redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]) }
+    KEYS[1] = nil ARGV[1] = nil KEYS[2] = nil ARGV[2] = nil
+    for i = 1, 200 do
+      collectgarbage()
+      local k = 'k' .. string.char(65 + i % 26) .. 'xy'
+      local v = string.rep(string.char(97 + i % 26), 70)
+      redis.call('SET', k, v)
+      if i % 50 == 0 then out[#out + 1] = redis.call('GET', k) end
+    end
+    return out`;
+  const long = 'L'.repeat(70);
+  const reply = (await c.call('EVAL', body, '2', 'kAxy', 'kBxy', 'value', long)) as string[];
+  assert.deepEqual(reply, ['value', long, 'y'.repeat(70), 'w'.repeat(70), 'u'.repeat(70), 's'.repeat(70)]);
+  assert.equal(await c.call('GET', 'kAxy'), 'a'.repeat(70));
+  assert.equal(await c.call('GET', 'kBxy'), 'b'.repeat(70));
+  // Binary bytes come back unchanged whichever way they travel.
+  const binary = "return {redis.call('SET', KEYS[1], ARGV[1]), redis.call('GET', KEYS[1]), redis.call('STRLEN', KEYS[1])}";
+  assert.deepEqual(await c.call('EVAL', binary, '1', 'bin', '\u00ff\u0000\u0080x'), ['OK', '\u00ff\u0000\u0080x', 6]);
+});
