@@ -53,7 +53,7 @@ test('CONFIG SET appendonly yes: a slow initial rewrite keeps writes, SHUTDOWN f
       { name: 'appendonly.aof.1.incr.aof', seq: 1, type: 'i' },
     ]);
     assert.deepEqual(fs.readdirSync(aofDir(dir)).filter((f) => f.startsWith('temp-')), []);
-    assert.match(srv.output(), /Successfully renamed the temporary AOF incr file temp-appendonly\.aof\.incr into appendonly\.aof\.1\.incr\.aof/);
+    await until(() => /Successfully renamed the temporary AOF incr file temp-appendonly\.aof\.incr into appendonly\.aof\.1\.incr\.aof/.test(srv.output()));
     const before = await dump(c);
     c.close();
     await srv.close();
