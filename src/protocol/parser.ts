@@ -19,17 +19,17 @@ const ARG_OVERHEAD = 64;
 /** First allocation for a large bulk; it doubles as data arrives. */
 const BIG_BULK_START = 1024 * 1024;
 
-/**
- * Node's own Buffer class (Buffer[Symbol.species]): `new ArgView(arrayBuffer, offset, length)` is
- * what Buffer.from(arrayBuffer, offset, length) ends in, without its argument checks (a call
- * into C++ to test for an ArrayBuffer, a byteLength read); the views have the same hidden class.
- */
 /** Multibulk counts up to this get an array of their size at the header. */
 const PRESIZED_MAX = 16;
 
 /** Command names up to this length are shared between commands (see commandName). */
 const NAME_MAX = 32;
 
+/**
+ * Node's own Buffer class (Buffer[Symbol.species]): `new ArgView(arrayBuffer, offset, length)` is
+ * what Buffer.from(arrayBuffer, offset, length) ends in, without its argument checks (a call
+ * into C++ to test for an ArrayBuffer, a byteLength read); the views have the same hidden class.
+ */
 const ArgView = (Buffer as unknown as { [Symbol.species]: new (bytes: ArrayBufferLike, offset: number, length: number) => Buffer })[Symbol.species];
 
 export class ProtocolError extends Error {}
