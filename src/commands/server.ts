@@ -1397,11 +1397,13 @@ export const specs: CommandSpec[] = [
       if (argv.length > 2 || (argv.length === 2 && lower(argv[1]!) !== 'schedule')) throw Errors.syntax();
       const rdb = ctx.server.rdb;
       if (rdb.inProgress) return PersistenceErrors.bgsaveInProgress();
-      // Inside EXEC the save starts from the cron once the transaction is over, as in Redis.
-      if (ctx.noBlock) {
+      // Inside EXEC the save starts from the cron once the transaction is over, as in Redis; so
+      // does one asked for while an AOF rewrite runs (one background image at a time), if SCHEDULE.
+      if (ctx.noBlock || (ctx.server.aof.rewriting && argv.length === 2)) {
         rdb.scheduled = true;
         return new Status('Background saving scheduled');
       }
+      if (ctx.server.aof.rewriting) throw PersistenceErrors.childActive();
       rdb.startBackground();
       return new Status('Background saving started');
     },

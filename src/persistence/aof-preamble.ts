@@ -4,14 +4,18 @@ import type { PersistenceHost } from './host.js';
 import { crc64, readRdbSteps, RdbError } from './rdb/index.js';
 import { KeyLoader, type LoadPace } from './loading.js';
 import { serverSnapshot } from './rdbfile.js';
+import type { ImageWriter } from './snapshot.js';
 
-/** The whole dataset as an RDB image, taken in one go (a consistent point in time). */
-export function datasetAsRdb(server: PersistenceHost): Buffer {
+/**
+ * The whole dataset as an RDB image (or in `writer`'s form: commands), taken in one go (a
+ * consistent point in time).
+ */
+export function datasetNow(server: PersistenceHost, writer?: ImageWriter): Buffer {
   // A BGSAVE may be running with its copy-on-write hook on every database: this image is taken
   // within one synchronous step, so the hooks are set back exactly as they were afterwards.
   const hooks = server.dbs.map((db) => db.cow);
   try {
-    const snapshot = serverSnapshot(server, true);
+    const snapshot = serverSnapshot(server, true, writer);
     const parts: Buffer[] = [];
     while (!snapshot.step()) parts.push(snapshot.take());
     parts.push(snapshot.take());

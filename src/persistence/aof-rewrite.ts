@@ -2,7 +2,9 @@
 // Like Redis's rewriteAppendOnlyFileRio: one SELECT per non-empty database, then per key the
 // fewest commands that rebuild it (batched, 64 items per command), then its PEXPIREAT.
 import type { PersistenceHost } from './host.js';
+import type { Config } from '../config/config.js';
 import { stringBytes, type Entry } from '../store/database.js';
+import type { ImageWriter } from './snapshot.js';
 import { formatDouble } from '../protocol/numbers.js';
 import { StreamId, decodeFields, type Stream } from '../types/stream.js';
 
@@ -25,36 +27,70 @@ export function encodeCommand(argv: readonly Buffer[]): Buffer {
 
 const b = (s: string) => Buffer.from(s, 'latin1');
 
-/** Collects encoded commands into chunks. */
-class CommandSink {
-  readonly chunks: Buffer[] = [];
-  size = 0;
-  add(argv: readonly Buffer[]): void {
-    const enc = encodeCommand(argv);
-    this.chunks.push(enc);
-    this.size += enc.length;
+/**
+ * The dataset as AOF commands, for a Snapshot (snapshot.ts): FUNCTION LOAD per library, SELECT
+ * whenever the keys that follow belong to another database, then per key the commands that
+ * rebuild it and its PEXPIREAT. Keys already expired when the image started are left out.
+ */
+export class CommandImageWriter implements ImageWriter {
+  compress = false;
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private readonly sink = { add: (argv: readonly Buffer[]) => this.add(argv) };
+  private readonly startedAt = Date.now();
+
+  /** `header`: lines before the first command (aof-timestamp-enabled's #TS), if any. */
+  constructor(private readonly prefix?: Buffer) {}
+
+  get pending(): number {
+    return this.size;
+  }
+
+  header(): void {
+    if (this.prefix !== undefined) this.push(this.prefix);
+  }
+
+  functionLibrary(code: Buffer): void {
+    this.add([b('FUNCTION'), b('LOAD'), code]);
+  }
+
+  selectDb(index: number): void {
+    this.add([b('SELECT'), b(String(index))]);
+  }
+
+  key(key: string, entry: Entry, expireAt: number | undefined, _config: Config): void {
+    if (expireAt !== undefined && expireAt <= this.startedAt) return;
+    const name = b(key);
+    writeKey(this.sink, name, entry);
+    if (expireAt !== undefined) this.add([b('PEXPIREAT'), name, b(String(expireAt))]);
+  }
+
+  end(): void {}
+
+  take(): Buffer {
+    const out = Buffer.concat(this.chunks, this.size);
+    this.chunks = [];
+    this.size = 0;
+    return out;
+  }
+
+  takeView(): Buffer {
+    return this.take();
+  }
+
+  private add(argv: readonly Buffer[]): void {
+    this.push(encodeCommand(argv));
+  }
+
+  private push(bytes: Buffer): void {
+    this.chunks.push(bytes);
+    this.size += bytes.length;
   }
 }
 
-/** Serialise every database (and the function libraries) as AOF commands. */
-export function datasetAsCommands(server: PersistenceHost): Buffer {
-  const sink = new CommandSink();
-  const scripting = server.extensions.get('scripting') as { libraries?: Map<string, { code: Buffer }> } | undefined;
-  if (scripting?.libraries !== undefined) {
-    for (const library of scripting.libraries.values()) sink.add([b('FUNCTION'), b('LOAD'), library.code]);
-  }
-  for (const db of server.dbs) {
-    if (db.size === 0) continue;
-    sink.add([b('SELECT'), b(String(db.index))]);
-    const now = Date.now();
-    for (const [key, entry] of db.entries()) {
-      const expireAt = db.getExpire(key);
-      if (expireAt !== undefined && expireAt <= now) continue;
-      writeKey(sink, b(key), entry);
-      if (expireAt !== undefined) sink.add([b('PEXPIREAT'), b(key), b(String(expireAt))]);
-    }
-  }
-  return Buffer.concat(sink.chunks, sink.size);
+/** What writeKey writes commands into. */
+interface CommandSink {
+  add(argv: readonly Buffer[]): void;
 }
 
 function batched(sink: CommandSink, head: Buffer[], items: Iterable<Buffer[]>): void {

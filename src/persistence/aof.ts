@@ -13,11 +13,13 @@ import type { PersistenceHost } from './host.js';
 import type { Effect, EffectsConsumer } from './host.js';
 import { ReplyError } from '../protocol/reply.js';
 import { AofManifest, ManifestError, writeFileAtomic, fsyncDir, type AofFileInfo } from './aof-manifest.js';
-import { encodeCommand, datasetAsCommands } from './aof-rewrite.js';
+import { encodeCommand, CommandImageWriter } from './aof-rewrite.js';
 import { AofLoadError, aofFileSteps, type ReplaySteps } from './aof-load.js';
 import { LoadPace } from './loading.js';
-import { datasetAsRdb } from './aof-preamble.js';
+import { datasetNow } from './aof-preamble.js';
 import { WriterChild } from './writer-child.js';
+import { ChildSink, FileSink, serverSnapshot, writeInSlices } from './rdbfile.js';
+import type { ImageWriter, Snapshot } from './snapshot.js';
 
 /** A word nobody notifies: Atomics.wait on it is a synchronous sleep. */
 const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
@@ -546,7 +548,8 @@ export class AppendOnlyFile implements EffectsConsumer {
       this.rewrite();
       return;
     }
-    if (!this.enabled || this.rewriting) return;
+    // One background image at a time, as Redis runs one child: a BGSAVE holds automatic rewrites back.
+    if (!this.enabled || this.rewriting || this.server.rdb.inProgress) return;
     const percentage = this.config.number('auto-aof-rewrite-percentage');
     const minSize = this.config.number('auto-aof-rewrite-min-size');
     const current = this.otherFilesSize + this.incrSize;
@@ -620,15 +623,22 @@ export class AppendOnlyFile implements EffectsConsumer {
     fs.closeSync(fd);
   }
 
-  /** A base file's name and content: an RDB image (aof-use-rdb-preamble yes) or commands. */
-  private baseOf(seq: number): { info: AofFileInfo; data: Buffer } {
-    const rdb = this.config.bool('aof-use-rdb-preamble');
-    const info: AofFileInfo = { name: `${this.fileName}.${seq}.base.${rdb ? 'rdb' : 'aof'}`, seq, type: 'b' };
-    if (rdb) return { info, data: datasetAsRdb(this.server) };
+  /** Base file `seq`: an RDB image (aof-use-rdb-preamble yes) or the dataset as commands. */
+  private baseInfo(seq: number): AofFileInfo {
+    return { name: `${this.fileName}.${seq}.base.${this.config.bool('aof-use-rdb-preamble') ? 'rdb' : 'aof'}`, seq, type: 'b' };
+  }
+
+  /** The serializer of a base in command form (undefined: an RDB image). */
+  private baseWriter(): ImageWriter | undefined {
+    if (this.config.bool('aof-use-rdb-preamble')) return undefined;
     // With aof-timestamp-enabled, a command base starts with the time of the rewrite, as Redis's.
-    const commands = datasetAsCommands(this.server);
-    if (!this.config.bool('aof-timestamp-enabled')) return { info, data: commands };
-    return { info, data: Buffer.concat([Buffer.from(`#TS:${Math.floor(Date.now() / 1000)}\r\n`), commands]) };
+    const stamp = this.config.bool('aof-timestamp-enabled') ? Buffer.from(`#TS:${Math.floor(Date.now() / 1000)}\r\n`) : undefined;
+    return new CommandImageWriter(stamp);
+  }
+
+  /** A base file's name and content, taken now in one step. */
+  private baseOf(seq: number): { info: AofFileInfo; data: Buffer } {
+    return { info: this.baseInfo(seq), data: datasetNow(this.server, this.baseWriter()) };
   }
 
   /** Write the dataset as a base file now (start, CONFIG SET appendonly yes). */
@@ -681,7 +691,7 @@ export class AppendOnlyFile implements EffectsConsumer {
     this.rewriteStartedAt = Date.now();
     const started = performance.now();
     let newIncr: AofFileInfo | undefined;
-    let base: { info: AofFileInfo; data: Buffer };
+    let base: RewriteBase;
     try {
       if (this.enabled && this.initialRewrite === undefined) {
         this.writeTurn();
@@ -690,7 +700,10 @@ export class AppendOnlyFile implements EffectsConsumer {
         this.computeSizes();
       }
       const seq = (this.enabled ? this.manifest.baseSeq : readManifestOr(path.join(this.dirPath, this.manifestName)).baseSeq) + 1;
-      base = this.baseOf(seq);
+      // A point-in-time image taken in slices, as BGSAVE's: copy-on-write keeps it at this
+      // moment while clients run.
+      base = { info: this.baseInfo(seq), image: serverSnapshot(this.server, true, this.baseWriter()) };
+      this.rewriteImage = base.image;
       // Bytes a failing disk left pending are in the new base already: replaying them after it
       // would apply them twice.
       this.chunks = [];
@@ -708,40 +721,13 @@ export class AppendOnlyFile implements EffectsConsumer {
     );
   }
 
-  private async finishRewrite(
-    { info: base, data }: { info: AofFileInfo; data: Buffer },
-    newIncr: AofFileInfo | undefined,
-    wasEnabled: boolean,
-    epoch: number,
-  ): Promise<void> {
+  private async finishRewrite({ info: base, image }: RewriteBase, newIncr: AofFileInfo | undefined, wasEnabled: boolean, epoch: number): Promise<void> {
     const dir = this.dirPath;
     const child = WriterChild.start(dir, 'rewrite', 'temp-rewriteaof-bg-', '.aof', this.server.childOomScore());
     this.rewriteChild = child;
     const temp = child?.tempName ?? `temp-rewriteaof-bg-${process.pid}.aof`;
     this.rewriteTemp = temp;
-    const tempPath = path.join(dir, temp);
-    if (child !== undefined) {
-      const delay = this.keySaveDelay(epoch, () => child.ended);
-      delay.catch(() => undefined); // awaited below unless the child ended first
-      const early = await Promise.race([delay.then(() => undefined), child.exited.then((why) => why ?? 'the rewrite child exited before its data')]);
-      if (early !== undefined) throw new Error(early);
-      await child.end(data);
-      const handle = await fs.promises.open(tempPath, 'r+');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    } else {
-      await this.keySaveDelay(epoch);
-      const handle = await fs.promises.open(tempPath, 'w');
-      try {
-        await handle.write(data);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    }
+    await this.writeImage(image, child, path.join(dir, temp), epoch);
     if (this.rewriteChild === child) this.rewriteChild = undefined;
     // The log was turned off or on meanwhile: this base belongs to a state of files that is gone.
     if (epoch !== this.epoch || wasEnabled !== this.enabled) throw new Error('appendonly changed during the rewrite');
@@ -766,7 +752,7 @@ export class AppendOnlyFile implements EffectsConsumer {
     // As Redis's: each retired file goes to the head of the history, the base first, so the
     // newest history comes first in the manifest.
     next.history = [...retired.reverse().map((f) => ({ ...f, type: 'h' as const })), ...next.history];
-    fs.renameSync(tempPath, path.join(dir, base.name));
+    fs.renameSync(path.join(dir, temp), path.join(dir, base.name));
     fsyncDir(dir);
     this.server.log('notice', `Successfully renamed the temporary AOF base file ${temp} into ${base.name}`);
     // The swap: one atomic manifest replacement makes the new base current.
@@ -833,26 +819,6 @@ export class AppendOnlyFile implements EffectsConsumer {
     if (m !== undefined) this.removeHistory(m);
   }
 
-  /**
-   * rdb-key-save-delay (microseconds per key, a testing knob) slows a rewrite as it slows Redis's
-   * child: the rewrite takes that long per key. The value is the one the rewrite started with, as
-   * Redis's child keeps the value it forked with: setting it back to 0 speeds up the next rewrite,
-   * not this one (Redis's tests kill the slow child and let the next one run at full speed).
-   */
-  private async keySaveDelay(epoch: number, stop: () => boolean = () => false): Promise<void> {
-    let keys = 0;
-    for (const db of this.server.dbs) keys += db.size;
-    const started = performance.now();
-    const delayUs = this.config.number('rdb-key-save-delay');
-    for (;;) {
-      if (epoch !== this.epoch) throw new Error('appendonly changed during the rewrite');
-      if (stop()) return;
-      if (delayUs <= 0) return;
-      const remaining = (keys * delayUs) / 1000 - (performance.now() - started);
-      if (remaining <= 0) return;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(50, remaining)));
-    }
-  }
 
   private rewriteFinished(ok: boolean, err?: unknown): void {
     this.rewriting = false;
@@ -872,12 +838,36 @@ export class AppendOnlyFile implements EffectsConsumer {
     }
   }
 
+  /**
+   * A base taken as an RDB image: its slices go to the writer as BGSAVE's do. The delay per key
+   * (rdb-key-save-delay, a testing knob) is the value the rewrite started with, as Redis's child
+   * keeps the value it forked with. Throws when the rewrite was stopped or its writer died.
+   */
+  private async writeImage(image: Snapshot, child: WriterChild | undefined, tempPath: string, epoch: number): Promise<void> {
+    const sink = child === undefined ? new FileSink(tempPath) : new ChildSink(child, tempPath);
+    const delayUs = this.config.number('rdb-key-save-delay');
+    const stopped = () => this.rewriteImage !== image || epoch !== this.epoch;
+    try {
+      await sink.open();
+      if (!(await writeInSlices(image, sink, child, 'rewrite', () => delayUs, stopped))) throw new Error('the rewrite was stopped');
+      await sink.finish();
+    } finally {
+      if (!image.done) image.abandon();
+      if (this.rewriteImage === image) this.rewriteImage = undefined;
+      await sink.close();
+    }
+  }
+
   /** The process writing the current rewrite's base (see WriterChild), and its temporary file. */
   private rewriteChild: WriterChild | undefined;
   private rewriteTemp = '';
+  /** The image the current rewrite is taking in slices, until its last byte is written. */
+  private rewriteImage: Snapshot | undefined;
 
-  /** Stop the rewrite's writer, if running, and remove its temporary file. */
+  /** Stop the rewrite's image and writer, if running, and remove its temporary file. */
   private killRewriteChild(): void {
+    this.rewriteImage?.abandon();
+    this.rewriteImage = undefined;
     this.rewriteChild?.kill();
     this.rewriteChild = undefined;
     if (this.rewriteTemp !== '') this.unlinkQuietly(this.rewriteTemp);
@@ -948,4 +938,10 @@ function safeReadManifest(file: string): AofManifest | undefined {
 
 function readManifestOr(file: string): AofManifest {
   return (fs.existsSync(file) ? safeReadManifest(file) : undefined) ?? new AofManifest();
+}
+
+/** A rewrite's base: its file, and the image being taken for it. */
+interface RewriteBase {
+  info: AofFileInfo;
+  image: Snapshot;
 }

@@ -52,6 +52,8 @@ export interface PersistenceHost extends MemoryHost {
   /** close() was called: a load across turns stops at its next pause. */
   readonly stopped: boolean;
   readonly rdb: RdbFile;
+  /** The append-only file, as far as the dump file looks at it: a rewrite holds BGSAVEs back. */
+  readonly aof: { readonly rewriting: boolean };
   readonly stats: MemoryHost['stats'] & { forked(startedAt: number): void };
   readonly effects: MemoryHost['effects'] & { subscribe(consumer: EffectsConsumer): void; unsubscribe(consumer: EffectsConsumer): void };
   readonly extensions: ReadonlyMap<string, unknown>;

@@ -12,7 +12,7 @@ import { usedMemory, type MemoryHost } from '../store/eviction.js';
 import { readRdbSteps, RdbError } from './rdb/index.js';
 import { drive, KeyLoader, keyDelay, LoadPace, runToEnd, sleep } from './loading.js';
 import { savePointReached, savePointsOf, type SavePoint } from './savepoints.js';
-import { afterReplies, Snapshot } from './snapshot.js';
+import { afterReplies, Snapshot, type ImageWriter } from './snapshot.js';
 import { WriterChild } from './writer-child.js';
 import { fsyncDir } from './aof-manifest.js';
 
@@ -243,21 +243,9 @@ export class RdbFile {
         failure = `Failed opening the temp RDB file ${path.basename(bg.tempPath)} (in server root dir ${path.resolve(server.config.string('dir'))}) for saving: ${reason(err)}`;
         throw err;
       }
-      for (;;) {
-        if (bg.aborted) return false;
-        if (bg.child?.ended === true) throw new Error((await bg.child.exited) ?? 'the save child exited before its data');
-        // rdb-key-save-delay (microseconds per key, a testing knob) slows the save as it slows Redis's.
-        const { maxKeys, pauseMs } = keyDelay(server.config.number('rdb-key-save-delay'));
-        const done = bg.snapshot.step(performance.now() + SLICE_MS, maxKeys);
-        const bytes = bg.snapshot.takeView();
-        if (bytes.length > 0) await sink.write(bytes);
-        if (done && pauseMs === 0) break;
-        // Let clients run; copy-on-write keeps the image at its starting point meanwhile. A killed
-        // child ends the wait: the save has failed. (The delay follows every key, the last one
-        // too, as in Redis's child.)
-        await sink.until(pauseMs > 0 ? sleep(pauseMs) : afterReplies());
-        if (done) break;
-      }
+      // rdb-key-save-delay (microseconds per key, a testing knob) slows the save as it slows Redis's.
+      const delayUs = () => server.config.number('rdb-key-save-delay');
+      if (!(await writeInSlices(bg.snapshot, sink, bg.child, 'save', delayUs, () => bg.aborted))) return false;
       if (bg.aborted) return false;
       // The data is on disk (fsynced) before the rename makes it the dump.
       await sink.finish();
@@ -328,7 +316,8 @@ export class RdbFile {
 
   /** Called from serverCron: start a BGSAVE when a save point is reached or one was scheduled. */
   cron(now: number): void {
-    if (this.background !== undefined || this.loading) return;
+    // One background image at a time, as Redis runs one child: an AOF rewrite holds BGSAVE back.
+    if (this.background !== undefined || this.loading || this.server.aof.rewriting) return;
     if (this.scheduled) {
       this.startBackground();
       return;
@@ -504,8 +493,38 @@ export class RdbFile {
   }
 }
 
-/** Where a BGSAVE's bytes go: its writer child, or (when none could start) the file itself. */
-interface SaveSink {
+/**
+ * Serialize `snapshot` into `sink` in slices of SLICE_MS, letting clients run between them
+ * (copy-on-write keeps the image at its starting point meanwhile): a BGSAVE, or an AOF rewrite's
+ * RDB base. `delayUs` is rdb-key-save-delay, read before each slice. Resolves true once every
+ * byte is in the sink, false as soon as `stopped()` says the work was abandoned; throws when
+ * the writer child (`what`: save or rewrite) died first — the save or rewrite has failed.
+ */
+export async function writeInSlices(
+  snapshot: Snapshot,
+  sink: SaveSink,
+  child: WriterChild | undefined,
+  what: string,
+  delayUs: () => number,
+  stopped: () => boolean,
+): Promise<boolean> {
+  for (;;) {
+    if (stopped()) return false;
+    if (child?.ended === true) throw new Error((await child.exited) ?? `the ${what} child exited before its data`);
+    const { maxKeys, pauseMs } = keyDelay(delayUs());
+    const done = snapshot.step(performance.now() + SLICE_MS, maxKeys);
+    const bytes = snapshot.takeView();
+    if (bytes.length > 0) await sink.write(bytes);
+    if (done && pauseMs === 0) return !stopped();
+    // A killed child ends the wait. (The delay follows every key, the last one too, as in
+    // Redis's child.)
+    await sink.until(pauseMs > 0 ? sleep(pauseMs) : afterReplies());
+    if (done) return !stopped();
+  }
+}
+
+/** Where a BGSAVE's or a rewrite's bytes go: its writer child, or (when none could start) the file itself. */
+export interface SaveSink {
   open(): Promise<void>;
   write(bytes: Buffer): Promise<void>;
   /** Wait for `pause`, or less if the writer ends meanwhile. */
@@ -515,7 +534,7 @@ interface SaveSink {
   close(): Promise<void>;
 }
 
-class ChildSink implements SaveSink {
+export class ChildSink implements SaveSink {
   constructor(
     private readonly child: WriterChild,
     private readonly file: string,
@@ -547,7 +566,7 @@ class ChildSink implements SaveSink {
   }
 }
 
-class FileSink implements SaveSink {
+export class FileSink implements SaveSink {
   private handle: fs.promises.FileHandle | undefined;
 
   constructor(private readonly file: string) {}
@@ -634,8 +653,9 @@ export interface SnapshotServer extends MemoryHost {
  * A point-in-time image of the server's data and FUNCTION libraries, with the AUX fields Redis
  * writes; `aofBase` marks the base of an append-only file.
  */
-export function serverSnapshot(server: SnapshotServer, aofBase: boolean): Snapshot {
+export function serverSnapshot(server: SnapshotServer, aofBase: boolean, writer?: ImageWriter): Snapshot {
   return new Snapshot({
+    writer,
     dbs: server.dbs,
     config: server.config,
     aux: () => [

@@ -14,6 +14,24 @@ import type { Config } from '../config/config.js';
 import { Database, type CopyOnWrite, type DatabaseView, type Entry } from '../store/database.js';
 import { RdbWriter } from './rdb/index.js';
 
+/**
+ * What a snapshot serializes into: RdbWriter (an RDB file), or the AOF rewrite's writer of the
+ * dataset as commands (aof-rewrite.ts). `compress` may be switched off around a copy-on-write.
+ */
+export interface ImageWriter {
+  compress: boolean;
+  /** Bytes produced and not yet taken. */
+  readonly pending: number;
+  header(aux: Array<[string, string | number]>): void;
+  functionLibrary(code: Buffer): void;
+  /** The following keys belong to database `index` (may come more than once for one database). */
+  selectDb(index: number, keys: number, expires: number): void;
+  key(key: string, entry: Entry, expireAt: number | undefined, config: Config): void;
+  end(): void;
+  take(): Buffer;
+  takeView(): Buffer;
+}
+
 /** What a snapshot needs from the server: its databases, configuration and function libraries. */
 export interface SnapshotSource {
   readonly dbs: readonly Database[];
@@ -22,6 +40,8 @@ export interface SnapshotSource {
   aux(): Array<[string, string | number]>;
   /** FUNCTION libraries' code, saved before the keys. */
   libraries(): Buffer[];
+  /** The serializer; an RDB writer (rdbcompression, rdbchecksum) when not given. */
+  writer?: ImageWriter;
 }
 
 interface DbProgress {
@@ -54,7 +74,7 @@ export function afterReplies(): Promise<void> {
 }
 
 export class Snapshot implements CopyOnWrite {
-  private readonly writer: RdbWriter;
+  private readonly writer: ImageWriter;
   private readonly config: Config;
   private readonly progress: DbProgress[] = [];
   private readonly byIndex = new Map<number, DbProgress>();
@@ -70,7 +90,7 @@ export class Snapshot implements CopyOnWrite {
 
   constructor(source: SnapshotSource) {
     this.config = source.config;
-    this.writer = new RdbWriter({ compress: this.config.bool('rdbcompression'), checksum: this.config.bool('rdbchecksum') });
+    this.writer = source.writer ?? new RdbWriter({ compress: this.config.bool('rdbcompression'), checksum: this.config.bool('rdbchecksum') });
     this.writer.header(source.aux());
     for (const code of source.libraries()) this.writer.functionLibrary(code);
     let total = 0;

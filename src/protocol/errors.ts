@@ -155,6 +155,9 @@ export const PersistenceErrors = {
     ),
   loading: () => new ReplyError('LOADING Redis is loading the dataset in memory'),
   bgsaveInProgress: () => new ReplyError('ERR Background save already in progress'),
+  /** BGSAVE while an AOF rewrite takes its image (Redis: another child process is active). */
+  childActive: () =>
+    new ReplyError("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."),
   /** SAVE's failure reply is a bare "-ERR" in Redis (shared.err). */
   saveFailed: () => new ReplyError('ERR'),
 };

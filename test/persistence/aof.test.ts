@@ -162,7 +162,9 @@ test('CONFIG SET appendonly yes writes a base of the current data first; no stop
     const manifest = readManifest(aofDir(dir));
     assert.deepEqual(manifest.map((f) => f.type), ['b', 'i']);
     const base = parseAofCommands(fs.readFileSync(path.join(aofDir(dir), manifest[0]!.name)));
-    assert.deepEqual(base, [['SELECT', '0'], ['SET', 'before', '1'], ['HMSET', 'h', 'a', '1', 'b', '2']]);
+    // SELECT, then the keys in the image's order (as in Redis, no particular one).
+    assert.deepEqual(base[0], ['SELECT', '0']);
+    assert.deepEqual(base.slice(1).sort(), [['HMSET', 'h', 'a', '1', 'b', '2'], ['SET', 'before', '1']]);
     assert.deepEqual(incrCommands(aofDir(dir)), [['SELECT', '0'], ['SET', 'after', '2']]);
     assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'no'), 'OK');
     await c.call('SET', 'unlogged', '3');
