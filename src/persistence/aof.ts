@@ -404,12 +404,35 @@ export class AppendOnlyFile implements EffectsConsumer {
     this.server.writesDenied = undefined;
   }
 
-  /** At shutdown: write, sync and close. */
+  /**
+   * At shutdown: write, sync and close. An embedding app's close() cannot be refused as SHUTDOWN
+   * is while CONFIG SET appendonly yes writes its base ("Writing initial AOF, can't exit."): the
+   * base is written here in one step instead, so the writes acknowledged since are kept.
+   */
   close(): void {
     this.shutDown = true;
     if (!this.enabled) return;
+    if (this.initialRewrite !== undefined) this.completeInitialNow();
     this.writeTurn();
     this.disable();
+  }
+
+  /** The initial base, now: the running rewrite is stopped and the dataset written in one step. */
+  private completeInitialNow(): void {
+    this.rewriteId++;
+    this.rewriting = false;
+    this.killRewriteChild();
+    // Everything logged since the rewrite started is in the dataset, so in this base: the
+    // temporary incremental file starts over empty (replaying it would apply it twice).
+    this.chunks = [];
+    this.pendingBytes = 0;
+    this.closeFd(false);
+    this.fd = fs.openSync(path.join(this.dirPath, this.tempIncrName), 'w');
+    this.incrSize = 0;
+    const { info, data } = this.baseOf(this.manifest.baseSeq + 1);
+    const temp = `temp-rewriteaof-${process.pid}.aof`;
+    writeFileAtomic(this.dirPath, temp, data);
+    this.finishInitial(info, temp);
   }
 
   private turnOn(): void {

@@ -1,7 +1,8 @@
 // BGREWRITEAOF takes its RDB base in slices, as BGSAVE takes its image: clients are served while
 // it runs, writes made meanwhile reach the new incremental file and not the base (copy-on-write
 // keeps the base at the rewrite's start), and one background image runs at a time (BGSAVE gets
-// Redis's "another child" error, or waits with SCHEDULE).
+// Redis's "another child" error, or waits with SCHEDULE). An embedding app's close() during the
+// initial rewrite of CONFIG SET appendonly yes keeps what was acknowledged.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -108,6 +109,42 @@ test('BGSAVE while a rewrite takes its image: refused as Redis refuses it, or ru
     c.close();
   } finally {
     await srv.close();
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('close() of an embedded server during the initial rewrite of CONFIG SET appendonly yes keeps every acknowledged write', async () => {
+  const dir = tempDir('tidings-aof-slices-');
+  const srv = await startTidings({ config: { dir, appendonly: 'no' } });
+  let before: Record<string, unknown>;
+  try {
+    const c = await srv.connect();
+    await c.call('SET', 'k', 'v');
+    await c.call('RPUSH', 'q', 'job1');
+    await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '30000000');
+    assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), 'OK');
+    await c.call('RPUSH', 'q', 'job2');
+    await c.call('INCR', 'n');
+    assert.equal(await persistenceInfo(c, 'aof_rewrite_in_progress'), '1');
+    before = await dump(c);
+    c.close();
+  } finally {
+    await srv.close();
+  }
+  assert.deepEqual(
+    readManifest(aofDir(dir)).map((f) => f.type),
+    ['b', 'i'],
+  );
+  assert.deepEqual(fs.readdirSync(aofDir(dir)).filter((f) => f.startsWith('temp-')), []);
+  const again = await startTidings({ config: { dir, appendonly: 'yes' } });
+  try {
+    const c = await again.connect();
+    // Each write once: the INCR was not replayed on top of a base that holds it.
+    assert.deepEqual(await dump(c), before);
+    assert.equal(await c.call('GET', 'n'), '1');
+    c.close();
+  } finally {
+    await again.close();
   }
   fs.rmSync(dir, { recursive: true, force: true });
 });
