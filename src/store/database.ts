@@ -491,7 +491,9 @@ export class Database {
    * without changing a bit, PFDEBUG TODENSE: Redis touches no watcher either).
    */
   replaceString(entry: Entry, value: StoredString): void {
-    this.stringHeap += storedStringBytes(value) - storedStringBytes(entry.value as StoredString);
+    const old = entry.value as StoredString;
+    // Same length, same count (INCR's usual case): nothing to work out.
+    if (value.length !== old.length) this.stringHeap += storedStringBytes(value) - storedStringBytes(old);
     (entry as { value: unknown }).value = value;
   }
 
@@ -527,9 +529,12 @@ export class Database {
       const oldType = old.type;
       // Read by the hook before the entry is reused below (no copy needed).
       if (oldType !== 'string' && this.hooks.valueDropped !== undefined) this.hooks.valueDropped(old);
-      this.counted(undefined, oldType, old.value, -1);
-      this.counted(undefined, type, value, 1);
-      (old as { value: unknown }).value = value;
+      if (oldType === 'string' && type === 'string') this.replaceString(old, value as StoredString);
+      else {
+        this.counted(undefined, oldType, old.value, -1);
+        this.counted(undefined, type, value, 1);
+        (old as { value: unknown }).value = value;
+      }
       // As Redis's overwrite: under LFU the key keeps its access counter.
       if (this.lfu === undefined) old.lru = this.clock.now();
       // A stream replaced by another type wakes its blocked XREADGROUP clients (with an error), as in Redis.
