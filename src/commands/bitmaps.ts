@@ -352,8 +352,7 @@ function bitfield(ctx: CommandContext, argv: Buffer[], readOnly: boolean): Reply
   } else if (current === undefined) commit(ctx, key, buf);
   else {
     // Created or grown by Redis's lookup all the same, but not counted as a change.
-    const entry = ctx.db.lookupWrite(key)!;
-    (entry as { value: unknown }).value = markRaw(grown ? buf : current);
+    ctx.db.replaceString(ctx.db.lookupWrite(key)!, markRaw(grown ? buf : current));
   }
   return replies;
 }

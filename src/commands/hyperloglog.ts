@@ -162,7 +162,7 @@ function pfdebug(ctx: CommandContext, argv: Buffer[]): Reply {
   const toDense = (): Buffer => {
     const dense = sparseToDense(buf);
     if (dense === undefined) throw HllErrors.corrupt();
-    (entry as { value: unknown }).value = markRaw(dense);
+    ctx.db.replaceString(entry, markRaw(dense));
     ctx.server.dirty++;
     return dense;
   };

@@ -100,6 +100,32 @@ export function storedString(bytes: Buffer): StoredString {
   return bytes.length <= INLINE_STRING_MAX ? latin1String(bytes) : Buffer.from(bytes);
 }
 
+/**
+ * Heap bytes of a latin1 string of `length` chars as V8 (x64) lays it out: a 16-byte header, the
+ * chars, 8-byte alignment. Strings of 0 and 1 chars come from V8's shared single-character table.
+ */
+export function heapStringBytes(length: number): number {
+  return length <= 1 ? 0 : (length + 23) & ~7;
+}
+
+/** Node's Buffer pool: Buffers under half its size are slices of a shared 8 KiB ArrayBuffer. */
+const BUFFER_POOL = 8192;
+
+/**
+ * What a stored string value costs, by its length (measured: Buffer.from() of each size, heap and
+ * external memory). Up to INLINE_STRING_MAX it is counted as the latin1 string storedString() makes
+ * even once a bit or range command has turned it into a Buffer (a Buffer of that size costs ~100
+ * bytes more), so the count does not depend on which commands read the value since it was
+ * written. A larger value is a Buffer: ~100 bytes of Uint8Array and its share of a pool slab, or
+ * ~180 bytes with an ArrayBuffer of its own, plus the bytes.
+ */
+export function storedStringBytes(value: StoredString): number {
+  const n = value.length;
+  if (n <= INLINE_STRING_MAX) return heapStringBytes(n);
+  if (n < BUFFER_POOL / 2) return 100 + BUFFER_POOL / Math.floor(BUFFER_POOL / ((n + 7) & ~7));
+  return 180 + n;
+}
+
 /** A stored string's bytes as a Buffer (a fresh one for a latin1 string). */
 export function stringBytes(value: StoredString): Buffer {
   return typeof value === 'string' ? Buffer.from(value, 'latin1') : value;
@@ -264,6 +290,15 @@ export class Database {
   private data = new Map<string, Entry>();
   private expires = new Map<string, number>();
   private order = new KeyOrder();
+  /**
+   * Heap bytes of every key string and string value (heapStringBytes, storedStringBytes), kept as
+   * keys are written and removed: memory accounting's exact part (store/eviction.ts).
+   */
+  private stringHeap = 0;
+  /** Keys holding a container (not a string): memory accounting samples their values. */
+  private containers = 0;
+  /** Set when a write could not keep the two counts (a load replacing a key): recounted when read. */
+  private countsStale = false;
   /** Keys created in any database of the process (memory accounting's churn measure). */
   private static created = 0;
   /** Resumable iterator for the active expire cycle, so each cycle continues where the last stopped. */
@@ -300,6 +335,33 @@ export class Database {
     return this.expires.size;
   }
 
+  /** Heap bytes of the key strings and string values (see stringHeap). */
+  get stringHeapBytes(): number {
+    if (this.countsStale) this.recount();
+    return this.stringHeap;
+  }
+
+  /** How many keys hold a container value (list, hash, set, zset, stream). */
+  get containerKeys(): number {
+    if (this.countsStale) this.recount();
+    return this.containers;
+  }
+
+  private recount(): void {
+    this.stringHeap = 0;
+    this.containers = 0;
+    for (const [key, entry] of this.data) this.counted(key, entry.type, entry.value, 1);
+    this.countsStale = false;
+  }
+
+  /** Count a key and its value in (sign 1) or out (-1); `key` undefined: the value only. */
+  private counted(key: string | undefined, type: ValueType, value: unknown, sign: 1 | -1): void {
+    let bytes = key === undefined ? 0 : heapStringBytes(key.length);
+    if (type === 'string') bytes += storedStringBytes(value as StoredString);
+    else this.containers += sign;
+    this.stringHeap += sign * bytes;
+  }
+
   /**
    * While clients are paused (CLIENT PAUSE) keys past their TTL are not deleted: they read as
    * missing, and expire for real once the pause ends.
@@ -320,6 +382,7 @@ export class Database {
     if (this.cow !== undefined) this.cow.beforeWrite(this, key);
     const entry = this.data.get(key)!;
     this.data.delete(key);
+    this.counted(key, entry.type, entry.value, -1);
     this.order.removed(this.data);
     this.expires.delete(key);
     this.hooks.keyExpired(this, key, entry);
@@ -419,8 +482,19 @@ export class Database {
    * were handled by that lookup).
    */
   overwriteString(key: string, entry: Extract<Entry, { type: 'string' }>, value: StoredString): void {
-    entry.value = value;
+    this.replaceString(entry, value);
     this.hooks.keyModified(this, key);
+  }
+
+  /**
+   * Give a string entry of this database a new value, signalling nothing (BITFIELD growing a key
+   * without changing a bit, PFDEBUG TODENSE: Redis touches no watcher either).
+   */
+  replaceString(entry: Entry, value: StoredString): void {
+    const old = entry.value as StoredString;
+    // Same length, same count (INCR's usual case): nothing to work out.
+    if (value.length !== old.length) this.stringHeap += storedStringBytes(value) - storedStringBytes(old);
+    (entry as { value: unknown }).value = value;
   }
 
   has(key: string): boolean {
@@ -449,12 +523,18 @@ export class Database {
     if (old === undefined) {
       Database.created++;
       this.data.set(key, newEntry(value, this.newAccessClock(), this.order.push(key)));
+      this.counted(key, type, value, 1);
     } else {
       // Overwrite in place: no allocation on the SET/INCR path. The old type is read below.
       const oldType = old.type;
       // Read by the hook before the entry is reused below (no copy needed).
       if (oldType !== 'string' && this.hooks.valueDropped !== undefined) this.hooks.valueDropped(old);
-      (old as { value: unknown }).value = value;
+      if (oldType === 'string' && type === 'string') this.replaceString(old, value as StoredString);
+      else {
+        this.counted(undefined, oldType, old.value, -1);
+        this.counted(undefined, type, value, 1);
+        (old as { value: unknown }).value = value;
+      }
       // As Redis's overwrite: under LFU the key keeps its access counter.
       if (this.lfu === undefined) old.lru = this.clock.now();
       // A stream replaced by another type wakes its blocked XREADGROUP clients (with an error), as in Redis.
@@ -476,8 +556,13 @@ export class Database {
     const data = this.data;
     const size = data.size;
     Database.created++;
-    data.set(key, newEntry(value, lru, this.order.push(key)));
-    if (data.size === size) this.order.removed(data);
+    const entry = newEntry(value, lru, this.order.push(key));
+    data.set(key, entry);
+    // A key replaced: the old value's bytes are not known here (one map operation), so recount.
+    if (data.size === size) {
+      this.order.removed(data);
+      this.countsStale = true;
+    } else this.counted(key, entry.type, value, 1);
     if (expireAt !== undefined) this.expires.set(key, expireAt);
     else if (this.expires.size !== 0) this.expires.delete(key);
   }
@@ -489,7 +574,12 @@ export class Database {
     if (old === undefined) {
       Database.created++;
       entry.seq = this.order.push(key);
-    } else entry.seq = old.seq;
+      this.counted(key, entry.type, entry.value, 1);
+    } else {
+      entry.seq = old.seq;
+      this.counted(undefined, old.type, old.value, -1);
+      this.counted(undefined, entry.type, entry.value, 1);
+    }
     this.data.set(key, entry);
     if (expireAt !== undefined) this.expires.set(key, expireAt);
     else this.expires.delete(key);
@@ -501,11 +591,12 @@ export class Database {
   delete(key: string, callerFrees = false): boolean {
     if (this.expires.size !== 0) this.expireIfNeeded(key);
     if (this.cow !== undefined) this.cow.beforeWrite(this, key);
-    if (!callerFrees && this.hooks.valueDropped !== undefined) {
-      const old = this.data.get(key);
-      if (old !== undefined && old.type !== 'string') this.hooks.valueDropped(old);
-    }
-    if (!this.data.delete(key)) return false;
+    const old = this.data.get(key);
+    if (old === undefined) return false;
+    const type = old.type;
+    if (!callerFrees && type !== 'string' && this.hooks.valueDropped !== undefined) this.hooks.valueDropped(old);
+    this.data.delete(key);
+    this.counted(key, type, old.value, -1);
     this.order.removed(this.data);
     this.expires.delete(key);
     this.hooks.keyModified(this, key);
@@ -564,6 +655,9 @@ export class Database {
     this.data = new Map();
     this.expires = new Map();
     this.order = new KeyOrder();
+    this.stringHeap = 0;
+    this.containers = 0;
+    this.countsStale = false;
     this.expireCursor = undefined;
   }
 
@@ -575,6 +669,9 @@ export class Database {
     [this.data, other.data] = [other.data, this.data];
     [this.expires, other.expires] = [other.expires, this.expires];
     [this.order, other.order] = [other.order, this.order];
+    [this.stringHeap, other.stringHeap] = [other.stringHeap, this.stringHeap];
+    [this.containers, other.containers] = [other.containers, this.containers];
+    [this.countsStale, other.countsStale] = [other.countsStale, this.countsStale];
     this.expireCursor = undefined;
     other.expireCursor = undefined;
   }

@@ -8,16 +8,18 @@
 //   BASE_BYTES + estimated dataset bytes + bytes held in client query and output buffers
 //   + the replication buffer (the backlog and what replicas have not received yet)
 //
-// where the dataset estimate sums, per key, the key and value sizes plus a fixed per-entry
-// overhead similar to what Redis pays (dict entry, object header, expiry). Databases of at most
-// EXACT_KEYS keys are measured exactly (containers are themselves sampled); larger ones are
-// sampled (average entry size × key count), re-sampled every RESAMPLE_MS or once keys created
-// since the sample reach an eighth of the sampled count (new keys are counted at the sample's
-// average, evicted ones at their own size: with churn the two drift apart), and corrected
-// immediately for every key evicted. INFO's used_memory reports this figure; the process's real
-// footprint is reported next to it (used_memory_rss, node_heap_used).
+// where the dataset is what the keyspace costs in V8's heap (issue #12), in two parts:
+//  - exact, kept as keys are written: per key a fixed overhead (KEY_OVERHEAD: entry object, Map
+//    slot, SCAN order slot) and one per TTL, plus the heap bytes of every key string and string
+//    value (Database.stringHeapBytes, counted as writes happen);
+//  - sampled: container values (lists, hashes, sets, sorted sets, streams) change in place, so
+//    their average size is sampled (all of them in a database of at most EXACT_KEYS keys) and
+//    multiplied by the number of keys holding one, re-sampled every RESAMPLE_MS or once keys
+//    created since the sample reach an eighth of the containers sampled.
+// INFO's used_memory reports this figure; the process's real footprint is reported next to it
+// (used_memory_rss, node_heap_used).
 import v8 from 'node:v8';
-import { Database, idleMsOf, lfuCounter, type Entry } from './database.js';
+import { Database, heapStringBytes, idleMsOf, lfuCounter, storedStringBytes, type Entry } from './database.js';
 import { freedLazily, type LazyFreeStats } from './lazyfree.js';
 
 /** A connection as memory accounting sees it: replies not yet written, requests not yet run. */
@@ -42,15 +44,29 @@ export interface MemoryHost {
 /** What an empty server accounts for (Redis 7.0 reports about 0.9 MB when idle). */
 export const BASE_BYTES = 1024 * 1024;
 /**
- * Per key, as V8 on x64 pays it (measured with bench/memory.mjs and heap snapshots): the Map slot,
- * the key string's header, the entry object with its boxed access time, the SCAN order slots.
+ * A Map slot as V8 (x64, Node 20) pays it: 28 bytes (three pointers of entry, half a bucket) for
+ * each unit of the table's capacity, a power of two between the key count and twice it; averaged
+ * over a doubling, 28 × 2 ln 2 ≈ 39 bytes a key. (Counting the table's real capacity would make
+ * used_memory jump by half the table when a key crosses a power of two, and a server at its
+ * maxmemory evict that much at once.)
  */
-const ENTRY_OVERHEAD = 128; // 136 until the entry lost its type field (KeyEntry: 48 bytes, not 56)
-/** Extra per key with a TTL (entry in the expires table). */
-const EXPIRE_OVERHEAD = 24;
+const MAP_SLOT = 39;
+/**
+ * Per key besides its key string and value (measured in-process with node --expose-gc, heap after
+ * two full collections, 10,000 and 1,000,000 keys: 101 and 87 bytes a key, the Map's table 61% and
+ * 95% full): the entry object (KeyEntry: header and three fields, 48 bytes), the Map slot, and the
+ * SCAN order slot (8 bytes and the array's growth slack, ~10).
+ */
+const KEY_OVERHEAD = 48 + MAP_SLOT + 10;
+/** Extra per key with a TTL: its slot in the expires Map and the time (a 16-byte heap number). */
+const EXPIRE_OVERHEAD = MAP_SLOT + 16;
 const EXACT_KEYS = 256;
+/** Containers whose values a sample averages; random keys drawn to find them, at most. */
 const SAMPLE_KEYS = 64;
-/** Keys created since a sample that make it stale: an eighth of the keys sampled, at least this. */
+const SAMPLE_DRAWS = SAMPLE_KEYS * 16;
+/** Taken for a container's value when a sample finds none (they are rare in the database). */
+const CONTAINER_GUESS = 256;
+/** Keys created since a sample that make it stale: an eighth of the containers sampled, at least this. */
 const CHURN_MIN_KEYS = 64;
 const RESAMPLE_MS = 100;
 /** Container elements looked at per key when estimating (MEMORY USAGE's default is 5). */
@@ -60,8 +76,7 @@ const ELEMENT_SAMPLES = 16;
 export function valueBytes(entry: Entry, samples = ELEMENT_SAMPLES): number {
   switch (entry.type) {
     case 'string':
-      // A latin1 string: a 16-byte header, 8-byte aligned; a Buffer: its heap object (~96 bytes).
-      return typeof entry.value === 'string' ? 24 + entry.value.length : 96 + entry.value.length;
+      return storedStringBytes(entry.value);
     case 'hash': {
       // Packed: one string. A Map, per field: its slot and two latin1 strings (16-byte headers,
       // 8-byte alignment).
@@ -103,62 +118,68 @@ function sampled<T>(size: number, samples: number, items: Iterator<T>, measure: 
   return seen === 0 ? 0 : Math.round((total / seen) * size);
 }
 
+/** What a key costs in all (MEMORY USAGE, and what evicting it frees). */
 export function entryBytes(db: Database, key: string, entry: Entry, samples = ELEMENT_SAMPLES): number {
   const ttl = db.getExpire(key) === undefined ? 0 : EXPIRE_OVERHEAD;
-  return ENTRY_OVERHEAD + key.length + ttl + valueBytes(entry, samples);
+  return KEY_OVERHEAD + heapStringBytes(key.length) + ttl + valueBytes(entry, samples);
 }
 
+/** The sampled part of a database's size: its container values. */
 interface Meter {
   at: number;
-  /** Estimated bytes of the db when sampled, minus what was evicted since. */
-  bytes: number;
-  /** Key count the estimate covers (decremented with each eviction). */
-  size: number;
-  /** Average bytes per key, for keys added since the sample. */
+  /** Average bytes of a container value when sampled. */
   avg: number;
+  /** Key count when sampled (a small database is measured again when it changes). */
+  size: number;
   /** Database.keysCreated when sampled: how many keys were created since. */
   seq: number;
 }
 
 const meters = new WeakMap<Database, Meter>();
 
-function measure(db: Database, now: number): Meter {
+function measure(db: Database, now: number, last: Meter | undefined): Meter {
   let bytes = 0;
   let counted = 0;
   if (db.size <= EXACT_KEYS) {
-    for (const [key, entry] of db.entries()) {
-      bytes += entryBytes(db, key, entry);
+    for (const [, entry] of db.entries()) {
+      if (entry.type === 'string') continue;
+      bytes += valueBytes(entry);
       counted++;
     }
   } else {
-    for (let i = 0; i < SAMPLE_KEYS; i++) {
+    for (let i = 0; i < SAMPLE_DRAWS && counted < SAMPLE_KEYS; i++) {
       const key = db.sampleKey();
       if (key === undefined) break;
       const entry = db.peekNoExpire(key);
-      if (entry === undefined) continue;
-      bytes += entryBytes(db, key, entry);
+      if (entry === undefined || entry.type === 'string') continue;
+      bytes += valueBytes(entry);
       counted++;
     }
-    bytes = counted === 0 ? 0 : (bytes / counted) * db.size;
-    counted = db.size;
   }
-  const meter = { at: now, bytes, size: db.size, avg: counted === 0 ? 0 : bytes / counted, seq: Database.keysCreated };
+  const avg = counted > 0 ? bytes / counted : (last?.avg ?? CONTAINER_GUESS);
+  const meter = { at: now, avg, size: db.size, seq: Database.keysCreated };
   meters.set(db, meter);
   return meter;
 }
 
-function dbBytes(db: Database, now: number): number {
-  if (db.size === 0) return 0;
+function containerBytes(db: Database, now: number): number {
+  const containers = db.containerKeys;
+  if (containers === 0) return 0;
   let meter = meters.get(db);
   if (
     meter === undefined ||
     now - meter.at > RESAMPLE_MS ||
     (db.size <= EXACT_KEYS && meter.size !== db.size) ||
-    Database.keysCreated - meter.seq > Math.max(CHURN_MIN_KEYS, meter.size / 8)
+    Database.keysCreated - meter.seq > Math.max(CHURN_MIN_KEYS, containers / 8)
   ) {
-    meter = measure(db, now);
+    meter = measure(db, now, meter);
   }
-  return Math.max(0, meter.bytes + (db.size - meter.size) * meter.avg);
+  return meter.avg * containers;
+}
+
+function dbBytes(db: Database, now: number): number {
+  if (db.size === 0) return 0;
+  return db.size * KEY_OVERHEAD + db.expiresCount * EXPIRE_OVERHEAD + db.stringHeapBytes + containerBytes(db, now);
 }
 
 /** Estimated dataset bytes over all databases. */
@@ -375,13 +396,7 @@ export function makeRoom(server: MemoryHost): boolean {
     if (best === undefined) break;
     const { db, key } = best;
     const entry = db.peekNoExpire(key)!;
-    const bytes = entryBytes(db, key, entry);
-    const meter = meters.get(db);
-    if (meter !== undefined) {
-      meter.bytes -= bytes;
-      meter.size -= 1;
-    }
-    evictedBytes += bytes;
+    evictedBytes += entryBytes(db, key, entry);
     if (lazy) freedLazily(server.stats, entry, server.config);
     if (db.delete(key, true)) server.effects.deleted(db.index, key);
     server.stats.evictedKeys++;
