@@ -16,7 +16,7 @@
 // servers alternating within each round; the files come from SAVE after DEBUG POPULATE (Tidings'
 // file serves both Tidings builds). BENCH_BASE=<another checkout, built> adds that build's
 // bin/tidings.js as a third server (before/after in the same run).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -177,9 +177,15 @@ async function loadRounds() {
   const cpus = Object.fromEntries(kinds.map((k) => [k, []]));
   const empties = Object.fromEntries(kinds.map((k) => [k, []]));
   const loadAverages = [];
+  // The floor under every Tidings start: node itself starting and exiting (with this environment:
+  // NODE_EXTRA_CA_CERTS, when set, is read and parsed by every node process at start).
+  const bareNode = [];
   try {
     for (let r = 0; r < rounds; r++) {
       loadAverages.push(os.loadavg()[0]);
+      const t = performance.now();
+      spawnSync(process.execPath, ['-e', '0']);
+      bareNode.push((performance.now() - t) / 1000);
       for (const kind of kinds) {
         // keepDir: the next round loads the same file.
         const t0 = performance.now();
@@ -208,6 +214,8 @@ async function loadRounds() {
   for (const kind of kinds) {
     rows.push(`| ${names[kind]} | ${median(loads[kind]).toFixed(2)} | ${(median(loads[kind]) / median(loads.redis)).toFixed(2)}x | ${list(loads[kind])} | ${median(cpus[kind]).toFixed(2)} | ${median(empties[kind]).toFixed(2)} | ${list(empties[kind])} |`);
   }
+  rows.push('');
+  rows.push(`\`node -e 0\` (spawn to exit), median ${median(bareNode).toFixed(2)} s (${list(bareNode)}); NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'not set'}.`);
   console.log(rows.join('\n'));
 }
 
