@@ -209,10 +209,10 @@ async function loadRounds() {
   const list = (a) => a.map((x) => x.toFixed(2)).join(', ');
   const names = { tidings: BASE ? 'Tidings (this checkout)' : 'Tidings', base: `Tidings (BENCH_BASE ${path.basename(BASE ?? '')})`, redis: 'Redis' };
   const rows = [`Start-up on a ${KEYS.toLocaleString('en-US')}-key dump until INFO says loading:0, and empty; ${rounds} rounds, servers alternating; load average (1 min) at each round's start: ${loadAverages.map((x) => x.toFixed(1)).join(', ')}.`, ''];
-  rows.push('| server | load, median (s) | load / Redis | each round (s) | server CPU during the load, median (s) | empty start, median (s) | each round (s) |');
-  rows.push('| --- | ---: | ---: | --- | ---: | ---: | --- |');
+  rows.push('| server | load, median (s) | load / Redis | each round (s) | server CPU during the load, median (s) | each round (s) | empty start, median (s) | each round (s) |');
+  rows.push('| --- | ---: | ---: | --- | ---: | --- | ---: | --- |');
   for (const kind of kinds) {
-    rows.push(`| ${names[kind]} | ${median(loads[kind]).toFixed(2)} | ${(median(loads[kind]) / median(loads.redis)).toFixed(2)}x | ${list(loads[kind])} | ${median(cpus[kind]).toFixed(2)} | ${median(empties[kind]).toFixed(2)} | ${list(empties[kind])} |`);
+    rows.push(`| ${names[kind]} | ${median(loads[kind]).toFixed(2)} | ${(median(loads[kind]) / median(loads.redis)).toFixed(2)}x | ${list(loads[kind])} | ${median(cpus[kind]).toFixed(2)} | ${list(cpus[kind])} | ${median(empties[kind]).toFixed(2)} | ${list(empties[kind])} |`);
   }
   rows.push('');
   rows.push(`\`node -e 0\` (spawn to exit), median ${median(bareNode).toFixed(2)} s (${list(bareNode)}); NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'not set'}.`);
