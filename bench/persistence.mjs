@@ -12,7 +12,11 @@
 // its section of BENCHMARKS.md; TIDINGS_NODE_ARGS="--trace-gc" passes node flags to Tidings, its
 // output then goes to this process's stdout). Benchmarks, not tests: numbers move with the
 // machine's load.
-import { spawn } from 'node:child_process';
+// BENCH_ONLY=load: only the start-ups (issue 10's load target), BENCH_ROUNDS rounds (default 5), the
+// servers alternating within each round; the files come from SAVE after DEBUG POPULATE (Tidings'
+// file serves both Tidings builds). BENCH_BASE=<another checkout, built> adds that build's
+// bin/tidings.js as a third server (before/after in the same run).
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,12 +26,16 @@ const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000);
 const SETS = Number(process.env.BENCH_SETS ?? 100_000);
 const NODE_ARGS = (process.env.TIDINGS_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 
+const BASE = process.env.BENCH_BASE ? path.resolve(process.env.BENCH_BASE) : undefined;
+/** Where each Tidings build's bin/tidings.js is: this checkout's, and BENCH_BASE's as 'base'. */
+const ROOTS = { tidings: ROOT, base: BASE };
+
 async function start(kind, extra, dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-persist-${kind}-`))) {
   const port = await freePort();
   const common = ['--port', String(port), '--save', '', '--dir', dir, '--enable-debug-command', 'yes', ...extra];
   const child =
-    kind === 'tidings'
-      ? spawn(process.execPath, [...NODE_ARGS, path.join(ROOT, 'bin/tidings.js'), ...common], { stdio: NODE_ARGS.length > 0 ? ['ignore', 'inherit', 'inherit'] : 'ignore' })
+    kind !== 'redis'
+      ? spawn(process.execPath, [...NODE_ARGS, path.join(ROOTS[kind], 'bin/tidings.js'), ...common], { stdio: NODE_ARGS.length > 0 ? ['ignore', 'inherit', 'inherit'] : 'ignore' })
       : spawn('redis-server', [...common, '--bind', '127.0.0.1', '--daemonize', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
   await waitForPort(port, 30000);
   return {
@@ -150,7 +158,72 @@ async function aofCpu(kind, fsync) {
   }
 }
 
+/** A dump file of KEYS DEBUG POPULATE keys written by SAVE; returns its directory. */
+async function populatedDump(kind) {
+  const srv = await start(kind, ['--appendonly', 'no']);
+  await command(srv.port, ['DEBUG', 'POPULATE', String(KEYS), 'key', '16']);
+  await command(srv.port, ['SAVE']);
+  await srv.stop({ keepDir: true });
+  return srv.dir;
+}
+
+/** BENCH_ONLY=load: start-up on the file and empty, ROUNDS rounds alternating the servers; medians. */
+async function loadRounds() {
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+  const kinds = BASE ? ['base', 'tidings', 'redis'] : ['tidings', 'redis'];
+  const dirs = { tidings: await populatedDump('tidings'), redis: await populatedDump('redis') };
+  dirs.base = dirs.tidings;
+  const loads = Object.fromEntries(kinds.map((k) => [k, []]));
+  const cpus = Object.fromEntries(kinds.map((k) => [k, []]));
+  const empties = Object.fromEntries(kinds.map((k) => [k, []]));
+  const loadAverages = [];
+  // The floor under every Tidings start: node itself starting and exiting (with this environment:
+  // NODE_EXTRA_CA_CERTS, when set, is read and parsed by every node process at start).
+  const bareNode = [];
+  try {
+    for (let r = 0; r < rounds; r++) {
+      loadAverages.push(os.loadavg()[0]);
+      const t = performance.now();
+      spawnSync(process.execPath, ['-e', '0']);
+      bareNode.push((performance.now() - t) / 1000);
+      for (const kind of kinds) {
+        // keepDir: the next round loads the same file.
+        const t0 = performance.now();
+        const srv = await start(kind, ['--appendonly', 'no'], dirs[kind]);
+        for (;;) {
+          if (infoField(await info(srv.port), 'loading') === '0' && (await command(srv.port, ['DBSIZE'])) === KEYS) break;
+          await sleep(5);
+        }
+        loads[kind].push((performance.now() - t0) / 1000);
+        // The server's own CPU (all its threads) until then: steadier than wall time on a busy machine.
+        cpus[kind].push(cpuSeconds(srv.pid));
+        await srv.stop({ keepDir: true });
+        empties[kind].push(await startTime(kind));
+      }
+    }
+  } finally {
+    fs.rmSync(dirs.tidings, { recursive: true, force: true });
+    fs.rmSync(dirs.redis, { recursive: true, force: true });
+  }
+  const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  const list = (a) => a.map((x) => x.toFixed(2)).join(', ');
+  const names = { tidings: BASE ? 'Tidings (this checkout)' : 'Tidings', base: `Tidings (BENCH_BASE ${path.basename(BASE ?? '')})`, redis: 'Redis' };
+  const rows = [`Start-up on a ${KEYS.toLocaleString('en-US')}-key dump until INFO says loading:0, and empty; ${rounds} rounds, servers alternating; load average (1 min) at each round's start: ${loadAverages.map((x) => x.toFixed(1)).join(', ')}.`, ''];
+  rows.push('| server | load, median (s) | load / Redis | each round (s) | server CPU during the load, median (s) | each round (s) | empty start, median (s) | each round (s) |');
+  rows.push('| --- | ---: | ---: | --- | ---: | --- | ---: | --- |');
+  for (const kind of kinds) {
+    rows.push(`| ${names[kind]} | ${median(loads[kind]).toFixed(2)} | ${(median(loads[kind]) / median(loads.redis)).toFixed(2)}x | ${list(loads[kind])} | ${median(cpus[kind]).toFixed(2)} | ${list(cpus[kind])} | ${median(empties[kind]).toFixed(2)} | ${list(empties[kind])} |`);
+  }
+  rows.push('');
+  rows.push(`\`node -e 0\` (spawn to exit), median ${median(bareNode).toFixed(2)} s (${list(bareNode)}); NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'not set'}.`);
+  console.log(rows.join('\n'));
+}
+
 build();
+if (process.env.BENCH_ONLY === 'load') {
+  await loadRounds();
+  process.exit(0);
+}
 const facts = machineFacts();
 const rows = [];
 const save = {};

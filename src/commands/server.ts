@@ -19,7 +19,7 @@ import { ConfigDeniedWhileLoading, ConfigSetError, type PendingSet } from '../co
 import { rewriteConfigFile } from '../config/file.js';
 import { aclOf } from '../security/acl.js';
 import { REPLY_BUFFER_PEAK_RESET_MS } from '../protocol/writer.js';
-import { REDIS_COMMAND_DOCS, REDIS_COMMAND_INFO, type Tagged } from './redis-command-docs.js';
+import { REDIS_COMMAND_INFO, redisCommandDocs, type Tagged } from './redis-command-docs.js';
 import { encodingOf } from './keys.js';
 import { replicationInfo, roleReply, waitForReplicas } from './replication.js';
 
@@ -416,7 +416,7 @@ function redisDocs(name: string): Tagged[] | undefined {
       }
       map.set(docName, own);
     };
-    for (const [docName, doc] of Object.entries(REDIS_COMMAND_DOCS)) walk(docName, doc);
+    for (const [docName, doc] of Object.entries(redisCommandDocs())) walk(docName, doc);
     generatedDocs = map;
   }
   return generatedDocs.get(name);

@@ -48,7 +48,6 @@ export function* loadRdbPreamble(server: PersistenceHost, buf: Buffer, displayNa
   const end = rdbEnd(buf);
   // Keys go in as an RDB file's do (loading.ts): expired ones skipped, IDLE/FREQ kept, no signals.
   const keys = new KeyLoader(server.dbs);
-  const scripting = server.scripting;
   try {
     yield* readRdbSteps(
       buf.subarray(0, end),
@@ -57,7 +56,8 @@ export function* loadRdbPreamble(server: PersistenceHost, buf: Buffer, displayNa
           if (name === 'used-mem' && pace !== undefined) pace.rdbUsedMem = Number(value.toString('latin1'));
         },
         functionLibrary(code) {
-          scripting.loadLibrary(code, true);
+          // The scripting state only when there is a library (as the dump file's load, rdbfile.ts).
+          server.scripting.loadLibrary(code, true);
         },
         key(dbIndex, key, _type, value, expireAt, idleMs, freq) {
           keys.key(dbIndex, key, value, expireAt, idleMs, freq);
