@@ -23,31 +23,41 @@ const THRESHOLD = Number(process.env.BENCH_THRESHOLD_MS ?? 10);
 const MIXED = process.env.BENCH_MIXED === '1';
 const WRITES = process.env.BENCH_SAVE_WRITES === '1';
 const RT = process.env.BENCH_RT === '1';
+// A new connection for every PING, as bench/persistence.mjs probes (accept, read, reply, close).
+const CONNECT = process.env.BENCH_CONNECT === '1';
 const now = () => performance.timeOrigin + performance.now();
 const rssMiB = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'latin1'))[1]) / 1024;
 const infoField = (text, name) => new RegExp(`\\r\\n${name}:([^\\r]*)`).exec(String(text))?.[1];
 
-async function run(root) {
+async function run(label, root) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bgsave-stall-'));
   const trace = path.join(dir, 'trace.txt');
   const port = await freePort();
-  const args = ['--import', path.join(ROOT, 'bench/bgsave-stall-trace.mjs'), path.join(root, 'bin/tidings.js')];
+  // TIDINGS_NODE_ARGS: node flags for the server (e.g. --trace-gc-nvp); its output then goes to
+  // $BENCH_SERVER_LOG.<label> (default: discarded).
+  const nodeArgs = (process.env.TIDINGS_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const args = [...nodeArgs, '--import', path.join(ROOT, 'bench/bgsave-stall-trace.mjs'), path.join(root, 'bin/tidings.js')];
   args.push('--port', String(port), '--save', '', '--dir', dir, '--appendonly', 'no', '--enable-debug-command', 'yes');
-  const child = spawn(process.execPath, args, { stdio: 'ignore', env: { ...process.env, STALL_TRACE_FILE: trace } });
+  const log = process.env.BENCH_SERVER_LOG ? fs.openSync(`${process.env.BENCH_SERVER_LOG}.${label.replace(/\W+/g, '-')}`, 'w') : 'ignore';
+  const child = spawn(process.execPath, args, { stdio: ['ignore', log, log], env: { ...process.env, STALL_TRACE_FILE: trace } });
+  if (typeof log === 'number') fs.closeSync(log);
   const ping = [];
   let writer;
   try {
     await waitForPort(port, 30000);
     if (MIXED) await loadResident(port, KEYS);
     else await command(port, ['DEBUG', 'POPULATE', String(KEYS), 'key', '16']);
-    if (RT) for (const pid of [child.pid, process.pid]) execFileSync('chrt', ['-a', '-f', '-p', '20', String(pid)]);
+    // The probe one priority above the server: at equal SCHED_FIFO priority a probe woken on the
+    // server's CPU waits for the running slice to end although its reply was already sent.
+    if (RT) for (const [pid, prio] of [[child.pid, 20], [process.pid, 21]]) execFileSync('chrt', ['-a', '-f', '-p', String(prio), String(pid)]);
     const probe = await Pipe.open(port);
     ping.push(probe);
     const timed = async (stop) => {
       const out = [];
       while (!(await stop())) {
         const t = now();
-        await probe.batch([['PING']]);
+        if (CONNECT) await command(port, ['PING']);
+        else await probe.batch([['PING']]);
         out.push([t, now() - t]);
       }
       return out;
@@ -134,7 +144,9 @@ function report(label, r) {
   console.log(`  save:  ${summary(r.save)}; ${slices.length} slices, median ${slices[slices.length >> 1]?.toFixed(2)} ms, max ${slices.at(-1)?.toFixed(2)} ms`);
   for (const [t, rtt] of [...r.save].sort((a, b) => b[1] - a[1]).slice(0, 5)) {
     const over = r.events.filter((e) => e.t + e.d >= t && e.t <= t + rtt);
-    console.log(`    ${rtt.toFixed(1)} ms: ${over.map((e) => `${e.kind === 'gc' ? e.x : 'slice'} at ${e.t - t >= 0 ? '+' : ''}${(e.t - t).toFixed(1)} for ${e.d.toFixed(1)}`).join(', ') || 'nothing of the server (scheduling)'}`);
+    const name = (e) => (e.kind === 'gc' ? e.x : ['read', 'reply', 'pipe'].includes(e.kind) ? `${e.kind}(${e.x})` : e.kind);
+    const at = (e) => `${e.t - t >= 0 ? '+' : ''}${(e.t - t).toFixed(1)}`;
+    console.log(`    ${rtt.toFixed(1)} ms: ${over.map((e) => `${name(e)} at ${at(e)}${e.d > 0 ? ` for ${e.d.toFixed(1)}` : ''}`).join(', ') || 'nothing of the server (scheduling)'}`);
   }
 }
 
@@ -143,5 +155,5 @@ const builds = [['this build', ROOT]];
 if (process.env.BENCH_BASE) builds.push(['base', path.resolve(process.env.BENCH_BASE)]);
 console.log(`${MIXED ? residentLabel(KEYS) : `${KEYS} keys from DEBUG POPULATE (16 B strings)`}${WRITES ? ', a client writing meanwhile' : ''}${RT ? ', SCHED_FIFO while measured' : ''}; load average ${os.loadavg()[0].toFixed(1)}`);
 for (let round = 1; round <= ROUNDS; round++) {
-  for (const [label, root] of round % 2 === 1 ? builds : [...builds].reverse()) report(`round ${round}, ${label}`, await run(root));
+  for (const [label, root] of round % 2 === 1 ? builds : [...builds].reverse()) report(`round ${round}, ${label}`, await run(`${label}-${round}`, root));
 }
