@@ -52,7 +52,8 @@ export interface PersistenceHost extends MemoryHost {
   /** close() was called: a load across turns stops at its next pause. */
   readonly stopped: boolean;
   readonly rdb: RdbFile;
-  readonly stats: MemoryHost['stats'] & { forked(startedAt: number): void };
+  /** netInputBytes and totalConnections: a BGSAVE waits for a turn without input between slices. */
+  readonly stats: MemoryHost['stats'] & { forked(startedAt: number): void; readonly netInputBytes: number; readonly totalConnections: number };
   readonly effects: MemoryHost['effects'] & { subscribe(consumer: EffectsConsumer): void; unsubscribe(consumer: EffectsConsumer): void };
   readonly extensions: ReadonlyMap<string, unknown>;
   /** Lua scripting state, created on first use. */

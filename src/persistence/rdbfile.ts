@@ -236,6 +236,8 @@ export class RdbFile {
     const sink = bg.child === undefined ? new FileSink(bg.tempPath) : new ChildSink(bg.child, bg.tempPath);
     let ok = false;
     let failure: string | undefined;
+    const stats = server.stats;
+    const input = (): number => stats.netInputBytes + stats.totalConnections;
     try {
       try {
         await sink.open();
@@ -255,7 +257,7 @@ export class RdbFile {
         // Let clients run; copy-on-write keeps the image at its starting point meanwhile. A killed
         // child ends the wait: the save has failed. (The delay follows every key, the last one
         // too, as in Redis's child.)
-        await sink.until(pauseMs > 0 ? sleep(pauseMs) : afterReplies());
+        await sink.until(pauseMs > 0 ? sleep(pauseMs) : afterReplies(input, SLICE_MS));
         if (done) break;
       }
       if (bg.aborted) return false;
