@@ -136,12 +136,42 @@ function report(label, r) {
       k.max = Math.max(k.max, g.d);
     }
     const kinds = Object.entries(byKind).map(([k, v]) => `${v.n} ${k} (max ${v.max.toFixed(1)} ms)`).join(', ') || 'no GC';
-    return `max ${sorted.at(-1).toFixed(1)} ms, p99 ${sorted[Math.floor(0.99 * (sorted.length - 1))].toFixed(1)} ms, ${pings.filter((p) => p[1] > THRESHOLD).length}/${pings.length} over ${THRESHOLD} ms; ${kinds}`;
+    const timers = within(pings).filter((e) => e.kind === 'interval' || e.kind === 'timeout');
+    const timer = timers.length === 0 ? '' : `; longest timer ${Math.max(...timers.map((e) => e.d)).toFixed(1)} ms`;
+    const tail = kinds + timer;
+    return `max ${sorted.at(-1).toFixed(1)} ms, p99 ${sorted[Math.floor(0.99 * (sorted.length - 1))].toFixed(1)} ms, ${pings.filter((p) => p[1] > THRESHOLD).length}/${pings.length} over ${THRESHOLD} ms; ${tail}`;
+  };
+  // The server's part of each round trip: from the PING's sending to the server's write of its
+  // reply (+PONG, 7 bytes), without the delivery to the probe (its own scheduling).
+  const replies = r.events.filter((e) => e.kind === 'reply' && e.x === '7').map((e) => e.t);
+  // And how many slices began after the PING was sent and before its reply was written (0 when
+  // a request waits at most for the slice it arrived in): a count the machine's load does not move.
+  const starts = r.events.filter((e) => e.kind === 'slice').map((e) => e.t);
+  const served = (pings) => {
+    const waits = [];
+    const extra = [0, 0, 0];
+    let j = 0;
+    let k = 0;
+    for (const [t, rtt] of pings) {
+      while (j < replies.length && replies[j] < t) j++;
+      if (j >= replies.length || replies[j] > t + rtt + 1) continue;
+      waits.push(replies[j] - t);
+      while (k < starts.length && starts[k] < t) k++;
+      let n = 0;
+      while (k + n < starts.length && starts[k + n] < replies[j]) n++;
+      extra[Math.min(n, 2)]++;
+    }
+    waits.sort((a, b) => a - b);
+    if (waits.length === 0) return 'no replies traced';
+    const slicesWaited = starts.length === 0 ? '' : `; slices begun meanwhile 0/1/2+: ${extra.join('/')}`;
+    return `request to reply written: max ${waits.at(-1).toFixed(1)} ms, p99 ${waits[Math.floor(0.99 * (waits.length - 1))].toFixed(1)} ms, ${waits.filter((w) => w > THRESHOLD).length} over ${THRESHOLD} ms${slicesWaited}`;
   };
   const slices = within(r.save).filter((e) => e.kind === 'slice').map((e) => e.d).sort((a, b) => a - b);
   console.log(`${label}: save ${r.seconds.toFixed(2)} s (${r.status}), extra RSS ${r.extra.toFixed(1)} MiB${WRITES ? `, ${r.writes} writes` : ''}`);
   console.log(`  quiet: ${summary(r.idle)}`);
   console.log(`  save:  ${summary(r.save)}; ${slices.length} slices, median ${slices[slices.length >> 1]?.toFixed(2)} ms, max ${slices.at(-1)?.toFixed(2)} ms`);
+  console.log(`  server side, quiet: ${served(r.idle)}`);
+  console.log(`  server side, save:  ${served(r.save)}`);
   for (const [t, rtt] of [...r.save].sort((a, b) => b[1] - a[1]).slice(0, 5)) {
     const over = r.events.filter((e) => e.t + e.d >= t && e.t <= t + rtt);
     const name = (e) => (e.kind === 'gc' ? e.x : ['read', 'reply', 'pipe'].includes(e.kind) ? `${e.kind}(${e.x})` : e.kind);

@@ -52,6 +52,8 @@ export interface PersistenceHost extends MemoryHost {
   /** close() was called: a load across turns stops at its next pause. */
   readonly stopped: boolean;
   readonly rdb: RdbFile;
+  /** Write the replies already produced this turn (a background save does before each slice). */
+  flushReplies(): void;
   /** netInputBytes and totalConnections: a BGSAVE waits for a turn without input between slices. */
   readonly stats: MemoryHost['stats'] & { forked(startedAt: number): void; readonly netInputBytes: number; readonly totalConnections: number };
   readonly effects: MemoryHost['effects'] & { subscribe(consumer: EffectsConsumer): void; unsubscribe(consumer: EffectsConsumer): void };

@@ -250,6 +250,8 @@ export class RdbFile {
         if (bg.child?.ended === true) throw new Error((await bg.child.exited) ?? 'the save child exited before its data');
         // rdb-key-save-delay (microseconds per key, a testing knob) slows the save as it slows Redis's.
         const { maxKeys, pauseMs } = keyDelay(server.config.number('rdb-key-save-delay'));
+        // Replies to requests read in this turn go before the slice, not after it.
+        server.flushReplies();
         const done = bg.snapshot.step(performance.now() + SLICE_MS, maxKeys);
         const bytes = bg.snapshot.takeView();
         if (bytes.length > 0) await sink.write(bytes);
