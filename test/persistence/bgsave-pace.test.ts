@@ -38,13 +38,13 @@ test('a BGSAVE completes while clients keep requests in flight every turn, and n
     });
     assert.equal(await c.call('BGSAVE'), 'Background saving started');
     let connections = 0;
-    while ((await info(c, 'rdb_bgsave_in_progress')) === '1') {
+    do {
       // A request on a connection accepted during the save is answered.
       const fresh = await s.connect();
       assert.equal(await fresh.call('PING'), 'PONG');
       fresh.close();
       connections++;
-    }
+    } while ((await info(c, 'rdb_bgsave_in_progress')) === '1');
     running = false;
     await Promise.all(loops);
     assert.equal(await info(c, 'rdb_last_bgsave_status'), 'ok');
