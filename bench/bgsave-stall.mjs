@@ -9,7 +9,9 @@
 //   BENCH_MIXED=1 BENCH_SAVE_WRITES=1 BENCH_BASE=/tmp/base node bench/bgsave-stall.mjs
 //   BENCH_RT=1 ...   # as root: server and probe SCHED_FIFO while measured (chrt), so that a loaded
 //                    # machine's scheduling does not dominate the round trips; say so with numbers
-// Knobs: BENCH_KEYS (1000000), BENCH_ROUNDS (2), BENCH_IDLE_S (2), BENCH_THRESHOLD_MS (10).
+// Knobs: BENCH_KEYS (1000000), BENCH_ROUNDS (2), BENCH_IDLE_S (2), BENCH_THRESHOLD_MS (10),
+// BENCH_CONNECT=1 (a new connection per PING, as bench/persistence.mjs), BENCH_SHOW (5: the
+// slowest PINGs shown with what the server did meanwhile), TIDINGS_NODE_ARGS, BENCH_SERVER_LOG.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
