@@ -872,7 +872,7 @@ export class AppendOnlyFile implements EffectsConsumer {
     const stopped = () => this.rewriteImage !== image || epoch !== this.epoch;
     try {
       await sink.open();
-      if (!(await writeInSlices(image, sink, child, 'rewrite', () => delayUs, stopped))) throw new Error('the rewrite was stopped');
+      if (!(await writeInSlices(this.server, image, sink, child, 'rewrite', () => delayUs, stopped))) throw new Error('the rewrite was stopped');
       await sink.finish();
     } finally {
       if (!image.done) image.abandon();

@@ -245,7 +245,7 @@ export class RdbFile {
       }
       // rdb-key-save-delay (microseconds per key, a testing knob) slows the save as it slows Redis's.
       const delayUs = () => server.config.number('rdb-key-save-delay');
-      if (!(await writeInSlices(bg.snapshot, sink, bg.child, 'save', delayUs, () => bg.aborted))) return false;
+      if (!(await writeInSlices(server, bg.snapshot, sink, bg.child, 'save', delayUs, () => bg.aborted))) return false;
       if (bg.aborted) return false;
       // The data is on disk (fsynced) before the rename makes it the dump.
       await sink.finish();
@@ -503,6 +503,7 @@ export class RdbFile {
  * the writer child (`what`: save or rewrite) died first — the save or rewrite has failed.
  */
 export async function writeInSlices(
+  server: PersistenceHost,
   snapshot: Snapshot,
   sink: SaveSink,
   child: WriterChild | undefined,
@@ -510,17 +511,21 @@ export async function writeInSlices(
   delayUs: () => number,
   stopped: () => boolean,
 ): Promise<boolean> {
+  const stats = server.stats;
+  const input = (): number => stats.netInputBytes + stats.totalConnections;
   for (;;) {
     if (stopped()) return false;
     if (child?.ended === true) throw new Error((await child.exited) ?? `the ${what} child exited before its data`);
     const { maxKeys, pauseMs } = keyDelay(delayUs());
+    // Replies to requests read in this turn go before the slice, not after it.
+    server.flushReplies();
     const done = snapshot.step(performance.now() + SLICE_MS, maxKeys);
     const bytes = snapshot.takeView();
     if (bytes.length > 0) await sink.write(bytes);
     if (done && pauseMs === 0) return !stopped();
-    // A killed child ends the wait. (The delay follows every key, the last one too, as in
-    // Redis's child.)
-    await sink.until(pauseMs > 0 ? sleep(pauseMs) : afterReplies());
+    // Let clients run (copy-on-write keeps the image at its starting point meanwhile). A killed
+    // child ends the wait. (The delay follows every key, the last one too, as in Redis's child.)
+    await sink.until(pauseMs > 0 ? sleep(pauseMs) : afterReplies(input, SLICE_MS));
     if (done) return !stopped();
   }
 }

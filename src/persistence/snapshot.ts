@@ -64,14 +64,38 @@ interface DbProgress {
 /**
  * Resolves on a later event-loop turn than the flush of the replies to requests read meanwhile,
  * for a background save to wait on between its slices. The server sends the replies of a turn
- * from a setImmediate queued when the first is produced (Server.scheduleFlush). A next slice
- * queued with one setImmediate before the poll phase reads a request runs ahead of that flush,
- * so a request that arrived during a slice waited for two; the second hop puts the slice behind
- * the flush, and a request waits for at most the slice it arrived in.
+ * from a setImmediate queued when the first is produced (Server.scheduleFlush), behind the
+ * immediates already queued. A next slice queued with one setImmediate before the poll phase
+ * reads a request runs ahead of that flush, so a request that arrived during a slice waited for
+ * two; the second hop puts the slice behind the flush. That is not enough when the poll phase
+ * just before the second hop (or a later one) reads something: a request that arrived in the
+ * short gap, and every request on a new connection, which is accepted in one turn and read in
+ * the next (its socket is watched from the next poll on). So from the second hop on the slice
+ * waits while `input` (a count of bytes read and connections accepted) moved in the last turn,
+ * one more hop each time, for at most `maxMs` after the call (a server busy with clients
+ * every turn still gets its save done: slices then alternate with that much serving).
  */
-export function afterReplies(): Promise<void> {
-  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+export function afterReplies(input?: () => number, maxMs = 0): Promise<void> {
+  return new Promise((resolve) => {
+    const until = performance.now() + maxMs;
+    let seen = 0;
+    const hop = (): void => {
+      const now = input?.() ?? 0;
+      if (now === seen || performance.now() >= until) resolve();
+      else {
+        seen = now;
+        setImmediate(hop);
+      }
+    };
+    setImmediate(() => {
+      seen = input?.() ?? 0;
+      setImmediate(hop);
+    });
+  });
 }
+
+/** Output between two reads of the clock in a slice, besides every 32 keys (see advance()). */
+const CHECK_BYTES = 32 * 1024;
 
 export class Snapshot implements CopyOnWrite {
   private readonly writer: ImageWriter;
@@ -204,8 +228,15 @@ export class Snapshot implements CopyOnWrite {
     // (Found again on each call: a compaction between slices moves the slots.)
     let i = order.lowerBound(p.cursor) - 1;
     let visited = 0;
+    // The clock is read every 32 keys, and after every CHECK_BYTES of output: 32 big values (a
+    // hash of a thousand fields takes ~0.2 ms) would run a slice far past its deadline.
+    let checkAt = this.writer.pending + CHECK_BYTES;
     while (i >= 0) {
-      if (budget <= 0 || ((visited & 31) === 31 && performance.now() >= deadline)) return budget;
+      if (budget <= 0) return budget;
+      if ((visited & 31) === 31 || this.writer.pending >= checkAt) {
+        if (performance.now() >= deadline) return budget;
+        checkAt = this.writer.pending + CHECK_BYTES;
+      }
       const seq = order.positions.at(i);
       const key = order.keys[i]!;
       const entry = data.get(key);

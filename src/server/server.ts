@@ -720,6 +720,11 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     }
   }
 
+  /** Send the replies this turn has produced now, not from the flush's setImmediate (a BGSAVE, before a slice). */
+  flushReplies(): void {
+    if (this.flushScheduled) this.flush();
+  }
+
   scheduleFlush(client: Client): void {
     if (client.flushScheduled || client.socket === null) return;
     client.flushScheduled = true;

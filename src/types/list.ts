@@ -290,6 +290,21 @@ export class List {
   }
 
   /** Elements from index `start` to `end` inclusive (clamped to the list). */
+  /**
+   * Every element front to back as a range [start, end) of a chunk's buffer, with no view made
+   * (the RDB encoder copies the bytes at once; a view per element was a BGSAVE's main garbage).
+   */
+  scanRanges(visit: (buf: Buffer, start: number, end: number) => void): void {
+    for (const chunk of this.chunks) {
+      const buf = chunk.buf;
+      for (let at = chunk.start; at < chunk.end; at = chunk.next(at)) {
+        const b = buf[at]!;
+        if (b === LONG) visit(buf, at + 5, at + 5 + buf.readUInt32LE(at + 1));
+        else visit(buf, at + 1, at + 1 + b);
+      }
+    }
+  }
+
   range(start: number, end: number): Buffer[] {
     const from = Math.max(0, start);
     const to = Math.min(this.length - 1, end);

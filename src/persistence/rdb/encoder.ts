@@ -29,6 +29,24 @@ const listpack = new ListpackBuilder();
 let listNodes = Buffer.allocUnsafe(16 * 1024);
 const listNodeEnds: number[] = [];
 const appendPackedItem = (buf: Buffer, start: number, end: number): void => listpack.appendRange(buf, start, end);
+/** RdbEncoder.list()'s state while List.scanRanges visits the elements (no closure per list). */
+let listFill = 0;
+let listNodesUsed = 0;
+let listNodesFinished = 0;
+function appendListItem(buf: Buffer, start: number, end: number): void {
+  if (listpack.count > 0 && !quicklistAllowsInsert(listpack, listFill, end - start)) {
+    const length = listpack.seal();
+    if (listNodes.length < listNodesUsed + length) {
+      const grown = Buffer.allocUnsafe(Math.max(listNodesUsed + length, listNodes.length * 2));
+      listNodes.copy(grown, 0, 0, listNodesUsed);
+      listNodes = grown;
+    }
+    listNodesUsed += listpack.buffer.copy(listNodes, listNodesUsed, 0, length);
+    listNodeEnds[listNodesFinished++] = listNodesUsed;
+    listpack.reset();
+  }
+  listpack.appendRange(buf, start, end);
+}
 
 /** A growable output buffer with the RDB primitive encodings. */
 export class RdbEncoder {
@@ -116,6 +134,29 @@ export class RdbEncoder {
     this.raw(s);
   }
 
+  /** string() of buf[start, end) (a listpack being built, a list's finished nodes) without a view of it. */
+  private stringOf(buf: Buffer, end: number, start = 0): void {
+    const len = end - start;
+    if (len <= 11 || (start > 0 && this.compress && len > 20)) {
+      this.string(buf.subarray(start, end));
+      return;
+    }
+    if (this.compress && len > 20 && this.lzf(buf, len)) return;
+    this.len(len);
+    this.copyIn(buf, start, end);
+  }
+
+  /** buf[start, end) appended; a byte loop for the usual short range (Buffer.copy of a range allocates a view). */
+  private copyIn(buf: Buffer, start: number, end: number): void {
+    this.ensure(end - start);
+    if (end - start < 512) {
+      const b = this.buf;
+      let p = this.pos;
+      for (let i = start; i < end; i++) b[p++] = buf[i]!;
+      this.pos = p;
+    } else this.pos += buf.copy(this.buf, this.pos, start, end);
+  }
+
   /** A string that is a canonical 32-bit integer, integer-encoded. */
   private int32(v: number): void {
     this.ensure(5);
@@ -143,14 +184,7 @@ export class RdbEncoder {
     this.u8(0xc0 | RdbEnc.LZF);
     this.len(packed);
     this.len(len);
-    this.ensure(packed);
-    // A byte loop for the usual short output: Buffer.copy of a range allocates a view.
-    if (packed < 512) {
-      const b = this.buf;
-      let p = this.pos;
-      for (let i = 0; i < packed; i++) b[p++] = scratch[i]!;
-      this.pos = p;
-    } else this.pos += scratch.copy(this.buf, this.pos, 0, packed);
+    this.copyIn(scratch, 0, packed);
     return true;
   }
 
@@ -229,7 +263,7 @@ export class RdbEncoder {
           // A packed hash's bytes go straight into the listpack; else flat(), not the iterator's
           // [field, value] pair per field.
           if (!hash.visitPackedItems(appendPackedItem)) for (const item of hash.flat()) lp.appendLatin1(item);
-          this.string(lp.view());
+          this.listpack();
         } else {
           this.len(hash.size);
           for (const [field, value] of hash) {
@@ -259,35 +293,28 @@ export class RdbEncoder {
 
   private list(list: List, fill: number): void {
     // The node count comes first: every node but the last waits in listNodes.
-    const lp = listpack.reset();
-    let finished = 0;
-    let used = 0;
-    list.scan(false, Infinity, (item) => {
-      if (lp.count > 0 && !quicklistAllowsInsert(lp, fill, item.length)) {
-        const node = lp.view();
-        if (listNodes.length < used + node.length) {
-          const grown = Buffer.allocUnsafe(Math.max(used + node.length, listNodes.length * 2));
-          listNodes.copy(grown, 0, 0, used);
-          listNodes = grown;
-        }
-        used += node.copy(listNodes, used);
-        listNodeEnds[finished++] = used;
-        lp.reset();
-      }
-      lp.append(item);
-      return true;
-    });
-    this.len(finished + (lp.count > 0 ? 1 : 0));
+    listpack.reset();
+    listFill = fill;
+    listNodesUsed = 0;
+    listNodesFinished = 0;
+    list.scanRanges(appendListItem);
+    const finished = listNodesFinished;
+    this.len(finished + (listpack.count > 0 ? 1 : 0));
     let start = 0;
     for (let i = 0; i < finished; i++) {
       this.len(QUICKLIST_NODE_PACKED);
-      this.string(listNodes.subarray(start, listNodeEnds[i]));
+      this.stringOf(listNodes, listNodeEnds[i]!, start);
       start = listNodeEnds[i]!;
     }
-    if (lp.count > 0) {
+    if (listpack.count > 0) {
       this.len(QUICKLIST_NODE_PACKED);
-      this.string(lp.view());
+      this.listpack();
     }
+  }
+
+  /** The listpack builder's content, as string() would write its view(), without the view. */
+  private listpack(): void {
+    this.stringOf(listpack.buffer, listpack.seal());
   }
 
   private zset(z: SortedSet): void {

@@ -165,12 +165,25 @@ export class ListpackBuilder {
 
   /** The finished listpack as a view into the builder's buffer: valid until the next append or reset. */
   view(): Buffer {
+    return this.buf.subarray(0, this.seal());
+  }
+
+  /**
+   * Finish the listpack in place: its bytes are buffer[0, the length returned), valid until the
+   * next append or reset (view() without the view, for callers that copy them at once).
+   */
+  seal(): number {
     this.ensure(0);
     const b = this.buf;
     b[this.pos] = 0xff;
     b.writeUInt32LE(this.pos + 1, 0);
     b.writeUInt16LE(this.count < NUMELE_UNKNOWN ? this.count : NUMELE_UNKNOWN, 4);
-    return b.subarray(0, this.pos + 1);
+    return this.pos + 1;
+  }
+
+  /** The builder's buffer (see seal()). */
+  get buffer(): Buffer {
+    return this.buf;
   }
 
   /** The finished listpack, in a Buffer of its own. */
