@@ -6,6 +6,7 @@
 //     memory (Tidings: peak RSS over the RSS before; Redis: the fork's copy-on-write, as INFO's
 //     rdb_last_cow_size says; the child's pages shared with its parent are not counted).
 //     Then each server starts on the file it wrote: seconds until INFO says loading:0.
+//     The same for BGREWRITEAOF of that dataset (an RDB-preamble base; Redis: aof_last_cow_size).
 //  2. CPU per SET without the append-only file and with it on (everysec, always): the server's user+system CPU
 //     (/proc) over a redis-benchmark SET run, divided by the SETs.
 // Usage: node bench/persistence.mjs   (BENCH_KEYS=200000 for a quicker run; BENCH_WRITE=1 writes
@@ -67,14 +68,19 @@ async function info(port) {
   return Buffer.isBuffer(v) ? v.toString('latin1') : String(v);
 }
 
-/** Round trip of one PING, in ms. */
-async function pingMs(port) {
+/** Round trip of one PING (or of `argv`), in ms. */
+async function pingMs(port, argv = ['PING']) {
   const t = performance.now();
-  await command(port, ['PING']);
+  await command(port, argv);
   return performance.now() - t;
 }
 
-async function bgsave(kind) {
+/** BGSAVE (`what` save) or BGREWRITEAOF (rewrite) of KEYS keys: duration, the waits a PING client sees, extra memory. */
+async function background(kind, what) {
+  const [cmd, running, cowField, statusField] =
+    what === 'save'
+      ? ['BGSAVE', 'rdb_bgsave_in_progress', 'rdb_last_cow_size', 'rdb_last_bgsave_status']
+      : ['BGREWRITEAOF', 'aof_rewrite_in_progress', 'aof_last_cow_size', 'aof_last_bgrewrite_status'];
   const srv = await start(kind, ['--appendonly', 'no']);
   let saved = false;
   try {
@@ -89,21 +95,21 @@ async function bgsave(kind) {
     let rssPeak = rssBefore;
     const waits = [];
     const t0 = performance.now();
-    await command(srv.port, ['BGSAVE']);
+    waits.push(await pingMs(srv.port, [cmd]));
     for (;;) {
       waits.push(await pingMs(srv.port));
       rssPeak = Math.max(rssPeak, rssBytes(srv.pid));
-      if (infoField(await info(srv.port), 'rdb_bgsave_in_progress') === '0') break;
+      if (infoField(await info(srv.port), running) === '0') break;
     }
     const seconds = (performance.now() - t0) / 1000;
     waits.sort((a, b) => a - b);
     const stall = waits.at(-1);
     const p99 = waits[Math.floor(0.99 * (waits.length - 1))];
     const persistence = await info(srv.port);
-    const cow = Number(infoField(persistence, 'rdb_last_cow_size') ?? 0);
+    const cow = Number(infoField(persistence, cowField) ?? 0);
     const extra = kind === 'tidings' ? rssPeak - rssBefore : cow;
-    const ok = infoField(persistence, 'rdb_last_bgsave_status');
-    saved = ok === 'ok';
+    const ok = infoField(persistence, statusField);
+    saved = ok === 'ok' && what === 'save';
     return { seconds, stall, p99, baseline, extra, rssBefore, ok, dir: srv.dir };
   } finally {
     await srv.stop({ keepDir: saved });
@@ -229,8 +235,10 @@ const rows = [];
 const save = {};
 const load = {};
 const empty = {};
+const rewrite = {};
 for (const kind of ['tidings', 'redis']) {
-  save[kind] = await bgsave(kind);
+  save[kind] = await background(kind, 'save');
+  rewrite[kind] = await background(kind, 'rewrite');
   empty[kind] = await startTime(kind);
   if (save[kind].ok === 'ok') load[kind] = await loadTime(kind, save[kind].dir);
 }
@@ -258,6 +266,15 @@ if (load.tidings && load.redis) {
   rows.push(`| start-up on that file until INFO says loading:0 (s; keys loaded) | ${load.tidings.seconds.toFixed(2)} (${load.tidings.keys}) | ${load.redis.seconds.toFixed(2)} (${load.redis.keys}) | ${ratio(load.tidings.seconds, load.redis.seconds)} |`);
   rows.push(`| start-up of an empty server (s) | ${empty.tidings.toFixed(2)} | ${empty.redis.toFixed(2)} | |`);
 }
+rows.push('');
+rows.push('| BGREWRITEAOF of the same dataset (RDB-preamble base) | Tidings | Redis | Tidings / Redis |');
+rows.push('| --- | ---: | ---: | ---: |');
+const tw = rewrite.tidings;
+const rw = rewrite.redis;
+rows.push(`| duration (s) | ${tw.seconds.toFixed(2)} | ${rw.seconds.toFixed(2)} | ${ratio(tw.seconds, rw.seconds)} |`);
+rows.push(`| longest round trip during the rewrite, BGREWRITEAOF's own reply included (ms) | ${tw.stall.toFixed(1)} | ${rw.stall.toFixed(1)} | ${ratio(tw.stall, rw.stall)} |`);
+rows.push(`| 99th percentile PING round trip during the rewrite (ms) | ${tw.p99.toFixed(2)} | ${rw.p99.toFixed(2)} | |`);
+rows.push(`| extra memory (MiB; Tidings: peak RSS over ${mb(tw.rssBefore)} MiB before; Redis: aof_last_cow_size) | ${mb(tw.extra)} | ${mb(rw.extra)} | ${ratio(tw.extra, rw.extra)} |`);
 rows.push('');
 rows.push('| AOF: CPU per SET (µs, user+system of the server) | Tidings | Redis | Tidings / Redis |');
 rows.push('| --- | ---: | ---: | ---: |');
