@@ -1,6 +1,6 @@
 // Instructions of the in-process command path (parser -> execute -> reply writer, as
 // bench/dispatch-micro.mjs runs it, 16 commands per chunk) for one build and one command, counted by
-// callgrind: 300,000 commands warm the JIT up uninstrumented, then N are counted.
+// callgrind: 300,000 commands (BENCH_WARMUP) warm the JIT up uninstrumented, then N are counted.
 //
 //   valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/dev/null \
 //     node bench/callgrind-inproc.mjs <build dir with dist/> <row> 160000
@@ -13,7 +13,8 @@ import { encodeCommand, inProcessServer } from './lib.mjs';
 
 const [root, rowName, nStr] = process.argv.slice(2);
 const N = Number(nStr);
-const WARMUP = 300000;
+// BENCH_WARMUP: fewer warm-up commands for a heavy row (LRANGE_100: 20,000 is plenty).
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 300000);
 const TEN_KEYS = Array.from({ length: 10 }, (_, i) => `key:${i}`);
 const ROWS = {
   set: { argv: ['SET', 'key:__rand_int__', 'xxx'] },
