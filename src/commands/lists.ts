@@ -8,7 +8,7 @@
 import type { Config } from '../config/config.js';
 import { Errors } from '../protocol/errors.js';
 import { parseTimeout, tryParseInteger } from '../protocol/numbers.js';
-import { NULL_ARRAY, OK, ReplyError, type HandlerResult, type Reply } from '../protocol/reply.js';
+import { Latin1, NULL_ARRAY, OK, RawReply, ReplyError, type HandlerResult, type Reply } from '../protocol/reply.js';
 import { List } from '../types/list.js';
 import type { CommandContext, CommandSpec } from './types.js';
 import { latin1String } from '../protocol/latin1.js';
@@ -63,6 +63,12 @@ function pop(list: List, end: End): Buffer {
   return (end === 'left' ? list.popFront() : list.popBack())!;
 }
 
+/** Pop for the reply itself: a short element comes as a latin1 string (no Buffer made). */
+function popOut(list: List, end: End): Buffer | Latin1 {
+  const value = (end === 'left' ? list.popFrontOut() : list.popBackOut())!;
+  return typeof value === 'string' ? new Latin1(value) : value;
+}
+
 /** After removing elements: notify, and delete the key (with a `del` event) once it is empty. */
 function afterRemoval(ctx: CommandContext, key: string, list: List, event: string): void {
   ctx.notify('l', event, key);
@@ -105,14 +111,14 @@ function popGeneric(ctx: CommandContext, argv: Buffer[], end: End): Reply {
   const list = ctx.db.getWrite(key, 'list');
   if (list === undefined) return hasCount ? NULL_ARRAY : null;
   if (!hasCount) {
-    const value = pop(list, end);
+    const value = popOut(list, end);
     afterRemoval(ctx, key, list, end === 'left' ? 'lpop' : 'rpop');
     return value;
   }
   if (count === 0) return [];
-  const out: Buffer[] = [];
+  const out: Reply[] = [];
   const n = Math.min(count, list.length);
-  for (let i = 0; i < n; i++) out.push(pop(list, end));
+  for (let i = 0; i < n; i++) out.push(popOut(list, end));
   afterRemoval(ctx, key, list, end === 'left' ? 'lpop' : 'rpop');
   return out;
 }
@@ -133,7 +139,8 @@ function lrange(ctx: CommandContext, argv: Buffer[]): Reply {
   if (list === undefined) return [];
   const [from, to] = clampRange(start, stop, list.length);
   if (from > to || from >= list.length) return [];
-  return list.range(from, to);
+  const raw = list.rangeReply(from, to);
+  return raw === undefined ? list.range(from, to) : new RawReply(raw);
 }
 
 function lindex(ctx: CommandContext, argv: Buffer[]): Reply {

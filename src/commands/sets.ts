@@ -12,6 +12,7 @@ import { globMatch } from '../pubsub/glob.js';
 import { maxIntsetEntries, MemberSet } from '../types/set.js';
 import { distinctSample, indexOf } from '../types/member-index.js';
 import type { CommandContext, CommandSpec } from './types.js';
+import { latin1String } from '../protocol/latin1.js';
 
 const err = (text: string) => () => new ReplyError(text);
 const SetErrors = {
@@ -93,8 +94,8 @@ const newSet = (): MemberSet => new MemberSet('intset');
 
 // ---------------------------------------------------------------- helpers
 
-const keyOf = (buf: Buffer): string => buf.toString('latin1');
-const memberOf = (buf: Buffer): string => buf.toString('latin1');
+const keyOf = latin1String;
+const memberOf = latin1String;
 const memberReply = (member: string): Buffer => Buffer.from(member, 'latin1');
 
 /** Delete the key (with a `del` event) if the set became empty, else mark it modified. */

@@ -215,8 +215,11 @@ export class RequestParser {
         }
         const end = this.pos + this.bulkLen;
         if (end + 2 > this.buf.length) return undefined;
-        this.argv[this.argc++] =
-          this.argc === 0 && this.bulkLen <= NAME_MAX ? this.commandName(this.pos, this.bulkLen) : new ArgView(this.bufBytes, this.bufOffset + this.pos, this.bulkLen);
+        // The index is read before the test: `argv[argc++] = argc === 0 ? ...` would test the
+        // incremented count, and no name would ever be shared.
+        const index = this.argc++;
+        this.argv[index] =
+          index === 0 && this.bulkLen <= NAME_MAX ? this.commandName(this.pos, this.bulkLen) : new ArgView(this.bufBytes, this.bufOffset + this.pos, this.bulkLen);
         this.argvBytes += this.bulkLen + ARG_OVERHEAD;
         this.pos = end + 2;
         this.bulkLen = -1;

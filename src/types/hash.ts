@@ -10,7 +10,7 @@
 // converts it (one way) to a hash table; the encoding is visible in OBJECT ENCODING, HSCAN (a
 // listpack is returned whole), HRANDFIELD's order, DUMP and RDB files.
 import { MemberIndex, type Indexed } from './member-index.js';
-import { PACKED_CHARS, PACKED_ITEMS, foundItem, foundRecordEnd, locate, pack, packedBytes, recordChars, splice, unpack, visitPacked } from './packed.js';
+import { PACKED_CHARS, PACKED_ITEMS, foundItem, foundItemIs, foundRecordEnd, locate, pack, packedBytes, recordChars, splice, unpack, visitPacked } from './packed.js';
 
 export type HashEncoding = 'listpack' | 'hashtable';
 
@@ -145,6 +145,8 @@ export class Hash implements Indexed {
       }
       return true;
     }
+    // The same value again (a cache refreshing a field): nothing to rebuild.
+    if (foundItemIs(data, value)) return false;
     // In place: the record is rewritten where it was, keeping the order.
     const end = foundRecordEnd();
     if (data.length - (end - at) + recordChars(field, value) > PACKED_CHARS) this.unpacked().fields.set(field, value);

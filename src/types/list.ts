@@ -9,6 +9,8 @@
 // amortised. Access by index walks chunks (O(n / elements-per-chunk), as Redis's quicklist) and is
 // O(1) for sequential access thanks to a cursor remembered from the previous lookup. Inserting,
 // replacing or removing in the middle rewrites one chunk. Elements handed out are copies.
+import { latin1At } from '../protocol/latin1.js';
+
 const CHUNK_BYTES = 8192;
 const MIN_CAPACITY = 32;
 const LONG = 254;
@@ -57,6 +59,18 @@ class Chunk {
     return b === LONG ? at - this.buf.readUInt32LE(at - 5) - 10 : at - b - 2;
   }
 
+  /** Bytes of the element starting at `at`. */
+  length(at: number): number {
+    const b = this.buf[at]!;
+    return b === LONG ? this.buf.readUInt32LE(at + 1) : b;
+  }
+
+  /** The element starting at `at` for a reply: a latin1 string when short (see STRING_OUT_MAX), else a copy. */
+  out(at: number): Buffer | string {
+    const b = this.buf[at]!;
+    return b <= STRING_OUT_MAX ? latin1At(this.buf, at + 1, b) : copyOut(this.view(at));
+  }
+
   /** The bytes of the element starting at `at`, as a view into the chunk (valid until a write). */
   view(at: number): Buffer {
     const b = this.buf[at]!;
@@ -77,6 +91,37 @@ class Chunk {
 
 function copyOut(view: Buffer): Buffer {
   return Buffer.from(view);
+}
+
+/**
+ * Elements up to this many bytes are handed to a reply as latin1 strings (latin1At: no view and no
+ * copy, each a typed array made through a builtin); longer ones as copied Buffers.
+ */
+const STRING_OUT_MAX = 32;
+
+/** Range replies encoded straight from the chunks (rangeReply) up to this many bytes. */
+const RAW_RANGE_MAX = 64 * 1024;
+
+/** rangeReply() encodes here, then copies out the bytes used. */
+const rangeScratch = Buffer.allocUnsafe(RAW_RANGE_MAX);
+
+/** Write `<prefix><n>\r\n` (n a non-negative integer below 2^32) at `at`; returns the offset past it. */
+function putLine(buf: Buffer, at: number, prefix: number, n: number): number {
+  buf[at++] = prefix;
+  if (n < 10) buf[at++] = 48 + n;
+  else if (n < 100) {
+    const tens = (n / 10) | 0;
+    buf[at++] = 48 + tens;
+    buf[at++] = 48 + n - tens * 10;
+  } else {
+    let end = at;
+    for (let v = n; v > 0; v = Math.floor(v / 10)) end++;
+    for (let p = end - 1, v = n; p >= at; p--, v = Math.floor(v / 10)) buf[p] = 48 + (v % 10);
+    at = end;
+  }
+  buf[at] = 13;
+  buf[at + 1] = 10;
+  return at + 2;
 }
 
 /** A new chunk holding `values` (encoded back to back), with `front`/`back` bytes of slack. */
@@ -165,6 +210,33 @@ export class List {
     chunk.count--;
     this.length--;
     if (chunk.count === 0) this.chunks.shift();
+    this.cChunk = -1;
+    return value;
+  }
+
+  /** popFront() for a reply: short elements as latin1 strings (see Chunk.out). */
+  popFrontOut(): Buffer | string | undefined {
+    if (this.length === 0) return undefined;
+    const chunk = this.chunks[0]!;
+    const value = chunk.out(chunk.start);
+    chunk.start = chunk.next(chunk.start);
+    chunk.count--;
+    this.length--;
+    if (chunk.count === 0) this.chunks.shift();
+    this.cChunk = -1;
+    return value;
+  }
+
+  /** popBack() for a reply: short elements as latin1 strings (see Chunk.out). */
+  popBackOut(): Buffer | string | undefined {
+    if (this.length === 0) return undefined;
+    const chunk = this.chunks[this.chunks.length - 1]!;
+    const at = chunk.prev(chunk.end);
+    const value = chunk.out(at);
+    chunk.end = at;
+    chunk.count--;
+    this.length--;
+    if (chunk.count === 0) this.chunks.pop();
     this.cChunk = -1;
     return value;
   }
@@ -323,6 +395,44 @@ export class List {
       at = chunk.next(at);
     }
     return out;
+  }
+
+  /**
+   * Elements `start` to `end` (0 ≤ start ≤ end < length) as the RESP array of bulk strings a
+   * reply sends (the same bytes in RESP2 and RESP3), encoded straight from the chunks: no Buffer
+   * per element. Undefined when the reply would pass RAW_RANGE_MAX bytes (use range()).
+   */
+  rangeReply(start: number, end: number): Buffer | undefined {
+    const count = end - start + 1;
+    this.seek(start);
+    const out = rangeScratch;
+    let pos = putLine(out, 0, 42 /* * */, count);
+    let ci = this.cChunk;
+    let at = this.cAt;
+    let chunk = this.chunks[ci]!;
+    for (let i = 0; i < count; i++) {
+      if (at >= chunk.end) {
+        chunk = this.chunks[++ci]!;
+        at = chunk.start;
+      }
+      const buf = chunk.buf;
+      const b = buf[at]!;
+      const long = b === LONG;
+      const n = long ? buf.readUInt32LE(at + 1) : b;
+      // `$`, at most 10 digits, CRLF, the bytes, CRLF.
+      if (pos + n + 15 > RAW_RANGE_MAX) return undefined;
+      const from = at + (long ? 5 : 1);
+      pos = putLine(out, pos, 36 /* $ */, n);
+      if (n <= 64) for (let k = 0; k < n; k++) out[pos + k] = buf[from + k]!;
+      else buf.copy(out, pos, from, from + n);
+      pos += n;
+      out[pos++] = 13;
+      out[pos++] = 10;
+      at = from + n + (long ? 5 : 1);
+    }
+    const reply = Buffer.allocUnsafe(pos);
+    out.copy(reply, 0, 0, pos);
+    return reply;
   }
 
   toArray(): Buffer[] {

@@ -7,6 +7,7 @@
 // table per element. A write builds the new string in a scratch Buffer (one copy, like a listpack's
 // realloc), so containers keep the packed form only up to PACKED_ITEMS records and PACKED_CHARS
 // chars, then turn into a Map or Set (one way) in the same order.
+import { latin1At } from '../protocol/latin1.js';
 
 /** Most records a packed string holds (a lookup scans them; a write copies them all). */
 export const PACKED_ITEMS = 64;
@@ -30,6 +31,22 @@ export function recordChars(first: string, second?: string): number {
   return second === undefined ? one : one + lenChars(second.length) + second.length;
 }
 
+interface Latin1Writable {
+  latin1Write(s: string, offset: number, length: number): number;
+}
+
+/**
+ * s's chars as bytes at `at`; returns the offset past them. A short string is copied by a loop:
+ * Buffer#write's encoding lookup, argument checks and call into C++ cost ~700 instructions, as
+ * much as a whole small HSET's other work; a long one goes to Buffer's own latin1 writer.
+ */
+function putChars(buf: Buffer, at: number, s: string): number {
+  const n = s.length;
+  if (n > 32) return at + (buf as unknown as Latin1Writable).latin1Write(s, at, n);
+  for (let i = 0; i < n; i++) buf[at + i] = s.charCodeAt(i);
+  return at + n;
+}
+
 function putItem(buf: Buffer, at: number, item: string): number {
   let n = item.length;
   while (n >= 0x80) {
@@ -37,7 +54,7 @@ function putItem(buf: Buffer, at: number, item: string): number {
     n >>>= 7;
   }
   buf[at++] = n;
-  return at + buf.write(item, at, 'latin1');
+  return putChars(buf, at, item);
 }
 
 // Where locate() found the record: its second item's first char and the record's end.
@@ -48,6 +65,8 @@ let foundEnd = 0;
 export const foundItem = (s: string): string => s.substring(foundSecond, foundEnd);
 /** The end of the record locate() found last. */
 export const foundRecordEnd = (): number => foundEnd;
+/** Whether the second item of the record locate() found last in s is `item`. */
+export const foundItemIs = (s: string, item: string): boolean => foundEnd - foundSecond === item.length && s.startsWith(item, foundSecond);
 
 /**
  * The start of the record whose first item is `key` in packed string s, or -1. Records start at
@@ -100,14 +119,14 @@ export function splice(s: string, at: number, end: number, first?: string, secon
   const total = length - (end - at) + chars;
   if (total === 0) return '';
   const buf = room(Math.max(length, total));
-  buf.write(s, 0, 'latin1');
+  putChars(buf, 0, s);
   if (end < length) buf.copyWithin(at + chars, end, length);
   if (first !== undefined) {
     const next = putItem(buf, at, first);
     if (second !== undefined) putItem(buf, next, second);
   }
   if (header >= 0) buf[0] = header;
-  return buf.toString('latin1', 0, total);
+  return latin1At(buf, 0, total);
 }
 
 /**
@@ -122,7 +141,7 @@ export function pack(items: readonly string[], header = -1): string {
   let at = 0;
   if (header >= 0) buf[at++] = header;
   for (const item of items) at = putItem(buf, at, item);
-  return buf.toString('latin1', 0, at);
+  return latin1At(buf, 0, at);
 }
 
 /**

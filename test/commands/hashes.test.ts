@@ -319,6 +319,27 @@ test('keyspace notifications', async () => {
   sub.close();
 });
 
+test('HSET of the value a field already holds: 0, the value kept, a change for WATCH, the encoding rules applied', async () => {
+  await fresh();
+  assert.equal(await c.call('HSET', 'h', 'f', 'v', 'g', 'w'), 2);
+  assert.equal(await c.call('HSET', 'h', 'f', 'v'), 0);
+  assert.deepEqual(await c.call('HGETALL', 'h'), ['f', 'v', 'g', 'w']);
+  const other = await srv.connect();
+  await c.call('WATCH', 'h');
+  assert.equal(await other.call('HSET', 'h', 'g', 'w'), 0);
+  await c.call('MULTI');
+  await c.call('HLEN', 'h');
+  assert.equal(await c.call('EXEC'), null, 'an HSET that rewrites the same value still touches the key, as in Redis');
+  other.close();
+  // Redis checks the arguments against hash-max-listpack-value whatever they replace.
+  await c.call('CONFIG', 'SET', 'hash-max-listpack-value', '0');
+  assert.equal(encoding('h'), 'listpack');
+  assert.equal(await c.call('HSET', 'h', 'f', 'v'), 0);
+  assert.equal(encoding('h'), 'hashtable');
+  await c.call('CONFIG', 'SET', 'hash-max-listpack-value', '64');
+  assert.deepEqual(await c.call('HGETALL', 'h'), ['f', 'v', 'g', 'w']);
+});
+
 test('WATCH sees in-place hash changes', async () => {
   await fresh();
   await c.call('HSET', 'h', 'a', '1', 'b', '2');

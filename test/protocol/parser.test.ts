@@ -109,3 +109,19 @@ test('query buffer limit', () => {
   const p = new RequestParser({ maxBulkLen: 1 << 20, maxQueryBuffer: 1000 });
   assert.throws(() => p.push(Buffer.alloc(2000, 'x')), ProtocolError);
 });
+
+test('consecutive commands with the same name share one name Buffer, a copy of the received bytes', () => {
+  const p = new RequestParser(limits());
+  const chunk = Buffer.from('*2\r\n$3\r\nGET\r\n$1\r\na\r\n*2\r\n$3\r\nGET\r\n$1\r\nb\r\n*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$1\r\nd\r\n*2\r\n$3\r\nSET\r\n$1\r\ne\r\n');
+  p.push(chunk);
+  const commands: Buffer[][] = [];
+  for (let argv = p.next(); argv; argv = p.next()) commands.push(argv);
+  assert.deepEqual(commands.map(str), [['GET', 'a'], ['GET', 'b'], ['SET', 'c', 'd'], ['SET', 'e']]);
+  assert.equal(commands[1]![0], commands[0]![0]);
+  assert.equal(commands[3]![0], commands[2]![0]);
+  assert.notEqual(commands[2]![0], commands[0]![0]);
+  // Arguments are views of the received bytes; names are not.
+  chunk.fill(0x2a);
+  assert.deepEqual(commands.map((argv) => argv[0]!.toString('latin1')), ['GET', 'GET', 'SET', 'SET']);
+  assert.equal(commands[0]![1]!.toString('latin1'), '*');
+});

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { List } from '../../src/types/list.js';
+import { encodeReply } from '../../src/protocol/writer.js';
 
 const b = (s: string | number) => Buffer.from(String(s));
 const strings = (list: List) => list.toArray().map((x) => x.toString());
@@ -184,4 +185,39 @@ test('scan visits elements in order from either end, with a limit and an early s
   list.scan(true, 20, (e, i) => (e.toString() === '3' && backward.push(i), true));
   // Indexes 4999..4980: 4998 is a multiple of 7, so the 3s are at 4994, 4987, 4980.
   assert.deepEqual(backward, [4994, 4987, 4980]);
+});
+
+test('replies straight from the chunks: rangeReply is the RESP of range(), pops for replies give short elements as latin1 strings', () => {
+  const list = new List();
+  // Lengths around the string/Buffer boundary (32), the short/long element encoding (253/254) and
+  // binary bytes, over several chunks.
+  const lengths = [0, 1, 3, 31, 32, 33, 200, 253, 254, 255, 1000, 5000];
+  for (let i = 0; i < 60; i++) {
+    const n = lengths[i % lengths.length]!;
+    const value = Buffer.alloc(n);
+    for (let k = 0; k < n; k++) value[k] = (i * 31 + k * 7) & 0xff;
+    if (i % 2) list.pushBack(value);
+    else list.pushFront(value);
+  }
+  for (const [from, to] of [[0, 59], [0, 0], [59, 59], [3, 17], [20, 58]] as const) {
+    const raw = list.rangeReply(from, to);
+    assert.ok(raw !== undefined);
+    assert.deepEqual(raw, encodeReply(list.range(from, to), 2), `range ${from}..${to}`);
+    assert.deepEqual(raw, encodeReply(list.range(from, to), 3));
+  }
+  const big = new List();
+  for (let i = 0; i < 20; i++) big.pushBack(Buffer.alloc(4000, 0x61));
+  assert.equal(big.rangeReply(0, 19), undefined, 'past 64 KiB the caller takes range()');
+  assert.ok(big.rangeReply(0, 9) !== undefined);
+  const model = list.toArray();
+  for (let i = 0; i < 60; i++) {
+    const fromFront = i % 3 === 0;
+    const expected = fromFront ? model.shift()! : model.pop()!;
+    const got = fromFront ? list.popFrontOut() : list.popBackOut();
+    if (expected.length <= 32) assert.equal(got, expected.toString('latin1'));
+    else assert.deepEqual(got, expected);
+    assert.equal(list.length, model.length);
+  }
+  assert.equal(list.popFrontOut(), undefined);
+  assert.equal(list.popBackOut(), undefined);
 });
