@@ -206,11 +206,7 @@ export class List {
     if (this.length === 0) return undefined;
     const chunk = this.chunks[0]!;
     const value = copyOut(chunk.view(chunk.start));
-    chunk.start = chunk.next(chunk.start);
-    chunk.count--;
-    this.length--;
-    if (chunk.count === 0) this.chunks.shift();
-    this.cChunk = -1;
+    this.removeFirst(chunk);
     return value;
   }
 
@@ -219,11 +215,16 @@ export class List {
     if (this.length === 0) return undefined;
     const chunk = this.chunks[0]!;
     const value = chunk.out(chunk.start);
-    chunk.start = chunk.next(chunk.start);
-    chunk.count--;
-    this.length--;
-    if (chunk.count === 0) this.chunks.shift();
-    this.cChunk = -1;
+    this.removeFirst(chunk);
+    return value;
+  }
+
+  popBack(): Buffer | undefined {
+    if (this.length === 0) return undefined;
+    const chunk = this.chunks[this.chunks.length - 1]!;
+    const at = chunk.prev(chunk.end);
+    const value = copyOut(chunk.view(at));
+    this.removeLast(chunk, at);
     return value;
   }
 
@@ -233,25 +234,26 @@ export class List {
     const chunk = this.chunks[this.chunks.length - 1]!;
     const at = chunk.prev(chunk.end);
     const value = chunk.out(at);
-    chunk.end = at;
-    chunk.count--;
-    this.length--;
-    if (chunk.count === 0) this.chunks.pop();
-    this.cChunk = -1;
+    this.removeLast(chunk, at);
     return value;
   }
 
-  popBack(): Buffer | undefined {
-    if (this.length === 0) return undefined;
-    const chunk = this.chunks[this.chunks.length - 1]!;
-    const at = chunk.prev(chunk.end);
-    const value = copyOut(chunk.view(at));
+  /** The first element of `chunk`, the first chunk, has been read: remove it. */
+  private removeFirst(chunk: Chunk): void {
+    chunk.start = chunk.next(chunk.start);
+    chunk.count--;
+    this.length--;
+    if (chunk.count === 0) this.chunks.shift();
+    this.cChunk = -1;
+  }
+
+  /** The last element of `chunk`, the last chunk, starting at `at`, has been read: remove it. */
+  private removeLast(chunk: Chunk, at: number): void {
     chunk.end = at;
     chunk.count--;
     this.length--;
     if (chunk.count === 0) this.chunks.pop();
     this.cChunk = -1;
-    return value;
   }
 
   /** Insert so that the new element ends up at `index` (0 ≤ index ≤ length). */
