@@ -59,6 +59,11 @@ interface DbProgress {
   done: boolean;
   /** Flushed during the snapshot: the view is no longer the live database, so no hook applies. */
   detached: boolean;
+  /**
+   * The hook that was set when this snapshot started (an AOF rewrite's image, while SAVE or a
+   * replica's full sync takes one in a single step): set back when this one ends.
+   */
+  readonly previous: CopyOnWrite | undefined;
 }
 
 /**
@@ -129,6 +134,7 @@ export class Snapshot implements CopyOnWrite {
         saved: new Set(),
         done: view.data.size === 0,
         detached: false,
+        previous: db.cow,
       };
       total += p.keys;
       this.progress.push(p);
@@ -271,6 +277,6 @@ export class Snapshot implements CopyOnWrite {
   }
 
   private detach(): void {
-    for (const p of this.progress) if (p.db.cow === this) p.db.cow = undefined;
+    for (const p of this.progress) if (p.db.cow === this) p.db.cow = p.previous;
   }
 }

@@ -85,6 +85,37 @@ test(`BGREWRITEAOF runs in slices (aof-use-rdb-preamble ${preamble}): writes dur
 });
 }
 
+test('SAVE during a rewrite leaves the rewrite its copy-on-write: a counter incremented afterwards is counted once', async () => {
+  const dir = tempDir('tidings-aof-slices-');
+  const args = ['--dir', dir, '--appendonly', 'yes', '--enable-debug-command', 'yes'];
+  const srv = await startTidingsProcess(args);
+  try {
+    const c = await srv.connect();
+    // The oldest key: the image, which walks from the newest key to the oldest, reaches it last.
+    await c.call('SET', 'oldest', 0);
+    assert.equal(await c.call('DEBUG', 'POPULATE', 5000, 'key', 16), 'OK');
+    await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '200');
+    assert.equal(await c.call('BGREWRITEAOF'), 'Background append only file rewriting started');
+    assert.equal(await c.call('SAVE'), 'OK');
+    for (let i = 0; i < 50; i++) await c.call('INCR', 'oldest');
+    assert.equal(await persistenceInfo(c, 'aof_rewrite_in_progress'), '1', 'the writes came before the image reached the key');
+    await until(async () => (await persistenceInfo(c, 'aof_rewrite_in_progress')) === '0', 60000);
+    assert.equal(await persistenceInfo(c, 'aof_last_bgrewrite_status'), 'ok');
+    c.close();
+  } finally {
+    await srv.close();
+  }
+  const again = await startTidingsProcess(args);
+  try {
+    const c = await again.connect();
+    assert.equal(await c.call('GET', 'oldest'), '50');
+    c.close();
+  } finally {
+    await again.close();
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 test('BGSAVE while a rewrite takes its image: refused as Redis refuses it, or run afterwards with SCHEDULE', async () => {
   const dir = tempDir('tidings-aof-slices-');
   const srv = await startTidingsProcess(['--dir', dir, '--appendonly', 'yes', '--enable-debug-command', 'yes']);
