@@ -50,7 +50,9 @@ for (const target of ['tidings', 'redis'] as const) {
 
     async function makeQueue(name: string): Promise<{ queue: Queue; events: QueueEvents }> {
       const queue = new Queue(name, { connection });
-      const events = new QueueEvents(name, { connection });
+      // From the stream's start: QueueEvents reads from '$' once its loop runs, which can be after
+      // a job completed (a missed event); each queue is new, so every event read is its own.
+      const events = new QueueEvents(name, { connection, lastEventId: '0-0' });
       closers.push(() => queue.close(), () => events.close());
       await queue.waitUntilReady();
       await events.waitUntilReady();
