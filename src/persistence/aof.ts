@@ -842,7 +842,6 @@ export class AppendOnlyFile implements EffectsConsumer {
     if (m !== undefined) this.removeHistory(m);
   }
 
-
   private rewriteFinished(ok: boolean, err?: unknown): void {
     this.rewriting = false;
     this.lastRewriteSeconds = Math.round((Date.now() - this.rewriteStartedAt) / 1000);
@@ -862,7 +861,7 @@ export class AppendOnlyFile implements EffectsConsumer {
   }
 
   /**
-   * A base taken as an RDB image: its slices go to the writer as BGSAVE's do. The delay per key
+   * The base's image (RDB or commands): its slices go to the writer as BGSAVE's do. The delay per key
    * (rdb-key-save-delay, a testing knob) is the value the rewrite started with, as Redis's child
    * keeps the value it forked with. Throws when the rewrite was stopped or its writer died.
    */
