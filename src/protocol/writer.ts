@@ -120,20 +120,7 @@ export class OutputBuffer {
       return;
     }
     this.ensure(13);
-    const scratch = this.scratch;
-    let pos = this.pos;
-    scratch[pos++] = prefix;
-    if (value === 0) scratch[pos++] = 48;
-    else {
-      let digits = 0;
-      for (let v = value; v > 0; v = Math.floor(v / 10)) digits++;
-      let end = pos + digits;
-      for (let v = value; v > 0; v = Math.floor(v / 10)) scratch[--end] = 48 + (v % 10);
-      pos += digits;
-    }
-    scratch[pos++] = 13;
-    scratch[pos++] = 10;
-    this.pos = pos;
+    this.pos = putLine(this.scratch, this.pos, prefix, value);
   }
 
   utf8(text: string): void {
@@ -202,6 +189,26 @@ export class OutputBuffer {
 export type Protocol = 2 | 3;
 
 /** Encode a bulk string header + payload + CRLF. */
+/**
+ * Write `<prefix><n>\r\n` at `at` (n an integer from 0 to 2^32 - 1; up to 13 bytes); returns the
+ * offset past it.
+ */
+export function putLine(buf: Buffer, at: number, prefix: number, n: number): number {
+  let pos = at;
+  buf[pos++] = prefix;
+  if (n < 10) buf[pos++] = 48 + n;
+  else {
+    let digits = 0;
+    for (let v = n; v > 0; v = Math.floor(v / 10)) digits++;
+    let end = pos + digits;
+    for (let v = n; v > 0; v = Math.floor(v / 10)) buf[--end] = 48 + (v % 10);
+    pos += digits;
+  }
+  buf[pos++] = 13;
+  buf[pos++] = 10;
+  return pos;
+}
+
 function writeBulk(out: OutputBuffer, data: Buffer): void {
   out.line(36 /* $ */, data.length);
   out.bytes(data);

@@ -10,6 +10,7 @@
 // O(1) for sequential access thanks to a cursor remembered from the previous lookup. Inserting,
 // replacing or removing in the middle rewrites one chunk. Elements handed out are copies.
 import { latin1At } from '../protocol/latin1.js';
+import { putLine } from '../protocol/writer.js';
 
 const CHUNK_BYTES = 8192;
 const MIN_CAPACITY = 32;
@@ -59,12 +60,6 @@ class Chunk {
     return b === LONG ? at - this.buf.readUInt32LE(at - 5) - 10 : at - b - 2;
   }
 
-  /** Bytes of the element starting at `at`. */
-  length(at: number): number {
-    const b = this.buf[at]!;
-    return b === LONG ? this.buf.readUInt32LE(at + 1) : b;
-  }
-
   /** The element starting at `at` for a reply: a latin1 string when short (see STRING_OUT_MAX), else a copy. */
   out(at: number): Buffer | string {
     const b = this.buf[at]!;
@@ -104,25 +99,6 @@ const RAW_RANGE_MAX = 64 * 1024;
 
 /** rangeReply() encodes here, then copies out the bytes used. */
 const rangeScratch = Buffer.allocUnsafe(RAW_RANGE_MAX);
-
-/** Write `<prefix><n>\r\n` (n a non-negative integer below 2^32) at `at`; returns the offset past it. */
-function putLine(buf: Buffer, at: number, prefix: number, n: number): number {
-  buf[at++] = prefix;
-  if (n < 10) buf[at++] = 48 + n;
-  else if (n < 100) {
-    const tens = (n / 10) | 0;
-    buf[at++] = 48 + tens;
-    buf[at++] = 48 + n - tens * 10;
-  } else {
-    let end = at;
-    for (let v = n; v > 0; v = Math.floor(v / 10)) end++;
-    for (let p = end - 1, v = n; p >= at; p--, v = Math.floor(v / 10)) buf[p] = 48 + (v % 10);
-    at = end;
-  }
-  buf[at] = 13;
-  buf[at + 1] = 10;
-  return at + 2;
-}
 
 /** A new chunk holding `values` (encoded back to back), with `front`/`back` bytes of slack. */
 function buildChunk(values: Buffer[], front = 0, back = 0): Chunk {
@@ -363,7 +339,6 @@ export class List {
     }
   }
 
-  /** Elements from index `start` to `end` inclusive (clamped to the list). */
   /**
    * Every element front to back as a range [start, end) of a chunk's buffer, with no view made
    * (the RDB encoder copies the bytes at once; a view per element was a BGSAVE's main garbage).
@@ -379,6 +354,7 @@ export class List {
     }
   }
 
+  /** Elements from index `start` to `end` inclusive (clamped to the list). */
   range(start: number, end: number): Buffer[] {
     const from = Math.max(0, start);
     const to = Math.min(this.length - 1, end);
