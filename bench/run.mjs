@@ -51,10 +51,42 @@ const ROWS = [
   { label: 'RPOP', test: 'rpop', probe: ['RPOP', 'bench:probe:l'] },
   { label: 'HSET', test: 'hset', probe: ['HSET', 'bench:probe:h', 'f', 'v'], keyspace: 100000 },
   { label: 'ZADD', test: 'zadd', probe: ['ZADD', 'bench:probe:z', '1', 'm'], keyspace: 100000 },
+  { label: 'SADD', test: 'sadd', probe: ['SADD', 'bench:probe:s', 'm'], keyspace: 100000 },
+  // HGET reads the hash redis-benchmark's HSET row writes (`myhash`, fields element:<r>), filled first.
+  {
+    label: 'HGET',
+    test: ['HGET', 'myhash', 'element:__rand_int__'],
+    probe: ['HGET', 'bench:probe:h', 'f'],
+    keyspace: 100000,
+    fill: { test: 'hset', requests: 300000 },
+  },
+  // As redis-benchmark's lrange_100, without its LPUSH pass inside the measured run: a list of 100 elements.
+  {
+    label: 'LRANGE_100',
+    test: ['LRANGE', 'mylist', '0', '99'],
+    probe: ['LRANGE', 'bench:probe:l', '0', '99'],
+    setup: [['DEL', 'mylist'], ['RPUSH', 'mylist', ...Array(100).fill('xxx')]],
+  },
+  { label: 'MSET (10 keys)', test: 'mset', probe: ['MSET', 'bench:probe:m', 'x'], keyspace: 100000 },
+  { label: 'XADD', test: ['XADD', 'mystream', '*', 'myfield', 'xxx'], probe: ['XADD', 'bench:probe:x', '*', 'f', 'v'] },
 ];
 
 function requestsFor(pipeline) {
   return Math.max(1000, Math.round((pipeline === 1 ? 100000 : 500000) * SCALE));
+}
+
+/** A row's data, made before its measured run (not counted): setup commands, then a fill run. */
+async function prepareRow(server, row) {
+  for (const c of row.setup ?? []) await command(server.port, c);
+  if (row.fill) {
+    const r = redisBenchmark(server.port, row.fill.test, {
+      clients: CLIENTS,
+      requests: row.fill.requests,
+      pipeline: 16,
+      keyspace: row.keyspace ?? 0,
+    });
+    if (r.error) throw new Error(`${server.name} ${row.label} fill: ${r.error}`);
+  }
 }
 
 async function benchCell(server, row, pipeline) {
@@ -207,6 +239,7 @@ async function main() {
         for (const s of order) {
           // With a resident dataset nothing is flushed: keys written by earlier cells stay too.
           if (RESIDENT === 0) await command(s.port, ['FLUSHALL']);
+          await prepareRow(s, row);
           cell[s.kind] = await benchCell(s, row, pipeline);
         }
         entry.cells[pipeline] = cell;
@@ -272,6 +305,11 @@ function commandsSection(results, queue, facts) {
       `N = ${requestsFor(1)} for -P 1 and ${requestsFor(16)} for -P 16` +
       (ROUNDS > 1 ? `, best of ${ROUNDS}` : '') +
       '. CPU per op = server process utime+stime (from /proc/<pid>/stat) over the run / N.',
+    '',
+    'Keys: SET, GET, INCR, HSET, HGET, ZADD, SADD and MSET run with `-r 100000` (redis-benchmark\'s `key:__rand_int__`, ' +
+      'so SET/INCR/MSET write across up to 100,000 keys, HSET/HGET use one hash of up to 100,000 fields, ZADD/SADD one ' +
+      'zset/set of up to 100,000 members, and GET on an emptied database misses); HGET first gets 300,000 HSETs (not ' +
+      'measured); LRANGE_100 reads a list of 100 three-byte elements; LPUSH, RPOP and XADD use one key.',
     '',
     '| Command | -P | Tidings req/s | Redis req/s | Tidings/Redis | Tidings CPU/op (µs) | Redis CPU/op (µs) | CPU ratio |',
     '|---|---|---:|---:|---:|---:|---:|---:|',
