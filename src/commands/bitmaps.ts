@@ -273,17 +273,19 @@ const INT64_MAX = (1n << 63n) - 1n;
  * Redis measures a signed field's headroom as `max - value` in 64-bit arithmetic, which wraps for
  * a value within `max` of -2^63: such a value (only SET can give one) saturates to the field's
  * maximum there, not its minimum (BITFIELD OVERFLOW SAT SET i8 0 -9223372036854775808 → 127).
+ * INCRBY measures from the field's old value, which is always in reach: INCRBY i32 0 by -2^63
+ * saturates to the minimum.
  */
 function outOfInt64Reach(sum: bigint, max: bigint, bits: number, signed: boolean): boolean {
   return signed && bits < 64 && max - sum > INT64_MAX;
 }
 
-function fitField(sum: bigint, bits: number, signed: boolean, overflow: Overflow): bigint | undefined {
+function fitField(sum: bigint, bits: number, signed: boolean, overflow: Overflow, isSet: boolean): bigint | undefined {
   const min = signed ? -(1n << BigInt(bits - 1)) : 0n;
   const max = signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n;
   if (sum >= min && sum <= max) return sum;
   if (overflow === 'fail') return undefined;
-  if (overflow === 'sat') return sum > max || outOfInt64Reach(sum, max, bits, signed) ? max : min;
+  if (overflow === 'sat') return sum > max || (isSet && outOfInt64Reach(sum, max, bits, signed)) ? max : min;
   return signed ? BigInt.asIntN(bits, sum) : BigInt.asUintN(bits, sum);
 }
 
@@ -336,7 +338,7 @@ function bitfield(ctx: CommandContext, argv: Buffer[], readOnly: boolean): Reply
     // SET takes its value as the 64-bit pattern given: a negative value for an unsigned field
     // is a huge unsigned number (so SAT gives the maximum), as in Redis.
     const wanted = op.kind === 'incrby' ? old + op.value : op.signed ? op.value : BigInt.asUintN(64, op.value);
-    const stored = fitField(wanted, op.bits, op.signed, op.overflow);
+    const stored = fitField(wanted, op.bits, op.signed, op.overflow, op.kind === 'set');
     if (stored === undefined) {
       replies.push(null);
       continue;

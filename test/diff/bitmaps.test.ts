@@ -246,6 +246,10 @@ test(
     get h
     bitfield h overflow fail set i8 0 -9223372036854775808 set i8 0 -9223372036854775000
     bitfield h overflow wrap set i8 0 -9223372036854775808
+    bitfield k overflow sat incrby i32 #0 -9223372036854775808 incrby i8 #8 -9223372036854775000 incrby i63 #0 -9223372036854775808
+    bitfield k overflow sat incrby i32 #0 9223372036854775807 incrby i32 #0 -9223372036854775808 incrby u8 #4 -9223372036854775808
+    bitfield k overflow fail incrby i16 #3 -9223372036854775808 overflow wrap incrby i16 #3 -9223372036854775808
+    get k
     get h
     bitfield g overflow fail incrby i64 0 -1 set i64 0 9223372036854775807 incrby i64 0 1
     bitfield g set u63 1 9223372036854775807 get i64 0 get u63 1 get i1 0 get u1 63
