@@ -23,6 +23,7 @@ import {
   startServer,
   cpuSeconds,
   command,
+  redisBenchmark,
   Samples,
   summarize,
   fmtInt,
@@ -42,6 +43,13 @@ const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 const CHILDREN = 2;
 const DRAFT = path.join(ROOT, 'BENCHMARKS.md');
 const TLS = process.env.BENCH_TLS === '1';
+// BENCH_AFTER_WRITES=1: before the scenarios, each server takes a write-heavy redis-benchmark run
+// (AFTER_WRITES_TESTS below) and keeps what it left (keys and garbage): fan-out "right after a
+// write-heavy benchmark" (#12). Written to the fanout-after-writes section.
+const AFTER_WRITES = process.env.BENCH_AFTER_WRITES === '1';
+const AFTER_WRITES_TESTS = 'set,incr,lpush,hset,sadd,zadd';
+const AFTER_WRITES_REQUESTS = 200_000;
+const AFTER_WRITES_KEYSPACE = 200_000;
 /** Scenarios run over TLS when none are named. */
 const TLS_DEFAULT = ['100subs-1ch', '100subs-16k'];
 
@@ -281,7 +289,7 @@ function request(child, msg, replyType, timeoutMs = 60000) {
  */
 async function runScenario(server, sc, seconds = SECONDS, certs = undefined) {
   const port = certs ? server.tlsPort : server.port;
-  if (RESIDENT === 0) await command(server.port, ['FLUSHALL']);
+  if (RESIDENT === 0 && !AFTER_WRITES) await command(server.port, ['FLUSHALL']);
   const children = [];
   for (let c = 0; c < CHILDREN; c++) {
     children.push(fork(import.meta.filename, ['--subscriber'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
@@ -403,6 +411,13 @@ async function parentMain() {
       const t0 = Date.now();
       await loadResident(s.port);
       if (RESIDENT > 0) console.log(`${s.name}: ${residentLabel()} (loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      if (AFTER_WRITES) {
+        for (const test of AFTER_WRITES_TESTS.split(',')) {
+          const w = redisBenchmark(s.port, test, { clients: 50, requests: AFTER_WRITES_REQUESTS, pipeline: 16, keyspace: AFTER_WRITES_KEYSPACE });
+          if (w.error) throw new Error(`${s.name}: the write run ${test} failed: ${w.error}`);
+        }
+        console.log(`${s.name}: after the write runs, ${await command(s.port, ['DBSIZE'])} keys`);
+      }
     }
     let flip = false;
     for (const sc of scenarios) {
@@ -431,14 +446,29 @@ async function parentMain() {
   }
   if (wanted.length === 0) {
     const loadAfter = machineFacts().load;
-    writeSection(DRAFT, TLS ? 'fanout-tls' : RESIDENT > 0 ? 'fanout-resident' : 'fanout', fanoutSection(results, { facts, loadAfter }));
+    const section = TLS ? 'fanout-tls' : AFTER_WRITES ? 'fanout-after-writes' : RESIDENT > 0 ? 'fanout-resident' : 'fanout';
+    writeSection(DRAFT, section, fanoutSection(results, { facts, loadAfter }));
   }
 }
 
 function fanoutSection(results, { facts, loadAfter }) {
   const lines = [
-    TLS ? '### Pub/sub fan-out over TLS (`BENCH_TLS=1 node bench/fanout.mjs`)' : RESIDENT > 0 ? `## Pub/sub fan-out with ${fmtInt(RESIDENT)} keys resident` : '## Pub/sub fan-out',
+    TLS
+      ? '### Pub/sub fan-out over TLS (`BENCH_TLS=1 node bench/fanout.mjs`)'
+      : AFTER_WRITES
+        ? '## Pub/sub fan-out right after a write-heavy benchmark (`BENCH_AFTER_WRITES=1 node bench/fanout.mjs`)'
+        : RESIDENT > 0
+          ? `## Pub/sub fan-out with ${fmtInt(RESIDENT)} keys resident`
+          : '## Pub/sub fan-out',
     '',
+    ...(AFTER_WRITES
+      ? [
+          `${facts.date}; load average at the start ${facts.load}, at the end ${loadAfter}; ${facts.node}. Before the first scenario each server ` +
+            `took \`redis-benchmark -c 50 -P 16 -n ${fmtInt(AFTER_WRITES_REQUESTS)} -r ${fmtInt(AFTER_WRITES_KEYSPACE)}\` for each of ` +
+            `${AFTER_WRITES_TESTS.split(',').join(', ')}, and kept what it left (nothing is flushed between scenarios).`,
+          '',
+        ]
+      : []),
     ...(TLS
       ? [
           `${facts.date}, ${facts.cpu}, ${facts.cores} cores; load average at the start ${facts.load}, at the end ${loadAfter}; ${facts.node}. ` +
@@ -446,7 +476,7 @@ function fanoutSection(results, { facts, loadAfter }) {
           '',
         ]
       : []),
-    `Dataset: ${residentLabel()}${RESIDENT > 0 ? ', loaded into both servers before the first scenario' : ''}. ` +
+    `Dataset: ${AFTER_WRITES && RESIDENT === 0 ? 'what the write runs left' : residentLabel()}${RESIDENT > 0 ? ', loaded into both servers before the first scenario' : ''}. ` +
       `Each scenario runs ${SECONDS} s per server (alternating which server goes first)` +
       (ROUNDS > 1 ? `, best of ${ROUNDS} rounds by delivered rate` : '') +
       '. Publisher: one raw-socket connection ' +
