@@ -151,6 +151,24 @@ function lowerBound(leaf: Leaf, score: number, member: string): number {
   return lo;
 }
 
+/**
+ * Insert into / remove from a leaf's array in place. Array#splice allocates the array of removed
+ * elements and goes through a generic builtin: on a ZADD that moves a member (a removal and an
+ * insertion, four splices) that was a fifth of the command's time.
+ */
+function insertAt<T>(a: T[], at: number, value: T): void {
+  let i = a.length;
+  a.push(value);
+  for (; i > at; i--) a[i] = a[i - 1]!;
+  a[at] = value;
+}
+
+function removeAt<T>(a: T[], at: number): void {
+  const last = a.length - 1;
+  for (let i = at; i < last; i++) a[i] = a[i + 1]!;
+  a.pop();
+}
+
 /** The child of an inner node whose range holds (score, member). */
 function childFor(node: Inner, score: number, member: string): number {
   let lo = 1;
@@ -653,8 +671,8 @@ export class SortedSet {
   private insertInto(node: TreeNode, score: number, member: string): Split | undefined {
     if (node instanceof Leaf) {
       const at = lowerBound(node, score, member);
-      node.members.splice(at, 0, member);
-      node.scores.splice(at, 0, score);
+      insertAt(node.members, at, member);
+      insertAt(node.scores, at, score);
       if (node.members.length <= LEAF_MAX) return undefined;
       const right = new Leaf();
       const half = node.members.length >> 1;
@@ -696,8 +714,8 @@ export class SortedSet {
     if (node instanceof Leaf) {
       const at = lowerBound(node, score, member);
       if (at >= node.members.length || node.members[at] !== member) return false;
-      node.members.splice(at, 1);
-      node.scores.splice(at, 1);
+      removeAt(node.members, at);
+      removeAt(node.scores, at);
       return true;
     }
     const i = childFor(node, score, member);
