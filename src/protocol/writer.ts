@@ -219,6 +219,11 @@ const CRLF = Buffer.from('\r\n');
 /** Encoded simple strings (`+OK\r\n`, `+PONG\r\n`, ...), by Status object. */
 const statusBytes = new WeakMap<Status, Buffer>();
 
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
 export function writeReply(out: OutputBuffer, reply: Reply, proto: Protocol): void {
   if (reply === null) {
     out.ascii(proto === 3 ? '_\r\n' : '$-1\r\n');
@@ -232,8 +237,16 @@ export function writeReply(out: OutputBuffer, reply: Reply, proto: Protocol): vo
       out.ascii(`:${reply}\r\n`);
       return;
     case 'string': {
-      out.ascii(`$${Buffer.byteLength(reply)}\r\n`);
-      out.utf8(reply);
+      // Short ASCII text (stream IDs, numbers as text): a byte per char, without Buffer's UTF-8
+      // length and write calls (~900 instructions on an XADD's reply).
+      const n = reply.length;
+      if (n <= 64 && isAscii(reply)) {
+        out.line(36 /* $ */, n);
+        out.ascii(reply);
+      } else {
+        out.ascii(`$${Buffer.byteLength(reply)}\r\n`);
+        out.utf8(reply);
+      }
       out.ascii('\r\n');
       return;
     }

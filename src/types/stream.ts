@@ -942,8 +942,10 @@ export class Stream {
     const last = this.lastId;
     if (last.isMax()) return { error: 'exhausted' };
     if (explicit === undefined) {
-      const ms = StreamId.of(now, 0);
-      if (compareMs(ms, last) > 0) return { id: ms };
+      // `now` is a whole number of ms below 2^53: split it without StreamId.of's pair arrays.
+      const msHi = Math.floor(now / U32);
+      const msLo = now - msHi * U32;
+      if (msHi > last.msHi || (msHi === last.msHi && msLo > last.msLo)) return { id: new StreamId(msHi, msLo, 0, 0) };
       return { id: last.next()! };
     }
     if (autoSeq) {
