@@ -13,6 +13,7 @@
 import type { Config } from '../config/config.js';
 import { Database, type CopyOnWrite, type DatabaseView, type Entry } from '../store/database.js';
 import { RdbWriter } from './rdb/index.js';
+import type { ValueSteps } from './rdb/encoder.js';
 
 /**
  * What a snapshot serializes into: RdbWriter (an RDB file), or the AOF rewrite's writer of the
@@ -27,6 +28,12 @@ export interface ImageWriter {
   /** The following keys belong to database `index` (may come more than once for one database). */
   selectDb(index: number, keys: number, expires: number): void;
   key(key: string, entry: Entry, expireAt: number | undefined, config: Config): void;
+  /**
+   * A key whose value may be written in steps over several slices (a huge hash, set or sorted
+   * set): its header is written now and the steps write the rest; undefined, with nothing
+   * written, when the key must go through key(). Writers without it write every key whole.
+   */
+  keyInSteps?(key: string, entry: Entry, expireAt: number | undefined, config: Config): ValueSteps | undefined;
   end(): void;
   take(): Buffer;
   takeView(): Buffer;
@@ -102,6 +109,13 @@ export function afterReplies(input?: () => number, maxMs = 0): Promise<void> {
 /** Output between two reads of the clock in a slice, besides every 32 keys (see advance()). */
 const CHECK_BYTES = 32 * 1024;
 
+/** A key whose value the main pass started and has not finished (see Snapshot.open). */
+interface OpenKey {
+  readonly db: Database;
+  readonly key: string;
+  readonly steps: ValueSteps;
+}
+
 export class Snapshot implements CopyOnWrite {
   private readonly writer: ImageWriter;
   private readonly config: Config;
@@ -111,6 +125,12 @@ export class Snapshot implements CopyOnWrite {
   /** The database the writer's last SELECTDB named (the hook may switch it between slices). */
   private writerDb = -1;
   private finished = false;
+  /**
+   * A huge value being written over several slices. Its bytes must stay contiguous and its value
+   * unchanged until it is done: a write to that key, or a copy-on-write of any other key, first
+   * writes the rest of it (finishOpen).
+   */
+  private open: OpenKey | undefined;
   readonly keysTotal: number;
   keysWritten = 0;
   /** Keys written early by the copy-on-write hook, and the bytes they took. */
@@ -183,6 +203,7 @@ export class Snapshot implements CopyOnWrite {
 
   /** Stop without completing: hooks are detached and nothing more is produced. */
   abandon(): void {
+    this.open = undefined;
     this.detach();
     this.finished = true;
   }
@@ -190,11 +211,18 @@ export class Snapshot implements CopyOnWrite {
   // ------------------------------------------------------------- copy-on-write hooks
 
   beforeWrite(db: Database, key: string): void {
+    const open = this.open;
+    if (open !== undefined && open.db === db && open.key === key) {
+      this.finishOpen();
+      return;
+    }
     const p = this.byIndex.get(db.index);
     if (p === undefined || p.done || p.detached || p.db !== db) return;
     const entry = p.view.data.get(key);
     // Keys created after the start and keys the main pass has visited are at or above the cursor.
     if (entry === undefined || entry.seq >= p.cursor || p.saved.has(key)) return;
+    // The copy goes after the rest of the value being written, never into its middle.
+    if (open !== undefined) this.finishOpen();
     const before = this.writer.pending;
     // This runs inside the client's write command: the copy skips LZF so that the write does not
     // wait for a compressor (the file takes those values uncompressed, which loaders accept).
@@ -229,6 +257,12 @@ export class Snapshot implements CopyOnWrite {
 
   /** Visit keys of one database; returns the unused key budget. Sets p.done at the end. */
   private advance(p: DbProgress, deadline: number, budget: number): number {
+    // A huge value left unfinished by the last slice goes on first (it may be another database's:
+    // beforeSwap finishes every database, and nothing was written since).
+    if (this.open !== undefined) {
+      if (!this.open.steps.step(deadline)) return budget;
+      this.open = undefined;
+    }
     const { data, expires, order } = p.view;
     // Slots are in sequence order; those at or above the cursor were visited or created later.
     // (Found again on each call: a compaction between slices moves the slots.)
@@ -247,8 +281,14 @@ export class Snapshot implements CopyOnWrite {
       const key = order.keys[i]!;
       const entry = data.get(key);
       if (entry !== undefined && entry.seq === seq && (p.saved.size === 0 || !p.saved.has(key))) {
-        this.write(p, key, entry, expires.get(key));
+        const steps = this.write(p, key, entry, expires.get(key), true);
         budget--;
+        if (steps !== undefined && !steps.step(deadline)) {
+          // The slice is spent inside a huge value: the next one goes on with it.
+          this.open = { db: p.db, key, steps };
+          p.cursor = seq;
+          return budget;
+        }
       }
       p.cursor = seq;
       visited++;
@@ -259,14 +299,36 @@ export class Snapshot implements CopyOnWrite {
     return budget;
   }
 
-  private write(p: DbProgress, key: string, entry: Entry, expireAt: number | undefined): void {
+  /**
+   * Write one key. With `inSteps`, a huge value may come back as steps still to run (the main
+   * pass runs them as its slices allow); else the key is written whole.
+   */
+  private write(p: DbProgress, key: string, entry: Entry, expireAt: number | undefined, inSteps = false): ValueSteps | undefined {
     if (this.writerDb !== p.db.index) {
       // SELECTDB may appear more than once for a database: loaders just switch the target.
       this.writer.selectDb(p.db.index, p.keys, p.expires);
       this.writerDb = p.db.index;
     }
-    this.writer.key(key, entry, expireAt, this.config);
     this.keysWritten++;
+    if (inSteps && this.writer.keyInSteps !== undefined) {
+      const steps = this.writer.keyInSteps(key, entry, expireAt, this.config);
+      if (steps !== undefined) return steps;
+    }
+    this.writer.key(key, entry, expireAt, this.config);
+    return undefined;
+  }
+
+  /** Write the rest of the unfinished huge value now (inside a client's command: no LZF). */
+  private finishOpen(): void {
+    const open = this.open!;
+    this.open = undefined;
+    const compress = this.writer.compress;
+    this.writer.compress = false;
+    try {
+      open.steps.step(Infinity);
+    } finally {
+      this.writer.compress = compress;
+    }
   }
 
   private finish(): void {

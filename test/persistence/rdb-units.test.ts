@@ -115,3 +115,49 @@ test('RdbWriter: taking bytes in pieces gives the same file and footer as taking
   unsigned.end();
   assert.deepEqual(unsigned.take(), Buffer.from([0xff, 0, 0, 0, 0, 0, 0, 0, 0]));
 });
+
+test('RdbWriter: a huge hash, set or sorted set written in steps gives the same bytes as written whole', async () => {
+  const { Config } = await import('../../src/config/config.js');
+  const { RdbWriter } = await import('../../src/persistence/rdb/index.js');
+  const { STEPPED_VALUE_MIN } = await import('../../src/persistence/rdb/encoder.js');
+  const { newEntry } = await import('../../src/store/database.js');
+  const { Hash } = await import('../../src/types/hash.js');
+  const { MemberSet } = await import('../../src/types/set.js');
+  const { SortedSet } = await import('../../src/types/zset.js');
+  const config = new Config();
+  const n = STEPPED_VALUE_MIN * 3 + 17;
+  const hash = new Hash('hashtable');
+  const set = new MemberSet();
+  const zset = new SortedSet('skiplist');
+  for (let i = 0; i < n; i++) {
+    hash.set(`field:${i}`, `value:${i}:${'x'.repeat(i % 40)}`);
+    set.add(`member:${i}`);
+    zset.set(`member:${i}`, (i * 7919) % 1000 - 500 + i / 1000);
+  }
+  const entries = [newEntry(hash, 0), newEntry(set, 0), newEntry(zset, 0)];
+  const write = (stepped: boolean): { bytes: Buffer; steps: number } => {
+    const w = new RdbWriter({ compress: true, checksum: true });
+    w.selectDb(0, entries.length, 0);
+    let steps = 0;
+    entries.forEach((entry, i) => {
+      if (!stepped) return w.key(`big${i}`, entry, i === 1 ? 1800000000000 : undefined, config);
+      const s = w.keyInSteps(`big${i}`, entry, i === 1 ? 1800000000000 : undefined, config);
+      assert.ok(s !== undefined, `${entry.type} of ${n} elements is written in steps`);
+      // A deadline already passed: every step returns after its first batch of elements.
+      while (!s.step(0)) steps++;
+    });
+    w.end();
+    return { bytes: w.take(), steps };
+  };
+  const whole = write(false);
+  const stepped = write(true);
+  assert.ok(stepped.steps >= 3 * Math.floor(n / 256) - 3, `${stepped.steps} steps`);
+  assert.deepEqual(stepped.bytes, whole.bytes);
+  // Small values, listpack encodings and other types are written whole.
+  const small = new Hash();
+  small.set('f', 'v');
+  const w = new RdbWriter({ compress: true, checksum: true });
+  assert.equal(w.keyInSteps('small', newEntry(small, 0), undefined, config), undefined);
+  assert.equal(w.keyInSteps('str', newEntry(Buffer.from('x'), 0), undefined, config), undefined);
+  assert.equal(w.pending, 0, 'nothing written for a key that is not stepped');
+});

@@ -460,3 +460,72 @@ test('server.shutdownOnSignal follows shutdown-on-sigterm: saves with save point
   await d.waitClosed();
   assert.equal(fs.existsSync(path.join(dir, 'dump.rdb')), false);
 });
+
+test('huge hashes, sets and sorted sets are saved over several slices, as they were when BGSAVE started', async (t) => {
+  const dir = tempDir();
+  const s = await startTidings({ config: { dir } });
+  const c = await s.connect();
+  const N = 60_000;
+  // Small keys first: the main pass goes from the newest key to the oldest, so the huge keys
+  // (created last) are written first, and a write to a small key during them is a copy-on-write
+  // that must wait for the rest of the huge value.
+  for (let i = 0; i < 100; i++) c.send('SET', `small${i}`, `v${i}`);
+  for (let i = 0; i < 100; i++) await c.read();
+  const batch = async (cmd: (i: number) => string[]): Promise<void> => {
+    for (let i = 0; i < N; i += 500) c.send(...Array.from({ length: 500 }, (_, j) => cmd(i + j)).flat());
+    for (let i = 0; i < N; i += 500) await c.read(30000);
+  };
+  await batch((i) => (i % 500 === 0 ? ['ZADD', 'bigzset'] : []).concat([String(i % 997), `member:${i}`]));
+  await batch((i) => (i % 500 === 0 ? ['SADD', 'bigset'] : []).concat([`member:${i}`]));
+  await batch((i) => (i % 500 === 0 ? ['HSET', 'bighash'] : []).concat([`field:${i}`, `value:${i}`]));
+  assert.deepEqual([await c.call('ZCARD', 'bigzset'), await c.call('SCARD', 'bigset'), await c.call('HLEN', 'bighash')], [N, N, N]);
+  // Keeps the save going for many turns (the huge keys take several slices without it too).
+  await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '2000');
+  assert.equal(await c.call('BGSAVE'), 'Background saving started');
+  const w = await s.connect();
+  assert.equal(await w.call('SET', 'small0', 'changed'), 'OK');
+  assert.equal(await w.call('HSET', 'bighash', 'field:1', 'changed', 'added', 'x'), 1);
+  assert.equal(await w.call('HDEL', 'bighash', 'field:2'), 1);
+  assert.equal(await w.call('SREM', 'bigset', 'member:3'), 1);
+  assert.equal(await w.call('SADD', 'bigset', 'added'), 1);
+  assert.equal(await w.call('ZADD', 'bigzset', '-1', 'member:4', '5', 'added'), 1);
+  assert.equal(await w.call('ZREM', 'bigzset', 'member:5'), 1);
+  assert.equal(await w.call('SET', 'small99', 'changed'), 'OK');
+  assert.equal(await w.call('DEL', 'small50'), 1);
+  assert.equal(await info(c, 'rdb_bgsave_in_progress'), '1', 'the save overlapped the writes');
+  await waitForBgsave(c);
+  assert.equal(await info(c, 'rdb_last_bgsave_status'), 'ok');
+  w.close();
+  c.close();
+  await s.close();
+
+  const check = async (server: TestServer) => {
+    const r = await server.connect();
+    assert.equal(await r.call('DBSIZE'), 103);
+    assert.deepEqual([await r.call('GET', 'small0'), await r.call('GET', 'small50'), await r.call('GET', 'small99')], ['v0', 'v50', 'v99']);
+    const hash = (await r.call('HGETALL', 'bighash')) as string[];
+    const fields = new Map<string, string>();
+    for (let i = 0; i < hash.length; i += 2) fields.set(hash[i]!, hash[i + 1]!);
+    assert.equal(fields.size, N);
+    for (let i = 0; i < N; i++) assert.equal(fields.get(`field:${i}`), `value:${i}`);
+    const members = new Set((await r.call('SMEMBERS', 'bigset')) as string[]);
+    assert.equal(members.size, N);
+    for (let i = 0; i < N; i++) assert.ok(members.has(`member:${i}`), `member:${i}`);
+    const zset = (await r.call('ZRANGE', 'bigzset', '0', '-1', 'WITHSCORES')) as string[];
+    assert.equal(zset.length, 2 * N);
+    const scores = new Map<string, string>();
+    for (let i = 0; i < zset.length; i += 2) scores.set(zset[i]!, zset[i + 1]!);
+    for (let i = 0; i < N; i++) assert.equal(scores.get(`member:${i}`), String(i % 997));
+    r.close();
+  };
+  const reloaded = await startTidings({ config: { dir } });
+  await check(reloaded);
+  await reloaded.close();
+  if (!requireRedisServer(t)) return;
+  const redis = await startRedis(['--dir', dir, '--dbfilename', 'dump.rdb']);
+  await check(redis);
+  await redis.close();
+  const checked = spawnSync('redis-check-rdb', [path.join(dir, 'dump.rdb')], { encoding: 'utf8' });
+  assert.equal(checked.status, 0, checked.stdout + checked.stderr);
+  assert.match(checked.stdout, /RDB looks OK/);
+});

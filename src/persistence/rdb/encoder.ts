@@ -48,6 +48,21 @@ function appendListItem(buf: Buffer, start: number, end: number): void {
   listpack.appendRange(buf, start, end);
 }
 
+/**
+ * Hashes, sets and sorted sets of more elements than this (in their hash-table and skip-list
+ * encodings) can be written in steps: a background save then spreads one huge key over several
+ * slices instead of holding every client for the whole value (objectInSteps).
+ */
+export const STEPPED_VALUE_MIN = 2048;
+/** Elements a step writes between two reads of the clock. */
+const STEP_ELEMENTS = 256;
+
+/** The rest of a value being written over several slices (see RdbEncoder.objectInSteps). */
+export interface ValueSteps {
+  /** Write more of the value, until `deadline` (performance.now() ms); true once it is all written. */
+  step(deadline: number): boolean;
+}
+
 /** A growable output buffer with the RDB primitive encodings. */
 export class RdbEncoder {
   protected buf: Buffer;
@@ -288,6 +303,84 @@ export class RdbEncoder {
       case 'stream':
         this.stream(entry.value, config);
         return;
+    }
+  }
+
+  /** Would objectInSteps() write this value in steps (objectType() being the same either way)? */
+  canStep(entry: Entry, config: Config): boolean {
+    switch (entry.type) {
+      case 'hash':
+        return entry.value.size > STEPPED_VALUE_MIN && hashEncodingOf(entry.value, config) !== 'listpack';
+      case 'set':
+        return entry.value.size > STEPPED_VALUE_MIN && setEncodingOf(entry.value, config) !== 'intset';
+      case 'zset':
+        return entry.value.size > STEPPED_VALUE_MIN && entry.value.encoding !== 'listpack';
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * object() for a value canStep() accepts, as steps: the same bytes, written a few hundred
+   * elements at a time. The value must not change until the last step (the snapshot's
+   * copy-on-write hook finishes an unfinished value before a write to it), and nothing else may be
+   * written in between. Steps keep their own position: no scratch state is held across them.
+   */
+  objectInSteps(entry: Entry): ValueSteps {
+    const run = (deadline: number, next: () => boolean): boolean => {
+      for (;;) {
+        for (let i = 0; i < STEP_ELEMENTS; i++) if (!next()) return true;
+        if (performance.now() >= deadline) return false;
+      }
+    };
+    switch (entry.type) {
+      case 'hash': {
+        this.len(entry.value.size);
+        const fields = entry.value[Symbol.iterator]();
+        const next = (): boolean => {
+          const r = fields.next();
+          if (r.done === true) return false;
+          this.latin1(r.value[0]);
+          this.latin1(r.value[1]);
+          return true;
+        };
+        return { step: (deadline) => run(deadline, next) };
+      }
+      case 'set': {
+        this.len(entry.value.size);
+        const members = entry.value[Symbol.iterator]();
+        const next = (): boolean => {
+          const r = members.next();
+          if (r.done === true) return false;
+          this.latin1(r.value);
+          return true;
+        };
+        return { step: (deadline) => run(deadline, next) };
+      }
+      case 'zset': {
+        const z = entry.value;
+        this.len(z.size);
+        // From the tail, as zset() (Redis saves a skip list so that loading inserts at the head).
+        let rank = z.size - 1;
+        const visit = (member: string, score: number): boolean => {
+          this.latin1(member);
+          this.binaryDouble(score);
+          rank--;
+          return (rank & (STEP_ELEMENTS - 1)) !== STEP_ELEMENTS - 1;
+        };
+        return {
+          step: (deadline) => {
+            for (;;) {
+              if (rank < 0) return true;
+              z.walk(rank, true, visit);
+              if (rank < 0) return true;
+              if (performance.now() >= deadline) return false;
+            }
+          },
+        };
+      }
+      default:
+        throw new Error(`objectInSteps: ${entry.type} is written whole`);
     }
   }
 

@@ -4,7 +4,7 @@ import type { Config } from '../../config/config.js';
 import type { Entry } from '../../store/database.js';
 import { idleMsOf, lfuCounter } from '../../store/database.js';
 import { Crc64 } from './crc64.js';
-import { RdbEncoder } from './encoder.js';
+import { RdbEncoder, type ValueSteps } from './encoder.js';
 import { RDB_VERSION, RdbOpcode } from './format.js';
 
 export class RdbWriter extends RdbEncoder {
@@ -50,6 +50,21 @@ export class RdbWriter extends RdbEncoder {
 
   /** One key: EXPIRETIME_MS, IDLE or FREQ (under an LRU or LFU maxmemory-policy), type, key, value. */
   key(key: string, entry: Entry, expireAt: number | undefined, config: Config): void {
+    this.keyHeader(key, entry, expireAt, config);
+    this.object(entry, config);
+  }
+
+  /**
+   * The same for a big hash, set or sorted set, whose value is then written by the steps returned
+   * (see RdbEncoder.objectInSteps); undefined, with nothing written, for any other value.
+   */
+  keyInSteps(key: string, entry: Entry, expireAt: number | undefined, config: Config): ValueSteps | undefined {
+    if (!this.canStep(entry, config)) return undefined;
+    this.keyHeader(key, entry, expireAt, config);
+    return this.objectInSteps(entry);
+  }
+
+  private keyHeader(key: string, entry: Entry, expireAt: number | undefined, config: Config): void {
     if (expireAt !== undefined) {
       this.u8(RdbOpcode.EXPIRETIME_MS);
       this.millis(expireAt);
@@ -64,7 +79,6 @@ export class RdbWriter extends RdbEncoder {
     }
     this.u8(this.objectType(entry, config));
     this.latin1(key);
-    this.object(entry, config);
   }
 
   /** EOF opcode and the CRC-64 of the whole file (zeros when checksums are off). */
