@@ -354,6 +354,27 @@ export class List {
     }
   }
 
+  /**
+   * scanRanges() resumed at `pos` (chunk index and offset; { chunk: 0, at: -1 } to start) for at
+   * most `limit` elements; `pos` is left after the last one visited. Returns true at the end. The
+   * list must not change between calls (a snapshot writing a huge list in steps).
+   */
+  scanRangesFrom(pos: { chunk: number; at: number }, limit: number, visit: (buf: Buffer, start: number, end: number) => void): boolean {
+    let n = 0;
+    for (; pos.chunk < this.chunks.length; pos.chunk++, pos.at = -1) {
+      const chunk = this.chunks[pos.chunk]!;
+      const buf = chunk.buf;
+      if (pos.at < 0) pos.at = chunk.start;
+      for (; pos.at < chunk.end; pos.at = chunk.next(pos.at)) {
+        if (n++ === limit) return false;
+        const b = buf[pos.at]!;
+        if (b === LONG) visit(buf, pos.at + 5, pos.at + 5 + buf.readUInt32LE(pos.at + 1));
+        else visit(buf, pos.at + 1, pos.at + 1 + b);
+      }
+    }
+    return true;
+  }
+
   /** Elements from index `start` to `end` inclusive (clamped to the list). */
   range(start: number, end: number): Buffer[] {
     const from = Math.max(0, start);

@@ -160,4 +160,14 @@ test('RdbWriter: a huge hash, set or sorted set written in steps gives the same 
   assert.equal(w.keyInSteps('small', newEntry(small, 0), undefined, config), undefined);
   assert.equal(w.keyInSteps('str', newEntry(Buffer.from('x'), 0), undefined, config), undefined);
   assert.equal(w.pending, 0, 'nothing written for a key that is not stepped');
+  // A huge list is stepped too, as RDB's plain LIST type (loaded back in test/persistence/snapshot.test.ts).
+  const { List } = await import('../../src/types/list.js');
+  const list = new List();
+  for (let i = 0; i < n; i++) list.pushBack(Buffer.from(i % 2 ? String(i) : `element ${i}`));
+  const steps = w.keyInSteps('list', newEntry(list, 0), undefined, config);
+  assert.ok(steps !== undefined);
+  let listSteps = 1;
+  while (!steps.step(0)) listSteps++;
+  assert.ok(listSteps >= Math.floor(n / 256), `${listSteps} steps`);
+  assert.equal(w.take()[0], 1, 'the LIST type byte');
 });

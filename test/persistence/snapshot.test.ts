@@ -461,7 +461,7 @@ test('server.shutdownOnSignal follows shutdown-on-sigterm: saves with save point
   assert.equal(fs.existsSync(path.join(dir, 'dump.rdb')), false);
 });
 
-test('huge hashes, sets and sorted sets are saved over several slices, as they were when BGSAVE started', async (t) => {
+test('huge hashes, sets, sorted sets and lists are saved over several slices, as they were when BGSAVE started', async (t) => {
   const dir = tempDir();
   const s = await startTidings({ config: { dir } });
   const c = await s.connect();
@@ -478,7 +478,13 @@ test('huge hashes, sets and sorted sets are saved over several slices, as they w
   await batch((i) => (i % 500 === 0 ? ['ZADD', 'bigzset'] : []).concat([String(i % 997), `member:${i}`]));
   await batch((i) => (i % 500 === 0 ? ['SADD', 'bigset'] : []).concat([`member:${i}`]));
   await batch((i) => (i % 500 === 0 ? ['HSET', 'bighash'] : []).concat([`field:${i}`, `value:${i}`]));
-  assert.deepEqual([await c.call('ZCARD', 'bigzset'), await c.call('SCARD', 'bigset'), await c.call('HLEN', 'bighash')], [N, N, N]);
+  // Integers, short strings and long compressible ones: each element encoding of the plain LIST type.
+  const element = (i: number): string => (i % 3 === 0 ? String(i) : i % 3 === 1 ? `e${i}` : `element ${i} `.repeat(4));
+  await batch((i) => (i % 500 === 0 ? ['RPUSH', 'biglist'] : []).concat([element(i)]));
+  assert.deepEqual(
+    [await c.call('ZCARD', 'bigzset'), await c.call('SCARD', 'bigset'), await c.call('HLEN', 'bighash'), await c.call('LLEN', 'biglist')],
+    [N, N, N, N],
+  );
   // Keeps the save going for many turns (the huge keys take several slices without it too).
   await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '2000');
   assert.equal(await c.call('BGSAVE'), 'Background saving started');
@@ -490,6 +496,9 @@ test('huge hashes, sets and sorted sets are saved over several slices, as they w
   assert.equal(await w.call('SADD', 'bigset', 'added'), 1);
   assert.equal(await w.call('ZADD', 'bigzset', '-1', 'member:4', '5', 'added'), 1);
   assert.equal(await w.call('ZREM', 'bigzset', 'member:5'), 1);
+  assert.equal(await w.call('LSET', 'biglist', '6', 'changed'), 'OK');
+  assert.equal(await w.call('RPUSH', 'biglist', 'added'), N + 1);
+  assert.equal(await w.call('LPOP', 'biglist'), element(0));
   assert.equal(await w.call('SET', 'small99', 'changed'), 'OK');
   assert.equal(await w.call('DEL', 'small50'), 1);
   assert.equal(await info(c, 'rdb_bgsave_in_progress'), '1', 'the save overlapped the writes');
@@ -501,7 +510,7 @@ test('huge hashes, sets and sorted sets are saved over several slices, as they w
 
   const check = async (server: TestServer) => {
     const r = await server.connect();
-    assert.equal(await r.call('DBSIZE'), 103);
+    assert.equal(await r.call('DBSIZE'), 104);
     assert.deepEqual([await r.call('GET', 'small0'), await r.call('GET', 'small50'), await r.call('GET', 'small99')], ['v0', 'v50', 'v99']);
     const hash = (await r.call('HGETALL', 'bighash')) as string[];
     const fields = new Map<string, string>();
@@ -516,6 +525,9 @@ test('huge hashes, sets and sorted sets are saved over several slices, as they w
     const scores = new Map<string, string>();
     for (let i = 0; i < zset.length; i += 2) scores.set(zset[i]!, zset[i + 1]!);
     for (let i = 0; i < N; i++) assert.equal(scores.get(`member:${i}`), String(i % 997));
+    const list = (await r.call('LRANGE', 'biglist', '0', '-1')) as string[];
+    assert.equal(list.length, N);
+    for (let i = 0; i < N; i++) assert.equal(list[i], element(i));
     r.close();
   };
   const reloaded = await startTidings({ config: { dir } });

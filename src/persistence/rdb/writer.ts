@@ -60,11 +60,11 @@ export class RdbWriter extends RdbEncoder {
    */
   keyInSteps(key: string, entry: Entry, expireAt: number | undefined, config: Config): ValueSteps | undefined {
     if (!this.canStep(entry, config)) return undefined;
-    this.keyHeader(key, entry, expireAt, config);
+    this.keyHeader(key, entry, expireAt, config, this.steppedObjectType(entry, config));
     return this.objectInSteps(entry);
   }
 
-  private keyHeader(key: string, entry: Entry, expireAt: number | undefined, config: Config): void {
+  private keyHeader(key: string, entry: Entry, expireAt: number | undefined, config: Config, type = this.objectType(entry, config)): void {
     if (expireAt !== undefined) {
       this.u8(RdbOpcode.EXPIRETIME_MS);
       this.millis(expireAt);
@@ -77,7 +77,7 @@ export class RdbWriter extends RdbEncoder {
       this.u8(RdbOpcode.FREQ);
       this.u8(lfuCounter(entry.lru, config.number('lfu-decay-time')));
     }
-    this.u8(this.objectType(entry, config));
+    this.u8(type);
     this.latin1(key);
   }
 
