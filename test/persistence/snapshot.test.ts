@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { startTidings, startRedis, requireRedisServer, type TestServer } from '../helpers/servers.js';
-import type { RespClient } from '../helpers/resp.js';
+import { plain, type RespClient } from '../helpers/resp.js';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-snap-'));
@@ -461,7 +461,7 @@ test('server.shutdownOnSignal follows shutdown-on-sigterm: saves with save point
   assert.equal(fs.existsSync(path.join(dir, 'dump.rdb')), false);
 });
 
-test('huge hashes, sets, sorted sets and lists are saved over several slices, as they were when BGSAVE started', async (t) => {
+test('huge hashes, sets, sorted sets, lists and streams are saved over several slices, as they were when BGSAVE started', async (t) => {
   const dir = tempDir();
   const s = await startTidings({ config: { dir } });
   const c = await s.connect();
@@ -481,6 +481,11 @@ test('huge hashes, sets, sorted sets and lists are saved over several slices, as
   // Integers, short strings and long compressible ones: each element encoding of the plain LIST type.
   const element = (i: number): string => (i % 3 === 0 ? String(i) : i % 3 === 1 ? `e${i}` : `element ${i} `.repeat(4));
   await batch((i) => (i % 500 === 0 ? ['RPUSH', 'biglist'] : []).concat([element(i)]));
+  for (let i = 0; i < N; i++) c.send('XADD', 'bigstream', `${1000 + i}-1`, 'f', `v${i}`);
+  for (let i = 0; i < N; i++) await c.read(30000);
+  assert.equal(await c.call('XGROUP', 'CREATE', 'bigstream', 'g', '0'), 'OK');
+  await c.call('XREADGROUP', 'GROUP', 'g', 'alice', 'COUNT', '10', 'STREAMS', 'bigstream', '>');
+  const pendingBefore = await c.call('XPENDING', 'bigstream', 'g');
   assert.deepEqual(
     [await c.call('ZCARD', 'bigzset'), await c.call('SCARD', 'bigset'), await c.call('HLEN', 'bighash'), await c.call('LLEN', 'biglist')],
     [N, N, N, N],
@@ -499,6 +504,9 @@ test('huge hashes, sets, sorted sets and lists are saved over several slices, as
   assert.equal(await w.call('LSET', 'biglist', '6', 'changed'), 'OK');
   assert.equal(await w.call('RPUSH', 'biglist', 'added'), N + 1);
   assert.equal(await w.call('LPOP', 'biglist'), element(0));
+  assert.match(String(await w.call('XADD', 'bigstream', '*', 'f', 'added')), /^\d+-\d+$/);
+  assert.equal(await w.call('XDEL', 'bigstream', '1002-1'), 1);
+  assert.equal(await w.call('XACK', 'bigstream', 'g', '1000-1'), 1);
   assert.equal(await w.call('SET', 'small99', 'changed'), 'OK');
   assert.equal(await w.call('DEL', 'small50'), 1);
   assert.equal(await info(c, 'rdb_bgsave_in_progress'), '1', 'the save overlapped the writes');
@@ -510,24 +518,39 @@ test('huge hashes, sets, sorted sets and lists are saved over several slices, as
 
   const check = async (server: TestServer) => {
     const r = await server.connect();
-    assert.equal(await r.call('DBSIZE'), 104);
+    // Big replies get a minute: the test client reads a reply of 100,000 items in seconds.
+    const big = async (...cmd: string[]): Promise<unknown> => {
+      r.send(...cmd);
+      return plain(await r.read(60000));
+    };
+    assert.equal(await r.call('DBSIZE'), 105);
     assert.deepEqual([await r.call('GET', 'small0'), await r.call('GET', 'small50'), await r.call('GET', 'small99')], ['v0', 'v50', 'v99']);
-    const hash = (await r.call('HGETALL', 'bighash')) as string[];
+    const hash = (await big('HGETALL', 'bighash')) as string[];
     const fields = new Map<string, string>();
     for (let i = 0; i < hash.length; i += 2) fields.set(hash[i]!, hash[i + 1]!);
     assert.equal(fields.size, N);
     for (let i = 0; i < N; i++) assert.equal(fields.get(`field:${i}`), `value:${i}`);
-    const members = new Set((await r.call('SMEMBERS', 'bigset')) as string[]);
+    const members = new Set((await big('SMEMBERS', 'bigset')) as string[]);
     assert.equal(members.size, N);
     for (let i = 0; i < N; i++) assert.ok(members.has(`member:${i}`), `member:${i}`);
-    const zset = (await r.call('ZRANGE', 'bigzset', '0', '-1', 'WITHSCORES')) as string[];
+    const zset = (await big('ZRANGE', 'bigzset', '0', '-1', 'WITHSCORES')) as string[];
     assert.equal(zset.length, 2 * N);
     const scores = new Map<string, string>();
     for (let i = 0; i < zset.length; i += 2) scores.set(zset[i]!, zset[i + 1]!);
     for (let i = 0; i < N; i++) assert.equal(scores.get(`member:${i}`), String(i % 997));
-    const list = (await r.call('LRANGE', 'biglist', '0', '-1')) as string[];
+    const list = (await big('LRANGE', 'biglist', '0', '-1')) as string[];
     assert.equal(list.length, N);
     for (let i = 0; i < N; i++) assert.equal(list[i], element(i));
+    assert.equal(await r.call('XLEN', 'bigstream'), N);
+    const entries: [string, string[]][] = [];
+    for (let from = '-'; entries.length < N; from = `(${entries[entries.length - 1]![0]}`) {
+      const page = (await big('XRANGE', 'bigstream', from, '+', 'COUNT', '5000')) as [string, string[]][];
+      if (page.length === 0) break;
+      entries.push(...page);
+    }
+    assert.equal(entries.length, N);
+    for (let i = 0; i < N; i++) assert.deepEqual(entries[i], [`${1000 + i}-1`, ['f', `v${i}`]]);
+    assert.deepEqual(await r.call('XPENDING', 'bigstream', 'g'), pendingBefore);
     r.close();
   };
   const reloaded = await startTidings({ config: { dir } });

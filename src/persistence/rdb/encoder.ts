@@ -317,6 +317,8 @@ export class RdbEncoder {
         return entry.value.size > STEPPED_VALUE_MIN && entry.value.encoding !== 'listpack';
       case 'list':
         return entry.value.length > STEPPED_VALUE_MIN;
+      case 'stream':
+        return entry.value.length > STEPPED_VALUE_MIN;
       default:
         return false;
     }
@@ -337,7 +339,7 @@ export class RdbEncoder {
    * copy-on-write hook finishes an unfinished value before a write to it), and nothing else may be
    * written in between. Steps keep their own position: no scratch state is held across them.
    */
-  objectInSteps(entry: Entry): ValueSteps {
+  objectInSteps(entry: Entry, config: Config): ValueSteps {
     const run = (deadline: number, next: () => boolean): boolean => {
       for (;;) {
         for (let i = 0; i < STEP_ELEMENTS; i++) if (!next()) return true;
@@ -404,6 +406,37 @@ export class RdbEncoder {
           },
         };
       }
+      case 'stream': {
+        // Its node count comes first: the entries are packed into nodes in steps (nothing is
+        // written meanwhile), then the nodes are written in steps, then the groups at once.
+        const stream = entry.value;
+        const packer = new StreamNodePacker(config);
+        let from: StreamId | undefined = StreamId.MIN;
+        let nodes: Array<{ master: StreamId; lp: Buffer }> | undefined;
+        let written = 0;
+        return {
+          step: (deadline) => {
+            for (;;) {
+              if (nodes === undefined) {
+                const fed = from === undefined ? 0 : stream.range(from, StreamId.MAX, STEP_ELEMENTS, false, packer.add);
+                if (fed === STEP_ELEMENTS) from = packer.last!.next();
+                else {
+                  nodes = packer.finish();
+                  this.len(nodes.length);
+                }
+              } else {
+                const end = Math.min(nodes.length, written + 4);
+                for (; written < end; written++) this.streamNode(nodes[written]!);
+                if (written === nodes.length) {
+                  this.streamTail(stream);
+                  return true;
+                }
+              }
+              if (performance.now() >= deadline) return false;
+            }
+          },
+        };
+      }
       default:
         throw new Error(`objectInSteps: ${entry.type} is written whole`);
     }
@@ -456,30 +489,24 @@ export class RdbEncoder {
   }
 
   private stream(s: Stream, config: Config): void {
-    let maxBytes = config.number('stream-node-max-bytes');
-    if (maxBytes === 0 || maxBytes > 1 << 30) maxBytes = 1 << 30;
-    const maxEntries = config.number('stream-node-max-entries');
-    const nodes: Array<{ master: StreamId; lp: Buffer }> = [];
-    let node: StreamNodeBuilder | undefined;
-    s.range(StreamId.MIN, StreamId.MAX, 0, false, (id, raw) => {
-      const fields = decodeFields(raw);
-      let size = 0;
-      for (const f of fields) size += f.length;
-      if (node !== undefined && (node.bytes + size >= maxBytes || (maxEntries > 0 && node.count >= maxEntries))) {
-        nodes.push(node.finish());
-        node = undefined;
-      }
-      if (node === undefined) node = new StreamNodeBuilder(id, fields);
-      node.add(id, fields);
-    });
-    if (node !== undefined) nodes.push(node.finish());
+    const packer = new StreamNodePacker(config);
+    s.range(StreamId.MIN, StreamId.MAX, 0, false, packer.add);
+    const nodes = packer.finish();
     this.len(nodes.length);
-    for (const n of nodes) {
-      const key = Buffer.allocUnsafe(16);
-      writeId(key, 0, n.master);
-      this.string(key);
-      this.string(n.lp);
-    }
+    for (const n of nodes) this.streamNode(n);
+    this.streamTail(s);
+  }
+
+  /** One of the stream's listpack nodes: its master ID as a 16-byte string, then the listpack. */
+  private streamNode(n: { master: StreamId; lp: Buffer }): void {
+    const key = Buffer.allocUnsafe(16);
+    writeId(key, 0, n.master);
+    this.string(key);
+    this.string(n.lp);
+  }
+
+  /** What follows a stream's nodes: length, IDs, counters and the consumer groups. */
+  private streamTail(s: Stream): void {
     this.len(s.length);
     this.idPair(s.lastId);
     this.idPair(s.firstId);
@@ -522,6 +549,43 @@ function writeId(b: Buffer, at: number, id: StreamId): void {
 }
 
 /** One stream listpack node with its master entry, as Redis's streamAppendItem builds it. */
+/** Packs a stream's entries, fed in ID order, into RDB listpack nodes under the node size limits. */
+class StreamNodePacker {
+  private readonly maxBytes: number;
+  private readonly maxEntries: number;
+  private readonly nodes: Array<{ master: StreamId; lp: Buffer }> = [];
+  private node: StreamNodeBuilder | undefined;
+  /** The ID of the last entry fed. */
+  last: StreamId | undefined;
+
+  constructor(config: Config) {
+    let maxBytes = config.number('stream-node-max-bytes');
+    if (maxBytes === 0 || maxBytes > 1 << 30) maxBytes = 1 << 30;
+    this.maxBytes = maxBytes;
+    this.maxEntries = config.number('stream-node-max-entries');
+  }
+
+  readonly add = (id: StreamId, raw: Buffer): void => {
+    const fields = decodeFields(raw);
+    let size = 0;
+    for (const f of fields) size += f.length;
+    let node = this.node;
+    if (node !== undefined && (node.bytes + size >= this.maxBytes || (this.maxEntries > 0 && node.count >= this.maxEntries))) {
+      this.nodes.push(node.finish());
+      node = undefined;
+    }
+    if (node === undefined) node = this.node = new StreamNodeBuilder(id, fields);
+    node.add(id, fields);
+    this.last = id;
+  };
+
+  finish(): Array<{ master: StreamId; lp: Buffer }> {
+    if (this.node !== undefined) this.nodes.push(this.node.finish());
+    this.node = undefined;
+    return this.nodes;
+  }
+}
+
 class StreamNodeBuilder {
   private readonly items: Array<{ id: StreamId; fields: Buffer[] }> = [];
   private readonly estimate = new ListpackBuilder();

@@ -61,7 +61,7 @@ export class RdbWriter extends RdbEncoder {
   keyInSteps(key: string, entry: Entry, expireAt: number | undefined, config: Config): ValueSteps | undefined {
     if (!this.canStep(entry, config)) return undefined;
     this.keyHeader(key, entry, expireAt, config, this.steppedObjectType(entry, config));
-    return this.objectInSteps(entry);
+    return this.objectInSteps(entry, config);
   }
 
   private keyHeader(key: string, entry: Entry, expireAt: number | undefined, config: Config, type = this.objectType(entry, config)): void {
