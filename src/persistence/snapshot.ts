@@ -29,8 +29,8 @@ export interface ImageWriter {
   selectDb(index: number, keys: number, expires: number): void;
   key(key: string, entry: Entry, expireAt: number | undefined, config: Config): void;
   /**
-   * A key whose value may be written in steps over several slices (a huge hash, set or sorted
-   * set): its header is written now and the steps write the rest; undefined, with nothing
+   * A key whose value may be written in steps over several slices (a huge hash, set, sorted
+   * set, list or stream): its header is written now and the steps write the rest; undefined, with nothing
    * written, when the key must go through key(). Writers without it write every key whole.
    */
   keyInSteps?(key: string, entry: Entry, expireAt: number | undefined, config: Config): ValueSteps | undefined;

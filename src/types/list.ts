@@ -344,19 +344,12 @@ export class List {
    * (the RDB encoder copies the bytes at once; a view per element was a BGSAVE's main garbage).
    */
   scanRanges(visit: (buf: Buffer, start: number, end: number) => void): void {
-    for (const chunk of this.chunks) {
-      const buf = chunk.buf;
-      for (let at = chunk.start; at < chunk.end; at = chunk.next(at)) {
-        const b = buf[at]!;
-        if (b === LONG) visit(buf, at + 5, at + 5 + buf.readUInt32LE(at + 1));
-        else visit(buf, at + 1, at + 1 + b);
-      }
-    }
+    this.scanRangesFrom({ chunk: 0, at: -1 }, Infinity, visit);
   }
 
   /**
-   * scanRanges() resumed at `pos` (chunk index and offset; { chunk: 0, at: -1 } to start) for at
-   * most `limit` elements; `pos` is left after the last one visited. Returns true at the end. The
+   * scanRanges() from `pos` (chunk index and offset; { chunk: 0, at: -1 } to start) for at most
+   * `limit` elements; `pos` is left after the last one visited. Returns true at the end. The
    * list must not change between calls (a snapshot writing a huge list in steps).
    */
   scanRangesFrom(pos: { chunk: number; at: number }, limit: number, visit: (buf: Buffer, start: number, end: number) => void): boolean {

@@ -1,6 +1,6 @@
 // RDB snapshots over TCP, in-process servers: SAVE, BGSAVE (point-in-time while clients write),
 // save points, MISCONF after a failed save, SHUTDOWN's options, DEBUG RELOAD, INFO persistence.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,6 +26,23 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * `dir`/dump.rdb loaded by a fresh Tidings and by redis-server (when installed) passes `check` in
+ * both, and redis-check-rdb accepts it.
+ */
+async function checkDumpEverywhere(t: TestContext, dir: string, check: (server: TestServer) => Promise<void>): Promise<void> {
+  const reloaded = await startTidings({ config: { dir } });
+  await check(reloaded);
+  await reloaded.close();
+  if (!requireRedisServer(t)) return;
+  const redis = await startRedis(['--dir', dir, '--dbfilename', 'dump.rdb']);
+  await check(redis);
+  await redis.close();
+  const checked = spawnSync('redis-check-rdb', [path.join(dir, 'dump.rdb')], { encoding: 'utf8' });
+  assert.equal(checked.status, 0, checked.stdout + checked.stderr);
+  assert.match(checked.stdout, /RDB looks OK/);
 }
 
 const waitForBgsave = (c: RespClient) => waitFor(async () => (await info(c, 'rdb_bgsave_in_progress')) === '0', 'BGSAVE to finish');
@@ -206,16 +223,7 @@ test('BGSAVE writes a point-in-time image while clients modify, delete and creat
     assert.equal(await r.call('GET', 'db2key'), 'two');
     r.close();
   };
-  const reloaded = await startTidings({ config: { dir } });
-  await check(reloaded);
-  await reloaded.close();
-  if (!requireRedisServer(t)) return;
-  const redis = await startRedis(['--dir', dir, '--dbfilename', 'dump.rdb']);
-  await check(redis);
-  await redis.close();
-  const checked = spawnSync('redis-check-rdb', [path.join(dir, 'dump.rdb')], { encoding: 'utf8' });
-  assert.equal(checked.status, 0, checked.stdout + checked.stderr);
-  assert.match(checked.stdout, /RDB looks OK/);
+  await checkDumpEverywhere(t, dir, check);
 });
 
 test('SWAPDB and FLUSHALL during BGSAVE: the swap keeps the image, FLUSHALL aborts the save', async () => {
@@ -553,14 +561,5 @@ test('huge hashes, sets, sorted sets, lists and streams are saved over several s
     assert.deepEqual(await r.call('XPENDING', 'bigstream', 'g'), pendingBefore);
     r.close();
   };
-  const reloaded = await startTidings({ config: { dir } });
-  await check(reloaded);
-  await reloaded.close();
-  if (!requireRedisServer(t)) return;
-  const redis = await startRedis(['--dir', dir, '--dbfilename', 'dump.rdb']);
-  await check(redis);
-  await redis.close();
-  const checked = spawnSync('redis-check-rdb', [path.join(dir, 'dump.rdb')], { encoding: 'utf8' });
-  assert.equal(checked.status, 0, checked.stdout + checked.stderr);
-  assert.match(checked.stdout, /RDB looks OK/);
+  await checkDumpEverywhere(t, dir, check);
 });

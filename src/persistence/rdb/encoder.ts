@@ -49,9 +49,9 @@ function appendListItem(buf: Buffer, start: number, end: number): void {
 }
 
 /**
- * Hashes, sets and sorted sets of more elements than this (in their hash-table and skip-list
- * encodings) can be written in steps: a background save then spreads one huge key over several
- * slices instead of holding every client for the whole value (objectInSteps).
+ * Hashes, sets and sorted sets (in their hash-table and skip-list encodings), lists and streams of
+ * more elements than this can be written in steps: a background save then spreads one huge key
+ * over several slices instead of holding every client for the whole value (objectInSteps).
  */
 export const STEPPED_VALUE_MIN = 2048;
 /** Elements a step writes between two reads of the clock. */
@@ -316,7 +316,6 @@ export class RdbEncoder {
       case 'zset':
         return entry.value.size > STEPPED_VALUE_MIN && entry.value.encoding !== 'listpack';
       case 'list':
-        return entry.value.length > STEPPED_VALUE_MIN;
       case 'stream':
         return entry.value.length > STEPPED_VALUE_MIN;
       default:
@@ -340,36 +339,29 @@ export class RdbEncoder {
    * written in between. Steps keep their own position: no scratch state is held across them.
    */
   objectInSteps(entry: Entry, config: Config): ValueSteps {
-    const run = (deadline: number, next: () => boolean): boolean => {
-      for (;;) {
-        for (let i = 0; i < STEP_ELEMENTS; i++) if (!next()) return true;
-        if (performance.now() >= deadline) return false;
-      }
-    };
+    /** Steps over an iterator's items, STEP_ELEMENTS between two reads of the clock. */
+    const each = <T>(items: Iterator<T>, write: (item: T) => void): ValueSteps => ({
+      step: (deadline) => {
+        for (;;) {
+          for (let i = 0; i < STEP_ELEMENTS; i++) {
+            const r = items.next();
+            if (r.done === true) return true;
+            write(r.value);
+          }
+          if (performance.now() >= deadline) return false;
+        }
+      },
+    });
     switch (entry.type) {
-      case 'hash': {
+      case 'hash':
         this.len(entry.value.size);
-        const fields = entry.value[Symbol.iterator]();
-        const next = (): boolean => {
-          const r = fields.next();
-          if (r.done === true) return false;
-          this.latin1(r.value[0]);
-          this.latin1(r.value[1]);
-          return true;
-        };
-        return { step: (deadline) => run(deadline, next) };
-      }
-      case 'set': {
+        return each(entry.value[Symbol.iterator](), ([field, value]) => {
+          this.latin1(field);
+          this.latin1(value);
+        });
+      case 'set':
         this.len(entry.value.size);
-        const members = entry.value[Symbol.iterator]();
-        const next = (): boolean => {
-          const r = members.next();
-          if (r.done === true) return false;
-          this.latin1(r.value);
-          return true;
-        };
-        return { step: (deadline) => run(deadline, next) };
-      }
+        return each(entry.value[Symbol.iterator](), (member) => this.latin1(member));
       case 'zset': {
         const z = entry.value;
         this.len(z.size);
@@ -548,7 +540,6 @@ function writeId(b: Buffer, at: number, id: StreamId): void {
   b.writeUInt32BE(id.seqLo, at + 12);
 }
 
-/** One stream listpack node with its master entry, as Redis's streamAppendItem builds it. */
 /** Packs a stream's entries, fed in ID order, into RDB listpack nodes under the node size limits. */
 class StreamNodePacker {
   private readonly maxBytes: number;
@@ -586,6 +577,7 @@ class StreamNodePacker {
   }
 }
 
+/** One stream listpack node with its master entry, as Redis's streamAppendItem builds it. */
 class StreamNodeBuilder {
   private readonly items: Array<{ id: StreamId; fields: Buffer[] }> = [];
   private readonly estimate = new ListpackBuilder();

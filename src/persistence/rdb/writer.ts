@@ -55,8 +55,8 @@ export class RdbWriter extends RdbEncoder {
   }
 
   /**
-   * The same for a big hash, set or sorted set, whose value is then written by the steps returned
-   * (see RdbEncoder.objectInSteps); undefined, with nothing written, for any other value.
+   * The same for a huge hash, set, sorted set, list or stream (RdbEncoder.canStep), whose value is
+   * then written by the steps returned (objectInSteps); undefined, with nothing written, else.
    */
   keyInSteps(key: string, entry: Entry, expireAt: number | undefined, config: Config): ValueSteps | undefined {
     if (!this.canStep(entry, config)) return undefined;
