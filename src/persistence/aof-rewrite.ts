@@ -1,14 +1,20 @@
 // The dataset as commands: the base file of a rewritten AOF (when it is not an RDB preamble).
 // Like Redis's rewriteAppendOnlyFileRio: one SELECT per non-empty database, then per key the
-// fewest commands that rebuild it (batched, 64 items per command), then its PEXPIREAT.
+// fewest commands that rebuild it (batched, 64 items per command), then its PEXPIREAT. A huge key
+// (more than STEPPED_VALUE_MIN elements) goes out in steps across the snapshot's slices.
 import type { PersistenceHost } from './host.js';
 import type { Config } from '../config/config.js';
 import { stringBytes, type Entry } from '../store/database.js';
 import type { ImageWriter } from './snapshot.js';
 import { formatDouble } from '../protocol/numbers.js';
 import { StreamId, decodeFields, type Stream } from '../types/stream.js';
+import type { List } from '../types/list.js';
+import type { SortedSet } from '../types/zset.js';
+import { STEPPED_VALUE_MIN, type ValueSteps } from './rdb/encoder.js';
 
 const ITEMS_PER_COMMAND = 64;
+/** Commands a stepped key writes between two reads of the clock (256 elements). */
+const COMMANDS_PER_STEP = 4;
 
 /** RESP multibulk encoding of one command, as the AOF stores it. */
 export function encodeCommand(argv: readonly Buffer[]): Buffer {
@@ -36,7 +42,6 @@ export class CommandImageWriter implements ImageWriter {
   compress = false;
   private chunks: Buffer[] = [];
   private size = 0;
-  private readonly sink = { add: (argv: readonly Buffer[]) => this.add(argv) };
   private readonly startedAt = Date.now();
 
   /** `header`: lines before the first command (aof-timestamp-enabled's #TS), if any. */
@@ -61,8 +66,35 @@ export class CommandImageWriter implements ImageWriter {
   key(key: string, entry: Entry, expireAt: number | undefined, _config: Config): void {
     if (expireAt !== undefined && expireAt <= this.startedAt) return;
     const name = b(key);
-    writeKey(this.sink, name, entry);
-    if (expireAt !== undefined) this.add([b('PEXPIREAT'), name, b(String(expireAt))]);
+    for (const argv of keyCommands(name, entry)) this.add(argv);
+    this.expiry(name, expireAt);
+  }
+
+  /**
+   * A key of more than STEPPED_VALUE_MIN elements as steps (the snapshot runs them across its
+   * slices, and all at once before a write to the key): the same commands key() writes, a few
+   * hundred elements between two reads of the clock.
+   */
+  keyInSteps(key: string, entry: Entry, expireAt: number | undefined, _config: Config): ValueSteps | undefined {
+    if (expireAt !== undefined && expireAt <= this.startedAt) return undefined;
+    if (elementCount(entry) <= STEPPED_VALUE_MIN) return undefined;
+    const name = b(key);
+    const commands = keyCommands(name, entry);
+    return {
+      step: (deadline) => {
+        for (;;) {
+          for (let i = 0; i < COMMANDS_PER_STEP; i++) {
+            const next = commands.next();
+            if (next.done === true) {
+              this.expiry(name, expireAt);
+              return true;
+            }
+            this.add(next.value);
+          }
+          if (performance.now() >= deadline) return false;
+        }
+      },
+    };
   }
 
   end(): void {}
@@ -78,6 +110,10 @@ export class CommandImageWriter implements ImageWriter {
     return this.take();
   }
 
+  private expiry(name: Buffer, expireAt: number | undefined): void {
+    if (expireAt !== undefined) this.add([b('PEXPIREAT'), name, b(String(expireAt))]);
+  }
+
   private add(argv: readonly Buffer[]): void {
     this.push(encodeCommand(argv));
   }
@@ -88,72 +124,118 @@ export class CommandImageWriter implements ImageWriter {
   }
 }
 
-/** What writeKey writes commands into. */
-interface CommandSink {
-  add(argv: readonly Buffer[]): void;
+/** Elements in a container value (0 for a string): what decides whether it is written in steps. */
+function elementCount(entry: Entry): number {
+  switch (entry.type) {
+    case 'string':
+      return 0;
+    case 'list':
+    case 'stream':
+      return entry.value.length;
+    default:
+      return entry.value.size;
+  }
 }
 
-function batched(sink: CommandSink, head: Buffer[], items: Iterable<Buffer[]>): void {
+/** `head` followed by ITEMS_PER_COMMAND items' arguments a command. */
+function* batched(head: Buffer[], items: Iterable<Buffer[]>): Generator<Buffer[]> {
   let args: Buffer[] = [];
   let n = 0;
   for (const item of items) {
     args.push(...item);
     if (++n === ITEMS_PER_COMMAND) {
-      sink.add([...head, ...args]);
+      yield [...head, ...args];
       args = [];
       n = 0;
     }
   }
-  if (n > 0) sink.add([...head, ...args]);
+  if (n > 0) yield [...head, ...args];
 }
 
-function writeKey(sink: CommandSink, key: Buffer, entry: Entry): void {
+/**
+ * The commands that rebuild one key, made as they are taken: a huge value is read a batch at a
+ * time, so that its commands can go out over several slices. The value must not change until the
+ * last one is taken (the snapshot's copy-on-write finishes an open key before a write to it).
+ */
+function* keyCommands(key: Buffer, entry: Entry): Generator<Buffer[]> {
   switch (entry.type) {
     case 'string':
-      sink.add([b('SET'), key, stringBytes(entry.value)]);
+      yield [b('SET'), key, stringBytes(entry.value)];
       return;
     case 'list':
-      batched(sink, [b('RPUSH'), key], (function* (items) {
-        for (const item of items) yield [item];
-      })(entry.value.toArray()));
+      yield* batched([b('RPUSH'), key], listItems(entry.value));
       return;
     case 'set':
-      batched(sink, [b('SADD'), key], (function* (members) {
+      yield* batched([b('SADD'), key], (function* (members) {
         for (const m of members) yield [b(m)];
       })(entry.value));
       return;
     case 'hash':
-      batched(sink, [b('HMSET'), key], (function* (fields) {
+      yield* batched([b('HMSET'), key], (function* (fields) {
         for (const [f, v] of fields) yield [b(f), b(v)];
       })(entry.value));
       return;
-    case 'zset': {
-      const items: Buffer[][] = [];
-      entry.value.walk(0, false, (member, score) => {
-        items.push([b(formatDouble(score)), b(member)]);
-        return true;
-      });
-      batched(sink, [b('ZADD'), key], items);
+    case 'zset':
+      yield* batched([b('ZADD'), key], zsetItems(entry.value));
       return;
-    }
     case 'stream':
-      writeStream(sink, key, entry.value);
+      yield* streamCommands(key, entry.value);
       return;
   }
 }
 
-function writeStream(sink: CommandSink, key: Buffer, stream: Stream): void {
-  const entries = stream.entries(StreamId.MIN, StreamId.MAX);
-  if (entries.length === 0) {
+/** A list's elements, ITEMS_PER_COMMAND copied at a time. */
+function* listItems(list: List): Generator<Buffer[]> {
+  const pos = { chunk: 0, at: -1 };
+  const batch: Buffer[][] = [];
+  const element = (buf: Buffer, start: number, end: number): void => {
+    batch.push([Buffer.from(buf.subarray(start, end))]);
+  };
+  for (;;) {
+    const done = list.scanRangesFrom(pos, ITEMS_PER_COMMAND, element);
+    yield* batch;
+    batch.length = 0;
+    if (done) return;
+  }
+}
+
+/** A sorted set's score and member pairs, lowest rank first, ITEMS_PER_COMMAND at a time. */
+function* zsetItems(zset: SortedSet): Generator<Buffer[]> {
+  const batch: Buffer[][] = [];
+  const visit = (member: string, score: number): boolean => {
+    batch.push([b(formatDouble(score)), b(member)]);
+    return batch.length < ITEMS_PER_COMMAND;
+  };
+  for (let rank = 0; rank < zset.size; ) {
+    zset.walk(rank, false, visit);
+    rank += batch.length;
+    yield* batch;
+    batch.length = 0;
+  }
+}
+
+function* streamCommands(key: Buffer, stream: Stream): Generator<Buffer[]> {
+  if (stream.length === 0) {
     // An empty stream still exists: create it with a throwaway entry, then restore its state.
     // A stream that never had an entry (XGROUP CREATE ... MKSTREAM) has last ID 0-0, which XADD
     // refuses: the throwaway entry then takes 0-1, and XSETID below puts 0-0 back (as Redis does).
     const id = stream.lastId.compare(StreamId.MIN) === 0 ? '0-1' : stream.lastId.toString();
-    sink.add([b('XADD'), key, b('MAXLEN'), b('0'), b(id), b('x'), b('y')]);
+    yield [b('XADD'), key, b('MAXLEN'), b('0'), b(id), b('x'), b('y')];
   } else {
-    for (const e of entries) sink.add([b('XADD'), key, b(e.id.toString()), ...decodeFields(e.fields)]);
+    const batch: Buffer[][] = [];
+    let last = StreamId.MIN;
+    const visit = (id: StreamId, fields: Buffer): void => {
+      batch.push([b('XADD'), key, b(id.toString()), ...decodeFields(fields)]);
+      last = id;
+    };
+    for (let from: StreamId | undefined = StreamId.MIN; from !== undefined; ) {
+      const n = stream.range(from, StreamId.MAX, ITEMS_PER_COMMAND, false, visit);
+      yield* batch;
+      batch.length = 0;
+      from = n === ITEMS_PER_COMMAND ? last.next() : undefined;
+    }
   }
-  sink.add([
+  yield [
     b('XSETID'),
     key,
     b(stream.lastId.toString()),
@@ -161,12 +243,12 @@ function writeStream(sink: CommandSink, key: Buffer, stream: Stream): void {
     b(stream.entriesAdded.toString()),
     b('MAXDELETEDID'),
     b(stream.maxDeletedId.toString()),
-  ]);
+  ];
   for (const group of stream.groups.values()) {
     const read = group.entriesRead < 0n ? '-1' : group.entriesRead.toString();
-    sink.add([b('XGROUP'), b('CREATE'), key, group.name, b(group.lastId.toString()), b('ENTRIESREAD'), b(read)]);
+    yield [b('XGROUP'), b('CREATE'), key, group.name, b(group.lastId.toString()), b('ENTRIESREAD'), b(read)];
     for (const pending of group.pending.values()) {
-      sink.add([
+      yield [
         b('XCLAIM'),
         key,
         group.name,
@@ -179,11 +261,11 @@ function writeStream(sink: CommandSink, key: Buffer, stream: Stream): void {
         b(String(pending.deliveryCount)),
         b('JUSTID'),
         b('FORCE'),
-      ]);
+      ];
     }
     // Consumers with nothing pending still exist.
     for (const consumer of group.consumers.values()) {
-      if (consumer.pending.size === 0) sink.add([b('XGROUP'), b('CREATECONSUMER'), key, group.name, consumer.name]);
+      if (consumer.pending.size === 0) yield [b('XGROUP'), b('CREATECONSUMER'), key, group.name, consumer.name];
     }
   }
 }
