@@ -400,16 +400,20 @@ export class RdbEncoder {
       }
       case 'stream': {
         // Its node count comes first: the entries are packed into nodes in steps (nothing is
-        // written meanwhile), then the nodes are written in steps, then the groups at once.
+        // written meanwhile), then the nodes are written in steps, then the groups (their PELs
+        // and consumers' pending IDs in steps).
         const stream = entry.value;
         const packer = new StreamNodePacker(config);
         let from: StreamId | undefined = StreamId.MIN;
         let nodes: Array<{ master: StreamId; lp: Buffer }> | undefined;
         let written = 0;
+        let tail: Generator<void> | undefined;
         return {
           step: (deadline) => {
             for (;;) {
-              if (nodes === undefined) {
+              if (tail !== undefined) {
+                for (let i = 0; i < STEP_ELEMENTS; i++) if (tail.next().done === true) return true;
+              } else if (nodes === undefined) {
                 const fed = from === undefined ? 0 : stream.range(from, StreamId.MAX, STEP_ELEMENTS, false, packer.add);
                 if (fed === STEP_ELEMENTS) from = packer.last!.next();
                 else {
@@ -419,10 +423,7 @@ export class RdbEncoder {
               } else {
                 const end = Math.min(nodes.length, written + 4);
                 for (; written < end; written++) this.streamNode(nodes[written]!);
-                if (written === nodes.length) {
-                  this.streamTail(stream);
-                  return true;
-                }
+                if (written === nodes.length) tail = this.streamTailSteps(stream);
               }
               if (performance.now() >= deadline) return false;
             }
@@ -499,6 +500,15 @@ export class RdbEncoder {
 
   /** What follows a stream's nodes: length, IDs, counters and the consumer groups. */
   private streamTail(s: Stream): void {
+    const steps = this.streamTailSteps(s);
+    while (steps.next().done !== true);
+  }
+
+  /**
+   * streamTail() in steps: it pauses after each pending entry and each consumer's pending ID, so
+   * that a huge PEL can be written over several slices (the stream unchanged meanwhile).
+   */
+  private *streamTailSteps(s: Stream): Generator<void> {
     this.len(s.length);
     this.idPair(s.lastId);
     this.idPair(s.firstId);
@@ -515,6 +525,7 @@ export class RdbEncoder {
         this.streamId(pe.id);
         this.millis(pe.deliveryTime);
         this.len(pe.deliveryCount);
+        yield;
       }
       const consumers = group.sortedConsumers();
       this.len(consumers.length);
@@ -522,7 +533,10 @@ export class RdbEncoder {
         this.string(consumer.name);
         this.millis(consumer.seenTime);
         this.len(consumer.pending.size);
-        for (const pe of consumer.pending.values()) this.streamId(pe.id);
+        for (const pe of consumer.pending.values()) {
+          this.streamId(pe.id);
+          yield;
+        }
       }
     }
   }
