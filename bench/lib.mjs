@@ -98,10 +98,11 @@ export function makeCerts() {
 /**
  * Start a server. kind: 'tidings' | 'redis'. Returns { kind, name, port, tlsPort, pid, stop() }.
  * With `certs` (from makeCerts) it also listens for TLS on tlsPort (no client certificates asked).
- * `root` is the checkout whose bin/tidings.js runs (another build, for before/after comparisons).
+ * `root` is the checkout whose bin/tidings.js runs (another build, for before/after comparisons);
+ * `args` are added to the server's command line (e.g. ['--dir', tmp]).
  * TIDINGS_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to node for profiling.
  */
-export async function startServer(kind, { certs, root = ROOT } = {}) {
+export async function startServer(kind, { certs, root = ROOT, args = [] } = {}) {
   const port = await freePort();
   const tlsPort = certs ? await freePort() : undefined;
   const tlsArgs = certs
@@ -110,14 +111,14 @@ export async function startServer(kind, { certs, root = ROOT } = {}) {
   let child;
   if (kind === 'tidings') {
     const nodeArgs = (process.env.TIDINGS_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-    child = spawn(process.execPath, [...nodeArgs, path.join(root, 'bin/tidings.js'), '--port', String(port), '--save', '', ...tlsArgs], {
+    child = spawn(process.execPath, [...nodeArgs, path.join(root, 'bin/tidings.js'), '--port', String(port), '--save', '', ...tlsArgs, ...args], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'inherit'],
     });
   } else {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning', ...tlsArgs],
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning', ...tlsArgs, ...args],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
   }
