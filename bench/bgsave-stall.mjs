@@ -7,6 +7,7 @@
 //
 //   node bench/bgsave-stall.mjs                       # strings (DEBUG POPULATE, 16 B), 2 rounds
 //   BENCH_MIXED=1 BENCH_SAVE_WRITES=1 BENCH_BASE=/tmp/base node bench/bgsave-stall.mjs
+//   BENCH_HUGE=stream node bench/bgsave-stall.mjs   # one key of BENCH_KEYS elements (hash set zset list stream stream-pel)
 //   BENCH_RT=1 ...   # as root: server and probe SCHED_FIFO while measured (chrt), so that a loaded
 //                    # machine's scheduling does not dominate the round trips; say so with numbers
 // Knobs: BENCH_KEYS (1000000), BENCH_ROUNDS (2), BENCH_IDLE_S (2), BENCH_THRESHOLD_MS (10),
@@ -16,13 +17,15 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { build, command, freePort, loadResident, Pipe, ROOT, residentLabel, sleep, waitForPort } from './lib.mjs';
+import { build, command, fillHugeKey, freePort, loadResident, Pipe, ROOT, residentLabel, sleep, waitForPort } from './lib.mjs';
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 2);
 const THRESHOLD = Number(process.env.BENCH_THRESHOLD_MS ?? 10);
 const MIXED = process.env.BENCH_MIXED === '1';
+// BENCH_HUGE=<type>: the dataset is one key of BENCH_KEYS elements instead (bench/huge-key.mjs's types).
+const HUGE = process.env.BENCH_HUGE;
 const WRITES = process.env.BENCH_SAVE_WRITES === '1';
 const RT = process.env.BENCH_RT === '1';
 // A new connection for every PING, as bench/persistence.mjs probes (accept, read, reply, close).
@@ -47,7 +50,8 @@ async function run(label, root) {
   let writer;
   try {
     await waitForPort(port, 30000);
-    if (MIXED) await loadResident(port, KEYS);
+    if (HUGE) await fillHugeKey(port, HUGE, KEYS);
+    else if (MIXED) await loadResident(port, KEYS);
     else await command(port, ['DEBUG', 'POPULATE', String(KEYS), 'key', '16']);
     // The probe one priority above the server: at equal SCHED_FIFO priority a probe woken on the
     // server's CPU waits for the running slice to end although its reply was already sent.
@@ -185,7 +189,7 @@ function report(label, r) {
 build();
 const builds = [['this build', ROOT]];
 if (process.env.BENCH_BASE) builds.push(['base', path.resolve(process.env.BENCH_BASE)]);
-console.log(`${MIXED ? residentLabel(KEYS) : `${KEYS} keys from DEBUG POPULATE (16 B strings)`}${WRITES ? ', a client writing meanwhile' : ''}${RT ? ', SCHED_FIFO while measured' : ''}; load average ${os.loadavg()[0].toFixed(1)}`);
+console.log(`${HUGE ? `one ${HUGE} key of ${KEYS} elements` : MIXED ? residentLabel(KEYS) : `${KEYS} keys from DEBUG POPULATE (16 B strings)`}${WRITES ? ', a client writing meanwhile' : ''}${RT ? ', SCHED_FIFO while measured' : ''}; load average ${os.loadavg()[0].toFixed(1)}`);
 for (let round = 1; round <= ROUNDS; round++) {
   for (const [label, root] of round % 2 === 1 ? builds : [...builds].reverse()) report(`round ${round}, ${label}`, await run(`${label}-${round}`, root));
 }

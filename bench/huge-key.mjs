@@ -13,35 +13,14 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { command, Pipe, sleep, startServer } from './lib.mjs';
+import { command, fillHugeKey, HUGE_KEY_TYPES, sleep, startServer } from './lib.mjs';
 
 const N = Number(process.env.BENCH_ELEMENTS ?? 1_000_000);
 const argv = process.argv.slice(2);
 const rewrite = argv.includes('--rewrite');
-const TYPES = ['hash', 'set', 'zset', 'list', 'stream', 'stream-pel'];
+const TYPES = HUGE_KEY_TYPES;
 const types = argv.filter((a) => !a.startsWith('--'));
 for (const t of types) if (!TYPES.includes(t)) throw new Error(`unknown type ${t}: one of ${TYPES.join(' ')}`);
-
-const FILL = {
-  hash: (i) => ['HSET', 'big', ...Array.from({ length: 100 }, (_, j) => [`field:${i + j}`, `value:${i + j}`]).flat()],
-  set: (i) => ['SADD', 'big', ...Array.from({ length: 100 }, (_, j) => `member:${i + j}`)],
-  zset: (i) => ['ZADD', 'big', ...Array.from({ length: 100 }, (_, j) => [String(i + j), `member:${i + j}`]).flat()],
-  list: (i) => ['RPUSH', 'big', ...Array.from({ length: 100 }, (_, j) => `element:${i + j}`)],
-};
-
-async function fill(port, type) {
-  const pipe = await Pipe.open(port);
-  if (type.startsWith('stream')) {
-    for (let i = 0; i < N; i += 5000) await pipe.batch(Array.from({ length: 5000 }, (_, k) => ['XADD', 'big', `${1000 + i + k}-1`, 'f', `v${i + k}`]));
-    if (type === 'stream-pel') {
-      await command(port, ['XGROUP', 'CREATE', 'big', 'g', '0']);
-      for (let i = 0; i < N; i += 10000) await pipe.batch([['XREADGROUP', 'GROUP', 'g', `c${(i / 10000) % 7}`, 'COUNT', '10000', 'STREAMS', 'big', '>']]);
-    }
-  } else {
-    for (let i = 0; i < N; i += 5000) await pipe.batch(Array.from({ length: 50 }, (_, k) => FILL[type](i + k * 100)));
-  }
-  pipe.close();
-}
 
 /** Longest PING round trip while `job` runs (until `done` says it is over). */
 async function longestDuring(port, job, done) {
@@ -78,7 +57,7 @@ for (const type of types.length > 0 ? types : TYPES) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-huge-'));
     const s = await startServer(kind, { ...(root ? { root } : {}), args: ['--dir', dir] });
     try {
-      await fill(s.port, type);
+      await fillHugeKey(s.port, type, N);
       const info = async (field) => new RegExp(`${field}:0`).test(String(await command(s.port, ['INFO', 'persistence'])));
       const r = rewrite
         ? await longestDuring(

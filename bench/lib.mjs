@@ -526,3 +526,31 @@ export async function inProcessServer(root) {
   const client = new Client(1, null, { maxBulkLen: 512 * 1024 * 1024, maxQueryBuffer: 1024 * 1024 * 1024 }, '127.0.0.1:1', '127.0.0.1:2', 'tcp');
   return { running, server: running.server, client, execute };
 }
+
+/** The datasets of bench/huge-key.mjs: one key named `big`. */
+export const HUGE_KEY_TYPES = ['hash', 'set', 'zset', 'list', 'stream', 'stream-pel'];
+
+const HUGE_FILL = {
+  hash: (i) => ['HSET', 'big', ...Array.from({ length: 100 }, (_, j) => [`field:${i + j}`, `value:${i + j}`]).flat()],
+  set: (i) => ['SADD', 'big', ...Array.from({ length: 100 }, (_, j) => `member:${i + j}`)],
+  zset: (i) => ['ZADD', 'big', ...Array.from({ length: 100 }, (_, j) => [String(i + j), `member:${i + j}`]).flat()],
+  list: (i) => ['RPUSH', 'big', ...Array.from({ length: 100 }, (_, j) => `element:${i + j}`)],
+};
+
+/**
+ * Make the key `big` of `n` elements of `type` (HUGE_KEY_TYPES; stream-pel: a stream whose group `g`
+ * has every entry pending, read by 7 consumers).
+ */
+export async function fillHugeKey(port, type, n) {
+  const pipe = await Pipe.open(port);
+  if (type.startsWith('stream')) {
+    for (let i = 0; i < n; i += 5000) await pipe.batch(Array.from({ length: 5000 }, (_, k) => ['XADD', 'big', `${1000 + i + k}-1`, 'f', `v${i + k}`]));
+    if (type === 'stream-pel') {
+      await command(port, ['XGROUP', 'CREATE', 'big', 'g', '0']);
+      for (let i = 0; i < n; i += 10000) await pipe.batch([['XREADGROUP', 'GROUP', 'g', `c${(i / 10000) % 7}`, 'COUNT', '10000', 'STREAMS', 'big', '>']]);
+    }
+  } else {
+    for (let i = 0; i < n; i += 5000) await pipe.batch(Array.from({ length: 50 }, (_, k) => HUGE_FILL[type](i + k * 100)));
+  }
+  pipe.close();
+}
