@@ -399,31 +399,44 @@ export class RdbEncoder {
         };
       }
       case 'stream': {
-        // Its node count comes first: the entries are packed into nodes in steps (nothing is
-        // written meanwhile), then the nodes are written in steps, then the groups (their PELs
-        // and consumers' pending IDs in steps).
+        // Its node count comes first: a first pass over the entries finds where each listpack
+        // node ends (keeping only each node's entry count), a second packs each node and writes
+        // it at once, then the groups follow; all in steps. Nothing but the counts is held.
         const stream = entry.value;
-        const packer = new StreamNodePacker(config);
+        const plan = new StreamNodePacker(config, false);
         let from: StreamId | undefined = StreamId.MIN;
-        let nodes: Array<{ master: StreamId; lp: Buffer }> | undefined;
+        let counts: number[] | undefined;
+        let node: StreamNodeWriter | undefined;
         let written = 0;
+        let last = StreamId.MIN;
+        const pack = (id: StreamId, raw: Buffer): void => {
+          const fields = decodeFields(raw);
+          node ??= new StreamNodeWriter(id, fields, counts![written]!);
+          if (node.add(id, fields)) {
+            this.streamNode(node.finish());
+            node = undefined;
+            written++;
+          }
+          last = id;
+        };
         let tail: Generator<void> | undefined;
         return {
           step: (deadline) => {
             for (;;) {
               if (tail !== undefined) {
                 for (let i = 0; i < STEP_ELEMENTS; i++) if (tail.next().done === true) return true;
-              } else if (nodes === undefined) {
-                const fed = from === undefined ? 0 : stream.range(from, StreamId.MAX, STEP_ELEMENTS, false, packer.add);
-                if (fed === STEP_ELEMENTS) from = packer.last!.next();
+              } else if (counts === undefined) {
+                const fed = from === undefined ? 0 : stream.range(from, StreamId.MAX, STEP_ELEMENTS, false, plan.add);
+                if (fed === STEP_ELEMENTS) from = plan.last!.next();
                 else {
-                  nodes = packer.finish();
-                  this.len(nodes.length);
+                  counts = plan.counts();
+                  this.len(counts.length);
+                  from = StreamId.MIN;
                 }
               } else {
-                const end = Math.min(nodes.length, written + 4);
-                for (; written < end; written++) this.streamNode(nodes[written]!);
-                if (written === nodes.length) tail = this.streamTailSteps(stream);
+                const fed = from === undefined ? 0 : stream.range(from, StreamId.MAX, STEP_ELEMENTS, false, pack);
+                if (fed === STEP_ELEMENTS) from = last.next();
+                else tail = this.streamTailSteps(stream);
               }
               if (performance.now() >= deadline) return false;
             }
@@ -559,11 +572,17 @@ class StreamNodePacker {
   private readonly maxBytes: number;
   private readonly maxEntries: number;
   private readonly nodes: Array<{ master: StreamId; lp: Buffer }> = [];
+  /** Entries of each node closed so far (the only thing kept when not `keep`). */
+  private readonly sizes: number[] = [];
   private node: StreamNodeBuilder | undefined;
   /** The ID of the last entry fed. */
   last: StreamId | undefined;
 
-  constructor(config: Config) {
+  /** `keep`: build the nodes (finish()); else only find where they end (counts()). */
+  constructor(
+    config: Config,
+    private readonly keep = true,
+  ) {
     let maxBytes = config.number('stream-node-max-bytes');
     if (maxBytes === 0 || maxBytes > 1 << 30) maxBytes = 1 << 30;
     this.maxBytes = maxBytes;
@@ -576,18 +595,29 @@ class StreamNodePacker {
     for (const f of fields) size += f.length;
     let node = this.node;
     if (node !== undefined && (node.bytes + size >= this.maxBytes || (this.maxEntries > 0 && node.count >= this.maxEntries))) {
-      this.nodes.push(node.finish());
+      this.close(node);
       node = undefined;
     }
-    if (node === undefined) node = this.node = new StreamNodeBuilder(id, fields);
+    if (node === undefined) node = this.node = new StreamNodeBuilder(id, fields, this.keep);
     node.add(id, fields);
     this.last = id;
   };
 
   finish(): Array<{ master: StreamId; lp: Buffer }> {
-    if (this.node !== undefined) this.nodes.push(this.node.finish());
+    if (this.node !== undefined) this.close(this.node);
     this.node = undefined;
     return this.nodes;
+  }
+
+  /** The number of entries in each node, in order (a packer made without `keep`). */
+  counts(): number[] {
+    this.finish();
+    return this.sizes;
+  }
+
+  private close(node: StreamNodeBuilder): void {
+    if (this.keep) this.nodes.push(node.finish());
+    else this.sizes.push(node.count);
   }
 }
 
@@ -595,43 +625,70 @@ class StreamNodePacker {
 class StreamNodeBuilder {
   private readonly items: Array<{ id: StreamId; fields: Buffer[] }> = [];
   private readonly estimate = new ListpackBuilder();
+  count = 0;
 
   constructor(
     readonly master: StreamId,
     private readonly masterFields: Buffer[],
+    /** Keep the items for finish() (false: only the size and count are tracked). */
+    private readonly keep = true,
   ) {
     // Track lpBytes as Redis would see it while appending: master entry, then each item.
-    const lp = this.estimate;
-    lp.appendInt(1);
-    lp.appendInt(0);
-    lp.appendInt(masterFields.length / 2);
-    for (let i = 0; i < masterFields.length; i += 2) lp.append(masterFields[i]!);
-    lp.appendInt(0);
+    startStreamNode(this.estimate, 1, masterFields);
   }
 
   get bytes(): number {
     return this.estimate.bytes;
   }
 
-  get count(): number {
-    return this.items.length;
-  }
-
   add(id: StreamId, fields: Buffer[]): void {
-    this.items.push({ id, fields });
+    if (this.keep) this.items.push({ id, fields });
+    this.count++;
     appendStreamItem(this.estimate, this.master, this.masterFields, id, fields);
   }
 
   finish(): { master: StreamId; lp: Buffer } {
     const lp = new ListpackBuilder();
-    lp.appendInt(this.items.length);
-    lp.appendInt(0);
-    lp.appendInt(this.masterFields.length / 2);
-    for (let i = 0; i < this.masterFields.length; i += 2) lp.append(this.masterFields[i]!);
-    lp.appendInt(0);
+    startStreamNode(lp, this.items.length, this.masterFields);
     for (const item of this.items) appendStreamItem(lp, this.master, this.masterFields, item.id, item.fields);
     return { master: this.master, lp: lp.finish() };
   }
+}
+
+/**
+ * One node of a known entry count, packed as its entries come (a stepped save's second pass):
+ * the same bytes as StreamNodeBuilder.finish() for the same entries.
+ */
+class StreamNodeWriter {
+  private readonly lp = new ListpackBuilder();
+  private added = 0;
+
+  constructor(
+    private readonly master: StreamId,
+    private readonly masterFields: Buffer[],
+    private readonly count: number,
+  ) {
+    startStreamNode(this.lp, count, masterFields);
+  }
+
+  /** Pack one entry; true when it was the node's last. */
+  add(id: StreamId, fields: Buffer[]): boolean {
+    appendStreamItem(this.lp, this.master, this.masterFields, id, fields);
+    return ++this.added === this.count;
+  }
+
+  finish(): { master: StreamId; lp: Buffer } {
+    return { master: this.master, lp: this.lp.finish() };
+  }
+}
+
+/** A stream node's master entry: count, deleted count, the master field names, terminator. */
+function startStreamNode(lp: ListpackBuilder, count: number, masterFields: Buffer[]): void {
+  lp.appendInt(count);
+  lp.appendInt(0);
+  lp.appendInt(masterFields.length / 2);
+  for (let i = 0; i < masterFields.length; i += 2) lp.append(masterFields[i]!);
+  lp.appendInt(0);
 }
 
 function sameFields(master: Buffer[], fields: Buffer[]): boolean {
