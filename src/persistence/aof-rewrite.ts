@@ -10,7 +10,7 @@ import { formatDouble } from '../protocol/numbers.js';
 import { StreamId, decodeFields, type Stream } from '../types/stream.js';
 import type { List } from '../types/list.js';
 import type { SortedSet } from '../types/zset.js';
-import { STEPPED_VALUE_MIN, type ValueSteps } from './rdb/encoder.js';
+import { iteratorSteps, STEPPED_VALUE_MIN, type ValueSteps } from './rdb/encoder.js';
 
 const ITEMS_PER_COMMAND = 64;
 /** Commands a stepped key writes between two reads of the clock (256 elements). */
@@ -65,9 +65,7 @@ export class CommandImageWriter implements ImageWriter {
 
   key(key: string, entry: Entry, expireAt: number | undefined, _config: Config): void {
     if (expireAt !== undefined && expireAt <= this.startedAt) return;
-    const name = b(key);
-    for (const argv of keyCommands(name, entry)) this.add(argv);
-    this.expiry(name, expireAt);
+    for (const argv of keyCommands(b(key), entry, expireAt)) this.add(argv);
   }
 
   /**
@@ -78,23 +76,7 @@ export class CommandImageWriter implements ImageWriter {
   keyInSteps(key: string, entry: Entry, expireAt: number | undefined, _config: Config): ValueSteps | undefined {
     if (expireAt !== undefined && expireAt <= this.startedAt) return undefined;
     if (elementCount(entry) <= STEPPED_VALUE_MIN) return undefined;
-    const name = b(key);
-    const commands = keyCommands(name, entry);
-    return {
-      step: (deadline) => {
-        for (;;) {
-          for (let i = 0; i < COMMANDS_PER_STEP; i++) {
-            const next = commands.next();
-            if (next.done === true) {
-              this.expiry(name, expireAt);
-              return true;
-            }
-            this.add(next.value);
-          }
-          if (performance.now() >= deadline) return false;
-        }
-      },
-    };
+    return iteratorSteps(keyCommands(b(key), entry, expireAt), (argv) => this.add(argv), COMMANDS_PER_STEP);
   }
 
   end(): void {}
@@ -108,10 +90,6 @@ export class CommandImageWriter implements ImageWriter {
 
   takeView(): Buffer {
     return this.take();
-  }
-
-  private expiry(name: Buffer, expireAt: number | undefined): void {
-    if (expireAt !== undefined) this.add([b('PEXPIREAT'), name, b(String(expireAt))]);
   }
 
   private add(argv: readonly Buffer[]): void {
@@ -153,11 +131,17 @@ function* batched(head: Buffer[], items: Iterable<Buffer[]>): Generator<Buffer[]
 }
 
 /**
- * The commands that rebuild one key, made as they are taken: a huge value is read a batch at a
- * time, so that its commands can go out over several slices. The value must not change until the
- * last one is taken (the snapshot's copy-on-write finishes an open key before a write to it).
+ * The commands that rebuild one key, then its PEXPIREAT, made as they are taken: a huge value is
+ * read a batch at a time, so that its commands can go out over several slices. The value must not
+ * change until the last one is taken (the snapshot's copy-on-write finishes an open key before a
+ * write to it).
  */
-function* keyCommands(key: Buffer, entry: Entry): Generator<Buffer[]> {
+function* keyCommands(key: Buffer, entry: Entry, expireAt: number | undefined): Generator<Buffer[]> {
+  yield* valueCommands(key, entry);
+  if (expireAt !== undefined) yield [b('PEXPIREAT'), key, b(String(expireAt))];
+}
+
+function* valueCommands(key: Buffer, entry: Entry): Generator<Buffer[]> {
   switch (entry.type) {
     case 'string':
       yield [b('SET'), key, stringBytes(entry.value)];

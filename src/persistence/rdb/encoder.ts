@@ -63,6 +63,22 @@ export interface ValueSteps {
   step(deadline: number): boolean;
 }
 
+/** Steps that write an iterator's items, `perClockRead` of them between two reads of the clock. */
+export function iteratorSteps<T>(items: Iterator<T>, write: (item: T) => void, perClockRead = STEP_ELEMENTS): ValueSteps {
+  return {
+    step: (deadline) => {
+      for (;;) {
+        for (let i = 0; i < perClockRead; i++) {
+          const r = items.next();
+          if (r.done === true) return true;
+          write(r.value);
+        }
+        if (performance.now() >= deadline) return false;
+      }
+    },
+  };
+}
+
 /** A growable output buffer with the RDB primitive encodings. */
 export class RdbEncoder {
   protected buf: Buffer;
@@ -339,29 +355,16 @@ export class RdbEncoder {
    * written in between. Steps keep their own position: no scratch state is held across them.
    */
   objectInSteps(entry: Entry, config: Config): ValueSteps {
-    /** Steps over an iterator's items, STEP_ELEMENTS between two reads of the clock. */
-    const each = <T>(items: Iterator<T>, write: (item: T) => void): ValueSteps => ({
-      step: (deadline) => {
-        for (;;) {
-          for (let i = 0; i < STEP_ELEMENTS; i++) {
-            const r = items.next();
-            if (r.done === true) return true;
-            write(r.value);
-          }
-          if (performance.now() >= deadline) return false;
-        }
-      },
-    });
     switch (entry.type) {
       case 'hash':
         this.len(entry.value.size);
-        return each(entry.value[Symbol.iterator](), ([field, value]) => {
+        return iteratorSteps(entry.value[Symbol.iterator](), ([field, value]) => {
           this.latin1(field);
           this.latin1(value);
         });
       case 'set':
         this.len(entry.value.size);
-        return each(entry.value[Symbol.iterator](), (member) => this.latin1(member));
+        return iteratorSteps(entry.value[Symbol.iterator](), (member) => this.latin1(member));
       case 'zset': {
         const z = entry.value;
         this.len(z.size);
@@ -398,51 +401,8 @@ export class RdbEncoder {
           },
         };
       }
-      case 'stream': {
-        // Its node count comes first: a first pass over the entries finds where each listpack
-        // node ends (keeping only each node's entry count), a second packs each node and writes
-        // it at once, then the groups follow; all in steps. Nothing but the counts is held.
-        const stream = entry.value;
-        const plan = new StreamNodePacker(config, false);
-        let from: StreamId | undefined = StreamId.MIN;
-        let counts: number[] | undefined;
-        let node: StreamNodeWriter | undefined;
-        let written = 0;
-        let last = StreamId.MIN;
-        const pack = (id: StreamId, raw: Buffer): void => {
-          const fields = decodeFields(raw);
-          node ??= new StreamNodeWriter(id, fields, counts![written]!);
-          if (node.add(id, fields)) {
-            this.streamNode(node.finish());
-            node = undefined;
-            written++;
-          }
-          last = id;
-        };
-        let tail: Generator<void> | undefined;
-        return {
-          step: (deadline) => {
-            for (;;) {
-              if (tail !== undefined) {
-                for (let i = 0; i < STEP_ELEMENTS; i++) if (tail.next().done === true) return true;
-              } else if (counts === undefined) {
-                const fed = from === undefined ? 0 : stream.range(from, StreamId.MAX, STEP_ELEMENTS, false, plan.add);
-                if (fed === STEP_ELEMENTS) from = plan.last!.next();
-                else {
-                  counts = plan.counts();
-                  this.len(counts.length);
-                  from = StreamId.MIN;
-                }
-              } else {
-                const fed = from === undefined ? 0 : stream.range(from, StreamId.MAX, STEP_ELEMENTS, false, pack);
-                if (fed === STEP_ELEMENTS) from = last.next();
-                else tail = this.streamTailSteps(stream);
-              }
-              if (performance.now() >= deadline) return false;
-            }
-          },
-        };
-      }
+      case 'stream':
+        return this.streamSteps(entry.value, config);
       default:
         throw new Error(`objectInSteps: ${entry.type} is written whole`);
     }
@@ -495,12 +455,54 @@ export class RdbEncoder {
   }
 
   private stream(s: Stream, config: Config): void {
-    const packer = new StreamNodePacker(config);
-    s.range(StreamId.MIN, StreamId.MAX, 0, false, packer.add);
-    const nodes = packer.finish();
-    this.len(nodes.length);
-    for (const n of nodes) this.streamNode(n);
-    this.streamTail(s);
+    this.streamSteps(s, config).step(Infinity);
+  }
+
+  /**
+   * A stream's value, in steps. Its node count comes first: a first pass over the entries finds
+   * where each listpack node ends (keeping only each node's entry count), a second packs each
+   * node and writes it at once, then the groups follow. Nothing but the counts is held.
+   */
+  private streamSteps(stream: Stream, config: Config): ValueSteps {
+    const plan = new StreamNodePlan(config);
+    let from: StreamId | undefined = StreamId.MIN;
+    let counts: number[] | undefined;
+    let node: StreamNodeWriter | undefined;
+    let written = 0;
+    let last = StreamId.MIN;
+    const pack = (id: StreamId, raw: Buffer): void => {
+      const fields = decodeFields(raw);
+      node ??= new StreamNodeWriter(id, fields, counts![written]!);
+      if (node.add(id, fields)) {
+        this.streamNode(node.finish());
+        node = undefined;
+        written++;
+      }
+      last = id;
+    };
+    let tail: Generator<void> | undefined;
+    return {
+      step: (deadline) => {
+        for (;;) {
+          if (tail !== undefined) {
+            for (let i = 0; i < STEP_ELEMENTS; i++) if (tail.next().done === true) return true;
+          } else if (counts === undefined) {
+            const fed = from === undefined ? 0 : stream.range(from, StreamId.MAX, STEP_ELEMENTS, false, plan.add);
+            if (fed === STEP_ELEMENTS) from = plan.last!.next();
+            else {
+              counts = plan.counts();
+              this.len(counts.length);
+              from = StreamId.MIN;
+            }
+          } else {
+            const fed = from === undefined ? 0 : stream.range(from, StreamId.MAX, STEP_ELEMENTS, false, pack);
+            if (fed === STEP_ELEMENTS) from = last.next();
+            else tail = this.streamTailSteps(stream);
+          }
+          if (performance.now() >= deadline) return false;
+        }
+      },
+    };
   }
 
   /** One of the stream's listpack nodes: its master ID as a 16-byte string, then the listpack. */
@@ -511,15 +513,10 @@ export class RdbEncoder {
     this.string(n.lp);
   }
 
-  /** What follows a stream's nodes: length, IDs, counters and the consumer groups. */
-  private streamTail(s: Stream): void {
-    const steps = this.streamTailSteps(s);
-    while (steps.next().done !== true);
-  }
-
   /**
-   * streamTail() in steps: it pauses after each pending entry and each consumer's pending ID, so
-   * that a huge PEL can be written over several slices (the stream unchanged meanwhile).
+   * What follows a stream's nodes: length, IDs, counters and the consumer groups, in steps: it
+   * pauses after each pending entry and each consumer's pending ID, so that a huge PEL can be
+   * written over several slices (the stream unchanged meanwhile).
    */
   private *streamTailSteps(s: Stream): Generator<void> {
     this.len(s.length);
@@ -567,22 +564,19 @@ function writeId(b: Buffer, at: number, id: StreamId): void {
   b.writeUInt32BE(id.seqLo, at + 12);
 }
 
-/** Packs a stream's entries, fed in ID order, into RDB listpack nodes under the node size limits. */
-class StreamNodePacker {
+/**
+ * Where a stream's RDB listpack nodes end, under the node size limits: its entries are fed in ID
+ * order, and counts() gives the number of entries in each node (StreamNodeWriter then packs them).
+ */
+class StreamNodePlan {
   private readonly maxBytes: number;
   private readonly maxEntries: number;
-  private readonly nodes: Array<{ master: StreamId; lp: Buffer }> = [];
-  /** Entries of each node closed so far (the only thing kept when not `keep`). */
   private readonly sizes: number[] = [];
-  private node: StreamNodeBuilder | undefined;
+  private node: StreamNodeEstimate | undefined;
   /** The ID of the last entry fed. */
   last: StreamId | undefined;
 
-  /** `keep`: build the nodes (finish()); else only find where they end (counts()). */
-  constructor(
-    config: Config,
-    private readonly keep = true,
-  ) {
+  constructor(config: Config) {
     let maxBytes = config.number('stream-node-max-bytes');
     if (maxBytes === 0 || maxBytes > 1 << 30) maxBytes = 1 << 30;
     this.maxBytes = maxBytes;
@@ -595,70 +589,44 @@ class StreamNodePacker {
     for (const f of fields) size += f.length;
     let node = this.node;
     if (node !== undefined && (node.bytes + size >= this.maxBytes || (this.maxEntries > 0 && node.count >= this.maxEntries))) {
-      this.close(node);
+      this.sizes.push(node.count);
       node = undefined;
     }
-    if (node === undefined) node = this.node = new StreamNodeBuilder(id, fields, this.keep);
+    if (node === undefined) node = this.node = new StreamNodeEstimate(id, fields);
     node.add(id, fields);
     this.last = id;
   };
 
-  finish(): Array<{ master: StreamId; lp: Buffer }> {
-    if (this.node !== undefined) this.close(this.node);
-    this.node = undefined;
-    return this.nodes;
-  }
-
-  /** The number of entries in each node, in order (a packer made without `keep`). */
   counts(): number[] {
-    this.finish();
+    if (this.node !== undefined) this.sizes.push(this.node.count);
+    this.node = undefined;
     return this.sizes;
-  }
-
-  private close(node: StreamNodeBuilder): void {
-    if (this.keep) this.nodes.push(node.finish());
-    else this.sizes.push(node.count);
   }
 }
 
-/** One stream listpack node with its master entry, as Redis's streamAppendItem builds it. */
-class StreamNodeBuilder {
-  private readonly items: Array<{ id: StreamId; fields: Buffer[] }> = [];
-  private readonly estimate = new ListpackBuilder();
+/** A node's size as Redis's streamAppendItem sees it while appending: master entry, then each item. */
+class StreamNodeEstimate {
+  private readonly lp = new ListpackBuilder();
   count = 0;
 
   constructor(
-    readonly master: StreamId,
+    private readonly master: StreamId,
     private readonly masterFields: Buffer[],
-    /** Keep the items for finish() (false: only the size and count are tracked). */
-    private readonly keep = true,
   ) {
-    // Track lpBytes as Redis would see it while appending: master entry, then each item.
-    startStreamNode(this.estimate, 1, masterFields);
+    startStreamNode(this.lp, 1, masterFields);
   }
 
   get bytes(): number {
-    return this.estimate.bytes;
+    return this.lp.bytes;
   }
 
   add(id: StreamId, fields: Buffer[]): void {
-    if (this.keep) this.items.push({ id, fields });
     this.count++;
-    appendStreamItem(this.estimate, this.master, this.masterFields, id, fields);
-  }
-
-  finish(): { master: StreamId; lp: Buffer } {
-    const lp = new ListpackBuilder();
-    startStreamNode(lp, this.items.length, this.masterFields);
-    for (const item of this.items) appendStreamItem(lp, this.master, this.masterFields, item.id, item.fields);
-    return { master: this.master, lp: lp.finish() };
+    appendStreamItem(this.lp, this.master, this.masterFields, id, fields);
   }
 }
 
-/**
- * One node of a known entry count, packed as its entries come (a stepped save's second pass):
- * the same bytes as StreamNodeBuilder.finish() for the same entries.
- */
+/** One node of a known entry count (StreamNodePlan's), packed as its entries come. */
 class StreamNodeWriter {
   private readonly lp = new ListpackBuilder();
   private added = 0;
