@@ -426,6 +426,10 @@ export interface CommandHost {
   /** While a script runs past busy-reply-threshold: the -BUSY error. */
   busyScript: ReplyError | undefined;
   scriptDebugger: ScriptDebugSession | undefined;
+  /** The debugging session ended: run the commands other clients sent meanwhile. */
+  releaseHeldForDebugger(): void;
+  /** Clients whose command waits for the debugging session (counted in blocked_clients). */
+  readonly heldForDebuggerCount: number;
 
   // replication
   readonly repl: ReplicationLogView;

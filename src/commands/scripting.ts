@@ -390,7 +390,8 @@ export class Scripting {
    * EVAL under the debugger (SCRIPT DEBUG SYNC). Redis runs the session inside the command,
    * reading the client's socket until the script ends; here the script's coroutine stops at each
    * line the debugger wants, the client's commands reach debugCommand() through
-   * server.scriptDebugger, and every other client gets -BUSY meanwhile. The session's last reply
+   * server.scriptDebugger, and every other client's commands wait meanwhile (all but the
+   * allow_busy ones, which run or get -BUSY as while a slow script runs). The session's last reply
    * (the script's own) closes the connection, as in Redis.
    */
   debug(ctx: CommandContext, body: Buffer, start: (options: RunOptions) => RunResult): HandlerResult {
@@ -475,6 +476,7 @@ export class Scripting {
     server.scriptDebugger = undefined;
     server.busyScript = undefined;
     server.effects.leave();
+    server.releaseHeldForDebugger();
     if (answer) {
       session.client.write(session.ldb.endSession());
       if (reply instanceof ReplyError) {

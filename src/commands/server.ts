@@ -89,7 +89,7 @@ function infoSection(server: CommandHost, name: string): string | undefined {
         ['maxclients', server.config.number('maxclients')],
         ['client_recent_max_input_buffer', 0],
         ['client_recent_max_output_buffer', 0],
-        ['blocked_clients', server.blocking.count + server.pause.count],
+        ['blocked_clients', server.blocking.count + server.pause.count + server.heldForDebuggerCount],
         ['tracking_clients', server.tracking.clients],
         ['pubsub_clients', pubsub],
         ['clients_in_timeout_table', server.blocking.count],

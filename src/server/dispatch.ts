@@ -373,6 +373,15 @@ export function execute(server: Server, client: Client, argv: Buffer[], options:
     return refuseInTransaction(server, client, name, Errors.outOfMemory());
   }
 
+  // A Lua debugging session (SCRIPT DEBUG SYNC) stops the server for everyone else, as Redis's
+  // does: another client's command waits for the session to end instead of getting -BUSY (only
+  // the allow_busy ones, SCRIPT KILL among them, run now).
+  const debugging = server.scriptDebugger;
+  if (debugging !== undefined && debugging.client !== client && !info.allowBusy && !options.inExec && !options.fromScript && client.socket !== null) {
+    server.holdForDebugger(client, argv);
+    return BLOCKED;
+  }
+
   // A script past busy-reply-threshold (src/commands/scripting.ts): only allow_busy commands run.
   if (server.busyScript !== undefined && !info.allowBusy && !options.fromScript) {
     return refuseInTransaction(server, client, name, server.busyScript);

@@ -212,6 +212,8 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
    * go to the debugger instead of the dispatcher, and its leaving ends the session.
    */
   scriptDebugger: { client: Client; command(argv: Buffer[]): void; disconnected(): void } | undefined = undefined;
+  /** Other clients' commands that arrived during a debugging session, in arrival order. */
+  private heldForDebugger: { client: Client; argv: Buffer[] }[] = [];
   /** Run before the server stops on SHUTDOWN or a signal (flush the append-only file, ...). */
   readonly beforeShutdown: Array<() => void> = [];
 
@@ -679,6 +681,34 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     this.scheduleFlush(client);
   }
 
+  get heldForDebuggerCount(): number {
+    return this.heldForDebugger.length;
+  }
+
+  /** Park another client's command until the Lua debugging session ends (src/server/dispatch.ts). */
+  holdForDebugger(client: Client, argv: Buffer[]): void {
+    client.blocked = true;
+    this.heldForDebugger.push({ client, argv });
+  }
+
+  /**
+   * The debugging session is over: run the commands it held, once the session's own last reply
+   * is written (a microtask, so before any further input), then each client's further input.
+   */
+  releaseHeldForDebugger(): void {
+    if (this.heldForDebugger.length === 0) return;
+    const held = this.heldForDebugger;
+    this.heldForDebugger = [];
+    queueMicrotask(() => {
+      for (const { client, argv } of held) {
+        if (client.closing) continue;
+        client.blocked = false;
+        this.runFromNetwork(client, argv);
+        if (!client.blocked && client.parser.buffered > 0) setImmediate(() => this.processInput(client));
+      }
+    });
+  }
+
   /** Run a command for an in-process caller (tests, scripts) and return its reply. */
   call(client: Client, argv: Buffer[], options: ExecuteOptions = {}): HandlerResult {
     return execute(this, client, argv, options);
@@ -864,6 +894,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     this.unwatchAll(client);
     this.monitor.remove(client);
     this.pause.remove(client);
+    if (this.heldForDebugger.length !== 0) this.heldForDebugger = this.heldForDebugger.filter((h) => h.client !== client);
     this.tracking.disable(client);
   }
 

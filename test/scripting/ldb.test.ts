@@ -1,7 +1,7 @@
 // SCRIPT DEBUG SYNC, the Lua debugger, over TCP. Sessions are driven with the same raw commands
 // against Tidings and redis-server and every reply is compared byte for byte (function addresses
 // aside), down to the connection closing after the script's reply; then what only Tidings can
-// show (other clients get -BUSY, SCRIPT KILL, a client leaving mid-session, SCRIPT DEBUG YES), and
+// show (other clients' commands wait, SCRIPT KILL, a client leaving mid-session, SCRIPT DEBUG YES), and
 // redis-cli --ldb-sync-mode run against both.
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -204,16 +204,31 @@ describe('SCRIPT DEBUG SYNC: the rest of the server meanwhile', () => {
     return c;
   }
 
-  test('other clients get -BUSY until the session ends', async () => {
+  test("other clients' commands wait for the session to end (as Redis's stopped server makes them); allow_busy ones answer", async () => {
     const other = await both.tidings.connect();
-    const c = await startSession("redis.call('set', KEYS[1], 'v')\nreturn 1", ['ldb:busy']);
-    const frame = await other.callFrame('GET', 'ldb:busy');
-    assert.equal(frame.raw.toString(), '-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n');
+    const c = await startSession("redis.call('set', KEYS[1], 'v')\nreturn 1", ['ldb:held']);
+    // Sent during the session; answered only after it (the script's SET runs at `c`).
+    const held = other.call('GET', 'ldb:held');
+    const late = await both.tidings.connect();
+    const selected = late.call('SELECT', '9');
+    // The debugger's own `redis` command sees both clients waiting (INFO's blocked_clients).
+    let blocked = '';
+    for (let i = 0; i < 200 && blocked !== '2'; i++) {
+      const log = (await c.call('r', 'info', 'clients')) as string[];
+      blocked = /blocked_clients:(\d+)/.exec(log.join('\n'))?.[1] ?? '';
+    }
+    assert.equal(blocked, '2');
+    // An allow_busy command from a third client is answered at once.
+    const third = await both.tidings.connect();
+    assert.equal(await third.call('MULTI'), 'OK');
+    assert.equal(await third.call('DISCARD'), 'OK');
     assert.deepEqual(await c.call('c'), ['<endsession>']);
     assert.equal(plain(await c.read()), 1);
     assert.equal(await c.readFrame(), undefined);
-    assert.equal(await other.call('GET', 'ldb:busy'), 'v');
-    other.close();
+    assert.equal(await held, 'v');
+    assert.equal(await selected, 'OK');
+    assert.equal(await late.call('PING'), 'PONG');
+    for (const x of [other, late, third]) x.close();
   });
 
   test('SCRIPT KILL from another client ends the session', async () => {
