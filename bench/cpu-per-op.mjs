@@ -7,13 +7,14 @@
 //   BENCH_BASE=/tmp/base node bench/cpu-per-op.mjs # also another build (a dir with bin/ and dist/)
 //   BENCH_ROOT=/tmp/other ...                      # measure that build instead of this checkout
 //
-// Knobs: BENCH_ROUNDS (5), BENCH_REQUESTS (300000), BENCH_ONLY=set,get, BENCH_NO_BUILD=1.
+// Knobs: BENCH_ROUNDS (5), BENCH_REQUESTS (300000), BENCH_ONLY=set,get, BENCH_PIPELINE (16), BENCH_NO_BUILD=1.
 // Prints a Markdown table; writes nothing.
 import { build, cpuSeconds, command, machineFacts, redisBenchmark, startServer, DATA_COMMAND_ROWS } from './lib.mjs';
 
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 const REQUESTS = Math.max(1000, Number(process.env.BENCH_REQUESTS ?? 300000));
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+const PIPELINE = Math.max(1, Number(process.env.BENCH_PIPELINE ?? 16));
 
 const ROWS = DATA_COMMAND_ROWS.filter((r) => ONLY.length === 0 || ONLY.some((o) => r.label.toLowerCase().includes(o)));
 
@@ -33,7 +34,7 @@ async function prepare(server, row) {
 async function measure(server, row) {
   await prepare(server, row);
   const before = cpuSeconds(server.pid);
-  const r = redisBenchmark(server.port, row.test, { clients: 50, requests: REQUESTS, pipeline: 16 });
+  const r = redisBenchmark(server.port, row.test, { clients: 50, requests: REQUESTS, pipeline: PIPELINE });
   const after = cpuSeconds(server.pid);
   if (r.error) throw new Error(`${server.name} ${row.label}: ${r.error}`);
   return ((after - before) / REQUESTS) * 1e6;
@@ -63,7 +64,7 @@ try {
   const redisIdx = servers.length - 1;
   const head = ['Command', ...servers.map((s) => `${s.name} µs/op`), ...servers.slice(0, -1).map((s) => `${s.name}/Redis`)];
   if (process.env.BENCH_BASE) head.push('after/before');
-  console.log(`Load average at start: ${facts.load}; ${facts.date}; ${REQUESTS} requests per run, -c 50 -P 16, median of ${ROUNDS}\n`);
+  console.log(`Load average at start: ${facts.load}; ${facts.date}; ${REQUESTS} requests per run, -c 50 -P ${PIPELINE}, median of ${ROUNDS}\n`);
   console.log(`| ${head.join(' | ')} |`);
   console.log(`|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
   for (const [label, samples] of results) {
