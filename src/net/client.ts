@@ -55,6 +55,8 @@ export class Client implements ServerSession {
   closing = false;
   /** Flush is scheduled for this client. */
   flushScheduled = false;
+  /** Input arrived this turn and is waiting for the turn's command run (Server.input). */
+  inputPending = false;
   /** When the pub/sub or normal soft output limit was first exceeded (ms), or 0. */
   softLimitSince = 0;
   /** Pub/sub messages queued since this client's output was last empty (TIDINGS SLOWSUBSCRIBERS). */

@@ -1,5 +1,6 @@
 // Backpressure for fan-out: a connection whose commands queue pub/sub messages for a subscriber
-// that has fallen behind is not read again until that subscriber has drained. A pipelining
+// that has fallen behind is not read again, and runs none of the commands it has buffered, until
+// that subscriber has drained. A pipelining
 // publisher is slowed to its subscribers' pace instead of a subscriber that does read, only more
 // slowly, being dropped at the pubsub output-buffer limit.
 //
@@ -32,6 +33,9 @@ interface Lag<C> {
 }
 
 export class PublisherHolds<C extends HoldPeer> {
+  /** `released`: a held publisher may go on (run the commands it had buffered when held). */
+  constructor(private readonly released?: (publisher: C) => void) {}
+
   /** Pending output (bytes) from which a subscriber holds its publishers back; 0: never. */
   private threshold = 0;
   /** Subscribers whose pending output is over the threshold. */
@@ -65,23 +69,37 @@ export class PublisherHolds<C extends HoldPeer> {
     if (lag === undefined ? sub.out.size >= this.threshold : !lag.stuck) this.hit = sub;
   }
 
-  /** Before running a connection's input. */
+  /** Before running a connection's commands (a delivery outside them holds nobody). */
   beginInput(): void {
     this.hit = undefined;
   }
 
-  /** After running `publisher`'s input: hold it if it delivered to a subscriber that lags. */
-  endInput(publisher: C): void {
+  /** The command just run delivered to a subscriber that may lag (holdIfHit decides). */
+  get hitPending(): boolean {
+    return this.hit !== undefined;
+  }
+
+  /** Is this connection held (not read, its buffered commands not run) until a subscriber drains? */
+  isHeld(publisher: C): boolean {
+    return this.held.size !== 0 && this.held.has(publisher);
+  }
+
+  /**
+   * After a command of `publisher`: if it delivered to a subscriber that lags, hold the publisher
+   * (its socket paused, its buffered commands left for its release). True when it is held now.
+   */
+  holdIfHit(publisher: C): boolean {
     const sub = this.hit;
-    if (sub === undefined) return;
+    if (sub === undefined) return false;
     this.hit = undefined;
-    if (publisher.closing || publisher.socket === null || sub.closing) return;
+    if (publisher.closing || publisher.socket === null || sub.closing) return false;
     let lag = this.lagging.get(sub);
     if (lag === undefined) {
       lag = { waiting: new Set(), timer: undefined, stuck: false };
       this.lagging.set(sub, lag);
     }
-    if (lag.stuck || lag.waiting.has(publisher)) return;
+    if (lag.stuck) return false;
+    if (lag.waiting.has(publisher)) return true;
     lag.waiting.add(publisher);
     const count = (this.held.get(publisher) ?? 0) + 1;
     this.held.set(publisher, count);
@@ -95,6 +113,7 @@ export class PublisherHolds<C extends HoldPeer> {
       }, STUCK_MS);
       lag.timer.unref();
     }
+    return true;
   }
 
   /**
@@ -140,7 +159,10 @@ export class PublisherHolds<C extends HoldPeer> {
         continue;
       }
       this.held.delete(publisher);
-      if (!publisher.closing) publisher.socket?.resume();
+      if (!publisher.closing) {
+        publisher.socket?.resume();
+        this.released?.(publisher);
+      }
     }
     lag.waiting.clear();
   }

@@ -72,7 +72,9 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
   readonly dbs: Database[] = [];
   readonly hub: PubSubHub<Client>;
   /** Publishers not read while a subscriber they deliver to drains. */
-  readonly holds = new PublisherHolds<Client>();
+  readonly holds = new PublisherHolds<Client>((publisher) => {
+    if (publisher.parser.buffered > 0) this.queueInput(publisher);
+  });
   readonly blocking: BlockedClients;
   readonly pause: ClientPause;
   readonly clients = new Map<number, Client>();
@@ -100,6 +102,11 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
 
   private lastClientId = 0;
   private readonly pendingFlush: Client[] = [];
+  /** Clients with input read this turn, in the order it arrived: their commands run after the reads. */
+  private pendingInput: Client[] = [];
+  private inputScheduled = false;
+  /** runInput is running the turn's commands (it flushes their replies itself). */
+  private runningInput = false;
   private flushScheduled = false;
   private cron: NodeJS.Timeout | undefined;
   private readonly watchers = new Map<string, Set<Client>>();
@@ -606,21 +613,55 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
       evictClientsIfNeeded(this);
       if (client.closing) return;
     }
-    this.holds.beginInput();
-    this.processInput(client);
-    // Not read again while a subscriber it just delivered to drains (pubsub/backpressure.ts).
-    this.holds.endInput(client);
-    // Arguments of an incomplete command, a large argument's announced length, replies queued:
-    // Redis counts them all at once.
-    const input = client.parser;
-    if (this.clientMemLimit > 0 && !client.closing && (input.partialArgBytes !== 0 || input.announced !== 0 || client.out.size !== 0)) {
-      evictClientsIfNeeded(this);
+    // The commands run once every connection readable this turn has been read (runInput, in the
+    // check phase right after the reads): a command then sees what other clients sent before it
+    // (CLIENT LIST a big argument's bytes, ...), whatever order the poller reported the sockets in.
+    this.queueInput(client);
+  }
+
+  /** Run this client's buffered commands in this turn's (or, from a check-phase callback, the next turn's) command run. */
+  private queueInput(client: Client): void {
+    if (!client.inputPending) {
+      client.inputPending = true;
+      this.pendingInput.push(client);
+    }
+    if (!this.inputScheduled) {
+      this.inputScheduled = true;
+      setImmediate(this.runInput);
     }
   }
+
+  /** Run the commands of every client whose input was read this turn, then send the replies. */
+  private readonly runInput = (): void => {
+    this.inputScheduled = false;
+    const clients = this.pendingInput;
+    this.pendingInput = [];
+    this.runningInput = true;
+    try {
+      for (const client of clients) {
+        client.inputPending = false;
+        if (client.closing) continue;
+        this.processInput(client);
+        // Arguments of an incomplete command, a large argument's announced length, replies queued:
+        // Redis counts them all at once.
+        const input = client.parser;
+        if (this.clientMemLimit > 0 && !client.closing && (input.partialArgBytes !== 0 || input.announced !== 0 || client.out.size !== 0)) {
+          evictClientsIfNeeded(this);
+        }
+      }
+    } finally {
+      this.runningInput = false;
+    }
+    // The replies go out in this turn too.
+    if (this.flushScheduled) this.flush();
+  };
 
   /** Run every complete command buffered for this client, unless it is blocked. */
   processInput(client: Client): void {
     const parser = client.parser;
+    // A publisher held for a lagging subscriber runs nothing more until it is released.
+    if (this.holds.isHeld(client)) return;
+    this.holds.beginInput();
     try {
       while (!client.blocked && !client.closing) {
         const argv = parser.next();
@@ -630,6 +671,8 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
         // flush, so neither its own pipelined commands nor the next client's CLIENT LIST (or a
         // client eviction) see it.
         if (client.out.size !== 0) this.checkOutputLimit(client);
+        // It delivered to a subscriber that lags: held, its further commands wait (pubsub/backpressure.ts).
+        if (this.holds.hitPending && this.holds.holdIfHit(client)) break;
       }
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
@@ -746,7 +789,8 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
   requestFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      // runInput flushes when its commands are done; a setImmediate from there would wait a turn.
+      if (!this.runningInput) setImmediate(() => this.flush());
     }
   }
 
@@ -761,7 +805,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     this.pendingFlush.push(client);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      if (!this.runningInput) setImmediate(() => this.flush());
     }
   }
 

@@ -7,6 +7,8 @@ import type { CommandSession } from '../commands/host.js';
 export interface ServerSession extends CommandSession {
   /** Flush is scheduled for this client. */
   flushScheduled: boolean;
+  /** Input arrived this turn and is waiting for the turn's command run (Server.input). */
+  inputPending: boolean;
   /** When the pub/sub or normal soft output limit was first exceeded (ms), or 0. */
   softLimitSince: number;
   /** Number of commands executed (for CLIENT LIST's `cmd`/stats). */

@@ -2,7 +2,8 @@
 // multi-mem, tot-mem); the field names are compared with a real redis-server when one is installed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTidings, startRedis, hasRedisServer, skipLoudly, type TestServer } from '../helpers/servers.js';
+import { startTidings, startTidingsProcess, startRedis, hasRedisServer, skipLoudly, type TestServer } from '../helpers/servers.js';
+import { plain } from '../helpers/resp.js';
 
 let srv: TestServer;
 before(async () => {
@@ -65,5 +66,42 @@ test("CLIENT LIST's fields are redis-server 7.0's, in its order (then lib-name, 
     c.close();
   } finally {
     await redis.close();
+  }
+});
+
+// Tidings runs a turn's commands after reading every connection the poller reported readable, so a
+// command sees all that other clients sent before it. Redis runs each connection's commands as it
+// reads it, and here (the asking connection still first in the kernel's ready list from its last
+// read) answers qbuf=0: Redis's own client-eviction test races on exactly this under load.
+test('CLIENT LIST sees a big argument another connection sent before it, whatever order the sockets are read in', async () => {
+  const proc = await startTidingsProcess(['--enable-debug-command', 'yes']);
+  try {
+    const a = await proc.connect();
+    const b = await proc.connect();
+    assert.equal(await b.call('CLIENT', 'SETNAME', 'big'), 'OK');
+    for (let round = 0; round < 3; round++) {
+      // While A's DEBUG SLEEP holds the server, B sends half of a 200,000-byte argument, then A
+      // asks for CLIENT LIST: both sockets are readable when the server wakes, A's reported first.
+      a.send('DEBUG', 'SLEEP', '0.2');
+      await new Promise((r) => setTimeout(r, 50));
+      await new Promise<void>((resolve) => {
+        b.socket.write(Buffer.concat([Buffer.from('*2\r\n$4\r\nECHO\r\n$200000\r\n'), Buffer.alloc(100000, 'x')]), () => resolve());
+      });
+      a.send('CLIENT', 'LIST');
+      assert.equal(plain(await a.read()), 'OK');
+      const line = String(plain(await a.read()))
+        .split('\n')
+        .find((l) => l.includes(' name=big '))!;
+      const f = fields(line);
+      assert.ok(Number(f.get('qbuf')) >= 100000, line);
+      assert.ok(Number(f.get('tot-mem')) >= 100000, line);
+      // The rest of the argument: ECHO answers with all of it.
+      b.write(Buffer.concat([Buffer.alloc(100000, 'x'), Buffer.from('\r\n')]));
+      assert.equal(String(plain(await b.read())).length, 200000);
+    }
+    a.close();
+    b.close();
+  } finally {
+    await proc.close();
   }
 });
