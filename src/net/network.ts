@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import { Client } from './client.js';
 import { TlsListeners, clientConnectOptions } from './tls.js';
 import { OutboundConnections } from './outbound.js';
+import { adoptForSharedReads } from './socket-read.js';
 import { Server, type ServerOptions } from '../server/server.js';
 import type { ConnectionHost, DetachedKind, Network } from '../server/network.js';
 
@@ -220,7 +221,8 @@ export class SocketNetwork implements Network {
   }
 
   private createListener(): net.Server {
-    return net.createServer({ noDelay: true }, (socket) => {
+    // Paused: the connection is read by the socket adoptForSharedReads builds from its handle.
+    return net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) => {
       const keepalive = this.server.config.number('tcp-keepalive');
       socket.setKeepAlive(keepalive > 0, keepalive * 1000);
       this.onConnection(socket);
@@ -231,8 +233,11 @@ export class SocketNetwork implements Network {
     return this.tls.createServer((socket) => this.onConnection(socket));
   }
 
-  private onConnection(socket: net.Socket): void {
+  private onConnection(accepted: net.Socket): void {
     const server = this.server;
+    let onData = (_chunk: Buffer): void => {};
+    const adopted = adoptForSharedReads(accepted, (chunk) => onData(chunk));
+    const socket = adopted ?? accepted;
     socket.setNoDelay(true);
     const unix = socket.remoteAddress === undefined;
     const addr = unix ? `${server.config.string('unixsocket')}:0` : `${socket.remoteAddress}:${socket.remotePort}`;
@@ -256,7 +261,12 @@ export class SocketNetwork implements Network {
       } else refuseConnection(socket, refusal);
       return;
     }
-    socket.on('data', (chunk) => server.input(client, chunk));
+    if (adopted !== undefined) onData = (chunk) => server.input(client, chunk);
+    else {
+      socket.on('data', (chunk) => server.input(client, chunk));
+      // A plain listener's sockets start paused (pauseOnConnect); TLS ones flow already.
+      socket.resume();
+    }
     socket.on('error', () => server.closeClient(client));
     socket.on('close', () => server.closeClient(client));
     socket.on('drain', () => server.outputDrained(client));
