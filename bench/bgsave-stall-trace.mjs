@@ -53,17 +53,19 @@ Snapshot.prototype.step = function timedStep(...args) {
   }
 };
 
-// Requests read (a TCP socket's 'data'), replies written (SocketWriter.write), and the writer
-// child's pipe writes (from the call to the moment the bytes are in the pipe).
+// Requests read (Server.input: each read of a connection, whether it came as a 'data' event or
+// through the shared read buffer), replies written (SocketWriter.write), and the writer child's
+// pipe writes (from the call to the moment the bytes are in the pipe). Since the commands of a turn
+// run after its reads (Server.runInput), a read's duration is the buffering, not the commands.
 const net = await import('node:net');
-const emit = net.Socket.prototype.emit;
-net.Socket.prototype.emit = function tracedEmit(name, ...args) {
-  if (name !== 'data') return emit.call(this, name, ...args);
+const { Server } = await import(pathToFileURL(path.join(root, 'dist/server/server.js')).href);
+const input = Server.prototype.input;
+Server.prototype.input = function tracedInput(client, chunk) {
   const t0 = performance.now();
   try {
-    return emit.call(this, name, ...args);
+    return input.call(this, client, chunk);
   } finally {
-    lines.push(`read ${(origin + t0).toFixed(2)} ${(performance.now() - t0).toFixed(2)} ${args[0]?.length ?? 0}\n`);
+    lines.push(`read ${(origin + t0).toFixed(2)} ${(performance.now() - t0).toFixed(2)} ${chunk?.length ?? 0}\n`);
   }
 };
 const serverEmit = net.Server.prototype.emit;
