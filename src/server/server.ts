@@ -613,10 +613,14 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
       evictClientsIfNeeded(this);
       if (client.closing) return;
     }
-    // The commands run once every connection readable this turn has been read (runInput, in the
-    // check phase right after the reads): a command then sees what other clients sent before it
-    // (CLIENT LIST a big argument's bytes, ...), whatever order the poller reported the sockets in.
-    this.queueInput(client);
+    // A short read waits for the turn's command run (runInput, in the check phase right after the
+    // reads): a command then sees what other clients sent before it (CLIENT LIST a big argument's
+    // bytes, ...), whatever order the poller reported the sockets in. A client with more than
+    // EAGER_INPUT_BYTES buffered (a pipeline burst, a large value) runs its commands now, so that
+    // its query buffer stays as small as a read (client-query-buffer-limit counts it; a burst of
+    // reads left for the end of the poll phase would pile up to 2 MiB).
+    if (client.parser.buffered >= EAGER_INPUT_BYTES) this.runClientInput(client);
+    else this.queueInput(client);
   }
 
   /** Run this client's buffered commands in this turn's (or, from a check-phase callback, the next turn's) command run. */
@@ -640,14 +644,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     try {
       for (const client of clients) {
         client.inputPending = false;
-        if (client.closing) continue;
-        this.processInput(client);
-        // Arguments of an incomplete command, a large argument's announced length, replies queued:
-        // Redis counts them all at once.
-        const input = client.parser;
-        if (this.clientMemLimit > 0 && !client.closing && (input.partialArgBytes !== 0 || input.announced !== 0 || client.out.size !== 0)) {
-          evictClientsIfNeeded(this);
-        }
+        if (!client.closing) this.runClientInput(client);
       }
     } finally {
       this.runningInput = false;
@@ -655,6 +652,17 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     // The replies go out in this turn too.
     if (this.flushScheduled) this.flush();
   };
+
+  /** A client's buffered commands, then the memory its leftovers hold (maxmemory-clients). */
+  private runClientInput(client: Client): void {
+    this.processInput(client);
+    // Arguments of an incomplete command, a large argument's announced length, replies queued:
+    // Redis counts them all at once.
+    const input = client.parser;
+    if (this.clientMemLimit > 0 && !client.closing && (input.partialArgBytes !== 0 || input.announced !== 0 || client.out.size !== 0)) {
+      evictClientsIfNeeded(this);
+    }
+  }
 
   /** Run every complete command buffered for this client, unless it is blocked. */
   processInput(client: Client): void {
@@ -1398,6 +1406,9 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     this.config.onChange(listener);
   }
 }
+
+/** Buffered input from which a client's commands run as soon as it is read (Server.input); Redis reads 16 KiB at a time. */
+const EAGER_INPUT_BYTES = 16 * 1024;
 
 const UNBLOCKED_BY_ROLE_CHANGE = () => new ReplyError('UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)');
 

@@ -2,7 +2,7 @@
 // clients are unaffected.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTidings, type TestServer } from '../helpers/servers.js';
+import { startTidings, startTidingsProcess, type TestServer } from '../helpers/servers.js';
 import { encodeCommand, plain } from '../helpers/resp.js';
 
 let srv: TestServer;
@@ -109,6 +109,26 @@ test('proto-max-bulk-len and client-query-buffer-limit are enforced', async () =
   assert.equal(await c.call('CONFIG', 'SET', 'client-query-buffer-limit', '1gb'), 'OK');
   assert.equal(await c.call('PING'), 'PONG');
   c.close();
+});
+
+test('a burst of small pipelined commands larger than client-query-buffer-limit is served, not cut off (as Redis)', async () => {
+  // A server process of its own: the whole burst can then sit in the kernel before the server reads it.
+  const proc = await startTidingsProcess(['--client-query-buffer-limit', '1mb']);
+  try {
+    const count = 60_000;
+    const burst: Buffer[] = [];
+    for (let i = 0; i < count; i++) burst.push(encodeCommand(['SET', `burst:${i}`, 'v'.repeat(20)]));
+    for (let round = 0; round < 3; round++) {
+      const e = await proc.connect();
+      // About 3 MB in one write: the server reads it in 64 KiB pieces, several per turn.
+      e.write(Buffer.concat(burst));
+      for (let i = 0; i < count; i++) assert.equal(plain(await e.read()), 'OK', `round ${round}, reply ${i}`);
+      assert.equal(plain(await e.callRaw('GET', `burst:${count - 1}`)), 'v'.repeat(20));
+      e.close();
+    }
+  } finally {
+    await proc.close();
+  }
 });
 
 test('wrong arity and unknown subcommands', async () => {
