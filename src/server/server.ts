@@ -649,7 +649,10 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     } finally {
       this.runningInput = false;
     }
-    // The replies go out in this turn too.
+    // What Redis does before sleeping, in this turn too (an immediate queued from here would wait
+    // for the next one): BCAST invalidations of the keys these commands modified, then the flush,
+    // whose client-eviction check then sees the invalidations' bytes before any later command.
+    this.tracking.broadcastNow();
     if (this.flushScheduled) this.flush();
   };
 

@@ -377,6 +377,11 @@ export class Tracking {
     }
   }
 
+  /** The turn's commands are done (Server.runInput): broadcast now, before their replies are flushed. */
+  broadcastNow(): void {
+    if (this.broadcastScheduled) this.broadcast();
+  }
+
   /** Once per event-loop turn (Redis: before sleeping): one message per prefix with its keys. */
   broadcast(): void {
     this.broadcastScheduled = false;

@@ -3,7 +3,7 @@
 // REDIRECT (RESP2 pub/sub and RESP3 push), broken redirects, INFO and CLIENT LIST fields.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTidings, type TestServer } from '../helpers/servers.js';
+import { startTidings, startTidingsProcess, type TestServer } from '../helpers/servers.js';
 import type { RespClient } from '../helpers/resp.js';
 import { plain } from '../helpers/resp.js';
 import { Tracking, type TrackingHost } from '../../src/server/tracking.js';
@@ -375,4 +375,48 @@ test('tracking-table-max-keys: the table is trimmed before a command, with inval
   assert.equal(tracking.totalKeys, max);
   const out = Buffer.concat(client.out.take()).toString('latin1');
   assert.equal(out, '>2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\na\r\n');
+});
+
+// BCAST invalidations go out in the turn of the write that caused them (Redis: before sleeping),
+// so maxmemory-clients sees their bytes at that turn's flush: a redirect client that never reads
+// is evicted before the next command can see it over the limit (Redis's client-eviction test).
+test('BCAST invalidations to a redirect client that does not read are counted and evicted in the turn of the write', async () => {
+  const own = await startTidingsProcess(['--maxmemory-clients', '3mb', '--enable-debug-command', 'yes']);
+  try {
+    const r = await own.connect();
+    const writer = await own.connect();
+    const sleeper = await own.connect();
+    const redirected = await own.connect();
+    assert.equal(await redirected.call('CLIENT', 'SETNAME', 'redirected'), 'OK');
+    const id = Number(await redirected.call('CLIENT', 'ID'));
+    redirected.send('SUBSCRIBE', '__redis__:invalidate');
+    await redirected.read();
+    redirected.socket.pause(); // reads no more: the invalidations pile up in the server
+    assert.equal(await writer.call('CLIENT', 'TRACKING', 'on', 'REDIRECT', String(id), 'BCAST'), 'OK');
+    // A script names the long key, so that each write is a short command (read in a short read).
+    const sha = String(await writer.call('SCRIPT', 'LOAD', `return redis.call('incr', '${'k'.repeat(200 * 1024)}')`));
+    let evicted = false;
+    for (let i = 0; i < 100 && !evicted; i++) {
+      // The write and a DEBUG SLEEP run in the same turn; CLIENT LIST arrives during the sleep, so
+      // it is read in the very next turn (where a broadcast left for later would land, unflushed).
+      writer.send('EVALSHA', sha, '0');
+      sleeper.send('DEBUG', 'SLEEP', '0.03');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      r.send('CLIENT', 'LIST');
+      assert.equal(plain(await writer.read()), i + 1);
+      assert.equal(plain(await sleeper.read()), 'OK');
+      const line = String(plain(await r.read()))
+        .split('\n')
+        .find((l) => l.includes(' name=redirected '));
+      if (line === undefined) evicted = true;
+      else {
+        const totMem = Number(/tot-mem=(\d+)/.exec(line)![1]);
+        assert.ok(totMem < 3 * 1024 * 1024, `round ${i}: tot-mem ${totMem} over maxmemory-clients`);
+      }
+    }
+    assert.ok(evicted, 'the redirect client was evicted');
+    for (const c of [r, writer, sleeper, redirected]) c.close();
+  } finally {
+    await own.close();
+  }
 });
