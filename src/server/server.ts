@@ -250,10 +250,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     this.hub = new PubSubHub(this);
     this.blocking = new BlockedClients(this);
     this.pause = new ClientPause({
-      runParked: (client, argv) => {
-        this.runFromNetwork(client, argv);
-        if (!client.blocked && client.parser.buffered > 0) setImmediate(() => this.processInput(client));
-      },
+      runParked: (client, argv) => this.runParked(client, argv),
       expiryHeld: (held) => {
         for (const db of this.dbs) db.expiryHeld = held || this.replicaLink !== undefined;
       },
@@ -757,10 +754,15 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
       for (const { client, argv } of held) {
         if (client.closing) continue;
         client.blocked = false;
-        this.runFromNetwork(client, argv);
-        if (!client.blocked && client.parser.buffered > 0) setImmediate(() => this.processInput(client));
+        this.runParked(client, argv);
       }
     });
+  }
+
+  /** Run a command that waited (CLIENT PAUSE, a debugging session), then queue what the client sent after it. */
+  private runParked(client: Client, argv: Buffer[]): void {
+    this.runFromNetwork(client, argv);
+    if (!client.blocked && client.parser.buffered > 0) this.queueInput(client);
   }
 
   /** Run a command for an in-process caller (tests, scripts) and return its reply. */
@@ -1100,8 +1102,8 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     }
     if (this.tracking.current === client) this.tracking.served(client);
     this.scheduleFlush(client);
-    // Pipelined commands that arrived while the client was blocked run now, after this turn.
-    if (client.parser.buffered > 0) setImmediate(() => this.processInput(client));
+    // Pipelined commands that arrived while the client was blocked run in the next command run.
+    if (client.parser.buffered > 0) this.queueInput(client);
   }
 
   // ---------------------------------------------------------------- cron
