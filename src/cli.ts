@@ -147,6 +147,13 @@ export async function main(args: string[]): Promise<void> {
   // signal tries again. Set before listening: the dataset loads while the server listens, and a
   // signal or SHUTDOWN then stops it without saving (a partial dataset is never saved).
   const stop = (signal: 'SIGTERM' | 'SIGINT') => {
+    // A second SIGINT (Ctrl+C again) while a signal's shutdown is under way: the user wants out
+    // now, not after the final save (or the wait for replicas) — as Redis, an unclean exit.
+    if (signal === 'SIGINT' && server.shutdownSignalled) {
+      server.log('warning', 'You insist... exiting now.');
+      server.rdb.removeTempFile();
+      process.exit(1);
+    }
     server.log('warning', server.rdb.loading ? 'Received shutdown signal during loading, scheduling shutdown.' : `Received ${signal} scheduling shutdown...`);
     server.signalShutdown(signal);
   };

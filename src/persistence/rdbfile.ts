@@ -181,6 +181,59 @@ export class RdbFile {
     return true;
   }
 
+  /**
+   * A shutdown's final save: SAVE's work in slices across event-loop turns (the server runs no
+   * command meanwhile, as Redis runs none during its save), so that signals are still heard — a
+   * second SIGINT gives up on it (removeTempFile) — and rdb-key-save-delay slows it as it slows
+   * Redis's. Returns false (after logging why) on failure.
+   */
+  async saveInSlices(): Promise<boolean> {
+    const temp = this.tempPath();
+    const started = Date.now();
+    this.lastAttemptMs = started;
+    const sink = new FileSink(temp);
+    try {
+      await sink.open();
+    } catch (err) {
+      this.server.log(
+        'warning',
+        `Failed opening the temp RDB file temp-${process.pid}.rdb (in server root dir ${path.resolve(this.server.config.string('dir'))}) for saving: ${reason(err)}`,
+      );
+      return false;
+    }
+    const dirty = this.server.dirty;
+    const snapshot = this.snapshot();
+    try {
+      for (;;) {
+        const { maxKeys, pauseMs } = keyDelay(this.server.config.number('rdb-key-save-delay'));
+        const done = snapshot.step(performance.now() + SLICE_MS, maxKeys);
+        const bytes = snapshot.takeView();
+        if (bytes.length > 0) await sink.write(bytes);
+        if (pauseMs > 0) await sleep(pauseMs);
+        if (done) break;
+        if (pauseMs === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      await sink.finish();
+    } catch (err) {
+      if (!snapshot.done) snapshot.abandon();
+      await sink.close();
+      unlinkQuietly(temp);
+      this.server.log('warning', `Write error saving DB on disk: ${reason(err)}`, { event: 'rdb-save-error' });
+      return false;
+    }
+    if (!this.moveIntoPlace(temp)) return false;
+    this.server.log('notice', 'DB saved on disk');
+    this.saved(dirty, started);
+    this.lastBgsaveOk = true;
+    this.updateGate();
+    return true;
+  }
+
+  /** The temp file of SAVE and of a shutdown's save (temp-<pid>.rdb), gone: a second SIGINT does not wait for that save. */
+  removeTempFile(): void {
+    unlinkQuietly(this.tempPath());
+  }
+
   private moveIntoPlace(temp: string): boolean {
     try {
       fs.renameSync(temp, this.path);

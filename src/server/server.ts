@@ -139,6 +139,12 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
   cronPaused = false;
   /** A SIGTERM/SIGINT not yet acted on (Redis's shutdown_asap): SHUTDOWN ABORT can still cancel it. */
   shutdownAsap: 'SIGTERM' | 'SIGINT' | undefined;
+  /** A signal asked for the shutdown now under way (a second SIGINT then exits at once: see insistOnExit). */
+  shutdownSignalled = false;
+  /** A shutdown's final save is running in slices: no command runs until it is over (frozenInput). */
+  private finalSaveRunning = false;
+  /** Clients with input that arrived during the final save: run if the save fails and the server stays up. */
+  private frozenInput = new Set<Client>();
   /** DEBUG REPLYBUFFER PEAK-RESET-TIME: how often a client's reply buffer peak is forgotten (ms; <0 never). */
   replyBufferPeakResetMs = REPLY_BUFFER_PEAK_RESET_MS;
   /** DEBUG REPLYBUFFER RESIZING: whether the cron resizes reply buffers. */
@@ -669,6 +675,10 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     const parser = client.parser;
     // A publisher held for a lagging subscriber runs nothing more until it is released.
     if (this.holds.isHeld(client)) return;
+    if (this.finalSaveRunning) {
+      this.frozenInput.add(client);
+      return;
+    }
     this.holds.beginInput();
     try {
       while (!client.blocked && !client.closing) {
@@ -1109,7 +1119,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
   // ---------------------------------------------------------------- cron
 
   private serverCron(): void {
-    if (this.cronPaused) return;
+    if (this.cronPaused || this.finalSaveRunning) return;
     if (this.shutdownWait !== undefined) this.checkShutdownWait();
     else if (this.shutdownAsap !== undefined) this.shutdownNow();
     // As Redis: no cron between a busy script's slices, nor while the dataset loads.
@@ -1176,6 +1186,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
    */
   signalShutdown(signal: 'SIGTERM' | 'SIGINT'): void {
     this.shutdownAsap = signal;
+    this.shutdownSignalled = true;
     if (!this.cronPaused) this.shutdownNow();
   }
 
@@ -1184,6 +1195,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     if (this.shutdownWait !== undefined) this.cancelShutdown();
     else if (this.shutdownAsap !== undefined) this.shutdownAsap = undefined;
     else return false;
+    this.shutdownSignalled = false;
     this.log('notice', 'Shutdown manually aborted.');
     return true;
   }
@@ -1198,7 +1210,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
 
   /** INFO's shutdown_in_milliseconds: time left for replicas to catch up, while a shutdown waits. */
   shutdownInMs(): number | undefined {
-    return this.shutdownWait === undefined ? undefined : Math.max(0, this.shutdownWait.deadline - Date.now());
+    return this.shutdownWait === undefined || this.shutdownWait.deadline === 0 ? undefined : Math.max(0, this.shutdownWait.deadline - Date.now());
   }
 
   /** Every replica has acknowledged the whole stream (Redis's isReadyToShutdown). */
@@ -1211,7 +1223,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
    * and no NOW, wait for them ('waiting': `caller`, if any, stays blocked and hears the outcome);
    * otherwise stop now ('closed'), or 'failed' when a save failed (logged).
    */
-  beginShutdown(options: ShutdownOptions, caller?: Client): { outcome: 'closed' | 'waiting' | 'failed'; closed: Promise<boolean> } {
+  beginShutdown(options: ShutdownOptions, caller?: Client, canWait = true): { outcome: 'closed' | 'waiting' | 'failed'; closed: Promise<boolean> } {
     const wait = this.shutdownWait;
     if (wait !== undefined) {
       if (caller !== undefined) wait.callers.add(caller);
@@ -1228,26 +1240,44 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
       this.log('notice', 'Waiting for replicas before shutting down.');
       return { outcome: 'waiting', closed: new Promise((resolve) => waiting.done.push(resolve)) };
     }
-    if (!this.prepareShutdown(options)) return { outcome: 'failed', closed: Promise.resolve(false) };
+    if (canWait && this.finalSaveNeeded(options)) {
+      // The save runs in slices: the caller (if any) stays blocked, and hears of a failure.
+      const waiting = { deadline: 0, options, callers: new Set<Client>(), done: [] as Array<(closed: boolean) => void> };
+      if (caller !== undefined) waiting.callers.add(caller);
+      this.shutdownWait = waiting;
+      const closed = new Promise<boolean>((resolve) => waiting.done.push(resolve));
+      void this.finishShutdown(waiting);
+      return { outcome: 'waiting', closed };
+    }
+    if (!this.prepareShutdown(options)) {
+      this.shutdownSignalled = false;
+      return { outcome: 'failed', closed: Promise.resolve(false) };
+    }
     // After the current command's turn, as its reply (none) is settled.
     const closed = new Promise<boolean>((resolve) => setImmediate(() => void this.close().then(() => (this.emitShutdown(), resolve(true)))));
     return { outcome: 'closed', closed };
   }
 
-  /** On every ACK and every cron run while a shutdown waits: finish once in sync or out of time. */
-  private readonly checkShutdownWait = (): void => {
-    const wait = this.shutdownWait;
-    if (wait === undefined || (Date.now() < wait.deadline && !this.replicasInSync())) return;
-    this.replicaFeeds.ackListeners.delete(this.checkShutdownWait);
-    if (!this.prepareShutdown(wait.options)) {
+  /** A waiting shutdown goes ahead: the final save (in slices), then the close; a failed save keeps the server up. */
+  private async finishShutdown(wait: NonNullable<Server['shutdownWait']>): Promise<void> {
+    if (!(await this.prepareShutdownInSlices(wait.options))) {
       this.cancelShutdown();
       return;
     }
     this.shutdownWait = undefined;
-    void this.close().then(() => {
-      this.emitShutdown();
-      for (const resolve of wait.done) resolve(true);
-    });
+    await this.close();
+    this.emitShutdown();
+    for (const resolve of wait.done) resolve(true);
+  }
+
+  /** On every ACK and every cron run while a shutdown waits: finish once in sync or out of time. */
+  private readonly checkShutdownWait = (): void => {
+    const wait = this.shutdownWait;
+    if (wait === undefined || wait.deadline === 0 || (Date.now() < wait.deadline && !this.replicasInSync())) return;
+    this.replicaFeeds.ackListeners.delete(this.checkShutdownWait);
+    // Past the wait: deadline 0 marks the save and close under way.
+    wait.deadline = 0;
+    void this.finishShutdown(wait);
   };
 
   /** The wait ends without stopping: blocked SHUTDOWN callers get Redis's error. */
@@ -1256,6 +1286,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     if (wait === undefined) return;
     this.shutdownWait = undefined;
     this.shutdownAsap = undefined;
+    this.shutdownSignalled = false;
     this.replicaFeeds.ackListeners.delete(this.checkShutdownWait);
     for (const client of wait.callers) if (!client.closing) this.blocking.unblock(client, new ReplyError('ERR Errors trying to SHUTDOWN. Check logs.'));
     for (const resolve of wait.done) resolve(false);
@@ -1339,7 +1370,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
    * refused (the server keeps running), true once closed. The CLI calls it on SIGTERM/SIGINT.
    */
   async shutdown(options: ShutdownOptions = {}): Promise<boolean> {
-    if (!this.prepareShutdown(options)) return false;
+    if (!(await this.prepareShutdownInSlices(options))) return false;
     await this.close();
     this.emitShutdown();
     return true;
@@ -1355,8 +1386,49 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     return this.beginShutdown({ save: flags.includes('save'), nosave: flags.includes('nosave'), force: flags.includes('force'), now: flags.includes('now') }).closed;
   }
 
-  /** The synchronous part of shutdown(): true when the server may stop now. */
+  /** The synchronous part of shutdown(), for a caller that cannot wait (SHUTDOWN in a transaction): true when the server may stop now. */
   prepareShutdown(options: ShutdownOptions): boolean {
+    if (!this.beforeFinalSave(options)) return false;
+    if (this.finalSaveNeeded(options)) {
+      this.log('notice', 'Saving the final RDB snapshot before exiting.');
+      if (!this.afterFinalSave(this.rdb.saveSync(), options)) return false;
+    }
+    this.readyToExit();
+    return true;
+  }
+
+  /**
+   * prepareShutdown with the final save in slices across event-loop turns (RdbFile.saveInSlices):
+   * no command runs meanwhile, as during Redis's save, but a second SIGINT is heard (the CLI then
+   * exits at once) and rdb-key-save-delay slows it as Redis's.
+   */
+  private async prepareShutdownInSlices(options: ShutdownOptions): Promise<boolean> {
+    if (!this.beforeFinalSave(options)) return false;
+    if (this.finalSaveNeeded(options)) {
+      this.log('notice', 'Saving the final RDB snapshot before exiting.');
+      this.finalSaveRunning = true;
+      let saved = false;
+      try {
+        saved = await this.rdb.saveInSlices();
+      } finally {
+        this.finalSaveRunning = false;
+      }
+      if (!this.afterFinalSave(saved, options)) {
+        // The server stays up: what clients sent meanwhile runs now.
+        for (const client of this.frozenInput) if (!client.closing) this.queueInput(client);
+        this.frozenInput.clear();
+        return false;
+      }
+    }
+    this.readyToExit();
+    return true;
+  }
+
+  private finalSaveNeeded(options: ShutdownOptions): boolean {
+    return (options.save === true || (this.rdb.points.length > 0 && options.nosave !== true)) && !this.rdb.loading;
+  }
+
+  private beforeFinalSave(options: ShutdownOptions): boolean {
     this.logReplicasAtShutdown();
     if (this.rdb.inProgress) {
       this.log('warning', 'There is a child saving an .rdb. Killing it!');
@@ -1371,21 +1443,23 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
         return false;
       }
     }
-    const save = options.save === true || (this.rdb.points.length > 0 && options.nosave !== true);
-    if (save && !this.rdb.loading) {
-      this.log('notice', 'Saving the final RDB snapshot before exiting.');
-      if (!this.rdb.saveSync()) {
-        if (options.force === true) this.log('warning', 'Error trying to save the DB. Exit anyway.');
-        else {
-          this.log('warning', "Error trying to save the DB, can't exit.");
-          this.log('warning', 'Errors trying to shut down the server. Check the logs for more information.');
-          return false;
-        }
-      }
+    return true;
+  }
+
+  private afterFinalSave(saved: boolean, options: ShutdownOptions): boolean {
+    if (saved) return true;
+    if (options.force === true) {
+      this.log('warning', 'Error trying to save the DB. Exit anyway.');
+      return true;
     }
+    this.log('warning', "Error trying to save the DB, can't exit.");
+    this.log('warning', 'Errors trying to shut down the server. Check the logs for more information.');
+    return false;
+  }
+
+  private readyToExit(): void {
     for (const hook of this.beforeShutdown) hook();
     this.log('warning', 'Redis is now ready to exit, bye bye...');
-    return true;
   }
 
   /** Before a denyoom command when maxmemory is set: evict by policy; false means OOM. */
