@@ -13,7 +13,8 @@ import type { PersistenceHost } from './host.js';
 import type { Effect, EffectsConsumer } from './host.js';
 import { ReplyError } from '../protocol/reply.js';
 import { AofManifest, ManifestError, writeFileAtomic, fsyncDir, type AofFileInfo } from './aof-manifest.js';
-import { encodeCommand, CommandImageWriter } from './aof-rewrite.js';
+import { CommandImageWriter } from './aof-rewrite.js';
+import { CommandBuffer } from './command-buffer.js';
 import { AofLoadError, aofFileSteps, type ReplaySteps } from './aof-load.js';
 import { LoadPace } from './loading.js';
 import { datasetNow } from './aof-preamble.js';
@@ -50,8 +51,8 @@ export class AppendOnlyFile implements EffectsConsumer {
   /** On: effects are being appended. */
   enabled = false;
   private fd = -1;
-  private chunks: Buffer[] = [];
-  private pendingBytes = 0;
+  /** The turn's effects, encoded, waiting for the flush's write (kept there while the disk fails). */
+  private readonly pending = new CommandBuffer();
   /** DEBUG AOF-FLUSH-SLEEP: microseconds to stall before each write (0: none). */
   flushSleepUs = 0;
   /** DEBUG LOADAOF is replaying the log across event-loop turns (see reload). */
@@ -350,8 +351,7 @@ export class AppendOnlyFile implements EffectsConsumer {
     this.enabled = false;
     if (this.syncTimer) clearInterval(this.syncTimer);
     this.syncTimer = undefined;
-    this.chunks = [];
-    this.pendingBytes = 0;
+    this.pending.reset();
     this.closeFd(false);
     this.server.log('notice', `Removing the temp incr aof file ${this.tempIncrName} in the background`);
     this.unlinkQuietly(this.tempIncrName);
@@ -424,8 +424,7 @@ export class AppendOnlyFile implements EffectsConsumer {
     this.killRewriteChild();
     // Everything logged since the rewrite started is in the dataset, so in this base: the
     // temporary incremental file starts over empty (replaying it would apply it twice).
-    this.chunks = [];
-    this.pendingBytes = 0;
+    this.pending.reset();
     this.closeFd(false);
     this.fd = fs.openSync(path.join(this.dirPath, this.tempIncrName), 'w');
     this.incrSize = 0;
@@ -451,27 +450,22 @@ export class AppendOnlyFile implements EffectsConsumer {
       const now = Math.floor(Date.now() / 1000);
       if (now !== this.lastTimestamp) {
         this.lastTimestamp = now;
-        this.push(Buffer.from(`#TS:${now}\r\n`));
+        this.pending.appendRaw(Buffer.from(`#TS:${now}\r\n`));
       }
     }
     for (const effect of effects) {
       if (effect.to !== undefined && (effect.to & 1) === 0) continue; // redis.set_repl: not PROPAGATE_AOF (server/effects.ts)
       if (effect.db !== this.selectedDb) {
-        this.push(encodeCommand([SELECT, Buffer.from(String(effect.db))]));
+        this.pending.append([SELECT, Buffer.from(String(effect.db))]);
         this.selectedDb = effect.db;
       }
-      this.push(encodeCommand(effect.argv));
+      this.pending.append(effect.argv);
     }
     this.server.requestFlush();
   }
 
-  private push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.pendingBytes += chunk.length;
-  }
-
   get bufferLength(): number {
-    return this.pendingBytes;
+    return this.pending.length;
   }
 
   /**
@@ -481,9 +475,9 @@ export class AppendOnlyFile implements EffectsConsumer {
    * MISCONF until the disk works again.
    */
   writeTurn(): boolean {
-    if (this.pendingBytes === 0 || this.fd < 0) return this.lastWriteOk;
+    if (this.pending.length === 0 || this.fd < 0) return this.lastWriteOk;
     if (this.flushSleepUs > 0) Atomics.wait(SLEEPER, 0, 0, this.flushSleepUs / 1000);
-    const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.pendingBytes);
+    const data = this.pending.view();
     const always = this.config.string('appendfsync') === 'always';
     try {
       let written = 0;
@@ -491,18 +485,16 @@ export class AppendOnlyFile implements EffectsConsumer {
       if (always) this.io.fdatasync(this.fd);
       else this.unsynced = true;
     } catch (err) {
-      // Leave the file as it was before this turn, keep the bytes, retry on the next turn.
+      // Leave the file as it was before this turn; the bytes stay pending, retried on the next turn.
       try {
         fs.ftruncateSync(this.fd, this.incrSize);
       } catch {
         // nothing more to do: the retry rewrites from the same offset
       }
-      this.chunks = [data];
       this.writeFailed(err, always);
       return false;
     }
-    this.chunks = [];
-    this.pendingBytes = 0;
+    this.pending.reset();
     this.incrSize += data.length;
     if (!this.lastWriteOk) this.writeRecovered();
     return true;
@@ -729,8 +721,7 @@ export class AppendOnlyFile implements EffectsConsumer {
       this.rewriteImage = base.image;
       // Bytes a failing disk left pending are in the new base already: replaying them after it
       // would apply them twice.
-      this.chunks = [];
-      this.pendingBytes = 0;
+      this.pending.reset();
     } catch (err) {
       this.rewriteFinished(false, err);
       return;
@@ -920,7 +911,7 @@ export class AppendOnlyFile implements EffectsConsumer {
         ['aof_current_size', this.otherFilesSize + this.incrSize],
         ['aof_base_size', this.baseSize],
         ['aof_pending_rewrite', 0],
-        ['aof_buffer_length', this.pendingBytes],
+        ['aof_buffer_length', this.pending.length],
         ['aof_pending_bio_fsync', this.fsyncInFlight ? 1 : 0],
         ['aof_delayed_fsync', this.delayedFsync],
       );
