@@ -54,7 +54,7 @@ export interface PersistenceHost extends MemoryHost {
   readonly rdb: RdbFile;
   /** The append-only file, as far as the dump file looks at it: a rewrite holds BGSAVEs back. */
   readonly aof: { readonly rewriting: boolean };
-  /** Write the replies already produced this turn (a background save does before each slice). */
+  /** Run the commands read this turn and write their replies (a background save does before each slice). */
   flushReplies(): void;
   /** netInputBytes and totalConnections: a BGSAVE waits for a turn without input between slices. */
   readonly stats: MemoryHost['stats'] & { forked(startedAt: number): void; readonly netInputBytes: number; readonly totalConnections: number };

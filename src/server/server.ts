@@ -817,8 +817,14 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     }
   }
 
-  /** Send the replies this turn has produced now, not from the flush's setImmediate (a BGSAVE, before a slice). */
+  /**
+   * Before a BGSAVE's or a rewrite's slice: run the commands read this turn and send the replies
+   * the turn has produced, now rather than from their setImmediates, which may come after the
+   * slice (its wait can end in the same check phase, ahead of the command run): a request then
+   * waits at most for the slice it arrived during.
+   */
   flushReplies(): void {
+    if (this.inputScheduled && !this.runningInput) this.runInput();
     if (this.flushScheduled) this.flush();
   }
 

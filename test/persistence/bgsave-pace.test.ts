@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startTidings } from '../helpers/servers.js';
 import { plain, type RespClient } from '../helpers/resp.js';
+import { Snapshot } from '../../src/persistence/snapshot.js';
 
 async function info(c: RespClient, field: string): Promise<string> {
   const text = String(await c.call('INFO', 'persistence'));
@@ -60,6 +61,68 @@ test('a BGSAVE completes while clients keep requests in flight every turn, and n
     for (const b of busy) b.close();
     c.close();
   } finally {
+    await s.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a request read while a BGSAVE runs is answered before the next slice begins, even when the wait between slices ends in the turn that read it', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-pace-'));
+  const s = await startTidings({ config: { dir, 'enable-debug-command': 'yes' } });
+  // Count the slices (Snapshot.step), and for each command run (runInput) whether a slice began
+  // since the first of its requests was read (Server.input).
+  const server = s.server! as unknown as { input(client: unknown, chunk: Buffer): void; runInput: () => void };
+  const realStep = Snapshot.prototype.step;
+  let slices = 0;
+  Snapshot.prototype.step = function (this: Snapshot, ...args: Parameters<Snapshot['step']>) {
+    slices++;
+    return realStep.apply(this, args);
+  };
+  const realInput = server.input.bind(server);
+  const realRun = server.runInput;
+  let readAt = -1;
+  let runs = 0;
+  let late = 0;
+  server.input = (client, chunk) => {
+    if (readAt < 0) readAt = slices;
+    realInput(client, chunk);
+  };
+  server.runInput = () => {
+    if (readAt >= 0 && slices > readAt) late++;
+    if (readAt >= 0) runs++;
+    readAt = -1;
+    realRun();
+  };
+  try {
+    const c = await s.connect();
+    c.send('DEBUG', 'POPULATE', '200000', 'key', '16');
+    assert.equal(plain(await c.read(60000)), 'OK');
+    // Requests in flight every turn: the wait between slices ends on its time limit, in a turn
+    // that read some of them, its command run queued after the wait's own setImmediate.
+    const busy = await Promise.all([0, 1, 2, 3].map(() => s.connect()));
+    let running = true;
+    const loops = busy.map(async (b) => {
+      b.send('PING');
+      b.send('PING');
+      while (running) {
+        assert.equal(plain(await b.read()), 'PONG');
+        b.send('PING');
+      }
+      await b.read();
+      await b.read();
+    });
+    const before = slices;
+    assert.equal(await c.call('BGSAVE'), 'Background saving started');
+    while ((await info(c, 'rdb_bgsave_in_progress')) === '1') await new Promise((r) => setTimeout(r, 5));
+    running = false;
+    await Promise.all(loops);
+    assert.ok(slices - before > 10, `the save ran in slices (${slices - before})`);
+    assert.ok(runs > 0);
+    assert.equal(late, 0, `${late} of ${runs} command runs came after a slice that began once their requests were read`);
+    for (const b of busy) b.close();
+    c.close();
+  } finally {
+    Snapshot.prototype.step = realStep;
     await s.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
