@@ -152,11 +152,7 @@ export class RdbFile {
     try {
       fd = fs.openSync(temp, 'w');
     } catch (err) {
-      this.server.log(
-        'warning',
-        `Failed opening the temp RDB file temp-${process.pid}.rdb (in server root dir ${path.resolve(this.server.config.string('dir'))}) for saving: ${reason(err)}`,
-      );
-      return false;
+      return this.openFailed(err);
     }
     const dirty = this.server.dirty;
     const snapshot = this.snapshot();
@@ -172,13 +168,7 @@ export class RdbFile {
       this.server.log('warning', `Write error saving DB on disk: ${reason(err)}`, { event: 'rdb-save-error' });
       return false;
     }
-    if (!this.moveIntoPlace(temp)) return false;
-    this.server.log('notice', 'DB saved on disk');
-    this.saved(dirty, started);
-    // A successful synchronous save clears an earlier background failure, as in Redis.
-    this.lastBgsaveOk = true;
-    this.updateGate();
-    return true;
+    return this.savedInForeground(temp, dirty, started);
   }
 
   /**
@@ -195,11 +185,7 @@ export class RdbFile {
     try {
       await sink.open();
     } catch (err) {
-      this.server.log(
-        'warning',
-        `Failed opening the temp RDB file temp-${process.pid}.rdb (in server root dir ${path.resolve(this.server.config.string('dir'))}) for saving: ${reason(err)}`,
-      );
-      return false;
+      return this.openFailed(err);
     }
     const dirty = this.server.dirty;
     const snapshot = this.snapshot();
@@ -221,9 +207,23 @@ export class RdbFile {
       this.server.log('warning', `Write error saving DB on disk: ${reason(err)}`, { event: 'rdb-save-error' });
       return false;
     }
+    return this.savedInForeground(temp, dirty, started);
+  }
+
+  private openFailed(err: unknown): false {
+    this.server.log(
+      'warning',
+      `Failed opening the temp RDB file temp-${process.pid}.rdb (in server root dir ${path.resolve(this.server.config.string('dir'))}) for saving: ${reason(err)}`,
+    );
+    return false;
+  }
+
+  /** SAVE's (or a shutdown save's) image is whole in `temp`: make it the dump. */
+  private savedInForeground(temp: string, dirty: number, started: number): boolean {
     if (!this.moveIntoPlace(temp)) return false;
     this.server.log('notice', 'DB saved on disk');
     this.saved(dirty, started);
+    // A successful foreground save clears an earlier background failure, as in Redis.
     this.lastBgsaveOk = true;
     this.updateGate();
     return true;
