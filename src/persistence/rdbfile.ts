@@ -567,11 +567,12 @@ export async function writeInSlices(
   const stats = server.stats;
   const input = (): number => stats.netInputBytes + stats.totalConnections;
   for (;;) {
+    // Requests read in this turn run, and their replies go, before the slice, not after it; one
+    // of them may stop the save (FLUSHALL, SHUTDOWN, CONFIG SET appendonly no...).
+    server.flushReplies();
     if (stopped()) return false;
     if (child?.ended === true) throw new Error((await child.exited) ?? `the ${what} child exited before its data`);
     const { maxKeys, pauseMs } = keyDelay(delayUs());
-    // Replies to requests read in this turn go before the slice, not after it.
-    server.flushReplies();
     const done = snapshot.step(performance.now() + SLICE_MS, maxKeys);
     const bytes = snapshot.takeView();
     if (bytes.length > 0) await sink.write(bytes);
