@@ -25,12 +25,16 @@ interface Cli {
 }
 
 const started: ChildProcess[] = [];
+// The servers run in a directory of their own: with the default save points a signal's shutdown
+// writes dump.rdb to `dir` (./ by default), which must not be the checkout.
+const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-cli-cwd-'));
 after(() => {
   for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  fs.rmSync(workDir, { recursive: true, force: true });
 });
 
 function runCli(args: string[]): Cli {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: workDir });
   started.push(child);
   let out = '';
   let err = '';

@@ -5,7 +5,10 @@
 // a raw connection that ACKs only when told, so "behind" needs no paused process.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { requireRedisServer, startRedis, startTidings, type TestServer } from '../helpers/servers.js';
 import { RespClient, encodeCommand } from '../helpers/resp.js';
 import { until, field } from './wait.js';
@@ -132,7 +135,10 @@ for (const kind of ['tidings', 'redis-server'] as const) {
   test(`a ${kind} master waiting for its replica: CONFIG SET appendonly yes (slow base) makes the shutdown fail`, async (t) => {
     if (kind === 'redis-server' && !requireRedisServer(t)) return;
     const lines: string[] = [];
-    const m = kind === 'tidings' ? await startTidings({ log: (l) => lines.push(l) }) : await startRedis(['--repl-diskless-sync-delay', '0']);
+    // Its own dir: CONFIG SET appendonly yes creates appendonlydir there (./ by default).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-repl-shutdown-'));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const m = kind === 'tidings' ? await startTidings({ config: { dir }, log: (l) => lines.push(l) }) : await startRedis(['--repl-diskless-sync-delay', '0']);
     opened.push(m);
     const { c, replica } = await withReplica(m);
     await until('the full sync over', async () => field((await c.call('INFO', 'persistence')) as string, 'rdb_bgsave_in_progress') === '0');
