@@ -466,7 +466,7 @@ export interface CommandHost {
   resume(client: CommandSession, reply: Reply): void;
   abortShutdown(): boolean;
   shutdownInMs(): number | undefined;
-  beginShutdown(options: ShutdownOptions, caller?: CommandSession, canWait?: boolean): { outcome: 'closed' | 'waiting' | 'failed'; closed: Promise<boolean> };
+  beginShutdown(options: ShutdownOptions, caller?: CommandSession): { outcome: 'closed' | 'waiting' | 'failed'; closed: Promise<boolean> };
   /** Before a denyoom command when maxmemory is set: evict by policy; false means OOM. */
   makeRoomForWrite(): boolean;
 }

@@ -1065,8 +1065,7 @@ function shutdown(ctx: CommandContext, argv: Buffer[]): HandlerResult {
   if (server.busyScript !== undefined && !options.nosave) return server.busyScript;
   // The wait for replicas blocks the caller: not possible from a script (Redis's DENY_BLOCKING).
   if (ctx.noBlock && !options.now) return new ReplyError("ERR SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
-  // A caller that cannot block (a transaction, NOW in a script) has the final save run at once.
-  const { outcome } = server.beginShutdown(options, ctx.client, !ctx.noBlock);
+  const { outcome } = server.beginShutdown(options, ctx.client);
   if (outcome === 'failed') return new ReplyError('ERR Errors trying to SHUTDOWN. Check logs.');
   // Waiting for replicas, or for the final save: the caller stays blocked until the server stops (no reply) or the shutdown fails.
   if (outcome === 'waiting') return ctx.block({ keys: [], timeoutMs: 0, timeoutReply: null, retry: () => undefined });

@@ -139,7 +139,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
   cronPaused = false;
   /** A SIGTERM/SIGINT not yet acted on (Redis's shutdown_asap): SHUTDOWN ABORT can still cancel it. */
   shutdownAsap: 'SIGTERM' | 'SIGINT' | undefined;
-  /** A signal asked for the shutdown now under way (a second SIGINT then exits at once: see insistOnExit). */
+  /** A signal asked for the shutdown now under way (a second SIGINT then exits at once: the CLI's signal handler). */
   shutdownSignalled = false;
   /** A shutdown's final save is running in slices: no command runs until it is over (frozenInput). */
   private finalSaveRunning = false;
@@ -1227,9 +1227,10 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
   /**
    * SHUTDOWN or a signal, as Redis's prepareForShutdown: with replicas behind, shutdown-timeout > 0
    * and no NOW, wait for them ('waiting': `caller`, if any, stays blocked and hears the outcome);
-   * otherwise stop now ('closed'), or 'failed' when a save failed (logged).
+   * with a final save due, 'waiting' too while it runs in slices; otherwise stop now ('closed'), or
+   * 'failed' when the server may not stop (logged).
    */
-  beginShutdown(options: ShutdownOptions, caller?: Client, canWait = true): { outcome: 'closed' | 'waiting' | 'failed'; closed: Promise<boolean> } {
+  beginShutdown(options: ShutdownOptions, caller?: Client): { outcome: 'closed' | 'waiting' | 'failed'; closed: Promise<boolean> } {
     const wait = this.shutdownWait;
     if (wait !== undefined) {
       if (caller !== undefined) wait.callers.add(caller);
@@ -1246,7 +1247,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
       this.log('notice', 'Waiting for replicas before shutting down.');
       return { outcome: 'waiting', closed: new Promise((resolve) => waiting.done.push(resolve)) };
     }
-    if (canWait && this.finalSaveNeeded(options)) {
+    if (this.finalSaveNeeded(options)) {
       // The save runs in slices: the caller (if any) stays blocked, and hears of a failure.
       const waiting = { deadline: 0, options, callers: new Set<Client>(), done: [] as Array<(closed: boolean) => void> };
       if (caller !== undefined) waiting.callers.add(caller);
@@ -1255,10 +1256,12 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
       void this.finishShutdown(waiting);
       return { outcome: 'waiting', closed };
     }
-    if (!this.prepareShutdown(options)) {
+    // Nothing to save: stop now, unless the initial AOF is still being written.
+    if (!this.beforeFinalSave(options)) {
       this.shutdownSignalled = false;
       return { outcome: 'failed', closed: Promise.resolve(false) };
     }
+    this.readyToExit();
     // After the current command's turn, as its reply (none) is settled.
     const closed = new Promise<boolean>((resolve) => setImmediate(() => void this.close().then(() => (this.emitShutdown(), resolve(true)))));
     return { outcome: 'closed', closed };
@@ -1266,7 +1269,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
 
   /** A waiting shutdown goes ahead: the final save (in slices), then the close; a failed save keeps the server up. */
   private async finishShutdown(wait: NonNullable<Server['shutdownWait']>): Promise<void> {
-    if (!(await this.prepareShutdownInSlices(wait.options))) {
+    if (!(await this.prepareShutdown(wait.options))) {
       this.cancelShutdown();
       return;
     }
@@ -1376,7 +1379,7 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
    * refused (the server keeps running), true once closed. The CLI calls it on SIGTERM/SIGINT.
    */
   async shutdown(options: ShutdownOptions = {}): Promise<boolean> {
-    if (!(await this.prepareShutdownInSlices(options))) return false;
+    if (!(await this.prepareShutdown(options))) return false;
     await this.close();
     this.emitShutdown();
     return true;
@@ -1392,23 +1395,13 @@ export class Server implements CommandHost, PersistenceHost, StoreHooks, Deliver
     return this.beginShutdown({ save: flags.includes('save'), nosave: flags.includes('nosave'), force: flags.includes('force'), now: flags.includes('now') }).closed;
   }
 
-  /** The synchronous part of shutdown(), for a caller that cannot wait (SHUTDOWN in a transaction): true when the server may stop now. */
-  prepareShutdown(options: ShutdownOptions): boolean {
-    if (!this.beforeFinalSave(options)) return false;
-    if (this.finalSaveNeeded(options)) {
-      this.log('notice', 'Saving the final RDB snapshot before exiting.');
-      if (!this.afterFinalSave(this.rdb.saveSync(), options)) return false;
-    }
-    this.readyToExit();
-    return true;
-  }
-
   /**
-   * prepareShutdown with the final save in slices across event-loop turns (RdbFile.saveInSlices):
-   * no command runs meanwhile, as during Redis's save, but a second SIGINT is heard (the CLI then
-   * exits at once) and rdb-key-save-delay slows it as Redis's.
+   * What Redis's prepareForShutdown does before the server may stop: a running BGSAVE killed, the
+   * final save when due — in slices across event-loop turns (RdbFile.saveInSlices): no command
+   * runs meanwhile, as during Redis's save, but a second SIGINT is heard (the CLI then exits at
+   * once) and rdb-key-save-delay slows it as Redis's. False when the server must keep running.
    */
-  private async prepareShutdownInSlices(options: ShutdownOptions): Promise<boolean> {
+  private async prepareShutdown(options: ShutdownOptions): Promise<boolean> {
     if (!this.beforeFinalSave(options)) return false;
     if (this.finalSaveNeeded(options)) {
       this.log('notice', 'Saving the final RDB snapshot before exiting.');

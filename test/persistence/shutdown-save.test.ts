@@ -1,4 +1,4 @@
-// A shutdown's final save runs in slices (Server.prepareShutdownInSlices): no command runs during
+// A shutdown's final save runs in slices (Server.prepareShutdown): no command runs during
 // it, as during Redis's, yet signals are heard — a second SIGINT exits at once, removing the temp
 // file ("You insist... exiting now.") — and rdb-key-save-delay slows it as it slows Redis's.
 // Server processes over TCP, and an in-process server for the failed save.
